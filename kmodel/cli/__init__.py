@@ -1,0 +1,1 @@
+"""The ``kmodel`` command line."""

@@ -1,0 +1,94 @@
+"""The errors kmodel raises, in one place.
+
+Every error a user can cause derives from :class:`KmodelError`. Bad input is an
+:class:`InputError`: it names the file, the document index, the object and the field path,
+so the command line can print one precise line and exit with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EXIT_FINDING", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "InputError", "KmodelError"]
+
+#: Exit codes, the same for every command (see ``design.md``).
+EXIT_OK = 0
+EXIT_FINDING = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class KmodelError(Exception):
+    """Base class of every error kmodel raises on purpose."""
+
+    exit_code: int = EXIT_INTERNAL
+
+
+class InputError(KmodelError):
+    """Bad input: a manifest, spec, option or configuration that kmodel refuses.
+
+    Attributes:
+        message: what is wrong, e.g. ``invalid quantity "1.2.3"``.
+        file: the file it came from, if any.
+        document: the 0-based index of the YAML document in that file, if any.
+        obj: the object, as ``Kind/name`` or ``Kind/namespace/name``, if known.
+        path: the field path inside the object, e.g. ``spec.containers[1].image``.
+    """
+
+    exit_code = EXIT_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        document: int | None = None,
+        obj: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.document = document
+        self.obj = obj
+        self.path = path
+        super().__init__(str(self))
+
+    def located(
+        self,
+        *,
+        file: str | None = None,
+        document: int | None = None,
+        obj: str | None = None,
+        path_prefix: str | None = None,
+    ) -> InputError:
+        """Return a copy that also carries the outer location (filled in as the error rises)."""
+        path = self.path
+        if path_prefix:
+            path = join_path(path_prefix, path) if path else path_prefix
+        return InputError(
+            self.message,
+            file=self.file if self.file is not None else file,
+            document=self.document if self.document is not None else document,
+            obj=self.obj if self.obj is not None else obj,
+            path=path,
+        )
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.file is not None:
+            parts.append(self.file)
+        if self.document is not None:
+            parts.append(f"document {self.document}")
+        if self.obj is not None:
+            parts.append(self.obj)
+        if self.path:
+            parts.append(self.path)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+def join_path(prefix: str, rest: str) -> str:
+    """Join two field paths: ``spec`` + ``containers[0]`` gives ``spec.containers[0]``."""
+    if not prefix:
+        return rest
+    if not rest:
+        return prefix
+    return prefix + rest if rest.startswith("[") else f"{prefix}.{rest}"

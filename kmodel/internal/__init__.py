@@ -1,0 +1,1 @@
+"""Private machinery: nothing here is public API."""
