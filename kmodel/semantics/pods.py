@@ -123,15 +123,16 @@ def _statuses(pod: Manifest, key: str) -> list[Mapping[str, Any]] | None:
 
 
 def _all_statuses(pod: Manifest) -> list[Mapping[str, Any]] | None:
-    """``append(s.InitContainerStatuses, s.ContainerStatuses...)``, with Go's nil semantics.
+    """``allContainerStatuses``: init container statuses followed by regular ones.
 
-    The result is nil exactly when the init list is nil and the regular list adds nothing.
+    ``None`` (Go nil, "no statuses known") only when the pod has neither list; an empty list given
+    in the manifest is an empty, known list.
     """
     init = _statuses(pod, "initContainerStatuses")
-    regular = _statuses(pod, "containerStatuses") or []
-    if init is None and not regular:
+    regular = _statuses(pod, "containerStatuses")
+    if init is None and regular is None:
         return None
-    return [*(init or []), *regular]
+    return [*(init or []), *(regular or [])]
 
 
 def _find_status(
