@@ -1,0 +1,151 @@
+"""Checked access to the manifest fields the scheduler semantics read.
+
+Every accessor either returns the value (with the Go zero value for an absent or ``null``
+field, as the API decodes it) or raises :class:`kmodel.errors.InputError` naming the object and
+the field path, so a bad manifest never surfaces as a ``KeyError`` or ``TypeError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kmodel.errors import InputError
+from kmodel.objects.types import Manifest
+
+__all__ = [
+    "bool_field",
+    "int_field",
+    "list_field",
+    "mapping_field",
+    "object_name",
+    "object_ref",
+    "require_manifest",
+    "require_manifests",
+    "str_field",
+    "string_map_field",
+]
+
+
+def object_ref(obj: Manifest) -> str:
+    """``Kind/name`` or ``Kind/namespace/name`` of a manifest, for error messages."""
+    kind = obj.get("kind") or "Object"
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return str(kind)
+    name = metadata.get("name")
+    namespace = metadata.get("namespace")
+    parts = [str(kind)]
+    if isinstance(namespace, str) and namespace:
+        parts.append(namespace)
+    if isinstance(name, str) and name:
+        parts.append(name)
+    return "/".join(parts)
+
+
+def require_manifest(value: object, what: str, kind: str | None = None) -> Manifest:
+    """Check that ``value`` is a manifest (a mapping), named ``what`` in the error.
+
+    Raises:
+        InputError: ``value`` is not a mapping.
+    """
+    if not isinstance(value, Mapping):
+        raise InputError(f"{what} must be a mapping (a manifest), not {type(value).__name__}")
+    if kind is not None and value.get("kind") not in (None, kind):
+        raise InputError(
+            f"{what} must be a {kind}, not {value.get('kind')!r}", obj=object_ref(value)
+        )
+    return value
+
+
+def require_manifests(values: object, what: str, kind: str | None = None) -> list[Manifest]:
+    """Check that ``values`` is a sequence of manifests.
+
+    Raises:
+        InputError: ``values`` is not a sequence of mappings.
+    """
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise InputError(f"{what} must be a list of manifests, not {type(values).__name__}")
+    return [require_manifest(v, f"{what}[{i}]", kind) for i, v in enumerate(values)]
+
+
+def _fail(obj: Manifest | None, path: str, message: str) -> InputError:
+    return InputError(message, obj=object_ref(obj) if obj is not None else None, path=path)
+
+
+def mapping_field(
+    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
+) -> Mapping[str, Any]:
+    """``value[key]`` as a mapping; absent or ``null`` gives ``{}``."""
+    item = value.get(key)
+    if item is None:
+        return {}
+    if not isinstance(item, Mapping):
+        raise _fail(obj, path, f"must be a mapping, not {type(item).__name__}")
+    return item
+
+
+def list_field(
+    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
+) -> list[Any]:
+    """``value[key]`` as a list; absent or ``null`` gives ``[]``."""
+    item = value.get(key)
+    if item is None:
+        return []
+    if not isinstance(item, list | tuple):
+        raise _fail(obj, path, f"must be a list, not {type(item).__name__}")
+    return list(item)
+
+
+def str_field(value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None) -> str:
+    """``value[key]`` as a string; absent or ``null`` gives ``""``."""
+    item = value.get(key)
+    if item is None:
+        return ""
+    if not isinstance(item, str):
+        raise _fail(obj, path, f"must be a string, not {type(item).__name__}")
+    return item
+
+
+def int_field(
+    value: Mapping[str, Any],
+    key: str,
+    path: str,
+    obj: Manifest | None = None,
+    default: int = 0,
+) -> int:
+    """``value[key]`` as an integer; absent or ``null`` gives ``default``."""
+    item = value.get(key)
+    if item is None:
+        return default
+    if isinstance(item, bool) or not isinstance(item, int):
+        raise _fail(obj, path, f"must be an integer, not {type(item).__name__}")
+    return item
+
+
+def bool_field(value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None) -> bool:
+    """``value[key]`` as a boolean; absent or ``null`` gives ``False``."""
+    item = value.get(key)
+    if item is None:
+        return False
+    if not isinstance(item, bool):
+        raise _fail(obj, path, f"must be true or false, not {type(item).__name__}")
+    return item
+
+
+def string_map_field(
+    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
+) -> dict[str, str]:
+    """``value[key]`` as a ``map[string]string`` (labels, nodeSelector); absent gives ``{}``."""
+    raw = mapping_field(value, key, path, obj)
+    result: dict[str, str] = {}
+    for k, v in raw.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise _fail(obj, f"{path}.{k}", f"must be a string, not {type(v).__name__}")
+        result[k] = v
+    return result
+
+
+def object_name(obj: Manifest) -> str:
+    """``metadata.name`` of a manifest (``""`` when absent)."""
+    return str_field(mapping_field(obj, "metadata", "metadata", obj), "name", "metadata.name", obj)
