@@ -1,0 +1,38 @@
+"""Optimal placement: the packing problem, bounds, heuristics and the Z3 packer.
+
+A manifest-free core: callers turn Pods and Nodes into a :class:`PackingProblem` and call
+:func:`solve`. Nothing here reads manifests or the command line.
+"""
+
+from kmodel.placement.bounds import Bound, lower_bound
+from kmodel.placement.heuristics import FitRule, Packing, best_heuristic, greedy_pack
+from kmodel.placement.problem import (
+    ItemGroup,
+    NodeType,
+    Objective,
+    PackingProblem,
+    PackingResult,
+    Status,
+    bin_packing_problem,
+    check_placement,
+)
+from kmodel.placement.solver import SolveOptions, solve
+
+__all__ = [
+    "Bound",
+    "FitRule",
+    "ItemGroup",
+    "NodeType",
+    "Objective",
+    "Packing",
+    "PackingProblem",
+    "PackingResult",
+    "SolveOptions",
+    "Status",
+    "best_heuristic",
+    "bin_packing_problem",
+    "check_placement",
+    "greedy_pack",
+    "lower_bound",
+    "solve",
+]

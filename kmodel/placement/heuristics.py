@@ -1,0 +1,228 @@
+"""Upper bounds: greedy packings (first-fit / best-fit decreasing) and seeded restarts.
+
+The item order is cluster-autoscaler's: pods sorted by decreasing "share" of a reference node,
+the sum over dimensions of demand / capacity (``cluster-autoscaler/estimator/
+decreasing_pod_orderer.go``, which sums the cpu and memory shares; kmodel sums every dimension
+of the problem). Nodes are opened lazily in a fixed order; nodes that already carry bound load
+are open from the start. Restarts perturb the item order with a seeded
+:class:`random.Random`, so the same seed always gives the same packings.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kmodel.errors import InputError
+from kmodel.placement.problem import Objective, PackingProblem, nodes_and_cost
+
+__all__ = [
+    "FitRule",
+    "Packing",
+    "best_heuristic",
+    "greedy_pack",
+    "item_order",
+    "node_order",
+]
+
+
+class FitRule(StrEnum):
+    """Where a greedy packer puts an item among the open nodes that can take it."""
+
+    #: The first open node (FFD).
+    FIRST = "first"
+    #: The open node left with the least free share afterwards (BFD).
+    BEST = "best"
+
+
+@dataclass(frozen=True)
+class Packing:
+    """A heuristic packing.
+
+    Attributes:
+        placement: item index -> node index.
+        unplaced: items no node could take.
+        nodes_used: nodes in use (with bound load included).
+        cost: total cost of the nodes in use.
+        name: the heuristic that produced it (``ffd``, ``bfd``, ``ffd-r3``...).
+    """
+
+    placement: dict[int, int]
+    unplaced: tuple[int, ...]
+    nodes_used: int
+    cost: int
+    name: str
+
+    def key(self, objective: Objective) -> tuple[int, ...]:
+        """Sort key: smaller is better for ``objective`` (unplaced pods always come first)."""
+        if objective is Objective.COST:
+            return (len(self.unplaced), self.cost, self.nodes_used)
+        return (len(self.unplaced), self.nodes_used, self.cost)
+
+
+def _reference_capacity(problem: PackingProblem) -> list[int]:
+    ref = [0] * len(problem.dimensions)
+    for t in problem.node_types:
+        if t.count:
+            ref = [max(r, c) for r, c in zip(ref, t.capacity, strict=True)]
+    return [r if r > 0 else 1 for r in ref]
+
+
+def item_order(
+    problem: PackingProblem, rng: random.Random | None = None, noise: float = 0.0
+) -> list[int]:
+    """Items in cluster-autoscaler order: decreasing share of the largest node, ties by index.
+
+    Under :attr:`Objective.PLACED` higher priorities come first. With ``rng`` each group's share
+    is multiplied by a factor drawn uniformly from ``[1 - noise, 1 + noise]``.
+    """
+    ref = _reference_capacity(problem)
+    keys: list[float] = []
+    for grp in problem.groups:
+        share = sum(w / r for w, r in zip(grp.demand, ref, strict=True))
+        if rng is not None and noise > 0:
+            share *= 1.0 + rng.uniform(-noise, noise)
+        keys.append(share)
+    items = range(problem.n_items)
+    if problem.objective is Objective.PLACED:
+        return sorted(
+            items,
+            key=lambda i: (
+                -problem.groups[problem.group_of(i)].priority,
+                -keys[problem.group_of(i)],
+                i,
+            ),
+        )
+    return sorted(items, key=lambda i: (-keys[problem.group_of(i)], i))
+
+
+def node_order(problem: PackingProblem, rng: random.Random | None = None) -> list[int]:
+    """Nodes in the order a greedy packer opens them.
+
+    Preloaded nodes first (they are in use anyway); then, for the COST objective, the types
+    with the lowest cost per unit of share, otherwise the largest types first; with ``rng``
+    the type order is shuffled instead (preloaded nodes still first).
+    """
+    ref = _reference_capacity(problem)
+    sizes = [sum(c / r for c, r in zip(t.free, ref, strict=True)) for t in problem.node_types]
+    types = list(range(len(problem.node_types)))
+    if rng is not None:
+        rng.shuffle(types)
+    elif problem.objective is Objective.COST:
+        types.sort(key=lambda t: (problem.node_types[t].cost / max(sizes[t], 1e-12), t))
+    else:
+        types.sort(key=lambda t: (-sizes[t], problem.node_types[t].cost, t))
+    types.sort(key=lambda t: not problem.node_types[t].preloaded)  # stable: preloaded first
+    order: list[int] = []
+    for t in types:
+        first = problem.first_node(t)
+        order.extend(range(first, first + problem.node_types[t].count))
+    return order
+
+
+def greedy_pack(
+    problem: PackingProblem,
+    items: Sequence[int] | None = None,
+    nodes: Sequence[int] | None = None,
+    rule: FitRule = FitRule.FIRST,
+    name: str = "",
+) -> Packing:
+    """Pack items greedily, in order, onto nodes opened lazily in order.
+
+    Args:
+        problem: the problem.
+        items: the item order (default :func:`item_order`); every item exactly once.
+        nodes: the node opening order (default :func:`node_order`); every node exactly once.
+        rule: first fit or best fit among the open nodes.
+        name: the name recorded in the result.
+
+    Returns:
+        The packing; items that fit no node are listed as unplaced.
+
+    Raises:
+        InputError: ``items`` or ``nodes`` is not a permutation.
+    """
+    items = item_order(problem) if items is None else list(items)
+    nodes = node_order(problem) if nodes is None else list(nodes)
+    if sorted(items) != list(range(problem.n_items)):
+        raise InputError("must list every item exactly once", path="items")
+    if sorted(nodes) != list(range(problem.n_nodes)):
+        raise InputError("must list every node exactly once", path="nodes")
+    dims = len(problem.dimensions)
+    ref = _reference_capacity(problem)
+    free: dict[int, list[int]] = {
+        b: list(problem.node_types[problem.type_of(b)].free) for b in nodes
+    }
+    count_on: dict[tuple[int, int], int] = {}
+    open_nodes = [b for b in nodes if problem.node_types[problem.type_of(b)].preloaded]
+    closed = [b for b in nodes if not problem.node_types[problem.type_of(b)].preloaded]
+    eligible = [
+        [problem.eligible(g, t) for t in range(len(problem.node_types))]
+        for g in range(len(problem.groups))
+    ]
+    placement: dict[int, int] = {}
+    unplaced: list[int] = []
+
+    def fits(g: int, b: int) -> bool:
+        if not eligible[g][problem.type_of(b)]:
+            return False
+        cap = problem.groups[g].max_per_node
+        if cap is not None and count_on.get((g, b), 0) >= cap:
+            return False
+        fb = free[b]
+        demand = problem.groups[g].demand
+        return all(demand[d] <= fb[d] for d in range(dims))
+
+    for i in items:
+        g = problem.group_of(i)
+        demand = problem.groups[g].demand
+        chosen = -1
+        if rule is FitRule.FIRST:
+            chosen = next((b for b in open_nodes if fits(g, b)), -1)
+        else:
+            best = None
+            for b in open_nodes:
+                if fits(g, b):
+                    slack = sum((free[b][d] - demand[d]) / ref[d] for d in range(dims))
+                    if best is None or slack < best:
+                        best, chosen = slack, b
+        if chosen < 0:
+            pos = next((k for k, b in enumerate(closed) if fits(g, b)), -1)
+            if pos < 0:
+                unplaced.append(i)
+                continue
+            chosen = closed.pop(pos)
+            open_nodes.append(chosen)
+        fb = free[chosen]
+        for d in range(dims):
+            fb[d] -= demand[d]
+        count_on[g, chosen] = count_on.get((g, chosen), 0) + 1
+        placement[i] = chosen
+    used, cost = nodes_and_cost(problem, placement)
+    return Packing(placement, tuple(sorted(unplaced)), used, cost, name or f"{rule}-fit")
+
+
+def best_heuristic(problem: PackingProblem, restarts: int = 8, seed: int = 0) -> list[Packing]:
+    """Run FFD, BFD and ``restarts`` seeded perturbed variants of each.
+
+    Returns:
+        Every packing, best first for the problem's objective (ties keep the run order, so
+        FFD wins a tie), so ``[0]`` is the upper bound and the FFD packing is named ``ffd``.
+    """
+    if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 0:
+        raise InputError(f"expected a non-negative integer, got {restarts!r}", path="restarts")
+    runs = [
+        greedy_pack(problem, rule=FitRule.FIRST, name="ffd"),
+        greedy_pack(problem, rule=FitRule.BEST, name="bfd"),
+    ]
+    rng = random.Random(seed)
+    heterogeneous = len(problem.node_types) > 1
+    for r in range(restarts):
+        noise = 0.1 + 0.3 * (r % 3)
+        items = item_order(problem, rng, noise)
+        nodes = node_order(problem, rng if heterogeneous and r % 2 else None)
+        rule = FitRule.BEST if r % 2 else FitRule.FIRST
+        runs.append(greedy_pack(problem, items, nodes, rule, name=f"{rule.value}-r{r}"))
+    return sorted(runs, key=lambda p: p.key(problem.objective))

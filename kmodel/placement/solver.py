@@ -1,0 +1,553 @@
+"""The exact packer: heuristics and bounds first, then Z3 between them.
+
+Steps of :func:`solve`:
+
+1. Pods that fit no eligible node make the NODES and COST problems infeasible at once.
+2. Heuristics (:mod:`kmodel.placement.heuristics`) give the upper bound, bounds
+   (:mod:`kmodel.placement.bounds`) the lower bound. Equal: proven optimal, Z3 is not called.
+3. Identical nodes, one dimension or more, no anti-affinity, no eligibility: the compressed
+   arc-flow model (:mod:`kmodel.placement.arcflow`). Its linear relaxation (the Gilmore-Gomory
+   bound) is solved exactly by Z3 over the rationals and raises the lower bound; then integer
+   feasibility queries at ``k`` bins, from the lower bound up, each ``unsat`` raising the bound,
+   the first ``sat`` being optimal.
+4. Otherwise the grouped assignment model: ``x[g, b]`` pods of group ``g`` on node ``b``,
+   capacity and anti-affinity per node, identical nodes ordered (used first, then by
+   non-increasing load) to break symmetry, the same upward queries on the objective value,
+   each query hinted with the best heuristic packing.
+5. PLACED: Z3 ``Optimize`` with lexicographic objectives, priorities from high to low.
+
+Every query gets the time that is left; when it runs out the best packing found is returned with
+the bound proven so far (status ``feasible``, or ``unknown`` without a packing).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import z3
+
+from kmodel.errors import InputError
+from kmodel.placement.arcflow import ArcFlowGraph, build_arcflow
+from kmodel.placement.bounds import lower_bound
+from kmodel.placement.heuristics import Packing, best_heuristic
+from kmodel.placement.problem import (
+    Objective,
+    PackingProblem,
+    PackingResult,
+    Status,
+    nodes_and_cost,
+)
+
+__all__ = ["SolveOptions", "arcflow_lp_bound", "solve"]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Knobs of :func:`solve`.
+
+    Attributes:
+        time_limit: seconds for the whole solve (heuristics, bounds and Z3).
+        seed: seed of the randomised restarts and of Z3.
+        restarts: perturbed heuristic restarts (``None``: chosen from the problem size).
+        arcflow: use the arc-flow model when the problem allows it.
+        max_arcs: the largest arc-flow graph to build.
+    """
+
+    time_limit: float = 10.0
+    seed: int = 0
+    restarts: int | None = None
+    arcflow: bool = True
+    max_arcs: int = 200_000
+
+
+class _Clock:
+    """Remaining time; the only wall-clock use, for limits and reporting."""
+
+    def __init__(self, limit: float) -> None:
+        self.start = time.perf_counter()
+        self.limit = limit
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def remaining_ms(self) -> int:
+        return max(0, int((self.limit - self.elapsed()) * 1000))
+
+
+def _result(
+    problem: PackingProblem,
+    clock: _Clock,
+    status: Status,
+    bound: int,
+    placement: dict[int, int] | None,
+    method: str,
+) -> PackingResult:
+    if placement is None:
+        return PackingResult(
+            status=status,
+            objective=problem.objective,
+            nodes_used=None,
+            cost=None,
+            lower_bound=bound,
+            optimal=False,
+            solve_seconds=clock.elapsed(),
+            placement={},
+            unplaced=tuple(range(problem.n_items)),
+            method=method,
+        )
+    used, cost = nodes_and_cost(problem, placement)
+    unplaced = tuple(i for i in range(problem.n_items) if i not in placement)
+    return PackingResult(
+        status=status,
+        objective=problem.objective,
+        nodes_used=used,
+        cost=cost,
+        lower_bound=bound,
+        optimal=status is Status.OPTIMAL,
+        solve_seconds=clock.elapsed(),
+        placement=placement,
+        unplaced=unplaced,
+        method=method,
+    )
+
+
+def _value(problem: PackingProblem, packing: Packing) -> int:
+    if problem.objective is Objective.COST:
+        return packing.cost
+    if problem.objective is Objective.PLACED:
+        return len(packing.unplaced)
+    return packing.nodes_used
+
+
+def _default_restarts(problem: PackingProblem) -> int:
+    # Each greedy run costs about items x open nodes; keep the restarts to ~2e6 fit tests.
+    work = max(1, problem.n_items) * max(1, min(problem.n_nodes, problem.n_items))
+    return max(0, min(30, 2_000_000 // work))
+
+
+def solve(problem: PackingProblem, options: SolveOptions | None = None) -> PackingResult:
+    """Find an optimal packing of ``problem``, or the best one within the time limit.
+
+    Args:
+        problem: the problem (a :class:`PackingProblem`).
+        options: time limit, seed and knobs (default :class:`SolveOptions`).
+
+    Returns:
+        The result: status, nodes used, cost, the proven lower bound, the placement and the
+        unplaced items. ``optimal`` is true only when the bound meets the packing.
+
+    Raises:
+        InputError: ``problem`` or ``options`` is not what it should be.
+    """
+    if not isinstance(problem, PackingProblem):
+        raise InputError(f"expected a PackingProblem, got {type(problem).__name__}", path="problem")
+    options = SolveOptions() if options is None else options
+    if not isinstance(options, SolveOptions):
+        raise InputError(f"expected SolveOptions, got {type(options).__name__}", path="options")
+    if isinstance(options.time_limit, bool) or not isinstance(options.time_limit, int | float):
+        raise InputError("expected a number of seconds", path="options.time_limit")
+    if not options.time_limit > 0:
+        raise InputError("must be > 0", path="options.time_limit")
+    clock = _Clock(float(options.time_limit))
+    scaled = problem.normalized()
+
+    impossible = scaled.unplaceable_groups()
+    restarts = _default_restarts(scaled) if options.restarts is None else options.restarts
+    packings = best_heuristic(scaled, restarts=restarts, seed=options.seed)
+    best = packings[0]
+    if impossible and scaled.objective is not Objective.PLACED:
+        # Proven: these pods fit no eligible node. The rest are still placed, for the report.
+        return _result(problem, clock, Status.INFEASIBLE, 0, best.placement, best.name)
+
+    bound = lower_bound(scaled)
+    lb = bound.value
+    if scaled.objective is Objective.PLACED:
+        return _solve_placed(problem, scaled, best, lb, clock, options)
+    ub = _value(scaled, best) if not best.unplaced else None
+    if ub is not None and ub <= lb:
+        return _result(problem, clock, Status.OPTIMAL, ub, best.placement, best.name)
+
+    if options.arcflow and _arcflow_applicable(scaled):
+        outcome = _solve_arcflow(scaled, best, lb, ub, clock, options)
+    else:
+        outcome = None
+    if outcome is None:
+        outcome = _solve_assignment(scaled, best, lb, ub, clock, options)
+    status, lb, placement, method = outcome
+    return _result(problem, clock, status, lb, placement, method)
+
+
+# ---------------------------------------------------------------------------- arc-flow
+
+
+def _arcflow_applicable(problem: PackingProblem) -> bool:
+    types = [t for t in problem.node_types if t.count]
+    if len(types) != 1 or types[0].preloaded or problem.objective is not Objective.NODES:
+        return False
+    return all(
+        g.allowed_node_types is None
+        and (g.max_per_node is None or g.max_per_node >= g.count)
+        for g in problem.groups
+    )
+
+
+def _arc_types(problem: PackingProblem) -> tuple[list[tuple[int, ...]], list[int], list[int]]:
+    """Distinct non-zero demand vectors (largest first), their counts, and each group's type."""
+    cap = next(t for t in problem.node_types if t.count).capacity
+    demand_count: dict[tuple[int, ...], int] = {}
+    for g in problem.groups:
+        if any(g.demand) and g.count:
+            demand_count[g.demand] = demand_count.get(g.demand, 0) + g.count
+    weights = sorted(
+        demand_count,
+        key=lambda w: (-sum(x / c if c else 0 for x, c in zip(w, cap, strict=True)), w),
+    )
+    index = {w: k for k, w in enumerate(weights)}
+    group_type = [index.get(g.demand, -1) for g in problem.groups]
+    return weights, [demand_count[w] for w in weights], group_type
+
+
+def _flow_constraints(
+    graph: ArcFlowGraph, flows: Sequence[z3.ArithRef], z: z3.ArithRef, demands: Sequence[int]
+) -> list[z3.BoolRef]:
+    balance: dict[tuple[int, ...], list[z3.ArithRef]] = {n: [] for n in graph.nodes}
+    by_type: list[list[z3.ArithRef]] = [[] for _ in demands]
+    for (tail, head, t), f in zip(graph.arcs, flows, strict=True):
+        balance[tail].append(f)
+        balance[head].append(-f)
+        if t >= 0:
+            by_type[t].append(f)
+    cons: list[z3.BoolRef] = [f >= 0 for f in flows]
+    for node, terms in balance.items():
+        rhs = z if node == graph.source else (-z if node == graph.sink else 0)
+        cons.append(z3.Sum(terms) == rhs if terms else rhs == 0)
+    cons.extend(z3.Sum(fs) >= d for fs, d in zip(by_type, demands, strict=True))
+    return cons
+
+
+def arcflow_lp_bound(graph: ArcFlowGraph, demands: Sequence[int], timeout_ms: int) -> int | None:
+    """``ceil`` of the arc-flow linear relaxation (the Gilmore-Gomory bound), or ``None``.
+
+    Z3's simplex works in exact rationals, so the rounding up is sound. ``None`` when the
+    optimiser does not finish within ``timeout_ms``.
+    """
+    opt = z3.Optimize()
+    opt.set("timeout", max(1, timeout_ms))
+    flows = [z3.Real(f"f{k}") for k in range(len(graph.arcs))]
+    z = z3.Real("z")
+    opt.add(*_flow_constraints(graph, flows, z, demands))
+    handle = opt.minimize(z)
+    if opt.check() != z3.sat:
+        return None
+    value = handle.value()
+    if not z3.is_rational_value(value):
+        return None
+    num, den = value.numerator_as_long(), value.denominator_as_long()
+    return -(-num // den)
+
+
+def _decode_arcflow(
+    problem: PackingProblem,
+    graph: ArcFlowGraph,
+    flow_values: Sequence[int],
+    group_type: Sequence[int],
+) -> dict[int, int]:
+    remaining = list(flow_values)
+    out: dict[tuple[int, ...], list[int]] = {}
+    for k, (tail, _, _) in enumerate(graph.arcs):
+        out.setdefault(tail, []).append(k)
+    # Items waiting for a place, per arc type (zero-demand pods go to the first bin).
+    waiting: dict[int, list[int]] = {}
+    zero_items: list[int] = []
+    for i in range(problem.n_items):
+        t = group_type[problem.group_of(i)]
+        (zero_items if t < 0 else waiting.setdefault(t, [])).append(i)
+    for items in waiting.values():
+        items.reverse()  # pop() hands out the lowest index first
+    node_base = problem.first_node(next(t for t, typ in enumerate(problem.node_types) if typ.count))
+    placement: dict[int, int] = {}
+    bin_index = 0
+    while True:
+        start = next((k for k in out.get(graph.source, ()) if remaining[k] > 0), None)
+        if start is None:
+            break
+        position = graph.source
+        content: list[int] = []
+        while position != graph.sink:
+            k = next(k for k in out[position] if remaining[k] > 0)
+            remaining[k] -= 1
+            _, position, t = graph.arcs[k]
+            if t >= 0 and waiting.get(t):
+                content.append(waiting[t].pop())
+        if content:
+            for i in content:
+                placement[i] = node_base + bin_index
+            bin_index += 1
+    for i in zero_items:
+        placement[i] = node_base
+    return placement
+
+
+def _solve_arcflow(
+    problem: PackingProblem,
+    best: Packing,
+    lb: int,
+    ub: int | None,
+    clock: _Clock,
+    options: SolveOptions,
+) -> tuple[Status, int, dict[int, int] | None, str] | None:
+    weights, demands, group_type = _arc_types(problem)
+    cap = next(t for t in problem.node_types if t.count).capacity
+    graph = build_arcflow(weights, demands, cap, options.max_arcs)
+    if graph is None:
+        return None
+    incumbent = None if best.unplaced else best.placement
+    method = best.name
+    lp = arcflow_lp_bound(graph, demands, clock.remaining_ms())
+    if lp is not None and lp > lb:
+        lb = lp
+    if ub is not None and ub <= lb:
+        return Status.OPTIMAL, ub, incumbent, f"{method}+lp"
+    n_nodes = problem.n_nodes
+    top = n_nodes if ub is None else ub - 1
+    solver = z3.SolverFor("QF_LIA")
+    solver.set("random_seed", options.seed)
+    flows = [z3.Int(f"f{k}") for k in range(len(graph.arcs))]
+    z = z3.Int("z")
+    solver.add(*_flow_constraints(graph, flows, z, demands))
+    for k in range(lb, top + 1):
+        remaining = clock.remaining_ms()
+        if remaining <= 0:
+            break
+        solver.set("timeout", remaining)
+        answer = solver.check(z <= k)
+        if answer == z3.sat:
+            model = solver.model()
+            values = [model.eval(f, model_completion=True).as_long() for f in flows]
+            placement = _decode_arcflow(problem, graph, values, group_type)
+            return Status.OPTIMAL, k, placement, "arcflow"
+        if answer == z3.unsat:
+            lb = k + 1
+            continue
+        break
+    if ub is not None and lb >= ub:
+        return Status.OPTIMAL, ub, incumbent, method
+    if lb > n_nodes:
+        return Status.INFEASIBLE, lb, incumbent, "arcflow"
+    return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, method
+
+
+# ---------------------------------------------------------------------------- assignment
+
+
+@dataclass
+class _Assignment:
+    slots: list[int]  # node indices modelled
+    x: dict[tuple[int, int], z3.ArithRef]  # (group, slot position) -> count
+    used: list[z3.ArithRef | None]  # per slot position; None for preloaded (always used)
+    objective: z3.ArithRef  # nodes or cost of the non-preloaded slots
+
+
+def _build_assignment(
+    problem: PackingProblem, ub: int | None, solver: z3.Solver, exact_counts: bool
+) -> _Assignment:
+    n_dims = len(problem.dimensions)
+    slots: list[int] = []
+    for t, typ in enumerate(problem.node_types):
+        first = problem.first_node(t)
+        keep = typ.count
+        if not typ.preloaded:
+            keep = min(keep, problem.n_items)
+            if ub is not None and problem.objective is Objective.NODES:
+                keep = min(keep, ub)
+        slots.extend(range(first, first + keep))
+    x: dict[tuple[int, int], z3.ArithRef] = {}
+    used: list[z3.ArithRef | None] = []
+    for s, b in enumerate(slots):
+        t = problem.type_of(b)
+        typ = problem.node_types[t]
+        u = None if typ.preloaded else z3.Int(f"u{s}")
+        used.append(u)
+        if u is not None:
+            solver.add(u >= 0, u <= 1)
+        load: list[list[z3.ArithRef]] = [[] for _ in range(n_dims)]
+        for g, grp in enumerate(problem.groups):
+            if not grp.count or not problem.eligible(g, t):
+                continue
+            limit = grp.count if grp.max_per_node is None else min(grp.count, grp.max_per_node)
+            for d in range(n_dims):
+                if grp.demand[d]:
+                    limit = min(limit, typ.free[d] // grp.demand[d])
+            if limit <= 0:
+                continue
+            v = z3.Int(f"x{g}_{s}")
+            x[g, s] = v
+            solver.add(v >= 0, v <= (limit if u is None else limit * u))
+            for d in range(n_dims):
+                if grp.demand[d]:
+                    load[d].append(grp.demand[d] * v)
+        for d in range(n_dims):
+            if load[d]:
+                solver.add(z3.Sum(load[d]) <= typ.free[d])
+    for g, grp in enumerate(problem.groups):
+        terms = [x[g, s] for s in range(len(slots)) if (g, s) in x]
+        total = z3.Sum(terms) if terms else z3.IntVal(0)
+        solver.add(total == grp.count if exact_counts else total <= grp.count)
+    # Symmetry: identical, empty nodes are interchangeable; order them used first, then by
+    # non-increasing load in the first dimension any group uses.
+    key_dim = next(
+        (d for d in range(n_dims) if any(g.demand[d] and g.count for g in problem.groups)), 0
+    )
+    for s in range(len(slots) - 1):
+        b, nxt = slots[s], slots[s + 1]
+        if problem.type_of(b) != problem.type_of(nxt) or used[s] is None:
+            continue
+        solver.add(used[s] >= used[s + 1])  # type: ignore[operator]
+        here = [problem.groups[g].demand[key_dim] * x[g, s] for g in range(len(problem.groups)) if (g, s) in x]
+        there = [
+            problem.groups[g].demand[key_dim] * x[g, s + 1]
+            for g in range(len(problem.groups))
+            if (g, s + 1) in x
+        ]
+        if here and there:
+            solver.add(z3.Sum(here) >= z3.Sum(there))
+    weights = [
+        1 if problem.objective is not Objective.COST else problem.node_types[problem.type_of(b)].cost
+        for b in slots
+    ]
+    objective_terms = [w * u for w, u in zip(weights, used, strict=True) if u is not None]
+    objective = z3.Sum(objective_terms) if objective_terms else z3.IntVal(0)
+    return _Assignment(slots, x, used, objective)
+
+
+def _hint(problem: PackingProblem, model: _Assignment, solver: z3.Solver, packing: Packing) -> None:
+    """Seed Z3's phases with the heuristic packing (the slot of each node it used)."""
+    position = {b: s for s, b in enumerate(model.slots)}
+    counts: dict[tuple[int, int], int] = {}
+    for i, b in packing.placement.items():
+        s = position.get(b)
+        if s is not None:
+            key = (problem.group_of(i), s)
+            counts[key] = counts.get(key, 0) + 1
+    for key, var in model.x.items():
+        solver.set_initial_value(var, counts.get(key, 0))
+    hosting = {s for (_, s), c in counts.items() if c}
+    for s, u in enumerate(model.used):
+        if u is not None:
+            solver.set_initial_value(u, 1 if s in hosting else 0)
+
+
+def _decode_assignment(
+    problem: PackingProblem, model: _Assignment, z3model: z3.ModelRef
+) -> dict[int, int]:
+    placement: dict[int, int] = {}
+    next_item = [problem.first_item(g) for g in range(len(problem.groups))]
+    for (g, s), var in sorted(model.x.items()):
+        n = z3model.eval(var, model_completion=True).as_long()
+        for _ in range(n):
+            placement[next_item[g]] = model.slots[s]
+            next_item[g] += 1
+    return placement
+
+
+def _fixed_part(problem: PackingProblem) -> int:
+    pre = [t for t in problem.node_types if t.preloaded]
+    if problem.objective is Objective.COST:
+        return sum(t.cost * t.count for t in pre)
+    return sum(t.count for t in pre)
+
+
+def _solve_assignment(
+    problem: PackingProblem,
+    best: Packing,
+    lb: int,
+    ub: int | None,
+    clock: _Clock,
+    options: SolveOptions,
+) -> tuple[Status, int, dict[int, int] | None, str]:
+    incumbent = None if best.unplaced else best.placement
+    solver = z3.SolverFor("QF_LIA")
+    solver.set("random_seed", options.seed)
+    model = _build_assignment(problem, ub, solver, exact_counts=True)
+    if incumbent is not None:
+        _hint(problem, model, solver, best)
+    fixed = _fixed_part(problem)
+    top = _max_objective(problem) if ub is None else ub - 1
+    k = lb
+    while k <= top:
+        remaining = clock.remaining_ms()
+        if remaining <= 0:
+            break
+        solver.set("timeout", remaining)
+        answer = solver.check(model.objective <= k - fixed)
+        if answer == z3.sat:
+            z3model = solver.model()
+            placement = _decode_assignment(problem, model, z3model)
+            return Status.OPTIMAL, _objective_of(problem, placement), placement, "assignment"
+        if answer == z3.unsat:
+            k = _next_value(problem, k)
+            lb = k
+            continue
+        break
+    if ub is not None and lb >= ub:
+        return Status.OPTIMAL, ub, incumbent, best.name
+    if ub is None and lb > top:
+        return Status.INFEASIBLE, lb, incumbent, "assignment"
+    return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, best.name
+
+
+def _objective_of(problem: PackingProblem, placement: dict[int, int]) -> int:
+    used, cost = nodes_and_cost(problem, placement)
+    return cost if problem.objective is Objective.COST else used
+
+
+def _max_objective(problem: PackingProblem) -> int:
+    if problem.objective is Objective.COST:
+        return sum(t.cost * t.count for t in problem.node_types)
+    return problem.n_nodes
+
+
+def _next_value(problem: PackingProblem, k: int) -> int:
+    """The next objective value worth asking for after ``k`` was refuted."""
+    if problem.objective is not Objective.COST:
+        return k + 1
+    # Costs are sums of node costs: skip values no set of nodes can add up to only when the
+    # gcd of the costs says so (cheap and exact).
+    g = 0
+    for t in problem.node_types:
+        g = math.gcd(g, t.cost)
+    if g <= 1:
+        return k + 1
+    return (k // g + 1) * g
+
+
+# ---------------------------------------------------------------------------- placed
+
+
+def _solve_placed(
+    original: PackingProblem,
+    problem: PackingProblem,
+    best: Packing,
+    lb: int,
+    clock: _Clock,
+    options: SolveOptions,
+) -> PackingResult:
+    opt = z3.Optimize()
+    opt.set("timeout", max(1, clock.remaining_ms()))
+    model = _build_assignment(problem, None, opt, exact_counts=False)  # type: ignore[arg-type]
+    priorities = sorted({g.priority for g in problem.groups}, reverse=True)
+    for p in priorities:
+        terms = [v for (g, _), v in model.x.items() if problem.groups[g].priority == p]
+        if terms:
+            opt.maximize(z3.Sum(terms))
+    opt.minimize(model.objective)
+    answer = opt.check()
+    if answer == z3.sat:
+        placement = _decode_assignment(problem, model, opt.model())
+        unplaced = problem.n_items - len(placement)
+        return _result(original, clock, Status.OPTIMAL, unplaced, placement, "optimize")
+    status = Status.FEASIBLE
+    return _result(original, clock, status, lb, best.placement, best.name)
