@@ -1,0 +1,300 @@
+"""Label selectors, exactly as the API machinery builds and matches them.
+
+Mirrors ``k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go`` ``LabelSelectorAsSelector`` and
+``k8s.io/apimachinery/pkg/labels/selector.go`` (``NewRequirement``, ``Requirement.Matches``,
+``internalSelector.Matches``), with the key and value checks of
+``k8s.io/apimachinery/pkg/util/validation/validation.go`` (``IsQualifiedName``,
+``IsValidLabelValue``). The scheduler, services and the workload controllers all reuse it.
+
+A selector is given as the manifest gives it: a mapping with ``matchLabels`` and
+``matchExpressions``. A missing (``None``) selector selects nothing; an empty one selects
+everything, as upstream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from kmodel.errors import InputError
+from kmodel.internal.gofmt import go_quote
+
+__all__ = [
+    "LabelSelector",
+    "Requirement",
+    "label_selector_as_selector",
+    "labels_of",
+    "selector_matches",
+]
+
+Operator = Literal["In", "NotIn", "Exists", "DoesNotExist"]
+
+_QNAME_FMT: Final = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_QNAME_RE: Final = re.compile(f"^{_QNAME_FMT}$")
+_QNAME_ERR: Final = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character"
+)
+_LABEL_VALUE_FMT: Final = f"({_QNAME_FMT})?"
+_LABEL_VALUE_RE: Final = re.compile(f"^{_LABEL_VALUE_FMT}$")
+_LABEL_VALUE_ERR: Final = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+    "'.', and must start and end with an alphanumeric character"
+)
+_DNS1123_SUBDOMAIN_FMT: Final = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_DNS1123_SUBDOMAIN_RE: Final = re.compile(f"^{_DNS1123_SUBDOMAIN_FMT}$")
+_DNS1123_SUBDOMAIN_ERR: Final = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+    "'.', and must start and end with an alphanumeric character"
+)
+_QNAME_MAX: Final = 63
+_LABEL_VALUE_MAX: Final = 63
+_DNS1123_SUBDOMAIN_MAX: Final = 253
+
+
+def _regex_error(message: str, fmt: str, *examples: str) -> str:
+    """Mirrors validation.go ``RegexError`` (including its double space before ``or``)."""
+    if not examples:
+        return f"{message} (regex used for validation is '{fmt}')"
+    text = message + " (e.g. "
+    for index, example in enumerate(examples):
+        if index > 0:
+            text += " or "
+        text += f"'{example}', "
+    return text + f"regex used for validation is '{fmt}')"
+
+
+def _max_len_error(length: int) -> str:
+    return f"must be no more than {length} characters"
+
+
+def _dns1123_subdomain_errors(value: str) -> list[str]:
+    """Mirrors validation.go ``IsDNS1123Subdomain``."""
+    errors: list[str] = []
+    if len(value) > _DNS1123_SUBDOMAIN_MAX:
+        errors.append(_max_len_error(_DNS1123_SUBDOMAIN_MAX))
+    if not _DNS1123_SUBDOMAIN_RE.match(value):
+        errors.append(_regex_error(_DNS1123_SUBDOMAIN_ERR, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+    return errors
+
+
+def _qualified_name_errors(value: str) -> list[str]:
+    """Mirrors validation.go ``IsQualifiedName``."""
+    errors: list[str] = []
+    parts = value.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errors.append("prefix part must be non-empty")
+        else:
+            errors.extend("prefix part " + m for m in _dns1123_subdomain_errors(prefix))
+    else:
+        return [
+            "a qualified name "
+            + _regex_error(_QNAME_ERR, _QNAME_FMT, "MyName", "my.name", "123-abc")
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
+    if not name:
+        errors.append("name part must be non-empty")
+    elif len(name) > _QNAME_MAX:
+        errors.append("name part " + _max_len_error(_QNAME_MAX))
+    if not _QNAME_RE.match(name):
+        errors.append(
+            "name part " + _regex_error(_QNAME_ERR, _QNAME_FMT, "MyName", "my.name", "123-abc")
+        )
+    return errors
+
+
+def _label_value_errors(value: str) -> list[str]:
+    """Mirrors validation.go ``IsValidLabelValue``."""
+    errors: list[str] = []
+    if len(value) > _LABEL_VALUE_MAX:
+        errors.append(_max_len_error(_LABEL_VALUE_MAX))
+    if not _LABEL_VALUE_RE.match(value):
+        errors.append(
+            _regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345")
+        )
+    return errors
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement of a selector: ``key`` ``operator`` ``values``.
+
+    ``matchLabels`` entries become ``In`` requirements with one value (upstream uses
+    ``selection.Equals``, which matches identically).
+    """
+
+    key: str
+    operator: Operator
+    values: tuple[str, ...]
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Mirrors labels/selector.go ``Requirement.Matches``."""
+        if self.operator == "In":
+            return self.key in labels and labels[self.key] in self.values
+        if self.operator == "NotIn":
+            return self.key not in labels or labels[self.key] not in self.values
+        if self.operator == "Exists":
+            return self.key in labels
+        return self.key not in labels
+
+
+@dataclass(frozen=True)
+class LabelSelector:
+    """A compiled label selector.
+
+    Attributes:
+        requirements: every requirement must hold (``internalSelector`` is a conjunction).
+        nothing: true for the selector built from a nil ``*LabelSelector``: it matches no set.
+    """
+
+    requirements: tuple[Requirement, ...] = ()
+    nothing: bool = False
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Mirrors labels/selector.go ``internalSelector.Matches`` and ``nothingSelector``."""
+        if self.nothing:
+            return False
+        return all(requirement.matches(labels) for requirement in self.requirements)
+
+    @property
+    def is_everything(self) -> bool:
+        """True when the selector matches every label set (``labels.Everything()``)."""
+        return not self.nothing and not self.requirements
+
+
+def _string(value: object, path: str) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"must be a string, got {value!r}", path=path)
+    return value
+
+
+def _new_requirement(key: str, operator: Operator, values: Sequence[str], path: str) -> Requirement:
+    """Mirrors labels/selector.go ``NewRequirement`` (errors as its field.ErrorList)."""
+    problems: list[tuple[str, str]] = []
+    key_errors = _qualified_name_errors(key)
+    if key_errors:
+        problems.append((f"{path}.key", f"Invalid value: {go_quote(key)}: {'; '.join(key_errors)}"))
+    if operator in {"In", "NotIn"} and not values:
+        problems.append(
+            (
+                f"{path}.values",
+                "Invalid value: []: for 'in', 'notin' operators, values set can't be empty",
+            )
+        )
+    if operator in {"Exists", "DoesNotExist"} and values:
+        problems.append(
+            (
+                f"{path}.values",
+                (
+                    f"Invalid value: [{' '.join(values)}]: "
+                    "values set must be empty for exists and does not exist"
+                ),
+            )
+        )
+    for index, value in enumerate(values):
+        value_errors = _label_value_errors(value)
+        if value_errors:
+            problems.append(
+                (
+                    f"{path}.values[{index}]",
+                    f"Invalid value: {go_quote(value)}: {'; '.join(value_errors)}",
+                )
+            )
+    if problems:
+        where, message = problems[0]
+        raise InputError(message, path=where)
+    return Requirement(key, operator, tuple(values))
+
+
+def label_selector_as_selector(
+    selector: Mapping[str, object] | None, path: str = "spec.selector"
+) -> LabelSelector:
+    """Compile a ``metav1.LabelSelector`` manifest into a selector.
+
+    Mirrors ``k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go LabelSelectorAsSelector``: a nil
+    selector selects nothing, an empty one everything; ``matchLabels`` come first (upstream then
+    sorts requirements by key, which does not change the conjunction).
+
+    Args:
+        selector: the selector mapping, or ``None``.
+        path: the field path of the selector, for error messages.
+
+    Returns:
+        The compiled selector.
+
+    Raises:
+        InputError: for a malformed selector, an unknown operator, an invalid key or value, or
+            a values list that does not fit the operator (the first error, with its field path).
+    """
+    if selector is None:
+        return LabelSelector(nothing=True)
+    if not isinstance(selector, Mapping):
+        raise InputError(f"must be a mapping, got {selector!r}", path=path)
+    match_labels = selector.get("matchLabels") or {}
+    match_expressions = selector.get("matchExpressions") or []
+    if not isinstance(match_labels, Mapping):
+        raise InputError("must be a mapping of label keys to values", path=f"{path}.matchLabels")
+    if not isinstance(match_expressions, list):
+        raise InputError("must be a list", path=f"{path}.matchExpressions")
+    requirements: list[Requirement] = []
+    for key, value in match_labels.items():
+        where = f"{path}.matchLabels[{key}]"
+        requirements.append(
+            _new_requirement(_string(key, where), "In", [_string(value, where)], where)
+        )
+    for index, expression in enumerate(match_expressions):
+        where = f"{path}.matchExpressions[{index}]"
+        if not isinstance(expression, Mapping):
+            raise InputError("must be a mapping", path=where)
+        operator = expression.get("operator")
+        if operator not in {"In", "NotIn", "Exists", "DoesNotExist"}:
+            raise InputError(
+                f"{go_quote(str(operator))} is not a valid label selector operator",
+                path=f"{where}.operator",
+            )
+        raw_values = expression.get("values") or []
+        if not isinstance(raw_values, list):
+            raise InputError("must be a list of strings", path=f"{where}.values")
+        values = [_string(v, f"{where}.values[{i}]") for i, v in enumerate(raw_values)]
+        key = _string(expression.get("key"), f"{where}.key")
+        requirements.append(_new_requirement(key, operator, values, where))
+    return LabelSelector(tuple(requirements))
+
+
+def labels_of(obj: Mapping[str, object], path: str = "metadata.labels") -> dict[str, str]:
+    """Return the ``metadata.labels`` of an object as a dict (empty when absent).
+
+    Raises:
+        InputError: if the labels are not a mapping of strings to strings.
+    """
+    metadata = obj.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise InputError("must be a mapping", path="metadata")
+    labels = metadata.get("labels") or {}
+    if not isinstance(labels, Mapping):
+        raise InputError("must be a mapping", path=path)
+    result: dict[str, str] = {}
+    for key, value in labels.items():
+        result[_string(key, path)] = _string(value, f"{path}[{key}]")
+    return result
+
+
+def selector_matches(
+    selector: Mapping[str, object] | None,
+    labels: Mapping[str, str],
+    path: str = "spec.selector",
+) -> bool:
+    """Whether a selector manifest matches a label set.
+
+    Mirrors ``LabelSelectorAsSelector(selector).Matches(labels.Set(labels))``.
+
+    Raises:
+        InputError: if the selector is invalid (see :func:`label_selector_as_selector`).
+    """
+    return label_selector_as_selector(selector, path).matches(labels)
