@@ -1,0 +1,23 @@
+"""Hypothesis profiles shared by tests/ and properties/.
+
+``dev`` is quick, ``ci`` (the default when CI=true) is derandomized and bounded so that the whole
+suite stays within minutes, ``nightly`` explores long. Choose one with HYPOTHESIS_PROFILE.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("nightly", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
