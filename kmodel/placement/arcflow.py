@@ -101,6 +101,4 @@ def build_arcflow(
     arcs.update((lab, sink, -1) for lab in labels if lab != sink)
     labels.add(sink)
     nodes = tuple(sorted(labels, key=lambda p: (sum(p), p)))
-    return ArcFlowGraph(
-        source=label[zero], sink=sink, arcs=tuple(sorted(arcs)), nodes=nodes
-    )
+    return ArcFlowGraph(source=label[zero], sink=sink, arcs=tuple(sorted(arcs)), nodes=nodes)

@@ -154,9 +154,7 @@ def volume_bound(problem: PackingProblem) -> int:
         total = sum(g.demand[d] * g.count for g in problem.groups)
         if total == 0:
             continue
-        caps = sorted(
-            (t.free[d] for t in problem.node_types for _ in range(t.count)), reverse=True
-        )
+        caps = sorted((t.free[d] for t in problem.node_types for _ in range(t.count)), reverse=True)
         covered, k = 0, 0
         while covered < total and k < len(caps):
             covered += caps[k]
@@ -186,9 +184,11 @@ def conflict_bound(problem: PackingProblem, max_items: int = 1500) -> int:
     n_dims = len(cap)
     items = sorted(
         range(problem.n_items),
-        key=lambda i: -max(
-            problem.groups[problem.group_of(i)].demand[d] / cap[d] if cap[d] else 0
-            for d in range(n_dims)
+        key=lambda i: (
+            -max(
+                problem.groups[problem.group_of(i)].demand[d] / cap[d] if cap[d] else 0
+                for d in range(n_dims)
+            )
         ),
     )
     clique: list[int] = []
@@ -252,7 +252,7 @@ def cost_bound(problem: PackingProblem, min_nodes: int | None = None) -> int:
         cost_num, cost_den = 0, 1
         for t in sorted(
             (t for t in others if t.free[d] > 0),
-            key=lambda t: (t.cost / t.free[d]),
+            key=lambda t: t.cost / t.free[d],
         ):
             take = min(remaining, t.free[d] * t.count)
             cost_num = cost_num * t.free[d] + take * t.cost * cost_den

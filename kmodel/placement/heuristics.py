@@ -25,6 +25,7 @@ __all__ = [
     "greedy_pack",
     "item_order",
     "node_order",
+    "subset_sum_fill",
 ]
 
 
@@ -204,6 +205,62 @@ def greedy_pack(
     return Packing(placement, tuple(sorted(unplaced)), used, cost, name or f"{rule}-fit")
 
 
+def subset_sum_fill(problem: PackingProblem, name: str = "fill") -> Packing | None:
+    """Bin by bin: the largest item left, then the subset of the rest that fills the bin most.
+
+    A one-dimensional bin-oriented heuristic in the spirit of Gupta and Ho's minimum bin
+    slack (1999): perfect-fit instances (triplets, cut bins) that defeat FFD are packed
+    exactly. The subset sum is a bitset over Python integers, ``O(n C / 64)`` per bin.
+    Returns ``None`` unless the problem has one node type without load, no eligibility or
+    anti-affinity, and a single dimension with non-zero demands.
+    """
+    types = [t for t in problem.node_types if t.count]
+    if len(types) != 1 or types[0].preloaded:
+        return None
+    if any(
+        g.allowed_node_types is not None
+        or (g.max_per_node is not None and g.max_per_node < g.count)
+        for g in problem.groups
+    ):
+        return None
+    active = [d for d in range(len(problem.dimensions)) if any(g.demand[d] for g in problem.groups)]
+    if len(active) > 1:
+        return None
+    dim = active[0] if active else 0
+    capacity = types[0].capacity[dim]
+    first = problem.first_node(problem.node_types.index(types[0]))
+    weight = [problem.groups[problem.group_of(i)].demand[dim] for i in range(problem.n_items)]
+    left = sorted(range(problem.n_items), key=lambda i: (-weight[i], i))
+    placement: dict[int, int] = {}
+    node = 0
+    mask = (1 << (capacity + 1)) - 1
+    while left and node < types[0].count:
+        head, rest = left[0], left[1:]
+        room = capacity - weight[head]
+        # reach[k]: the sums reachable with rest[:k]; kept to walk the choice back.
+        reach = [1]
+        for i in rest:
+            reach.append((reach[-1] | (reach[-1] << weight[i])) & mask)
+        target = (reach[-1] & ((1 << (room + 1)) - 1)).bit_length() - 1
+        chosen = [head]
+        for k in range(len(rest), 0, -1):
+            if not (reach[k - 1] >> target) & 1:
+                chosen.append(rest[k - 1])
+                target -= weight[rest[k - 1]]
+        for i in chosen:
+            placement[i] = first + node
+        picked = set(chosen)
+        left = [i for i in left if i not in picked]
+        node += 1
+    used, cost = nodes_and_cost(problem, placement)
+    return Packing(placement, tuple(sorted(left)), used, cost, name)
+
+
+def _constrained_first(problem: PackingProblem, items: list[int]) -> list[int]:
+    """The same order with anti-affinity groups first: they need many distinct nodes."""
+    return sorted(items, key=lambda i: problem.groups[problem.group_of(i)].max_per_node is None)
+
+
 def best_heuristic(problem: PackingProblem, restarts: int = 8, seed: int = 0) -> list[Packing]:
     """Run FFD, BFD and ``restarts`` seeded perturbed variants of each.
 
@@ -217,7 +274,14 @@ def best_heuristic(problem: PackingProblem, restarts: int = 8, seed: int = 0) ->
         greedy_pack(problem, rule=FitRule.FIRST, name="ffd"),
         greedy_pack(problem, rule=FitRule.BEST, name="bfd"),
     ]
-    rng = random.Random(seed)
+    if any(g.max_per_node is not None for g in problem.groups):
+        spread = _constrained_first(problem, item_order(problem))
+        runs.append(greedy_pack(problem, spread, rule=FitRule.FIRST, name="ffd-anti-first"))
+        runs.append(greedy_pack(problem, spread, rule=FitRule.BEST, name="bfd-anti-first"))
+    fill = subset_sum_fill(problem)
+    if fill is not None:
+        runs.append(fill)
+    rng = random.Random(seed)  # noqa: S311 - seeded restarts, not security
     heterogeneous = len(problem.node_types) > 1
     for r in range(restarts):
         noise = 0.1 + 0.3 * (r % 3)

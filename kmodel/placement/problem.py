@@ -421,11 +421,11 @@ def check_placement(problem: PackingProblem, placement: dict[int, int]) -> list[
             problems.append(f"node {node} holds more than {grp.max_per_node} of group {grp.name}")
     for node, load in sorted(used.items()):
         free = problem.node_types[problem.type_of(node)].free
-        for d in range(dims):
-            if load[d] > free[d]:
-                problems.append(
-                    f"node {node} over capacity in {problem.dimensions[d]}: {load[d]} > {free[d]}"
-                )
+        problems.extend(
+            f"node {node} over capacity in {problem.dimensions[d]}: {load[d]} > {free[d]}"
+            for d in range(dims)
+            if load[d] > free[d]
+        )
     return problems
 
 
@@ -460,8 +460,10 @@ def bin_packing_problem(
     """
     if isinstance(capacity, str | bytes) or not isinstance(capacity, Sequence):
         raise InputError("expected a sequence of integers", path="capacity")
-    names = tuple(dimensions) if dimensions is not None else tuple(
-        f"d{k}" for k in range(len(capacity))
+    names = (
+        tuple(dimensions)
+        if dimensions is not None
+        else tuple(f"d{k}" for k in range(len(capacity)))
     )
     if isinstance(items, str | bytes) or not isinstance(items, Sequence):
         raise InputError("expected a sequence of (demand, count) pairs", path="items")

@@ -80,6 +80,7 @@ class _Clock:
 def _result(
     problem: PackingProblem,
     clock: _Clock,
+    *,
     status: Status,
     bound: int,
     placement: dict[int, int] | None,
@@ -160,24 +161,38 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
     best = packings[0]
     if impossible and scaled.objective is not Objective.PLACED:
         # Proven: these pods fit no eligible node. The rest are still placed, for the report.
-        return _result(problem, clock, Status.INFEASIBLE, 0, best.placement, best.name)
+        return _result(
+            problem,
+            clock,
+            status=Status.INFEASIBLE,
+            bound=0,
+            placement=best.placement,
+            method=best.name,
+        )
 
     bound = lower_bound(scaled)
     lb = bound.value
     if scaled.objective is Objective.PLACED:
-        return _solve_placed(problem, scaled, best, lb, clock, options)
+        return _solve_placed(problem, scaled, best, lb=lb, clock=clock)
     ub = _value(scaled, best) if not best.unplaced else None
     if ub is not None and ub <= lb:
-        return _result(problem, clock, Status.OPTIMAL, ub, best.placement, best.name)
+        return _result(
+            problem,
+            clock,
+            status=Status.OPTIMAL,
+            bound=ub,
+            placement=best.placement,
+            method=best.name,
+        )
 
     if options.arcflow and _arcflow_applicable(scaled):
-        outcome = _solve_arcflow(scaled, best, lb, ub, clock, options)
+        outcome = _solve_arcflow(scaled, best, lb=lb, ub=ub, clock=clock, options=options)
     else:
         outcome = None
     if outcome is None:
-        outcome = _solve_assignment(scaled, best, lb, ub, clock, options)
+        outcome = _solve_assignment(scaled, best, lb=lb, ub=ub, clock=clock, options=options)
     status, lb, placement, method = outcome
-    return _result(problem, clock, status, lb, placement, method)
+    return _result(problem, clock, status=status, bound=lb, placement=placement, method=method)
 
 
 # ---------------------------------------------------------------------------- arc-flow
@@ -188,8 +203,7 @@ def _arcflow_applicable(problem: PackingProblem) -> bool:
     if len(types) != 1 or types[0].preloaded or problem.objective is not Objective.NODES:
         return False
     return all(
-        g.allowed_node_types is None
-        and (g.max_per_node is None or g.max_per_node >= g.count)
+        g.allowed_node_types is None and (g.max_per_node is None or g.max_per_node >= g.count)
         for g in problem.groups
     )
 
@@ -228,25 +242,30 @@ def _flow_constraints(
     return cons
 
 
-def arcflow_lp_bound(graph: ArcFlowGraph, demands: Sequence[int], timeout_ms: int) -> int | None:
-    """``ceil`` of the arc-flow linear relaxation (the Gilmore-Gomory bound), or ``None``.
+def arcflow_lp_bound(
+    graph: ArcFlowGraph, demands: Sequence[int], start: int, timeout_ms: int
+) -> int:
+    """Raise ``start`` with the arc-flow linear relaxation (the Gilmore-Gomory bound).
 
-    Z3's simplex works in exact rationals, so the rounding up is sound. ``None`` when the
-    optimiser does not finish within ``timeout_ms``.
+    Asks Z3 whether the relaxation (flows over the rationals) is feasible with at most ``k``
+    bins, for ``k = start, start + 1, ...``; every ``unsat`` proves ``k + 1`` bins are needed.
+    Z3's simplex is exact, so the proof is sound. Stops at the first ``sat`` or when
+    ``timeout_ms`` runs out, and returns the bound proven so far.
     """
-    opt = z3.Optimize()
-    opt.set("timeout", max(1, timeout_ms))
+    deadline = time.perf_counter() + timeout_ms / 1000
+    solver = z3.SolverFor("QF_LRA")
     flows = [z3.Real(f"f{k}") for k in range(len(graph.arcs))]
     z = z3.Real("z")
-    opt.add(*_flow_constraints(graph, flows, z, demands))
-    handle = opt.minimize(z)
-    if opt.check() != z3.sat:
-        return None
-    value = handle.value()
-    if not z3.is_rational_value(value):
-        return None
-    num, den = value.numerator_as_long(), value.denominator_as_long()
-    return -(-num // den)
+    solver.add(*_flow_constraints(graph, flows, z, demands))
+    k = start
+    while True:
+        left = int((deadline - time.perf_counter()) * 1000)
+        if left <= 0:
+            return k
+        solver.set("timeout", left)
+        if solver.check(z <= k) != z3.unsat:
+            return k
+        k += 1
 
 
 def _decode_arcflow(
@@ -294,6 +313,7 @@ def _decode_arcflow(
 def _solve_arcflow(
     problem: PackingProblem,
     best: Packing,
+    *,
     lb: int,
     ub: int | None,
     clock: _Clock,
@@ -306,13 +326,14 @@ def _solve_arcflow(
         return None
     incumbent = None if best.unplaced else best.placement
     method = best.name
-    lp = arcflow_lp_bound(graph, demands, clock.remaining_ms())
-    if lp is not None and lp > lb:
-        lb = lp
+    # The relaxation gets at most a third of the time left: the search needs the rest.
+    lb = arcflow_lp_bound(graph, demands, lb, clock.remaining_ms() // 3)
     if ub is not None and ub <= lb:
         return Status.OPTIMAL, ub, incumbent, f"{method}+lp"
     n_nodes = problem.n_nodes
     top = n_nodes if ub is None else ub - 1
+    if clock.remaining_ms() <= 0:
+        return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, method
     solver = z3.SolverFor("QF_LIA")
     solver.set("random_seed", options.seed)
     flows = [z3.Int(f"f{k}") for k in range(len(graph.arcs))]
@@ -406,7 +427,11 @@ def _build_assignment(
         if problem.type_of(b) != problem.type_of(nxt) or used[s] is None:
             continue
         solver.add(used[s] >= used[s + 1])  # type: ignore[operator]
-        here = [problem.groups[g].demand[key_dim] * x[g, s] for g in range(len(problem.groups)) if (g, s) in x]
+        here = [
+            problem.groups[g].demand[key_dim] * x[g, s]
+            for g in range(len(problem.groups))
+            if (g, s) in x
+        ]
         there = [
             problem.groups[g].demand[key_dim] * x[g, s + 1]
             for g in range(len(problem.groups))
@@ -415,7 +440,9 @@ def _build_assignment(
         if here and there:
             solver.add(z3.Sum(here) >= z3.Sum(there))
     weights = [
-        1 if problem.objective is not Objective.COST else problem.node_types[problem.type_of(b)].cost
+        1
+        if problem.objective is not Objective.COST
+        else problem.node_types[problem.type_of(b)].cost
         for b in slots
     ]
     objective_terms = [w * u for w, u in zip(weights, used, strict=True) if u is not None]
@@ -463,6 +490,7 @@ def _fixed_part(problem: PackingProblem) -> int:
 def _solve_assignment(
     problem: PackingProblem,
     best: Packing,
+    *,
     lb: int,
     ub: int | None,
     clock: _Clock,
@@ -531,13 +559,13 @@ def _solve_placed(
     original: PackingProblem,
     problem: PackingProblem,
     best: Packing,
+    *,
     lb: int,
     clock: _Clock,
-    options: SolveOptions,
 ) -> PackingResult:
     opt = z3.Optimize()
     opt.set("timeout", max(1, clock.remaining_ms()))
-    model = _build_assignment(problem, None, opt, exact_counts=False)  # type: ignore[arg-type]
+    model = _build_assignment(problem, None, opt, exact_counts=False)
     priorities = sorted({g.priority for g in problem.groups}, reverse=True)
     for p in priorities:
         terms = [v for (g, _), v in model.x.items() if problem.groups[g].priority == p]
@@ -548,6 +576,15 @@ def _solve_placed(
     if answer == z3.sat:
         placement = _decode_assignment(problem, model, opt.model())
         unplaced = problem.n_items - len(placement)
-        return _result(original, clock, Status.OPTIMAL, unplaced, placement, "optimize")
+        return _result(
+            original,
+            clock,
+            status=Status.OPTIMAL,
+            bound=unplaced,
+            placement=placement,
+            method="optimize",
+        )
     status = Status.FEASIBLE
-    return _result(original, clock, status, lb, best.placement, best.name)
+    return _result(
+        original, clock, status=status, bound=lb, placement=best.placement, method=best.name
+    )

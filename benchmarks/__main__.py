@@ -1,0 +1,24 @@
+"""Run the benchmarks: ``python -m benchmarks placement [--quick] [--timeout S] [--data DIR]``."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import placement
+
+BENCHMARKS = {"placement": placement.main}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    name = "placement"
+    if args and not args[0].startswith("-"):
+        name, args = args[0], args[1:]
+    if name not in BENCHMARKS:
+        print(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    return BENCHMARKS[name](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,360 @@
+"""Placement benchmark: kmodel's optimal packer against known optima, FFD and (optionally) CP-SAT.
+
+Instances:
+
+* generated here, optimum known by construction: full bins cut into pieces (1-D and 3-D), so
+  the items fill exactly ``k`` bins and ``k`` is optimal (the volume bound);
+* Kubernetes-shaped workloads (replica groups, four node types, cpu/memory/pods, anti-affinity),
+  generated with a fixed seed; no optimum is known beforehand, the solver must prove it;
+* when ``../shared/benchmarks`` exists (or ``--data DIR``): BPPLIB (1-D), the 3-D VPSolver
+  instances, and the Alibaba openb trace (GPU treated as an aggregate milli-GPU dimension).
+
+``python -m benchmarks placement [--quick] [--timeout S] [--data DIR] [--only SUBSTRING]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from kmodel.placement import (
+    ItemGroup,
+    NodeType,
+    Objective,
+    PackingProblem,
+    SolveOptions,
+    bin_packing_problem,
+    check_placement,
+    greedy_pack,
+    solve,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO.parent / "shared" / "benchmarks"
+
+
+@dataclass(frozen=True)
+class Instance:
+    family: str
+    name: str
+    problem: PackingProblem
+    optimum: int | None
+    timeout: float | None = None  # overrides --timeout (the openb trace gets 60 s)
+
+
+# ------------------------------------------------------------------------------ generated
+
+
+def cut_bins_1d(seed: int, bins: int, capacity: int) -> Instance:
+    """``bins`` full bins, each cut into 2..5 pieces: the optimum is ``bins``."""
+    rng = random.Random(seed)  # noqa: S311 - seeded instance generator
+    items: list[tuple[tuple[int], int]] = []
+    for _ in range(bins):
+        cuts = sorted(rng.sample(range(1, capacity), rng.randint(1, 4)))
+        edges = [0, *cuts, capacity]
+        items.extend(((b - a,), 1) for a, b in itertools.pairwise(edges))
+    return Instance(
+        "gen-1d", f"cut1d-s{seed}-{bins}x{capacity}", bin_packing_problem([capacity], items), bins
+    )
+
+
+def cut_bins_3d(seed: int, bins: int, capacity: int) -> Instance:
+    """``bins`` bins full in all three dimensions, each cut into 2..4 vector pieces."""
+    rng = random.Random(seed)  # noqa: S311 - seeded instance generator
+    items: list[tuple[tuple[int, ...], int]] = []
+    for _ in range(bins):
+        m = rng.randint(2, 4)
+        parts = []
+        for _ in range(3):
+            cuts = sorted(rng.sample(range(1, capacity), m - 1))
+            edges = [0, *cuts, capacity]
+            parts.append([b - a for a, b in itertools.pairwise(edges)])
+            rng.shuffle(parts[-1])
+        items.extend((tuple(p[j] for p in parts), 1) for j in range(m))
+    problem = bin_packing_problem(
+        [capacity] * 3, items, dimensions=("cpu", "memory", "ephemeral-storage")
+    )
+    return Instance("gen-3d", f"cut3d-s{seed}-{bins}x{capacity}", problem, bins)
+
+
+NODE_TYPES = (
+    # name, cpu millicores, memory MiB, pods, cost (cents/hour)
+    ("xlarge", 3920, 15_000, 58, 19),
+    ("2xlarge", 7910, 30_000, 58, 38),
+    ("4xlarge", 15_890, 61_000, 234, 77),
+    ("8xlarge", 31_850, 124_000, 234, 154),
+)
+
+
+def kubernetes_workload(
+    seed: int, pods: int = 2000, groups: int = 40, nodes: int = 300, objective: str = "nodes"
+) -> Instance:
+    """Replica groups on four node types, cpu/memory/pods, a fifth of the groups anti-affine."""
+    rng = random.Random(seed)  # noqa: S311 - seeded instance generator
+    anti = set(range(0, groups, 5))
+    sizes = [rng.randint(3, 20) if g in anti else 0 for g in range(groups)]
+    rest = pods - sum(sizes)
+    free_groups = [g for g in range(groups) if g not in anti]
+    cuts = sorted(rng.sample(range(1, rest), len(free_groups) - 1))
+    for g, (a, b) in zip(free_groups, zip([0, *cuts], [*cuts, rest], strict=True), strict=True):
+        sizes[g] = b - a
+    item_groups = tuple(
+        ItemGroup(
+            name=f"deploy-{g}",
+            demand=(
+                rng.choice([100, 200, 250, 500, 750, 1000, 1500, 2000]),
+                rng.choice([128, 256, 512, 768, 1024, 2048, 3072, 4096]),
+                1,
+            ),
+            count=sizes[g],
+            max_per_node=1 if g in anti else None,
+        )
+        for g in range(groups)
+    )
+    node_types = tuple(
+        NodeType(name=n, capacity=(c, m, p), count=nodes // len(NODE_TYPES), cost=cost)
+        for n, c, m, p, cost in NODE_TYPES
+    )
+    problem = PackingProblem(
+        dimensions=("cpu", "memory", "pods"),
+        groups=item_groups,
+        node_types=node_types,
+        objective=Objective(objective),
+    )
+    return Instance("k8s", f"k8s-s{seed}-{pods}p-{objective}", problem, None)
+
+
+def generated(quick: bool) -> Iterator[Instance]:
+    seeds = range(2) if quick else range(5)
+    for s in seeds:
+        yield cut_bins_1d(s, 20 if quick else 60, 1000)
+        yield cut_bins_3d(s, 10 if quick else 25, 100)
+    for s in range(1 if quick else 3):
+        yield kubernetes_workload(s, objective="nodes")
+        yield kubernetes_workload(s, objective="cost")
+
+
+# ------------------------------------------------------------------------------ shared data
+
+
+def bpplib(root: Path, quick: bool) -> Iterator[Instance]:
+    folder = root / "bpplib"
+    with (folder / "optima.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for k, row in enumerate(rows):
+        if quick and k % 6:
+            continue
+        tokens = (folder / f"{row['instance']}.txt").read_text().split()  # CRLF-safe
+        n, capacity = int(tokens[0]), int(tokens[1])
+        weights = Counter(int(t) for t in tokens[2 : 2 + n])
+        problem = bin_packing_problem([capacity], [((w,), c) for w, c in weights.items()])
+        yield Instance("bpplib", row["instance"], problem, int(row["optimal_bins"]))
+
+
+def vbp(root: Path, quick: bool) -> Iterator[Instance]:
+    folder = root / "vbp"
+    with (folder / "optima.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for k, row in enumerate(rows):
+        if quick and k % 4:
+            continue
+        tokens = [int(t) for t in (folder / row["file"]).read_text().split()]
+        d = tokens[0]
+        capacity = tokens[1 : 1 + d]
+        m = tokens[1 + d]
+        pos = 2 + d
+        items = []
+        for _ in range(m):
+            items.append((tuple(tokens[pos : pos + d]), tokens[pos + d]))
+            pos += d + 1
+        problem = bin_packing_problem(capacity, items, dimensions=("cpu", "memory", "storage"))
+        yield Instance("vbp", row["instance"], problem, int(row["optimal_bins"]))
+
+
+def openb(root: Path) -> Iterator[Instance]:
+    """The Alibaba openb trace: every pod of the default list at once, fewest nodes.
+
+    GPUs are one aggregate dimension in milli-GPUs (node: gpus x 1000; pod: num_gpu x
+    gpu_milli). That relaxes per-device placement (a 0.5-GPU share must sit on one device),
+    so the lower bound is valid for the real problem but a packing may not be realisable on
+    the devices; the GPU model column is empty for every pod, so no model constraint applies.
+    """
+    folder = root / "alibaba-openb-2023"
+    node_counts: Counter[tuple[int, int, int]] = Counter()
+    with (folder / "openb_node_list_all_node.csv").open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            node_counts[int(row["cpu_milli"]), int(row["memory_mib"]), int(row["gpu"]) * 1000] += 1
+    pod_counts: Counter[tuple[int, int, int]] = Counter()
+    with (folder / "openb_pod_list_default.csv").open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            gpu = int(row["num_gpu"]) * int(row["gpu_milli"])
+            pod_counts[int(row["cpu_milli"]), int(row["memory_mib"]), gpu] += 1
+    problem = PackingProblem(
+        dimensions=("cpu", "memory", "gpu"),
+        groups=tuple(
+            ItemGroup(name=f"pods-{k}", demand=d, count=c)
+            for k, (d, c) in enumerate(sorted(pod_counts.items()))
+        ),
+        node_types=tuple(
+            NodeType(name=f"type-{k}", capacity=cap, count=c)
+            for k, (cap, c) in enumerate(sorted(node_counts.items()))
+        ),
+    )
+    yield Instance("openb", "openb-default", problem, None, timeout=60.0)
+
+
+# ------------------------------------------------------------------------------ CP-SAT
+
+
+def cpsat_seconds(problem: PackingProblem, upper: int, timeout: float) -> float | None:
+    """Seconds CP-SAT (2 workers) needs to prove the optimum of the grouped assignment model.
+
+    The same model as kmodel's fallback: counts per (group, node), used flags, ordered
+    identical nodes, at most ``upper`` nodes per type (the FFD value). ``None`` when it does
+    not prove optimality within ``timeout``.
+    """
+    from ortools.sat.python import cp_model  # noqa: PLC0415 - optional "bench" extra
+
+    p = problem.normalized()
+    model = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    used = []
+    slot_type = []
+    for t, typ in enumerate(p.node_types):
+        for _ in range(min(typ.count, upper, p.n_items)):
+            s = len(used)
+            u = model.new_bool_var(f"u{s}")
+            used.append(u)
+            slot_type.append(t)
+            load: list[list[cp_model.LinearExpr]] = [[] for _ in p.dimensions]
+            for g, grp in enumerate(p.groups):
+                if not p.eligible(g, t):
+                    continue
+                limit = grp.count if grp.max_per_node is None else grp.max_per_node
+                v = model.new_int_var(0, limit, f"x{g}_{s}")
+                model.add(v == 0).only_enforce_if(u.Not())
+                x[g, s] = v
+                for d, w in enumerate(grp.demand):
+                    if w:
+                        load[d].append(w * v)
+            for d, terms in enumerate(load):
+                if terms:
+                    model.add(sum(terms) <= typ.capacity[d])
+            if s and slot_type[s - 1] == t:
+                model.add(used[s - 1] >= u)
+    for g, grp in enumerate(p.groups):
+        model.add(sum(v for (gg, _), v in x.items() if gg == g) == grp.count)
+    weights = [p.node_types[t].cost if p.objective is Objective.COST else 1 for t in slot_type]
+    model.minimize(sum(w * u for w, u in zip(weights, used, strict=True)))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = timeout
+    solver.parameters.num_workers = 2
+    solver.parameters.random_seed = 0
+    start = time.perf_counter()
+    status = solver.solve(model)
+    seconds = time.perf_counter() - start
+    return seconds if status == cp_model.OPTIMAL else None
+
+
+def cpsat_available() -> bool:
+    try:
+        import ortools.sat.python.cp_model  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks placement")
+    parser.add_argument("--quick", action="store_true", help="a small sample of instances")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per instance")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared benchmark folder")
+    parser.add_argument("--only", default="", help="run instances whose name contains this")
+    parser.add_argument("--no-cpsat", action="store_true", help="skip CP-SAT even if installed")
+    args = parser.parse_args(argv)
+    console = Console()
+    with_cpsat = cpsat_available() and not args.no_cpsat
+
+    instances: list[Instance] = list(generated(args.quick))
+    if args.data.is_dir():
+        instances += list(bpplib(args.data, args.quick))
+        instances += list(vbp(args.data, args.quick))
+        if not args.quick:
+            instances += list(openb(args.data))
+    else:
+        console.print(f"[yellow]{args.data} not found: generated instances only[/yellow]")
+    instances = [i for i in instances if args.only in i.name]
+
+    load_before = os.getloadavg()
+    table = Table(title=f"placement benchmark (timeout {args.timeout:g} s per instance)")
+    for col in ("family", "instance", "n", "opt", "LB", "FFD", "kmodel", "proven", "s", "method"):
+        table.add_column(
+            col, justify="left" if col in {"family", "instance", "method"} else "right"
+        )
+    if with_cpsat:
+        table.add_column("CP-SAT s", justify="right")
+        table.add_column("kmodel/CP-SAT", justify="right")
+    tally: dict[str, list[int]] = {}
+    bugs = 0
+    for inst in instances:
+        timeout = inst.timeout or args.timeout
+        ffd = greedy_pack(inst.problem.normalized(), name="ffd")
+        ffd_value = ffd.cost if inst.problem.objective is Objective.COST else ffd.nodes_used
+        result = solve(inst.problem, SolveOptions(time_limit=timeout))
+        violations = check_placement(inst.problem, result.placement)
+        wrong = bool(violations) or bool(result.unplaced and result.status.value != "infeasible")
+        if inst.optimum is not None and result.nodes_used is not None:
+            wrong |= result.lower_bound > inst.optimum or result.nodes_used < inst.optimum
+            wrong |= result.optimal and result.nodes_used != inst.optimum
+        bugs += wrong
+        proven = result.optimal and result.solve_seconds <= timeout
+        tally.setdefault(inst.family, [0, 0])
+        tally[inst.family][0] += proven
+        tally[inst.family][1] += 1
+        row = [
+            inst.family,
+            inst.name,
+            str(inst.problem.n_items),
+            "-" if inst.optimum is None else str(inst.optimum),
+            str(result.lower_bound),
+            str(ffd_value),
+            str(result.value) + (" BUG" if wrong else ""),
+            "yes" if proven else "no",
+            f"{result.solve_seconds:.2f}",
+            result.method,
+        ]
+        if with_cpsat:
+            cp = None
+            if (
+                len(inst.problem.groups) * inst.problem.n_nodes <= 400_000
+                and inst.family != "openb"
+            ):
+                cp = cpsat_seconds(inst.problem, ffd.nodes_used, timeout)
+            row.append("-" if cp is None else f"{cp:.2f}")
+            row.append(f"{result.solve_seconds / cp:.2f}" if cp is not None and proven else "-")
+        table.add_row(*row)
+    console.print(table)
+    for family, (ok, total) in tally.items():
+        console.print(f"{family}: proven optimal within the limit on {ok}/{total}")
+    console.print(
+        f"cpus={os.cpu_count()} load average before {load_before[0]:.2f}, "
+        f"after {os.getloadavg()[0]:.2f}; CP-SAT {'on' if with_cpsat else 'not installed'}"
+    )
+    if bugs:
+        console.print(f"[red]{bugs} results contradict a known optimum or are infeasible[/red]")
+        return 1
+    return 0
