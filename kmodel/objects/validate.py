@@ -1,0 +1,1306 @@
+"""Validation of the Kubernetes objects kmodel models, as the API server validates them.
+
+Mirrors ``pkg/apis/core/validation/validation.go`` (``ValidatePod``, ``ValidatePodSpec``,
+``ValidateNode``, ``ValidateService``, ``ValidateConfigMap``, ``ValidateSecret``,
+``ValidatePersistentVolume``, ``ValidatePersistentVolumeClaim``),
+``pkg/apis/apps/validation/validation.go`` (``ValidateDeployment``, ``ValidateReplicaSet``),
+``pkg/apis/policy/validation/validation.go`` (``ValidatePodDisruptionBudget``) and the
+apimachinery helpers they call (``ValidateObjectMeta``, ``ValidateLabels``,
+``ValidateLabelSelector``, ``IsDNS1123Label``, ``IsDNS1123Subdomain``, ``IsQualifiedName``...)
+for the fields the model uses. Rules upstream has but the model does not need (volumes,
+probes' fields, security contexts, env, affinity...) are not checked; a rule upstream does not
+have is never added.
+
+Conventions, which the whole loader shares:
+
+* Messages are upstream's ``field.Error`` bodies (``Required value``, ``Invalid value: "x":
+  detail``, ``Unsupported value: "x": supported values: "a", "b"``, ``Duplicate value: "x"``,
+  ``Forbidden: detail``). Values are quoted as Go's ``%q`` does for strings and printed plainly
+  for numbers; quantities are shown as written in the manifest (upstream prints the canonical
+  form, e.g. ``0.5`` as ``500m``).
+* Field paths are fully dotted and indexed, which is what a user needs to find the field:
+  ``spec.containers[1].resources.requests.cpu``. Map keys are dotted when they are plain words
+  (``requests.cpu``) and bracketed otherwise (``requests[nvidia.com/gpu]``, ``data[app.conf]``).
+  Upstream brackets every map key and reports a few errors on the parent list; those two
+  choices are the only differences from its paths.
+* Type errors (``containers: {}``, ``replicas: "3"``) are what upstream's JSON decoder refuses;
+  their messages are kmodel's own (``must be a list, not a mapping``). ``null`` is the same as an
+  absent field, as in the Go decoder.
+* Defaults the API server applies before validating (``restartPolicy: Always``,
+  ``progressDeadlineSeconds: 600``, rolling update 25%/25%) are assumed where a rule depends on
+  them; bodies are never modified.
+* Only the first error is reported, in upstream's validation order where it matters.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, NoReturn
+
+from kmodel.errors import InputError, join_path
+from kmodel.objects.quantity import milli_value, parse_quantity
+from kmodel.objects.types import Manifest
+
+__all__ = [
+    "MODELLED_KINDS",
+    "KindSpec",
+    "is_dns1035_label",
+    "is_dns1123_label",
+    "is_dns1123_subdomain",
+    "is_qualified_name",
+    "is_valid_label_value",
+    "selector_matches",
+    "validate_object",
+    "validate_pod_spec",
+]
+
+# ---------------------------------------------------------------- field errors and paths
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _key(path: str, key: str) -> str:
+    """The path of a map entry: dotted for plain words, bracketed otherwise."""
+    if _PLAIN_KEY.fullmatch(key):
+        return join_path(path, key)
+    return f"{path}[{key}]"
+
+
+def _go_value(value: object) -> str:
+    """Render a bad value as ``field.Error.ErrorBody`` does (``%q`` strings, plain numbers)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _fail(path: str, message: str) -> NoReturn:
+    raise InputError(message, path=path)
+
+
+def _required(path: str, detail: str = "") -> NoReturn:
+    """``field.Required``."""
+    _fail(path, f"Required value: {detail}" if detail else "Required value")
+
+
+def _invalid(path: str, value: object, detail: str) -> NoReturn:
+    """``field.Invalid``."""
+    _fail(path, f"Invalid value: {_go_value(value)}: {detail}")
+
+
+def _not_supported(path: str, value: object, supported: tuple[str, ...]) -> NoReturn:
+    """``field.NotSupported``."""
+    quoted = ", ".join(json.dumps(item) for item in supported)
+    _fail(path, f"Unsupported value: {_go_value(value)}: supported values: {quoted}")
+
+
+def _duplicate(path: str, value: object, detail: str = "") -> NoReturn:
+    """``field.Duplicate``."""
+    message = f"Duplicate value: {_go_value(value)}"
+    _fail(path, f"{message}: {detail}" if detail else message)
+
+
+def _forbidden(path: str, detail: str) -> NoReturn:
+    """``field.Forbidden``."""
+    _fail(path, f"Forbidden: {detail}")
+
+
+# ---------------------------------------------------------------- typed access
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {_go_value(value)}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"string {_go_value(shown)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _type_error(path: str, expected: str, value: object) -> NoReturn:
+    _fail(path, f"must be {expected}, not {_describe(value)}")
+
+
+def _mapping(obj: Manifest, key: str, path: str) -> Manifest:
+    """The mapping at ``obj[key]``; absent or null reads as empty."""
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        _type_error(join_path(path, key), "a mapping", value)
+    return value
+
+
+def _optional_mapping(obj: Manifest, key: str, path: str) -> Manifest | None:
+    return _mapping(obj, key, path) if obj.get(key) is not None else None
+
+
+def _list(obj: Manifest, key: str, path: str) -> list[Any]:
+    """The list at ``obj[key]``; absent or null reads as empty."""
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        _type_error(join_path(path, key), "a list", value)
+    return value
+
+
+def _item_mapping(value: object, path: str) -> Manifest:
+    if not isinstance(value, Mapping):
+        _type_error(path, "a mapping", value)
+    return value
+
+
+def _string(obj: Manifest, key: str, path: str) -> str:
+    """The string at ``obj[key]``; absent or null reads as ``""`` as in Go."""
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        _type_error(join_path(path, key), "a string", value)
+    return value
+
+
+def _optional_int(obj: Manifest, key: str, path: str, *, bits: int = 32) -> int | None:
+    """The integer at ``obj[key]`` (int32 or int64 as the Go field is), or None if absent."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        _type_error(join_path(path, key), "an integer", value)
+    limit = 2 ** (bits - 1)
+    if not -limit <= value < limit:
+        _invalid(join_path(path, key), value, f"must fit in a {bits}-bit integer")
+    return value
+
+
+def _optional_bool(obj: Manifest, key: str, path: str) -> bool | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        _type_error(join_path(path, key), "a boolean", value)
+    return value
+
+
+def _string_map(obj: Manifest, key: str, path: str) -> dict[str, str]:
+    """A ``map[string]string`` field such as labels or a nodeSelector."""
+    mapping = _mapping(obj, key, path)
+    result: dict[str, str] = {}
+    for entry_key, entry_value in mapping.items():
+        if not isinstance(entry_value, str):
+            _type_error(_key(join_path(path, key), entry_key), "a string", entry_value)
+        result[entry_key] = entry_value
+    return result
+
+
+def _int_or_string(obj: Manifest, key: str, path: str) -> int | str | None:
+    """An ``intstr.IntOrString`` field, or None if absent."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        _type_error(join_path(path, key), "an integer or a string", value)
+    return value
+
+
+# ---------------------------------------------------------------- names, apimachinery rules
+
+_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+    "and must start and end with an alphanumeric character"
+)
+_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + r"(\." + _DNS1123_LABEL_FMT + ")*"
+_DNS1123_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+    "or '.', and must start and end with an alphanumeric character"
+)
+_DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
+_DNS1035_LABEL_MSG = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
+    "an alphabetic character, and end with an alphanumeric character"
+)
+_QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_QUALIFIED_NAME_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character"
+)
+_LABEL_VALUE_FMT = "(" + _QUALIFIED_NAME_FMT + ")?"
+_LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+    "'.', and must start and end with an alphanumeric character"
+)
+_CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
+_CONFIG_MAP_KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
+_PERCENT_FMT = "[0-9]+%"
+_PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%'"
+
+_DNS1123_LABEL = re.compile(_DNS1123_LABEL_FMT)
+_DNS1123_SUBDOMAIN = re.compile(_DNS1123_SUBDOMAIN_FMT)
+_DNS1035_LABEL = re.compile(_DNS1035_LABEL_FMT)
+_QUALIFIED_NAME = re.compile(_QUALIFIED_NAME_FMT)
+_LABEL_VALUE = re.compile(_LABEL_VALUE_FMT)
+_CONFIG_MAP_KEY = re.compile(_CONFIG_MAP_KEY_FMT)
+_PERCENT = re.compile(_PERCENT_FMT)
+_PORT_NAME_CHARS = re.compile("[-a-z0-9]+")
+_PORT_NAME_LETTER = re.compile("[a-z]")
+
+
+def _regex_error(msg: str, fmt: str, *examples: str) -> str:
+    """Mirrors apimachinery ``validation.RegexError``."""
+    if not examples:
+        return f"{msg} (regex used for validation is '{fmt}')"
+    shown = " or ".join(f"'{example}'" for example in examples)
+    return f"{msg} (e.g. {shown}, regex used for validation is '{fmt}')"
+
+
+def _max_len_error(length: int) -> str:
+    return f"must be no more than {length} characters"
+
+
+def is_dns1123_label(value: str) -> list[str]:
+    """Mirrors apimachinery ``validation.IsDNS1123Label``: the error messages, empty if valid."""
+    errors = []
+    if len(value) > 63:
+        errors.append(_max_len_error(63))
+    if not _DNS1123_LABEL.fullmatch(value):
+        errors.append(_regex_error(_DNS1123_LABEL_MSG, _DNS1123_LABEL_FMT, "my-name", "123-abc"))
+    return errors
+
+
+def is_dns1123_subdomain(value: str) -> list[str]:
+    """Mirrors apimachinery ``validation.IsDNS1123Subdomain``."""
+    errors = []
+    if len(value) > 253:
+        errors.append(_max_len_error(253))
+    if not _DNS1123_SUBDOMAIN.fullmatch(value):
+        errors.append(_regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+    return errors
+
+
+def is_dns1035_label(value: str) -> list[str]:
+    """Mirrors apimachinery ``validation.IsDNS1035Label``."""
+    errors = []
+    if len(value) > 63:
+        errors.append(_max_len_error(63))
+    if not _DNS1035_LABEL.fullmatch(value):
+        errors.append(_regex_error(_DNS1035_LABEL_MSG, _DNS1035_LABEL_FMT, "my-name", "abc-123"))
+    return errors
+
+
+def is_qualified_name(value: str) -> list[str]:
+    """Mirrors apimachinery ``validation.IsQualifiedName`` (label keys, resource names)."""
+    errors: list[str] = []
+    parts = value.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errors.append("prefix part must be non-empty")
+        else:
+            errors.extend("prefix part " + msg for msg in is_dns1123_subdomain(prefix))
+    else:
+        return [
+            "a qualified name "
+            + _regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
+    if not name:
+        errors.append("name part must be non-empty")
+    elif len(name) > 63:
+        errors.append("name part " + _max_len_error(63))
+    if not _QUALIFIED_NAME.fullmatch(name):
+        errors.append(
+            "name part "
+            + _regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
+        )
+    return errors
+
+
+def is_valid_label_value(value: str) -> list[str]:
+    """Mirrors apimachinery ``validation.IsValidLabelValue``."""
+    errors = []
+    if len(value) > 63:
+        errors.append(_max_len_error(63))
+    if not _LABEL_VALUE.fullmatch(value):
+        errors.append(
+            _regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345")
+        )
+    return errors
+
+
+def _is_config_map_key(value: str) -> list[str]:
+    """Mirrors apimachinery ``validation.IsConfigMapKey``."""
+    errors = []
+    if len(value) > 253:
+        errors.append(_max_len_error(253))
+    if not _CONFIG_MAP_KEY.fullmatch(value):
+        errors.append(
+            _regex_error(
+                _CONFIG_MAP_KEY_MSG, _CONFIG_MAP_KEY_FMT, "key.name", "KEY_NAME", "key-name"
+            )
+        )
+    if value == ".":
+        errors.append("must not be '.'")
+    elif value == "..":
+        errors.append("must not be '..'")
+    elif value.startswith(".."):
+        errors.append("must not start with '..'")
+    return errors
+
+
+def _is_valid_port_num(port: int) -> list[str]:
+    """Mirrors apimachinery ``validation.IsValidPortNum``."""
+    return [] if 1 <= port <= 65535 else ["must be between 1 and 65535, inclusive"]
+
+
+def _is_valid_port_name(name: str) -> list[str]:
+    """Mirrors apimachinery ``validation.IsValidPortName`` (IANA_SVC_NAME)."""
+    errors = []
+    if len(name) > 15:
+        errors.append(_max_len_error(15))
+    if not _PORT_NAME_CHARS.fullmatch(name):
+        errors.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not _PORT_NAME_LETTER.search(name):
+        errors.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        errors.append("must not contain consecutive hyphens")
+    if name and (name[0] == "-" or name[-1] == "-"):
+        errors.append("must not begin or end with a hyphen")
+    return errors
+
+
+def _check(path: str, value: object, messages: list[str]) -> None:
+    """Raise ``field.Invalid`` with the first message, as ``for _, msg := range ...`` does."""
+    if messages:
+        _invalid(path, value, messages[0])
+
+
+# ---------------------------------------------------------------- metadata
+
+NameValidator = Callable[[str], list[str]]
+
+
+def _validate_labels(labels: Mapping[str, str], path: str) -> None:
+    """Mirrors apimachinery ``v1validation.ValidateLabels`` (errors on the map's path)."""
+    for key, value in labels.items():
+        _check(path, key, is_qualified_name(key))
+        _check(path, value, is_valid_label_value(value))
+
+
+_TOTAL_ANNOTATION_SIZE_LIMIT = 256 * (1 << 10)
+
+
+def _validate_annotations(annotations: Mapping[str, str], path: str) -> None:
+    """Mirrors apimachinery ``ValidateAnnotations`` and ``ValidateAnnotationsSize``."""
+    total = 0
+    for key, value in annotations.items():
+        _check(path, key, is_qualified_name(key.lower()))
+        total += len(key.encode()) + len(value.encode())
+    if total > _TOTAL_ANNOTATION_SIZE_LIMIT:
+        _fail(path, f"Too long: must have at most {_TOTAL_ANNOTATION_SIZE_LIMIT} bytes")
+
+
+def _validate_owner_references(metadata: Manifest, path: str) -> None:
+    """Mirrors apimachinery ``ValidateOwnerReferences`` / ``validateOwnerReference``."""
+    refs_path = join_path(path, "ownerReferences")
+    first_controller = ""
+    for index, raw in enumerate(_list(metadata, "ownerReferences", path)):
+        ref_path = f"{refs_path}[{index}]"
+        ref = _item_mapping(raw, ref_path)
+        api_version = _string(ref, "apiVersion", ref_path)
+        kind = _string(ref, "kind", ref_path)
+        name = _string(ref, "name", ref_path)
+        uid = _string(ref, "uid", ref_path)
+        # schema.FromAPIVersionAndKind: the version is the part after the last "/".
+        if not api_version.rsplit("/", 1)[-1]:
+            _invalid(join_path(ref_path, "apiVersion"), api_version, "version must not be empty")
+        if not kind:
+            _invalid(join_path(ref_path, "kind"), kind, "must not be empty")
+        if not name:
+            _invalid(join_path(ref_path, "name"), name, "must not be empty")
+        if not uid:
+            _invalid(join_path(ref_path, "uid"), uid, "must not be empty")
+        if _optional_bool(ref, "controller", ref_path):
+            current = f"{kind}/{name}"
+            if first_controller:
+                _fail(
+                    refs_path,
+                    "Invalid value: Only one reference can have Controller set to true. Found "
+                    f'"true" in references for {first_controller} and {current}',
+                )
+            first_controller = current
+        _optional_bool(ref, "blockOwnerDeletion", ref_path)
+
+
+def _validate_object_meta(
+    body: Manifest, *, namespaced: bool, name_validator: NameValidator
+) -> None:
+    """Mirrors apimachinery ``ValidateObjectMetaAccessor`` for a top-level object.
+
+    ``metadata.name`` is required. Upstream accepts ``generateName`` alone because the API
+    server fills the name in before validating; kmodel does not invent names, so it asks for
+    one (pod templates, validated elsewhere, need no name).
+    """
+    path = "metadata"
+    metadata = _mapping(body, "metadata", "")
+    generate_name = _string(metadata, "generateName", path)
+    if generate_name:
+        _check(join_path(path, "generateName"), generate_name, name_validator(generate_name))
+    name = _string(metadata, "name", path)
+    if not name:
+        detail = "name or generateName is required"
+        if generate_name:
+            detail = "kmodel needs metadata.name (generateName is resolved by the API server)"
+        _required(join_path(path, "name"), detail)
+    _check(join_path(path, "name"), name, name_validator(name))
+    namespace = _string(metadata, "namespace", path)
+    if namespaced and namespace:
+        # ValidateNamespaceName is NameIsDNSLabel; cluster-scoped objects have theirs cleared.
+        _check(join_path(path, "namespace"), namespace, is_dns1123_label(namespace))
+    _validate_labels(_string_map(metadata, "labels", path), join_path(path, "labels"))
+    _validate_annotations(
+        _string_map(metadata, "annotations", path), join_path(path, "annotations")
+    )
+    _validate_owner_references(metadata, path)
+
+
+# ---------------------------------------------------------------- resources and quantities
+
+_STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
+_STANDARD_RESOURCES = frozenset(
+    {
+        "cpu",
+        "memory",
+        "ephemeral-storage",
+        "requests.cpu",
+        "requests.memory",
+        "requests.ephemeral-storage",
+        "limits.cpu",
+        "limits.memory",
+        "limits.ephemeral-storage",
+        "pods",
+        "resourcequotas",
+        "services",
+        "replicationcontrollers",
+        "secrets",
+        "persistentvolumeclaims",
+        "configmaps",
+        "storage",
+        "requests.storage",
+        "services.nodeports",
+        "services.loadbalancers",
+    }
+)
+_INTEGER_RESOURCES = frozenset(
+    {
+        "pods",
+        "resourcequotas",
+        "services",
+        "replicationcontrollers",
+        "secrets",
+        "configmaps",
+        "persistentvolumeclaims",
+        "services.nodeports",
+        "services.loadbalancers",
+    }
+)
+
+
+def _is_hugepages(name: str) -> bool:
+    return name.startswith("hugepages-")
+
+
+def _is_native_resource(name: str) -> bool:
+    """Mirrors ``helper.IsNativeResource``."""
+    return "/" not in name or "kubernetes.io/" in name
+
+
+def _is_extended_resource(name: str) -> bool:
+    """Mirrors ``helper.IsExtendedResourceName``."""
+    if _is_native_resource(name) or name.startswith("requests."):
+        return False
+    return not is_qualified_name("requests." + name)
+
+
+def _is_standard_resource(name: str) -> bool:
+    """Mirrors ``helper.IsStandardResourceName``."""
+    return (
+        name in _STANDARD_RESOURCES or _is_hugepages(name) or name.startswith("requests.hugepages-")
+    )
+
+
+def _quantity_text(raw: object) -> str:
+    return raw.strip() if isinstance(raw, str) else repr(raw)
+
+
+def _quantity(raw: object, path: str) -> Fraction:
+    try:
+        return parse_quantity(raw)
+    except InputError as exc:
+        raise exc.located(path_prefix=path) from None
+
+
+def _validate_resource_quantity_value(name: str, raw: object, path: str) -> Fraction:
+    """Mirrors ``ValidateResourceQuantityValue`` (non-negative; whole for integer resources)."""
+    amount = _quantity(raw, path)
+    if amount < 0:
+        _invalid(path, _quantity_text(raw), "must be greater than or equal to 0")
+    if (name in _INTEGER_RESOURCES or _is_extended_resource(name)) and milli_value(amount) % 1000:
+        _invalid(path, _quantity_text(raw), "must be an integer")
+    return amount
+
+
+def _validate_container_resource_name(name: str, path: str) -> None:
+    """Mirrors ``validateContainerResourceName`` (with ``validateResourceName``)."""
+    _check(path, name, is_qualified_name(name))
+    if "/" not in name:
+        if not _is_standard_resource(name):
+            _invalid(path, name, "must be a standard resource type or fully qualified")
+        if name not in _STANDARD_CONTAINER_RESOURCES and not _is_hugepages(name):
+            _invalid(path, name, "must be a standard resource for containers")
+    elif not _is_native_resource(name) and not _is_extended_resource(name):
+        _invalid(path, name, "doesn't follow extended resource name standard")
+
+
+def _validate_resource_requirements(resources: Manifest, path: str) -> None:
+    """Mirrors ``ValidateResourceRequirements`` for a container's ``resources``."""
+    limits_path = join_path(path, "limits")
+    requests_path = join_path(path, "requests")
+    limits = _mapping(resources, "limits", path)
+    requests = _mapping(resources, "requests", path)
+    limit_amounts: dict[str, Fraction] = {}
+    cpu_or_memory = False
+    hugepages = False
+    for name, raw in limits.items():
+        entry = _key(limits_path, name)
+        _validate_container_resource_name(name, entry)
+        limit_amounts[name] = _validate_resource_quantity_value(name, raw, entry)
+        cpu_or_memory = cpu_or_memory or name in {"cpu", "memory"}
+        hugepages = hugepages or _is_hugepages(name)
+    for name, raw in requests.items():
+        entry = _key(requests_path, name)
+        _validate_container_resource_name(name, entry)
+        amount = _validate_resource_quantity_value(name, raw, entry)
+        overcommit_allowed = _is_native_resource(name) and not _is_hugepages(name)
+        if name in limit_amounts:
+            limit_text = _quantity_text(limits[name])
+            if amount != limit_amounts[name] and not overcommit_allowed:
+                _invalid(
+                    requests_path,
+                    _quantity_text(raw),
+                    f"must be equal to {name} limit of {limit_text}",
+                )
+            if amount > limit_amounts[name]:
+                _invalid(
+                    requests_path,
+                    _quantity_text(raw),
+                    f"must be less than or equal to {name} limit of {limit_text}",
+                )
+        elif not overcommit_allowed:
+            _required(limits_path, "Limit must be set for non overcommitable resources")
+        cpu_or_memory = cpu_or_memory or name in {"cpu", "memory"}
+        hugepages = hugepages or _is_hugepages(name)
+    if hugepages and not cpu_or_memory:
+        _forbidden(path, "HugePages require cpu or memory")
+
+
+# ---------------------------------------------------------------- pods
+
+
+def _validate_container(container: Manifest, path: str, *, template: bool, init: bool) -> bool:
+    """Mirrors ``validateContainerCommon`` plus the init-container restartPolicy check.
+
+    Returns whether this is a restartable (sidecar) init container (``validateInitContainers``).
+    """
+    name = _string(container, "name", path)
+    if not name:
+        _required(join_path(path, "name"))
+    _check(join_path(path, "name"), name, is_dns1123_label(name))
+    image = _string(container, "image", path)
+    if not image:
+        _required(join_path(path, "image"))
+    if not template and image != image.strip():
+        # validateContainerOnlyForPod: templates may hold " " as a placeholder image.
+        _invalid(join_path(path, "image"), image, "must not have leading or trailing whitespace")
+    _validate_resource_requirements(
+        _mapping(container, "resources", path), join_path(path, "resources")
+    )
+    for port_index, raw_port in enumerate(_list(container, "ports", path)):
+        port_path = join_path(path, f"ports[{port_index}]")
+        port = _item_mapping(raw_port, port_path)
+        container_port = _optional_int(port, "containerPort", port_path)
+        if container_port is None:
+            container_port = 0
+        _check(
+            join_path(port_path, "containerPort"),
+            container_port,
+            _is_valid_port_num(container_port),
+        )
+    probes = ("livenessProbe", "readinessProbe", "startupProbe")
+    for field in ("lifecycle", *probes):
+        _optional_mapping(container, field, path)
+    restart_policy = container.get("restartPolicy")
+    if restart_policy is None:
+        return False
+    restart_path = join_path(path, "restartPolicy")
+    if not isinstance(restart_policy, str):
+        _type_error(restart_path, "a string", restart_policy)
+    if not init:
+        _forbidden(restart_path, "may not be set for non-init containers")
+    if restart_policy != "Always":
+        # validateInitContainerRestartPolicy
+        _not_supported(restart_path, restart_policy, ("Always",))
+    return True
+
+
+def _validate_containers(spec: Manifest, path: str, *, template: bool) -> None:
+    """Mirrors ``validateContainers`` then ``validateInitContainers`` (upstream's order)."""
+    containers_path = join_path(path, "containers")
+    containers = [
+        _item_mapping(raw, f"{containers_path}[{index}]")
+        for index, raw in enumerate(_list(spec, "containers", path))
+    ]
+    names: set[str] = set()
+    for index, container in enumerate(containers):
+        container_path = f"{containers_path}[{index}]"
+        _validate_container(container, container_path, template=template, init=False)
+        name = _string(container, "name", container_path)
+        if name in names:
+            _duplicate(join_path(container_path, "name"), name)
+        names.add(name)
+    if not containers:
+        _required(containers_path)
+    init_path = join_path(path, "initContainers")
+    for index, raw in enumerate(_list(spec, "initContainers", path)):
+        container_path = f"{init_path}[{index}]"
+        container = _item_mapping(raw, container_path)
+        sidecar = _validate_container(container, container_path, template=template, init=True)
+        name = _string(container, "name", container_path)
+        # Names are unique across regular and init containers; upstream reports the clash here.
+        if name in names:
+            _duplicate(join_path(container_path, "name"), name)
+        if name:
+            names.add(name)
+        if not sidecar:
+            for field in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
+                if container.get(field) is not None:
+                    _forbidden(
+                        join_path(container_path, field),
+                        "may not be set for init containers without restartPolicy=Always",
+                    )
+
+
+_TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def _validate_taint_effect(effect: str, path: str, *, allow_empty: bool) -> None:
+    """Mirrors ``validateTaintEffect``."""
+    if not effect:
+        if allow_empty:
+            return
+        _required(path)
+    if effect not in _TAINT_EFFECTS:
+        _not_supported(path, effect, _TAINT_EFFECTS)
+
+
+def _validate_tolerations(spec: Manifest, path: str) -> None:
+    """Mirrors ``ValidateTolerations``."""
+    tolerations_path = join_path(path, "tolerations")
+    for index, raw in enumerate(_list(spec, "tolerations", path)):
+        item_path = f"{tolerations_path}[{index}]"
+        toleration = _item_mapping(raw, item_path)
+        key = _string(toleration, "key", item_path)
+        operator = _string(toleration, "operator", item_path)
+        value = _string(toleration, "value", item_path)
+        effect = _string(toleration, "effect", item_path)
+        seconds = _optional_int(toleration, "tolerationSeconds", item_path, bits=64)
+        if key:
+            _check(join_path(item_path, "key"), key, is_qualified_name(key))
+        if not key and operator != "Exists":
+            _invalid(
+                join_path(item_path, "operator"),
+                operator,
+                'operator must be Exists when `key` is empty, which means "match all values '
+                'and all keys"',
+            )
+        if seconds is not None and effect != "NoExecute":
+            _invalid(
+                join_path(item_path, "effect"),
+                effect,
+                "effect must be 'NoExecute' when `tolerationSeconds` is set",
+            )
+        if operator in {"", "Equal"}:
+            _check(join_path(item_path, "value"), value, is_valid_label_value(value))
+        elif operator == "Exists":
+            if value:
+                _invalid(
+                    join_path(item_path, "operator"),
+                    value,
+                    "value must be empty when `operator` is 'Exists'",
+                )
+        else:
+            _not_supported(join_path(item_path, "operator"), operator, ("Equal", "Exists"))
+        _validate_taint_effect(effect, join_path(item_path, "effect"), allow_empty=True)
+
+
+_RESTART_POLICIES = ("Always", "OnFailure", "Never")
+
+
+def validate_pod_spec(spec: Manifest, path: str, *, template: bool = False) -> None:
+    """Validate a pod spec; mirrors pkg/apis/core/validation/validation.go ``ValidatePodSpec``.
+
+    Args:
+        spec: the ``spec`` of a Pod, or ``spec.template.spec`` of a workload.
+        path: the field path of ``spec`` (``"spec"`` or ``"spec.template.spec"``), used in errors.
+        template: True inside a pod template, where upstream skips the Pod-only image check.
+
+    Raises:
+        InputError: the first violation, with its full field path.
+    """
+    if not isinstance(spec, Mapping):
+        _type_error(path, "a mapping", spec)
+    _validate_containers(spec, path, template=template)
+    restart_policy = _string(spec, "restartPolicy", path)
+    if restart_policy and restart_policy not in _RESTART_POLICIES:
+        # "" is defaulted to Always before validation, so only a wrong value is refused.
+        _not_supported(join_path(path, "restartPolicy"), restart_policy, _RESTART_POLICIES)
+    _validate_labels(_string_map(spec, "nodeSelector", path), join_path(path, "nodeSelector"))
+    deadline = _optional_int(spec, "activeDeadlineSeconds", path, bits=64)
+    if deadline is not None and not 1 <= deadline <= 2**31 - 1:
+        _invalid(
+            join_path(path, "activeDeadlineSeconds"),
+            deadline,
+            f"must be between 1 and {2**31 - 1}, inclusive",
+        )
+    node_name = _string(spec, "nodeName", path)
+    if node_name:
+        _check(join_path(path, "nodeName"), node_name, is_dns1123_subdomain(node_name))
+    _validate_tolerations(spec, path)
+    _optional_int(spec, "priority", path)
+    _optional_int(spec, "terminationGracePeriodSeconds", path, bits=64)
+    _string(spec, "schedulerName", path)
+    _string(spec, "priorityClassName", path)
+    overhead_path = join_path(path, "overhead")
+    for name, raw in _mapping(spec, "overhead", path).items():
+        # validateOverhead reuses ValidateResourceRequirements with the overhead as limits.
+        entry = _key(overhead_path, name)
+        _validate_container_resource_name(name, entry)
+        _validate_resource_quantity_value(name, raw, entry)
+    for index, raw in enumerate(_list(spec, "readinessGates", path)):
+        gate_path = join_path(path, f"readinessGates[{index}]")
+        gate = _item_mapping(raw, gate_path)
+        condition_type = _string(gate, "conditionType", gate_path)
+        _check(
+            join_path(gate_path, "conditionType"), condition_type, is_qualified_name(condition_type)
+        )
+
+
+def _validate_pod_status(body: Manifest) -> None:
+    """Type-check the status fields the model reads (``kmodel status``).
+
+    Upstream does not validate status on create, so only the Go decoder's types are enforced.
+    """
+    status = _mapping(body, "status", "")
+    _string(status, "phase", "status")
+    for index, raw in enumerate(_list(status, "conditions", "status")):
+        condition_path = f"status.conditions[{index}]"
+        condition = _item_mapping(raw, condition_path)
+        for field in ("type", "status", "reason", "message"):
+            _string(condition, field, condition_path)
+    for field in ("initContainerStatuses", "containerStatuses"):
+        for index, raw in enumerate(_list(status, field, "status")):
+            item_path = f"status.{field}[{index}]"
+            container_status = _item_mapping(raw, item_path)
+            _string(container_status, "name", item_path)
+            _optional_bool(container_status, "ready", item_path)
+            _optional_bool(container_status, "started", item_path)
+            _optional_int(container_status, "restartCount", item_path)
+            for state_field in ("state", "lastState"):
+                state = _mapping(container_status, state_field, item_path)
+                state_path = join_path(item_path, state_field)
+                for phase in ("waiting", "running", "terminated"):
+                    detail = _mapping(state, phase, state_path)
+                    if phase == "terminated":
+                        _optional_int(detail, "exitCode", join_path(state_path, phase))
+
+
+def _validate_pod(body: Manifest) -> None:
+    """Mirrors ``ValidatePodCreate`` / ``ValidatePod``."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    validate_pod_spec(_mapping(body, "spec", ""), "spec")
+    _validate_pod_status(body)
+
+
+# ---------------------------------------------------------------- label selectors
+
+_SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+def _validate_label_selector(selector: Manifest, path: str) -> None:
+    """Mirrors apimachinery ``ValidateLabelSelector`` / ``ValidateLabelSelectorRequirement``."""
+    expressions_path = join_path(path, "matchExpressions")
+    for index, raw in enumerate(_list(selector, "matchExpressions", path)):
+        item_path = f"{expressions_path}[{index}]"
+        requirement = _item_mapping(raw, item_path)
+        operator = _string(requirement, "operator", item_path)
+        values = _list(requirement, "values", item_path)
+        for value_index, value in enumerate(values):
+            if not isinstance(value, str):
+                _type_error(join_path(item_path, f"values[{value_index}]"), "a string", value)
+        if operator in {"In", "NotIn"}:
+            if not values:
+                _required(
+                    join_path(item_path, "values"),
+                    "must be specified when `operator` is 'In' or 'NotIn'",
+                )
+        elif operator in {"Exists", "DoesNotExist"}:
+            if values:
+                _forbidden(
+                    join_path(item_path, "values"),
+                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                )
+        else:
+            _invalid(join_path(item_path, "operator"), operator, "not a valid selector operator")
+        key = _string(requirement, "key", item_path)
+        _check(join_path(item_path, "key"), key, is_qualified_name(key))
+        for value in values:
+            _check(join_path(item_path, "values"), value, is_valid_label_value(value))
+    _validate_labels(_string_map(selector, "matchLabels", path), join_path(path, "matchLabels"))
+
+
+def selector_matches(selector: Manifest, labels: Mapping[str, str]) -> bool:
+    """Whether a (validated) ``metav1.LabelSelector`` selects ``labels``.
+
+    Mirrors apimachinery ``LabelSelectorAsSelector`` followed by ``Selector.Matches``; an empty
+    selector matches everything.
+    """
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for requirement in selector.get("matchExpressions") or []:
+        key = requirement["key"]
+        values = requirement.get("values") or []
+        operator = requirement["operator"]
+        present = key in labels
+        if operator == "In" and not (present and labels[key] in values):
+            return False
+        if operator == "NotIn" and present and labels[key] in values:
+            return False
+        if operator == "Exists" and not present:
+            return False
+        if operator == "DoesNotExist" and present:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- apps: Deployment, ReplicaSet
+
+
+def _validate_int_or_percent(value: int | str, path: str) -> None:
+    """Mirrors apps ``ValidatePositiveIntOrPercent`` then ``IsNotMoreThan100Percent``."""
+    if isinstance(value, str):
+        if not _PERCENT.fullmatch(value):
+            _invalid(path, value, _regex_error(_PERCENT_MSG, _PERCENT_FMT, "1%", "93%"))
+        if int(value[:-1]) > 100:
+            _invalid(path, value, "must not be greater than 100%")
+    elif value < 0:
+        _invalid(path, value, "must be greater than or equal to 0")
+
+
+def _int_or_percent_value(value: int | str) -> int:
+    """Mirrors apps ``getIntOrPercentValue`` for a validated value."""
+    return int(value[:-1]) if isinstance(value, str) else value
+
+
+def _validate_nonnegative(value: int | None, path: str) -> None:
+    """Mirrors ``ValidateNonnegativeField``."""
+    if value is not None and value < 0:
+        _invalid(path, value, "must be greater than or equal to 0")
+
+
+def _validate_template_for_replica_set(spec: Manifest, selector: Manifest, path: str) -> None:
+    """Mirrors apps ``ValidatePodTemplateSpecForReplicaSet`` and ``ValidatePodTemplateSpec``."""
+    template_path = join_path(path, "template")
+    template = _mapping(spec, "template", path)
+    metadata = _mapping(template, "metadata", template_path)
+    metadata_path = join_path(template_path, "metadata")
+    labels = _string_map(metadata, "labels", metadata_path)
+    if (selector.get("matchLabels") or selector.get("matchExpressions")) and not selector_matches(
+        selector, labels
+    ):
+        _invalid(
+            join_path(metadata_path, "labels"),
+            labels,
+            "`selector` does not match template `labels`",
+        )
+    _validate_labels(labels, join_path(metadata_path, "labels"))
+    _validate_annotations(
+        _string_map(metadata, "annotations", metadata_path), join_path(metadata_path, "annotations")
+    )
+    pod_spec_path = join_path(template_path, "spec")
+    pod_spec = _mapping(template, "spec", template_path)
+    validate_pod_spec(pod_spec, pod_spec_path, template=True)
+    restart_policy = _string(pod_spec, "restartPolicy", pod_spec_path) or "Always"
+    if restart_policy != "Always":
+        _not_supported(join_path(pod_spec_path, "restartPolicy"), restart_policy, ("Always",))
+    if pod_spec.get("activeDeadlineSeconds") is not None:
+        _forbidden(
+            join_path(pod_spec_path, "activeDeadlineSeconds"),
+            "activeDeadlineSeconds in ReplicaSet is not Supported",
+        )
+
+
+def _validate_replicated_spec(spec: Manifest) -> None:
+    """The part ``ValidateDeploymentSpec`` and ``ValidateReplicaSetSpec`` share."""
+    _validate_nonnegative(_optional_int(spec, "replicas", "spec"), "spec.replicas")
+    _validate_nonnegative(_optional_int(spec, "minReadySeconds", "spec"), "spec.minReadySeconds")
+    if spec.get("selector") is None:
+        _required("spec.selector")
+    selector = _mapping(spec, "selector", "spec")
+    _validate_label_selector(selector, "spec.selector")
+    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        # Upstream's ReplicaSet message also says "deployment".
+        _invalid("spec.selector", dict(selector), "empty selector is invalid for deployment")
+    _validate_template_for_replica_set(spec, selector, "spec")
+
+
+def _validate_deployment_strategy(spec: Manifest) -> None:
+    """Mirrors apps ``ValidateDeploymentStrategy`` and ``ValidateRollingUpdateDeployment``."""
+    strategy = _mapping(spec, "strategy", "spec")
+    strategy_type = _string(strategy, "type", "spec.strategy") or "RollingUpdate"
+    rolling = _optional_mapping(strategy, "rollingUpdate", "spec.strategy")
+    if strategy_type == "Recreate":
+        if rolling is not None:
+            _forbidden(
+                "spec.strategy.rollingUpdate",
+                "may not be specified when strategy `type` is 'Recreate'",
+            )
+    elif strategy_type == "RollingUpdate":
+        rolling = rolling or {}
+        path = "spec.strategy.rollingUpdate"
+        # SetDefaults_Deployment fills both in with 25% before validation.
+        max_unavailable = _int_or_string(rolling, "maxUnavailable", path)
+        max_surge = _int_or_string(rolling, "maxSurge", path)
+        max_unavailable = "25%" if max_unavailable is None else max_unavailable
+        max_surge = "25%" if max_surge is None else max_surge
+        _validate_int_or_percent(max_unavailable, f"{path}.maxUnavailable")
+        _validate_int_or_percent(max_surge, f"{path}.maxSurge")
+        if _int_or_percent_value(max_unavailable) == 0 and _int_or_percent_value(max_surge) == 0:
+            _invalid(f"{path}.maxUnavailable", max_unavailable, "may not be 0 when `maxSurge` is 0")
+    else:
+        # Upstream reports this on spec.strategy itself.
+        _not_supported("spec.strategy", strategy_type, ("Recreate", "RollingUpdate"))
+
+
+def _validate_deployment(body: Manifest) -> None:
+    """Mirrors apps ``ValidateDeployment`` / ``ValidateDeploymentSpec``."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    spec = _mapping(body, "spec", "")
+    _validate_replicated_spec(spec)
+    _validate_deployment_strategy(spec)
+    history = _optional_int(spec, "revisionHistoryLimit", "spec")
+    _validate_nonnegative(history, "spec.revisionHistoryLimit")
+    _optional_bool(spec, "paused", "spec")
+    deadline = _optional_int(spec, "progressDeadlineSeconds", "spec")
+    min_ready = _optional_int(spec, "minReadySeconds", "spec") or 0
+    deadline = 600 if deadline is None else deadline  # SetDefaults_Deployment
+    _validate_nonnegative(deadline, "spec.progressDeadlineSeconds")
+    if deadline <= min_ready:
+        _invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds")
+
+
+def _validate_replica_set(body: Manifest) -> None:
+    """Mirrors apps ``ValidateReplicaSet`` / ``ValidateReplicaSetSpec``."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    _validate_replicated_spec(_mapping(body, "spec", ""))
+
+
+# ---------------------------------------------------------------- Node
+
+
+def _validate_node(body: Manifest) -> None:
+    """Mirrors ``ValidateNode`` (taints, capacity and allocatable quantities)."""
+    _validate_object_meta(body, namespaced=False, name_validator=is_dns1123_subdomain)
+    spec = _mapping(body, "spec", "")
+    _optional_bool(spec, "unschedulable", "spec")
+    seen: set[tuple[str, str]] = set()
+    for index, raw in enumerate(_list(spec, "taints", "spec")):
+        taint_path = f"spec.taints[{index}]"
+        taint = _item_mapping(raw, taint_path)
+        key = _string(taint, "key", taint_path)
+        value = _string(taint, "value", taint_path)
+        effect = _string(taint, "effect", taint_path)
+        _check(join_path(taint_path, "key"), key, is_qualified_name(key))
+        _check(join_path(taint_path, "value"), value, is_valid_label_value(value))
+        _validate_taint_effect(effect, join_path(taint_path, "effect"), allow_empty=False)
+        if (key, effect) in seen:
+            _duplicate(
+                taint_path, f"{key}:{effect}", "taints must be unique by key and effect pair"
+            )
+        seen.add((key, effect))
+    status = _mapping(body, "status", "")
+    for field in ("capacity", "allocatable"):
+        for name, raw in _mapping(status, field, "status").items():
+            _validate_resource_quantity_value(name, raw, _key(f"status.{field}", name))
+    for index, raw in enumerate(_list(status, "conditions", "status")):
+        condition_path = f"status.conditions[{index}]"
+        condition = _item_mapping(raw, condition_path)
+        _string(condition, "type", condition_path)
+        _string(condition, "status", condition_path)
+
+
+# ---------------------------------------------------------------- Service
+
+_SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
+_PROTOCOLS = ("SCTP", "TCP", "UDP")
+
+
+def _validate_service(body: Manifest) -> None:
+    """Mirrors ``ValidateService`` (type, ports, selector)."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1035_label)
+    spec = _mapping(body, "spec", "")
+    service_type = _string(spec, "type", "spec") or "ClusterIP"
+    if service_type not in _SERVICE_TYPES:
+        _not_supported("spec.type", service_type, _SERVICE_TYPES)
+    cluster_ip = _string(spec, "clusterIP", "spec")
+    ports = _list(spec, "ports", "spec")
+    if service_type == "ExternalName":
+        if not _string(spec, "externalName", "spec"):
+            _required("spec.externalName")
+    elif not ports and cluster_ip != "None":
+        _required("spec.ports")
+    names: set[str] = set()
+    for index, raw in enumerate(ports):
+        port_path = f"spec.ports[{index}]"
+        port = _item_mapping(raw, port_path)
+        name = _string(port, "name", port_path)
+        if len(ports) > 1 and not name:
+            _required(join_path(port_path, "name"))
+        if name:
+            _check(join_path(port_path, "name"), name, is_dns1123_label(name))
+            if name in names:
+                _duplicate(join_path(port_path, "name"), name)
+            names.add(name)
+        number = _optional_int(port, "port", port_path)
+        number = 0 if number is None else number
+        _check(join_path(port_path, "port"), number, _is_valid_port_num(number))
+        protocol = _string(port, "protocol", port_path) or "TCP"
+        if protocol not in _PROTOCOLS:
+            _not_supported(join_path(port_path, "protocol"), protocol, _PROTOCOLS)
+        target = _int_or_string(port, "targetPort", port_path)
+        target_path = join_path(port_path, "targetPort")
+        if isinstance(target, str):
+            _check(target_path, target, _is_valid_port_name(target))
+        elif target is not None and target != 0:
+            # A zero targetPort is defaulted to the port before validation.
+            _check(target_path, target, _is_valid_port_num(target))
+        _optional_int(port, "nodePort", port_path)
+    _validate_labels(_string_map(spec, "selector", "spec"), "spec.selector")
+
+
+# ---------------------------------------------------------------- ConfigMap, Secret
+
+
+def _validate_data_keys(
+    body: Manifest, fields: tuple[str, ...], *, base64_fields: frozenset[str]
+) -> None:
+    """Key and value checks of ``ValidateConfigMap`` / ``ValidateSecret``."""
+    seen: set[str] = set()
+    for field in fields:
+        for key, value in _mapping(body, field, "").items():
+            path = _key(field, key)
+            _check(path, key, _is_config_map_key(key))
+            if not isinstance(value, str):
+                _type_error(path, "a string", value)
+            if field in base64_fields:
+                try:
+                    base64.b64decode(value, validate=True)
+                except (binascii.Error, ValueError) as exc:
+                    _invalid(path, value, f"must be base64-encoded ({exc})")
+            if key in seen:
+                _duplicate(path, key)
+            seen.add(key)
+
+
+def _validate_config_map(body: Manifest) -> None:
+    """Mirrors ``ValidateConfigMap``."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    _optional_bool(body, "immutable", "")
+    _validate_data_keys(body, ("data", "binaryData"), base64_fields=frozenset({"binaryData"}))
+
+
+def _validate_secret(body: Manifest) -> None:
+    """Mirrors ``ValidateSecret`` (type-specific rules for TLS, docker config... not checked)."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    _optional_bool(body, "immutable", "")
+    _string(body, "type", "")
+    # stringData is merged over data by the API server, so the same key in both is allowed.
+    _validate_data_keys(body, ("data",), base64_fields=frozenset({"data"}))
+    _validate_data_keys(body, ("stringData",), base64_fields=frozenset())
+
+
+# ---------------------------------------------------------------- persistent volumes and claims
+
+_ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
+_RECLAIM_POLICIES = ("Delete", "Recycle", "Retain")
+
+
+def _validate_access_modes(spec: Manifest, detail: str) -> None:
+    modes = _list(spec, "accessModes", "spec")
+    if not modes:
+        _required("spec.accessModes", detail)
+    for index, mode in enumerate(modes):
+        if not isinstance(mode, str):
+            _type_error(f"spec.accessModes[{index}]", "a string", mode)
+        if mode not in _ACCESS_MODES:
+            _not_supported("spec.accessModes", mode, _ACCESS_MODES)
+
+
+def _validate_persistent_volume(body: Manifest) -> None:
+    """Mirrors ``ValidatePersistentVolume`` / ``ValidatePersistentVolumeSpec``.
+
+    Capacity, access modes and reclaim policy; the volume source is not modelled, not checked.
+    """
+    _validate_object_meta(body, namespaced=False, name_validator=is_dns1123_subdomain)
+    spec = _mapping(body, "spec", "")
+    _validate_access_modes(spec, "")
+    capacity = _mapping(spec, "capacity", "spec")
+    if not capacity:
+        _required("spec.capacity")
+    if "storage" not in capacity or len(capacity) > 1:
+        _not_supported("spec.capacity", sorted(capacity), ("storage",))
+    _validate_resource_quantity_value("storage", capacity["storage"], "spec.capacity.storage")
+    policy = _string(spec, "persistentVolumeReclaimPolicy", "spec")
+    if policy and policy not in _RECLAIM_POLICIES:
+        _not_supported("spec.persistentVolumeReclaimPolicy", policy, _RECLAIM_POLICIES)
+    _string(spec, "storageClassName", "spec")
+
+
+def _validate_persistent_volume_claim(body: Manifest) -> None:
+    """Mirrors ``ValidatePersistentVolumeClaim`` / ``ValidatePersistentVolumeClaimSpec``."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    spec = _mapping(body, "spec", "")
+    _validate_access_modes(spec, "at least 1 access mode is required")
+    selector = _optional_mapping(spec, "selector", "spec")
+    if selector is not None:
+        _validate_label_selector(selector, "spec.selector")
+    resources = _mapping(spec, "resources", "spec")
+    requests = _mapping(resources, "requests", "spec.resources")
+    path = "spec.resources.requests.storage"
+    if requests.get("storage") is None:
+        _required(path)
+    amount = _quantity(requests["storage"], path)
+    if amount <= 0:
+        # ValidatePositiveQuantityValue
+        _invalid(path, _quantity_text(requests["storage"]), "must be greater than zero")
+    _validate_resource_quantity_value("storage", requests["storage"], path)
+    _string(spec, "storageClassName", "spec")
+    _string(spec, "volumeName", "spec")
+
+
+# ---------------------------------------------------------------- PodDisruptionBudget
+
+_UNHEALTHY_POD_EVICTION_POLICIES = ("AlwaysAllow", "IfHealthyBudget")
+
+
+def _validate_pod_disruption_budget(body: Manifest) -> None:
+    """Mirrors policy ``ValidatePodDisruptionBudget`` / ``ValidatePodDisruptionBudgetSpec``."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    spec = _mapping(body, "spec", "")
+    min_available = _int_or_string(spec, "minAvailable", "spec")
+    max_unavailable = _int_or_string(spec, "maxUnavailable", "spec")
+    if min_available is not None and max_unavailable is not None:
+        _invalid("spec", None, "minAvailable and maxUnavailable cannot be both set")
+    if min_available is not None:
+        _validate_int_or_percent(min_available, "spec.minAvailable")
+    if max_unavailable is not None:
+        _validate_int_or_percent(max_unavailable, "spec.maxUnavailable")
+    _validate_label_selector(_mapping(spec, "selector", "spec"), "spec.selector")
+    policy = _string(spec, "unhealthyPodEvictionPolicy", "spec")
+    if policy and policy not in _UNHEALTHY_POD_EVICTION_POLICIES:
+        _not_supported("spec.unhealthyPodEvictionPolicy", policy, _UNHEALTHY_POD_EVICTION_POLICIES)
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What kmodel knows about a modelled kind.
+
+    Attributes:
+        api_versions: the ``apiVersion`` values the API serves the kind under.
+        namespaced: whether objects of the kind live in a namespace.
+        validate: the validator; raises :class:`InputError` with a path inside the object.
+    """
+
+    api_versions: tuple[str, ...]
+    namespaced: bool
+    validate: Callable[[Manifest], None]
+
+
+#: The kinds the model understands; any other kind is skipped by the loader with a warning.
+MODELLED_KINDS: Mapping[str, KindSpec] = {
+    "Pod": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_pod),
+    "Node": KindSpec(api_versions=("v1",), namespaced=False, validate=_validate_node),
+    "Deployment": KindSpec(
+        api_versions=("apps/v1",), namespaced=True, validate=_validate_deployment
+    ),
+    "ReplicaSet": KindSpec(
+        api_versions=("apps/v1",), namespaced=True, validate=_validate_replica_set
+    ),
+    "Service": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_service),
+    "ConfigMap": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_config_map),
+    "Secret": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_secret),
+    "PersistentVolume": KindSpec(
+        api_versions=("v1",), namespaced=False, validate=_validate_persistent_volume
+    ),
+    "PersistentVolumeClaim": KindSpec(
+        api_versions=("v1",), namespaced=True, validate=_validate_persistent_volume_claim
+    ),
+    "PodDisruptionBudget": KindSpec(
+        api_versions=("policy/v1",), namespaced=True, validate=_validate_pod_disruption_budget
+    ),
+}
+
+
+def validate_object(kind: str, body: Manifest) -> None:
+    """Validate one object of a modelled kind as the API server would on create.
+
+    Args:
+        kind: one of :data:`MODELLED_KINDS`.
+        body: the object, as loaded from YAML or JSON.
+
+    Raises:
+        InputError: the first violation; ``path`` is the field path inside the object. The
+            caller adds the file, document and object.
+    """
+    if kind not in MODELLED_KINDS:
+        raise InputError(f"kind {kind!r} is not modelled", path="kind")
+    if not isinstance(body, Mapping):
+        _type_error("", "a mapping", body)
+    MODELLED_KINDS[kind].validate(body)
