@@ -230,7 +230,10 @@ def subset_sum_fill(problem: PackingProblem, name: str = "fill") -> Packing | No
     capacity = types[0].capacity[dim]
     first = problem.first_node(problem.node_types.index(types[0]))
     weight = [problem.groups[problem.group_of(i)].demand[dim] for i in range(problem.n_items)]
-    left = sorted(range(problem.n_items), key=lambda i: (-weight[i], i))
+    too_big = [i for i in range(problem.n_items) if weight[i] > capacity]
+    left = sorted(
+        (i for i in range(problem.n_items) if weight[i] <= capacity), key=lambda i: (-weight[i], i)
+    )
     placement: dict[int, int] = {}
     node = 0
     mask = (1 << (capacity + 1)) - 1
@@ -253,7 +256,7 @@ def subset_sum_fill(problem: PackingProblem, name: str = "fill") -> Packing | No
         left = [i for i in left if i not in picked]
         node += 1
     used, cost = nodes_and_cost(problem, placement)
-    return Packing(placement, tuple(sorted(left)), used, cost, name)
+    return Packing(placement, tuple(sorted(left + too_big)), used, cost, name)
 
 
 def _constrained_first(problem: PackingProblem, items: list[int]) -> list[int]:

@@ -1,0 +1,350 @@
+"""Tests of the packing core: problem validation, bounds, heuristics and the Z3 packer."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from kmodel.errors import InputError
+from kmodel.placement import (
+    ItemGroup,
+    NodeType,
+    Objective,
+    PackingProblem,
+    SolveOptions,
+    Status,
+    best_heuristic,
+    bin_packing_problem,
+    check_placement,
+    greedy_pack,
+    solve,
+)
+from kmodel.placement.arcflow import build_arcflow
+from kmodel.placement.bounds import (
+    anti_affinity_bound,
+    dff_bound_1d,
+    l2_bound_1d,
+    lower_bound,
+    volume_bound_1d,
+)
+from kmodel.placement.heuristics import subset_sum_fill
+
+
+def brute_force_value(problem: PackingProblem) -> int | None:
+    """Smallest objective value over every assignment of items to nodes (tiny problems only)."""
+    best = None
+    for nodes in itertools.product(range(problem.n_nodes), repeat=problem.n_items):
+        placement = dict(enumerate(nodes))
+        if check_placement(problem, placement):
+            continue
+        used = set(nodes)
+        if problem.objective is Objective.COST:
+            value = sum(problem.node_types[problem.type_of(b)].cost for b in used)
+        else:
+            value = len(used)
+        best = value if best is None else min(best, value)
+    return best
+
+
+# ------------------------------------------------------------------ problem validation
+
+
+def test_demand_of_wrong_length_names_the_field():
+    with pytest.raises(InputError) as err:
+        PackingProblem(
+            dimensions=("cpu", "memory"),
+            groups=(ItemGroup(name="web", demand=(100,)),),
+            node_types=(NodeType(name="n", capacity=(1000, 1000)),),
+        )
+    assert err.value.path == "groups[0].demand"
+
+
+@pytest.mark.parametrize(
+    ("group", "path"),
+    [
+        (ItemGroup(name="web", demand=(True, 1)), "groups[0].demand[0]"),
+        (ItemGroup(name="web", demand=(-1, 1)), "groups[0].demand[0]"),
+        (ItemGroup(name="web", demand=(1, 1), count=-2), "groups[0].count"),
+        (ItemGroup(name="web", demand=(1, 1), max_per_node=0), "groups[0].max_per_node"),
+        (
+            ItemGroup(name="web", demand=(1, 1), allowed_node_types=frozenset({"gpu"})),
+            "groups[0].allowed_node_types",
+        ),
+        (ItemGroup(name="", demand=(1, 1)), "groups[0].name"),
+    ],
+)
+def test_bad_groups_are_input_errors_with_paths(group, path):
+    with pytest.raises(InputError) as err:
+        PackingProblem(
+            dimensions=("cpu", "memory"),
+            groups=(group,),
+            node_types=(NodeType(name="n", capacity=(10, 10)),),
+        )
+    assert err.value.path == path
+
+
+def test_load_above_capacity_is_rejected():
+    with pytest.raises(InputError) as err:
+        PackingProblem(
+            dimensions=("cpu",),
+            groups=(),
+            node_types=(NodeType(name="n", capacity=(10,), load=(11,)),),
+        )
+    assert err.value.path == "node_types[0].load[0]"
+
+
+def test_unknown_objective_is_rejected():
+    with pytest.raises(InputError) as err:
+        PackingProblem(dimensions=("cpu",), groups=(), node_types=(), objective="fastest")  # type: ignore[arg-type]
+    assert err.value.path == "objective"
+
+
+def test_solve_rejects_bad_arguments():
+    problem = bin_packing_problem([10], [((5,), 2)])
+    with pytest.raises(InputError):
+        solve("not a problem")  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        solve(problem, SolveOptions(time_limit=0))
+
+
+def test_normalized_divides_each_dimension_by_its_gcd():
+    problem = PackingProblem(
+        dimensions=("cpu", "memory"),
+        groups=(ItemGroup(name="a", demand=(250, 1024), count=2), ItemGroup("b", (500, 2048))),
+        node_types=(NodeType(name="n", capacity=(1100, 4096)),),
+    )
+    scaled = problem.normalized()
+    assert scaled.groups[0].demand == (1, 1)
+    assert scaled.groups[1].demand == (2, 2)
+    # 1100 // 250: the remainder 100 can never hold a 250 multiple, so it is dropped exactly.
+    assert scaled.node_types[0].capacity == (4, 4)
+
+
+# ------------------------------------------------------------------ bounds
+
+
+def test_l2_counts_items_above_half_one_per_bin():
+    # Three items of 60 in bins of 100: volume says 2, no two of them share a bin.
+    weights = [60, 60, 60]
+    assert volume_bound_1d(weights, 100) == 2
+    assert l2_bound_1d(weights, 100) == 3
+    assert dff_bound_1d(weights, 100) == 3
+
+
+def test_l2_fills_room_left_by_big_items():
+    # 70 + 70 leave 30 + 30; the four 40s need two more bins even though volume says 3.
+    weights = [70, 70, 40, 40, 40, 40]
+    assert volume_bound_1d(weights, 100) == 3
+    assert l2_bound_1d(weights, 100) == 4
+
+
+def test_dff_beats_l2_on_thirds():
+    # Four items of 34: three never fit a bin of 100 (102 > 100), so two bins are needed;
+    # L2's alpha only sees items above half; the dual feasible function u_2 sees thirds.
+    weights = [34] * 4
+    assert l2_bound_1d(weights, 100) == 2
+    weights = [34] * 7  # at most 2 per bin: 4 bins; volume says 3
+    assert volume_bound_1d(weights, 100) == 3
+    assert dff_bound_1d(weights, 100) == 4
+
+
+def test_bound_helpers_validate_their_input():
+    with pytest.raises(InputError):
+        l2_bound_1d([120], 100)
+    with pytest.raises(InputError):
+        volume_bound_1d([1], 0)
+
+
+def test_anti_affinity_bound_is_count_over_limit():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup(name="db", demand=(1,), count=7, max_per_node=2),),
+        node_types=(NodeType(name="n", capacity=(100,), count=10),),
+    )
+    assert anti_affinity_bound(problem) == 4
+    assert lower_bound(problem).value == 4
+
+
+# ------------------------------------------------------------------ heuristics
+
+
+def test_ffd_packs_decreasing_first_fit():
+    problem = bin_packing_problem([10], [((6,), 1), ((5,), 1), ((4,), 1), ((3,), 1), ((2,), 1)])
+    packing = greedy_pack(problem, name="ffd")
+    assert not check_placement(problem, packing.placement)
+    # FFD: 6 -> bin0, 5 -> bin1, 4 -> bin0 (10), 3 -> bin1 (8), 2 -> bin1 (10): two bins.
+    assert packing.nodes_used == 2
+    assert packing.unplaced == ()
+
+
+def test_every_heuristic_packing_is_feasible():
+    problem = PackingProblem(
+        dimensions=("cpu", "memory", "pods"),
+        groups=(
+            *(
+                ItemGroup(f"g{k}", demand=(100 * (k % 5 + 1), 64 * (k % 3 + 1), 1), count=k + 3)
+                for k in range(8)
+            ),
+            ItemGroup(name="anti", demand=(200, 64, 1), count=5, max_per_node=1),
+        ),
+        node_types=(
+            NodeType(name="small", capacity=(1000, 512, 10), count=20, cost=2),
+            NodeType(name="big", capacity=(2000, 1024, 20), count=5, cost=3),
+        ),
+    )
+    for packing in best_heuristic(problem, restarts=4, seed=1):
+        assert not check_placement(problem, packing.placement), packing.name
+        assert packing.unplaced == ()
+
+
+def test_subset_sum_fill_packs_perfect_triplets():
+    # Bins of 100 cut into triplets; FFD mixes them up, the fill finds the perfect bins.
+    triplets = [(50, 26, 24), (49, 27, 24), (48, 28, 24), (47, 29, 24)]
+    items = [((w,), 1) for t in triplets for w in t]
+    problem = bin_packing_problem([100], items)
+    fill = subset_sum_fill(problem)
+    assert fill is not None
+    assert fill.nodes_used == 4
+    assert not check_placement(problem, fill.placement)
+
+
+# ------------------------------------------------------------------ the packer
+
+
+def test_item_larger_than_every_node_is_infeasible():
+    problem = PackingProblem(
+        dimensions=("cpu", "memory"),
+        groups=(ItemGroup("ok", (100, 100), count=2), ItemGroup("huge", (100, 5000))),
+        node_types=(NodeType("a", (1000, 1000), count=3), NodeType("b", (2000, 2000), count=1)),
+    )
+    result = solve(problem)
+    assert result.status is Status.INFEASIBLE
+    assert not result.optimal
+    assert result.unplaced == (2,)
+    assert set(result.placement) == {0, 1}
+
+
+def test_not_enough_nodes_is_infeasible():
+    problem = bin_packing_problem([10], [((6,), 3)], n_nodes=2)
+    result = solve(problem, SolveOptions(time_limit=5))
+    assert result.status is Status.INFEASIBLE
+
+
+def test_arcflow_proves_optimum_ffd_misses():
+    # Perfect triplets (each bin of 100 holds exactly three items); volume bound = 4.
+    triplets = [(50, 26, 24), (49, 27, 24), (48, 28, 24), (47, 29, 24)]
+    items = [((w,), 1) for t in triplets for w in t]
+    problem = bin_packing_problem([100], items)
+    result = solve(problem, SolveOptions(time_limit=10, restarts=0))
+    assert result.status is Status.OPTIMAL
+    assert result.optimal
+    assert result.nodes_used == 4
+    assert result.lower_bound == 4
+    assert not check_placement(problem, result.placement)
+    assert result.unplaced == ()
+
+
+def test_anti_affinity_forces_one_pod_per_node():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("etcd", (1,), count=3, max_per_node=1), ItemGroup("web", (1,), count=3)),
+        node_types=(NodeType("n", (100,), count=5),),
+    )
+    result = solve(problem)
+    assert result.optimal
+    assert result.nodes_used == 3
+    assert len({result.placement[i] for i in range(3)}) == 3
+    assert not check_placement(problem, result.placement)
+
+
+def test_cost_objective_prefers_one_big_node():
+    # Three pods of 3 cpu: three small nodes (4 cpu, cost 3 each) cost 9; one big (10 cpu,
+    # cost 5) holds all three for 5.
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("w", (3,), count=3),),
+        node_types=(NodeType("small", (4,), count=3, cost=3), NodeType("big", (10,), cost=5)),
+        objective=Objective.COST,
+    )
+    result = solve(problem)
+    assert result.optimal
+    assert result.cost == 5
+    assert set(result.placement.values()) == {3}
+
+
+def test_preloaded_nodes_count_and_their_free_room_is_used():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("w", (4,), count=2),),
+        node_types=(NodeType("busy", (10,), count=1, load=(6,)), NodeType("idle", (10,), count=2)),
+    )
+    result = solve(problem)
+    assert result.optimal
+    # One pod fits the busy node's 4 free cpu; the other needs one idle node: 2 nodes in use.
+    assert result.nodes_used == 2
+    assert not check_placement(problem, result.placement)
+
+
+def test_eligibility_keeps_pods_off_other_types():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("gpu-job", (1,), count=2, allowed_node_types=frozenset({"gpu"})),),
+        node_types=(NodeType("cpu", (100,), count=2), NodeType("gpu", (1,), count=2)),
+    )
+    result = solve(problem)
+    assert result.optimal
+    assert result.nodes_used == 2
+    assert set(result.placement.values()) == {2, 3}
+
+
+def test_placed_objective_places_higher_priority_first():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("low", (5,), count=2, priority=0), ItemGroup("high", (6,), priority=10)),
+        node_types=(NodeType("n", (10,), count=1),),
+        objective=Objective.PLACED,
+    )
+    result = solve(problem)
+    assert result.optimal
+    assert result.placement == {2: 0}
+    assert result.unplaced == (0, 1)
+
+
+def test_time_limit_is_respected_and_the_bound_reported():
+    # 3-D cut bins: the optimum is 12 by construction; the heuristics need more, and a
+    # 10 ms limit leaves no time to search.
+    import random  # noqa: PLC0415
+
+    rng = random.Random(7)  # noqa: S311 - seeded instance generator
+    items = []
+    for _ in range(12):
+        parts = []
+        for _ in range(3):
+            cuts = sorted(rng.sample(range(1, 100), 2))
+            edges = [0, *cuts, 100]
+            part = [b - a for a, b in itertools.pairwise(edges)]
+            rng.shuffle(part)
+            parts.append(part)
+        items.extend((tuple(p[j] for p in parts), 1) for j in range(3))
+    problem = bin_packing_problem([100, 100, 100], items)
+    heuristic = best_heuristic(problem.normalized(), restarts=0)[0].nodes_used
+    assert heuristic > 12  # precondition: the search would be needed
+    result = solve(problem, SolveOptions(time_limit=0.01, restarts=0))
+    assert result.status is Status.FEASIBLE
+    assert not result.optimal
+    assert result.lower_bound == 12
+    assert result.nodes_used == heuristic
+    assert result.solve_seconds < 2.0
+    assert not check_placement(problem, result.placement)
+
+
+def test_build_arcflow_paths_fit_the_capacity():
+    graph = build_arcflow([(5,), (3,), (2,)], [2, 2, 3], (10,))
+    assert graph is not None
+    # Every arc advances at least by its item's weight, so every path fits.
+    weights = [5, 3, 2]
+    for tail, head, t in graph.arcs:
+        assert head[0] - tail[0] >= (weights[t] if t >= 0 else 1)
+    assert graph.sink == (10,)
+    assert 0 <= graph.source[0] <= 10
