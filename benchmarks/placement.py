@@ -28,6 +28,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from kmodel.errors import InputError
 from kmodel.placement import (
     ItemGroup,
     NodeType,
@@ -178,7 +179,11 @@ def vbp(root: Path, quick: bool) -> Iterator[Instance]:
         for _ in range(m):
             items.append((tuple(tokens[pos : pos + d]), tokens[pos + d]))
             pos += d + 1
-        problem = bin_packing_problem(capacity, items, dimensions=("cpu", "memory", "storage"))
+        try:
+            problem = bin_packing_problem(capacity, items, dimensions=("cpu", "memory", "storage"))
+        except InputError as err:  # Triplet_classC_* carry a negative weight (-2) in the data
+            print(f"skipped {row['instance']}: {err}")
+            continue
         yield Instance("vbp", row["instance"], problem, int(row["optimal_bins"]))
 
 
@@ -286,7 +291,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", default="", help="run instances whose name contains this")
     parser.add_argument("--no-cpsat", action="store_true", help="skip CP-SAT even if installed")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     with_cpsat = cpsat_available() and not args.no_cpsat
 
     instances: list[Instance] = list(generated(args.quick))
