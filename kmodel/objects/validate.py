@@ -456,6 +456,13 @@ def _validate_owner_references(metadata: Manifest, path: str) -> None:
         _optional_bool(ref, "blockOwnerDeletion", ref_path)
 
 
+def _mask_trailing_dash(name: str) -> str:
+    """Mirrors apimachinery ``maskTrailingDash``: a prefix may end with ``-``."""
+    if len(name) > 1 and name.endswith("-"):
+        return name[:-2] + "a"
+    return name
+
+
 def _validate_object_meta(
     body: Manifest, *, namespaced: bool, name_validator: NameValidator
 ) -> None:
@@ -469,7 +476,11 @@ def _validate_object_meta(
     metadata = _mapping(body, "metadata", "")
     generate_name = _string(metadata, "generateName", path)
     if generate_name:
-        _check(join_path(path, "generateName"), generate_name, name_validator(generate_name))
+        _check(
+            join_path(path, "generateName"),
+            generate_name,
+            name_validator(_mask_trailing_dash(generate_name)),
+        )
     name = _string(metadata, "name", path)
     if not name:
         detail = "name or generateName is required"
