@@ -203,6 +203,17 @@ def test_validation_bad_percent_string():
     )
 
 
+def test_validate_deployment_strategy_raises_the_first_error():
+    dep.validate_deployment_strategy(deployment(3))
+    with pytest.raises(InputError) as caught:
+        dep.validate_deployment_strategy(deployment(3, 0, 0))
+    assert caught.value.path == "spec.strategy.rollingUpdate.maxUnavailable"
+    with pytest.raises(InputError) as caught:
+        dep.validate_deployment_strategy(deployment(3, 1, 0, strategy="Recreate"))
+    assert caught.value.path == "spec.strategy.rollingUpdate"
+    dep.validate_deployment_strategy(deployment(3, strategy="Recreate"))
+
+
 # ---------------------------------------------------------------- 5.3 rolling update
 
 

@@ -90,6 +90,7 @@ __all__ = [
     "set_deployment_condition",
     "set_new_replica_set_annotations",
     "sync_rollout_status",
+    "validate_deployment_strategy",
     "validate_rolling_update",
 ]
 
@@ -370,6 +371,30 @@ def validate_rolling_update(
             )
         )
     return errors
+
+
+def validate_deployment_strategy(d: Manifest) -> None:
+    """Validate ``spec.strategy`` of a Deployment; raise the first error.
+
+    Mirrors ``pkg/apis/apps/validation/validation.go ValidateDeploymentStrategy`` (after the
+    apps/v1 defaults): the type must be Recreate or RollingUpdate, Recreate forbids
+    ``rollingUpdate``, and RollingUpdate parameters must pass :func:`validate_rolling_update`.
+
+    Raises:
+        InputError: the first error, with its field path.
+    """
+    strategy_type = _strategy_type(d)
+    rolling = _get(d, "spec.strategy.rollingUpdate")
+    if strategy_type == "Recreate":
+        if rolling is not None:
+            raise InputError(
+                "Forbidden: may not be specified when strategy `type` is 'Recreate'",
+                path="spec.strategy.rollingUpdate",
+            )
+        return
+    errors = validate_rolling_update(_mapping(rolling, "spec.strategy.rollingUpdate"))
+    if errors:
+        raise errors[0]
 
 
 # ---------------------------------------------------------------- fence posts
