@@ -554,6 +554,40 @@ BAD_OBJECTS = [
         id="config-map-key",
     ),
     pytest.param(
+        mutated(pod(), ("spec", "containers", 0, "ports"), [{"containerPort": 8080}, {}]),
+        "Pod/shop/web",
+        "spec.containers[0].ports[1].containerPort",
+        "Required value",
+        id="container-port-required",
+    ),
+    pytest.param(
+        mutated(
+            pod(),
+            ("metadata", "ownerReferences"),
+            [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": n,
+                    "uid": n,
+                    "controller": True,
+                }
+                for n in ("a", "b")
+            ],
+        ),
+        "Pod/shop/web",
+        "metadata.ownerReferences",
+        'Found "true" in references for ReplicaSet/a and ReplicaSet/b',
+        id="two-controllers",
+    ),
+    pytest.param(
+        mutated(pod(), ("metadata", "ownerReferences"), [{"apiVersion": "apps/v1", "kind": "X"}]),
+        "Pod/shop/web",
+        "metadata.ownerReferences[0].name",
+        'Invalid value: "": must not be empty',
+        id="owner-reference-name",
+    ),
+    pytest.param(
         mutated(
             pod(),
             ("spec", "containers", 0, "resources"),

@@ -447,9 +447,10 @@ def _validate_owner_references(metadata: Manifest, path: str) -> None:
         if _optional_bool(ref, "controller", ref_path):
             current = f"{kind}/{name}"
             if first_controller:
-                _fail(
+                _invalid(
                     refs_path,
-                    "Invalid value: Only one reference can have Controller set to true. Found "
+                    metadata["ownerReferences"],
+                    "Only one reference can have Controller set to true. Found "
                     f'"true" in references for {first_controller} and {current}',
                 )
             first_controller = current
@@ -664,8 +665,8 @@ def _validate_container(container: Manifest, path: str, *, template: bool, init:
         port_path = join_path(path, f"ports[{port_index}]")
         port = _item_mapping(raw_port, port_path)
         container_port = _optional_int(port, "containerPort", port_path)
-        if container_port is None:
-            container_port = 0
+        if not container_port:
+            _required(join_path(port_path, "containerPort"))
         _check(
             join_path(port_path, "containerPort"),
             container_port,
@@ -1245,7 +1246,7 @@ def _validate_pod_disruption_budget(body: Manifest) -> None:
     min_available = _int_or_string(spec, "minAvailable", "spec")
     max_unavailable = _int_or_string(spec, "maxUnavailable", "spec")
     if min_available is not None and max_unavailable is not None:
-        _invalid("spec", None, "minAvailable and maxUnavailable cannot be both set")
+        _invalid("spec", dict(spec), "minAvailable and maxUnavailable cannot be both set")
     if min_available is not None:
         _validate_int_or_percent(min_available, "spec.minAvailable")
     if max_unavailable is not None:
