@@ -17,7 +17,7 @@ from kmodel.semantics.scheduling_filters import (
     volume_binding_failures,
     volume_zone_failures,
 )
-from tests.test_scheduling_kit import ctr, make_node, make_pod, requests
+from tests.schedkit import ctr, make_node, make_pod, requests
 
 AFFINITY_REASON = "node(s) didn't match Pod's node affinity/selector"
 ZONE = "topology.kubernetes.io/zone"

@@ -12,7 +12,7 @@ from kmodel.semantics.resources import (
     pod_requests,
 )
 from kmodel.semantics.scheduling import node_fit_failures
-from tests.test_scheduling_kit import ctr, make_node, make_pod, requests
+from tests.schedkit import ctr, make_node, make_pod, requests
 
 MI = 1024 * 1024
 

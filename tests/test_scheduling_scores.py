@@ -21,7 +21,7 @@ from kmodel.semantics.scheduling import (
     parse_scoring_strategy,
     taint_toleration_scores,
 )
-from tests.test_scheduling_kit import ctr, make_node, make_pod, requests
+from tests.schedkit import ctr, make_node, make_pod, requests
 
 LEAST = {"type": "LeastAllocated"}
 MOST = {"type": "MostAllocated"}

@@ -22,14 +22,30 @@ from kmodel.errors import InputError
 from kmodel.internal.gofmt import go_quote
 
 __all__ = [
+    "LABEL_SELECTOR_OPERATORS",
+    "NODE_SELECTOR_OPERATORS",
     "LabelSelector",
+    "Operator",
     "Requirement",
     "label_selector_as_selector",
     "labels_of",
+    "new_requirement",
     "selector_matches",
 ]
 
-Operator = Literal["In", "NotIn", "Exists", "DoesNotExist"]
+#: The operators of ``labels.Requirement`` that kmodel uses, by their API names. ``Gt`` and
+#: ``Lt`` (``selection.GreaterThan``/``LessThan``) only come from node selector terms.
+Operator = Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
+
+#: Operators a ``metav1.LabelSelectorRequirement`` accepts (``LabelSelectorAsSelector``).
+LABEL_SELECTOR_OPERATORS: Final[frozenset[str]] = frozenset(
+    {"In", "NotIn", "Exists", "DoesNotExist"}
+)
+#: Operators a ``v1.NodeSelectorRequirement`` accepts (``nodeSelectorRequirementsAsSelector``).
+NODE_SELECTOR_OPERATORS: Final[frozenset[str]] = LABEL_SELECTOR_OPERATORS | {"Gt", "Lt"}
+
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
 
 _QNAME_FMT: Final = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _QNAME_RE: Final = re.compile(f"^{_QNAME_FMT}$")
@@ -52,6 +68,15 @@ _DNS1123_SUBDOMAIN_ERR: Final = (
 _QNAME_MAX: Final = 63
 _LABEL_VALUE_MAX: Final = 63
 _DNS1123_SUBDOMAIN_MAX: Final = 253
+
+
+def _parse_int64(text: str) -> int | None:
+    """``strconv.ParseInt(text, 10, 64)``: decimal, optional sign, no spaces or underscores."""
+    body = text[1:] if text[:1] in "+-" else text
+    if not body or not body.isascii() or not body.isdigit():
+        return None
+    number = int(text)
+    return number if _INT64_MIN <= number <= _INT64_MAX else None
 
 
 def _regex_error(message: str, fmt: str, *examples: str) -> str:
@@ -126,7 +151,8 @@ class Requirement:
     """One requirement of a selector: ``key`` ``operator`` ``values``.
 
     ``matchLabels`` entries become ``In`` requirements with one value (upstream uses
-    ``selection.Equals``, which matches identically).
+    ``selection.Equals``, which matches identically). ``Gt``/``Lt`` hold exactly one value
+    that parses as an int64 (checked by :func:`new_requirement`).
     """
 
     key: str
@@ -141,7 +167,17 @@ class Requirement:
             return self.key not in labels or labels[self.key] not in self.values
         if self.operator == "Exists":
             return self.key in labels
-        return self.key not in labels
+        if self.operator == "DoesNotExist":
+            return self.key not in labels
+        # Gt / Lt: the label must exist and parse as an int64; upstream logs and returns false
+        # for a label value that does not parse.
+        if self.key not in labels:
+            return False
+        have = _parse_int64(labels[self.key])
+        if have is None:
+            return False
+        want = int(self.values[0])
+        return have > want if self.operator == "Gt" else have < want
 
 
 @dataclass(frozen=True)
@@ -164,8 +200,22 @@ class LabelSelector:
 
     @property
     def is_everything(self) -> bool:
-        """True when the selector matches every label set (``labels.Everything()``)."""
+        """True when the selector matches every label set (``labels.Everything()``).
+
+        Mirrors ``Selector.Empty``: ``labels.Nothing()`` is not empty.
+        """
         return not self.nothing and not self.requirements
+
+    def with_labels(self, extra: Mapping[str, str]) -> LabelSelector:
+        """Add one ``key In (value)`` requirement per entry, in key order.
+
+        Mirrors the scheduler's ``mergeLabelSetWithSelector`` (used for ``matchLabelKeys``);
+        ``labels.Nothing()`` stays nothing.
+        """
+        if self.nothing:
+            return self
+        added = tuple(Requirement(k, "In", (v,)) for k, v in sorted(extra.items()))
+        return LabelSelector(self.requirements + added)
 
 
 def _string(value: object, path: str) -> str:
@@ -174,8 +224,25 @@ def _string(value: object, path: str) -> str:
     return value
 
 
-def _new_requirement(key: str, operator: Operator, values: Sequence[str], path: str) -> Requirement:
-    """Mirrors labels/selector.go ``NewRequirement`` (errors as its field.ErrorList)."""
+def new_requirement(key: str, operator: Operator, values: Sequence[str], path: str) -> Requirement:
+    """Build one requirement, checked as upstream checks it.
+
+    Mirrors labels/selector.go ``NewRequirement``: the key must be a qualified name, ``In`` and
+    ``NotIn`` need values, ``Exists`` and ``DoesNotExist`` take none, ``Gt`` and ``Lt`` take
+    exactly one int64, and every value must be a valid label value.
+
+    Args:
+        key: the label key.
+        operator: the operator, by its API name.
+        values: the values.
+        path: the field path of the requirement, for error messages.
+
+    Returns:
+        The requirement.
+
+    Raises:
+        InputError: the first error of upstream's field.ErrorList, at its field path.
+    """
     problems: list[tuple[str, str]] = []
     key_errors = _qualified_name_errors(key)
     if key_errors:
@@ -197,6 +264,28 @@ def _new_requirement(key: str, operator: Operator, values: Sequence[str], path: 
                 ),
             )
         )
+    if operator in {"Gt", "Lt"}:
+        if len(values) != 1:
+            problems.append(
+                (
+                    f"{path}.values",
+                    (
+                        f"Invalid value: [{' '.join(values)}]: "
+                        "for 'Gt', 'Lt' operators, exactly one value is required"
+                    ),
+                )
+            )
+        problems.extend(
+            (
+                f"{path}.values[{index}]",
+                (
+                    f"Invalid value: {go_quote(value)}: "
+                    "for 'Gt', 'Lt' operators, the value must be an integer"
+                ),
+            )
+            for index, value in enumerate(values)
+            if _parse_int64(value) is None
+        )
     for index, value in enumerate(values):
         value_errors = _label_value_errors(value)
         if value_errors:
@@ -212,9 +301,7 @@ def _new_requirement(key: str, operator: Operator, values: Sequence[str], path: 
     return Requirement(key, operator, tuple(values))
 
 
-def label_selector_as_selector(
-    selector: Mapping[str, object] | None, path: str = "spec.selector"
-) -> LabelSelector:
+def label_selector_as_selector(selector: object, path: str = "spec.selector") -> LabelSelector:
     """Compile a ``metav1.LabelSelector`` manifest into a selector.
 
     Mirrors ``k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go LabelSelectorAsSelector``: a nil
@@ -222,7 +309,7 @@ def label_selector_as_selector(
     sorts requirements by key, which does not change the conjunction).
 
     Args:
-        selector: the selector mapping, or ``None``.
+        selector: the selector mapping, or ``None`` (anything else is an input error).
         path: the field path of the selector, for error messages.
 
     Returns:
@@ -246,14 +333,14 @@ def label_selector_as_selector(
     for key, value in match_labels.items():
         where = f"{path}.matchLabels[{key}]"
         requirements.append(
-            _new_requirement(_string(key, where), "In", [_string(value, where)], where)
+            new_requirement(_string(key, where), "In", [_string(value, where)], where)
         )
     for index, expression in enumerate(match_expressions):
         where = f"{path}.matchExpressions[{index}]"
         if not isinstance(expression, Mapping):
             raise InputError("must be a mapping", path=where)
         operator = expression.get("operator")
-        if operator not in {"In", "NotIn", "Exists", "DoesNotExist"}:
+        if operator not in LABEL_SELECTOR_OPERATORS:
             raise InputError(
                 f"{go_quote(str(operator))} is not a valid label selector operator",
                 path=f"{where}.operator",
@@ -263,7 +350,7 @@ def label_selector_as_selector(
             raise InputError("must be a list of strings", path=f"{where}.values")
         values = [_string(v, f"{where}.values[{i}]") for i, v in enumerate(raw_values)]
         key = _string(expression.get("key"), f"{where}.key")
-        requirements.append(_new_requirement(key, operator, values, where))
+        requirements.append(new_requirement(key, operator, values, where))
     return LabelSelector(tuple(requirements))
 
 

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from kmodel.errors import InputError
 from kmodel.objects.types import Manifest
+from kmodel.semantics.labels import LabelSelector
 from kmodel.semantics.resources import pod_is_terminal
 from kmodel.semantics.scheduling_fields import (
     bool_field,
@@ -32,7 +33,6 @@ from kmodel.semantics.scheduling_fields import (
     string_map_field,
 )
 from kmodel.semantics.scheduling_selectors import (
-    LabelSelector,
     Taint,
     find_matching_untolerated_taint,
     label_selector,
@@ -489,7 +489,7 @@ def _is_deleting(pod: Manifest) -> bool:
 
 def _count_matching(pods: Sequence[Manifest], selector: LabelSelector, namespace: str) -> int:
     """Mirrors ``countPodsMatchSelector``: same namespace, not terminating, selector matches."""
-    if selector.empty():
+    if selector.is_everything:
         return 0
     return sum(
         1

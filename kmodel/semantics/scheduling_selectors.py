@@ -1,8 +1,8 @@
 """Label selectors, node selectors and tolerations, as the scheduler plugins evaluate them.
 
-Mirrors ``k8s.io/apimachinery/pkg/labels/selector.go`` (``NewRequirement``,
-``Requirement.Matches``, ``Everything``, ``Nothing``), ``apimachinery/pkg/apis/meta/v1/helpers.go``
-(``LabelSelectorAsSelector``), ``component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go``
+Label selectors themselves live in :mod:`kmodel.semantics.labels` (one implementation of
+``labels.Requirement`` and ``LabelSelectorAsSelector``). This module mirrors
+``component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go``
 (``LazyErrorNodeSelector``, ``GetRequiredNodeAffinity``, ``PreferredSchedulingTerms``) and
 ``k8s.io/api/core/v1/toleration.go`` (``Toleration.ToleratesTaint``) with
 ``pkg/apis/core/v1/helper/helpers.go`` (``TolerationsTolerateTaint``,
@@ -13,10 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, cast
 
 from kmodel.errors import InputError
 from kmodel.objects.types import Manifest
+from kmodel.semantics.labels import (
+    NODE_SELECTOR_OPERATORS,
+    LabelSelector,
+    Operator,
+    Requirement,
+    label_selector_as_selector,
+    new_requirement,
+)
 from kmodel.semantics.scheduling_fields import (
     int_field,
     list_field,
@@ -28,8 +36,6 @@ from kmodel.semantics.scheduling_fields import (
 )
 
 __all__ = [
-    "LabelSelector",
-    "Requirement",
     "Taint",
     "find_matching_untolerated_taint",
     "label_selector",
@@ -44,110 +50,6 @@ __all__ = [
     "tolerations_tolerate_taint",
 ]
 
-_INT64_MIN: Final = -(2**63)
-_INT64_MAX: Final = 2**63 - 1
-
-
-def _parse_int64(text: str) -> int | None:
-    """``strconv.ParseInt(text, 10, 64)``: decimal, optional sign, no spaces or underscores."""
-    body = text[1:] if text[:1] in "+-" else text
-    if not body or not body.isascii() or not body.isdigit():
-        return None
-    number = int(text)
-    return number if _INT64_MIN <= number <= _INT64_MAX else None
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """One ``labels.Requirement``: a key, an operator and its values.
-
-    Operators are the selection names: ``=`` (matchLabels), ``in``, ``notin``, ``exists``,
-    ``!`` (does not exist), ``gt``, ``lt``.
-    """
-
-    key: str
-    operator: str
-    values: tuple[str, ...]
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        """Mirrors ``labels.Requirement.Matches``."""
-        present = self.key in labels
-        if self.operator in {"=", "in"}:
-            return present and labels[self.key] in self.values
-        if self.operator == "notin":
-            return not present or labels[self.key] not in self.values
-        if self.operator == "exists":
-            return present
-        if self.operator == "!":
-            return not present
-        # gt / lt: the label must exist and parse as an int64 (values were checked at creation).
-        if not present:
-            return False
-        have = _parse_int64(labels[self.key])
-        if have is None:
-            return False
-        want = int(self.values[0])
-        return have > want if self.operator == "gt" else have < want
-
-
-def _new_requirement(key: str, operator: str, values: Sequence[str]) -> Requirement:
-    """Mirrors ``labels.NewRequirement``'s value checks; raises ``ValueError`` with its message."""
-    if operator in {"in", "notin"} and not values:
-        raise ValueError("for 'in', 'notin' operators, values set can't be empty")
-    if operator == "=" and len(values) != 1:
-        raise ValueError("exact-match compatibility requires one single value")
-    if operator in {"exists", "!"} and values:
-        raise ValueError("values set must be empty for exists and does not exist")
-    if operator in {"gt", "lt"}:
-        if len(values) != 1:
-            raise ValueError("for 'Gt', 'Lt' operators, exactly one value is required")
-        if _parse_int64(values[0]) is None:
-            raise ValueError("for 'Gt', 'Lt' operators, the value must be an integer")
-    return Requirement(key, operator, tuple(values))
-
-
-@dataclass(frozen=True)
-class LabelSelector:
-    """A parsed ``labels.Selector``.
-
-    Attributes:
-        requirements: ANDed requirements.
-        nothing: the selector of a nil ``LabelSelector`` (``labels.Nothing()``), which matches
-            no object.
-    """
-
-    requirements: tuple[Requirement, ...] = ()
-    nothing: bool = False
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        """Mirrors ``internalSelector.Matches`` / ``nothingSelector.Matches``."""
-        if self.nothing:
-            return False
-        return all(r.matches(labels) for r in self.requirements)
-
-    def empty(self) -> bool:
-        """Mirrors ``Selector.Empty``: true only for a selector with no requirements.
-
-        ``labels.Nothing()`` is not empty.
-        """
-        return not self.nothing and not self.requirements
-
-    def with_labels(self, extra: Mapping[str, str]) -> LabelSelector:
-        """Add ``key=value`` requirements (``mergeLabelSetWithSelector``)."""
-        if self.nothing:
-            return self
-        added = tuple(Requirement(k, "=", (v,)) for k, v in sorted(extra.items()))
-        return LabelSelector(self.requirements + added)
-
-
-_LABEL_SELECTOR_OPERATORS: Final = {
-    "In": "in",
-    "NotIn": "notin",
-    "Exists": "exists",
-    "DoesNotExist": "!",
-}
-_NODE_SELECTOR_OPERATORS: Final = {**_LABEL_SELECTOR_OPERATORS, "Gt": "gt", "Lt": "lt"}
-
 
 def _string_list(raw: object, path: str, obj: Manifest | None) -> list[str]:
     if raw is None:
@@ -160,40 +62,18 @@ def _string_list(raw: object, path: str, obj: Manifest | None) -> list[str]:
 
 
 def label_selector(raw: object, path: str, obj: Manifest | None = None) -> LabelSelector:
-    """Parse a ``metav1.LabelSelector``.
+    """Compile a ``metav1.LabelSelector`` of ``obj``, naming ``obj`` in any error.
 
-    Mirrors ``metav1.LabelSelectorAsSelector``: ``None`` selects nothing, ``{}`` selects
-    everything, matchLabels and matchExpressions are ANDed.
+    The compilation itself is :func:`kmodel.semantics.labels.label_selector_as_selector`
+    (``metav1.LabelSelectorAsSelector``): ``None`` selects nothing, ``{}`` everything.
 
     Raises:
-        InputError: a malformed selector (the upstream error text, at ``path``).
+        InputError: a malformed selector (the upstream error text, at its field path).
     """
-    where = object_ref(obj) if obj is not None else None
-    if raw is None:
-        return LabelSelector(nothing=True)
-    if not isinstance(raw, Mapping):
-        raise InputError(f"must be a mapping, not {type(raw).__name__}", obj=where, path=path)
-    match_labels = string_map_field(raw, "matchLabels", f"{path}.matchLabels", obj)
-    expressions = list_field(raw, "matchExpressions", f"{path}.matchExpressions", obj)
-    requirements = [Requirement(k, "=", (v,)) for k, v in sorted(match_labels.items())]
-    for i, expr in enumerate(expressions):
-        expr_path = f"{path}.matchExpressions[{i}]"
-        if not isinstance(expr, Mapping):
-            raise InputError("must be a mapping", obj=where, path=expr_path)
-        operator = str_field(expr, "operator", f"{expr_path}.operator", obj)
-        if operator not in _LABEL_SELECTOR_OPERATORS:
-            raise InputError(
-                f'"{operator}" is not a valid label selector operator',
-                obj=where,
-                path=f"{expr_path}.operator",
-            )
-        key = str_field(expr, "key", f"{expr_path}.key", obj)
-        values = _string_list(expr.get("values"), f"{expr_path}.values", obj)
-        try:
-            requirements.append(_new_requirement(key, _LABEL_SELECTOR_OPERATORS[operator], values))
-        except ValueError as exc:
-            raise InputError(str(exc), obj=where, path=f"{expr_path}.values") from None
-    return LabelSelector(tuple(requirements))
+    try:
+        return label_selector_as_selector(raw, path)
+    except InputError as exc:
+        raise exc.located(obj=object_ref(obj) if obj is not None else None) from None
 
 
 def node_labels(node: Manifest) -> dict[str, str]:
@@ -216,11 +96,15 @@ def _node_selector_requirements(
         operator = str_field(expr, "operator", f"{path}[{i}].operator", obj)
         key = str_field(expr, "key", f"{path}[{i}].key", obj)
         values = _string_list(expr.get("values"), f"{path}[{i}].values", obj)
-        if operator not in _NODE_SELECTOR_OPERATORS:
+        if operator not in NODE_SELECTOR_OPERATORS:
             return None, True
         try:
-            requirements.append(_new_requirement(key, _NODE_SELECTOR_OPERATORS[operator], values))
-        except ValueError:
+            requirements.append(
+                new_requirement(key, cast("Operator", operator), values, f"{path}[{i}]")
+            )
+        except InputError:
+            # The scheduler ignores the parse error "for backwards compatibility": the term
+            # then matches nothing.
             return None, True
     return requirements, False
 
