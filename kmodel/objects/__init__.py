@@ -1,5 +1,12 @@
-"""Kubernetes objects: quantities, typed manifest shapes, and the manifest loader."""
+"""Kubernetes objects: quantities, manifest loading and validation, defaulting."""
 
+from kmodel.objects.manifests import (
+    MAX_FILE_BYTES,
+    LoadedObject,
+    Source,
+    load_manifests,
+    load_text,
+)
 from kmodel.objects.quantity import (
     format_quantity,
     milli_value,
@@ -7,9 +14,16 @@ from kmodel.objects.quantity import (
     quantity_in_model_units,
     value,
 )
+from kmodel.objects.validate import MODELLED_KINDS
 
 __all__ = [
+    "MAX_FILE_BYTES",
+    "MODELLED_KINDS",
+    "LoadedObject",
+    "Source",
     "format_quantity",
+    "load_manifests",
+    "load_text",
     "milli_value",
     "parse_quantity",
     "quantity_in_model_units",
