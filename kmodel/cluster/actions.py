@@ -1,0 +1,58 @@
+"""Actions: one component doing one reconcile step, one fault happening, or one user request.
+
+Every action is a frozen dataclass with plain JSON-able fields, so a trace is a list of actions
+that replays exactly. :func:`action_from_json` rebuilds one from its JSON form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+__all__ = ["ACTIONS", "Action", "action_from_json", "register"]
+
+ACTIONS: dict[str, type[Action]] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """Base class; subclasses are registered by name with :func:`register`."""
+
+    name: ClassVar[str] = "action"
+    #: fault, user, component or clock: what kind of thing happens.
+    category: ClassVar[str] = "component"
+    #: Periodic upkeep (heartbeats) that changes objects without moving the cluster forward.
+    maintenance: ClassVar[bool] = False
+
+    def describe(self) -> str:
+        """The action in words, for traces."""
+        fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
+        return f"{self.name}({fields})"
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form: ``{"action": name, **fields}``."""
+        return {"action": self.name, **dataclasses.asdict(self)}
+
+
+def register(cls: type[Action]) -> type[Action]:
+    """Class decorator: make an action known to :func:`action_from_json`."""
+    ACTIONS[cls.name] = cls
+    return cls
+
+
+def action_from_json(data: Mapping[str, Any]) -> Action:
+    """Rebuild an action from :meth:`Action.as_json` output.
+
+    Raises:
+        KeyError: unknown action name.
+        TypeError: wrong fields.
+    """
+    fields = dict(data)
+    cls = ACTIONS[str(fields.pop("action"))]
+    converted = {}
+    for f in dataclasses.fields(cls):
+        if f.name in fields:
+            value = fields[f.name]
+            converted[f.name] = tuple(value) if isinstance(value, list) else value
+    return cls(**converted)

@@ -1,0 +1,114 @@
+"""The components of the cluster and their reconcile steps.
+
+:func:`enabled` lists, in a fixed order, every component step that would change something now:
+kubelets, the scheduler, the volume, ReplicaSet and Deployment controllers, the endpoints and
+disruption controllers, and the node lifecycle, taint-eviction, pod-GC and cloud controllers.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from kmodel.cluster.actions import Action
+from kmodel.cluster.components.controllers import SyncDeployment, SyncReplicaSet, controller_actions
+from kmodel.cluster.components.disruption import EvictPod, SyncDisruptionBudget, disruption_actions
+from kmodel.cluster.components.events import (
+    ContainerCrash,
+    ControllerRestart,
+    ControlPlaneCrash,
+    ControlPlaneRecover,
+    DrainNode,
+    KubeletHeal,
+    KubeletPartition,
+    MachineGone,
+    NodeCrash,
+    NodeRecover,
+    RollbackDeployment,
+    ScaleDeployment,
+    SetImage,
+    Tick,
+    UpdateConfigMap,
+    WatchDelay,
+    WatchDeliver,
+    WatchDrop,
+    ZoneOutage,
+)
+from kmodel.cluster.components.kubelet import KubeletHeartbeat, KubeletSyncPod, kubelet_actions
+from kmodel.cluster.components.network import ServeRequest, SyncEndpoints, endpoint_actions
+from kmodel.cluster.components.nodes import (
+    CloudNodeSync,
+    GarbageCollectPod,
+    MonitorNodeHealth,
+    TaintEvict,
+    node_actions,
+)
+from kmodel.cluster.components.scheduler import MarkUnschedulable, SchedulePod, scheduler_actions
+from kmodel.cluster.components.storage import BindVolume, storage_actions
+from kmodel.cluster.model import Cluster
+
+__all__ = [
+    "SETTLE_IDLE_TICKS",
+    "BindVolume",
+    "CloudNodeSync",
+    "ContainerCrash",
+    "ControlPlaneCrash",
+    "ControlPlaneRecover",
+    "ControllerRestart",
+    "DrainNode",
+    "EvictPod",
+    "GarbageCollectPod",
+    "KubeletHeal",
+    "KubeletHeartbeat",
+    "KubeletPartition",
+    "KubeletSyncPod",
+    "MachineGone",
+    "MarkUnschedulable",
+    "MonitorNodeHealth",
+    "NodeCrash",
+    "NodeRecover",
+    "RollbackDeployment",
+    "ScaleDeployment",
+    "SchedulePod",
+    "ServeRequest",
+    "SetImage",
+    "SyncDeployment",
+    "SyncDisruptionBudget",
+    "SyncEndpoints",
+    "SyncReplicaSet",
+    "TaintEvict",
+    "Tick",
+    "UpdateConfigMap",
+    "WatchDelay",
+    "WatchDeliver",
+    "WatchDrop",
+    "ZoneOutage",
+    "enabled",
+]
+
+#: How many idle clock ticks :meth:`Cluster.settle` allows before it calls the cluster stable.
+SETTLE_IDLE_TICKS: Final = 40
+
+
+def enabled(cluster: Cluster, *, all_choices: bool = False) -> list[Action]:
+    """Every component step that would change something now, in a fixed order.
+
+    The scheduler offers one action per top-scored node of a pending pod; unless
+    ``all_choices``, only the first (by node name) is listed, as :meth:`Cluster.settle` needs.
+    """
+    actions: list[Action] = []
+    actions.extend(kubelet_actions(cluster))
+    scheduling = scheduler_actions(cluster)
+    # Ties between top-scored nodes are explorable, but settling takes the first of each pod.
+    seen: set[tuple[str, str]] = set()
+    for action in scheduling:
+        if isinstance(action, SchedulePod) and not all_choices:
+            if (action.namespace, action.pod) in seen:
+                continue
+            seen.add((action.namespace, action.pod))
+        actions.append(action)
+    actions.extend(storage_actions(cluster))
+    actions.extend(controller_actions(cluster))
+    actions.extend(endpoint_actions(cluster))
+    actions.extend(disruption_actions(cluster))
+    actions.extend(node_actions(cluster))
+    return actions

@@ -1,0 +1,476 @@
+"""The ReplicaSet and Deployment controllers, one sync of one object per action.
+
+The arithmetic is :mod:`kmodel.semantics.replicaset` and :mod:`kmodel.semantics.deployment`;
+this module runs it against the controller's informer cache and writes through the API, as
+``pkg/controller/replicaset/replica_set.go syncReplicaSet`` and
+``pkg/controller/deployment/deployment_controller.go syncDeployment`` do.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kmodel.cluster.actions import Action, register
+from kmodel.cluster.model import Cluster
+from kmodel.objects.types import Manifest
+from kmodel.semantics import deployment as dep
+from kmodel.semantics import replicaset as rsem
+from kmodel.semantics.labels import labels_of, selector_matches
+
+__all__ = ["SyncDeployment", "SyncReplicaSet", "controller_actions", "pod_template_hash"]
+
+_HASH_LABEL = "pod-template-hash"
+_EXPECTATIONS_TIMEOUT = 300
+_SAFE = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def pod_template_hash(template: Mapping[str, Any], collision_count: int = 0) -> str:
+    """A stable hash of a pod template (``controller.ComputeHash``: FNV-32a, safe-encoded).
+
+    kmodel hashes the template's JSON, so the value differs from upstream's, but equal templates
+    hash equal and different ones differ.
+    """
+    data = json.dumps(template, sort_keys=True).encode() + str(collision_count).encode()
+    value = 0x811C9DC5
+    for byte in data:
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    chars = []
+    while value:
+        value, digit = divmod(value, len(_SAFE))
+        chars.append(_SAFE[digit])
+    return "".join(chars) or _SAFE[0]
+
+
+def _owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
+    ref = rsem.controller_ref(obj)
+    return ref is not None and ref.get("uid") == owner["metadata"]["uid"]
+
+
+def _owner_ref(owner: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+# ----------------------------------------------------------------------------- ReplicaSet
+
+
+def _rs_pods(cluster: Cluster, rs: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:
+    """Claim pods for a ReplicaSet (adopting and releasing); returns (claimed, namespace pods)."""
+    view = cluster.view("replicaset")
+    namespace = rs["metadata"]["namespace"]
+    pods = list(view.list_objects("Pod", namespace))
+    claimed: list[Any] = []
+    for pod in pods:
+        decision = rsem.claim_decision(
+            rs, pod, cluster.store.get(("ReplicaSet", namespace, rs["metadata"]["name"]))
+        )
+        if decision.action == "adopt":
+            body = copy.deepcopy(dict(pod))
+            body["metadata"]["ownerReferences"] = [
+                *(body["metadata"].get("ownerReferences") or []),
+                _owner_ref(rs),
+            ]
+            written = cluster.update(body)
+            if written is not None:
+                claimed.append(written)
+        elif decision.action == "release":
+            body = copy.deepcopy(dict(pod))
+            body["metadata"]["ownerReferences"] = [
+                r
+                for r in body["metadata"].get("ownerReferences") or []
+                if r.get("uid") != rs["metadata"]["uid"]
+            ]
+            cluster.update(body)
+        elif decision.claimed:
+            claimed.append(pod)
+    return claimed, pods
+
+
+def _expectations_satisfied(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
+    """``SatisfiedExpectations``: every pod it created or deleted has been observed."""
+    record = cluster.memory["replicaset"].get(rs["metadata"]["uid"])
+    if record is None:
+        return True
+    if cluster.now - record["at"] > _EXPECTATIONS_TIMEOUT:
+        return True
+    view = cluster.view("replicaset")
+    namespace = rs["metadata"]["namespace"]
+    seen = {p["metadata"]["name"] for p in view.list_objects("Pod", namespace)}
+    adds = [n for n in record["adds"] if n not in seen]
+    live = {
+        p["metadata"]["uid"]
+        for p in view.list_objects("Pod", namespace)
+        if p["metadata"].get("deletionTimestamp") is None
+    }
+    dels = [u for u in record["dels"] if u in live]
+    return not adds and not dels
+
+
+def _active(cluster: Cluster, pods: list[Any]) -> list[Any]:
+    if "rs-counts-terminating" in cluster.config.mutations:
+        return [
+            p for p in pods if (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+        ]
+    return rsem.filter_active_pods(pods)
+
+
+def _related(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
+    """Pods of every ReplicaSet with the same controller owner (``getPodsToDelete``'s related)."""
+    view = cluster.view("replicaset")
+    owner = rsem.controller_ref(rs)
+    namespace = rs["metadata"]["namespace"]
+    if owner is None:
+        siblings = [rs]
+    else:
+        siblings = [
+            other
+            for other in view.list_objects("ReplicaSet", namespace)
+            if (rsem.controller_ref(other) or {}).get("uid") == owner.get("uid")
+        ]
+    uids = {s["metadata"]["uid"] for s in siblings}
+    return [
+        p
+        for p in view.list_objects("Pod", namespace)
+        if (rsem.controller_ref(p) or {}).get("uid") in uids
+    ]
+
+
+def _new_pod(rs: Mapping[str, Any]) -> dict[str, Any]:
+    template = copy.deepcopy((rs.get("spec") or {}).get("template") or {})
+    metadata = template.get("metadata") or {}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "generateName": rs["metadata"]["name"] + "-",
+            "namespace": rs["metadata"]["namespace"],
+            "labels": dict(metadata.get("labels") or {}),
+            "annotations": dict(metadata.get("annotations") or {}),
+            "ownerReferences": [_owner_ref(rs)],
+        },
+        "spec": template.get("spec") or {},
+    }
+
+
+@register
+@dataclass(frozen=True)
+class SyncReplicaSet(Action):
+    """The ReplicaSet controller syncs one ReplicaSet."""
+
+    name: ClassVar[str] = "replicaset-sync"
+    namespace: str
+    replicaset: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"replicaset controller syncs {self.namespace}/{self.replicaset}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """One ``syncReplicaSet``."""
+        view = cluster.view("replicaset")
+        rs = view.get(("ReplicaSet", self.namespace, self.replicaset))
+        if rs is None:
+            return
+        claimed, _ = _rs_pods(cluster, rs)
+        active = _active(cluster, claimed)
+        error = None
+        if _expectations_satisfied(cluster, rs) and rs["metadata"].get("deletionTimestamp") is None:
+            plan = rsem.manage_replicas_plan(rs, active, _related(cluster, rs), cluster.now)
+            record: dict[str, Any] = {"at": cluster.now, "adds": [], "dels": []}
+            if plan.create:
+                for batch in plan.create_batches:
+                    failed = False
+                    for _ in range(batch):
+                        created = cluster.create(_new_pod(rs))
+                        if created is None:
+                            failed = True
+                            error = "FailedCreate"
+                        else:
+                            record["adds"].append(created["metadata"]["name"])
+                    if failed:
+                        break
+            for pod in plan.delete:
+                record["dels"].append(pod["metadata"]["uid"])
+                key = ("Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
+                graceful = bool((pod.get("spec") or {}).get("nodeName"))
+                cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
+            if record["adds"] or record["dels"]:
+                cluster.memory["replicaset"][rs["metadata"]["uid"]] = record
+        status = rsem.calculate_status(rs, active, cluster.now, error)
+        status["observedGeneration"] = rs["metadata"].get("generation", 1)
+        if status != rs.get("status"):
+            fresh = cluster.store.get(("ReplicaSet", self.namespace, self.replicaset))
+            if fresh is not None and fresh["metadata"]["uid"] == rs["metadata"]["uid"]:
+                cluster.update({**fresh, "status": status})
+
+
+# ----------------------------------------------------------------------------- Deployment
+
+
+def _equal_ignore_hash(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """``EqualIgnoreHash``: templates equal apart from the pod-template-hash label."""
+
+    def strip(template: Mapping[str, Any]) -> dict[str, Any]:
+        copied = copy.deepcopy(dict(template))
+        labels = (copied.get("metadata") or {}).get("labels")
+        if labels:
+            labels.pop(_HASH_LABEL, None)
+        return copied
+
+    return strip(a) == strip(b)
+
+
+def _write_rs_scale(cluster: Cluster, rs: Mapping[str, Any], action: dep.ScaleAction) -> bool:
+    body = copy.deepcopy(dict(rs))
+    body["spec"]["replicas"] = action.to_replicas
+    annotations = dict(body["metadata"].get("annotations") or {})
+    annotations.update(action.annotations)
+    body["metadata"]["annotations"] = annotations
+    return cluster.update(body) is not None
+
+
+@register
+@dataclass(frozen=True)
+class SyncDeployment(Action):
+    """The Deployment controller syncs one Deployment."""
+
+    name: ClassVar[str] = "deployment-sync"
+    namespace: str
+    deployment: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"deployment controller syncs {self.namespace}/{self.deployment}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """One ``syncDeployment``."""
+        view = cluster.view("deployment")
+        d = view.get(("Deployment", self.namespace, self.deployment))
+        if d is None or d["metadata"].get("deletionTimestamp") is not None:
+            return
+        d = dep.apply_deployment_defaults(d)
+        rss = [r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(r, d)]
+        template = d["spec"]["template"]
+        new_rs = next((r for r in rss if _equal_ignore_hash(r["spec"]["template"], template)), None)
+        old_rss = [r for r in rss if r is not new_rs]
+
+        paused_conditions = dep.check_paused_conditions(d, cluster.now)
+        if paused_conditions is not None:
+            self._write_status(
+                cluster, d, {**(d.get("status") or {}), "conditions": paused_conditions}
+            )
+            return
+
+        if d["spec"].get("paused"):
+            self._sync(cluster, d, new_rs, old_rss)
+            return
+        annotations = d["metadata"].get("annotations") or {}
+        if "deprecated.deployment.rollback.to" in annotations:
+            decision = dep.rollback(d, rss)
+            if decision is not None:
+                body = copy.deepcopy(
+                    dict(view.get(("Deployment", self.namespace, self.deployment)) or d)
+                )
+                if decision.template is not None:
+                    body["spec"]["template"] = decision.template
+                body["metadata"]["annotations"] = decision.annotations
+                cluster.update(body)
+            return
+        if dep.is_scaling_event(d, rss):
+            self._sync(cluster, d, new_rs, old_rss)
+            return
+        if new_rs is None:
+            new_rs = self._create_new_rs(cluster, d, rss)
+            if new_rs is None:
+                return
+        all_rss = [*old_rss, new_rs]
+        if d["spec"]["strategy"].get("type") == "Recreate":
+            self._recreate(cluster, d, new_rs, old_rss)
+            return
+        new_scale = dep.reconcile_new_replica_set(all_rss, new_rs, d)
+        if new_scale is not None and _write_rs_scale(cluster, new_rs, new_scale):
+            self._rollout_status(cluster, d)
+            return
+        active_old = [r for r in old_rss if (r.get("spec") or {}).get("replicas", 0) > 0]
+        if "deployment-ignores-max-unavailable" in cluster.config.mutations:
+            plan_actions = [
+                dep.ScaleAction(r["metadata"]["name"], r["spec"]["replicas"], 0) for r in active_old
+            ]
+            scaled_down = bool(plan_actions)
+        else:
+            plan = dep.reconcile_old_replica_sets(all_rss, active_old, new_rs, d)
+            plan_actions = plan.actions
+            scaled_down = plan.scaled_down
+        by_name = {r["metadata"]["name"]: r for r in old_rss}
+        for action in plan_actions:
+            _write_rs_scale(cluster, by_name[action.name], action)
+        if scaled_down:
+            self._rollout_status(cluster, d)
+            return
+        status = dep.calculate_status(d, all_rss, new_rs, cluster.now)
+        if dep.deployment_complete(d, status):
+            for name in dep.cleanup_deployment(d, old_rss):
+                victim = by_name[name]
+                cluster.delete(("ReplicaSet", self.namespace, name), uid=victim["metadata"]["uid"])
+        self._rollout_status(cluster, d)
+
+    # ----------------------------------------------------------------- helpers
+
+    def _create_new_rs(
+        self, cluster: Cluster, d: dict[str, Any], rss: list[Manifest]
+    ) -> Manifest | None:
+        template = copy.deepcopy(d["spec"]["template"])
+        pod_hash = pod_template_hash(template, (d.get("status") or {}).get("collisionCount", 0))
+        labels = dict(template.get("metadata", {}).get("labels") or {})
+        labels[_HASH_LABEL] = pod_hash
+        template.setdefault("metadata", {})["labels"] = labels
+        selector = copy.deepcopy(d["spec"].get("selector") or {})
+        selector.setdefault("matchLabels", {})[_HASH_LABEL] = pod_hash
+        body: dict[str, Any] = {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": f"{d['metadata']['name']}-{pod_hash}",
+                "namespace": d["metadata"]["namespace"],
+                "labels": labels,
+                "ownerReferences": [_owner_ref(d)],
+            },
+            "spec": {
+                "replicas": 0,
+                "minReadySeconds": d["spec"].get("minReadySeconds", 0),
+                "selector": selector,
+                "template": template,
+            },
+        }
+        new_revision = str(dep.max_revision(rss) + 1)
+        annotations, _ = dep.set_new_replica_set_annotations(d, body, new_revision, exists=False)
+        body["metadata"]["annotations"] = annotations
+        body["spec"]["replicas"] = dep.new_rs_new_replicas(d, [*rss, body], body)
+        return cluster.create(body)
+
+    def _sync(
+        self, cluster: Cluster, d: dict[str, Any], new_rs: Manifest | None, old_rss: list[Manifest]
+    ) -> None:
+        """``sync``: proportional scaling, then cleanup (paused deployments too)."""
+        by_name = {r["metadata"]["name"]: r for r in [*old_rss, *([new_rs] if new_rs else [])]}
+        for action in dep.scale(d, new_rs, old_rss):
+            _write_rs_scale(cluster, by_name[action.name], action)
+        all_rss = [*old_rss, *([new_rs] if new_rs else [])]
+        status = dep.calculate_status(d, all_rss, new_rs, cluster.now)
+        if d["spec"].get("paused") or dep.deployment_complete(d, status):
+            for name in dep.cleanup_deployment(d, old_rss):
+                cluster.delete(
+                    ("ReplicaSet", self.namespace, name), uid=by_name[name]["metadata"]["uid"]
+                )
+        self._write_status(cluster, d, status)
+
+    def _recreate(
+        self,
+        cluster: Cluster,
+        d: dict[str, Any],
+        new_rs: Manifest,
+        old_rss: list[Manifest],
+    ) -> None:
+        """``rolloutRecreate``: old RSs to 0, wait for their pods to stop, then the new RS."""
+        active_old = [r for r in old_rss if (r.get("spec") or {}).get("replicas", 0) > 0]
+        for rs in active_old:
+            _write_rs_scale(
+                cluster, rs, dep.ScaleAction(rs["metadata"]["name"], rs["spec"]["replicas"], 0)
+            )
+        if active_old:
+            self._rollout_status(cluster, d)
+            return
+        view = cluster.view("deployment")
+        old_uids = {r["metadata"]["uid"] for r in old_rss}
+        running_old = [
+            p
+            for p in view.list_objects("Pod", self.namespace)
+            if (rsem.controller_ref(p) or {}).get("uid") in old_uids
+            and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+        ]
+        if running_old:
+            self._rollout_status(cluster, d)
+            return
+        replicas = d["spec"]["replicas"]
+        if new_rs["spec"].get("replicas", 0) != replicas:
+            _write_rs_scale(
+                cluster,
+                new_rs,
+                dep.ScaleAction(
+                    new_rs["metadata"]["name"], new_rs["spec"].get("replicas", 0), replicas
+                ),
+            )
+        self._rollout_status(cluster, d)
+
+    def _rollout_status(self, cluster: Cluster, d: dict[str, Any]) -> None:
+        view = cluster.view("deployment")
+        rss = [r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(r, d)]
+        new_rs = next(
+            (r for r in rss if _equal_ignore_hash(r["spec"]["template"], d["spec"]["template"])),
+            None,
+        )
+        status = dep.sync_rollout_status(d, rss, new_rs, cluster.now)
+        self._write_status(cluster, d, status)
+
+    def _write_status(self, cluster: Cluster, d: dict[str, Any], status: dict[str, Any]) -> None:
+        status = {**status, "observedGeneration": d["metadata"].get("generation", 1)}
+        current = cluster.store.get(("Deployment", self.namespace, self.deployment))
+        if current is None or current.get("status") == status:
+            return
+        if current["metadata"]["uid"] != d["metadata"]["uid"]:
+            return
+        cluster.update({**current, "status": status})
+
+
+def _rs_needs_sync(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
+    view = cluster.view("replicaset")
+    namespace = rs["metadata"]["namespace"]
+    pods = list(view.list_objects("Pod", namespace))
+    claimed = [p for p in pods if _owned_by(p, rs)]
+    orphans = [
+        p
+        for p in pods
+        if rsem.controller_ref(p) is None
+        and p["metadata"].get("deletionTimestamp") is None
+        and selector_matches((rs.get("spec") or {}).get("selector"), labels_of(p))
+    ]
+    if orphans:
+        return True
+    active = _active(cluster, claimed)
+    if len(active) != (rs.get("spec") or {}).get("replicas", 1) and _expectations_satisfied(
+        cluster, rs
+    ):
+        return True
+    status = rsem.calculate_status(rs, active, cluster.now)
+    status["observedGeneration"] = rs["metadata"].get("generation", 1)
+    return status != rs.get("status")
+
+
+def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
+    """Whether a sync would write anything (a dry run)."""
+    return cluster.would_change(SyncDeployment(d["metadata"]["namespace"], d["metadata"]["name"]))
+
+
+def controller_actions(cluster: Cluster) -> list[Action]:
+    """ReplicaSet and Deployment syncs that would do something now."""
+    deployments: list[Action] = [
+        SyncDeployment(d["metadata"]["namespace"], d["metadata"]["name"])
+        for d in cluster.view("deployment").list_objects("Deployment")
+        if _deployment_needs_sync(cluster, d)
+    ]
+    replicasets: list[Action] = [
+        SyncReplicaSet(rs["metadata"]["namespace"], rs["metadata"]["name"])
+        for rs in cluster.view("replicaset").list_objects("ReplicaSet")
+        if _rs_needs_sync(cluster, rs)
+    ]
+    return deployments + replicasets

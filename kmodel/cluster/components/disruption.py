@@ -1,0 +1,157 @@
+"""PodDisruptionBudgets, the eviction API and node drains.
+
+* Disruption controller (``pkg/controller/disruption/disruption.go``): a PDB's status counts the
+  healthy (Ready) pods it selects and allows ``currentHealthy - desiredHealthy`` disruptions,
+  where ``desiredHealthy`` is ``minAvailable`` (a percentage of the expected pods, rounded up) or
+  ``expected - maxUnavailable`` (a percentage rounded up), expected being the pods counted.
+* Eviction API (``pkg/registry/core/pod/storage/eviction.go``): an eviction is refused with 429
+  ("Cannot evict pod as it would violate the pod's disruption budget.") while a covering PDB
+  allows no disruption; otherwise the PDB's allowance is decremented and the pod is deleted.
+* ``kubectl drain``: cordon the node, then evict its pods (retrying refused evictions forever).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kmodel.cluster.actions import Action, register
+from kmodel.cluster.model import Cluster
+from kmodel.semantics.labels import labels_of, selector_matches
+from kmodel.semantics.replicaset import is_pod_ready
+
+__all__ = ["EvictPod", "SyncDisruptionBudget", "disruption_actions", "pdb_status"]
+
+
+def _scaled(value: int | str, total: int) -> int:
+    """``intstr.GetScaledValueFromIntOrPercent``, rounding up as the disruption controller does."""
+    if isinstance(value, str) and value.endswith("%"):
+        return math.ceil(int(value[:-1]) * total / 100)
+    return int(value)
+
+
+def _covered(pdb: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    selector = (pdb.get("spec") or {}).get("selector")
+    return [
+        p
+        for p in pods
+        if p["metadata"]["namespace"] == pdb["metadata"]["namespace"]
+        and selector_matches(selector, labels_of(p))
+        and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+    ]
+
+
+def pdb_status(pdb: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The status the disruption controller computes for a PDB over ``pods``."""
+    covered = _covered(pdb, pods)
+    expected = len(covered)
+    healthy = sum(
+        1 for p in covered if is_pod_ready(p) and p["metadata"].get("deletionTimestamp") is None
+    )
+    spec = pdb.get("spec") or {}
+    if spec.get("maxUnavailable") is not None:
+        desired = max(0, expected - _scaled(spec["maxUnavailable"], expected))
+    else:
+        desired = _scaled(spec.get("minAvailable", 1), expected)
+    return {
+        "currentHealthy": healthy,
+        "desiredHealthy": desired,
+        "expectedPods": expected,
+        "disruptionsAllowed": max(0, healthy - desired),
+        "observedGeneration": pdb["metadata"].get("generation", 1),
+    }
+
+
+@register
+@dataclass(frozen=True)
+class SyncDisruptionBudget(Action):
+    """The disruption controller recomputes one PDB's status."""
+
+    name: ClassVar[str] = "pdb-sync"
+    namespace: str
+    pdb: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"disruption controller syncs PDB {self.namespace}/{self.pdb}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Write the status."""
+        view = cluster.view("disruption")
+        pdb = view.get(("PodDisruptionBudget", self.namespace, self.pdb))
+        if pdb is None:
+            return
+        status = pdb_status(pdb, list(view.list_objects("Pod", self.namespace)))
+        current = cluster.store.get(("PodDisruptionBudget", self.namespace, self.pdb))
+        if current is not None and current.get("status") != status:
+            cluster.update({**current, "status": status})
+
+
+@register
+@dataclass(frozen=True)
+class EvictPod(Action):
+    """``kubectl drain`` asks the eviction API to evict one pod from a draining node."""
+
+    name: ClassVar[str] = "evict"
+    category: ClassVar[str] = "user"
+    namespace: str
+    pod: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"drain evicts {self.namespace}/{self.pod}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Admit the eviction if every covering PDB allows a disruption, then delete the pod."""
+        pod = cluster.store.get(("Pod", self.namespace, self.pod))
+        if pod is None or pod["metadata"].get("deletionTimestamp") is not None:
+            return
+        budgets = [
+            b
+            for b in cluster.store.list_objects("PodDisruptionBudget", self.namespace)
+            if selector_matches((b.get("spec") or {}).get("selector"), labels_of(pod))
+        ]
+        for budget in budgets:
+            if (budget.get("status") or {}).get("disruptionsAllowed", 0) <= 0:
+                cluster._errors().append(  # noqa: SLF001  # the API's 429 is a refused write
+                    "TooManyRequests: Cannot evict pod as it would violate the pod's "
+                    "disruption budget."
+                )
+                return
+        for budget in budgets:
+            body = copy.deepcopy(dict(budget))
+            body["status"]["disruptionsAllowed"] -= 1
+            if cluster.update(body) is None:
+                return
+        graceful = bool((pod.get("spec") or {}).get("nodeName"))
+        if (
+            cluster.delete(
+                ("Pod", self.namespace, self.pod), uid=pod["metadata"]["uid"], graceful=graceful
+            )
+            is not None
+            or cluster.store.get(("Pod", self.namespace, self.pod)) is None
+        ):
+            cluster.evictions.append((cluster.now, ("Pod", self.namespace, self.pod)))
+
+
+def disruption_actions(cluster: Cluster) -> list[Action]:
+    """PDB syncs that would change a status, and pending evictions of draining nodes."""
+    view = cluster.view("disruption")
+    pods = list(view.list_objects("Pod"))
+    actions: list[Action] = [
+        SyncDisruptionBudget(pdb["metadata"]["namespace"], pdb["metadata"]["name"])
+        for pdb in view.list_objects("PodDisruptionBudget")
+        if pdb.get("status") != pdb_status(pdb, pods)
+    ]
+    draining = cluster.memory.setdefault("drain", {}).get("nodes", set())
+    actions.extend(
+        EvictPod(pod["metadata"]["namespace"], pod["metadata"]["name"])
+        for pod in cluster.store.list_objects("Pod")
+        if (pod.get("spec") or {}).get("nodeName") in draining
+        and pod["metadata"].get("deletionTimestamp") is None
+        and not (pod["metadata"].get("annotations") or {}).get("kubernetes.io/config.mirror")
+    )
+    return actions

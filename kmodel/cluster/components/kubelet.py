@@ -1,0 +1,528 @@
+"""The kubelet: runs the pods bound to its node and reports their status.
+
+One :class:`KubeletSyncPod` is one pod-worker sync (``pkg/kubelet/kubelet.go SyncPod`` and
+``kuberuntime_manager.go SyncPod``): observe container exits (PLEG), start the next init
+container or (re)start regular containers under the restart policy and the crash-loop back-off,
+probe readiness, then compute the API status with :mod:`kmodel.semantics` (``getPhase``, the
+condition generators, ``mergePodStatus``) and write it. A pod being deleted has its containers
+stopped, reaches a terminal phase, and is removed (``podIsTerminal``). :class:`KubeletHeartbeat`
+renews the node's Ready condition. Static pods run from the kubelet's own manifests, with a
+mirror pod in the API that the kubelet recreates if it is deleted.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from kmodel.cluster.actions import Action, register
+from kmodel.cluster.model import Cluster, Machine
+from kmodel.cluster.store import key_of
+from kmodel.objects.types import Manifest
+from kmodel.semantics.containers import (
+    BackOffEntry,
+    RuntimeContainer,
+    backoff_key,
+    convert_container_statuses,
+    restart_backoff,
+    should_container_be_restarted,
+)
+from kmodel.semantics.pods import (
+    api_pod_phase,
+    is_restartable_init_container,
+    merge_pod_status,
+    pod_conditions,
+)
+
+__all__ = ["KubeletHeartbeat", "KubeletSyncPod", "PodRuntime", "kubelet_actions"]
+
+#: Exit code of a container stopped by the kubelet (SIGTERM: 128 + 15).
+_TERMINATED_BY_KUBELET = 143
+_MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+_SOURCE_ANNOTATION = "kubernetes.io/config.source"
+
+
+@dataclass
+class PodRuntime:
+    """What the container runtime and the pod worker hold for one pod."""
+
+    uid: str
+    name: str
+    namespace: str
+    ip: str
+    records: dict[str, list[RuntimeContainer]] = field(default_factory=dict)
+    backoff: dict[str, BackOffEntry] = field(default_factory=dict)
+    reasons: dict[str, tuple[str, str]] = field(default_factory=dict)
+    terminal: bool = False
+    static: bool = False
+    #: Volume contents as mounted: ConfigMap name -> resourceVersion seen.
+    mounted: dict[str, str] = field(default_factory=dict)
+
+    def latest(self, name: str) -> RuntimeContainer | None:
+        """The newest runtime record of a container."""
+        records = self.records.get(name)
+        return records[0] if records else None
+
+    def running(self) -> list[str]:
+        """Names of containers running now."""
+        return [n for n, r in self.records.items() if r and r[0].get("state") == "running"]
+
+
+def _pod_label(pod: Manifest) -> str:
+    metadata = pod.get("metadata") or {}
+    return f"{metadata.get('name')}_{metadata.get('namespace')}({metadata.get('uid', '')})"
+
+
+def _observe_exits(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None:
+    """PLEG: containers whose program has ended by now are exited."""
+    images = {
+        c.get("name"): c.get("image", "")
+        for c in [
+            *((pod.get("spec") or {}).get("initContainers") or []),
+            *((pod.get("spec") or {}).get("containers") or []),
+        ]
+    }
+    for name, records in runtime.records.items():
+        latest = records[0]
+        if latest.get("state") != "running":
+            continue
+        program = cluster.config.program(images.get(name, ""))
+        if program.run_for is None:
+            continue
+        finish = int(latest.get("startedAt", 0)) + program.run_for
+        if finish <= cluster.now:
+            records[0] = {
+                **latest,
+                "state": "exited",
+                "exitCode": program.exit_code,
+                "reason": "Completed" if program.exit_code == 0 else "Error",
+                "finishedAt": finish,
+            }
+
+
+def _kill_all(cluster: Cluster, runtime: PodRuntime) -> None:
+    for records in runtime.records.values():
+        if records and records[0].get("state") == "running":
+            records[0] = {
+                **records[0],
+                "state": "exited",
+                "exitCode": _TERMINATED_BY_KUBELET,
+                "reason": "Error",
+                "finishedAt": cluster.now,
+            }
+
+
+def _start(
+    cluster: Cluster, runtime: PodRuntime, pod: Manifest, container: Manifest, *, restart: bool
+) -> bool:
+    """Start a container unless the back-off holds it; returns whether it started."""
+    name = str(container.get("name"))
+    records = runtime.records.setdefault(name, [])
+    latest = records[0] if records else None
+    key = backoff_key(pod, container)
+    if restart and latest is not None and latest.get("state") == "exited":
+        decision = restart_backoff(
+            runtime.backoff.get(key),
+            finished_at=latest.get("finishedAt", cluster.now),
+            now=cluster.now,
+            container_name=name,
+            pod_label=_pod_label(pod),
+        )
+        if decision.entry is not None:
+            runtime.backoff[key] = decision.entry
+        if not decision.start:
+            runtime.reasons[name] = (decision.reason, decision.message)
+            return False
+    runtime.reasons.pop(name, None)
+    records.insert(
+        0,
+        {
+            "name": name,
+            "state": "running",
+            "startedAt": cluster.now,
+            "restartCount": len(records),
+            "image": container.get("image", ""),
+        },
+    )
+    del records[2:]  # the runtime keeps the newest two; the count lives on the record
+    return True
+
+
+def _run_containers(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None:
+    """``computePodActions``: init containers in order, sidecars, then regular containers."""
+    spec = pod.get("spec") or {}
+    for container in spec.get("initContainers") or []:
+        name = container.get("name")
+        latest = runtime.latest(name)
+        if is_restartable_init_container(container):
+            if (
+                latest is None
+                or (
+                    latest.get("state") != "running"
+                    and should_container_be_restarted(container, pod, latest)
+                )
+            ) and not _start(cluster, runtime, pod, container, restart=latest is not None):
+                return
+            continue
+        if latest is None:
+            _start(cluster, runtime, pod, container, restart=False)
+            return
+        state = latest.get("state")
+        if state == "exited" and latest.get("exitCode", 0) == 0:
+            continue
+        if state == "exited" and should_container_be_restarted(container, pod, latest):
+            _start(cluster, runtime, pod, container, restart=True)
+        return
+    for container in spec.get("containers") or []:
+        latest = runtime.latest(container.get("name"))
+        if latest is None:
+            _start(cluster, runtime, pod, container, restart=False)
+        elif latest.get("state") == "exited" and should_container_be_restarted(
+            container, pod, latest
+        ):
+            _start(cluster, runtime, pod, container, restart=True)
+
+
+def _ready(cluster: Cluster, container: Manifest, record: RuntimeContainer | None) -> bool:
+    """Readiness probe result: no probe means ready once running."""
+    if record is None or record.get("state") != "running":
+        return False
+    if cluster.config.mutations and "kubelet-ready-before-probe" in cluster.config.mutations:
+        return True
+    probe = container.get("readinessProbe")
+    if not probe:
+        return True
+    program = cluster.config.program(container.get("image", ""))
+    if program.ready_after is None:
+        return False
+    delay = max(int(probe.get("initialDelaySeconds", 0) or 0), program.ready_after)
+    return cluster.now - int(record.get("startedAt", 0)) >= delay
+
+
+def _with_conditions_times(
+    cluster: Cluster, old: list[Any], new: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Keep ``lastTransitionTime`` while a condition's status is unchanged, else now."""
+    previous = {c.get("type"): c for c in old}
+    result = []
+    for condition in new:
+        before = previous.get(condition.get("type"))
+        stamped = dict(condition)
+        if before is not None and before.get("status") == condition.get("status"):
+            stamped["lastTransitionTime"] = before.get("lastTransitionTime", cluster.now)
+        else:
+            stamped["lastTransitionTime"] = cluster.now
+        result.append(stamped)
+    return result
+
+
+def build_status(
+    cluster: Cluster, machine: Machine, runtime: PodRuntime, pod: Manifest
+) -> dict[str, Any]:
+    """The status the kubelet would write for a pod now."""
+    spec = pod.get("spec") or {}
+    old_status = pod.get("status") or {}
+    init = spec.get("initContainers") or []
+    regular = spec.get("containers") or []
+
+    def flat(containers: list[Any]) -> list[RuntimeContainer]:
+        return [r for c in containers for r in runtime.records.get(c.get("name"), [])]
+
+    regular_created = any(runtime.records.get(c.get("name")) for c in regular)
+    init_statuses = convert_container_statuses(
+        pod,
+        init,
+        flat(init),
+        old_status.get("initContainerStatuses"),
+        is_init=True,
+        start_failures=runtime.reasons,
+        regular_containers_created=regular_created,
+    )
+    statuses = convert_container_statuses(
+        pod,
+        regular,
+        flat(regular),
+        old_status.get("containerStatuses"),
+        start_failures=runtime.reasons,
+    )
+    by_name = {c.get("name"): c for c in [*init, *regular]}
+    for status in [*(init_statuses or []), *(statuses or [])]:
+        container = by_name[status["name"]]
+        latest = runtime.latest(status["name"])
+        running = latest is not None and latest.get("state") == "running"
+        if is_restartable_init_container(container) or container in regular:
+            status["ready"] = _ready(cluster, container, latest)
+            status["started"] = running
+        else:
+            status["ready"] = bool(
+                latest is not None
+                and latest.get("state") == "exited"
+                and latest.get("exitCode") == 0
+            )
+    status_body: dict[str, Any] = {
+        k: v
+        for k, v in old_status.items()
+        if k not in {"containerStatuses", "initContainerStatuses", "phase"}
+    }
+    if init_statuses is not None:
+        status_body["initContainerStatuses"] = init_statuses
+    if statuses is not None:
+        status_body["containerStatuses"] = statuses
+    status_body["hostIP"] = f"192.168.0.{machine.index}"
+    status_body["podIP"] = runtime.ip
+    status_body["podIPs"] = [{"ip": runtime.ip}]
+    status_body.setdefault("startTime", cluster.now)
+    probe = {**pod, "status": status_body}
+    phase = api_pod_phase(probe, old_status=old_status, pod_is_terminal=runtime.terminal)
+    status_body["phase"] = phase
+    conditions = pod_conditions({**probe, "status": status_body}, phase)
+    status_body["conditions"] = [
+        *[c for c in old_status.get("conditions") or [] if c.get("type") not in _OWNED],
+        *conditions,
+    ]
+    merged = merge_pod_status(
+        old_status,
+        status_body,
+        could_have_running_containers=bool(runtime.running()),
+    )
+    merged["conditions"] = _with_conditions_times(
+        cluster, old_status.get("conditions") or [], merged["conditions"]
+    )
+    return merged
+
+
+_OWNED = frozenset({"PodScheduled", "Ready", "Initialized", "ContainersReady"})
+
+
+def _runtime_for(cluster: Cluster, machine: Machine, pod: Manifest) -> PodRuntime:
+    metadata = pod["metadata"]
+    runtime: PodRuntime | None = machine.pods.get(metadata["uid"])
+    if runtime is None:
+        runtime = PodRuntime(
+            uid=metadata["uid"],
+            name=metadata["name"],
+            namespace=metadata.get("namespace", "default"),
+            ip=cluster.allocate_pod_ip(machine.name),
+        )
+        machine.pods[metadata["uid"]] = runtime
+    return runtime
+
+
+def _sync_volumes(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None:
+    """ConfigMap and Secret volumes pick up changes after the kubelet's sync delay."""
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        for kind, ref_key, name_key in (
+            ("ConfigMap", "configMap", "name"),
+            ("Secret", "secret", "secretName"),
+        ):
+            ref = volume.get(ref_key)
+            if not ref:
+                continue
+            name = ref.get(name_key)
+            obj = cluster.store.get((kind, runtime.namespace, str(name)))
+            if obj is None:
+                continue
+            version = obj["metadata"]["resourceVersion"]
+            seen = runtime.mounted.get(f"{kind}/{name}")
+            changed_at = int(obj["metadata"].get("annotations", {}).get("kmodel.dev/changed-at", 0))
+            if seen is None or cluster.now - changed_at >= cluster.config.configmap_sync_delay:
+                runtime.mounted[f"{kind}/{name}"] = version
+
+
+@register
+@dataclass(frozen=True)
+class KubeletSyncPod(Action):
+    """The kubelet on ``node`` syncs pod ``namespace/pod``."""
+
+    name: ClassVar[str] = "kubelet-sync"
+    node: str
+    namespace: str
+    pod: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"kubelet on {self.node} syncs pod {self.namespace}/{self.pod}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Run one pod-worker sync."""
+        machine = cluster.machines[self.node]
+        if not machine.up:
+            return
+        pod = cluster.store.get(("Pod", self.namespace, self.pod))
+        if pod is None or (pod.get("spec") or {}).get("nodeName") != self.node:
+            return
+        if machine.partitioned:
+            return
+        runtime = _runtime_for(cluster, machine, pod)
+        _observe_exits(cluster, runtime, pod)
+        deleting = pod["metadata"].get("deletionTimestamp") is not None
+        if deleting:
+            _kill_all(cluster, runtime)
+            runtime.terminal = True
+        elif not runtime.terminal:
+            _sync_volumes(cluster, runtime, pod)
+            _run_containers(cluster, runtime, pod)
+        status = build_status(cluster, machine, runtime, pod)
+        if status != pod.get("status"):
+            written = cluster.update({**pod, "status": status})
+            if written is not None:
+                pod = written
+        if deleting and not runtime.running():
+            # The pod worker is done: remove the API object (grace period over).
+            if cluster.delete(key_of(pod), uid=pod["metadata"]["uid"]) is None:
+                machine.pods.pop(runtime.uid, None)
+        elif pod.get("status", {}).get("phase") in {"Succeeded", "Failed"}:
+            runtime.terminal = True
+
+
+@register
+@dataclass(frozen=True)
+class KubeletHeartbeat(Action):
+    """The kubelet on ``node`` renews its lease and posts Ready."""
+
+    name: ClassVar[str] = "kubelet-heartbeat"
+    maintenance: ClassVar[bool] = True
+    node: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"kubelet on {self.node} posts node status"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Post node status Ready=True with the heartbeat time."""
+        machine = cluster.machines[self.node]
+        node = cluster.store.get(("Node", "", self.node))
+        if node is None or not machine.up or machine.partitioned:
+            return
+        body = copy.deepcopy(dict(node))
+        status = body.setdefault("status", {})
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "Ready"]
+        before: Mapping[str, Any] = next(
+            (c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {}
+        )
+        ready = {
+            "type": "Ready",
+            "status": "True",
+            "reason": "KubeletReady",
+            "message": "kubelet is posting ready status",
+            "lastHeartbeatTime": cluster.now,
+            "lastTransitionTime": before.get("lastTransitionTime", cluster.now)
+            if before.get("status") == "True"
+            else cluster.now,
+        }
+        status["conditions"] = [*conditions, ready]
+        if cluster.update(body) is not None:
+            machine.last_heartbeat = cluster.now
+
+
+def _sync_static_pods(cluster: Cluster, machine: Machine) -> list[Action]:
+    return [
+        SyncStaticPods(machine.name)
+        for _ in [0]
+        if machine.static_pods
+        and machine.up
+        and not machine.partitioned
+        and any(
+            cluster.store.get(
+                ("Pod", p["metadata"].get("namespace", "default"), _static_name(p, machine))
+            )
+            is None
+            for p in machine.static_pods
+        )
+    ]
+
+
+def _static_name(pod: Manifest, machine: Machine) -> str:
+    """Static pods are named ``<name>-<node>``."""
+    return f"{pod['metadata']['name']}-{machine.name}"
+
+
+@register
+@dataclass(frozen=True)
+class SyncStaticPods(Action):
+    """The kubelet creates the mirror pods of its static pods that are missing from the API."""
+
+    name: ClassVar[str] = "kubelet-static-pods"
+    node: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"kubelet on {self.node} (re)creates mirror pods of its static pods"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Create missing mirror pods, bound to this node."""
+        machine = cluster.machines[self.node]
+        for manifest in machine.static_pods:
+            body = copy.deepcopy(dict(manifest))
+            metadata = body.setdefault("metadata", {})
+            name = _static_name(body, machine)
+            namespace = metadata.get("namespace", "default")
+            if cluster.store.get(("Pod", namespace, name)) is not None:
+                continue
+            metadata["name"] = name
+            metadata["namespace"] = namespace
+            annotations = dict(metadata.get("annotations") or {})
+            annotations[_SOURCE_ANNOTATION] = "file"
+            annotations[_MIRROR_ANNOTATION] = (
+                f"static-{machine.name}-{manifest['metadata']['name']}"
+            )
+            metadata["annotations"] = annotations
+            body.setdefault("spec", {})["nodeName"] = machine.name
+            body["kind"] = "Pod"
+            body["apiVersion"] = "v1"
+            cluster.create(body)
+
+
+def kubelet_actions(cluster: Cluster) -> list[Action]:
+    """Kubelet steps that would do something now."""
+    actions: list[Action] = []
+    for name in sorted(cluster.machines):
+        machine = cluster.machines[name]
+        if not machine.up or machine.partitioned:
+            continue
+        if cluster.store.get(("Node", "", name)) is not None and (
+            machine.last_heartbeat + cluster.config.heartbeat_interval <= cluster.now
+            or machine.last_heartbeat == 0
+        ):
+            node = cluster.store.get(("Node", "", name))
+            ready = next(
+                (
+                    c
+                    for c in (node or {}).get("status", {}).get("conditions") or []
+                    if c.get("type") == "Ready"
+                ),
+                None,
+            )
+            if ready is None or ready.get("lastHeartbeatTime") != cluster.now:
+                actions.append(KubeletHeartbeat(name))
+        actions.extend(_sync_static_pods(cluster, machine))
+        for pod in cluster.store.list_objects("Pod"):
+            if (pod.get("spec") or {}).get("nodeName") != name:
+                continue
+            if _needs_sync(cluster, machine, pod):
+                metadata = pod["metadata"]
+                actions.append(
+                    KubeletSyncPod(name, metadata.get("namespace", "default"), metadata["name"])
+                )
+    return actions
+
+
+def _needs_sync(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
+    """Whether a sync of this pod would change anything (a dry run on copies)."""
+    runtime = machine.pods.get(pod["metadata"]["uid"])
+    if runtime is None or pod["metadata"].get("deletionTimestamp") is not None:
+        return True
+    if runtime.terminal and (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
+        return False
+    trial = copy.deepcopy(runtime)
+    saved = (machine.next_ip,)
+    _observe_exits(cluster, trial, pod)
+    if not trial.terminal:
+        _run_containers(cluster, trial, pod)
+    status = build_status(cluster, machine, trial, pod)
+    machine.next_ip = saved[0]
+    if status != pod.get("status"):
+        return True
+    return bool(trial.records != runtime.records or trial.backoff != runtime.backoff)

@@ -1,0 +1,179 @@
+"""Services: the endpoints controller, kube-proxy load balancing and cluster DNS.
+
+The endpoints controller (``pkg/controller/endpoint/endpoints_controller.go syncService``) lists
+the pods a Service selects: Ready pods that are not terminating become ``addresses``, the others
+``notReadyAddresses`` (unless ``publishNotReadyAddresses``). kube-proxy forwards a request to one
+endpoint from its own, possibly stale, view; each endpoint is an explorable choice
+(:class:`ServeRequest`), and a request to an endpoint whose pod is gone is refused. Cluster DNS
+resolves ``<service>.<namespace>.svc.cluster.local`` to the Service's ClusterIP.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kmodel.cluster.actions import Action, register
+from kmodel.cluster.informer import Informer
+from kmodel.cluster.model import Cluster
+from kmodel.semantics.labels import labels_of, selector_matches
+from kmodel.semantics.replicaset import is_pod_ready
+
+__all__ = [
+    "ServeRequest",
+    "SyncEndpoints",
+    "endpoint_actions",
+    "endpoints_for",
+    "request_choices",
+    "resolve",
+]
+
+
+def endpoints_for(cluster: Cluster, service: Mapping[str, Any], view: Informer) -> dict[str, Any]:
+    """The Endpoints object the controller computes for a Service from ``view``."""
+    namespace = service["metadata"]["namespace"]
+    selector = (service.get("spec") or {}).get("selector")
+    ready: list[dict[str, Any]] = []
+    not_ready: list[dict[str, Any]] = []
+    publish = bool((service.get("spec") or {}).get("publishNotReadyAddresses"))
+    include_unready = "endpoints-include-unready" in cluster.config.mutations
+    if selector:
+        for pod in view.list_objects("Pod", namespace):
+            ip = (pod.get("status") or {}).get("podIP")
+            if not ip or not selector_matches({"matchLabels": selector}, labels_of(pod)):
+                continue
+            if (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
+                continue
+            terminating = pod["metadata"].get("deletionTimestamp") is not None
+            address = {
+                "ip": ip,
+                "nodeName": (pod.get("spec") or {}).get("nodeName", ""),
+                "targetRef": {
+                    "kind": "Pod",
+                    "namespace": namespace,
+                    "name": pod["metadata"]["name"],
+                    "uid": pod["metadata"]["uid"],
+                },
+            }
+            if publish or include_unready or (is_pod_ready(pod) and not terminating):
+                ready.append(address)
+            elif not terminating:
+                not_ready.append(address)
+    subset: dict[str, Any] = {}
+    if ready:
+        subset["addresses"] = sorted(ready, key=lambda a: a["ip"])
+    if not_ready:
+        subset["notReadyAddresses"] = sorted(not_ready, key=lambda a: a["ip"])
+    if subset:
+        subset["ports"] = [
+            {"port": p.get("targetPort", p.get("port")), "protocol": p.get("protocol", "TCP")}
+            for p in (service.get("spec") or {}).get("ports") or []
+        ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {"name": service["metadata"]["name"], "namespace": namespace},
+        "subsets": [subset] if subset else [],
+    }
+
+
+@register
+@dataclass(frozen=True)
+class SyncEndpoints(Action):
+    """The endpoints controller syncs the Endpoints of one Service."""
+
+    name: ClassVar[str] = "endpoints-sync"
+    namespace: str
+    service: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"endpoints controller syncs service {self.namespace}/{self.service}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Create, update or delete the Endpoints object."""
+        view = cluster.view("endpoints")
+        service = view.get(("Service", self.namespace, self.service))
+        current = cluster.store.get(("Endpoints", self.namespace, self.service))
+        if service is None:
+            if current is not None:
+                cluster.delete(("Endpoints", self.namespace, self.service))
+            return
+        desired = endpoints_for(cluster, service, view)
+        if current is None:
+            cluster.create(desired)
+        elif current.get("subsets") != desired["subsets"]:
+            body = copy.deepcopy(dict(current))
+            body["subsets"] = desired["subsets"]
+            cluster.update(body)
+
+
+def endpoint_actions(cluster: Cluster) -> list[Action]:
+    """Endpoints syncs that would change something."""
+    actions: list[Action] = []
+    view = cluster.view("endpoints")
+    services = {
+        (s["metadata"]["namespace"], s["metadata"]["name"]): s for s in view.list_objects("Service")
+    }
+    for (namespace, name), service in services.items():
+        current = view.get(("Endpoints", namespace, name))
+        desired = endpoints_for(cluster, service, view)
+        if current is None or current.get("subsets") != desired["subsets"]:
+            actions.append(SyncEndpoints(namespace, name))
+    for endpoints in view.list_objects("Endpoints"):
+        key = (endpoints["metadata"]["namespace"], endpoints["metadata"]["name"])
+        if key not in services:
+            actions.append(SyncEndpoints(*key))
+    return actions
+
+
+def request_choices(cluster: Cluster, namespace: str, service: str) -> list[dict[str, Any]]:
+    """The endpoints kube-proxy would forward a request for a Service to (its view)."""
+    view = cluster.view("proxy")
+    endpoints = view.get(("Endpoints", namespace, service))
+    if endpoints is None:
+        return []
+    return [a for subset in endpoints.get("subsets") or [] for a in subset.get("addresses") or []]
+
+
+@register
+@dataclass(frozen=True)
+class ServeRequest(Action):
+    """A client sends a request to a Service; kube-proxy forwards it to endpoint ``ip``."""
+
+    name: ClassVar[str] = "request"
+    category: ClassVar[str] = "user"
+    namespace: str
+    service: str
+    ip: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"a request to {self.namespace}/{self.service} goes to {self.ip}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Record which pod served it, or that it was refused (no running pod at that IP)."""
+        served = ""
+        for pod in cluster.store.list_objects("Pod", self.namespace):
+            status = pod.get("status") or {}
+            if status.get("podIP") != self.ip:
+                continue
+            node = (pod.get("spec") or {}).get("nodeName")
+            machine = cluster.machines.get(str(node))
+            runtime = machine.pods.get(pod["metadata"]["uid"]) if machine and machine.up else None
+            if runtime is not None and runtime.running():
+                served = pod["metadata"]["name"]
+        cluster.requests.append((cluster.now, f"{self.namespace}/{self.service}", served))
+
+
+def resolve(cluster: Cluster, name: str) -> str | None:
+    """Cluster DNS: ``svc``, ``svc.ns``, ``svc.ns.svc`` or the full name to a ClusterIP."""
+    parts = name.rstrip(".").split(".")
+    service = parts[0]
+    namespace = parts[1] if len(parts) > 1 else "default"
+    obj = cluster.store.get(("Service", namespace, service))
+    if obj is None:
+        return None
+    return (obj.get("spec") or {}).get("clusterIP")

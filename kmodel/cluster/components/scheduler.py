@@ -1,0 +1,201 @@
+"""kube-scheduler: binds pending pods, one scheduling cycle per action.
+
+Filters and scores are :mod:`kmodel.semantics.scheduling` (the default profile's Filter plugins
+in order; NodeResourcesFit LeastAllocated, BalancedAllocation, TaintToleration and NodeAffinity
+scores with the default plugin weights). Upstream breaks ties between equal top scores at random
+(``selectHost``'s reservoir sampling); here every top-scored node is a separate
+:class:`SchedulePod` action, so exploration covers each choice. A pod that fits nowhere gets
+``PodScheduled=False``, reason ``Unschedulable``, with the upstream "0/N nodes are available"
+message.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kmodel.cluster.actions import Action, register
+from kmodel.cluster.informer import Informer
+from kmodel.cluster.model import Cluster
+from kmodel.semantics.scheduling import (
+    DEFAULT_SCORE_PLUGIN_WEIGHTS,
+    balanced_allocation_scores,
+    filter_failures,
+    node_affinity_scores,
+    node_scores,
+    taint_toleration_scores,
+)
+
+__all__ = ["MarkUnschedulable", "SchedulePod", "schedule_choices", "scheduler_actions"]
+
+
+def _volumes(view: Informer, namespace: str) -> list[Mapping[str, Any]]:
+    return [
+        *view.list_objects("PersistentVolumeClaim", namespace),
+        *view.list_objects("PersistentVolume"),
+        *view.list_objects("StorageClass"),
+    ]
+
+
+def schedule_choices(
+    pod: Mapping[str, Any],
+    nodes: Sequence[Mapping[str, Any]],
+    pods: Sequence[Mapping[str, Any]],
+    volumes: Sequence[Mapping[str, Any]],
+) -> tuple[list[str], dict[str, int]]:
+    """The top-scored feasible nodes for a pod, and the failure reasons counted over nodes.
+
+    Mirrors ``schedule_one.go schedulePod``: filter every node; a single feasible node is chosen
+    without scoring; otherwise the weighted sum of the score plugins decides, and all nodes
+    sharing the top score are returned (sorted by name).
+    """
+    feasible: list[Mapping[str, Any]] = []
+    reasons: Counter[str] = Counter()
+    for node in nodes:
+        failures = filter_failures(pod, node, pods=pods, nodes=nodes, volumes=volumes)
+        if failures:
+            for reason in dict.fromkeys(failures):
+                reasons[reason] += 1
+        else:
+            feasible.append(node)
+    names = [str(n["metadata"]["name"]) for n in feasible]
+    if len(feasible) <= 1:
+        return names, dict(reasons)
+    totals = dict.fromkeys(names, 0)
+    weights = DEFAULT_SCORE_PLUGIN_WEIGHTS
+    plugin_scores = {
+        "NodeResourcesFit": node_scores(pod, feasible, pods),
+        "NodeResourcesBalancedAllocation": balanced_allocation_scores(pod, feasible, pods),
+        "TaintToleration": taint_toleration_scores(pod, feasible),
+        "NodeAffinity": node_affinity_scores(pod, feasible),
+    }
+    for plugin, scores in plugin_scores.items():
+        for name, score in scores.items():
+            totals[name] += score * weights[plugin]
+    best = max(totals.values())
+    return sorted(n for n, s in totals.items() if s == best), dict(reasons)
+
+
+def _unschedulable_message(total: int, reasons: Mapping[str, int]) -> str:
+    """``FitError.Error``: "0/3 nodes are available: 2 Insufficient cpu, 1 ...". Sorted reasons."""
+    parts = sorted(f"{count} {reason}" for reason, count in reasons.items())
+    message = f"0/{total} nodes are available"
+    return f"{message}: {', '.join(parts)}." if parts else f"{message}."
+
+
+def _pending(view: Informer) -> list[Mapping[str, Any]]:
+    return [
+        p
+        for p in view.list_objects("Pod")
+        if not (p.get("spec") or {}).get("nodeName")
+        and p["metadata"].get("deletionTimestamp") is None
+        and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+    ]
+
+
+def _cycle(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dict[str, int], int]:
+    view = cluster.view("scheduler")
+    nodes = list(view.list_objects("Node"))
+    pods = [p for p in view.list_objects("Pod") if (p.get("spec") or {}).get("nodeName")]
+    choices, reasons = schedule_choices(
+        pod, nodes, pods, _volumes(view, pod["metadata"]["namespace"])
+    )
+    return choices, reasons, len(nodes)
+
+
+@register
+@dataclass(frozen=True)
+class SchedulePod(Action):
+    """The scheduler binds a pod to one of its top-scored nodes."""
+
+    name: ClassVar[str] = "schedule"
+    namespace: str
+    pod: str
+    node: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"scheduler binds {self.namespace}/{self.pod} to {self.node}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Run the scheduling cycle and bind to ``node`` if it is still a top-scored choice."""
+        current = cluster.view("scheduler").get(("Pod", self.namespace, self.pod))
+        if current is None or (current.get("spec") or {}).get("nodeName"):
+            return
+        choices, _, _ = _cycle(cluster, current)
+        if self.node not in choices:
+            return
+        current = cluster.store.get(("Pod", self.namespace, self.pod))
+        if current is None or (current.get("spec") or {}).get("nodeName"):
+            return
+        body = copy.deepcopy(dict(current))
+        body["spec"]["nodeName"] = self.node
+        status = body.setdefault("status", {})
+        status["conditions"] = [
+            c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"
+        ] + [{"type": "PodScheduled", "status": "True", "lastTransitionTime": cluster.now}]
+        cluster.update(body)
+
+
+@register
+@dataclass(frozen=True)
+class MarkUnschedulable(Action):
+    """The scheduler finds no node for a pod and records why."""
+
+    name: ClassVar[str] = "unschedulable"
+    namespace: str
+    pod: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"scheduler finds no node for {self.namespace}/{self.pod}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Write ``PodScheduled=False`` with reason Unschedulable."""
+        current = cluster.store.get(("Pod", self.namespace, self.pod))
+        if current is None or (current.get("spec") or {}).get("nodeName"):
+            return
+        _, reasons, total = _cycle(cluster, current)
+        body = copy.deepcopy(dict(current))
+        status = body.setdefault("status", {})
+        status.setdefault("phase", "Pending")
+        condition = {
+            "type": "PodScheduled",
+            "status": "False",
+            "reason": "Unschedulable",
+            "message": _unschedulable_message(total, reasons),
+            "lastTransitionTime": cluster.now,
+        }
+        status["conditions"] = [
+            c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"
+        ] + [condition]
+        if body != current:
+            cluster.update(body)
+
+
+def scheduler_actions(cluster: Cluster) -> list[Action]:
+    """One action per (pending pod, top-scored node), or MarkUnschedulable when none fits."""
+    actions: list[Action] = []
+    view = cluster.view("scheduler")
+    for pod in _pending(view):
+        namespace = pod["metadata"]["namespace"]
+        name = pod["metadata"]["name"]
+        choices, reasons, total = _cycle(cluster, pod)
+        if choices:
+            actions.extend(SchedulePod(namespace, name, node) for node in choices)
+            continue
+        scheduled = next(
+            (
+                c
+                for c in (pod.get("status") or {}).get("conditions") or []
+                if c.get("type") == "PodScheduled"
+            ),
+            None,
+        )
+        message = _unschedulable_message(total, reasons)
+        if scheduled is None or scheduled.get("message") != message:
+            actions.append(MarkUnschedulable(namespace, name))
+    return actions

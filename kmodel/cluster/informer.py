@@ -1,0 +1,84 @@
+"""Informers: each component's cached, possibly stale view of the API.
+
+A component never reads the store directly: it reads its informer's cache, which follows the
+store's watch log up to a cursor. By default an informer catches up before its component acts
+(prompt watch delivery). Faults make it lag (``lagging``: it catches up only when an explicit
+delivery action says so) or lose an event (``drop_next``), as a slow or broken watch does; a
+relist (a restarted component) rebuilds the cache from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kmodel.cluster.store import APIStore, ObjectKey
+
+__all__ = ["Informer"]
+
+
+@dataclass
+class Informer:
+    """A shared-informer cache over all kinds, following the store's watch log."""
+
+    revision: int = 0
+    lagging: bool = False
+    drop_next: int = 0
+    cache: dict[str, dict[tuple[str, str], Mapping[str, Any]]] = field(default_factory=dict)
+
+    def deliver(self, store: APIStore, *, limit: int | None = None) -> int:
+        """Apply up to ``limit`` pending watch events (all when None); returns how many."""
+        events = store.events_since(self.revision)
+        if limit is not None:
+            events = events[:limit]
+        for event in events:
+            self.revision = event.revision
+            if self.drop_next:
+                self.drop_next -= 1
+                continue
+            kind, namespace, name = event.key
+            bucket = self.cache.setdefault(kind, {})
+            if event.type == "DELETED":
+                bucket.pop((namespace, name), None)
+            else:
+                bucket[(namespace, name)] = event.object
+        return len(events)
+
+    def catch_up(self, store: APIStore) -> None:
+        """Deliver everything pending unless the watch is lagging (a fault)."""
+        if not self.lagging:
+            self.deliver(store)
+
+    def relist(self, store: APIStore) -> None:
+        """Rebuild the cache from a fresh list, as a restarted component does."""
+        self.cache = {}
+        for (kind, namespace, name), obj in store.objects.items():
+            self.cache.setdefault(kind, {})[(namespace, name)] = obj
+        self.revision = store.revision
+        self.lagging = False
+        self.drop_next = 0
+
+    def copy(self) -> Informer:
+        """An independent copy (the cached objects themselves are shared: they are immutable)."""
+        return Informer(
+            revision=self.revision,
+            lagging=self.lagging,
+            drop_next=self.drop_next,
+            cache={kind: dict(bucket) for kind, bucket in self.cache.items()},
+        )
+
+    def pending(self, store: APIStore) -> int:
+        """How many watch events this informer has not seen yet."""
+        return store.revision - self.revision
+
+    def get(self, key: ObjectKey) -> Mapping[str, Any] | None:
+        """The cached object, or None."""
+        return self.cache.get(key[0], {}).get((key[1], key[2]))
+
+    def list_objects(self, kind: str, namespace: str | None = None) -> Iterator[Mapping[str, Any]]:
+        """Cached objects of a kind, in key order."""
+        bucket = self.cache.get(kind, {})
+        for key in sorted(bucket):
+            if namespace is None or key[0] == namespace:
+                yield bucket[key]

@@ -1,0 +1,392 @@
+"""The cluster: API store, components and machines, stepped one action at a time.
+
+A :class:`Cluster` holds everything that changes: the API store (objects, revisions, the watch
+log, etcd members), each component's informer and in-memory state, each machine's kubelet and
+container runtime, and the logical clock. :meth:`Cluster.step` applies one action and returns a
+:class:`Step` that says what changed; :meth:`Cluster.enabled_actions` lists the component steps
+that would do something now; :meth:`Cluster.settle` runs components to a fixpoint.
+
+No threads, no wall clock, no randomness: the same actions give the same cluster.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from kmodel.cluster.actions import Action
+from kmodel.cluster.informer import Informer
+from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, key_of
+
+__all__ = [
+    "COMPONENTS",
+    "Change",
+    "Cluster",
+    "ClusterConfig",
+    "Machine",
+    "Program",
+    "Step",
+]
+
+#: The components that read through an informer.
+COMPONENTS: Final = (
+    "scheduler",
+    "replicaset",
+    "deployment",
+    "endpoints",
+    "nodelifecycle",
+    "disruption",
+    "volume",
+    "proxy",
+)
+
+#: Tolerations added to every pod by the DefaultTolerationSeconds admission plugin.
+DEFAULT_TOLERATIONS: Final = (
+    {
+        "key": "node.kubernetes.io/not-ready",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
+    {
+        "key": "node.kubernetes.io/unreachable",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
+)
+
+
+@dataclass(frozen=True)
+class Program:
+    """What a container does when it runs (the model's stand-in for the process).
+
+    Attributes:
+        run_for: seconds until the process exits by itself; None runs until killed.
+        exit_code: the exit code when it exits by itself.
+        ready_after: seconds after start when its readiness probe first passes; None never.
+    """
+
+    run_for: int | None = None
+    exit_code: int = 0
+    ready_after: int | None = 0
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Timings and behaviours, with upstream defaults.
+
+    Attributes:
+        programs: container behaviour by image; images not listed run forever and are ready.
+        node_monitor_grace_period: kube-controller-manager ``--node-monitor-grace-period``.
+        heartbeat_interval: kubelet node lease renew interval.
+        configmap_sync_delay: how long a ConfigMap change takes to reach a volume mount.
+        mutations: names of deliberately broken component variants (quality tests).
+    """
+
+    programs: Mapping[str, Program] = field(default_factory=dict)
+    node_monitor_grace_period: int = 50
+    heartbeat_interval: int = 10
+    configmap_sync_delay: int = 60
+    mutations: frozenset[str] = frozenset()
+
+    def program(self, image: str) -> Program:
+        """The behaviour of a container image."""
+        return self.programs.get(image, Program())
+
+
+@dataclass
+class Machine:
+    """A node's machine: whether it runs, whether its kubelet reaches the API, and its runtime.
+
+    Attributes:
+        up: the machine runs (a crash stops it and every container on it).
+        exists: the cloud still has the instance (the cloud controller removes the Node otherwise).
+        partitioned: the kubelet cannot reach the API server.
+        pods: runtime state per pod UID (see :mod:`kmodel.cluster.kubelet`).
+        static_pods: static pod manifests the kubelet reads from its manifest folder.
+        index: the node's number, for its pod CIDR (10.244.<index>.0/24).
+        next_ip: the next host number for a pod IP.
+    """
+
+    name: str
+    index: int
+    up: bool = True
+    exists: bool = True
+    partitioned: bool = False
+    pods: dict[str, Any] = field(default_factory=dict)
+    static_pods: list[Mapping[str, Any]] = field(default_factory=list)
+    next_ip: int = 2
+    last_heartbeat: int = 0
+
+
+@dataclass(frozen=True)
+class Change:
+    """One object change during a step, summarised for traces."""
+
+    type: str
+    kind: str
+    namespace: str
+    name: str
+    summary: str
+
+    def as_json(self) -> dict[str, str]:
+        """JSON form."""
+        return {
+            "type": self.type,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one action did: the action, the time, the changes and the refused writes."""
+
+    index: int
+    time: int
+    action: Action
+    changes: tuple[Change, ...]
+    errors: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the step changed any object."""
+        return bool(self.changes)
+
+
+def summarise(event: WatchEvent) -> str:
+    """A one-line summary of an object's state, for traces."""
+    obj = event.object
+    kind = event.key[0]
+    status = obj.get("status") or {}
+    spec = obj.get("spec") or {}
+    metadata = obj.get("metadata") or {}
+    parts: list[str] = []
+    if kind == "Pod":
+        parts.append(f"phase={status.get('phase', 'Pending')}")
+        ready = next(
+            (c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"),
+            None,
+        )
+        if ready is not None:
+            parts.append(f"ready={ready}")
+        if spec.get("nodeName"):
+            parts.append(f"node={spec['nodeName']}")
+        restarts = sum(c.get("restartCount", 0) for c in status.get("containerStatuses") or [])
+        if restarts:
+            parts.append(f"restarts={restarts}")
+    elif kind in {"ReplicaSet", "Deployment"}:
+        parts.append(f"spec.replicas={spec.get('replicas')}")
+        parts.append(f"available={status.get('availableReplicas', 0)}")
+        if kind == "Deployment":
+            parts.append(f"updated={status.get('updatedReplicas', 0)}")
+    elif kind == "Node":
+        ready = next(
+            (c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"),
+            None,
+        )
+        parts.append(f"ready={ready}")
+        if spec.get("unschedulable"):
+            parts.append("cordoned")
+        taints = [t.get("key") for t in spec.get("taints") or []]
+        if taints:
+            parts.append("taints=" + ",".join(str(t) for t in taints))
+    elif kind == "Endpoints":
+        addresses = [
+            a.get("targetRef", {}).get("name", a.get("ip"))
+            for subset in obj.get("subsets") or []
+            for a in subset.get("addresses") or []
+        ]
+        parts.append("ready=[" + " ".join(str(a) for a in addresses) + "]")
+    if metadata.get("deletionTimestamp") is not None and event.type != "DELETED":
+        parts.append("terminating")
+    return " ".join(parts)
+
+
+@dataclass
+class Cluster:
+    """The whole cluster state. Build one with :func:`kmodel.cluster.build.build_cluster`."""
+
+    store: APIStore
+    config: ClusterConfig = field(default_factory=ClusterConfig)
+    machines: dict[str, Machine] = field(default_factory=dict)
+    informers: dict[str, Informer] = field(default_factory=dict)
+    #: In-memory component state that a restart loses (e.g. ReplicaSet expectations).
+    memory: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Requests served through kube-proxy: (time, service, pod name or "" when refused).
+    requests: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Evictions admitted through the eviction API: (time, pod key).
+    evictions: list[tuple[int, ObjectKey]] = field(default_factory=list)
+    #: Faults that happened, by kind (invariants that assume "no faults" read this).
+    faults: list[str] = field(default_factory=list)
+    steps: int = 0
+    next_service_ip: int = 10
+
+    def __post_init__(self) -> None:
+        for name in COMPONENTS:
+            self.informers.setdefault(name, Informer())
+            self.memory.setdefault(name, {})
+
+    # ----------------------------------------------------------------- time
+
+    @property
+    def now(self) -> int:
+        """The logical clock, in seconds."""
+        return self.store.now
+
+    # ----------------------------------------------------------------- component views
+
+    def view(self, component: str) -> Informer:
+        """A component's informer, caught up unless its watch lags (a fault)."""
+        informer = self.informers[component]
+        informer.catch_up(self.store)
+        return informer
+
+    # ----------------------------------------------------------------- writes
+
+    def _errors(self) -> list[str]:
+        errors: list[str] = self.memory.setdefault("_step", {}).setdefault("errors", [])
+        return errors
+
+    def try_write(self, write: Callable[[], Mapping[str, Any] | None]) -> Mapping[str, Any] | None:
+        """Run one API write; a refused write is recorded on the step and returns None."""
+        try:
+            return write()
+        except APIError as error:
+            self._errors().append(f"{error.reason}: {error}")
+            return None
+
+    def create(self, body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Create an object through admission (pods get the default tolerations)."""
+        obj = dict(body)
+        if obj.get("kind") == "Pod":
+            obj = admit_pod(obj)
+        return self.try_write(lambda: self.store.create(obj))
+
+    def update(self, body: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Update an object (optimistic concurrency applies)."""
+        return self.try_write(lambda: self.store.update(body))
+
+    def delete(
+        self, key: ObjectKey, *, uid: str | None = None, graceful: bool = False
+    ) -> Mapping[str, Any] | None:
+        """Delete an object (graceful for pods on a node)."""
+        return self.try_write(lambda: self.store.delete(key, uid=uid, graceful=graceful))
+
+    # ----------------------------------------------------------------- dry runs
+
+    def fork(self) -> Cluster:
+        """A scratch cluster for a dry run of a component step: its writes touch nothing here.
+
+        The store, informers and component memory are copied; machines are shared, so only
+        steps that leave machines alone (controllers, not kubelets) may run on a fork.
+        """
+        probe = copy.copy(self)
+        probe.store = self.store.fork()
+        probe.informers = {name: informer.copy() for name, informer in self.informers.items()}
+        probe.memory = copy.deepcopy(self.memory)
+        probe.memory["_step"] = {"errors": []}
+        probe.requests = []
+        probe.evictions = []
+        probe.faults = list(self.faults)
+        return probe
+
+    def would_change(self, action: Action) -> bool:
+        """Whether ``action`` would write anything now (a dry run on a fork)."""
+        probe = self.fork()
+        action.apply(probe)  # type: ignore[attr-defined]
+        return bool(probe.store.log)
+
+    # ----------------------------------------------------------------- stepping
+
+    def step(self, action: Action) -> Step:
+        """Apply one action and return what it changed."""
+        before = self.store.revision
+        self.memory["_step"] = {"errors": []}
+        action.apply(self)  # type: ignore[attr-defined]
+        self.steps += 1
+        changes = tuple(
+            Change(e.type, e.key[0], e.key[1], e.key[2], summarise(e))
+            for e in self.store.events_since(before)
+        )
+        errors = tuple(self.memory.pop("_step")["errors"])
+        return Step(self.steps, self.now, action, changes, errors)
+
+    def enabled_actions(self) -> list[Action]:
+        """Component steps that would do something now (faults and user actions excluded)."""
+        from kmodel.cluster import components  # noqa: PLC0415  # components import this module
+
+        return components.enabled(self, all_choices=True)
+
+    def settle(self, *, max_steps: int = 10_000, advance: bool = True) -> list[Step]:
+        """Run components until nothing is left to do (a fixpoint).
+
+        With ``advance``, the clock moves forward (in heartbeat-sized ticks) whenever components
+        are idle but time-driven work remains (back-off, probes, container exits), up to the point
+        where ticking changes nothing for a while.
+        """
+        from kmodel.cluster import components  # noqa: PLC0415
+
+        steps: list[Step] = []
+        idle_ticks = 0
+        while len(steps) < max_steps:
+            actions = components.enabled(self)
+            progressed = False
+            for action in actions:
+                step = self.step(action)
+                steps.append(step)
+                progressed = progressed or (step.changed and not action.maintenance)
+            if progressed:
+                idle_ticks = 0
+                continue
+            if not advance or idle_ticks >= components.SETTLE_IDLE_TICKS:
+                break
+            idle_ticks += 1
+            steps.append(self.step(components.Tick(self.config.heartbeat_interval)))
+        return steps
+
+    # ----------------------------------------------------------------- allocation
+
+    def allocate_pod_ip(self, node: str) -> str:
+        """The next pod IP in the node's /24."""
+        machine = self.machines[node]
+        ip = f"10.244.{machine.index}.{machine.next_ip}"
+        machine.next_ip += 1
+        return ip
+
+    def allocate_service_ip(self) -> str:
+        """The next ClusterIP in 10.96.0.0/16."""
+        ip = f"10.96.{self.next_service_ip // 256}.{self.next_service_ip % 256}"
+        self.next_service_ip += 1
+        return ip
+
+
+def admit_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
+    """Admission for a new pod: defaults and the DefaultTolerationSeconds tolerations.
+
+    Mirrors ``plugin/pkg/admission/defaulttolerationseconds`` (adds not-ready and unreachable
+    NoExecute tolerations of 300 s unless the pod has its own) and ``SetDefaults_PodSpec``
+    (``restartPolicy: Always``).
+    """
+    obj = copy.deepcopy(dict(pod))
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("restartPolicy", "Always")
+    tolerations = list(spec.get("tolerations") or [])
+    for default in DEFAULT_TOLERATIONS:
+        if not any(
+            t.get("key") == default["key"] and t.get("effect") in {None, "", "NoExecute"}
+            for t in tolerations
+        ):
+            tolerations.append(dict(default))
+    spec["tolerations"] = tolerations
+    return obj
+
+
+def objects_by_key(objects: Iterable[Mapping[str, Any]]) -> dict[ObjectKey, Mapping[str, Any]]:
+    """Index objects by store key."""
+    return {key_of(o): o for o in objects}

@@ -1,0 +1,268 @@
+"""The API store: kube-apiserver in front of an etcd cluster, as a deterministic object store.
+
+What it models (and where upstream does it):
+
+* objects keyed by kind, namespace and name; a unique UID per object, so a replacement with the
+  same name is a different object (``metadata.uid``);
+* one cluster-wide, monotonically increasing ``resourceVersion`` (etcd's revision);
+* optimistic concurrency: an update whose ``metadata.resourceVersion`` is not the stored one is
+  rejected with a conflict (``storage.GuaranteedUpdate`` preconditions);
+* ``metadata.generation`` bumped on every spec change of kinds that have one;
+* graceful deletion: ``deletionTimestamp`` first while finalizers remain (or, for a pod bound to
+  a node, until its kubelet confirms), removal when the last finalizer goes;
+* a watch-event log (ADDED, MODIFIED, DELETED) that components consume at their own pace;
+* etcd quorum: writes need a majority of control-plane members up.
+
+Stored objects are never mutated: a write stores a new dict, so readers may keep references.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+__all__ = [
+    "APIError",
+    "APIStore",
+    "Conflict",
+    "NotFound",
+    "ObjectKey",
+    "Unavailable",
+    "WatchEvent",
+    "key_of",
+]
+
+#: (kind, namespace, name); namespace is "" for cluster-scoped kinds.
+ObjectKey = tuple[str, str, str]
+
+CLUSTER_SCOPED: Final = frozenset({"Node", "PersistentVolume", "StorageClass", "Namespace"})
+_GENERATION_KINDS: Final = frozenset(
+    {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "PodDisruptionBudget", "Service"}
+)
+
+
+class APIError(Exception):
+    """A request the API server refuses; components treat it as a failed write."""
+
+    reason = "InternalError"
+
+
+class Conflict(APIError):  # noqa: N818  # Kubernetes StatusReason names
+    """The object was modified since it was read (stale resourceVersion) or already exists."""
+
+    reason = "Conflict"
+
+
+class NotFound(APIError):  # noqa: N818  # Kubernetes StatusReason names
+    """The object does not exist (or has another UID than the precondition)."""
+
+    reason = "NotFound"
+
+
+class Unavailable(APIError):  # noqa: N818  # Kubernetes StatusReason names
+    """etcd has no quorum: the write cannot be committed."""
+
+    reason = "ServiceUnavailable"
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One entry of the watch log: what happened to which object at which revision."""
+
+    revision: int
+    type: Literal["ADDED", "MODIFIED", "DELETED"]
+    key: ObjectKey
+    object: Mapping[str, Any]
+
+
+def key_of(obj: Mapping[str, Any]) -> ObjectKey:
+    """The store key of an object body."""
+    kind = str(obj.get("kind", ""))
+    metadata = obj.get("metadata") or {}
+    namespace = "" if kind in CLUSTER_SCOPED else str(metadata.get("namespace") or "default")
+    return kind, namespace, str(metadata.get("name", ""))
+
+
+def _suffix(number: int) -> str:
+    """A deterministic 5-character name suffix, in the alphabet ``generateName`` uses."""
+    alphabet = "bcdfghjklmnpqrstvwxz2456789"
+    value = (number * 2654435761 + 12345) % (len(alphabet) ** 5)
+    chars = []
+    for _ in range(5):
+        value, digit = divmod(value, len(alphabet))
+        chars.append(alphabet[digit])
+    return "".join(chars)
+
+
+@dataclass
+class APIStore:
+    """The cluster's API: objects, revisions, watch log and quorum.
+
+    Attributes:
+        members: number of control-plane (etcd) members; odd.
+        down: indices of members that are down.
+        now: the logical clock, in seconds; the cluster advances it.
+    """
+
+    members: int = 1
+    down: set[int] = field(default_factory=set)
+    now: int = 0
+    revision: int = 0
+    objects: dict[ObjectKey, Mapping[str, Any]] = field(default_factory=dict)
+    log: list[WatchEvent] = field(default_factory=list)
+    #: The revision just before ``log[0]`` (non-zero in a fork, whose log starts empty).
+    log_base: int = 0
+    _uids: int = 0
+    _names: int = 0
+
+    # ----------------------------------------------------------------- quorum
+
+    @property
+    def has_quorum(self) -> bool:
+        """A write commits only while a strict majority of members is up."""
+        return (self.members - len(self.down)) * 2 > self.members
+
+    def _require_quorum(self) -> None:
+        if not self.has_quorum:
+            raise Unavailable("etcd has no quorum")
+
+    # ----------------------------------------------------------------- reads
+
+    def get(self, key: ObjectKey) -> Mapping[str, Any] | None:
+        """The current object (a quorum read), or None."""
+        return self.objects.get(key)
+
+    def list_objects(self, kind: str, namespace: str | None = None) -> Iterator[Mapping[str, Any]]:
+        """Current objects of a kind, in key order (deterministic)."""
+        for key in sorted(k for k in self.objects if k[0] == kind):
+            if namespace is None or key[1] == namespace:
+                yield self.objects[key]
+
+    # ----------------------------------------------------------------- writes
+
+    def _commit(self, kind: Literal["ADDED", "MODIFIED", "DELETED"], obj: dict[str, Any]) -> None:
+        self.revision += 1
+        key = key_of(obj)
+        if kind == "DELETED":
+            self.objects.pop(key, None)
+        else:
+            obj["metadata"]["resourceVersion"] = str(self.revision)
+            self.objects[key] = obj
+        self.log.append(WatchEvent(self.revision, kind, key, obj))
+
+    def create(self, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Create an object; fills name (from ``generateName``), uid, revision and timestamps.
+
+        Raises:
+            Conflict: an object with that key exists.
+            Unavailable: no quorum.
+        """
+        self._require_quorum()
+        obj = copy.deepcopy(dict(body))
+        metadata = obj.setdefault("metadata", {})
+        if not metadata.get("name") and metadata.get("generateName"):
+            self._names += 1
+            metadata["name"] = f"{metadata['generateName']}{_suffix(self._names)}"
+        if obj.get("kind") not in CLUSTER_SCOPED:
+            metadata.setdefault("namespace", "default")
+        key = key_of(obj)
+        if key in self.objects:
+            raise Conflict(f"{key[0]} {key[2]!r} already exists")
+        self._uids += 1
+        metadata["uid"] = f"uid-{self._uids:05d}"
+        metadata["creationTimestamp"] = self.now
+        metadata.pop("deletionTimestamp", None)
+        if obj.get("kind") in _GENERATION_KINDS:
+            metadata["generation"] = 1
+        self._commit("ADDED", obj)
+        return obj
+
+    def update(self, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Replace an object; the body's resourceVersion must be the stored one.
+
+        Removing the last finalizer of an object that has a deletionTimestamp deletes it.
+
+        Raises:
+            NotFound: no such object, or another UID.
+            Conflict: stale resourceVersion.
+            Unavailable: no quorum.
+        """
+        self._require_quorum()
+        key = key_of(body)
+        current = self.objects.get(key)
+        metadata = body.get("metadata") or {}
+        if current is None or (
+            metadata.get("uid") and metadata["uid"] != current["metadata"]["uid"]
+        ):
+            raise NotFound(f"{key[0]} {key[2]!r} not found")
+        if metadata.get("resourceVersion") != current["metadata"]["resourceVersion"]:
+            raise Conflict(
+                f"{key[0]} {key[2]!r}: the object has been modified; "
+                "please apply your changes to the latest version and try again"
+            )
+        obj = dict(body)
+        obj["metadata"] = dict(metadata)
+        # Immutable metadata stays as stored.
+        for field_name in ("uid", "creationTimestamp", "deletionTimestamp"):
+            if field_name in current["metadata"]:
+                obj["metadata"][field_name] = current["metadata"][field_name]
+        if "generation" in current["metadata"]:
+            generation = current["metadata"]["generation"]
+            obj["metadata"]["generation"] = (
+                generation + 1 if obj.get("spec") != current.get("spec") else generation
+            )
+        if obj["metadata"].get("deletionTimestamp") is not None and not obj["metadata"].get(
+            "finalizers"
+        ):
+            self._commit("DELETED", obj)
+            return obj
+        self._commit("MODIFIED", obj)
+        return obj
+
+    def delete(
+        self, key: ObjectKey, *, uid: str | None = None, graceful: bool = False
+    ) -> Mapping[str, Any] | None:
+        """Delete an object, or mark it for deletion.
+
+        The object gets a ``deletionTimestamp`` and stays while it has finalizers or when
+        ``graceful`` (a pod bound to a running kubelet, which confirms later); otherwise it is
+        removed. Returns the object as it is after the call (None once removed).
+
+        Raises:
+            NotFound: no such object, or ``uid`` does not match (a UID precondition).
+            Unavailable: no quorum.
+        """
+        self._require_quorum()
+        current = self.objects.get(key)
+        if current is None or (uid is not None and current["metadata"]["uid"] != uid):
+            raise NotFound(f"{key[0]} {key[2]!r} not found")
+        obj = dict(current)
+        obj["metadata"] = dict(current["metadata"])
+        if obj["metadata"].get("finalizers") or graceful:
+            if obj["metadata"].get("deletionTimestamp") is None:
+                obj["metadata"]["deletionTimestamp"] = self.now
+                self._commit("MODIFIED", obj)
+            return obj
+        self._commit("DELETED", obj)
+        return None
+
+    def events_since(self, revision: int) -> list[WatchEvent]:
+        """Watch events after ``revision``, oldest first."""
+        # Revisions are dense, so the event of revision r sits at index r - log_base - 1.
+        return self.log[max(revision - self.log_base, 0) :]
+
+    def fork(self) -> APIStore:
+        """A scratch copy for dry runs: same objects and counters, an empty log of its own."""
+        return APIStore(
+            members=self.members,
+            down=set(self.down),
+            now=self.now,
+            revision=self.revision,
+            objects=dict(self.objects),
+            log=[],
+            log_base=self.revision,
+            _uids=self._uids,
+            _names=self._names,
+        )
