@@ -1,0 +1,681 @@
+"""From Kubernetes manifests to the packing engine's :class:`PackingProblem`, and back.
+
+What is placed:
+
+* every Pod without ``spec.nodeName`` (and not in a terminal phase);
+* the missing replicas of every Deployment and ReplicaSet, as pods made from its template:
+  ``spec.replicas`` (default 1) minus the non-terminal Pods in FILES that its selector matches
+  in its namespace (the ReplicaSet controller's ``manageReplicas`` diff). A ReplicaSet owned by
+  a Deployment that is also in FILES is left to that Deployment. Replica ``k`` of ``web`` is
+  named ``web-k``; a pod outside the ``default`` namespace is named ``namespace/name``.
+
+Pods with ``spec.nodeName`` stay where they are: their requests are the node's bound load.
+
+Dimensions are ``cpu`` (millicores), ``memory`` (bytes), ``pods`` (one per pod), then
+``ephemeral-storage`` and each extended resource a placed pod requests. Demands are the
+Filter's requests (``PodRequests``, no scoring defaults); capacities are
+``status.allocatable``. The engine divides each dimension by its gcd, so coefficients stay small
+without rounding anything.
+
+Eligibility of a pod group for a node is what kube-scheduler's Filter plugins say about one pod
+of the group on that node with the bound pods around it
+(:func:`kmodel.semantics.scheduling.filter_failures`), with the resource and spreading parts
+left to the packer: the pod's requests and topology spread constraints are removed and the
+node's pod count is not limited for that call. Rules that depend on where the other placed pods
+go become counting constraints instead:
+
+* required pod anti-affinity whose selector matches the group itself: at most one pod of the
+  group per topology domain (per node when the key is ``kubernetes.io/hostname``);
+* a ``DoNotSchedule`` topology spread constraint: per domain, pods of the group plus the
+  bound pods its selector matches, within ``maxSkew`` of the least-loaded domain; nodes
+  without the topology key are not eligible.
+
+The packer handles the per-node limits itself; per-zone (per-domain) limits are checked by
+:mod:`kmodel.placement.verify`.
+
+Node price, for ``--objective cost``: the annotation ``kmodel.dev/price`` on the Node, a
+non-negative integer (e.g. cents per hour); a node without it costs 1. Pod priority, for
+``--objective placed``: ``spec.priority``, else the priority of the built-in classes
+``system-node-critical`` (2000001000) and ``system-cluster-critical`` (2000000000), else 0
+(PriorityClass objects are not loaded from FILES).
+
+Not modelled: required pod affinity between pods being placed (it is checked against the bound
+pods only), preferred (soft) rules, PodTopologySpread's cluster default constraints.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from kmodel.errors import InputError
+from kmodel.objects.manifests import LoadedObject
+from kmodel.objects.types import Manifest
+from kmodel.placement.problem import ItemGroup, NodeType, Objective, PackingProblem
+from kmodel.semantics.labels import LabelSelector, labels_of
+from kmodel.semantics.resources import (
+    CPU,
+    EPHEMERAL_STORAGE,
+    MEMORY,
+    PODS,
+    node_allocatable,
+    node_usage,
+    pod_is_terminal,
+    pod_requests,
+)
+from kmodel.semantics.scheduling import filter_failures
+from kmodel.semantics.scheduling_selectors import label_selector
+
+__all__ = [
+    "HOSTNAME_KEY",
+    "PRICE_ANNOTATION",
+    "ZONE_KEY",
+    "ClusterNode",
+    "DomainLimit",
+    "PlacementInput",
+    "PodGroup",
+    "placement_input",
+]
+
+#: The node annotation holding the node's price (an integer) for ``--objective cost``.
+PRICE_ANNOTATION: Final = "kmodel.dev/price"
+#: The well-known per-node topology key.
+HOSTNAME_KEY: Final = "kubernetes.io/hostname"
+#: The well-known zone topology key.
+ZONE_KEY: Final = "topology.kubernetes.io/zone"
+
+#: ``scheduling.SystemCriticalPriority`` classes (pkg/apis/scheduling/types.go).
+_SYSTEM_PRIORITIES: Final[Mapping[str, int]] = {
+    "system-node-critical": 2_000_001_000,
+    "system-cluster-critical": 2_000_000_000,
+}
+_LOTS_OF_PODS: Final = "1000000000"
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DomainLimit:
+    """A counting rule over the topology domains of one key, for one pod group.
+
+    Attributes:
+        kind: ``anti-affinity`` (at most ``limit`` pods of the group per domain) or ``spread``
+            (per domain, within ``limit`` = maxSkew of the least-loaded domain).
+        topology_key: the node label that defines the domains.
+        limit: 1 for anti-affinity, ``maxSkew`` for spread.
+        domains: domain value -> the eligible node names in it.
+        existing: domain value -> bound pods the rule counts there.
+        counted_groups: indexes of the groups whose pods the rule counts (spread selectors may
+            match other groups); for anti-affinity just the group itself.
+        min_domains: spread's ``minDomains`` (below it the global minimum is 0).
+    """
+
+    kind: str
+    topology_key: str
+    limit: int
+    domains: Mapping[str, tuple[str, ...]]
+    existing: Mapping[str, int]
+    counted_groups: tuple[int, ...]
+    min_domains: int = 1
+
+    def describe(self, group: str) -> str:
+        """The rule in words."""
+        if self.kind == "anti-affinity":
+            where = "node" if self.topology_key == HOSTNAME_KEY else f"{self.topology_key} value"
+            return f"{group}: at most {self.limit} per {where} (required pod anti-affinity)"
+        return (
+            f"{group}: spread over {self.topology_key} with maxSkew {self.limit} "
+            "(topology spread, DoNotSchedule)"
+        )
+
+
+@dataclass(frozen=True)
+class PodGroup:
+    """Identical pods to place: the replicas of one controller, or one standalone Pod.
+
+    Attributes:
+        name: ``Deployment/web``, ``ReplicaSet/ns/api``, ``Pod/batch-1``...
+        pods: the names the pods get in the placement.
+        template: a Pod manifest standing for every pod of the group.
+        demand: one integer per dimension.
+        priority: the pods' priority.
+        eligible: names of the nodes the Filter plugins accept.
+        reasons: node name -> the Filter's reasons, for every node not eligible.
+        max_per_node: at most this many pods of the group per node (None: no limit).
+        limits: per-domain rules (the per-node ones are in ``max_per_node`` as well).
+        source: ``file`` and ``document`` of the object, for messages.
+    """
+
+    name: str
+    pods: tuple[str, ...]
+    template: Manifest
+    demand: tuple[int, ...]
+    priority: int
+    eligible: frozenset[str]
+    reasons: Mapping[str, tuple[str, ...]]
+    max_per_node: int | None
+    limits: tuple[DomainLimit, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class ClusterNode:
+    """A node as the packer sees it.
+
+    Attributes:
+        name: ``metadata.name``.
+        labels: its labels.
+        capacity: allocatable, one integer per dimension.
+        load: what the bound pods use, one integer per dimension (capped at capacity: a node
+            already over-committed has nothing free, as ``fitsRequest`` sees it).
+        price: from the ``kmodel.dev/price`` annotation (1 without it).
+        bound: names of the pods bound to it.
+        manifest: the Node manifest.
+    """
+
+    name: str
+    labels: Mapping[str, str]
+    capacity: tuple[int, ...]
+    load: tuple[int, ...]
+    price: int
+    bound: tuple[str, ...]
+    manifest: Manifest
+
+
+@dataclass(frozen=True)
+class PlacementInput:
+    """Everything the packer, the heuristics, the verifier and the explainer need.
+
+    Attributes:
+        dimensions: resource names, in order.
+        nodes: the cluster's nodes, in name order.
+        groups: the pods to place, grouped.
+        objective: what to optimise.
+        bound_pods: the Pod manifests that stay where they are.
+        volumes: PersistentVolumeClaim and PersistentVolume manifests.
+        namespaces: Namespace manifests (none are loaded today; kept for the filters).
+    """
+
+    dimensions: tuple[str, ...]
+    nodes: tuple[ClusterNode, ...]
+    groups: tuple[PodGroup, ...]
+    objective: Objective
+    bound_pods: tuple[Manifest, ...]
+    volumes: tuple[Manifest, ...] = ()
+    namespaces: tuple[Manifest, ...] = ()
+    _types: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), repr=False)
+
+    @property
+    def pod_names(self) -> list[str]:
+        """Every pod to place, in item order (group by group)."""
+        return [name for group in self.groups for name in group.pods]
+
+    def node_type_members(self) -> list[tuple[str, tuple[int, ...]]]:
+        """Node types of :meth:`problem`: (type name, indexes into :attr:`nodes`)."""
+        return list(self._types)
+
+    def problem(self) -> PackingProblem:
+        """The packing problem; item ``i`` is ``pod_names[i]``, node ``b`` is :meth:`node_of`."""
+        types: list[NodeType] = []
+        for type_name, members in self._types:
+            first = self.nodes[members[0]]
+            types.append(
+                NodeType(
+                    name=type_name,
+                    capacity=first.capacity,
+                    count=len(members),
+                    cost=first.price,
+                    load=first.load if any(first.load) else None,
+                )
+            )
+        groups: list[ItemGroup] = []
+        for group in self.groups:
+            allowed = frozenset(
+                type_name
+                for type_name, members in self._types
+                if self.nodes[members[0]].name in group.eligible
+            )
+            groups.append(
+                ItemGroup(
+                    name=group.name,
+                    demand=group.demand,
+                    count=len(group.pods),
+                    priority=group.priority,
+                    allowed_node_types=allowed,
+                    max_per_node=group.max_per_node,
+                )
+            )
+        return PackingProblem(
+            dimensions=self.dimensions,
+            groups=tuple(groups),
+            node_types=tuple(types),
+            objective=self.objective,
+        )
+
+    def node_order(self) -> list[str]:
+        """Node names in the engine's node index order (type by type)."""
+        return [self.nodes[i].name for _, members in self._types for i in members]
+
+    def decode(self, placement: Mapping[int, int]) -> dict[str, str]:
+        """Turn an engine placement (item -> node index) into {pod name: node name}."""
+        pods = self.pod_names
+        nodes = self.node_order()
+        return {pods[item]: nodes[node] for item, node in sorted(placement.items())}
+
+    def group_of_pod(self) -> dict[str, int]:
+        """Pod name -> index of its group."""
+        return {name: g for g, group in enumerate(self.groups) for name in group.pods}
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _where(obj: LoadedObject) -> str:
+    return f"{obj.source.file}: document {obj.source.document}"
+
+
+def _pod_key(namespace: str | None, name: str) -> str:
+    return name if namespace in {None, "default"} else f"{namespace}/{name}"
+
+
+def _price(obj: LoadedObject) -> int:
+    annotations = (obj.body.get("metadata") or {}).get("annotations") or {}
+    raw = annotations.get(PRICE_ANNOTATION) if isinstance(annotations, Mapping) else None
+    if raw is None:
+        return 1
+    text = str(raw).strip()
+    if not text.isascii() or not text.isdigit():
+        raise InputError(
+            f"annotation {PRICE_ANNOTATION} must be a non-negative integer, got {raw!r}",
+            file=obj.source.file,
+            document=obj.source.document,
+            obj=obj.label,
+            path=f"metadata.annotations[{PRICE_ANNOTATION}]",
+        )
+    return int(text)
+
+
+def _priority(pod: Manifest, warn: Warn, label: str) -> int:
+    spec = pod.get("spec") or {}
+    priority = spec.get("priority")
+    if isinstance(priority, int) and not isinstance(priority, bool):
+        return priority
+    class_name = spec.get("priorityClassName")
+    if not class_name:
+        return 0
+    if class_name in _SYSTEM_PRIORITIES:
+        return _SYSTEM_PRIORITIES[class_name]
+    warn(f"{label}: priorityClassName {class_name!r} is not a built-in class; priority 0 assumed")
+    return 0
+
+
+def _template_pod(obj: LoadedObject) -> tuple[Manifest, int, LabelSelector]:
+    """The pod a controller creates, its wanted replica count, and its selector."""
+    spec = obj.body.get("spec") or {}
+    template = spec.get("template") or {}
+    metadata = template.get("metadata") or {}
+    replicas = spec.get("replicas", 1)
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+        raise InputError(
+            "must be a non-negative integer",
+            file=obj.source.file,
+            document=obj.source.document,
+            obj=obj.label,
+            path="spec.replicas",
+        )
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": obj.name,
+            "namespace": obj.namespace or "default",
+            "labels": dict(metadata.get("labels") or {}),
+        },
+        "spec": copy.deepcopy(dict(template.get("spec") or {})),
+    }
+    try:
+        selector = label_selector(spec.get("selector"), "spec.selector", obj.body)
+    except InputError as exc:
+        raise exc.located(file=obj.source.file, document=obj.source.document) from None
+    return pod, replicas, selector
+
+
+def _owned_by_deployment(obj: LoadedObject, deployments: set[tuple[str, str]]) -> bool:
+    owners = (obj.body.get("metadata") or {}).get("ownerReferences") or []
+    return any(
+        isinstance(o, Mapping)
+        and o.get("kind") == "Deployment"
+        and (obj.namespace or "default", o.get("name")) in deployments
+        for o in owners
+    )
+
+
+def _stripped(pod: Manifest) -> dict[str, Any]:
+    """The pod without requests and spreading: what eligibility is computed on."""
+    bare = copy.deepcopy(dict(pod))
+    spec = bare.setdefault("spec", {})
+    for key in ("containers", "initContainers"):
+        for container in spec.get(key) or []:
+            if isinstance(container, dict):
+                container.pop("resources", None)
+    for key in ("overhead", "resources", "topologySpreadConstraints"):
+        spec.pop(key, None)
+    return bare
+
+
+def _unlimited_pods(node: Manifest) -> dict[str, Any]:
+    """The node with room for any number of pods, so the Filter judges everything else."""
+    roomy = copy.deepcopy(dict(node))
+    status = roomy.setdefault("status", {})
+    allocatable = dict(status.get("allocatable") or {})
+    allocatable[PODS] = _LOTS_OF_PODS
+    status["allocatable"] = allocatable
+    return roomy
+
+
+def _self_terms(pod: Manifest) -> tuple[list[tuple[str, int]], list[Mapping[str, Any]]]:
+    """Required anti-affinity keys that match the pod itself, and its DoNotSchedule spreads."""
+    spec = pod.get("spec") or {}
+    labels = labels_of(pod)
+    namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+    anti: list[tuple[str, int]] = []
+    affinity = (spec.get("affinity") or {}).get("podAntiAffinity") or {}
+    for i, term in enumerate(affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or []):
+        path = f"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[{i}]"
+        selector = label_selector(term.get("labelSelector"), f"{path}.labelSelector", pod)
+        names = term.get("namespaces") or []
+        same_namespace = (not names and term.get("namespaceSelector") is None) or (
+            namespace in names
+        )
+        if same_namespace and selector.matches(labels):
+            anti.append((str(term.get("topologyKey") or ""), i))
+    spreads = [
+        c
+        for c in spec.get("topologySpreadConstraints") or []
+        if isinstance(c, Mapping) and c.get("whenUnsatisfiable") == "DoNotSchedule"
+    ]
+    return anti, spreads
+
+
+def _load_vector(
+    node_pods: Sequence[Manifest], dims: Sequence[str], cap: Sequence[int]
+) -> tuple[int, ...]:
+    usage = node_usage(node_pods)
+    raw = [usage.pod_count if d == PODS else usage.requested.get(d, 0) for d in dims]
+    return tuple(min(r, c) for r, c in zip(raw, cap, strict=True))
+
+
+def placement_input(
+    objects: Sequence[LoadedObject],
+    objective: Objective | str = Objective.NODES,
+    *,
+    on_warning: Warn | None = None,
+) -> PlacementInput:
+    """Build the placement input from loaded manifests.
+
+    Args:
+        objects: what :func:`kmodel.objects.manifests.load_manifests` returned.
+        objective: ``nodes``, ``cost`` or ``placed``.
+        on_warning: called with one line per assumption made (unknown priority class...).
+
+    Returns:
+        The placement input (see the module docstring for every rule).
+
+    Raises:
+        InputError: no Node in the input, a bad price annotation, a malformed pod.
+    """
+    warn = on_warning or (lambda _msg: None)
+    try:
+        objective = Objective(objective)
+    except ValueError:
+        raise InputError(
+            f"unknown objective {objective!r}; expected nodes, cost or placed", path="--objective"
+        ) from None
+    node_objs = sorted((o for o in objects if o.kind == "Node"), key=lambda o: o.name)
+    if not node_objs:
+        raise InputError("no Node in the input: nothing to place pods on")
+    names = [o.name for o in node_objs]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise InputError(f'duplicate Node "{dup}"')
+    volumes = tuple(
+        o.body for o in objects if o.kind in {"PersistentVolumeClaim", "PersistentVolume"}
+    )
+    pods = [o for o in objects if o.kind == "Pod" and not pod_is_terminal(o.body)]
+    bound = [o for o in pods if (o.body.get("spec") or {}).get("nodeName")]
+    unbound = [o for o in pods if not (o.body.get("spec") or {}).get("nodeName")]
+    for o in bound:
+        if o.body["spec"]["nodeName"] not in names:
+            warn(f"{o.label} is bound to node {o.body['spec']['nodeName']!r}, not in the input")
+
+    # The pods to place, each with its template and the names it gets.
+    raw_groups: list[tuple[str, Manifest, list[str], str, str]] = []
+    taken = {_pod_key(o.namespace, o.name) for o in pods}
+    deployments = {(o.namespace or "default", o.name) for o in objects if o.kind == "Deployment"}
+    for o in objects:
+        if o.kind not in {"Deployment", "ReplicaSet"}:
+            continue
+        if o.kind == "ReplicaSet" and _owned_by_deployment(o, deployments):
+            continue
+        template, replicas, selector = _template_pod(o)
+        namespace = o.namespace or "default"
+        have = sum(
+            1
+            for p in pods
+            if (p.namespace or "default") == namespace and selector.matches(labels_of(p.body))
+        )
+        missing = max(0, replicas - have)
+        pod_names: list[str] = []
+        k = 0
+        while len(pod_names) < missing:
+            key = _pod_key(o.namespace, f"{o.name}-{k}")
+            k += 1
+            if key not in taken:
+                taken.add(key)
+                pod_names.append(key)
+        if pod_names:
+            raw_groups.append(
+                (f"{o.kind}/{_pod_key(namespace, o.name)}", template, pod_names, _where(o), o.label)
+            )
+    raw_groups.extend(
+        (
+            f"Pod/{_pod_key(o.namespace, o.name)}",
+            o.body,
+            [_pod_key(o.namespace, o.name)],
+            _where(o),
+            o.label,
+        )
+        for o in unbound
+    )
+
+    # Dimensions: cpu, memory, pods, then what the placed pods request.
+    requests = [pod_requests(template) for _, template, _, _, _ in raw_groups]
+    extra = sorted({r for req in requests for r, v in req.items() if v > 0} - {CPU, MEMORY, PODS})
+    if EPHEMERAL_STORAGE in extra:
+        extra.remove(EPHEMERAL_STORAGE)
+        extra.insert(0, EPHEMERAL_STORAGE)
+    dims = (CPU, MEMORY, PODS, *extra)
+
+    node_bodies = [o.body for o in node_objs]
+    bound_bodies = [o.body for o in bound]
+    by_node: dict[str, list[LoadedObject]] = {}
+    for o in bound:
+        by_node.setdefault(o.body["spec"]["nodeName"], []).append(o)
+    nodes: list[ClusterNode] = []
+    for o in node_objs:
+        allocatable = node_allocatable(o.body)
+        cap = tuple(allocatable.get(d, 0) for d in dims)
+        here = by_node.get(o.name, [])
+        nodes.append(
+            ClusterNode(
+                name=o.name,
+                labels=labels_of(o.body),
+                capacity=cap,
+                load=_load_vector([p.body for p in here], dims, cap),
+                price=_price(o),
+                bound=tuple(_pod_key(p.namespace, p.name) for p in here),
+                manifest=o.body,
+            )
+        )
+
+    groups: list[PodGroup] = []
+    templates = [t for _, t, _, _, _ in raw_groups]
+    for g, (name, template, pod_names, where, label) in enumerate(raw_groups):
+        try:
+            groups.append(
+                _group(
+                    _GroupInput(g, name, template, tuple(pod_names), where, label, requests[g]),
+                    dims,
+                    nodes,
+                    _Context(node_bodies, bound_bodies, templates, volumes, warn),
+                )
+            )
+        except InputError as exc:
+            file, _, doc = where.rpartition(": document ")
+            raise exc.located(file=file, document=int(doc), obj=label) from None
+    return PlacementInput(
+        dimensions=dims,
+        nodes=tuple(nodes),
+        groups=tuple(groups),
+        objective=objective,
+        bound_pods=tuple(bound_bodies),
+        volumes=volumes,
+        _types=_node_types(nodes, groups),
+    )
+
+
+@dataclass(frozen=True)
+class _GroupInput:
+    index: int
+    name: str
+    template: Manifest
+    pods: tuple[str, ...]
+    where: str
+    label: str
+    request: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class _Context:
+    node_bodies: Sequence[Manifest]
+    bound_bodies: Sequence[Manifest]
+    templates: Sequence[Manifest]
+    volumes: Sequence[Manifest]
+    warn: Warn
+
+
+def _group(
+    entry: _GroupInput, dims: Sequence[str], nodes: Sequence[ClusterNode], ctx: _Context
+) -> PodGroup:
+    """One pod group: demand, eligibility per node (Filter plugins), counting rules."""
+    index, template, request = entry.index, entry.template, entry.request
+    bound_bodies = ctx.bound_bodies
+    demand = tuple(1 if d == PODS else request.get(d, 0) for d in dims)
+    bare = _stripped(template)
+    eligible: set[str] = set()
+    reasons: dict[str, tuple[str, ...]] = {}
+    anti, spreads = _self_terms(template)
+    spread_keys = [str(c.get("topologyKey") or "") for c in spreads]
+    for node in nodes:
+        failures = filter_failures(
+            bare,
+            _unlimited_pods(node.manifest),
+            pods=bound_bodies,
+            nodes=ctx.node_bodies,
+            volumes=ctx.volumes,
+        )
+        missing = [k for k in spread_keys if k not in node.labels]
+        if not failures and missing:
+            failures = [
+                "node(s) didn't match pod topology spread constraints (missing required label)"
+            ]
+        if failures:
+            reasons[node.name] = tuple(failures)
+        else:
+            eligible.add(node.name)
+    namespace = (template.get("metadata") or {}).get("namespace") or "default"
+    limits: list[DomainLimit] = []
+    max_per_node: int | None = None
+    for key, _ in anti:
+        if key == HOSTNAME_KEY:
+            max_per_node = 1
+        domains = _domains(nodes, eligible, key)
+        limits.append(DomainLimit("anti-affinity", key, 1, domains, {}, (index,)))
+    for i, constraint in enumerate(spreads):
+        path = f"spec.topologySpreadConstraints[{i}]"
+        key = spread_keys[i]
+        selector = label_selector(
+            constraint.get("labelSelector"), f"{path}.labelSelector", template
+        )
+        max_skew = constraint.get("maxSkew")
+        if isinstance(max_skew, bool) or not isinstance(max_skew, int) or max_skew <= 0:
+            raise InputError("must be greater than zero", path=f"{path}.maxSkew")
+        min_domains = constraint.get("minDomains") or 1
+        counted = tuple(
+            g
+            for g, other in enumerate(ctx.templates)
+            if ((other.get("metadata") or {}).get("namespace") or "default") == namespace
+            and selector.matches(labels_of(other))
+        )
+        domains = _domains(nodes, eligible, key)
+        node_domain = {n: d for d, members in domains.items() for n in members}
+        existing: dict[str, int] = dict.fromkeys(domains, 0)
+        for pod in bound_bodies:
+            meta = pod.get("metadata") or {}
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            if (
+                (meta.get("namespace") or "default") == namespace
+                and selector.matches(labels_of(pod))
+                and node_name in node_domain
+            ):
+                existing[node_domain[node_name]] += 1
+        if key == HOSTNAME_KEY and not any(existing.values()) and index in counted:
+            limit = max_skew if max_per_node is None else min(max_per_node, max_skew)
+            max_per_node = limit
+        limits.append(
+            DomainLimit("spread", key, max_skew, domains, existing, counted, int(min_domains))
+        )
+    return PodGroup(
+        name=entry.name,
+        pods=entry.pods,
+        template=template,
+        demand=demand,
+        priority=_priority(template, ctx.warn, entry.label),
+        eligible=frozenset(eligible),
+        reasons=reasons,
+        max_per_node=max_per_node,
+        limits=tuple(limits),
+        source=entry.where,
+    )
+
+
+def _domains(
+    nodes: Sequence[ClusterNode], eligible: set[str], key: str
+) -> dict[str, tuple[str, ...]]:
+    domains: dict[str, list[str]] = {}
+    for node in nodes:
+        if node.name in eligible and key in node.labels:
+            domains.setdefault(node.labels[key], []).append(node.name)
+    return {d: tuple(members) for d, members in sorted(domains.items())}
+
+
+def _node_types(
+    nodes: Sequence[ClusterNode], groups: Sequence[PodGroup]
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Nodes the packer may treat as interchangeable: same capacity, load, price, eligibility.
+
+    Topology labels do not split types: the packer does not see per-domain rules (the verifier
+    works node by node).
+    """
+    signatures: dict[tuple[object, ...], list[int]] = {}
+    for i, node in enumerate(nodes):
+        signature = (
+            node.capacity,
+            node.load,
+            node.price,
+            tuple(node.name in group.eligible for group in groups),
+        )
+        signatures.setdefault(signature, []).append(i)
+    return tuple((nodes[members[0]].name, tuple(members)) for members in signatures.values())
