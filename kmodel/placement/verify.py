@@ -1,0 +1,226 @@
+"""Z3 verification of a placement against every scheduling constraint, in words.
+
+:func:`constraint_model` states the whole placement problem of a
+:class:`~kmodel.placement.manifests.PlacementInput` as named Z3 constraints over integer counts
+``x[g, n]`` (pods of group ``g`` on node ``n``):
+
+* eligibility: ``x[g, n] = 0`` where the Filter plugins reject the node (one constraint per
+  group and reason, naming the nodes);
+* capacity: per node and resource, the placed pods fit in what the bound pods leave free
+  (``fitsRequest``: ``request <= allocatable - requested``);
+* required anti-affinity on the group itself: at most one pod per node or per domain;
+* topology spread (DoNotSchedule): a domain that receives a pod of the group holds at most
+  ``maxSkew`` more matching pods than any other domain (than 0 below ``minDomains`` domains);
+* demand: every pod of each group is placed (used by :mod:`kmodel.placement.explain`).
+
+:func:`verify_placement` substitutes a placement's counts and lets Z3 decide each constraint,
+so the verdict does not rely on the packer's own checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import z3
+
+from kmodel.errors import InputError
+from kmodel.placement.manifests import HOSTNAME_KEY, PlacementInput
+from kmodel.semantics.resources import CPU, PODS
+
+__all__ = [
+    "ConstraintModel",
+    "Rule",
+    "constraint_model",
+    "describe_amount",
+    "verify_placement",
+]
+
+
+def describe_amount(dimension: str, amount: int) -> str:
+    """A resource amount in model units, as a person reads it (``3.92 cpu``, ``14Gi memory``)."""
+    if dimension == CPU:
+        cores = Fraction(amount, 1000)
+        text = str(cores.numerator) if cores.denominator == 1 else f"{float(cores):g}"
+        return f"{text} cpu"
+    if dimension == PODS:
+        return f"{amount} pod{'s' if amount != 1 else ''}"
+    for suffix, scale in (("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+        if amount >= scale and amount % (scale // 1024 or 1) == 0:
+            value = Fraction(amount, scale)
+            text = str(value.numerator) if value.denominator == 1 else f"{float(value):.3g}"
+            return f"{text}{suffix} {dimension}"
+    return f"{amount} {dimension}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named constraint.
+
+    Attributes:
+        kind: ``eligibility``, ``capacity``, ``anti-affinity``, ``spread`` or ``demand``.
+        words: the constraint as a sentence.
+        formula: the Z3 formula over the counts.
+    """
+
+    kind: str
+    words: str
+    formula: z3.BoolRef
+
+
+@dataclass
+class ConstraintModel:
+    """The placement problem as named Z3 constraints.
+
+    Attributes:
+        counts: ``(group index, node name)`` -> the integer variable ``x[g, n]``.
+        rules: every constraint, named.
+        nonnegative: ``x >= 0`` for every variable (a fact, never part of an explanation).
+    """
+
+    counts: dict[tuple[int, str], z3.ArithRef] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    nonnegative: list[z3.BoolRef] = field(default_factory=list)
+
+
+def _node_list(names: Sequence[str]) -> str:
+    if len(names) <= 4:
+        return ", ".join(names)
+    return f"{', '.join(names[:3])} and {len(names) - 3} more"
+
+
+def constraint_model(inp: PlacementInput) -> ConstraintModel:
+    """State the placement problem of ``inp`` as named Z3 constraints (see the module docstring).
+
+    Raises:
+        InputError: ``inp`` is not a PlacementInput.
+    """
+    if not isinstance(inp, PlacementInput):
+        raise InputError(f"expected a PlacementInput, got {type(inp).__name__}", path="inp")
+    model = ConstraintModel()
+    for g in range(len(inp.groups)):
+        for node in inp.nodes:
+            var = z3.Int(f"x_{g}_{node.name}")
+            model.counts[g, node.name] = var
+            model.nonnegative.append(var >= 0)
+    x = model.counts
+    for g, group in enumerate(inp.groups):
+        by_reason: dict[str, list[str]] = {}
+        for node_name, reasons in group.reasons.items():
+            by_reason.setdefault("; ".join(reasons), []).append(node_name)
+        for reason, names in sorted(by_reason.items()):
+            model.rules.append(
+                Rule(
+                    "eligibility",
+                    f"{group.name} cannot run on {_node_list(sorted(names))}: {reason}",
+                    z3.And([x[g, n] == 0 for n in names]),
+                )
+            )
+    for node in inp.nodes:
+        for d, dim in enumerate(inp.dimensions):
+            terms = [
+                (group.demand[d], x[g, node.name])
+                for g, group in enumerate(inp.groups)
+                if group.demand[d] > 0
+            ]
+            if not terms:
+                continue
+            free = node.capacity[d] - node.load[d]
+            used = (
+                f", {describe_amount(dim, node.load[d])} used by bound pods" if node.load[d] else ""
+            )
+            words = (
+                f"node {node.name} has {describe_amount(dim, free)} free "
+                f"({describe_amount(dim, node.capacity[d])} allocatable{used})"
+            )
+            total = z3.Sum([c * v for c, v in terms])
+            model.rules.append(Rule("capacity", words, total <= free))
+    for g, group in enumerate(inp.groups):
+        for limit in group.limits:
+            if limit.kind == "anti-affinity":
+                if limit.topology_key == HOSTNAME_KEY:
+                    formula = z3.And([x[g, n.name] <= 1 for n in inp.nodes])
+                else:
+                    formula = z3.And(
+                        [
+                            z3.Sum([x[g, n] for n in members]) <= limit.limit
+                            for members in limit.domains.values()
+                        ]
+                    )
+                model.rules.append(Rule("anti-affinity", limit.describe(group.name), formula))
+                continue
+            totals = {
+                domain: limit.existing.get(domain, 0)
+                + z3.Sum([x[c, n] for c in limit.counted_groups for n in members])
+                for domain, members in limit.domains.items()
+            }
+            clauses: list[z3.BoolRef] = []
+            for domain, members in limit.domains.items():
+                receives = z3.Sum([x[g, n] for n in members]) > 0
+                if len(limit.domains) < limit.min_domains:
+                    clauses.append(z3.Implies(receives, totals[domain] <= limit.limit))
+                    continue
+                clauses.extend(
+                    z3.Implies(receives, totals[domain] - totals[other] <= limit.limit)
+                    for other in limit.domains
+                    if other != domain
+                )
+            formula = z3.And(clauses) if clauses else z3.BoolVal(val=True)
+            model.rules.append(Rule("spread", limit.describe(group.name), formula))
+    for g, group in enumerate(inp.groups):
+        needs = ", ".join(
+            describe_amount(dim, group.demand[d])
+            for d, dim in enumerate(inp.dimensions)
+            if group.demand[d] and dim != PODS
+        )
+        count = len(group.pods)
+        what = f"{count} pod{'s' if count != 1 else ''}"
+        words = f"{group.name} needs {what} placed, each requesting {needs or 'nothing'}"
+        model.rules.append(
+            Rule("demand", words, z3.Sum([x[g, n.name] for n in inp.nodes]) == count)
+        )
+    return model
+
+
+def verify_placement(inp: PlacementInput, placement: Mapping[str, str]) -> list[str]:
+    """Every constraint a placement breaks, in words (``[]``: it satisfies them all).
+
+    Pods left out of ``placement`` are not violations (whether all must be placed is the
+    objective's business); pods or nodes the input does not know are.
+
+    Args:
+        inp: the placement input.
+        placement: pod name -> node name.
+
+    Returns:
+        One sentence per violated constraint, in model order.
+
+    Raises:
+        InputError: ``placement`` is not a mapping of strings.
+    """
+    if not isinstance(placement, Mapping):
+        raise InputError("expected a mapping of pod name to node name", path="placement")
+    model = constraint_model(inp)
+    group_of = inp.group_of_pod()
+    nodes = {n.name for n in inp.nodes}
+    problems: list[str] = []
+    counts: dict[tuple[int, str], int] = {}
+    for pod, node in placement.items():
+        if not isinstance(pod, str) or not isinstance(node, str):
+            raise InputError(f"expected strings, got {pod!r}: {node!r}", path="placement")
+        if pod not in group_of:
+            problems.append(f"pod {pod} is not one of the pods to place")
+            continue
+        if node not in nodes:
+            problems.append(f"pod {pod} is placed on node {node}, which does not exist")
+            continue
+        counts[group_of[pod], node] = counts.get((group_of[pod], node), 0) + 1
+    substitution = [(var, z3.IntVal(counts.get(key, 0))) for key, var in model.counts.items()]
+    for rule in model.rules:
+        if rule.kind == "demand":
+            continue
+        verdict = z3.simplify(z3.substitute(rule.formula, *substitution))
+        if not z3.is_true(verdict):
+            problems.append(f"violated: {rule.words}")
+    return problems
