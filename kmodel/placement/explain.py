@@ -75,10 +75,12 @@ def explain(inp: PlacementInput, *, timeout: float = 30.0) -> Explanation:
         return Explanation("placeable", (), ())
     if outcome != z3.unsat:
         return Explanation("unknown", (), ())
-    core = sorted(
-        (model.rules[literals[str(lit)]] for lit in solver.unsat_core()),
-        key=lambda rule: _ORDER[rule.kind],
+    # Z3 returns the core in no useful order: sort by kind, then model order (deterministic).
+    indexes = sorted(
+        (literals[str(lit)] for lit in solver.unsat_core()),
+        key=lambda k: (_ORDER[model.rules[k].kind], k),
     )
+    core = [model.rules[k] for k in indexes]
     groups = tuple(
         inp.groups[g].name
         for g in range(len(inp.groups))

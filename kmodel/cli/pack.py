@@ -1,0 +1,155 @@
+"""``kmodel pack`` and ``kmodel explain``: optimal placement beside the heuristics, and why not.
+
+Exit codes: 0 every pod placed (pack) or placeable (explain); 1 a pod cannot be placed; 2 bad
+input; 3 the solver hit the time limit without a proof (the message says what was proven).
+"""
+
+from __future__ import annotations
+
+import click
+
+from kmodel.cli.options import output_options
+from kmodel.errors import EXIT_FINDING, EXIT_INTERNAL, InputError, KmodelError
+from kmodel.objects.manifests import load_manifests
+from kmodel.placement.explain import explain as explain_conflict
+from kmodel.placement.kube_scheduler import heuristic_runs
+from kmodel.placement.manifests import PlacementInput, placement_input
+from kmodel.placement.problem import Status
+from kmodel.placement.solver import SolveOptions, solve
+from kmodel.placement.verify import verify_placement
+from kmodel.report.output import write_output
+from kmodel.report.placement import PackReport, render_explain, render_pack, write_report
+
+
+class PlacementFindingError(KmodelError):
+    """A pod cannot be placed (exit code 1); the output has already been written."""
+
+    exit_code = EXIT_FINDING
+
+
+class SolveIncompleteError(KmodelError):
+    """The solver stopped without a proof (exit code 3); the message says what was proven."""
+
+    exit_code = EXIT_INTERNAL
+
+
+def _warn(message: str) -> None:
+    click.echo(f"kmodel: warning: {message}", err=True)
+
+
+def _load(paths: tuple[str, ...], objective: str) -> PlacementInput:
+    return placement_input(load_manifests(paths, on_warning=_warn), objective, on_warning=_warn)
+
+
+def _check_timeout(timeout: float) -> float:
+    if not timeout > 0:
+        raise InputError(f"must be a positive number of seconds, got {timeout}", path="--timeout")
+    return timeout
+
+
+def _unplaced_reason(inp: PlacementInput, pod: str) -> str:
+    group = inp.groups[inp.group_of_pod()[pod]]
+    if not group.eligible:
+        reasons = sorted({"; ".join(r) for r in group.reasons.values()})
+        return "no node passes the scheduler's filters: " + " | ".join(reasons)
+    return (
+        f"not enough room on the {len(group.eligible)} node(s) it may run on "
+        "(run `kmodel explain` for the conflicting constraints)"
+    )
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--objective",
+    type=click.Choice(["nodes", "cost", "placed"]),
+    default="nodes",
+    show_default=True,
+    help="Fewest nodes, lowest cost (Node annotation kmodel.dev/price), or most pods placed "
+    "by priority.",
+)
+@click.option(
+    "--timeout", type=float, default=10.0, show_default=True, help="Seconds for the solve."
+)
+@output_options(["text", "json", "markdown"])
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also write a Markdown/HTML report with a utilisation plot into DIR.",
+)
+def pack(
+    paths: tuple[str, ...],
+    *,
+    objective: str,
+    timeout: float,
+    output: str,
+    out: str | None,
+    report_dir: str | None,
+) -> None:
+    """Place the pods in PATHS on the Nodes in PATHS: the optimum beside the heuristics.
+
+    Unbound Pods and the missing replicas of Deployments and ReplicaSets are placed; Pods with
+    spec.nodeName stay where they are. The optimum (Z3, with its proven bound) is shown beside
+    kube-scheduler's default profile (three scoring strategies), FFD and BFD.
+    """
+    _check_timeout(timeout)
+    inp = _load(paths, objective)
+    result = solve(inp.problem(), SolveOptions(time_limit=timeout))
+    placement = inp.decode(result.placement)
+    pods = inp.pod_names
+    unplaced = {pods[i]: _unplaced_reason(inp, pods[i]) for i in result.unplaced}
+    violations = verify_placement(inp, placement)
+    status = result.status.value
+    if violations:
+        # The packer does not model per-zone rules; the verifier does. Never call it optimal.
+        status = Status.UNKNOWN.value
+    report = PackReport(
+        objective=objective,
+        status=status,
+        nodes_used=result.nodes_used,
+        cost=result.cost,
+        lower_bound=result.lower_bound,
+        optimal=result.optimal and not violations,
+        solve_seconds=result.solve_seconds,
+        placement=placement,
+        unplaced=unplaced,
+        heuristics=heuristic_runs(inp),
+        violations=tuple(violations),
+    )
+    write_output(render_pack(report, output), out)
+    if report_dir is not None:
+        write_report(report, inp, report_dir)
+    if violations:
+        raise SolveIncompleteError(
+            "the optimiser's placement breaks a rule it does not model "
+            f"({violations[0]}); proven lower bound {result.lower_bound} ({objective})"
+        )
+    if result.status in {Status.UNKNOWN, Status.FEASIBLE}:
+        found = "no packing" if result.nodes_used is None else f"best found: {report.nodes_used}"
+        raise SolveIncompleteError(
+            f"time limit of {timeout:g} s hit: {found} nodes, cost {result.cost}; "
+            f"proven lower bound {result.lower_bound} ({objective})"
+        )
+    if unplaced:
+        raise PlacementFindingError(
+            f"{len(unplaced)} pod(s) cannot be placed: {', '.join(unplaced)} "
+            "(`kmodel explain` shows why)"
+        )
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds Z3 may take.")
+@output_options(["text", "json", "markdown"])
+def explain(paths: tuple[str, ...], timeout: float, output: str, out: str | None) -> None:
+    """Why the pods in PATHS cannot all be placed: a minimal set of conflicting constraints."""
+    _check_timeout(timeout)
+    inp = _load(paths, "nodes")
+    explanation = explain_conflict(inp, timeout=timeout)
+    write_output(render_explain(explanation, output), out)
+    if explanation.status == "conflict":
+        raise PlacementFindingError(f"cannot place {', '.join(explanation.groups) or 'every pod'}")
+    if explanation.status == "unknown":
+        raise SolveIncompleteError(f"Z3 could not decide within {timeout:g} s: nothing proven")
