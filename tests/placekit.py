@@ -1,0 +1,69 @@
+"""Builders for placement tests: manifests in, a PlacementInput out (this module holds no tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from kmodel.objects.manifests import load_text
+from kmodel.placement.manifests import PlacementInput, placement_input
+from tests.schedkit import make_node, make_pod, requests
+
+ZONE = "topology.kubernetes.io/zone"
+HOST = "kubernetes.io/hostname"
+
+
+def node(name: str, *, zone: str = "a", price: int | None = None, **kw: Any) -> dict[str, Any]:
+    body = make_node(name, labels={HOST: name, ZONE: zone, **kw.pop("labels", {})}, **kw)
+    if price is not None:
+        body["metadata"]["annotations"] = {"kmodel.dev/price": str(price)}
+    return body
+
+
+def deployment(
+    name: str, replicas: int, *, cpu: str = "1", memory: str = "1Gi", **spec: Any
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "c",
+                            "image": "busybox",
+                            "resources": requests(cpu=cpu, memory=memory),
+                        }
+                    ],
+                    **spec,
+                },
+            },
+        },
+    }
+
+
+def anti_affinity(app: str, key: str = HOST) -> dict[str, Any]:
+    return {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": app}}, "topologyKey": key}
+            ]
+        }
+    }
+
+
+def as_yaml(*objects: dict[str, Any]) -> str:
+    return "---\n".join(yaml.safe_dump(o, sort_keys=False) for o in objects)
+
+
+def build(*objects: dict[str, Any], objective: str = "nodes") -> PlacementInput:
+    return placement_input(load_text(as_yaml(*objects), file="test.yaml"), objective)
+
+
+__all__ = ["anti_affinity", "as_yaml", "build", "deployment", "make_pod", "node", "requests"]
