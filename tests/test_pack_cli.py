@@ -1,0 +1,119 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from kmodel.cli.main import main
+from tests.placekit import as_yaml, deployment, node
+
+SPECS = Path(__file__).resolve().parent.parent / "specs" / "placement"
+CLUSTER = [str(SPECS / "cluster.yaml"), str(SPECS / "workloads.yaml")]
+UNPLACEABLE = [str(SPECS / "unplaceable.yaml")]
+
+
+def run(capsys, *argv):
+    with pytest.raises(SystemExit) as done:
+        main(list(argv))
+    captured = capsys.readouterr()
+    return done.value.code, captured.out, captured.err
+
+
+def test_pack_json_has_exactly_the_documented_keys_and_beats_the_default_scheduler(capsys):
+    code, out, _ = run(capsys, "pack", *CLUSTER, "--output", "json")
+    assert code == 0
+    result = json.loads(out)
+    assert list(result) == [
+        "status",
+        "nodes_used",
+        "lower_bound",
+        "optimal",
+        "solve_seconds",
+        "placement",
+        "heuristics",
+        "unplaced",
+    ]
+    assert result["status"] == "optimal"
+    assert result["optimal"] is True
+    assert result["nodes_used"] == result["lower_bound"]
+    assert result["unplaced"] == []
+    # 6 web + 3 api + 2 worker replicas, none bound yet.
+    assert len(result["placement"]) == 11
+    default = result["heuristics"]["kube-scheduler"]
+    assert default["unplaced"] == []
+    assert default["nodes_used"] > result["nodes_used"]
+    for run_ in result["heuristics"].values():
+        assert run_["nodes_used"] >= result["nodes_used"]
+    # api has hostname anti-affinity: three distinct nodes.
+    api_nodes = {n for p, n in result["placement"].items() if p.startswith("api-")}
+    assert len(api_nodes) == 3
+
+
+def test_pack_text_shows_the_gap(capsys):
+    code, out, _ = run(capsys, "pack", *CLUSTER)
+    assert code == 0
+    assert out.startswith("optimal: ")
+    default_line = next(line for line in out.splitlines() if line.startswith("kube-scheduler "))
+    assert "%" in default_line
+
+
+def test_unplaceable_pod_exits_1_with_its_name(capsys):
+    code, out, err = run(capsys, "pack", *UNPLACEABLE, "-o", "json")
+    assert code == 1
+    assert json.loads(out)["unplaced"] == ["postgres-0"]
+    assert "postgres-0" in err
+
+
+def test_explain_exits_1_with_the_conflict_in_words(capsys):
+    code, out, _ = run(capsys, "explain", *UNPLACEABLE)
+    assert code == 1
+    assert "needs 1 pod placed, each requesting 6 cpu" in out
+    assert "no available volume zone" in out
+
+
+def test_explain_placeable_exits_0(capsys):
+    code, out, _ = run(capsys, "explain", *CLUSTER, "-o", "json")
+    assert code == 0
+    assert json.loads(out)["status"] == "placeable"
+
+
+def test_bad_input_exits_2_naming_file_document_and_path(capsys, tmp_path):
+    bad = node("n1")
+    bad["metadata"]["annotations"] = {"kmodel.dev/price": "-3"}
+    path = tmp_path / "bad.yaml"
+    path.write_text(as_yaml(deployment("web", 1), bad))
+    code, out, err = run(capsys, "pack", str(path))
+    assert code == 2
+    assert out == ""
+    assert f"{path}: document 1: Node/n1: metadata.annotations[kmodel.dev/price]" in err
+    assert "Traceback" not in err
+
+
+def test_bad_timeout_and_missing_file_exit_2(capsys, tmp_path):
+    assert run(capsys, "pack", *CLUSTER, "--timeout", "-1")[0] == 2
+    assert run(capsys, "pack", str(tmp_path / "none.yaml"))[0] == 2
+
+
+def test_out_file_and_report_folder(capsys, tmp_path):
+    out_file = tmp_path / "result.md"
+    report = tmp_path / "report"
+    code, out, _ = run(
+        capsys, "pack", *CLUSTER, "-o", "markdown", "--out", str(out_file), "--report", str(report)
+    )
+    assert code == 0
+    assert out == ""
+    assert out_file.read_text().startswith("# kmodel pack")
+    assert (report / "placement-utilisation.png").read_bytes()[:4] == b"\x89PNG"
+    assert "placement-utilisation.png" in (report / "placement.md").read_text()
+    assert "<table>" in (report / "placement.html").read_text()
+
+
+def test_cost_objective_uses_the_price_annotation(capsys, tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        as_yaml(
+            node("cheap", cpu="2", price=1), node("dear", cpu="2", price=10), deployment("w", 2)
+        )
+    )
+    code, out, _ = run(capsys, "pack", str(path), "--objective", "cost", "-o", "json")
+    assert code == 0
+    assert set(json.loads(out)["placement"].values()) == {"cheap"}
