@@ -145,6 +145,10 @@ def kube_scheduler(
         if node_name in on_node:
             on_node[node_name].append(pod)
     inter_pod = _inter_pod(inp)
+    affinity_free = not any(
+        ((p.get("spec") or {}).get("affinity") or {}).get("podAffinity")
+        for p in [*(g.template for g in inp.groups), *inp.bound_pods]
+    )
     queue = sorted(
         ((g, pod_name) for g, group in enumerate(inp.groups) for pod_name in group.pods),
         key=lambda entry: -inp.groups[entry[0]].priority,
@@ -155,10 +159,20 @@ def kube_scheduler(
         group = inp.groups[g]
         pod = _pod(group.template, pod_name, None)
         if inter_pod:
-            feasible = [
+            # Static filters and room first (cheap); the full pipeline only where they pass.
+            # Without pod affinity, landing pods can only shrink the static eligibility.
+            candidates = [
                 n
-                for n in nodes
-                if not filter_failures(pod, n, pods=placed_pods, nodes=nodes, volumes=inp.volumes)
+                for n in inp.nodes
+                if (not affinity_free or n.name in group.eligible)
+                and not node_fit_failures(pod, n.manifest, on_node[n.name])
+            ]
+            feasible = [
+                n.manifest
+                for n in candidates
+                if not filter_failures(
+                    pod, n.manifest, pods=placed_pods, nodes=nodes, volumes=inp.volumes
+                )
             ]
         else:
             # Nothing depends on the other pods: the static Filters were run once per group
