@@ -14,6 +14,7 @@ import traceback
 import click
 
 from kmodel import __version__
+from kmodel.cli.pack import explain, pack
 from kmodel.cli.status import status
 from kmodel.errors import EXIT_INTERNAL, KmodelError
 
@@ -25,6 +26,8 @@ def cli() -> None:
 
 
 cli.add_command(status)
+cli.add_command(pack)
+cli.add_command(explain)
 
 
 def main(argv: list[str] | None = None) -> None:
