@@ -7,7 +7,16 @@ so the command line can print one precise line and exit with code 2, never a tra
 
 from __future__ import annotations
 
-__all__ = ["EXIT_FINDING", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "InputError", "KmodelError"]
+__all__ = [
+    "EXIT_FINDING",
+    "EXIT_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "FindingError",
+    "IncompleteError",
+    "InputError",
+    "KmodelError",
+]
 
 #: Exit codes, the same for every command (see ``design.md``).
 EXIT_OK = 0
@@ -20,6 +29,28 @@ class KmodelError(Exception):
     """Base class of every error kmodel raises on purpose."""
 
     exit_code: int = EXIT_INTERNAL
+    #: How the command line labels the message (``kmodel: error: ...``).
+    label: str = "error"
+
+
+class FindingError(KmodelError):
+    """A finding (exit code 1): an invariant violated, a pod that cannot be placed, a disagreement.
+
+    Raised after the command's output has been written; the message is a one-line summary.
+    """
+
+    exit_code = EXIT_FINDING
+    label = "finding"
+
+
+class IncompleteError(KmodelError):
+    """Work that stopped without an answer (exit code 3): a solver timeout, an unknown result.
+
+    The message says what was proven so far.
+    """
+
+    exit_code = EXIT_INTERNAL
+    label = "incomplete"
 
 
 class InputError(KmodelError):

@@ -33,7 +33,7 @@ cli.add_command(explain)
 def main(argv: list[str] | None = None) -> None:
     """Run the command line (the ``kmodel`` console script) and exit with its code."""
     try:
-        cli.main(args=argv, prog_name="kmodel", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="kmodel", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as usage:
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("kmodel: interrupted", err=True)
         sys.exit(130)
     except KmodelError as error:
-        click.echo(f"kmodel: error: {error}", err=True)
+        click.echo(f"kmodel: {error.label}: {error}", err=True)
         sys.exit(error.exit_code)
     except Exception as error:  # noqa: BLE001  # the last line of defence: exit 3, one line
         if os.environ.get("KMODEL_DEBUG"):
@@ -54,4 +54,4 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from kmodel.cli.options import output_options
-from kmodel.errors import EXIT_FINDING, EXIT_INTERNAL, InputError, KmodelError
+from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.objects.manifests import load_manifests
 from kmodel.placement.explain import explain as explain_conflict
 from kmodel.placement.kube_scheduler import heuristic_runs
@@ -19,18 +19,6 @@ from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
 from kmodel.report.output import write_output
 from kmodel.report.placement import PackReport, render_explain, render_pack, write_report
-
-
-class PlacementFindingError(KmodelError):
-    """A pod cannot be placed (exit code 1); the output has already been written."""
-
-    exit_code = EXIT_FINDING
-
-
-class SolveIncompleteError(KmodelError):
-    """The solver stopped without a proof (exit code 3); the message says what was proven."""
-
-    exit_code = EXIT_INTERNAL
 
 
 def _warn(message: str) -> None:
@@ -122,18 +110,18 @@ def pack(
     if report_dir is not None:
         write_report(report, inp, report_dir)
     if violations:
-        raise SolveIncompleteError(
+        raise IncompleteError(
             "the optimiser's placement breaks a rule it does not model "
             f"({violations[0]}); proven lower bound {result.lower_bound} ({objective})"
         )
     if result.status in {Status.UNKNOWN, Status.FEASIBLE}:
         found = "no packing" if result.nodes_used is None else f"best found: {report.nodes_used}"
-        raise SolveIncompleteError(
+        raise IncompleteError(
             f"time limit of {timeout:g} s hit: {found} nodes, cost {result.cost}; "
             f"proven lower bound {result.lower_bound} ({objective})"
         )
     if unplaced:
-        raise PlacementFindingError(
+        raise FindingError(
             f"{len(unplaced)} pod(s) cannot be placed: {', '.join(unplaced)} "
             "(`kmodel explain` shows why)"
         )
@@ -150,6 +138,6 @@ def explain(paths: tuple[str, ...], timeout: float, output: str, out: str | None
     explanation = explain_conflict(inp, timeout=timeout)
     write_output(render_explain(explanation, output), out)
     if explanation.status == "conflict":
-        raise PlacementFindingError(f"cannot place {', '.join(explanation.groups) or 'every pod'}")
+        raise FindingError(f"cannot place {', '.join(explanation.groups) or 'every pod'}")
     if explanation.status == "unknown":
-        raise SolveIncompleteError(f"Z3 could not decide within {timeout:g} s: nothing proven")
+        raise IncompleteError(f"Z3 could not decide within {timeout:g} s: nothing proven")
