@@ -497,6 +497,9 @@ def _solve_assignment(
     options: SolveOptions,
 ) -> tuple[Status, int, dict[int, int] | None, str]:
     incumbent = None if best.unplaced else best.placement
+    if _assignment_size(problem, ub) > MAX_ASSIGNMENT_VARIABLES:
+        # Building the model alone would take longer than any sensible time limit in Python.
+        return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, best.name
     solver = z3.SolverFor("QF_LIA")
     solver.set("random_seed", options.seed)
     model = _build_assignment(problem, ub, solver, exact_counts=True)
@@ -525,6 +528,20 @@ def _solve_assignment(
     if ub is None and lb > top:
         return Status.INFEASIBLE, lb, incumbent, "assignment"
     return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, best.name
+
+
+#: Beyond this many (group, node) count variables the assignment model is not built.
+MAX_ASSIGNMENT_VARIABLES = 60_000
+
+
+def _assignment_size(problem: PackingProblem, ub: int | None) -> int:
+    slots = 0
+    for typ in problem.node_types:
+        keep = typ.count if typ.preloaded else min(typ.count, problem.n_items)
+        if ub is not None and not typ.preloaded and problem.objective is Objective.NODES:
+            keep = min(keep, ub)
+        slots += keep
+    return slots * len(problem.groups)
 
 
 def _objective_of(problem: PackingProblem, placement: dict[int, int]) -> int:
