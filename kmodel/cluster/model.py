@@ -19,6 +19,7 @@ from typing import Any, Final
 from kmodel.cluster.actions import Action
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, key_of
+from kmodel.semantics.containers import BackOffPolicy
 
 __all__ = [
     "COMPONENTS",
@@ -67,11 +68,23 @@ class Program:
         run_for: seconds until the process exits by itself; None runs until killed.
         exit_code: the exit code when it exits by itself.
         ready_after: seconds after start when its readiness probe first passes; None never.
+        exit_codes: exit codes of the first runs, by restart count (run 0 is the first start);
+            later runs exit with ``exit_code`` (a program that fails twice, then succeeds).
+        unready_after: seconds after start when its readiness probe starts failing again;
+            None keeps it passing.
     """
 
     run_for: int | None = None
     exit_code: int = 0
     ready_after: int | None = 0
+    exit_codes: tuple[int, ...] = ()
+    unready_after: int | None = None
+
+    def exit_code_of_run(self, restart_count: int) -> int:
+        """The exit code of the run with this restart count."""
+        if 0 <= restart_count < len(self.exit_codes):
+            return self.exit_codes[restart_count]
+        return self.exit_code
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,7 @@ class ClusterConfig:
         heartbeat_interval: kubelet node lease renew interval.
         configmap_sync_delay: how long a ConfigMap change takes to reach a volume mount.
         mutations: names of deliberately broken component variants (quality tests).
+        crash_loop_backoff: the kubelet's crash-loop back-off bounds.
     """
 
     programs: Mapping[str, Program] = field(default_factory=dict)
@@ -91,6 +105,7 @@ class ClusterConfig:
     heartbeat_interval: int = 10
     configmap_sync_delay: int = 60
     mutations: frozenset[str] = frozenset()
+    crash_loop_backoff: BackOffPolicy = field(default_factory=BackOffPolicy)
 
     def program(self, image: str) -> Program:
         """The behaviour of a container image."""

@@ -93,11 +93,12 @@ def _observe_exits(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None
             continue
         finish = int(latest.get("startedAt", 0)) + program.run_for
         if finish <= cluster.now:
+            exit_code = program.exit_code_of_run(int(latest.get("restartCount", 0)))
             records[0] = {
                 **latest,
                 "state": "exited",
-                "exitCode": program.exit_code,
-                "reason": "Completed" if program.exit_code == 0 else "Error",
+                "exitCode": exit_code,
+                "reason": "Completed" if exit_code == 0 else "Error",
                 "finishedAt": finish,
             }
 
@@ -127,6 +128,7 @@ def _start(
             runtime.backoff.get(key),
             finished_at=latest.get("finishedAt", cluster.now),
             now=cluster.now,
+            policy=cluster.config.crash_loop_backoff,
             container_name=name,
             pod_label=_pod_label(pod),
         )
@@ -142,7 +144,8 @@ def _start(
             "name": name,
             "state": "running",
             "startedAt": cluster.now,
-            "restartCount": len(records),
+            # The runtime keeps two records, so the count carries on from the newest one.
+            "restartCount": int(latest.get("restartCount", 0)) + 1 if latest is not None else 0,
             "image": container.get("image", ""),
         },
     )
@@ -198,7 +201,10 @@ def _ready(cluster: Cluster, container: Manifest, record: RuntimeContainer | Non
     if program.ready_after is None:
         return False
     delay = max(int(probe.get("initialDelaySeconds", 0) or 0), program.ready_after)
-    return cluster.now - int(record.get("startedAt", 0)) >= delay
+    running_for = cluster.now - int(record.get("startedAt", 0))
+    if program.unready_after is not None and running_for >= program.unready_after:
+        return False
+    return running_for >= delay
 
 
 def _with_conditions_times(
