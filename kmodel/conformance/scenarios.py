@@ -1,0 +1,450 @@
+"""Conformance scenarios: Pod manifests, a window, and the model's expectation.
+
+A scenario file (``specs/conformance/*.yaml``) holds several YAML documents:
+
+* one or more ``v1`` Pods, validated by :func:`kmodel.objects.manifests.load_text`. Their
+  containers use the ``busybox`` image and a command the model can read (see
+  :func:`program_for`): ``["sh", "-c", SCRIPT]`` or a plain argument list;
+* exactly one ``kmodel.dev/v1alpha1`` ``ConformanceScenario`` document, last in the file::
+
+      apiVersion: kmodel.dev/v1alpha1
+      kind: ConformanceScenario
+      metadata: {name: crash-loop}
+      spec:
+        window: 8                      # seconds observed: wall on the engine, logical in the model
+        replace: [{pod: web, at: 3}]   # optional: delete the pod at second 3 and create it again
+      expect: {...}                    # written by the model: kmodel conform --update-expect
+
+The ``expect`` block is never written by hand: ``kmodel conform --update-expect`` runs the model
+and rewrites it (everything from the ``expect:`` line to the end of the file), and a test checks
+that the committed blocks still equal what the model computes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from kmodel.cluster.model import Program
+from kmodel.errors import InputError
+from kmodel.objects.defaults import default_pod
+from kmodel.objects.manifests import load_text
+
+__all__ = [
+    "MAX_WINDOW",
+    "SCENARIO_API_VERSION",
+    "SCENARIO_KIND",
+    "Replacement",
+    "Scenario",
+    "load_scenario",
+    "load_scenarios",
+    "probe_file",
+    "program_for",
+    "scenario_from_text",
+]
+
+SCENARIO_API_VERSION: Final = "kmodel.dev/v1alpha1"
+SCENARIO_KIND: Final = "ConformanceScenario"
+#: The longest observation window a scenario may ask for, in seconds (runs stay short).
+MAX_WINDOW: Final = 120
+#: A sleep at least this long (or ``sleep infinity``) runs until the container is killed.
+FOREVER_SLEEP: Final = 3600
+
+#: Commands assumed to take no time and to succeed: their effect (a file written, a message
+#: sent) is what the scenario checks, through the exit code of the container that waits for it.
+_EFFECTS: Final = frozenset(
+    {
+        "echo",
+        "printf",
+        "cat",
+        "grep",
+        "wget",
+        "nc",
+        "mkdir",
+        "cp",
+        "ls",
+        "hostname",
+        "ip",
+        "true",
+        "test",
+        "[",
+        "wc",
+        "touch",
+        "rm",
+        ":",
+    }
+)
+#: Servers that run in the foreground until killed.
+_SERVERS: Final = (re.compile(r"^httpd\b.*\s-f\b"), re.compile(r"^nc\b.*\s-l[a-z]*k"))
+_ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
+#: The run-counter idiom: ``[ $(wc -l < FILE) -gt K ] || exit C`` fails the first K runs.
+_RUN_COUNTER: Final = re.compile(r"^\[ \$\(wc -l < (\S+)\) -gt (\d+) \]$")
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Delete pod ``pod`` at second ``at`` and create it again (it gets a new UID)."""
+
+    pod: str
+    at: int
+
+
+@dataclass
+class Scenario:
+    """One conformance scenario.
+
+    Attributes:
+        name: ``metadata.name`` of the scenario document.
+        file: the file it was loaded from.
+        pods: the Pods, defaulted (restartPolicy, namespace), in file order.
+        window: seconds to observe.
+        replacements: pods deleted and created again during the window.
+        expect: the model's expectation as recorded in the file (may be empty or stale).
+        text: the file text (to rewrite the ``expect`` block).
+    """
+
+    name: str
+    file: str
+    pods: list[dict[str, Any]]
+    window: int
+    replacements: list[Replacement] = field(default_factory=list)
+    expect: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+    def programs(self) -> dict[tuple[str, str], Program]:
+        """The model program of every container, by (pod name, container name)."""
+        result: dict[tuple[str, str], Program] = {}
+        for index, pod in enumerate(self.pods):
+            spec = pod.get("spec") or {}
+            for key in ("initContainers", "containers"):
+                for position, container in enumerate(spec.get(key) or []):
+                    path = f"pods[{index}].spec.{key}[{position}]"
+                    try:
+                        program = program_for(container)
+                    except InputError as error:
+                        raise error.located(
+                            file=self.file, obj=f"Pod/{pod['metadata']['name']}", path_prefix=path
+                        ) from None
+                    result[(pod["metadata"]["name"], container["name"])] = program
+        return result
+
+
+def _split_statements(script: str) -> list[tuple[str, str]]:
+    """Split a shell script at top-level ``;``, newlines, ``&&`` and ``||``.
+
+    Returns (operator before the statement, statement) pairs; ``while``/``until`` loops stay one
+    statement. Quotes and ``$( )`` are respected.
+    """
+    parts: list[tuple[str, str]] = []
+    current: list[str] = []
+    operator = ";"
+    quote = ""
+    depth = 0
+    i = 0
+    while i < len(script):
+        char = script[i]
+        pair = script[i : i + 2]
+        if quote:
+            current.append(char)
+            if char == quote:
+                quote = ""
+        elif char in {"'", '"'}:
+            quote = char
+            current.append(char)
+        elif char == "(":
+            depth += 1
+            current.append(char)
+        elif char == ")":
+            depth -= 1
+            current.append(char)
+        elif depth == 0 and pair in {"&&", "||"}:
+            parts.append((operator, "".join(current).strip()))
+            current, operator = [], pair
+            i += 2
+            continue
+        elif depth == 0 and char in {";", "\n"}:
+            parts.append((operator, "".join(current).strip()))
+            current, operator = [], ";"
+        else:
+            current.append(char)
+        i += 1
+    if quote or depth:
+        raise InputError("unbalanced quotes or parentheses in the script", path="command")
+    parts.append((operator, "".join(current).strip()))
+    merged: list[tuple[str, str]] = []
+    loop: list[str] = []
+    loop_operator = ";"
+    nesting = 0
+    for op, statement in parts:
+        if not statement:
+            continue
+        first = statement.split()[0]
+        if first in {"while", "until", "for"}:
+            if nesting == 0:
+                loop_operator = op
+            nesting += 1
+        if nesting:
+            loop.append(statement)
+            if first == "done" or statement.endswith(" done"):
+                nesting -= 1
+                if nesting == 0:
+                    merged.append((loop_operator, "; ".join(loop)))
+                    loop = []
+            continue
+        merged.append((op, statement))
+    if nesting:
+        raise InputError("a while/until loop has no matching done", path="command")
+    return merged
+
+
+def probe_file(container: Mapping[str, Any]) -> str | None:
+    """The file an exec readiness probe checks (``cat F``, ``test -f F``, ``[ -f F ]``)."""
+    probe = container.get("readinessProbe") or {}
+    command = list((probe.get("exec") or {}).get("command") or [])
+    if len(command) == 3 and command[:2] in (["sh", "-c"], ["/bin/sh", "-c"]):
+        command = str(command[2]).split()
+    if len(command) == 2 and command[0] == "cat":
+        return str(command[1])
+    if len(command) == 3 and command[0] == "test" and command[1] in {"-f", "-e"}:
+        return str(command[2])
+    if len(command) == 4 and command[0] == "[" and command[1] in {"-f", "-e"}:
+        return str(command[2])
+    return None
+
+
+def _sleep_seconds(argument: str) -> int | None:
+    """Whole seconds of ``sleep ARG``; None for ``infinity`` or a sleep that outlasts any run."""
+    if argument == "infinity":
+        return None
+    try:
+        seconds = float(argument)
+    except ValueError:
+        raise InputError(f"sleep {argument!r}: not a number of seconds", path="command") from None
+    if seconds >= FOREVER_SLEEP:
+        return None
+    if seconds != math.floor(seconds) or seconds < 0:
+        raise InputError(
+            f"sleep {argument}: the model counts whole seconds; use a whole number outside loops",
+            path="command",
+        )
+    return int(seconds)
+
+
+def program_for(container: Mapping[str, Any]) -> Program:
+    """Read a busybox container's command as a model :class:`Program`.
+
+    The command is ``["sh", "-c", SCRIPT]`` or a plain argument list (one statement). The script
+    is read statement by statement, keeping the elapsed time:
+
+    * ``sleep N`` adds N seconds; ``sleep infinity``, a sleep of an hour or more,
+      ``while true; do ...; done``, ``httpd -f`` and ``nc -lk`` run until killed;
+    * ``exit N`` ends the run with N (the end of the script is ``exit 0``);
+    * ``until COND; do ...; done`` waits for something another container does: no time;
+    * ``touch F`` / ``rm F`` of the file the readiness probe checks make the probe pass / fail
+      from that second on;
+    * ``[ $(wc -l < FILE) -gt K ] || exit C`` (after ``echo run >> FILE`` on an emptyDir): the
+      first K runs exit with C;
+    * other commands in a fixed list (``echo``, ``cat``, ``grep``, ``wget``, ``mkdir``, ...) and
+      variable assignments take no time and succeed.
+
+    Anything else raises :class:`InputError`, so a scenario never runs a command the model
+    silently misreads.
+    """
+    command = [str(part) for part in container.get("command") or []]
+    command += [str(part) for part in container.get("args") or []]
+    if not command:
+        raise InputError("a conformance container needs a command", path="command")
+    if len(command) == 3 and command[0] in {"sh", "/bin/sh"} and command[1] == "-c":
+        statements = _split_statements(command[2])
+    else:
+        statements = [(";", " ".join(command))]
+    probed = probe_file(container)
+    has_probe = bool(container.get("readinessProbe"))
+    probe_command = list(
+        ((container.get("readinessProbe") or {}).get("exec") or {}).get("command") or []
+    )
+    always_ready = probe_command in (["true"], [":"])
+    elapsed = 0
+    ready_after: int | None = 0 if (not has_probe or always_ready) else None
+    unready_after: int | None = None
+    exit_codes: tuple[int, ...] = ()
+    index = 0
+    while index < len(statements):
+        operator, statement = statements[index]
+        words = statement.split()
+        head = words[0]
+        index += 1
+        if operator == "||":
+            continue  # the left side succeeded (the model assumes effects succeed)
+        counter = _RUN_COUNTER.match(statement)
+        if counter:
+            follow = statements[index] if index < len(statements) else None
+            exit_match = follow and follow[0] == "||" and re.fullmatch(r"exit (\d+)", follow[1])
+            if not exit_match:
+                raise InputError(
+                    f"run counter {statement!r} must be followed by '|| exit N'", path="command"
+                )
+            exit_codes = (int(exit_match.group(1)),) * int(counter.group(2))
+            index += 1
+            continue
+        if head == "exit":
+            code = words[1] if len(words) > 1 else "0"
+            if not code.isdigit():
+                raise InputError(f"exit {code!r}: not an exit code", path="command")
+            return Program(
+                run_for=elapsed,
+                exit_code=int(code),
+                ready_after=ready_after,
+                exit_codes=exit_codes,
+                unready_after=unready_after,
+            )
+        if head == "sleep" and len(words) == 2:
+            seconds = _sleep_seconds(words[1])
+            if seconds is None:
+                break
+            elapsed += seconds
+            continue
+        if head == "while" and words[1:2] in (["true;"], [":;"], ["true"], [":"]):
+            break
+        if head == "until":
+            continue
+        if any(server.match(statement) for server in _SERVERS):
+            break
+        if head == "touch" and probed is not None and probed in words[1:]:
+            ready_after = elapsed if ready_after is None else min(ready_after, elapsed)
+            continue
+        if head == "rm" and probed is not None and probed in words[1:]:
+            unready_after = elapsed
+            continue
+        if head in _EFFECTS or _ASSIGNMENT.match(head):
+            continue
+        raise InputError(f"cannot read {statement!r} as a model program", path="command")
+    else:
+        return Program(
+            run_for=elapsed,
+            exit_code=0,
+            ready_after=ready_after,
+            exit_codes=exit_codes,
+            unready_after=unready_after,
+        )
+    return Program(
+        run_for=None, ready_after=ready_after, exit_codes=exit_codes, unready_after=unready_after
+    )
+
+
+def _scenario_document(text: str, file: str) -> tuple[int, Mapping[str, Any]]:
+    documents = [
+        (index, document)
+        for index, document in enumerate(yaml.safe_load_all(text))
+        if isinstance(document, Mapping) and document.get("kind") == SCENARIO_KIND
+    ]
+    if len(documents) != 1:
+        raise InputError(
+            f"a scenario file needs exactly one {SCENARIO_KIND} document, found {len(documents)}",
+            file=file,
+        )
+    index, document = documents[0]
+    if document.get("apiVersion") != SCENARIO_API_VERSION:
+        raise InputError(
+            f"unsupported apiVersion {document.get('apiVersion')!r}: use {SCENARIO_API_VERSION}",
+            file=file,
+            document=index,
+            path="apiVersion",
+        )
+    return index, document
+
+
+def scenario_from_text(text: str, *, file: str = "<string>") -> Scenario:
+    """Parse a scenario file's text.
+
+    Raises:
+        InputError: invalid Pods, a missing or malformed scenario document, an unknown pod in
+            ``replace``, or a command the model cannot read.
+    """
+    try:
+        index, document = _scenario_document(text, file)
+    except yaml.YAMLError as error:
+        raise InputError(f"invalid YAML: {error}", file=file) from None
+    objects = load_text(text, file=file)
+    pods = [default_pod(o.body) for o in objects if o.kind == "Pod"]
+    metadata = document.get("metadata") or {}
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise InputError("a scenario needs a name", file=file, document=index, path="metadata.name")
+
+    def invalid(message: str, path: str | None = None) -> InputError:
+        return InputError(
+            message, file=file, document=index, obj=f"{SCENARIO_KIND}/{name}", path=path
+        )
+
+    if not pods:
+        raise invalid("a scenario needs at least one Pod document")
+    names = [p["metadata"].get("name") for p in pods]
+    if len(set(names)) != len(names):
+        raise invalid("pod names must be unique in a scenario")
+    spec = document.get("spec")
+    if not isinstance(spec, Mapping):
+        raise invalid("spec must be a mapping", "spec")
+    window = spec.get("window")
+    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= MAX_WINDOW:
+        raise invalid(f"must be a whole number of seconds from 1 to {MAX_WINDOW}", "spec.window")
+    replacements: list[Replacement] = []
+    raw_replace = spec.get("replace") or []
+    if not isinstance(raw_replace, Sequence) or isinstance(raw_replace, str):
+        raise invalid("must be a list", "spec.replace")
+    for position, item in enumerate(raw_replace):
+        path = f"spec.replace[{position}]"
+        if not isinstance(item, Mapping) or item.get("pod") not in names:
+            raise invalid(f"must name one of the pods {names}", f"{path}.pod")
+        at = item.get("at")
+        if not isinstance(at, int) or isinstance(at, bool) or not 0 < at < window:
+            raise invalid("must be a second inside the window", f"{path}.at")
+        replacements.append(Replacement(pod=str(item["pod"]), at=at))
+    expect = document.get("expect") or {}
+    if not isinstance(expect, Mapping):
+        raise invalid("must be a mapping", "expect")
+    scenario = Scenario(
+        name=name,
+        file=file,
+        pods=pods,
+        window=window,
+        replacements=replacements,
+        expect=dict(expect),
+        text=text,
+    )
+    scenario.programs()  # every command must be readable before anything runs
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load one scenario file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}", file=str(file)) from None
+    return scenario_from_text(text, file=str(file))
+
+
+def load_scenarios(paths: Sequence[str | Path]) -> list[Scenario]:
+    """Load scenario files and folders of them (``*.yaml`` directly inside), in order."""
+    scenarios: list[Scenario] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            scenarios.extend(load_scenario(p) for p in sorted(path.glob("*.yaml")))
+        elif path.exists():
+            scenarios.append(load_scenario(path))
+        else:
+            raise InputError("no such file or directory", file=str(path))
+    names = [s.name for s in scenarios]
+    for name in names:
+        if names.count(name) > 1:
+            raise InputError(f"two scenarios are named {name!r}")
+    return scenarios
