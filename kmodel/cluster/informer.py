@@ -11,11 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from kmodel.cluster.store import APIStore, ObjectKey
 
-__all__ = ["Informer"]
+__all__ = ["Informer", "ObjectView"]
+
+
+class ObjectView(Protocol):
+    """Anything that lists objects by kind: an informer's cache, or the store itself."""
+
+    def list_objects(
+        self, kind: str, namespace: str | None = None
+    ) -> Iterator[Mapping[str, Any]]:  # pragma: no cover - protocol
+        """Objects of a kind, in key order."""
+        ...
 
 
 @dataclass
@@ -26,6 +36,8 @@ class Informer:
     lagging: bool = False
     drop_next: int = 0
     cache: dict[str, dict[tuple[str, str], Mapping[str, Any]]] = field(default_factory=dict)
+    #: The last delivered revision that touched each kind.
+    kind_revision: dict[str, int] = field(default_factory=dict)
 
     def deliver(self, store: APIStore, *, limit: int | None = None) -> int:
         """Apply up to ``limit`` pending watch events (all when None); returns how many."""
@@ -38,6 +50,7 @@ class Informer:
                 self.drop_next -= 1
                 continue
             kind, namespace, name = event.key
+            self.kind_revision[kind] = event.revision
             bucket = self.cache.setdefault(kind, {})
             if event.type == "DELETED":
                 bucket.pop((namespace, name), None)
@@ -55,6 +68,7 @@ class Informer:
         self.cache = {}
         for (kind, namespace, name), obj in store.objects.items():
             self.cache.setdefault(kind, {})[(namespace, name)] = obj
+        self.kind_revision = dict.fromkeys(store.kind_revision, store.revision)
         self.revision = store.revision
         self.lagging = False
         self.drop_next = 0
@@ -66,7 +80,12 @@ class Informer:
             lagging=self.lagging,
             drop_next=self.drop_next,
             cache={kind: dict(bucket) for kind, bucket in self.cache.items()},
+            kind_revision=dict(self.kind_revision),
         )
+
+    def revisions(self, *kinds: str) -> tuple[int, ...]:
+        """The last delivered revision of each kind: a key for caching derived results."""
+        return tuple(self.kind_revision.get(kind, 0) for kind in kinds)
 
     def pending(self, store: APIStore) -> int:
         """How many watch events this informer has not seen yet."""

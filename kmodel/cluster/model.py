@@ -12,14 +12,16 @@ No threads, no wall clock, no randomness: the same actions give the same cluster
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, key_of
 from kmodel.semantics.containers import BackOffPolicy
+
+T = TypeVar("T")
 
 __all__ = [
     "COMPONENTS",
@@ -135,6 +137,8 @@ class Machine:
     static_pods: list[Mapping[str, Any]] = field(default_factory=list)
     next_ip: int = 2
     last_heartbeat: int = 0
+    #: Bumped whenever the machine's runtime may have changed (a cache key).
+    epoch: int = 0
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,8 @@ class Cluster:
     faults: list[str] = field(default_factory=list)
     steps: int = 0
     next_service_ip: int = 10
+    #: Derived results keyed by the revisions they depend on (see :meth:`memo`).
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for name in COMPONENTS:
@@ -295,25 +301,44 @@ class Cluster:
 
     # ----------------------------------------------------------------- dry runs
 
-    def fork(self) -> Cluster:
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, cached under ``key`` (which must hold every revision it depends on)."""
+        if key in self.cache:
+            cached: T = self.cache[key]
+            return cached
+        if len(self.cache) > 50_000:
+            self.cache.clear()
+        value = self.cache[key] = compute()
+        return value
+
+    def fork(self, components: Iterable[str] = COMPONENTS) -> Cluster:
         """A scratch cluster for a dry run of a component step: its writes touch nothing here.
 
-        The store, informers and component memory are copied; machines are shared, so only
-        steps that leave machines alone (controllers, not kubelets) may run on a fork.
+        The store is forked; the informers and memory of ``components`` are copied (the others
+        are left empty and must not be used). Machines are shared, so only steps that leave
+        machines alone (controllers, not kubelets) may run on a fork.
         """
         probe = copy.copy(self)
         probe.store = self.store.fork()
-        probe.informers = {name: informer.copy() for name, informer in self.informers.items()}
-        probe.memory = copy.deepcopy(self.memory)
+        wanted = set(components)
+        probe.informers = {
+            name: informer.copy() if name in wanted else Informer(lagging=True)
+            for name, informer in self.informers.items()
+        }
+        probe.memory = {
+            name: copy.deepcopy(memory) if name in wanted else {}
+            for name, memory in self.memory.items()
+        }
         probe.memory["_step"] = {"errors": []}
+        probe.cache = {}
         probe.requests = []
         probe.evictions = []
         probe.faults = list(self.faults)
         return probe
 
-    def would_change(self, action: Action) -> bool:
+    def would_change(self, action: Action, components: Iterable[str] = COMPONENTS) -> bool:
         """Whether ``action`` would write anything now (a dry run on a fork)."""
-        probe = self.fork()
+        probe = self.fork(components)
         action.apply(probe)  # type: ignore[attr-defined]
         return bool(probe.store.log)
 

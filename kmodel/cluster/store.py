@@ -114,6 +114,8 @@ class APIStore:
     log: list[WatchEvent] = field(default_factory=list)
     #: The revision just before ``log[0]`` (non-zero in a fork, whose log starts empty).
     log_base: int = 0
+    #: The last revision that touched each kind (a cheap "has anything of this kind changed").
+    kind_revision: dict[str, int] = field(default_factory=dict)
     _uids: int = 0
     _names: int = 0
 
@@ -145,6 +147,7 @@ class APIStore:
     def _commit(self, kind: Literal["ADDED", "MODIFIED", "DELETED"], obj: dict[str, Any]) -> None:
         self.revision += 1
         key = key_of(obj)
+        self.kind_revision[key[0]] = self.revision
         if kind == "DELETED":
             self.objects.pop(key, None)
         else:
@@ -263,6 +266,7 @@ class APIStore:
             objects=dict(self.objects),
             log=[],
             log_base=self.revision,
+            kind_revision=dict(self.kind_revision),
             _uids=self._uids,
             _names=self._names,
         )

@@ -9,6 +9,7 @@ else (memory, ephemeral-storage, extended resources) in whole units, rounded up 
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -125,7 +126,12 @@ def parse_quantity(raw: object) -> Fraction:
         )
     if isinstance(raw, float) and not math.isfinite(raw):
         raise InputError(f"invalid quantity {raw!r}: {_ERR_FORMAT}")
-    text = raw.strip() if isinstance(raw, str) else repr(raw)
+    return _parse_text(raw.strip() if isinstance(raw, str) else repr(raw))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_text(text: str) -> Fraction:
+    """Parse the text of a quantity (cached: models parse the same few quantities over and over)."""
     if not text:
         raise InputError(f'invalid quantity "{text}": {_ERR_FORMAT}')
     try:

@@ -220,14 +220,21 @@ class SyncReplicaSet(Action):
 def _equal_ignore_hash(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """``EqualIgnoreHash``: templates equal apart from the pod-template-hash label."""
 
-    def strip(template: Mapping[str, Any]) -> dict[str, Any]:
-        copied = copy.deepcopy(dict(template))
-        labels = (copied.get("metadata") or {}).get("labels")
-        if labels:
-            labels.pop(_HASH_LABEL, None)
-        return copied
+    def parts(template: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+        metadata = dict(template.get("metadata") or {})
+        labels = dict(metadata.pop("labels", None) or {})
+        labels.pop(_HASH_LABEL, None)
+        rest = {k: v for k, v in template.items() if k != "metadata"}
+        return labels, metadata, rest
 
-    return strip(a) == strip(b)
+    return parts(a) == parts(b)
+
+
+def defaulted(cluster: Cluster, d: Mapping[str, Any]) -> dict[str, Any]:
+    """The Deployment with apps/v1 defaults, cached per object version."""
+    key = ("deployment-defaults", d["metadata"].get("uid"), d["metadata"].get("resourceVersion"))
+    result: dict[str, Any] = cluster.memo(key, lambda: dep.apply_deployment_defaults(d))
+    return result
 
 
 def _write_rs_scale(cluster: Cluster, rs: Mapping[str, Any], action: dep.ScaleAction) -> bool:
@@ -258,7 +265,7 @@ class SyncDeployment(Action):
         d = view.get(("Deployment", self.namespace, self.deployment))
         if d is None or d["metadata"].get("deletionTimestamp") is not None:
             return
-        d = dep.apply_deployment_defaults(d)
+        d = defaulted(cluster, d)
         rss = [r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(r, d)]
         template = d["spec"]["template"]
         new_rs = next((r for r in rss if _equal_ignore_hash(r["spec"]["template"], template)), None)
@@ -434,6 +441,12 @@ class SyncDeployment(Action):
 
 def _rs_needs_sync(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
     view = cluster.view("replicaset")
+    key = ("rs-needs-sync", rs["metadata"]["uid"], view.revisions("ReplicaSet", "Pod"), cluster.now)
+    return bool(cluster.memo(key, lambda: _rs_needs_sync_now(cluster, rs)))
+
+
+def _rs_needs_sync_now(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
+    view = cluster.view("replicaset")
     namespace = rs["metadata"]["namespace"]
     pods = list(view.list_objects("Pod", namespace))
     claimed = [p for p in pods if _owned_by(p, rs)]
@@ -457,8 +470,16 @@ def _rs_needs_sync(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
 
 
 def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
-    """Whether a sync would write anything (a dry run)."""
-    return cluster.would_change(SyncDeployment(d["metadata"]["namespace"], d["metadata"]["name"]))
+    """Whether a sync would write anything (a dry run, cached on what it reads)."""
+    action = SyncDeployment(d["metadata"]["namespace"], d["metadata"]["name"])
+    view = cluster.informers["deployment"]
+    key = (
+        action,
+        view.revisions("Deployment", "ReplicaSet", "Pod"),
+        cluster.now,
+        cluster.store.has_quorum,
+    )
+    return bool(cluster.memo(key, lambda: cluster.would_change(action, ("deployment",))))
 
 
 def controller_actions(cluster: Cluster) -> list[Action]:

@@ -140,6 +140,18 @@ class EvictPod(Action):
 def disruption_actions(cluster: Cluster) -> list[Action]:
     """PDB syncs that would change a status, and pending evictions of draining nodes."""
     view = cluster.view("disruption")
+    draining = frozenset(cluster.memory.setdefault("drain", {}).get("nodes", set()))
+    key = (
+        "disruption",
+        view.revisions("PodDisruptionBudget", "Pod"),
+        cluster.store.kind_revision.get("Pod", 0),
+        draining,
+    )
+    return list(cluster.memo(key, lambda: _disruption_actions(cluster)))
+
+
+def _disruption_actions(cluster: Cluster) -> list[Action]:
+    view = cluster.view("disruption")
     pods = list(view.list_objects("Pod"))
     actions: list[Action] = [
         SyncDisruptionBudget(pdb["metadata"]["namespace"], pdb["metadata"]["name"])

@@ -33,8 +33,10 @@ __all__ = [
 ]
 
 
-def _fault(cluster: Cluster, kind: str) -> None:
+def _fault(cluster: Cluster, kind: str, node: str | None = None) -> None:
     cluster.faults.append(kind)
+    if node is not None:
+        cluster.machines[node].epoch += 1
 
 
 # ----------------------------------------------------------------------------- clock
@@ -95,7 +97,7 @@ class ContainerCrash(Action):
                         "reason": "Error" if self.exit_code else "Completed",
                         "finishedAt": cluster.now,
                     }
-                    _fault(cluster, self.name)
+                    _fault(cluster, self.name, self.node)
 
 
 @register
@@ -117,7 +119,7 @@ class NodeCrash(Action):
         if machine.up:
             machine.up = False
             machine.pods.clear()
-            _fault(cluster, self.name)
+            _fault(cluster, self.name, self.node)
 
 
 @register
@@ -139,6 +141,7 @@ class NodeRecover(Action):
         if not machine.up and machine.exists:
             machine.up = True
             machine.last_heartbeat = 0
+            machine.epoch += 1
 
 
 @register
@@ -181,7 +184,7 @@ class MachineGone(Action):
         machine.up = False
         machine.exists = False
         machine.pods.clear()
-        _fault(cluster, self.name)
+        _fault(cluster, self.name, self.node)
 
 
 @register
@@ -200,7 +203,7 @@ class KubeletPartition(Action):
     def apply(self, cluster: Cluster) -> None:
         """Partition."""
         cluster.machines[self.node].partitioned = True
-        _fault(cluster, self.name)
+        _fault(cluster, self.name, self.node)
 
 
 @register
@@ -219,6 +222,7 @@ class KubeletHeal(Action):
     def apply(self, cluster: Cluster) -> None:
         """Heal."""
         cluster.machines[self.node].partitioned = False
+        cluster.machines[self.node].epoch += 1
 
 
 @register

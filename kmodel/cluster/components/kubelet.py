@@ -356,6 +356,7 @@ class KubeletSyncPod(Action):
         machine = cluster.machines[self.node]
         if not machine.up:
             return
+        machine.epoch += 1
         pod = cluster.store.get(("Pod", self.namespace, self.pod))
         if pod is None or (pod.get("spec") or {}).get("nodeName") != self.node:
             return
@@ -516,7 +517,21 @@ def kubelet_actions(cluster: Cluster) -> list[Action]:
 
 
 def _needs_sync(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
-    """Whether a sync of this pod would change anything (a dry run on copies)."""
+    """Whether a sync of this pod would change anything (cached on what it reads)."""
+    key = (
+        "kubelet-needs-sync",
+        pod["metadata"]["uid"],
+        pod["metadata"]["resourceVersion"],
+        machine.epoch,
+        cluster.now,
+        cluster.store.kind_revision.get("ConfigMap", 0),
+        cluster.store.kind_revision.get("Secret", 0),
+    )
+    return bool(cluster.memo(key, lambda: _needs_sync_now(cluster, machine, pod)))
+
+
+def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
+    """A dry run of a pod sync on copies of the runtime."""
     runtime = machine.pods.get(pod["metadata"]["uid"])
     if runtime is None or pod["metadata"].get("deletionTimestamp") is not None:
         return True

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.informer import Informer
+from kmodel.cluster.informer import ObjectView
 from kmodel.cluster.model import Cluster
 from kmodel.semantics.labels import labels_of, selector_matches
 from kmodel.semantics.replicaset import is_pod_ready
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-def endpoints_for(cluster: Cluster, service: Mapping[str, Any], view: Informer) -> dict[str, Any]:
+def endpoints_for(cluster: Cluster, service: Mapping[str, Any], view: ObjectView) -> dict[str, Any]:
     """The Endpoints object the controller computes for a Service from ``view``."""
     namespace = service["metadata"]["namespace"]
     selector = (service.get("spec") or {}).get("selector")
@@ -112,6 +112,12 @@ class SyncEndpoints(Action):
 
 def endpoint_actions(cluster: Cluster) -> list[Action]:
     """Endpoints syncs that would change something."""
+    view = cluster.view("endpoints")
+    key = ("endpoints", view.revisions("Service", "Endpoints", "Pod"))
+    return list(cluster.memo(key, lambda: _endpoint_actions(cluster)))
+
+
+def _endpoint_actions(cluster: Cluster) -> list[Action]:
     actions: list[Action] = []
     view = cluster.view("endpoints")
     services = {

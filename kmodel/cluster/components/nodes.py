@@ -103,6 +103,8 @@ class MonitorNodeHealth(Action):
             return
         ready = _ready_condition(body)
         if ready is not None and ready.get("status") == "Unknown":
+            # From the workloads' point of view this is an involuntary disruption.
+            cluster.faults.append("node-unreachable")
             for pod in list(cluster.store.list_objects("Pod")):
                 if (pod.get("spec") or {}).get("nodeName") != self.node:
                     continue
@@ -222,6 +224,17 @@ class CloudNodeSync(Action):
 
 def node_actions(cluster: Cluster) -> list[Action]:
     """Node-health, eviction, garbage-collection and cloud steps that would do something."""
+    key = (
+        "nodes",
+        cluster.store.kind_revision.get("Node", 0),
+        cluster.store.kind_revision.get("Pod", 0),
+        cluster.now,
+        tuple(m.exists for m in cluster.machines.values()),
+    )
+    return list(cluster.memo(key, lambda: _node_actions(cluster)))
+
+
+def _node_actions(cluster: Cluster) -> list[Action]:
     actions: list[Action] = []
     nodes = {n["metadata"]["name"]: n for n in cluster.store.list_objects("Node")}
     for name, node in nodes.items():

@@ -178,6 +178,13 @@ class MarkUnschedulable(Action):
 
 def scheduler_actions(cluster: Cluster) -> list[Action]:
     """One action per (pending pod, top-scored node), or MarkUnschedulable when none fits."""
+    view = cluster.view("scheduler")
+    kinds = ("Pod", "Node", "PersistentVolumeClaim", "PersistentVolume", "StorageClass")
+    key = ("scheduler", view.revisions(*kinds))
+    return list(cluster.memo(key, lambda: _scheduler_actions(cluster)))
+
+
+def _scheduler_actions(cluster: Cluster) -> list[Action]:
     actions: list[Action] = []
     view = cluster.view("scheduler")
     for pod in _pending(view):

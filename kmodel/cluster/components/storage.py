@@ -97,6 +97,12 @@ class BindVolume(Action):
 def storage_actions(cluster: Cluster) -> list[Action]:
     """Claims that could be bound now."""
     view = cluster.view("volume")
+    key = ("storage", view.revisions("PersistentVolumeClaim", "PersistentVolume"))
+    return list(cluster.memo(key, lambda: _storage_actions(cluster)))
+
+
+def _storage_actions(cluster: Cluster) -> list[Action]:
+    view = cluster.view("volume")
     volumes = list(view.list_objects("PersistentVolume"))
     return [
         BindVolume(c["metadata"]["namespace"], c["metadata"]["name"])

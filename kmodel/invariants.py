@@ -1,0 +1,619 @@
+"""The invariant catalogue: named, documented predicates over the cluster.
+
+Safety invariants are checked after every step; eventual ones (Anvil's "eventually stable
+reconciliation") after faults stop and the components have run to a fixpoint. Each invariant
+returns :class:`Violation` s that carry the values that break it. A :class:`Monitor` keeps the
+history some invariants need (terminal phases seen, rollout state) and checks a chosen set.
+
+Build invariants by name with :func:`make_invariant` (``no_overcommit``,
+``min_available: {deployment: web, count: 2}``, ...); user-written ones are a
+``module:function`` reference to a function ``(cluster) -> list[str]``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import partial
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from kmodel.cluster.model import Cluster, Step
+from kmodel.errors import InputError
+from kmodel.semantics import deployment as dep
+from kmodel.semantics.labels import labels_of, selector_matches
+from kmodel.semantics.replicaset import controller_ref, is_pod_available, is_pod_ready
+from kmodel.semantics.resources import node_allocatable, pod_requests
+
+__all__ = [
+    "CATALOGUE",
+    "Invariant",
+    "Monitor",
+    "Violation",
+    "make_invariant",
+]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken invariant: which, in words, and the values that break it."""
+
+    invariant: str
+    message: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"invariant": self.invariant, "message": self.message, "values": dict(self.values)}
+
+
+@dataclass
+class History:
+    """What invariants remember across steps."""
+
+    terminal: dict[str, str] = field(default_factory=dict)
+    #: Deployment key -> whether it had reached min availability since its last template change.
+    rollout_ready: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    static_uids: dict[str, str] = field(default_factory=dict)
+    evictions_seen: int = 0
+
+
+class Invariant:
+    """Base class: a named predicate, ``safety`` (every step) or ``eventual`` (at a fixpoint)."""
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "safety"
+    description: ClassVar[str] = ""
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """The violations in the cluster's current state."""
+        raise NotImplementedError
+
+    def violation(self, message: str, **values: object) -> Violation:
+        """Build a violation of this invariant."""
+        return Violation(self.name, message, values)
+
+
+def _pods(cluster: Cluster) -> list[Mapping[str, Any]]:
+    return list(cluster.store.list_objects("Pod"))
+
+
+def _live(pod: Mapping[str, Any]) -> bool:
+    return (pod.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+
+
+def _name(obj: Mapping[str, Any]) -> str:
+    metadata = obj.get("metadata") or {}
+    namespace = metadata.get("namespace")
+    return f"{namespace}/{metadata.get('name')}" if namespace else str(metadata.get("name"))
+
+
+class NoOvercommit(Invariant):
+    """No node's bound, non-terminal pods request more than its allocatable (cpu, memory, pods)."""
+
+    name = "no_overcommit"
+    description = "no node is over its allocatable"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Sum requests per node."""
+        violations: list[Violation] = []
+        by_node: dict[str, list[Mapping[str, Any]]] = {}
+        for pod in _pods(cluster):
+            node = (pod.get("spec") or {}).get("nodeName")
+            if node and _live(pod):
+                by_node.setdefault(str(node), []).append(pod)
+        for node in cluster.store.list_objects("Node"):
+            name = node["metadata"]["name"]
+            pods = by_node.get(name, [])
+            allocatable = node_allocatable(node)
+            used: Counter[str] = Counter()
+            for pod in pods:
+                # A pod's requests never change (no in-place resize in the model): cache by UID.
+                uid = pod["metadata"]["uid"]
+                used.update(cluster.memo(("requests", uid), partial(pod_requests, pod)))
+            used["pods"] = len(pods)
+            violations.extend(
+                self.violation(
+                    f"node {name} is over its allocatable {resource}: "
+                    f"{used[resource]} requested, {allocatable[resource]} allocatable",
+                    node=name,
+                    resource=resource,
+                    requested=used[resource],
+                    allocatable=allocatable[resource],
+                )
+                for resource in ("cpu", "memory", "pods")
+                if resource in allocatable and used[resource] > allocatable[resource]
+            )
+        return violations
+
+
+class UniqueUids(Invariant):
+    """No two live pods (in the API or on a machine) share a UID."""
+
+    name = "unique_uids"
+    description = "no two live pods have the same UID"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Count UIDs in the store, and runtime pods that claim another pod's UID."""
+        counts = Counter(p["metadata"]["uid"] for p in _pods(cluster))
+        names: dict[str, str] = {p["metadata"]["uid"]: _name(p) for p in _pods(cluster)}
+        for machine in cluster.machines.values():
+            for uid, runtime in machine.pods.items():
+                if uid in names and names[uid] != f"{runtime.namespace}/{runtime.name}":
+                    counts[uid] += 1
+        return [
+            self.violation(f"UID {uid} is used by {n} live pods", uid=uid, count=n)
+            for uid, n in sorted(counts.items())
+            if n > 1
+        ]
+
+
+class TerminalPhaseStable(Invariant):
+    """A pod that reached Succeeded or Failed never changes phase again."""
+
+    name = "terminal_phase_stable"
+    description = "a terminal phase never changes"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare with the terminal phases seen before."""
+        violations = []
+        for pod in _pods(cluster):
+            uid = pod["metadata"]["uid"]
+            phase = (pod.get("status") or {}).get("phase")
+            seen = history.terminal.get(uid)
+            if seen is not None and phase != seen:
+                violations.append(
+                    self.violation(
+                        f"pod {_name(pod)} went from {seen} to {phase}",
+                        pod=_name(pod),
+                        before=seen,
+                        after=phase,
+                    )
+                )
+            elif phase in {"Succeeded", "Failed"}:
+                history.terminal[uid] = str(phase)
+        return violations
+
+
+class EndpointsReadyOnly(Invariant):
+    """Endpoints written in a step list only pods that are Ready and not terminating then."""
+
+    name = "endpoints_ready_only"
+    description = "endpoints only contain Ready, non-terminating pods"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Check the Endpoints objects this step wrote against the pods as they are now."""
+        if step is None:
+            written = [
+                (e["metadata"]["namespace"], e["metadata"]["name"])
+                for e in cluster.store.list_objects("Endpoints")
+            ]
+        else:
+            written = [
+                (c.namespace, c.name)
+                for c in step.changes
+                if c.kind == "Endpoints" and c.type != "DELETED"
+            ]
+        pods = {p["metadata"]["uid"]: p for p in _pods(cluster)}
+        violations = []
+        for namespace, name in written:
+            endpoints = cluster.store.get(("Endpoints", namespace, name))
+            for subset in (endpoints or {}).get("subsets") or []:
+                for address in subset.get("addresses") or []:
+                    ref = address.get("targetRef") or {}
+                    pod = pods.get(str(ref.get("uid")))
+                    if (
+                        pod is None
+                        or not is_pod_ready(pod)
+                        or pod["metadata"].get("deletionTimestamp") is not None
+                    ):
+                        violations.append(
+                            self.violation(
+                                f"service {namespace}/{name} routes to pod {ref.get('name')}, "
+                                "which is not Ready" + (" (gone)" if pod is None else ""),
+                                service=f"{namespace}/{name}",
+                                pod=ref.get("name"),
+                            )
+                        )
+        return violations
+
+
+def _deployment_pods(
+    cluster: Cluster, d: Mapping[str, Any]
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """The Deployment's ReplicaSets and their active pods."""
+    namespace = d["metadata"]["namespace"]
+    rss = [
+        rs
+        for rs in cluster.store.list_objects("ReplicaSet", namespace)
+        if (controller_ref(rs) or {}).get("uid") == d["metadata"]["uid"]
+    ]
+    uids = {rs["metadata"]["uid"] for rs in rss}
+    pods = [
+        p
+        for p in cluster.store.list_objects("Pod", namespace)
+        if (controller_ref(p) or {}).get("uid") in uids
+        and _live(p)
+        and p["metadata"].get("deletionTimestamp") is None
+    ]
+    return rss, pods
+
+
+def available_pods(cluster: Cluster, d: Mapping[str, Any]) -> int:
+    """Pods of a Deployment that are available (Ready for minReadySeconds) and not terminating."""
+    _, pods = _deployment_pods(cluster, d)
+    min_ready = int((d.get("spec") or {}).get("minReadySeconds", 0) or 0)
+    return sum(1 for p in pods if is_pod_available(p, min_ready, cluster.now))
+
+
+class RollingUpdateBounds(Invariant):
+    """During a RollingUpdate without faults, availability and surge stay within the strategy.
+
+    The guarantees upstream's rolling update gives (``rolling.go``), checked as it gives them:
+
+    * after each Deployment controller step, its ReplicaSets' replicas sum to at most
+      ``replicas + maxSurge``;
+    * once a Deployment has ``replicas - maxUnavailable`` available pods at its current size, it
+      never has fewer while nothing involuntary happens (no fault has occurred: crashes,
+      unreachable nodes and the like take pods away regardless of the strategy).
+    """
+
+    name = "rolling_update_bounds"
+    description = "rollouts stay within maxUnavailable and maxSurge (absent faults)"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare live counts with the Deployment's fence posts."""
+        from kmodel.cluster.components.controllers import SyncDeployment, defaulted  # noqa: PLC0415
+
+        violations = []
+        for raw in cluster.store.list_objects("Deployment"):
+            d = defaulted(cluster, raw)
+            if d["spec"]["strategy"].get("type") != "RollingUpdate":
+                continue
+            key = _name(d)
+            replicas = d["spec"]["replicas"]
+            acted = step is None or (
+                isinstance(step.action, SyncDeployment)
+                and f"{step.action.namespace}/{step.action.deployment}" == key
+            )
+            if acted:
+                rss, _ = _deployment_pods(cluster, d)
+                total = sum((rs.get("spec") or {}).get("replicas", 0) for rs in rss)
+                surge_limit = replicas + dep.max_surge(d)
+                if total > surge_limit:
+                    violations.append(
+                        self.violation(
+                            f"deployment {key} has {total} replicas across its ReplicaSets, "
+                            f"more than replicas + maxSurge = {surge_limit}",
+                            deployment=key,
+                            total=total,
+                            limit=surge_limit,
+                        )
+                    )
+            minimum = dep.min_available(d)
+            available = available_pods(cluster, d)
+            size, reached = history.rollout_ready.get(key, (replicas, False))
+            reached = reached and size == replicas and not cluster.faults
+            if reached and available < minimum:
+                violations.append(
+                    self.violation(
+                        f"deployment {key} has {available} available pods, fewer than "
+                        f"replicas - maxUnavailable = {minimum}",
+                        deployment=key,
+                        available=available,
+                        minimum=minimum,
+                    )
+                )
+            history.rollout_ready[key] = (replicas, reached or available >= minimum)
+        return violations
+
+
+@dataclass
+class MinAvailable(Invariant):
+    """A Deployment keeps at least ``count`` available pods at every step (once it had them)."""
+
+    deployment: str = ""
+    count: int = 1
+    name: ClassVar[str] = "min_available"
+    description: ClassVar[str] = "a deployment never has fewer than `count` available pods"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Count available pods."""
+        namespace, _, name = self.deployment.rpartition("/")
+        d = cluster.store.get(("Deployment", namespace or "default", name))
+        if d is None:
+            return []
+        available = available_pods(cluster, d)
+        key = f"min_available:{self.deployment}"
+        _, reached = history.rollout_ready.get(key, (0, False))
+        history.rollout_ready[key] = (0, reached or available >= self.count)
+        if reached and available < self.count:
+            return [
+                self.violation(
+                    f"deployment {self.deployment} has {available} available pods, "
+                    f"fewer than {self.count}",
+                    deployment=self.deployment,
+                    available=available,
+                    minimum=self.count,
+                )
+            ]
+        return []
+
+
+class StaticPodsSurvive(Invariant):
+    """Deleting a static pod's mirror through the API never stops the static pod."""
+
+    name = "static_pods_survive"
+    description = "a static pod's mirror cannot be deleted through the API"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Each up machine's static pods keep running once started."""
+        violations = []
+        for machine in cluster.machines.values():
+            if not machine.up:
+                continue
+            for manifest in machine.static_pods:
+                name = f"{manifest['metadata']['name']}-{machine.name}"
+                running = any(r.name == name and r.running() for r in machine.pods.values())
+                key = f"{machine.name}/{name}"
+                if running:
+                    history.static_uids[key] = "running"
+                elif history.static_uids.get(key) == "running":
+                    violations.append(
+                        self.violation(
+                            f"static pod {name} on {machine.name} stopped",
+                            node=machine.name,
+                            pod=name,
+                        )
+                    )
+        return violations
+
+
+class PdbRespected(Invariant):
+    """An admitted eviction never takes a PodDisruptionBudget below its desired healthy pods."""
+
+    name = "pdb_respected"
+    description = "voluntary evictions respect PodDisruptionBudgets"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """After each admitted eviction, count the healthy pods each covering PDB selects."""
+        from kmodel.cluster.components.disruption import pdb_status  # noqa: PLC0415
+
+        new = cluster.evictions[history.evictions_seen :]
+        history.evictions_seen = len(cluster.evictions)
+        if not new:
+            return []
+        violations = []
+        pods = _pods(cluster)
+        for _, (_, namespace, pod_name) in new:
+            for pdb in cluster.store.list_objects("PodDisruptionBudget", namespace):
+                selector = (pdb.get("spec") or {}).get("selector")
+                victim = cluster.store.get(("Pod", namespace, pod_name))
+                if victim is not None and not selector_matches(selector, labels_of(victim)):
+                    continue
+                status = pdb_status(pdb, pods)
+                if status["currentHealthy"] < status["desiredHealthy"]:
+                    violations.append(
+                        self.violation(
+                            f"evicting {namespace}/{pod_name} left PDB {_name(pdb)} with "
+                            f"{status['currentHealthy']} healthy pods, fewer than "
+                            f"{status['desiredHealthy']}",
+                            pdb=_name(pdb),
+                            healthy=status["currentHealthy"],
+                            desired=status["desiredHealthy"],
+                        )
+                    )
+        return violations
+
+
+class QuorumWrites(Invariant):
+    """Nothing is written while etcd has no quorum."""
+
+    name = "quorum_writes"
+    description = "nothing writes without quorum"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """A step that changed objects while a majority was down broke quorum."""
+        if step is not None and step.changes and not cluster.store.has_quorum:
+            return [
+                self.violation(
+                    f"{len(step.changes)} writes committed without quorum "
+                    f"({len(cluster.store.down)} of {cluster.store.members} members down)",
+                    writes=len(step.changes),
+                )
+            ]
+        return []
+
+
+class EventuallyStable(Invariant):
+    """At a fixpoint: every ReplicaSet has its replicas, rollouts finished, endpoints exact.
+
+    Checked after faults stop and the components ran to a fixpoint (``Cluster.settle``):
+    matching active pods equal ``spec.replicas`` for every ReplicaSet; the newest ReplicaSet of a
+    Deployment owns all of its replicas; and each Service's ready endpoints are exactly its Ready
+    pods.
+    """
+
+    name = "eventually_stable"
+    kind = "eventual"
+    description = "the cluster reconciles to the desired state once faults stop"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare desired and actual state."""
+        violations = []
+        pods = _pods(cluster)
+        schedulable = [n["metadata"]["name"] for n in cluster.store.list_objects("Node")]
+        for rs in cluster.store.list_objects("ReplicaSet"):
+            want = (rs.get("spec") or {}).get("replicas", 1)
+            have = [
+                p
+                for p in pods
+                if (controller_ref(p) or {}).get("uid") == rs["metadata"]["uid"]
+                and _live(p)
+                and p["metadata"].get("deletionTimestamp") is None
+            ]
+            if len(have) != want:
+                violations.append(
+                    self.violation(
+                        f"replicaset {_name(rs)} has {len(have)} pods, wants {want}",
+                        replicaset=_name(rs),
+                        pods=len(have),
+                        replicas=want,
+                    )
+                )
+        from kmodel.cluster.components.controllers import defaulted  # noqa: PLC0415
+
+        for raw in cluster.store.list_objects("Deployment"):
+            d = defaulted(cluster, raw)
+            rss, dpods = _deployment_pods(cluster, d)
+            replicas = d["spec"]["replicas"]
+            template = d["spec"]["template"]
+            from kmodel.cluster.components.controllers import _equal_ignore_hash  # noqa: PLC0415
+
+            new = [rs for rs in rss if _equal_ignore_hash(rs["spec"]["template"], template)]
+            stragglers = [
+                rs for rs in rss if rs not in new and (rs.get("spec") or {}).get("replicas", 0) > 0
+            ]
+            if not d["spec"].get("paused") and (
+                not new or new[0]["spec"].get("replicas") != replicas or stragglers
+            ):
+                violations.append(
+                    self.violation(
+                        f"deployment {_name(d)} did not finish its rollout: "
+                        f"new replicaset has {new[0]['spec'].get('replicas') if new else 0} "
+                        f"of {replicas} replicas, {len(stragglers)} old replicasets still scaled",
+                        deployment=_name(d),
+                    )
+                )
+            unscheduled = [p for p in dpods if not (p.get("spec") or {}).get("nodeName")]
+            if unscheduled and schedulable:
+                violations.append(
+                    self.violation(
+                        f"deployment {_name(d)} has {len(unscheduled)} pods that never got a node",
+                        deployment=_name(d),
+                        pending=len(unscheduled),
+                    )
+                )
+        from kmodel.cluster.components.network import endpoints_for  # noqa: PLC0415
+
+        for service in cluster.store.list_objects("Service"):
+            namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
+            current = cluster.store.get(("Endpoints", namespace, name))
+
+            desired = endpoints_for(cluster, service, cluster.store)
+            if (current or {}).get("subsets") != desired["subsets"]:
+                violations.append(
+                    self.violation(
+                        f"service {namespace}/{name} endpoints differ from its Ready pods",
+                        service=f"{namespace}/{name}",
+                    )
+                )
+        return violations
+
+
+@dataclass
+class UserInvariant(Invariant):
+    """A user-written predicate: ``module:function`` taking the cluster, returning messages."""
+
+    reference: str = ""
+    function: Callable[[Cluster], Sequence[str]] | None = None
+    kind: ClassVar[str] = "safety"
+
+    @property
+    def label(self) -> str:
+        """The name shown in reports."""
+        return self.reference
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Call the function."""
+        assert self.function is not None  # noqa: S101  # set by make_invariant
+        return [Violation(self.reference, str(m), {}) for m in self.function(cluster)]
+
+
+CATALOGUE: dict[str, type[Invariant]] = {
+    cls.name: cls
+    for cls in (
+        NoOvercommit,
+        UniqueUids,
+        TerminalPhaseStable,
+        EndpointsReadyOnly,
+        RollingUpdateBounds,
+        MinAvailable,
+        StaticPodsSurvive,
+        PdbRespected,
+        QuorumWrites,
+        EventuallyStable,
+    )
+}
+
+
+def make_invariant(
+    name: str, params: Mapping[str, Any] | None = None, *, path: str = "invariants"
+) -> Invariant:
+    """Build an invariant from its catalogue name (or ``module:function``) and parameters.
+
+    Raises:
+        InputError: unknown name, bad parameters, or a reference that does not import.
+    """
+    params = dict(params or {})
+    if ":" in name:
+        module_name, _, function_name = name.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise InputError(f"cannot import {module_name!r}: {error}", path=path) from None
+        function = getattr(module, function_name, None)
+        if not callable(function):
+            raise InputError(f"{module_name!r} has no function {function_name!r}", path=path)
+        return UserInvariant(reference=name, function=function)
+    cls = CATALOGUE.get(name)
+    if cls is None:
+        known = ", ".join(sorted(CATALOGUE))
+        raise InputError(f"unknown invariant {name!r} (known: {known})", path=path)
+    if cls is MinAvailable:
+        deployment = params.pop("deployment", None)
+        count = params.pop("count", None)
+        if not isinstance(deployment, str) or not deployment:
+            raise InputError("needs `deployment: <name>`", path=f"{path}.min_available.deployment")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InputError(
+                "needs `count: <non-negative integer>`", path=f"{path}.min_available.count"
+            )
+        if params:
+            raise InputError(f"unknown parameters {sorted(params)}", path=f"{path}.min_available")
+        return MinAvailable(deployment=deployment, count=count)
+    if params:
+        raise InputError(f"{name} takes no parameters, got {sorted(params)}", path=f"{path}.{name}")
+    return cls()
+
+
+@dataclass
+class Monitor:
+    """Checks a set of invariants step after step, keeping the history they need."""
+
+    invariants: list[Invariant]
+    history: History = field(default_factory=History)
+
+    @classmethod
+    def default(cls) -> Monitor:
+        """Every safety invariant of the catalogue that takes no parameters."""
+        return cls(
+            [c() for c in CATALOGUE.values() if c is not MinAvailable and c.kind == "safety"]
+        )
+
+    def observe(self, cluster: Cluster, step: Step | None = None) -> list[Violation]:
+        """Check the safety invariants after a step."""
+        found: list[Violation] = []
+        for invariant in self.invariants:
+            if invariant.kind == "safety":
+                found.extend(invariant.check(cluster, step, self.history))
+        return found
+
+    def at_fixpoint(self, cluster: Cluster) -> list[Violation]:
+        """Check the eventual invariants (call after ``cluster.settle()``)."""
+        found: list[Violation] = []
+        for invariant in self.invariants:
+            if invariant.kind == "eventual":
+                found.extend(invariant.check(cluster, None, self.history))
+        return found
