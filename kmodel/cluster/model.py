@@ -72,6 +72,8 @@ class Program:
         ready_after: seconds after start when its readiness probe first passes; None never.
         exit_codes: exit codes of the first runs, by restart count (run 0 is the first start);
             later runs exit with ``exit_code`` (a program that fails twice, then succeeds).
+        exits_after: seconds after start when the runs listed in ``exit_codes`` end; None
+            means ``run_for`` (a program that fails at once, then runs forever, sets 0).
         unready_after: seconds after start when its readiness probe starts failing again;
             None keeps it passing.
     """
@@ -81,6 +83,13 @@ class Program:
     ready_after: int | None = 0
     exit_codes: tuple[int, ...] = ()
     unready_after: int | None = None
+    exits_after: int | None = None
+
+    def run_for_of_run(self, restart_count: int) -> int | None:
+        """How long the run with this restart count lasts (None: until killed)."""
+        if 0 <= restart_count < len(self.exit_codes) and self.exits_after is not None:
+            return self.exits_after
+        return self.run_for
 
     def exit_code_of_run(self, restart_count: int) -> int:
         """The exit code of the run with this restart count."""

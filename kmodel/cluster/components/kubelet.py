@@ -89,11 +89,13 @@ def _observe_exits(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None
         if latest.get("state") != "running":
             continue
         program = cluster.config.program(images.get(name, ""))
-        if program.run_for is None:
+        run = int(latest.get("restartCount", 0))
+        run_for = program.run_for_of_run(run)
+        if run_for is None:
             continue
-        finish = int(latest.get("startedAt", 0)) + program.run_for
+        finish = int(latest.get("startedAt", 0)) + run_for
         if finish <= cluster.now:
-            exit_code = program.exit_code_of_run(int(latest.get("restartCount", 0)))
+            exit_code = program.exit_code_of_run(run)
             records[0] = {
                 **latest,
                 "state": "exited",
