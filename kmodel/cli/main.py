@@ -14,6 +14,8 @@ import traceback
 import click
 
 from kmodel import __version__
+from kmodel.cli.conform import conform
+from kmodel.cli.check import check, replay
 from kmodel.cli.pack import explain, pack
 from kmodel.cli.status import status
 from kmodel.errors import EXIT_INTERNAL, KmodelError
@@ -26,8 +28,11 @@ def cli() -> None:
 
 
 cli.add_command(status)
+cli.add_command(check)
+cli.add_command(replay)
 cli.add_command(pack)
 cli.add_command(explain)
+cli.add_command(conform)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -186,9 +186,16 @@ def ensure_image(client: Any, image: str = DEFAULT_IMAGE, busybox: Path = BUSYBO
     return image
 
 
+def _selector(run_id: str, scenario: str | None) -> dict[str, list[str]]:
+    labels = [f"{LABEL_RUN}={run_id}"]
+    if scenario is not None:
+        labels.append(f"{LABEL_SCENARIO}={scenario}")
+    return {"label": labels}
+
+
 def leftovers(client: Any, run_id: str) -> dict[str, list[str]]:  # noqa: ANN401
     """Names of the containers, networks and volumes that carry this run's label."""
-    selector = {"label": f"{LABEL_RUN}={run_id}"}
+    selector = _selector(run_id, None)
     return {
         "containers": [c.name for c in client.containers.list(all=True, filters=selector)],
         "networks": [n.name for n in client.networks.list(filters=selector)],
@@ -196,11 +203,11 @@ def leftovers(client: Any, run_id: str) -> dict[str, list[str]]:  # noqa: ANN401
     }
 
 
-def remove_run(client: Any, run_id: str) -> None:  # noqa: ANN401
-    """Remove every container, network and volume of a run (containers first)."""
+def remove_run(client: Any, run_id: str, scenario: str | None = None) -> None:  # noqa: ANN401
+    """Remove every container, network and volume of a run (or of one scenario of it)."""
     import docker  # noqa: PLC0415
 
-    selector = {"label": f"{LABEL_RUN}={run_id}"}
+    selector = _selector(run_id, scenario)
     for container in client.containers.list(all=True, filters=selector):
         with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True, v=True)
@@ -261,41 +268,37 @@ class _Pod:
 
 
 class EngineRun:
-    """Run scenarios on the engine under one run id, and clean up after them.
+    """Run one scenario on the engine, and clean up after it.
 
     Use as a context manager: leaving it (normally, by an exception or a Ctrl-C) removes every
-    resource of the run unless ``keep``. :meth:`stop` asks running scenarios to stop (from a
-    signal handler or another thread).
+    resource of this scenario in this run unless ``keep``. Setting ``stopping`` (from a signal
+    handler or another thread) stops the run at its next poll.
     """
 
     def __init__(
         self,
         client: Any,  # noqa: ANN401  # docker.DockerClient
+        scenario: Scenario,
         *,
-        run_id: str | None = None,
+        run_id: str,
         image: str = DEFAULT_IMAGE,
         keep: bool = False,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.client = client
-        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.scenario = scenario
+        self.run_id = run_id
         self.image = image
         self.keep = keep
-        self.stopping = threading.Event()
-        self.network_name = f"kmodel-{self.run_id}"
+        self.stopping = stopping or threading.Event()
         self._network: Any = None
-        self._lock = threading.Lock()
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.stopping.set()
         if not self.keep:
-            remove_run(self.client, self.run_id)
-
-    def stop(self) -> None:
-        """Ask every scenario of this run to stop at its next poll."""
-        self.stopping.set()
+            remove_run(self.client, self.run_id, self.scenario.name)
 
     # ------------------------------------------------------------------ resources
 
@@ -306,12 +309,13 @@ class EngineRun:
         return labels
 
     def _network_for_run(self) -> Any:  # noqa: ANN401
-        with self._lock:
-            if self._network is None:
-                self._network = self.client.networks.create(
-                    self.network_name, driver="bridge", labels={LABEL_RUN: self.run_id}
-                )
-            return self._network
+        if self._network is None:
+            self._network = self.client.networks.create(
+                f"kmodel-{self.run_id}-{self.scenario.name}",
+                driver="bridge",
+                labels=self._labels(self.scenario.name),
+            )
+        return self._network
 
     def _common(self) -> dict[str, Any]:
         """Options every container of a run gets: unprivileged and limited."""
@@ -556,10 +560,10 @@ class EngineRun:
 
     # ------------------------------------------------------------------ a scenario
 
-    def run_scenario(
-        self, scenario: Scenario, *, on_observation: Callable[[Observation], None] | None = None
+    def run(
+        self, *, on_observation: Callable[[Observation], None] | None = None
     ) -> list[Observation]:
-        """Run one scenario for its window and return the pods' status history.
+        """Run the scenario for its window and return the pods' status history.
 
         Raises:
             EngineError: the engine refused a request or the run overran its window.
@@ -567,6 +571,7 @@ class EngineRun:
         """
         import docker  # noqa: PLC0415
 
+        scenario = self.scenario
         history: list[Observation] = []
         deadline = time.monotonic() + scenario.window + SETUP_MARGIN
         poll = 0

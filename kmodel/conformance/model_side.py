@@ -72,20 +72,22 @@ class _Recorder:
         self.instance = dict.fromkeys(self.originals, 1)
         self.seen: dict[str, Mapping[str, Any]] = {}
         self.history: list[Observation] = []
+        self.revision = 0
 
     def label(self, name: str) -> str:
         number = self.instance[name]
         return name if number == 1 else f"{name}#{number}"
 
     def record(self, step: int) -> None:
-        for name in self.originals:
-            pod = self.cluster.store.get(
-                ("Pod", self.originals[name]["metadata"]["namespace"], name)
-            )
-            if pod is None:
+        """Record every pod status written since the last call (watch events, in order)."""
+        events = self.cluster.store.events_since(self.revision)
+        self.revision = self.cluster.store.revision
+        for event in events:
+            kind, _, name = event.key
+            if kind != "Pod" or name not in self.originals:
                 continue
             label = self.label(name)
-            status = pod.get("status") or {"phase": "Pending"}
+            status = event.object.get("status") or {"phase": "Pending"}
             if self.seen.get(label) == status:
                 continue
             self.seen[label] = status
@@ -94,7 +96,7 @@ class _Recorder:
                     step=step,
                     time=self.cluster.now,
                     pod=label,
-                    uid=str(pod["metadata"]["uid"]),
+                    uid=str(event.object["metadata"]["uid"]),
                     status=_public_status(status, self.originals[name]),
                 )
             )

@@ -47,6 +47,7 @@ __all__ = [
     "probe_file",
     "program_for",
     "scenario_from_text",
+    "text_with_expectation",
 ]
 
 SCENARIO_API_VERSION: Final = "kmodel.dev/v1alpha1"
@@ -83,6 +84,10 @@ _EFFECTS: Final = frozenset(
 #: Servers that run in the foreground until killed.
 _SERVERS: Final = (re.compile(r"^httpd\b.*\s-f\b"), re.compile(r"^nc\b.*\s-l[a-z]*k"))
 _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
+#: The comment line that opens the generated ``expect:`` block.
+EXPECT_HEADER: Final = (
+    "# expect: what the model predicts; written by `kmodel conform --update-expect`, not by hand."
+)
 #: The run-counter idiom: ``[ $(wc -l < FILE) -gt K ] || exit C`` fails the first K runs.
 _RUN_COUNTER: Final = re.compile(r"^\[ \$\(wc -l < (\S+)\) -gt (\d+) \]$")
 
@@ -274,6 +279,7 @@ def program_for(container: Mapping[str, Any]) -> Program:
     ready_after: int | None = 0 if (not has_probe or always_ready) else None
     unready_after: int | None = None
     exit_codes: tuple[int, ...] = ()
+    exits_after: int | None = None
     index = 0
     while index < len(statements):
         operator, statement = statements[index]
@@ -291,6 +297,7 @@ def program_for(container: Mapping[str, Any]) -> Program:
                     f"run counter {statement!r} must be followed by '|| exit N'", path="command"
                 )
             exit_codes = (int(exit_match.group(1)),) * int(counter.group(2))
+            exits_after = elapsed
             index += 1
             continue
         if head == "exit":
@@ -302,6 +309,7 @@ def program_for(container: Mapping[str, Any]) -> Program:
                 exit_code=int(code),
                 ready_after=ready_after,
                 exit_codes=exit_codes,
+                exits_after=exits_after,
                 unready_after=unready_after,
             )
         if head == "sleep" and len(words) == 2:
@@ -331,10 +339,15 @@ def program_for(container: Mapping[str, Any]) -> Program:
             exit_code=0,
             ready_after=ready_after,
             exit_codes=exit_codes,
+            exits_after=exits_after,
             unready_after=unready_after,
         )
     return Program(
-        run_for=None, ready_after=ready_after, exit_codes=exit_codes, unready_after=unready_after
+        run_for=None,
+        ready_after=ready_after,
+        exit_codes=exit_codes,
+        exits_after=exits_after,
+        unready_after=unready_after,
     )
 
 
@@ -448,3 +461,22 @@ def load_scenarios(paths: Sequence[str | Path]) -> list[Scenario]:
         if names.count(name) > 1:
             raise InputError(f"two scenarios are named {name!r}")
     return scenarios
+
+
+def text_with_expectation(scenario: Scenario, expect: Mapping[str, Any]) -> str:
+    """The scenario file's text with its ``expect:`` block replaced by ``expect``.
+
+    The block (and its header comment) must be the last thing in the file, inside the scenario
+    document, which is the last document; everything before it is kept byte for byte.
+    """
+    lines = scenario.text.splitlines(keepends=True)
+    cut = len(lines)
+    for index, line in enumerate(lines):
+        if line.rstrip("\n") == EXPECT_HEADER or line.startswith("expect:"):
+            cut = index
+            break
+    head = "".join(lines[:cut])
+    if head and not head.endswith("\n"):
+        head += "\n"
+    block = yaml.safe_dump({"expect": dict(expect)}, sort_keys=False, width=100)
+    return f"{head}{EXPECT_HEADER}\n{block}"
