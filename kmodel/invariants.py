@@ -13,10 +13,10 @@ Build invariants by name with :func:`make_invariant` (``no_overcommit``,
 from __future__ import annotations
 
 import importlib
-from functools import partial
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from kmodel.cluster.model import Cluster, Step

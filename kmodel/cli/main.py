@@ -14,8 +14,8 @@ import traceback
 import click
 
 from kmodel import __version__
-from kmodel.cli.conform import conform
 from kmodel.cli.check import check, replay
+from kmodel.cli.conform import conform
 from kmodel.cli.pack import explain, pack
 from kmodel.cli.status import status
 from kmodel.errors import EXIT_INTERNAL, KmodelError

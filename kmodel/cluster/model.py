@@ -372,17 +372,21 @@ class Cluster:
 
         return components.enabled(self, all_choices=True)
 
-    def settle(self, *, max_steps: int = 10_000, advance: bool = True) -> list[Step]:
+    def settle(
+        self, *, max_steps: int = 10_000, advance: bool = True, idle_ticks: int | None = None
+    ) -> list[Step]:
         """Run components until nothing is left to do (a fixpoint).
 
         With ``advance``, the clock moves forward (in heartbeat-sized ticks) whenever components
-        are idle but time-driven work remains (back-off, probes, container exits), up to the point
-        where ticking changes nothing for a while.
+        are idle, so time-driven work happens (back-off, probes, container exits, eviction
+        timeouts); settling ends after ``idle_ticks`` ticks in a row that change nothing (by
+        default enough to outlast the 300 s eviction timeout).
         """
         from kmodel.cluster import components  # noqa: PLC0415
 
         steps: list[Step] = []
-        idle_ticks = 0
+        idle = 0
+        limit = components.SETTLE_IDLE_TICKS if idle_ticks is None else idle_ticks
         while len(steps) < max_steps:
             actions = components.enabled(self)
             progressed = False
@@ -391,11 +395,11 @@ class Cluster:
                 steps.append(step)
                 progressed = progressed or (step.changed and not action.maintenance)
             if progressed:
-                idle_ticks = 0
+                idle = 0
                 continue
-            if not advance or idle_ticks >= components.SETTLE_IDLE_TICKS:
+            if not advance or idle >= limit:
                 break
-            idle_ticks += 1
+            idle += 1
             steps.append(self.step(components.Tick(self.config.heartbeat_interval)))
         return steps
 

@@ -1,0 +1,225 @@
+"""``kmodel check`` and ``kmodel replay``: explore specs, report and replay counterexamples."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from kmodel.cli.options import output_options
+from kmodel.errors import FindingError, InputError
+from kmodel.explore.search import ExploreOptions, explore
+from kmodel.explore.spec import Spec, load_spec, spec_paths
+from kmodel.explore.trace import emit_pytest, load_trace, make_trace
+from kmodel.explore.trace import replay as replay_trace
+from kmodel.report.check import SpecResult, render_check, render_trace_text, write_check_report
+from kmodel.report.output import write_output
+
+#: Exploration effort per profile: (examples, max steps).
+PROFILES = {"dev": (30, 25), "ci": (100, 40), "nightly": (2000, 80)}
+
+
+def _check_one(
+    spec: Spec, options: ExploreOptions, traces_dir: Path | None, show_progress: bool
+) -> SpecResult:
+    result = SpecResult(
+        path=spec.path,
+        name=spec.name,
+        description=spec.description,
+        expect=spec.expect,
+        invariants=list(spec.invariant_names),
+        seed=options.seed,
+    )
+    started = time.perf_counter()
+
+    def progress(examples: int, steps: int) -> None:
+        result.examples, result.steps = examples, steps
+        if show_progress:
+            rate = steps / max(time.perf_counter() - started, 1e-9)
+            click.echo(
+                f"\r{spec.name}: {examples} examples, {steps} steps ({rate:,.0f} steps/s)",
+                err=True,
+                nl=False,
+            )
+
+    findings = explore(spec.scenario, options, progress=progress)
+    if show_progress:
+        click.echo("", err=True)
+    result.seconds = time.perf_counter() - started
+    for finding in findings:
+        trace = make_trace(replace(spec, options=options), finding)
+        result.traces.append(trace)
+        file = None
+        if traces_dir is not None:
+            traces_dir.mkdir(parents=True, exist_ok=True)
+            safe = finding.invariant.replace(":", "_").replace("/", "_")
+            target = traces_dir / f"{Path(spec.path).stem}.{safe}.json"
+            write_output(trace.dumps(), target)
+            file = str(target)
+        result.trace_files.append(file)
+    return result
+
+
+def _run(job: tuple[str, ExploreOptions | None, dict[str, int | None], str | None]) -> SpecResult:
+    """Worker entry point for ``--jobs``: load and check one spec."""
+    path, _, overrides, traces = job
+    spec = load_spec(path)
+    options = _options(spec, overrides)
+    return _check_one(spec, options, Path(traces) if traces else None, show_progress=False)
+
+
+def _options(spec: Spec, overrides: dict[str, int | None]) -> ExploreOptions:
+    options = spec.options
+    seed, examples, max_steps = (overrides.get(k) for k in ("seed", "examples", "max_steps"))
+    return replace(
+        options,
+        seed=options.seed if seed is None else seed,
+        examples=options.examples if examples is None else examples,
+        max_steps=options.max_steps if max_steps is None else max_steps,
+    )
+
+
+@click.command()
+@click.argument("specs", nargs=-1, type=click.Path())
+@output_options(["text", "json", "junit", "github", "markdown"])
+@click.option("--seed", type=int, default=None, help="Seed (default: the spec's explore.seed).")
+@click.option("--examples", type=click.IntRange(min=1), default=None, help="Runs per search.")
+@click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Actions per run.")
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    default=None,
+    help="Effort preset: dev (quick), ci, nightly (long). Overrides the specs' explore block.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Specs checked in parallel (processes).",
+)
+@click.option(
+    "--traces",
+    "traces_dir",
+    type=click.Path(file_okay=False),
+    default="reports/traces",
+    show_default=True,
+    help="Folder for counterexample traces (JSON).",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also write a Markdown report with plots to this folder.",
+)
+@click.option(
+    "--check-expectations",
+    is_flag=True,
+    help="Judge each spec by its `expect:` (a violation a spec expects is not a failure).",
+)
+def check(  # click passes every option by keyword
+    *,
+    specs: tuple[str, ...],
+    output: str,
+    out: str | None,
+    seed: int | None,
+    examples: int | None,
+    max_steps: int | None,
+    profile: str | None,
+    jobs: int,
+    traces_dir: str,
+    report_dir: str | None,
+    check_expectations: bool,
+) -> None:
+    """Explore each spec and report either a pass or minimal counterexample traces.
+
+    SPECS are spec files or folders of them (default: specs/). Exit code 0 when every
+    invariant holds (or, with --check-expectations, every spec gives its expected outcome),
+    1 when a counterexample is found, 2 for a bad spec.
+    """
+    paths = spec_paths(list(specs) or ["specs"])
+    if not paths:
+        raise InputError("no spec files (*.yaml) found", file=" ".join(specs) or "specs")
+    overrides: dict[str, int | None] = {"seed": seed, "examples": examples, "max_steps": max_steps}
+    if profile is not None:
+        overrides["examples"] = examples or PROFILES[profile][0]
+        overrides["max_steps"] = max_steps or PROFILES[profile][1]
+    loaded = [load_spec(p) for p in paths]  # every spec is validated before any exploring
+    results: list[SpecResult] = []
+    traces = Path(traces_dir) if traces_dir else None
+    if jobs > 1 and len(loaded) > 1:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+            jobs_list = [(s.path, None, overrides, traces_dir) for s in loaded]
+            results = list(pool.map(_run, jobs_list))
+    else:
+        interactive = sys.stderr.isatty()
+        results = [
+            _check_one(s, _options(s, overrides), traces, show_progress=interactive) for s in loaded
+        ]
+    write_output(render_check(results, output), out)
+    if report_dir:
+        target = write_check_report(results, Path(report_dir))
+        click.echo(f"kmodel: report written to {target}", err=True)
+    if check_expectations:
+        unexpected = [r for r in results if r.as_expected is False]
+        if unexpected:
+            names = ", ".join(r.name for r in unexpected)
+            raise FindingError(
+                f"{len(unexpected)} spec(s) did not give their expected outcome: {names}"
+            )
+    elif any(r.traces for r in results):
+        count = sum(len(r.traces) for r in results)
+        raise FindingError(f"{count} invariant violation(s) found")
+
+
+@click.command()
+@click.argument("trace_file", type=click.Path())
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(),
+    default=None,
+    help="Use this spec file instead of the one the trace names.",
+)
+@click.option(
+    "--emit-pytest",
+    "pytest_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write a plain pytest test that reproduces the trace.",
+)
+def replay(*, trace_file: str, spec_path: str | None, pytest_file: str | None) -> None:
+    """Re-run a saved trace step by step and show the violation it reproduces.
+
+    Exit code 1 when the violation reproduces (it is a finding), 0 when it no longer does.
+    """
+    trace = load_trace(trace_file)
+    run, violation, at_fixpoint = replay_trace(trace, spec_path=spec_path)
+    replayed = replace(
+        trace,
+        steps=tuple(
+            replace(step, changes=live.changes, errors=live.errors)
+            for step, live in zip(trace.steps, run.steps, strict=False)
+        ),
+        at_fixpoint=at_fixpoint,
+        settle_steps=len(run.settle_steps),
+    )
+    if violation is not None:
+        replayed = replace(replayed, violation=violation, invariant=violation.invariant)
+    click.echo(f"replaying {trace_file} against {spec_path or trace.spec}")
+    click.echo(render_trace_text(replayed))
+    if pytest_file:
+        write_output(emit_pytest(trace, spec_path=spec_path), pytest_file)
+        click.echo(f"kmodel: wrote {pytest_file}", err=True)
+    if violation is None:
+        click.echo("the trace no longer violates any invariant")
+        return
+    if violation.invariant != trace.invariant or violation.message != trace.violation.message:
+        click.echo(f"note: the recorded violation was: {trace.violation.message}")
+    raise FindingError(f"{violation.invariant} violated: {violation.message}")

@@ -1,0 +1,309 @@
+"""One execution of a scenario: the cluster, its monitor, and the steps taken so far.
+
+A :class:`Scenario` says what may happen (the cluster and workloads, which faults and user
+actions, with budgets, and which invariants to check). A :class:`Run` builds the cluster, offers
+the actions possible now (:meth:`Run.choices`), applies the chosen one and checks the safety
+invariants, and at the end stops the transient faults, lets the components settle and checks
+the eventual invariants. The explorer (Hypothesis) and replay drive runs the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from kmodel.cluster.actions import Action
+from kmodel.cluster.build import build_cluster
+from kmodel.cluster.components import (
+    ContainerCrash,
+    ControllerRestart,
+    ControlPlaneCrash,
+    ControlPlaneRecover,
+    DrainNode,
+    KubeletHeal,
+    KubeletPartition,
+    MachineGone,
+    NodeCrash,
+    NodeRecover,
+    RollbackDeployment,
+    ScaleDeployment,
+    SetImage,
+    Tick,
+    UpdateConfigMap,
+    WatchDelay,
+    WatchDeliver,
+    WatchDrop,
+    ZoneOutage,
+)
+from kmodel.cluster.model import COMPONENTS, Cluster, ClusterConfig, Step
+from kmodel.cluster.topology import ZONE_LABEL
+from kmodel.invariants import Invariant, Monitor, Violation
+
+__all__ = ["FAULT_KINDS", "Run", "Scenario", "UserAction", "serving_capacity"]
+
+#: Fault kinds a scenario may allow, and the action that starts each.
+FAULT_KINDS: Final = (
+    "container_crash",
+    "node_crash",
+    "zone_outage",
+    "machine_gone",
+    "kubelet_partition",
+    "control_plane_crash",
+    "controller_restart",
+    "watch_delay",
+    "watch_drop",
+)
+
+#: Exit codes a crashing container may exit with.
+_CRASH_CODES: Final = (1, 137)
+
+
+def serving_capacity(cluster: Cluster) -> int:
+    """Ready endpoints over all Services: how many pods can take traffic now."""
+    return sum(
+        len(subset.get("addresses") or [])
+        for endpoints in cluster.store.list_objects("Endpoints")
+        for subset in endpoints.get("subsets") or []
+    )
+
+
+@dataclass(frozen=True)
+class UserAction:
+    """A user action a scenario allows: its kind and the concrete choices it offers.
+
+    ``kind`` is ``rollout`` (``deployment``, ``container``, ``images``), ``scale``
+    (``deployment``, ``replicas``), ``rollback`` (``deployment``), ``drain`` (``nodes``) or
+    ``configmap`` (``name``, ``key``, ``values``); ``budget`` caps how often it happens (None:
+    any number of times).
+    """
+
+    kind: str
+    params: Mapping[str, Any]
+    budget: int | None = 1
+
+    def actions(self, namespace_default: str = "default") -> list[Action]:
+        """The concrete actions this allows."""
+        p = dict(self.params)
+        namespace, _, name = str(p.get("deployment", p.get("name", ""))).rpartition("/")
+        namespace = namespace or namespace_default
+        if self.kind == "rollout":
+            return [
+                SetImage(namespace, name, str(p.get("container", "")), str(image))
+                for image in p.get("images", [])
+            ]
+        if self.kind == "scale":
+            return [ScaleDeployment(namespace, name, int(r)) for r in p.get("replicas", [])]
+        if self.kind == "rollback":
+            return [RollbackDeployment(namespace, name)]
+        if self.kind == "drain":
+            return [DrainNode(str(n)) for n in p.get("nodes", [])]
+        if self.kind == "configmap":
+            return [
+                UpdateConfigMap(namespace, name, str(p.get("key", "")), str(v))
+                for v in p.get("values", [])
+            ]
+        return []
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What may happen: cluster and workloads, faults, user actions, invariants, bounds.
+
+    Attributes:
+        objects: manifests of the cluster (Nodes) and its workloads.
+        faults: fault kind -> budget (None: any number); kinds from :data:`FAULT_KINDS`.
+        user_actions: allowed user actions.
+        invariants: the invariants to check.
+        config: timings and container programs.
+        control_plane_members: etcd members.
+        ticks: the clock steps offered, in seconds.
+    """
+
+    objects: Sequence[Mapping[str, Any]]
+    faults: Mapping[str, int | None] = field(default_factory=dict)
+    user_actions: Sequence[UserAction] = ()
+    invariants: Sequence[Invariant] = ()
+    config: ClusterConfig = field(default_factory=ClusterConfig)
+    control_plane_members: int = 1
+    ticks: tuple[int, ...] = (1, 10)
+    static_pods: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+
+    def build(self) -> Cluster:
+        """A fresh cluster in its initial, settled state."""
+        cluster = build_cluster(
+            copy.deepcopy(list(self.objects)),
+            config=self.config,
+            control_plane_members=self.control_plane_members,
+            static_pods={k: list(v) for k, v in self.static_pods.items()},
+        )
+        # Long enough for every container program's timers to play out once.
+        longest = max(
+            [0, *(p.run_for or 0 for p in self.config.programs.values())]
+            + [p.ready_after or 0 for p in self.config.programs.values()]
+        )
+        cluster.settle(idle_ticks=longest // self.config.heartbeat_interval + 2)
+        return cluster
+
+
+@dataclass
+class Run:
+    """One execution of a scenario."""
+
+    scenario: Scenario
+    cluster: Cluster = field(init=False)
+    monitor: Monitor = field(init=False)
+    steps: list[Step] = field(default_factory=list)
+    #: Steps :meth:`finish` took to settle (kept apart: they are not choices).
+    settle_steps: list[Step] = field(default_factory=list)
+    used: Counter[str] = field(default_factory=Counter)
+    violations: list[Violation] = field(default_factory=list)
+    #: (step index, serving capacity) after each chosen step; see :func:`serving_capacity`.
+    availability: list[tuple[int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.cluster = self.scenario.build()
+        self.monitor = Monitor(list(self.scenario.invariants))
+        self.violations = self.monitor.observe(self.cluster, None)
+        self.availability.append((0, serving_capacity(self.cluster)))
+
+    # ----------------------------------------------------------------- choices
+
+    def _budget_left(self, kind: str, budget: int | None) -> bool:
+        return budget is None or self.used[kind] < budget
+
+    def fault_choices(self) -> list[Action]:
+        """Faults allowed now (within budget), then their recoveries."""
+        cluster = self.cluster
+        nodes = sorted(cluster.machines)
+        up = [n for n in nodes if cluster.machines[n].up]
+        faults: list[Action] = []
+        recoveries: list[Action] = []
+        for kind, budget in self.scenario.faults.items():
+            if not self._budget_left(kind, budget):
+                continue
+            if kind == "container_crash":
+                for name in up:
+                    for runtime in cluster.machines[name].pods.values():
+                        faults.extend(
+                            ContainerCrash(name, runtime.namespace, runtime.name, container, code)
+                            for container in runtime.running()
+                            for code in _CRASH_CODES
+                        )
+            elif kind == "node_crash":
+                faults.extend(NodeCrash(n) for n in up)
+            elif kind == "machine_gone":
+                faults.extend(MachineGone(n) for n in nodes if cluster.machines[n].exists)
+            elif kind == "zone_outage":
+                zones = sorted(
+                    {
+                        str((n["metadata"].get("labels") or {}).get(ZONE_LABEL, ""))
+                        for n in cluster.store.list_objects("Node")
+                    }
+                    - {""}
+                )
+                faults.extend(ZoneOutage(z) for z in zones)
+            elif kind == "kubelet_partition":
+                faults.extend(
+                    KubeletPartition(n) for n in up if not cluster.machines[n].partitioned
+                )
+            elif kind == "control_plane_crash":
+                faults.extend(
+                    ControlPlaneCrash(m)
+                    for m in range(cluster.store.members)
+                    if m not in cluster.store.down
+                )
+            elif kind == "controller_restart":
+                faults.extend(
+                    ControllerRestart(c) for c in ("replicaset", "deployment", "endpoints")
+                )
+            elif kind == "watch_delay":
+                faults.extend(WatchDelay(c) for c in COMPONENTS if not cluster.informers[c].lagging)
+            elif kind == "watch_drop":
+                faults.extend(WatchDrop(c) for c in ("replicaset", "deployment", "endpoints"))
+        if "node_crash" in self.scenario.faults or "zone_outage" in self.scenario.faults:
+            recoveries.extend(
+                NodeRecover(n)
+                for n in nodes
+                if not cluster.machines[n].up and cluster.machines[n].exists
+            )
+        recoveries.extend(KubeletHeal(n) for n in nodes if cluster.machines[n].partitioned)
+        recoveries.extend(ControlPlaneRecover(m) for m in sorted(cluster.store.down))
+        recoveries.extend(WatchDeliver(c) for c in COMPONENTS if cluster.informers[c].lagging)
+        return faults + recoveries
+
+    def user_choices(self) -> list[Action]:
+        """User actions allowed now (within budget)."""
+        return [
+            action
+            for user in self.scenario.user_actions
+            if self._budget_left(f"user:{user.kind}", user.budget)
+            for action in user.actions()
+        ]
+
+    def choices(self) -> list[Action]:
+        """Everything that may happen next: component steps first, then time, users, faults.
+
+        The order matters for shrinking: a minimal counterexample prefers earlier choices.
+        """
+        return [
+            *self.cluster.enabled_actions(),
+            *(Tick(s) for s in self.scenario.ticks),
+            *self.user_choices(),
+            *self.fault_choices(),
+        ]
+
+    # ----------------------------------------------------------------- stepping
+
+    def _account(self, action: Action) -> None:
+        for user in self.scenario.user_actions:
+            if action in user.actions():
+                self.used[f"user:{user.kind}"] += 1
+                return
+        kind = {
+            "container-crash": "container_crash",
+            "node-crash": "node_crash",
+            "zone-outage": "zone_outage",
+            "machine-gone": "machine_gone",
+            "kubelet-partition": "kubelet_partition",
+            "control-plane-crash": "control_plane_crash",
+            "controller-restart": "controller_restart",
+            "watch-delay": "watch_delay",
+            "watch-drop": "watch_drop",
+        }.get(action.name)
+        if kind is not None:
+            self.used[kind] += 1
+
+    def do(self, action: Action) -> list[Violation]:
+        """Apply one action and check the safety invariants; returns new violations."""
+        self._account(action)
+        step = self.cluster.step(action)
+        self.steps.append(step)
+        found = self.monitor.observe(self.cluster, step)
+        self.violations.extend(found)
+        self.availability.append((len(self.steps), serving_capacity(self.cluster)))
+        return found
+
+    def finish(self) -> list[Violation]:
+        """Stop transient faults, settle, and check the eventual invariants.
+
+        Control-plane members recover, partitions heal and stalled watches catch up; crashed
+        machines stay down (the cluster must heal around them). Steps taken here are recorded.
+        """
+        cluster = self.cluster
+        endings: list[Action] = [
+            *(ControlPlaneRecover(m) for m in sorted(cluster.store.down)),
+            *(KubeletHeal(n) for n in sorted(cluster.machines) if cluster.machines[n].partitioned),
+            *(WatchDeliver(c) for c in COMPONENTS if cluster.informers[c].lagging),
+        ]
+        found: list[Violation] = []
+        for action in endings:
+            found.extend(self.do(action))
+        for step in cluster.settle():
+            self.settle_steps.append(step)
+            found.extend(self.monitor.observe(cluster, step))
+        found.extend(self.monitor.at_fixpoint(cluster))
+        self.violations.extend(found)
+        return found

@@ -1,0 +1,157 @@
+"""Exploration with Hypothesis: random interleavings, shrunk to minimal counterexamples.
+
+Each example is one :class:`~kmodel.explore.run.Run`: Hypothesis draws how many steps to take,
+then at each step which of the possible actions happens (an index into
+:meth:`Run.choices`, whose order puts component steps first, so shrinking prefers plain
+reconciliation over faults and user actions). A violated invariant fails the example; Hypothesis
+shrinks it to a minimal sequence, which becomes a :class:`Finding`. The invariant found is then
+set aside and exploration goes on for the others, so each invariant is reported once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from kmodel.cluster.actions import Action
+from kmodel.explore.run import Run, Scenario
+from kmodel.invariants import Violation
+
+__all__ = ["ExploreOptions", "Finding", "explore"]
+
+
+@dataclass(frozen=True)
+class ExploreOptions:
+    """How hard to look.
+
+    Attributes:
+        examples: runs per invariant search (Hypothesis ``max_examples``).
+        max_steps: chosen actions per run.
+        seed: the seed; the same scenario and seed give the same findings.
+        shrink: shrink counterexamples (on by default).
+    """
+
+    examples: int = 100
+    max_steps: int = 40
+    seed: int = 0
+    shrink: bool = True
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A violated invariant and the minimal sequence of actions that violates it."""
+
+    invariant: str
+    violation: Violation
+    actions: tuple[Action, ...]
+    at_fixpoint: bool
+
+
+class _Violated(Exception):  # noqa: N818  # internal signal, never escapes explore()
+    def __init__(self, violation: Violation, actions: list[Action], at_fixpoint: bool) -> None:
+        super().__init__(violation.message)
+        self.violation = violation
+        self.actions = actions
+        self.at_fixpoint = at_fixpoint
+
+
+@dataclass
+class _Counter:
+    examples: int = 0
+    steps: int = 0
+    callbacks: list[Callable[[int, int], None]] = field(default_factory=list)
+
+
+def run_actions(scenario: Scenario, actions: list[Action]) -> tuple[Run, Violation | None, bool]:
+    """Replay actions on a fresh run; returns the run and the first violation (if any)."""
+    run = Run(scenario)
+    if run.violations:
+        return run, run.violations[0], False
+    for action in actions:
+        found = run.do(action)
+        if found:
+            return run, found[0], False
+    found = run.finish()
+    return run, (found[0] if found else None), True
+
+
+def _search(scenario: Scenario, options: ExploreOptions, counter: _Counter) -> _Violated | None:
+    phases = [Phase.generate, Phase.shrink] if options.shrink else [Phase.generate]
+
+    @seed(options.seed)
+    @settings(
+        max_examples=options.examples,
+        deadline=None,
+        database=None,
+        phases=phases,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        derandomize=False,
+        print_blob=False,
+    )
+    @given(st.data())
+    def probe(data: st.DataObject) -> None:
+        counter.examples += 1
+        length = data.draw(st.integers(0, options.max_steps), label="steps")
+        run = Run(scenario)
+        taken: list[Action] = []
+        if run.violations:
+            raise _Violated(run.violations[0], taken, at_fixpoint=False)
+        for _ in range(length):
+            choices = run.choices()
+            action = choices[data.draw(st.integers(0, len(choices) - 1), label="choice")]
+            taken.append(action)
+            counter.steps += 1
+            found = run.do(action)
+            if found:
+                raise _Violated(found[0], taken, at_fixpoint=False)
+        found = run.finish()
+        if found:
+            raise _Violated(found[0], taken, at_fixpoint=True)
+        for callback in counter.callbacks:
+            callback(counter.examples, counter.steps)
+
+    try:
+        probe()
+    except _Violated as violated:
+        return violated
+    return None
+
+
+def explore(
+    scenario: Scenario,
+    options: ExploreOptions | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Finding]:
+    """Search for violations of the scenario's invariants; one minimal finding per invariant.
+
+    Args:
+        scenario: what may happen and what must hold.
+        options: examples, steps, seed.
+        progress: called with (examples run, steps taken) as exploration goes.
+    """
+    options = options or ExploreOptions()
+    counter = _Counter(callbacks=[progress] if progress else [])
+    findings: list[Finding] = []
+    remaining = list(scenario.invariants)
+    while remaining:
+        violated = _search(replace(scenario, invariants=tuple(remaining)), options, counter)
+        if violated is None:
+            break
+        name = violated.violation.invariant
+        findings.append(
+            Finding(name, violated.violation, tuple(violated.actions), violated.at_fixpoint)
+        )
+        kept = [i for i in remaining if _label(i) != name]
+        if len(kept) == len(remaining):  # a violation no listed invariant claims: stop
+            break
+        remaining = kept
+    return findings
+
+
+def _label(invariant: object) -> str:
+    return str(getattr(invariant, "label", None) or getattr(invariant, "name", ""))

@@ -1,0 +1,440 @@
+"""Spec files: the user's description of what to check (documented in README, "Specs").
+
+A spec is one YAML mapping::
+
+    name: web-rollout                 # optional; defaults to the file name
+    description: what it demonstrates # optional
+    expect: pass | violation          # optional; what the author expects (tests assert it)
+    cluster:
+      nodes:                          # Node manifests inline, pools, or both
+        - pool: workers               # pool: count nodes of one shape
+          count: 3
+          zones: [a, b, c]            # round-robin over zones
+          cpu: "4"
+          memory: 8Gi
+          pods: 110                   # optional
+          labels: {}                  # optional
+          taints: []                  # optional
+        - {apiVersion: v1, kind: Node, ...}
+      manifests: [nodes.yaml]         # Node files, relative to the spec
+      controlPlane: {members: 3}      # etcd members (odd), default 1
+      staticPods: {node-name: [Pod manifest, ...]}
+    workloads:                        # paths relative to the spec, or inline manifests
+      - web.yaml
+      - {apiVersion: apps/v1, kind: Deployment, ...}
+    programs:                         # what containers do, by image (default: run, ready)
+      registry/app:2: {runFor: 5, exitCode: 1}
+      registry/app:3: {readyAfter: null}
+    faults: {node_crash: 1, container_crash: any}
+    actions:
+      - rollout: {deployment: web, container: app, images: [registry/app:2]}
+      - scale: {deployment: web, replicas: [1, 5]}
+      - rollback: {deployment: web}
+      - drain: {nodes: [node-1]}      # or nodes: any
+      - configmap: {name: settings, key: mode, values: [a, b]}
+    invariants:
+      - no_overcommit
+      - min_available: {deployment: web, count: 2}
+      - mypackage.checks:my_invariant
+    explore: {examples: 200, maxSteps: 40, seed: 0}
+
+Every error names the file, the field path and what is wrong (exit code 2 on the command line).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from kmodel.cluster.model import ClusterConfig, Program
+from kmodel.errors import InputError
+from kmodel.explore.run import FAULT_KINDS, Scenario, UserAction
+from kmodel.explore.search import ExploreOptions
+from kmodel.invariants import make_invariant
+from kmodel.objects.manifests import MAX_FILE_BYTES, load_manifests, load_text
+from kmodel.objects.quantity import parse_quantity
+
+__all__ = ["SPEC_KEYS", "Spec", "load_spec", "spec_paths"]
+
+SPEC_KEYS: Final = frozenset(
+    {
+        "name",
+        "description",
+        "expect",
+        "cluster",
+        "workloads",
+        "programs",
+        "faults",
+        "actions",
+        "invariants",
+        "explore",
+    }
+)
+_USER_KINDS: Final = ("rollout", "scale", "rollback", "drain", "configmap")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A loaded spec: the scenario to explore and how hard to look."""
+
+    path: str
+    name: str
+    description: str
+    expect: str | None
+    scenario: Scenario
+    options: ExploreOptions
+    digest: str = ""
+    invariant_names: tuple[str, ...] = field(default_factory=tuple)
+
+
+class _Reader:
+    """Typed access to the spec's fields, with errors that carry the file and path."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def error(self, path: str, message: str) -> InputError:
+        return InputError(message, file=self.file, path=path)
+
+    def mapping(self, value: object, path: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.error(path, f"must be a mapping, not {_type(value)}")
+        return value
+
+    def sequence(self, value: object, path: str) -> Sequence[Any]:
+        if not isinstance(value, list):
+            raise self.error(path, f"must be a list, not {_type(value)}")
+        return value
+
+    def string(self, value: object, path: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.error(path, f"must be a non-empty string, not {_type(value)}")
+        return value
+
+    def integer(self, value: object, path: str, *, minimum: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(path, f"must be an integer, not {_type(value)}")
+        if value < minimum:
+            raise self.error(path, f"must be at least {minimum}, not {value}")
+        return value
+
+    def keys(self, value: Mapping[str, Any], allowed: frozenset[str] | set[str], path: str) -> None:
+        unknown = sorted(str(k) for k in value if k not in allowed)
+        if unknown:
+            where = f"{path}." if path else ""
+            raise self.error(
+                f"{where}{unknown[0]}",
+                f"unknown field (allowed: {', '.join(sorted(allowed))})",
+            )
+
+
+def _type(value: object) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), "null" if value is None else type(value).__name__
+    )
+
+
+def _pool_nodes(reader: _Reader, pool: Mapping[str, Any], path: str) -> list[dict[str, Any]]:
+    allowed = {"pool", "count", "zones", "cpu", "memory", "pods", "labels", "taints", "region"}
+    reader.keys(pool, allowed, path)
+    name = reader.string(pool.get("pool"), f"{path}.pool")
+    count = reader.integer(pool.get("count", 1), f"{path}.count", minimum=1)
+    zones = [
+        reader.string(z, f"{path}.zones[{i}]")
+        for i, z in enumerate(reader.sequence(pool.get("zones", [""]), f"{path}.zones"))
+    ] or [""]
+    resources: dict[str, str] = {}
+    for key in ("cpu", "memory", "pods"):
+        raw = pool.get(key, {"cpu": "4", "memory": "16Gi", "pods": "110"}[key])
+        try:
+            amount = parse_quantity(raw)
+        except InputError as error:
+            raise reader.error(f"{path}.{key}", error.message) from None
+        if amount <= 0:
+            raise reader.error(f"{path}.{key}", "must be greater than 0")
+        resources[key] = str(raw)
+    labels = dict(reader.mapping(pool.get("labels", {}), f"{path}.labels"))
+    taints = list(reader.sequence(pool.get("taints", []), f"{path}.taints"))
+    nodes = []
+    for index in range(count):
+        node_name = f"{name}-{index + 1}"
+        zone = zones[index % len(zones)]
+        node_labels = {"kubernetes.io/hostname": node_name, **labels}
+        if zone:
+            node_labels["topology.kubernetes.io/zone"] = zone
+        if pool.get("region"):
+            node_labels["topology.kubernetes.io/region"] = str(pool["region"])
+        nodes.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": node_name, "labels": node_labels},
+                "spec": {"taints": copy.deepcopy(taints)} if taints else {},
+                "status": {"allocatable": dict(resources), "capacity": dict(resources)},
+            }
+        )
+    return nodes
+
+
+def _inline(reader: _Reader, body: Mapping[str, Any], path: str) -> list[Mapping[str, Any]]:
+    text = yaml.safe_dump(dict(body))
+    try:
+        return [o.body for o in load_text(text, file=reader.file)]
+    except InputError as error:
+        raise reader.error(path + (f".{error.path}" if error.path else ""), error.message) from None
+
+
+def _program(reader: _Reader, raw: object, path: str) -> Program:
+    body = reader.mapping(raw, path)
+    reader.keys(body, {"runFor", "exitCode", "readyAfter"}, path)
+    run_for = body.get("runFor")
+    ready_after = body.get("readyAfter", 0)
+    return Program(
+        run_for=None if run_for is None else reader.integer(run_for, f"{path}.runFor"),
+        exit_code=reader.integer(body.get("exitCode", 0), f"{path}.exitCode"),
+        ready_after=None
+        if ready_after is None
+        else reader.integer(ready_after, f"{path}.readyAfter"),
+    )
+
+
+def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = None) -> Spec:
+    """Load and validate a spec file.
+
+    Raises:
+        InputError: the file, the field path and what is wrong.
+    """
+    file = str(path)
+    source = Path(path)
+    reader = _Reader(file)
+    try:
+        size = source.stat().st_size
+    except OSError as error:
+        raise InputError(error.strerror or "cannot read", file=file) from None
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", file=file)
+    raw_text = source.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = yaml.safe_load(raw_text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise InputError(
+            f"{where}invalid YAML: {getattr(error, 'problem', error)}", file=file
+        ) from None
+    body = reader.mapping(data, "")
+    reader.keys(body, SPEC_KEYS, "")
+    base = source.parent
+
+    objects: list[Mapping[str, Any]] = []
+    cluster = reader.mapping(body.get("cluster"), "cluster")
+    reader.keys(cluster, {"nodes", "manifests", "controlPlane", "staticPods"}, "cluster")
+    for i, entry in enumerate(reader.sequence(cluster.get("nodes", []), "cluster.nodes")):
+        item = reader.mapping(entry, f"cluster.nodes[{i}]")
+        if "pool" in item:
+            objects.extend(_pool_nodes(reader, item, f"cluster.nodes[{i}]"))
+        else:
+            objects.extend(_inline(reader, item, f"cluster.nodes[{i}]"))
+    for i, entry in enumerate(reader.sequence(cluster.get("manifests", []), "cluster.manifests")):
+        objects.extend(
+            o.body
+            for o in load_manifests(
+                [base / reader.string(entry, f"cluster.manifests[{i}]")], on_warning=on_warning
+            )
+        )
+    if not any(o.get("kind") == "Node" for o in objects):
+        raise reader.error("cluster.nodes", "the cluster needs at least one Node")
+    control = reader.mapping(cluster.get("controlPlane", {}), "cluster.controlPlane")
+    reader.keys(control, {"members"}, "cluster.controlPlane")
+    members = reader.integer(control.get("members", 1), "cluster.controlPlane.members", minimum=1)
+    if members % 2 == 0:
+        raise reader.error(
+            "cluster.controlPlane.members", f"must be odd (etcd quorum), not {members}"
+        )
+    node_names = {o["metadata"]["name"] for o in objects if o.get("kind") == "Node"}
+    static: dict[str, list[Mapping[str, Any]]] = {}
+    for node, pods in reader.mapping(cluster.get("staticPods", {}), "cluster.staticPods").items():
+        if node not in node_names:
+            raise reader.error(f"cluster.staticPods.{node}", "no such node in the cluster")
+        static[str(node)] = [
+            p
+            for i, pod in enumerate(reader.sequence(pods, f"cluster.staticPods.{node}"))
+            for p in _inline(
+                reader,
+                reader.mapping(pod, f"cluster.staticPods.{node}[{i}]"),
+                f"cluster.staticPods.{node}[{i}]",
+            )
+        ]
+
+    for i, entry in enumerate(reader.sequence(body.get("workloads", []), "workloads")):
+        if isinstance(entry, str):
+            objects.extend(o.body for o in load_manifests([base / entry], on_warning=on_warning))
+        else:
+            objects.extend(
+                _inline(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
+            )
+    deployments = {
+        f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
+        for o in objects
+        if o.get("kind") == "Deployment"
+    }
+
+    programs = {
+        str(image): _program(reader, raw, f"programs.{image}")
+        for image, raw in reader.mapping(body.get("programs", {}), "programs").items()
+    }
+
+    faults: dict[str, int | None] = {}
+    for kind, budget in reader.mapping(body.get("faults", {}), "faults").items():
+        if kind not in FAULT_KINDS:
+            raise reader.error(
+                f"faults.{kind}", f"unknown fault kind (known: {', '.join(FAULT_KINDS)})"
+            )
+        faults[str(kind)] = None if budget == "any" else reader.integer(budget, f"faults.{kind}")
+
+    def deployment_ref(value: object, path: str) -> str:
+        name = reader.string(value, path)
+        key = name if "/" in name else f"default/{name}"
+        if key not in deployments:
+            raise reader.error(path, f"no Deployment {name!r} among the workloads")
+        return key
+
+    users: list[UserAction] = []
+    for i, entry in enumerate(reader.sequence(body.get("actions", []), "actions")):
+        path = f"actions[{i}]"
+        item = reader.mapping(entry, path)
+        if len(item) != 1:
+            raise reader.error(path, f"must have exactly one of {', '.join(_USER_KINDS)}")
+        kind, params_raw = next(iter(item.items()))
+        if kind not in _USER_KINDS:
+            raise reader.error(
+                f"{path}.{kind}", f"unknown action (known: {', '.join(_USER_KINDS)})"
+            )
+        params = dict(reader.mapping(params_raw or {}, f"{path}.{kind}"))
+        budget = params.pop("times", 1)
+        budget = (
+            None if budget == "any" else reader.integer(budget, f"{path}.{kind}.times", minimum=1)
+        )
+        where = f"{path}.{kind}"
+        if kind in {"rollout", "scale", "rollback"}:
+            params["deployment"] = deployment_ref(params.get("deployment"), f"{where}.deployment")
+        if kind == "rollout":
+            reader.keys(params, {"deployment", "container", "images"}, where)
+            containers = [
+                c["name"]
+                for c in deployments[params["deployment"]]["spec"]["template"]["spec"]["containers"]
+            ]
+            params.setdefault("container", containers[0])
+            if params["container"] not in containers:
+                raise reader.error(
+                    f"{where}.container",
+                    f"no container {params['container']!r} in the Deployment "
+                    f"(has: {', '.join(containers)})",
+                )
+            params["images"] = [
+                reader.string(v, f"{where}.images[{j}]")
+                for j, v in enumerate(reader.sequence(params.get("images"), f"{where}.images"))
+            ]
+        elif kind == "scale":
+            reader.keys(params, {"deployment", "replicas"}, where)
+            params["replicas"] = [
+                reader.integer(v, f"{where}.replicas[{j}]")
+                for j, v in enumerate(reader.sequence(params.get("replicas"), f"{where}.replicas"))
+            ]
+        elif kind == "rollback":
+            reader.keys(params, {"deployment"}, where)
+        elif kind == "drain":
+            reader.keys(params, {"nodes"}, where)
+            nodes = params.get("nodes", "any")
+            params["nodes"] = (
+                sorted(node_names)
+                if nodes == "any"
+                else [
+                    reader.string(n, f"{where}.nodes[{j}]")
+                    for j, n in enumerate(reader.sequence(nodes, f"{where}.nodes"))
+                ]
+            )
+            for j, n in enumerate(params["nodes"]):
+                if n not in node_names:
+                    raise reader.error(f"{where}.nodes[{j}]", f"no node {n!r} in the cluster")
+        elif kind == "configmap":
+            reader.keys(params, {"name", "key", "values"}, where)
+            reader.string(params.get("name"), f"{where}.name")
+            reader.string(params.get("key"), f"{where}.key")
+            params["values"] = [
+                str(v) for v in reader.sequence(params.get("values"), f"{where}.values")
+            ]
+        users.append(UserAction(str(kind), params, budget))
+
+    invariants = []
+    names: list[str] = []
+    for i, entry in enumerate(reader.sequence(body.get("invariants", []), "invariants")):
+        path = f"invariants[{i}]"
+        invariant_params: Mapping[str, Any] | None = None
+        if isinstance(entry, str):
+            name = entry
+        else:
+            item = reader.mapping(entry, path)
+            if len(item) != 1:
+                raise reader.error(
+                    path, "must be a name, or a mapping of one name to its parameters"
+                )
+            name, raw_params = next(iter(item.items()))
+            invariant_params = reader.mapping(raw_params or {}, f"{path}.{name}")
+        invariant = make_invariant(str(name), invariant_params, path=path)
+        if hasattr(invariant, "deployment") and invariant.deployment:
+            invariant.deployment = deployment_ref(invariant.deployment, f"{path}.{name}.deployment")
+        invariants.append(invariant)
+        names.append(str(name))
+    if not invariants:
+        raise reader.error("invariants", "name at least one invariant to check")
+
+    explore = reader.mapping(body.get("explore", {}), "explore")
+    reader.keys(explore, {"examples", "maxSteps", "seed"}, "explore")
+    options = ExploreOptions(
+        examples=reader.integer(explore.get("examples", 100), "explore.examples", minimum=1),
+        max_steps=reader.integer(explore.get("maxSteps", 30), "explore.maxSteps", minimum=1),
+        seed=reader.integer(explore.get("seed", 0), "explore.seed"),
+    )
+    expect = body.get("expect")
+    if expect not in {None, "pass", "violation"}:
+        raise reader.error("expect", f"must be pass or violation, not {expect!r}")
+    scenario = Scenario(
+        objects=objects,
+        faults=faults,
+        user_actions=tuple(users),
+        invariants=tuple(invariants),
+        config=ClusterConfig(programs=programs),
+        control_plane_members=members,
+        static_pods=static,
+    )
+    return Spec(
+        path=file,
+        name=str(body.get("name") or source.stem),
+        description=str(body.get("description") or ""),
+        expect=expect,
+        scenario=scenario,
+        options=options,
+        digest=hashlib.sha256(raw_text.encode()).hexdigest()[:16],
+        invariant_names=tuple(names),
+    )
+
+
+def spec_paths(paths: Sequence[str]) -> list[Path]:
+    """Spec files named, or found (``*.yaml``, ``*.yml``, not recursive) in folders named."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"}))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise InputError("no such file or directory", file=str(path))
+    return found

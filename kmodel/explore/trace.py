@@ -1,0 +1,240 @@
+"""Counterexample traces: what happened, step by step, saved as JSON and replayed exactly.
+
+Trace files are JSON objects with a versioned schema (``"kmodel_trace": 1``), documented in the
+README ("Traces")::
+
+    {"kmodel_trace": 1,
+     "spec": "specs/rollout.yaml", "spec_digest": "…", "seed": 0,
+     "invariant": "min_available",
+     "violation": {"invariant": …, "message": …, "values": {…}},
+     "at_fixpoint": false,
+     "steps": [{"index": 1, "time": 0, "action": {"action": "set-image", …},
+                "description": "user rolls out …",
+                "changes": [{"type": "MODIFIED", "kind": "Deployment", …, "summary": …}],
+                "errors": []}, …],
+     "settle": {"steps": 12, "changes": […]}}
+
+Keys are sorted and no wall-clock time is written, so the same spec and seed give a
+byte-identical file. :func:`replay` re-runs the actions against a fresh cluster built from the
+spec and returns the violation it reproduces.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from kmodel.cluster.actions import Action, action_from_json
+from kmodel.cluster.model import Change, Step
+from kmodel.errors import InputError
+from kmodel.explore.run import Run
+from kmodel.explore.search import Finding, run_actions
+from kmodel.explore.spec import Spec, load_spec
+from kmodel.invariants import Violation
+
+__all__ = ["TRACE_VERSION", "Trace", "emit_pytest", "load_trace", "make_trace", "replay"]
+
+TRACE_VERSION: Final = 1
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step of a trace."""
+
+    index: int
+    time: int
+    action: Action
+    description: str
+    changes: tuple[Change, ...]
+    errors: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "index": self.index,
+            "time": self.time,
+            "action": self.action.as_json(),
+            "description": self.description,
+            "changes": [c.as_json() for c in self.changes],
+            "errors": list(self.errors),
+        }
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A counterexample: the spec, the steps, and the violated invariant at the end."""
+
+    spec: str
+    spec_digest: str
+    seed: int
+    invariant: str
+    violation: Violation
+    at_fixpoint: bool
+    steps: tuple[TraceStep, ...]
+    settle_steps: int = 0
+    settle_changes: tuple[Change, ...] = field(default_factory=tuple)
+    availability: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def actions(self) -> list[Action]:
+        """The chosen actions, in order."""
+        return [s.action for s in self.steps]
+
+    def as_json(self) -> dict[str, Any]:
+        """The versioned JSON form."""
+        return {
+            "kmodel_trace": TRACE_VERSION,
+            "spec": self.spec,
+            "spec_digest": self.spec_digest,
+            "seed": self.seed,
+            "invariant": self.invariant,
+            "violation": self.violation.as_json(),
+            "at_fixpoint": self.at_fixpoint,
+            "steps": [s.as_json() for s in self.steps],
+            "settle": {
+                "steps": self.settle_steps,
+                "changes": [c.as_json() for c in self.settle_changes],
+            },
+            "availability": [list(p) for p in self.availability],
+        }
+
+    def dumps(self) -> str:
+        """Canonical JSON text (sorted keys, newline at the end)."""
+        return json.dumps(self.as_json(), indent=2, sort_keys=True) + "\n"
+
+
+def _trace_steps(steps: Sequence[Step]) -> tuple[TraceStep, ...]:
+    """Number the chosen steps from 1 (the cluster's own set-up steps are not part of a trace)."""
+    return tuple(
+        TraceStep(i, s.time, s.action, s.action.describe(), s.changes, s.errors)
+        for i, s in enumerate(steps, start=1)
+    )
+
+
+def _availability(run: Run) -> tuple[tuple[int, int], ...]:
+    """Serving capacity after each chosen step (for the plot): (step index, ready endpoints)."""
+    return tuple(run.availability)
+
+
+def make_trace(spec: Spec, finding: Finding) -> Trace:
+    """Replay a finding on a fresh run and record every step."""
+    run, violation, at_fixpoint = run_actions(spec.scenario, list(finding.actions))
+    if violation is None:
+        violation = finding.violation
+    return Trace(
+        spec=spec.path,
+        spec_digest=spec.digest,
+        seed=spec.options.seed,
+        invariant=finding.invariant,
+        violation=violation,
+        at_fixpoint=at_fixpoint,
+        steps=_trace_steps(run.steps),
+        settle_steps=len(run.settle_steps),
+        settle_changes=tuple(
+            c for s in run.settle_steps for c in s.changes if not s.action.maintenance
+        ),
+        availability=_availability(run),
+    )
+
+
+def load_trace(path: str | Path) -> Trace:
+    """Read a trace file.
+
+    Raises:
+        InputError: not a kmodel trace, another schema version, or malformed.
+    """
+    file = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError(error.strerror or "cannot read", file=file) from None
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}", file=file
+        ) from None
+    if not isinstance(data, Mapping) or "kmodel_trace" not in data:
+        raise InputError("not a kmodel trace (no kmodel_trace key)", file=file)
+    if data["kmodel_trace"] != TRACE_VERSION:
+        raise InputError(
+            f"trace schema version {data['kmodel_trace']!r}; "
+            f"this kmodel reads version {TRACE_VERSION}",
+            file=file,
+            path="kmodel_trace",
+        )
+    try:
+        steps = tuple(
+            TraceStep(
+                int(s["index"]),
+                int(s["time"]),
+                action_from_json(s["action"]),
+                str(s["description"]),
+                tuple(Change(**c) for c in s.get("changes", [])),
+                tuple(s.get("errors", [])),
+            )
+            for s in data["steps"]
+        )
+        violation = Violation(**data["violation"])
+        return Trace(
+            spec=str(data["spec"]),
+            spec_digest=str(data.get("spec_digest", "")),
+            seed=int(data.get("seed", 0)),
+            invariant=str(data["invariant"]),
+            violation=violation,
+            at_fixpoint=bool(data.get("at_fixpoint", False)),
+            steps=steps,
+            settle_steps=int(data.get("settle", {}).get("steps", 0)),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputError(f"malformed trace: {error!r}", file=file) from None
+
+
+def replay(
+    trace: Trace, *, spec_path: str | Path | None = None
+) -> tuple[Run, Violation | None, bool]:
+    """Re-run a trace's actions against a fresh cluster built from its spec.
+
+    Returns the run, the violation found (None if the trace no longer violates anything), and
+    whether it was found at the fixpoint.
+    """
+    spec = load_spec(spec_path or trace.spec)
+    return run_actions(spec.scenario, trace.actions)
+
+
+def emit_pytest(trace: Trace, *, spec_path: str | None = None) -> str:
+    """A plain pytest test that reproduces the trace without Hypothesis."""
+    spec = spec_path or trace.spec
+    actions = ",\n".join(
+        f"        {json.dumps(a.as_json(), sort_keys=True)}" for a in trace.actions
+    )
+    steps = "\n".join(f"#   {s.index}. {s.description}" for s in trace.steps)
+    name = "".join(c if c.isalnum() else "_" for c in trace.invariant)
+    return f'''"""Regression test written by `kmodel replay --emit-pytest`.
+
+Spec: {spec}
+Invariant: {trace.invariant}
+Violation: {trace.violation.message}
+"""
+
+# Steps:
+{steps}
+
+from kmodel.cluster.actions import action_from_json
+from kmodel.explore.search import run_actions
+from kmodel.explore.spec import load_spec
+
+SPEC = {spec!r}
+ACTIONS = [
+{actions},
+]
+
+
+def test_{name}_is_violated_as_recorded():
+    spec = load_spec(SPEC)
+    _, violation, _ = run_actions(spec.scenario, [action_from_json(a) for a in ACTIONS])
+    assert violation is not None, "the recorded steps no longer violate any invariant"
+    assert violation.invariant == {trace.invariant!r}
+    assert violation.message == {trace.violation.message!r}
+'''

@@ -1,0 +1,288 @@
+"""Rendering ``kmodel check`` results: text, JSON, JUnit XML, GitHub annotations, Markdown.
+
+JSON output is one object (documented in the README, "kmodel check")::
+
+    {"specs": [{"spec": path, "name": str, "expect": "pass"|"violation"|null,
+                "outcome": "pass"|"violation", "as_expected": bool|null,
+                "examples": int, "steps": int, "seed": int,
+                "invariants": [{"name": str, "status": "pass"|"violation"}],
+                "findings": [{"invariant": str, "message": str, "values": {…},
+                              "at_fixpoint": bool, "steps": int, "trace": path|null}]}],
+     "summary": {"specs": int, "violations": int, "unexpected": int}}
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from kmodel.explore.trace import Trace
+
+__all__ = ["SpecResult", "render_check", "render_trace_text", "write_check_report"]
+
+
+@dataclass
+class SpecResult:
+    """The outcome of checking one spec."""
+
+    path: str
+    name: str
+    description: str
+    expect: str | None
+    invariants: list[str]
+    seed: int
+    examples: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    traces: list[Trace] = field(default_factory=list)
+    trace_files: list[str | None] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        """``violation`` if any invariant broke, else ``pass``."""
+        return "violation" if self.traces else "pass"
+
+    @property
+    def as_expected(self) -> bool | None:
+        """Whether the outcome is the one the spec's ``expect:`` names (None without one)."""
+        return None if self.expect is None else self.expect == self.outcome
+
+    def status(self, invariant: str) -> str:
+        """``pass`` or ``violation`` for one invariant."""
+        return "violation" if any(t.invariant == invariant for t in self.traces) else "pass"
+
+    def as_json(self) -> dict[str, Any]:
+        """Stable JSON form (no wall-clock figures, so it is reproducible)."""
+        return {
+            "spec": self.path,
+            "name": self.name,
+            "expect": self.expect,
+            "outcome": self.outcome,
+            "as_expected": self.as_expected,
+            "examples": self.examples,
+            "steps": self.steps,
+            "seed": self.seed,
+            "invariants": [{"name": n, "status": self.status(n)} for n in self.invariants],
+            "findings": [
+                {
+                    "invariant": t.invariant,
+                    "message": t.violation.message,
+                    "values": dict(t.violation.values),
+                    "at_fixpoint": t.at_fixpoint,
+                    "steps": len(t.steps),
+                    "trace": file,
+                }
+                for t, file in zip(self.traces, self.trace_files, strict=True)
+            ],
+        }
+
+
+def render_trace_text(trace: Trace) -> str:
+    """A trace as a numbered story, ending with the violated invariant and its values."""
+    lines = []
+    for step in trace.steps:
+        lines.append(f"  {step.index:>3}. [t={step.time}s] {step.description}")
+        lines.extend(
+            f"         {c.type.lower()} {c.kind}/{c.name}" + (f": {c.summary}" if c.summary else "")
+            for c in step.changes
+        )
+        lines.extend(f"         refused: {e}" for e in step.errors)
+    if trace.at_fixpoint:
+        lines.append(f"  then faults stop and the components settle ({trace.settle_steps} steps)")
+    values = ", ".join(f"{k}={v}" for k, v in sorted(trace.violation.values.items()))
+    lines.append(f"  => {trace.invariant} violated: {trace.violation.message}")
+    if values:
+        lines.append(f"     ({values})")
+    return "\n".join(lines)
+
+
+def _text(results: Sequence[SpecResult]) -> str:
+    out = []
+    for result in results:
+        verdict = "PASS" if result.outcome == "pass" else "VIOLATION"
+        expected = ""
+        if result.as_expected is True:
+            expected = " (as expected)"
+        elif result.as_expected is False:
+            expected = f" (UNEXPECTED: the spec expects {result.expect})"
+        out.append(
+            f"{verdict} {result.path} [{result.name}]: {result.examples} examples, "
+            f"{result.steps} steps{expected}"
+        )
+        out.extend(f"  {result.status(n):<9} {n}" for n in result.invariants)
+        for trace, file in zip(result.traces, result.trace_files, strict=True):
+            out.append(f"  counterexample for {trace.invariant} ({len(trace.steps)} steps):")
+            out.append(render_trace_text(trace))
+            if file:
+                out.append(f"     trace saved to {file} (kmodel replay {file})")
+    return "\n".join(out) + "\n"
+
+
+def _junit(results: Sequence[SpecResult]) -> str:
+    suites = ET.Element("testsuites", name="kmodel check")
+    for result in results:
+        failures = sum(1 for n in result.invariants if result.status(n) == "violation")
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=result.name,
+            file=result.path,
+            tests=str(len(result.invariants)),
+            failures=str(failures),
+            errors="0",
+        )
+        for invariant in result.invariants:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"kmodel.{result.name}",
+                name=invariant,
+                file=result.path,
+            )
+            trace = next((t for t in result.traces if t.invariant == invariant), None)
+            if trace is not None:
+                failure = ET.SubElement(
+                    case, "failure", message=trace.violation.message, type="InvariantViolated"
+                )
+                failure.text = render_trace_text(trace)
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
+
+
+def _github(results: Sequence[SpecResult]) -> str:
+    def escape(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    lines = []
+    for result in results:
+        for trace, file in zip(result.traces, result.trace_files, strict=True):
+            level = "notice" if result.as_expected else "error"
+            detail = f"{trace.violation.message} after {len(trace.steps)} steps"
+            if file:
+                detail += f"; replay with: kmodel replay {file}"
+            lines.append(
+                f"::{level} file={result.path},title=kmodel {trace.invariant}::{escape(detail)}"
+            )
+        if result.as_expected is False and not result.traces:
+            lines.append(
+                f"::error file={result.path},title=kmodel expected a violation::"
+                "no invariant was violated, but the spec expects one"
+            )
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _markdown(
+    results: Sequence[SpecResult], plots: dict[tuple[str, str], str] | None = None
+) -> str:
+    plots = plots or {}
+    out = [
+        "# kmodel check",
+        "",
+        "| spec | outcome | expected | invariants | examples | steps |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        expected = {None: "", True: "yes", False: "**no**"}[r.as_expected]
+        invariants = ", ".join(
+            f"{n} {'✗' if r.status(n) == 'violation' else '✓'}" for n in r.invariants
+        )
+        out.append(
+            f"| `{r.path}` | {r.outcome} | {expected} | {invariants} | {r.examples} | {r.steps} |"
+        )
+    for r in results:
+        for trace, file in zip(r.traces, r.trace_files, strict=True):
+            out += [
+                "",
+                f"## {r.name}: {trace.invariant}",
+                "",
+                r.description,
+                "",
+                f"**{trace.violation.message}**"
+                + (f" — trace `{file}` (`kmodel replay {file}`)" if file else ""),
+                "",
+                "| # | time | what happened | changes |",
+                "|---|---|---|---|",
+            ]
+            for step in trace.steps:
+                changes = "<br>".join(
+                    html.escape(f"{c.type.lower()} {c.kind}/{c.name} {c.summary}".strip())
+                    for c in step.changes
+                )
+                out.append(
+                    f"| {step.index} | {step.time}s | {html.escape(step.description)} | {changes} |"
+                )
+            if trace.at_fixpoint:
+                out.append(f"| | | faults stop; components settle ({trace.settle_steps} steps) | |")
+            plot = plots.get((r.path, trace.invariant))
+            if plot:
+                out += ["", f"![serving capacity over the steps]({plot})"]
+    return "\n".join(out) + "\n"
+
+
+def render_check(results: Sequence[SpecResult], output: str) -> str:
+    """Render results in one of ``text``, ``json``, ``junit``, ``github``, ``markdown``."""
+    if output == "json":
+        summary = {
+            "specs": len(results),
+            "violations": sum(1 for r in results if r.traces),
+            "unexpected": sum(1 for r in results if r.as_expected is False),
+        }
+        return (
+            json.dumps(
+                {"specs": [r.as_json() for r in results], "summary": summary},
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
+    if output == "junit":
+        return _junit(results)
+    if output == "github":
+        return _github(results)
+    if output == "markdown":
+        return _markdown(results)
+    return _text(results)
+
+
+def _plot(trace: Trace, target: Path) -> None:
+    import matplotlib as mpl  # noqa: PLC0415  # heavy; only reports need it
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    figure, axes = plt.subplots(figsize=(7, 3))
+    xs = [p[0] for p in trace.availability]
+    ys = [p[1] for p in trace.availability]
+    axes.step(xs, ys, where="post", color="#2a6fdb")
+    axes.fill_between(xs, ys, step="post", alpha=0.15, color="#2a6fdb")
+    axes.set_xlabel("step")
+    axes.set_ylabel("ready endpoints")
+    axes.set_title(f"{trace.invariant}: serving capacity")
+    axes.set_ylim(bottom=0)
+    axes.grid(visible=True, alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(target, dpi=110, metadata={"Software": None})
+    plt.close(figure)
+
+
+def write_check_report(results: Sequence[SpecResult], folder: Path) -> Path:
+    """Write ``check.md`` (timelines and plots of serving capacity) to a folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    plots: dict[tuple[str, str], str] = {}
+    for r in results:
+        for trace in r.traces:
+            if not trace.availability:
+                continue
+            name = f"{Path(r.path).stem}-{trace.invariant}.png".replace(":", "_").replace("/", "_")
+            _plot(trace, folder / name)
+            plots[(r.path, trace.invariant)] = name
+    target = folder / "check.md"
+    target.write_text(_markdown(results, plots), encoding="utf-8")
+    return target
