@@ -26,7 +26,6 @@ The ``docker`` package (the ``conformance`` extra) is imported only when a clien
 
 from __future__ import annotations
 
-import contextlib
 import io
 import subprocess
 import tarfile
@@ -194,29 +193,49 @@ def _selector(run_id: str, scenario: str | None) -> dict[str, list[str]]:
 
 
 def leftovers(client: Any, run_id: str) -> dict[str, list[str]]:  # noqa: ANN401
-    """Names of the containers, networks and volumes that carry this run's label."""
+    """Names of the containers, networks and volumes that carry this run's label.
+
+    Uses the engine's list calls only (no per-object inspect), so it is safe while another
+    process removes the same objects.
+    """
     selector = _selector(run_id, None)
+    api = client.api
     return {
-        "containers": [c.name for c in client.containers.list(all=True, filters=selector)],
-        "networks": [n.name for n in client.networks.list(filters=selector)],
-        "volumes": [v.name for v in client.volumes.list(filters=selector)],
+        "containers": sorted(
+            str(c["Names"][0]).lstrip("/") for c in api.containers(all=True, filters=selector)
+        ),
+        "networks": sorted(str(n["Name"]) for n in api.networks(filters=selector)),
+        "volumes": sorted(
+            str(v["Name"]) for v in (api.volumes(filters=selector).get("Volumes") or [])
+        ),
     }
 
 
 def remove_run(client: Any, run_id: str, scenario: str | None = None) -> None:  # noqa: ANN401
-    """Remove every container, network and volume of a run (or of one scenario of it)."""
+    """Remove every container, network and volume of a run (or of one scenario of it).
+
+    Containers go first (a network or volume in use cannot be removed); objects that vanish
+    meanwhile (removed by another cleanup) are fine.
+    """
     import docker  # noqa: PLC0415
 
     selector = _selector(run_id, scenario)
-    for container in client.containers.list(all=True, filters=selector):
-        with contextlib.suppress(docker.errors.NotFound):
-            container.remove(force=True, v=True)
-    for network in client.networks.list(filters=selector):
-        with contextlib.suppress(docker.errors.NotFound):
-            network.remove()
-    for volume in client.volumes.list(filters=selector):
-        with contextlib.suppress(docker.errors.NotFound):
-            volume.remove(force=True)
+    api = client.api
+
+    def quietly(remove: Callable[..., object], *args: object, **kwargs: object) -> None:
+        try:
+            remove(*args, **kwargs)
+        except docker.errors.APIError as error:
+            # 404: already gone; 409: another cleanup is removing it right now.
+            if error.status_code not in {404, 409}:
+                raise
+
+    for container in api.containers(all=True, filters=selector):
+        quietly(api.remove_container, container["Id"], force=True, v=True)
+    for network in api.networks(filters=selector):
+        quietly(api.remove_network, network["Id"])
+    for volume in api.volumes(filters=selector).get("Volumes") or []:
+        quietly(api.remove_volume, volume["Name"], force=True)
 
 
 def _seconds(value: float) -> Fraction:
