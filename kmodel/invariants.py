@@ -512,6 +512,41 @@ class EventuallyStable(Invariant):
         return violations
 
 
+class DrainsComplete(Invariant):
+    """At a fixpoint, every node being drained has no pods left that drain would evict.
+
+    A drain that can never finish (a PodDisruptionBudget that allows no disruption, a pod that
+    cannot be rescheduled) leaves the node cordoned with its pods forever.
+    """
+
+    name = "drains_complete"
+    kind = "eventual"
+    description = "every drain finishes once faults stop"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Look for live, non-mirror pods on draining nodes."""
+        draining = sorted(cluster.memory.get("drain", {}).get("nodes", set()))
+        violations = []
+        for node in draining:
+            stuck = [
+                _name(p)
+                for p in _pods(cluster)
+                if (p.get("spec") or {}).get("nodeName") == node
+                and _live(p)
+                and not (p["metadata"].get("annotations") or {}).get("kubernetes.io/config.mirror")
+            ]
+            if stuck:
+                violations.append(
+                    self.violation(
+                        f"drain of node {node} never finishes: "
+                        f"{', '.join(stuck)} cannot be evicted",
+                        node=node,
+                        pods=stuck,
+                    )
+                )
+        return violations
+
+
 @dataclass
 class UserInvariant(Invariant):
     """A user-written predicate: ``module:function`` taking the cluster, returning messages."""
@@ -544,6 +579,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         PdbRespected,
         QuorumWrites,
         EventuallyStable,
+        DrainsComplete,
     )
 }
 

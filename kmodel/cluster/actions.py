@@ -30,6 +30,10 @@ class Action:
         fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
         return f"{self.name}({fields})"
 
+    def hides(self, change: Any) -> bool:  # noqa: ANN401  # a Change; actions sit below the model
+        """Whether a change this action makes is routine and left out of traces."""
+        return False
+
     def as_json(self) -> dict[str, Any]:
         """The JSON form: ``{"action": name, **fields}``."""
         return {"action": self.name, **dataclasses.asdict(self)}

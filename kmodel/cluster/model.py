@@ -107,6 +107,8 @@ class ClusterConfig:
         node_monitor_grace_period: kube-controller-manager ``--node-monitor-grace-period``.
         heartbeat_interval: kubelet node lease renew interval.
         configmap_sync_delay: how long a ConfigMap change takes to reach a volume mount.
+        settle_horizon: logical seconds after which "eventually" is judged (longer than any
+            upstream timer: eviction 300 s, progress deadline 600 s, back-off reset 600 s).
         mutations: names of deliberately broken component variants (quality tests).
         crash_loop_backoff: the kubelet's crash-loop back-off bounds.
     """
@@ -115,6 +117,7 @@ class ClusterConfig:
     node_monitor_grace_period: int = 50
     heartbeat_interval: int = 10
     configmap_sync_delay: int = 60
+    settle_horizon: int = 1800
     mutations: frozenset[str] = frozenset()
     crash_loop_backoff: BackOffPolicy = field(default_factory=BackOffPolicy)
 
@@ -359,10 +362,11 @@ class Cluster:
         self.memory["_step"] = {"errors": []}
         action.apply(self)  # type: ignore[attr-defined]
         self.steps += 1
-        changes = tuple(
+        every = (
             Change(e.type, e.key[0], e.key[1], e.key[2], summarise(e))
             for e in self.store.events_since(before)
         )
+        changes = tuple(c for c in every if not action.hides(c))
         errors = tuple(self.memory.pop("_step")["errors"])
         return Step(self.steps, self.now, action, changes, errors)
 
@@ -373,21 +377,29 @@ class Cluster:
         return components.enabled(self, all_choices=True)
 
     def settle(
-        self, *, max_steps: int = 10_000, advance: bool = True, idle_ticks: int | None = None
+        self,
+        *,
+        max_steps: int = 10_000,
+        advance: bool = True,
+        idle_ticks: int | None = None,
+        horizon: int | None = None,
     ) -> list[Step]:
-        """Run components until nothing is left to do (a fixpoint).
+        """Run components until nothing is left to do (a fixpoint), or until the horizon.
 
         With ``advance``, the clock moves forward (in heartbeat-sized ticks) whenever components
         are idle, so time-driven work happens (back-off, probes, container exits, eviction
         timeouts); settling ends after ``idle_ticks`` ticks in a row that change nothing (by
-        default enough to outlast the 300 s eviction timeout).
+        default enough to outlast the 300 s eviction timeout). Some clusters never come to rest
+        (a container in CrashLoopBackOff restarts forever): settling also ends once ``horizon``
+        seconds of logical time have passed (``config.settle_horizon`` by default).
         """
         from kmodel.cluster import components  # noqa: PLC0415
 
         steps: list[Step] = []
         idle = 0
         limit = components.SETTLE_IDLE_TICKS if idle_ticks is None else idle_ticks
-        while len(steps) < max_steps:
+        deadline = self.now + (self.config.settle_horizon if horizon is None else horizon)
+        while len(steps) < max_steps and self.now <= deadline:
             actions = components.enabled(self)
             progressed = False
             for action in actions:

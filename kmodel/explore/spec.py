@@ -36,7 +36,7 @@ A spec is one YAML mapping::
       - no_overcommit
       - min_available: {deployment: web, count: 2}
       - mypackage.checks:my_invariant
-    explore: {examples: 200, maxSteps: 40, seed: 0}
+    explore: {examples: 200, maxSteps: 40, seed: 0, ticks: [1, 10]}  # ticks: clock steps offered
 
 Every error names the file, the field path and what is wrong (exit code 2 on the command line).
 """
@@ -396,7 +396,11 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
         raise reader.error("invariants", "name at least one invariant to check")
 
     explore = reader.mapping(body.get("explore", {}), "explore")
-    reader.keys(explore, {"examples", "maxSteps", "seed"}, "explore")
+    reader.keys(explore, {"examples", "maxSteps", "seed", "ticks"}, "explore")
+    ticks = tuple(
+        reader.integer(t, f"explore.ticks[{i}]", minimum=1)
+        for i, t in enumerate(reader.sequence(explore.get("ticks", [1, 10]), "explore.ticks"))
+    ) or (10,)
     options = ExploreOptions(
         examples=reader.integer(explore.get("examples", 100), "explore.examples", minimum=1),
         max_steps=reader.integer(explore.get("maxSteps", 30), "explore.maxSteps", minimum=1),
@@ -413,6 +417,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
         config=ClusterConfig(programs=programs),
         control_plane_members=members,
         static_pods=static,
+        ticks=ticks,
     )
     return Spec(
         path=file,

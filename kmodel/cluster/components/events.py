@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.model import COMPONENTS, Cluster
+from kmodel.cluster.model import COMPONENTS, Change, Cluster
 from kmodel.cluster.topology import ZONE_LABEL
 
 __all__ = [
@@ -56,8 +56,31 @@ class Tick(Action):
         return f"{self.seconds}s pass"
 
     def apply(self, cluster: Cluster) -> None:
-        """Advance the logical clock."""
-        cluster.store.now += self.seconds
+        """Advance the clock; healthy kubelets keep posting status on their own schedule.
+
+        Heartbeats are the kubelet's own periodic work, not a reconcile decision: a node stops
+        heartbeating only through a fault (crash, partition), never because time jumped.
+        """
+        from kmodel.cluster.components.kubelet import KubeletHeartbeat  # noqa: PLC0415
+
+        remaining = self.seconds
+        interval = cluster.config.heartbeat_interval
+        while remaining > 0:
+            advance = min(remaining, interval)
+            cluster.store.now += advance
+            remaining -= advance
+            for name in sorted(cluster.machines):
+                machine = cluster.machines[name]
+                if (
+                    machine.up
+                    and not machine.partitioned
+                    and cluster.now - machine.last_heartbeat >= interval
+                ):
+                    KubeletHeartbeat(name).apply(cluster)
+
+    def hides(self, change: Change) -> bool:
+        """Heartbeats posted while time passes are not worth a line in a trace."""
+        return change.kind == "Node" and change.summary == "ready=True"
 
 
 # ----------------------------------------------------------------------------- faults
