@@ -27,6 +27,8 @@ The ``docker`` package (the ``conformance`` extra) is imported only when a clien
 from __future__ import annotations
 
 import io
+import os
+import socket
 import subprocess
 import tarfile
 import threading
@@ -109,10 +111,30 @@ def connect(timeout: float = 10) -> Any:  # noqa: ANN401  # docker.DockerClient,
     except ImportError:
         msg = "the docker package is missing: pip install 'kmodel[conformance]'"
         raise EngineError(msg) from None
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if host.startswith("unix://"):
+        # docker-py leaks the socket of a refused unix connection: look before it leaps.
+        path = host.removeprefix("unix://")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(timeout)
+            try:
+                probe.connect(path)
+            except OSError as error:
+                msg = (
+                    f"no Docker engine answers at {path} ({error.strerror or error}); start one "
+                    "(as root: apt-get install docker.io busybox-static && dockerd &, "
+                    "or run .ci/docker-setup)"
+                )
+                raise EngineError(msg) from None
+    client = None
     try:
-        client = docker.from_env(timeout=int(timeout))
+        # A fixed API version: version negotiation would open a connection inside the
+        # constructor, which cannot be closed when the engine refuses it.
+        client = docker.from_env(timeout=int(timeout), version="1.41")
         client.ping()
     except docker.errors.DockerException as error:
+        if client is not None:
+            client.close()  # no socket left open behind a refused connection
         msg = (
             f"no Docker engine answers ({error}); start one (as root: "
             "apt-get install docker.io busybox-static && dockerd &, or run .ci/docker-setup)"
