@@ -111,6 +111,8 @@ class ClusterConfig:
             upstream timer: eviction 300 s, progress deadline 600 s, back-off reset 600 s).
         mutations: names of deliberately broken component variants (quality tests).
         crash_loop_backoff: the kubelet's crash-loop back-off bounds.
+        controllers: extra controller components, as functions from the cluster to the
+            actions they would take now.
     """
 
     programs: Mapping[str, Program] = field(default_factory=dict)
@@ -120,6 +122,9 @@ class ClusterConfig:
     settle_horizon: int = 1800
     mutations: frozenset[str] = frozenset()
     crash_loop_backoff: BackOffPolicy = field(default_factory=BackOffPolicy)
+    #: Controllers defined outside kmodel.cluster (e.g. kmodel.strategies): each lists the steps
+    #: it would take now, and they join the built-in components' steps (exploration, settling).
+    controllers: tuple[Callable[[Cluster], list[Action]], ...] = ()
 
     def program(self, image: str) -> Program:
         """The behaviour of a container image."""

@@ -111,4 +111,6 @@ def enabled(cluster: Cluster, *, all_choices: bool = False) -> list[Action]:
     actions.extend(endpoint_actions(cluster))
     actions.extend(disruption_actions(cluster))
     actions.extend(node_actions(cluster))
+    for controller in cluster.config.controllers:
+        actions.extend(controller(cluster))
     return actions
