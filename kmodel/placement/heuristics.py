@@ -163,6 +163,20 @@ def greedy_pack(
         [problem.eligible(g, t) for t in range(len(problem.node_types))]
         for g in range(len(problem.groups))
     ]
+    # Per-domain caps: the (cap, domain) keys each group meets on each node type.
+    domain_keys = [
+        [
+            [
+                (c, k)
+                for c, cap in enumerate(grp.domain_caps)
+                for k, domain in enumerate(cap.domains)
+                if typ.name in domain
+            ]
+            for typ in problem.node_types
+        ]
+        for grp in problem.groups
+    ]
+    in_domain: dict[tuple[int, int, int], int] = {}
     placement: dict[int, int] = {}
     unplaced: list[int] = []
 
@@ -172,6 +186,10 @@ def greedy_pack(
         cap = problem.groups[g].max_per_node
         if cap is not None and count_on.get((g, b), 0) >= cap:
             return False
+        caps = problem.groups[g].domain_caps
+        for c, k in domain_keys[g][problem.type_of(b)]:
+            if in_domain.get((g, c, k), 0) >= caps[c].limit:
+                return False
         fb = free[b]
         demand = problem.groups[g].demand
         return all(demand[d] <= fb[d] for d in range(dims))
@@ -200,6 +218,8 @@ def greedy_pack(
         for d in range(dims):
             fb[d] -= demand[d]
         count_on[g, chosen] = count_on.get((g, chosen), 0) + 1
+        for c, k in domain_keys[g][problem.type_of(chosen)]:
+            in_domain[g, c, k] = in_domain.get((g, c, k), 0) + 1
         placement[i] = chosen
     used, cost = nodes_and_cost(problem, placement)
     return Packing(placement, tuple(sorted(unplaced)), used, cost, name or f"{rule}-fit")
@@ -220,6 +240,7 @@ def subset_sum_fill(problem: PackingProblem, name: str = "fill") -> Packing | No
     if any(
         g.allowed_node_types is not None
         or (g.max_per_node is not None and g.max_per_node < g.count)
+        or g.domain_caps
         for g in problem.groups
     ):
         return None
@@ -261,7 +282,13 @@ def subset_sum_fill(problem: PackingProblem, name: str = "fill") -> Packing | No
 
 def _constrained_first(problem: PackingProblem, items: list[int]) -> list[int]:
     """The same order with anti-affinity groups first: they need many distinct nodes."""
-    return sorted(items, key=lambda i: problem.groups[problem.group_of(i)].max_per_node is None)
+    return sorted(
+        items,
+        key=lambda i: (
+            problem.groups[problem.group_of(i)].max_per_node is None
+            and not problem.groups[problem.group_of(i)].domain_caps
+        ),
+    )
 
 
 def best_heuristic(problem: PackingProblem, restarts: int = 8, seed: int = 0) -> list[Packing]:
@@ -277,7 +304,7 @@ def best_heuristic(problem: PackingProblem, restarts: int = 8, seed: int = 0) ->
         greedy_pack(problem, rule=FitRule.FIRST, name="ffd"),
         greedy_pack(problem, rule=FitRule.BEST, name="bfd"),
     ]
-    if any(g.max_per_node is not None for g in problem.groups):
+    if any(g.max_per_node is not None or g.domain_caps for g in problem.groups):
         spread = _constrained_first(problem, item_order(problem))
         runs.append(greedy_pack(problem, spread, rule=FitRule.FIRST, name="ffd-anti-first"))
         runs.append(greedy_pack(problem, spread, rule=FitRule.BEST, name="bfd-anti-first"))

@@ -21,6 +21,7 @@ from enum import StrEnum
 from kmodel.errors import InputError
 
 __all__ = [
+    "DomainCap",
     "ItemGroup",
     "NodeType",
     "Objective",
@@ -83,6 +84,22 @@ def _check_name(value: object, path: str) -> str:
 
 
 @dataclass(frozen=True)
+class DomainCap:
+    """At most ``limit`` pods of a group in each topology domain.
+
+    A domain is a set of node types (so every node of a type is in the same domain): e.g. the
+    types in zone ``a``. Required pod anti-affinity on the zone key is a cap of 1 per zone.
+
+    Attributes:
+        domains: the domains, each a set of node type names; no type is in two domains.
+        limit: the most pods of the group a domain may hold.
+    """
+
+    domains: tuple[frozenset[str], ...]
+    limit: int
+
+
+@dataclass(frozen=True)
 class ItemGroup:
     """Identical pods: same demand, same constraints.
 
@@ -95,6 +112,7 @@ class ItemGroup:
             (``None``: every type).
         max_per_node: anti-affinity, at most this many pods of the group per node
             (``None``: unlimited; 1 is required pod anti-affinity on the hostname key).
+        domain_caps: per-domain limits (zone anti-affinity and the like), see :class:`DomainCap`.
     """
 
     name: str
@@ -103,6 +121,7 @@ class ItemGroup:
     priority: int = 0
     allowed_node_types: frozenset[str] | None = None
     max_per_node: int | None = None
+    domain_caps: tuple[DomainCap, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,6 +267,7 @@ class PackingProblem:
             max_per_node = g.max_per_node
             if max_per_node is not None:
                 max_per_node = _check_int(max_per_node, f"{path}.max_per_node", minimum=1)
+            caps = _validated_caps(g.domain_caps, type_names, f"{path}.domain_caps")
             priority = g.priority
             if isinstance(priority, bool) or not isinstance(priority, int):
                 raise InputError(f"expected an integer, got {priority!r}", path=f"{path}.priority")
@@ -259,6 +279,7 @@ class PackingProblem:
                     priority=priority,
                     allowed_node_types=allowed,
                     max_per_node=max_per_node,
+                    domain_caps=caps,
                 )
             )
         return tuple(out)
@@ -350,6 +371,37 @@ class PackingProblem:
         )
 
 
+def _validated_caps(caps: object, type_names: set[str], path: str) -> tuple[DomainCap, ...]:
+    if isinstance(caps, str | bytes) or not isinstance(caps, Sequence):
+        raise InputError("expected a sequence of DomainCap", path=path)
+    out: list[DomainCap] = []
+    for k, cap in enumerate(caps):
+        where = f"{path}[{k}]"
+        if not isinstance(cap, DomainCap):
+            raise InputError(f"expected a DomainCap, got {type(cap).__name__}", path=where)
+        if isinstance(cap.domains, str | bytes) or not isinstance(cap.domains, Sequence):
+            raise InputError("expected a sequence of sets of node type names", path=where)
+        domains: list[frozenset[str]] = []
+        seen: set[str] = set()
+        for j, domain in enumerate(cap.domains):
+            if isinstance(domain, str) or not isinstance(domain, Iterable):
+                raise InputError("expected a set of node type names", path=f"{where}.domains[{j}]")
+            members = frozenset(domain)
+            unknown = sorted(str(m) for m in members if m not in type_names)
+            if unknown:
+                raise InputError(f"unknown node type {unknown[0]!r}", path=f"{where}.domains[{j}]")
+            twice = sorted(members & seen)
+            if twice:
+                raise InputError(
+                    f"node type {twice[0]!r} is in two domains", path=f"{where}.domains[{j}]"
+                )
+            seen |= members
+            domains.append(members)
+        limit = _check_int(cap.limit, f"{where}.limit")
+        out.append(DomainCap(domains=tuple(domains), limit=limit))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class PackingResult:
     """What a solve returns.
@@ -392,7 +444,8 @@ class PackingResult:
 def check_placement(problem: PackingProblem, placement: dict[int, int]) -> list[str]:
     """Return every constraint a placement violates (an empty list: it is feasible).
 
-    Checks item and node ranges, eligibility, anti-affinity and capacity (with bound load).
+    Checks item and node ranges, eligibility, anti-affinity, per-domain caps and capacity (with
+    bound load).
     Unplaced items are not violations here; the objective decides whether they are allowed.
     """
     problems: list[str] = []
@@ -419,6 +472,20 @@ def check_placement(problem: PackingProblem, placement: dict[int, int]) -> list[
         per_group[g, node] = per_group.get((g, node), 0) + 1
         if grp.max_per_node is not None and per_group[g, node] > grp.max_per_node:
             problems.append(f"node {node} holds more than {grp.max_per_node} of group {grp.name}")
+    per_domain: dict[tuple[int, int, int], int] = {}
+    for (g, node), n in per_group.items():
+        type_name = problem.node_types[problem.type_of(node)].name
+        for c, cap in enumerate(problem.groups[g].domain_caps):
+            for k, domain in enumerate(cap.domains):
+                if type_name in domain:
+                    per_domain[g, c, k] = per_domain.get((g, c, k), 0) + n
+    for (g, c, k), n in sorted(per_domain.items()):
+        cap = problem.groups[g].domain_caps[c]
+        if n > cap.limit:
+            problems.append(
+                f"domain {k} of cap {c} holds {n} of group {problem.groups[g].name}, "
+                f"more than {cap.limit}"
+            )
     for node, load in sorted(used.items()):
         free = problem.node_types[problem.type_of(node)].free
         problems.extend(

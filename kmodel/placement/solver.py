@@ -24,20 +24,32 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import z3
 
 from kmodel.errors import InputError
-from kmodel.placement.arcflow import ArcFlowGraph, build_arcflow
+from kmodel.placement.arcflow import ArcFlowGraph, arcflow_milp, build_arcflow
 from kmodel.placement.bounds import lower_bound
 from kmodel.placement.heuristics import Packing, best_heuristic
+from kmodel.placement.patterns import (
+    Pattern,
+    PatternSolution,
+    column_generation,
+    dive,
+    pattern_milp,
+    patterns_of_placement,
+    placement_of_patterns,
+    unplaced_weights,
+)
 from kmodel.placement.problem import (
     Objective,
     PackingProblem,
     PackingResult,
     Status,
+    check_placement,
     nodes_and_cost,
 )
 
@@ -52,8 +64,9 @@ class SolveOptions:
         time_limit: seconds for the whole solve (heuristics, bounds and Z3).
         seed: seed of the randomised restarts and of Z3.
         restarts: perturbed heuristic restarts (``None``: chosen from the problem size).
-        arcflow: use the arc-flow model when the problem allows it.
+        arcflow: use the Z3 arc-flow model when the problem allows it.
         max_arcs: the largest arc-flow graph to build.
+        patterns: use the pattern model (column generation and integer master, HiGHS).
     """
 
     time_limit: float = 10.0
@@ -61,6 +74,7 @@ class SolveOptions:
     restarts: int | None = None
     arcflow: bool = True
     max_arcs: int = 200_000
+    patterns: bool = True
 
 
 class _Clock:
@@ -75,6 +89,9 @@ class _Clock:
 
     def remaining_ms(self) -> int:
         return max(0, int((self.limit - self.elapsed()) * 1000))
+
+    def remaining_seconds(self) -> float:
+        return max(0.0, self.limit - self.elapsed())
 
 
 def _result(
@@ -173,6 +190,9 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
     bound = lower_bound(scaled)
     lb = bound.value
     if scaled.objective is Objective.PLACED:
+        placed = _solve_placed_patterns(problem, scaled, packings, lb=lb, clock=clock)
+        if placed is not None:
+            return placed
         return _solve_placed(problem, scaled, best, lb=lb, clock=clock)
     ub = _value(scaled, best) if not best.unplaced else None
     if ub is not None and ub <= lb:
@@ -182,17 +202,230 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
             status=Status.OPTIMAL,
             bound=ub,
             placement=best.placement,
-            method=best.name,
+            method=f"{best.name}; bound {bound.name}",
         )
 
+    incumbent: dict[int, int] | None = None if best.unplaced else best.placement
+    method = best.name
+    bound_name = bound.name
+    if options.patterns:
+        outcome = _solve_patterns(scaled, packings, lb=lb, ub=ub, clock=clock)
+        if outcome.lower_bound > lb:
+            lb, bound_name = outcome.lower_bound, "pattern LP (HiGHS)"
+        if outcome.placement is not None:
+            incumbent, ub = outcome.placement, outcome.value
+            method = outcome.method
+        if ub is not None and ub <= lb:
+            return _result(
+                problem,
+                clock,
+                status=Status.OPTIMAL,
+                bound=ub,
+                placement=incumbent,
+                method=f"{method}; bound {bound_name}",
+            )
+        if ub is None and lb > _max_objective(scaled):
+            return _result(
+                problem,
+                clock,
+                status=Status.INFEASIBLE,
+                bound=lb,
+                placement=best.placement,
+                method=f"{best.name}; bound {bound_name}",
+            )
+    z3_best = best
+    if incumbent is not None and incumbent is not best.placement:
+        used, cost = nodes_and_cost(scaled, incumbent)
+        z3_best = Packing(incumbent, (), used, cost, method)
     if options.arcflow and _arcflow_applicable(scaled):
-        outcome = _solve_arcflow(scaled, best, lb=lb, ub=ub, clock=clock, options=options)
+        found = _solve_arcflow(scaled, z3_best, lb=lb, ub=ub, clock=clock, options=options)
     else:
-        outcome = None
-    if outcome is None:
-        outcome = _solve_assignment(scaled, best, lb=lb, ub=ub, clock=clock, options=options)
-    status, lb, placement, method = outcome
-    return _result(problem, clock, status=status, bound=lb, placement=placement, method=method)
+        found = None
+    if found is None:
+        found = _solve_assignment(scaled, z3_best, lb=lb, ub=ub, clock=clock, options=options)
+    status, new_lb, placement, z3_method = found
+    if new_lb > lb:
+        lb, bound_name = new_lb, "Z3"
+    if z3_method != z3_best.name:
+        method = z3_method
+    return _result(
+        problem,
+        clock,
+        status=status,
+        bound=lb,
+        placement=placement,
+        method=f"{method}; bound {bound_name}",
+    )
+
+
+# ---------------------------------------------------------------------------- patterns
+
+
+@dataclass(frozen=True)
+class _PatternOutcome:
+    lower_bound: int
+    value: int | None
+    placement: dict[int, int] | None
+    method: str = ""
+
+
+def _initial_patterns(problem: PackingProblem, packings: Sequence[Packing]) -> list[Pattern]:
+    """Patterns of the few best heuristic packings: the master starts feasible and near."""
+    patterns: list[Pattern] = []
+    for packing in packings[:4]:
+        patterns.extend(patterns_of_placement(problem, packing.placement))
+    return patterns
+
+
+def _solve_patterns(
+    problem: PackingProblem,
+    packings: Sequence[Packing],
+    *,
+    lb: int,
+    ub: int | None,
+    clock: _Clock,
+) -> _PatternOutcome:
+    """Column generation for the bound, then the integer master for a packing (HiGHS)."""
+    # The relaxation gets up to half of the time left, the integer master the next part; Z3
+    # keeps a fifth of the budget for its own feasibility queries.
+    start = time.perf_counter()
+    left = clock.remaining_seconds()
+    cg = column_generation(
+        problem,
+        _initial_patterns(problem, packings),
+        deadline=start + 0.5 * left,
+        upper_bound=ub,
+    )
+    lb = max(lb, cg.lower_bound)
+    if (ub is not None and ub <= lb) or lb > _max_objective(problem):
+        return _PatternOutcome(lb, None, None)
+    best_value, best_placement, method = ub, None, ""
+
+    def consider(solution: PatternSolution, name: str) -> None:
+        nonlocal best_value, best_placement, method
+        if solution.value is None:
+            return
+        placement = placement_of_patterns(problem, solution.chosen)
+        if check_placement(problem, placement):  # pragma: no cover - a bug, never a packing
+            return
+        value = _objective_of(problem, placement)
+        if best_value is None or value < best_value:
+            best_value, best_placement, method = value, placement, name
+
+    # The integer master over the generated patterns, then diving (residual rounding).
+    consider(
+        pattern_milp(
+            problem,
+            cg.patterns,
+            deadline=time.perf_counter() + 0.3 * clock.remaining_seconds(),
+            lower_bound=lb,
+            cutoff=None if ub is None else ub - 1,
+        ),
+        "pattern MILP (HiGHS)",
+    )
+    if best_value is None or best_value > lb:
+        consider(
+            dive(
+                problem,
+                cg.patterns,
+                deadline=time.perf_counter() + 0.5 * clock.remaining_seconds(),
+            ),
+            "pattern dive (HiGHS)",
+        )
+    if (best_value is None or best_value > lb) and _arcflow_applicable(problem):
+        lb, flows = _arcflow_highs(problem, lb=lb, ub=best_value, clock=clock)
+        if flows is not None:
+            (best_value, best_placement), method = flows, "arc-flow MILP (HiGHS)"
+    if best_placement is None:
+        return _PatternOutcome(lb, None, None)
+    return _PatternOutcome(lb, best_value, best_placement, method)
+
+
+def _arcflow_highs(
+    problem: PackingProblem, *, lb: int, ub: int | None, clock: _Clock
+) -> tuple[int, tuple[int, dict[int, int]] | None]:
+    """The arc-flow integer program (HiGHS) between the bounds: (bound, (value, placement))."""
+    weights, demands, group_type = _arc_types(problem)
+    cap = next(t for t in problem.node_types if t.count).capacity
+    graph = build_arcflow(weights, demands, cap, MAX_HIGHS_ARCS)
+    # HiGHS's presolve is not interrupted by its time limit: leave it a margin.
+    left = 0.8 * clock.remaining_seconds() - 0.2
+    if graph is None or left <= 0:
+        return lb, None
+    cutoff = problem.n_nodes if ub is None else ub - 1
+    solution = arcflow_milp(graph, demands, time_limit=left, lower_bound=lb, cutoff=cutoff)
+    lb = max(lb, solution.lower_bound)
+    if solution.flows is None:
+        return lb, None
+    placement = _decode_arcflow(problem, graph, solution.flows, group_type)
+    if check_placement(problem, placement) or len(placement) != problem.n_items:
+        return lb, None  # pragma: no cover - a bug, never a packing
+    return lb, (_objective_of(problem, placement), placement)
+
+
+#: The largest arc-flow graph handed to HiGHS (beyond it the LP alone takes seconds).
+MAX_HIGHS_ARCS = 20_000
+
+
+def _solve_placed_patterns(
+    original: PackingProblem,
+    problem: PackingProblem,
+    packings: Sequence[Packing],
+    *,
+    lb: int,
+    clock: _Clock,
+) -> PackingResult | None:
+    """PLACED by the pattern model: most pods by priority, then fewest nodes (HiGHS)."""
+    weights = unplaced_weights(problem)
+    if weights is None:
+        return None
+    best = packings[0]
+
+    def weighted(placement: dict[int, int]) -> int:
+        unplaced = Counter(
+            problem.group_of(i) for i in range(problem.n_items) if i not in placement
+        )
+        nodes, _ = nodes_and_cost(problem, placement)
+        return nodes + sum(weights[g] * n for g, n in unplaced.items())
+
+    incumbent = best.placement
+    value = weighted(incumbent)
+    start = time.perf_counter()
+    left = clock.remaining_seconds()
+    cg = column_generation(
+        problem,
+        _initial_patterns(problem, packings),
+        deadline=start + 0.5 * left,
+        upper_bound=value,
+    )
+    method = best.name
+    if cg.lower_bound < value:
+        solution = pattern_milp(
+            problem,
+            cg.patterns,
+            deadline=time.perf_counter() + clock.remaining_seconds(),
+            lower_bound=cg.lower_bound,
+            cutoff=value - 1,
+        )
+        if solution.value is not None:
+            placement = placement_of_patterns(problem, solution.chosen, partial=True)
+            if not check_placement(problem, placement) and weighted(placement) < value:
+                incumbent, value = placement, weighted(placement)
+                method = "pattern MILP (HiGHS)"
+    optimal = cg.lower_bound >= value
+    # A bound on the unplaced pods: one level only, the nodes term is below one pod's weight.
+    unplaced_lb = lb
+    if len({g.priority for g in problem.groups}) <= 1 and weights:
+        unplaced_lb = max(lb, -(-(cg.lower_bound - problem.n_nodes) // weights[0]))
+    n_unplaced = problem.n_items - len(incumbent)
+    return _result(
+        original,
+        clock,
+        status=Status.OPTIMAL if optimal else Status.FEASIBLE,
+        bound=n_unplaced if optimal else min(unplaced_lb, n_unplaced),
+        placement=incumbent,
+        method=f"{method}; bound pattern LP (HiGHS)",
+    )
 
 
 # ---------------------------------------------------------------------------- arc-flow
@@ -203,7 +436,9 @@ def _arcflow_applicable(problem: PackingProblem) -> bool:
     if len(types) != 1 or types[0].preloaded or problem.objective is not Objective.NODES:
         return False
     return all(
-        g.allowed_node_types is None and (g.max_per_node is None or g.max_per_node >= g.count)
+        g.allowed_node_types is None
+        and not g.domain_caps
+        and (g.max_per_node is None or g.max_per_node >= g.count)
         for g in problem.groups
     )
 
@@ -326,10 +561,11 @@ def _solve_arcflow(
         return None
     incumbent = None if best.unplaced else best.placement
     method = best.name
-    # The relaxation gets at most a third of the time left: the search needs the rest.
-    lb = arcflow_lp_bound(graph, demands, lb, clock.remaining_ms() // 3)
-    if ub is not None and ub <= lb:
-        return Status.OPTIMAL, ub, incumbent, f"{method}+lp"
+    if not options.patterns:
+        # Without HiGHS's bound, Z3's exact simplex gets a third of the time left.
+        lb = arcflow_lp_bound(graph, demands, lb, clock.remaining_ms() // 3)
+        if ub is not None and ub <= lb:
+            return Status.OPTIMAL, ub, incumbent, method
     n_nodes = problem.n_nodes
     top = n_nodes if ub is None else ub - 1
     if clock.remaining_ms() <= 0:
@@ -417,6 +653,15 @@ def _build_assignment(
         terms = [x[g, s] for s in range(len(slots)) if (g, s) in x]
         total = z3.Sum(terms) if terms else z3.IntVal(0)
         solver.add(total == grp.count if exact_counts else total <= grp.count)
+        for cap in grp.domain_caps:
+            for domain in cap.domains:
+                inside = [
+                    x[g, s]
+                    for s, b in enumerate(slots)
+                    if (g, s) in x and problem.node_types[problem.type_of(b)].name in domain
+                ]
+                if inside:
+                    solver.add(z3.Sum(inside) <= cap.limit)
     # Symmetry: identical, empty nodes are interchangeable; order them used first, then by
     # non-increasing load in the first dimension any group uses.
     key_dim = next(

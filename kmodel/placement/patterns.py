@@ -1,0 +1,670 @@
+"""The pattern (Gilmore-Gomory) model of a packing problem, solved with HiGHS.
+
+A *pattern* is the content of one node: how many pods of each group it holds, on one node type.
+The master problem chooses how many nodes run each pattern:
+
+    minimise   sum_p cost(p) x_p
+    subject to sum_p a_gp x_p >= count_g                  every group is covered
+               sum_{p on type t} x_p <= count_t            no more nodes than the type has
+               sum_{p on a type of domain D} a_gp x_p <= k  per-domain caps of a group
+               x_p >= 0 integer
+
+Covering (``>=``) is exact: removing pods from a node never breaks capacity, anti-affinity or a
+per-domain cap, so an over-covering solution is trimmed into a packing of the same value.
+
+:func:`column_generation` solves the linear relaxation by column generation (Gilmore and Gomory,
+Oper. Res. 1961): the restricted master is an LP solved by HiGHS (``scipy.optimize.linprog``),
+and new patterns come from a knapsack per node type, priced with the LP duals (an exact dynamic
+program when the priced groups use one dimension, a HiGHS MILP otherwise). Its lower bound is
+the Lagrangian bound of the duals, valid at every iteration (it meets the LP value at
+convergence): ``sum_g pi_g count_g - sum_t mu_t count_t - sum nu k
++ sum_t count_t min(0, rc*_t)``, where ``rc*_t`` is the smallest reduced cost of a pattern on
+type ``t``. On classic bin packing, ``ceil(LP)`` is the optimum on nearly every instance (the
+integer round-up property). :func:`pattern_milp` then solves the master over the generated
+patterns as an integer program (HiGHS ``scipy.optimize.milp``, "price and branch"); when its
+value meets the bound, the packing is proven optimal.
+
+HiGHS works in floating point: bounds are rounded up only past a tolerance of 1e-6 (integer
+objectives) and every packing is checked exactly by
+:func:`kmodel.placement.problem.check_placement`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from kmodel.errors import InputError
+from kmodel.placement.problem import Objective, PackingProblem
+
+__all__ = [
+    "ColumnGeneration",
+    "Pattern",
+    "PatternSolution",
+    "column_generation",
+    "dive",
+    "pattern_milp",
+    "patterns_of_placement",
+    "placement_of_patterns",
+]
+
+#: Reduced costs above this are treated as non-negative (HiGHS's default tolerances are 1e-7).
+_RC_TOLERANCE = 1e-7
+#: An LP value or bound this close above an integer is rounded down to it.
+_ROUND_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """The content of one node.
+
+    Attributes:
+        node_type: index of the node type.
+        counts: pods of each group on the node (one entry per group of the problem).
+    """
+
+    node_type: int
+    counts: tuple[int, ...]
+
+
+@dataclass
+class ColumnGeneration:
+    """Outcome of :func:`column_generation`.
+
+    Attributes:
+        lower_bound: a proven integer lower bound on the objective (including the fixed cost of
+            preloaded nodes).
+        lp_value: the restricted master's LP value at the last iteration (an upper estimate of
+            the relaxation's value until ``converged``).
+        converged: no pattern with a negative reduced cost is left: ``lp_value`` is the LP bound.
+        patterns: every pattern generated (the initial ones first).
+        iterations: master LPs solved.
+    """
+
+    lower_bound: int
+    lp_value: float
+    converged: bool
+    patterns: list[Pattern] = field(default_factory=list)
+    iterations: int = 0
+
+
+@dataclass(frozen=True)
+class PatternSolution:
+    """Outcome of :func:`pattern_milp`.
+
+    Attributes:
+        value: the objective value of the chosen patterns (fixed cost of preloaded nodes
+            included), ``None`` when no solution was found.
+        chosen: (pattern, how many nodes run it).
+        proven: HiGHS proved the value optimal *over the given patterns* (not a global proof).
+    """
+
+    value: int | None
+    chosen: tuple[tuple[Pattern, int], ...]
+    proven: bool
+
+
+# ---------------------------------------------------------------------------- the master
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Row layout of the master: cover rows, type rows, domain-cap rows."""
+
+    cover: tuple[int, ...]  # group index per cover row
+    types: tuple[int, ...]  # node type index per type row
+    caps: tuple[tuple[int, frozenset[int], int], ...]  # (group, node types, limit) per cap row
+
+    @property
+    def size(self) -> int:
+        return len(self.cover) + len(self.types) + len(self.caps)
+
+
+def _rows(problem: PackingProblem) -> _Rows:
+    names = {t.name: k for k, t in enumerate(problem.node_types)}
+    caps: list[tuple[int, frozenset[int], int]] = []
+    for g, grp in enumerate(problem.groups):
+        if not grp.count:
+            continue
+        for cap in grp.domain_caps:
+            for domain in cap.domains:
+                types = frozenset(names[n] for n in domain)
+                caps.append((g, types, cap.limit))
+    return _Rows(
+        cover=tuple(g for g, grp in enumerate(problem.groups) if grp.count),
+        types=tuple(t for t, typ in enumerate(problem.node_types) if typ.count),
+        caps=tuple(caps),
+    )
+
+
+def _column_cost(problem: PackingProblem, node_type: int) -> int:
+    typ = problem.node_types[node_type]
+    if typ.preloaded:
+        return 0  # in use anyway: paid for in the fixed part
+    return typ.cost if problem.objective is Objective.COST else 1
+
+
+#: Beyond this weight an unplaced pod's cost is too large for HiGHS's floating point.
+_MAX_WEIGHT = 2**40
+
+
+def unplaced_weights(problem: PackingProblem) -> list[int] | None:
+    """PLACED: the cost of leaving one pod of each group unplaced (``None``: out of range).
+
+    One pod of a priority level outweighs every node and every pod of the lower levels
+    together, so minimising ``sum weight * unplaced + nodes`` is the lexicographic objective:
+    most pods by priority, then fewest nodes.
+    """
+    levels = sorted({g.priority for g in problem.groups})
+    weight: dict[int, int] = {}
+    below = problem.n_nodes  # the most the lower terms can add up to
+    for level in levels:
+        weight[level] = below + 1
+        below += weight[level] * sum(g.count for g in problem.groups if g.priority == level)
+    if below > _MAX_WEIGHT:
+        return None
+    return [weight[g.priority] for g in problem.groups]
+
+
+def fixed_value(problem: PackingProblem) -> int:
+    """The objective value of the preloaded nodes, in use whatever the packing."""
+    pre = [t for t in problem.node_types if t.preloaded]
+    if problem.objective is Objective.COST:
+        return sum(t.cost * t.count for t in pre)
+    return sum(t.count for t in pre)
+
+
+def _column(rows: _Rows, pattern: Pattern) -> list[tuple[int, float]]:
+    """Non-zero entries of a pattern's column in ``A_ub x <= b_ub`` form."""
+    entries: list[tuple[int, float]] = []
+    for r, g in enumerate(rows.cover):
+        if pattern.counts[g]:
+            entries.append((r, -float(pattern.counts[g])))
+    base = len(rows.cover)
+    for r, t in enumerate(rows.types):
+        if t == pattern.node_type:
+            entries.append((base + r, 1.0))
+    base += len(rows.types)
+    for r, (g, types, _) in enumerate(rows.caps):
+        if pattern.node_type in types and pattern.counts[g]:
+            entries.append((base + r, float(pattern.counts[g])))
+    return entries
+
+
+def _rhs(problem: PackingProblem, rows: _Rows) -> np.ndarray:
+    return np.array(
+        [-float(problem.groups[g].count) for g in rows.cover]
+        + [float(problem.node_types[t].count) for t in rows.types]
+        + [float(limit) for _, _, limit in rows.caps]
+    )
+
+
+def _matrix(rows: _Rows, patterns: Sequence[Pattern]) -> sparse.csc_array:
+    data: list[float] = []
+    row_index: list[int] = []
+    col_index: list[int] = []
+    for j, p in enumerate(patterns):
+        for r, v in _column(rows, p):
+            row_index.append(r)
+            col_index.append(j)
+            data.append(v)
+    return sparse.csc_array((data, (row_index, col_index)), shape=(rows.size, len(patterns)))
+
+
+# ---------------------------------------------------------------------------- pricing
+
+
+def _upper_counts(problem: PackingProblem, node_type: int) -> list[int]:
+    """Most pods of each group one node of the type can hold on its own."""
+    typ = problem.node_types[node_type]
+    out = []
+    for g, grp in enumerate(problem.groups):
+        if not grp.count or not problem.eligible(g, node_type):
+            out.append(0)
+            continue
+        limit = grp.count if grp.max_per_node is None else min(grp.count, grp.max_per_node)
+        for w, c in zip(grp.demand, typ.free, strict=True):
+            if w:
+                limit = min(limit, c // w)
+        for cap in grp.domain_caps:
+            if any(typ.name in d for d in cap.domains):
+                limit = min(limit, cap.limit)
+        out.append(limit)
+    return out
+
+
+def _knapsack_dp(
+    values: Sequence[float], weights: Sequence[int], bounds: Sequence[int], capacity: int
+) -> tuple[float, list[int]]:
+    """Bounded knapsack in one dimension, exact: the best value and the counts taken.
+
+    Each bounded item is split into powers of two (binary splitting), then a 0/1 dynamic
+    program over the capacity, vectorised with numpy; the choices are kept to walk back.
+    """
+    pieces: list[tuple[int, int]] = []  # (item, multiplicity)
+    for k, b in enumerate(bounds):
+        left, step = b, 1
+        while left > 0:
+            m = min(step, left)
+            pieces.append((k, m))
+            left -= m
+            step *= 2
+    best = np.zeros(capacity + 1)
+    taken: list[np.ndarray] = []
+    for k, m in pieces:
+        w = weights[k] * m
+        v = values[k] * m
+        candidate = np.full(capacity + 1, -np.inf)
+        candidate[w:] = best[: capacity + 1 - w] + v
+        take = candidate > best + 1e-12
+        best = np.where(take, candidate, best)
+        taken.append(take)
+    counts = [0] * len(values)
+    c = capacity
+    for (k, m), take in zip(reversed(pieces), reversed(taken), strict=True):
+        if take[c]:
+            counts[k] += m
+            c -= weights[k] * m
+    return float(best[capacity]), counts
+
+
+def _knapsack_milp(
+    values: Sequence[float],
+    demands: Sequence[Sequence[int]],
+    bounds: Sequence[int],
+    capacity: Sequence[int],
+    time_limit: float,
+) -> tuple[float, float, list[int]]:
+    """Bounded multi-dimensional knapsack by HiGHS: (value found, proven upper bound, counts)."""
+    n = len(values)
+    dims = [d for d in range(len(capacity)) if any(w[d] for w in demands)]
+    constraints = []
+    if dims:
+        a = np.array([[w[d] for w in demands] for d in dims], dtype=float)
+        constraints.append(LinearConstraint(a, -np.inf, np.array([capacity[d] for d in dims])))
+    res = milp(
+        c=-np.asarray(values, dtype=float),
+        constraints=constraints,
+        integrality=np.ones(n),
+        bounds=Bounds(np.zeros(n), np.asarray(bounds, dtype=float)),
+        options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": 1e-9},
+    )
+    if res.x is None:
+        # No solution at all within the limit: the LP relaxation's value is an upper bound.
+        lp = linprog(
+            -np.asarray(values, dtype=float),
+            A_ub=constraints[0].A if dims else None,
+            b_ub=constraints[0].ub if dims else None,
+            bounds=list(zip([0.0] * n, [float(b) for b in bounds], strict=True)),
+            method="highs",
+        )
+        return 0.0, float(-lp.fun), [0] * n
+    counts = [round(v) for v in res.x]
+    found = float(sum(v * c for v, c in zip(values, counts, strict=True)))
+    proven = found if res.status == 0 else float(-res.mip_dual_bound)
+    return found, max(found, proven), counts
+
+
+# ---------------------------------------------------------------------------- generation
+
+
+def patterns_of_placement(problem: PackingProblem, placement: dict[int, int]) -> list[Pattern]:
+    """The distinct patterns of a placement (one per node content)."""
+    content: dict[int, list[int]] = {}
+    for item, node in placement.items():
+        content.setdefault(node, [0] * len(problem.groups))[problem.group_of(item)] += 1
+    seen: set[Pattern] = set()
+    out: list[Pattern] = []
+    for node, counts in sorted(content.items()):
+        p = Pattern(problem.type_of(node), tuple(counts))
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+class _Master:
+    """The restricted master LP: its columns (cached), right-hand side and pricing."""
+
+    def __init__(self, problem: PackingProblem, initial: Sequence[Pattern]) -> None:
+        self.problem = problem
+        self.rows = _rows(problem)
+        self.rhs = _rhs(problem, self.rows)
+        self.fixed = fixed_value(problem)
+        self.costs = [float(_column_cost(problem, t)) for t in range(len(problem.node_types))]
+        # NODES and COST: artificial columns keep the master feasible before enough patterns
+        # exist; they cost more than any packing, so they leave the basis as soon as real
+        # patterns can replace them (and the Lagrangian bound does not depend on them).
+        # PLACED: they are the unplaced pods, at their lexicographic weight.
+        weights = unplaced_weights(problem) if problem.objective is Objective.PLACED else None
+        big = float((max(self.costs, default=1.0) + 1.0) * (problem.n_items + 1))
+        n_cover = len(self.rows.cover)
+        self.slack = [big if weights is None else float(weights[g]) for g in self.rows.cover]
+        self.patterns: list[Pattern] = []
+        self.seen: set[Pattern] = set()
+        self.data: list[float] = [-1.0] * n_cover
+        self.row_index: list[int] = list(range(n_cover))
+        self.col_index: list[int] = list(range(n_cover))
+        self.col_cost: list[float] = list(self.slack)
+        self.upper = {t: _upper_counts(problem, t) for t in self.rows.types}
+        self.add(initial)
+
+    def add(self, patterns: Sequence[Pattern]) -> int:
+        added = 0
+        for p in patterns:
+            if p in self.seen or not any(p.counts):
+                continue
+            self.seen.add(p)
+            j = len(self.col_cost)
+            self.patterns.append(p)
+            self.col_cost.append(self.costs[p.node_type])
+            for r, v in _column(self.rows, p):
+                self.row_index.append(r)
+                self.col_index.append(j)
+                self.data.append(v)
+            added += 1
+        return added
+
+    def solve(self) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """LP value (fixed part included), row duals (>= 0), column values (slacks first)."""
+        a = sparse.csc_array(
+            (self.data, (self.row_index, self.col_index)),
+            shape=(self.rows.size, len(self.col_cost)),
+        )
+        res = linprog(
+            np.array(self.col_cost), A_ub=a, b_ub=self.rhs, bounds=(0, None), method="highs"
+        )
+        if res.status != 0:
+            return None
+        return float(res.fun) + self.fixed, -np.asarray(res.ineqlin.marginals), res.x
+
+    def price(self, duals: np.ndarray, deadline: float) -> tuple[float, list[Pattern], bool]:
+        """Lagrangian bound of ``duals`` (fixed part included), improving patterns, exactness."""
+        rows, problem = self.rows, self.problem
+        n_cover, n_types = len(rows.cover), len(rows.types)
+        pi = duals[:n_cover]
+        mu = duals[n_cover : n_cover + n_types]
+        nu = duals[n_cover + n_types :]
+        bound = float(pi @ -self.rhs[:n_cover]) - float(mu @ self.rhs[n_cover : n_cover + n_types])
+        bound -= float(nu @ self.rhs[n_cover + n_types :])
+        new: list[Pattern] = []
+        exact = True
+        base = [0.0] * len(problem.groups)
+        for r, g in enumerate(rows.cover):
+            base[g] += pi[r]
+        for k, t in enumerate(rows.types):
+            value = list(base)
+            for r, (g, types, _) in enumerate(rows.caps):
+                if t in types:
+                    value[g] -= nu[r]
+            upper = self.upper[t]
+            chosen = [g for g in range(len(value)) if value[g] > 1e-12 and upper[g] > 0]
+            found = proven = 0.0
+            counts: list[int] = []
+            if chosen:
+                found, proven, counts = _price(problem, t, chosen, value, upper, deadline)
+            exact &= proven <= found + 1e-9
+            rc_bound = self.costs[t] + mu[k] - proven
+            bound += self.rhs[n_cover + k] * min(0.0, rc_bound)
+            if self.costs[t] + mu[k] - found < -_RC_TOLERANCE:
+                full = [0] * len(problem.groups)
+                for g, n in zip(chosen, counts, strict=True):
+                    full[g] = n
+                new.append(Pattern(t, tuple(full)))
+        return bound + self.fixed, new, exact
+
+
+def _generate(
+    master: _Master, deadline: float, upper_bound: int | None
+) -> tuple[int, float, np.ndarray | None, int]:
+    """Column generation on ``master``: (bound, LP value, last LP solution, iterations)."""
+    best_bound = master.fixed
+    lp_value = math.inf
+    x: np.ndarray | None = None
+    iterations = 0
+    while time.perf_counter() < deadline:
+        solved = master.solve()
+        iterations += 1
+        if solved is None:
+            break
+        lp_value, duals, x = solved
+        bound, new, exact = master.price(duals, deadline)
+        best_bound = max(best_bound, _ceil(bound))
+        if upper_bound is not None and best_bound >= upper_bound:
+            break
+        if best_bound >= _ceil(lp_value):
+            break  # the rounded LP value is reached: more columns cannot raise the bound
+        if not master.add(new):
+            if exact:
+                best_bound = max(best_bound, _ceil(lp_value))
+            break
+    return best_bound, lp_value, x, iterations
+
+
+def column_generation(
+    problem: PackingProblem,
+    initial: Sequence[Pattern],
+    *,
+    deadline: float,
+    upper_bound: int | None = None,
+) -> ColumnGeneration:
+    """Solve the pattern model's LP relaxation by column generation; return the bound.
+
+    Args:
+        problem: the problem (normalised units keep the dynamic program small). PLACED is
+            solved as ``sum unplaced_weights * unplaced + nodes`` (see :func:`unplaced_weights`).
+        initial: patterns to start from (e.g. those of the best heuristic packing).
+        deadline: ``time.perf_counter()`` value at which to stop with the bound so far.
+        upper_bound: the best known value; generation stops once the bound reaches it.
+
+    Returns:
+        The proven bound, the LP value, whether it converged, and the patterns generated.
+
+    Raises:
+        InputError: PLACED with priority weights too large for floating point.
+    """
+    if problem.objective is Objective.PLACED and unplaced_weights(problem) is None:
+        raise InputError("too many priority levels for the pattern model", path="groups")
+    master = _Master(problem, initial)
+    bound, lp_value, _, iterations = _generate(master, deadline, upper_bound)
+    converged = lp_value < math.inf and bound >= _ceil(lp_value)
+    return ColumnGeneration(bound, lp_value, converged, list(master.patterns), iterations)
+
+
+def dive(
+    problem: PackingProblem,
+    patterns: Sequence[Pattern],
+    *,
+    deadline: float,
+) -> PatternSolution:
+    """Diving heuristic: fix the LP's largest pattern values, re-generate on the rest, repeat.
+
+    A classic primal heuristic of column generation (residual rounding): each step solves the
+    residual master by column generation, fixes ``floor(x_p)`` nodes of every pattern (or one
+    node of the largest ``x_p`` when every value is below one), and lowers the demands, type
+    counts and domain caps accordingly. NODES and COST only.
+
+    Returns:
+        The patterns fixed (``value`` None when the dive ran out of time or got stuck).
+    """
+    master = _Master(problem, patterns)
+    n_cover = len(master.rows.cover)
+    chosen: dict[Pattern, int] = {}
+    while time.perf_counter() < deadline:
+        if all(master.rhs[:n_cover] >= 0):
+            value = master.fixed + sum(
+                _column_cost(problem, p.node_type) * n for p, n in chosen.items()
+            )
+            return PatternSolution(value, tuple(chosen.items()), proven=False)
+        _, _, x, _ = _generate(master, deadline, None)
+        if x is None:
+            break
+        values = x[n_cover:]
+        if float(x[:n_cover].max(initial=0.0)) > 1e-6:
+            break  # the residual needs artificial columns: no packing from here
+        fix: list[tuple[int, int]] = [
+            (j, int(v + 1e-6)) for j, v in enumerate(values) if v >= 1 - 1e-6
+        ]
+        if not fix:
+            j = int(np.argmax(values))
+            if values[j] <= 1e-9:
+                break
+            fix = [(j, 1)]
+        for j, n in fix:
+            p = master.patterns[j]
+            chosen[p] = chosen.get(p, 0) + n
+            for r, v in _column(master.rows, p):
+                # Cover rows are stored negated: a covering pattern raises them towards 0.
+                master.rhs[r] -= v * n
+        # Residual covering rows above 0 are already covered; type and cap rows must stay >= 0.
+        master.rhs[:n_cover] = np.minimum(master.rhs[:n_cover], 0.0)
+        if (master.rhs[n_cover:] < -1e-9).any():
+            break
+    return PatternSolution(None, (), proven=False)
+
+
+def _price(  # noqa: PLR0917 - private, called from one place
+    problem: PackingProblem,
+    node_type: int,
+    chosen: Sequence[int],
+    value: Sequence[float],
+    upper: Sequence[int],
+    deadline: float,
+) -> tuple[float, float, list[int]]:
+    """Best pattern on one node type for the dual values: (value, proven bound, counts)."""
+    free = problem.node_types[node_type].free
+    demands = [problem.groups[g].demand for g in chosen]
+    vals = [value[g] for g in chosen]
+    bounds = [upper[g] for g in chosen]
+    active = [d for d in range(len(free)) if any(w[d] for w in demands)]
+    if len(active) <= 1:
+        if not active:
+            counts = list(bounds)
+            total = float(sum(v * b for v, b in zip(vals, bounds, strict=True)))
+            return total, total, counts
+        d = active[0]
+        found, counts = _knapsack_dp(vals, [w[d] for w in demands], bounds, free[d])
+        return found, found, counts
+    return _knapsack_milp(vals, demands, bounds, free, deadline - time.perf_counter())
+
+
+def _ceil(x: float) -> int:
+    return math.ceil(x - _ROUND_TOLERANCE)
+
+
+# ---------------------------------------------------------------------------- integer master
+
+
+def pattern_milp(
+    problem: PackingProblem,
+    patterns: Sequence[Pattern],
+    *,
+    deadline: float,
+    lower_bound: int,
+    cutoff: int | None = None,
+) -> PatternSolution:
+    """Choose patterns for every pod at the least cost, as an integer program (HiGHS).
+
+    Args:
+        problem: a NODES or COST problem.
+        patterns: the columns to choose from.
+        deadline: ``time.perf_counter()`` value at which to stop with the best found.
+        lower_bound: a proven bound (the search stops as soon as it is met).
+        cutoff: only solutions of value at most this are of interest (``None``: any).
+
+    Returns:
+        The best solution found (``value`` None when none was found).
+    """
+    rows = _rows(problem)
+    fixed = fixed_value(problem)
+    usable = [p for p in patterns if any(p.counts)]
+    if not usable:
+        return PatternSolution(None, (), proven=False)
+    a = _matrix(rows, usable)
+    b_ub = _rhs(problem, rows)
+    c_list = [float(_column_cost(problem, p.node_type)) for p in usable]
+    upper = [np.inf] * len(usable)
+    weights = unplaced_weights(problem) if problem.objective is Objective.PLACED else None
+    if weights is not None:
+        # PLACED: one integer "unplaced" column per group, at most its count.
+        slack = sparse.csc_array(
+            (
+                [-1.0] * len(rows.cover),
+                (list(range(len(rows.cover))), list(range(len(rows.cover)))),
+            ),
+            shape=(rows.size, len(rows.cover)),
+        )
+        a = sparse.hstack([a, slack], format="csc")
+        c_list += [float(weights[g]) for g in rows.cover]
+        upper += [float(problem.groups[g].count) for g in rows.cover]
+    c = np.array(c_list)
+    constraints = [LinearConstraint(a, -np.inf, b_ub)]
+    if cutoff is not None:
+        constraints.append(LinearConstraint(c.reshape(1, -1), -np.inf, float(cutoff - fixed)))
+    target = max(1, lower_bound - fixed)
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return PatternSolution(None, (), proven=False)
+    res = milp(
+        c=c,
+        constraints=constraints,
+        integrality=np.ones(len(c_list)),
+        bounds=Bounds(0, np.array(upper)),
+        # A relative gap below 1 / target stops HiGHS once the bound is met (integer values).
+        options={"time_limit": left, "mip_rel_gap": 0.5 / (target + 1)},
+    )
+    if res.x is None:
+        return PatternSolution(None, (), proven=res.status == 0)
+    values = [round(v) for v in res.x]
+    chosen = tuple((p, n) for p, n in zip(usable, values, strict=False) if n)
+    value = fixed + round(float(c @ np.array(values, dtype=float)))
+    return PatternSolution(value, chosen, proven=res.status == 0)
+
+
+def placement_of_patterns(
+    problem: PackingProblem, chosen: Sequence[tuple[Pattern, int]], *, partial: bool = False
+) -> dict[int, int]:
+    """Turn chosen patterns into a placement: item -> node, over-covered pods trimmed.
+
+    Nodes of each type are handed out in index order; pods of each group in index order.
+
+    Args:
+        problem: the problem.
+        chosen: (pattern, number of nodes running it).
+        partial: pods may be left without a node (the PLACED objective).
+
+    Raises:
+        InputError: the patterns need more nodes of a type than it has, or leave pods uncovered.
+    """
+    next_item = [problem.first_item(g) for g in range(len(problem.groups))]
+    end_item = [next_item[g] + grp.count for g, grp in enumerate(problem.groups)]
+    next_node = [problem.first_node(t) for t in range(len(problem.node_types))]
+    placement: dict[int, int] = {}
+    for pattern, n in chosen:
+        t = pattern.node_type
+        for _ in range(n):
+            if next_node[t] >= problem.first_node(t) + problem.node_types[t].count:
+                raise InputError(
+                    f"the patterns use more than {problem.node_types[t].count} nodes",
+                    path=f"node_types[{t}]",
+                )
+            node = next_node[t]
+            used = False
+            for g, k in enumerate(pattern.counts):
+                take = min(k, end_item[g] - next_item[g])
+                for item in range(next_item[g], next_item[g] + take):
+                    placement[item] = node
+                next_item[g] += take
+                used |= take > 0
+            if used:
+                next_node[t] += 1
+    for g in range(len(problem.groups)):
+        if next_item[g] < end_item[g] and not partial:
+            raise InputError("the patterns leave pods without a node", path=f"groups[{g}]")
+    return placement
