@@ -1,0 +1,154 @@
+"""One deployment under one strategy: a scenario that starts a release, and a measured run.
+
+A :class:`StrategyScenario` is an exploration :class:`~kmodel.explore.run.Scenario` whose cluster
+runs the application under one strategy (a Kubernetes Deployment, or a Beanstalk environment)
+and whose ``start`` action releases the new version. A :class:`StrategyRun` is a
+:class:`~kmodel.explore.run.Run` with a :class:`~kmodel.strategies.meter.Meter` that watches every
+step from the start action on, and whose :meth:`StrategyRun.finish` lets the components work
+(faults over) until the deployment has ended or the horizon has passed.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kmodel.cluster import components
+from kmodel.cluster.actions import Action
+from kmodel.cluster.components import ControlPlaneRecover, KubeletHeal, Tick, WatchDeliver
+from kmodel.cluster.model import COMPONENTS, Cluster
+from kmodel.explore.run import Run, Scenario
+from kmodel.invariants import Violation
+from kmodel.strategies.meter import Meter, Target
+
+__all__ = ["StrategyRun", "StrategyScenario", "run_strategy"]
+
+
+@dataclass(frozen=True)
+class StrategyScenario(Scenario):
+    """A scenario that deploys a new version under one strategy.
+
+    Attributes:
+        strategy_name: the strategy's row label.
+        failure: the failure mode of the new version (``none`` for a good version).
+        start: the action that starts the deployment.
+        target: what serves the application.
+        capacity: the instance count (replicas).
+        old_image: the version running before.
+        new_image: the version deployed (a broken one unless ``failure`` is ``none``).
+        wait_seconds: the longest a deployment may sit idle while waiting (timeouts,
+            evaluation periods), so that settling outlasts it.
+    """
+
+    strategy_name: str = ""
+    failure: str = "none"
+    start: Action | None = None
+    target: Target | None = None
+    capacity: int = 1
+    old_image: str = ""
+    new_image: str = ""
+    wait_seconds: int = 0
+    _built: list[Cluster] = field(default_factory=list, compare=False, repr=False)
+
+    def build(self) -> Cluster:
+        """A fresh cluster running the old version, settled (built once, then copied)."""
+        if not self._built:
+            self._built.append(super().build())
+        return copy.deepcopy(self._built[0])
+
+    @property
+    def bad_image(self) -> str | None:
+        """The new version if it is a broken one."""
+        return None if self.failure == "none" else self.new_image
+
+
+@dataclass
+class StrategyRun(Run):
+    """A run that measures the deployment (see :class:`~kmodel.strategies.meter.Meter`)."""
+
+    scenario: StrategyScenario
+    meter: Meter = field(init=False)
+    #: Safety bound on settling steps (a crash-looping version never lets a cluster rest).
+    max_settle_steps: int = 5000
+
+    def __post_init__(self) -> None:
+        scenario = self.scenario
+        if scenario.target is None or scenario.start is None:
+            msg = "a strategy scenario needs a target and a start action"
+            raise TypeError(msg)
+        self.meter = Meter(
+            scenario.target,
+            scenario.capacity,
+            scenario.old_image,
+            scenario.new_image,
+            scenario.bad_image,
+        )
+        super().__post_init__()
+
+    def do(self, action: Action) -> list[Violation]:
+        """Apply one action; the scenario's start action starts the measurement."""
+        found = super().do(action)
+        if action == self.scenario.start and self.meter.started is None:
+            self.meter.start(self.cluster, len(self.steps))
+        else:
+            self.meter.observe(self.cluster, len(self.steps))
+        return found
+
+    def finish(self) -> list[Violation]:
+        """Stop transient faults, then let the components work until the deployment ends.
+
+        Like :meth:`kmodel.cluster.model.Cluster.settle`, with the meter watching every step
+        and an idle allowance that outlasts the strategy's timeouts.
+        """
+        cluster = self.cluster
+        for action in [
+            *(ControlPlaneRecover(m) for m in sorted(cluster.store.down)),
+            *(KubeletHeal(n) for n in sorted(cluster.machines) if cluster.machines[n].partitioned),
+            *(WatchDeliver(c) for c in COMPONENTS if cluster.informers[c].lagging),
+        ]:
+            self.do(action)
+        interval = cluster.config.heartbeat_interval
+        limit = max(components.SETTLE_IDLE_TICKS, self.scenario.wait_seconds // interval + 5)
+        deadline = cluster.now + cluster.config.settle_horizon
+        idle = 0
+        while (
+            not self.meter.done
+            and cluster.now <= deadline
+            and len(self.settle_steps) < self.max_settle_steps
+        ):
+            progressed = False
+            for action in components.enabled(cluster):
+                self._settle_step(action)
+                progressed = progressed or (
+                    self.settle_steps[-1].changed and not action.maintenance
+                )
+                if self.meter.done:
+                    break
+            if progressed:
+                idle = 0
+                continue
+            if idle >= limit:
+                break
+            idle += 1
+            self._settle_step(Tick(interval))
+        return []
+
+    def _settle_step(self, action: Action) -> None:
+        self.settle_steps.append(self.cluster.step(action))
+        self.meter.observe(self.cluster, len(self.steps) + len(self.settle_steps))
+
+    @property
+    def all_steps(self) -> list[Any]:
+        """Chosen steps, then settling steps."""
+        return [*self.steps, *self.settle_steps]
+
+
+def run_strategy(scenario: StrategyScenario, actions: Sequence[Action]) -> StrategyRun:
+    """Run ``actions`` (the first is normally the start action) and finish the deployment."""
+    run = StrategyRun(scenario)
+    for action in actions:
+        run.do(action)
+    run.finish()
+    return run

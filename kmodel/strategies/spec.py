@@ -1,0 +1,410 @@
+"""Strategy specs: one application, one release, several strategies and failure modes (YAML).
+
+A strategies spec (documented in the README, "kmodel strategies")::
+
+    name: web-release
+    description: what it compares
+    cluster: {nodes: [{pool: worker, count: 3, cpu: "4", memory: 8Gi}]}   # as in check specs
+    workloads: [../workloads/web.yaml, {kind: Deployment, ...}]  # one Deployment + its Service
+    release: {image: registry.example.com/web:2.0}   # the new version (container: optional)
+    failures:                        # broken variants of the new version, by name
+      crash: {runFor: 30, exitCode: 1, readyAfter: 5}
+      never-ready: {readyAfter: null}
+    programs: {}                     # other images' behaviour, as in check specs
+    strategies:
+      - {name: k8s-rolling, kubernetes: RollingUpdate, maxSurge: 1, maxUnavailable: 0}
+      - {name: k8s-recreate, kubernetes: Recreate}
+      - {name: eb-rolling, beanstalk: Rolling, batchSizeType: Fixed, batchSize: 1}
+      - {name: eb-split, beanstalk: TrafficSplitting, newVersionPercent: 10, evaluationTime: 60}
+    faults: {container_crash: 1}     # the fault budget, as in check specs
+    timeout: 300                     # health wait (EB command timeout, k8s progress deadline)
+    explore: {examples: 20, maxSteps: 15, seed: 0, ticks: [1, 10]}
+
+A failure's image is the release image with ``-<failure>`` appended. Every error names the file
+and the field path (exit code 2 on the command line).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from kmodel.cluster.components import SetImage
+from kmodel.cluster.model import ClusterConfig, Program
+from kmodel.errors import InputError
+from kmodel.explore.run import FAULT_KINDS
+from kmodel.explore.search import ExploreOptions
+from kmodel.explore.spec import _inline, _pool_nodes, _program, _Reader
+from kmodel.objects.manifests import MAX_FILE_BYTES, load_manifests
+from kmodel.strategies.beanstalk import (
+    DeployVersion,
+    beanstalk_actions,
+    environment_manifest,
+)
+from kmodel.strategies.kubernetes import OPERATOR_ANNOTATION, operator_actions
+from kmodel.strategies.meter import Target
+from kmodel.strategies.policies import Strategy
+from kmodel.strategies.run import StrategyScenario
+
+__all__ = ["STRATEGY_SPEC_KEYS", "StrategiesSpec", "load_strategies_spec"]
+
+STRATEGY_SPEC_KEYS: Final = frozenset(
+    {
+        "name",
+        "description",
+        "cluster",
+        "workloads",
+        "release",
+        "failures",
+        "programs",
+        "strategies",
+        "faults",
+        "timeout",
+        "explore",
+    }
+)
+_K8S_KEYS: Final = frozenset({"name", "kubernetes", "maxSurge", "maxUnavailable"})
+_EB_KEYS: Final = frozenset(
+    {
+        "name",
+        "beanstalk",
+        "batchSizeType",
+        "batchSize",
+        "newVersionPercent",
+        "evaluationTime",
+        "dnsTtl",
+    }
+)
+
+
+@dataclass(frozen=True)
+class StrategiesSpec:
+    """A loaded strategies spec.
+
+    Attributes:
+        path: the spec file.
+        name: its name.
+        description: what it compares.
+        strategies: the rows.
+        failures: failure mode name -> the broken version's program (``none`` is not listed).
+        options: how hard to explore each (strategy, failure) pair.
+        digest: a hash of the file's text.
+    """
+
+    path: str
+    name: str
+    description: str
+    strategies: tuple[Strategy, ...]
+    failures: Mapping[str, Program]
+    options: ExploreOptions
+    digest: str
+    objects: tuple[Mapping[str, Any], ...] = ()
+    deployment: Mapping[str, Any] = field(default_factory=dict)
+    service: str = ""
+    container: str = ""
+    release_image: str = ""
+    programs: Mapping[str, Program] = field(default_factory=dict)
+    faults: Mapping[str, int | None] = field(default_factory=dict)
+    timeout: int = 300
+    ticks: tuple[int, ...] = (1, 10)
+    control_plane_members: int = 1
+
+    @property
+    def failure_modes(self) -> tuple[str, ...]:
+        """``none`` (a good release), then each failure mode."""
+        return ("none", *self.failures)
+
+    def strategy(self, name: str) -> Strategy:
+        """A strategy by name.
+
+        Raises:
+            InputError: no strategy of that name.
+        """
+        for strategy in self.strategies:
+            if strategy.name == name:
+                return strategy
+        raise InputError(f"no strategy {name!r} in the spec", file=self.path, path="strategies")
+
+    def image_for(self, failure: str) -> str:
+        """The image released in a failure mode."""
+        return self.release_image if failure == "none" else f"{self.release_image}-{failure}"
+
+    def scenario(self, strategy_name: str, failure: str) -> StrategyScenario:
+        """The scenario of one strategy deploying the release in one failure mode.
+
+        Raises:
+            InputError: an unknown strategy or failure mode.
+        """
+        strategy = self.strategy(strategy_name)
+        if failure not in self.failure_modes:
+            raise InputError(
+                f"no failure mode {failure!r} (known: {', '.join(self.failure_modes)})",
+                file=self.path,
+                path="failures",
+            )
+        d = self.deployment
+        namespace = d["metadata"].get("namespace", "default")
+        name = d["metadata"]["name"]
+        replicas = int(d["spec"].get("replicas", 1))
+        template = d["spec"]["template"]
+        old_image = next(
+            str(c.get("image", ""))
+            for c in template["spec"]["containers"]
+            if c.get("name") == self.container
+        )
+        new_image = self.image_for(failure)
+        programs = dict(self.programs)
+        if failure != "none":
+            programs[new_image] = self.failures[failure]
+        others = [o for o in self.objects if o is not d]
+        if strategy.platform == "kubernetes":
+            body = copy.deepcopy(dict(d))
+            body["spec"]["strategy"] = (
+                {"type": "Recreate"}
+                if strategy.policy == "Recreate"
+                else {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {
+                        "maxSurge": strategy.max_surge,
+                        "maxUnavailable": strategy.max_unavailable,
+                    },
+                }
+            )
+            body["spec"]["progressDeadlineSeconds"] = self.timeout
+            annotations = body["metadata"].setdefault("annotations", {})
+            annotations[OPERATOR_ANNOTATION] = old_image
+            objects = [*others, body]
+            start: Any = SetImage(namespace, name, self.container, new_image)
+            wait = self.timeout
+        else:
+            objects = [
+                o
+                for o in others
+                if not (o.get("kind") == "Service" and o["metadata"]["name"] == self.service)
+            ]
+            objects.append(
+                environment_manifest(
+                    name,
+                    namespace,
+                    strategy,
+                    capacity=replicas,
+                    template=template,
+                    container=self.container,
+                    image=old_image,
+                    timeout=self.timeout,
+                )
+            )
+            start = DeployVersion(namespace, name, new_image)
+            wait = self.timeout + strategy.evaluation_time + strategy.dns_ttl
+        return StrategyScenario(
+            objects=objects,
+            faults=dict(self.faults),
+            config=ClusterConfig(
+                programs=programs, controllers=(beanstalk_actions, operator_actions)
+            ),
+            control_plane_members=self.control_plane_members,
+            ticks=self.ticks,
+            strategy_name=strategy.name,
+            failure=failure,
+            start=start,
+            target=Target(strategy.platform, namespace, name, self.container),
+            capacity=replicas,
+            old_image=old_image,
+            new_image=new_image,
+            wait_seconds=wait,
+        )
+
+
+def _strategy(reader: _Reader, raw: object, path: str) -> Strategy:
+    item = reader.mapping(raw, path)
+    name = reader.string(item.get("name"), f"{path}.name")
+    if ("kubernetes" in item) == ("beanstalk" in item):
+        raise reader.error(path, "needs exactly one of `kubernetes: <strategy>` or `beanstalk:`")
+    try:
+        if "kubernetes" in item:
+            reader.keys(item, _K8S_KEYS, path)
+            surge = item.get("maxSurge", "25%")
+            unavailable = item.get("maxUnavailable", "25%")
+            for key, value in (("maxSurge", surge), ("maxUnavailable", unavailable)):
+                if isinstance(value, bool) or not isinstance(value, int | str):
+                    raise reader.error(f"{path}.{key}", "must be an integer or a percentage")
+            return Strategy(
+                name,
+                "kubernetes",
+                reader.string(item["kubernetes"], f"{path}.kubernetes"),
+                max_surge=surge,
+                max_unavailable=unavailable,
+            )
+        reader.keys(item, _EB_KEYS, path)
+        return Strategy(
+            name,
+            "beanstalk",
+            reader.string(item["beanstalk"], f"{path}.beanstalk"),
+            batch_size_type=str(item.get("batchSizeType", "Percentage")),
+            batch_size=reader.integer(item.get("batchSize", 100), f"{path}.batchSize", minimum=1),
+            new_version_percent=reader.integer(
+                item.get("newVersionPercent", 10), f"{path}.newVersionPercent", minimum=1
+            ),
+            evaluation_time=reader.integer(
+                item.get("evaluationTime", 300), f"{path}.evaluationTime"
+            ),
+            dns_ttl=reader.integer(item.get("dnsTtl", 60), f"{path}.dnsTtl"),
+        )
+    except InputError as error:
+        if error.file is not None:
+            raise
+        where = path + (error.path or "").removeprefix(f"strategies.{name}")
+        raise reader.error(where, error.message) from None
+
+
+def load_strategies_spec(path: str | Path) -> StrategiesSpec:
+    """Load and validate a strategies spec.
+
+    Raises:
+        InputError: the file, the field path and what is wrong.
+    """
+    file = str(path)
+    source = Path(path)
+    reader = _Reader(file)
+    try:
+        size = source.stat().st_size
+    except OSError as error:
+        raise InputError(error.strerror or "cannot read", file=file) from None
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", file=file)
+    text = source.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise InputError(
+            f"{where}invalid YAML: {getattr(error, 'problem', error)}", file=file
+        ) from None
+    body = reader.mapping(data, "")
+    reader.keys(body, STRATEGY_SPEC_KEYS, "")
+    base = source.parent
+
+    objects: list[Mapping[str, Any]] = []
+    cluster = reader.mapping(body.get("cluster"), "cluster")
+    reader.keys(cluster, {"nodes", "controlPlane"}, "cluster")
+    for i, entry in enumerate(reader.sequence(cluster.get("nodes", []), "cluster.nodes")):
+        item = reader.mapping(entry, f"cluster.nodes[{i}]")
+        if "pool" in item:
+            objects.extend(_pool_nodes(reader, item, f"cluster.nodes[{i}]"))
+        else:
+            objects.extend(_inline(reader, item, f"cluster.nodes[{i}]"))
+    if not any(o.get("kind") == "Node" for o in objects):
+        raise reader.error("cluster.nodes", "the cluster needs at least one Node")
+    control = reader.mapping(cluster.get("controlPlane", {}), "cluster.controlPlane")
+    reader.keys(control, {"members"}, "cluster.controlPlane")
+    members = reader.integer(control.get("members", 1), "cluster.controlPlane.members", minimum=1)
+    if members % 2 == 0:
+        raise reader.error("cluster.controlPlane.members", "must be odd (etcd quorum)")
+
+    for i, entry in enumerate(reader.sequence(body.get("workloads", []), "workloads")):
+        if isinstance(entry, str):
+            objects.extend(o.body for o in load_manifests([base / entry]))
+        else:
+            objects.extend(
+                _inline(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
+            )
+    deployments = [o for o in objects if o.get("kind") == "Deployment"]
+    if len(deployments) != 1:
+        raise reader.error(
+            "workloads", f"needs exactly one Deployment (the application), found {len(deployments)}"
+        )
+    deployment = deployments[0]
+    labels = ((deployment["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+    services = [
+        o
+        for o in objects
+        if o.get("kind") == "Service"
+        and (o.get("spec") or {}).get("selector")
+        and all(labels.get(k) == v for k, v in o["spec"]["selector"].items())
+    ]
+    if not services:
+        raise reader.error("workloads", "needs a Service that selects the Deployment's pods")
+    if services[0]["metadata"]["name"] != deployment["metadata"]["name"]:
+        raise reader.error(
+            "workloads",
+            "the Service must have the Deployment's name (the model measures it by that name)",
+        )
+
+    release = reader.mapping(body.get("release"), "release")
+    reader.keys(release, {"image", "container"}, "release")
+    containers = [c["name"] for c in deployment["spec"]["template"]["spec"]["containers"]]
+    container = reader.string(release.get("container", containers[0]), "release.container")
+    if container not in containers:
+        raise reader.error(
+            "release.container", f"no container {container!r} (has: {', '.join(containers)})"
+        )
+    image = reader.string(release.get("image"), "release.image")
+
+    failures = {
+        str(name): _program(reader, raw, f"failures.{name}")
+        for name, raw in reader.mapping(body.get("failures", {}), "failures").items()
+    }
+    if "none" in failures:
+        raise reader.error("failures.none", "`none` is the good release; pick another name")
+    programs = {
+        str(name): _program(reader, raw, f"programs.{name}")
+        for name, raw in reader.mapping(body.get("programs", {}), "programs").items()
+    }
+
+    strategies = tuple(
+        _strategy(reader, raw, f"strategies[{i}]")
+        for i, raw in enumerate(reader.sequence(body.get("strategies"), "strategies"))
+    )
+    if not strategies:
+        raise reader.error("strategies", "name at least one strategy")
+    names = [s.name for s in strategies]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate is not None:
+        raise reader.error("strategies", f"two strategies are named {duplicate!r}")
+
+    faults: dict[str, int | None] = {}
+    for kind, budget in reader.mapping(body.get("faults", {}), "faults").items():
+        if kind not in FAULT_KINDS:
+            raise reader.error(
+                f"faults.{kind}", f"unknown fault kind (known: {', '.join(FAULT_KINDS)})"
+            )
+        faults[str(kind)] = None if budget == "any" else reader.integer(budget, f"faults.{kind}")
+    timeout = reader.integer(body.get("timeout", 600), "timeout", minimum=1)
+
+    explore = reader.mapping(body.get("explore", {}), "explore")
+    reader.keys(explore, {"examples", "maxSteps", "seed", "ticks"}, "explore")
+    ticks = tuple(
+        reader.integer(t, f"explore.ticks[{i}]", minimum=1)
+        for i, t in enumerate(reader.sequence(explore.get("ticks", [1, 10]), "explore.ticks"))
+    ) or (10,)
+    options = ExploreOptions(
+        examples=reader.integer(explore.get("examples", 20), "explore.examples", minimum=1),
+        max_steps=reader.integer(explore.get("maxSteps", 15), "explore.maxSteps", minimum=1),
+        seed=reader.integer(explore.get("seed", 0), "explore.seed"),
+    )
+    return StrategiesSpec(
+        path=file,
+        name=str(body.get("name") or source.stem),
+        description=str(body.get("description") or ""),
+        strategies=strategies,
+        failures=failures,
+        options=options,
+        digest=hashlib.sha256(text.encode()).hexdigest()[:16],
+        objects=tuple(objects),
+        deployment=deployment,
+        service=str(services[0]["metadata"]["name"]),
+        container=container,
+        release_image=image,
+        programs=programs,
+        faults=faults,
+        timeout=timeout,
+        ticks=ticks,
+        control_plane_members=members,
+    )
