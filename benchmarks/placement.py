@@ -188,7 +188,10 @@ def vbp(root: Path, quick: bool) -> Iterator[Instance]:
 
 
 def openb(root: Path) -> Iterator[Instance]:
-    """The Alibaba openb trace: every pod of the default list at once, fewest nodes.
+    """The Alibaba openb trace: every pod of the default list at once, most pods placed.
+
+    Not every pod fits (the trace's GPU demand exceeds the cluster's), so the objective is
+    PLACED: most pods placed, then fewest nodes; the bound is on the unplaced pods.
 
     GPUs are one aggregate dimension in milli-GPUs (node: gpus x 1000; pod: num_gpu x
     gpu_milli). That relaxes per-device placement (a 0.5-GPU share must sit on one device),
@@ -215,6 +218,7 @@ def openb(root: Path) -> Iterator[Instance]:
             NodeType(name=f"type-{k}", capacity=cap, count=c)
             for k, (cap, c) in enumerate(sorted(node_counts.items()))
         ),
+        objective=Objective.PLACED,
     )
     yield Instance("openb", "openb-default", problem, None, timeout=60.0)
 
@@ -318,10 +322,19 @@ def main(argv: list[str]) -> int:
     for inst in instances:
         timeout = inst.timeout or args.timeout
         ffd = greedy_pack(inst.problem.normalized(), name="ffd")
-        ffd_value = ffd.cost if inst.problem.objective is Objective.COST else ffd.nodes_used
+        ffd_value: int | str = (
+            ffd.cost if inst.problem.objective is Objective.COST else ffd.nodes_used
+        )
+        if inst.problem.objective is Objective.PLACED:
+            ffd_value = f"{len(ffd.unplaced)} unplaced, {ffd.nodes_used} nodes"
         result = solve(inst.problem, SolveOptions(time_limit=timeout))
         violations = check_placement(inst.problem, result.placement)
-        wrong = bool(violations) or bool(result.unplaced and result.status.value != "infeasible")
+        placed_objective = inst.problem.objective is Objective.PLACED
+        wrong = bool(violations) or bool(
+            result.unplaced and result.status.value != "infeasible" and not placed_objective
+        )
+        if placed_objective and result.value is not None:
+            wrong |= result.lower_bound > result.value
         if inst.optimum is not None and result.nodes_used is not None:
             wrong |= result.lower_bound > inst.optimum or result.nodes_used < inst.optimum
             wrong |= result.optimal and result.nodes_used != inst.optimum
@@ -337,7 +350,12 @@ def main(argv: list[str]) -> int:
             "-" if inst.optimum is None else str(inst.optimum),
             str(result.lower_bound),
             str(ffd_value),
-            str(result.value) + (" BUG" if wrong else ""),
+            (
+                f"{result.value} unplaced, {result.nodes_used} nodes"
+                if placed_objective
+                else str(result.value)
+            )
+            + (" BUG" if wrong else ""),
             "yes" if proven else "no",
             f"{result.solve_seconds:.2f}",
             result.method,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 
@@ -20,7 +21,7 @@ from kmodel.placement import (
     greedy_pack,
     solve,
 )
-from kmodel.placement.arcflow import build_arcflow
+from kmodel.placement.arcflow import arcflow_milp, build_arcflow
 from kmodel.placement.bounds import (
     anti_affinity_bound,
     dff_bound_1d,
@@ -29,6 +30,14 @@ from kmodel.placement.bounds import (
     volume_bound_1d,
 )
 from kmodel.placement.heuristics import subset_sum_fill
+from kmodel.placement.patterns import (
+    column_generation,
+    dive,
+    pattern_milp,
+    placement_of_patterns,
+    unplaced_weights,
+)
+from kmodel.placement.problem import DomainCap
 
 
 def brute_force_value(problem: PackingProblem) -> int | None:
@@ -348,3 +357,160 @@ def test_build_arcflow_paths_fit_the_capacity():
         assert head[0] - tail[0] >= (weights[t] if t >= 0 else 1)
     assert graph.sink == (10,)
     assert 0 <= graph.source[0] <= 10
+
+
+# ------------------------------------------------------------------ pattern model (HiGHS)
+def _zones(zones: int, per_zone: int) -> tuple[NodeType, ...]:
+    return tuple(NodeType(f"zone-{z}", (10,), count=per_zone) for z in range(zones))
+
+
+def _zone_cap(zones: int) -> DomainCap:
+    return DomainCap(domains=tuple(frozenset({f"zone-{z}"}) for z in range(zones)), limit=1)
+
+
+def test_domain_cap_spreads_pods_over_zones():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("db", (1,), count=3, domain_caps=(_zone_cap(3),)),),
+        node_types=_zones(3, 2),
+    )
+    result = solve(problem, SolveOptions(time_limit=10))
+    assert result.optimal
+    assert result.nodes_used == 3  # one per zone, although one node could hold all three
+    zones = {problem.type_of(b) for b in result.placement.values()}
+    assert zones == {0, 1, 2}
+    assert not check_placement(problem, result.placement)
+
+
+def test_domain_cap_with_too_few_zones_is_infeasible():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("db", (1,), count=3, domain_caps=(_zone_cap(2),)),),
+        node_types=_zones(2, 3),
+    )
+    result = solve(problem, SolveOptions(time_limit=10))
+    assert result.status is Status.INFEASIBLE
+    assert not result.optimal
+
+
+def test_check_placement_and_greedy_respect_domain_caps():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("db", (1,), count=2, domain_caps=(_zone_cap(2),)),),
+        node_types=_zones(2, 2),
+    )
+    assert any("more than 1" in p for p in check_placement(problem, {0: 0, 1: 1}))
+    assert not check_placement(problem, {0: 0, 1: 2})
+    packing = greedy_pack(problem)
+    assert not packing.unplaced
+    assert not check_placement(problem, packing.placement)
+
+
+def test_domain_caps_are_validated_with_paths():
+    with pytest.raises(InputError) as err:
+        PackingProblem(
+            dimensions=("cpu",),
+            groups=(
+                ItemGroup(
+                    "db",
+                    (1,),
+                    domain_caps=(DomainCap((frozenset({"zone-0"}), frozenset({"zone-0"})), 1),),
+                ),
+            ),
+            node_types=_zones(1, 1),
+        )
+    assert err.value.path == "groups[0].domain_caps[0].domains[1]"
+    with pytest.raises(InputError) as err:
+        PackingProblem(
+            dimensions=("cpu",),
+            groups=(ItemGroup("db", (1,), domain_caps=(DomainCap((frozenset({"x"}),), 1),)),),
+            node_types=_zones(1, 1),
+        )
+    assert err.value.path == "groups[0].domain_caps[0].domains[0]"
+
+
+def test_column_generation_bound_meets_the_optimum_where_volume_falls_short():
+    # Capacity 10: a 7 shares a bin with no 4 (11 > 10), 4s pair up. Three 7s need three bins,
+    # three 4s need two more: optimum 5, while the volume bound is ceil(33 / 10) = 4.
+    problem = bin_packing_problem([10], [((7,), 3), ((4,), 3)])
+    assert volume_bound_1d([7, 7, 7, 4, 4, 4], 10) == 4
+    cg = column_generation(problem, [], deadline=time.perf_counter() + 10)
+    assert cg.converged
+    assert cg.lower_bound == 5
+    assert cg.lp_value == pytest.approx(4.5)
+    result = solve(problem, SolveOptions(time_limit=10))
+    assert result.optimal
+    assert result.nodes_used == 5
+
+
+def test_pattern_milp_decodes_into_a_valid_placement():
+    problem = PackingProblem(
+        dimensions=("cpu", "memory"),
+        groups=(ItemGroup("a", (3, 1), count=4), ItemGroup("b", (1, 3), count=4)),
+        node_types=(
+            NodeType("small", (4, 4), count=4, cost=3),
+            NodeType("big", (8, 8), count=2, cost=5),
+        ),
+        objective=Objective.COST,
+    )
+    cg = column_generation(problem, [], deadline=time.perf_counter() + 10)
+    solution = pattern_milp(
+        problem, cg.patterns, deadline=time.perf_counter() + 10, lower_bound=cg.lower_bound
+    )
+    assert solution.value is not None
+    placement = placement_of_patterns(problem, solution.chosen)
+    assert len(placement) == problem.n_items
+    assert not check_placement(problem, placement)
+    # Two big nodes (cost 10) hold everything; four small ones would cost 12.
+    assert solution.value == 10 == cg.lower_bound
+
+
+def test_dive_covers_every_pod():
+    problem = bin_packing_problem([100], [((50,), 2), ((26,), 4), ((24,), 4), ((47,), 2)])
+    solution = dive(problem, [], deadline=time.perf_counter() + 10)
+    assert solution.value is not None
+    placement = placement_of_patterns(problem, solution.chosen)
+    assert len(placement) == problem.n_items
+    assert not check_placement(problem, placement)
+
+
+def test_unplaced_weights_are_lexicographic():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("low", (1,), count=5), ItemGroup("high", (1,), count=2, priority=10)),
+        node_types=(NodeType("n", (1,), count=3),),
+        objective=Objective.PLACED,
+    )
+    weights = unplaced_weights(problem)
+    assert weights is not None
+    low, high = weights
+    assert low > problem.n_nodes  # one pod outweighs every node
+    assert high > low * 5 + problem.n_nodes  # one high pod outweighs every low pod and node
+
+
+def test_placed_objective_by_patterns_places_high_priority_and_bounds_the_rest():
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("low", (4,), count=3), ItemGroup("high", (6,), count=2, priority=5)),
+        node_types=(NodeType("n", (10,), count=2),),
+        objective=Objective.PLACED,
+    )
+    result = solve(problem, SolveOptions(time_limit=10))
+    assert result.optimal
+    placed_groups = sorted(problem.group_of(i) for i in result.placement)
+    assert placed_groups == [0, 0, 1, 1]  # both high pods, each beside one low pod
+    assert result.unplaced == (2,)
+    assert result.lower_bound == 1
+    assert not check_placement(problem, result.placement)
+
+
+def test_arcflow_milp_finds_perfect_triplets():
+    weights = [(50,), (49,), (48,), (27,), (26,), (25,), (24,), (23,), (22,)]
+    demands = [1] * len(weights)
+    # 50+27+23, 49+26+25, 48+... : 9 items, total 294 -> 3 bins of 100 only if they fit exactly.
+    graph = build_arcflow(weights, demands, (100,))
+    assert graph is not None
+    solution = arcflow_milp(graph, demands, time_limit=10)
+    assert solution.value == 3
+    assert solution.optimal
+    assert solution.flows is not None

@@ -18,6 +18,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kmodel.placement.patterns import quiet_highs
+
 __all__ = ["ArcFlowGraph", "ArcFlowSolution", "arcflow_milp", "build_arcflow"]
 
 Position = tuple[int, ...]
@@ -186,13 +188,14 @@ def arcflow_milp(
     c[z] = 1.0
     if time_limit <= 0 or (cutoff is not None and cutoff < lower_bound):
         return ArcFlowSolution(None, None, lower_bound, optimal=False)
-    res = milp(
-        c=c,
-        constraints=constraints,
-        integrality=np.ones(n_arcs + 1) if integral else np.zeros(n_arcs + 1),
-        bounds=Bounds(lower, upper),
-        options={"time_limit": time_limit, "mip_rel_gap": 0.5 / (lower_bound + 2)},
-    )
+    with quiet_highs():
+        res = milp(
+            c=c,
+            constraints=constraints,
+            integrality=np.ones(n_arcs + 1) if integral else np.zeros(n_arcs + 1),
+            bounds=Bounds(lower, upper),
+            options={"time_limit": time_limit, "mip_rel_gap": 0.5 / (lower_bound + 2)},
+        )
     proven = lower_bound
     bound = getattr(res, "mip_dual_bound", None)
     if bound is not None and np.isfinite(bound):

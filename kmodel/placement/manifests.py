@@ -30,8 +30,9 @@ go become counting constraints instead:
   bound pods its selector matches, within ``maxSkew`` of the least-loaded domain; nodes
   without the topology key are not eligible.
 
-The packer handles the per-node limits itself; per-zone (per-domain) limits are checked by
-:mod:`kmodel.placement.verify`.
+The packer handles the per-node limits and per-domain anti-affinity (at most one pod of the
+group per zone, as :class:`~kmodel.placement.problem.DomainCap`) itself; topology spread across
+domains is checked by :mod:`kmodel.placement.verify`.
 
 Node price, for ``--objective cost``: the annotation ``kmodel.dev/price`` on the Node, a
 non-negative integer (e.g. cents per hour); a node without it costs 1. Pod priority, for
@@ -53,7 +54,7 @@ from typing import Any, Final
 from kmodel.errors import InputError
 from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
-from kmodel.placement.problem import ItemGroup, NodeType, Objective, PackingProblem
+from kmodel.placement.problem import DomainCap, ItemGroup, NodeType, Objective, PackingProblem
 from kmodel.semantics.labels import LabelSelector, labels_of
 from kmodel.semantics.resources import (
     CPU,
@@ -230,8 +231,24 @@ class PlacementInput:
                     load=first.load if any(first.load) else None,
                 )
             )
+        type_of_node = {
+            self.nodes[i].name: type_name for type_name, members in self._types for i in members
+        }
         groups: list[ItemGroup] = []
         for group in self.groups:
+            # Anti-affinity on a topology key other than the hostname: at most one pod of the
+            # group per domain (types never straddle such domains, see _node_types).
+            caps = tuple(
+                DomainCap(
+                    domains=tuple(
+                        frozenset(type_of_node[n] for n in members)
+                        for members in limit.domains.values()
+                    ),
+                    limit=limit.limit,
+                )
+                for limit in group.limits
+                if limit.kind == "anti-affinity" and limit.topology_key != HOSTNAME_KEY
+            )
             allowed = frozenset(
                 type_name
                 for type_name, members in self._types
@@ -245,6 +262,7 @@ class PlacementInput:
                     priority=group.priority,
                     allowed_node_types=allowed,
                     max_per_node=group.max_per_node,
+                    domain_caps=caps,
                 )
             )
         return PackingProblem(
@@ -666,9 +684,18 @@ def _node_types(
 ) -> tuple[tuple[str, tuple[int, ...]], ...]:
     """Nodes the packer may treat as interchangeable: same capacity, load, price, eligibility.
 
-    Topology labels do not split types: the packer does not see per-domain rules (the verifier
-    works node by node).
+    The topology keys of per-domain anti-affinity split types, so that every node of a type is
+    in one domain and the packer can cap the pods per domain; topology spread stays with the
+    verifier (it constrains differences between domains, not a count per domain).
     """
+    keys = sorted(
+        {
+            limit.topology_key
+            for group in groups
+            for limit in group.limits
+            if limit.kind == "anti-affinity" and limit.topology_key != HOSTNAME_KEY
+        }
+    )
     signatures: dict[tuple[object, ...], list[int]] = {}
     for i, node in enumerate(nodes):
         signature = (
@@ -676,6 +703,7 @@ def _node_types(
             node.load,
             node.price,
             tuple(node.name in group.eligible for group in groups),
+            tuple(node.labels.get(k) for k in keys),
         )
         signatures.setdefault(signature, []).append(i)
     return tuple((nodes[members[0]].name, tuple(members)) for members in signatures.values())

@@ -31,9 +31,12 @@ objectives) and every packing is checked exactly by
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +55,8 @@ __all__ = [
     "pattern_milp",
     "patterns_of_placement",
     "placement_of_patterns",
+    "quiet_highs",
+    "unplaced_weights",
 ]
 
 #: Reduced costs above this are treated as non-negative (HiGHS's default tolerances are 1e-7).
@@ -108,6 +113,29 @@ class PatternSolution:
     value: int | None
     chosen: tuple[tuple[Pattern, int], ...]
     proven: bool
+
+
+@contextlib.contextmanager
+def quiet_highs() -> Iterator[None]:
+    """Silence HiGHS's MIP solver, which prints debug lines to the C-level standard output.
+
+    ``kmodel pack --output json`` writes to standard output: a stray line would corrupt it.
+    File descriptor 1 points to ``/dev/null`` while the block runs.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no standard output to protect
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 # ---------------------------------------------------------------------------- the master
@@ -288,13 +316,14 @@ def _knapsack_milp(
     if dims:
         a = np.array([[w[d] for w in demands] for d in dims], dtype=float)
         constraints.append(LinearConstraint(a, -np.inf, np.array([capacity[d] for d in dims])))
-    res = milp(
-        c=-np.asarray(values, dtype=float),
-        constraints=constraints,
-        integrality=np.ones(n),
-        bounds=Bounds(np.zeros(n), np.asarray(bounds, dtype=float)),
-        options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": 1e-9},
-    )
+    with quiet_highs():
+        res = milp(
+            c=-np.asarray(values, dtype=float),
+            constraints=constraints,
+            integrality=np.ones(n),
+            bounds=Bounds(np.zeros(n), np.asarray(bounds, dtype=float)),
+            options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": 1e-9},
+        )
     if res.x is None:
         # No solution at all within the limit: the LP relaxation's value is an upper bound.
         lp = linprog(
@@ -611,14 +640,15 @@ def pattern_milp(
     left = deadline - time.perf_counter()
     if left <= 0:
         return PatternSolution(None, (), proven=False)
-    res = milp(
-        c=c,
-        constraints=constraints,
-        integrality=np.ones(len(c_list)),
-        bounds=Bounds(0, np.array(upper)),
-        # A relative gap below 1 / target stops HiGHS once the bound is met (integer values).
-        options={"time_limit": left, "mip_rel_gap": 0.5 / (target + 1)},
-    )
+    with quiet_highs():
+        res = milp(
+            c=c,
+            constraints=constraints,
+            integrality=np.ones(len(c_list)),
+            bounds=Bounds(0, np.array(upper)),
+            # A relative gap below 1 / target stops HiGHS once the bound is met.
+            options={"time_limit": left, "mip_rel_gap": 0.5 / (target + 1)},
+        )
     if res.x is None:
         return PatternSolution(None, (), proven=res.status == 0)
     values = [round(v) for v in res.x]
