@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,8 @@ from kmodel.placement import (
     solve,
 )
 from kmodel.placement.bounds import dff_bound_1d, l2_bound_1d, lower_bound, volume_bound_1d
+from kmodel.placement.patterns import column_generation
+from kmodel.placement.problem import DomainCap
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -132,3 +135,42 @@ def test_heuristic_packings_are_feasible(problem):
         assert not check_placement(problem, packing.placement)
         assert set(packing.placement).isdisjoint(packing.unplaced)
         assert len(packing.placement) + len(packing.unplaced) == problem.n_items
+
+
+@st.composite
+def zoned_problems(draw):
+    """Up to 5 pods, one dimension, up to 3 zones (one node type each), a per-zone cap."""
+    zones = draw(st.integers(1, 3))
+    types = tuple(
+        NodeType(name=f"z{z}", capacity=(draw(st.integers(4, 10)),), count=draw(st.integers(1, 2)))
+        for z in range(zones)
+    )
+    cap = DomainCap(
+        domains=tuple(frozenset({f"z{z}"}) for z in range(zones)), limit=draw(st.integers(1, 3))
+    )
+    n_groups = draw(st.integers(1, 2))
+    groups = tuple(
+        ItemGroup(
+            name=f"g{g}",
+            demand=(draw(st.integers(1, 5)),),
+            count=draw(st.integers(1, 3 if g == 0 else 2)),
+            domain_caps=(cap,) if g == 0 else (),
+        )
+        for g in range(n_groups)
+    )
+    return PackingProblem(dimensions=("cpu",), groups=groups, node_types=types)
+
+
+@SETTINGS
+@given(zoned_problems())
+def test_pattern_bound_and_packing_match_brute_force_with_zone_caps(problem):
+    optimum = brute_force_value(problem)
+    cg = column_generation(problem, [], deadline=time.perf_counter() + 5)
+    result = solve(problem, SolveOptions(time_limit=5))
+    if optimum is None:
+        assert result.status is Status.INFEASIBLE
+        return
+    assert cg.lower_bound <= optimum
+    assert result.optimal
+    assert result.nodes_used == optimum
+    assert not check_placement(problem, result.placement)
