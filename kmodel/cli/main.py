@@ -18,6 +18,7 @@ from kmodel.cli.check import check, replay
 from kmodel.cli.conform import conform
 from kmodel.cli.pack import explain, pack
 from kmodel.cli.status import status
+from kmodel.cli.strategies import strategies
 from kmodel.errors import EXIT_INTERNAL, KmodelError
 
 
@@ -33,6 +34,7 @@ cli.add_command(replay)
 cli.add_command(pack)
 cli.add_command(explain)
 cli.add_command(conform)
+cli.add_command(strategies)
 
 
 def main(argv: list[str] | None = None) -> None:

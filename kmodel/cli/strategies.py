@@ -1,0 +1,98 @@
+"""``kmodel strategies``: compare deployment strategies by their explored worst cases."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from kmodel.cli.options import output_options
+from kmodel.report.output import write_output
+from kmodel.report.strategies import (
+    StrategiesReport,
+    render_strategies,
+    write_strategies_report,
+)
+from kmodel.strategies.compare import compare
+from kmodel.strategies.spec import load_strategies_spec
+from kmodel.strategies.trace import make_strategy_trace
+
+
+@click.command()
+@click.argument("spec_path", metavar="SPEC", type=click.Path())
+@output_options(["text", "json", "markdown"])
+@click.option("--seed", type=int, default=None, help="Seed (default: the spec's explore.seed).")
+@click.option("--examples", type=click.IntRange(min=1), default=None, help="Runs per case.")
+@click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Actions per run.")
+@click.option(
+    "--traces",
+    "traces_dir",
+    type=click.Path(file_okay=False),
+    default="reports/traces/strategies",
+    show_default=True,
+    help="Folder for the worst-case traces (JSON).",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also write a Markdown report with a capacity plot to this folder.",
+)
+def strategies(  # click passes every option by keyword
+    *,
+    spec_path: str,
+    output: str,
+    out: str | None,
+    seed: int | None,
+    examples: int | None,
+    max_steps: int | None,
+    traces_dir: str,
+    report_dir: str | None,
+) -> None:
+    """Explore each strategy of SPEC under the same release, faults and failure modes.
+
+    Reports, per strategy, the worst cases found: minimum serving capacity, peak extra
+    instances, steps to complete, the share of traffic a bad version serves and how a failed
+    release ends; every worst case is saved as a trace that `kmodel replay` reproduces.
+    Exit code 0, or 2 for a bad spec.
+    """
+    spec = load_strategies_spec(spec_path)
+    options = replace(
+        spec.options,
+        seed=spec.options.seed if seed is None else seed,
+        examples=spec.options.examples if examples is None else examples,
+        max_steps=spec.options.max_steps if max_steps is None else max_steps,
+    )
+    interactive = sys.stderr.isatty()
+
+    def progress(strategy: str, failure: str, runs: int) -> None:
+        if interactive:
+            click.echo(f"\r{strategy} / {failure}: {runs} runs   ", err=True, nl=False)
+
+    results = compare(spec, options, progress=progress)
+    if interactive:
+        click.echo("", err=True)
+    folder = Path(traces_dir)
+    files: dict[tuple[str, str, str], str] = {}
+    for result in results:
+        for figure, witness in sorted(result.witnesses.items()):
+            trace = make_strategy_trace(spec, result.strategy, result.failure, witness)
+            name = f"{Path(spec.path).stem}.{result.strategy}.{result.failure}.{figure}.json"
+            target = folder / name.replace("/", "_").replace("%", "pct")
+            write_output(trace.dumps(), target)
+            files[(result.strategy, result.failure, figure)] = str(target)
+    report = StrategiesReport(
+        spec,
+        results,
+        files,
+        examples=options.examples,
+        max_steps=options.max_steps,
+        seed=options.seed,
+    )
+    write_output(render_strategies(report, output), out)
+    if report_dir:
+        written = write_strategies_report(report, Path(report_dir))
+        click.echo(f"kmodel: report written to {written}", err=True)

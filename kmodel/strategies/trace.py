@@ -1,0 +1,183 @@
+"""Traces of worst cases: a kmodel trace (schema version 1) plus what rebuilds the scenario.
+
+A strategy trace is a ``kmodel_trace: 1`` file (see :mod:`kmodel.explore.trace`) whose
+``invariant`` is the figure (``min_capacity``, ``bad_share``, ...) and whose ``violation`` says
+the worst value reached, with one more key that readers of version 1 ignore::
+
+    "strategy": {"spec": "specs/strategies/web-release.yaml", "name": "eb-rolling",
+                 "failure": "crash", "figure": "min_capacity", "value": "1"}
+
+``steps`` are the chosen actions (the first starts the deployment); ``settle`` counts the steps
+the components took afterwards to end the deployment; ``availability`` is the serving capacity
+after each step from the start. :func:`replay_strategy_trace` rebuilds the scenario from the
+spec, re-runs the actions and reproduces the figure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from kmodel.errors import InputError
+from kmodel.explore.trace import Trace, TraceStep, load_trace
+from kmodel.invariants import Violation
+from kmodel.strategies.compare import Value, Witness, figure_values
+from kmodel.strategies.run import StrategyRun, run_strategy
+from kmodel.strategies.spec import StrategiesSpec, load_strategies_spec
+
+__all__ = [
+    "StrategyTrace",
+    "format_value",
+    "is_strategy_trace",
+    "load_strategy_trace",
+    "make_strategy_trace",
+    "replay_strategy_trace",
+]
+
+
+def format_value(value: Value) -> str:
+    """A figure as text: an integer, a fraction rounded to four decimals, or ``never``."""
+    if value is None:
+        return "never"
+    if isinstance(value, Fraction):
+        return f"{float(value):.4f}"
+    return str(value)
+
+
+def _message(strategy: str, failure: str, figure: str, value: Value) -> str:
+    release = "a good release" if failure == "none" else f"the {failure} release"
+    return f"{figure} reaches {format_value(value)} under {strategy} with {release}"
+
+
+@dataclass(frozen=True)
+class StrategyTrace:
+    """A worst-case trace and the scenario it belongs to."""
+
+    trace: Trace
+    spec: str
+    strategy: str
+    failure: str
+    figure: str
+    value: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The trace's JSON, with the ``strategy`` block."""
+        data = self.trace.as_json()
+        data["strategy"] = {
+            "spec": self.spec,
+            "name": self.strategy,
+            "failure": self.failure,
+            "figure": self.figure,
+            "value": self.value,
+        }
+        return data
+
+    def dumps(self) -> str:
+        """Canonical JSON text (sorted keys, newline at the end)."""
+        return json.dumps(self.as_json(), indent=2, sort_keys=True) + "\n"
+
+
+def _trace_of(run: StrategyRun, spec: StrategiesSpec, violation: Violation) -> Trace:
+    return Trace(
+        spec=spec.path,
+        spec_digest=spec.digest,
+        seed=spec.options.seed,
+        invariant=violation.invariant,
+        violation=violation,
+        at_fixpoint=True,
+        steps=tuple(
+            TraceStep(i, s.time, s.action, s.action.describe(), s.changes, s.errors)
+            for i, s in enumerate(run.steps, start=1)
+        ),
+        settle_steps=len(run.settle_steps),
+        settle_changes=tuple(
+            c for s in run.settle_steps for c in s.changes if not s.action.maintenance
+        ),
+        availability=tuple(run.meter.figures.capacity_series),
+    )
+
+
+def make_strategy_trace(
+    spec: StrategiesSpec, strategy: str, failure: str, witness: Witness
+) -> StrategyTrace:
+    """Re-run a witness on a fresh scenario and record it as a trace."""
+    run = run_strategy(spec.scenario(strategy, failure), witness.actions)
+    value = figure_values(run)[witness.figure]
+    violation = Violation(
+        witness.figure,
+        _message(strategy, failure, witness.figure, value),
+        {"strategy": strategy, "failure": failure, "value": format_value(value)},
+    )
+    return StrategyTrace(
+        _trace_of(run, spec, violation),
+        spec.path,
+        strategy,
+        failure,
+        witness.figure,
+        format_value(value),
+    )
+
+
+def is_strategy_trace(path: str | Path) -> bool:
+    """Whether a file is a strategy trace (a kmodel trace with a ``strategy`` block)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, Mapping) and "kmodel_trace" in data and "strategy" in data
+
+
+def load_strategy_trace(path: str | Path) -> StrategyTrace:
+    """Read a strategy trace.
+
+    Raises:
+        InputError: not a kmodel trace, not a strategy trace, or malformed.
+    """
+    file = str(path)
+    trace = load_trace(path)
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    block = data.get("strategy")
+    if not isinstance(block, Mapping):
+        raise InputError("not a strategy trace (no strategy block)", file=file, path="strategy")
+    try:
+        return StrategyTrace(
+            trace,
+            str(block["spec"]),
+            str(block["name"]),
+            str(block["failure"]),
+            str(block["figure"]),
+            str(block["value"]),
+        )
+    except KeyError as error:
+        raise InputError(
+            f"malformed strategy block: no {error}", file=file, path="strategy"
+        ) from None
+
+
+def replay_strategy_trace(
+    trace: StrategyTrace, *, spec_path: str | Path | None = None
+) -> tuple[StrategyRun, Violation | None, bool]:
+    """Re-run a strategy trace against a fresh scenario built from its spec.
+
+    Returns the run, the figure's violation if the run reaches the recorded value again
+    (None if it no longer does), and True (figures are judged when the deployment has ended).
+    The same signature as :func:`kmodel.explore.trace.replay`, so ``kmodel replay`` can use it.
+    """
+    spec = load_strategies_spec(spec_path or trace.spec)
+    run = run_strategy(spec.scenario(trace.strategy, trace.failure), trace.trace.actions)
+    values = figure_values(run)
+    if trace.figure not in values:
+        raise InputError(f"unknown figure {trace.figure!r}", path="strategy.figure")
+    value = values[trace.figure]
+    if format_value(value) != trace.value:
+        return run, None, True
+    violation = Violation(
+        trace.figure,
+        _message(trace.strategy, trace.failure, trace.figure, value),
+        {"strategy": trace.strategy, "failure": trace.failure, "value": format_value(value)},
+    )
+    return run, violation, True
