@@ -1,0 +1,345 @@
+"""Deployment strategies: each policy's defining guarantee, traces that replay, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kmodel.cli.main import main
+from kmodel.errors import InputError
+from kmodel.explore.search import ExploreOptions
+from kmodel.explore.trace import load_trace
+from kmodel.strategies.beanstalk import environment_pods, pod_image
+from kmodel.strategies.compare import explore_case, figure_values
+from kmodel.strategies.policies import Strategy, batch_size
+from kmodel.strategies.run import run_strategy
+from kmodel.strategies.spec import load_strategies_spec
+from kmodel.strategies.trace import (
+    is_strategy_trace,
+    load_strategy_trace,
+    make_strategy_trace,
+    replay_strategy_trace,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+OLD = "registry.example.com/web:1.0"
+NEW = "registry.example.com/web:2.0"
+
+SPEC = {
+    "name": "tiny",
+    "cluster": {
+        "nodes": [
+            {"pool": "worker", "count": 3, "zones": ["a", "b", "c"], "cpu": "4", "memory": "8Gi"}
+        ]
+    },
+    "workloads": [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 3,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "web",
+                                "image": OLD,
+                                "readinessProbe": {"httpGet": {"path": "/", "port": 8080}},
+                                "resources": {"requests": {"cpu": "250m"}},
+                            }
+                        ]
+                    },
+                },
+            },
+        },
+    ],
+    "release": {"image": NEW},
+    "programs": {NEW: {"readyAfter": 5}},
+    "failures": {
+        "crash": {"runFor": 30, "exitCode": 1, "readyAfter": 5},
+        "never-ready": {"readyAfter": None},
+    },
+    "strategies": [
+        {"name": "surge", "kubernetes": "RollingUpdate", "maxSurge": 1, "maxUnavailable": 0},
+        {"name": "recreate", "kubernetes": "Recreate"},
+        {"name": "all", "beanstalk": "AllAtOnce"},
+        {"name": "rolling", "beanstalk": "Rolling", "batchSizeType": "Fixed", "batchSize": 1},
+        {
+            "name": "additional",
+            "beanstalk": "RollingWithAdditionalBatch",
+            "batchSizeType": "Fixed",
+            "batchSize": 1,
+        },
+        {"name": "immutable", "beanstalk": "Immutable"},
+        {
+            "name": "split",
+            "beanstalk": "TrafficSplitting",
+            "newVersionPercent": 10,
+            "evaluationTime": 60,
+        },
+        {"name": "bluegreen", "beanstalk": "BlueGreen", "dnsTtl": 30},
+    ],
+    "timeout": 60,
+    "explore": {"examples": 2, "maxSteps": 6, "seed": 0},
+}
+
+
+@pytest.fixture(scope="module")
+def spec_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("spec") / "tiny.yaml"
+    path.write_text(yaml.safe_dump(SPEC), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def spec(spec_file: Path):
+    return load_strategies_spec(spec_file)
+
+
+def nominal(spec, strategy: str, failure: str = "none"):
+    scenario = spec.scenario(strategy, failure)
+    return scenario, run_strategy(scenario, [scenario.start])
+
+
+# --------------------------------------------------------------------- batch arithmetic
+
+
+@pytest.mark.parametrize(
+    ("instances", "kind", "size", "expected"),
+    [
+        (3, "Fixed", 1, 1),
+        (3, "Fixed", 5, 3),
+        (3, "Percentage", 34, 2),
+        (3, "Percentage", 30, 1),
+        (10, "Percentage", 25, 3),
+        (4, "Percentage", 100, 4),
+    ],
+)
+def test_batch_size(instances, kind, size, expected):
+    assert batch_size(instances, kind, size) == expected
+
+
+def test_batch_size_rejects_bad_input():
+    with pytest.raises(InputError):
+        batch_size(3, "Fraction", 1)
+    with pytest.raises(InputError):
+        Strategy("x", "beanstalk", "Canary")
+
+
+# --------------------------------------------------------------------- defining guarantees
+
+
+def test_all_at_once_has_a_window_with_zero_capacity(spec):
+    _, run = nominal(spec, "all")
+    figures = run.meter.figures
+    assert figures.outcome == "Succeeded"
+    assert figures.min_capacity == 0
+    assert figures.share("") > 0  # requests fail while nothing serves
+
+
+def test_rolling_keeps_capacity_above_n_minus_batch_in_every_explored_run(spec):
+    case = explore_case(spec, "rolling", "none", ExploreOptions(examples=4, max_steps=8))
+    assert case.worst["min_capacity"] == 3 - 1
+    assert case.outcomes == {"Succeeded": case.runs}
+    assert case.worst["peak_extra"] == 0
+
+
+def test_rolling_with_additional_batch_keeps_full_capacity_with_one_extra_batch(spec):
+    _, run = nominal(spec, "additional")
+    figures = run.meter.figures
+    assert figures.min_capacity == 3
+    assert figures.peak_extra == 1
+    pods = environment_pods(run.cluster, "default", "web")
+    live = [p for p in pods if p["metadata"].get("deletionTimestamp") is None]
+    assert sorted(pod_image(p) for p in live) == [NEW] * 3
+
+
+def test_immutable_keeps_old_group_until_new_group_healthy(spec):
+    _, run = nominal(spec, "immutable")
+    figures = run.meter.figures
+    assert figures.min_capacity == 3
+    assert figures.peak_extra == 3
+    # Documented: the first new instance serves alongside the old ones once healthy.
+    assert figures.new_before_group_healthy
+
+
+def test_immutable_failure_terminates_the_new_group_and_never_serves_it(spec):
+    _, run = nominal(spec, "immutable", "never-ready")
+    figures = run.meter.figures
+    assert figures.outcome == "Failed"
+    assert figures.min_good_capacity == 3
+    assert figures.traffic.get(spec.image_for("never-ready"), 0) == 0
+    pods = environment_pods(run.cluster, "default", "web")
+    assert {pod_image(p) for p in pods} == {OLD}
+
+
+def test_traffic_splitting_bad_share_is_bounded_by_the_canary_percent(spec):
+    scenario, run = nominal(spec, "split", "crash")
+    figures = run.meter.figures
+    assert figures.outcome == "Failed"
+    assert 0 < figures.share(scenario.new_image) <= 0.10
+    assert not figures.new_before_group_healthy
+    assert figures.min_good_capacity == 3
+
+
+def test_blue_green_never_serves_new_version_before_the_green_group_is_healthy(spec):
+    case = explore_case(spec, "bluegreen", "none", ExploreOptions(examples=3, max_steps=6))
+    assert not case.early_new_traffic
+    assert case.worst["min_capacity"] == 3
+
+
+def test_kubernetes_surge_only_keeps_capacity_and_recreate_drops_to_zero(spec):
+    _, surge = nominal(spec, "surge")
+    assert surge.meter.figures.min_capacity == 3
+    assert surge.meter.figures.peak_extra == 1
+    _, recreate = nominal(spec, "recreate")
+    assert recreate.meter.figures.min_capacity == 0
+    assert recreate.meter.figures.outcome == "Succeeded"
+
+
+def test_kubernetes_never_ready_release_is_rolled_back_by_the_operator(spec):
+    _, run = nominal(spec, "surge", "never-ready")
+    assert run.meter.figures.outcome == "Failed"
+    d = run.cluster.store.get(("Deployment", "default", "web"))
+    assert d["spec"]["template"]["spec"]["containers"][0]["image"] == OLD
+
+
+# --------------------------------------------------------------------- traces
+
+
+def test_worst_case_trace_replays_and_loads_as_a_v1_trace(spec, tmp_path):
+    case = explore_case(spec, "rolling", "crash", ExploreOptions(examples=2, max_steps=5))
+    witness = case.witnesses["bad_share"]
+    trace = make_strategy_trace(spec, "rolling", "crash", witness)
+    file = tmp_path / "t.json"
+    file.write_text(trace.dumps(), encoding="utf-8")
+    assert is_strategy_trace(file)
+    assert load_trace(file).invariant == "bad_share"  # readable as kmodel_trace 1
+    loaded = load_strategy_trace(file)
+    run, violation, _ = replay_strategy_trace(loaded)
+    assert violation is not None
+    assert violation.message == trace.trace.violation.message
+    assert figure_values(run)["bad_share"] == case.worst["bad_share"]
+
+
+def test_replay_reports_a_figure_no_longer_reached(spec, tmp_path):
+    case = explore_case(spec, "all", "none", ExploreOptions(examples=1, max_steps=2))
+    trace = make_strategy_trace(spec, "all", "none", case.witnesses["min_capacity"])
+    data = trace.as_json()
+    data["strategy"]["value"] = "2"
+    file = tmp_path / "t.json"
+    file.write_text(json.dumps(data), encoding="utf-8")
+    _, violation, _ = replay_strategy_trace(load_strategy_trace(file))
+    assert violation is None
+
+
+# --------------------------------------------------------------------- spec errors
+
+
+def test_spec_errors_name_the_field(tmp_path):
+    bad = dict(SPEC, strategies=[{"name": "x", "beanstalk": "Canary"}])
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_strategies_spec(path)
+    assert error.value.file == str(path)
+    assert error.value.path.startswith("strategies[0]")
+
+
+# --------------------------------------------------------------------- command line
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    out, err = capsys.readouterr()
+    return done.value.code, out, err
+
+
+@pytest.mark.integration
+def test_cli_json_markdown_and_report(spec_file, tmp_path, capsys):
+    small = dict(
+        SPEC, strategies=SPEC["strategies"][:3:2], failures={"never-ready": {"readyAfter": None}}
+    )
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(small), encoding="utf-8")
+    traces = tmp_path / "traces"
+    code, out, _ = run_cli(
+        [
+            "strategies",
+            str(path),
+            "--output",
+            "json",
+            "--examples",
+            "1",
+            "--max-steps",
+            "3",
+            "--traces",
+            str(traces),
+            "--report",
+            str(tmp_path / "report"),
+        ],
+        capsys,
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert [s["name"] for s in data["strategies"]] == ["surge", "all"]
+    all_at_once = data["strategies"][1]["cases"][0]
+    assert all_at_once["failure"] == "none"
+    assert all_at_once["worst"]["min_capacity"]["value"] == "0"
+    trace_file = all_at_once["worst"]["min_capacity"]["trace"]
+    _, violation, _ = replay_strategy_trace(load_strategy_trace(trace_file))
+    assert violation is not None
+    assert (tmp_path / "report" / "strategies.png").stat().st_size > 0
+    assert "| strategy |" in (tmp_path / "report" / "strategies.md").read_text(encoding="utf-8")
+    code, out, _ = run_cli(
+        [
+            "strategies",
+            str(path),
+            "--output",
+            "markdown",
+            "--examples",
+            "1",
+            "--max-steps",
+            "2",
+            "--traces",
+            str(traces),
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert out.startswith("# kmodel strategies: tiny")
+
+
+def test_cli_bad_spec_exits_2(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\n", encoding="utf-8")
+    code, _, err = run_cli(["strategies", str(path)], capsys)
+    assert code == 2
+    assert "cluster" in err
+
+
+def test_bundled_spec_loads():
+    spec = load_strategies_spec(REPO / "specs" / "strategies" / "web-release.yaml")
+    assert {s.policy for s in spec.strategies} >= {
+        "AllAtOnce",
+        "Rolling",
+        "RollingWithAdditionalBatch",
+        "Immutable",
+        "TrafficSplitting",
+        "BlueGreen",
+        "RollingUpdate",
+        "Recreate",
+    }
