@@ -183,8 +183,8 @@ def _markdown(report: StrategiesReport, plot: str | None = None) -> str:
     if plot:
         out += ["", f"![serving capacity over the steps of each strategy]({plot})"]
     out += ["", "## Worst-case traces", ""]
-    for (strategy, failure, figure), file in sorted(report.trace_files.items()):
-        out.append(f"- {strategy}, {failure}, {figure}: `{file}`")
+    for (name, failure, figure), file in sorted(report.trace_files.items()):
+        out.append(f"- {name}, {failure}, {figure}: `{file}`")
     out += ["", "## The policies", ""]
     for strategy in report.spec.strategies:
         out.append(

@@ -82,19 +82,21 @@ def _targets(cluster: Cluster, target: Target) -> list[tuple[Fraction, list[Mapp
             for subset in (endpoints or {}).get("subsets") or []
             for a in subset.get("addresses") or []
         ]
-        pods = [cluster.store.get(("Pod", target.namespace, str(n))) for n in names]
-        # An endpoint whose pod is gone still receives its share (and fails it).
-        return [(Fraction(1), [p if p is not None else {} for p in pods])] if names else []
+        # An endpoint whose pod is gone still receives its share (and fails it): an empty body.
+        endpoint_pods: list[Mapping[str, Any]] = [
+            cluster.store.get(("Pod", target.namespace, str(n))) or {} for n in names
+        ]
+        return [(Fraction(1), endpoint_pods)] if names else []
     env = cluster.store.get((ENVIRONMENT_KIND, target.namespace, target.name))
     weights = ((env or {}).get("status") or {}).get("weights") or {}
-    pods = environment_pods(cluster, target.namespace, target.name)
+    instances = environment_pods(cluster, target.namespace, target.name)
     groups = []
     for group, weight in sorted(weights.items()):
         if not weight:
             continue
         members = [
             p
-            for p in pods
+            for p in instances
             if (p["metadata"].get("labels") or {}).get(TARGET_GROUP_LABEL) == group
             and (p["metadata"].get("labels") or {}).get(ATTACHED_LABEL) == "true"
             and instance_healthy(p)
