@@ -60,7 +60,16 @@ from kmodel.invariants import make_invariant
 from kmodel.objects.manifests import MAX_FILE_BYTES, load_manifests, load_text
 from kmodel.objects.quantity import parse_quantity
 
-__all__ = ["SPEC_KEYS", "Spec", "load_spec", "spec_paths"]
+__all__ = [
+    "SPEC_KEYS",
+    "Spec",
+    "SpecReader",
+    "inline_objects",
+    "load_spec",
+    "parse_program",
+    "pool_nodes",
+    "spec_paths",
+]
 
 SPEC_KEYS: Final = frozenset(
     {
@@ -93,31 +102,36 @@ class Spec:
     invariant_names: tuple[str, ...] = field(default_factory=tuple)
 
 
-class _Reader:
-    """Typed access to the spec's fields, with errors that carry the file and path."""
+class SpecReader:
+    """Typed access to a spec's fields, with errors that carry the file and field path."""
 
     def __init__(self, file: str) -> None:
         self.file = file
 
     def error(self, path: str, message: str) -> InputError:
+        """An :class:`InputError` at ``path`` in this file."""
         return InputError(message, file=self.file, path=path)
 
     def mapping(self, value: object, path: str) -> Mapping[str, Any]:
+        """``value`` if it is a mapping."""
         if not isinstance(value, Mapping):
             raise self.error(path, f"must be a mapping, not {_type(value)}")
         return value
 
     def sequence(self, value: object, path: str) -> Sequence[Any]:
+        """``value`` if it is a list."""
         if not isinstance(value, list):
             raise self.error(path, f"must be a list, not {_type(value)}")
         return value
 
     def string(self, value: object, path: str) -> str:
+        """``value`` if it is a non-empty string."""
         if not isinstance(value, str) or not value:
             raise self.error(path, f"must be a non-empty string, not {_type(value)}")
         return value
 
     def integer(self, value: object, path: str, *, minimum: int = 0) -> int:
+        """``value`` if it is an integer of at least ``minimum``."""
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(path, f"must be an integer, not {_type(value)}")
         if value < minimum:
@@ -125,6 +139,7 @@ class _Reader:
         return value
 
     def keys(self, value: Mapping[str, Any], allowed: frozenset[str] | set[str], path: str) -> None:
+        """Refuse fields outside ``allowed`` (a typo is an error, not a silent default)."""
         unknown = sorted(str(k) for k in value if k not in allowed)
         if unknown:
             where = f"{path}." if path else ""
@@ -140,14 +155,15 @@ def _type(value: object) -> str:
     )
 
 
-def _pool_nodes(reader: _Reader, pool: Mapping[str, Any], path: str) -> list[dict[str, Any]]:
+def pool_nodes(reader: SpecReader, pool: Mapping[str, Any], path: str) -> list[dict[str, Any]]:
+    """Node manifests for a node pool (``count`` nodes named ``<pool>-<n>``, zones round-robin)."""
     allowed = {"pool", "count", "zones", "cpu", "memory", "pods", "labels", "taints", "region"}
     reader.keys(pool, allowed, path)
     name = reader.string(pool.get("pool"), f"{path}.pool")
     count = reader.integer(pool.get("count", 1), f"{path}.count", minimum=1)
     zones = [
         reader.string(z, f"{path}.zones[{i}]")
-        for i, z in enumerate(reader.sequence(pool.get("zones", [""]), f"{path}.zones"))
+        for i, z in enumerate(reader.sequence(pool.get("zones", []), f"{path}.zones"))
     ] or [""]
     resources: dict[str, str] = {}
     for key in ("cpu", "memory", "pods"):
@@ -182,7 +198,10 @@ def _pool_nodes(reader: _Reader, pool: Mapping[str, Any], path: str) -> list[dic
     return nodes
 
 
-def _inline(reader: _Reader, body: Mapping[str, Any], path: str) -> list[Mapping[str, Any]]:
+def inline_objects(
+    reader: SpecReader, body: Mapping[str, Any], path: str
+) -> list[Mapping[str, Any]]:
+    """Validate an inline manifest as the loader does, with the spec's field path in errors."""
     text = yaml.safe_dump(dict(body))
     try:
         return [o.body for o in load_text(text, file=reader.file)]
@@ -190,7 +209,8 @@ def _inline(reader: _Reader, body: Mapping[str, Any], path: str) -> list[Mapping
         raise reader.error(path + (f".{error.path}" if error.path else ""), error.message) from None
 
 
-def _program(reader: _Reader, raw: object, path: str) -> Program:
+def parse_program(reader: SpecReader, raw: object, path: str) -> Program:
+    """A container :class:`Program` from ``{runFor, exitCode, readyAfter}``."""
     body = reader.mapping(raw, path)
     reader.keys(body, {"runFor", "exitCode", "readyAfter"}, path)
     run_for = body.get("runFor")
@@ -212,7 +232,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
     """
     file = str(path)
     source = Path(path)
-    reader = _Reader(file)
+    reader = SpecReader(file)
     try:
         size = source.stat().st_size
     except OSError as error:
@@ -238,9 +258,9 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
     for i, entry in enumerate(reader.sequence(cluster.get("nodes", []), "cluster.nodes")):
         item = reader.mapping(entry, f"cluster.nodes[{i}]")
         if "pool" in item:
-            objects.extend(_pool_nodes(reader, item, f"cluster.nodes[{i}]"))
+            objects.extend(pool_nodes(reader, item, f"cluster.nodes[{i}]"))
         else:
-            objects.extend(_inline(reader, item, f"cluster.nodes[{i}]"))
+            objects.extend(inline_objects(reader, item, f"cluster.nodes[{i}]"))
     for i, entry in enumerate(reader.sequence(cluster.get("manifests", []), "cluster.manifests")):
         objects.extend(
             o.body
@@ -265,7 +285,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
         static[str(node)] = [
             p
             for i, pod in enumerate(reader.sequence(pods, f"cluster.staticPods.{node}"))
-            for p in _inline(
+            for p in inline_objects(
                 reader,
                 reader.mapping(pod, f"cluster.staticPods.{node}[{i}]"),
                 f"cluster.staticPods.{node}[{i}]",
@@ -277,7 +297,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
             objects.extend(o.body for o in load_manifests([base / entry], on_warning=on_warning))
         else:
             objects.extend(
-                _inline(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
+                inline_objects(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
             )
     deployments = {
         f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
@@ -286,7 +306,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
     }
 
     programs = {
-        str(image): _program(reader, raw, f"programs.{image}")
+        str(image): parse_program(reader, raw, f"programs.{image}")
         for image, raw in reader.mapping(body.get("programs", {}), "programs").items()
     }
 

@@ -40,7 +40,7 @@ from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.errors import InputError
 from kmodel.explore.run import FAULT_KINDS
 from kmodel.explore.search import ExploreOptions
-from kmodel.explore.spec import _inline, _pool_nodes, _program, _Reader
+from kmodel.explore.spec import SpecReader, inline_objects, parse_program, pool_nodes
 from kmodel.objects.manifests import MAX_FILE_BYTES, load_manifests
 from kmodel.strategies.beanstalk import (
     DeployVersion,
@@ -221,7 +221,7 @@ class StrategiesSpec:
         )
 
 
-def _strategy(reader: _Reader, raw: object, path: str) -> Strategy:
+def _strategy(reader: SpecReader, raw: object, path: str) -> Strategy:
     item = reader.mapping(raw, path)
     name = reader.string(item.get("name"), f"{path}.name")
     if ("kubernetes" in item) == ("beanstalk" in item):
@@ -271,7 +271,7 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
     """
     file = str(path)
     source = Path(path)
-    reader = _Reader(file)
+    reader = SpecReader(file)
     try:
         size = source.stat().st_size
     except OSError as error:
@@ -297,9 +297,9 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
     for i, entry in enumerate(reader.sequence(cluster.get("nodes", []), "cluster.nodes")):
         item = reader.mapping(entry, f"cluster.nodes[{i}]")
         if "pool" in item:
-            objects.extend(_pool_nodes(reader, item, f"cluster.nodes[{i}]"))
+            objects.extend(pool_nodes(reader, item, f"cluster.nodes[{i}]"))
         else:
-            objects.extend(_inline(reader, item, f"cluster.nodes[{i}]"))
+            objects.extend(inline_objects(reader, item, f"cluster.nodes[{i}]"))
     if not any(o.get("kind") == "Node" for o in objects):
         raise reader.error("cluster.nodes", "the cluster needs at least one Node")
     control = reader.mapping(cluster.get("controlPlane", {}), "cluster.controlPlane")
@@ -313,7 +313,7 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
             objects.extend(o.body for o in load_manifests([base / entry]))
         else:
             objects.extend(
-                _inline(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
+                inline_objects(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
             )
     deployments = [o for o in objects if o.get("kind") == "Deployment"]
     if len(deployments) != 1:
@@ -348,13 +348,13 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
     image = reader.string(release.get("image"), "release.image")
 
     failures = {
-        str(name): _program(reader, raw, f"failures.{name}")
+        str(name): parse_program(reader, raw, f"failures.{name}")
         for name, raw in reader.mapping(body.get("failures", {}), "failures").items()
     }
     if "none" in failures:
         raise reader.error("failures.none", "`none` is the good release; pick another name")
     programs = {
-        str(name): _program(reader, raw, f"programs.{name}")
+        str(name): parse_program(reader, raw, f"programs.{name}")
         for name, raw in reader.mapping(body.get("programs", {}), "programs").items()
     }
 

@@ -265,7 +265,7 @@ class SyncDeployment(Action):
         d = view.get(("Deployment", self.namespace, self.deployment))
         if d is None or d["metadata"].get("deletionTimestamp") is not None:
             return
-        d = defaulted(cluster, d)
+        d = dict(defaulted(cluster, d))  # a shallow copy: the cached one is shared
         rss = [r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(r, d)]
         template = d["spec"]["template"]
         new_rs = next((r for r in rss if _equal_ignore_hash(r["spec"]["template"], template)), None)
@@ -300,6 +300,11 @@ class SyncDeployment(Action):
             new_rs = self._create_new_rs(cluster, d, rss)
             if new_rs is None:
                 return
+            self._progressing(cluster, d, "NewReplicaSetCreated", "Created new replica set", new_rs)
+        elif not any(
+            c.get("type") == "Progressing" for c in (d.get("status") or {}).get("conditions") or []
+        ):
+            self._progressing(cluster, d, "FoundNewReplicaSet", "Found new replica set", new_rs)
         all_rss = [*old_rss, new_rs]
         if d["spec"]["strategy"].get("type") == "Recreate":
             self._recreate(cluster, d, new_rs, old_rss)
@@ -364,6 +369,25 @@ class SyncDeployment(Action):
         body["metadata"]["annotations"] = annotations
         body["spec"]["replicas"] = dep.new_rs_new_replicas(d, [*rss, body], body)
         return cluster.create(body)
+
+    def _progressing(
+        self, cluster: Cluster, d: dict[str, Any], reason: str, text: str, new_rs: Manifest
+    ) -> None:
+        """``getNewReplicaSet``'s Progressing=True condition (only with a progress deadline)."""
+        if not dep.has_progress_deadline(d):
+            return
+        message = f'{text} "{new_rs["metadata"]["name"]}"'
+        condition = dep.new_deployment_condition(
+            "Progressing", "True", reason, message, cluster.now
+        )
+        status = dict(d.get("status") or {})
+        status["conditions"] = dep.set_deployment_condition(
+            status.get("conditions") or [], condition
+        )
+        self._write_status(cluster, d, status)
+        current = cluster.store.get(("Deployment", self.namespace, self.deployment))
+        if current is not None:
+            d["status"] = current.get("status")
 
     def _sync(
         self, cluster: Cluster, d: dict[str, Any], new_rs: Manifest | None, old_rss: list[Manifest]

@@ -194,8 +194,6 @@ def _ready(cluster: Cluster, container: Manifest, record: RuntimeContainer | Non
     """Readiness probe result: no probe means ready once running."""
     if record is None or record.get("state") != "running":
         return False
-    if cluster.config.mutations and "kubelet-ready-before-probe" in cluster.config.mutations:
-        return True
     probe = container.get("readinessProbe")
     if not probe:
         return True

@@ -1,0 +1,148 @@
+"""The cluster model explored with Hypothesis: generated clusters, workloads and interleavings.
+
+Clusters of 1-6 nodes over 1-3 zones run 1-3 Deployments (each behind a Service, some with a
+PodDisruptionBudget) while components step in any order, users roll out, scale, roll back and
+drain, and faults happen within a budget. Every safety invariant of the catalogue is checked
+after each step, and at the end faults stop, the components settle and the cluster must be
+eventually stable. Capacity is ample by construction, so a violation is a bug in the model.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+from kmodel.explore.run import Run, Scenario, UserAction
+from kmodel.invariants import CATALOGUE, MinAvailable
+
+IMAGES = ["registry.example.com/app:1", "registry.example.com/app:2", "registry.example.com/app:3"]
+
+
+def node(name: str, zone: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {"kubernetes.io/hostname": name, "topology.kubernetes.io/zone": zone},
+        },
+        "status": {
+            "allocatable": {"cpu": "16", "memory": "64Gi", "pods": "110"},
+            "capacity": {"cpu": "16", "memory": "64Gi", "pods": "110"},
+        },
+    }
+
+
+def deployment(name: str, replicas: int, surge: object, unavailable: object) -> dict:
+    strategy = {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "strategy": strategy,
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "app",
+                            "image": IMAGES[0],
+                            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
+                        }
+                    ]
+                },
+            },
+        },
+    }
+
+
+def service(name: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 80}]},
+    }
+
+
+def pdb(name: str) -> dict:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": name}}},
+    }
+
+
+fence_posts = st.sampled_from([(1, 0), (0, 1), ("25%", "25%"), (2, 1), ("50%", 0), (0, "100%")])
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    zones = ["a", "b", "c"][: draw(st.integers(1, 3))]
+    count = draw(st.integers(1, 6))
+    nodes = [node(f"node-{i + 1}", zones[i % len(zones)]) for i in range(count)]
+    objects: list[dict] = [*nodes]
+    users: list[UserAction] = []
+    for i in range(draw(st.integers(1, 3))):
+        name = f"app{i}"
+        surge, unavailable = draw(fence_posts)
+        objects += [deployment(name, draw(st.integers(1, 4)), surge, unavailable), service(name)]
+        if draw(st.booleans()):
+            objects.append(pdb(name))
+        users += [
+            UserAction(
+                "rollout", {"deployment": name, "container": "app", "images": IMAGES[1:]}, 2
+            ),
+            UserAction("scale", {"deployment": name, "replicas": [0, 2, 5]}, 1),
+            UserAction("rollback", {"deployment": name}, 1),
+        ]
+    if count > 2:  # a drain and a crash together still leave a node to run on
+        users.append(UserAction("drain", {"nodes": [nodes[0]["metadata"]["name"]]}, 1))
+    faults: dict[str, int | None] = {
+        "container_crash": 2,
+        "controller_restart": 1,
+        "watch_delay": 1,
+    }
+    if count > 1:
+        faults["node_crash"] = 1
+        faults["kubelet_partition"] = 1
+    invariants = [
+        cls()
+        for cls in CATALOGUE.values()
+        if cls is not MinAvailable and cls.name != "drains_complete"
+    ]
+    return Scenario(objects=objects, faults=faults, user_actions=users, invariants=invariants)
+
+
+class ClusterModel(RuleBasedStateMachine):
+    """One generated cluster, stepped by Hypothesis; invariants checked after every step."""
+
+    run: Run
+
+    @initialize(scenario=scenarios())
+    def build(self, scenario: Scenario) -> None:
+        self.run = Run(scenario)
+        assert self.run.violations == []
+
+    @rule(data=st.data())
+    def step(self, data: st.DataObject) -> None:
+        choices = self.run.choices()
+        action = choices[data.draw(st.integers(0, len(choices) - 1), label="choice")]
+        found = self.run.do(action)
+        assert found == [], [v.message for v in found]
+
+    def teardown(self) -> None:
+        run = getattr(self, "run", None)
+        if run is not None:
+            found = run.finish()
+            assert found == [], [v.message for v in found]
+
+
+TestClusterModel = ClusterModel.TestCase
