@@ -12,12 +12,18 @@ import click
 
 from kmodel.cli.options import output_options
 from kmodel.errors import FindingError, InputError
+from kmodel.explore.run import Run
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.explore.spec import Spec, load_spec, spec_paths
 from kmodel.explore.trace import emit_pytest, load_trace, make_trace
 from kmodel.explore.trace import replay as replay_trace
 from kmodel.report.check import SpecResult, render_check, render_trace_text, write_check_report
 from kmodel.report.output import write_output
+from kmodel.strategies.trace import (
+    is_strategy_trace,
+    load_strategy_trace,
+    replay_strategy_trace,
+)
 
 #: Exploration effort per profile: (examples, max steps).
 PROFILES = {"dev": (30, 25), "ci": (100, 40), "nightly": (2000, 80)}
@@ -199,8 +205,20 @@ def replay(*, trace_file: str, spec_path: str | None, pytest_file: str | None) -
 
     Exit code 1 when the violation reproduces (it is a finding), 0 when it no longer does.
     """
-    trace = load_trace(trace_file)
-    run, violation, at_fixpoint = replay_trace(trace, spec_path=spec_path)
+    run: Run
+    if is_strategy_trace(trace_file):
+        if pytest_file:
+            raise InputError(
+                "--emit-pytest writes tests for `kmodel check` traces; "
+                "this trace comes from `kmodel strategies`",
+                file=trace_file,
+            )
+        strategy_trace = load_strategy_trace(trace_file)
+        trace = strategy_trace.trace
+        run, violation, at_fixpoint = replay_strategy_trace(strategy_trace, spec_path=spec_path)
+    else:
+        trace = load_trace(trace_file)
+        run, violation, at_fixpoint = replay_trace(trace, spec_path=spec_path)
     replayed = replace(
         trace,
         steps=tuple(
