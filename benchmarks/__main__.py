@@ -1,12 +1,13 @@
-"""Run the benchmarks: ``python -m benchmarks placement [--quick] [--timeout S] [--data DIR]``."""
+"""Run the benchmarks: ``python -m benchmarks placement [--quick] [--timeout S] [--data DIR]``
+or ``python -m benchmarks model [--steps N] [--seed S] [--examples E]``."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import placement
+from benchmarks import model, placement
 
-BENCHMARKS = {"placement": placement.main}
+BENCHMARKS = {"placement": placement.main, "model": model.main}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,269 @@
+"""Model benchmark: cluster model steps per second, with and without invariants and Hypothesis.
+
+The cluster is 5 nodes over 3 zones running 3 Deployments (7 pods) behind a Service. Three
+measurements, each on a seeded, deterministic workload:
+
+* **model**: a random walk of model steps (choose an action, apply it), no invariant checks. The
+  walk mostly takes an enabled component step; now and then the clock ticks, a user rolls out a
+  new image or scales a Deployment, or node ``n5`` crashes or recovers.
+* **model + safety invariants**: the same walk, with :meth:`kmodel.invariants.Monitor.default`
+  checked after every step (same actions, so the same trace).
+* **Hypothesis**: :func:`kmodel.explore.search.explore` on the equivalent scenario (the same
+  objects, rollouts, scaling and node crash, the same invariants), steps counted through its
+  progress callback. Each example builds and settles a fresh cluster, which this rate includes.
+
+Each walk prints a fingerprint of its trace (a hash of every action, change and refused write),
+so an optimisation that changes behaviour shows up as a changed fingerprint.
+
+``python -m benchmarks model [--steps N] [--seed S] [--examples E] [--max-steps M]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from kmodel.cluster.actions import Action
+from kmodel.cluster.build import build_cluster
+from kmodel.cluster.components import NodeCrash, NodeRecover, ScaleDeployment, SetImage, Tick
+from kmodel.cluster.model import Cluster, Step
+from kmodel.explore.run import Scenario, UserAction
+from kmodel.explore.search import ExploreOptions, explore
+from kmodel.invariants import Monitor
+
+#: (node name, zone): 5 nodes over 3 zones.
+NODES = (("n1", "a"), ("n2", "b"), ("n3", "c"), ("n4", "a"), ("n5", "b"))
+#: (Deployment name, replicas): 3 Deployments.
+DEPLOYMENTS = (("web", 3), ("api", 2), ("worker", 2))
+IMAGES = ("nginx:1", "nginx:2", "nginx:3")
+#: The node the walk crashes and recovers.
+FLAKY_NODE = "n5"
+
+
+def node_manifest(name: str, zone: str) -> dict[str, Any]:
+    """A 4-CPU, 8 GiB node in ``zone``."""
+    capacity = {"cpu": "4", "memory": "8Gi", "pods": "110"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {"topology.kubernetes.io/zone": zone, "kubernetes.io/hostname": name},
+        },
+        "status": {"allocatable": dict(capacity), "capacity": dict(capacity)},
+    }
+
+
+def deployment_manifest(name: str, replicas: int) -> dict[str, Any]:
+    """A RollingUpdate Deployment (upstream default strategy) of one nginx container."""
+    container = {
+        "name": "app",
+        "image": IMAGES[0],
+        "resources": {"requests": {"cpu": "250m", "memory": "128Mi"}},
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [container]},
+            },
+        },
+    }
+
+
+def cluster_objects() -> list[dict[str, Any]]:
+    """The benchmark cluster's manifests: 5 Nodes, 3 Deployments and a Service for ``web``."""
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+    }
+    return [
+        *(node_manifest(name, zone) for name, zone in NODES),
+        *(deployment_manifest(name, replicas) for name, replicas in DEPLOYMENTS),
+        service,
+    ]
+
+
+def fresh_cluster() -> Cluster:
+    """The benchmark cluster, settled (every Deployment rolled out and available)."""
+    cluster = build_cluster(cluster_objects())
+    cluster.settle()
+    return cluster
+
+
+def choose(cluster: Cluster, rng: random.Random) -> Action:
+    """The walk's next action: mostly an enabled component step, sometimes time, users, faults."""
+    enabled = cluster.enabled_actions()
+    roll = rng.random()
+    if roll < 0.10:
+        return Tick(rng.choice((1, 5, 10)))
+    if roll < 0.13:
+        return SetImage("default", rng.choice(DEPLOYMENTS)[0], "app", rng.choice(IMAGES))
+    if roll < 0.15:
+        return ScaleDeployment("default", rng.choice(DEPLOYMENTS)[0], rng.randint(1, 5))
+    if roll < 0.16:
+        up = cluster.machines[FLAKY_NODE].up
+        return NodeCrash(FLAKY_NODE) if up else NodeRecover(FLAKY_NODE)
+    if enabled:
+        return rng.choice(enabled)
+    return Tick(10)
+
+
+def _fingerprint_update(digest: Any, step: Step) -> None:  # noqa: ANN401 - a hashlib object
+    digest.update(step.action.describe().encode())
+    for change in step.changes:
+        digest.update(f"|{change.type} {change.kind} {change.name} {change.summary}".encode())
+    for error in step.errors:
+        digest.update(f"|! {error}".encode())
+    digest.update(f"@{step.time}\n".encode())
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One row of the table."""
+
+    label: str
+    steps: int
+    seconds: float
+    cpu_seconds: float
+    note: str
+
+    @property
+    def rate(self) -> float:
+        """Steps per wall-clock second."""
+        return self.steps / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_rate(self) -> float:
+        """Steps per CPU second of this process (robust to other load on the machine)."""
+        return self.steps / self.cpu_seconds if self.cpu_seconds else 0.0
+
+
+def walk(steps: int, seed: int, *, monitor: Monitor | None) -> Measurement:
+    """The seeded random walk; with ``monitor``, safety invariants after every step."""
+    cluster = fresh_cluster()
+    rng = random.Random(seed)  # noqa: S311 - a seeded workload, not cryptography
+    digest = hashlib.sha256()
+    violations: list[str] = []
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        step = cluster.step(choose(cluster, rng))
+        _fingerprint_update(digest, step)
+        if monitor is not None:
+            violations.extend(v.invariant for v in monitor.observe(cluster, step))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    note = f"trace {digest.hexdigest()[:12]}"
+    if monitor is not None:
+        note += f", {len(violations)} violations ({', '.join(sorted(set(violations))) or '-'})"
+    label = "model + safety invariants" if monitor is not None else "model (choose + apply)"
+    return Measurement(label, steps, wall, cpu, note)
+
+
+def scenario(invariants: Sequence[Any]) -> Scenario:
+    """The walk's equivalent as an exploration scenario."""
+    names = [name for name, _ in DEPLOYMENTS]
+    return Scenario(
+        objects=cluster_objects(),
+        faults={"node_crash": 1},
+        user_actions=[
+            *(
+                UserAction(
+                    "rollout",
+                    {"deployment": name, "container": "app", "images": list(IMAGES)},
+                    budget=None,
+                )
+                for name in names
+            ),
+            *(UserAction("scale", {"deployment": name, "replicas": [1, 3, 5]}) for name in names),
+        ],
+        invariants=tuple(invariants),
+        ticks=(1, 5, 10),
+    )
+
+
+def hypothesis_run(examples: int, max_steps: int, seed: int) -> Measurement:
+    """explore() on the equivalent scenario, steps counted by the progress callback."""
+    seen: dict[str, int] = {"examples": 0, "steps": 0}
+
+    def progress(examples_run: int, steps_taken: int) -> None:
+        seen["examples"], seen["steps"] = examples_run, steps_taken
+
+    options = ExploreOptions(examples=examples, max_steps=max_steps, seed=seed, shrink=False)
+    wall, cpu = time.perf_counter(), time.process_time()
+    findings = explore(scenario(Monitor.default().invariants), options, progress=progress)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    found = ", ".join(f.invariant for f in findings) or "none"
+    note = f"{seen['examples']} examples, findings: {found}; includes build + settle per example"
+    return Measurement("Hypothesis explore()", seen["steps"], wall, cpu, note)
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def run(
+    steps: int, seed: int, examples: int, max_steps: int, *, only: str = ""
+) -> tuple[list[Measurement], str, str]:
+    """Every measurement (those whose label contains ``only``), with the load before and after."""
+    jobs: Mapping[str, Callable[[], Measurement]] = {
+        "model": lambda: walk(steps, seed, monitor=None),
+        "invariants": lambda: walk(steps, seed, monitor=Monitor.default()),
+        "hypothesis": lambda: hypothesis_run(examples, max_steps, seed),
+    }
+    before = _load()
+    results = [job() for name, job in jobs.items() if only in name]
+    return results, before, _load()
+
+
+def main(argv: list[str]) -> int:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks model")
+    parser.add_argument("--steps", type=int, default=3000, help="steps per random walk")
+    parser.add_argument("--seed", type=int, default=1, help="workload and Hypothesis seed")
+    parser.add_argument("--examples", type=int, default=30, help="Hypothesis examples")
+    parser.add_argument("--max-steps", type=int, default=40, help="steps per Hypothesis example")
+    parser.add_argument("--only", default="", help="model, invariants or hypothesis")
+    args = parser.parse_args(argv)
+    if args.steps < 1 or args.examples < 1 or args.max_steps < 1:
+        parser.error("--steps, --examples and --max-steps must be positive")
+    console = Console(width=max(Console().width, 140))
+    cluster_size = f"{len(NODES)} nodes, {len(DEPLOYMENTS)} Deployments"
+    results, before, after = run(
+        args.steps, args.seed, args.examples, args.max_steps, only=args.only
+    )
+    table = Table(title=f"model benchmark (seed {args.seed})")
+    for column in ("run", "cluster", "steps", "s", "steps/s", "CPU s", "steps/CPU s", "notes"):
+        table.add_column(
+            column, justify="left" if column in {"run", "cluster", "notes"} else "right"
+        )
+    for m in results:
+        table.add_row(
+            m.label,
+            cluster_size,
+            str(m.steps),
+            f"{m.seconds:.2f}",
+            f"{m.rate:,.0f}",
+            f"{m.cpu_seconds:.2f}",
+            f"{m.cpu_rate:,.0f}",
+            m.note,
+        )
+    console.print(table)
+    console.print(f"machine: {before} before, {after} after (single-threaded run)")
+    return 0
