@@ -224,6 +224,14 @@ def parse_program(reader: SpecReader, raw: object, path: str) -> Program:
     )
 
 
+def _referenced_file(reader: SpecReader, base: Path, entry: object, path: str) -> Path:
+    """A manifest file the spec names, relative to the spec's folder; it must exist."""
+    target = base / reader.string(entry, path)
+    if not target.is_file():
+        raise reader.error(path, f"no such file: {target}")
+    return target
+
+
 def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = None) -> Spec:
     """Load and validate a spec file.
 
@@ -262,12 +270,8 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
         else:
             objects.extend(inline_objects(reader, item, f"cluster.nodes[{i}]"))
     for i, entry in enumerate(reader.sequence(cluster.get("manifests", []), "cluster.manifests")):
-        objects.extend(
-            o.body
-            for o in load_manifests(
-                [base / reader.string(entry, f"cluster.manifests[{i}]")], on_warning=on_warning
-            )
-        )
+        manifest_file = _referenced_file(reader, base, entry, f"cluster.manifests[{i}]")
+        objects.extend(o.body for o in load_manifests([manifest_file], on_warning=on_warning))
     if not any(o.get("kind") == "Node" for o in objects):
         raise reader.error("cluster.nodes", "the cluster needs at least one Node")
     control = reader.mapping(cluster.get("controlPlane", {}), "cluster.controlPlane")
@@ -294,7 +298,8 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
 
     for i, entry in enumerate(reader.sequence(body.get("workloads", []), "workloads")):
         if isinstance(entry, str):
-            objects.extend(o.body for o in load_manifests([base / entry], on_warning=on_warning))
+            workload_file = _referenced_file(reader, base, entry, f"workloads[{i}]")
+            objects.extend(o.body for o in load_manifests([workload_file], on_warning=on_warning))
         else:
             objects.extend(
                 inline_objects(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
@@ -407,7 +412,10 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
                 )
             name, raw_params = next(iter(item.items()))
             invariant_params = reader.mapping(raw_params or {}, f"{path}.{name}")
-        invariant = make_invariant(str(name), invariant_params, path=path)
+        try:
+            invariant = make_invariant(str(name), invariant_params, path=path)
+        except InputError as error:  # the catalogue knows the field path, not the file
+            raise error.located(file=file) from None
         if hasattr(invariant, "deployment") and invariant.deployment:
             invariant.deployment = deployment_ref(invariant.deployment, f"{path}.{name}.deployment")
         invariants.append(invariant)
