@@ -14,8 +14,9 @@ $(BIN)/.installed: pyproject.toml
 ## make run: install, then run the main job on the bundled specs and write reports/
 run: $(BIN)/.installed
 	@mkdir -p reports
+	$(BIN)/kmodel check specs/ --check-expectations --report reports --traces reports/traces
 	$(BIN)/kmodel status specs/pods/ --output markdown --out reports/status.md
-	$(BIN)/kmodel status specs/pods/
+	$(BIN)/kmodel pack specs/placement/cluster.yaml specs/placement/workloads.yaml --report reports/placement
 
 ## make test: install with test extras, then lint, type-check, check layers and run every test
 test: lint typecheck layers pytest

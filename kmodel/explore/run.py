@@ -42,7 +42,14 @@ from kmodel.cluster.model import COMPONENTS, Cluster, ClusterConfig, Step
 from kmodel.cluster.topology import ZONE_LABEL
 from kmodel.invariants import Invariant, Monitor, Violation
 
-__all__ = ["FAULT_KINDS", "Run", "Scenario", "UserAction", "serving_capacity"]
+__all__ = [
+    "FAULT_KINDS",
+    "Run",
+    "Scenario",
+    "UserAction",
+    "ready_pods",
+    "serving_capacity",
+]
 
 #: Fault kinds a scenario may allow, and the action that starts each.
 FAULT_KINDS: Final = (
@@ -67,6 +74,19 @@ def serving_capacity(cluster: Cluster) -> int:
         len(subset.get("addresses") or [])
         for endpoints in cluster.store.list_objects("Endpoints")
         for subset in endpoints.get("subsets") or []
+    )
+
+
+def ready_pods(cluster: Cluster) -> int:
+    """Pods that are Ready and not terminating: capacity before the endpoints catch up."""
+    return sum(
+        1
+        for pod in cluster.store.list_objects("Pod")
+        if pod["metadata"].get("deletionTimestamp") is None
+        and any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (pod.get("status") or {}).get("conditions") or []
+        )
     )
 
 
@@ -162,12 +182,15 @@ class Run:
     violations: list[Violation] = field(default_factory=list)
     #: (step index, serving capacity) after each chosen step; see :func:`serving_capacity`.
     availability: list[tuple[int, int]] = field(default_factory=list)
+    #: (step index, Ready pods not terminating) after each chosen step; see :func:`ready_pods`.
+    ready: list[tuple[int, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.cluster = self.scenario.build()
         self.monitor = Monitor(list(self.scenario.invariants))
         self.violations = self.monitor.observe(self.cluster, None)
         self.availability.append((0, serving_capacity(self.cluster)))
+        self.ready.append((0, ready_pods(self.cluster)))
 
     # ----------------------------------------------------------------- choices
 
@@ -284,6 +307,7 @@ class Run:
         found = self.monitor.observe(self.cluster, step)
         self.violations.extend(found)
         self.availability.append((len(self.steps), serving_capacity(self.cluster)))
+        self.ready.append((len(self.steps), ready_pods(self.cluster)))
         return found
 
     def finish(self) -> list[Violation]:

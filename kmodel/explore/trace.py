@@ -12,7 +12,8 @@ README ("Traces")::
                 "description": "user rolls out …",
                 "changes": [{"type": "MODIFIED", "kind": "Deployment", …, "summary": …}],
                 "errors": []}, …],
-     "settle": {"steps": 12, "changes": […]}}
+     "settle": {"steps": 12, "changes": […]},
+     "availability": [[step, ready endpoints], …], "ready_pods": [[step, Ready pods], …]}
 
 Keys are sorted and no wall-clock time is written, so the same spec and seed give a
 byte-identical file. :func:`replay` re-runs the actions against a fresh cluster built from the
@@ -77,6 +78,7 @@ class Trace:
     settle_steps: int = 0
     settle_changes: tuple[Change, ...] = field(default_factory=tuple)
     availability: tuple[tuple[int, int], ...] = ()
+    ready_pods: tuple[tuple[int, int], ...] = ()
 
     @property
     def actions(self) -> list[Action]:
@@ -99,6 +101,7 @@ class Trace:
                 "changes": [c.as_json() for c in self.settle_changes],
             },
             "availability": [list(p) for p in self.availability],
+            "ready_pods": [list(p) for p in self.ready_pods],
         }
 
     def dumps(self) -> str:
@@ -137,6 +140,7 @@ def make_trace(spec: Spec, finding: Finding) -> Trace:
             c for s in run.settle_steps for c in s.changes if not s.action.maintenance
         ),
         availability=_availability(run),
+        ready_pods=tuple(run.ready),
     )
 
 

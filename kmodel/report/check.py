@@ -256,16 +256,29 @@ def _plot(trace: Trace, target: Path) -> None:
 
     mpl.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
 
     figure, axes = plt.subplots(figsize=(7, 3))
     xs = [p[0] for p in trace.availability]
     ys = [p[1] for p in trace.availability]
-    axes.step(xs, ys, where="post", color="#2a6fdb")
+    axes.step(xs, ys, where="post", color="#2a6fdb", label="ready endpoints")
     axes.fill_between(xs, ys, step="post", alpha=0.15, color="#2a6fdb")
+    if trace.ready_pods:
+        axes.step(
+            [p[0] for p in trace.ready_pods],
+            [p[1] for p in trace.ready_pods],
+            where="post",
+            color="#d9534f",
+            linestyle="--",
+            label="Ready pods",
+        )
     axes.set_xlabel("step")
-    axes.set_ylabel("ready endpoints")
-    axes.set_title(f"{trace.invariant}: serving capacity")
+    axes.set_ylabel("pods")
+    axes.set_title(f"{trace.invariant}: serving capacity over the steps")
     axes.set_ylim(bottom=0)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.legend(loc="lower left")
     axes.grid(visible=True, alpha=0.3)
     figure.tight_layout()
     figure.savefig(target, dpi=110, metadata={"Software": None})
