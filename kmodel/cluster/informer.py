@@ -38,6 +38,8 @@ class Informer:
     cache: dict[str, dict[tuple[str, str], Mapping[str, Any]]] = field(default_factory=dict)
     #: The last delivered revision that touched each kind.
     kind_revision: dict[str, int] = field(default_factory=dict)
+    #: An event was dropped since the last relist: the cache may differ from the store for good.
+    dropped: bool = False
 
     def deliver(self, store: APIStore, *, limit: int | None = None) -> int:
         """Apply up to ``limit`` pending watch events (all when None); returns how many."""
@@ -48,6 +50,7 @@ class Informer:
             self.revision = event.revision
             if self.drop_next:
                 self.drop_next -= 1
+                self.dropped = True
                 continue
             kind, namespace, name = event.key
             self.kind_revision[kind] = event.revision
@@ -72,6 +75,7 @@ class Informer:
         self.revision = store.revision
         self.lagging = False
         self.drop_next = 0
+        self.dropped = False
 
     def copy(self) -> Informer:
         """An independent copy (the cached objects themselves are shared: they are immutable)."""
@@ -81,7 +85,16 @@ class Informer:
             drop_next=self.drop_next,
             cache={kind: dict(bucket) for kind, bucket in self.cache.items()},
             kind_revision=dict(self.kind_revision),
+            dropped=self.dropped,
         )
+
+    def in_sync(self, store: APIStore) -> bool:
+        """Whether the cache holds exactly the store's objects (caught up, nothing dropped).
+
+        Then a component reading the store sees what its cache holds, so results derived from
+        cached objects need no key on the store's revisions.
+        """
+        return not self.dropped and self.revision == store.revision
 
     def revisions(self, *kinds: str) -> tuple[int, ...]:
         """The last delivered revision of each kind: a key for caching derived results."""

@@ -264,6 +264,9 @@ class Cluster:
     next_service_ip: int = 10
     #: Derived results keyed by the revisions they depend on (see :meth:`memo`).
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    #: Pure functions of stored objects, by function name and object identity (see
+    #: :meth:`derive`); shared with forks, since stored objects never change.
+    derived: dict[tuple[str, int], tuple[Any, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for name in COMPONENTS:
@@ -317,6 +320,24 @@ class Cluster:
         return self.try_write(lambda: self.store.delete(key, uid=uid, graceful=graceful))
 
     # ----------------------------------------------------------------- dry runs
+
+    def derive(self, name: str, obj: Mapping[str, Any], compute: Callable[[Any], T]) -> T:
+        """``compute(obj)`` for a stored object, cached by ``name`` and the object's identity.
+
+        Stored objects are never mutated (a write stores a new dict), so a pure function of one
+        is computed once per object version, and forks (dry runs) share the results. The entry
+        keeps the object alive and is checked by identity, so a reused ``id`` never matches.
+        """
+        key = (name, id(obj))
+        entry = self.derived.get(key)
+        if entry is not None and entry[0] is obj:
+            cached: T = entry[1]
+            return cached
+        if len(self.derived) > 50_000:
+            self.derived.clear()
+        value = compute(obj)
+        self.derived[key] = (obj, value)
+        return value
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, cached under ``key`` (which must hold every revision it depends on)."""

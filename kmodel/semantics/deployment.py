@@ -153,6 +153,8 @@ def _int32(value: int) -> int:
 
 
 def _mapping(obj: object, path: str) -> Mapping[str, Any]:
+    if type(obj) is dict:  # the common case, without the ABC isinstance check (a hot path)
+        return obj
     if obj is None:
         return {}
     if not isinstance(obj, Mapping):
@@ -162,13 +164,20 @@ def _mapping(obj: object, path: str) -> Mapping[str, Any]:
 
 def _get(obj: Manifest, dotted: str) -> object:
     current: object = obj
-    walked: list[str] = []
-    for part in dotted.split("."):
-        current = _mapping(current, ".".join(walked) or "object").get(part)
-        walked.append(part)
+    parts = _dotted_parts(dotted)
+    for index, part in enumerate(parts):
+        if type(current) is not dict:  # plain dicts skip the (costly) ABC check below
+            current = _mapping(current, ".".join(parts[:index]) or "object")
+        current = current.get(part)
         if current is None:
             return None
     return current
+
+
+@functools.lru_cache(maxsize=256)
+def _dotted_parts(dotted: str) -> tuple[str, ...]:
+    """``dotted.split(".")``, cached: the paths are a handful of literals."""
+    return tuple(dotted.split("."))
 
 
 def _name(obj: Manifest | None) -> str:

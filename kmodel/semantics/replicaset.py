@@ -132,6 +132,8 @@ def time_ns(value: object, path: str = "time") -> int | None:
 
 
 def _mapping(obj: object, path: str) -> Mapping[str, Any]:
+    if type(obj) is dict:  # the common case, without the ABC isinstance check (a hot path)
+        return obj
     if obj is None:
         return {}
     if not isinstance(obj, Mapping):
@@ -150,13 +152,20 @@ def _list(obj: object, path: str) -> list[Any]:
 def _field(obj: Manifest, dotted: str) -> object:
     """Read a dotted path, validating that every step on the way is a mapping."""
     current: object = obj
-    walked: list[str] = []
-    for part in dotted.split("."):
-        current = _mapping(current, ".".join(walked) or "object").get(part)
-        walked.append(part)
+    parts = _dotted_parts(dotted)
+    for index, part in enumerate(parts):
+        if type(current) is not dict:  # plain dicts skip the (costly) ABC check below
+            current = _mapping(current, ".".join(parts[:index]) or "object")
+        current = current.get(part)
         if current is None:
             return None
     return current
+
+
+@functools.lru_cache(maxsize=256)
+def _dotted_parts(dotted: str) -> tuple[str, ...]:
+    """``dotted.split(".")``, cached: the paths are a handful of literals."""
+    return tuple(dotted.split("."))
 
 
 def get_int(obj: Manifest, dotted: str, default: int = 0) -> int:

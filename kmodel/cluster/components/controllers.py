@@ -50,6 +50,11 @@ def _owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
     return ref is not None and ref.get("uid") == owner["metadata"]["uid"]
 
 
+def _owned_by_uid(obj: Mapping[str, Any], uid: str) -> bool:
+    ref = rsem.controller_ref(obj)
+    return ref is not None and ref.get("uid") == uid
+
+
 def _owner_ref(owner: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
@@ -232,8 +237,7 @@ def _equal_ignore_hash(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 def defaulted(cluster: Cluster, d: Mapping[str, Any]) -> dict[str, Any]:
     """The Deployment with apps/v1 defaults, cached per object version."""
-    key = ("deployment-defaults", d["metadata"].get("uid"), d["metadata"].get("resourceVersion"))
-    result: dict[str, Any] = cluster.memo(key, lambda: dep.apply_deployment_defaults(d))
+    result: dict[str, Any] = cluster.derive("deployment-defaults", d, dep.apply_deployment_defaults)
     return result
 
 
@@ -463,9 +467,49 @@ class SyncDeployment(Action):
         cluster.update({**current, "status": status})
 
 
-def _rs_needs_sync(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
-    view = cluster.view("replicaset")
-    key = ("rs-needs-sync", rs["metadata"]["uid"], view.revisions("ReplicaSet", "Pod"), cluster.now)
+def _controller_uid(obj: Mapping[str, Any]) -> str | None:
+    ref = rsem.controller_ref(obj)
+    return None if ref is None else ref.get("uid")
+
+
+def _pods_by_controller(cluster: Cluster) -> dict[tuple[str, str | None], list[tuple[str, str]]]:
+    """(namespace, controller UID or None) -> (name, resourceVersion) of the cached pods.
+
+    Orphans (no controller) that are terminating are left out: no ReplicaSet adopts them.
+    """
+    index: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
+    for pod in cluster.view("replicaset").list_objects("Pod"):
+        metadata = pod["metadata"]
+        owner = cluster.derive("controller-uid", pod, _controller_uid)
+        if owner is None and metadata.get("deletionTimestamp") is not None:
+            continue
+        index.setdefault((metadata["namespace"], owner), []).append(
+            (metadata["name"], metadata["resourceVersion"])
+        )
+    return index
+
+
+def _rs_needs_sync(
+    cluster: Cluster,
+    rs: Mapping[str, Any],
+    pods: Mapping[tuple[str, str | None], list[tuple[str, str]]],
+) -> bool:
+    """Whether a sync would write anything, cached on what it reads.
+
+    That is the ReplicaSet, its pods and the orphans it might adopt, whether its expectations
+    are satisfied, and the time; not the other pods, whose updates are most of the writes.
+    """
+    metadata = rs["metadata"]
+    namespace = metadata["namespace"]
+    key = (
+        "rs-needs-sync",
+        metadata["uid"],
+        metadata["resourceVersion"],
+        tuple(pods.get((namespace, metadata["uid"]), ())),
+        tuple(pods.get((namespace, None), ())),
+        _expectations_satisfied(cluster, rs),
+        cluster.now,
+    )
     return bool(cluster.memo(key, lambda: _rs_needs_sync_now(cluster, rs)))
 
 
@@ -497,12 +541,31 @@ def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
     """Whether a sync would write anything (a dry run, cached on what it reads)."""
     action = SyncDeployment(d["metadata"]["namespace"], d["metadata"]["name"])
     view = cluster.informers["deployment"]
-    key = (
-        action,
-        view.revisions("Deployment", "ReplicaSet", "Pod"),
-        cluster.now,
-        cluster.store.has_quorum,
-    )
+    store = cluster.store
+    # A sync reads the Deployment and ReplicaSets (cached and stored: the writes it tries may
+    # conflict), and Pods only for the Recreate strategy, which waits for old pods to stop. Pods
+    # change on almost every step, so leaving them out of the key for RollingUpdate Deployments
+    # is what lets the dry run's result be reused.
+    strategy = ((d.get("spec") or {}).get("strategy") or {}).get("type")
+    pods = view.revisions("Pod") if strategy == "Recreate" else None
+    if view.in_sync(store):
+        # The store holds what the cache holds: the sync depends on this Deployment and on the
+        # ReplicaSets it may read, write or create (its own, and any named like its new one).
+        prefix = d["metadata"]["name"] + "-"
+        owner = d["metadata"]["uid"]
+        replicasets = tuple(
+            (r["metadata"]["name"], r["metadata"]["resourceVersion"])
+            for r in view.list_objects("ReplicaSet", d["metadata"]["namespace"])
+            if r["metadata"]["name"].startswith(prefix) or _owned_by_uid(r, owner)
+        )
+        reads: tuple[Any, ...] = (d["metadata"]["resourceVersion"], replicasets)
+    else:
+        reads = (
+            view.revisions("Deployment", "ReplicaSet"),
+            store.kind_revision.get("Deployment", 0),
+            store.kind_revision.get("ReplicaSet", 0),
+        )
+    key = (action, reads, pods, cluster.now, store.has_quorum)
     return bool(cluster.memo(key, lambda: cluster.would_change(action, ("deployment",))))
 
 
@@ -513,9 +576,10 @@ def controller_actions(cluster: Cluster) -> list[Action]:
         for d in cluster.view("deployment").list_objects("Deployment")
         if _deployment_needs_sync(cluster, d)
     ]
+    pods = _pods_by_controller(cluster)
     replicasets: list[Action] = [
         SyncReplicaSet(rs["metadata"]["namespace"], rs["metadata"]["name"])
         for rs in cluster.view("replicaset").list_objects("ReplicaSet")
-        if _rs_needs_sync(cluster, rs)
+        if _rs_needs_sync(cluster, rs, pods)
     ]
     return deployments + replicasets

@@ -12,6 +12,7 @@ message.
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -176,11 +177,30 @@ class MarkUnschedulable(Action):
             cluster.update(body)
 
 
+def _scheduling_shape(pod: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What scheduling reads of a pod: metadata (but its resourceVersion), spec, phase.
+
+    A bound pod's other status fields (conditions, IPs, container states: what kubelets write
+    on almost every step) never reach a filter or a score; a pending pod's whole status does
+    (its PodScheduled condition decides whether MarkUnschedulable has anything to say).
+    """
+    metadata = {k: v for k, v in pod["metadata"].items() if k != "resourceVersion"}
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    seen = status if not spec.get("nodeName") else status.get("phase")
+    return tuple(json.dumps(part, sort_keys=True, default=repr) for part in (metadata, spec, seen))
+
+
 def scheduler_actions(cluster: Cluster) -> list[Action]:
     """One action per (pending pod, top-scored node), or MarkUnschedulable when none fits."""
     view = cluster.view("scheduler")
-    kinds = ("Pod", "Node", "PersistentVolumeClaim", "PersistentVolume", "StorageClass")
-    key = ("scheduler", view.revisions(*kinds))
+    kinds = ("Node", "PersistentVolumeClaim", "PersistentVolume", "StorageClass")
+    # Keyed on the pods' scheduling shapes rather than the Pod revision: pod status updates
+    # are most of the writes and cannot change a scheduling decision.
+    pods = tuple(
+        cluster.derive("scheduling-shape", p, _scheduling_shape) for p in view.list_objects("Pod")
+    )
+    key = ("scheduler", view.revisions(*kinds), pods)
     return list(cluster.memo(key, lambda: _scheduler_actions(cluster)))
 
 
