@@ -1,0 +1,204 @@
+"""Counterexample traces: the JSON schema, loading, replay and the emitted pytest test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kmodel.errors import InputError
+from kmodel.explore.search import explore
+from kmodel.explore.spec import load_spec
+from kmodel.explore.trace import TRACE_VERSION, Trace, emit_pytest, load_trace, make_trace, replay
+
+DEPLOYMENT: dict[str, Any] = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web"},
+    "spec": {
+        "replicas": 2,
+        "selector": {"matchLabels": {"app": "web"}},
+        "strategy": {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": "100%", "maxSurge": 0},
+        },
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "app",
+                        "image": "example/web:1",
+                        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
+                    }
+                ]
+            },
+        },
+    },
+}
+
+#: maxUnavailable 100% lets a rollout take both replicas away at once.
+UNSAFE: dict[str, Any] = {
+    "name": "unsafe-rollout",
+    "cluster": {"nodes": [{"pool": "n", "count": 2, "zones": ["a", "b"], "cpu": "2"}]},
+    "workloads": [DEPLOYMENT],
+    "actions": [{"rollout": {"deployment": "web", "images": ["example/web:2"]}}],
+    "invariants": [{"min_available": {"deployment": "web", "count": 1}}],
+    "explore": {"examples": 30, "maxSteps": 8, "seed": 0, "ticks": [5]},
+}
+
+DOCUMENTED_KEYS = {
+    "kmodel_trace",
+    "spec",
+    "spec_digest",
+    "seed",
+    "invariant",
+    "violation",
+    "at_fixpoint",
+    "steps",
+    "settle",
+    "availability",
+}
+STEP_KEYS = {"index", "time", "action", "description", "changes", "errors"}
+
+
+def safe_variant() -> dict[str, Any]:
+    """:data:`UNSAFE` with a surge-only rollout: no replica may go before its successor is up."""
+    body: dict[str, Any] = json.loads(json.dumps(UNSAFE))
+    body["workloads"][0]["spec"]["strategy"]["rollingUpdate"] = {"maxUnavailable": 0, "maxSurge": 1}
+    return body
+
+
+@pytest.fixture(scope="module")
+def found(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Trace]:
+    """The spec file and the trace of its (one) finding."""
+    folder = tmp_path_factory.mktemp("trace")
+    path = folder / "unsafe.yaml"
+    path.write_text(yaml.safe_dump(UNSAFE), encoding="utf-8")
+    spec = load_spec(path)
+    (finding,) = explore(spec.scenario, spec.options)
+    return path, make_trace(spec, finding)
+
+
+def test_trace_json_has_the_documented_schema(found: tuple[Path, Trace]) -> None:
+    path, trace = found
+    data = json.loads(trace.dumps())
+    assert set(data) >= DOCUMENTED_KEYS
+    assert data["kmodel_trace"] == TRACE_VERSION
+    assert data["spec"] == str(path)
+    assert data["invariant"] == "min_available"
+    assert set(data["violation"]) == {"invariant", "message", "values"}
+    assert data["violation"]["values"]["minimum"] == 1
+    assert data["violation"]["values"]["available"] < 1
+    assert set(data["settle"]) == {"steps", "changes"}
+    assert [s["index"] for s in data["steps"]] == list(range(1, len(data["steps"]) + 1))
+    for step in data["steps"]:
+        assert set(step) == STEP_KEYS
+        assert "action" in step["action"]
+    # A rollout is the cause: the shrunk story starts with it.
+    assert data["steps"][0]["action"]["action"] == "set-image"
+    assert data["steps"][0]["action"]["image"] == "example/web:2"
+    # Availability: one point for the start and one after each chosen step.
+    assert [p[0] for p in data["availability"]] == list(range(len(data["steps"]) + 1))
+
+
+def test_dumps_is_canonical(found: tuple[Path, Trace]) -> None:
+    text = found[1].dumps()
+    assert text.endswith("}\n")
+    assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
+
+
+def test_same_spec_and_seed_give_the_same_trace(found: tuple[Path, Trace]) -> None:
+    path, trace = found
+    spec = load_spec(path)
+    (again,) = explore(spec.scenario, spec.options)
+    assert make_trace(spec, again).dumps() == trace.dumps()
+
+
+def test_load_trace_reads_back_what_was_written(found: tuple[Path, Trace], tmp_path: Path) -> None:
+    _, trace = found
+    target = tmp_path / "t.json"
+    target.write_text(trace.dumps(), encoding="utf-8")
+    loaded = load_trace(target)
+    assert loaded.actions == trace.actions
+    assert loaded.violation == trace.violation
+    assert (loaded.spec, loaded.seed, loaded.invariant) == (trace.spec, trace.seed, trace.invariant)
+    assert [s.description for s in loaded.steps] == [s.description for s in trace.steps]
+    assert [s.changes for s in loaded.steps] == [s.changes for s in trace.steps]
+    assert loaded.at_fixpoint == trace.at_fixpoint
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        pytest.param("{not json", None, "line 1, column 2: invalid JSON", id="not-json"),
+        pytest.param("[1, 2]", None, "not a kmodel trace", id="not-a-mapping"),
+        pytest.param('{"steps": []}', None, "not a kmodel trace", id="no-version"),
+        pytest.param('{"kmodel_trace": 99}', "kmodel_trace", "schema version 99", id="version"),
+        pytest.param('{"kmodel_trace": 1, "spec": "x"}', None, "malformed trace", id="malformed"),
+    ],
+)
+def test_bad_trace_files_are_input_errors(
+    tmp_path: Path, text: str, path: str | None, message: str
+) -> None:
+    target = tmp_path / "bad.json"
+    target.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_trace(target)
+    assert caught.value.file == str(target)
+    assert caught.value.path == path
+    assert message in caught.value.message
+
+
+def test_missing_trace_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        load_trace(tmp_path / "none.json")
+    assert caught.value.file == str(tmp_path / "none.json")
+
+
+def test_replay_reproduces_the_violation(found: tuple[Path, Trace]) -> None:
+    _, trace = found
+    run, violation, at_fixpoint = replay(trace)
+    assert violation == trace.violation
+    assert at_fixpoint == trace.at_fixpoint
+    assert [s.action for s in run.steps] == trace.actions
+
+
+def test_replay_against_a_safe_spec_finds_nothing(
+    found: tuple[Path, Trace], tmp_path: Path
+) -> None:
+    _, trace = found
+    safe = tmp_path / "safe.yaml"
+    safe.write_text(yaml.safe_dump(safe_variant()), encoding="utf-8")
+    _, violation, _ = replay(trace, spec_path=safe)
+    assert violation is None
+
+
+def _run_emitted(source: str) -> None:
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "test_emitted.py", "exec"), namespace)  # noqa: S102  # our own output
+    (test,) = [v for k, v in namespace.items() if k.startswith("test_")]
+    test()
+
+
+def test_emitted_test_is_plain_and_reproduces(found: tuple[Path, Trace]) -> None:
+    _, trace = found
+    source = emit_pytest(trace)
+    assert "hypothesis" not in source
+    assert f"Violation: {trace.violation.message}" in source
+    for step in trace.steps:
+        assert f"#   {step.index}. {step.description}" in source
+    _run_emitted(source)
+
+
+def test_emitted_test_fails_once_the_violation_is_gone(
+    found: tuple[Path, Trace], tmp_path: Path
+) -> None:
+    _, trace = found
+    safe = tmp_path / "safe.yaml"
+    safe.write_text(yaml.safe_dump(safe_variant()), encoding="utf-8")
+    with pytest.raises(AssertionError, match="no longer violate"):
+        _run_emitted(emit_pytest(trace, spec_path=str(safe)))
