@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -177,8 +179,8 @@ def test_replay_against_a_safe_spec_finds_nothing(
     assert violation is None
 
 
-def _run_emitted(source: str) -> None:
-    namespace: dict[str, Any] = {}
+def _run_emitted(source: str, file: Path | None = None) -> None:
+    namespace: dict[str, Any] = {"__file__": str(file)} if file else {}
     exec(compile(source, "test_emitted.py", "exec"), namespace)  # noqa: S102  # our own output
     (test,) = [v for k, v in namespace.items() if k.startswith("test_")]
     test()
@@ -202,3 +204,26 @@ def test_emitted_test_fails_once_the_violation_is_gone(
     safe.write_text(yaml.safe_dump(safe_variant()), encoding="utf-8")
     with pytest.raises(AssertionError, match="no longer violate"):
         _run_emitted(emit_pytest(trace, spec_path=str(safe)))
+
+
+def test_emitted_test_finds_its_spec_relative_to_itself(
+    found: tuple[Path, Trace], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, trace = found
+    test_file = tmp_path / "regressions" / "test_unsafe.py"
+    test_file.parent.mkdir()
+    source = emit_pytest(trace, test_file=test_file)
+    spec_line = next(line for line in source.splitlines() if line.startswith("SPEC = "))
+    assert str(path) not in spec_line  # relative, so the test can move with the project
+    assert spec_line.startswith("SPEC = Path(__file__).parent / '../")
+    monkeypatch.chdir(tmp_path)  # any working directory
+    _run_emitted(source, test_file)
+
+
+def test_emitted_test_without_a_location_names_the_absolute_spec(
+    found: tuple[Path, Trace],
+) -> None:
+    _, trace = found
+    relative = os.path.relpath(trace.spec)
+    source = emit_pytest(replace(trace, spec=str(relative)))
+    assert f"SPEC = {str(Path(trace.spec).resolve())!r}" in source

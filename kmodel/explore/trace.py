@@ -23,6 +23,7 @@ spec and returns the violation it reproduces.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,9 +208,24 @@ def replay(
     return run_actions(spec.scenario, trace.actions)
 
 
-def emit_pytest(trace: Trace, *, spec_path: str | None = None) -> str:
-    """A plain pytest test that reproduces the trace without Hypothesis."""
+def emit_pytest(
+    trace: Trace, *, spec_path: str | None = None, test_file: str | Path | None = None
+) -> str:
+    """A plain pytest test that reproduces the trace without Hypothesis.
+
+    Args:
+        trace: the trace to reproduce.
+        spec_path: the spec to run the actions against (default: the trace's own spec).
+        test_file: where the test will be written; the spec is then found relative to the
+            test's folder, so the test runs from any working directory and survives moving the
+            project. Without it the spec's absolute path is written.
+    """
     spec = spec_path or trace.spec
+    if test_file is not None:
+        relative = os.path.relpath(Path(spec).resolve(), Path(test_file).resolve().parent)
+        spec_expression = f"Path(__file__).parent / {Path(relative).as_posix()!r}"
+    else:
+        spec_expression = repr(str(Path(spec).resolve()))
     actions = ",\n".join(
         f"        {json.dumps(a.as_json(), sort_keys=True)}" for a in trace.actions
     )
@@ -225,11 +241,13 @@ Violation: {trace.violation.message}
 # Steps:
 {steps}
 
+from pathlib import Path
+
 from kmodel.cluster.actions import action_from_json
 from kmodel.explore.search import run_actions
 from kmodel.explore.spec import load_spec
 
-SPEC = {spec!r}
+SPEC = {spec_expression}
 ACTIONS = [
 {actions},
 ]
