@@ -17,6 +17,7 @@ import yaml
 from kmodel.cli.main import main
 from kmodel.errors import EXIT_FINDING, EXIT_OK
 from kmodel.explore.trace import load_trace
+from kmodel.report.check import SpecResult, render_check
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "specs").glob("*.yaml"))
@@ -489,3 +490,13 @@ def test_user_invariant_module_function_end_to_end(
     # The surge needs the rollout: the shrunk story starts with it.
     trace = load_trace(finding["trace"])
     assert trace.steps[0].action.name == "set-image"
+
+    # In a GitHub annotation the ":" of `module:function` is escaped inside the title property.
+    result_of_run = SpecResult(
+        path=str(spec), name="user", description="", expect="violation",
+        invariants=[reference], seed=0, traces=[trace], trace_files=[finding["trace"]],
+    )  # fmt: skip
+    (line,) = render_check([result_of_run], "github").splitlines()
+    assert line.startswith(
+        f"::notice file={spec},title=kmodel kmodel_test_user_checks%3Aat_most_two_web_pods::3 web"
+    )

@@ -157,22 +157,27 @@ def _junit(results: Sequence[SpecResult]) -> str:
 
 
 def _github(results: Sequence[SpecResult]) -> str:
+    # Mirrors @actions/core command.ts escapeData and escapeProperty: a ":" or "," left in a
+    # property (a `module:function` invariant, a path with a comma) would end it early.
     def escape(text: str) -> str:
         return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
+    def escape_property(text: str) -> str:
+        return escape(text).replace(":", "%3A").replace(",", "%2C")
+
     lines = []
     for result in results:
+        file_property = escape_property(result.path)
         for trace, file in zip(result.traces, result.trace_files, strict=True):
             level = "notice" if result.as_expected else "error"
             detail = f"{trace.violation.message} after {len(trace.steps)} steps"
             if file:
                 detail += f"; replay with: kmodel replay {file}"
-            lines.append(
-                f"::{level} file={result.path},title=kmodel {trace.invariant}::{escape(detail)}"
-            )
+            title = escape_property(f"kmodel {trace.invariant}")
+            lines.append(f"::{level} file={file_property},title={title}::{escape(detail)}")
         if result.as_expected is False and not result.traces:
             lines.append(
-                f"::error file={result.path},title=kmodel expected a violation::"
+                f"::error file={file_property},title=kmodel expected a violation::"
                 "no invariant was violated, but the spec expects one"
             )
     return "\n".join(lines) + ("\n" if lines else "")
