@@ -255,10 +255,98 @@ def _pod_level_requests(pod: Manifest) -> dict[str, Fraction]:
     return {name: amount for name, amount in requests.items() if name in _POD_LEVEL_RESOURCES}
 
 
+def _plain_resource_list(raw: object) -> tuple[tuple[str, type, object], ...] | None:
+    """A hashable copy of a plain resource list (str names, scalar quantities), else None."""
+    if raw is None:
+        return ()
+    if type(raw) is not dict:
+        return None
+    items = []
+    for name, quantity in raw.items():
+        if type(name) is not str or type(quantity) not in _PLAIN_QUANTITY_TYPES:
+            return None
+        items.append((name, type(quantity), quantity))
+    return tuple(items)
+
+
+def _plain_resources(holder: object) -> tuple[object, ...] | None:
+    """``resources.requests`` and ``resources.limits`` of a container or pod spec, if plain."""
+    if type(holder) is not dict:
+        return None
+    resources = holder.get("resources")
+    if resources is None:
+        return ((), ())
+    if type(resources) is not dict:
+        return None
+    return (
+        _plain_resource_list(resources.get("requests")),
+        _plain_resource_list(resources.get("limits")),
+    )
+
+
+def _requests_signature(pod: Manifest) -> tuple[object, ...] | None:
+    """Everything :func:`_pod_request_amounts` reads of a pod, as a hashable value.
+
+    That is each container's and init container's requests and limits, each init container's
+    ``restartPolicy``, the pod-level requests and limits, and ``spec.overhead``. None when any
+    of it is not plain JSON data (then the uncached path validates and reports the error).
+    """
+    spec = pod.get("spec") if type(pod) is dict else None
+    if type(spec) is not dict:
+        return None
+    parts: list[object] = []
+    for key in ("containers", "initContainers"):
+        containers = spec.get(key)
+        if containers is None:
+            containers = []
+        if type(containers) is not list:
+            return None
+        for container in containers:
+            resources = _plain_resources(container)
+            policy = container.get("restartPolicy") if type(container) is dict else None
+            if resources is None or None in resources or type(policy) not in {str, type(None)}:
+                return None
+            parts.append((key, resources, policy))
+    pod_level = _plain_resources(spec)
+    overhead = _plain_resource_list(spec.get("overhead"))
+    if pod_level is None or None in pod_level or overhead is None:
+        return None
+    parts.append((pod_level, overhead))
+    return tuple(parts)
+
+
+#: Types of quantities a signature may hold (strings, as manifests spell them, and numbers).
+_PLAIN_QUANTITY_TYPES: Final = frozenset({str, int, float})
+#: Memoised :func:`_pod_request_amounts` results by pod signature and options. Pods of one
+#: workload share a signature, and the scheduler sums every pod on every node per cycle.
+_REQUEST_AMOUNTS: dict[tuple[object, ...], dict[str, Fraction]] = {}
+_REQUEST_AMOUNTS_LIMIT: Final = 4096
+
+
 def _pod_request_amounts(
     pod: Manifest, non_missing: Mapping[str, Fraction], *, exclude_overhead: bool = False
 ) -> dict[str, Fraction]:
-    """Mirrors ``PodRequests``: containers, init containers, pod-level requests, overhead."""
+    """Mirrors ``PodRequests``: containers, init containers, pod-level requests, overhead.
+
+    Results are memoised by the content they depend on (see :func:`_requests_signature`):
+    amounts are immutable Fractions, and every caller gets a fresh dict.
+    """
+    signature = _requests_signature(pod)
+    if signature is None:
+        return _compute_pod_request_amounts(pod, non_missing, exclude_overhead=exclude_overhead)
+    key = (signature, tuple(non_missing.items()), exclude_overhead)
+    cached = _REQUEST_AMOUNTS.get(key)
+    if cached is None:
+        cached = _compute_pod_request_amounts(pod, non_missing, exclude_overhead=exclude_overhead)
+        if len(_REQUEST_AMOUNTS) >= _REQUEST_AMOUNTS_LIMIT:
+            _REQUEST_AMOUNTS.clear()
+        _REQUEST_AMOUNTS[key] = cached
+    return dict(cached)
+
+
+def _compute_pod_request_amounts(
+    pod: Manifest, non_missing: Mapping[str, Fraction], *, exclude_overhead: bool = False
+) -> dict[str, Fraction]:
     total = _aggregate_container_requests(pod, non_missing)
     total.update(_pod_level_requests(pod))
     if not exclude_overhead:

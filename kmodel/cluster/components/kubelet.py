@@ -69,6 +69,25 @@ class PodRuntime:
         """Names of containers running now."""
         return [n for n, r in self.records.items() if r and r[0].get("state") == "running"]
 
+    def copy(self) -> PodRuntime:
+        """An independent copy, as ``copy.deepcopy`` gives, at a fraction of its cost.
+
+        Records hold scalars only and back-off entries are frozen, so copying the containers
+        (dicts, lists and each record) leaves nothing shared that a sync could change.
+        """
+        return PodRuntime(
+            uid=self.uid,
+            name=self.name,
+            namespace=self.namespace,
+            ip=self.ip,
+            records={name: [r.copy() for r in rs] for name, rs in self.records.items()},
+            backoff=dict(self.backoff),
+            reasons=dict(self.reasons),
+            terminal=self.terminal,
+            static=self.static,
+            mounted=dict(self.mounted),
+        )
+
 
 def _pod_label(pod: Manifest) -> str:
     metadata = pod.get("metadata") or {}
@@ -537,7 +556,7 @@ def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
         return True
     if runtime.terminal and (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
         return False
-    trial = copy.deepcopy(runtime)
+    trial = runtime.copy()
     saved = (machine.next_ip,)
     _observe_exits(cluster, trial, pod)
     if not trial.terminal:

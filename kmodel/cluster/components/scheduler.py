@@ -98,6 +98,13 @@ def _pending(view: Informer) -> list[Mapping[str, Any]]:
 
 
 def _cycle(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dict[str, int], int]:
+    """One scheduling cycle for ``pod``, cached: enabled() and the step that binds share it."""
+    key = ("cycle", cluster.derive("scheduling-shape", pod, _scheduling_shape), _world(cluster))
+    choices, reasons, total = cluster.memo(key, lambda: _cycle_now(cluster, pod))
+    return list(choices), dict(reasons), total
+
+
+def _cycle_now(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dict[str, int], int]:
     view = cluster.view("scheduler")
     nodes = list(view.list_objects("Node"))
     pods = [p for p in view.list_objects("Pod") if (p.get("spec") or {}).get("nodeName")]
@@ -177,7 +184,7 @@ class MarkUnschedulable(Action):
             cluster.update(body)
 
 
-def _scheduling_shape(pod: Mapping[str, Any]) -> tuple[Any, ...]:
+def _scheduling_shape(pod: Mapping[str, Any]) -> tuple[str, ...]:
     """What scheduling reads of a pod: metadata (but its resourceVersion), spec, phase.
 
     A bound pod's other status fields (conditions, IPs, container states: what kubelets write
@@ -191,16 +198,37 @@ def _scheduling_shape(pod: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(json.dumps(part, sort_keys=True, default=repr) for part in (metadata, spec, seen))
 
 
+def _node_shape(node: Mapping[str, Any]) -> str:
+    """What scheduling reads of a node: all but its resourceVersion and status conditions.
+
+    Filters and scores read labels, taints, ``unschedulable`` and ``status.allocatable``; the
+    conditions change with every kubelet heartbeat and matter only through the taints the node
+    lifecycle controller derives from them.
+    """
+    metadata = {k: v for k, v in node["metadata"].items() if k != "resourceVersion"}
+    status = {k: v for k, v in (node.get("status") or {}).items() if k != "conditions"}
+    rest = {k: v for k, v in node.items() if k not in {"metadata", "status"}}
+    return json.dumps([metadata, status, rest], sort_keys=True, default=repr)
+
+
+def _world(cluster: Cluster) -> tuple[Any, ...]:
+    """A cache key for everything a scheduling cycle reads besides the pod it schedules."""
+    view = cluster.view("scheduler")
+    return (
+        view.revisions("PersistentVolumeClaim", "PersistentVolume", "StorageClass"),
+        tuple(cluster.derive("scheduling-node", n, _node_shape) for n in view.list_objects("Node")),
+        tuple(
+            cluster.derive("scheduling-shape", p, _scheduling_shape)
+            for p in view.list_objects("Pod")
+        ),
+    )
+
+
 def scheduler_actions(cluster: Cluster) -> list[Action]:
     """One action per (pending pod, top-scored node), or MarkUnschedulable when none fits."""
-    view = cluster.view("scheduler")
-    kinds = ("Node", "PersistentVolumeClaim", "PersistentVolume", "StorageClass")
-    # Keyed on the pods' scheduling shapes rather than the Pod revision: pod status updates
-    # are most of the writes and cannot change a scheduling decision.
-    pods = tuple(
-        cluster.derive("scheduling-shape", p, _scheduling_shape) for p in view.list_objects("Pod")
-    )
-    key = ("scheduler", view.revisions(*kinds), pods)
+    # Keyed on shapes rather than revisions: pod status updates and node heartbeats are most
+    # of the writes and cannot change a scheduling decision.
+    key = ("scheduler", _world(cluster))
     return list(cluster.memo(key, lambda: _scheduler_actions(cluster)))
 
 
