@@ -233,7 +233,7 @@ def replay(*, trace_file: str, spec_path: str | None, pytest_file: str | None) -
     click.echo(f"replaying {trace_file} against {spec_path or trace.spec}")
     click.echo(render_trace_text(replayed))
     if pytest_file:
-        write_output(emit_pytest(trace, spec_path=spec_path), pytest_file)
+        write_output(emit_pytest(trace, spec_path=spec_path, test_file=pytest_file), pytest_file)
         click.echo(f"kmodel: wrote {pytest_file}", err=True)
     if violation is None:
         click.echo("the trace no longer violates any invariant")
