@@ -14,6 +14,7 @@ as upstream adds ``resource.Quantity`` values before ``MilliValue``/``Value``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,8 +122,12 @@ def is_scalar_resource_name(name: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _to_units(resource: str, amount: Fraction) -> int:
-    """``Quantity.MilliValue`` for cpu, ``Quantity.Value`` otherwise (``Resource.Add``)."""
+    """``Quantity.MilliValue`` for cpu, ``Quantity.Value`` otherwise (``Resource.Add``).
+
+    Cached: a pure function of immutable values, and a handful of amounts recur endlessly.
+    """
     return milli_value(amount) if resource == CPU else value(amount)
 
 

@@ -508,9 +508,19 @@ def _rs_needs_sync(
         tuple(pods.get((namespace, metadata["uid"]), ())),
         tuple(pods.get((namespace, None), ())),
         _expectations_satisfied(cluster, rs),
-        cluster.now,
+        cluster.now if _reads_time(rs) else None,
     )
     return bool(cluster.memo(key, lambda: _rs_needs_sync_now(cluster, rs)))
+
+
+def _reads_time(rs: Mapping[str, Any]) -> bool:
+    """Whether the status of ``rs`` depends on the clock (beyond its expectations, keyed apart).
+
+    ``calculate_status`` without a manage-replicas error reads ``now`` only in
+    ``is_pod_available``, and only when ``spec.minReadySeconds`` is not 0 (absent reads as 0).
+    """
+    min_ready = (rs.get("spec") or {}).get("minReadySeconds")
+    return not (min_ready is None or (type(min_ready) is int and min_ready == 0))
 
 
 def _rs_needs_sync_now(cluster: Cluster, rs: Mapping[str, Any]) -> bool:

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
@@ -47,7 +48,12 @@ def _node_update(cluster: Cluster, node: Mapping[str, Any]) -> dict[str, Any] | 
     ready = _ready_condition(node)
     heartbeat = (ready or {}).get("lastHeartbeatTime", node["metadata"].get("creationTimestamp", 0))
     stale = cluster.now - int(heartbeat) > cluster.config.node_monitor_grace_period
-    body = copy.deepcopy(dict(node))
+    # A copy two levels deep is enough: below, only spec.taints and status.conditions change,
+    # and they are replaced by new lists, never edited (stored objects are never mutated).
+    body = dict(node)
+    for part in ("spec", "status"):
+        if isinstance(body.get(part), dict):
+            body[part] = dict(body[part])
     spec = body.setdefault("spec", {})
     status = body.setdefault("status", {})
     taints = [t for t in spec.get("taints") or [] if t.get("key") != UNREACHABLE]
@@ -224,25 +230,54 @@ class CloudNodeSync(Action):
 
 def node_actions(cluster: Cluster) -> list[Action]:
     """Node-health, eviction, garbage-collection and cloud steps that would do something."""
-    key = (
+    nodes = cluster.store.kind_revision.get("Node", 0)
+    health_key = (
         "nodes",
-        cluster.store.kind_revision.get("Node", 0),
-        cluster.store.kind_revision.get("Pod", 0),
+        nodes,
         cluster.now,
         tuple(m.exists for m in cluster.machines.values()),
     )
-    return list(cluster.memo(key, lambda: _node_actions(cluster)))
+    # Pods matter through their binding, deletion and tolerations only: keyed on those, pod
+    # status updates (most writes) leave the cached eviction and garbage-collection checks be.
+    pods = tuple(
+        cluster.derive("eviction-shape", p, _eviction_shape)
+        for p in cluster.store.list_objects("Pod")
+    )
+    pods_key = ("node-pods", nodes, pods, cluster.now)
+    return [
+        *cluster.memo(health_key, lambda: _node_health_actions(cluster)),
+        *cluster.memo(pods_key, lambda: _node_pod_actions(cluster)),
+    ]
 
 
-def _node_actions(cluster: Cluster) -> list[Action]:
+def _eviction_shape(pod: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the pod garbage collector and taint eviction read of a pod."""
+    metadata = pod["metadata"]
+    spec = pod.get("spec") or {}
+    return (
+        metadata["namespace"],
+        metadata["name"],
+        spec.get("nodeName"),
+        metadata.get("deletionTimestamp") is not None,
+        json.dumps(spec.get("tolerations"), sort_keys=True, default=repr),
+    )
+
+
+def _node_health_actions(cluster: Cluster) -> list[Action]:
     actions: list[Action] = []
-    nodes = {n["metadata"]["name"]: n for n in cluster.store.list_objects("Node")}
-    for name, node in nodes.items():
+    for node in cluster.store.list_objects("Node"):
+        name = node["metadata"]["name"]
         if _node_update(cluster, node) is not None:
             actions.append(MonitorNodeHealth(name))
         machine = cluster.machines.get(name)
         if machine is not None and not machine.exists:
             actions.append(CloudNodeSync(name))
+    return actions
+
+
+def _node_pod_actions(cluster: Cluster) -> list[Action]:
+    actions: list[Action] = []
+    nodes = {n["metadata"]["name"]: n for n in cluster.store.list_objects("Node")}
     for pod in cluster.store.list_objects("Pod"):
         node_name = (pod.get("spec") or {}).get("nodeName")
         if not node_name:
