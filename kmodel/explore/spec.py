@@ -62,12 +62,16 @@ from kmodel.objects.quantity import parse_quantity
 
 __all__ = [
     "SPEC_KEYS",
+    "ClusterSection",
     "Spec",
     "SpecReader",
     "inline_objects",
     "load_spec",
     "parse_program",
     "pool_nodes",
+    "read_cluster",
+    "read_spec_file",
+    "read_workloads",
     "spec_paths",
 ]
 
@@ -232,11 +236,21 @@ def _referenced_file(reader: SpecReader, base: Path, entry: object, path: str) -
     return target
 
 
-def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = None) -> Spec:
-    """Load and validate a spec file.
+@dataclass(frozen=True)
+class ClusterSection:
+    """The ``cluster:`` block read: Node manifests, etcd members, static pods by node."""
 
-    Raises:
-        InputError: the file, the field path and what is wrong.
+    nodes: list[Mapping[str, Any]]
+    members: int
+    static_pods: dict[str, list[Mapping[str, Any]]]
+
+
+def read_spec_file(
+    path: str | Path, allowed: frozenset[str]
+) -> tuple[SpecReader, Mapping[str, Any], Path, str]:
+    """Read a spec-like YAML file: size limit, YAML, a mapping with only ``allowed`` keys.
+
+    Returns the reader, the body, the folder relative paths start from, and the text.
     """
     file = str(path)
     source = Path(path)
@@ -247,9 +261,9 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
         raise InputError(error.strerror or "cannot read", file=file) from None
     if size > MAX_FILE_BYTES:
         raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", file=file)
-    raw_text = source.read_text(encoding="utf-8", errors="replace")
+    text = source.read_text(encoding="utf-8", errors="replace")
     try:
-        data = yaml.safe_load(raw_text)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -257,22 +271,32 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
             f"{where}invalid YAML: {getattr(error, 'problem', error)}", file=file
         ) from None
     body = reader.mapping(data, "")
-    reader.keys(body, SPEC_KEYS, "")
-    base = source.parent
+    reader.keys(body, allowed, "")
+    return reader, body, source.parent, text
 
-    objects: list[Mapping[str, Any]] = []
+
+def read_cluster(
+    reader: SpecReader,
+    body: Mapping[str, Any],
+    base: Path,
+    *,
+    on_warning: Callable[[str], None] | None = None,
+    allowed: frozenset[str] = frozenset({"nodes", "manifests", "controlPlane", "staticPods"}),
+) -> ClusterSection:
+    """Read the ``cluster:`` block (pools, inline Nodes, Node files, etcd, static pods)."""
+    nodes: list[Mapping[str, Any]] = []
     cluster = reader.mapping(body.get("cluster"), "cluster")
-    reader.keys(cluster, {"nodes", "manifests", "controlPlane", "staticPods"}, "cluster")
+    reader.keys(cluster, allowed, "cluster")
     for i, entry in enumerate(reader.sequence(cluster.get("nodes", []), "cluster.nodes")):
         item = reader.mapping(entry, f"cluster.nodes[{i}]")
         if "pool" in item:
-            objects.extend(pool_nodes(reader, item, f"cluster.nodes[{i}]"))
+            nodes.extend(pool_nodes(reader, item, f"cluster.nodes[{i}]"))
         else:
-            objects.extend(inline_objects(reader, item, f"cluster.nodes[{i}]"))
+            nodes.extend(inline_objects(reader, item, f"cluster.nodes[{i}]"))
     for i, entry in enumerate(reader.sequence(cluster.get("manifests", []), "cluster.manifests")):
         manifest_file = _referenced_file(reader, base, entry, f"cluster.manifests[{i}]")
-        objects.extend(o.body for o in load_manifests([manifest_file], on_warning=on_warning))
-    if not any(o.get("kind") == "Node" for o in objects):
+        nodes.extend(o.body for o in load_manifests([manifest_file], on_warning=on_warning))
+    if not any(o.get("kind") == "Node" for o in nodes):
         raise reader.error("cluster.nodes", "the cluster needs at least one Node")
     control = reader.mapping(cluster.get("controlPlane", {}), "cluster.controlPlane")
     reader.keys(control, {"members"}, "cluster.controlPlane")
@@ -281,7 +305,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
         raise reader.error(
             "cluster.controlPlane.members", f"must be odd (etcd quorum), not {members}"
         )
-    node_names = {o["metadata"]["name"] for o in objects if o.get("kind") == "Node"}
+    node_names = {o["metadata"]["name"] for o in nodes if o.get("kind") == "Node"}
     static: dict[str, list[Mapping[str, Any]]] = {}
     for node, pods in reader.mapping(cluster.get("staticPods", {}), "cluster.staticPods").items():
         if node not in node_names:
@@ -295,7 +319,18 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
                 f"cluster.staticPods.{node}[{i}]",
             )
         ]
+    return ClusterSection(nodes, members, static)
 
+
+def read_workloads(
+    reader: SpecReader,
+    body: Mapping[str, Any],
+    base: Path,
+    *,
+    on_warning: Callable[[str], None] | None = None,
+) -> list[Mapping[str, Any]]:
+    """Read the ``workloads:`` list: manifest files relative to the spec, or inline manifests."""
+    objects: list[Mapping[str, Any]] = []
     for i, entry in enumerate(reader.sequence(body.get("workloads", []), "workloads")):
         if isinstance(entry, str):
             workload_file = _referenced_file(reader, base, entry, f"workloads[{i}]")
@@ -304,6 +339,22 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
             objects.extend(
                 inline_objects(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
             )
+    return objects
+
+
+def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = None) -> Spec:
+    """Load and validate a spec file.
+
+    Raises:
+        InputError: the file, the field path and what is wrong.
+    """
+    reader, body, base, raw_text = read_spec_file(path, SPEC_KEYS)
+    file = reader.file
+    source = Path(path)
+    cluster = read_cluster(reader, body, base, on_warning=on_warning)
+    members, static = cluster.members, cluster.static_pods
+    node_names = {o["metadata"]["name"] for o in cluster.nodes if o.get("kind") == "Node"}
+    objects = [*cluster.nodes, *read_workloads(reader, body, base, on_warning=on_warning)]
     deployments = {
         f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
         for o in objects

@@ -33,15 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from kmodel.cluster.components import SetImage
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.errors import InputError
 from kmodel.explore.run import FAULT_KINDS
 from kmodel.explore.search import ExploreOptions
-from kmodel.explore.spec import SpecReader, inline_objects, parse_program, pool_nodes
-from kmodel.objects.manifests import MAX_FILE_BYTES, load_manifests
+from kmodel.explore.spec import (
+    SpecReader,
+    parse_program,
+    read_cluster,
+    read_spec_file,
+    read_workloads,
+)
 from kmodel.strategies.beanstalk import (
     DeployVersion,
     beanstalk_actions,
@@ -269,52 +272,12 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
     Raises:
         InputError: the file, the field path and what is wrong.
     """
-    file = str(path)
+    reader, body, base, text = read_spec_file(path, STRATEGY_SPEC_KEYS)
+    file = reader.file
     source = Path(path)
-    reader = SpecReader(file)
-    try:
-        size = source.stat().st_size
-    except OSError as error:
-        raise InputError(error.strerror or "cannot read", file=file) from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", file=file)
-    text = source.read_text(encoding="utf-8", errors="replace")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise InputError(
-            f"{where}invalid YAML: {getattr(error, 'problem', error)}", file=file
-        ) from None
-    body = reader.mapping(data, "")
-    reader.keys(body, STRATEGY_SPEC_KEYS, "")
-    base = source.parent
-
-    objects: list[Mapping[str, Any]] = []
-    cluster = reader.mapping(body.get("cluster"), "cluster")
-    reader.keys(cluster, {"nodes", "controlPlane"}, "cluster")
-    for i, entry in enumerate(reader.sequence(cluster.get("nodes", []), "cluster.nodes")):
-        item = reader.mapping(entry, f"cluster.nodes[{i}]")
-        if "pool" in item:
-            objects.extend(pool_nodes(reader, item, f"cluster.nodes[{i}]"))
-        else:
-            objects.extend(inline_objects(reader, item, f"cluster.nodes[{i}]"))
-    if not any(o.get("kind") == "Node" for o in objects):
-        raise reader.error("cluster.nodes", "the cluster needs at least one Node")
-    control = reader.mapping(cluster.get("controlPlane", {}), "cluster.controlPlane")
-    reader.keys(control, {"members"}, "cluster.controlPlane")
-    members = reader.integer(control.get("members", 1), "cluster.controlPlane.members", minimum=1)
-    if members % 2 == 0:
-        raise reader.error("cluster.controlPlane.members", "must be odd (etcd quorum)")
-
-    for i, entry in enumerate(reader.sequence(body.get("workloads", []), "workloads")):
-        if isinstance(entry, str):
-            objects.extend(o.body for o in load_manifests([base / entry]))
-        else:
-            objects.extend(
-                inline_objects(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
-            )
+    cluster = read_cluster(reader, body, base, allowed=frozenset({"nodes", "controlPlane"}))
+    members = cluster.members
+    objects = [*cluster.nodes, *read_workloads(reader, body, base)]
     deployments = [o for o in objects if o.get("kind") == "Deployment"]
     if len(deployments) != 1:
         raise reader.error(
