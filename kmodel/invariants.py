@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 
 from kmodel.cluster.model import Cluster, Step
 from kmodel.errors import InputError
+from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.semantics import deployment as dep
-from kmodel.semantics.labels import labels_of, selector_matches
 from kmodel.semantics.replicaset import controller_ref, is_pod_available, is_pod_ready
 from kmodel.semantics.resources import node_allocatable, pod_requests
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from kmodel.errors import InputError
+from kmodel.objects.labels import label_selector_as_selector, selector_matches
 from kmodel.semantics import replicaset as rsm
-from kmodel.semantics.labels import label_selector_as_selector, selector_matches
 
 COST = rsm.POD_DELETION_COST_ANNOTATION
 

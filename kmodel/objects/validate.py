@@ -44,6 +44,16 @@ from fractions import Fraction
 from typing import Any, NoReturn
 
 from kmodel.errors import InputError, join_path
+from kmodel.objects.labels import selector_matches
+from kmodel.objects.names import (
+    is_dns1035_label,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_qualified_name,
+    is_valid_label_value,
+    max_len_error,
+    regex_error,
+)
 from kmodel.objects.quantity import milli_value, parse_quantity
 from kmodel.objects.types import Manifest
 
@@ -227,139 +237,25 @@ def _int_or_string(obj: Manifest, key: str, path: str) -> int | str | None:
 
 # ---------------------------------------------------------------- names, apimachinery rules
 
-_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_LABEL_MSG = (
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-    "and must start and end with an alphanumeric character"
-)
-_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + r"(\." + _DNS1123_LABEL_FMT + ")*"
-_DNS1123_SUBDOMAIN_MSG = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
-    "or '.', and must start and end with an alphanumeric character"
-)
-_DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
-_DNS1035_LABEL_MSG = (
-    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
-    "an alphabetic character, and end with an alphanumeric character"
-)
-_QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_QUALIFIED_NAME_MSG = (
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-    "alphanumeric character"
-)
-_LABEL_VALUE_FMT = "(" + _QUALIFIED_NAME_FMT + ")?"
-_LABEL_VALUE_MSG = (
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
-    "'.', and must start and end with an alphanumeric character"
-)
 _CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
 _CONFIG_MAP_KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
 _PERCENT_FMT = "[0-9]+%"
 _PERCENT_MSG = "a valid percent string must be a numeric string followed by an ending '%'"
 
-_DNS1123_LABEL = re.compile(_DNS1123_LABEL_FMT)
-_DNS1123_SUBDOMAIN = re.compile(_DNS1123_SUBDOMAIN_FMT)
-_DNS1035_LABEL = re.compile(_DNS1035_LABEL_FMT)
-_QUALIFIED_NAME = re.compile(_QUALIFIED_NAME_FMT)
-_LABEL_VALUE = re.compile(_LABEL_VALUE_FMT)
 _CONFIG_MAP_KEY = re.compile(_CONFIG_MAP_KEY_FMT)
 _PERCENT = re.compile(_PERCENT_FMT)
 _PORT_NAME_CHARS = re.compile("[-a-z0-9]+")
 _PORT_NAME_LETTER = re.compile("[a-z]")
 
 
-def _regex_error(msg: str, fmt: str, *examples: str) -> str:
-    """Mirrors apimachinery ``validation.RegexError``."""
-    if not examples:
-        return f"{msg} (regex used for validation is '{fmt}')"
-    shown = " or ".join(f"'{example}'" for example in examples)
-    return f"{msg} (e.g. {shown}, regex used for validation is '{fmt}')"
-
-
-def _max_len_error(length: int) -> str:
-    return f"must be no more than {length} characters"
-
-
-def is_dns1123_label(value: str) -> list[str]:
-    """Mirrors apimachinery ``validation.IsDNS1123Label``: the error messages, empty if valid."""
-    errors = []
-    if len(value) > 63:
-        errors.append(_max_len_error(63))
-    if not _DNS1123_LABEL.fullmatch(value):
-        errors.append(_regex_error(_DNS1123_LABEL_MSG, _DNS1123_LABEL_FMT, "my-name", "123-abc"))
-    return errors
-
-
-def is_dns1123_subdomain(value: str) -> list[str]:
-    """Mirrors apimachinery ``validation.IsDNS1123Subdomain``."""
-    errors = []
-    if len(value) > 253:
-        errors.append(_max_len_error(253))
-    if not _DNS1123_SUBDOMAIN.fullmatch(value):
-        errors.append(_regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errors
-
-
-def is_dns1035_label(value: str) -> list[str]:
-    """Mirrors apimachinery ``validation.IsDNS1035Label``."""
-    errors = []
-    if len(value) > 63:
-        errors.append(_max_len_error(63))
-    if not _DNS1035_LABEL.fullmatch(value):
-        errors.append(_regex_error(_DNS1035_LABEL_MSG, _DNS1035_LABEL_FMT, "my-name", "abc-123"))
-    return errors
-
-
-def is_qualified_name(value: str) -> list[str]:
-    """Mirrors apimachinery ``validation.IsQualifiedName`` (label keys, resource names)."""
-    errors: list[str] = []
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errors.append("prefix part must be non-empty")
-        else:
-            errors.extend("prefix part " + msg for msg in is_dns1123_subdomain(prefix))
-    else:
-        return [
-            "a qualified name "
-            + _regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    if not name:
-        errors.append("name part must be non-empty")
-    elif len(name) > 63:
-        errors.append("name part " + _max_len_error(63))
-    if not _QUALIFIED_NAME.fullmatch(name):
-        errors.append(
-            "name part "
-            + _regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-        )
-    return errors
-
-
-def is_valid_label_value(value: str) -> list[str]:
-    """Mirrors apimachinery ``validation.IsValidLabelValue``."""
-    errors = []
-    if len(value) > 63:
-        errors.append(_max_len_error(63))
-    if not _LABEL_VALUE.fullmatch(value):
-        errors.append(
-            _regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345")
-        )
-    return errors
-
-
 def _is_config_map_key(value: str) -> list[str]:
     """Mirrors apimachinery ``validation.IsConfigMapKey``."""
     errors = []
     if len(value) > 253:
-        errors.append(_max_len_error(253))
+        errors.append(max_len_error(253))
     if not _CONFIG_MAP_KEY.fullmatch(value):
         errors.append(
-            _regex_error(
+            regex_error(
                 _CONFIG_MAP_KEY_MSG, _CONFIG_MAP_KEY_FMT, "key.name", "KEY_NAME", "key-name"
             )
         )
@@ -381,7 +277,7 @@ def _is_valid_port_name(name: str) -> list[str]:
     """Mirrors apimachinery ``validation.IsValidPortName`` (IANA_SVC_NAME)."""
     errors = []
     if len(name) > 15:
-        errors.append(_max_len_error(15))
+        errors.append(max_len_error(15))
     if not _PORT_NAME_CHARS.fullmatch(name):
         errors.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
     if not _PORT_NAME_LETTER.search(name):
@@ -904,31 +800,6 @@ def _validate_label_selector(selector: Manifest, path: str) -> None:
     _validate_labels(_string_map(selector, "matchLabels", path), join_path(path, "matchLabels"))
 
 
-def selector_matches(selector: Manifest, labels: Mapping[str, str]) -> bool:
-    """Whether a (validated) ``metav1.LabelSelector`` selects ``labels``.
-
-    Mirrors apimachinery ``LabelSelectorAsSelector`` followed by ``Selector.Matches``; an empty
-    selector matches everything.
-    """
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for requirement in selector.get("matchExpressions") or []:
-        key = requirement["key"]
-        values = requirement.get("values") or []
-        operator = requirement["operator"]
-        present = key in labels
-        if operator == "In" and not (present and labels[key] in values):
-            return False
-        if operator == "NotIn" and present and labels[key] in values:
-            return False
-        if operator == "Exists" and not present:
-            return False
-        if operator == "DoesNotExist" and present:
-            return False
-    return True
-
-
 # ---------------------------------------------------------------- apps: Deployment, ReplicaSet
 
 
@@ -936,7 +807,7 @@ def _validate_int_or_percent(value: int | str, path: str) -> None:
     """Mirrors apps ``ValidatePositiveIntOrPercent`` then ``IsNotMoreThan100Percent``."""
     if isinstance(value, str):
         if not _PERCENT.fullmatch(value):
-            _invalid(path, value, _regex_error(_PERCENT_MSG, _PERCENT_FMT, "1%", "93%"))
+            _invalid(path, value, regex_error(_PERCENT_MSG, _PERCENT_FMT, "1%", "93%"))
         if int(value[:-1]) > 100:
             _invalid(path, value, "must not be greater than 100%")
     elif value < 0:

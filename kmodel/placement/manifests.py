@@ -52,10 +52,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kmodel.errors import InputError
+from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
 from kmodel.placement.problem import DomainCap, ItemGroup, NodeType, Objective, PackingProblem
-from kmodel.semantics.labels import LabelSelector, labels_of
 from kmodel.semantics.resources import (
     CPU,
     EPHEMERAL_STORAGE,

@@ -30,8 +30,8 @@ from fractions import Fraction
 from typing import Any, Final, Literal
 
 from kmodel.errors import InputError
+from kmodel.objects.labels import label_selector_as_selector, labels_of
 from kmodel.objects.types import Manifest
-from kmodel.semantics.labels import label_selector_as_selector, labels_of
 
 __all__ = [
     "BURST_REPLICAS",

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kmodel.errors import InputError
+from kmodel.objects.labels import LabelSelector
 from kmodel.objects.types import Manifest
-from kmodel.semantics.labels import LabelSelector
 from kmodel.semantics.resources import pod_is_terminal
 from kmodel.semantics.scheduling_fields import (
     bool_field,

@@ -1,6 +1,6 @@
 """Label selectors, node selectors and tolerations, as the scheduler plugins evaluate them.
 
-Label selectors themselves live in :mod:`kmodel.semantics.labels` (one implementation of
+Label selectors themselves live in :mod:`kmodel.objects.labels` (one implementation of
 ``labels.Requirement`` and ``LabelSelectorAsSelector``). This module mirrors
 ``component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go``
 (``LazyErrorNodeSelector``, ``GetRequiredNodeAffinity``, ``PreferredSchedulingTerms``) and
@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from kmodel.errors import InputError
-from kmodel.objects.types import Manifest
-from kmodel.semantics.labels import (
+from kmodel.objects.labels import (
     NODE_SELECTOR_OPERATORS,
     LabelSelector,
     Operator,
@@ -25,6 +24,7 @@ from kmodel.semantics.labels import (
     label_selector_as_selector,
     new_requirement,
 )
+from kmodel.objects.types import Manifest
 from kmodel.semantics.scheduling_fields import (
     int_field,
     list_field,
@@ -64,7 +64,7 @@ def _string_list(raw: object, path: str, obj: Manifest | None) -> list[str]:
 def label_selector(raw: object, path: str, obj: Manifest | None = None) -> LabelSelector:
     """Compile a ``metav1.LabelSelector`` of ``obj``, naming ``obj`` in any error.
 
-    The compilation itself is :func:`kmodel.semantics.labels.label_selector_as_selector`
+    The compilation itself is :func:`kmodel.objects.labels.label_selector_as_selector`
     (``metav1.LabelSelectorAsSelector``): ``None`` selects nothing, ``{}`` everything.
 
     Raises:

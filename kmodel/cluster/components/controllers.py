@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import Cluster
+from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.objects.types import Manifest
 from kmodel.semantics import deployment as dep
 from kmodel.semantics import replicaset as rsem
-from kmodel.semantics.labels import labels_of, selector_matches
 
 __all__ = ["SyncDeployment", "SyncReplicaSet", "controller_actions", "pod_template_hash"]
 
@@ -575,8 +575,17 @@ def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
             store.kind_revision.get("Deployment", 0),
             store.kind_revision.get("ReplicaSet", 0),
         )
-    key = (action, reads, pods, cluster.now, store.has_quorum)
-    return bool(cluster.memo(key, lambda: cluster.would_change(action, ("deployment",))))
+    key = (action, reads, pods, store.has_quorum)
+    # Most syncs never look at the clock (a Deployment at rest): their answer holds at any time
+    # and survives clock ticks. The others are keyed on the time as well.
+    anytime = cluster.memo(
+        ("anytime", key), lambda: cluster.would_change_at_any_time(action, ("deployment",))
+    )
+    if anytime is not None:
+        return anytime
+    return bool(
+        cluster.memo((key, cluster.now), lambda: cluster.would_change(action, ("deployment",)))
+    )
 
 
 def controller_actions(cluster: Cluster) -> list[Action]:

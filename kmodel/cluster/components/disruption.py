@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import Cluster
-from kmodel.semantics.labels import labels_of, selector_matches
+from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.semantics.replicaset import is_pod_ready
 
 __all__ = ["EvictPod", "SyncDisruptionBudget", "disruption_actions", "pdb_status"]

@@ -4,7 +4,8 @@ Mirrors ``k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go`` ``LabelSelectorAsSel
 ``k8s.io/apimachinery/pkg/labels/selector.go`` (``NewRequirement``, ``Requirement.Matches``,
 ``internalSelector.Matches``), with the key and value checks of
 ``k8s.io/apimachinery/pkg/util/validation/validation.go`` (``IsQualifiedName``,
-``IsValidLabelValue``). The scheduler, services and the workload controllers all reuse it.
+``IsValidLabelValue``, in :mod:`kmodel.objects.names`). Manifest validation, the scheduler,
+services and the workload controllers all use it.
 
 A selector is given as the manifest gives it: a mapping with ``matchLabels`` and
 ``matchExpressions``. A missing (``None``) selector selects nothing; an empty one selects
@@ -13,13 +14,13 @@ everything, as upstream.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from kmodel.errors import InputError
 from kmodel.internal.gofmt import go_quote
+from kmodel.objects.names import is_qualified_name, is_valid_label_value
 
 __all__ = [
     "LABEL_SELECTOR_OPERATORS",
@@ -47,28 +48,6 @@ NODE_SELECTOR_OPERATORS: Final[frozenset[str]] = LABEL_SELECTOR_OPERATORS | {"Gt
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 
-_QNAME_FMT: Final = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-_QNAME_RE: Final = re.compile(f"^{_QNAME_FMT}$")
-_QNAME_ERR: Final = (
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-    "alphanumeric character"
-)
-_LABEL_VALUE_FMT: Final = f"({_QNAME_FMT})?"
-_LABEL_VALUE_RE: Final = re.compile(f"^{_LABEL_VALUE_FMT}$")
-_LABEL_VALUE_ERR: Final = (
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
-    "'.', and must start and end with an alphanumeric character"
-)
-_DNS1123_SUBDOMAIN_FMT: Final = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-_DNS1123_SUBDOMAIN_RE: Final = re.compile(f"^{_DNS1123_SUBDOMAIN_FMT}$")
-_DNS1123_SUBDOMAIN_ERR: Final = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-    "'.', and must start and end with an alphanumeric character"
-)
-_QNAME_MAX: Final = 63
-_LABEL_VALUE_MAX: Final = 63
-_DNS1123_SUBDOMAIN_MAX: Final = 253
-
 
 def _parse_int64(text: str) -> int | None:
     """``strconv.ParseInt(text, 10, 64)``: decimal, optional sign, no spaces or underscores."""
@@ -77,73 +56,6 @@ def _parse_int64(text: str) -> int | None:
         return None
     number = int(text)
     return number if _INT64_MIN <= number <= _INT64_MAX else None
-
-
-def _regex_error(message: str, fmt: str, *examples: str) -> str:
-    """Mirrors validation.go ``RegexError`` (including its double space before ``or``)."""
-    if not examples:
-        return f"{message} (regex used for validation is '{fmt}')"
-    text = message + " (e.g. "
-    for index, example in enumerate(examples):
-        if index > 0:
-            text += " or "
-        text += f"'{example}', "
-    return text + f"regex used for validation is '{fmt}')"
-
-
-def _max_len_error(length: int) -> str:
-    return f"must be no more than {length} characters"
-
-
-def _dns1123_subdomain_errors(value: str) -> list[str]:
-    """Mirrors validation.go ``IsDNS1123Subdomain``."""
-    errors: list[str] = []
-    if len(value) > _DNS1123_SUBDOMAIN_MAX:
-        errors.append(_max_len_error(_DNS1123_SUBDOMAIN_MAX))
-    if not _DNS1123_SUBDOMAIN_RE.match(value):
-        errors.append(_regex_error(_DNS1123_SUBDOMAIN_ERR, _DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errors
-
-
-def _qualified_name_errors(value: str) -> list[str]:
-    """Mirrors validation.go ``IsQualifiedName``."""
-    errors: list[str] = []
-    parts = value.split("/")
-    if len(parts) == 1:
-        name = parts[0]
-    elif len(parts) == 2:
-        prefix, name = parts
-        if not prefix:
-            errors.append("prefix part must be non-empty")
-        else:
-            errors.extend("prefix part " + m for m in _dns1123_subdomain_errors(prefix))
-    else:
-        return [
-            "a qualified name "
-            + _regex_error(_QNAME_ERR, _QNAME_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    if not name:
-        errors.append("name part must be non-empty")
-    elif len(name) > _QNAME_MAX:
-        errors.append("name part " + _max_len_error(_QNAME_MAX))
-    if not _QNAME_RE.match(name):
-        errors.append(
-            "name part " + _regex_error(_QNAME_ERR, _QNAME_FMT, "MyName", "my.name", "123-abc")
-        )
-    return errors
-
-
-def _label_value_errors(value: str) -> list[str]:
-    """Mirrors validation.go ``IsValidLabelValue``."""
-    errors: list[str] = []
-    if len(value) > _LABEL_VALUE_MAX:
-        errors.append(_max_len_error(_LABEL_VALUE_MAX))
-    if not _LABEL_VALUE_RE.match(value):
-        errors.append(
-            _regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345")
-        )
-    return errors
 
 
 @dataclass(frozen=True)
@@ -244,7 +156,7 @@ def new_requirement(key: str, operator: Operator, values: Sequence[str], path: s
         InputError: the first error of upstream's field.ErrorList, at its field path.
     """
     problems: list[tuple[str, str]] = []
-    key_errors = _qualified_name_errors(key)
+    key_errors = is_qualified_name(key)
     if key_errors:
         problems.append((f"{path}.key", f"Invalid value: {go_quote(key)}: {'; '.join(key_errors)}"))
     if operator in {"In", "NotIn"} and not values:
@@ -287,7 +199,7 @@ def new_requirement(key: str, operator: Operator, values: Sequence[str], path: s
             if _parse_int64(value) is None
         )
     for index, value in enumerate(values):
-        value_errors = _label_value_errors(value)
+        value_errors = is_valid_label_value(value)
         if value_errors:
             problems.append(
                 (
