@@ -244,6 +244,40 @@ def summarise(event: WatchEvent) -> str:
     return " ".join(parts)
 
 
+class ClockRead(BaseException):
+    """A dry run observed the clock (see :meth:`Cluster.would_change_at_any_time`).
+
+    A BaseException, so that no ``except Exception`` in the code under the dry run swallows it.
+    """
+
+
+class _UnreadClock:
+    """A stand-in for ``now`` that raises :class:`ClockRead` on any use but being passed on.
+
+    Comparisons, arithmetic, hashing, conversions, formatting, attribute access (``isinstance``
+    reads ``__class__``) and copying all raise; only storing it and identity checks do not.
+    """
+
+    __slots__ = ()
+
+    def _read(self, *args: object, **kwargs: object) -> Any:  # noqa: ANN401
+        raise ClockRead
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _read
+    __hash__ = __bool__ = __int__ = __index__ = __float__ = __complex__ = _read
+    __str__ = __repr__ = __format__ = __bytes__ = _read
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _read
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _read
+    __divmod__ = __rdivmod__ = __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = _read
+    __round__ = __trunc__ = __floor__ = __ceil__ = _read
+    __len__ = __iter__ = __contains__ = __getitem__ = _read
+    __getattribute__ = _read
+
+
+#: The clock of a dry run that must not depend on the time.
+_UNREAD_CLOCK: Final = _UnreadClock()
+
+
 @dataclass
 class Cluster:
     """The whole cluster state. Build one with :func:`kmodel.cluster.build.build_cluster`."""
@@ -378,6 +412,24 @@ class Cluster:
         """Whether ``action`` would write anything now (a dry run on a fork)."""
         probe = self.fork(components)
         action.apply(probe)  # type: ignore[attr-defined]
+        return bool(probe.store.log)
+
+    def would_change_at_any_time(
+        self, action: Action, components: Iterable[str] = COMPONENTS
+    ) -> bool | None:
+        """:meth:`would_change`, if the answer is the same whatever the clock says; else None.
+
+        The dry run runs with a clock that raises on any use (comparison, arithmetic,
+        formatting, ...): one that finishes never looked at the time, so it takes the same path
+        at every ``now`` and its answer holds until something else it reads changes. A dry run
+        that looks at the clock (or fails in any other way) gives None.
+        """
+        probe = self.fork(components)
+        probe.store.now = _UNREAD_CLOCK  # type: ignore[assignment]
+        try:
+            action.apply(probe)  # type: ignore[attr-defined]
+        except (ClockRead, Exception):  # noqa: BLE001  # any failure: let the real dry run tell
+            return None
         return bool(probe.store.log)
 
     # ----------------------------------------------------------------- stepping
