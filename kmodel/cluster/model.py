@@ -25,7 +25,9 @@ T = TypeVar("T")
 
 __all__ = [
     "COMPONENTS",
+    "UNREAD_CLOCK",
     "Change",
+    "ClockRead",
     "Cluster",
     "ClusterConfig",
     "Machine",
@@ -274,8 +276,8 @@ class _UnreadClock:
     __getattribute__ = _read
 
 
-#: The clock of a dry run that must not depend on the time.
-_UNREAD_CLOCK: Final = _UnreadClock()
+#: The clock of a dry run whose answer must hold at any time (it raises on any use).
+UNREAD_CLOCK: Final = _UnreadClock()
 
 
 @dataclass
@@ -425,7 +427,7 @@ class Cluster:
         that looks at the clock (or fails in any other way) gives None.
         """
         probe = self.fork(components)
-        probe.store.now = _UNREAD_CLOCK  # type: ignore[assignment]
+        probe.store.now = UNREAD_CLOCK  # type: ignore[assignment]
         try:
             action.apply(probe)  # type: ignore[attr-defined]
         except (ClockRead, Exception):  # noqa: BLE001  # any failure: let the real dry run tell

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.model import Cluster, Machine
+from kmodel.cluster.model import UNREAD_CLOCK, ClockRead, Cluster, Machine
 from kmodel.cluster.store import key_of
 from kmodel.objects.types import Manifest
 from kmodel.semantics.containers import (
@@ -536,17 +536,39 @@ def kubelet_actions(cluster: Cluster) -> list[Action]:
 
 
 def _needs_sync(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
-    """Whether a sync of this pod would change anything (cached on what it reads)."""
+    """Whether a sync of this pod would change anything (cached on what it reads).
+
+    A pod at rest (running forever, no probe delay pending) never looks at the clock: that
+    answer is cached without the time, so clock ticks leave it be.
+    """
     key = (
         "kubelet-needs-sync",
         pod["metadata"]["uid"],
         pod["metadata"]["resourceVersion"],
         machine.epoch,
-        cluster.now,
         cluster.store.kind_revision.get("ConfigMap", 0),
         cluster.store.kind_revision.get("Secret", 0),
     )
-    return bool(cluster.memo(key, lambda: _needs_sync_now(cluster, machine, pod)))
+    anytime = cluster.memo(("anytime", key), lambda: _needs_sync_at_any_time(cluster, machine, pod))
+    if anytime is not None:
+        return anytime
+    return bool(cluster.memo((key, cluster.now), lambda: _needs_sync_now(cluster, machine, pod)))
+
+
+def _needs_sync_at_any_time(cluster: Cluster, machine: Machine, pod: Manifest) -> bool | None:
+    """:func:`_needs_sync_now` under a clock that raises on use; None if it looked at it.
+
+    See :meth:`Cluster.would_change_at_any_time`; the dry run only touches copies, so the
+    real clock is swapped out and back.
+    """
+    now = cluster.store.now
+    cluster.store.now = UNREAD_CLOCK  # type: ignore[assignment]
+    try:
+        return _needs_sync_now(cluster, machine, pod)
+    except (ClockRead, Exception):  # noqa: BLE001  # any failure: let the real dry run tell
+        return None
+    finally:
+        cluster.store.now = now
 
 
 def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
@@ -558,11 +580,13 @@ def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
         return False
     trial = runtime.copy()
     saved = (machine.next_ip,)
-    _observe_exits(cluster, trial, pod)
-    if not trial.terminal:
-        _run_containers(cluster, trial, pod)
-    status = build_status(cluster, machine, trial, pod)
-    machine.next_ip = saved[0]
+    try:
+        _observe_exits(cluster, trial, pod)
+        if not trial.terminal:
+            _run_containers(cluster, trial, pod)
+        status = build_status(cluster, machine, trial, pod)
+    finally:
+        machine.next_ip = saved[0]
     if status != pod.get("status"):
         return True
     return bool(trial.records != runtime.records or trial.backoff != runtime.backoff)
