@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
+from kmodel.errors import InputError
+from kmodel.semantics.resources import pod_is_terminal
 from kmodel.semantics.scheduling import (
     DEFAULT_SCORE_PLUGIN_WEIGHTS,
     balanced_allocation_scores,
@@ -185,17 +187,27 @@ class MarkUnschedulable(Action):
 
 
 def _scheduling_shape(pod: Mapping[str, Any]) -> tuple[str, ...]:
-    """What scheduling reads of a pod: metadata (but its resourceVersion), spec, phase.
+    """What scheduling reads of a pod: metadata (but its resourceVersion), spec, terminal phase.
 
-    A bound pod's other status fields (conditions, IPs, container states: what kubelets write
-    on almost every step) never reach a filter or a score; a pending pod's whole status does
-    (its PodScheduled condition decides whether MarkUnschedulable has anything to say).
+    Of a bound pod's status, filters and scores read only whether its phase is terminal
+    (``pod_is_terminal``: such pods free their resources); the rest (conditions, IPs, container
+    states, the Pending to Running change: what kubelets write on almost every step) never
+    reaches them. A pending pod's whole status does (its PodScheduled condition decides
+    whether MarkUnschedulable has anything to say).
     """
     metadata = {k: v for k, v in pod["metadata"].items() if k != "resourceVersion"}
     spec = pod.get("spec") or {}
     status = pod.get("status") or {}
-    seen = status if not spec.get("nodeName") else status.get("phase")
+    seen = status if not spec.get("nodeName") else _terminal(pod)
     return tuple(json.dumps(part, sort_keys=True, default=repr) for part in (metadata, spec, seen))
+
+
+def _terminal(pod: Mapping[str, Any]) -> object:
+    """Whether a bound pod is terminal; a malformed status is kept as it is (the key only)."""
+    try:
+        return pod_is_terminal(pod)
+    except InputError:
+        return ("malformed", repr(pod.get("status")))
 
 
 def _node_shape(node: Mapping[str, Any]) -> str:
