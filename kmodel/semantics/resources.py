@@ -477,10 +477,38 @@ def node_usage(pods_on_node: Sequence[Manifest]) -> NodeUsage:
         if pod_is_terminal(pod):
             continue
         count += 1
-        for name, amount in _pod_request_amounts(pod, {}).items():
-            if name in {CPU, MEMORY, EPHEMERAL_STORAGE} or is_scalar_resource_name(name):
-                requested[name] = requested.get(name, 0) + _to_units(name, amount)
-        cpu, memory = _non_zero_cpu_memory(pod)
+        units, cpu, memory = _pod_usage(pod)
+        for name, amount in units:
+            requested[name] = requested.get(name, 0) + amount
         non_zero_cpu += cpu
         non_zero_memory += memory
     return NodeUsage(count, requested, non_zero_cpu, non_zero_memory)
+
+
+#: :func:`_pod_usage` results by pod signature (see :func:`_requests_signature`).
+_POD_USAGE: dict[tuple[object, ...], tuple[tuple[tuple[str, int], ...], int, int]] = {}
+
+
+def _pod_usage(pod: Manifest) -> tuple[tuple[tuple[str, int], ...], int, int]:
+    """What one pod adds to ``NodeInfo``: requested units (in order), non-zero cpu and memory.
+
+    Memoised by the content it reads, as :func:`_pod_request_amounts` is; computed (and any
+    error raised) exactly as :func:`node_usage` did inline.
+    """
+    signature = _requests_signature(pod)
+    if signature is not None:
+        cached = _POD_USAGE.get(signature)
+        if cached is not None:
+            return cached
+    units = tuple(
+        (name, _to_units(name, amount))
+        for name, amount in _pod_request_amounts(pod, {}).items()
+        if name in {CPU, MEMORY, EPHEMERAL_STORAGE} or is_scalar_resource_name(name)
+    )
+    cpu, memory = _non_zero_cpu_memory(pod)
+    usage = (units, cpu, memory)
+    if signature is not None:
+        if len(_POD_USAGE) >= _REQUEST_AMOUNTS_LIMIT:
+            _POD_USAGE.clear()
+        _POD_USAGE[signature] = usage
+    return usage
