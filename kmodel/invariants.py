@@ -139,7 +139,8 @@ class UniqueUids(Invariant):
         counts = Counter(p["metadata"]["uid"] for p in _pods(cluster))
         names: dict[str, str] = {p["metadata"]["uid"]: _name(p) for p in _pods(cluster)}
         for machine in cluster.machines.values():
-            for uid, runtime in machine.pods.items():
+            for runtime in machine.pods.values():
+                uid = runtime.uid
                 if uid in names and names[uid] != f"{runtime.namespace}/{runtime.name}":
                     counts[uid] += 1
         return [

@@ -116,6 +116,8 @@ class APIStore:
     log_base: int = 0
     #: The last revision that touched each kind (a cheap "has anything of this kind changed").
     kind_revision: dict[str, int] = field(default_factory=dict)
+    #: When each object was last written (logical seconds).
+    modified_at: dict[ObjectKey, int] = field(default_factory=dict)
     _uids: int = 0
     _names: int = 0
 
@@ -150,7 +152,9 @@ class APIStore:
         self.kind_revision[key[0]] = self.revision
         if kind == "DELETED":
             self.objects.pop(key, None)
+            self.modified_at.pop(key, None)
         else:
+            self.modified_at[key] = self.now
             obj["metadata"]["resourceVersion"] = str(self.revision)
             self.objects[key] = obj
         self.log.append(WatchEvent(self.revision, kind, key, obj))
@@ -267,6 +271,7 @@ class APIStore:
             log=[],
             log_base=self.revision,
             kind_revision=dict(self.kind_revision),
+            modified_at=dict(self.modified_at),
             _uids=self._uids,
             _names=self._names,
         )

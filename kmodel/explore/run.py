@@ -22,6 +22,7 @@ from kmodel.cluster.components import (
     ControllerRestart,
     ControlPlaneCrash,
     ControlPlaneRecover,
+    DeletePod,
     DrainNode,
     KubeletHeal,
     KubeletPartition,
@@ -95,8 +96,9 @@ class UserAction:
     """A user action a scenario allows: its kind and the concrete choices it offers.
 
     ``kind`` is ``rollout`` (``deployment``, ``container``, ``images``), ``scale``
-    (``deployment``, ``replicas``), ``rollback`` (``deployment``), ``drain`` (``nodes``) or
-    ``configmap`` (``name``, ``key``, ``values``); ``budget`` caps how often it happens (None:
+    (``deployment``, ``replicas``), ``rollback`` (``deployment``), ``drain`` (``nodes``),
+    ``delete`` (``pods``: ``namespace/name`` or ``name``) or ``configmap`` (``name``, ``key``,
+    ``values``); ``budget`` caps how often it happens (None:
     any number of times).
     """
 
@@ -120,6 +122,9 @@ class UserAction:
             return [RollbackDeployment(namespace, name)]
         if self.kind == "drain":
             return [DrainNode(str(n)) for n in p.get("nodes", [])]
+        if self.kind == "delete":
+            targets = [str(pod).rpartition("/") for pod in p.get("pods", [])]
+            return [DeletePod(ns or namespace_default, pod) for ns, _, pod in targets]
         if self.kind == "configmap":
             return [
                 UpdateConfigMap(namespace, name, str(p.get("key", "")), str(v))

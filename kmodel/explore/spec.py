@@ -31,6 +31,7 @@ A spec is one YAML mapping::
       - scale: {deployment: web, replicas: [1, 5]}
       - rollback: {deployment: web}
       - drain: {nodes: [node-1]}      # or nodes: any
+      - delete: {pods: [kube-system/etcd-node-1]}  # kubectl delete pod
       - configmap: {name: settings, key: mode, values: [a, b]}
     invariants:
       - no_overcommit
@@ -89,7 +90,7 @@ SPEC_KEYS: Final = frozenset(
         "explore",
     }
 )
-_USER_KINDS: Final = ("rollout", "scale", "rollback", "drain", "configmap")
+_USER_KINDS: Final = ("rollout", "scale", "rollback", "drain", "delete", "configmap")
 
 
 @dataclass(frozen=True)
@@ -439,6 +440,12 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
             for j, n in enumerate(params["nodes"]):
                 if n not in node_names:
                     raise reader.error(f"{where}.nodes[{j}]", f"no node {n!r} in the cluster")
+        elif kind == "delete":
+            reader.keys(params, {"pods"}, where)
+            params["pods"] = [
+                reader.string(v, f"{where}.pods[{j}]")
+                for j, v in enumerate(reader.sequence(params.get("pods"), f"{where}.pods"))
+            ]
         elif kind == "configmap":
             reader.keys(params, {"name", "key", "values"}, where)
             reader.string(params.get("name"), f"{where}.name")

@@ -15,6 +15,7 @@ __all__ = [
     "ControlPlaneCrash",
     "ControlPlaneRecover",
     "ControllerRestart",
+    "DeletePod",
     "DrainNode",
     "KubeletHeal",
     "KubeletPartition",
@@ -519,3 +520,28 @@ class UpdateConfigMap(Action):
 
 
 assert set(COMPONENTS) >= {"replicaset", "deployment"}  # noqa: S101  # names used by faults
+
+
+@register
+@dataclass(frozen=True)
+class DeletePod(Action):
+    """``kubectl delete pod``: a graceful deletion through the API."""
+
+    name: ClassVar[str] = "delete-pod"
+    category: ClassVar[str] = "user"
+    namespace: str
+    pod: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"user deletes pod {self.namespace}/{self.pod}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Delete (gracefully when the pod is bound to a node)."""
+        current = cluster.store.get(("Pod", self.namespace, self.pod))
+        if current is None:
+            return
+        graceful = bool((current.get("spec") or {}).get("nodeName"))
+        cluster.delete(
+            ("Pod", self.namespace, self.pod), uid=current["metadata"]["uid"], graceful=graceful
+        )

@@ -13,9 +13,10 @@ mirror pod in the API that the kubelet recreates if it is deleted.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import UNREAD_CLOCK, ClockRead, Cluster, Machine
@@ -36,7 +37,14 @@ from kmodel.semantics.pods import (
     pod_conditions,
 )
 
-__all__ = ["KubeletHeartbeat", "KubeletSyncPod", "PodRuntime", "kubelet_actions"]
+__all__ = [
+    "KubeletHeartbeat",
+    "KubeletSyncPod",
+    "PodRuntime",
+    "SyncStaticPods",
+    "kubelet_actions",
+    "runtime_key",
+]
 
 #: Exit code of a container stopped by the kubelet (SIGTERM: 128 + 15).
 _TERMINATED_BY_KUBELET = 143
@@ -57,8 +65,11 @@ class PodRuntime:
     reasons: dict[str, tuple[str, str]] = field(default_factory=dict)
     terminal: bool = False
     static: bool = False
-    #: Volume contents as mounted: ConfigMap name -> resourceVersion seen.
+    #: Volume contents as mounted: "ConfigMap/name" -> resourceVersion seen.
     mounted: dict[str, str] = field(default_factory=dict)
+    #: What each container read when it started (environment and subPath mounts):
+    #: container -> "ConfigMap/name" -> resourceVersion. Never refreshed while it runs.
+    started_with: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def latest(self, name: str) -> RuntimeContainer | None:
         """The newest runtime record of a container."""
@@ -73,20 +84,36 @@ class PodRuntime:
         """An independent copy, as ``copy.deepcopy`` gives, at a fraction of its cost.
 
         Records hold scalars only and back-off entries are frozen, so copying the containers
-        (dicts, lists and each record) leaves nothing shared that a sync could change.
+        (dicts, lists and each record) leaves nothing shared that a sync could change. Fields
+        not listed in ``_COPIED_SHALLOW`` (added later, say) are deep-copied, to stay exact.
         """
-        return PodRuntime(
-            uid=self.uid,
-            name=self.name,
-            namespace=self.namespace,
-            ip=self.ip,
-            records={name: [r.copy() for r in rs] for name, rs in self.records.items()},
-            backoff=dict(self.backoff),
-            reasons=dict(self.reasons),
-            terminal=self.terminal,
-            static=self.static,
-            mounted=dict(self.mounted),
-        )
+        clone = copy.copy(self)
+        clone.records = {name: [r.copy() for r in rs] for name, rs in self.records.items()}
+        clone.backoff = dict(self.backoff)
+        clone.reasons = dict(self.reasons)
+        clone.mounted = dict(self.mounted)
+        for spec in dataclasses.fields(self):
+            if spec.name not in _COPIED_SHALLOW:
+                setattr(clone, spec.name, copy.deepcopy(getattr(self, spec.name)))
+        return clone
+
+
+#: PodRuntime fields that :meth:`PodRuntime.copy` copies by hand: immutable values, and
+#: containers of immutable values (records are flat dicts of scalars).
+_COPIED_SHALLOW: Final = frozenset(
+    {
+        "uid",
+        "name",
+        "namespace",
+        "ip",
+        "terminal",
+        "static",
+        "records",
+        "backoff",
+        "reasons",
+        "mounted",
+    }
+)
 
 
 def _pod_label(pod: Manifest) -> str:
@@ -171,6 +198,14 @@ def _start(
         },
     )
     del records[2:]  # the runtime keeps the newest two; the count lives on the record
+    # Environment and subPath mounts are read once, when the container starts.
+    started_with: dict[str, str] = {}
+    for ref in sorted(_config_refs(pod, container)):
+        kind, _, ref_name = ref.partition("/")
+        obj = cluster.store.get((kind, runtime.namespace, ref_name))
+        if obj is not None:
+            started_with[ref] = obj["metadata"]["resourceVersion"]
+    runtime.started_with[name] = started_with
     return True
 
 
@@ -321,18 +356,58 @@ def build_status(
 _OWNED = frozenset({"PodScheduled", "Ready", "Initialized", "ContainersReady"})
 
 
+def runtime_key(pod: Manifest) -> str:
+    """The runtime's key for a pod: its UID, or for a mirror pod the static pod it mirrors.
+
+    A static pod runs from the kubelet's own manifest: a new mirror (with a new UID) is the same
+    static pod, so its containers keep running.
+    """
+    metadata = pod["metadata"]
+    mirror = (metadata.get("annotations") or {}).get(_MIRROR_ANNOTATION)
+    return f"static:{mirror}" if mirror else str(metadata["uid"])
+
+
 def _runtime_for(cluster: Cluster, machine: Machine, pod: Manifest) -> PodRuntime:
     metadata = pod["metadata"]
-    runtime: PodRuntime | None = machine.pods.get(metadata["uid"])
+    key = runtime_key(pod)
+    runtime: PodRuntime | None = machine.pods.get(key)
     if runtime is None:
         runtime = PodRuntime(
             uid=metadata["uid"],
             name=metadata["name"],
             namespace=metadata.get("namespace", "default"),
             ip=cluster.allocate_pod_ip(machine.name),
+            static=key.startswith("static:"),
         )
-        machine.pods[metadata["uid"]] = runtime
+        machine.pods[key] = runtime
+    runtime.uid = metadata["uid"]
     return runtime
+
+
+def _config_refs(pod: Manifest, container: Manifest) -> set[str]:
+    """ConfigMaps and Secrets a container reads at start: env, envFrom and subPath mounts."""
+    refs: set[str] = set()
+    for env in container.get("env") or []:
+        source = env.get("valueFrom") or {}
+        if source.get("configMapKeyRef"):
+            refs.add(f"ConfigMap/{source['configMapKeyRef'].get('name')}")
+        if source.get("secretKeyRef"):
+            refs.add(f"Secret/{source['secretKeyRef'].get('name')}")
+    for env_from in container.get("envFrom") or []:
+        if env_from.get("configMapRef"):
+            refs.add(f"ConfigMap/{env_from['configMapRef'].get('name')}")
+        if env_from.get("secretRef"):
+            refs.add(f"Secret/{env_from['secretRef'].get('name')}")
+    volumes = {v.get("name"): v for v in (pod.get("spec") or {}).get("volumes") or []}
+    for mount in container.get("volumeMounts") or []:
+        volume = volumes.get(mount.get("name")) or {}
+        if not mount.get("subPath"):
+            continue
+        if volume.get("configMap"):
+            refs.add(f"ConfigMap/{volume['configMap'].get('name')}")
+        if volume.get("secret"):
+            refs.add(f"Secret/{volume['secret'].get('secretName')}")
+    return refs
 
 
 def _sync_volumes(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None:
@@ -351,7 +426,7 @@ def _sync_volumes(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None:
                 continue
             version = obj["metadata"]["resourceVersion"]
             seen = runtime.mounted.get(f"{kind}/{name}")
-            changed_at = int(obj["metadata"].get("annotations", {}).get("kmodel.dev/changed-at", 0))
+            changed_at = cluster.store.modified_at.get((kind, runtime.namespace, str(name)), 0)
             if seen is None or cluster.now - changed_at >= cluster.config.configmap_sync_delay:
                 runtime.mounted[f"{kind}/{name}"] = version
 
@@ -381,9 +456,14 @@ class KubeletSyncPod(Action):
             return
         if machine.partitioned:
             return
+        deleting = pod["metadata"].get("deletionTimestamp") is not None
+        if deleting and runtime_key(pod).startswith("static:"):
+            # Deleting a mirror pod through the API does not stop the static pod: the kubelet
+            # lets the mirror go (and recreates it) while the containers keep running.
+            cluster.delete(key_of(pod), uid=pod["metadata"]["uid"])
+            return
         runtime = _runtime_for(cluster, machine, pod)
         _observe_exits(cluster, runtime, pod)
-        deleting = pod["metadata"].get("deletionTimestamp") is not None
         if deleting:
             _kill_all(cluster, runtime)
             runtime.terminal = True
@@ -398,7 +478,7 @@ class KubeletSyncPod(Action):
         if deleting and not runtime.running():
             # The pod worker is done: remove the API object (grace period over).
             if cluster.delete(key_of(pod), uid=pod["metadata"]["uid"]) is None:
-                machine.pods.pop(runtime.uid, None)
+                machine.pods.pop(runtime_key(pod), None)
         elif pod.get("status", {}).get("phase") in {"Succeeded", "Failed"}:
             runtime.terminal = True
 
@@ -573,7 +653,7 @@ def _needs_sync_at_any_time(cluster: Cluster, machine: Machine, pod: Manifest) -
 
 def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
     """A dry run of a pod sync on copies of the runtime."""
-    runtime = machine.pods.get(pod["metadata"]["uid"])
+    runtime = machine.pods.get(runtime_key(pod))
     if runtime is None or pod["metadata"].get("deletionTimestamp") is not None:
         return True
     if runtime.terminal and (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.kubelet import runtime_key
 from kmodel.cluster.informer import ObjectView
 from kmodel.cluster.model import Cluster
 from kmodel.objects.labels import labels_of, selector_matches
@@ -168,7 +169,7 @@ class ServeRequest(Action):
                 continue
             node = (pod.get("spec") or {}).get("nodeName")
             machine = cluster.machines.get(str(node))
-            runtime = machine.pods.get(pod["metadata"]["uid"]) if machine and machine.up else None
+            runtime = machine.pods.get(runtime_key(pod)) if machine and machine.up else None
             if runtime is not None and runtime.running():
                 served = pod["metadata"]["name"]
         cluster.requests.append((cluster.now, f"{self.namespace}/{self.service}", served))
