@@ -242,7 +242,11 @@ def defaulted(cluster: Cluster, d: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _write_rs_scale(cluster: Cluster, rs: Mapping[str, Any], action: dep.ScaleAction) -> bool:
-    body = copy.deepcopy(dict(rs))
+    # Only spec.replicas and metadata.annotations change, so copying those two levels is enough
+    # (stored objects are never mutated; the rest is shared with the stored version).
+    body = dict(rs)
+    body["spec"] = dict(rs["spec"])
+    body["metadata"] = dict(rs["metadata"])
     body["spec"]["replicas"] = action.to_replicas
     annotations = dict(body["metadata"].get("annotations") or {})
     annotations.update(action.annotations)

@@ -101,7 +101,8 @@ def _pending(view: Informer) -> list[Mapping[str, Any]]:
 
 def _cycle(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dict[str, int], int]:
     """One scheduling cycle for ``pod``, cached: enabled() and the step that binds share it."""
-    key = ("cycle", cluster.derive("scheduling-shape", pod, _scheduling_shape), _world(cluster))
+    pod_shape = cluster.derive("scheduling-shape", pod, _scheduling_shape)
+    key = ("cycle", pod_shape, _world(cluster, bound_only=True))
     choices, reasons, total = cluster.memo(key, lambda: _cycle_now(cluster, pod))
     return list(choices), dict(reasons), total
 
@@ -223,8 +224,12 @@ def _node_shape(node: Mapping[str, Any]) -> str:
     return json.dumps([metadata, status, rest], sort_keys=True, default=repr)
 
 
-def _world(cluster: Cluster) -> tuple[Any, ...]:
-    """A cache key for everything a scheduling cycle reads besides the pod it schedules."""
+def _world(cluster: Cluster, *, bound_only: bool = False) -> tuple[Any, ...]:
+    """A cache key for what scheduling reads besides the pod it schedules.
+
+    A scheduling cycle reads the nodes, the volumes and the bound pods only (``_cycle_now``);
+    listing the actions reads the pending pods too.
+    """
     view = cluster.view("scheduler")
     return (
         view.revisions("PersistentVolumeClaim", "PersistentVolume", "StorageClass"),
@@ -232,6 +237,7 @@ def _world(cluster: Cluster) -> tuple[Any, ...]:
         tuple(
             cluster.derive("scheduling-shape", p, _scheduling_shape)
             for p in view.list_objects("Pod")
+            if not bound_only or (p.get("spec") or {}).get("nodeName")
         ),
     )
 
