@@ -45,8 +45,8 @@ def pod_template_hash(template: Mapping[str, Any], collision_count: int = 0) -> 
     return "".join(chars) or _SAFE[0]
 
 
-def _owned_by(obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
-    ref = rsem.controller_ref(obj)
+def _owned_by(cluster: Cluster, obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
+    ref = cluster.derive("controller-ref", obj, rsem.controller_ref)
     return ref is not None and ref.get("uid") == owner["metadata"]["uid"]
 
 
@@ -110,15 +110,16 @@ def _expectations_satisfied(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
         return True
     view = cluster.view("replicaset")
     namespace = rs["metadata"]["namespace"]
-    seen = {p["metadata"]["name"] for p in view.list_objects("Pod", namespace)}
-    adds = [n for n in record["adds"] if n not in seen]
+    if any(view.get(("Pod", namespace, name)) is None for name in record["adds"]):
+        return False  # a pod it created is not in the cache yet
+    if not record["dels"]:
+        return True
     live = {
         p["metadata"]["uid"]
         for p in view.list_objects("Pod", namespace)
         if p["metadata"].get("deletionTimestamp") is None
     }
-    dels = [u for u in record["dels"] if u in live]
-    return not adds and not dels
+    return not any(uid in live for uid in record["dels"])
 
 
 def _active(cluster: Cluster, pods: list[Any]) -> list[Any]:
@@ -274,7 +275,9 @@ class SyncDeployment(Action):
         if d is None or d["metadata"].get("deletionTimestamp") is not None:
             return
         d = dict(defaulted(cluster, d))  # a shallow copy: the cached one is shared
-        rss = [r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(r, d)]
+        rss = [
+            r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(cluster, r, d)
+        ]
         template = d["spec"]["template"]
         new_rs = next((r for r in rss if _equal_ignore_hash(r["spec"]["template"], template)), None)
         old_rss = [r for r in rss if r is not new_rs]
@@ -453,7 +456,9 @@ class SyncDeployment(Action):
 
     def _rollout_status(self, cluster: Cluster, d: dict[str, Any]) -> None:
         view = cluster.view("deployment")
-        rss = [r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(r, d)]
+        rss = [
+            r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(cluster, r, d)
+        ]
         new_rs = next(
             (r for r in rss if _equal_ignore_hash(r["spec"]["template"], d["spec"]["template"])),
             None,
@@ -531,7 +536,7 @@ def _rs_needs_sync_now(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
     view = cluster.view("replicaset")
     namespace = rs["metadata"]["namespace"]
     pods = list(view.list_objects("Pod", namespace))
-    claimed = [p for p in pods if _owned_by(p, rs)]
+    claimed = [p for p in pods if _owned_by(cluster, p, rs)]
     orphans = [
         p
         for p in pods
