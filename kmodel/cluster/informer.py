@@ -40,6 +40,10 @@ class Informer:
     kind_revision: dict[str, int] = field(default_factory=dict)
     #: An event was dropped since the last relist: the cache may differ from the store for good.
     dropped: bool = False
+    #: Keys of each cached kind in order, rebuilt only when a key of that kind comes or goes.
+    _sorted: dict[str, list[tuple[str, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def deliver(self, store: APIStore, *, limit: int | None = None) -> int:
         """Apply up to ``limit`` pending watch events (all when None); returns how many."""
@@ -55,6 +59,8 @@ class Informer:
             kind, namespace, name = event.key
             self.kind_revision[kind] = event.revision
             bucket = self.cache.setdefault(kind, {})
+            if event.type == "DELETED" or (namespace, name) not in bucket:
+                self._sorted.pop(kind, None)
             if event.type == "DELETED":
                 bucket.pop((namespace, name), None)
             else:
@@ -69,6 +75,7 @@ class Informer:
     def relist(self, store: APIStore) -> None:
         """Rebuild the cache from a fresh list, as a restarted component does."""
         self.cache = {}
+        self._sorted = {}
         for (kind, namespace, name), obj in store.objects.items():
             self.cache.setdefault(kind, {})[(namespace, name)] = obj
         self.kind_revision = dict.fromkeys(store.kind_revision, store.revision)
@@ -111,6 +118,9 @@ class Informer:
     def list_objects(self, kind: str, namespace: str | None = None) -> Iterator[Mapping[str, Any]]:
         """Cached objects of a kind, in key order."""
         bucket = self.cache.get(kind, {})
-        for key in sorted(bucket):
+        keys = self._sorted.get(kind)
+        if keys is None:  # the list is replaced, never edited: running iterations keep theirs
+            keys = self._sorted[kind] = sorted(bucket)
+        for key in keys:
             if namespace is None or key[0] == namespace:
                 yield bucket[key]

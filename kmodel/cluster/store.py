@@ -120,6 +120,10 @@ class APIStore:
     modified_at: dict[ObjectKey, int] = field(default_factory=dict)
     _uids: int = 0
     _names: int = 0
+    #: Keys of each kind in order, rebuilt only when a key of that kind comes or goes.
+    _sorted_keys: dict[str, list[ObjectKey]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     # ----------------------------------------------------------------- quorum
 
@@ -140,7 +144,10 @@ class APIStore:
 
     def list_objects(self, kind: str, namespace: str | None = None) -> Iterator[Mapping[str, Any]]:
         """Current objects of a kind, in key order (deterministic)."""
-        for key in sorted(k for k in self.objects if k[0] == kind):
+        keys = self._sorted_keys.get(kind)
+        if keys is None:  # the list is replaced, never edited: running iterations keep theirs
+            keys = self._sorted_keys[kind] = sorted(k for k in self.objects if k[0] == kind)
+        for key in keys:
             if namespace is None or key[1] == namespace:
                 yield self.objects[key]
 
@@ -150,6 +157,8 @@ class APIStore:
         self.revision += 1
         key = key_of(obj)
         self.kind_revision[key[0]] = self.revision
+        if kind == "DELETED" or key not in self.objects:
+            self._sorted_keys.pop(key[0], None)
         if kind == "DELETED":
             self.objects.pop(key, None)
             self.modified_at.pop(key, None)
