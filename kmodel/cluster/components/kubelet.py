@@ -502,7 +502,11 @@ class KubeletHeartbeat(Action):
         node = cluster.store.get(("Node", "", self.node))
         if node is None or not machine.up or machine.partitioned:
             return
-        body = copy.deepcopy(dict(node))
+        # Only status.conditions changes, to a new list: two levels of copy are enough (stored
+        # objects are never mutated, so the rest may be shared with the stored version).
+        body = dict(node)
+        if isinstance(body.get("status"), dict):
+            body["status"] = dict(body["status"])
         status = body.setdefault("status", {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "Ready"]
         before: Mapping[str, Any] = next(
