@@ -29,6 +29,7 @@ from kmodel.cluster.components import (
     MachineGone,
     NodeCrash,
     NodeRecover,
+    PauseDeployment,
     RollbackDeployment,
     ScaleDeployment,
     SetImage,
@@ -96,7 +97,8 @@ class UserAction:
     """A user action a scenario allows: its kind and the concrete choices it offers.
 
     ``kind`` is ``rollout`` (``deployment``, ``container``, ``images``), ``scale``
-    (``deployment``, ``replicas``), ``rollback`` (``deployment``), ``drain`` (``nodes``),
+    (``deployment``, ``replicas``), ``rollback``, ``pause`` and ``resume`` (``deployment``),
+    ``drain`` (``nodes``),
     ``delete`` (``pods``: ``namespace/name`` or ``name``) or ``configmap`` (``name``, ``key``,
     ``values``); ``budget`` caps how often it happens (None:
     any number of times).
@@ -120,6 +122,10 @@ class UserAction:
             return [ScaleDeployment(namespace, name, int(r)) for r in p.get("replicas", [])]
         if self.kind == "rollback":
             return [RollbackDeployment(namespace, name)]
+        if self.kind == "pause":
+            return [PauseDeployment(namespace, name, paused=True)]
+        if self.kind == "resume":
+            return [PauseDeployment(namespace, name, paused=False)]
         if self.kind == "drain":
             return [DrainNode(str(n)) for n in p.get("nodes", [])]
         if self.kind == "delete":

@@ -30,6 +30,7 @@ A spec is one YAML mapping::
       - rollout: {deployment: web, container: app, images: [registry/app:2]}
       - scale: {deployment: web, replicas: [1, 5]}
       - rollback: {deployment: web}
+      - pause: {deployment: web}      # kubectl rollout pause (resume: likewise)
       - drain: {nodes: [node-1]}      # or nodes: any
       - delete: {pods: [kube-system/etcd-node-1]}  # kubectl delete pod
       - configmap: {name: settings, key: mode, values: [a, b]}
@@ -90,7 +91,16 @@ SPEC_KEYS: Final = frozenset(
         "explore",
     }
 )
-_USER_KINDS: Final = ("rollout", "scale", "rollback", "drain", "delete", "configmap")
+_USER_KINDS: Final = (
+    "rollout",
+    "scale",
+    "rollback",
+    "pause",
+    "resume",
+    "drain",
+    "delete",
+    "configmap",
+)
 
 
 @dataclass(frozen=True)
@@ -399,7 +409,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
             None if budget == "any" else reader.integer(budget, f"{path}.{kind}.times", minimum=1)
         )
         where = f"{path}.{kind}"
-        if kind in {"rollout", "scale", "rollback"}:
+        if kind in {"rollout", "scale", "rollback", "pause", "resume"}:
             params["deployment"] = deployment_ref(params.get("deployment"), f"{where}.deployment")
         if kind == "rollout":
             reader.keys(params, {"deployment", "container", "images"}, where)
@@ -424,7 +434,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
                 reader.integer(v, f"{where}.replicas[{j}]")
                 for j, v in enumerate(reader.sequence(params.get("replicas"), f"{where}.replicas"))
             ]
-        elif kind == "rollback":
+        elif kind in {"rollback", "pause", "resume"}:
             reader.keys(params, {"deployment"}, where)
         elif kind == "drain":
             reader.keys(params, {"nodes"}, where)

@@ -22,6 +22,7 @@ __all__ = [
     "MachineGone",
     "NodeCrash",
     "NodeRecover",
+    "PauseDeployment",
     "RollbackDeployment",
     "ScaleDeployment",
     "SetImage",
@@ -545,3 +546,28 @@ class DeletePod(Action):
         cluster.delete(
             ("Pod", self.namespace, self.pod), uid=current["metadata"]["uid"], graceful=graceful
         )
+
+
+@register
+@dataclass(frozen=True)
+class PauseDeployment(Action):
+    """``kubectl rollout pause`` (``paused: true``) or ``resume`` (``paused: false``)."""
+
+    name: ClassVar[str] = "pause"
+    category: ClassVar[str] = "user"
+    namespace: str
+    deployment: str
+    paused: bool = True
+
+    def describe(self) -> str:
+        """In words."""
+        verb = "pauses" if self.paused else "resumes"
+        return f"user {verb} the rollout of {self.namespace}/{self.deployment}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Set ``spec.paused``."""
+        body = _deployment(cluster, self.namespace, self.deployment)
+        if body is None:
+            return
+        body["spec"]["paused"] = self.paused
+        cluster.update(body)
