@@ -151,21 +151,34 @@ def _list(obj: object, path: str) -> list[Any]:
 
 def _field(obj: Manifest, dotted: str) -> object:
     """Read a dotted path, validating that every step on the way is a mapping."""
+    parts = _DOTTED_PARTS.get(dotted)
+    if parts is None:
+        parts = tuple(dotted.split("."))
+        if len(_DOTTED_PARTS) < _DOTTED_PARTS_LIMIT:
+            _DOTTED_PARTS[dotted] = parts
     current: object = obj
-    parts = _dotted_parts(dotted)
-    for index, part in enumerate(parts):
-        if type(current) is not dict:  # plain dicts skip the (costly) ABC check below
-            current = _mapping(current, ".".join(parts[:index]) or "object")
+    for part in parts:
+        if type(current) is not dict:  # not a plain dict: walk again with the checks
+            return _field_checked(obj, parts)
         current = current.get(part)
         if current is None:
             return None
     return current
 
 
-@functools.lru_cache(maxsize=256)
-def _dotted_parts(dotted: str) -> tuple[str, ...]:
-    """``dotted.split(".")``, cached: the paths are a handful of literals."""
-    return tuple(dotted.split("."))
+def _field_checked(obj: Manifest, parts: tuple[str, ...]) -> object:
+    """The dotted read, validating that every step on the way is a mapping."""
+    current: object = obj
+    for index, part in enumerate(parts):
+        current = _mapping(current, ".".join(parts[:index]) or "object").get(part)
+        if current is None:
+            return None
+    return current
+
+
+#: Dotted paths split once: they are a handful of literals, read endlessly.
+_DOTTED_PARTS: dict[str, tuple[str, ...]] = {}
+_DOTTED_PARTS_LIMIT: Final = 1024
 
 
 def get_int(obj: Manifest, dotted: str, default: int = 0) -> int:
@@ -175,6 +188,8 @@ def get_int(obj: Manifest, dotted: str, default: int = 0) -> int:
         InputError: if the value is not an integer (booleans are refused), with the path.
     """
     value = _field(obj, dotted)
+    if type(value) is int:  # the common case first
+        return value
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int):
