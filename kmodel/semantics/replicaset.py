@@ -30,7 +30,7 @@ from fractions import Fraction
 from typing import Any, Final, Literal
 
 from kmodel.errors import InputError
-from kmodel.objects.labels import label_selector_as_selector, labels_of
+from kmodel.objects.labels import LabelSelector, label_selector_as_selector, labels_of
 from kmodel.objects.types import Manifest
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "pod_deletion_cost",
     "pod_ranks",
     "pods_to_delete",
+    "rs_selector",
     "slow_start_batches",
     "slow_start_outcome",
     "time_ns",
@@ -626,12 +627,25 @@ class ClaimDecision:
     error: str | None = None
 
 
+def rs_selector(rs: Manifest) -> LabelSelector:
+    """A ReplicaSet's ``spec.selector``, compiled (``metav1.LabelSelectorAsSelector``).
+
+    Raises:
+        InputError: for a malformed selector.
+    """
+    raw_selector = _field(rs, "spec.selector")
+    return label_selector_as_selector(
+        None if raw_selector is None else _mapping(raw_selector, "spec.selector"), "spec.selector"
+    )
+
+
 def claim_decision(
     rs: Manifest,
     pod: Manifest,
     fresh_rs: Manifest | None = None,
     *,
     fresh_rs_found: bool = True,
+    selector: LabelSelector | None = None,
 ) -> ClaimDecision:
     """Decide whether the ReplicaSet claims, releases, adopts or ignores a pod.
 
@@ -645,14 +659,14 @@ def claim_decision(
         fresh_rs: the ReplicaSet as a fresh GET returns it, consulted only before adopting.
             When not given, the cached ``rs`` stands for it.
         fresh_rs_found: false when that GET found nothing (the adoption is refused).
+        selector: ``rs``'s selector as :func:`rs_selector` compiles it, when the caller has it
+            already (claiming many pods); compiled here otherwise.
 
     Raises:
         InputError: for a malformed selector or metadata.
     """
-    raw_selector = _field(rs, "spec.selector")
-    selector = label_selector_as_selector(
-        None if raw_selector is None else _mapping(raw_selector, "spec.selector"), "spec.selector"
-    )
+    if selector is None:
+        selector = rs_selector(rs)
     matches = selector.matches(labels_of(pod))
     rs_deleting = _field(rs, "metadata.deletionTimestamp") is not None
     ref = controller_ref(pod)

@@ -50,8 +50,8 @@ def _owned_by(cluster: Cluster, obj: Mapping[str, Any], owner: Mapping[str, Any]
     return ref is not None and ref.get("uid") == owner["metadata"]["uid"]
 
 
-def _owned_by_uid(obj: Mapping[str, Any], uid: str) -> bool:
-    ref = rsem.controller_ref(obj)
+def _owned_by_uid(cluster: Cluster, obj: Mapping[str, Any], uid: str) -> bool:
+    ref = cluster.derive("controller-ref", obj, rsem.controller_ref)
     return ref is not None and ref.get("uid") == uid
 
 
@@ -77,7 +77,11 @@ def _rs_pods(cluster: Cluster, rs: Mapping[str, Any]) -> tuple[list[Any], list[A
     claimed: list[Any] = []
     for pod in pods:
         decision = rsem.claim_decision(
-            rs, pod, cluster.store.get(("ReplicaSet", namespace, rs["metadata"]["name"]))
+            rs,
+            pod,
+            cluster.store.get(("ReplicaSet", namespace, rs["metadata"]["name"])),
+            # Compiled once per ReplicaSet version (and first here, where claiming did it).
+            selector=cluster.derive("rs-selector", rs, rsem.rs_selector),
         )
         if decision.action == "adopt":
             body = copy.deepcopy(dict(pod))
@@ -575,7 +579,7 @@ def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
         replicasets = tuple(
             (r["metadata"]["name"], r["metadata"]["resourceVersion"])
             for r in view.list_objects("ReplicaSet", d["metadata"]["namespace"])
-            if r["metadata"]["name"].startswith(prefix) or _owned_by_uid(r, owner)
+            if r["metadata"]["name"].startswith(prefix) or _owned_by_uid(cluster, r, owner)
         )
         reads: tuple[Any, ...] = (d["metadata"]["resourceVersion"], replicasets)
     else:
