@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.informer import Informer
@@ -101,8 +101,11 @@ def _pending(view: Informer) -> list[Mapping[str, Any]]:
 
 def _cycle(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dict[str, int], int]:
     """One scheduling cycle for ``pod``, cached: enabled() and the step that binds share it."""
-    pod_shape = cluster.derive("scheduling-shape", pod, _scheduling_shape)
-    key = ("cycle", pod_shape, _world(cluster, bound_only=True))
+    key = (
+        "cycle",
+        cluster.derive("cycle-shape", pod, _cycle_shape),
+        _world(cluster, bound_only=True),
+    )
     choices, reasons, total = cluster.memo(key, lambda: _cycle_now(cluster, pod))
     return list(choices), dict(reasons), total
 
@@ -201,6 +204,20 @@ def _scheduling_shape(pod: Mapping[str, Any]) -> tuple[str, ...]:
     status = pod.get("status") or {}
     seen = status if not spec.get("nodeName") else _terminal(pod)
     return tuple(json.dumps(part, sort_keys=True, default=repr) for part in (metadata, spec, seen))
+
+
+#: Metadata a scheduling cycle never reads of the pod it schedules (they only name it in error
+#: messages, which are raised, never cached): replicas of one ReplicaSet share a cycle.
+_IDENTITY_FIELDS: Final = frozenset(
+    {"name", "generateName", "uid", "resourceVersion", "creationTimestamp", "ownerReferences"}
+)
+
+
+def _cycle_shape(pod: Mapping[str, Any]) -> str:
+    """What a scheduling cycle reads of the pod it schedules: all but its identity."""
+    metadata = {k: v for k, v in pod["metadata"].items() if k not in _IDENTITY_FIELDS}
+    rest = {k: v for k, v in pod.items() if k != "metadata"}
+    return json.dumps([metadata, rest], sort_keys=True, default=repr)
 
 
 def _terminal(pod: Mapping[str, Any]) -> object:
