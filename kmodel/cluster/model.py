@@ -303,6 +303,10 @@ class Cluster:
     #: Pure functions of stored objects, by function name and object identity (see
     #: :meth:`derive`); shared with forks, since stored objects never change.
     derived: dict[tuple[str, int], tuple[Any, Any]] = field(default_factory=dict, repr=False)
+    #: On a fork: the ``derived`` results and the store of the cluster it was forked from.
+    derived_parent: tuple[dict[tuple[str, int], tuple[Any, Any]], APIStore] | None = field(
+        default=None, repr=False
+    )
 
     def __post_init__(self) -> None:
         for name in COMPONENTS:
@@ -361,18 +365,29 @@ class Cluster:
         """``compute(obj)`` for a stored object, cached by ``name`` and the object's identity.
 
         Stored objects are never mutated (a write stores a new dict), so a pure function of one
-        is computed once per object version, and forks (dry runs) share the results. The entry
-        keeps the object alive and is checked by identity, so a reused ``id`` never matches.
+        is computed once per object version. The entry keeps the object alive and is checked by
+        identity, so a reused ``id`` never matches. A fork (a dry run) reads its parent's
+        results and adds to them for the parent's stored objects; results for objects only the
+        fork wrote stay in the fork (they may hold a dry run's stand-in clock).
         """
         key = (name, id(obj))
         entry = self.derived.get(key)
         if entry is not None and entry[0] is obj:
             cached: T = entry[1]
             return cached
-        if len(self.derived) > 50_000:
-            self.derived.clear()
+        target = self.derived
+        if self.derived_parent is not None:
+            parent, parent_store = self.derived_parent
+            entry = parent.get(key)
+            if entry is not None and entry[0] is obj:
+                inherited: T = entry[1]
+                return inherited
+            if parent_store.objects.get(key_of(obj)) is obj:
+                target = parent
         value = compute(obj)
-        self.derived[key] = (obj, value)
+        if len(target) > 50_000:
+            target.clear()
+        target[key] = (obj, value)
         return value
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -405,6 +420,8 @@ class Cluster:
         }
         probe.memory["_step"] = {"errors": []}
         probe.cache = {}
+        probe.derived = {}
+        probe.derived_parent = (self.derived, self.store)
         probe.requests = []
         probe.evictions = []
         probe.faults = list(self.faults)
