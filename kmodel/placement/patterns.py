@@ -90,6 +90,8 @@ class ColumnGeneration:
         converged: no pattern with a negative reduced cost is left: ``lp_value`` is the LP bound.
         patterns: every pattern generated (the initial ones first).
         iterations: master LPs solved.
+        usage: node type index -> nodes of the type in the last restricted master's LP solution
+            (guides how many slots of each type an integer model needs).
     """
 
     lower_bound: int
@@ -97,6 +99,7 @@ class ColumnGeneration:
     converged: bool
     patterns: list[Pattern] = field(default_factory=list)
     iterations: int = 0
+    usage: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -501,9 +504,14 @@ def column_generation(
     if problem.objective is Objective.PLACED and unplaced_weights(problem) is None:
         raise InputError("too many priority levels for the pattern model", path="groups")
     master = _Master(problem, initial)
-    bound, lp_value, _, iterations = _generate(master, deadline, upper_bound)
+    bound, lp_value, x, iterations = _generate(master, deadline, upper_bound)
     converged = lp_value < math.inf and bound >= _ceil(lp_value)
-    return ColumnGeneration(bound, lp_value, converged, list(master.patterns), iterations)
+    usage: dict[int, float] = {}
+    if x is not None:
+        # The last LP ran before the last columns were added: x covers a prefix of them.
+        for p, v in zip(master.patterns, x[len(master.rows.cover) :], strict=False):
+            usage[p.node_type] = usage.get(p.node_type, 0.0) + float(v)
+    return ColumnGeneration(bound, lp_value, converged, list(master.patterns), iterations, usage)
 
 
 def dive(

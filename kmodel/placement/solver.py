@@ -33,6 +33,7 @@ import z3
 from kmodel.errors import InputError
 from kmodel.placement.arcflow import ArcFlowGraph, arcflow_milp, build_arcflow
 from kmodel.placement.bounds import lower_bound
+from kmodel.placement.compact import compact_feasible, compact_size
 from kmodel.placement.heuristics import Packing, best_heuristic
 from kmodel.placement.patterns import (
     Pattern,
@@ -300,6 +301,11 @@ def _solve_patterns(
     if (ub is not None and ub <= lb) or lb > _max_objective(problem):
         return _PatternOutcome(lb, None, None)
     best_value, best_placement, method = ub, None, ""
+    lb, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
+    if found is not None:
+        return _PatternOutcome(lb, _objective_of(problem, found), found, "compact MILP (HiGHS)")
+    if (ub is not None and ub <= lb) or lb > _max_objective(problem):
+        return _PatternOutcome(lb, None, None)
 
     def consider(solution: PatternSolution, name: str) -> None:
         nonlocal best_value, best_placement, method
@@ -339,6 +345,40 @@ def _solve_patterns(
     if best_placement is None:
         return _PatternOutcome(lb, None, None)
     return _PatternOutcome(lb, best_value, best_placement, method)
+
+
+#: The largest compact model (integer variables) handed to HiGHS at the bound.
+MAX_COMPACT_VARIABLES = 30_000
+
+
+def _compact_at_bound(
+    problem: PackingProblem, usage: dict[int, float], *, lb: int, clock: _Clock
+) -> tuple[int, dict[int, int] | None]:
+    """Ask the compact model (HiGHS) for a packing at the lower bound: (bound, packing).
+
+    The slots per type are the relaxation's nodes of the type rounded up, plus one; a packing
+    found is optimal. When the slots cover every usable node, "infeasible" raises the bound.
+    """
+    slots = {
+        t: math.ceil(usage.get(t, 0.0) - 1e-6) + 1
+        for t, typ in enumerate(problem.node_types)
+        if typ.count
+    }
+    if compact_size(problem, lb, slots) > MAX_COMPACT_VARIABLES:
+        return lb, None
+    # A third of the time left: the integer master and the rest still get their turn.
+    deadline = time.perf_counter() + 0.4 * clock.remaining_seconds() - 0.1
+    solution = compact_feasible(problem, lb, slots, deadline=deadline)
+    if solution.placement is not None:
+        placement = solution.placement
+        if check_placement(problem, placement) or len(placement) != problem.n_items:
+            return lb, None  # pragma: no cover - a bug, never a packing
+        if _objective_of(problem, placement) <= lb:
+            return lb, placement
+        return lb, None  # pragma: no cover - the budget row makes this impossible
+    if solution.infeasible and solution.exhaustive:
+        return _next_value(problem, lb), None
+    return lb, None
 
 
 def _arcflow_highs(
