@@ -370,6 +370,8 @@ def main(argv: list[str]) -> int:
             row.append("-" if cp is None else f"{cp:.2f}")
             row.append(f"{result.solve_seconds / cp:.2f}" if cp is not None and proven else "-")
         table.add_row(*row)
+        # One line per instance as it finishes, so a long run shows its progress.
+        print(" | ".join(row), flush=True)
     console.print(table)
     for family, (ok, total) in tally.items():
         console.print(f"{family}: proven optimal within the limit on {ok}/{total}")
