@@ -29,6 +29,7 @@ from kmodel.placement.bounds import (
     lower_bound,
     volume_bound_1d,
 )
+from kmodel.placement.compact import compact_feasible, compact_size
 from kmodel.placement.heuristics import subset_sum_fill
 from kmodel.placement.patterns import (
     column_generation,
@@ -514,3 +515,120 @@ def test_arcflow_milp_finds_perfect_triplets():
     assert solution.value == 3
     assert solution.optimal
     assert solution.flows is not None
+
+
+# ---------------------------------------------------------------------------- compact model
+
+
+def _two_type_problem(objective: Objective = Objective.NODES) -> PackingProblem:
+    # Four pods of 3 cpu, two anti-affine pods of 2 cpu, on nodes of 6 (cost 5) or 8 (cost 6).
+    # Volume 16: two 8-cpu nodes would hold it (3+3+2 twice), one anti-affine pod per node.
+    return PackingProblem(
+        dimensions=("cpu",),
+        groups=(
+            ItemGroup("web", (3,), count=4),
+            ItemGroup("db", (2,), count=2, max_per_node=1),
+        ),
+        node_types=(
+            NodeType("small", (6,), count=4, cost=5),
+            NodeType("big", (8,), count=4, cost=6),
+        ),
+        objective=objective,
+    )
+
+
+def test_compact_model_finds_a_packing_within_the_budget():
+    problem = _two_type_problem()
+    found = compact_feasible(problem, 2, {0: 4, 1: 4}, deadline=time.perf_counter() + 5)
+    assert found.placement is not None
+    assert not check_placement(problem, found.placement)
+    assert len(found.placement) == problem.n_items
+    nodes = set(found.placement.values())
+    assert len(nodes) == 2
+    assert all(problem.type_of(b) == 1 for b in nodes)  # only 8-cpu nodes hold 3+3+2
+    db_nodes = [found.placement[i] for i in range(4, 6)]
+    assert len(set(db_nodes)) == 2  # anti-affinity
+
+
+def test_compact_model_proves_a_budget_too_small_when_every_node_has_a_slot():
+    problem = _two_type_problem()
+    # One node cannot hold 16 cpu: with every usable node modelled, that is a proof.
+    refuted = compact_feasible(problem, 1, {0: 4, 1: 4}, deadline=time.perf_counter() + 5)
+    assert refuted.placement is None
+    assert refuted.infeasible
+    assert refuted.exhaustive
+    # Without slots for the 8-cpu type the model is no proof, even when it is infeasible.
+    partial = compact_feasible(problem, 2, {0: 4}, deadline=time.perf_counter() + 5)
+    assert partial.placement is None
+    assert partial.infeasible
+    assert not partial.exhaustive
+
+
+def test_compact_model_respects_the_cost_budget():
+    problem = _two_type_problem(Objective.COST)
+    # Two big nodes cost 12; three small ones (3+3, 3+2, 3+2) cost 15.
+    found = compact_feasible(problem, 12, {0: 4, 1: 4}, deadline=time.perf_counter() + 5)
+    assert found.placement is not None
+    assert not check_placement(problem, found.placement)
+    used = {found.placement[i] for i in found.placement}
+    assert sum(problem.node_types[problem.type_of(b)].cost for b in used) <= 12
+    refuted = compact_feasible(problem, 11, {0: 4, 1: 4}, deadline=time.perf_counter() + 5)
+    assert refuted.infeasible
+    assert refuted.exhaustive
+
+
+def test_compact_model_rejects_bad_arguments():
+    problem = _two_type_problem()
+    with pytest.raises(InputError) as err:
+        compact_feasible(problem, 2.5, {0: 1}, deadline=time.perf_counter() + 1)  # type: ignore[arg-type]
+    assert err.value.path == "target"
+    with pytest.raises(InputError) as err:
+        compact_feasible(problem, 2, [1, 2], deadline=time.perf_counter() + 1)  # type: ignore[arg-type]
+    assert err.value.path == "slots_per_type"
+    placed = _two_type_problem(Objective.PLACED)
+    with pytest.raises(InputError) as err:
+        compact_feasible(placed, 2, {0: 1}, deadline=time.perf_counter() + 1)
+    assert err.value.path == "objective"
+    # Two slots of each type, one slot variable plus one per group each.
+    assert compact_size(problem, 2, {0: 2, 1: 2}) == 4 * 3
+
+
+def test_kubernetes_shaped_problem_is_proven_optimal_at_the_column_generation_bound():
+    # 12 replica groups of mixed cpu/memory shapes, two of them anti-affine, on two node types.
+    # The heuristics need one node more than the volume bound; the compact model meets it.
+    import random  # noqa: PLC0415
+
+    rng = random.Random(0)  # noqa: S311 - seeded instance generator
+    groups = tuple(
+        ItemGroup(
+            f"deploy-{g}",
+            (rng.choice([250, 500, 1000, 1500, 2000]), rng.choice([256, 512, 1024, 2048, 4096]), 1),
+            count=4 if g < 2 else rng.randint(10, 40),
+            max_per_node=1 if g < 2 else None,
+        )
+        for g in range(12)
+    )
+    problem = PackingProblem(
+        dimensions=("cpu", "memory", "pods"),
+        groups=groups,
+        node_types=(
+            NodeType("4xlarge", (15_890, 61_000, 234), count=20, cost=77),
+            NodeType("8xlarge", (31_850, 124_000, 234), count=20, cost=154),
+        ),
+    )
+    heuristic = best_heuristic(problem.normalized(), restarts=0)[0].nodes_used
+    result = solve(problem, SolveOptions(time_limit=8.0, restarts=0))
+    assert not check_placement(problem, result.placement)
+    assert len(result.placement) == problem.n_items
+    assert result.optimal
+    assert result.nodes_used == result.lower_bound
+    assert result.nodes_used < heuristic  # the search, not a heuristic, found it
+    assert result.lower_bound >= lower_bound(problem.normalized()).value
+
+
+def test_heuristic_restarts_stop_at_the_deadline():
+    problem = bin_packing_problem([100], [((37,), 40), ((21,), 30)])
+    runs = best_heuristic(problem, restarts=50, deadline=time.perf_counter() - 1)
+    assert not any("-r" in p.name for p in runs)  # only the deterministic runs
+    assert runs[0].nodes_used >= 1
+    assert len(best_heuristic(problem, restarts=5)) > len(runs)

@@ -11,6 +11,7 @@ are open from the start. Restarts perturb the item order with a seeded
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -291,8 +292,17 @@ def _constrained_first(problem: PackingProblem, items: list[int]) -> list[int]:
     )
 
 
-def best_heuristic(problem: PackingProblem, restarts: int = 8, seed: int = 0) -> list[Packing]:
+def best_heuristic(
+    problem: PackingProblem, restarts: int = 8, seed: int = 0, deadline: float | None = None
+) -> list[Packing]:
     """Run FFD, BFD and ``restarts`` seeded perturbed variants of each.
+
+    Args:
+        problem: the problem.
+        restarts: perturbed runs after the deterministic ones.
+        seed: seed of the perturbations.
+        deadline: ``time.perf_counter()`` value after which no further restart starts (the
+            deterministic runs always run: the solver needs their packing).
 
     Returns:
         Every packing, best first for the problem's objective (ties keep the run order, so
@@ -314,6 +324,8 @@ def best_heuristic(problem: PackingProblem, restarts: int = 8, seed: int = 0) ->
     rng = random.Random(seed)  # noqa: S311 - seeded restarts, not security
     heterogeneous = len(problem.node_types) > 1
     for r in range(restarts):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         noise = 0.1 + 0.3 * (r % 3)
         items = item_order(problem, rng, noise)
         nodes = node_order(problem, rng if heterogeneous and r % 2 else None)

@@ -175,7 +175,10 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
 
     impossible = scaled.unplaceable_groups()
     restarts = _default_restarts(scaled) if options.restarts is None else options.restarts
-    packings = best_heuristic(scaled, restarts=restarts, seed=options.seed)
+    # Restarts stop at a quarter of the limit: the bounds and the exact models need the rest.
+    packings = best_heuristic(
+        scaled, restarts=restarts, seed=options.seed, deadline=clock.start + 0.25 * clock.limit
+    )
     best = packings[0]
     if impossible and scaled.objective is not Objective.PLACED:
         # Proven: these pods fit no eligible node. The rest are still placed, for the report.
