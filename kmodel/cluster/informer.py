@@ -9,9 +9,10 @@ relist (a restarted component) rebuilds the cache from the store.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from kmodel.cluster.store import APIStore, ObjectKey
 
@@ -28,6 +29,10 @@ class ObjectView(Protocol):
         ...
 
 
+#: Source of :attr:`Informer.version` values.
+_VERSIONS: Final = itertools.count(1)
+
+
 @dataclass
 class Informer:
     """A shared-informer cache over all kinds, following the store's watch log."""
@@ -40,6 +45,8 @@ class Informer:
     kind_revision: dict[str, int] = field(default_factory=dict)
     #: An event was dropped since the last relist: the cache may differ from the store for good.
     dropped: bool = False
+    #: Changes whenever the cache may have: unique over all informers (a cache key).
+    version: int = field(default_factory=lambda: next(_VERSIONS))
     #: Keys of each cached kind in order, rebuilt only when a key of that kind comes or goes.
     _sorted: dict[str, list[tuple[str, str]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -57,6 +64,7 @@ class Informer:
                 self.dropped = True
                 continue
             kind, namespace, name = event.key
+            self.version = next(_VERSIONS)
             self.kind_revision[kind] = event.revision
             bucket = self.cache.setdefault(kind, {})
             if event.type == "DELETED" or (namespace, name) not in bucket:
@@ -76,6 +84,7 @@ class Informer:
         """Rebuild the cache from a fresh list, as a restarted component does."""
         self.cache = {}
         self._sorted = {}
+        self.version = next(_VERSIONS)
         for (kind, namespace, name), obj in store.objects.items():
             self.cache.setdefault(kind, {})[(namespace, name)] = obj
         self.kind_revision = dict.fromkeys(store.kind_revision, store.revision)

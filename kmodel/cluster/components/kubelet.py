@@ -588,6 +588,10 @@ class SyncStaticPods(Action):
 def kubelet_actions(cluster: Cluster) -> list[Action]:
     """Kubelet steps that would do something now."""
     actions: list[Action] = []
+    # One pass over the pods, in key order (the checks below only read the store).
+    bound: dict[object, list[Manifest]] = {}
+    for pod in cluster.store.list_objects("Pod"):
+        bound.setdefault((pod.get("spec") or {}).get("nodeName"), []).append(pod)
     for name in sorted(cluster.machines):
         machine = cluster.machines[name]
         if not machine.up or machine.partitioned:
@@ -608,9 +612,7 @@ def kubelet_actions(cluster: Cluster) -> list[Action]:
             if ready is None or ready.get("lastHeartbeatTime") != cluster.now:
                 actions.append(KubeletHeartbeat(name))
         actions.extend(_sync_static_pods(cluster, machine))
-        for pod in cluster.store.list_objects("Pod"):
-            if (pod.get("spec") or {}).get("nodeName") != name:
-                continue
+        for pod in bound.get(name, ()):
             if _needs_sync(cluster, machine, pod):
                 metadata = pod["metadata"]
                 actions.append(

@@ -248,6 +248,13 @@ def _world(cluster: Cluster, *, bound_only: bool = False) -> tuple[Any, ...]:
     listing the actions reads the pending pods too.
     """
     view = cluster.view("scheduler")
+    # The informer's version changes whenever its cache may have changed.
+    return cluster.memo(
+        ("scheduler-world", bound_only, view.version), lambda: _world_now(cluster, view, bound_only)
+    )
+
+
+def _world_now(cluster: Cluster, view: Informer, bound_only: bool) -> tuple[Any, ...]:
     return (
         view.revisions("PersistentVolumeClaim", "PersistentVolume", "StorageClass"),
         tuple(cluster.derive("scheduling-node", n, _node_shape) for n in view.list_objects("Node")),
