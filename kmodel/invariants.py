@@ -106,7 +106,7 @@ class NoOvercommit(Invariant):
         for node in cluster.store.list_objects("Node"):
             name = node["metadata"]["name"]
             pods = by_node.get(name, [])
-            allocatable = node_allocatable(node)
+            allocatable = cluster.derive("allocatable", node, node_allocatable)
             used: Counter[str] = Counter()
             for pod in pods:
                 # A pod's requests never change (no in-place resize in the model): cache by UID.
@@ -228,24 +228,28 @@ def _deployment_pods(
     rss = [
         rs
         for rs in cluster.store.list_objects("ReplicaSet", namespace)
-        if (controller_ref(rs) or {}).get("uid") == d["metadata"]["uid"]
+        if (_controller_ref(cluster, rs) or {}).get("uid") == d["metadata"]["uid"]
     ]
     uids = {rs["metadata"]["uid"] for rs in rss}
     pods = [
         p
         for p in cluster.store.list_objects("Pod", namespace)
-        if (controller_ref(p) or {}).get("uid") in uids
+        if (_controller_ref(cluster, p) or {}).get("uid") in uids
         and _live(p)
         and p["metadata"].get("deletionTimestamp") is None
     ]
     return rss, pods
 
 
-def _rolling_out(cluster: Cluster, d: Mapping[str, Any]) -> bool:
-    """Whether a ReplicaSet of an older template still has replicas or pods."""
+def _controller_ref(cluster: Cluster, obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """``controller_ref``, computed once per stored object version."""
+    return cluster.derive("controller-ref", obj, controller_ref)
+
+
+def _rolling_out_of(d: Mapping[str, Any], rss: list[Mapping[str, Any]]) -> bool:
+    """Whether a ReplicaSet (of ``rss``, the Deployment's) of an older template has replicas."""
     from kmodel.cluster.components.controllers import _equal_ignore_hash  # noqa: PLC0415
 
-    rss, _ = _deployment_pods(cluster, d)
     template = (d.get("spec") or {}).get("template") or {}
     return any(
         not _equal_ignore_hash((rs.get("spec") or {}).get("template") or {}, template)
@@ -260,6 +264,10 @@ def _rolling_out(cluster: Cluster, d: Mapping[str, Any]) -> bool:
 def available_pods(cluster: Cluster, d: Mapping[str, Any]) -> int:
     """Pods of a Deployment that are available (Ready for minReadySeconds) and not terminating."""
     _, pods = _deployment_pods(cluster, d)
+    return _available_of(cluster, d, pods)
+
+
+def _available_of(cluster: Cluster, d: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> int:
     min_ready = int((d.get("spec") or {}).get("minReadySeconds", 0) or 0)
     return sum(1 for p in pods if is_pod_available(p, min_ready, cluster.now))
 
@@ -296,8 +304,9 @@ class RollingUpdateBounds(Invariant):
                 isinstance(step.action, SyncDeployment)
                 and f"{step.action.namespace}/{step.action.deployment}" == key
             )
+            # What the checks below read, listed once (they used to list it up to three times).
+            rss, pods = _deployment_pods(cluster, d)
             if acted:
-                rss, _ = _deployment_pods(cluster, d)
                 total = sum((rs.get("spec") or {}).get("replicas", 0) for rs in rss)
                 surge_limit = replicas + dep.max_surge(d)
                 if total > surge_limit:
@@ -311,9 +320,9 @@ class RollingUpdateBounds(Invariant):
                         )
                     )
             minimum = dep.min_available(d)
-            available = available_pods(cluster, d)
+            available = _available_of(cluster, d, pods)
             size, reached = history.rollout_ready.get(key, (replicas, False))
-            rolling = _rolling_out(cluster, d)
+            rolling = _rolling_out_of(d, rss)
             reached = reached and size == replicas and not cluster.faults and rolling
             if reached and available < minimum:
                 violations.append(
