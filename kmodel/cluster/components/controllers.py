@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.objects.types import Manifest
@@ -489,9 +490,17 @@ def _pods_by_controller(cluster: Cluster) -> dict[tuple[str, str | None], list[t
     """(namespace, controller UID or None) -> (name, resourceVersion) of the cached pods.
 
     Orphans (no controller) that are terminating are left out: no ReplicaSet adopts them.
+    Built once per version of the ReplicaSet controller's cache (callers only read it).
     """
+    view = cluster.view("replicaset")
+    return cluster.memo(("pods-by-controller", view.version), lambda: _index_pods(cluster, view))
+
+
+def _index_pods(
+    cluster: Cluster, view: Informer
+) -> dict[tuple[str, str | None], list[tuple[str, str]]]:
     index: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
-    for pod in cluster.view("replicaset").list_objects("Pod"):
+    for pod in view.list_objects("Pod"):
         metadata = pod["metadata"]
         owner = cluster.derive("controller-uid", pod, _controller_uid)
         if owner is None and metadata.get("deletionTimestamp") is not None:
