@@ -599,15 +599,22 @@ def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
         )
     key = (action, reads, pods, store.has_quorum)
     # Most syncs never look at the clock (a Deployment at rest): their answer holds at any time
-    # and survives clock ticks. The others are keyed on the time as well.
-    anytime = cluster.memo(
-        ("anytime", key), lambda: cluster.would_change_at_any_time(action, ("deployment",))
-    )
-    if anytime is not None:
-        return anytime
-    return bool(
+    # and survives clock ticks. The others are keyed on the time as well. A Deployment whose
+    # last sync looked at the clock and had work to do is mid-rollout: its next one will most
+    # likely look too, so the clock-free attempt is skipped (a guess that only saves time:
+    # both dry runs give the exact answer).
+    hint = ("clock-read", action)
+    if ("anytime", key) in cluster.cache or not cluster.cache.get(hint, False):
+        anytime = cluster.memo(
+            ("anytime", key), lambda: cluster.would_change_at_any_time(action, ("deployment",))
+        )
+        if anytime is not None:
+            return anytime
+    changes = bool(
         cluster.memo((key, cluster.now), lambda: cluster.would_change(action, ("deployment",)))
     )
+    cluster.cache[hint] = changes
+    return changes
 
 
 def controller_actions(cluster: Cluster) -> list[Action]:
