@@ -632,3 +632,29 @@ def test_heuristic_restarts_stop_at_the_deadline():
     assert not any("-r" in p.name for p in runs)  # only the deterministic runs
     assert runs[0].nodes_used >= 1
     assert len(best_heuristic(problem, restarts=5)) > len(runs)
+
+
+def test_milp_in_a_child_process_returns_the_solution_and_honours_a_past_deadline():
+    import numpy as np  # noqa: PLC0415
+    from scipy.optimize import Bounds, LinearConstraint  # noqa: PLC0415
+
+    from kmodel.placement.isolated import milp_until  # noqa: PLC0415
+
+    # max 5a + 4b  s.t.  6a + 4b <= 24, a + 2b <= 6, integers: optimum a=4, b=0 (20)... or
+    # a=3, b=1 (19)? 5*4 = 20 > 19, and 6*4 = 24 fits: (4, 0).
+    problem = {
+        "c": np.array([-5.0, -4.0]),
+        "constraints": [LinearConstraint(np.array([[6.0, 4.0], [1.0, 2.0]]), -np.inf, [24, 6])],
+        "integrality": np.ones(2),
+        "bounds": Bounds(0, 10),
+    }
+    solved = milp_until(time.perf_counter() + 10, **problem)
+    assert solved.status == 0
+    assert solved.x is not None
+    assert [round(v) for v in solved.x] == [4, 0]
+    assert solved.fun == pytest.approx(-20.0)
+    late = milp_until(time.perf_counter() - 1, **problem)
+    assert late.x is None
+    assert late.status == 1
+    with pytest.raises(InputError):
+        milp_until("soon", **problem)  # type: ignore[arg-type]

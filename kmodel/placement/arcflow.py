@@ -15,10 +15,11 @@ on the compressed graph is exact and much smaller.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kmodel.placement.patterns import quiet_highs
+from kmodel.placement.isolated import milp_until
 
 __all__ = ["ArcFlowGraph", "ArcFlowSolution", "arcflow_milp", "build_arcflow"]
 
@@ -151,7 +152,7 @@ def arcflow_milp(
     """
     import numpy as np  # noqa: PLC0415 - keep the graph module importable without numpy
     from scipy import sparse  # noqa: PLC0415
-    from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: PLC0415
+    from scipy.optimize import Bounds, LinearConstraint  # noqa: PLC0415
 
     index = {node: k for k, node in enumerate(graph.nodes)}
     n_arcs = len(graph.arcs)
@@ -188,22 +189,23 @@ def arcflow_milp(
     c[z] = 1.0
     if time_limit <= 0 or (cutoff is not None and cutoff < lower_bound):
         return ArcFlowSolution(None, None, lower_bound, optimal=False)
-    with quiet_highs():
-        res = milp(
-            c=c,
-            constraints=constraints,
-            integrality=np.ones(n_arcs + 1) if integral else np.zeros(n_arcs + 1),
-            bounds=Bounds(lower, upper),
-            options={"time_limit": time_limit, "mip_rel_gap": 0.5 / (lower_bound + 2)},
-        )
+    # In a child process: HiGHS overruns its time limit at the root of large arc-flow models.
+    res = milp_until(
+        time.perf_counter() + time_limit,
+        c=c,
+        constraints=constraints,
+        integrality=np.ones(n_arcs + 1) if integral else np.zeros(n_arcs + 1),
+        bounds=Bounds(lower, upper),
+        options={"time_limit": time_limit, "mip_rel_gap": 0.5 / (lower_bound + 2)},
+    )
     proven = lower_bound
     bound = getattr(res, "mip_dual_bound", None)
     if bound is not None and np.isfinite(bound):
         proven = max(proven, math.ceil(bound - 1e-6))
     if res.status == 2 and cutoff is not None:  # infeasible: more than cutoff bins are needed
         proven = max(proven, cutoff + 1)
-    if not integral and res.status == 0:
-        proven = max(proven, math.ceil(float(res.fun) - 1e-6))
+    if not integral and res.status == 0 and res.fun is not None:
+        proven = max(proven, math.ceil(res.fun - 1e-6))
     if res.x is None or not integral:
         return ArcFlowSolution(None, None, proven, optimal=False)
     flows = tuple(round(v) for v in res.x[:n_arcs])

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint
 
 from kmodel.errors import InputError
-from kmodel.placement.patterns import fixed_value, quiet_highs
+from kmodel.placement.isolated import milp_until
+from kmodel.placement.patterns import fixed_value
 from kmodel.placement.problem import Objective, PackingProblem
 
 __all__ = ["CompactSolution", "compact_feasible", "compact_size"]
@@ -239,16 +240,17 @@ def compact_feasible(
         for j, c in spend:
             objective[j] = c
     fixed = fixed_value(problem)
-    with quiet_highs():
-        res = milp(
-            c=objective,
-            constraints=[LinearConstraint(matrix, np.array(lo), np.array(hi))],
-            integrality=np.ones(n_vars),
-            bounds=Bounds(np.zeros(n_vars), np.array(upper)),
-            options={"time_limit": left},
-        )
+    # In a child process: HiGHS overruns its time limit at the root of large models.
+    res = milp_until(
+        deadline,
+        c=objective,
+        constraints=[LinearConstraint(matrix, np.array(lo), np.array(hi))],
+        integrality=np.ones(n_vars),
+        bounds=Bounds(np.zeros(n_vars), np.array(upper)),
+        options={"time_limit": left},
+    )
     bound = None
-    if optimize and getattr(res, "mip_dual_bound", None) is not None:
+    if optimize and res.mip_dual_bound is not None:
         dual = float(res.mip_dual_bound)
         if np.isfinite(dual):
             bound = fixed + math.ceil(dual - 1e-6)

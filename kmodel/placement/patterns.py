@@ -44,6 +44,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from kmodel.errors import InputError
+from kmodel.placement.isolated import milp_until
 from kmodel.placement.problem import Objective, PackingProblem
 
 __all__ = [
@@ -648,15 +649,16 @@ def pattern_milp(
     left = deadline - time.perf_counter()
     if left <= 0:
         return PatternSolution(None, (), proven=False)
-    with quiet_highs():
-        res = milp(
-            c=c,
-            constraints=constraints,
-            integrality=np.ones(len(c_list)),
-            bounds=Bounds(0, np.array(upper)),
-            # A relative gap below 1 / target stops HiGHS once the bound is met.
-            options={"time_limit": left, "mip_rel_gap": 0.5 / (target + 1)},
-        )
+    # In a child process: HiGHS overruns its time limit at the root of large models.
+    res = milp_until(
+        deadline,
+        c=c,
+        constraints=constraints,
+        integrality=np.ones(len(c_list)),
+        bounds=Bounds(0, np.array(upper)),
+        # A relative gap below 1 / target stops HiGHS once the bound is met.
+        options={"time_limit": left, "mip_rel_gap": 0.5 / (target + 1)},
+    )
     if res.x is None:
         return PatternSolution(None, (), proven=res.status == 0)
     values = [round(v) for v in res.x]

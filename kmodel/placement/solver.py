@@ -304,11 +304,6 @@ def _solve_patterns(
     if (ub is not None and ub <= lb) or lb > _max_objective(problem):
         return _PatternOutcome(lb, None, None)
     best_value, best_placement, method = ub, None, ""
-    lb, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
-    if found is not None:
-        return _PatternOutcome(lb, _objective_of(problem, found), found, "compact MILP (HiGHS)")
-    if (ub is not None and ub <= lb) or lb > _max_objective(problem):
-        return _PatternOutcome(lb, None, None)
 
     def consider(solution: PatternSolution, name: str) -> None:
         nonlocal best_value, best_placement, method
@@ -321,27 +316,47 @@ def _solve_patterns(
         if best_value is None or value < best_value:
             best_value, best_placement, method = value, placement, name
 
-    # The integer master over the generated patterns, then diving (residual rounding).
+    def gap() -> bool:
+        return best_value is None or best_value > lb
+
+    # Cheap first, each with a short slice: the integer master over the generated patterns
+    # and diving (residual rounding) settle most one-dimensional instances in milliseconds;
+    # the compact model settles the few-groups, many-pods (Kubernetes-shaped) ones, where
+    # diving wanders; then the compact search below the incumbent, then the arc-flow MILP.
     consider(
         pattern_milp(
             problem,
             cg.patterns,
-            deadline=time.perf_counter() + 0.3 * clock.remaining_seconds(),
+            deadline=time.perf_counter() + 0.15 * clock.remaining_seconds(),
             lower_bound=lb,
-            cutoff=None if ub is None else ub - 1,
+            cutoff=None if best_value is None else best_value - 1,
         ),
         "pattern MILP (HiGHS)",
     )
-    if best_value is None or best_value > lb:
+    if gap():
         consider(
             dive(
                 problem,
                 cg.patterns,
-                deadline=time.perf_counter() + 0.5 * clock.remaining_seconds(),
+                deadline=time.perf_counter() + 0.15 * clock.remaining_seconds(),
             ),
             "pattern dive (HiGHS)",
         )
-    if (best_value is None or best_value > lb) and _arcflow_applicable(problem):
+    # The compact model pays where pods are grouped (a few shapes, many replicas); on
+    # one-dimensional instances of mostly distinct sizes the arc-flow model is the better use
+    # of the time.
+    grouped = problem.n_items >= 2 * len(problem.groups)
+    if gap() and (grouped or not _arcflow_applicable(problem)):
+        lb, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
+        if found is not None:
+            best_value, best_placement = _objective_of(problem, found), found
+            method = "compact MILP (HiGHS)"
+    if best_value is not None and best_value - lb >= 2:
+        better = _compact_search(problem, cg.usage, lb=lb, ub=best_value, clock=clock)
+        if better is not None:
+            best_value, best_placement = _objective_of(problem, better), better
+            method = "compact MILP (HiGHS)"
+    if gap() and lb <= _max_objective(problem) and _arcflow_applicable(problem):
         lb, flows = _arcflow_highs(problem, lb=lb, ub=best_value, clock=clock)
         if flows is not None:
             (best_value, best_placement), method = flows, "arc-flow MILP (HiGHS)"
@@ -382,6 +397,41 @@ def _compact_at_bound(
     if solution.infeasible and solution.exhaustive:
         return _next_value(problem, lb), None
     return lb, None
+
+
+def _compact_search(
+    problem: PackingProblem, usage: dict[int, float], *, lb: int, ub: int, clock: _Clock
+) -> dict[int, int] | None:
+    """Better packings from the compact model, searching the budget between the bounds.
+
+    A primal search only: the slots follow the relaxation (its nodes per type rounded up, plus
+    two), so "infeasible" proves nothing and just moves the search up. The first budget is an
+    eighth of the gap above the bound (a packing near the bound is what a proof needs), then
+    bisection. Gets 60% of the time left. Returns the best packing found below ``ub``.
+    """
+    slots = {
+        t: math.ceil(usage.get(t, 0.0) - 1e-6) + 2
+        for t, typ in enumerate(problem.node_types)
+        if typ.count
+    }
+    if compact_size(problem, ub, slots) > MAX_COMPACT_VARIABLES:
+        return None
+    deadline = time.perf_counter() + 0.6 * clock.remaining_seconds() - 0.1
+    low, best, found = lb + 1, ub, None
+    target = min(ub - 1, lb + max(1, -(-(ub - lb) // 8)))
+    while low < best and time.perf_counter() < deadline - 0.2:
+        solution = compact_feasible(problem, target, slots, deadline=deadline)
+        placement = solution.placement
+        if placement is not None:
+            if check_placement(problem, placement) or len(placement) != problem.n_items:
+                return found  # pragma: no cover - a bug, never a packing
+            found, best = placement, _objective_of(problem, placement)
+        elif solution.infeasible:
+            low = target + 1
+        else:
+            break  # out of time
+        target = (low + best - 1) // 2
+    return found
 
 
 def _arcflow_highs(
@@ -604,6 +654,9 @@ def _solve_arcflow(
         return None
     incumbent = None if best.unplaced else best.placement
     method = best.name
+    if len(graph.arcs) * SECONDS_PER_ARC > 0.5 * clock.remaining_seconds():
+        # Building the Z3 terms alone would eat the time its queries need.
+        return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, method
     if not options.patterns:
         # Without HiGHS's bound, Z3's exact simplex gets a third of the time left.
         lb = arcflow_lp_bound(graph, demands, lb, clock.remaining_ms() // 3)
@@ -840,6 +893,9 @@ def _solve_assignment(
 
 #: Beyond this many (group, node) count variables the assignment model is not built.
 MAX_ASSIGNMENT_VARIABLES = 60_000
+#: Seconds Python takes to build the Z3 terms of one arc of the arc-flow model (measured about
+#: 0.12 ms on the benchmark machine; doubled).
+SECONDS_PER_ARC = 0.00025
 #: Seconds Python takes to build one variable of the assignment model with its rows (measured
 #: about 0.75 ms on the benchmark machine; rounded up).
 SECONDS_PER_VARIABLE = 0.001
