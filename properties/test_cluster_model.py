@@ -121,6 +121,41 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     return Scenario(objects=objects, faults=faults, user_actions=users, invariants=invariants)
 
 
+def upstream_scale_stall(run: Run, message: str) -> bool:
+    """The rollout stall upstream's ``sync.go`` has when a Deployment is scaled mid-rollout.
+
+    With maxSurge 0 a rollout first scales the old ReplicaSet down (its desired-replicas
+    annotation still says the old size) before the new one gets a replica. If the Deployment is
+    then scaled to the old ReplicaSet's current size, every sync is a "scaling event"
+    (``isScalingEvent``: an active ReplicaSet's annotation differs from ``spec.replicas``), and
+    ``scale`` returns at once (``FindActiveOrLatest`` finds the one active ReplicaSet already at
+    that size) without refreshing the annotation: the rollout never resumes. The model mirrors
+    upstream, so this is a finding about Kubernetes, not a bug in the model; see
+    ``tests/test_cluster.py::test_scaling_mid_rollout_can_stall_a_max_surge_zero_rollout``.
+    """
+    if "did not finish its rollout" not in message:
+        return False
+    for d in run.cluster.store.list_objects("Deployment"):
+        replicas = d["spec"]["replicas"]
+        active = [
+            rs
+            for rs in run.cluster.store.list_objects("ReplicaSet", d["metadata"]["namespace"])
+            if rs["spec"].get("replicas", 0) > 0
+            and rs["metadata"]["ownerReferences"][0]["uid"] == d["metadata"]["uid"]
+        ]
+        annotations = [
+            rs["metadata"].get("annotations", {}).get("deployment.kubernetes.io/desired-replicas")
+            for rs in active
+        ]
+        if (
+            len(active) == 1
+            and active[0]["spec"]["replicas"] == replicas
+            and annotations != [str(replicas)]
+        ):
+            return True
+    return False
+
+
 class ClusterModel(RuleBasedStateMachine):
     """One generated cluster, stepped by Hypothesis; invariants checked after every step."""
 
@@ -141,7 +176,7 @@ class ClusterModel(RuleBasedStateMachine):
     def teardown(self) -> None:
         run = getattr(self, "run", None)
         if run is not None:
-            found = run.finish()
+            found = [v for v in run.finish() if not upstream_scale_stall(run, v.message)]
             assert found == [], [v.message for v in found]
 
 

@@ -17,6 +17,7 @@ from kmodel.cluster.components import (
     ScaleDeployment,
     SchedulePod,
     SetImage,
+    SyncDeployment,
     Tick,
     UpdateConfigMap,
     WatchDelay,
@@ -431,3 +432,32 @@ def test_same_actions_give_the_same_cluster():
         return [(e.revision, e.type, e.key) for e in c.store.log], sorted(c.store.objects)
 
     assert run() == run()
+
+
+def test_scaling_mid_rollout_can_stall_a_max_surge_zero_rollout():
+    """Upstream behaviour the model reproduces (found by properties/test_cluster_model.py).
+
+    maxSurge 0: the rollout first scales the old ReplicaSet from 3 to 2 (its desired-replicas
+    annotation stays 3, the Deployment's size then). Scaling the Deployment to 2 makes every sync a
+    scaling event (``isScalingEvent``) whose ``scale`` returns at once (``FindActiveOrLatest``: the
+    only active ReplicaSet is already at 2) without touching the annotation, so the new
+    ReplicaSet never gets a replica.
+    """
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+    c = build_cluster([node("n1"), node("n2"), node("n3"), deployment(strategy=strategy)])
+    c.settle()
+    c.step(SetImage("default", "web", "app", "app:2"))
+    c.step(SyncDeployment("default", "web"))
+    c.step(ScaleDeployment("default", "web", 2))
+    c.settle()
+    by_image = sorted(
+        (rs["spec"]["template"]["spec"]["containers"][0]["image"], rs["spec"]["replicas"])
+        for rs in c.store.list_objects("ReplicaSet")
+    )
+    assert by_image == [("app:1", 2), ("app:2", 0)]
+    old = next(rs for rs in c.store.list_objects("ReplicaSet") if rs["spec"]["replicas"] == 2)
+    assert old["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] == "3"
+    # Scaling with surge room (or without the mid-rollout scale) completes the same rollout.
+    c.step(ScaleDeployment("default", "web", 3))
+    c.settle()
+    assert sorted(rs["spec"]["replicas"] for rs in c.store.list_objects("ReplicaSet")) == [0, 3]
