@@ -272,12 +272,20 @@ def _upper_counts(problem: PackingProblem, node_type: int) -> list[int]:
 
 
 def _knapsack_dp(
-    values: Sequence[float], weights: Sequence[int], bounds: Sequence[int], capacity: int
-) -> tuple[float, list[int]]:
+    values: Sequence[float],
+    weights: Sequence[int],
+    bounds: Sequence[int],
+    capacity: int,
+    extra: int = 0,
+) -> tuple[float, list[int], list[tuple[float, list[int]]]]:
     """Bounded knapsack in one dimension, exact: the best value and the counts taken.
 
     Each bounded item is split into powers of two (binary splitting), then a 0/1 dynamic
     program over the capacity, vectorised with numpy; the choices are kept to walk back.
+
+    Also returns up to ``extra`` further distinct packings, the best ones that fit in a smaller
+    capacity (walked back from the other capacities, best first): column generation adds them
+    too, which cuts its iterations on one-dimensional instances several times.
     """
     pieces: list[tuple[int, int]] = []  # (item, multiplicity)
     for k, b in enumerate(bounds):
@@ -297,13 +305,29 @@ def _knapsack_dp(
         take = candidate > best + 1e-12
         best = np.where(take, candidate, best)
         taken.append(take)
-    counts = [0] * len(values)
-    c = capacity
-    for (k, m), take in zip(reversed(pieces), reversed(taken), strict=True):
-        if take[c]:
-            counts[k] += m
-            c -= weights[k] * m
-    return float(best[capacity]), counts
+
+    def walk_back(c: int) -> list[int]:
+        counts = [0] * len(values)
+        for (k, m), take in zip(reversed(pieces), reversed(taken), strict=True):
+            if take[c]:
+                counts[k] += m
+                c -= weights[k] * m
+        return counts
+
+    top = walk_back(capacity)
+    others: list[tuple[float, list[int]]] = []
+    if extra > 0:
+        seen = {tuple(top)}
+        # best[] is non-decreasing in the capacity: the distinct values, best first.
+        for c in np.argsort(-best[:capacity], kind="stable")[: 8 * extra]:
+            counts = walk_back(int(c))
+            if tuple(counts) in seen:
+                continue
+            seen.add(tuple(counts))
+            others.append((float(best[c]), counts))
+            if len(others) >= extra:
+                break
+    return float(best[capacity]), top, others
 
 
 def _knapsack_milp(
@@ -440,24 +464,31 @@ class _Master:
             chosen = [g for g in range(len(value)) if value[g] > 1e-12 and upper[g] > 0]
             found = proven = 0.0
             counts: list[int] = []
+            others: list[tuple[float, list[int]]] = []
             if chosen:
-                found, proven, counts = _price(problem, t, chosen, value, upper, deadline)
+                found, proven, counts, others = _price(problem, t, chosen, value, upper, deadline)
             exact &= proven <= found + 1e-9
             rc_bound = self.costs[t] + mu[k] - proven
             bound += self.rhs[n_cover + k] * min(0.0, rc_bound)
-            if self.costs[t] + mu[k] - found < -_RC_TOLERANCE:
-                full = [0] * len(problem.groups)
-                for g, n in zip(chosen, counts, strict=True):
-                    full[g] = n
-                new.append(Pattern(t, tuple(full)))
+            for worth, take in [(found, counts), *others]:
+                if self.costs[t] + mu[k] - worth < -_RC_TOLERANCE:
+                    full = [0] * len(problem.groups)
+                    for g, n in zip(chosen, take, strict=True):
+                        full[g] = n
+                    new.append(Pattern(t, tuple(full)))
         return bound + self.fixed, new, exact
 
 
 def _generate(
-    master: _Master, deadline: float, upper_bound: int | None
+    master: _Master, deadline: float, upper_bound: int | None, known_bound: int = 0
 ) -> tuple[int, float, np.ndarray | None, int]:
-    """Column generation on ``master``: (bound, LP value, last LP solution, iterations)."""
-    best_bound = master.fixed
+    """Column generation on ``master``: (bound, LP value, last LP solution, iterations).
+
+    Stops as soon as the rounded-up restricted LP value is at most ``known_bound`` (a bound
+    proven otherwise): the relaxation cannot prove more, and on Hard28 the tail of the
+    generation would take seconds.
+    """
+    best_bound = max(master.fixed, known_bound)
     lp_value = math.inf
     x: np.ndarray | None = None
     iterations = 0
@@ -486,6 +517,7 @@ def column_generation(
     *,
     deadline: float,
     upper_bound: int | None = None,
+    lower_bound: int = 0,
 ) -> ColumnGeneration:
     """Solve the pattern model's LP relaxation by column generation; return the bound.
 
@@ -495,6 +527,9 @@ def column_generation(
         initial: patterns to start from (e.g. those of the best heuristic packing).
         deadline: ``time.perf_counter()`` value at which to stop with the bound so far.
         upper_bound: the best known value; generation stops once the bound reaches it.
+        lower_bound: a bound proven otherwise; generation stops once the restricted LP shows
+            that the relaxation cannot beat it (``converged`` is then true, although the LP
+            value is only an upper estimate).
 
     Returns:
         The proven bound, the LP value, whether it converged, and the patterns generated.
@@ -505,7 +540,7 @@ def column_generation(
     if problem.objective is Objective.PLACED and unplaced_weights(problem) is None:
         raise InputError("too many priority levels for the pattern model", path="groups")
     master = _Master(problem, initial)
-    bound, lp_value, x, iterations = _generate(master, deadline, upper_bound)
+    bound, lp_value, x, iterations = _generate(master, deadline, upper_bound, lower_bound)
     converged = lp_value < math.inf and bound >= _ceil(lp_value)
     usage: dict[int, float] = {}
     if x is not None:
@@ -574,8 +609,12 @@ def _price(  # noqa: PLR0917 - private, called from one place
     value: Sequence[float],
     upper: Sequence[int],
     deadline: float,
-) -> tuple[float, float, list[int]]:
-    """Best pattern on one node type for the dual values: (value, proven bound, counts)."""
+) -> tuple[float, float, list[int], list[tuple[float, list[int]]]]:
+    """Best pattern on one node type for the dual values.
+
+    Returns:
+        (value, proven bound, counts, further good packings as (value, counts)).
+    """
     free = problem.node_types[node_type].free
     demands = [problem.groups[g].demand for g in chosen]
     vals = [value[g] for g in chosen]
@@ -585,11 +624,20 @@ def _price(  # noqa: PLR0917 - private, called from one place
         if not active:
             counts = list(bounds)
             total = float(sum(v * b for v, b in zip(vals, bounds, strict=True)))
-            return total, total, counts
+            return total, total, counts, []
         d = active[0]
-        found, counts = _knapsack_dp(vals, [w[d] for w in demands], bounds, free[d])
-        return found, found, counts
-    return _knapsack_milp(vals, demands, bounds, free, deadline - time.perf_counter())
+        found, counts, others = _knapsack_dp(
+            vals, [w[d] for w in demands], bounds, free[d], extra=_EXTRA_COLUMNS
+        )
+        return found, found, counts, others
+    found, proven, counts = _knapsack_milp(
+        vals, demands, bounds, free, deadline - time.perf_counter()
+    )
+    return found, proven, counts, []
+
+
+#: Further columns added per one-dimensional pricing round (see :func:`_knapsack_dp`).
+_EXTRA_COLUMNS = 8
 
 
 def _ceil(x: float) -> int:

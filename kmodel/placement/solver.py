@@ -299,6 +299,7 @@ def _solve_patterns(
         _initial_patterns(problem, packings),
         deadline=start + 0.5 * left,
         upper_bound=ub,
+        lower_bound=lb,
     )
     lb = max(lb, cg.lower_bound)
     if (ub is not None and ub <= lb) or lb > _max_objective(problem):
@@ -319,10 +320,17 @@ def _solve_patterns(
     def gap() -> bool:
         return best_value is None or best_value > lb
 
-    # Cheap first, each with a short slice: the integer master over the generated patterns
-    # and diving (residual rounding) settle most one-dimensional instances in milliseconds;
-    # the compact model settles the few-groups, many-pods (Kubernetes-shaped) ones, where
-    # diving wanders; then the compact search below the incumbent, then the arc-flow MILP.
+    # The compact model pays where pods are grouped (a few shapes, many replicas): it settles
+    # Kubernetes-shaped problems, where diving wanders, so it goes first there. Elsewhere the
+    # integer master over the generated patterns and diving (residual rounding) go first, each
+    # with a short slice: they settle most one-dimensional instances in milliseconds, and on
+    # mostly distinct sizes the arc-flow model is a better use of the time than the compact one.
+    grouped = problem.n_items >= 2 * len(problem.groups)
+    arcflow = _arcflow_applicable(problem)
+    if grouped and not arcflow:
+        lb, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
+        if found is not None:
+            return _PatternOutcome(lb, _objective_of(problem, found), found, "compact MILP (HiGHS)")
     consider(
         pattern_milp(
             problem,
@@ -342,11 +350,7 @@ def _solve_patterns(
             ),
             "pattern dive (HiGHS)",
         )
-    # The compact model pays where pods are grouped (a few shapes, many replicas); on
-    # one-dimensional instances of mostly distinct sizes the arc-flow model is the better use
-    # of the time.
-    grouped = problem.n_items >= 2 * len(problem.groups)
-    if gap() and (grouped or not _arcflow_applicable(problem)):
+    if gap() and grouped and arcflow:
         lb, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
         if found is not None:
             best_value, best_placement = _objective_of(problem, found), found
@@ -356,7 +360,7 @@ def _solve_patterns(
         if better is not None:
             best_value, best_placement = _objective_of(problem, better), better
             method = "compact MILP (HiGHS)"
-    if gap() and lb <= _max_objective(problem) and _arcflow_applicable(problem):
+    if gap() and lb <= _max_objective(problem) and arcflow:
         lb, flows = _arcflow_highs(problem, lb=lb, ub=best_value, clock=clock)
         if flows is not None:
             (best_value, best_placement), method = flows, "arc-flow MILP (HiGHS)"
