@@ -640,8 +640,8 @@ def test_milp_in_a_child_process_returns_the_solution_and_honours_a_past_deadlin
 
     from kmodel.placement.isolated import milp_until  # noqa: PLC0415
 
-    # max 5a + 4b  s.t.  6a + 4b <= 24, a + 2b <= 6, integers: optimum a=4, b=0 (20)... or
-    # a=3, b=1 (19)? 5*4 = 20 > 19, and 6*4 = 24 fits: (4, 0).
+    # max 5a + 4b  s.t.  6a + 4b <= 24, a + 2b <= 6, a, b integers: (4, 0) gives 20, and
+    # every other feasible point less (e.g. (3, 1) gives 19, (2, 2) 18).
     problem = {
         "c": np.array([-5.0, -4.0]),
         "constraints": [LinearConstraint(np.array([[6.0, 4.0], [1.0, 2.0]]), -np.inf, [24, 6])],
