@@ -1505,7 +1505,12 @@ def _replica_failures(
 
 
 def sync_rollout_status(
-    d: Manifest, all_rss: Sequence[Manifest | None], new_rs: Manifest | None, now: TimeValue
+    d: Manifest,
+    all_rss: Sequence[Manifest | None],
+    new_rs: Manifest | None,
+    now: TimeValue,
+    *,
+    calculated: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The Deployment status ``syncRolloutStatus`` writes, conditions included.
 
@@ -1514,8 +1519,11 @@ def sync_rollout_status(
     already complete (current reason NewReplicaSetAvailable and replicas == updated), the
     first of complete / progressing / timed out sets Progressing; ReplicaFailure is copied from
     the RSs (new RS first) or removed.
+
+    ``calculated`` is :func:`calculate_status` of the same arguments when the caller has it
+    already (it is not changed here).
     """
-    status = calculate_status(d, all_rss, new_rs, now)
+    status = calculate_status(d, all_rss, new_rs, now) if calculated is None else dict(calculated)
     conditions: list[dict[str, Any]] = status["conditions"]
     if not has_progress_deadline(d):
         conditions = [c for c in conditions if c.get("type") != "Progressing"]

@@ -280,6 +280,7 @@ class SyncDeployment(Action):
         if d is None or d["metadata"].get("deletionTimestamp") is not None:
             return
         d = dict(defaulted(cluster, d))  # a shallow copy: the cached one is shared
+        start = cluster.store.revision
         rss = [
             r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(cluster, r, d)
         ]
@@ -350,7 +351,10 @@ class SyncDeployment(Action):
             for name in dep.cleanup_deployment(d, old_rss):
                 victim = by_name[name]
                 cluster.delete(("ReplicaSet", self.namespace, name), uid=victim["metadata"]["uid"])
-        self._rollout_status(cluster, d)
+        # Nothing written since the ReplicaSets were listed: the listing, the new ReplicaSet and
+        # calculateStatus (a sum over them) would come out the same, so they are handed on.
+        unchanged = cluster.store.revision == start
+        self._rollout_status(cluster, d, (rss, new_rs, status) if unchanged else None)
 
     # ----------------------------------------------------------------- helpers
 
@@ -459,16 +463,28 @@ class SyncDeployment(Action):
             )
         self._rollout_status(cluster, d)
 
-    def _rollout_status(self, cluster: Cluster, d: dict[str, Any]) -> None:
-        view = cluster.view("deployment")
-        rss = [
-            r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(cluster, r, d)
-        ]
-        new_rs = next(
-            (r for r in rss if _equal_ignore_hash(r["spec"]["template"], d["spec"]["template"])),
-            None,
-        )
-        status = dep.sync_rollout_status(d, rss, new_rs, cluster.now)
+    def _rollout_status(
+        self,
+        cluster: Cluster,
+        d: dict[str, Any],
+        known: tuple[list[Manifest], Manifest | None, dict[str, Any]] | None = None,
+    ) -> None:
+        """``syncRolloutStatus``; ``known``: (ReplicaSets, new one, calculateStatus) if current."""
+        calculated: dict[str, Any] | None = None
+        if known is not None:
+            rss, new_rs, calculated = known
+        else:
+            view = cluster.view("deployment")
+            rss = [
+                r
+                for r in view.list_objects("ReplicaSet", self.namespace)
+                if _owned_by(cluster, r, d)
+            ]
+            template = d["spec"]["template"]
+            new_rs = next(
+                (r for r in rss if _equal_ignore_hash(r["spec"]["template"], template)), None
+            )
+        status = dep.sync_rollout_status(d, rss, new_rs, cluster.now, calculated=calculated)
         self._write_status(cluster, d, status)
 
     def _write_status(self, cluster: Cluster, d: dict[str, Any], status: dict[str, Any]) -> None:
