@@ -52,6 +52,7 @@ def build_arcflow(
     demands: Sequence[int],
     capacity: Position,
     max_arcs: int = 200_000,
+    deadline: float | None = None,
 ) -> ArcFlowGraph | None:
     """Build the compressed arc-flow graph, or ``None`` when it would exceed ``max_arcs``.
 
@@ -62,6 +63,8 @@ def build_arcflow(
         demands: how many items of each type exist (a path never needs more copies).
         capacity: the bin capacity.
         max_arcs: give up beyond this many arcs before compression.
+        deadline: ``time.perf_counter()`` value at which to give up (``None``: no limit);
+            large graphs take seconds in Python.
     """
     zero: Position = tuple(0 for _ in capacity)
     reachable: set[Position] = {zero}
@@ -76,7 +79,7 @@ def build_arcflow(
                 if all(a <= c for a, c in zip(q, capacity, strict=True)):
                     raw.add((p, q, t))
                     nxt.add(q)
-            if len(raw) > max_arcs:
+            if len(raw) > max_arcs or (deadline is not None and time.perf_counter() > deadline):
                 return None
             nxt -= added
             if not nxt:

@@ -319,7 +319,7 @@ def _knapsack_dp(
     if extra > 0:
         seen = {tuple(top)}
         # best[] is non-decreasing in the capacity: the distinct values, best first.
-        for c in np.argsort(-best[:capacity], kind="stable")[: 8 * extra]:
+        for c in np.argsort(-best[:capacity], kind="stable")[: 2 * extra]:
             counts = walk_back(int(c))
             if tuple(counts) in seen:
                 continue

@@ -355,7 +355,7 @@ def _solve_patterns(
         if found is not None:
             best_value, best_placement = _objective_of(problem, found), found
             method = "compact MILP (HiGHS)"
-    if best_value is not None and best_value - lb >= 2:
+    if grouped and best_value is not None and best_value - lb >= 2:
         better = _compact_search(problem, cg.usage, lb=lb, ub=best_value, clock=clock)
         if better is not None:
             best_value, best_placement = _objective_of(problem, better), better
@@ -444,7 +444,13 @@ def _arcflow_highs(
     """The arc-flow integer program (HiGHS) between the bounds: (bound, (value, placement))."""
     weights, demands, group_type = _arc_types(problem)
     cap = next(t for t in problem.node_types if t.count).capacity
-    graph = build_arcflow(weights, demands, cap, MAX_HIGHS_ARCS)
+    graph = build_arcflow(
+        weights,
+        demands,
+        cap,
+        MAX_HIGHS_ARCS,
+        deadline=time.perf_counter() + 0.3 * clock.remaining_seconds(),
+    )
     # HiGHS's presolve is not interrupted by its time limit: leave it a margin.
     left = 0.8 * clock.remaining_seconds() - 0.2
     if graph is None or left <= 0:
@@ -653,7 +659,13 @@ def _solve_arcflow(
 ) -> tuple[Status, int, dict[int, int] | None, str] | None:
     weights, demands, group_type = _arc_types(problem)
     cap = next(t for t in problem.node_types if t.count).capacity
-    graph = build_arcflow(weights, demands, cap, options.max_arcs)
+    graph = build_arcflow(
+        weights,
+        demands,
+        cap,
+        options.max_arcs,
+        deadline=time.perf_counter() + 0.3 * clock.remaining_seconds(),
+    )
     if graph is None:
         return None
     incumbent = None if best.unplaced else best.placement
