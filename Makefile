@@ -35,7 +35,9 @@ pytest: $(BIN)/.installed
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks model
+	$(BIN)/python -m benchmarks placement
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

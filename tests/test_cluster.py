@@ -461,3 +461,29 @@ def test_scaling_mid_rollout_can_stall_a_max_surge_zero_rollout():
     c.step(ScaleDeployment("default", "web", 3))
     c.settle()
     assert sorted(rs["spec"]["replicas"] for rs in c.store.list_objects("ReplicaSet")) == [0, 3]
+
+
+def test_clock_free_dry_runs_agree_with_real_ones_and_clusters_copy_cleanly():
+    # Cluster.would_change_at_any_time answers only when the dry run never read the clock; when
+    # it answers, it must agree with the dry run at the real time, all along a rollout.
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    c = build_cluster([node("n1"), node("n2"), deployment(strategy=strategy), service()])
+    c.settle()
+    c.step(SetImage("default", "web", "app", "app:2"))
+    answered = 0
+    for _ in range(60):
+        actions = c.enabled_actions()
+        if not actions:
+            break
+        # Controllers only: forks share the machines, so kubelet steps never run on one.
+        action = SyncDeployment("default", "web")
+        anytime = c.would_change_at_any_time(action, ("deployment",))
+        if anytime is not None:
+            answered += 1
+            assert anytime == c.would_change(action, ("deployment",))
+        c.step(actions[0])
+    assert answered > 0
+    twin = copy.deepcopy(c)  # no stand-in clock left behind in caches
+    twin.settle()
+    c.settle()
+    assert sorted(twin.store.objects) == sorted(c.store.objects)
