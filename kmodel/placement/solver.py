@@ -1,23 +1,32 @@
-"""The exact packer: heuristics and bounds first, then Z3 between them.
+"""The exact packer: heuristics and bounds first, then HiGHS and Z3 between them.
 
 Steps of :func:`solve`:
 
 1. Pods that fit no eligible node make the NODES and COST problems infeasible at once.
-2. Heuristics (:mod:`kmodel.placement.heuristics`) give the upper bound, bounds
-   (:mod:`kmodel.placement.bounds`) the lower bound. Equal: proven optimal, Z3 is not called.
-3. Identical nodes, one dimension or more, no anti-affinity, no eligibility: the compressed
-   arc-flow model (:mod:`kmodel.placement.arcflow`). Its linear relaxation (the Gilmore-Gomory
-   bound) is solved exactly by Z3 over the rationals and raises the lower bound; then integer
-   feasibility queries at ``k`` bins, from the lower bound up, each ``unsat`` raising the bound,
-   the first ``sat`` being optimal.
-4. Otherwise the grouped assignment model: ``x[g, b]`` pods of group ``g`` on node ``b``,
+2. Heuristics (:mod:`kmodel.placement.heuristics`; perturbed restarts stop at a quarter of the
+   limit) give the upper bound, bounds (:mod:`kmodel.placement.bounds`) the lower bound. Equal:
+   proven optimal.
+3. The pattern model (:mod:`kmodel.placement.patterns`): column generation raises the bound
+   (its Lagrangian bound is valid at every iteration). Then, for a packing at the bound:
+   grouped problems with several dimensions or constraints (Kubernetes-shaped: few replica
+   groups, many pods) ask the compact assignment model (:mod:`kmodel.placement.compact`) for a
+   packing within the bound, guided by the relaxation's nodes per type; otherwise the integer
+   master over the generated patterns and diving go first, with short slices. A compact search
+   between the bounds, then the arc-flow integer program (HiGHS) use the time left. Every
+   HiGHS integer program runs in a child process killed at the deadline
+   (:mod:`kmodel.placement.isolated`): HiGHS overruns its own time limit at the root.
+4. Identical nodes, one dimension or more, no anti-affinity, no eligibility: the compressed
+   arc-flow model in Z3, integer feasibility queries at ``k`` bins from the lower bound up,
+   each ``unsat`` raising the bound, the first ``sat`` being optimal.
+5. Otherwise the grouped assignment model in Z3: ``x[g, b]`` pods of group ``g`` on node ``b``,
    capacity and anti-affinity per node, identical nodes ordered (used first, then by
    non-increasing load) to break symmetry, the same upward queries on the objective value,
-   each query hinted with the best heuristic packing.
-5. PLACED: Z3 ``Optimize`` with lexicographic objectives, priorities from high to low.
+   each query hinted with the best heuristic packing. Z3 models are not built when building
+   them would take more than half the time left, and stop building at the limit.
+6. PLACED: the pattern model with lexicographic weights, else Z3 ``Optimize``.
 
-Every query gets the time that is left; when it runs out the best packing found is returned with
-the bound proven so far (status ``feasible``, or ``unknown`` without a packing).
+Every step gets a share of the time that is left; when it runs out the best packing found is
+returned with the bound proven so far (status ``feasible``, or ``unknown`` without a packing).
 """
 
 from __future__ import annotations
