@@ -35,6 +35,8 @@ from fractions import Fraction
 from typing import Any, Final, Literal
 
 from kmodel.errors import InputError
+from kmodel.internal.fields import mapping as _mapping
+from kmodel.internal.fields import read_path as _get
 from kmodel.internal.gofmt import go_quote
 from kmodel.objects.quantity import parse_quantity
 from kmodel.objects.types import Manifest
@@ -150,47 +152,6 @@ REASON_ROLLBACK_DONE: Final = "DeploymentRollback"
 def _int32(value: int) -> int:
     """Wrap to int32 as a Go conversion ``int32(x)`` does."""
     return (value + 2**31) % 2**32 - 2**31
-
-
-def _mapping(obj: object, path: str) -> Mapping[str, Any]:
-    if type(obj) is dict:  # the common case, without the ABC isinstance check (a hot path)
-        return obj
-    if obj is None:
-        return {}
-    if not isinstance(obj, Mapping):
-        raise InputError(f"must be a mapping, got {type(obj).__name__}", path=path)
-    return obj
-
-
-def _get(obj: Manifest, dotted: str) -> object:
-    parts = _DOTTED_PARTS.get(dotted)
-    if parts is None:
-        parts = tuple(dotted.split("."))
-        if len(_DOTTED_PARTS) < _DOTTED_PARTS_LIMIT:
-            _DOTTED_PARTS[dotted] = parts
-    current: object = obj
-    for part in parts:
-        if type(current) is not dict:  # not a plain dict: walk again with the checks
-            return _get_checked(obj, parts)
-        current = current.get(part)
-        if current is None:
-            return None
-    return current
-
-
-def _get_checked(obj: Manifest, parts: tuple[str, ...]) -> object:
-    """The dotted read, validating that every step on the way is a mapping."""
-    current: object = obj
-    for index, part in enumerate(parts):
-        current = _mapping(current, ".".join(parts[:index]) or "object").get(part)
-        if current is None:
-            return None
-    return current
-
-
-#: Dotted paths split once: they are a handful of literals, read endlessly.
-_DOTTED_PARTS: dict[str, tuple[str, ...]] = {}
-_DOTTED_PARTS_LIMIT: Final = 1024
 
 
 def _name(obj: Manifest | None) -> str:

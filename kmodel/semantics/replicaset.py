@@ -30,6 +30,8 @@ from fractions import Fraction
 from typing import Any, Final, Literal
 
 from kmodel.errors import InputError
+from kmodel.internal.fields import mapping as _mapping
+from kmodel.internal.fields import read_path as _field
 from kmodel.objects.labels import LabelSelector, label_selector_as_selector, labels_of
 from kmodel.objects.types import Manifest
 
@@ -132,54 +134,12 @@ def time_ns(value: object, path: str = "time") -> int | None:
     raise InputError(f"invalid time {value!r}: expected seconds or an RFC 3339 string", path=path)
 
 
-def _mapping(obj: object, path: str) -> Mapping[str, Any]:
-    if type(obj) is dict:  # the common case, without the ABC isinstance check (a hot path)
-        return obj
-    if obj is None:
-        return {}
-    if not isinstance(obj, Mapping):
-        raise InputError(f"must be a mapping, got {type(obj).__name__}", path=path)
-    return obj
-
-
 def _list(obj: object, path: str) -> list[Any]:
     if obj is None:
         return []
     if not isinstance(obj, list):
         raise InputError(f"must be a list, got {type(obj).__name__}", path=path)
     return obj
-
-
-def _field(obj: Manifest, dotted: str) -> object:
-    """Read a dotted path, validating that every step on the way is a mapping."""
-    parts = _DOTTED_PARTS.get(dotted)
-    if parts is None:
-        parts = tuple(dotted.split("."))
-        if len(_DOTTED_PARTS) < _DOTTED_PARTS_LIMIT:
-            _DOTTED_PARTS[dotted] = parts
-    current: object = obj
-    for part in parts:
-        if type(current) is not dict:  # not a plain dict: walk again with the checks
-            return _field_checked(obj, parts)
-        current = current.get(part)
-        if current is None:
-            return None
-    return current
-
-
-def _field_checked(obj: Manifest, parts: tuple[str, ...]) -> object:
-    """The dotted read, validating that every step on the way is a mapping."""
-    current: object = obj
-    for index, part in enumerate(parts):
-        current = _mapping(current, ".".join(parts[:index]) or "object").get(part)
-        if current is None:
-            return None
-    return current
-
-
-#: Dotted paths split once: they are a handful of literals, read endlessly.
-_DOTTED_PARTS: dict[str, tuple[str, ...]] = {}
-_DOTTED_PARTS_LIMIT: Final = 1024
 
 
 def get_int(obj: Manifest, dotted: str, default: int = 0) -> int:
