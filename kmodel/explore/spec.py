@@ -72,6 +72,8 @@ __all__ = [
     "parse_program",
     "pool_nodes",
     "read_cluster",
+    "read_explore",
+    "read_faults",
     "read_spec_file",
     "read_workloads",
     "spec_paths",
@@ -353,6 +355,36 @@ def read_workloads(
     return objects
 
 
+def read_faults(reader: SpecReader, body: Mapping[str, Any]) -> dict[str, int | None]:
+    """Read the ``faults:`` block: kind -> budget (``any`` is None: no limit)."""
+    faults: dict[str, int | None] = {}
+    for kind, budget in reader.mapping(body.get("faults", {}), "faults").items():
+        if kind not in FAULT_KINDS:
+            raise reader.error(
+                f"faults.{kind}", f"unknown fault kind (known: {', '.join(FAULT_KINDS)})"
+            )
+        faults[str(kind)] = None if budget == "any" else reader.integer(budget, f"faults.{kind}")
+    return faults
+
+
+def read_explore(
+    reader: SpecReader, body: Mapping[str, Any], *, examples: int, max_steps: int
+) -> tuple[ExploreOptions, tuple[int, ...]]:
+    """Read the ``explore:`` block: the options, and the clock steps offered (``ticks``)."""
+    explore = reader.mapping(body.get("explore", {}), "explore")
+    reader.keys(explore, {"examples", "maxSteps", "seed", "ticks"}, "explore")
+    ticks = tuple(
+        reader.integer(t, f"explore.ticks[{i}]", minimum=1)
+        for i, t in enumerate(reader.sequence(explore.get("ticks", [1, 10]), "explore.ticks"))
+    ) or (10,)
+    options = ExploreOptions(
+        examples=reader.integer(explore.get("examples", examples), "explore.examples", minimum=1),
+        max_steps=reader.integer(explore.get("maxSteps", max_steps), "explore.maxSteps", minimum=1),
+        seed=reader.integer(explore.get("seed", 0), "explore.seed"),
+    )
+    return options, ticks
+
+
 def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = None) -> Spec:
     """Load and validate a spec file.
 
@@ -377,13 +409,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
         for image, raw in reader.mapping(body.get("programs", {}), "programs").items()
     }
 
-    faults: dict[str, int | None] = {}
-    for kind, budget in reader.mapping(body.get("faults", {}), "faults").items():
-        if kind not in FAULT_KINDS:
-            raise reader.error(
-                f"faults.{kind}", f"unknown fault kind (known: {', '.join(FAULT_KINDS)})"
-            )
-        faults[str(kind)] = None if budget == "any" else reader.integer(budget, f"faults.{kind}")
+    faults = read_faults(reader, body)
 
     def deployment_ref(value: object, path: str) -> str:
         name = reader.string(value, path)
@@ -491,17 +517,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
     if not invariants:
         raise reader.error("invariants", "name at least one invariant to check")
 
-    explore = reader.mapping(body.get("explore", {}), "explore")
-    reader.keys(explore, {"examples", "maxSteps", "seed", "ticks"}, "explore")
-    ticks = tuple(
-        reader.integer(t, f"explore.ticks[{i}]", minimum=1)
-        for i, t in enumerate(reader.sequence(explore.get("ticks", [1, 10]), "explore.ticks"))
-    ) or (10,)
-    options = ExploreOptions(
-        examples=reader.integer(explore.get("examples", 100), "explore.examples", minimum=1),
-        max_steps=reader.integer(explore.get("maxSteps", 30), "explore.maxSteps", minimum=1),
-        seed=reader.integer(explore.get("seed", 0), "explore.seed"),
-    )
+    options, ticks = read_explore(reader, body, examples=100, max_steps=30)
     expect = body.get("expect")
     if expect not in {None, "pass", "violation"}:
         raise reader.error("expect", f"must be pass or violation, not {expect!r}")

@@ -36,12 +36,13 @@ from typing import Any, Final
 from kmodel.cluster.components import SetImage
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.errors import InputError
-from kmodel.explore.run import FAULT_KINDS
 from kmodel.explore.search import ExploreOptions
 from kmodel.explore.spec import (
     SpecReader,
     parse_program,
     read_cluster,
+    read_explore,
+    read_faults,
     read_spec_file,
     read_workloads,
 )
@@ -332,26 +333,10 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
     if duplicate is not None:
         raise reader.error("strategies", f"two strategies are named {duplicate!r}")
 
-    faults: dict[str, int | None] = {}
-    for kind, budget in reader.mapping(body.get("faults", {}), "faults").items():
-        if kind not in FAULT_KINDS:
-            raise reader.error(
-                f"faults.{kind}", f"unknown fault kind (known: {', '.join(FAULT_KINDS)})"
-            )
-        faults[str(kind)] = None if budget == "any" else reader.integer(budget, f"faults.{kind}")
+    faults = read_faults(reader, body)
     timeout = reader.integer(body.get("timeout", 600), "timeout", minimum=1)
 
-    explore = reader.mapping(body.get("explore", {}), "explore")
-    reader.keys(explore, {"examples", "maxSteps", "seed", "ticks"}, "explore")
-    ticks = tuple(
-        reader.integer(t, f"explore.ticks[{i}]", minimum=1)
-        for i, t in enumerate(reader.sequence(explore.get("ticks", [1, 10]), "explore.ticks"))
-    ) or (10,)
-    options = ExploreOptions(
-        examples=reader.integer(explore.get("examples", 20), "explore.examples", minimum=1),
-        max_steps=reader.integer(explore.get("maxSteps", 15), "explore.maxSteps", minimum=1),
-        seed=reader.integer(explore.get("seed", 0), "explore.seed"),
-    )
+    options, ticks = read_explore(reader, body, examples=20, max_steps=15)
     return StrategiesSpec(
         path=file,
         name=str(body.get("name") or source.stem),
