@@ -18,6 +18,7 @@ from kmodel.cli.main import main
 from kmodel.errors import EXIT_FINDING, EXIT_OK
 from kmodel.explore.trace import load_trace
 from kmodel.report.check import SpecResult, render_check
+from tests.speckit import PASSING_SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "specs").glob("*.yaml"))
@@ -37,37 +38,6 @@ SPEC_KEYS = {
 FINDING_KEYS = {"invariant", "message", "values", "at_fixpoint", "steps", "trace"}
 
 #: A small spec that holds: two replicas spread over two nodes, a surge-only rollout.
-PASSING_SPEC: dict[str, Any] = {
-    "name": "tiny-pass",
-    "expect": "pass",
-    "cluster": {"nodes": [{"pool": "n", "count": 2, "zones": ["a", "b"], "cpu": "2"}]},
-    "workloads": [
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": "web"},
-            "spec": {
-                "replicas": 2,
-                "selector": {"matchLabels": {"app": "web"}},
-                "template": {
-                    "metadata": {"labels": {"app": "web"}},
-                    "spec": {
-                        "containers": [
-                            {
-                                "name": "app",
-                                "image": "example/web:1",
-                                "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
-                            }
-                        ]
-                    },
-                },
-            },
-        }
-    ],
-    "actions": [{"rollout": {"deployment": "web", "images": ["example/web:2"]}}],
-    "invariants": ["no_overcommit", {"min_available": {"deployment": "web", "count": 1}}],
-    "explore": {"examples": 8, "maxSteps": 6, "seed": 0, "ticks": [5]},
-}
 
 
 def cli(*args: str | Path) -> int:

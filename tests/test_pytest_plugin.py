@@ -13,41 +13,13 @@ from xml.etree import ElementTree as ET
 import pytest
 import yaml
 
+from tests.speckit import PASSING_SPEC
+
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PASSING: dict[str, Any] = {
-    "name": "tiny-pass",
-    "expect": "pass",
-    "cluster": {"nodes": [{"pool": "n", "count": 2, "zones": ["a", "b"], "cpu": "2"}]},
-    "workloads": [
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": "web"},
-            "spec": {
-                "replicas": 2,
-                "selector": {"matchLabels": {"app": "web"}},
-                "template": {
-                    "metadata": {"labels": {"app": "web"}},
-                    "spec": {
-                        "containers": [
-                            {
-                                "name": "app",
-                                "image": "example/web:1",
-                                "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
-                            }
-                        ]
-                    },
-                },
-            },
-        }
-    ],
-    "actions": [{"rollout": {"deployment": "web", "images": ["example/web:2"]}}],
-    "invariants": ["no_overcommit", {"min_available": {"deployment": "web", "count": 1}}],
-    "explore": {"examples": 8, "maxSteps": 6, "seed": 0, "ticks": [5]},
-}
+PASSING: dict[str, Any] = PASSING_SPEC
 
 
 def spec(**changes: Any) -> str:
