@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 
 from hypothesis import HealthCheck, given, settings
@@ -23,24 +22,9 @@ from kmodel.placement import (
 from kmodel.placement.bounds import dff_bound_1d, l2_bound_1d, lower_bound, volume_bound_1d
 from kmodel.placement.patterns import column_generation
 from kmodel.placement.problem import DomainCap
+from tests.placekit import brute_force_value
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def brute_force_value(problem: PackingProblem) -> int | None:
-    """Optimal objective value by enumerating every assignment (``None``: infeasible)."""
-    best = None
-    for nodes in itertools.product(range(problem.n_nodes), repeat=problem.n_items):
-        placement = dict(enumerate(nodes))
-        if check_placement(problem, placement):
-            continue
-        used = set(nodes)
-        if problem.objective is Objective.COST:
-            value = sum(problem.node_types[problem.type_of(b)].cost for b in used)
-        else:
-            value = len(used)
-        best = value if best is None else min(best, value)
-    return best
 
 
 weights_1d = st.lists(st.integers(min_value=1, max_value=20), min_size=1, max_size=6)

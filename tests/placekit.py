@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import yaml
 
 from kmodel.objects.manifests import load_text
 from kmodel.placement.manifests import PlacementInput, placement_input
+from kmodel.placement.problem import Objective, PackingProblem, check_placement
 from tests.schedkit import make_node, make_pod, requests
 
 ZONE = "topology.kubernetes.io/zone"
@@ -67,3 +69,19 @@ def build(*objects: dict[str, Any], objective: str = "nodes") -> PlacementInput:
 
 
 __all__ = ["anti_affinity", "as_yaml", "build", "deployment", "make_pod", "node", "requests"]
+
+
+def brute_force_value(problem: PackingProblem) -> int | None:
+    """Smallest objective value over every assignment of items to nodes (tiny problems only)."""
+    best = None
+    for nodes in itertools.product(range(problem.n_nodes), repeat=problem.n_items):
+        placement = dict(enumerate(nodes))
+        if check_placement(problem, placement):
+            continue
+        used = set(nodes)
+        if problem.objective is Objective.COST:
+            value = sum(problem.node_types[problem.type_of(b)].cost for b in used)
+        else:
+            value = len(used)
+        best = value if best is None else min(best, value)
+    return best

@@ -40,23 +40,6 @@ from kmodel.placement.patterns import (
 )
 from kmodel.placement.problem import DomainCap
 
-
-def brute_force_value(problem: PackingProblem) -> int | None:
-    """Smallest objective value over every assignment of items to nodes (tiny problems only)."""
-    best = None
-    for nodes in itertools.product(range(problem.n_nodes), repeat=problem.n_items):
-        placement = dict(enumerate(nodes))
-        if check_placement(problem, placement):
-            continue
-        used = set(nodes)
-        if problem.objective is Objective.COST:
-            value = sum(problem.node_types[problem.type_of(b)].cost for b in used)
-        else:
-            value = len(used)
-        best = value if best is None else min(best, value)
-    return best
-
-
 # ------------------------------------------------------------------ problem validation
 
 
