@@ -41,14 +41,18 @@ from kmodel.semantics.scheduling_fields import (
     require_manifests,
 )
 from kmodel.semantics.scheduling_filters import (
-    inter_pod_affinity_failures,
+    InterPodAffinityState,
+    TopologySpreadState,
+    inter_pod_affinity_check,
+    inter_pod_affinity_state,
     node_affinity_failures,
     node_name_failures,
     node_ports_failures,
     node_unschedulable_failures,
-    pod_topology_spread_failures,
     pods_by_node,
     taint_toleration_failures,
+    topology_spread_check,
+    topology_spread_state,
     volume_binding_failures,
     volume_zone_failures,
 )
@@ -65,6 +69,7 @@ __all__ = [
     "MAX_CUSTOM_PRIORITY_SCORE",
     "MAX_NODE_SCORE",
     "ResourceSpec",
+    "SchedulingCycle",
     "ScoringStrategy",
     "balanced_allocation_scores",
     "balanced_allocation_skips",
@@ -349,6 +354,14 @@ def node_fit_failures(
     """
     pod = require_manifest(pod, "pod")
     node = require_manifest(node, "node", "Node")
+    ignored, groups = _ignored_names(ignored_resources, ignored_resource_groups)
+    return _fit_failures(pod, node_allocatable(node), node_usage(pods_on_node), ignored, groups)
+
+
+def _ignored_names(
+    ignored_resources: Sequence[str], ignored_resource_groups: Sequence[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """``NodeResourcesFitArgs.ignoredResources`` and ``ignoredResourceGroups``, validated."""
     ignored = _check_names(ignored_resources, "ignoredResources")
     groups = _check_names(ignored_resource_groups, "ignoredResourceGroups")
     for i, group in enumerate(ignored_resource_groups):
@@ -357,7 +370,7 @@ def node_fit_failures(
                 f"Invalid value: {_go_value(group)}: resource group name can't contain '/'",
                 path=f"ignoredResourceGroups[{i}]",
             )
-    return _fit_failures(pod, node_allocatable(node), node_usage(pods_on_node), ignored, groups)
+    return ignored, groups
 
 
 def _fit_failures(
@@ -509,14 +522,12 @@ def _allocatable_and_requested(
 def _score_inputs(
     resources: Sequence[ResourceSpec],
     pod_request: Mapping[str, int],
-    node: Manifest,
-    pods_here: Sequence[Manifest],
+    allocatable: Mapping[str, int],
+    usage: NodeUsage,
     *,
     use_requested: bool,
 ) -> tuple[list[int], list[int]]:
     """Mirrors the loop of ``resourceAllocationScorer.score``: requested and allocatable lists."""
-    allocatable = node_allocatable(node)
-    usage = node_usage(pods_here)
     requested_list: list[int] = []
     allocatable_list: list[int] = []
     for spec in resources:
@@ -571,18 +582,7 @@ def node_scores(
     Raises:
         InputError: a malformed manifest or an invalid strategy (with its field path).
     """
-    strategy = parse_scoring_strategy(scoring_strategy)
-    pod = require_manifest(pod, "pod")
-    by_name = _nodes_by_name(nodes)
-    grouped = pods_by_node(pods)
-    request = pod_requests(pod, non_missing=True)
-    scores: dict[str, int] = {}
-    for name, node in by_name.items():
-        requested, allocatable = _score_inputs(
-            strategy.resources, request, node, grouped.get(name, []), use_requested=False
-        )
-        scores[name] = _weighted_score(strategy, requested, allocatable)
-    return scores
+    return SchedulingCycle(pod, nodes, pods=pods).node_scores(nodes, scoring_strategy)
 
 
 def balanced_allocation_skips(
@@ -653,20 +653,7 @@ def balanced_allocation_scores(
     Raises:
         InputError: a malformed manifest or invalid resources.
     """
-    specs = parse_balanced_allocation_resources(resources)
-    pod = require_manifest(pod, "pod")
-    by_name = _nodes_by_name(nodes)
-    grouped = pods_by_node(pods)
-    request = pod_requests(pod)
-    if all(request.get(spec.name, 0) == 0 for spec in specs):
-        return {}
-    scores: dict[str, int] = {}
-    for name, node in by_name.items():
-        requested, allocatable = _score_inputs(
-            specs, request, node, grouped.get(name, []), use_requested=True
-        )
-        scores[name] = _balanced_resource_score(requested, allocatable)
-    return scores
+    return SchedulingCycle(pod, nodes, pods=pods).balanced_allocation_scores(nodes, resources)
 
 
 def default_normalize_score(scores: Mapping[str, int], *, reverse: bool) -> dict[str, int]:
@@ -774,33 +761,199 @@ def filter_failures(
     Raises:
         InputError: a malformed manifest or argument.
     """
-    pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
-    all_nodes = [node] if nodes is None else require_manifests(nodes, "nodes", "Node")
-    grouped = pods_by_node(pods)
-    pods_here = grouped.get(object_name(node), [])
-    checks: tuple[Callable[[], list[str]], ...] = (
-        lambda: node_unschedulable_failures(pod, node),
-        lambda: node_name_failures(pod, node),
-        lambda: taint_toleration_failures(pod, node),
-        lambda: node_affinity_failures(pod, node),
-        lambda: node_ports_failures(pod, pods_here),
-        lambda: node_fit_failures(
-            pod,
-            node,
-            pods_here,
-            ignored_resources=ignored_resources,
-            ignored_resource_groups=ignored_resource_groups,
-        ),
-        lambda: volume_binding_failures(pod, node, volumes),
-        lambda: volume_zone_failures(pod, node, volumes),
-        lambda: pod_topology_spread_failures(pod, node, nodes=all_nodes, pods=pods),
-        lambda: inter_pod_affinity_failures(
-            pod, node, nodes=all_nodes, pods=pods, namespaces=namespaces
-        ),
+    cycle = SchedulingCycle(
+        pod,
+        [node] if nodes is None else nodes,
+        pods=pods,
+        volumes=volumes,
+        namespaces=namespaces,
+        ignored_resources=ignored_resources,
+        ignored_resource_groups=ignored_resource_groups,
     )
-    for check in checks:
-        reasons = check()
-        if reasons:
-            return reasons
-    return []
+    return cycle.filter_failures(node)
+
+
+class SchedulingCycle:
+    """One pod's scheduling cycle over a fixed snapshot: the Filter and Score plugins per node.
+
+    Mirrors ``schedule_one.go schedulePod`` with its ``framework.CycleState``: what upstream's
+    PreFilter and PreScore compute once per cycle (the pods grouped by node into ``NodeInfo``,
+    each node's requested totals, PodTopologySpread's and InterPodAffinity's topology counts)
+    is computed here once, on first use, and shared by every node's Filter and Score.
+    ``cycle.filter_failures(node)`` is :func:`filter_failures` with the same arguments, and the
+    score methods are :func:`node_scores` and :func:`balanced_allocation_scores`: the same
+    results and the same errors, raised at the same call (shared results are kept only once
+    computed without error). The arguments must not change during the cycle.
+
+    Args:
+        pod: the incoming Pod.
+        nodes: every Node of the cluster.
+        pods: the pods bound to any node (``spec.nodeName``); terminal pods are ignored.
+        volumes: PersistentVolumeClaim, PersistentVolume and StorageClass manifests.
+        namespaces: Namespace manifests, for affinity terms with a ``namespaceSelector``.
+        ignored_resources: ``NodeResourcesFitArgs.ignoredResources``.
+        ignored_resource_groups: ``NodeResourcesFitArgs.ignoredResourceGroups``.
+    """
+
+    def __init__(
+        self,
+        pod: Manifest,
+        nodes: Sequence[Manifest],
+        *,
+        pods: Sequence[Manifest],
+        volumes: Sequence[Manifest] = (),
+        namespaces: Sequence[Manifest] = (),
+        ignored_resources: Sequence[str] = (),
+        ignored_resource_groups: Sequence[str] = (),
+    ) -> None:
+        self._pod = pod
+        self._nodes = nodes
+        self._pods = pods
+        self._volumes = volumes
+        self._namespaces = namespaces
+        self._ignored_resources = ignored_resources
+        self._ignored_resource_groups = ignored_resource_groups
+        self._all_nodes: list[Manifest] | None = None
+        self._grouped: dict[str, list[Manifest]] | None = None
+        self._ignored: tuple[frozenset[str], frozenset[str]] | None = None
+        self._spread: TopologySpreadState | None = None
+        self._affinity: InterPodAffinityState | None = None
+        self._usage: dict[str, NodeUsage] = {}
+        #: id(node) -> (node, allocatable); the node is kept so that its id is not reused.
+        self._allocatable: dict[int, tuple[Manifest, dict[str, int]]] = {}
+
+    # ----------------------------------------------------------------- shared state
+
+    def _pods_by_node(self) -> dict[str, list[Manifest]]:
+        if self._grouped is None:
+            self._grouped = pods_by_node(self._pods)
+        return self._grouped
+
+    def _usage_of(self, node_name: str) -> NodeUsage:
+        """``NodeInfo``'s requested totals of the node named ``node_name``."""
+        usage = self._usage.get(node_name)
+        if usage is None:
+            usage = self._usage[node_name] = node_usage(self._pods_by_node().get(node_name, []))
+        return usage
+
+    def _allocatable_of(self, node: Manifest) -> dict[str, int]:
+        entry = self._allocatable.get(id(node))
+        if entry is None or entry[0] is not node:
+            entry = self._allocatable[id(node)] = (node, node_allocatable(node))
+        return entry[1]
+
+    def _fit(self, pod: Manifest, node: Manifest, name: str) -> list[str]:
+        """NodeResourcesFit Filter, as :func:`node_fit_failures` (validation order kept)."""
+        if self._ignored is None:
+            self._ignored = _ignored_names(self._ignored_resources, self._ignored_resource_groups)
+        ignored, groups = self._ignored
+        return _fit_failures(pod, self._allocatable_of(node), self._usage_of(name), ignored, groups)
+
+    def _spread_check(self, pod: Manifest, node: Manifest) -> list[str]:
+        if self._spread is None:
+            self._spread = topology_spread_state(
+                pod, nodes=self._all_nodes or [], grouped=self._pods_by_node
+            )
+        return topology_spread_check(self._spread, node)
+
+    def _affinity_check(self, pod: Manifest, node: Manifest) -> list[str]:
+        if self._affinity is None:
+            self._affinity = inter_pod_affinity_state(
+                pod,
+                nodes=self._all_nodes or [],
+                grouped=self._pods_by_node,
+                namespaces=self._namespaces,
+            )
+        return inter_pod_affinity_check(self._affinity, node)
+
+    # ----------------------------------------------------------------- Filter
+
+    def filter_failures(self, node: Manifest) -> list[str]:
+        """The default profile's Filter plugins on ``node``, in order (see :func:`filter_failures`).
+
+        Returns:
+            The reasons of the first failing filter; ``[]`` when the node is feasible.
+
+        Raises:
+            InputError: a malformed manifest or argument.
+        """
+        pod = require_manifest(self._pod, "pod")
+        node = require_manifest(node, "node", "Node")
+        if self._all_nodes is None:
+            all_nodes = require_manifests(self._nodes, "nodes", "Node")
+            self._pods_by_node()
+            self._all_nodes = all_nodes
+        name = object_name(node)
+        pods_here = self._pods_by_node().get(name, [])
+        volumes = self._volumes
+        checks: tuple[Callable[[], list[str]], ...] = (
+            lambda: node_unschedulable_failures(pod, node),
+            lambda: node_name_failures(pod, node),
+            lambda: taint_toleration_failures(pod, node),
+            lambda: node_affinity_failures(pod, node),
+            lambda: node_ports_failures(pod, pods_here),
+            lambda: self._fit(pod, node, name),
+            lambda: volume_binding_failures(pod, node, volumes),
+            lambda: volume_zone_failures(pod, node, volumes),
+            lambda: self._spread_check(pod, node),
+            lambda: self._affinity_check(pod, node),
+        )
+        for check in checks:
+            reasons = check()
+            if reasons:
+                return reasons
+        return []
+
+    # ----------------------------------------------------------------- Score
+
+    def node_scores(
+        self, nodes: Sequence[Manifest], scoring_strategy: Mapping[str, Any] | None = None
+    ) -> dict[str, int]:
+        """NodeResourcesFit Score for each of ``nodes`` (see :func:`node_scores`).
+
+        Raises:
+            InputError: a malformed manifest or an invalid strategy (with its field path).
+        """
+        strategy = parse_scoring_strategy(scoring_strategy)
+        pod = require_manifest(self._pod, "pod")
+        by_name = _nodes_by_name(nodes)
+        self._pods_by_node()
+        request = pod_requests(pod, non_missing=True)
+        scores: dict[str, int] = {}
+        for name, node in by_name.items():
+            requested, allocatable = _score_inputs(
+                strategy.resources,
+                request,
+                self._allocatable_of(node),
+                self._usage_of(name),
+                use_requested=False,
+            )
+            scores[name] = _weighted_score(strategy, requested, allocatable)
+        return scores
+
+    def balanced_allocation_scores(
+        self, nodes: Sequence[Manifest], resources: Sequence[Mapping[str, Any]] | None = None
+    ) -> dict[str, int]:
+        """NodeResourcesBalancedAllocation Score per node (see :func:`balanced_allocation_scores`).
+
+        Raises:
+            InputError: a malformed manifest or invalid resources.
+        """
+        specs = parse_balanced_allocation_resources(resources)
+        pod = require_manifest(self._pod, "pod")
+        by_name = _nodes_by_name(nodes)
+        self._pods_by_node()
+        request = pod_requests(pod)
+        if all(request.get(spec.name, 0) == 0 for spec in specs):
+            return {}
+        scores: dict[str, int] = {}
+        for name, node in by_name.items():
+            requested, allocatable = _score_inputs(
+                specs,
+                request,
+                self._allocatable_of(node),
+                self._usage_of(name),
+                use_requested=True,
+            )
+            scores[name] = _balanced_resource_score(requested, allocatable)
+        return scores

@@ -12,7 +12,7 @@ scheduler (its informer filters them out) and are ignored everywhere here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -56,7 +56,11 @@ __all__ = [
     "ERR_REASON_UNSCHEDULABLE",
     "ERR_REASON_VOLUME_NODE_CONFLICT",
     "ERR_REASON_VOLUME_ZONE_CONFLICT",
+    "InterPodAffinityState",
+    "TopologySpreadState",
+    "inter_pod_affinity_check",
     "inter_pod_affinity_failures",
+    "inter_pod_affinity_state",
     "node_affinity_failures",
     "node_name_failures",
     "node_ports_failures",
@@ -65,6 +69,8 @@ __all__ = [
     "pod_topology_spread_failures",
     "pods_by_node",
     "taint_toleration_failures",
+    "topology_spread_check",
+    "topology_spread_state",
     "volume_binding_failures",
     "volume_zone_failures",
 ]
@@ -537,17 +543,52 @@ def pod_topology_spread_failures(
     """
     pod = require_manifest(pod, "pod")
     node = require_manifest(node, "node", "Node")
+    state = topology_spread_state(pod, nodes=nodes, grouped=lambda: pods_by_node(pods))
+    return topology_spread_check(state, node)
+
+
+@dataclass(frozen=True)
+class TopologySpreadState:
+    """What ``PreFilter`` of PodTopologySpread computes once per cycle (``preFilterState``).
+
+    Attributes:
+        constraints: the pod's DoNotSchedule constraints, defaulted.
+        value_counts: per constraint, the matching pods counted per topology value.
+        self_matches: per constraint, whether the pod matches its own selector.
+    """
+
+    constraints: tuple[_SpreadConstraint, ...]
+    value_counts: tuple[dict[str, int], ...]
+    self_matches: tuple[bool, ...]
+
+
+def topology_spread_state(
+    pod: Manifest,
+    *,
+    nodes: Sequence[Manifest],
+    grouped: Callable[[], Mapping[str, Sequence[Manifest]]],
+) -> TopologySpreadState:
+    """PodTopologySpread PreFilter: the counts every node's Filter compares against.
+
+    Mirrors ``podtopologyspread/filtering.go calPreFilterState``;
+    :func:`pod_topology_spread_failures` is this and :func:`topology_spread_check`. ``grouped``
+    gives the bound pods by node name (as :func:`pods_by_node` does); it is called only when
+    the pod has constraints.
+
+    Raises:
+        InputError: a malformed pod, node or constraint.
+    """
     constraints = _spread_constraints(pod)
     if not constraints:
-        return []
+        return TopologySpreadState((), (), ())
     namespace = pod_namespace(pod)
-    grouped = pods_by_node(pods)
+    by_node = grouped()
     value_counts: list[dict[str, int]] = [{} for _ in constraints]
     for other in require_manifests(nodes, "nodes", "Node"):
         labels = node_labels(other)
         if any(c.topology_key not in labels for c in constraints):
             continue
-        here = grouped.get(object_name(other), [])
+        here = by_node.get(object_name(other), [])
         for i, constraint in enumerate(constraints):
             if not _included(constraint, pod, other):
                 continue
@@ -556,18 +597,36 @@ def pod_topology_spread_failures(
             counts[value] = counts.get(value, 0) + _count_matching(
                 here, constraint.selector, namespace
             )
-    labels = node_labels(node)
     own_labels = _pod_labels(pod)
-    for i, constraint in enumerate(constraints):
+    return TopologySpreadState(
+        tuple(constraints),
+        tuple(value_counts),
+        tuple(c.selector.matches(own_labels) for c in constraints),
+    )
+
+
+def topology_spread_check(state: TopologySpreadState, node: Manifest) -> list[str]:
+    """PodTopologySpread Filter of one node against the cycle's PreFilter state.
+
+    Mirrors ``podtopologyspread/filtering.go Filter`` (with ``minMatchNum``).
+
+    Raises:
+        InputError: the node's labels are malformed.
+    """
+    if not state.constraints:
+        return []
+    labels = node_labels(node)
+    for constraint, counts, self_matches in zip(
+        state.constraints, state.value_counts, state.self_matches, strict=True
+    ):
         node_value = labels.get(constraint.topology_key)
         if node_value is None:
             return [ERR_REASON_NODE_LABEL_NOT_MATCH]
-        counts = value_counts[i]
         # criticalPaths start at MaxInt32: with no eligible domain every node passes.
         global_min = min(counts.values()) if counts else 2**31 - 1
         if len(counts) < constraint.min_domains:
             global_min = 0
-        self_match = 1 if constraint.selector.matches(own_labels) else 0
+        self_match = 1 if self_matches else 0
         if counts.get(node_value, 0) + self_match - global_min > constraint.max_skew:
             return [ERR_REASON_CONSTRAINTS_NOT_MATCH]
     return []
@@ -678,17 +737,64 @@ def inter_pod_affinity_failures(
     """
     pod = require_manifest(pod, "pod")
     node = require_manifest(node, "node", "Node")
+    state = inter_pod_affinity_state(
+        pod, nodes=nodes, grouped=lambda: pods_by_node(pods), namespaces=namespaces
+    )
+    return inter_pod_affinity_check(state, node)
+
+
+@dataclass(frozen=True)
+class InterPodAffinityState:
+    """What ``PreFilter`` of InterPodAffinity computes once per cycle (``preFilterState``).
+
+    Attributes:
+        pod: the incoming pod.
+        own_namespace_labels: the labels of the pod's namespace.
+        affinity: the pod's required affinity terms.
+        anti_affinity: the pod's required anti-affinity terms.
+        affinity_counts: (topology key, value) -> pods matching all affinity terms.
+        anti_counts: (topology key, value) -> pods matching an anti-affinity term.
+        existing_anti_counts: (topology key, value) -> existing pods whose anti-affinity term
+            matches the incoming pod.
+    """
+
+    pod: Manifest
+    own_namespace_labels: Mapping[str, str]
+    affinity: tuple[_AffinityTerm, ...]
+    anti_affinity: tuple[_AffinityTerm, ...]
+    affinity_counts: dict[tuple[str, str], int]
+    anti_counts: dict[tuple[str, str], int]
+    existing_anti_counts: dict[tuple[str, str], int]
+
+
+def inter_pod_affinity_state(
+    pod: Manifest,
+    *,
+    nodes: Sequence[Manifest],
+    grouped: Callable[[], Mapping[str, Sequence[Manifest]]],
+    namespaces: Sequence[Manifest] = (),
+) -> InterPodAffinityState:
+    """InterPodAffinity PreFilter: the topology counts every node's Filter reads.
+
+    Mirrors ``interpodaffinity/filtering.go PreFilter`` (``getExistingAntiAffinityCounts``,
+    ``getIncomingAffinityAntiAffinityCounts``); :func:`inter_pod_affinity_failures` is this and
+    :func:`inter_pod_affinity_check`. ``grouped`` gives the bound pods by node name (as
+    :func:`pods_by_node` does).
+
+    Raises:
+        InputError: a malformed pod, node, namespace or term.
+    """
     affinity = _affinity_terms(pod, "podAffinity")
     anti_affinity = _affinity_terms(pod, "podAntiAffinity")
     known = _namespace_labels(namespaces)
     own_ns_labels = _labels_of_namespace(known, pod_namespace(pod))
-    grouped = pods_by_node(pods)
+    by_node = grouped()
     affinity_counts: dict[tuple[str, str], int] = {}
     anti_counts: dict[tuple[str, str], int] = {}
     existing_anti_counts: dict[tuple[str, str], int] = {}
     for other in require_manifests(nodes, "nodes", "Node"):
         labels = node_labels(other)
-        for existing in grouped.get(object_name(other), []):
+        for existing in by_node.get(object_name(other), []):
             existing_ns_labels = _labels_of_namespace(known, pod_namespace(existing))
             if affinity and all(t.matches(existing, existing_ns_labels) for t in affinity):
                 for term in affinity:
@@ -699,24 +805,46 @@ def inter_pod_affinity_failures(
             for term in _affinity_terms(existing, "podAntiAffinity"):
                 if term.matches(pod, own_ns_labels):
                     _bump(existing_anti_counts, labels, term.topology_key)
+    return InterPodAffinityState(
+        pod,
+        own_ns_labels,
+        tuple(affinity),
+        tuple(anti_affinity),
+        affinity_counts,
+        anti_counts,
+        existing_anti_counts,
+    )
 
+
+def inter_pod_affinity_check(state: InterPodAffinityState, node: Manifest) -> list[str]:
+    """InterPodAffinity Filter of one node against the cycle's PreFilter state.
+
+    Mirrors ``interpodaffinity/filtering.go Filter`` (``satisfyPodAffinity``,
+    ``satisfyPodAntiAffinity``, ``satisfyExistingPodsAntiAffinity``, in that order).
+
+    Raises:
+        InputError: the node's labels are malformed.
+    """
     labels = node_labels(node)
     pods_exist = True
-    for term in affinity:
+    for term in state.affinity:
         if term.topology_key not in labels:
             return [ERR_REASON_AFFINITY_RULES_NOT_MATCH]
-        if affinity_counts.get((term.topology_key, labels[term.topology_key]), 0) <= 0:
+        if state.affinity_counts.get((term.topology_key, labels[term.topology_key]), 0) <= 0:
             pods_exist = False
     if not pods_exist:
-        first_of_series = not affinity_counts and all(
-            t.matches(pod, own_ns_labels) for t in affinity
+        # Whether the pod may go first: read here, where upstream reads it (it may raise).
+        first_of_series = not state.affinity_counts and all(
+            t.matches(state.pod, state.own_namespace_labels) for t in state.affinity
         )
         if not first_of_series:
             return [ERR_REASON_AFFINITY_RULES_NOT_MATCH]
-    for term in anti_affinity:
+    for term in state.anti_affinity:
         key = term.topology_key
-        if key in labels and anti_counts.get((key, labels[key]), 0) > 0:
+        if key in labels and state.anti_counts.get((key, labels[key]), 0) > 0:
             return [ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH]
-    if any(existing_anti_counts.get(pair, 0) > 0 for pair in labels.items()):
+    if state.existing_anti_counts and any(
+        state.existing_anti_counts.get(pair, 0) > 0 for pair in labels.items()
+    ):
         return [ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH]
     return []

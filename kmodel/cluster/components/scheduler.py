@@ -25,10 +25,8 @@ from kmodel.errors import InputError
 from kmodel.semantics.resources import pod_is_terminal
 from kmodel.semantics.scheduling import (
     DEFAULT_SCORE_PLUGIN_WEIGHTS,
-    balanced_allocation_scores,
-    filter_failures,
+    SchedulingCycle,
     node_affinity_scores,
-    node_scores,
     taint_toleration_scores,
 )
 
@@ -51,14 +49,16 @@ def schedule_choices(
 ) -> tuple[list[str], dict[str, int]]:
     """The top-scored feasible nodes for a pod, and the failure reasons counted over nodes.
 
-    Mirrors ``schedule_one.go schedulePod``: filter every node; a single feasible node is chosen
+    Mirrors ``schedule_one.go schedulePod``: filter every node (PreFilter state computed once,
+    see :class:`~kmodel.semantics.scheduling.SchedulingCycle`); a single feasible node is chosen
     without scoring; otherwise the weighted sum of the score plugins decides, and all nodes
     sharing the top score are returned (sorted by name).
     """
+    cycle = SchedulingCycle(pod, nodes, pods=pods, volumes=volumes)
     feasible: list[Mapping[str, Any]] = []
     reasons: Counter[str] = Counter()
     for node in nodes:
-        failures = filter_failures(pod, node, pods=pods, nodes=nodes, volumes=volumes)
+        failures = cycle.filter_failures(node)
         if failures:
             for reason in dict.fromkeys(failures):
                 reasons[reason] += 1
@@ -70,8 +70,8 @@ def schedule_choices(
     totals = dict.fromkeys(names, 0)
     weights = DEFAULT_SCORE_PLUGIN_WEIGHTS
     plugin_scores = {
-        "NodeResourcesFit": node_scores(pod, feasible, pods),
-        "NodeResourcesBalancedAllocation": balanced_allocation_scores(pod, feasible, pods),
+        "NodeResourcesFit": cycle.node_scores(feasible),
+        "NodeResourcesBalancedAllocation": cycle.balanced_allocation_scores(feasible),
         "TaintToleration": taint_toleration_scores(pod, feasible),
         "NodeAffinity": node_affinity_scores(pod, feasible),
     }
