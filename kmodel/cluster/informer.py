@@ -47,6 +47,8 @@ class Informer:
     dropped: bool = False
     #: Changes whenever the cache may have: unique over all informers (a cache key).
     version: int = field(default_factory=lambda: next(_VERSIONS))
+    #: Changes whenever the cached objects of a kind may have (see :meth:`versions`).
+    kind_version: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     #: Keys of each cached kind in order, rebuilt only when a key of that kind comes or goes.
     _sorted: dict[str, list[tuple[str, str]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -64,7 +66,7 @@ class Informer:
                 self.dropped = True
                 continue
             kind, namespace, name = event.key
-            self.version = next(_VERSIONS)
+            self.version = self.kind_version[kind] = next(_VERSIONS)
             self.kind_revision[kind] = event.revision
             bucket = self.cache.setdefault(kind, {})
             if event.type == "DELETED" or (namespace, name) not in bucket:
@@ -85,6 +87,7 @@ class Informer:
         self.cache = {}
         self._sorted = {}
         self.version = next(_VERSIONS)
+        self.kind_version = {}  # every kind starts afresh (see versions)
         for (kind, namespace, name), obj in store.objects.items():
             self.cache.setdefault(kind, {})[(namespace, name)] = obj
         self.kind_revision = dict.fromkeys(store.kind_revision, store.revision)
@@ -115,6 +118,22 @@ class Informer:
     def revisions(self, *kinds: str) -> tuple[int, ...]:
         """The last delivered revision of each kind: a key for caching derived results."""
         return tuple(self.kind_revision.get(kind, 0) for kind in kinds)
+
+    def versions(self, *kinds: str) -> tuple[int, ...]:
+        """A key that changes whenever the cached objects of ``kinds`` may have changed.
+
+        Finer than :attr:`version` (which every event changes): results derived from pods only
+        survive node heartbeats. Unique over all informers, like :attr:`version`; a kind never
+        seen since the last relist (or in a copy) gets a fresh value on first use.
+        """
+        known = self.kind_version
+        result = []
+        for kind in kinds:
+            value = known.get(kind)
+            if value is None:
+                value = known[kind] = next(_VERSIONS)
+            result.append(value)
+        return tuple(result)
 
     def pending(self, store: APIStore) -> int:
         """How many watch events this informer has not seen yet."""

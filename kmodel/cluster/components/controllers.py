@@ -119,11 +119,14 @@ def _expectations_satisfied(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
         return False  # a pod it created is not in the cache yet
     if not record["dels"]:
         return True
-    live = {
-        p["metadata"]["uid"]
-        for p in view.list_objects("Pod", namespace)
-        if p["metadata"].get("deletionTimestamp") is None
-    }
+    live = cluster.memo(
+        ("live-pod-uids", namespace, view.versions("Pod")),
+        lambda: frozenset(
+            p["metadata"]["uid"]
+            for p in view.list_objects("Pod", namespace)
+            if p["metadata"].get("deletionTimestamp") is None
+        ),
+    )
     return not any(uid in live for uid in record["dels"])
 
 
@@ -502,19 +505,23 @@ def _controller_uid(obj: Mapping[str, Any]) -> str | None:
     return None if ref is None else ref.get("uid")
 
 
-def _pods_by_controller(cluster: Cluster) -> dict[tuple[str, str | None], list[tuple[str, str]]]:
+def _pods_by_controller(
+    cluster: Cluster,
+) -> dict[tuple[str, str | None], tuple[tuple[str, str], ...]]:
     """(namespace, controller UID or None) -> (name, resourceVersion) of the cached pods.
 
     Orphans (no controller) that are terminating are left out: no ReplicaSet adopts them.
-    Built once per version of the ReplicaSet controller's cache (callers only read it).
+    Built once per version of the pods in the ReplicaSet controller's cache (callers only read
+    it).
     """
     view = cluster.view("replicaset")
-    return cluster.memo(("pods-by-controller", view.version), lambda: _index_pods(cluster, view))
+    key = ("pods-by-controller", view.versions("Pod"))
+    return cluster.memo(key, lambda: _index_pods(cluster, view))
 
 
 def _index_pods(
     cluster: Cluster, view: Informer
-) -> dict[tuple[str, str | None], list[tuple[str, str]]]:
+) -> dict[tuple[str, str | None], tuple[tuple[str, str], ...]]:
     index: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
     for pod in view.list_objects("Pod"):
         metadata = pod["metadata"]
@@ -524,13 +531,14 @@ def _index_pods(
         index.setdefault((metadata["namespace"], owner), []).append(
             (metadata["name"], metadata["resourceVersion"])
         )
-    return index
+    # Tuples: they go into cache keys as they are.
+    return {group: tuple(pods) for group, pods in index.items()}
 
 
 def _rs_needs_sync(
     cluster: Cluster,
     rs: Mapping[str, Any],
-    pods: Mapping[tuple[str, str | None], list[tuple[str, str]]],
+    pods: Mapping[tuple[str, str | None], tuple[tuple[str, str], ...]],
 ) -> bool:
     """Whether a sync would write anything, cached on what it reads.
 
@@ -543,8 +551,8 @@ def _rs_needs_sync(
         "rs-needs-sync",
         metadata["uid"],
         metadata["resourceVersion"],
-        tuple(pods.get((namespace, metadata["uid"]), ())),
-        tuple(pods.get((namespace, None), ())),
+        pods.get((namespace, metadata["uid"]), ()),
+        pods.get((namespace, None), ()),
         _expectations_satisfied(cluster, rs),
         cluster.now if _reads_time(rs) else None,
     )

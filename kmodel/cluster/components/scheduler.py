@@ -245,24 +245,30 @@ def _world(cluster: Cluster, *, bound_only: bool = False) -> tuple[Any, ...]:
     """A cache key for what scheduling reads besides the pod it schedules.
 
     A scheduling cycle reads the nodes, the volumes and the bound pods only (``_cycle_now``);
-    listing the actions reads the pending pods too.
+    listing the actions reads the pending pods too. The node and pod parts are computed once
+    per version of their kind in the scheduler's cache: node heartbeats leave the pod part be,
+    and writes of other kinds (most of them) leave both.
     """
     view = cluster.view("scheduler")
-    # The informer's version changes whenever its cache may have changed.
-    return cluster.memo(
-        ("scheduler-world", bound_only, view.version), lambda: _world_now(cluster, view, bound_only)
+    node_version, pod_version = view.versions("Node", "Pod")
+    nodes = cluster.memo(
+        ("scheduler-world-nodes", node_version),
+        lambda: tuple(
+            cluster.derive("scheduling-node", n, _node_shape) for n in view.list_objects("Node")
+        ),
     )
-
-
-def _world_now(cluster: Cluster, view: Informer, bound_only: bool) -> tuple[Any, ...]:
-    return (
-        view.revisions("PersistentVolumeClaim", "PersistentVolume", "StorageClass"),
-        tuple(cluster.derive("scheduling-node", n, _node_shape) for n in view.list_objects("Node")),
-        tuple(
+    pods = cluster.memo(
+        ("scheduler-world-pods", bound_only, pod_version),
+        lambda: tuple(
             cluster.derive("scheduling-shape", p, _scheduling_shape)
             for p in view.list_objects("Pod")
             if not bound_only or (p.get("spec") or {}).get("nodeName")
         ),
+    )
+    return (
+        view.versions("PersistentVolumeClaim", "PersistentVolume", "StorageClass"),
+        nodes,
+        pods,
     )
 
 
