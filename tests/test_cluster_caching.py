@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
+
+import pytest
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.build import build_cluster
@@ -25,9 +28,11 @@ from kmodel.cluster.components import (
     WatchDeliver,
     WatchDrop,
 )
+from kmodel.cluster.components.controllers import _defaults_sharing
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import COMPONENTS, Cluster
 from kmodel.cluster.store import APIStore
+from kmodel.semantics import deployment as dep
 
 
 def node(name: str, zone: str) -> dict:
@@ -161,3 +166,45 @@ def test_informer_kind_versions_after_drops_relists_and_copies():
     # A copy's versions are its own: what either caches later cannot be confused.
     assert twin.versions("Node") != (relisted,)
     assert informer.versions("Node") == (relisted,)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {},
+        {"replicas": 2, "strategy": None},
+        {"strategy": {"type": "Recreate", "rollingUpdate": {"maxSurge": 1}}},
+        {"strategy": {"rollingUpdate": {"maxSurge": 0}}, "revisionHistoryLimit": 0},
+        {"strategy": {"type": "RollingUpdate", "rollingUpdate": None}, "paused": True},
+    ],
+)
+def test_deployment_defaults_share_what_they_leave_alone(spec):
+    d = deployment("web", 1)
+    d["spec"] = {**spec, "template": d["spec"]["template"]}
+    d["status"] = {"conditions": [{"type": "Available", "status": "True"}]}
+    shared = _defaults_sharing(d)
+    assert shared == dep.apply_deployment_defaults(d)
+    # The template and status are the stored object's own; the defaulted parts are copies.
+    assert shared["spec"]["template"] is d["spec"]["template"]
+    assert shared["status"] is d["status"]
+    assert d["spec"] == {**spec, "template": d["spec"]["template"]}
+
+
+def outcome(default: Callable[[dict], dict], d: dict) -> object:
+    try:
+        return default(d)
+    except Exception as error:  # noqa: BLE001 - the outcome, whatever it is, is compared
+        return type(error)
+
+
+@pytest.mark.parametrize(
+    "d",
+    [
+        {"kind": "Deployment", "spec": {"strategy": "fast"}},
+        {"kind": "Deployment", "spec": {"strategy": {"rollingUpdate": "slow"}}},
+        {"kind": "Deployment", "spec": None},
+        {"kind": "Deployment"},
+    ],
+)
+def test_deployment_defaults_of_odd_shapes_come_out_as_upstream_ones(d):
+    assert outcome(_defaults_sharing, d) == outcome(dep.apply_deployment_defaults, d)

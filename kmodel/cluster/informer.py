@@ -105,6 +105,8 @@ class Informer:
             cache={kind: dict(bucket) for kind, bucket in self.cache.items()},
             kind_revision=dict(self.kind_revision),
             dropped=self.dropped,
+            # Key lists are replaced, never edited: the copy may start from the same ones.
+            _sorted=dict(self._sorted),
         )
 
     def in_sync(self, store: APIStore) -> bool:

@@ -415,7 +415,7 @@ class Cluster:
             for name, informer in self.informers.items()
         }
         probe.memory = {
-            name: copy.deepcopy(memory) if name in wanted else {}
+            name: copy.deepcopy(memory) if memory and name in wanted else {}
             for name, memory in self.memory.items()
         }
         probe.memory["_step"] = {"errors": []}

@@ -58,6 +58,7 @@ __all__ = [
     "RollbackDecision",
     "ScaleAction",
     "apply_deployment_defaults",
+    "apply_deployment_defaults_in_place",
     "calculate_status",
     "check_paused_conditions",
     "cleanup_deployment",
@@ -171,6 +172,12 @@ def _annotations(obj: Manifest) -> Mapping[str, Any]:
 
 def _replicas(d: Manifest) -> int:
     """``*spec.replicas`` of a Deployment or ReplicaSet (apps/v1 default 1)."""
+    # The common case (plain dicts, a non-negative int) without the checked walk.
+    spec = d.get("spec") if type(d) is dict else None
+    if type(spec) is dict:
+        value = spec.get("replicas")
+        if type(value) is int and value >= 0:
+            return value
     replicas = get_int(d, "spec.replicas", 1)
     if replicas < 0:
         raise InputError("must be greater than or equal to 0", path="spec.replicas")
@@ -178,6 +185,12 @@ def _replicas(d: Manifest) -> int:
 
 
 def _status_int(obj: Manifest, key: str) -> int:
+    # The common case (plain dicts, an int) without the checked walk.
+    status = obj.get("status") if type(obj) is dict else None
+    if type(status) is dict:
+        value = status.get(key)
+        if type(value) is int:
+            return value
     return get_int(obj, f"status.{key}")
 
 
@@ -242,7 +255,16 @@ def apply_deployment_defaults(d: Manifest) -> dict[str, Any]:
     revisionHistoryLimit 10; progressDeadlineSeconds 600. (``minReadySeconds`` is a plain int
     whose zero value is 0.)
     """
-    result = copy.deepcopy(dict(d))
+    return apply_deployment_defaults_in_place(copy.deepcopy(dict(d)))
+
+
+def apply_deployment_defaults_in_place(result: dict[str, Any]) -> dict[str, Any]:
+    """:func:`apply_deployment_defaults` on ``result`` itself, which it returns.
+
+    For a caller that has copied what the defaults touch (``spec``, ``spec.strategy`` and
+    ``spec.strategy.rollingUpdate``) and shares the rest. Mirrors ``pkg/apis/apps/v1/defaults.go
+    SetDefaults_Deployment``.
+    """
     spec = result.setdefault("spec", {})
     if spec.get("replicas") is None:
         spec["replicas"] = 1
@@ -1326,7 +1348,11 @@ def _status_conditions(status: Mapping[str, Any], path: str) -> list[Mapping[str
     conditions = status.get("conditions") or []
     if not isinstance(conditions, list):
         raise InputError("must be a list", path=f"{path}.conditions")
-    return [_mapping(c, f"{path}.conditions[{i}]") for i, c in enumerate(conditions)]
+    # Plain dicts as they are; the element's path is only spelled out for anything else.
+    return [
+        c if type(c) is dict else _mapping(c, f"{path}.conditions[{i}]")
+        for i, c in enumerate(conditions)
+    ]
 
 
 def calculate_status(

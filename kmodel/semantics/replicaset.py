@@ -173,7 +173,11 @@ def _annotations(obj: Manifest) -> Mapping[str, Any]:
 
 def _conditions(obj: Manifest) -> list[Mapping[str, Any]]:
     conditions = _list(_field(obj, "status.conditions"), "status.conditions")
-    return [_mapping(c, f"status.conditions[{i}]") for i, c in enumerate(conditions)]
+    # Plain dicts as they are; the element's path is only spelled out for anything else.
+    return [
+        c if type(c) is dict else _mapping(c, f"status.conditions[{i}]")
+        for i, c in enumerate(conditions)
+    ]
 
 
 def _go_parse_int(text: str, bits: int) -> int | None:

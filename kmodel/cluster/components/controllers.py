@@ -245,9 +245,33 @@ def _equal_ignore_hash(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 
 def defaulted(cluster: Cluster, d: Mapping[str, Any]) -> dict[str, Any]:
-    """The Deployment with apps/v1 defaults, cached per object version."""
-    result: dict[str, Any] = cluster.derive("deployment-defaults", d, dep.apply_deployment_defaults)
+    """The Deployment with apps/v1 defaults, cached per object version (callers only read it)."""
+    result: dict[str, Any] = cluster.derive("deployment-defaults", d, _defaults_sharing)
     return result
+
+
+def _defaults_sharing(d: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`~kmodel.semantics.deployment.apply_deployment_defaults`, sharing what it leaves be.
+
+    Mirrors ``pkg/apis/apps/v1/defaults.go SetDefaults_Deployment`` through that function. Only
+    ``spec``, ``spec.strategy`` and ``spec.strategy.rollingUpdate`` get defaults, so only they
+    are copied; the template, metadata and status are shared with the stored object (never
+    mutated) instead of deep-copied for every version of the Deployment. Anything but plain
+    dicts on that path takes the deep-copying function itself (its checks, its errors).
+    """
+    spec = d.get("spec") if type(d) is dict else None
+    strategy = spec.get("strategy") if type(spec) is dict else None
+    rolling = strategy.get("rollingUpdate") if type(strategy) is dict else None
+    if type(spec) is not dict or type(strategy) not in {dict, type(None)}:
+        return dep.apply_deployment_defaults(d)
+    if rolling is not None and type(rolling) is not dict:
+        return dep.apply_deployment_defaults(d)
+    # An empty copy where apply_deployment_defaults would create one: the same result.
+    shallow = {**d, "spec": {**spec, "strategy": dict(strategy or {})}}
+    strategy_copy = shallow["spec"]["strategy"]
+    if rolling is not None:
+        strategy_copy["rollingUpdate"] = dict(rolling)
+    return dep.apply_deployment_defaults_in_place(shallow)
 
 
 def _write_rs_scale(cluster: Cluster, rs: Mapping[str, Any], action: dep.ScaleAction) -> bool:
