@@ -631,12 +631,16 @@ def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
     if view.in_sync(store):
         # The store holds what the cache holds: the sync depends on this Deployment and on the
         # ReplicaSets it may read, write or create (its own, and any named like its new one).
-        prefix = d["metadata"]["name"] + "-"
+        # Listed once per version of the cached ReplicaSets (most steps write pods).
+        namespace, prefix = d["metadata"]["namespace"], d["metadata"]["name"] + "-"
         owner = d["metadata"]["uid"]
-        replicasets = tuple(
-            (r["metadata"]["name"], r["metadata"]["resourceVersion"])
-            for r in view.list_objects("ReplicaSet", d["metadata"]["namespace"])
-            if r["metadata"]["name"].startswith(prefix) or _owned_by_uid(cluster, r, owner)
+        replicasets = cluster.memo(
+            ("deployment-replicasets", namespace, prefix, owner, view.versions("ReplicaSet")),
+            lambda: tuple(
+                (r["metadata"]["name"], r["metadata"]["resourceVersion"])
+                for r in view.list_objects("ReplicaSet", namespace)
+                if r["metadata"]["name"].startswith(prefix) or _owned_by_uid(cluster, r, owner)
+            ),
         )
         reads: tuple[Any, ...] = (d["metadata"]["resourceVersion"], replicasets)
     else:
