@@ -39,6 +39,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -49,8 +50,10 @@ from kmodel.placement.problem import Objective, PackingProblem
 
 __all__ = [
     "ColumnGeneration",
+    "DualPrices",
     "Pattern",
     "PatternSolution",
+    "TypePrices",
     "column_generation",
     "dive",
     "pattern_milp",
@@ -58,6 +61,7 @@ __all__ = [
     "placement_of_patterns",
     "quiet_highs",
     "unplaced_weights",
+    "upper_counts",
 ]
 
 #: Reduced costs above this are treated as non-negative (HiGHS's default tolerances are 1e-7).
@@ -79,6 +83,39 @@ class Pattern:
     counts: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class TypePrices:
+    """The prices of one node type under a dual solution of the master.
+
+    The reduced cost of a pattern on the type is ``base - sum_g values[g] * counts[g]``.
+
+    Attributes:
+        values: the price of one pod of each group on a node of the type.
+        base: the column cost plus the dual of the type's row.
+        least: ``min(0, smallest reduced cost of a pattern on the type)``, proven by pricing.
+    """
+
+    values: tuple[float, ...]
+    base: float
+    least: float
+
+
+@dataclass(frozen=True)
+class DualPrices:
+    """A dual solution of the master whose pricing was exact, with its Lagrangian bound.
+
+    Reduced-cost argument: a packing of value ``V`` uses only patterns whose reduced cost minus
+    their type's ``least`` is at most ``V - bound`` (see :mod:`kmodel.placement.enumeration`).
+
+    Attributes:
+        bound: the Lagrangian bound (fixed part included), not rounded.
+        per_type: node type index -> its prices.
+    """
+
+    bound: float
+    per_type: dict[int, TypePrices]
+
+
 @dataclass
 class ColumnGeneration:
     """Outcome of :func:`column_generation`.
@@ -93,6 +130,10 @@ class ColumnGeneration:
         iterations: master LPs solved.
         usage: node type index -> nodes of the type in the last restricted master's LP solution
             (guides how many slots of each type an integer model needs).
+        prices: the exactly priced duals with the best Lagrangian bound (``None``: pricing was
+            never exact).
+        central: with ``converge``, the priced duals of an interior-point solve of the final
+            master (see ``_Master.central_prices``): the best ones to enumerate with.
     """
 
     lower_bound: int
@@ -101,6 +142,8 @@ class ColumnGeneration:
     patterns: list[Pattern] = field(default_factory=list)
     iterations: int = 0
     usage: dict[int, float] = field(default_factory=dict)
+    prices: DualPrices | None = None
+    central: DualPrices | None = None
 
 
 @dataclass(frozen=True)
@@ -112,11 +155,14 @@ class PatternSolution:
             included), ``None`` when no solution was found.
         chosen: (pattern, how many nodes run it).
         proven: HiGHS proved the value optimal *over the given patterns* (not a global proof).
+        infeasible: HiGHS proved that no choice of the given patterns (within the cutoff)
+            covers every pod.
     """
 
     value: int | None
     chosen: tuple[tuple[Pattern, int], ...]
     proven: bool
+    infeasible: bool = False
 
 
 @contextlib.contextmanager
@@ -252,8 +298,8 @@ def _matrix(rows: _Rows, patterns: Sequence[Pattern]) -> sparse.csc_array:
 # ---------------------------------------------------------------------------- pricing
 
 
-def _upper_counts(problem: PackingProblem, node_type: int) -> list[int]:
-    """Most pods of each group one node of the type can hold on its own."""
+def upper_counts(problem: PackingProblem, node_type: int) -> list[int]:
+    """Most pods of each group one node of the type can hold on its own (0: not eligible)."""
     typ = problem.node_types[node_type]
     out = []
     for g, grp in enumerate(problem.groups):
@@ -407,9 +453,29 @@ class _Master:
         self.seen: set[Pattern] = set()
         self.data: list[float] = [-1.0] * n_cover
         self.row_index: list[int] = list(range(n_cover))
-        self.col_index: list[int] = list(range(n_cover))
         self.col_cost: list[float] = list(self.slack)
-        self.upper = {t: _upper_counts(problem, t) for t in self.rows.types}
+        self.upper = {t: upper_counts(problem, t) for t in self.rows.types}
+        # One persistent HiGHS model: each solve after new columns starts from the last basis,
+        # which makes a master LP a few hundred microseconds instead of a solve from scratch.
+        self.lp = highspy.Highs()
+        self.lp.setOptionValue("output_flag", False)  # noqa: FBT003 - HiGHS's option API
+        self.lp.setOptionValue("threads", 1)
+        self.lp.addRows(
+            self.rows.size,
+            np.full(self.rows.size, -highspy.kHighsInf),
+            self.rhs,
+            0,
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        self.synced_rhs = self.rhs.copy()
+        self.synced_cols = 0
+        #: The exactly priced duals with the best Lagrangian bound so far.
+        self.prices: DualPrices | None = None
+        self.col_start: list[int] = [0]
+        for j in range(n_cover):
+            self.col_start.append(j + 1)
         self.add(initial)
 
     def add(self, patterns: Sequence[Pattern]) -> int:
@@ -418,33 +484,84 @@ class _Master:
             if p in self.seen or not any(p.counts):
                 continue
             self.seen.add(p)
-            j = len(self.col_cost)
             self.patterns.append(p)
             self.col_cost.append(self.costs[p.node_type])
             for r, v in _column(self.rows, p):
                 self.row_index.append(r)
-                self.col_index.append(j)
                 self.data.append(v)
+            self.col_start.append(len(self.data))
             added += 1
         return added
 
+    def _sync(self) -> None:
+        """Hand HiGHS the columns added and the right-hand sides changed since the last solve."""
+        first, last = self.synced_cols, len(self.col_cost)
+        if last > first:
+            begin, end = self.col_start[first], self.col_start[last]
+            self.lp.addCols(
+                last - first,
+                np.array(self.col_cost[first:last]),
+                np.zeros(last - first),
+                np.full(last - first, highspy.kHighsInf),
+                end - begin,
+                np.array([k - begin for k in self.col_start[first:last]], dtype=np.int32),
+                np.array(self.row_index[begin:end], dtype=np.int32),
+                np.array(self.data[begin:end]),
+            )
+            self.synced_cols = last
+        changed = np.flatnonzero(self.rhs != self.synced_rhs)
+        if changed.size:
+            self.lp.changeRowsBounds(
+                changed.size,
+                changed.astype(np.int32),
+                np.full(changed.size, -highspy.kHighsInf),
+                self.rhs[changed],
+            )
+            self.synced_rhs = self.rhs.copy()
+
     def solve(self) -> tuple[float, np.ndarray, np.ndarray] | None:
         """LP value (fixed part included), row duals (>= 0), column values (slacks first)."""
-        a = sparse.csc_array(
-            (self.data, (self.row_index, self.col_index)),
-            shape=(self.rows.size, len(self.col_cost)),
-        )
-        res = linprog(
-            np.array(self.col_cost), A_ub=a, b_ub=self.rhs, bounds=(0, None), method="highs"
-        )
-        if res.status != 0:
+        self._sync()
+        self.lp.run()
+        if self.lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        return float(res.fun) + self.fixed, -np.asarray(res.ineqlin.marginals), res.x
+        solution = self.lp.getSolution()
+        value = float(self.lp.getInfo().objective_function_value)
+        # HiGHS's row duals of "<=" rows are <= 0 in a minimisation: the prices are their negation.
+        return value + self.fixed, -np.asarray(solution.row_dual), np.asarray(solution.col_value)
+
+    def central_prices(self, deadline: float) -> DualPrices | None:
+        """Price the duals of an interior-point solve of the current master (no crossover).
+
+        The master's optimal duals are highly degenerate: a simplex vertex prices many small
+        pods at zero, which makes countless patterns look free to the reduced-cost
+        enumeration. An interior point sits in the middle of the optimal face, where every
+        pod that can have a positive price has one; the pricing keeps its bound exact.
+        """
+        self._sync()
+        self.lp.setOptionValue("solver", "ipm")
+        self.lp.setOptionValue("run_crossover", "off")
+        try:
+            self.lp.clearSolver()
+            self.lp.run()
+            ok = self.lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            duals = -np.asarray(self.lp.getSolution().row_dual) if ok else None
+        finally:
+            self.lp.setOptionValue("solver", "choose")
+            self.lp.setOptionValue("run_crossover", "on")
+        if duals is None:
+            return None
+        previous, self.prices = self.prices, None
+        self.price(duals, deadline)
+        central, self.prices = self.prices, previous
+        return central
 
     def price(self, duals: np.ndarray, deadline: float) -> tuple[float, list[Pattern], bool]:
         """Lagrangian bound of ``duals`` (fixed part included), improving patterns, exactness."""
         rows, problem = self.rows, self.problem
         n_cover, n_types = len(rows.cover), len(rows.types)
+        # Any prices >= 0 give a valid Lagrangian bound; HiGHS's may be a hair below zero.
+        duals = np.maximum(duals, 0.0)
         pi = duals[:n_cover]
         mu = duals[n_cover : n_cover + n_types]
         nu = duals[n_cover + n_types :]
@@ -455,6 +572,7 @@ class _Master:
         base = [0.0] * len(problem.groups)
         for r, g in enumerate(rows.cover):
             base[g] += pi[r]
+        per_type: dict[int, TypePrices] = {}
         for k, t in enumerate(rows.types):
             value = list(base)
             for r, (g, types, _) in enumerate(rows.caps):
@@ -470,23 +588,35 @@ class _Master:
             exact &= proven <= found + 1e-9
             rc_bound = self.costs[t] + mu[k] - proven
             bound += self.rhs[n_cover + k] * min(0.0, rc_bound)
+            per_type[t] = TypePrices(
+                tuple(value), float(self.costs[t] + mu[k]), min(0.0, float(rc_bound))
+            )
             for worth, take in [(found, counts), *others]:
                 if self.costs[t] + mu[k] - worth < -_RC_TOLERANCE:
                     full = [0] * len(problem.groups)
                     for g, n in zip(chosen, take, strict=True):
                         full[g] = n
                     new.append(Pattern(t, tuple(full)))
+        # Ties go to the later prices: nearer convergence, fewer patterns look cheap.
+        if exact and (self.prices is None or bound + self.fixed >= self.prices.bound):
+            self.prices = DualPrices(float(bound + self.fixed), per_type)
         return bound + self.fixed, new, exact
 
 
 def _generate(
-    master: _Master, deadline: float, upper_bound: int | None, known_bound: int = 0
+    master: _Master,
+    deadline: float,
+    upper_bound: int | None,
+    known_bound: int = 0,
+    *,
+    converge: bool = False,
 ) -> tuple[int, float, np.ndarray | None, int]:
     """Column generation on ``master``: (bound, LP value, last LP solution, iterations).
 
     Stops as soon as the rounded-up restricted LP value is at most ``known_bound`` (a bound
     proven otherwise): the relaxation cannot prove more, and on Hard28 the tail of the
-    generation would take seconds.
+    generation would take seconds. ``converge`` goes on to the LP optimum all the same (the
+    reduced-cost enumeration wants the best duals).
     """
     best_bound = max(master.fixed, known_bound)
     lp_value = math.inf
@@ -502,7 +632,7 @@ def _generate(
         best_bound = max(best_bound, _ceil(bound))
         if upper_bound is not None and best_bound >= upper_bound:
             break
-        if best_bound >= _ceil(lp_value):
+        if best_bound >= _ceil(lp_value) and not converge:
             break  # the rounded LP value is reached: more columns cannot raise the bound
         if not master.add(new):
             if exact:
@@ -518,6 +648,7 @@ def column_generation(
     deadline: float,
     upper_bound: int | None = None,
     lower_bound: int = 0,
+    converge: bool = False,
 ) -> ColumnGeneration:
     """Solve the pattern model's LP relaxation by column generation; return the bound.
 
@@ -530,6 +661,8 @@ def column_generation(
         lower_bound: a bound proven otherwise; generation stops once the restricted LP shows
             that the relaxation cannot beat it (``converged`` is then true, although the LP
             value is only an upper estimate).
+        converge: go on to the LP optimum even when the rounded bound cannot rise any more
+            (the best duals, for :func:`kmodel.placement.enumeration.enumerate_patterns`).
 
     Returns:
         The proven bound, the LP value, whether it converged, and the patterns generated.
@@ -540,14 +673,28 @@ def column_generation(
     if problem.objective is Objective.PLACED and unplaced_weights(problem) is None:
         raise InputError("too many priority levels for the pattern model", path="groups")
     master = _Master(problem, initial)
-    bound, lp_value, x, iterations = _generate(master, deadline, upper_bound, lower_bound)
+    bound, lp_value, x, iterations = _generate(
+        master, deadline, upper_bound, lower_bound, converge=converge
+    )
     converged = lp_value < math.inf and bound >= _ceil(lp_value)
     usage: dict[int, float] = {}
     if x is not None:
         # The last LP ran before the last columns were added: x covers a prefix of them.
         for p, v in zip(master.patterns, x[len(master.rows.cover) :], strict=False):
             usage[p.node_type] = usage.get(p.node_type, 0.0) + float(v)
-    return ColumnGeneration(bound, lp_value, converged, list(master.patterns), iterations, usage)
+    central = None
+    if converge and converged and time.perf_counter() < deadline:
+        central = master.central_prices(deadline)
+    return ColumnGeneration(
+        bound,
+        lp_value,
+        converged,
+        list(master.patterns),
+        iterations,
+        usage,
+        master.prices,
+        central,
+    )
 
 
 def dive(
@@ -647,6 +794,10 @@ def _ceil(x: float) -> int:
 # ---------------------------------------------------------------------------- integer master
 
 
+#: ``scipy.optimize.milp``'s status for a proven infeasible problem.
+_MILP_INFEASIBLE = 2
+
+
 def pattern_milp(
     problem: PackingProblem,
     patterns: Sequence[Pattern],
@@ -708,7 +859,7 @@ def pattern_milp(
         options={"time_limit": left, "mip_rel_gap": 0.5 / (target + 1)},
     )
     if res.x is None:
-        return PatternSolution(None, (), proven=res.status == 0)
+        return PatternSolution(None, (), proven=False, infeasible=res.status == _MILP_INFEASIBLE)
     values = [round(v) for v in res.x]
     chosen = tuple((p, n) for p, n in zip(usable, values, strict=False) if n)
     value = fixed + round(float(c @ np.array(values, dtype=float)))

@@ -43,8 +43,10 @@ from kmodel.errors import InputError
 from kmodel.placement.arcflow import ArcFlowGraph, arcflow_milp, build_arcflow
 from kmodel.placement.bounds import lower_bound
 from kmodel.placement.compact import compact_feasible, compact_size
+from kmodel.placement.enumeration import enumerate_patterns
 from kmodel.placement.heuristics import Packing, best_heuristic
 from kmodel.placement.patterns import (
+    ColumnGeneration,
     Pattern,
     PatternSolution,
     column_generation,
@@ -224,7 +226,7 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
     if options.patterns:
         outcome = _solve_patterns(scaled, packings, lb=lb, ub=ub, clock=clock)
         if outcome.lower_bound > lb:
-            lb, bound_name = outcome.lower_bound, "pattern LP (HiGHS)"
+            lb, bound_name = outcome.lower_bound, outcome.bound_method
         if outcome.placement is not None:
             incumbent, ub = outcome.placement, outcome.value
             method = outcome.method
@@ -280,6 +282,8 @@ class _PatternOutcome:
     value: int | None
     placement: dict[int, int] | None
     method: str = ""
+    #: What proved ``lower_bound`` (when it is above the bound the step started from).
+    bound_method: str = "pattern LP (HiGHS)"
 
 
 def _initial_patterns(problem: PackingProblem, packings: Sequence[Packing]) -> list[Pattern]:
@@ -309,10 +313,20 @@ def _solve_patterns(
         deadline=start + 0.5 * left,
         upper_bound=ub,
         lower_bound=lb,
+        converge=True,
     )
     lb = max(lb, cg.lower_bound)
     if (ub is not None and ub <= lb) or lb > _max_objective(problem):
         return _PatternOutcome(lb, None, None)
+    enumeration = "reduced-cost enumeration (HiGHS)"
+    raised, enumerated = _enumerated_search(problem, cg, lb=lb, ub=ub, clock=clock)
+    bound_by = enumeration if raised > lb else "pattern LP (HiGHS)"
+    lb = raised
+    if enumerated is not None:
+        value = _objective_of(problem, enumerated)
+        return _PatternOutcome(lb, value, enumerated, enumeration, bound_by)
+    if (ub is not None and ub <= lb) or lb > _max_objective(problem):
+        return _PatternOutcome(lb, None, None, bound_method=bound_by)
     best_value, best_placement, method = ub, None, ""
 
     def consider(solution: PatternSolution, name: str) -> None:
@@ -337,9 +351,12 @@ def _solve_patterns(
     grouped = problem.n_items >= 2 * len(problem.groups)
     arcflow = _arcflow_applicable(problem)
     if grouped and not arcflow:
-        lb, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
+        raised, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
+        if raised > lb:
+            lb, bound_by = raised, "compact MILP (HiGHS)"
         if found is not None:
-            return _PatternOutcome(lb, _objective_of(problem, found), found, "compact MILP (HiGHS)")
+            value = _objective_of(problem, found)
+            return _PatternOutcome(lb, value, found, "compact MILP (HiGHS)", bound_by)
         if best_value is not None and best_value - lb >= 2:
             # Most of the time left: on these problems the compact model finds packings within
             # a fraction of a percent of the bound, the pattern master rarely does.
@@ -369,7 +386,9 @@ def _solve_patterns(
             "pattern dive (HiGHS)",
         )
     if gap() and grouped and arcflow:
-        lb, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
+        raised, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
+        if raised > lb:
+            lb, bound_by = raised, "compact MILP (HiGHS)"
         if found is not None:
             best_value, best_placement = _objective_of(problem, found), found
             method = "compact MILP (HiGHS)"
@@ -379,12 +398,60 @@ def _solve_patterns(
             best_value, best_placement = _objective_of(problem, better), better
             method = "compact MILP (HiGHS)"
     if gap() and lb <= _max_objective(problem) and arcflow:
-        lb, flows = _arcflow_highs(problem, lb=lb, ub=best_value, clock=clock)
+        raised, flows = _arcflow_highs(problem, lb=lb, ub=best_value, clock=clock)
+        if raised > lb:
+            lb, bound_by = raised, "arc-flow MILP (HiGHS)"
         if flows is not None:
             (best_value, best_placement), method = flows, "arc-flow MILP (HiGHS)"
     if best_placement is None:
-        return _PatternOutcome(lb, None, None)
-    return _PatternOutcome(lb, best_value, best_placement, method)
+        return _PatternOutcome(lb, None, None, bound_method=bound_by)
+    return _PatternOutcome(lb, best_value, best_placement, method, bound_by)
+
+
+#: The most patterns the reduced-cost enumeration lists before giving up on a proof.
+MAX_ENUMERATED = 30_000
+
+
+def _enumerated_search(
+    problem: PackingProblem,
+    cg: ColumnGeneration,
+    *,
+    lb: int,
+    ub: int | None,
+    clock: _Clock,
+) -> tuple[int, dict[int, int] | None]:
+    """Exact search at the bound over the patterns a better packing could use: (bound, packing).
+
+    For ``k`` from the bound up to below the best known value: list every pattern a packing
+    of value ``k`` could use (:mod:`kmodel.placement.enumeration`), then ask HiGHS for such a
+    packing over exactly those patterns. A packing found has value ``k`` and is optimal;
+    "infeasible" proves the bound ``k + 1``. Stops when the list is too long to be complete or
+    the time share runs out.
+    """
+    prices = cg.prices
+    if prices is None or problem.objective is Objective.PLACED:
+        return lb, None
+    deadline = time.perf_counter() + 0.8 * clock.remaining_seconds()
+    k = lb
+    while (ub is None or k < ub) and k <= _max_objective(problem):
+        listed = enumerate_patterns(problem, prices, k, limit=MAX_ENUMERATED, deadline=deadline)
+        if not listed.complete:
+            return lb, None
+        if not listed.patterns:
+            lb = k = _next_value(problem, k)
+            continue
+        solution = pattern_milp(
+            problem, listed.patterns, deadline=deadline, lower_bound=k, cutoff=k
+        )
+        if solution.value is not None:
+            placement = placement_of_patterns(problem, solution.chosen)
+            if check_placement(problem, placement):  # pragma: no cover - a bug, never a packing
+                return lb, None
+            return k, placement
+        if not solution.infeasible:
+            return lb, None  # out of time
+        lb = k = _next_value(problem, k)
+    return lb, None
 
 
 #: The largest compact model (integer variables) handed to HiGHS at the bound.

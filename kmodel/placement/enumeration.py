@@ -1,0 +1,292 @@
+"""Reduced-cost enumeration: every pattern that a packing of a given value could use.
+
+Take duals of the pattern master whose pricing was exact (:class:`DualPrices`), with Lagrangian
+bound ``L``. For any packing ``x`` of value ``V``::
+
+    V = sum_p rc_p x_p + (dual value of the rows at x)  >=  sum_p (rc_p - least_t(p)) x_p + L
+
+because covering rows are met (``pi >= 0``), type and cap rows are respected (their prices are
+``<= 0`` in the objective), and at most ``count_t`` nodes of type ``t`` run a pattern
+(``least_t <= 0`` is the smallest reduced cost on the type). Every term on the right is
+non-negative, so a packing of value ``V`` uses only patterns with
+``rc_p - least_t(p) <= V - L``. When ``V - L`` is small -- on bin packing the LP bound is
+within a fraction of a bin of the optimum, and this is where exact solvers spend their time --
+few patterns qualify: :func:`enumerate_patterns` lists them all, and the integer master over
+that list answers "is there a packing of value at most ``V``?" exactly. A packing found at the
+lower bound is optimal; "infeasible" raises the bound (this settles instances without the
+integer round-up property, where the rounded LP bound is one below the optimum). The argument
+is the reduced-cost variable fixing of integer programming, applied to columns (see e.g.
+Irnich, Desaulniers, Desrosiers and Hadjar, INFORMS J. Comput. 2010, "Path-reduced costs for
+eliminating arcs in routing and scheduling").
+
+Only *maximal* patterns are listed with respect to the groups that have a non-negative price
+and no per-domain cap: adding such a pod to a pattern keeps it valid and does not raise its
+reduced cost, and the covering master allows over-covering, so some packing of value ``V``
+uses maximal patterns only.
+
+The search is a depth-first walk over the groups (largest first) that stops a branch when even
+the best completion cannot bring the reduced cost within the threshold: an exact dynamic
+program per remaining capacity when the node type has one dimension in use and a small
+capacity, else the smallest fractional-knapsack bound over the dimensions.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kmodel.errors import InputError
+from kmodel.placement.patterns import DualPrices, Pattern, upper_counts
+from kmodel.placement.problem import PackingProblem
+
+__all__ = ["Enumeration", "enumerate_patterns"]
+
+#: The largest capacity x groups table built for the exact completion bound (one dimension).
+_MAX_TABLE = 4_000_000
+#: "No group skipped yet" for the one-dimensional walk's maximality test.
+_NO_SKIP = 1 << 62
+#: Floating-point slack added to every threshold: listing a few patterns too many is harmless.
+_TOLERANCE = 1e-7
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    """Outcome of :func:`enumerate_patterns`.
+
+    Attributes:
+        patterns: the patterns found (maximal as described in the module docstring).
+        complete: every pattern within the threshold is in ``patterns``; false when the limit
+            or the deadline stopped the search.
+    """
+
+    patterns: list[Pattern]
+    complete: bool
+
+
+def enumerate_patterns(
+    problem: PackingProblem,
+    prices: DualPrices,
+    target: float,
+    *,
+    limit: int = 50_000,
+    deadline: float | None = None,
+) -> Enumeration:
+    """List every pattern that a packing of value at most ``target`` could use.
+
+    Args:
+        problem: the (normalised) NODES, COST or PLACED problem the prices belong to.
+        prices: duals of its pattern master with exact pricing (``ColumnGeneration.prices``).
+        target: the packing value asked about.
+        limit: stop (incomplete) after this many patterns.
+        deadline: ``time.perf_counter()`` value at which to stop (incomplete).
+
+    Returns:
+        The patterns, and whether the list is complete.
+
+    Raises:
+        InputError: ``limit`` is not a positive integer.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise InputError(f"expected a positive integer, got {limit!r}", path="limit")
+    out: list[Pattern] = []
+    slack = target - prices.bound
+    for t, typ_prices in sorted(prices.per_type.items()):
+        threshold = slack + typ_prices.least + _TOLERANCE * max(1.0, abs(target))
+        walk = _TypeWalk(problem, t, typ_prices.values, typ_prices.base - threshold)
+        if not walk.run(out, limit, deadline):
+            return Enumeration(out, complete=False)
+    return Enumeration(out, complete=True)
+
+
+class _TypeWalk:
+    """Depth-first listing of the patterns on one node type worth at least ``need``."""
+
+    def __init__(
+        self, problem: PackingProblem, node_type: int, values: Sequence[float], need: float
+    ) -> None:
+        self.node_type = node_type
+        self.n_groups = len(problem.groups)
+        free = problem.node_types[node_type].free
+        upper = upper_counts(problem, node_type)
+        groups = [g for g in range(self.n_groups) if upper[g] > 0]
+        dims = [d for d in range(len(free)) if any(problem.groups[g].demand[d] for g in groups)]
+        # Largest first: the capacity runs out after a few levels.
+        groups.sort(key=lambda g: -sum(problem.groups[g].demand[d] / free[d] for d in dims))
+        self.groups = groups
+        self.weights = [tuple(problem.groups[g].demand[d] for d in dims) for g in groups]
+        self.values = [float(values[g]) for g in groups]
+        self.upper = [upper[g] for g in groups]
+        self.capacity = tuple(free[d] for d in dims)
+        # Pods that must not be left out when they still fit: extending a pattern with them is
+        # free (price >= 0) and safe (no per-domain cap row to break).
+        self.must_fill = [values[g] >= 0 and not problem.groups[g].domain_caps for g in groups]
+        self.need = need
+        self.completion = self._completion_bound()
+
+    def _completion_bound(self) -> Callable[[int, tuple[int, ...]], float]:
+        """The best value groups ``i..`` can add within a remaining capacity (an upper bound)."""
+        n = len(self.groups)
+        if len(self.capacity) == 1 and (n + 1) * (self.capacity[0] + 1) <= _MAX_TABLE:
+            cap = self.capacity[0]
+            table = np.zeros((n + 1, cap + 1))
+            for i in range(n - 1, -1, -1):
+                row = table[i + 1].copy()
+                w, v = self.weights[i][0], self.values[i]
+                if v > 0 and w > 0:
+                    for k in range(1, min(self.upper[i], cap // w) + 1):
+                        shifted = np.full(cap + 1, -np.inf)
+                        shifted[k * w :] = table[i + 1][: cap + 1 - k * w] + k * v
+                        np.maximum(row, shifted, out=row)
+                elif v > 0:  # takes no capacity: always all of them
+                    row += self.upper[i] * v
+                table[i] = row
+            rows: list[list[float]] = table.tolist()
+
+            def exact(i: int, rem: tuple[int, ...]) -> float:
+                return rows[i][rem[0]]
+
+            return exact
+        orders: list[list[int]] = []
+        for d in range(len(self.capacity)):
+            # Best price per unit of the dimension first (pods that take none of it first).
+            density = {
+                i: self.values[i] / max(self.weights[i][d], 1e-12)
+                for i in range(n)
+                if self.values[i] > 0
+            }
+            orders.append(sorted(density, key=lambda i: -density[i]))
+
+        def fractional(i: int, rem: tuple[int, ...]) -> float:
+            best = math.inf
+            for d, order in enumerate(orders):
+                total, room = 0.0, float(rem[d])
+                for j in order:
+                    if j < i:
+                        continue
+                    w = self.weights[j][d]
+                    if w * self.upper[j] <= room:
+                        total += self.values[j] * self.upper[j]
+                        room -= w * self.upper[j]
+                    else:
+                        total += self.values[j] * room / w
+                        break
+                best = min(best, total)
+            return best
+
+        return fractional
+
+    def run(self, out: list[Pattern], limit: int, deadline: float | None) -> bool:
+        """Append the patterns to ``out``; false when stopped by ``limit`` or ``deadline``."""
+        n = len(self.groups)
+        counts = [0] * n
+        weights, values, upper, must_fill = self.weights, self.values, self.upper, self.must_fill
+        completion, need = self.completion, self.need
+        dims = range(len(self.capacity))
+        # Groups left below their upper count that a maximal pattern must not have room for.
+        skipped: list[int] = []
+        visits = 0
+
+        def fits(i: int, rem: tuple[int, ...]) -> bool:
+            # A plain loop: a generator per call made the walk ten times slower (the
+            # allocator maps and unmaps an arena for each).
+            w = weights[i]
+            for d in dims:  # noqa: SIM110 - see above
+                if w[d] > rem[d]:
+                    return False
+            return True
+
+        def leaf(rem: tuple[int, ...]) -> bool:
+            for i in skipped:
+                if fits(i, rem):
+                    return True  # not maximal: the extended pattern is listed instead
+            full = [0] * self.n_groups
+            for i, c in enumerate(counts):
+                if c:
+                    full[self.groups[i]] = c
+            if any(full):
+                out.append(Pattern(self.node_type, tuple(full)))
+            return len(out) < limit
+
+        def walk(i: int, rem: tuple[int, ...], value: float) -> bool:
+            nonlocal visits
+            visits += 1
+            if deadline is not None and visits % 1024 == 0 and time.perf_counter() > deadline:
+                return False
+            if i == n:
+                return leaf(rem)
+            w, v = weights[i], values[i]
+            most = upper[i]
+            for d in dims:
+                if w[d]:
+                    most = min(most, rem[d] // w[d])
+            for c in range(most, -1, -1):
+                after = tuple([rem[d] - c * w[d] for d in dims])
+                reached = value + c * v
+                # Children that cannot reach the threshold are never entered.
+                if reached + completion(i + 1, after) < need:
+                    continue
+                counts[i] = c
+                tracked = must_fill[i] and c < upper[i]
+                if tracked:
+                    skipped.append(i)
+                ok = walk(i + 1, after, reached)
+                if tracked:
+                    skipped.pop()
+                if not ok:
+                    counts[i] = 0
+                    return False
+            counts[i] = 0
+            return True
+
+        if self.completion(0, self.capacity) < need:
+            return True
+        if len(self.capacity) == 1:
+            return self._run_1d(out, limit, deadline)
+        return walk(0, self.capacity, 0.0)
+
+    def _run_1d(self, out: list[Pattern], limit: int, deadline: float | None) -> bool:
+        """:meth:`run` for one dimension in use: plain integers, no tuples (the hot path)."""
+        n = len(self.groups)
+        counts = [0] * n
+        weights = [w[0] for w in self.weights]
+        values, upper, must_fill = self.values, self.upper, self.must_fill
+        completion, need = self.completion, self.need
+        visits = 0
+
+        def walk(i: int, rem: int, value: float, smallest_skipped: int) -> bool:
+            nonlocal visits
+            visits += 1
+            if deadline is not None and visits % 1024 == 0 and time.perf_counter() > deadline:
+                return False
+            if i == n:
+                if smallest_skipped <= rem:
+                    return True  # not maximal: the extended pattern is listed instead
+                full = [0] * self.n_groups
+                for j, c in enumerate(counts):
+                    if c:
+                        full[self.groups[j]] = c
+                if any(full):
+                    out.append(Pattern(self.node_type, tuple(full)))
+                return len(out) < limit
+            w, v = weights[i], values[i]
+            most = upper[i] if not w else min(upper[i], rem // w)
+            for c in range(most, -1, -1):
+                after = rem - c * w
+                reached = value + c * v
+                if reached + completion(i + 1, (after,)) < need:
+                    continue
+                counts[i] = c
+                skip = smallest_skipped
+                if must_fill[i] and c < upper[i] and w < skip:
+                    skip = w
+                if not walk(i + 1, after, reached, skip):
+                    counts[i] = 0
+                    return False
+            counts[i] = 0
+            return True
+
+        return walk(0, self.capacity[0], 0.0, _NO_SKIP)

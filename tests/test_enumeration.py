@@ -1,0 +1,150 @@
+"""Reduced-cost pattern enumeration: complete against brute force, and what it proves."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kmodel.errors import InputError
+from kmodel.placement import ItemGroup, NodeType, Objective, PackingProblem, bin_packing_problem
+from kmodel.placement.enumeration import enumerate_patterns
+from kmodel.placement.patterns import (
+    ColumnGeneration,
+    DualPrices,
+    Pattern,
+    column_generation,
+    upper_counts,
+)
+
+
+def _converged(problem: PackingProblem) -> ColumnGeneration:
+    cg = column_generation(problem, [], deadline=time.perf_counter() + 30, converge=True)
+    assert cg.converged
+    assert cg.prices is not None
+    return cg
+
+
+def _brute_force(problem: PackingProblem, prices: DualPrices, target: float) -> set[Pattern]:
+    """Every maximal pattern within the threshold, by trying every count vector."""
+    out: set[Pattern] = set()
+    for t, tp in prices.per_type.items():
+        free = problem.node_types[t].free
+        upper = upper_counts(problem, t)
+        threshold = target - prices.bound + tp.least + 1e-7 * max(1.0, abs(target))
+        for counts in itertools.product(*(range(u + 1) for u in upper)):
+            load = [
+                sum(c * grp.demand[d] for c, grp in zip(counts, problem.groups, strict=True))
+                for d in range(len(free))
+            ]
+            if not any(counts) or any(a > b for a, b in zip(load, free, strict=True)):
+                continue
+            rc = tp.base - sum(v * c for v, c in zip(tp.values, counts, strict=True))
+            if rc > threshold:
+                continue
+            extendable = any(
+                tp.values[g] >= 0
+                and not grp.domain_caps
+                and counts[g] < upper[g]
+                and all(load[d] + grp.demand[d] <= free[d] for d in range(len(free)))
+                for g, grp in enumerate(problem.groups)
+            )
+            if not extendable:
+                out.add(Pattern(t, counts))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    capacity=st.integers(6, 30),
+    items=st.lists(st.tuples(st.integers(1, 30), st.integers(1, 3)), min_size=1, max_size=5),
+    slack=st.sampled_from([0.0, 0.3, 1.0, 2.0]),
+)
+def test_one_dimension_lists_exactly_the_maximal_patterns_within_the_threshold(
+    capacity, items, slack
+):
+    weights: dict[int, int] = {}
+    for w, c in items:
+        w = min(w, capacity)
+        weights[w] = weights.get(w, 0) + c
+    problem = bin_packing_problem([capacity], [((w,), c) for w, c in weights.items()])
+    cg = _converged(problem)
+    assert cg.prices is not None
+    target = cg.prices.bound + slack
+    listed = enumerate_patterns(problem, cg.prices, target)
+    assert listed.complete
+    assert len(set(listed.patterns)) == len(listed.patterns)
+    assert set(listed.patterns) == _brute_force(problem, cg.prices, target)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    groups=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(1, 3)), min_size=1, max_size=4
+    ).filter(lambda gs: all(a or b for a, b, _ in gs)),
+    slack=st.sampled_from([0.0, 0.5, 1.5]),
+    objective=st.sampled_from([Objective.NODES, Objective.COST]),
+)
+def test_vectors_and_node_types_list_exactly_the_maximal_patterns(groups, slack, objective):
+    problem = PackingProblem(
+        dimensions=("cpu", "memory"),
+        groups=tuple(
+            ItemGroup(f"g{k}", (a, b), count=c, max_per_node=2 if k == 0 else None)
+            for k, (a, b, c) in enumerate(groups)
+        ),
+        node_types=(
+            NodeType("small", (6, 6), count=6, cost=3),
+            NodeType("big", (10, 9), count=4, cost=5),
+        ),
+        objective=objective,
+    )
+    cg = _converged(problem)
+    assert cg.prices is not None
+    target = cg.prices.bound + slack
+    listed = enumerate_patterns(problem, cg.prices, target)
+    assert listed.complete
+    assert set(listed.patterns) == _brute_force(problem, cg.prices, target)
+
+
+def test_a_packing_at_the_target_uses_only_listed_patterns():
+    # Capacity 10, 7s and 4s: the optimum (5 nodes) runs {7}, {7}, {7}, {4,4}, {4}; the last
+    # is not maximal and its extension {4,4} is listed, so the optimum is reachable.
+    problem = bin_packing_problem([10], [((7,), 3), ((4,), 3)])
+    cg = _converged(problem)
+    assert cg.prices is not None
+    listed = enumerate_patterns(problem, cg.prices, 5)
+    counts = {p.counts for p in listed.patterns}
+    assert (1, 0) in counts
+    assert (0, 2) in counts
+    # A 7 with a 4 does not fit: never listed.
+    assert all(not (c[0] and c[1]) for c in counts)
+
+
+def test_nothing_is_listed_below_the_bound():
+    problem = bin_packing_problem([10], [((7,), 3), ((4,), 3)])
+    cg = _converged(problem)
+    assert cg.prices is not None
+    assert enumerate_patterns(problem, cg.prices, cg.prices.bound - 0.5).patterns == []
+
+
+def test_limit_and_deadline_make_the_list_incomplete():
+    problem = bin_packing_problem([100], [((w,), 2) for w in range(5, 40, 3)])
+    cg = _converged(problem)
+    assert cg.prices is not None
+    target = cg.prices.bound + 3
+    assert not enumerate_patterns(problem, cg.prices, target, limit=5).complete
+    assert len(enumerate_patterns(problem, cg.prices, target, limit=5).patterns) == 5
+    late = enumerate_patterns(problem, cg.prices, target, deadline=time.perf_counter() - 1)
+    assert not late.complete
+
+
+@pytest.mark.parametrize("limit", [0, -3, 2.5, True])
+def test_limit_must_be_a_positive_integer(limit):
+    problem = bin_packing_problem([10], [((7,), 3)])
+    cg = _converged(problem)
+    assert cg.prices is not None
+    with pytest.raises(InputError, match="positive integer"):
+        enumerate_patterns(problem, cg.prices, 3, limit=limit)
