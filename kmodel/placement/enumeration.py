@@ -74,8 +74,11 @@ def enumerate_patterns(
     *,
     limit: int = 50_000,
     deadline: float | None = None,
+    maximal: bool = True,
 ) -> Enumeration:
     """List every pattern that a packing of value at most ``target`` could use.
+
+    With ``maximal`` (the default), the maximal ones: see the module docstring.
 
     Args:
         problem: the (normalised) NODES, COST or PLACED problem the prices belong to.
@@ -83,6 +86,8 @@ def enumerate_patterns(
         target: the packing value asked about.
         limit: stop (incomplete) after this many patterns.
         deadline: ``time.perf_counter()`` value at which to stop (incomplete).
+        maximal: list only the maximal patterns (enough for a covering master); false lists
+            every pattern within the threshold (what a partitioning master needs).
 
     Returns:
         The patterns, and whether the list is complete.
@@ -96,7 +101,9 @@ def enumerate_patterns(
     slack = target - prices.bound
     for t, typ_prices in sorted(prices.per_type.items()):
         threshold = slack + typ_prices.least + _TOLERANCE * max(1.0, abs(target))
-        walk = _TypeWalk(problem, t, typ_prices.values, typ_prices.base - threshold)
+        walk = _TypeWalk(
+            problem, t, typ_prices.values, typ_prices.base - threshold, maximal=maximal
+        )
         if not walk.run(out, limit, deadline):
             return Enumeration(out, complete=False)
     return Enumeration(out, complete=True)
@@ -106,7 +113,13 @@ class _TypeWalk:
     """Depth-first listing of the patterns on one node type worth at least ``need``."""
 
     def __init__(
-        self, problem: PackingProblem, node_type: int, values: Sequence[float], need: float
+        self,
+        problem: PackingProblem,
+        node_type: int,
+        values: Sequence[float],
+        need: float,
+        *,
+        maximal: bool,
     ) -> None:
         self.node_type = node_type
         self.n_groups = len(problem.groups)

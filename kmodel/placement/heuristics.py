@@ -181,19 +181,31 @@ def greedy_pack(
     placement: dict[int, int] = {}
     unplaced: list[int] = []
 
+    type_of = {b: problem.type_of(b) for b in nodes}
+    demands = [grp.demand for grp in problem.groups]
+    # Capacity is the only constraint on most problems: then a fit test is a comparison per
+    # dimension (the restarts run it millions of times).
+    capacity_only = all(
+        grp.max_per_node is None and not grp.domain_caps and all(row)
+        for grp, row in zip(problem.groups, eligible, strict=True)
+    )
+
     def fits(g: int, b: int) -> bool:
-        if not eligible[g][problem.type_of(b)]:
+        fb = free[b]
+        demand = demands[g]
+        for d in range(dims):
+            if demand[d] > fb[d]:
+                return False
+        if capacity_only:
+            return True
+        t = type_of[b]
+        if not eligible[g][t]:
             return False
         cap = problem.groups[g].max_per_node
         if cap is not None and count_on.get((g, b), 0) >= cap:
             return False
         caps = problem.groups[g].domain_caps
-        for c, k in domain_keys[g][problem.type_of(b)]:
-            if in_domain.get((g, c, k), 0) >= caps[c].limit:
-                return False
-        fb = free[b]
-        demand = problem.groups[g].demand
-        return all(demand[d] <= fb[d] for d in range(dims))
+        return all(in_domain.get((g, c, k), 0) < caps[c].limit for c, k in domain_keys[g][t])
 
     for i in items:
         g = problem.group_of(i)

@@ -805,6 +805,7 @@ def pattern_milp(
     deadline: float,
     lower_bound: int,
     cutoff: int | None = None,
+    exact_cover: bool = False,
 ) -> PatternSolution:
     """Choose patterns for every pod at the least cost, as an integer program (HiGHS).
 
@@ -814,6 +815,9 @@ def pattern_milp(
         deadline: ``time.perf_counter()`` value at which to stop with the best found.
         lower_bound: a proven bound (the search stops as soon as it is met).
         cutoff: only solutions of value at most this are of interest (``None``: any).
+        exact_cover: every pod is covered exactly once (a partition). Only right when
+            ``patterns`` holds every pattern a wanted solution may use, maximal or not; a
+            tighter model for HiGHS (its presolve refutes some instances at once).
 
     Returns:
         The best solution found (``value`` None when none was found).
@@ -841,7 +845,10 @@ def pattern_milp(
         c_list += [float(weights[g]) for g in rows.cover]
         upper += [float(problem.groups[g].count) for g in rows.cover]
     c = np.array(c_list)
-    constraints = [LinearConstraint(a, -np.inf, b_ub)]
+    b_lb = np.full(len(b_ub), -np.inf)
+    if exact_cover and weights is None:
+        b_lb[: len(rows.cover)] = b_ub[: len(rows.cover)]
+    constraints = [LinearConstraint(a, b_lb, b_ub)]
     if cutoff is not None:
         constraints.append(LinearConstraint(c.reshape(1, -1), -np.inf, float(cutoff - fixed)))
     target = max(1, lower_bound - fixed)

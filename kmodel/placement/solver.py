@@ -318,15 +318,7 @@ def _solve_patterns(
     lb = max(lb, cg.lower_bound)
     if (ub is not None and ub <= lb) or lb > _max_objective(problem):
         return _PatternOutcome(lb, None, None)
-    enumeration = "reduced-cost enumeration (HiGHS)"
-    raised, enumerated = _enumerated_search(problem, cg, lb=lb, ub=ub, clock=clock)
-    bound_by = enumeration if raised > lb else "pattern LP (HiGHS)"
-    lb = raised
-    if enumerated is not None:
-        value = _objective_of(problem, enumerated)
-        return _PatternOutcome(lb, value, enumerated, enumeration, bound_by)
-    if (ub is not None and ub <= lb) or lb > _max_objective(problem):
-        return _PatternOutcome(lb, None, None, bound_method=bound_by)
+    bound_by = "pattern LP (HiGHS)"
     best_value, best_placement, method = ub, None, ""
 
     def consider(solution: PatternSolution, name: str) -> None:
@@ -370,7 +362,7 @@ def _solve_patterns(
         pattern_milp(
             problem,
             cg.patterns,
-            deadline=time.perf_counter() + 0.15 * clock.remaining_seconds(),
+            deadline=time.perf_counter() + 0.1 * clock.remaining_seconds(),
             lower_bound=lb,
             cutoff=None if best_value is None else best_value - 1,
         ),
@@ -381,10 +373,19 @@ def _solve_patterns(
             dive(
                 problem,
                 cg.patterns,
-                deadline=time.perf_counter() + 0.15 * clock.remaining_seconds(),
+                deadline=time.perf_counter() + 0.1 * clock.remaining_seconds(),
             ),
             "pattern dive (HiGHS)",
         )
+    if gap():
+        raised, enumerated = _enumerated_search(problem, cg, lb=lb, ub=best_value, clock=clock)
+        if raised > lb:
+            lb, bound_by = raised, "reduced-cost enumeration (HiGHS)"
+        if enumerated is not None:
+            best_value, best_placement = _objective_of(problem, enumerated), enumerated
+            method = "reduced-cost enumeration (HiGHS)"
+        if not gap() or lb > _max_objective(problem):
+            return _PatternOutcome(lb, best_value, best_placement, method, bound_by)
     if gap() and grouped and arcflow:
         raised, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
         if raised > lb:
@@ -403,6 +404,16 @@ def _solve_patterns(
             lb, bound_by = raised, "arc-flow MILP (HiGHS)"
         if flows is not None:
             (best_value, best_placement), method = flows, "arc-flow MILP (HiGHS)"
+    if gap() and not (grouped and not arcflow) and clock.remaining_seconds() > 0.5:
+        # Time is left and nothing closed the gap: a longer dive than the first slice.
+        consider(
+            dive(
+                problem,
+                cg.patterns,
+                deadline=time.perf_counter() + 0.7 * clock.remaining_seconds(),
+            ),
+            "pattern dive (HiGHS)",
+        )
     if best_placement is None:
         return _PatternOutcome(lb, None, None, bound_method=bound_by)
     return _PatternOutcome(lb, best_value, best_placement, method, bound_by)
@@ -431,17 +442,43 @@ def _enumerated_search(
     prices = cg.prices
     if prices is None or problem.objective is Objective.PLACED:
         return lb, None
+    # Listing gives up early (a long list would not solve in time anyway); the integer
+    # programs get most of the time.
     deadline = time.perf_counter() + 0.8 * clock.remaining_seconds()
     k = lb
     while (ub is None or k < ub) and k <= _max_objective(problem):
-        listed = enumerate_patterns(problem, prices, k, limit=MAX_ENUMERATED, deadline=deadline)
+        # Every pattern (a partition: the tighter model) while the list stays short, else the
+        # maximal ones only (a covering).
+        exact = True
+        listed = enumerate_patterns(
+            problem,
+            prices,
+            k,
+            limit=MAX_ENUMERATED,
+            deadline=time.perf_counter() + 0.1 * clock.remaining_seconds(),
+            maximal=False,
+        )
+        if not listed.complete:
+            exact = False
+            listed = enumerate_patterns(
+                problem,
+                prices,
+                k,
+                limit=MAX_ENUMERATED,
+                deadline=time.perf_counter() + 0.2 * clock.remaining_seconds(),
+            )
         if not listed.complete:
             return lb, None
         if not listed.patterns:
             lb = k = _next_value(problem, k)
             continue
         solution = pattern_milp(
-            problem, listed.patterns, deadline=deadline, lower_bound=k, cutoff=k
+            problem,
+            listed.patterns,
+            deadline=deadline,
+            lower_bound=k,
+            cutoff=k,
+            exact_cover=exact,
         )
         if solution.value is not None:
             placement = placement_of_patterns(problem, solution.chosen)
