@@ -79,7 +79,8 @@ class Informer:
 
     def catch_up(self, store: APIStore) -> None:
         """Deliver everything pending unless the watch is lagging (a fault)."""
-        if not self.lagging:
+        # Revisions are dense: nothing is pending when the cursor is at the store's revision.
+        if not self.lagging and self.revision != store.revision:
             self.deliver(store)
 
     def relist(self, store: APIStore) -> None:

@@ -67,9 +67,13 @@ class Unavailable(APIError):  # noqa: N818  # Kubernetes StatusReason names
     reason = "ServiceUnavailable"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WatchEvent:
-    """One entry of the watch log: what happened to which object at which revision."""
+    """One entry of the watch log: what happened to which object at which revision.
+
+    Slotted: the log keeps one per write for good, and a per-instance dict would double what
+    the garbage collector walks.
+    """
 
     revision: int
     type: Literal["ADDED", "MODIFIED", "DELETED"]

@@ -19,7 +19,7 @@ from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.kubelet import runtime_key
 from kmodel.cluster.informer import ObjectView
 from kmodel.cluster.model import Cluster
-from kmodel.objects.labels import labels_of, selector_matches
+from kmodel.objects.labels import LabelSelector, label_selector_as_selector, labels_of
 from kmodel.semantics.replicaset import is_pod_ready
 
 __all__ = [
@@ -41,9 +41,17 @@ def endpoints_for(cluster: Cluster, service: Mapping[str, Any], view: ObjectView
     publish = bool((service.get("spec") or {}).get("publishNotReadyAddresses"))
     include_unready = "endpoints-include-unready" in cluster.config.mutations
     if selector:
+        # Compiled once, where it was first compiled (after the first pod's labels: the same
+        # errors in the same order), not once per pod.
+        compiled: LabelSelector | None = None
         for pod in view.list_objects("Pod", namespace):
             ip = (pod.get("status") or {}).get("podIP")
-            if not ip or not selector_matches({"matchLabels": selector}, labels_of(pod)):
+            if not ip:
+                continue
+            labels = labels_of(pod)
+            if compiled is None:
+                compiled = label_selector_as_selector({"matchLabels": selector}, "spec.selector")
+            if not compiled.matches(labels):
                 continue
             if (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
                 continue
