@@ -29,9 +29,11 @@ from kmodel.cluster.components import (
     WatchDrop,
 )
 from kmodel.cluster.components.controllers import _defaults_sharing
+from kmodel.cluster.components.network import endpoints_for
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import COMPONENTS, Cluster
 from kmodel.cluster.store import APIStore
+from kmodel.errors import InputError
 from kmodel.semantics import deployment as dep
 
 
@@ -208,3 +210,18 @@ def outcome(default: Callable[[dict], dict], d: dict) -> object:
 )
 def test_deployment_defaults_of_odd_shapes_come_out_as_upstream_ones(d):
     assert outcome(_defaults_sharing, d) == outcome(dep.apply_deployment_defaults, d)
+
+
+def test_endpoints_selector_is_compiled_when_first_needed():
+    cluster = small_cluster()
+    view = cluster.view("endpoints")
+    web = service("web")
+    web["metadata"]["namespace"] = "default"
+    addresses = endpoints_for(cluster, web, view)["subsets"][0]["addresses"]
+    assert len(addresses) == 3  # the web pods, each once
+    bad = {**web, "spec": {"selector": {"app": ["web"]}}}
+    with pytest.raises(InputError, match=r"spec\.selector"):
+        endpoints_for(cluster, bad, view)
+    # No pod with an IP in the namespace: the selector is never read, so never refused.
+    elsewhere = {**bad, "metadata": {"name": "web", "namespace": "empty"}}
+    assert endpoints_for(cluster, elsewhere, view)["subsets"] == []
