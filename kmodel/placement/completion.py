@@ -35,6 +35,7 @@ Pure Python; nothing reads the wall clock except for the caller's deadline.
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 import time
@@ -47,12 +48,18 @@ from kmodel.placement.problem import PackingProblem
 __all__ = ["complete_bins", "completion_applies"]
 
 #: Search nodes in the first run; each restart multiplies the limit by :data:`_GROWTH`.
-_FIRST_LIMIT = 2_000
-_GROWTH = 1.3
+_FIRST_LIMIT = 1_000
+_GROWTH = 1.1
 #: How far (in positions of the fullest-first order) a restart may move a completion.
 _PERTURBATION = 3.0
 #: The deadline is read once per this many enumeration steps or search nodes.
-_TICKS_PER_CLOCK = 1024
+_TICKS_PER_CLOCK = 64
+_ORDER = "portfolio"
+_PERTURB_AFTER = 2
+_PORTFOLIO = ("bcount", "count")
+_NOISE = 0.1
+_PMODE = "rank"
+_ANCHOR = "fail"
 
 # A completion: the slack it leaves in each dimension, then (class, count) per class it takes.
 _Completion = tuple[tuple[int, ...], tuple[tuple[int, int], ...]]
@@ -297,6 +304,8 @@ class _BinCompletion:
         self.nodes = 0
         self.node_limit = _FIRST_LIMIT
         self.perturb = False
+        self.restarts = 0
+        self.factors = [1.0] * len(self.counts)
         self.enumerate: Callable[[int, list[int], list[int]], list[_Completion]] = (
             self._completions_1d if self.dims == 1 else self._completions_nd
         )
@@ -312,7 +321,9 @@ class _BinCompletion:
             except _NodeLimitError:
                 self._undo_all()
                 self.node_limit = int(self.node_limit * _GROWTH)
-                self.perturb = True
+                self.restarts += 1
+                self.perturb = self.restarts >= _PERTURB_AFTER
+                self.factors = [1.0 + _NOISE * (2.0 * self.rng.random() - 1.0) for _ in self.counts]
                 continue
             except _DeadlineReachedError:
                 return None
@@ -353,7 +364,14 @@ class _BinCompletion:
         key = tuple(self.counts)
         if self.failed.get(key, self.bins + 1) <= depth:
             return False
-        anchor = next(c for c, n in enumerate(self.counts) if n)
+        if self.dims == 1 and _ANCHOR == "fail":
+            anchor = self._anchor_1d()
+            if anchor is None:
+                self.failed[key] = min(depth, self.failed.get(key, depth))
+                return False
+        else:
+            anchor = next(c for c, n in enumerate(self.counts) if n)
+        self.bins_left = self.bins - depth
         self.counts[anchor] -= 1
         self.left -= 1
         room = [c - w for c, w in zip(self.capacity, self.demands[anchor], strict=True)]
@@ -390,16 +408,32 @@ class _BinCompletion:
         self.left = 0
 
     def _perturbed(self, completions: list[_Completion]) -> list[_Completion]:
-        """The fullest-first order with each completion moved by a few positions at random."""
-        rng = self.rng
-        keyed = sorted((i + rng.random() * _PERTURBATION, i) for i in range(len(completions)))
-        return [completions[i] for _, i in keyed]
+        """The completions by decreasing perturbed fill: each class's size times its factor."""
+        factors = self.factors
+        demands = self.demands
+        if _PMODE == "rank":
+            rng = self.rng
+            keyed = sorted((i + rng.random() * _PERTURBATION, i) for i in range(len(completions)))
+            return [completions[i] for _, i in keyed]
+
+        def fill(comp: _Completion) -> float:
+            return sum(n * factors[c] * sum(demands[c]) for c, n in comp[1])
+
+        return sorted(completions, key=fill, reverse=True)
 
     # ------------------------------------------------------------------ one dimension
     def _completions_1d(
         self, anchor: int, room0: list[int], budget0: list[int]
     ) -> list[_Completion]:
         """Undominated completions of the anchor's bin within the budget, fullest first.
+
+        ``reach[i]`` is the set of sums the pods of classes ``i..`` can make (a subset-sum
+        bitset, bit ``s`` set when ``s`` is reachable, capped at the anchor's room): a partial
+        completion is extended only when some sum of the classes after it closes the room to
+        within the slack still allowed. The same bitsets give a waste bound first: a pod of
+        weight ``w`` lies in a bin that wastes at least ``c - w - best(c - w)``, ``best(r)``
+        being the largest reachable sum up to ``r``; pods larger than half the capacity lie in
+        different bins, so their wastes add up, and no pod's may exceed the budget.
 
         Classes are visited in decreasing weight. ``skipped`` is the smallest weight left out
         so far (a class passed over, or taken only in part); a pod of weight ``x`` taken after
@@ -424,41 +458,125 @@ class _BinCompletion:
         suffix = [0] * (m + 1)
         for i in range(m - 1, -1, -1):
             suffix[i] = suffix[i + 1] + weights[i] * cap_counts[i]
+        room_mask = (1 << (room + 1)) - 1
+        reach = [0] * (m + 1)
+        reach[m] = 1
+        for i in range(m - 1, -1, -1):
+            bits = reach[i + 1]
+            w = weights[i]
+            n = cap_counts[i]
+            part = 1
+            while n > 0:  # binary split of the count: parts 1, 2, 4, ... and the rest
+                take = min(part, n)
+                bits |= (bits << (w * take)) & room_mask
+                n -= take
+                part *= 2
+            reach[i] = bits
         dominance = self.dominance
         smallest = weights[-1] if m else room + 1
         unbounded = room + 1  # larger than any slack: "no constraint"
+        # window[s]: the bits of s + 1 consecutive sums, for "some sum in [left - s, left]".
+        window = [(1 << (s + 1)) - 1 for s in range(min(budget, room) + 1)]
+        negated = [-w for w in weights]
         out: list[_Completion] = []
         picks: list[tuple[int, int]] = []
         tick = self._tick
 
-        def extend(i: int, left: int, skipped: int, gap: int) -> None:
+        def closable(bits: int, left: int, slack: int) -> bool:
+            """Some reachable sum lies in ``[left - slack, left]``."""
+            low = left - slack
+            return low <= 0 or bool((bits >> low) & window[slack])
+
+        def extend(i: int, left: int, skipped: int, gap: int, limit: int) -> None:
+            # Called only when some completion of this partial one is allowed (``limit``).
             tick()
-            limit = min(budget, gap - 1, skipped - 1) if dominance else budget
-            if left - suffix[i] > limit:
-                return
             if left <= limit and (not dominance or i >= m or left < smallest):
                 out.append(((left,), tuple(picks)))
-            skip = skipped
-            for a in range(i, m):
-                if a > i:
+            first = bisect.bisect_left(negated, -left, i)  # the first class that fits
+            skip = skipped if first == i else weights[first - 1]
+            for a in range(first, m):
+                if a > first:
                     skip = weights[a - 1]
+                if left - suffix[a] > budget or not closable(reach[a], left, budget):
+                    break  # classes from ``a`` on cannot close the room: later ones neither
                 w = weights[a]
-                if left - suffix[a] > budget:
-                    break
-                if w > left or not cap_counts[a]:
+                n = cap_counts[a]
+                if not n:
                     continue
                 new_gap = min(gap, skip - w) if dominance and skip != unbounded else gap
-                if dominance and left - suffix[a] > min(budget, new_gap - 1, skip - 1):
-                    continue
-                n = cap_counts[a]
+                taken_all = counts[avail[a]]
+                after = reach[a + 1]
                 for t in range(min(n, left // w), 0, -1):
-                    picks.append((avail[a], t))
-                    extend(a + 1, left - t * w, skip if t == counts[avail[a]] else w, new_gap)
-                    picks.pop()
+                    rest = left - t * w
+                    new_skip = skip if t == taken_all else w
+                    allowed = min(budget, new_gap - 1, new_skip - 1) if dominance else budget
+                    if allowed >= 0 and closable(after, rest, allowed):
+                        picks.append((avail[a], t))
+                        extend(a + 1, rest, new_skip, new_gap, allowed)
+                        picks.pop()
 
-        extend(0, room, unbounded, unbounded)
-        out.sort(key=lambda comp: comp[0][0])
+        if closable(reach[0], room, budget):
+            extend(0, room, unbounded, unbounded, budget)
+        order = _ORDER
+        if order == "portfolio":
+            order = _PORTFOLIO[self.restarts % len(_PORTFOLIO)]
+        if order == "slack":
+            out.sort(key=lambda comp: comp[0][0])
+        elif order == "bucket":
+            q = max(1, budget // max(1, self.bins_left))
+            out.sort(key=lambda comp: comp[0][0] // q)
+        elif order == "count":
+            out.sort(key=lambda comp: (sum(n for _, n in comp[1]), comp[0][0]))
+        elif order == "bcount":
+            q = max(1, budget // max(1, self.bins_left))
+            out.sort(key=lambda comp: (comp[0][0] // q, sum(n for _, n in comp[1])))
+        elif order == "cbucket":
+            q = max(1, budget // max(1, self.bins_left))
+            out.sort(key=lambda comp: (sum(n for _, n in comp[1]), comp[0][0] // q))
         return out
+
+    def _anchor_1d(self) -> int | None:
+        """The class whose pod anchors the next bin, or ``None`` when the pods left fail.
+
+        With ``reach`` the subset-sum bitset of every pod left, a pod of weight ``w`` lies in a
+        bin that wastes at least ``c - w - best(c - w)``, ``best(r)`` being the largest
+        reachable sum up to ``r``; pods larger than half the capacity lie in different bins, so
+        their wastes add up, and no pod's may exceed the budget. The anchor is the pod with the
+        fewest reachable fills within the budget (fail first), the larger on ties.
+        """
+        counts = self.counts
+        capacity = self.capacity[0]
+        budget = self.budget[0]
+        full = (1 << (capacity + 1)) - 1
+        reach = 1
+        avail = [c for c, n in enumerate(counts) if n]
+        for c in avail:
+            w = self.demands[c][0]
+            n = counts[c]
+            part = 1
+            while n > 0:
+                take = min(part, n)
+                reach |= (reach << (w * take)) & full
+                n -= take
+                part *= 2
+        total = 0
+        best_anchor = None
+        best_fills = 0
+        for c in avail:
+            w = self.demands[c][0]
+            residual = capacity - w
+            below = reach & ((1 << (residual + 1)) - 1)
+            waste = residual - (below.bit_length() - 1)
+            if waste > budget:
+                return None
+            if 2 * w > capacity:
+                total += waste * counts[c]
+            fills = (below >> max(0, residual - budget)).bit_count()
+            if best_anchor is None or fills < best_fills:
+                best_anchor, best_fills = c, fills
+        if total > budget:
+            return None
+        return best_anchor
 
     # ------------------------------------------------------------------ several dimensions
     def _completions_nd(
