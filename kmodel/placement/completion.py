@@ -50,16 +50,12 @@ __all__ = ["complete_bins", "completion_applies"]
 #: Search nodes in the first run; each restart multiplies the limit by :data:`_GROWTH`.
 _FIRST_LIMIT = 1_000
 _GROWTH = 1.1
-#: How far (in positions of the fullest-first order) a restart may move a completion.
+#: Runs in the exact order before restarts start perturbing it.
+_EXACT_RUNS = 2
+#: How far (in positions of the order) a perturbed run may move a completion.
 _PERTURBATION = 3.0
 #: The deadline is read once per this many enumeration steps or search nodes.
 _TICKS_PER_CLOCK = 64
-_ORDER = "portfolio"
-_PERTURB_AFTER = 2
-_PORTFOLIO = ("bcount", "count")
-_NOISE = 0.1
-_PMODE = "rank"
-_ANCHOR = "fail"
 
 # A completion: the slack it leaves in each dimension, then (class, count) per class it takes.
 _Completion = tuple[tuple[int, ...], tuple[tuple[int, int], ...]]
@@ -305,7 +301,7 @@ class _BinCompletion:
         self.node_limit = _FIRST_LIMIT
         self.perturb = False
         self.restarts = 0
-        self.factors = [1.0] * len(self.counts)
+        self.bins_left = bins
         self.enumerate: Callable[[int, list[int], list[int]], list[_Completion]] = (
             self._completions_1d if self.dims == 1 else self._completions_nd
         )
@@ -322,8 +318,7 @@ class _BinCompletion:
                 self._undo_all()
                 self.node_limit = int(self.node_limit * _GROWTH)
                 self.restarts += 1
-                self.perturb = self.restarts >= _PERTURB_AFTER
-                self.factors = [1.0 + _NOISE * (2.0 * self.rng.random() - 1.0) for _ in self.counts]
+                self.perturb = self.restarts >= _EXACT_RUNS
                 continue
             except _DeadlineReachedError:
                 return None
@@ -364,7 +359,7 @@ class _BinCompletion:
         key = tuple(self.counts)
         if self.failed.get(key, self.bins + 1) <= depth:
             return False
-        if self.dims == 1 and _ANCHOR == "fail":
+        if self.dims == 1:
             anchor = self._anchor_1d()
             if anchor is None:
                 self.failed[key] = min(depth, self.failed.get(key, depth))
@@ -408,18 +403,10 @@ class _BinCompletion:
         self.left = 0
 
     def _perturbed(self, completions: list[_Completion]) -> list[_Completion]:
-        """The completions by decreasing perturbed fill: each class's size times its factor."""
-        factors = self.factors
-        demands = self.demands
-        if _PMODE == "rank":
-            rng = self.rng
-            keyed = sorted((i + rng.random() * _PERTURBATION, i) for i in range(len(completions)))
-            return [completions[i] for _, i in keyed]
-
-        def fill(comp: _Completion) -> float:
-            return sum(n * factors[c] * sum(demands[c]) for c, n in comp[1])
-
-        return sorted(completions, key=fill, reverse=True)
+        """The order with each completion moved by a few positions at random (seeded)."""
+        rng = self.rng
+        keyed = sorted((i + rng.random() * _PERTURBATION, i) for i in range(len(completions)))
+        return [completions[i] for _, i in keyed]
 
     # ------------------------------------------------------------------ one dimension
     def _completions_1d(
@@ -517,22 +504,14 @@ class _BinCompletion:
 
         if closable(reach[0], room, budget):
             extend(0, room, unbounded, unbounded, budget)
-        order = _ORDER
-        if order == "portfolio":
-            order = _PORTFOLIO[self.restarts % len(_PORTFOLIO)]
-        if order == "slack":
-            out.sort(key=lambda comp: comp[0][0])
-        elif order == "bucket":
-            q = max(1, budget // max(1, self.bins_left))
-            out.sort(key=lambda comp: comp[0][0] // q)
-        elif order == "count":
+        # Any slack up to an even share of the budget left is as good as none. Runs alternate
+        # between two orders: (slack share, fewest pods) and (fewest pods, slack). Fewer pods
+        # per bin means larger ones, and keeps the small pods that close the last bins.
+        share = max(1, budget // max(1, self.bins_left))
+        if self.restarts % 2 == 0:
+            out.sort(key=lambda comp: (comp[0][0] // share, sum(n for _, n in comp[1])))
+        else:
             out.sort(key=lambda comp: (sum(n for _, n in comp[1]), comp[0][0]))
-        elif order == "bcount":
-            q = max(1, budget // max(1, self.bins_left))
-            out.sort(key=lambda comp: (comp[0][0] // q, sum(n for _, n in comp[1])))
-        elif order == "cbucket":
-            q = max(1, budget // max(1, self.bins_left))
-            out.sort(key=lambda comp: (sum(n for _, n in comp[1]), comp[0][0] // q))
         return out
 
     def _anchor_1d(self) -> int | None:
