@@ -1522,8 +1522,14 @@ def sync_rollout_status(
         and current.get("reason") == REASON_NEW_RS_AVAILABLE
     )
     name = _name(d)
-    subject = f"ReplicaSet {go_quote(_name(new_rs))}" if new_rs is not None else None
-    subject = subject or f"Deployment {go_quote(name)}"
+    new_rs_name = _name(new_rs) if new_rs is not None else None
+
+    def subject() -> str:
+        # Quoted only when a Progressing condition is built (most syncs build none).
+        if new_rs_name is not None:
+            return f"ReplicaSet {go_quote(new_rs_name)}"
+        return f"Deployment {go_quote(name)}"
+
     if has_progress_deadline(d) and not complete:
         status["conditions"] = conditions
         if deployment_complete(d, status):
@@ -1533,13 +1539,13 @@ def sync_rollout_status(
                     "Progressing",
                     "True",
                     REASON_NEW_RS_AVAILABLE,
-                    f"{subject} has successfully progressed.",
+                    f"{subject()} has successfully progressed.",
                     now,
                 ),
             )
         elif deployment_progressing(d, status):
             condition = new_deployment_condition(
-                "Progressing", "True", REASON_RS_UPDATED, f"{subject} is progressing.", now
+                "Progressing", "True", REASON_RS_UPDATED, f"{subject()} is progressing.", now
             )
             if current is not None:
                 if current.get("status") == "True":
@@ -1553,7 +1559,7 @@ def sync_rollout_status(
                     "Progressing",
                     "False",
                     REASON_TIMED_OUT,
-                    f"{subject} has timed out progressing.",
+                    f"{subject()} has timed out progressing.",
                     now,
                 ),
             )

@@ -588,10 +588,12 @@ class SyncStaticPods(Action):
 def kubelet_actions(cluster: Cluster) -> list[Action]:
     """Kubelet steps that would do something now."""
     actions: list[Action] = []
-    # One pass over the pods, in key order (the checks below only read the store).
-    bound: dict[object, list[Manifest]] = {}
-    for pod in cluster.store.list_objects("Pod"):
-        bound.setdefault((pod.get("spec") or {}).get("nodeName"), []).append(pod)
+    # One pass over the pods, in key order, once per revision of the stored pods (the checks
+    # below only read the store).
+    bound = cluster.memo(
+        ("kubelet-pods-by-node", cluster.store.kind_revision.get("Pod", 0)),
+        lambda: _pods_by_node(cluster),
+    )
     for name in sorted(cluster.machines):
         machine = cluster.machines[name]
         if not machine.up or machine.partitioned:
@@ -619,6 +621,13 @@ def kubelet_actions(cluster: Cluster) -> list[Action]:
                     KubeletSyncPod(name, metadata.get("namespace", "default"), metadata["name"])
                 )
     return actions
+
+
+def _pods_by_node(cluster: Cluster) -> dict[object, list[Manifest]]:
+    bound: dict[object, list[Manifest]] = {}
+    for pod in cluster.store.list_objects("Pod"):
+        bound.setdefault((pod.get("spec") or {}).get("nodeName"), []).append(pod)
+    return bound
 
 
 def _needs_sync(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:

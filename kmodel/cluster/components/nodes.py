@@ -239,9 +239,12 @@ def node_actions(cluster: Cluster) -> list[Action]:
     )
     # Pods matter through their binding, deletion and tolerations only: keyed on those, pod
     # status updates (most writes) leave the cached eviction and garbage-collection checks be.
-    pods = tuple(
-        cluster.derive("eviction-shape", p, _eviction_shape)
-        for p in cluster.store.list_objects("Pod")
+    pods = cluster.memo(
+        ("eviction-shapes", cluster.store.kind_revision.get("Pod", 0)),
+        lambda: tuple(
+            cluster.derive("eviction-shape", p, _eviction_shape)
+            for p in cluster.store.list_objects("Pod")
+        ),
     )
     pods_key = ("node-pods", nodes, pods, cluster.now)
     return [
