@@ -12,21 +12,30 @@ covering problems", JAIR 2007):
   slack of exactly ``budget_d = k * cap_d - sum_i w_id``; nodes are filled one at a time and
   each node's slack is charged to the budget, so a node that wastes more than is left is never
   built;
-* the canonical anchor: every node holds the largest pod still unplaced (largest by the sum of
-  its demand shares, as :mod:`kmodel.placement.heuristics` orders pods), and the search
-  branches only on the rest of that node, its *completion*: a multiset over the pod classes
-  still unplaced whose slack fits the budget;
-* completions are enumerated over classes in decreasing size with suffix-sum pruning (what is
-  left of a class list cannot fill the node to within the budget) and tried fullest first;
+* the anchor: each bin is built around one pod still unplaced (every pod lies in some bin, so
+  nothing is lost) and the search branches only on the rest of that bin, its *completion*: a
+  multiset over the pod classes still unplaced whose slack fits the budget. With several
+  dimensions the anchor is the largest pod (by the sum of its demand shares, as
+  :mod:`kmodel.placement.heuristics` orders pods); in one dimension it is the pod with the
+  fewest reachable fills within the budget (fail first), the larger on ties;
+* completions are enumerated over classes in decreasing size with suffix-sum pruning; in one
+  dimension subset-sum bitsets (Python integers) prune every partial completion that no sum
+  of the classes after it can close to within the allowed slack, and give a waste bound at
+  each node (the bin of a pod of weight ``w`` wastes at least ``c - w - best(c - w)``; pods
+  over half the capacity have bins of their own, so their wastes add up);
 * Korf's dominance rule: a completion from which a pod can be added, or in which a pod can be
   swapped for a larger unplaced one (larger in every dimension) that still fits, is dominated
   (moving that larger pod out of the node that holds it in any packing keeps every node
-  feasible) and is skipped;
+  feasible) and is skipped; off when a group has an anti-affinity limit that binds;
+* the order of the completions: with several dimensions, the least slack weighted by each
+  dimension's budget first; in one dimension, alternately by run, (slack in units of an even
+  share of the budget left, fewest pods) and (fewest pods, slack): fewer pods per bin means
+  larger ones, and keeps the small pods that close the last bins;
 * a memo of failed states: the multiset left and the number of nodes already filled; a state
   whose subtree was explored completely and failed is never explored again at that depth or
   deeper (fewer nodes left);
-* restarts with a growing node limit: the first run tries completions in the exact fullest
-  first order; later runs perturb that order slightly with a seeded :class:`random.Random`,
+* restarts with a growing node limit: the first runs try completions in the exact order;
+  later runs move each completion by a few positions with a seeded :class:`random.Random`,
   so the same seed always gives the same packing. A run that ends without hitting its node
   limit has explored everything: no packing on ``k`` nodes exists.
 
@@ -417,10 +426,7 @@ class _BinCompletion:
         ``reach[i]`` is the set of sums the pods of classes ``i..`` can make (a subset-sum
         bitset, bit ``s`` set when ``s`` is reachable, capped at the anchor's room): a partial
         completion is extended only when some sum of the classes after it closes the room to
-        within the slack still allowed. The same bitsets give a waste bound first: a pod of
-        weight ``w`` lies in a bin that wastes at least ``c - w - best(c - w)``, ``best(r)``
-        being the largest reachable sum up to ``r``; pods larger than half the capacity lie in
-        different bins, so their wastes add up, and no pod's may exceed the budget.
+        within the slack still allowed.
 
         Classes are visited in decreasing weight. ``skipped`` is the smallest weight left out
         so far (a class passed over, or taken only in part); a pod of weight ``x`` taken after
