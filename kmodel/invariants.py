@@ -96,7 +96,12 @@ class NoOvercommit(Invariant):
     description = "no node is over its allocatable"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
-        """Sum requests per node."""
+        """Sum requests per node (once per revision of the stored pods and nodes)."""
+        revisions = cluster.store.kind_revision
+        key = ("no-overcommit", type(self), revisions.get("Pod", 0), revisions.get("Node", 0))
+        return list(cluster.memo(key, lambda: tuple(self._check(cluster))))
+
+    def _check(self, cluster: Cluster) -> list[Violation]:
         violations: list[Violation] = []
         by_node: dict[str, list[Mapping[str, Any]]] = {}
         for pod in _pods(cluster):
@@ -107,11 +112,14 @@ class NoOvercommit(Invariant):
             name = node["metadata"]["name"]
             pods = by_node.get(name, [])
             allocatable = cluster.derive("allocatable", node, node_allocatable)
-            used: Counter[str] = Counter()
+            used: dict[str, int] = {"cpu": 0, "memory": 0}
             for pod in pods:
                 # A pod's requests never change (no in-place resize in the model): cache by UID.
                 uid = pod["metadata"]["uid"]
-                used.update(cluster.memo(("requests", uid), partial(pod_requests, pod)))
+                requests = cluster.memo(("requests", uid), partial(pod_requests, pod))
+                # Only these are compared (a Counter summing every resource cost more).
+                used["cpu"] += requests.get("cpu", 0)
+                used["memory"] += requests.get("memory", 0)
             used["pods"] = len(pods)
             violations.extend(
                 self.violation(
@@ -223,22 +231,37 @@ class EndpointsReadyOnly(Invariant):
 def _deployment_pods(
     cluster: Cluster, d: Mapping[str, Any]
 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
-    """The Deployment's ReplicaSets and their active pods."""
-    namespace = d["metadata"]["namespace"]
-    rss = [
-        rs
-        for rs in cluster.store.list_objects("ReplicaSet", namespace)
-        if (_controller_ref(cluster, rs) or {}).get("uid") == d["metadata"]["uid"]
-    ]
-    uids = {rs["metadata"]["uid"] for rs in rss}
-    pods = [
-        p
-        for p in cluster.store.list_objects("Pod", namespace)
-        if (_controller_ref(cluster, p) or {}).get("uid") in uids
-        and _live(p)
-        and p["metadata"].get("deletionTimestamp") is None
-    ]
-    return rss, pods
+    """The Deployment's ReplicaSets and their active pods.
+
+    Listed once per revision of the stored ReplicaSets (and pods): every invariant and every
+    step asks again.
+    """
+    namespace, uid = d["metadata"]["namespace"], d["metadata"]["uid"]
+    rs_revision = cluster.store.kind_revision.get("ReplicaSet", 0)
+    rss: tuple[Mapping[str, Any], ...] = cluster.memo(
+        ("deployment-replicasets", namespace, uid, rs_revision),
+        lambda: tuple(
+            rs
+            for rs in cluster.store.list_objects("ReplicaSet", namespace)
+            if (_controller_ref(cluster, rs) or {}).get("uid") == uid
+        ),
+    )
+
+    def active_pods() -> tuple[Mapping[str, Any], ...]:
+        uids = {rs["metadata"]["uid"] for rs in rss}
+        return tuple(
+            p
+            for p in cluster.store.list_objects("Pod", namespace)
+            if (_controller_ref(cluster, p) or {}).get("uid") in uids
+            and _live(p)
+            and p["metadata"].get("deletionTimestamp") is None
+        )
+
+    pod_revision = cluster.store.kind_revision.get("Pod", 0)
+    pods: tuple[Mapping[str, Any], ...] = cluster.memo(
+        ("deployment-pods", namespace, uid, rs_revision, pod_revision), active_pods
+    )
+    return list(rss), list(pods)
 
 
 def _controller_ref(cluster: Cluster, obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -265,6 +288,13 @@ def available_pods(cluster: Cluster, d: Mapping[str, Any]) -> int:
     """Pods of a Deployment that are available (Ready for minReadySeconds) and not terminating."""
     _, pods = _deployment_pods(cluster, d)
     return _available_of(cluster, d, pods)
+
+
+def _min_available(cluster: Cluster, raw: Mapping[str, Any]) -> int:
+    """``MinAvailable`` of a stored Deployment (with its defaults)."""
+    from kmodel.cluster.components.controllers import defaulted  # noqa: PLC0415
+
+    return dep.min_available(defaulted(cluster, raw))
 
 
 def _available_of(cluster: Cluster, d: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> int:
@@ -319,10 +349,21 @@ class RollingUpdateBounds(Invariant):
                             limit=surge_limit,
                         )
                     )
-            minimum = dep.min_available(d)
-            available = _available_of(cluster, d, pods)
+            # Each a pure function of what its key holds: computed once per version of the
+            # Deployment (of its ReplicaSets, of the pods, of the time).
+            minimum = cluster.derive("min-available", raw, partial(_min_available, cluster))
+            revisions = cluster.store.kind_revision
+            version = (
+                d["metadata"]["uid"],
+                d["metadata"]["resourceVersion"],
+                revisions.get("ReplicaSet", 0),
+            )
+            available = cluster.memo(
+                ("deployment-available", *version, revisions.get("Pod", 0), cluster.now),
+                partial(_available_of, cluster, d, pods),
+            )
             size, reached = history.rollout_ready.get(key, (replicas, False))
-            rolling = _rolling_out_of(d, rss)
+            rolling = cluster.memo(("rolling-out", *version), partial(_rolling_out_of, d, rss))
             reached = reached and size == replicas and not cluster.faults and rolling
             if reached and available < minimum:
                 violations.append(
