@@ -34,6 +34,7 @@ from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import COMPONENTS, Cluster
 from kmodel.cluster.store import APIStore
 from kmodel.errors import InputError
+from kmodel.invariants import Monitor
 from kmodel.semantics import deployment as dep
 
 
@@ -83,7 +84,7 @@ def small_cluster() -> Cluster:
             node("n1", "a"),
             node("n2", "b"),
             node("n3", "a"),
-            deployment("web", 3),
+            deployment("web", 3, minReadySeconds=3),
             deployment("api", 2, strategy={"type": "Recreate"}, minReadySeconds=5),
             service("web"),
         ]
@@ -123,6 +124,7 @@ def disturbance(cluster: Cluster, rng: random.Random) -> Action | None:
 def test_a_warm_cluster_lists_what_a_cold_copy_lists_along_a_walk_with_faults():
     rng = random.Random(7)  # noqa: S311 - a seeded walk, not cryptography
     cluster = small_cluster()
+    warm_monitor, cold_monitor = Monitor.default(), Monitor.default()
     compared = 0
     for _ in range(80):
         action = disturbance(cluster, rng)
@@ -131,8 +133,23 @@ def test_a_warm_cluster_lists_what_a_cold_copy_lists_along_a_walk_with_faults():
             assert enabled == cold(cluster).enabled_actions()
             compared += 1
             action = rng.choice(enabled) if enabled else Tick(10)
-        cluster.step(action)
+        step = cluster.step(action)
+        # The invariants cache what they derive too: the same violations, the same history.
+        assert warm_monitor.observe(cluster, step) == cold_monitor.observe(cold(cluster), step)
+        assert warm_monitor.history == cold_monitor.history
     assert compared > 40
+
+
+def test_cached_invariants_still_see_an_overcommitted_node():
+    cluster = small_cluster()
+    monitor = Monitor.default()
+    assert monitor.observe(cluster) == []
+    # Shrink n1 under the pods bound to it (as a resize the model never does by itself).
+    n1 = cluster.store.objects[("Node", "", "n1")]
+    shrunk = {**n1, "status": {**n1["status"], "allocatable": {"cpu": "100m", "pods": "1"}}}
+    cluster.store.update(shrunk)
+    found = {(v.invariant, v.values["resource"]) for v in monitor.observe(cluster)}
+    assert ("no_overcommit", "cpu") in found
 
 
 def test_informer_kind_versions_change_only_with_their_kind():
