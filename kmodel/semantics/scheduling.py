@@ -379,12 +379,15 @@ def _fit_failures(
     usage: NodeUsage,
     ignored: frozenset[str],
     groups: frozenset[str],
+    *,
+    request: Mapping[str, int] | None = None,
 ) -> list[str]:
-    """The body of ``fitsRequest`` on precomputed node totals."""
+    """The body of ``fitsRequest`` on precomputed node totals (and pod requests, if given)."""
     reasons: list[str] = []
     if usage.pod_count + 1 > allocatable.get(PODS, 0):
         reasons.append("Too many pods")
-    request = pod_requests(pod)
+    if request is None:
+        request = pod_requests(pod)
     scalars = {n: q for n, q in request.items() if n not in {CPU, MEMORY, EPHEMERAL_STORAGE}}
     scalars = {n: q for n, q in scalars.items() if is_scalar_resource_name(n)}
     if (
@@ -793,6 +796,10 @@ class SchedulingCycle:
         namespaces: Namespace manifests, for affinity terms with a ``namespaceSelector``.
         ignored_resources: ``NodeResourcesFitArgs.ignoredResources``.
         ignored_resource_groups: ``NodeResourcesFitArgs.ignoredResourceGroups``.
+        allocatable_of: how to read a node's allocatable; :func:`node_allocatable` by default.
+            A caller that keeps nodes unchanged across cycles may pass a cached one.
+        usage_of: how to total the pods bound to one node; :func:`node_usage` by default. A
+            caller that keeps pods unchanged across cycles may pass a cached one.
     """
 
     def __init__(
@@ -805,7 +812,12 @@ class SchedulingCycle:
         namespaces: Sequence[Manifest] = (),
         ignored_resources: Sequence[str] = (),
         ignored_resource_groups: Sequence[str] = (),
+        allocatable_of: Callable[[Manifest], Mapping[str, int]] | None = None,
+        usage_of: Callable[[Sequence[Manifest]], NodeUsage] | None = None,
     ) -> None:
+        self._node_allocatable = node_allocatable if allocatable_of is None else allocatable_of
+        self._node_usage = node_usage if usage_of is None else usage_of
+        self._request: dict[str, int] | None = None
         self._pod = pod
         self._nodes = nodes
         self._pods = pods
@@ -820,7 +832,7 @@ class SchedulingCycle:
         self._affinity: InterPodAffinityState | None = None
         self._usage: dict[str, NodeUsage] = {}
         #: id(node) -> (node, allocatable); the node is kept so that its id is not reused.
-        self._allocatable: dict[int, tuple[Manifest, dict[str, int]]] = {}
+        self._allocatable: dict[int, tuple[Manifest, Mapping[str, int]]] = {}
 
     # ----------------------------------------------------------------- shared state
 
@@ -833,13 +845,14 @@ class SchedulingCycle:
         """``NodeInfo``'s requested totals of the node named ``node_name``."""
         usage = self._usage.get(node_name)
         if usage is None:
-            usage = self._usage[node_name] = node_usage(self._pods_by_node().get(node_name, []))
+            pods_here = self._pods_by_node().get(node_name, [])
+            usage = self._usage[node_name] = self._node_usage(pods_here)
         return usage
 
-    def _allocatable_of(self, node: Manifest) -> dict[str, int]:
+    def _allocatable_of(self, node: Manifest) -> Mapping[str, int]:
         entry = self._allocatable.get(id(node))
         if entry is None or entry[0] is not node:
-            entry = self._allocatable[id(node)] = (node, node_allocatable(node))
+            entry = self._allocatable[id(node)] = (node, self._node_allocatable(node))
         return entry[1]
 
     def _fit(self, pod: Manifest, node: Manifest, name: str) -> list[str]:
@@ -847,7 +860,10 @@ class SchedulingCycle:
         if self._ignored is None:
             self._ignored = _ignored_names(self._ignored_resources, self._ignored_resource_groups)
         ignored, groups = self._ignored
-        return _fit_failures(pod, self._allocatable_of(node), self._usage_of(name), ignored, groups)
+        allocatable, usage = self._allocatable_of(node), self._usage_of(name)
+        if self._request is None:  # the pod's requests, read where fitsRequest first reads them
+            self._request = pod_requests(pod)
+        return _fit_failures(pod, allocatable, usage, ignored, groups, request=self._request)
 
     def _spread_check(self, pod: Manifest, node: Manifest) -> list[str]:
         if self._spread is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
@@ -22,7 +22,7 @@ from kmodel.cluster.actions import Action, register
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
-from kmodel.semantics.resources import pod_is_terminal
+from kmodel.semantics.resources import NodeUsage, node_allocatable, node_usage, pod_is_terminal
 from kmodel.semantics.scheduling import (
     DEFAULT_SCORE_PLUGIN_WEIGHTS,
     SchedulingCycle,
@@ -46,15 +46,21 @@ def schedule_choices(
     nodes: Sequence[Mapping[str, Any]],
     pods: Sequence[Mapping[str, Any]],
     volumes: Sequence[Mapping[str, Any]],
+    *,
+    allocatable_of: Callable[[Mapping[str, Any]], Mapping[str, int]] | None = None,
+    usage_of: Callable[[Sequence[Mapping[str, Any]]], NodeUsage] | None = None,
 ) -> tuple[list[str], dict[str, int]]:
     """The top-scored feasible nodes for a pod, and the failure reasons counted over nodes.
 
     Mirrors ``schedule_one.go schedulePod``: filter every node (PreFilter state computed once,
-    see :class:`~kmodel.semantics.scheduling.SchedulingCycle`); a single feasible node is chosen
-    without scoring; otherwise the weighted sum of the score plugins decides, and all nodes
-    sharing the top score are returned (sorted by name).
+    see :class:`~kmodel.semantics.scheduling.SchedulingCycle`, which ``allocatable_of`` and
+    ``usage_of`` are passed to); a single feasible node is chosen without scoring; otherwise
+    the weighted sum of the score plugins decides, and all nodes sharing the top score are
+    returned (sorted by name).
     """
-    cycle = SchedulingCycle(pod, nodes, pods=pods, volumes=volumes)
+    cycle = SchedulingCycle(
+        pod, nodes, pods=pods, volumes=volumes, allocatable_of=allocatable_of, usage_of=usage_of
+    )
     feasible: list[Mapping[str, Any]] = []
     reasons: Counter[str] = Counter()
     for node in nodes:
@@ -115,9 +121,27 @@ def _cycle_now(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dic
     nodes = list(view.list_objects("Node"))
     pods = [p for p in view.list_objects("Pod") if (p.get("spec") or {}).get("nodeName")]
     choices, reasons = schedule_choices(
-        pod, nodes, pods, _volumes(view, pod["metadata"]["namespace"])
+        pod,
+        nodes,
+        pods,
+        _volumes(view, pod["metadata"]["namespace"]),
+        # Stored objects never change: a node's allocatable and the totals of a set of pods
+        # carry over from one cycle to the next (NodeInfo is updated, not rebuilt, upstream).
+        allocatable_of=lambda node: cluster.derive("allocatable", node, node_allocatable),
+        usage_of=lambda pods_here: _node_usage(cluster, pods_here),
     )
     return choices, reasons, len(nodes)
+
+
+def _node_usage(cluster: Cluster, pods_here: Sequence[Mapping[str, Any]]) -> NodeUsage:
+    """``node_usage`` of stored pods, cached by their identities.
+
+    The entry holds the pods themselves, so no id in its key can be reused while it lives:
+    an entry found for these ids is for these very (never mutated) objects.
+    """
+    key = ("node-usage", *map(id, pods_here))
+    _, usage = cluster.memo(key, lambda: (tuple(pods_here), node_usage(pods_here)))
+    return usage
 
 
 @register
