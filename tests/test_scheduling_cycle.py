@@ -186,3 +186,27 @@ def test_bad_node_list_is_reported_on_the_first_node():
     cycle = SchedulingCycle(pod, "not a list", pods=[])  # type: ignore[arg-type]
     with pytest.raises(InputError, match="nodes must be a list"):
         cycle.filter_failures(make_node("n"))
+
+
+def test_callers_may_supply_cached_node_aggregates():
+    nodes, pods = cluster()
+    pod = PODS_TO_SCHEDULE["spread"]
+    asked: list[str] = []
+
+    def allocatable_of(node):
+        asked.append(node["metadata"]["name"])
+        return scheduling.node_allocatable(node)
+
+    def usage_of(pods_on_node):
+        asked.append(f"{len(pods_on_node)} pods")
+        return scheduling.node_usage(pods_on_node)
+
+    plain = SchedulingCycle(pod, nodes, pods=pods)
+    supplied = SchedulingCycle(
+        pod, nodes, pods=pods, allocatable_of=allocatable_of, usage_of=usage_of
+    )
+    assert [supplied.filter_failures(n) for n in nodes] == [plain.filter_failures(n) for n in nodes]
+    assert supplied.node_scores(nodes) == plain.node_scores(nodes)
+    assert supplied.balanced_allocation_scores(nodes) == plain.balanced_allocation_scores(nodes)
+    # Once per node, however many plugins read them.
+    assert sorted(asked) == sorted(["a1", "a2", "b1", "c1", "1 pods", "1 pods", "2 pods", "0 pods"])
