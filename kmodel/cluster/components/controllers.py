@@ -46,6 +46,12 @@ def pod_template_hash(template: Mapping[str, Any], collision_count: int = 0) -> 
     return "".join(chars) or _SAFE[0]
 
 
+def _controller_ref(cluster: Cluster, obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """``controller_ref`` of a stored object, computed once per object version."""
+    ref: Mapping[str, Any] | None = cluster.derive("controller-ref", obj, rsem.controller_ref)
+    return ref
+
+
 def _owned_by(cluster: Cluster, obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
     ref = cluster.derive("controller-ref", obj, rsem.controller_ref)
     return ref is not None and ref.get("uid") == owner["metadata"]["uid"]
@@ -149,13 +155,13 @@ def _related(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
         siblings = [
             other
             for other in view.list_objects("ReplicaSet", namespace)
-            if (rsem.controller_ref(other) or {}).get("uid") == owner.get("uid")
+            if (_controller_ref(cluster, other) or {}).get("uid") == owner.get("uid")
         ]
     uids = {s["metadata"]["uid"] for s in siblings}
     return [
         p
         for p in view.list_objects("Pod", namespace)
-        if (rsem.controller_ref(p) or {}).get("uid") in uids
+        if (_controller_ref(cluster, p) or {}).get("uid") in uids
     ]
 
 
@@ -473,7 +479,7 @@ class SyncDeployment(Action):
         running_old = [
             p
             for p in view.list_objects("Pod", self.namespace)
-            if (rsem.controller_ref(p) or {}).get("uid") in old_uids
+            if (_controller_ref(cluster, p) or {}).get("uid") in old_uids
             and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
         ]
         if running_old:
@@ -601,7 +607,7 @@ def _rs_needs_sync_now(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
     orphans = [
         p
         for p in pods
-        if rsem.controller_ref(p) is None
+        if _controller_ref(cluster, p) is None
         and p["metadata"].get("deletionTimestamp") is None
         and selector_matches((rs.get("spec") or {}).get("selector"), labels_of(p))
     ]
