@@ -28,8 +28,10 @@ def _converged(problem: PackingProblem) -> ColumnGeneration:
     return cg
 
 
-def _brute_force(problem: PackingProblem, prices: DualPrices, target: float) -> set[Pattern]:
-    """Every maximal pattern within the threshold, by trying every count vector."""
+def _brute_force(
+    problem: PackingProblem, prices: DualPrices, target: float, *, maximal: bool = True
+) -> set[Pattern]:
+    """Every (maximal) pattern within the threshold, by trying every count vector."""
     out: set[Pattern] = set()
     for t, tp in prices.per_type.items():
         free = problem.node_types[t].free
@@ -52,7 +54,7 @@ def _brute_force(problem: PackingProblem, prices: DualPrices, target: float) -> 
                 and all(load[d] + grp.demand[d] <= free[d] for d in range(len(free)))
                 for g, grp in enumerate(problem.groups)
             )
-            if not extendable:
+            if not (maximal and extendable):
                 out.add(Pattern(t, counts))
     return out
 
@@ -62,22 +64,23 @@ def _brute_force(problem: PackingProblem, prices: DualPrices, target: float) -> 
     capacity=st.integers(6, 30),
     items=st.lists(st.tuples(st.integers(1, 30), st.integers(1, 3)), min_size=1, max_size=5),
     slack=st.sampled_from([0.0, 0.3, 1.0, 2.0]),
+    maximal=st.booleans(),
 )
-def test_one_dimension_lists_exactly_the_maximal_patterns_within_the_threshold(
-    capacity, items, slack
+def test_one_dimension_lists_exactly_the_patterns_within_the_threshold(
+    capacity, items, slack, maximal
 ):
     weights: dict[int, int] = {}
-    for w, c in items:
-        w = min(w, capacity)
+    for raw, c in items:
+        w = min(raw, capacity)
         weights[w] = weights.get(w, 0) + c
     problem = bin_packing_problem([capacity], [((w,), c) for w, c in weights.items()])
     cg = _converged(problem)
     assert cg.prices is not None
     target = cg.prices.bound + slack
-    listed = enumerate_patterns(problem, cg.prices, target)
+    listed = enumerate_patterns(problem, cg.prices, target, maximal=maximal)
     assert listed.complete
     assert len(set(listed.patterns)) == len(listed.patterns)
-    assert set(listed.patterns) == _brute_force(problem, cg.prices, target)
+    assert set(listed.patterns) == _brute_force(problem, cg.prices, target, maximal=maximal)
 
 
 @settings(max_examples=25, deadline=None)
@@ -87,8 +90,9 @@ def test_one_dimension_lists_exactly_the_maximal_patterns_within_the_threshold(
     ).filter(lambda gs: all(a or b for a, b, _ in gs)),
     slack=st.sampled_from([0.0, 0.5, 1.5]),
     objective=st.sampled_from([Objective.NODES, Objective.COST]),
+    maximal=st.booleans(),
 )
-def test_vectors_and_node_types_list_exactly_the_maximal_patterns(groups, slack, objective):
+def test_vectors_and_node_types_list_exactly_the_patterns(groups, slack, objective, maximal):
     problem = PackingProblem(
         dimensions=("cpu", "memory"),
         groups=tuple(
@@ -104,9 +108,9 @@ def test_vectors_and_node_types_list_exactly_the_maximal_patterns(groups, slack,
     cg = _converged(problem)
     assert cg.prices is not None
     target = cg.prices.bound + slack
-    listed = enumerate_patterns(problem, cg.prices, target)
+    listed = enumerate_patterns(problem, cg.prices, target, maximal=maximal)
     assert listed.complete
-    assert set(listed.patterns) == _brute_force(problem, cg.prices, target)
+    assert set(listed.patterns) == _brute_force(problem, cg.prices, target, maximal=maximal)
 
 
 def test_a_packing_at_the_target_uses_only_listed_patterns():

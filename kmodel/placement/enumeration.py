@@ -136,7 +136,9 @@ class _TypeWalk:
         self.capacity = tuple(free[d] for d in dims)
         # Pods that must not be left out when they still fit: extending a pattern with them is
         # free (price >= 0) and safe (no per-domain cap row to break).
-        self.must_fill = [values[g] >= 0 and not problem.groups[g].domain_caps for g in groups]
+        self.must_fill = [
+            maximal and values[g] >= 0 and not problem.groups[g].domain_caps for g in groups
+        ]
         self.need = need
         self.completion = self._completion_bound()
 

@@ -46,6 +46,11 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from kmodel.errors import InputError
 from kmodel.placement.isolated import milp_until
+from kmodel.placement.knapsack import (
+    fractional_bound,
+    greedy_knapsack,
+    knapsack_branch_and_bound,
+)
 from kmodel.placement.problem import Objective, PackingProblem
 
 __all__ = [
@@ -584,7 +589,9 @@ class _Master:
             counts: list[int] = []
             others: list[tuple[float, list[int]]] = []
             if chosen:
-                found, proven, counts, others = _price(problem, t, chosen, value, upper, deadline)
+                found, proven, counts, others = _price(
+                    problem, t, chosen, value, upper, deadline, self.costs[t] + mu[k]
+                )
             exact &= proven <= found + 1e-9
             rc_bound = self.costs[t] + mu[k] - proven
             bound += self.rhs[n_cover + k] * min(0.0, rc_bound)
@@ -756,8 +763,12 @@ def _price(  # noqa: PLR0917 - private, called from one place
     value: Sequence[float],
     upper: Sequence[int],
     deadline: float,
+    wanted: float,
 ) -> tuple[float, float, list[int], list[tuple[float, list[int]]]]:
     """Best pattern on one node type for the dual values.
+
+    With several dimensions, a greedy pattern worth more than ``wanted`` (the column cost
+    plus the type's dual) is returned at once, with the LP bound as the proven bound.
 
     Returns:
         (value, proven bound, counts, further good packings as (value, counts)).
@@ -777,10 +788,30 @@ def _price(  # noqa: PLR0917 - private, called from one place
             vals, [w[d] for w in demands], bounds, free[d], extra=_EXTRA_COLUMNS
         )
         return found, found, counts, others
+    sub_demands = [tuple(w[d] for d in active) for w in demands]
+    sub_free = [free[d] for d in active]
+    greedy = greedy_knapsack(vals, sub_demands, bounds, sub_free)
+    if greedy and greedy[0][0] > wanted + _RC_TOLERANCE:
+        # A column prices out: no exact search this round (its bound is the LP bound).
+        proven = max(greedy[0][0], fractional_bound(vals, sub_demands, bounds, sub_free))
+        return greedy[0][0], proven, greedy[0][1], greedy[1:]
+    searched = knapsack_branch_and_bound(
+        vals,
+        [tuple(w[d] for d in active) for w in demands],
+        bounds,
+        [free[d] for d in active],
+        node_limit=_PRICING_NODES,
+    )
+    if searched.exact:
+        return searched.value, searched.value, searched.counts, searched.others[:_EXTRA_COLUMNS]
     found, proven, counts = _knapsack_milp(
         vals, demands, bounds, free, deadline - time.perf_counter()
     )
     return found, proven, counts, []
+
+
+#: Search nodes the branch and bound may spend on one pricing problem before HiGHS takes it.
+_PRICING_NODES = 20_000
 
 
 #: Further columns added per one-dimensional pricing round (see :func:`_knapsack_dp`).

@@ -43,6 +43,7 @@ from kmodel.errors import InputError
 from kmodel.placement.arcflow import ArcFlowGraph, arcflow_milp, build_arcflow
 from kmodel.placement.bounds import lower_bound
 from kmodel.placement.compact import compact_feasible, compact_size
+from kmodel.placement.completion import complete_bins, completion_applies
 from kmodel.placement.enumeration import enumerate_patterns
 from kmodel.placement.heuristics import Packing, best_heuristic
 from kmodel.placement.patterns import (
@@ -223,8 +224,34 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
     incumbent: dict[int, int] | None = None if best.unplaced else best.placement
     method = best.name
     bound_name = bound.name
+    bins_search = scaled.objective is Objective.NODES and completion_applies(scaled)
+    if bins_search:
+        # Most instances whose simple bound is the optimum fall to bin completion in well
+        # under a second; the rest of the time goes to the relaxation and its proofs.
+        packed = complete_bins(
+            scaled,
+            lb,
+            deadline=time.perf_counter() + 0.1 * clock.remaining_seconds(),
+            seed=options.seed,
+        )
+        if packed is not None and not check_placement(scaled, packed):
+            return _result(
+                problem,
+                clock,
+                status=Status.OPTIMAL,
+                bound=lb,
+                placement=packed,
+                method=f"bin completion; bound {bound_name}",
+            )
     if options.patterns:
-        outcome = _solve_patterns(scaled, packings, lb=lb, ub=ub, clock=clock)
+        outcome = _solve_patterns(
+            scaled,
+            packings,
+            lb=lb,
+            ub=ub,
+            clock=clock,
+            completion_seed=options.seed + 1 if bins_search else None,
+        )
         if outcome.lower_bound > lb:
             lb, bound_name = outcome.lower_bound, outcome.bound_method
         if outcome.placement is not None:
@@ -301,8 +328,12 @@ def _solve_patterns(
     lb: int,
     ub: int | None,
     clock: _Clock,
+    completion_seed: int | None = None,
 ) -> _PatternOutcome:
-    """Column generation for the bound, then the integer master for a packing (HiGHS)."""
+    """Column generation for the bound, then the integer master for a packing (HiGHS).
+
+    With ``completion_seed``, bin completion searches at the relaxation's bound first.
+    """
     # The relaxation gets up to half of the time left, the integer master the next part; Z3
     # keeps a fifth of the budget for its own feasibility queries.
     start = time.perf_counter()
@@ -358,6 +389,18 @@ def _solve_patterns(
             if better is not None:
                 best_value, best_placement = _objective_of(problem, better), better
                 method = "compact MILP (HiGHS)"
+    listed = True
+    if gap():
+        raised, enumerated, listed = _enumerated_search(
+            problem, cg, lb=lb, ub=best_value, clock=clock
+        )
+        if raised > lb:
+            lb, bound_by = raised, "reduced-cost enumeration (HiGHS)"
+        if enumerated is not None:
+            best_value, best_placement = _objective_of(problem, enumerated), enumerated
+            method = "reduced-cost enumeration (HiGHS)"
+        if not gap() or lb > _max_objective(problem):
+            return _PatternOutcome(lb, best_value, best_placement, method, bound_by)
     consider(
         pattern_milp(
             problem,
@@ -377,15 +420,19 @@ def _solve_patterns(
             ),
             "pattern dive (HiGHS)",
         )
-    if gap():
-        raised, enumerated = _enumerated_search(problem, cg, lb=lb, ub=best_value, clock=clock)
-        if raised > lb:
-            lb, bound_by = raised, "reduced-cost enumeration (HiGHS)"
-        if enumerated is not None:
-            best_value, best_placement = _objective_of(problem, enumerated), enumerated
-            method = "reduced-cost enumeration (HiGHS)"
-        if not gap() or lb > _max_objective(problem):
-            return _PatternOutcome(lb, best_value, best_placement, method, bound_by)
+    if gap() and completion_seed is not None:
+        # Too many patterns near the bound to list means packings with little waste abound
+        # (Waescher, Schwerin): bin completion finds one, with most of the time left.
+        share = 0.3 if listed else 0.7
+        packed = complete_bins(
+            problem,
+            lb,
+            deadline=time.perf_counter() + share * clock.remaining_seconds(),
+            seed=completion_seed,
+        )
+        if packed is not None and not check_placement(problem, packed):
+            best_value, best_placement = _objective_of(problem, packed), packed
+            method = "bin completion"
     if gap() and grouped and arcflow:
         raised, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
         if raised > lb:
@@ -430,21 +477,24 @@ def _enumerated_search(
     lb: int,
     ub: int | None,
     clock: _Clock,
-) -> tuple[int, dict[int, int] | None]:
-    """Exact search at the bound over the patterns a better packing could use: (bound, packing).
+) -> tuple[int, dict[int, int] | None, bool]:
+    """Exact search at the bound over the patterns a better packing could use.
 
     For ``k`` from the bound up to below the best known value: list every pattern a packing
     of value ``k`` could use (:mod:`kmodel.placement.enumeration`), then ask HiGHS for such a
     packing over exactly those patterns. A packing found has value ``k`` and is optimal;
     "infeasible" proves the bound ``k + 1``. Stops when the list is too long to be complete or
     the time share runs out.
+
+    Returns:
+        (bound, packing or ``None``, whether every list asked for was complete).
     """
     prices = cg.prices
     if prices is None or problem.objective is Objective.PLACED:
-        return lb, None
+        return lb, None, False
     # Listing gives up early (a long list would not solve in time anyway); the integer
     # programs get most of the time.
-    deadline = time.perf_counter() + 0.8 * clock.remaining_seconds()
+    deadline = time.perf_counter() + 0.6 * clock.remaining_seconds()
     k = lb
     while (ub is None or k < ub) and k <= _max_objective(problem):
         # Every pattern (a partition: the tighter model) while the list stays short, else the
@@ -468,7 +518,7 @@ def _enumerated_search(
                 deadline=time.perf_counter() + 0.2 * clock.remaining_seconds(),
             )
         if not listed.complete:
-            return lb, None
+            return lb, None, False
         if not listed.patterns:
             lb = k = _next_value(problem, k)
             continue
@@ -483,12 +533,12 @@ def _enumerated_search(
         if solution.value is not None:
             placement = placement_of_patterns(problem, solution.chosen)
             if check_placement(problem, placement):  # pragma: no cover - a bug, never a packing
-                return lb, None
-            return k, placement
+                return lb, None, True
+            return k, placement, True
         if not solution.infeasible:
-            return lb, None  # out of time
+            return lb, None, True  # out of time
         lb = k = _next_value(problem, k)
-    return lb, None
+    return lb, None, True
 
 
 #: The largest compact model (integer variables) handed to HiGHS at the bound.
