@@ -1,0 +1,93 @@
+"""The pricing knapsacks: branch and bound against brute force, greedy and LP bounds."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kmodel.errors import InputError
+from kmodel.placement.knapsack import (
+    fractional_bound,
+    greedy_knapsack,
+    knapsack_branch_and_bound,
+)
+
+items = st.lists(
+    st.tuples(
+        st.floats(-1.0, 5.0, allow_nan=False),
+        st.tuples(st.integers(0, 7), st.integers(0, 7)),
+        st.integers(0, 3),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _brute_force(values, demands, bounds, capacity) -> float:
+    best = 0.0
+    for counts in itertools.product(*(range(b + 1) for b in bounds)):
+        if all(
+            sum(c * w[d] for c, w in zip(counts, demands, strict=True)) <= capacity[d]
+            for d in range(len(capacity))
+        ):
+            best = max(best, sum(c * v for c, v in zip(counts, values, strict=True)))
+    return best
+
+
+def _fits(counts, demands, capacity) -> bool:
+    return all(
+        sum(c * w[d] for c, w in zip(counts, demands, strict=True)) <= capacity[d]
+        for d in range(len(capacity))
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(items=items, capacity=st.tuples(st.integers(1, 15), st.integers(1, 15)))
+def test_branch_and_bound_is_optimal_and_bounds_hold(items, capacity):
+    values = [v for v, _, _ in items]
+    demands = [w for _, w, _ in items]
+    bounds = [b for _, _, b in items]
+    result = knapsack_branch_and_bound(values, demands, bounds, capacity)
+    optimum = _brute_force(values, demands, bounds, capacity)
+    assert result.exact
+    assert result.value == pytest.approx(optimum)
+    assert _fits(result.counts, demands, capacity)
+    assert all(0 <= c <= b for c, b in zip(result.counts, bounds, strict=True))
+    assert sum(c * v for c, v in zip(result.counts, values, strict=True)) == pytest.approx(
+        result.value
+    )
+    # Every other solution handed back is feasible and no better than the best.
+    for value, counts in result.others:
+        assert _fits(counts, demands, capacity)
+        assert value <= result.value + 1e-9
+    assert fractional_bound(values, demands, bounds, capacity) >= optimum - 1e-9
+    for value, counts in greedy_knapsack(values, demands, bounds, capacity):
+        assert _fits(counts, demands, capacity)
+        assert value <= optimum + 1e-9
+
+
+def test_node_limit_gives_a_valid_bound_and_says_so():
+    values = [1.0 + 0.01 * k for k in range(25)]
+    demands = [(7 + k % 5, 9 - k % 4) for k in range(25)]
+    result = knapsack_branch_and_bound(values, demands, [1] * 25, (40, 40), node_limit=10)
+    assert not result.exact
+    assert result.upper_bound >= result.value
+    assert _fits(result.counts, demands, (40, 40))
+
+
+def test_greedy_takes_the_densest_items_first():
+    # Value per unit 3, 2, 1: two of the first (4 units), one of the second, nothing left.
+    found = greedy_knapsack([6.0, 2.0, 1.0], [(2,), (1,), (1,)], [2, 1, 5], (5,))
+    assert found == [(14.0, [2, 1, 0])]
+
+
+def test_bad_shapes_are_input_errors():
+    with pytest.raises(InputError, match="one entry per item"):
+        knapsack_branch_and_bound([1.0], [(1,), (2,)], [1], (3,))
+    with pytest.raises(InputError, match="one entry per dimension"):
+        knapsack_branch_and_bound([1.0], [(1, 2)], [1], (3,))
+    with pytest.raises(InputError, match=">= 0"):
+        knapsack_branch_and_bound([1.0], [(1,)], [-1], (3,))
