@@ -46,6 +46,7 @@ def knapsack_branch_and_bound(
     capacity: Sequence[int],
     *,
     node_limit: int = 50_000,
+    stop_above: float = math.inf,
 ) -> KnapsackResult:
     """Maximise ``sum values[i] * x[i]`` subject to ``sum demands[i] * x[i] <= capacity``.
 
@@ -55,6 +56,8 @@ def knapsack_branch_and_bound(
         bounds: most copies of each item.
         capacity: the capacity vector.
         node_limit: give up (``exact`` false) after this many search nodes.
+        stop_above: stop (``exact`` false) at the first solution worth more than this (column
+            generation only needs some improving column until the last rounds).
 
     Returns:
         The best solution found, a proven upper bound and whether the search finished.
@@ -128,6 +131,9 @@ def knapsack_branch_and_bound(
         if value > best_value + 1e-12:
             best_value, best_counts = value, list(counts)
             found.append((value, list(counts)))
+            if value > stop_above:
+                stopped = True
+                return
         if k == m or value + fractional(k, rem) <= best_value + 1e-12:
             return
         w = wt[k]

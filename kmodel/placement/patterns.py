@@ -797,13 +797,17 @@ def _price(  # noqa: PLR0917 - private, called from one place
         return greedy[0][0], proven, greedy[0][1], greedy[1:]
     searched = knapsack_branch_and_bound(
         vals,
-        [tuple(w[d] for d in active) for w in demands],
+        sub_demands,
         bounds,
-        [free[d] for d in active],
+        sub_free,
         node_limit=_PRICING_NODES,
+        stop_above=wanted + _RC_TOLERANCE,
     )
+    others = searched.others[:_EXTRA_COLUMNS]
     if searched.exact:
-        return searched.value, searched.value, searched.counts, searched.others[:_EXTRA_COLUMNS]
+        return searched.value, searched.value, searched.counts, others
+    if searched.value > wanted + _RC_TOLERANCE:  # stopped at an improving column
+        return searched.value, searched.upper_bound, searched.counts, others
     found, proven, counts = _knapsack_milp(
         vals, demands, bounds, free, deadline - time.perf_counter()
     )

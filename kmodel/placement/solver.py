@@ -338,13 +338,17 @@ def _solve_patterns(
     # keeps a fifth of the budget for its own feasibility queries.
     start = time.perf_counter()
     left = clock.remaining_seconds()
+    grouped = problem.n_items >= 2 * len(problem.groups)
+    arcflow = _arcflow_applicable(problem)
     cg = column_generation(
         problem,
         _initial_patterns(problem, packings),
         deadline=start + 0.5 * left,
         upper_bound=ub,
         lower_bound=lb,
-        converge=True,
+        # The enumeration wants the LP optimum's duals; Kubernetes-shaped problems (replica
+        # groups on several node types) go to the compact model, which wants the time instead.
+        converge=not grouped or arcflow,
     )
     lb = max(lb, cg.lower_bound)
     if (ub is not None and ub <= lb) or lb > _max_objective(problem):
@@ -371,8 +375,6 @@ def _solve_patterns(
     # integer master over the generated patterns and diving (residual rounding) go first, each
     # with a short slice: they settle most one-dimensional instances in milliseconds, and on
     # mostly distinct sizes the arc-flow model is a better use of the time than the compact one.
-    grouped = problem.n_items >= 2 * len(problem.groups)
-    arcflow = _arcflow_applicable(problem)
     if grouped and not arcflow:
         raised, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
         if raised > lb:
@@ -390,7 +392,7 @@ def _solve_patterns(
                 best_value, best_placement = _objective_of(problem, better), better
                 method = "compact MILP (HiGHS)"
     listed = True
-    if gap():
+    if gap() and not (grouped and not arcflow):  # replica groups: far too many patterns
         raised, enumerated, listed = _enumerated_search(
             problem, cg, lb=lb, ub=best_value, clock=clock
         )
