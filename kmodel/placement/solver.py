@@ -496,7 +496,7 @@ def _enumerated_search(
         return lb, None, False
     # Listing gives up early (a long list would not solve in time anyway); the integer
     # programs get most of the time.
-    deadline = time.perf_counter() + 0.6 * clock.remaining_seconds()
+    deadline = time.perf_counter() + 0.75 * clock.remaining_seconds()
     k = lb
     while (ub is None or k < ub) and k <= _max_objective(problem):
         # Every pattern (a partition: the tighter model) while the list stays short, else the
