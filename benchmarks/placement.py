@@ -352,6 +352,11 @@ def main(argv: list[str]) -> int:
             str(ffd_value),
             (
                 f"{result.value} unplaced, {result.nodes_used} nodes"
+                + (
+                    f" (>= {result.nodes_lower_bound})"
+                    if result.nodes_lower_bound is not None
+                    else ""
+                )
                 if placed_objective
                 else str(result.value)
             )

@@ -26,6 +26,7 @@ def test_pack_json_has_exactly_the_documented_keys_and_beats_the_default_schedul
         "status",
         "nodes_used",
         "lower_bound",
+        "nodes_lower_bound",
         "optimal",
         "solve_seconds",
         "placement",
@@ -35,6 +36,7 @@ def test_pack_json_has_exactly_the_documented_keys_and_beats_the_default_schedul
     assert result["status"] == "optimal"
     assert result["optimal"] is True
     assert result["nodes_used"] == result["lower_bound"]
+    assert result["nodes_lower_bound"] is None  # objective "nodes": lower_bound is the one
     assert result["unplaced"] == []
     # 6 web + 3 api + 2 worker replicas, none bound yet.
     assert len(result["placement"]) == 11

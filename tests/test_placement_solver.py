@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -641,3 +642,17 @@ def test_milp_in_a_child_process_returns_the_solution_and_honours_a_past_deadlin
     assert late.status == 1
     with pytest.raises(InputError):
         milp_until("soon", **problem)  # type: ignore[arg-type]
+
+
+def test_placed_objective_with_every_pod_placed_bounds_the_nodes():
+    # Ten pods of 3 on nodes of 10: all fit (the first criterion is met), and at least
+    # ceil(30 / 10) = 3 nodes... but three 3s per node leave room for no fourth: 4 nodes.
+    problem = replace(bin_packing_problem([10], [((3,), 10)]), objective=Objective.PLACED)
+    result = solve(problem, SolveOptions(time_limit=10))
+    assert result.unplaced == ()
+    assert result.nodes_used == 4
+    assert result.nodes_lower_bound is not None
+    assert 3 <= result.nodes_lower_bound <= result.nodes_used
+    # The other objectives leave it empty.
+    nodes = solve(bin_packing_problem([10], [((3,), 10)]), SolveOptions(time_limit=10))
+    assert nodes.nodes_lower_bound is None

@@ -105,6 +105,7 @@ def pack(
         unplaced=unplaced,
         heuristics=heuristic_runs(inp),
         violations=tuple(violations),
+        nodes_lower_bound=result.nodes_lower_bound,
     )
     write_output(render_pack(report, output), out)
     if report_dir is not None:

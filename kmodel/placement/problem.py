@@ -418,6 +418,9 @@ class PackingResult:
         placement: item index -> node index for every placed item.
         unplaced: items left without a node.
         method: which engine produced the packing (``ffd``, ``arcflow``, ``assignment``...).
+        nodes_lower_bound: PLACED only, when the number of unplaced pods is proven least: a
+            proven lower bound on the nodes any placement with that few unplaced pods uses
+            (``None`` otherwise).
     """
 
     status: Status
@@ -430,6 +433,7 @@ class PackingResult:
     placement: dict[int, int]
     unplaced: tuple[int, ...]
     method: str = ""
+    nodes_lower_bound: int | None = None
 
     @property
     def value(self) -> int | None:

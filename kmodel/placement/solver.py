@@ -35,13 +35,13 @@ import math
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import z3
 
 from kmodel.errors import InputError
 from kmodel.placement.arcflow import ArcFlowGraph, arcflow_milp, build_arcflow
-from kmodel.placement.bounds import lower_bound
+from kmodel.placement.bounds import lower_bound, nodes_bound
 from kmodel.placement.compact import compact_feasible, compact_size
 from kmodel.placement.completion import complete_bins, completion_applies
 from kmodel.placement.enumeration import enumerate_patterns
@@ -701,7 +701,7 @@ def _solve_placed_patterns(
     if len({g.priority for g in problem.groups}) <= 1 and weights:
         unplaced_lb = max(lb, -(-(cg.lower_bound - problem.n_nodes) // weights[0]))
     n_unplaced = problem.n_items - len(incumbent)
-    return _result(
+    result = _result(
         original,
         clock,
         status=Status.OPTIMAL if optimal else Status.FEASIBLE,
@@ -709,6 +709,11 @@ def _solve_placed_patterns(
         placement=incumbent,
         method=f"{method}; bound pattern LP (HiGHS)",
     )
+    if n_unplaced == 0:
+        # Everything placed (the first criterion is met): the weighted bound bounds the nodes.
+        proven = max(cg.lower_bound, nodes_bound(problem).value)
+        return replace(result, nodes_lower_bound=proven)
+    return result
 
 
 # ---------------------------------------------------------------------------- arc-flow

@@ -7,6 +7,8 @@ JSON of ``kmodel pack`` (one object, stable keys):
   rejected);
 * ``nodes_used``: nodes running at least one pod, bound pods included (null without a packing);
 * ``lower_bound``: the proven lower bound of the objective (nodes, cost, or unplaced pods);
+* ``nodes_lower_bound``: objective ``placed`` with every pod placed: a proven lower bound on
+  the nodes any placement of every pod needs (null otherwise);
 * ``optimal``: true only when optimality is proven;
 * ``solve_seconds``: wall time of the solve;
 * ``placement``: {pod: node} for the pods kmodel placed (bound pods are not repeated);
@@ -54,6 +56,7 @@ class PackReport:
         nodes_used: nodes in use by the optimum (None without a packing).
         cost: their total price.
         lower_bound: the proven bound of the objective.
+        nodes_lower_bound: see the module docstring (``placed`` with every pod placed).
         optimal: proven optimal.
         solve_seconds: solve time.
         placement: pod -> node.
@@ -73,6 +76,7 @@ class PackReport:
     unplaced: Mapping[str, str]
     heuristics: Sequence[HeuristicRun]
     violations: Sequence[str] = field(default_factory=tuple)
+    nodes_lower_bound: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON object."""
@@ -80,6 +84,7 @@ class PackReport:
             "status": self.status,
             "nodes_used": self.nodes_used,
             "lower_bound": self.lower_bound,
+            "nodes_lower_bound": self.nodes_lower_bound,
             "optimal": self.optimal,
             "solve_seconds": round(self.solve_seconds, 3),
             "placement": dict(self.placement),
@@ -132,6 +137,8 @@ def _headline(report: PackReport) -> str:
     if report.nodes_used is None:
         return f"{report.status}: no packing found, proven lower bound {report.lower_bound}"
     proof = "proven optimal" if report.optimal else f"proven lower bound {report.lower_bound}"
+    if report.nodes_lower_bound is not None and not report.optimal:
+        proof = f"every pod placed; proven lower bound {report.nodes_lower_bound} nodes"
     return (
         f"{report.status}: {report.nodes_used} nodes, cost {report.cost}, "
         f"{len(report.unplaced)} unplaced ({proof}; objective {report.objective}; "
