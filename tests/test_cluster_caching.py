@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
@@ -29,13 +30,17 @@ from kmodel.cluster.components import (
     WatchDrop,
 )
 from kmodel.cluster.components.controllers import _defaults_sharing
-from kmodel.cluster.components.network import endpoints_for
+from kmodel.cluster.components.disruption import SyncDisruptionBudget
+from kmodel.cluster.components.network import SyncEndpoints, endpoints_for
+from kmodel.cluster.components.storage import BindVolume
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import COMPONENTS, Cluster
 from kmodel.cluster.store import APIStore
 from kmodel.errors import InputError
 from kmodel.invariants import Monitor
 from kmodel.semantics import deployment as dep
+
+A = TypeVar("A", bound=Action)
 
 
 def node(name: str, zone: str) -> dict:
@@ -242,3 +247,90 @@ def test_endpoints_selector_is_compiled_when_first_needed():
     # No pod with an IP in the namespace: the selector is never read, so never refused.
     elsewhere = {**bad, "metadata": {"name": "web", "namespace": "empty"}}
     assert endpoints_for(cluster, elsewhere, view)["subsets"] == []
+
+
+# ----------------------------------------------------------------------------- drop, then relist
+#
+# A relist sets every stored kind's last revision to the store's revision. When the last write
+# was a delivered event of the one stored kind a key names, after an earlier event of that kind
+# was dropped, the revisions before and after the relist are the same while the cache is not.
+
+
+def claim(name: str, storage: str = "1Gi") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": storage}}},
+    }
+
+
+def volume(name: str, capacity: str = "10Gi") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {"capacity": {"storage": capacity}, "accessModes": ["ReadWriteOnce"]},
+    }
+
+
+def budget(name: str) -> dict:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": name}}},
+    }
+
+
+def of_type(kind: type[A], actions: list[Action]) -> list[A]:
+    return [action for action in actions if isinstance(action, kind)]
+
+
+def drop_then_relist(cluster: Cluster, component: str, dropped: dict, delivered: dict) -> None:
+    """Drop the event of ``dropped``, deliver that of ``delivered``, relist with no other write.
+
+    Actions are listed (so cached) before the relist, as an exploration step would.
+    """
+    cluster.enabled_actions()
+    cluster.step(WatchDrop(component))
+    cluster.store.create(dropped)
+    cluster.store.create(delivered)
+    cluster.enabled_actions()
+    assert cluster.informers[component].dropped  # the fault did happen
+    cluster.step(ControllerRestart(component))
+
+
+def test_the_volume_controller_sees_a_relisted_claim_after_a_dropped_event():
+    cluster = build_cluster([claim("first"), volume("big")])
+    drop_then_relist(cluster, "volume", claim("lost"), claim("seen"))
+    claims = {("PersistentVolumeClaim", "default", name) for name in ("first", "lost", "seen")}
+    view = cluster.view("volume")
+    assert {key for key in claims if view.get(key) is not None} == claims
+    bindable = of_type(BindVolume, cluster.enabled_actions())
+    assert bindable == of_type(BindVolume, cold(cluster).enabled_actions())
+    assert {action.claim for action in bindable} == {"first", "lost", "seen"}
+
+
+def test_the_volume_controller_with_claims_only_agrees_with_a_cold_copy_after_a_relist():
+    # No volume at all: the key names one stored kind, the case a revisions key gets wrong.
+    cluster = build_cluster([claim("first")])
+    drop_then_relist(cluster, "volume", claim("lost"), claim("seen"))
+    assert cluster.view("volume").get(("PersistentVolumeClaim", "default", "lost")) is not None
+    assert cluster.enabled_actions() == cold(cluster).enabled_actions()
+
+
+def test_the_endpoints_controller_sees_a_relisted_service_after_a_dropped_event():
+    cluster = build_cluster([service("first")])  # services only: no pods, no endpoints yet
+    drop_then_relist(cluster, "endpoints", service("lost"), service("seen"))
+    syncs = of_type(SyncEndpoints, cluster.enabled_actions())
+    assert syncs == of_type(SyncEndpoints, cold(cluster).enabled_actions())
+    assert {action.service for action in syncs} == {"first", "lost", "seen"}
+
+
+def test_the_disruption_controller_sees_a_relisted_budget_after_a_dropped_event():
+    cluster = build_cluster([budget("first")])  # budgets only: no pods
+    drop_then_relist(cluster, "disruption", budget("lost"), budget("seen"))
+    syncs = of_type(SyncDisruptionBudget, cluster.enabled_actions())
+    assert syncs == of_type(SyncDisruptionBudget, cold(cluster).enabled_actions())
+    assert {action.pdb for action in syncs} == {"first", "lost", "seen"}

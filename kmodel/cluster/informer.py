@@ -41,8 +41,6 @@ class Informer:
     lagging: bool = False
     drop_next: int = 0
     cache: dict[str, dict[tuple[str, str], Mapping[str, Any]]] = field(default_factory=dict)
-    #: The last delivered revision that touched each kind.
-    kind_revision: dict[str, int] = field(default_factory=dict)
     #: An event was dropped since the last relist: the cache may differ from the store for good.
     dropped: bool = False
     #: Changes whenever the cache may have: unique over all informers (a cache key).
@@ -67,7 +65,6 @@ class Informer:
                 continue
             kind, namespace, name = event.key
             self.version = self.kind_version[kind] = next(_VERSIONS)
-            self.kind_revision[kind] = event.revision
             bucket = self.cache.setdefault(kind, {})
             if event.type == "DELETED" or (namespace, name) not in bucket:
                 self._sorted.pop(kind, None)
@@ -91,7 +88,6 @@ class Informer:
         self.kind_version = {}  # every kind starts afresh (see versions)
         for (kind, namespace, name), obj in store.objects.items():
             self.cache.setdefault(kind, {})[(namespace, name)] = obj
-        self.kind_revision = dict.fromkeys(store.kind_revision, store.revision)
         self.revision = store.revision
         self.lagging = False
         self.drop_next = 0
@@ -104,7 +100,6 @@ class Informer:
             lagging=self.lagging,
             drop_next=self.drop_next,
             cache={kind: dict(bucket) for kind, bucket in self.cache.items()},
-            kind_revision=dict(self.kind_revision),
             dropped=self.dropped,
             # Key lists are replaced, never edited: the copy may start from the same ones.
             _sorted=dict(self._sorted),
@@ -118,16 +113,17 @@ class Informer:
         """
         return not self.dropped and self.revision == store.revision
 
-    def revisions(self, *kinds: str) -> tuple[int, ...]:
-        """The last delivered revision of each kind: a key for caching derived results."""
-        return tuple(self.kind_revision.get(kind, 0) for kind in kinds)
-
     def versions(self, *kinds: str) -> tuple[int, ...]:
         """A key that changes whenever the cached objects of ``kinds`` may have changed.
 
         Finer than :attr:`version` (which every event changes): results derived from pods only
         survive node heartbeats. Unique over all informers, like :attr:`version`; a kind never
         seen since the last relist (or in a copy) gets a fresh value on first use.
+
+        Cache keys must come from here, not from revisions: a relist after a dropped event can
+        leave the last revision of a kind where it was (the last write was a delivered event of
+        that kind) while the cached objects change, and a key on it would hand back a result
+        derived from the cache before the relist.
         """
         known = self.kind_version
         result = []

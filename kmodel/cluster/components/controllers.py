@@ -633,7 +633,7 @@ def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
     # change on almost every step, so leaving them out of the key for RollingUpdate Deployments
     # is what lets the dry run's result be reused.
     strategy = ((d.get("spec") or {}).get("strategy") or {}).get("type")
-    pods = view.revisions("Pod") if strategy == "Recreate" else None
+    pods = view.versions("Pod") if strategy == "Recreate" else None
     if view.in_sync(store):
         # The store holds what the cache holds: the sync depends on this Deployment and on the
         # ReplicaSets it may read, write or create (its own, and any named like its new one).
@@ -651,7 +651,7 @@ def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
         reads: tuple[Any, ...] = (d["metadata"]["resourceVersion"], replicasets)
     else:
         reads = (
-            view.revisions("Deployment", "ReplicaSet"),
+            view.versions("Deployment", "ReplicaSet"),
             store.kind_revision.get("Deployment", 0),
             store.kind_revision.get("ReplicaSet", 0),
         )

@@ -143,7 +143,7 @@ def disruption_actions(cluster: Cluster) -> list[Action]:
     draining = frozenset(cluster.memory.setdefault("drain", {}).get("nodes", set()))
     key = (
         "disruption",
-        view.revisions("PodDisruptionBudget", "Pod"),
+        view.versions("PodDisruptionBudget", "Pod"),
         cluster.store.kind_revision.get("Pod", 0),
         draining,
     )

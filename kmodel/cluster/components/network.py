@@ -122,7 +122,7 @@ class SyncEndpoints(Action):
 def endpoint_actions(cluster: Cluster) -> list[Action]:
     """Endpoints syncs that would change something."""
     view = cluster.view("endpoints")
-    key = ("endpoints", view.revisions("Service", "Endpoints", "Pod"))
+    key = ("endpoints", view.versions("Service", "Endpoints", "Pod"))
     return list(cluster.memo(key, lambda: _endpoint_actions(cluster)))
 
 

@@ -97,7 +97,7 @@ class BindVolume(Action):
 def storage_actions(cluster: Cluster) -> list[Action]:
     """Claims that could be bound now."""
     view = cluster.view("volume")
-    key = ("storage", view.revisions("PersistentVolumeClaim", "PersistentVolume"))
+    key = ("storage", view.versions("PersistentVolumeClaim", "PersistentVolume"))
     return list(cluster.memo(key, lambda: _storage_actions(cluster)))
 
 
