@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 
 from kmodel.errors import InputError
+from kmodel.objects.validate import validate_object
 from kmodel.semantics import deployment as dep
 from kmodel.semantics.deployment import (
     DESIRED_REPLICAS_ANNOTATION,
@@ -159,6 +162,108 @@ def test_apps_v1_defaults():
     }
     recreate = dep.apply_deployment_defaults({"spec": {"strategy": {"type": "Recreate"}}})
     assert "rollingUpdate" not in recreate["spec"]["strategy"]
+
+
+def valid_deployment(**spec: Any) -> dict[str, Any]:
+    """A Deployment the manifest validator accepts, with ``spec`` entries replaced."""
+    labels = {"app": "web"}
+    container = {"name": "app", "image": "app:1"}
+    template = {"metadata": {"labels": labels}, "spec": {"containers": [container]}}
+    body = {"selector": {"matchLabels": labels}, "template": template, **spec}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": body,
+    }
+
+
+def load_time_error(d: dict[str, Any]) -> InputError:
+    with pytest.raises(InputError) as caught:
+        validate_object("Deployment", d)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("spec", "path"),
+    [
+        ({"strategy": "x"}, "spec.strategy"),
+        ({"strategy": ["RollingUpdate"]}, "spec.strategy"),
+        ({"strategy": 3}, "spec.strategy"),
+        ({"strategy": {"rollingUpdate": "slow"}}, "spec.strategy.rollingUpdate"),
+        (
+            {"strategy": {"type": "RollingUpdate", "rollingUpdate": 1}},
+            "spec.strategy.rollingUpdate",
+        ),
+        ({"strategy": {"type": "Recreate", "rollingUpdate": "x"}}, "spec.strategy.rollingUpdate"),
+        ({"strategy": {"type": 5}}, "spec.strategy.type"),
+        ({"strategy": {"type": False}}, "spec.strategy.type"),
+        ({"strategy": {"type": "y" * 60}}, None),  # a bad type is the validator's, not ours
+    ],
+)
+def test_defaults_refuse_a_bad_shape_as_the_validator_does_at_load_time(spec, path):
+    d = valid_deployment(**spec)
+    if path is None:
+        assert dep.apply_deployment_defaults(d)["spec"]["strategy"] == spec["strategy"]
+        return
+    expected = load_time_error(d)
+    assert expected.path == path  # the mistake the case is about
+    for default in (dep.apply_deployment_defaults, dep.apply_deployment_defaults_in_place):
+        with pytest.raises(InputError) as caught:
+            default(copy.deepcopy(d))
+        assert (caught.value.path, caught.value.message) == (expected.path, expected.message)
+
+
+def test_defaults_refuse_a_spec_that_is_not_a_mapping():
+    d = {"kind": "Deployment", "spec": "web"}
+    with pytest.raises(InputError) as caught:
+        dep.apply_deployment_defaults(d)
+    assert caught.value.path == "spec"
+    assert caught.value.message == 'must be a mapping, not string "web"'
+    with pytest.raises(InputError, match="dict") as caught:
+        dep.apply_deployment_defaults_in_place(MappingProxyType({"spec": {}}))  # type: ignore[arg-type]
+    assert caught.value.path is None
+    with pytest.raises(InputError, match="mapping, not a list"):
+        dep.apply_deployment_defaults([("spec", {})])  # type: ignore[arg-type]
+
+
+def test_long_strings_are_cut_in_the_message_as_the_validator_cuts_them():
+    d = valid_deployment(strategy="z" * 100)
+    with pytest.raises(InputError) as caught:
+        dep.apply_deployment_defaults(d)
+    assert caught.value.message == load_time_error(d).message
+    assert len(caught.value.message) < 80
+
+
+@pytest.mark.parametrize("null", ["spec", "strategy", "rollingUpdate"])
+def test_defaults_read_a_null_object_as_an_empty_one(null):
+    # Go decodes null into the zero value, which SetDefaults_Deployment then fills in.
+    d: dict[str, Any] = {"spec": {"strategy": {"rollingUpdate": {}}}}
+    if null == "spec":
+        d["spec"] = None
+    elif null == "strategy":
+        d["spec"]["strategy"] = None
+    else:
+        d["spec"]["strategy"]["rollingUpdate"] = None
+    assert dep.apply_deployment_defaults(d) == dep.apply_deployment_defaults({"spec": {}})
+
+
+def test_defaults_fill_in_read_only_mappings_without_touching_them():
+    rolling = MappingProxyType({"maxSurge": 1})
+    strategy = MappingProxyType({"type": "RollingUpdate", "rollingUpdate": rolling})
+    d = MappingProxyType({"spec": MappingProxyType({"replicas": 3, "strategy": strategy})})
+    plain = {
+        "spec": {
+            "replicas": 3,
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}},
+        }
+    }
+    assert dep.apply_deployment_defaults(d) == dep.apply_deployment_defaults(plain)
+    assert dict(rolling) == {"maxSurge": 1}  # left alone
+    # In place: the dict on top is filled in, the read-only mappings under it are replaced.
+    top = {"spec": d["spec"]}
+    assert dep.apply_deployment_defaults_in_place(top) == dep.apply_deployment_defaults(plain)
+    assert dict(strategy) == {"type": "RollingUpdate", "rollingUpdate": rolling}
 
 
 # ---------------------------------------------------------------- validation
