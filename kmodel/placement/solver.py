@@ -6,24 +6,34 @@ Steps of :func:`solve`:
 2. Heuristics (:mod:`kmodel.placement.heuristics`; perturbed restarts stop at a quarter of the
    limit) give the upper bound, bounds (:mod:`kmodel.placement.bounds`) the lower bound. Equal:
    proven optimal.
-3. The pattern model (:mod:`kmodel.placement.patterns`): column generation raises the bound
-   (its Lagrangian bound is valid at every iteration). Then, for a packing at the bound:
-   grouped problems with several dimensions or constraints (Kubernetes-shaped: few replica
-   groups, many pods) ask the compact assignment model (:mod:`kmodel.placement.compact`) for a
-   packing within the bound, guided by the relaxation's nodes per type; otherwise the integer
-   master over the generated patterns and diving go first, with short slices. A compact search
-   between the bounds, then the arc-flow integer program (HiGHS) use the time left. Every
-   HiGHS integer program runs in a child process killed at the deadline
-   (:mod:`kmodel.placement.isolated`): HiGHS overruns its own time limit at the root.
-4. Identical nodes, one dimension or more, no anti-affinity, no eligibility: the compressed
+3. Identical nodes and the NODES objective: bin completion (:mod:`kmodel.placement.completion`)
+   looks for a packing at the simple bound, with a short slice: most instances whose volume
+   bound is the optimum fall to it at once.
+4. The pattern model (:mod:`kmodel.placement.patterns`): column generation raises the bound
+   (its Lagrangian bound is valid at every iteration; one persistent HiGHS model, warm-started).
+   Then, for a packing at the bound: grouped problems with several dimensions or constraints
+   (Kubernetes-shaped: few replica groups, many pods) ask the compact assignment model
+   (:mod:`kmodel.placement.compact`) for a packing within the bound, guided by the
+   relaxation's nodes per type. Otherwise the reduced-cost enumeration
+   (:mod:`kmodel.placement.enumeration`) lists every pattern a packing at the bound could use
+   and an integer program over exactly those answers exactly: a packing found is optimal,
+   "infeasible" raises the bound by one (this proves the instances without the integer
+   round-up property). When the list is too long (tiny waste allowed, many near-full
+   patterns), bin completion searches at the relaxation's bound with most of the time left.
+   The integer master over the generated patterns, diving, a compact search between the
+   bounds and the arc-flow integer program (HiGHS) use what is left. Every HiGHS integer
+   program runs in a child process killed at the deadline (:mod:`kmodel.placement.isolated`):
+   HiGHS overruns its own time limit at the root.
+5. Identical nodes, one dimension or more, no anti-affinity, no eligibility: the compressed
    arc-flow model in Z3, integer feasibility queries at ``k`` bins from the lower bound up,
    each ``unsat`` raising the bound, the first ``sat`` being optimal.
-5. Otherwise the grouped assignment model in Z3: ``x[g, b]`` pods of group ``g`` on node ``b``,
+6. Otherwise the grouped assignment model in Z3: ``x[g, b]`` pods of group ``g`` on node ``b``,
    capacity and anti-affinity per node, identical nodes ordered (used first, then by
    non-increasing load) to break symmetry, the same upward queries on the objective value,
    each query hinted with the best heuristic packing. Z3 models are not built when building
    them would take more than half the time left, and stop building at the limit.
-6. PLACED: the pattern model with lexicographic weights, else Z3 ``Optimize``.
+7. PLACED: the pattern model with lexicographic weights, else Z3 ``Optimize``; with every pod
+   placed, the relaxation's bound also bounds the nodes (``nodes_lower_bound``).
 
 Every step gets a share of the time that is left; when it runs out the best packing found is
 returned with the bound proven so far (status ``feasible``, or ``unknown`` without a packing).
