@@ -5,6 +5,8 @@ A manifest-free core: callers turn Pods and Nodes into a :class:`PackingProblem`
 """
 
 from kmodel.placement.bounds import Bound, lower_bound
+from kmodel.placement.completion import complete_bins, completion_applies
+from kmodel.placement.enumeration import Enumeration, enumerate_patterns
 from kmodel.placement.heuristics import FitRule, Packing, best_heuristic, greedy_pack
 from kmodel.placement.problem import (
     ItemGroup,
@@ -20,6 +22,7 @@ from kmodel.placement.solver import SolveOptions, solve
 
 __all__ = [
     "Bound",
+    "Enumeration",
     "FitRule",
     "ItemGroup",
     "NodeType",
@@ -32,6 +35,9 @@ __all__ = [
     "best_heuristic",
     "bin_packing_problem",
     "check_placement",
+    "complete_bins",
+    "completion_applies",
+    "enumerate_patterns",
     "greedy_pack",
     "lower_bound",
     "solve",
