@@ -415,7 +415,7 @@ def _repair(
 #: Kubernetes-shaped benchmark: 6-10 about equal; fewer stall, more solve too slowly).
 NEIGHBOURHOOD_NODES = 8
 #: HiGHS's time limit for one repair round.
-NEIGHBOURHOOD_SECONDS = 0.3
+NEIGHBOURHOOD_SECONDS = 0.2
 
 
 def pack_node_counts(

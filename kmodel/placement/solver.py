@@ -51,8 +51,8 @@ import z3
 
 from kmodel.errors import InputError
 from kmodel.placement.arcflow import ArcFlowGraph, arcflow_milp, build_arcflow
-from kmodel.placement.bounds import lower_bound, nodes_bound
-from kmodel.placement.compact import compact_feasible, compact_size
+from kmodel.placement.bounds import lower_bound, node_count_bound, nodes_bound
+from kmodel.placement.compact import compact_feasible, compact_size, pack_node_counts
 from kmodel.placement.completion import complete_bins, completion_applies
 from kmodel.placement.enumeration import enumerate_patterns
 from kmodel.placement.heuristics import Packing, best_heuristic
@@ -386,6 +386,9 @@ def _solve_patterns(
     # with a short slice: they settle most one-dimensional instances in milliseconds, and on
     # mostly distinct sizes the arc-flow model is a better use of the time than the compact one.
     if grouped and not arcflow:
+        counted = _node_counts_at_bound(problem, lb=lb, clock=clock)
+        if counted is not None:
+            return _PatternOutcome(lb, lb, counted, "node-count packing (HiGHS)", bound_by)
         raised, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
         if raised > lb:
             lb, bound_by = raised, "compact MILP (HiGHS)"
@@ -585,6 +588,34 @@ def _compact_at_bound(
     if solution.infeasible and solution.exhaustive:
         return _next_value(problem, lb), None
     return lb, None
+
+
+def _node_counts_at_bound(
+    problem: PackingProblem, *, lb: int, clock: _Clock
+) -> dict[int, int] | None:
+    """A packing at the bound on the node counts of the cheapest integer cover, if one is found.
+
+    The node-count cover (:func:`kmodel.placement.bounds.node_count_bound`) gives the cheapest
+    whole numbers of nodes per type whose capacity holds the pods; when its value is the bound,
+    a packing on exactly those nodes is optimal. On replica groups the cover's nodes have only a
+    few hundred millicores to spare, which the compact model rarely finds in time and
+    :func:`kmodel.placement.compact.pack_node_counts` does. COST only: for NODES the compact
+    model at the volume bound is already fast.
+    """
+    if problem.objective is not Objective.COST or len(problem.node_types) < 2:
+        return None
+    cover = node_count_bound(problem, time_limit=max(0.05, 0.05 * clock.remaining_seconds()))
+    if cover.value > lb or not cover.counts or cover.value < lb:
+        return None
+    # Most of the time left: a packing here is a proof, and the compact model at the same
+    # budget (next) rarely finds one on these problems.
+    deadline = time.perf_counter() + 0.8 * clock.remaining_seconds()
+    placement = pack_node_counts(problem, cover.counts, deadline=deadline)
+    if placement is None or check_placement(problem, placement):
+        return None
+    if len(placement) != problem.n_items or _objective_of(problem, placement) > lb:
+        return None  # pragma: no cover - the counts' cost is the bound
+    return placement
 
 
 def _compact_search(
