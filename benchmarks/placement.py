@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import itertools
+import json
 import os
 import random
-import time
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -229,59 +232,43 @@ def openb(root: Path) -> Iterator[Instance]:
 def cpsat_seconds(problem: PackingProblem, upper: int, timeout: float) -> float | None:
     """Seconds CP-SAT (2 workers) needs to prove the optimum of the grouped assignment model.
 
-    The same model as kmodel's fallback: counts per (group, node), used flags, ordered
-    identical nodes, at most ``upper`` nodes per type (the FFD value). ``None`` when it does
-    not prove optimality within ``timeout``.
+    Runs :mod:`benchmarks.cpsat` in a process of its own (OR-Tools and highspy cannot share
+    one). ``None`` when it does not prove optimality within ``timeout``.
     """
-    from ortools.sat.python import cp_model  # noqa: PLC0415 - optional "bench" extra
-
     p = problem.normalized()
-    model = cp_model.CpModel()
-    x: dict[tuple[int, int], cp_model.IntVar] = {}
-    used = []
-    slot_type = []
-    for t, typ in enumerate(p.node_types):
-        for _ in range(min(typ.count, upper, p.n_items)):
-            s = len(used)
-            u = model.new_bool_var(f"u{s}")
-            used.append(u)
-            slot_type.append(t)
-            load: list[list[cp_model.LinearExpr]] = [[] for _ in p.dimensions]
-            for g, grp in enumerate(p.groups):
-                if not p.eligible(g, t):
-                    continue
-                limit = grp.count if grp.max_per_node is None else grp.max_per_node
-                v = model.new_int_var(0, limit, f"x{g}_{s}")
-                model.add(v == 0).only_enforce_if(u.Not())
-                x[g, s] = v
-                for d, w in enumerate(grp.demand):
-                    if w:
-                        load[d].append(w * v)
-            for d, terms in enumerate(load):
-                if terms:
-                    model.add(sum(terms) <= typ.capacity[d])
-            if s and slot_type[s - 1] == t:
-                model.add(used[s - 1] >= u)
-    for g, grp in enumerate(p.groups):
-        model.add(sum(v for (gg, _), v in x.items() if gg == g) == grp.count)
-    weights = [p.node_types[t].cost if p.objective is Objective.COST else 1 for t in slot_type]
-    model.minimize(sum(w * u for w, u in zip(weights, used, strict=True)))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = timeout
-    solver.parameters.num_workers = 2
-    solver.parameters.random_seed = 0
-    start = time.perf_counter()
-    status = solver.solve(model)
-    seconds = time.perf_counter() - start
-    return seconds if status == cp_model.OPTIMAL else None
+    instance = {
+        "groups": [
+            {
+                "demand": list(g.demand),
+                "count": g.count,
+                "max_per_node": g.max_per_node,
+                "eligible": [t for t in range(len(p.node_types)) if p.eligible(k, t)],
+            }
+            for k, g in enumerate(p.groups)
+        ],
+        "node_types": [
+            {"free": list(t.free), "count": t.count, "cost": t.cost} for t in p.node_types
+        ],
+        "objective": p.objective.value,
+        "upper": upper,
+        "timeout": timeout,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.cpsat"],
+        input=json.dumps(instance),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        timeout=timeout + 60,
+    )
+    seconds = json.loads(done.stdout)["seconds"]
+    return None if seconds is None else float(seconds)
 
 
 def cpsat_available() -> bool:
-    try:
-        import ortools.sat.python.cp_model  # noqa: F401, PLC0415
-    except ImportError:
-        return False
-    return True
+    """OR-Tools is installed (the ``bench`` extra); not imported here (see benchmarks.cpsat)."""
+    return importlib.util.find_spec("ortools") is not None
 
 
 # ------------------------------------------------------------------------------ main
