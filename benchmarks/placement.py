@@ -23,6 +23,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,12 +38,15 @@ from kmodel.placement import (
     NodeType,
     Objective,
     PackingProblem,
+    PackingResult,
     SolveOptions,
     bin_packing_problem,
     check_placement,
     greedy_pack,
     solve,
 )
+from kmodel.placement.heuristics import Packing
+from kmodel.placement.scheduler_sim import SCORING_STRATEGIES, simulate_kube_scheduler
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "benchmarks"
@@ -55,6 +59,8 @@ class Instance:
     problem: PackingProblem
     optimum: int | None
     timeout: float | None = None  # overrides --timeout (the openb trace gets 60 s)
+    # The same pods in arrival order, for the kube-scheduler simulation (openb only).
+    arrivals: PackingProblem | None = None
 
 
 # ------------------------------------------------------------------------------ generated
@@ -200,17 +206,22 @@ def openb(root: Path) -> Iterator[Instance]:
     gpu_milli). That relaxes per-device placement (a 0.5-GPU share must sit on one device),
     so the lower bound is valid for the real problem but a packing may not be realisable on
     the devices; the GPU model column is empty for every pod, so no model constraint applies.
+
+    The instance also carries the pods in the trace's order (``creation_time``, the order of
+    the file), runs of identical pods grouped: kube-scheduler's queue for pods of equal
+    priority, which the simulation of the default scheduler follows.
     """
     folder = root / "alibaba-openb-2023"
     node_counts: Counter[tuple[int, int, int]] = Counter()
     with (folder / "openb_node_list_all_node.csv").open(newline="") as fh:
         for row in csv.DictReader(fh):
             node_counts[int(row["cpu_milli"]), int(row["memory_mib"]), int(row["gpu"]) * 1000] += 1
-    pod_counts: Counter[tuple[int, int, int]] = Counter()
+    arrivals: list[tuple[int, int, int]] = []
     with (folder / "openb_pod_list_default.csv").open(newline="") as fh:
         for row in csv.DictReader(fh):
             gpu = int(row["num_gpu"]) * int(row["gpu_milli"])
-            pod_counts[int(row["cpu_milli"]), int(row["memory_mib"]), gpu] += 1
+            arrivals.append((int(row["cpu_milli"]), int(row["memory_mib"]), gpu))
+    pod_counts = Counter(arrivals)
     problem = PackingProblem(
         dimensions=("cpu", "memory", "gpu"),
         groups=tuple(
@@ -223,7 +234,56 @@ def openb(root: Path) -> Iterator[Instance]:
         ),
         objective=Objective.PLACED,
     )
-    yield Instance("openb", "openb-default", problem, None, timeout=60.0)
+    runs = [(demand, len(list(same))) for demand, same in itertools.groupby(arrivals)]
+    in_order = PackingProblem(
+        dimensions=problem.dimensions,
+        groups=tuple(
+            ItemGroup(name=f"arrival-{k}", demand=d, count=c) for k, (d, c) in enumerate(runs)
+        ),
+        node_types=problem.node_types,
+        objective=Objective.PLACED,
+    )
+    yield Instance("openb", "openb-default", problem, None, timeout=60.0, arrivals=in_order)
+
+
+def scheduler_runs(inst: Instance) -> list[tuple[str, Packing, float]]:
+    """kube-scheduler's default profile (LeastAllocated) and MostAllocated on the arrivals.
+
+    Memory is in MiB (openb). Returns ``(strategy, packing, seconds)``; empty without arrivals.
+    """
+    if inst.arrivals is None:
+        return []
+    runs = []
+    for strategy in SCORING_STRATEGIES:
+        start = time.perf_counter()
+        packing = simulate_kube_scheduler(inst.arrivals, strategy)
+        runs.append((strategy, packing, time.perf_counter() - start))
+    return runs
+
+
+def scheduler_gaps(
+    inst: Instance, runs: list[tuple[str, Packing, float]], ffd: Packing, result: PackingResult
+) -> list[str]:
+    """One line per heuristic: its unplaced pods and nodes against kmodel's result and bounds."""
+    if result.nodes_used is None:
+        return []
+    bound = result.nodes_lower_bound
+    best = (
+        f"kmodel {len(result.unplaced)} unplaced (proven >= {result.lower_bound}), "
+        f"{result.nodes_used} nodes" + (f" (proven >= {bound})" if bound is not None else "")
+    )
+    lines = []
+    for label, packing in [*((f"kube-scheduler {s}", p) for s, p, _ in runs), ("FFD", ffd)]:
+        line = (
+            f"{inst.name} gap: {label} {len(packing.unplaced)} unplaced, {packing.nodes_used} "
+            f"nodes vs {best}: {len(packing.unplaced) - len(result.unplaced):+d} pods unplaced, "
+            f"{packing.nodes_used - result.nodes_used:+d} nodes"
+        )
+        if bound is not None:
+            over = packing.nodes_used - bound
+            line += f", {over:+d} over the node bound ({100 * over / bound:+.1f}%)"
+        lines.append(line)
+    return lines
 
 
 # ------------------------------------------------------------------------------ CP-SAT
@@ -297,7 +357,8 @@ def main(argv: list[str]) -> int:
 
     load_before = os.getloadavg()
     table = Table(title=f"placement benchmark (timeout {args.timeout:g} s per instance)")
-    for col in ("family", "instance", "n", "opt", "LB", "FFD", "kmodel", "proven", "s", "method"):
+    columns = ("family", "instance", "n", "opt", "LB", "FFD", "kube-sched", "kube-sched MA")
+    for col in (*columns, "kmodel", "proven", "s", "method"):
         table.add_column(
             col, justify="left" if col in {"family", "instance", "method"} else "right"
         )
@@ -305,6 +366,7 @@ def main(argv: list[str]) -> int:
         table.add_column("CP-SAT s", justify="right")
         table.add_column("kmodel/CP-SAT", justify="right")
     tally: dict[str, list[int]] = {}
+    gaps: list[str] = []
     bugs = 0
     for inst in instances:
         timeout = inst.timeout or args.timeout
@@ -314,7 +376,9 @@ def main(argv: list[str]) -> int:
         )
         if inst.problem.objective is Objective.PLACED:
             ffd_value = f"{len(ffd.unplaced)} unplaced, {ffd.nodes_used} nodes"
+        sched = scheduler_runs(inst)
         result = solve(inst.problem, SolveOptions(time_limit=timeout))
+        gaps += scheduler_gaps(inst, sched, ffd, result)
         violations = check_placement(inst.problem, result.placement)
         placed_objective = inst.problem.objective is Objective.PLACED
         wrong = bool(violations) or bool(
@@ -337,6 +401,8 @@ def main(argv: list[str]) -> int:
             "-" if inst.optimum is None else str(inst.optimum),
             str(result.lower_bound),
             str(ffd_value),
+            *(f"{len(p.unplaced)} unplaced, {p.nodes_used} nodes, {s:.1f} s" for _, p, s in sched),
+            *(["-", "-"] if not sched else []),
             (
                 f"{result.value} unplaced, {result.nodes_used} nodes"
                 + (
@@ -367,6 +433,8 @@ def main(argv: list[str]) -> int:
     console.print(table)
     for family, (ok, total) in tally.items():
         console.print(f"{family}: proven optimal within the limit on {ok}/{total}")
+    for line in gaps:
+        console.print(line)
     console.print(
         f"cpus={os.cpu_count()} load average before {load_before[0]:.2f}, "
         f"after {os.getloadavg()[0]:.2f}; CP-SAT {'on' if with_cpsat else 'not installed'}"
