@@ -18,9 +18,12 @@ from kmodel.placement.problem import (
     bin_packing_problem,
     check_placement,
 )
+from kmodel.placement.scheduler_sim import MEBIBYTE, SCORING_STRATEGIES, simulate_kube_scheduler
 from kmodel.placement.solver import SolveOptions, solve
 
 __all__ = [
+    "MEBIBYTE",
+    "SCORING_STRATEGIES",
     "Bound",
     "Enumeration",
     "FitRule",
@@ -40,5 +43,6 @@ __all__ = [
     "enumerate_patterns",
     "greedy_pack",
     "lower_bound",
+    "simulate_kube_scheduler",
     "solve",
 ]
