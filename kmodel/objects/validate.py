@@ -44,6 +44,7 @@ from fractions import Fraction
 from typing import Any, NoReturn
 
 from kmodel.errors import InputError, join_path
+from kmodel.internal.values import describe_value, go_value
 from kmodel.objects.labels import selector_matches
 from kmodel.objects.names import (
     is_dns1035_label,
@@ -82,19 +83,6 @@ def _key(path: str, key: str) -> str:
     return f"{path}[{key}]"
 
 
-def _go_value(value: object) -> str:
-    """Render a bad value as ``field.Error.ErrorBody`` does (``%q`` strings, plain numbers)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
 def _fail(path: str, message: str) -> NoReturn:
     raise InputError(message, path=path)
 
@@ -106,18 +94,18 @@ def _required(path: str, detail: str = "") -> NoReturn:
 
 def _invalid(path: str, value: object, detail: str) -> NoReturn:
     """``field.Invalid``."""
-    _fail(path, f"Invalid value: {_go_value(value)}: {detail}")
+    _fail(path, f"Invalid value: {go_value(value)}: {detail}")
 
 
 def _not_supported(path: str, value: object, supported: tuple[str, ...]) -> NoReturn:
     """``field.NotSupported``."""
     quoted = ", ".join(json.dumps(item) for item in supported)
-    _fail(path, f"Unsupported value: {_go_value(value)}: supported values: {quoted}")
+    _fail(path, f"Unsupported value: {go_value(value)}: supported values: {quoted}")
 
 
 def _duplicate(path: str, value: object, detail: str = "") -> NoReturn:
     """``field.Duplicate``."""
-    message = f"Duplicate value: {_go_value(value)}"
+    message = f"Duplicate value: {go_value(value)}"
     _fail(path, f"{message}: {detail}" if detail else message)
 
 
@@ -129,27 +117,8 @@ def _forbidden(path: str, detail: str) -> NoReturn:
 # ---------------------------------------------------------------- typed access
 
 
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {_go_value(value)}"
-    if isinstance(value, int):
-        return f"integer {value}"
-    if isinstance(value, float):
-        return f"number {value!r}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"string {_go_value(shown)}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__
-
-
 def _type_error(path: str, expected: str, value: object) -> NoReturn:
-    _fail(path, f"must be {expected}, not {_describe(value)}")
+    _fail(path, f"must be {expected}, not {describe_value(value)}")
 
 
 def _mapping(obj: Manifest, key: str, path: str) -> Manifest:

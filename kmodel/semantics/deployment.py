@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from kmodel.errors import InputError
 from kmodel.internal.fields import mapping as _mapping
 from kmodel.internal.fields import read_path as _get
 from kmodel.internal.gofmt import go_quote
+from kmodel.internal.values import describe_value
 from kmodel.objects.quantity import parse_quantity
 from kmodel.objects.types import Manifest
 from kmodel.semantics.replicaset import TimeValue, get_int, time_ns
@@ -117,8 +117,6 @@ _MAX_INT32: Final = 2**31 - 1
 _NS_PER_SECOND: Final = 10**9
 _GO_DECIMAL = re.compile(r"^[+-]?[0-9]+$")
 _PERCENT = re.compile(r"^[0-9]+%$")
-#: Longer strings are cut in error messages, as the manifest validator cuts them.
-_DESCRIBED_STRING_LIMIT: Final = 40
 _PERCENT_FMT: Final = "[0-9]+%"
 _PERCENT_ERR: Final = (
     "a valid percent string must be a numeric string followed by an ending '%' "
@@ -271,7 +269,7 @@ def apply_deployment_defaults(d: Manifest) -> dict[str, Any]:
             the manifest validator gives at load time.
     """
     if not isinstance(d, Mapping):
-        raise InputError(f"a Deployment must be a mapping, not {_describe(d)}")
+        raise InputError(f"a Deployment must be a mapping, not {describe_value(d)}")
     copied: dict[str, Any] = _plain_copy(d)
     return apply_deployment_defaults_in_place(copied)
 
@@ -289,7 +287,7 @@ def apply_deployment_defaults_in_place(result: dict[str, Any]) -> dict[str, Any]
     """
     if not isinstance(result, dict):
         raise InputError(
-            f"a Deployment to default in place must be a dict, not {_describe(result)}"
+            f"a Deployment to default in place must be a dict, not {describe_value(result)}"
         )
     spec = _defaultable_mapping(result, "spec", "spec")
     if spec.get("replicas") is None:
@@ -300,7 +298,7 @@ def apply_deployment_defaults_in_place(result: dict[str, Any]) -> dict[str, Any]
     # as the validator does, rather than read as falsy or as an unknown strategy.
     if strategy_type is not None and not isinstance(strategy_type, str):
         raise InputError(
-            f"must be a string, not {_describe(strategy_type)}", path="spec.strategy.type"
+            f"must be a string, not {describe_value(strategy_type)}", path="spec.strategy.type"
         )
     if not strategy_type:
         strategy["type"] = "RollingUpdate"
@@ -342,35 +340,7 @@ def _defaultable_mapping(parent: dict[str, Any], key: str, path: str) -> dict[st
 
 def _raise_not_a_mapping(value: object, path: str) -> NoReturn:
     """The manifest validator's error for a field that must be an object (the same message)."""
-    raise InputError(f"must be a mapping, not {_describe(value)}", path=path)
-
-
-def _describe(value: object) -> str:
-    """A bad value as the manifest validator describes it (``kmodel.objects.validate``).
-
-    Kept in step with ``validate._describe``, so that a library caller who skips loading gets
-    the message a manifest with the same mistake gets at load time.
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {'true' if value else 'false'}"
-    if isinstance(value, int):
-        return f"integer {value}"
-    if isinstance(value, float):
-        return f"number {value!r}"
-    if isinstance(value, str):
-        shown = (
-            value
-            if len(value) <= _DESCRIBED_STRING_LIMIT
-            else value[: _DESCRIBED_STRING_LIMIT - 3] + "..."
-        )
-        return f"string {json.dumps(shown, ensure_ascii=False)}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__
+    raise InputError(f"must be a mapping, not {describe_value(value)}", path=path)
 
 
 def _plain_copy(value: Any) -> Any:  # noqa: ANN401  # a manifest value: any YAML type
