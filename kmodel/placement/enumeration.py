@@ -19,10 +19,13 @@ is the reduced-cost variable fixing of integer programming, applied to columns (
 Irnich, Desaulniers, Desrosiers and Hadjar, INFORMS J. Comput. 2010, "Path-reduced costs for
 eliminating arcs in routing and scheduling").
 
-Only *maximal* patterns are listed with respect to the groups that have a non-negative price
-and no per-domain cap: adding such a pod to a pattern keeps it valid and does not raise its
-reduced cost, and the covering master allows over-covering, so some packing of value ``V``
-uses maximal patterns only.
+Two lists: every pattern within the threshold (``maximal=False``), which is what a partition
+master (every pod covered exactly once) needs and is the tighter model; or only the *maximal*
+ones with respect to the groups that have a non-negative price and no per-domain cap (the
+default): adding such a pod to a pattern keeps it valid and does not raise its reduced cost,
+and a covering master allows over-covering, so some packing of value ``V`` uses maximal
+patterns only. A partition over the maximal list alone would be wrong: it can refute a value
+that a packing reaches.
 
 The search is a depth-first walk over the groups (largest first) that stops a branch when even
 the best completion cannot bring the reduced cost within the threshold: an exact dynamic
