@@ -264,8 +264,11 @@ def scheduler_runs(inst: Instance) -> list[tuple[str, Packing, float]]:
 def scheduler_gaps(
     inst: Instance, runs: list[tuple[str, Packing, float]], ffd: Packing, result: PackingResult
 ) -> list[str]:
-    """One line per heuristic: its unplaced pods and nodes against kmodel's result and bounds."""
-    if result.nodes_used is None:
+    """One line per heuristic: its unplaced pods and nodes against kmodel's result and bounds.
+
+    Only for the instances the kube-scheduler ran on (the trace): elsewhere the table says it.
+    """
+    if result.nodes_used is None or not runs:
         return []
     bound = result.nodes_lower_bound
     best = (

@@ -40,6 +40,7 @@ from kmodel.placement.patterns import (
     unplaced_weights,
 )
 from kmodel.placement.problem import DomainCap
+from kmodel.placement.solver import _place_leftovers
 
 # ------------------------------------------------------------------ problem validation
 
@@ -656,3 +657,27 @@ def test_placed_objective_with_every_pod_placed_bounds_the_nodes():
     # The other objectives leave it empty.
     nodes = solve(bin_packing_problem([10], [((3,), 10)]), SolveOptions(time_limit=10))
     assert nodes.nodes_lower_bound is None
+
+
+def test_leftover_pods_go_where_they_still_fit():
+    # Nodes of 10; two pods of 5 (low priority), two of 6 (high). The placement given leaves
+    # the second 6 out although node 2 is empty.
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(
+            ItemGroup("low", (5,), count=2, priority=0),
+            ItemGroup("high", (6,), count=2, priority=10),
+        ),
+        node_types=(NodeType("n", (10,), count=3),),
+        objective=Objective.PLACED,
+    )
+    # items 0, 1: low; 2, 3: high. Node 0 holds 0 and 1 (full); node 1 holds 2.
+    placement = {0: 0, 1: 0, 2: 1}
+    repaired = _place_leftovers(problem, placement)
+    assert repaired is not None
+    assert repaired[3] == 2  # the high-priority pod takes the empty node
+    assert not check_placement(problem, repaired)
+    # Nothing left that fits: no change.
+    assert _place_leftovers(problem, repaired) is None
+    full = {0: 0, 1: 0, 2: 1, 3: 2}
+    assert _place_leftovers(problem, full) is None

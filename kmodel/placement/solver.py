@@ -745,6 +745,10 @@ def _solve_placed_patterns(
             if not check_placement(problem, placement) and weighted(placement) < value:
                 incumbent, value = placement, weighted(placement)
                 method = "pattern MILP (HiGHS)"
+    repaired = _place_leftovers(problem, incumbent)
+    if repaired is not None and weighted(repaired) < value:
+        incumbent, value = repaired, weighted(repaired)
+        method += " + leftovers placed"
     optimal = cg.lower_bound >= value
     # A bound on the unplaced pods: one level only, the nodes term is below one pod's weight.
     unplaced_lb = lb
@@ -764,6 +768,46 @@ def _solve_placed_patterns(
         proven = max(cg.lower_bound, nodes_bound(problem).value)
         return replace(result, nodes_lower_bound=proven)
     return result
+
+
+def _place_leftovers(problem: PackingProblem, placement: dict[int, int]) -> dict[int, int] | None:
+    """Unplaced pods put where they still fit, used nodes first: a better PLACED packing.
+
+    The integer master can stop at the time limit with pods out that fit somewhere (an empty
+    node, room left on a used one). Higher priorities first; capacity, eligibility and the
+    per-node limit are checked here, everything at the end by :func:`check_placement` (``None``
+    when nothing changes or the result breaks a rule, e.g. a per-domain cap).
+    """
+    left = [i for i in range(problem.n_items) if i not in placement]
+    if not left:
+        return None
+    free = {b: list(problem.node_types[problem.type_of(b)].free) for b in range(problem.n_nodes)}
+    per_node: Counter[tuple[int, int]] = Counter()
+    for item, node in placement.items():
+        g = problem.group_of(item)
+        per_node[g, node] += 1
+        for d, w in enumerate(problem.groups[g].demand):
+            free[node][d] -= w
+    used = set(placement.values())
+    order = sorted(used) + [b for b in range(problem.n_nodes) if b not in used]
+    out = dict(placement)
+    for item in sorted(left, key=lambda i: -problem.groups[problem.group_of(i)].priority):
+        g = problem.group_of(item)
+        grp = problem.groups[g]
+        for node in order:
+            if not problem.eligible(g, problem.type_of(node)):
+                continue
+            if grp.max_per_node is not None and per_node[g, node] >= grp.max_per_node:
+                continue
+            if all(w <= f for w, f in zip(grp.demand, free[node], strict=True)):
+                out[item] = node
+                per_node[g, node] += 1
+                for d, w in enumerate(grp.demand):
+                    free[node][d] -= w
+                break
+    if len(out) == len(placement) or check_placement(problem, out):
+        return None
+    return out
 
 
 # ---------------------------------------------------------------------------- arc-flow
