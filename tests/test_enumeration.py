@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kmodel.errors import InputError
-from kmodel.placement import ItemGroup, NodeType, Objective, PackingProblem, bin_packing_problem
+from kmodel.placement import (
+    ItemGroup,
+    NodeType,
+    Objective,
+    PackingProblem,
+    bin_packing_problem,
+    check_placement,
+    greedy_pack,
+)
 from kmodel.placement.enumeration import enumerate_patterns
 from kmodel.placement.patterns import (
     ColumnGeneration,
@@ -19,6 +27,8 @@ from kmodel.placement.patterns import (
     column_generation,
     upper_counts,
 )
+from kmodel.placement.problem import nodes_and_cost
+from kmodel.placement.solver import _Clock, _enumerated_search
 
 
 def _converged(problem: PackingProblem) -> ColumnGeneration:
@@ -152,3 +162,22 @@ def test_limit_must_be_a_positive_integer(limit):
     assert cg.prices is not None
     with pytest.raises(InputError, match="positive integer"):
         enumerate_patterns(problem, cg.prices, 3, limit=limit)
+
+
+def test_search_at_the_bound_finds_the_packing_the_heuristics_miss():
+    # Capacity 20: FFD needs 4 nodes; {12, 8}, {9, 5, 4}, {8, 8, 4} is 3, the LP bound.
+    problem = bin_packing_problem([20], [((12,), 1), ((9,), 1), ((8,), 3), ((5,), 1), ((4,), 2)])
+    assert greedy_pack(problem, name="ffd").nodes_used == 4
+    cg = _converged(problem)
+    assert cg.lower_bound == 3
+    bound, placement, complete = _enumerated_search(problem, cg, lb=3, ub=4, clock=_Clock(10.0))
+    assert complete
+    assert bound == 3
+    assert placement is not None
+    assert len(placement) == problem.n_items
+    assert not check_placement(problem, placement)
+    assert nodes_and_cost(problem, placement)[0] == 3
+    # Asked below the relaxation's value, nothing qualifies: the bound rises to 3 on the way.
+    bound, placement, _ = _enumerated_search(problem, cg, lb=2, ub=4, clock=_Clock(10.0))
+    assert bound == 3
+    assert placement is not None
