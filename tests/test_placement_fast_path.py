@@ -189,12 +189,12 @@ _clean_node = st.builds(
 )
 _clean_pods = st.builds(
     _PodShape,
-    cpu=st.sampled_from([None, "50m", "250m", "333m", "1", "1500m"]),
-    memory=st.sampled_from([None, "64Mi", "200Mi", "300Mi", "1000Mi", "2Gi"]),
+    cpu=st.sampled_from([None, "0", "50m", "250m", "333m", "1", "1500m"]),
+    memory=st.sampled_from([None, "0", "64Mi", "200Mi", "300Mi", "1000Mi", "2Gi"]),
     count=st.integers(1, 5),
     priority=st.sampled_from([0, 0, 5]),
     gpu=st.booleans(),
-    rule=st.sampled_from(["plain", "plain", "tolerates", "limits"]),
+    rule=st.sampled_from(["plain", "plain", "tolerates", "limits", "sidecar"]),
 )
 
 
@@ -206,8 +206,9 @@ _clean_pods = st.builds(
 def test_the_vectorised_path_runs_and_agrees_where_it_applies(
     nodes: list[_NodeShape], pods: list[_PodShape]
 ):
-    # Only resources, NoSchedule taints and tolerations, extended resources, limits-only
-    # requests, bound pods requesting both resources: every such input takes the fast path.
+    # Only resources (explicit zeros, containers without requests, requests given as limits,
+    # extended resources), NoSchedule taints and tolerations, bound pods requesting both
+    # resources: every such input takes the fast path.
     # A bound pod only where it fits: on an over-committed node the load is capped.
     nodes = [
         n
@@ -278,40 +279,52 @@ def test_a_prefer_no_schedule_taint_keeps_the_manifest_path():
     [
         (
             "a container without requests beside one with requests",
-            make_pod(
-                "p",
-                containers=[ctr("a", requests(cpu="1", memory="1Gi")), ctr("b")],
-            ),
+            make_pod("p", containers=[ctr("a", requests(cpu="3", memory="1Gi")), ctr("b")]),
         ),
         ("an explicit zero cpu request", make_pod("p", resources=requests(cpu="0"))),
-        (
-            "preferred node affinity",
-            make_pod(
-                "p",
-                affinity={
-                    "nodeAffinity": {
-                        "preferredDuringSchedulingIgnoredDuringExecution": [
-                            {
-                                "weight": 1,
-                                "preference": {
-                                    "matchExpressions": [
-                                        {"key": HOST, "operator": "In", "values": ["n2"]}
-                                    ]
-                                },
-                            }
-                        ]
-                    }
-                },
-            ),
-        ),
+        ("an explicit zero memory request", make_pod("p", resources=requests(memory="0"))),
     ],
 )
-def test_pods_the_simulation_would_score_differently_keep_the_manifest_path(
+def test_scoring_requests_other_than_the_demand_take_the_fast_path_and_agree(
     case: str, body: dict[str, Any]
 ):
+    # n0 is half full, n1 a quarter and n2 empty: the scores depend on what the pod is
+    # scored with, and the runs agree only if the simulation is told.
+    bound = [
+        make_pod("half", node="n0", resources=requests(cpu="2", memory="4Gi")),
+        make_pod("quarter", node="n1", resources=requests(cpu="1", memory="512Mi")),
+    ]
+    inp = build(*_fleet(), *bound, body)
+    assert vectorised_scheduler_applies(inp), case
+    runs, calls = _runs_with_spy(inp)
+    assert calls == 2
+    _assert_same_runs(runs, _manifest_path(inp))
+
+
+def test_preferred_node_affinity_keeps_the_manifest_path():
+    term = {"key": HOST, "operator": "In", "values": ["n2"]}
+    preferred = [{"weight": 1, "preference": {"matchExpressions": [term]}}]
+    body = make_pod(
+        "p",
+        resources=requests(cpu="1"),
+        affinity={"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": preferred}},
+    )
     inp = build(*_fleet(), body)
-    assert not vectorised_scheduler_applies(inp), case
-    assert _runs_with_spy(inp)[1] == 0
+    assert not vectorised_scheduler_applies(inp)
+    runs, calls = _runs_with_spy(inp)
+    assert calls == 0
+    # NodeAffinity x2 outweighs LeastAllocated's tie-break to n0.
+    assert runs[0].placement == {"p": "n2"}
+
+
+def test_pod_level_requests_keep_the_manifest_path():
+    # Scored with 100Mi + 200Mi of memory (the second container's default), while
+    # NonZeroRequested adds 100Mi: with pod-level requests only a resource nobody requests
+    # gets the default.
+    body = make_pod("p", containers=[ctr("a", requests(memory="100Mi")), ctr("b")])
+    body["spec"]["resources"] = {"requests": {"cpu": "1"}}
+    inp = build(*_fleet(), body)
+    assert not vectorised_scheduler_applies(inp)
 
 
 def test_a_bound_pod_without_a_memory_request_keeps_the_manifest_path():

@@ -137,6 +137,15 @@ def test_filter_respects_eligibility_anti_affinity_and_domain_caps():
     assert check_placement(_problem(groups, nodes), run.placement) == []
 
 
+def test_scoring_requests_replace_the_defaults():
+    # A pod with no request scores as 100m / 200Mi by default: n1 (see the test above). Told
+    # that it is scored as an explicit zero (0, 0), both nodes score 100 and n0 wins the tie.
+    best_effort = _problem((ItemGroup("be", (0, 0, 1)),), _nodes((1000, 400), (500, 4000)))
+    assert simulate_kube_scheduler(best_effort).placement == {0: 1}
+    zero = simulate_kube_scheduler(best_effort, scoring_requests=[(0, 0)])
+    assert zero.placement == {0: 0}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "path"),
     [
@@ -148,6 +157,9 @@ def test_filter_respects_eligibility_anti_affinity_and_domain_caps():
         ({"node_order": ["0", 1]}, "node_order[0]"),
         ({"node_order": "01"}, "node_order"),
         ({"name": 3}, "name"),
+        ({"scoring_requests": [(1, 1), (2, 2)]}, "scoring_requests"),
+        ({"scoring_requests": [(1, -1)]}, "scoring_requests[0]"),
+        ({"scoring_requests": [(1,)]}, "scoring_requests[0]"),
     ],
 )
 def test_bad_arguments_raise_input_error_with_the_path(kwargs: dict[str, Any], path: str):

@@ -43,8 +43,6 @@ from kmodel.placement.manifests import PlacementInput
 from kmodel.placement.scheduler_sim import SCORING_STRATEGIES, simulate_kube_scheduler
 from kmodel.semantics.resources import (
     CPU,
-    DEFAULT_MEMORY_REQUEST,
-    DEFAULT_MILLI_CPU_REQUEST,
     MEMORY,
     node_usage,
     pod_requests,
@@ -275,29 +273,36 @@ def _scores_only_resources(inp: PlacementInput) -> bool:
     return True
 
 
-def _scoring_requests_are_demands(inp: PlacementInput) -> bool:
-    """Whether cpu and memory score as the problem's demands and loads say.
+def _scoring_requests(inp: PlacementInput) -> list[tuple[int, int]] | None:
+    """Per group, the cpu and memory NodeResourcesFit scores its pods with; None if unsure.
 
-    The vectorised scheduler scores a pod's cpu and memory as its demand, a 0 replaced by the
-    default (100m, 200Mi), and a node's ``NonZeroRequested`` as its bound load plus those
-    values of the pods placed so far. Upstream computes the incoming pod's requests with
-    ``NonMissingContainerRequests`` (``resource_allocation.go
-    calculatePodResourceRequestList``) and a node's ``NonZeroRequested`` per pod
-    (``PodInfo.CalculateResource``); both differ from that for multi-container pods where only
-    some containers omit a request, explicit ``0`` requests, pod-level requests, bound pods
-    without requests, and nodes over-committed by their bound pods (the load is capped at
-    allocatable). Those inputs stay on the manifest path.
+    Upstream scores the incoming pod's requests with ``NonMissingContainerRequests``
+    (``resource_allocation.go calculatePodResourceRequestList``: each container without a cpu
+    or memory request counts 100m or 200Mi, an explicit ``0`` is kept) and adds a placed pod to
+    its node's ``NonZeroRequested`` with ``PodInfo.CalculateResource``. The vectorised
+    scheduler uses one pair for both, so a pod for which the two differ (pod-level requests)
+    keeps the manifest path.
+    """
+    pairs: list[tuple[int, int]] = []
+    for group in inp.groups:
+        scoring = pod_requests(group.template, non_missing=True)
+        pair = (scoring.get(CPU, 0), scoring.get(MEMORY, 0))
+        added = node_usage([group.template])
+        if (added.non_zero_cpu, added.non_zero_memory) != pair:
+            return None
+        pairs.append(pair)
+    return pairs
+
+
+def _loads_score_as_requested(inp: PlacementInput) -> bool:
+    """Whether every node's bound load is what the scores read for its bound pods.
+
+    The vectorised scheduler starts a node's ``Requested`` and ``NonZeroRequested`` at its
+    problem load. Bound pods without a cpu or memory request (``NonZeroRequested`` counts the
+    default) and nodes over-committed by their bound pods (the load is capped at allocatable)
+    break that, and keep the manifest path.
     """
     cpu_dim, memory_dim = inp.dimensions.index(CPU), inp.dimensions.index(MEMORY)
-    for group in inp.groups:
-        cpu, memory = group.demand[cpu_dim], group.demand[memory_dim]
-        expected = (cpu or DEFAULT_MILLI_CPU_REQUEST, memory or DEFAULT_MEMORY_REQUEST)
-        scoring = pod_requests(group.template, non_missing=True)
-        if (scoring.get(CPU, 0), scoring.get(MEMORY, 0)) != expected:
-            return False
-        added = node_usage([group.template])
-        if (added.non_zero_cpu, added.non_zero_memory) != expected:
-            return False
     on_node: dict[str, list[Manifest]] = {}
     for pod in inp.bound_pods:
         on_node.setdefault(str((pod.get("spec") or {}).get("nodeName")), []).append(pod)
@@ -317,9 +322,9 @@ def vectorised_scheduler_applies(inp: PlacementInput) -> bool:
     True when nothing but NodeResourcesFit and NodeResourcesBalancedAllocation can tell the
     feasible nodes apart and the problem's numbers are what those plugins read: no pod rule
     that depends on the other pods (the Filters were run once per group), no PreferNoSchedule
-    taint and no preferred node affinity (see ``_scores_only_resources``), and scoring requests
-    equal to the demands (see ``_scoring_requests_are_demands``). The scoring strategy is
-    checked separately.
+    taint and no preferred node affinity (see ``_scores_only_resources``), one scoring request
+    per group (``_scoring_requests``) and bound loads that score as requested
+    (``_loads_score_as_requested``). The scoring strategy is checked separately.
 
     Raises:
         InputError: ``inp`` is not a PlacementInput, or a manifest in it is malformed.
@@ -327,7 +332,10 @@ def vectorised_scheduler_applies(inp: PlacementInput) -> bool:
     if not isinstance(inp, PlacementInput):
         raise InputError(f"expected a PlacementInput, got {type(inp).__name__}", path="inp")
     return (
-        not _inter_pod(inp) and _scores_only_resources(inp) and _scoring_requests_are_demands(inp)
+        not _inter_pod(inp)
+        and _scores_only_resources(inp)
+        and _loads_score_as_requested(inp)
+        and _scoring_requests(inp) is not None
     )
 
 
@@ -337,7 +345,12 @@ def _vectorised(inp: PlacementInput, strategy: str, name: str) -> HeuristicRun:
     node_names = inp.node_order()
     by_name = sorted(range(problem.n_nodes), key=lambda b: node_names[b])
     packing = simulate_kube_scheduler(
-        problem, strategy, memory_unit=1, node_order=by_name, name=name
+        problem,
+        strategy,
+        memory_unit=1,
+        node_order=by_name,
+        name=name,
+        scoring_requests=_scoring_requests(inp),
     )
     pods = inp.pod_names
     # The simulation records pods in queue order, as kube_scheduler() does.

@@ -47,7 +47,8 @@ pods only), preferred (soft) rules, PodTopologySpread's cluster default constrai
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -66,7 +67,7 @@ from kmodel.semantics.resources import (
     pod_is_terminal,
     pod_requests,
 )
-from kmodel.semantics.scheduling import filter_failures
+from kmodel.semantics.scheduling import SchedulingCycle
 from kmodel.semantics.scheduling_selectors import label_selector
 
 __all__ = [
@@ -517,6 +518,7 @@ def placement_input(
     dims = (CPU, MEMORY, PODS, *extra)
 
     node_bodies = [o.body for o in node_objs]
+    roomy_nodes = [_unlimited_pods(body) for body in node_bodies]
     bound_bodies = [o.body for o in bound]
     by_node: dict[str, list[LoadedObject]] = {}
     for o in bound:
@@ -540,6 +542,7 @@ def placement_input(
 
     groups: list[PodGroup] = []
     templates = [t for _, t, _, _, _ in raw_groups]
+    context = _Context(node_bodies, roomy_nodes, bound_bodies, templates, volumes, warn, {})
     for g, (name, template, pod_names, where, label) in enumerate(raw_groups):
         try:
             groups.append(
@@ -547,7 +550,7 @@ def placement_input(
                     _GroupInput(g, name, template, tuple(pod_names), where, label, requests[g]),
                     dims,
                     nodes,
-                    _Context(node_bodies, bound_bodies, templates, volumes, warn),
+                    context,
                 )
             )
         except InputError as exc:
@@ -575,35 +578,54 @@ class _GroupInput:
     request: Mapping[str, int]
 
 
+#: A pod's Filter verdict on every node: the eligible node names, the others' reasons.
+_Eligibility = tuple[frozenset[str], Mapping[str, tuple[str, ...]]]
+
+
 @dataclass(frozen=True)
 class _Context:
     node_bodies: Sequence[Manifest]
+    roomy_nodes: Sequence[Manifest]  # node_bodies with room for any number of pods
     bound_bodies: Sequence[Manifest]
     templates: Sequence[Manifest]
     volumes: Sequence[Manifest]
     warn: Warn
+    eligibility: dict[str, _Eligibility]  # by _filter_key
 
 
-def _group(
-    entry: _GroupInput, dims: Sequence[str], nodes: Sequence[ClusterNode], ctx: _Context
-) -> PodGroup:
-    """One pod group: demand, eligibility per node (Filter plugins), counting rules."""
-    index, template, request = entry.index, entry.template, entry.request
-    bound_bodies = ctx.bound_bodies
-    demand = tuple(1 if d == PODS else request.get(d, 0) for d in dims)
-    bare = _stripped(template)
+def _filter_key(bare: Manifest, spread_keys: Sequence[str]) -> str | None:
+    """What the Filter verdict of a stripped pod depends on: all of it but its name.
+
+    No Filter plugin reads the incoming pod's ``metadata.name`` (labels and namespace matter,
+    for inter-pod affinity), so pods that differ only in name and requests (a trace of
+    thousands of standalone Pods) share one verdict. None when the pod cannot be serialised
+    (then the verdict is computed for it alone).
+    """
+    metadata = {k: v for k, v in (bare.get("metadata") or {}).items() if k != "name"}
+    try:
+        return json.dumps(
+            [{**bare, "metadata": metadata}, list(spread_keys)], sort_keys=True, default=repr
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _eligibility(
+    bare: Manifest, spread_keys: Sequence[str], nodes: Sequence[ClusterNode], ctx: _Context
+) -> _Eligibility:
+    """The Filter plugins' verdict on every node (memoised in ``ctx`` by :func:`_filter_key`).
+
+    One :class:`~kmodel.semantics.scheduling.SchedulingCycle` per pod: what upstream's
+    PreFilter computes once per cycle (pods by node, topology counts) is shared by the nodes.
+    """
+    key = _filter_key(bare, spread_keys)
+    if key is not None and key in ctx.eligibility:
+        return ctx.eligibility[key]
+    cycle = SchedulingCycle(bare, ctx.node_bodies, pods=ctx.bound_bodies, volumes=ctx.volumes)
     eligible: set[str] = set()
     reasons: dict[str, tuple[str, ...]] = {}
-    anti, spreads = _self_terms(template)
-    spread_keys = [str(c.get("topologyKey") or "") for c in spreads]
-    for node in nodes:
-        failures = filter_failures(
-            bare,
-            _unlimited_pods(node.manifest),
-            pods=bound_bodies,
-            nodes=ctx.node_bodies,
-            volumes=ctx.volumes,
-        )
+    for node, roomy in zip(nodes, ctx.roomy_nodes, strict=True):
+        failures = cycle.filter_failures(roomy)
         missing = [k for k in spread_keys if k not in node.labels]
         if not failures and missing:
             failures = [
@@ -613,6 +635,22 @@ def _group(
             reasons[node.name] = tuple(failures)
         else:
             eligible.add(node.name)
+    verdict = (frozenset(eligible), reasons)
+    if key is not None:
+        ctx.eligibility[key] = verdict
+    return verdict
+
+
+def _group(
+    entry: _GroupInput, dims: Sequence[str], nodes: Sequence[ClusterNode], ctx: _Context
+) -> PodGroup:
+    """One pod group: demand, eligibility per node (Filter plugins), counting rules."""
+    index, template, request = entry.index, entry.template, entry.request
+    bound_bodies = ctx.bound_bodies
+    demand = tuple(1 if d == PODS else request.get(d, 0) for d in dims)
+    anti, spreads = _self_terms(template)
+    spread_keys = [str(c.get("topologyKey") or "") for c in spreads]
+    eligible, reasons = _eligibility(_stripped(template), spread_keys, nodes, ctx)
     namespace = (template.get("metadata") or {}).get("namespace") or "default"
     limits: list[DomainLimit] = []
     max_per_node: int | None = None
@@ -661,7 +699,7 @@ def _group(
         template=template,
         demand=demand,
         priority=_priority(template, ctx.warn, entry.label),
-        eligible=frozenset(eligible),
+        eligible=eligible,
         reasons=reasons,
         max_per_node=max_per_node,
         limits=tuple(limits),
@@ -670,7 +708,7 @@ def _group(
 
 
 def _domains(
-    nodes: Sequence[ClusterNode], eligible: set[str], key: str
+    nodes: Sequence[ClusterNode], eligible: Collection[str], key: str
 ) -> dict[str, tuple[str, ...]]:
     domains: dict[str, list[str]] = {}
     for node in nodes:
@@ -696,13 +734,16 @@ def _node_types(
             if limit.kind == "anti-affinity" and limit.topology_key != HOSTNAME_KEY
         }
     )
+    # Groups with equal eligible sets split the nodes alike: test each distinct set once
+    # (groups whose pods differ only in name and requests share one set).
+    eligible_sets = list(dict.fromkeys(group.eligible for group in groups))
     signatures: dict[tuple[object, ...], list[int]] = {}
     for i, node in enumerate(nodes):
         signature = (
             node.capacity,
             node.load,
             node.price,
-            tuple(node.name in group.eligible for group in groups),
+            tuple(node.name in eligible for eligible in eligible_sets),
             tuple(node.labels.get(k) for k in keys),
         )
         signatures.setdefault(signature, []).append(i)

@@ -38,7 +38,8 @@ What a PackingProblem cannot say, and the assumptions made instead:
 
 * a demand of 0 in cpu or memory is a *missing* request (the default applies to scoring); an
   explicit ``0`` request, which upstream keeps, and multi-container pods where only some
-  containers omit a request, are not distinguishable from the summed demand;
+  containers omit a request, are not distinguishable from the summed demand: a caller that
+  knows the pods passes their scoring requests (``scoring_requests``);
 * a node type's bound ``load`` counts as its ``NonZeroRequested`` too (bound pods without a
   request would add the defaults upstream);
 * a problem without a ``cpu`` (or ``memory``) dimension has nodes with no allocatable of it:
@@ -86,6 +87,28 @@ _BALANCED_WEIGHT: Final = DEFAULT_SCORE_PLUGIN_WEIGHTS["NodeResourcesBalancedAll
 _Ints = npt.NDArray[np.int64]
 _Floats = npt.NDArray[np.float64]
 _Bools = npt.NDArray[np.bool_]
+
+
+def _checked_scoring_requests(raw: object, n_groups: int) -> list[tuple[int, int]] | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str | bytes) or not isinstance(raw, Sequence) or len(raw) != n_groups:
+        raise InputError(
+            f"expected one (cpu, memory) pair per group ({n_groups})", path="scoring_requests"
+        )
+    pairs: list[tuple[int, int]] = []
+    for k, pair in enumerate(raw):
+        if (
+            not isinstance(pair, Sequence)
+            or len(pair) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in pair)
+        ):
+            raise InputError(
+                f"expected two non-negative integers, got {pair!r}",
+                path=f"scoring_requests[{k}]",
+            )
+        pairs.append((pair[0], pair[1]))
+    return pairs
 
 
 def _checked_order(node_order: object, n_nodes: int) -> list[int]:
@@ -242,6 +265,7 @@ def simulate_kube_scheduler(
     memory_unit: int = MEBIBYTE,
     node_order: Sequence[int] | None = None,
     name: str | None = None,
+    scoring_requests: Sequence[tuple[int, int]] | None = None,
 ) -> Packing:
     """Place the pods one at a time as kube-scheduler's default profile would.
 
@@ -261,6 +285,10 @@ def simulate_kube_scheduler(
             first (default: the lowest node index). Pass the node indexes sorted by node name
             to reproduce kube_scheduler()'s lowest-name rule.
         name: the name the result carries (default from :data:`SCORING_STRATEGIES`).
+        scoring_requests: per group, the cpu (millicores) and memory (bytes) NodeResourcesFit
+            scores a pod of the group with, which is also what the pod adds to its node's
+            ``NonZeroRequested`` (``NonMissingContainerRequests``). Default: the demand, a 0
+            replaced by 100m cpu or 200Mi memory (right for single-container pods).
 
     Returns:
         The packing: item -> node for every pod placed, the pods no node accepted (in queue
@@ -282,6 +310,7 @@ def simulate_kube_scheduler(
     if name is not None and not isinstance(name, str):
         raise InputError(f"expected a string, got {name!r}", path="name")
     order = _checked_order(node_order, problem.n_nodes)
+    scoring = _checked_scoring_requests(scoring_requests, len(problem.groups))
     result_name = SCORING_STRATEGIES[strategy] if name is None else name
     if problem.n_items == 0 or problem.n_nodes == 0:
         used, cost = nodes_and_cost(problem, {})
@@ -304,6 +333,8 @@ def simulate_kube_scheduler(
         # NonMissingContainerRequests: a missing request scores as the default.
         cpu_nonzero = cpu or DEFAULT_MILLI_CPU_REQUEST
         mem_nonzero = memory or DEFAULT_MEMORY_REQUEST
+        if scoring is not None:
+            cpu_nonzero, mem_nonzero = scoring[g]
         # BalancedAllocation.PreScore skips a pod that requests neither cpu nor memory.
         balanced_skips = cpu == 0 and memory == 0
         checked = [(d, w) for d, w in enumerate(demand) if w > 0]
