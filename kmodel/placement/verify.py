@@ -14,12 +14,15 @@
 * demand: every pod of each group is placed (used by :mod:`kmodel.placement.explain`).
 
 :func:`verify_placement` substitutes a placement's counts and lets Z3 decide each constraint,
-so the verdict does not rely on the packer's own checks.
+so the verdict does not rely on the packer's own checks. It states the model over the
+``(group, node)`` pairs the placement uses only (every other count is 0 and drops out of the
+sums), so a trace of thousands of pods on thousands of nodes gives thousands of variables, not
+millions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -90,21 +93,54 @@ def _node_list(names: Sequence[str]) -> str:
     return f"{', '.join(names[:3])} and {len(names) - 3} more"
 
 
-def constraint_model(inp: PlacementInput) -> ConstraintModel:
+def _total(terms: Sequence[z3.ArithRef]) -> z3.ArithRef:
+    """The sum of ``terms``; 0 for none (a count fixed at 0 is left out of every sum)."""
+    return z3.Sum(list(terms)) if terms else z3.IntVal(0)
+
+
+def constraint_model(
+    inp: PlacementInput, *, pairs: Collection[tuple[int, str]] | None = None
+) -> ConstraintModel:
     """State the placement problem of ``inp`` as named Z3 constraints (see the module docstring).
 
+    Args:
+        inp: the placement input.
+        pairs: the ``(group index, node name)`` counts to make variables of; every other
+            count is fixed at 0 and left out of the formulas (the rules' words are unchanged).
+            None: every group on every node.
+
+    Returns:
+        The model.
+
     Raises:
-        InputError: ``inp`` is not a PlacementInput.
+        InputError: ``inp`` is not a PlacementInput, or ``pairs`` names an unknown group or node.
     """
     if not isinstance(inp, PlacementInput):
         raise InputError(f"expected a PlacementInput, got {type(inp).__name__}", path="inp")
+    node_names = {n.name for n in inp.nodes}
+    if pairs is None:
+        pairs = [(g, node.name) for g in range(len(inp.groups)) for node in inp.nodes]
+    elif not isinstance(pairs, Collection) or isinstance(pairs, str | bytes):
+        raise InputError("expected (group index, node name) pairs", path="pairs")
     model = ConstraintModel()
-    for g in range(len(inp.groups)):
-        for node in inp.nodes:
-            var = z3.Int(f"x_{g}_{node.name}")
-            model.counts[g, node.name] = var
-            model.nonnegative.append(var >= 0)
+    for pair in pairs:
+        if (
+            not isinstance(pair, tuple)
+            or len(pair) != 2
+            or not isinstance(pair[0], int)
+            or not 0 <= pair[0] < len(inp.groups)
+            or pair[1] not in node_names
+        ):
+            raise InputError(
+                f"not a (group index, node name) pair of the input: {pair!r}", path="pairs"
+            )
+        var = z3.Int(f"x_{pair[0]}_{pair[1]}")
+        model.counts[pair] = var
+        model.nonnegative.append(var >= 0)
     x = model.counts
+    on_node: dict[str, list[int]] = {}
+    for g, node_name in x:
+        on_node.setdefault(node_name, []).append(g)
     for g, group in enumerate(inp.groups):
         by_reason: dict[str, list[str]] = {}
         for node_name, reasons in group.reasons.items():
@@ -114,15 +150,15 @@ def constraint_model(inp: PlacementInput) -> ConstraintModel:
                 Rule(
                     "eligibility",
                     f"{group.name} cannot run on {_node_list(sorted(names))}: {reason}",
-                    z3.And([x[g, n] == 0 for n in names]),
+                    z3.And([x[g, n] == 0 for n in names if (g, n) in x]),
                 )
             )
     for node in inp.nodes:
         for d, dim in enumerate(inp.dimensions):
             terms = [
-                (group.demand[d], x[g, node.name])
-                for g, group in enumerate(inp.groups)
-                if group.demand[d] > 0
+                (inp.groups[g].demand[d], x[g, node.name])
+                for g in sorted(on_node.get(node.name, ()))
+                if inp.groups[g].demand[d] > 0
             ]
             if not terms:
                 continue
@@ -140,11 +176,11 @@ def constraint_model(inp: PlacementInput) -> ConstraintModel:
         for limit in group.limits:
             if limit.kind == "anti-affinity":
                 if limit.topology_key == HOSTNAME_KEY:
-                    formula = z3.And([x[g, n.name] <= 1 for n in inp.nodes])
+                    formula = z3.And([x[g, n.name] <= 1 for n in inp.nodes if (g, n.name) in x])
                 else:
                     formula = z3.And(
                         [
-                            z3.Sum([x[g, n] for n in members]) <= limit.limit
+                            _total([x[g, n] for n in members if (g, n) in x]) <= limit.limit
                             for members in limit.domains.values()
                         ]
                     )
@@ -152,12 +188,12 @@ def constraint_model(inp: PlacementInput) -> ConstraintModel:
                 continue
             totals = {
                 domain: limit.existing.get(domain, 0)
-                + z3.Sum([x[c, n] for c in limit.counted_groups for n in members])
+                + _total([x[c, n] for c in limit.counted_groups for n in members if (c, n) in x])
                 for domain, members in limit.domains.items()
             }
             clauses: list[z3.BoolRef] = []
             for domain, members in limit.domains.items():
-                receives = z3.Sum([x[g, n] for n in members]) > 0
+                receives = _total([x[g, n] for n in members if (g, n) in x]) > 0
                 if len(limit.domains) < limit.min_domains:
                     clauses.append(z3.Implies(receives, totals[domain] <= limit.limit))
                     continue
@@ -178,7 +214,11 @@ def constraint_model(inp: PlacementInput) -> ConstraintModel:
         what = f"{count} pod{'s' if count != 1 else ''}"
         words = f"{group.name} needs {what} placed, each requesting {needs or 'nothing'}"
         model.rules.append(
-            Rule("demand", words, z3.Sum([x[g, n.name] for n in inp.nodes]) == count)
+            Rule(
+                "demand",
+                words,
+                _total([x[g, n.name] for n in inp.nodes if (g, n.name) in x]) == count,
+            )
         )
     return model
 
@@ -201,7 +241,6 @@ def verify_placement(inp: PlacementInput, placement: Mapping[str, str]) -> list[
     """
     if not isinstance(placement, Mapping):
         raise InputError("expected a mapping of pod name to node name", path="placement")
-    model = constraint_model(inp)
     group_of = inp.group_of_pod()
     nodes = {n.name for n in inp.nodes}
     problems: list[str] = []
@@ -216,6 +255,7 @@ def verify_placement(inp: PlacementInput, placement: Mapping[str, str]) -> list[
             problems.append(f"pod {pod} is placed on node {node}, which does not exist")
             continue
         counts[group_of[pod], node] = counts.get((group_of[pod], node), 0) + 1
+    model = constraint_model(inp, pairs=list(counts))
     substitution = [(var, z3.IntVal(counts.get(key, 0))) for key, var in model.counts.items()]
     for rule in model.rules:
         if rule.kind == "demand":
