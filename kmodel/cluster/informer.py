@@ -93,9 +93,17 @@ class Informer:
         self.drop_next = 0
         self.dropped = False
 
-    def copy(self) -> Informer:
-        """An independent copy (the cached objects themselves are shared: they are immutable)."""
-        return Informer(
+    def copy(self, *, keep_versions: bool = False) -> Informer:
+        """An independent copy (the cached objects themselves are shared: they are immutable).
+
+        Args:
+            keep_versions: keep :attr:`version` and :attr:`kind_version`, so that results a
+                cluster cached under them stay valid in a copy of that cluster (see
+                :meth:`kmodel.cluster.model.Cluster.copy`). The copy holds what this informer
+                holds, and any later change in either draws fresh, unique values. Without it
+                the copy starts with fresh versions (a dry run's fork, whose cache is empty).
+        """
+        clone = Informer(
             revision=self.revision,
             lagging=self.lagging,
             drop_next=self.drop_next,
@@ -104,6 +112,10 @@ class Informer:
             # Key lists are replaced, never edited: the copy may start from the same ones.
             _sorted=dict(self._sorted),
         )
+        if keep_versions:
+            clone.version = self.version
+            clone.kind_version = dict(self.kind_version)
+        return clone
 
     def in_sync(self, store: APIStore) -> bool:
         """Whether the cache holds exactly the store's objects (caught up, nothing dropped).

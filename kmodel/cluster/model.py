@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Final, TypeVar
 
 from kmodel.cluster.actions import Action
@@ -158,6 +158,27 @@ class Machine:
     last_heartbeat: int = 0
     #: Bumped whenever the machine's runtime may have changed (a cache key).
     epoch: int = 0
+
+    def copy(self) -> Machine:
+        """An independent copy: each pod's runtime is copied (see ``PodRuntime.copy``).
+
+        Fields not listed in ``_MACHINE_COPIED_BY_HAND`` (added later, say) are deep-copied,
+        so the copy stays independent whatever they hold.
+        """
+        clone = copy.copy(self)
+        clone.pods = {uid: runtime.copy() for uid, runtime in self.pods.items()}
+        clone.static_pods = copy.deepcopy(self.static_pods)
+        for spec in fields(self):
+            if spec.name not in _MACHINE_COPIED_BY_HAND:
+                setattr(clone, spec.name, copy.deepcopy(getattr(self, spec.name)))
+        return clone
+
+
+#: Machine fields :meth:`Machine.copy` copies by hand: scalars, and the containers it copies.
+_MACHINE_COPIED_BY_HAND: Final = frozenset(
+    {"name", "index", "up", "exists", "partitioned", "pods", "static_pods", "next_ip"}
+    | {"last_heartbeat", "epoch"}
+)
 
 
 @dataclass(frozen=True)
@@ -427,6 +448,41 @@ class Cluster:
         probe.faults = list(self.faults)
         return probe
 
+    def copy(self) -> Cluster:
+        """An independent copy of the whole cluster: stepping either never affects the other.
+
+        What exploration starts every example from: the scenario's cluster is built and settled
+        once and each example steps its own copy, which behaves exactly as a freshly built one
+        (the same steps, traces and violations). Unlike :meth:`fork` nothing mutable is shared:
+        the store (with its watch log), every informer, the component memory, each machine's
+        runtime, the records of requests, evictions and faults, and the caches are copied. Only
+        immutable values are shared: stored objects (a write stores a new dict), watch events,
+        actions, and cached results (computed once, never edited).
+
+        The caches carry over warm: ``cache`` is keyed by the store's revisions and the
+        informers' versions, which the copy keeps (any later change draws fresh, unique
+        versions), and ``derived`` is keyed by stored objects, which the copy shares. Fields not
+        listed in ``_CLUSTER_COPIED_BY_HAND`` (added later, say) are deep-copied.
+        """
+        clone = copy.copy(self)
+        clone.store = self.store.copy()
+        clone.machines = {name: machine.copy() for name, machine in self.machines.items()}
+        clone.informers = {
+            name: informer.copy(keep_versions=True) for name, informer in self.informers.items()
+        }
+        clone.memory = copy.deepcopy(self.memory)
+        clone.requests = list(self.requests)
+        clone.evictions = list(self.evictions)
+        clone.faults = list(self.faults)
+        clone.cache = dict(self.cache)
+        clone.derived = dict(self.derived)
+        # A fork adds to its parent's results by design (see derive); anything else has none.
+        clone.derived_parent = self.derived_parent
+        for spec in fields(self):
+            if spec.name not in _CLUSTER_COPIED_BY_HAND:
+                setattr(clone, spec.name, copy.deepcopy(getattr(self, spec.name)))
+        return clone
+
     def would_change(self, action: Action, components: Iterable[str] = COMPONENTS) -> bool:
         """Whether ``action`` would write anything now (a dry run on a fork)."""
         probe = self.fork(components)
@@ -526,6 +582,13 @@ class Cluster:
         ip = f"10.96.{self.next_service_ip // 256}.{self.next_service_ip % 256}"
         self.next_service_ip += 1
         return ip
+
+
+#: Cluster fields :meth:`Cluster.copy` copies by hand (the config is frozen, so it is shared).
+_CLUSTER_COPIED_BY_HAND: Final = frozenset(
+    {"store", "config", "machines", "informers", "memory", "requests", "evictions", "faults"}
+    | {"steps", "next_service_ip", "cache", "derived", "derived_parent"}
+)
 
 
 def admit_pod(pod: Mapping[str, Any]) -> dict[str, Any]:

@@ -273,6 +273,28 @@ class APIStore:
         # Revisions are dense, so the event of revision r sits at index r - log_base - 1.
         return self.log[max(revision - self.log_base, 0) :]
 
+    def copy(self) -> APIStore:
+        """An independent copy: same objects, counters and watch log, nothing mutable shared.
+
+        The stored objects themselves are shared (a write stores a new dict, so neither copy
+        can change what the other reads) and so are the watch events (frozen) and the sorted
+        key lists (replaced, never edited); every container that a write edits is copied.
+        """
+        return APIStore(
+            members=self.members,
+            down=set(self.down),
+            now=self.now,
+            revision=self.revision,
+            objects=dict(self.objects),
+            log=list(self.log),
+            log_base=self.log_base,
+            kind_revision=dict(self.kind_revision),
+            modified_at=dict(self.modified_at),
+            _uids=self._uids,
+            _names=self._names,
+            _sorted_keys=dict(self._sorted_keys),
+        )
+
     def fork(self) -> APIStore:
         """A scratch copy for dry runs: same objects and counters, an empty log of its own."""
         return APIStore(

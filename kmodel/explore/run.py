@@ -195,9 +195,12 @@ class Run:
     availability: list[tuple[int, int]] = field(default_factory=list)
     #: (step index, Ready pods not terminating) after each chosen step; see :func:`ready_pods`.
     ready: list[tuple[int, int]] = field(default_factory=list)
+    #: The scenario's cluster as :meth:`Scenario.build` gives it, to start from a copy of
+    #: (it is never changed, so many runs can share it); None builds a fresh one.
+    initial: Cluster | None = field(default=None, kw_only=True, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.cluster = self.scenario.build()
+        self.cluster = self.initial.copy() if self.initial is not None else self.scenario.build()
         self.monitor = Monitor(list(self.scenario.invariants))
         self.violations = self.monitor.observe(self.cluster, None)
         self.availability.append((0, serving_capacity(self.cluster)))
