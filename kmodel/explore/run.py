@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
 
 from kmodel.cluster.actions import Action
@@ -199,12 +199,47 @@ class Run:
     #: (it is never changed, so many runs can share it); None builds a fresh one.
     initial: Cluster | None = field(default=None, kw_only=True, repr=False, compare=False)
 
+    #: Each user action of the scenario with the concrete actions it allows (computed once).
+    _user_actions: tuple[tuple[UserAction, tuple[Action, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
     def __post_init__(self) -> None:
+        self._user_actions = tuple(
+            (user, tuple(user.actions())) for user in self.scenario.user_actions
+        )
         self.cluster = self.initial.copy() if self.initial is not None else self.scenario.build()
         self.monitor = Monitor(list(self.scenario.invariants))
         self.violations = self.monitor.observe(self.cluster, None)
         self.availability.append((0, serving_capacity(self.cluster)))
         self.ready.append((0, ready_pods(self.cluster)))
+
+    def copy(self) -> Run:
+        """An independent copy of this run: stepping either never affects the other.
+
+        The cluster is copied (see :meth:`Cluster.copy`) and so is the monitor's history, so a
+        copy of a run that has only started goes on exactly as a new run would, without
+        building, settling or checking the initial state again. The invariants themselves are
+        shared: they keep what they remember in the history. Fields not listed in
+        ``_RUN_COPIED_BY_HAND`` (a subclass's, say) are deep-copied.
+        """
+        clone = copy.copy(self)
+        clone.cluster = self.cluster.copy()
+        clone.monitor = replace(
+            self.monitor,
+            invariants=list(self.monitor.invariants),
+            history=copy.deepcopy(self.monitor.history),
+        )
+        clone.steps = list(self.steps)
+        clone.settle_steps = list(self.settle_steps)
+        clone.used = Counter(self.used)
+        clone.violations = list(self.violations)
+        clone.availability = list(self.availability)
+        clone.ready = list(self.ready)
+        for spec in fields(self):
+            if spec.name not in _RUN_COPIED_BY_HAND:
+                setattr(clone, spec.name, copy.deepcopy(getattr(self, spec.name)))
+        return clone
 
     # ----------------------------------------------------------------- choices
 
@@ -275,9 +310,9 @@ class Run:
         """User actions allowed now (within budget)."""
         return [
             action
-            for user in self.scenario.user_actions
+            for user, actions in self._user_actions
             if self._budget_left(f"user:{user.kind}", user.budget)
-            for action in user.actions()
+            for action in actions
         ]
 
     def choices(self) -> list[Action]:
@@ -295,8 +330,8 @@ class Run:
     # ----------------------------------------------------------------- stepping
 
     def _account(self, action: Action) -> None:
-        for user in self.scenario.user_actions:
-            if action in user.actions():
+        for user, actions in self._user_actions:
+            if action in actions:
                 self.used[f"user:{user.kind}"] += 1
                 return
         kind = {
@@ -345,3 +380,11 @@ class Run:
         found.extend(self.monitor.at_fixpoint(cluster))
         self.violations.extend(found)
         return found
+
+
+#: Run fields :meth:`Run.copy` copies by hand (the scenario is frozen and the initial cluster is
+#: never changed, so both are shared, as are the user actions, a tuple of frozen values).
+_RUN_COPIED_BY_HAND: Final = frozenset(
+    {"scenario", "initial", "cluster", "monitor", "steps", "settle_steps", "used"}
+    | {"violations", "availability", "ready", "_user_actions"}
+)

@@ -71,13 +71,18 @@ class _Start:
     """Where every example starts: a copy of the scenario's cluster, built and settled once.
 
     Building and settling the same cluster in each example was a quarter of an exploration;
-    a copy behaves exactly as a fresh build (see :meth:`Cluster.copy`). ``fresh`` builds one per
-    example instead, as before (the tests compare the two).
+    a copy behaves exactly as a fresh build (see :meth:`Cluster.copy`). So does a copy of a run
+    whose initial state the invariants have checked (see :meth:`Run.copy`), once per search
+    (each search has its own invariants). ``fresh`` builds one per example instead, as before
+    (the tests compare the two).
     """
 
     scenario: Scenario
     fresh: bool = False
     _initial: Cluster | None = None
+    #: A run of the current search's scenario that has only started (its initial state
+    #: checked): each example steps a copy of it.
+    _started: Run | None = None
 
     def run(self, scenario: Scenario) -> Run:
         """A new run of ``scenario`` (the start's scenario, with its own invariants)."""
@@ -85,7 +90,9 @@ class _Start:
             return Run(scenario)
         if self._initial is None:  # built on first use: a search may run no example at all
             self._initial = self.scenario.build()
-        return Run(scenario, initial=self._initial)
+        if self._started is None or self._started.scenario is not scenario:
+            self._started = Run(scenario, initial=self._initial)
+        return self._started.copy()
 
 
 def run_actions(scenario: Scenario, actions: list[Action]) -> tuple[Run, Violation | None, bool]:
