@@ -10,7 +10,9 @@ measurements, each on a seeded, deterministic workload:
   checked after every step (same actions, so the same trace).
 * **Hypothesis**: :func:`kmodel.explore.search.explore` on the equivalent scenario (the same
   objects, rollouts, scaling and node crash, the same invariants), steps counted through its
-  progress callback. Each example builds and settles a fresh cluster, which this rate includes.
+  progress callback. The cluster is built and settled once per exploration and each example
+  steps a copy of it (as :func:`~kmodel.explore.search.explore` does); the rate includes the
+  build, the copies, and the settling every example ends with (its steps are not counted).
 
 Each walk prints a fingerprint of its trace (a hash of every action, change and refused write),
 so an optimisation that changes behaviour shows up as a changed fingerprint.
@@ -209,7 +211,10 @@ def hypothesis_run(examples: int, max_steps: int, seed: int) -> Measurement:
     findings = explore(scenario(Monitor.default().invariants), options, progress=progress)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     found = ", ".join(f.invariant for f in findings) or "none"
-    note = f"{seen['examples']} examples, findings: {found}; includes build + settle per example"
+    note = (
+        f"{seen['examples']} examples, findings: {found}; "
+        "includes one build + settle, a copy and the final settle per example"
+    )
     return Measurement("Hypothesis explore()", seen["steps"], wall, cpu, note)
 
 
