@@ -96,11 +96,17 @@ class _Start:
 
 
 def run_actions(scenario: Scenario, actions: list[Action]) -> tuple[Run, Violation | None, bool]:
-    """Replay actions on a fresh run; returns the run and the first violation (if any)."""
+    """Replay actions on a fresh run; returns the run and the first violation (if any).
+
+    Each step lists the choices before it acts, as exploration does: listing reads every
+    component's view, which catches its informer up, so skipping it would let a watch delay
+    that starts next freeze an older cache than the one exploration saw.
+    """
     run = Run(scenario)
     if run.violations:
         return run, run.violations[0], False
     for action in actions:
+        run.choices()
         found = run.do(action)
         if found:
             return run, found[0], False

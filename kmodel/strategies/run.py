@@ -146,9 +146,16 @@ class StrategyRun(Run):
 
 
 def run_strategy(scenario: StrategyScenario, actions: Sequence[Action]) -> StrategyRun:
-    """Run ``actions`` (the first is normally the start action) and finish the deployment."""
+    """Run ``actions`` (the first is normally the start action) and finish the deployment.
+
+    As the comparison's exploration does (:mod:`kmodel.strategies.compare`): the choices are
+    listed before every action after the first, which catches the components' informers up;
+    without it a watch delay would freeze an older cache than exploration saw.
+    """
     run = StrategyRun(scenario)
-    for action in actions:
+    for k, action in enumerate(actions):
+        if k:
+            run.choices()
         run.do(action)
     run.finish()
     return run
