@@ -20,10 +20,12 @@ from kmodel.placement import (
     greedy_pack,
 )
 from kmodel.placement.enumeration import enumerate_patterns
+from kmodel.placement.knapsack import MAX_SEARCH_DEPTH
 from kmodel.placement.patterns import (
     ColumnGeneration,
     DualPrices,
     Pattern,
+    TypePrices,
     column_generation,
     upper_counts,
 )
@@ -181,3 +183,16 @@ def test_search_at_the_bound_finds_the_packing_the_heuristics_miss():
     bound, placement, _ = _enumerated_search(problem, cg, lb=2, ub=4, clock=_Clock(10.0))
     assert bound == 3
     assert placement is not None
+
+
+def test_more_groups_than_the_search_depth_are_not_listed():
+    # The walk recurses once per group: beyond the limit it reports an incomplete list.
+    weights = range(1, MAX_SEARCH_DEPTH + 50)
+    problem = bin_packing_problem([10_000], [((w,), 1) for w in weights])
+    prices = DualPrices(
+        bound=1.0,
+        per_type={0: TypePrices(values=tuple(w / 10_000 for w in weights), base=1.0, least=0.0)},
+    )
+    listed = enumerate_patterns(problem, prices, 2)
+    assert not listed.complete
+    assert listed.patterns == []

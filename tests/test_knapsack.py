@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from kmodel.errors import InputError
 from kmodel.placement.knapsack import (
+    MAX_SEARCH_DEPTH,
     fractional_bound,
     greedy_knapsack,
     knapsack_branch_and_bound,
@@ -91,3 +92,13 @@ def test_bad_shapes_are_input_errors():
         knapsack_branch_and_bound([1.0], [(1, 2)], [1], (3,))
     with pytest.raises(InputError, match=">= 0"):
         knapsack_branch_and_bound([1.0], [(1,)], [-1], (3,))
+
+
+def test_more_items_than_the_search_depth_give_an_inexact_valid_bound():
+    # One recursion level per item: beyond the depth limit the search steps aside instead of
+    # exhausting Python's recursion limit.
+    n = MAX_SEARCH_DEPTH + 600
+    values = [1.0] * n
+    result = knapsack_branch_and_bound(values, [(1, 1)] * n, [1] * n, (50, 40))
+    assert not result.exact
+    assert result.upper_bound >= 40  # the LP bound: 40 items fit the second dimension

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import time
 from dataclasses import replace
 
@@ -681,3 +682,27 @@ def test_leftover_pods_go_where_they_still_fit():
     assert _place_leftovers(problem, repaired) is None
     full = {0: 0, 1: 0, 2: 1, 3: 2}
     assert _place_leftovers(problem, full) is None
+
+
+def test_a_group_per_pod_solves_to_a_valid_packing_within_the_limit():
+    # A trace with a group per pod (1,200 groups): every step copes with the size (the depth
+    # limit of the recursive searches is tested on each search directly).
+    rng = random.Random(7)  # noqa: S311 - seeded instance
+    groups = tuple(
+        ItemGroup(f"p{i}", (rng.randint(100, 4000), rng.randint(100, 16000)), count=1)
+        for i in range(1200)
+    )
+    problem = PackingProblem(
+        dimensions=("cpu", "memory"),
+        groups=groups,
+        node_types=(
+            NodeType("a", (8000, 32000), count=400, cost=3),
+            NodeType("b", (16000, 64000), count=300, cost=5),
+        ),
+        objective=Objective.COST,
+    )
+    result = solve(problem, SolveOptions(time_limit=3))
+    assert result.nodes_used is not None
+    assert not result.unplaced
+    assert not check_placement(problem, result.placement)
+    assert result.lower_bound <= result.cost

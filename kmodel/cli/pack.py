@@ -20,6 +20,9 @@ from kmodel.placement.verify import verify_placement
 from kmodel.report.output import write_output
 from kmodel.report.placement import PackReport, render_explain, render_pack, write_report
 
+#: Pods named in the one-line message when some cannot be placed (the output lists them all).
+_NAMED_PODS = 10
+
 
 def _warn(message: str) -> None:
     click.echo(f"kmodel: warning: {message}", err=True)
@@ -122,9 +125,12 @@ def pack(
             f"proven lower bound {result.lower_bound} ({objective})"
         )
     if unplaced:
+        names = list(unplaced)
+        shown = ", ".join(names[:_NAMED_PODS])
+        if len(names) > _NAMED_PODS:
+            shown += f" and {len(names) - _NAMED_PODS} more (all in the output)"
         raise FindingError(
-            f"{len(unplaced)} pod(s) cannot be placed: {', '.join(unplaced)} "
-            "(`kmodel explain` shows why)"
+            f"{len(unplaced)} pod(s) cannot be placed: {shown} (`kmodel explain` shows why)"
         )
 
 

@@ -52,6 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kmodel.errors import InputError
+from kmodel.placement.knapsack import MAX_SEARCH_DEPTH
 from kmodel.placement.problem import PackingProblem
 
 __all__ = ["complete_bins", "completion_applies"]
@@ -174,6 +175,8 @@ def complete_bins(
     capacity = next(t.free for t in problem.node_types if t.count)
     classes, zero_groups = _classes(problem)
     k = len(nodes)
+    if k > MAX_SEARCH_DEPTH or len(classes.counts) > MAX_SEARCH_DEPTH:
+        return None  # the search recurses once per node and once per class of a completion
     if any(
         limit is not None and count > k * limit
         for count, limit in zip(classes.counts, classes.limits, strict=True)

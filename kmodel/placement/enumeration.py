@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmodel.errors import InputError
+from kmodel.placement.knapsack import MAX_SEARCH_DEPTH
 from kmodel.placement.patterns import DualPrices, Pattern, upper_counts
 from kmodel.placement.problem import PackingProblem
 
@@ -100,6 +101,8 @@ def enumerate_patterns(
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
         raise InputError(f"expected a positive integer, got {limit!r}", path="limit")
+    if len(problem.groups) > MAX_SEARCH_DEPTH:
+        return Enumeration([], complete=False)  # the walk recurses once per group
     out: list[Pattern] = []
     slack = target - prices.bound
     for t, typ_prices in sorted(prices.per_type.items()):

@@ -17,7 +17,19 @@ from dataclasses import dataclass, field
 
 from kmodel.errors import InputError
 
-__all__ = ["KnapsackResult", "fractional_bound", "greedy_knapsack", "knapsack_branch_and_bound"]
+__all__ = [
+    "MAX_SEARCH_DEPTH",
+    "KnapsackResult",
+    "fractional_bound",
+    "greedy_knapsack",
+    "knapsack_branch_and_bound",
+]
+
+
+#: The most levels a depth-first search of the placement engine recurses (one per group here, in
+#: the enumeration and in bin completion): Python's recursion limit is 1,000, and a trace with
+#: a group per pod has thousands. Beyond it the searches step aside (inexact, incomplete).
+MAX_SEARCH_DEPTH = 400
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,8 @@ def knapsack_branch_and_bound(
         return 0.0 if best is math.inf else best
 
     root_bound = fractional(0, capacity)
+    if m > MAX_SEARCH_DEPTH:
+        return KnapsackResult(0.0, [0] * n, root_bound, exact=False)
     counts = [0] * m
     best_value = 0.0
     best_counts = [0] * m

@@ -282,11 +282,13 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
                 method=f"{method}; bound {bound_name}",
             )
         if ub is None and lb > _max_objective(scaled):
+            # The relaxation needed its artificial columns (their price is huge): report "more
+            # than every node", not the artificial price.
             return _result(
                 problem,
                 clock,
                 status=Status.INFEASIBLE,
-                bound=lb,
+                bound=_max_objective(scaled) + 1,
                 placement=best.placement,
                 method=f"{best.name}; bound {bound_name}",
             )
