@@ -738,7 +738,8 @@ def _solve_placed_patterns(
         solution = pattern_milp(
             problem,
             cg.patterns,
-            deadline=time.perf_counter() + clock.remaining_seconds(),
+            # Decoding, checking and placing leftovers take a moment on thousands of pods.
+            deadline=time.perf_counter() + 0.97 * clock.remaining_seconds(),
             lower_bound=cg.lower_bound,
             cutoff=value - 1,
         )
