@@ -62,9 +62,10 @@ class Enumeration:
     """Outcome of :func:`enumerate_patterns`.
 
     Attributes:
-        patterns: the patterns found (maximal as described in the module docstring).
+        patterns: the patterns found (the maximal ones unless ``maximal=False`` was asked).
         complete: every pattern within the threshold is in ``patterns``; false when the limit
-            or the deadline stopped the search.
+            or the deadline stopped the search, or the problem has more groups than the walk
+            recurses (:data:`kmodel.placement.knapsack.MAX_SEARCH_DEPTH`).
     """
 
     patterns: list[Pattern]
