@@ -19,12 +19,41 @@ from kmodel.placement.problem import (
     PackingProblem,
     check_placement,
 )
-from kmodel.placement.scheduler_sim import MEBIBYTE, simulate_kube_scheduler
+from kmodel.placement.scheduler_sim import (
+    MEBIBYTE,
+    simulate_kube_scheduler,
+    simulates_scoring_strategy,
+)
 from tests.placekit import HOST, ZONE, anti_affinity, build, deployment, make_pod, node, requests
 
-STRATEGY_CONFIG = {
+RTCR = "RequestedToCapacityRatio"
+
+
+def _shape(*points: tuple[int, int]) -> dict[str, Any]:
+    return {"shape": [{"utilization": u, "score": s} for u, s in points]}
+
+
+STRATEGY_CONFIG: dict[str, dict[str, Any]] = {
     "LeastAllocated": {"type": "LeastAllocated"},
     "MostAllocated": {"type": "MostAllocated"},
+    RTCR: {"type": RTCR},
+    # A valley-and-peak shape starting above 0% (flat 7 below 20%), cpu weighted 3 to 1:
+    # zero scores, truncating interpolation and rounding of the weighted mean all matter.
+    "rtcr-shaped": {
+        "type": RTCR,
+        "resources": [{"name": "cpu", "weight": 3}, {"name": "memory", "weight": 1}],
+        "requestedToCapacityRatio": _shape((20, 7), (45, 0), (70, 3), (85, 10), (100, 1)),
+    },
+    # Memory alone, spreading (high score when empty).
+    "rtcr-memory": {
+        "type": RTCR,
+        "resources": [{"name": "memory", "weight": 5}],
+        "requestedToCapacityRatio": _shape((0, 10), (100, 0)),
+    },
+    "least-weighted": {
+        "type": "LeastAllocated",
+        "resources": [{"name": "memory", "weight": 7}, {"name": "cpu", "weight": 2}],
+    },
 }
 
 
@@ -137,6 +166,40 @@ def test_filter_respects_eligibility_anti_affinity_and_domain_caps():
     assert check_placement(_problem(groups, nodes), run.placement) == []
 
 
+def test_requested_to_capacity_ratio_rounds_the_mean_half_away_from_zero():
+    # Default shape {0: 0, 100: 10} scaled to 0..100: the score is the utilisation. Pod 1000m,
+    # 1024Mi. n0 (4000m, 2048Mi): utilisation 25 and 50, mean 37.5 -> 38; balanced
+    # |0.25 - 0.5| / 2 = 0.125 -> 87; total 125. n1 (1900m, 3904Mi): 100000 // 1900 = 52 and
+    # 102400 // 3904 = 26, mean 39; balanced |0.5263 - 0.2623| / 2 = 0.132 -> int(86.8) = 86;
+    # total 125. The tie goes to the node listed first; truncating 37.5 would hand it to n1.
+    problem = _problem((ItemGroup("web", (1000, 1024, 1)),), _nodes((4000, 2048), (1900, 3904)))
+    assert simulate_kube_scheduler(problem, RTCR).placement == {0: 0}
+    assert simulate_kube_scheduler(problem, RTCR, node_order=[1, 0]).placement == {0: 1}
+    run = simulate_kube_scheduler(problem, {"type": RTCR})
+    assert run.name == "kube-scheduler-requested-to-capacity-ratio"
+
+
+def test_requested_to_capacity_ratio_leaves_zero_scores_out_of_the_mean():
+    # Shape {0: 0, 50: 0, 100: 10} scaled: 0 up to 50%, then 2 points per percent. Pod 1000m,
+    # 1024Mi. n0 (4000m, 1536Mi): cpu 25% -> 0 (left out), memory 102400 // 1536 = 66% -> 32;
+    # mean over the kept resources 32; balanced |0.25 - 0.667| / 2 = 0.208 -> 79; total 111.
+    # n1 (2000m, 2048Mi): 50% and 50% -> 0 and 0, score 0; balanced 100; total 100. Counting
+    # n0's zero would give 16 + 79 = 95 and send the pod to n1.
+    problem = _problem((ItemGroup("web", (1000, 1024, 1)),), _nodes((4000, 1536), (2000, 2048)))
+    config = {"type": RTCR, "requestedToCapacityRatio": _shape((0, 0), (50, 0), (100, 10))}
+    assert simulate_kube_scheduler(problem, config).placement == {0: 0}
+
+
+def test_simulates_scoring_strategy_only_for_cpu_and_memory():
+    assert simulates_scoring_strategy(None)
+    assert all(simulates_scoring_strategy(c) for c in STRATEGY_CONFIG.values())
+    gpu = {"type": RTCR, "resources": [{"name": "cpu"}, {"name": "nvidia.com/gpu"}]}
+    assert not simulates_scoring_strategy(gpu)
+    with pytest.raises(InputError) as err:
+        simulates_scoring_strategy({"type": RTCR, "requestedToCapacityRatio": _shape((0, 11))})
+    assert err.value.path == "scoringStrategy.shape[0].score"
+
+
 def test_scoring_requests_replace_the_defaults():
     # A pod with no request scores as 100m / 200Mi by default: n1 (see the test above). Told
     # that it is scored as an explicit zero (0, 0), both nodes score 100 and n0 wins the tie.
@@ -150,7 +213,17 @@ def test_scoring_requests_replace_the_defaults():
     ("kwargs", "path"),
     [
         ({"problem": "nope"}, "problem"),
-        ({"strategy": "RequestedToCapacityRatio"}, "strategy"),
+        ({"strategy": "Balanced"}, "strategy"),
+        ({"strategy": 3}, "strategy"),
+        ({"strategy": {"type": "Balanced"}}, "scoringStrategy.type"),
+        (
+            {"strategy": {"type": RTCR, "requestedToCapacityRatio": _shape((50, 1), (40, 2))}},
+            "scoringStrategy.shape[1].utilization",
+        ),
+        (
+            {"strategy": {"type": RTCR, "resources": [{"name": "nvidia.com/gpu", "weight": 1}]}},
+            "scoringStrategy.resources[0].name",
+        ),
         ({"memory_unit": 0}, "memory_unit"),
         ({"memory_unit": True}, "memory_unit"),
         ({"node_order": [0, 0]}, "node_order"),
@@ -299,7 +372,7 @@ def _bound_pod_fits(node_shape: tuple[int | None, int | None, int, str, bool]) -
 @given(
     nodes=st.lists(_node, min_size=1, max_size=5),
     shapes=st.lists(_pods, min_size=1, max_size=4),
-    strategy=st.sampled_from(["LeastAllocated", "MostAllocated"]),
+    strategy=st.sampled_from(sorted(STRATEGY_CONFIG)),
 )
 def test_every_pod_lands_where_kube_scheduler_puts_it(
     nodes: list[tuple[int | None, int | None, int, str, bool]],
@@ -316,14 +389,15 @@ def test_every_pod_lands_where_kube_scheduler_puts_it(
     # The placement input's own problem (memory in bytes), ties by node name.
     problem = inp.problem()
     by_name = sorted(range(problem.n_nodes), key=lambda b: inp.node_order()[b])
-    fast = simulate_kube_scheduler(problem, strategy, memory_unit=1, node_order=by_name)
+    config = STRATEGY_CONFIG[strategy]
+    fast = simulate_kube_scheduler(problem, config, memory_unit=1, node_order=by_name)
     assert inp.decode(fast.placement) == reference.placement
     assert [inp.pod_names[i] for i in fast.unplaced] == list(reference.unplaced)
     assert fast.nodes_used == reference.nodes_used
 
     # The same cluster built by hand, memory in MiB, one node type per node in name order.
     direct, pod_names, node_names = _equivalent_problem(nodes, shapes)
-    by_hand = simulate_kube_scheduler(direct, strategy)
+    by_hand = simulate_kube_scheduler(direct, config)
     decoded = {pod_names[i]: node_names[b] for i, b in by_hand.placement.items()}
     assert decoded == reference.placement
     assert check_placement(direct, by_hand.placement) == []
@@ -341,7 +415,7 @@ def test_every_pod_lands_where_kube_scheduler_puts_it(
         min_size=1,
         max_size=4,
     ),
-    strategy=st.sampled_from(["LeastAllocated", "MostAllocated"]),
+    strategy=st.sampled_from(sorted(STRATEGY_CONFIG)),
 )
 def test_the_placement_is_feasible_and_unplaced_pods_fit_nowhere_at_the_end(
     demands: list[tuple[int, int, int]], capacities: list[tuple[int, int, int]], strategy: str
@@ -352,7 +426,7 @@ def test_the_placement_is_feasible_and_unplaced_pods_fit_nowhere_at_the_end(
         node_types=tuple(NodeType(f"t{k}", c, count=2) for k, c in enumerate(capacities)),
         objective=Objective.PLACED,
     )
-    run = simulate_kube_scheduler(problem, strategy)
+    run = simulate_kube_scheduler(problem, STRATEGY_CONFIG[strategy])
     assert check_placement(problem, run.placement) == []
     assert sorted([*run.placement, *run.unplaced]) == list(range(problem.n_items))
     # Pods only ever land, so a pod no node could take at its turn fits no node at the end.

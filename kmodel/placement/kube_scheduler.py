@@ -19,10 +19,11 @@ Documented departures from upstream, so the result is deterministic and explaina
 * the PodTopologySpread and InterPodAffinity *scores* (soft constraints and the cluster's
   default spreading), ImageLocality and preemption are not modelled; their Filters are.
 
-:func:`heuristic_runs` runs the LeastAllocated and MostAllocated strategies through the
-vectorised :func:`kmodel.placement.scheduler_sim.simulate_kube_scheduler` when the input only
-lets the resource scores decide (:func:`vectorised_scheduler_applies`): the same placement, in
-seconds on a trace of thousands of pods and nodes where the manifest path takes minutes.
+:func:`heuristic_runs` runs every strategy (LeastAllocated, MostAllocated and
+RequestedToCapacityRatio) through the vectorised
+:func:`kmodel.placement.scheduler_sim.simulate_kube_scheduler` when the input only lets the
+resource scores decide (:func:`vectorised_scheduler_applies`): the same placement, in seconds on
+a trace of thousands of pods and nodes where the manifest path takes minutes.
 
 FFD and BFD are the packing engine's greedy packers (:func:`kmodel.placement.heuristics.
 greedy_pack`): cluster-autoscaler's first-fit decreasing (pods by decreasing cpu share + memory
@@ -40,7 +41,7 @@ from kmodel.errors import InputError
 from kmodel.objects.types import Manifest
 from kmodel.placement.heuristics import FitRule, greedy_pack
 from kmodel.placement.manifests import PlacementInput
-from kmodel.placement.scheduler_sim import SCORING_STRATEGIES, simulate_kube_scheduler
+from kmodel.placement.scheduler_sim import simulate_kube_scheduler, simulates_scoring_strategy
 from kmodel.semantics.resources import (
     CPU,
     MEMORY,
@@ -339,7 +340,7 @@ def vectorised_scheduler_applies(inp: PlacementInput) -> bool:
     )
 
 
-def _vectorised(inp: PlacementInput, strategy: str, name: str) -> HeuristicRun:
+def _vectorised(inp: PlacementInput, strategy: Mapping[str, Any], name: str) -> HeuristicRun:
     """kube_scheduler() through :func:`simulate_kube_scheduler`, ties to the lowest node name."""
     problem = inp.problem()
     node_names = inp.node_order()
@@ -363,9 +364,11 @@ def heuristic_runs(inp: PlacementInput) -> list[HeuristicRun]:
     """Every heuristic: kube-scheduler under each strategy of :data:`STRATEGIES`, FFD, BFD.
 
     kube-scheduler runs vectorised (:func:`kmodel.placement.scheduler_sim.
-    simulate_kube_scheduler`) where :func:`vectorised_scheduler_applies` and the strategy is
-    LeastAllocated or MostAllocated with the default resources: the same result, thousands of
-    times faster on large clusters. Otherwise it runs on the manifests (:func:`kube_scheduler`).
+    simulate_kube_scheduler`) where :func:`vectorised_scheduler_applies` and the strategy
+    scores cpu and memory only (:func:`kmodel.placement.scheduler_sim.
+    simulates_scoring_strategy`; every strategy of :data:`STRATEGIES` does): the same result,
+    thousands of times faster on large clusters. Otherwise it runs on the manifests
+    (:func:`kube_scheduler`).
 
     Raises:
         InputError: ``inp`` is not a PlacementInput, or a manifest in it is malformed.
@@ -373,9 +376,8 @@ def heuristic_runs(inp: PlacementInput) -> list[HeuristicRun]:
     fast = vectorised_scheduler_applies(inp)
     runs: list[HeuristicRun] = []
     for name, strategy in STRATEGIES.items():
-        strategy_type = str(strategy.get("type"))
-        if fast and set(strategy) == {"type"} and strategy_type in SCORING_STRATEGIES:
-            runs.append(_vectorised(inp, strategy_type, name))
+        if fast and simulates_scoring_strategy(strategy):
+            runs.append(_vectorised(inp, strategy, name))
         else:
             runs.append(kube_scheduler(inp, strategy, name=name))
     return runs + engine_heuristics(inp)

@@ -14,10 +14,12 @@ What it mirrors (``pkg/scheduler/schedule_one.go schedulePod``: ``findNodesThatF
   included, with equality fitting), the group's allowed node types (the static Filters the
   problem was built from), ``max_per_node`` (required anti-affinity on the hostname) and
   :class:`~kmodel.placement.problem.DomainCap` (required anti-affinity on a wider key);
-* Score: NodeResourcesFit (``least_allocated.go leastResourceScorer`` or
-  ``most_allocated.go mostResourceScorer`` through ``resource_allocation.go
-  resourceAllocationScorer.score``, cpu and memory with weight 1, the non-missing request
-  defaults of 100m cpu and 200Mi memory) and NodeResourcesBalancedAllocation
+* Score: NodeResourcesFit (``least_allocated.go leastResourceScorer``,
+  ``most_allocated.go mostResourceScorer`` or ``requested_to_capacity_ratio.go
+  requestedToCapacityRatioScorer`` through ``resource_allocation.go
+  resourceAllocationScorer.score``, over the strategy's resources, cpu and memory with weight 1
+  by default, with the non-missing request defaults of 100m cpu and 200Mi memory) and
+  NodeResourcesBalancedAllocation
   (``balanced_allocation.go balancedResourceScorer``, v1.34/v1.35 formula, actual requests,
   skipped for a pod that requests neither cpu nor memory), each times its default plugin
   weight (:data:`kmodel.semantics.scheduling.DEFAULT_SCORE_PLUGIN_WEIGHTS`). The other default
@@ -29,7 +31,11 @@ What it mirrors (``pkg/scheduler/schedule_one.go schedulePod``: ``findNodesThatF
   (upstream samples ``percentageOfNodesToScore`` of a large cluster).
 
 The integer arithmetic is upstream's, as :mod:`kmodel.semantics.scheduling` implements it:
-truncating divisions in the per-resource and weighted scores, float64 fractions and
+truncating divisions in the per-resource and weighted scores; for RequestedToCapacityRatio the
+floored utilisation ``req * 100 / cap`` (100 when over capacity) looked up in the
+broken-linear shape (scores 0..10 scaled to 0..100,
+:func:`kmodel.semantics.scheduling.broken_linear_function`), only resources scoring above 0 in
+the weighted mean, and ``math.Round`` of the float64 mean; float64 fractions and
 ``int((1 - std) * 100)`` in the balanced score. Memory is scored in bytes (``memory_unit`` bytes
 per unit of the problem's ``memory`` dimension), so the 200Mi default is exact whatever unit the
 problem uses.
@@ -48,8 +54,9 @@ What a PackingProblem cannot say, and the assumptions made instead:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -63,12 +70,20 @@ from kmodel.semantics.resources import (
     DEFAULT_MILLI_CPU_REQUEST,
     MEMORY,
 )
-from kmodel.semantics.scheduling import DEFAULT_SCORE_PLUGIN_WEIGHTS, MAX_NODE_SCORE
+from kmodel.semantics.scheduling import (
+    DEFAULT_SCORE_PLUGIN_WEIGHTS,
+    MAX_CUSTOM_PRIORITY_SCORE,
+    MAX_NODE_SCORE,
+    broken_linear_function,
+    parse_scoring_strategy,
+)
 
 __all__ = [
     "MEBIBYTE",
     "SCORING_STRATEGIES",
+    "SIMULATED_RESOURCES",
     "simulate_kube_scheduler",
+    "simulates_scoring_strategy",
 ]
 
 #: Bytes in a MiB: the unit of ``memory`` in problems built from traces (openb).
@@ -79,7 +94,14 @@ MEBIBYTE: Final = 1024 * 1024
 SCORING_STRATEGIES: Final = {
     "LeastAllocated": "kube-scheduler",
     "MostAllocated": "kube-scheduler-most-allocated",
+    "RequestedToCapacityRatio": "kube-scheduler-requested-to-capacity-ratio",
 }
+
+#: The resources a simulated NodeResourcesFit strategy may score: the problem's cpu and memory.
+SIMULATED_RESOURCES: Final = frozenset({CPU, MEMORY})
+
+#: ``maxUtilization`` of requested_to_capacity_ratio.go: utilisation runs over 0..100.
+_MAX_UTILIZATION: Final = 100
 
 _FIT_WEIGHT: Final = DEFAULT_SCORE_PLUGIN_WEIGHTS["NodeResourcesFit"]
 _BALANCED_WEIGHT: Final = DEFAULT_SCORE_PLUGIN_WEIGHTS["NodeResourcesBalancedAllocation"]
@@ -160,9 +182,9 @@ class _Nodes:
         # Divisors that never divide by zero; a 0 allocatable is skipped through the weights.
         self.cpu_div: _Ints = np.maximum(self.cpu_cap, 1)
         self.mem_div: _Ints = np.maximum(self.mem_cap, 1)
-        self.cpu_weight: _Ints = (self.cpu_cap > 0).astype(np.int64)
-        self.mem_weight: _Ints = (self.mem_cap > 0).astype(np.int64)
-        self.weight_sum: _Ints = np.maximum(self.cpu_weight + self.mem_weight, 1)
+        # 1 where the node has the resource, 0 where the scores skip it.
+        self.cpu_present: _Ints = (self.cpu_cap > 0).astype(np.int64)
+        self.mem_present: _Ints = (self.mem_cap > 0).astype(np.int64)
         self.both_scored: _Bools = (self.cpu_cap > 0) & (self.mem_cap > 0)
         self.cpu_fdiv: _Floats = self.cpu_div.astype(np.float64)
         self.mem_fdiv: _Floats = self.mem_div.astype(np.float64)
@@ -179,18 +201,133 @@ def _most_allocated(requested: _Ints, capacity: _Ints, divisor: _Ints) -> _Ints:
     return np.minimum(requested, capacity) * MAX_NODE_SCORE // divisor
 
 
-def _fit_scores(nodes: _Nodes, cpu: int, memory: int, strategy: str) -> _Ints:
+@dataclass(frozen=True)
+class _FitScorer:
+    """A validated NodeResourcesFit scoring strategy, ready to score every node at once.
+
+    Attributes:
+        type: LeastAllocated, MostAllocated or RequestedToCapacityRatio.
+        resources: ``(resource, weight)`` in the configured order (cpu and memory only).
+        shape_scores: RequestedToCapacityRatio only: the shape's score (0..100) at each
+            utilisation 0..100, indexed by utilisation; empty for the other strategies.
+    """
+
+    type: str
+    resources: tuple[tuple[str, int], ...]
+    shape_scores: _Ints
+
+
+def _strategy_config(strategy: object) -> Mapping[str, Any]:
+    """The ``scoringStrategy`` configuration of ``strategy`` (a name is the type alone)."""
+    if isinstance(strategy, str):
+        if strategy not in SCORING_STRATEGIES:
+            raise InputError(
+                f"unknown scoring strategy {strategy!r}; expected one of "
+                + ", ".join(SCORING_STRATEGIES),
+                path="strategy",
+            )
+        return {"type": strategy}
+    if not isinstance(strategy, Mapping):
+        raise InputError(
+            f"expected a strategy name or a scoringStrategy mapping, got {strategy!r}",
+            path="strategy",
+        )
+    return strategy
+
+
+def _fit_scorer(strategy: object) -> _FitScorer:
+    """Validate ``strategy`` (a name, or a ``scoringStrategy`` mapping) for the simulation.
+
+    The mapping is defaulted and validated by
+    :func:`kmodel.semantics.scheduling.parse_scoring_strategy` (upstream
+    ``SetDefaults_NodeResourcesFitArgs`` and ``ValidateNodeResourcesFitArgs``); its resources
+    must be cpu or memory, the only ones the problem's numbers stand for.
+    """
+    parsed = parse_scoring_strategy(_strategy_config(strategy))
+    for i, spec in enumerate(parsed.resources):
+        if spec.name not in SIMULATED_RESOURCES:
+            raise InputError(
+                f'the simulation scores cpu and memory only, not "{spec.name}"',
+                path=f"scoringStrategy.resources[{i}].name",
+            )
+    shape_scores: _Ints = np.zeros(0, dtype=np.int64)
+    if parsed.type == "RequestedToCapacityRatio":
+        # requested_to_capacity_ratio.go NewRequestedToCapacityRatio...: each point's score
+        # 0..MaxCustomPriorityScore is scaled to 0..MaxNodeScore before the shape is built.
+        scale = MAX_NODE_SCORE // MAX_CUSTOM_PRIORITY_SCORE
+        scaled = [(utilization, score * scale) for utilization, score in parsed.shape]
+        # Utilisation is an integer in 0..100, so the shape is a table of 101 scores.
+        shape_scores = np.array(
+            [broken_linear_function(scaled, u) for u in range(_MAX_UTILIZATION + 1)],
+            dtype=np.int64,
+        )
+    resources = tuple((spec.name, spec.weight) for spec in parsed.resources)
+    return _FitScorer(parsed.type, resources, shape_scores)
+
+
+def simulates_scoring_strategy(scoring_strategy: Mapping[str, Any] | None) -> bool:
+    """Whether :func:`simulate_kube_scheduler` can score with this ``scoringStrategy``.
+
+    True for every valid strategy whose resources are cpu and memory only (any weights, any
+    RequestedToCapacityRatio shape); None is the default LeastAllocated over cpu and memory.
+
+    Raises:
+        InputError: an invalid strategy, at its field path (``scoringStrategy....``).
+    """
+    parsed = parse_scoring_strategy(scoring_strategy)
+    return all(spec.name in SIMULATED_RESOURCES for spec in parsed.resources)
+
+
+def _go_round(values: _Floats) -> _Ints:
+    """Go's ``math.Round`` on non-negative float64s: half away from zero, elementwise.
+
+    The same operations as :mod:`kmodel.semantics.scheduling`'s scalar version (truncate, then
+    add 1 where the remainder is at least 0.5), exact where ``floor(x + 0.5)`` is not.
+    """
+    whole = np.trunc(values)
+    return (whole + (values - whole >= 0.5)).astype(np.int64)
+
+
+def _fit_scores(nodes: _Nodes, cpu: int, memory: int, scorer: _FitScorer) -> _Ints:
     """Mirrors ``resource_allocation.go resourceAllocationScorer.score`` on every node.
 
     ``cpu`` and ``memory`` are the pod's non-missing requests (millicores, bytes). A resource
-    whose allocatable is 0 is skipped (weight 0); the weighted sum is divided by the weights
-    kept, truncating; 0 when none is kept.
+    whose allocatable is 0 is skipped. LeastAllocated and MostAllocated
+    (``leastResourceScorer``, ``mostResourceScorer``): the weighted sum divided by the weights
+    kept, truncating; 0 when none is kept. RequestedToCapacityRatio
+    (``requested_to_capacity_ratio.go requestedToCapacityRatioScorer``): utilisation
+    ``req * 100 / cap`` floored (100 when ``req > cap``), scored by the shape; only resources
+    scoring above 0 enter the sums, and the mean is ``math.Round(float64(sum) /
+    float64(weights))``; 0 when none is kept.
     """
-    per_resource = _least_allocated if strategy == "LeastAllocated" else _most_allocated
-    cpu_score = per_resource(nodes.cpu_nonzero + cpu, nodes.cpu_cap, nodes.cpu_div)
-    mem_score = per_resource(nodes.mem_nonzero + memory, nodes.mem_cap, nodes.mem_div)
-    weighted = cpu_score * nodes.cpu_weight + mem_score * nodes.mem_weight
-    return weighted // nodes.weight_sum
+    ratio = scorer.type == "RequestedToCapacityRatio"
+    per_resource = _least_allocated if scorer.type == "LeastAllocated" else _most_allocated
+    weighted = np.zeros(len(nodes.type_of), dtype=np.int64)
+    weight_sum = np.zeros(len(nodes.type_of), dtype=np.int64)
+    for resource, weight in scorer.resources:
+        if resource == CPU:
+            requested = nodes.cpu_nonzero + cpu
+            capacity, divisor, present = nodes.cpu_cap, nodes.cpu_div, nodes.cpu_present
+        else:
+            requested = nodes.mem_nonzero + memory
+            capacity, divisor, present = nodes.mem_cap, nodes.mem_div, nodes.mem_present
+        if ratio:
+            # A node without the resource has requested > 0 = capacity (utilisation 100) or
+            # 0 / 1: always a valid index, and skipped through ``present`` anyway.
+            utilization = np.where(
+                requested > capacity, _MAX_UTILIZATION, requested * _MAX_UTILIZATION // divisor
+            )
+            score = scorer.shape_scores[utilization]
+            kept = present * (score > 0)
+        else:
+            score = per_resource(requested, capacity, divisor)
+            kept = present
+        weighted += score * weight * kept
+        weight_sum += weight * kept
+    # Where no weight is kept the weighted sum is 0 too: dividing by 1 gives the upstream 0.
+    if ratio:
+        return _go_round(weighted / np.maximum(weight_sum, 1).astype(np.float64))
+    return weighted // np.maximum(weight_sum, 1)
 
 
 def _balanced_scores(nodes: _Nodes, cpu: int, memory: int) -> _Ints:
@@ -260,7 +397,7 @@ class _GroupRules:
 
 def simulate_kube_scheduler(
     problem: PackingProblem,
-    strategy: str = "LeastAllocated",
+    strategy: str | Mapping[str, Any] = "LeastAllocated",
     *,
     memory_unit: int = MEBIBYTE,
     node_order: Sequence[int] | None = None,
@@ -277,8 +414,13 @@ def simulate_kube_scheduler(
 
     Args:
         problem: the pods (item order is the queue order within a priority) and the nodes.
-        strategy: the NodeResourcesFit scoring strategy, ``LeastAllocated`` (the default
-            profile) or ``MostAllocated``.
+        strategy: the NodeResourcesFit scoring strategy: a type name of
+            :data:`SCORING_STRATEGIES` (``LeastAllocated``, the default profile,
+            ``MostAllocated`` or ``RequestedToCapacityRatio``, with the default cpu and memory
+            weights of 1 and, for the last, the default shape ``{0: 0, 100: 10}``), or a
+            ``NodeResourcesFitArgs.scoringStrategy`` mapping as
+            :func:`kmodel.placement.kube_scheduler.kube_scheduler` takes it (type, resources
+            and ``requestedToCapacityRatio.shape``), whose resources are cpu and memory only.
         memory_unit: bytes per unit of the ``memory`` dimension (1 for problems built from
             manifests, :data:`MEBIBYTE` for the openb trace).
         node_order: every node index once; a tie between top scores goes to the node listed
@@ -295,23 +437,19 @@ def simulate_kube_scheduler(
         order), nodes used (nodes with bound load included) and their cost.
 
     Raises:
-        InputError: a bad argument, with its name as the path.
+        InputError: a bad argument, with its name as the path (an invalid ``scoringStrategy``
+            mapping at its field path, ``scoringStrategy.shape[1].utilization`` say).
     """
     if not isinstance(problem, PackingProblem):
         raise InputError(f"expected a PackingProblem, got {type(problem).__name__}", path="problem")
-    if strategy not in SCORING_STRATEGIES:
-        raise InputError(
-            f"unknown scoring strategy {strategy!r}; expected one of "
-            + ", ".join(SCORING_STRATEGIES),
-            path="strategy",
-        )
+    scorer = _fit_scorer(strategy)
     if isinstance(memory_unit, bool) or not isinstance(memory_unit, int) or memory_unit < 1:
         raise InputError(f"expected a positive integer, got {memory_unit!r}", path="memory_unit")
     if name is not None and not isinstance(name, str):
         raise InputError(f"expected a string, got {name!r}", path="name")
     order = _checked_order(node_order, problem.n_nodes)
     scoring = _checked_scoring_requests(scoring_requests, len(problem.groups))
-    result_name = SCORING_STRATEGIES[strategy] if name is None else name
+    result_name = SCORING_STRATEGIES[scorer.type] if name is None else name
     if problem.n_items == 0 or problem.n_nodes == 0:
         used, cost = nodes_and_cost(problem, {})
         return Packing({}, tuple(range(problem.n_items)), used, cost, result_name)
@@ -347,7 +485,7 @@ def simulate_kube_scheduler(
             if not fits.any():
                 unplaced.append(item)
                 continue
-            total = _fit_scores(nodes, cpu_nonzero, mem_nonzero, strategy) * _FIT_WEIGHT
+            total = _fit_scores(nodes, cpu_nonzero, mem_nonzero, scorer) * _FIT_WEIGHT
             if not balanced_skips:
                 total += _balanced_scores(nodes, cpu, memory) * _BALANCED_WEIGHT
             # argmax returns the first maximum: the earliest node in node_order wins ties.
