@@ -247,7 +247,8 @@ def openb(root: Path) -> Iterator[Instance]:
 
 
 def scheduler_runs(inst: Instance) -> list[tuple[str, Packing, float]]:
-    """kube-scheduler's default profile (LeastAllocated) and MostAllocated on the arrivals.
+    """kube-scheduler on the arrivals, once per scoring strategy (``SCORING_STRATEGIES``:
+    LeastAllocated, the default profile's, then MostAllocated and RequestedToCapacityRatio).
 
     Memory is in MiB (openb). Returns ``(strategy, packing, seconds)``; empty without arrivals.
     """
@@ -360,7 +361,20 @@ def main(argv: list[str]) -> int:
 
     load_before = os.getloadavg()
     table = Table(title=f"placement benchmark (timeout {args.timeout:g} s per instance)")
-    columns = ("family", "instance", "n", "opt", "LB", "FFD", "kube-sched", "kube-sched MA")
+    strategy_columns = {
+        "LeastAllocated": "kube-sched",
+        "MostAllocated": "kube-sched MA",
+        "RequestedToCapacityRatio": "kube-sched RTCR",
+    }
+    columns = (
+        "family",
+        "instance",
+        "n",
+        "opt",
+        "LB",
+        "FFD",
+        *(strategy_columns.get(s, s) for s in SCORING_STRATEGIES),
+    )
     for col in (*columns, "kmodel", "proven", "s", "method"):
         table.add_column(
             col, justify="left" if col in {"family", "instance", "method"} else "right"
@@ -405,7 +419,7 @@ def main(argv: list[str]) -> int:
             str(result.lower_bound),
             str(ffd_value),
             *(f"{len(p.unplaced)} unplaced, {p.nodes_used} nodes, {s:.1f} s" for _, p, s in sched),
-            *(["-", "-"] if not sched else []),
+            *(["-"] * len(SCORING_STRATEGIES) if not sched else []),
             (
                 f"{result.value} unplaced, {result.nodes_used} nodes"
                 + (

@@ -18,12 +18,19 @@ from kmodel.placement.problem import (
     bin_packing_problem,
     check_placement,
 )
-from kmodel.placement.scheduler_sim import MEBIBYTE, SCORING_STRATEGIES, simulate_kube_scheduler
+from kmodel.placement.scheduler_sim import (
+    MEBIBYTE,
+    SCORING_STRATEGIES,
+    SIMULATED_RESOURCES,
+    simulate_kube_scheduler,
+    simulates_scoring_strategy,
+)
 from kmodel.placement.solver import SolveOptions, solve
 
 __all__ = [
     "MEBIBYTE",
     "SCORING_STRATEGIES",
+    "SIMULATED_RESOURCES",
     "Bound",
     "Enumeration",
     "FitRule",
@@ -44,5 +51,6 @@ __all__ = [
     "greedy_pack",
     "lower_bound",
     "simulate_kube_scheduler",
+    "simulates_scoring_strategy",
     "solve",
 ]
