@@ -119,3 +119,26 @@ def test_cost_objective_uses_the_price_annotation(capsys, tmp_path):
     code, out, _ = run(capsys, "pack", str(path), "--objective", "cost", "-o", "json")
     assert code == 0
     assert set(json.loads(out)["placement"].values()) == {"cheap"}
+
+
+def test_the_reported_packing_is_never_worse_than_a_heuristic_shown():
+    from kmodel.cli.pack import _better_run  # noqa: PLC0415
+    from kmodel.placement.kube_scheduler import HeuristicRun  # noqa: PLC0415
+
+    runs = [
+        HeuristicRun("kube-scheduler", {"a": "n1", "b": "n2"}, ("c",), 2, 20),
+        HeuristicRun("ffd", {"a": "n1"}, ("b", "c"), 1, 10),
+        HeuristicRun("bfd", {"a": "n1", "b": "n1", "c": "n2"}, (), 2, 30),
+    ]
+    # objective placed: fewest unplaced first, then nodes.
+    found = _better_run("placed", runs, 2, 1, 10)
+    assert found is not None
+    assert found.name == "bfd"
+    # Nothing beats a packing with every pod placed on one node.
+    assert _better_run("placed", runs, 0, 1, 5) is None
+    # cost: the cheaper of two complete packings wins over the solver's dearer one.
+    cheaper = [*runs, HeuristicRun("other", {"a": "n3", "b": "n3", "c": "n3"}, (), 1, 25)]
+    found = _better_run("cost", cheaper, 0, 2, 28)
+    assert found is not None
+    assert found.name == "other"
+    assert _better_run("nodes", runs, 0, 2, 30) is None  # a tie is not better

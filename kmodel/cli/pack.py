@@ -12,13 +12,36 @@ from kmodel.cli.options import output_options
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.objects.manifests import load_manifests
 from kmodel.placement.explain import explain as explain_conflict
-from kmodel.placement.kube_scheduler import heuristic_runs
+from kmodel.placement.kube_scheduler import HeuristicRun, heuristic_runs
 from kmodel.placement.manifests import PlacementInput, placement_input
 from kmodel.placement.problem import Status
 from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
 from kmodel.report.output import write_output
 from kmodel.report.placement import PackReport, render_explain, render_pack, write_report
+
+
+def _better_run(
+    objective: str,
+    runs: list[HeuristicRun],
+    unplaced: int,
+    nodes_used: int | None,
+    cost: int | None,
+) -> HeuristicRun | None:
+    """The heuristic run strictly better than the solver's packing for ``objective``, if any.
+
+    Fewer unplaced pods first (for ``nodes`` and ``cost`` a packing with pods out is no packing
+    at all), then fewer nodes or lower cost.
+    """
+
+    def key(out: int, nodes: int | None, price: int | None) -> tuple[int, int]:
+        second = price if objective == "cost" else nodes
+        return out, (2**62 if second is None else second)
+
+    best = key(unplaced, nodes_used, cost)
+    better = [r for r in runs if key(len(r.unplaced), r.nodes_used, r.cost) < best]
+    return min(better, key=lambda r: key(len(r.unplaced), r.nodes_used, r.cost), default=None)
+
 
 #: Pods named in the one-line message when some cannot be placed (the output lists them all).
 _NAMED_PODS = 10
@@ -91,22 +114,34 @@ def pack(
     placement = inp.decode(result.placement)
     pods = inp.pod_names
     unplaced = {pods[i]: _unplaced_reason(inp, pods[i]) for i in result.unplaced}
+    nodes_used, cost = result.nodes_used, result.cost
+    runs = heuristic_runs(inp)
+    if not result.optimal:
+        # Past the time limit the best packing found can be worse than a heuristic's (a trace
+        # of thousands of distinct pods): report the best of all, never worse than one shown.
+        better = _better_run(objective, runs, len(unplaced), nodes_used, cost)
+        if better is not None:
+            placement = dict(better.placement)
+            unplaced = {pod: _unplaced_reason(inp, pod) for pod in better.unplaced}
+            nodes_used, cost = better.nodes_used, better.cost
     violations = verify_placement(inp, placement)
     status = result.status.value
+    if status == Status.UNKNOWN.value and nodes_used is not None:
+        status = Status.FEASIBLE.value
     if violations:
         # The packer does not model per-zone rules; the verifier does. Never call it optimal.
         status = Status.UNKNOWN.value
     report = PackReport(
         objective=objective,
         status=status,
-        nodes_used=result.nodes_used,
-        cost=result.cost,
+        nodes_used=nodes_used,
+        cost=cost,
         lower_bound=result.lower_bound,
         optimal=result.optimal and not violations,
         solve_seconds=result.solve_seconds,
         placement=placement,
         unplaced=unplaced,
-        heuristics=heuristic_runs(inp),
+        heuristics=runs,
         violations=tuple(violations),
         nodes_lower_bound=result.nodes_lower_bound,
     )
@@ -119,10 +154,11 @@ def pack(
             f"({violations[0]}); proven lower bound {result.lower_bound} ({objective})"
         )
     if result.status in {Status.UNKNOWN, Status.FEASIBLE}:
-        found = "no packing" if result.nodes_used is None else f"best found: {report.nodes_used}"
+        found = "no packing" if report.nodes_used is None else f"best found: {report.nodes_used}"
         raise IncompleteError(
-            f"time limit of {timeout:g} s hit: {found} nodes, cost {result.cost}; "
-            f"proven lower bound {result.lower_bound} ({objective})"
+            f"time limit of {timeout:g} s hit: {found} nodes, cost {report.cost}, "
+            f"{len(report.unplaced)} unplaced; proven lower bound {result.lower_bound} "
+            f"({objective})"
         )
     if unplaced:
         names = list(unplaced)
