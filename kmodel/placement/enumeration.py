@@ -35,7 +35,6 @@ capacity, else the smallest fractional-knapsack bound over the dimensions.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kmodel.errors import InputError
-from kmodel.placement.knapsack import MAX_SEARCH_DEPTH
+from kmodel.placement.knapsack import MAX_SEARCH_DEPTH, FractionalBound
 from kmodel.placement.patterns import DualPrices, Pattern, upper_counts
 from kmodel.placement.problem import PackingProblem
 
@@ -172,34 +171,7 @@ class _TypeWalk:
                 return rows[i][rem[0]]
 
             return exact
-        orders: list[list[int]] = []
-        for d in range(len(self.capacity)):
-            # Best price per unit of the dimension first (pods that take none of it first).
-            density = {
-                i: self.values[i] / max(self.weights[i][d], 1e-12)
-                for i in range(n)
-                if self.values[i] > 0
-            }
-            orders.append(sorted(density, key=lambda i: -density[i]))
-
-        def fractional(i: int, rem: tuple[int, ...]) -> float:
-            best = math.inf
-            for d, order in enumerate(orders):
-                total, room = 0.0, float(rem[d])
-                for j in order:
-                    if j < i:
-                        continue
-                    w = self.weights[j][d]
-                    if w * self.upper[j] <= room:
-                        total += self.values[j] * self.upper[j]
-                        room -= w * self.upper[j]
-                    else:
-                        total += self.values[j] * room / w
-                        break
-                best = min(best, total)
-            return best
-
-        return fractional
+        return FractionalBound(self.values, self.weights, self.upper, len(self.capacity))
 
     def run(self, out: list[Pattern], limit: int, deadline: float | None) -> bool:
         """Append the patterns to ``out``; false when stopped by ``limit`` or ``deadline``."""

@@ -19,6 +19,7 @@ from kmodel.errors import InputError
 
 __all__ = [
     "MAX_SEARCH_DEPTH",
+    "FractionalBound",
     "KnapsackResult",
     "fractional_bound",
     "greedy_knapsack",
@@ -103,28 +104,7 @@ def knapsack_branch_and_bound(
     val = [float(values[i]) for i in items]
     wt = [tuple(demands[i][d] for d in range(dims)) for i in items]
     ub = [bounds[i] for i in items]
-    # Per dimension, the items by value per unit of the dimension (free ones first).
-    per_dim: list[list[int]] = []
-    for d in range(dims):
-        density = [val[k] / wt[k][d] if wt[k][d] else math.inf for k in range(m)]
-        per_dim.append(sorted(range(m), key=lambda k: -density[k]))
-
-    def fractional(start: int, rem: Sequence[int]) -> float:
-        best = math.inf
-        for d in range(dims):
-            total, room = 0.0, rem[d]
-            for k in per_dim[d]:
-                if k < start:
-                    continue
-                w = wt[k][d]
-                if w * ub[k] <= room:
-                    total += val[k] * ub[k]
-                    room -= w * ub[k]
-                else:
-                    total += val[k] * room / w
-                    break
-            best = min(best, total)
-        return 0.0 if best is math.inf else best
+    fractional = FractionalBound(val, wt, ub, dims)
 
     root_bound = fractional(0, capacity)
     if m > MAX_SEARCH_DEPTH:
@@ -188,23 +168,55 @@ def fractional_bound(
     capacity: Sequence[int],
 ) -> float:
     """An upper bound on the knapsack optimum: the smallest one-dimension LP bound."""
-    best = math.inf
-    for d, cap in enumerate(capacity):
-        free = [i for i in range(len(values)) if values[i] > 0 and not demands[i][d]]
-        total = sum(values[i] * bounds[i] for i in free)
-        room = float(cap)
-        paid = [i for i in range(len(values)) if values[i] > 0 and demands[i][d]]
-        paid.sort(key=lambda i: -values[i] / demands[i][d])
-        for i in paid:
-            w = demands[i][d]
-            if w * bounds[i] <= room:
-                total += values[i] * bounds[i]
-                room -= w * bounds[i]
-            else:
-                total += values[i] * room / w
-                break
-        best = min(best, total)
-    return 0.0 if best is math.inf else best
+    return FractionalBound(values, demands, bounds, len(capacity))(0, capacity)
+
+
+class FractionalBound:
+    """The smallest one-dimension LP (fractional knapsack) bound, over the items from an index on.
+
+    For each dimension on its own, the items by value per unit of it (items that take none of it
+    first) fill the remaining capacity, the last one fractionally; every such value bounds the
+    best the items can add, so the smallest does. Items of value <= 0 are never taken. The
+    orders are sorted once; a call costs one pass per dimension (a search's hot path).
+    """
+
+    def __init__(
+        self,
+        values: Sequence[float],
+        demands: Sequence[Sequence[int]],
+        bounds: Sequence[int],
+        dims: int,
+    ) -> None:
+        self.values = [float(v) for v in values]
+        self.demands = demands
+        self.bounds = bounds
+        self.orders: list[list[int]] = []
+        for d in range(dims):
+            density = {
+                k: (v / demands[k][d] if demands[k][d] else math.inf)
+                for k, v in enumerate(self.values)
+                if v > 0
+            }
+            self.orders.append(sorted(density, key=lambda k: -density[k]))
+
+    def __call__(self, start: int, rem: Sequence[int]) -> float:
+        """The bound for the items ``start, start + 1, ...`` within capacity ``rem``."""
+        values, demands, bounds = self.values, self.demands, self.bounds
+        best = math.inf
+        for d, order in enumerate(self.orders):
+            total, room = 0.0, rem[d]
+            for k in order:
+                if k < start:
+                    continue
+                w = demands[k][d]
+                if w * bounds[k] <= room:
+                    total += values[k] * bounds[k]
+                    room -= w * bounds[k]
+                else:
+                    total += values[k] * room / w
+                    break
+            best = min(best, total)
+        return 0.0 if best is math.inf else best
 
 
 def greedy_knapsack(
