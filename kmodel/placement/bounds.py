@@ -298,19 +298,6 @@ class NodeCountBound:
     counts: dict[int, int] = field(default_factory=dict)
 
 
-def _per_node_limit(problem: PackingProblem, group: int, node_type: int) -> int:
-    """The most pods of ``group`` one node of ``node_type`` can hold on its own."""
-    grp = problem.groups[group]
-    typ = problem.node_types[node_type]
-    if not grp.count or not problem.eligible(group, node_type):
-        return 0
-    limit = grp.count if grp.max_per_node is None else min(grp.count, grp.max_per_node)
-    for w, c in zip(grp.demand, typ.free, strict=True):
-        if w:
-            limit = min(limit, c // w)
-    return limit
-
-
 def node_count_bound(problem: PackingProblem, time_limit: float = 1.0) -> NodeCountBound:
     """The cheapest integer node counts per type that could hold the pods (HiGHS).
 
@@ -378,7 +365,7 @@ def node_count_bound(problem: PackingProblem, time_limit: float = 1.0) -> NodeCo
                 row([*entries, (n_col + t, -float(typ.free[d]))], -np.inf, 0.0)
         for g in groups:
             # Zero-demand pods still need a node of a type they may use.
-            limit = _per_node_limit(problem, g, t)
+            limit = problem.most_per_node(g, t)
             row([(x_col[g, t], 1.0), (n_col + t, -float(limit))], -np.inf, 0.0)
     lower = np.zeros(n_vars)
     upper = np.full(n_vars, np.inf)

@@ -82,21 +82,6 @@ def _slots(
     return nodes, exhaustive
 
 
-def _limit(problem: PackingProblem, group: int, node_type: int) -> int:
-    grp = problem.groups[group]
-    typ = problem.node_types[node_type]
-    if not grp.count or not problem.eligible(group, node_type):
-        return 0
-    limit = grp.count if grp.max_per_node is None else min(grp.count, grp.max_per_node)
-    for w, c in zip(grp.demand, typ.free, strict=True):
-        if w:
-            limit = min(limit, c // w)
-    for cap in grp.domain_caps:
-        if any(typ.name in d for d in cap.domains):
-            limit = min(limit, cap.limit)
-    return limit
-
-
 def compact_size(problem: PackingProblem, target: int, slots_per_type: Mapping[int, int]) -> int:
     """Integer variables the model of :func:`compact_feasible` would have (to budget its use)."""
     if not isinstance(problem, PackingProblem):
@@ -156,7 +141,7 @@ def compact_feasible(
             u_index[s] = len(upper)
             upper.append(1.0)
         for g in range(n_groups):
-            limit = _limit(problem, g, t)
+            limit = problem.most_per_node(g, t)
             if limit > 0:
                 x_index[g, s] = len(upper)
                 upper.append(float(limit))
@@ -283,7 +268,7 @@ def _allocate(
     hi: list[float] = []
     for g, grp in enumerate(problem.groups):
         for t in range(n_types):
-            upper[g * n_types + t] = counts.get(t, 0) * _limit(problem, g, t)
+            upper[g * n_types + t] = counts.get(t, 0) * problem.most_per_node(g, t)
         entry = np.zeros(n_vars)
         entry[g * n_types : (g + 1) * n_types] = 1.0
         rows.append(entry)
@@ -368,7 +353,7 @@ def _repair(
     demand = np.array([[grp.demand[d] for grp in problem.groups] for d in range(n_dims)], float)
     free = [np.array(problem.node_types[t].free, float) for t in range(len(problem.node_types))]
     limits = [
-        np.array([_limit(problem, g, t) for g in range(n_groups)], float)
+        np.array([problem.most_per_node(g, t) for g in range(n_groups)], float)
         for t in range(len(problem.node_types))
     ]
     size = min(len(contents), NEIGHBOURHOOD_NODES)
@@ -492,7 +477,7 @@ def _pack_node_counts(
         if not n:
             continue
         typ = problem.node_types[t]
-        limits = np.array([_limit(problem, g, t) for g in range(len(problem.groups))], float)
+        limits = np.array([problem.most_per_node(g, t) for g in range(len(problem.groups))], float)
         filled, rest = _fill_nodes(
             problem, demand, weight, limits, np.array(typ.free, float), allocation[:, t], n
         )

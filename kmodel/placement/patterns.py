@@ -305,21 +305,7 @@ def _matrix(rows: _Rows, patterns: Sequence[Pattern]) -> sparse.csc_array:
 
 def upper_counts(problem: PackingProblem, node_type: int) -> list[int]:
     """Most pods of each group one node of the type can hold on its own (0: not eligible)."""
-    typ = problem.node_types[node_type]
-    out = []
-    for g, grp in enumerate(problem.groups):
-        if not grp.count or not problem.eligible(g, node_type):
-            out.append(0)
-            continue
-        limit = grp.count if grp.max_per_node is None else min(grp.count, grp.max_per_node)
-        for w, c in zip(grp.demand, typ.free, strict=True):
-            if w:
-                limit = min(limit, c // w)
-        for cap in grp.domain_caps:
-            if any(typ.name in d for d in cap.domains):
-                limit = min(limit, cap.limit)
-        out.append(limit)
-    return out
+    return [problem.most_per_node(g, node_type) for g in range(len(problem.groups))]
 
 
 def _knapsack_dp(

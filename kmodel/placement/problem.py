@@ -319,6 +319,25 @@ class PackingProblem:
             return False
         return all(w <= c for w, c in zip(grp.demand, typ.free, strict=True))
 
+    def most_per_node(self, group: int, node_type: int) -> int:
+        """The most pods of ``group`` one node of ``node_type`` can hold on its own.
+
+        Bounded by the group's count, its per-node limit, each dimension's free room and the
+        limit of any per-domain cap whose domains include the type; 0 when not eligible.
+        """
+        grp = self.groups[group]
+        typ = self.node_types[node_type]
+        if not grp.count or not self.eligible(group, node_type):
+            return 0
+        limit = grp.count if grp.max_per_node is None else min(grp.count, grp.max_per_node)
+        for w, c in zip(grp.demand, typ.free, strict=True):
+            if w:
+                limit = min(limit, c // w)
+        for cap in grp.domain_caps:
+            if any(typ.name in d for d in cap.domains):
+                limit = min(limit, cap.limit)
+        return limit
+
     def unplaceable_groups(self) -> list[int]:
         """Groups with pods that fit no eligible node type at all."""
         return [
