@@ -421,6 +421,17 @@ class _BinCompletion:
         return [completions[i] for _, i in keyed]
 
     # ------------------------------------------------------------------ one dimension
+    def _takeable(self, avail: list[int], anchor: int) -> list[int]:
+        """Pods of each available class a completion may take (the anchor's bin holds one)."""
+        out = []
+        for c in avail:
+            n = self.counts[c]
+            limit = self.limits[c]
+            if limit is not None:
+                n = min(n, limit - (c == anchor))
+            out.append(max(n, 0))
+        return out
+
     def _completions_1d(
         self, anchor: int, room0: list[int], budget0: list[int]
     ) -> list[_Completion]:
@@ -438,19 +449,12 @@ class _BinCompletion:
         the skipped pod could be added).
         """
         counts = self.counts
-        limits = self.limits
         avail = [c for c, n in enumerate(counts) if n]
         weights = [self.demands[c][0] for c in avail]
         room = room0[0]
         budget = budget0[0]
         m = len(avail)
-        cap_counts = []
-        for c in avail:
-            n = counts[c]
-            limit = limits[c]
-            if limit is not None:
-                n = min(n, limit - (c == anchor))
-            cap_counts.append(max(n, 0))
+        cap_counts = self._takeable(avail, anchor)
         suffix = [0] * (m + 1)
         for i in range(m - 1, -1, -1):
             suffix[i] = suffix[i + 1] + weights[i] * cap_counts[i]
@@ -576,18 +580,11 @@ class _BinCompletion:
         completions (a pod can be added, or swapped for a larger one that fits) are dropped.
         """
         counts = self.counts
-        limits = self.limits
         dims = self.dims
         avail = [c for c, n in enumerate(counts) if n]
         demands = [self.demands[c] for c in avail]
         m = len(avail)
-        cap_counts = []
-        for c in avail:
-            n = counts[c]
-            limit = limits[c]
-            if limit is not None:
-                n = min(n, limit - (c == anchor))
-            cap_counts.append(max(n, 0))
+        cap_counts = self._takeable(avail, anchor)
         suffix = [[0] * dims for _ in range(m + 1)]
         for i in range(m - 1, -1, -1):
             suffix[i] = [suffix[i + 1][d] + demands[i][d] * cap_counts[i] for d in range(dims)]
