@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.invariants import CATALOGUE, MinAvailable
+from tests.schedkit import make_deployment
 
 IMAGES = ["registry.example.com/app:1", "registry.example.com/app:2", "registry.example.com/app:3"]
 
@@ -38,28 +39,12 @@ def deployment(name: str, replicas: int, surge: object, unavailable: object) -> 
         "type": "RollingUpdate",
         "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
     }
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "strategy": strategy,
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "app",
-                            "image": IMAGES[0],
-                            "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
-                        }
-                    ]
-                },
-            },
-        },
+    container = {
+        "name": "app",
+        "image": IMAGES[0],
+        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
     }
+    return make_deployment(name, replicas, [container], strategy=strategy)
 
 
 def service(name: str) -> dict:

@@ -10,7 +10,7 @@ import yaml
 from kmodel.objects.manifests import load_text
 from kmodel.placement.manifests import PlacementInput, placement_input
 from kmodel.placement.problem import Objective, PackingProblem, check_placement
-from tests.schedkit import make_node, make_pod, requests
+from tests.schedkit import make_deployment, make_node, make_pod, requests
 
 ZONE = "topology.kubernetes.io/zone"
 HOST = "kubernetes.io/hostname"
@@ -26,28 +26,8 @@ def node(name: str, *, zone: str = "a", price: int | None = None, **kw: Any) -> 
 def deployment(
     name: str, replicas: int, *, cpu: str = "1", memory: str = "1Gi", **spec: Any
 ) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": "c",
-                            "image": "busybox",
-                            "resources": requests(cpu=cpu, memory=memory),
-                        }
-                    ],
-                    **spec,
-                },
-            },
-        },
-    }
+    container = {"name": "c", "image": "busybox", "resources": requests(cpu=cpu, memory=memory)}
+    return make_deployment(name, replicas, [container], pod_spec=spec)
 
 
 def anti_affinity(app: str, key: str = HOST) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Builders for Node and Pod manifests used by the scheduler tests (this module holds no tests)."""
+"""Builders for Node, Pod and Deployment manifests for the tests (this module holds no tests)."""
 
 from __future__ import annotations
 
@@ -70,3 +70,29 @@ def make_pod(
 
 def ctr(name: str, resources: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
     return {"name": name, "image": "busybox", "resources": resources or {}, **fields}
+
+
+def make_deployment(
+    name: str,
+    replicas: int,
+    containers: list[dict[str, Any]],
+    *,
+    pod_spec: dict[str, Any] | None = None,
+    **spec: Any,
+) -> dict[str, Any]:
+    """A Deployment in ``default`` selecting ``app: name``; ``spec`` adds Deployment spec fields
+    (strategy, paused...), ``pod_spec`` pod template spec fields (affinity...)."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": containers, **(pod_spec or {})},
+            },
+            **spec,
+        },
+    }

@@ -28,6 +28,7 @@ from kmodel.cluster.components.network import ServeRequest, request_choices, res
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.cluster.store import APIStore, Conflict, NotFound, Unavailable
 from kmodel.invariants import Monitor, make_invariant
+from tests.schedkit import make_deployment
 
 
 def node(name: str, zone: str = "a", cpu: str = "4") -> dict:
@@ -44,24 +45,8 @@ def node(name: str, zone: str = "a", cpu: str = "4") -> dict:
 
 
 def deployment(name: str = "web", replicas: int = 3, image: str = "app:1", **spec) -> dict:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {
-                    "containers": [
-                        {"name": "app", "image": image, "resources": {"requests": {"cpu": "500m"}}}
-                    ]
-                },
-            },
-            **spec,
-        },
-    }
+    container = {"name": "app", "image": image, "resources": {"requests": {"cpu": "500m"}}}
+    return make_deployment(name, replicas, [container], **spec)
 
 
 def service(name: str = "web") -> dict:

@@ -40,6 +40,7 @@ from kmodel.cluster.store import APIStore
 from kmodel.errors import InputError
 from kmodel.invariants import Monitor
 from kmodel.semantics import deployment as dep
+from tests.schedkit import make_deployment
 
 A = TypeVar("A", bound=Action)
 
@@ -59,20 +60,7 @@ def node(name: str, zone: str) -> dict:
 
 def deployment(name: str, replicas: int, **spec: object) -> dict:
     container = {"name": "app", "image": "app:1", "resources": {"requests": {"cpu": "500m"}}}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [container]},
-            },
-            **spec,
-        },
-    }
+    return make_deployment(name, replicas, [container], **spec)
 
 
 def service(name: str) -> dict:

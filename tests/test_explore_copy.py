@@ -24,6 +24,7 @@ from kmodel.explore.search import ExploreOptions, _explore, explore, run_actions
 from kmodel.explore.spec import load_spec
 from kmodel.explore.trace import make_trace
 from kmodel.invariants import Monitor, make_invariant
+from tests.schedkit import make_deployment
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -45,19 +46,7 @@ def _deployment(name: str, replicas: int, image: str) -> dict[str, Any]:
         "resources": {"requests": {"cpu": "200m", "memory": "128Mi"}},
         "envFrom": [{"configMapRef": {"name": "settings"}}],
     }
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [container]},
-            },
-        },
-    }
+    return make_deployment(name, replicas, [container])
 
 
 def busy_scenario() -> Scenario:
