@@ -196,3 +196,27 @@ def test_more_groups_than_the_search_depth_are_not_listed():
     listed = enumerate_patterns(problem, prices, 2)
     assert not listed.complete
     assert listed.patterns == []
+
+
+def test_no_packing_at_the_rounded_relaxation_raises_the_bound():
+    # Three pods of 7; nodes of 10 (cost 3, one pod) and 14 (cost 4, two pods). The relaxation
+    # pays 2 per pod on the big nodes: 6. No packing costs 6 (two big nodes cost 8, one big and
+    # one small 7): the integer program over the listed patterns is infeasible at 6, which
+    # proves 7, and the packing of cost 7 is found at once.
+    problem = PackingProblem(
+        dimensions=("cpu",),
+        groups=(ItemGroup("a", (7,), count=3),),
+        node_types=(
+            NodeType("small", (10,), count=3, cost=3),
+            NodeType("big", (14,), count=3, cost=4),
+        ),
+        objective=Objective.COST,
+    )
+    cg = _converged(problem)
+    assert cg.lower_bound == 6
+    bound, placement, complete = _enumerated_search(problem, cg, lb=6, ub=9, clock=_Clock(10.0))
+    assert complete
+    assert bound == 7
+    assert placement is not None
+    assert not check_placement(problem, placement)
+    assert nodes_and_cost(problem, placement)[1] == 7
