@@ -73,6 +73,8 @@ __all__ = [
 _RC_TOLERANCE = 1e-7
 #: An LP value or bound this close above an integer is rounded down to it.
 _ROUND_TOLERANCE = 1e-6
+#: What taking a piece must win by in the one-dimensional dynamic program (float noise).
+_DP_MARGIN = 1e-12
 
 
 @dataclass(frozen=True)
@@ -314,8 +316,8 @@ def _knapsack_dp(
     bounds: Sequence[int],
     capacity: int,
     extra: int = 0,
-) -> tuple[float, list[int], list[tuple[float, list[int]]]]:
-    """Bounded knapsack in one dimension, exact: the best value and the counts taken.
+) -> tuple[float, float, list[int], list[tuple[float, list[int]]]]:
+    """Bounded knapsack in one dimension, exact: the best value, a bound, the counts taken.
 
     Each bounded item is split into powers of two (binary splitting), then a 0/1 dynamic
     program over the capacity, vectorised with numpy; the choices are kept to walk back.
@@ -333,38 +335,45 @@ def _knapsack_dp(
             left -= m
             step *= 2
     best = np.zeros(capacity + 1)
+    # take[c - w] of a piece of weight w: the piece is in the best packing of capacity c.
     taken: list[np.ndarray] = []
     for k, m in pieces:
         w = weights[k] * m
-        v = values[k] * m
-        candidate = np.full(capacity + 1, -np.inf)
-        candidate[w:] = best[: capacity + 1 - w] + v
-        take = candidate > best + 1e-12
-        best = np.where(take, candidate, best)
+        if w > capacity:
+            taken.append(np.zeros(0, dtype=bool))
+            continue
+        # Three passes over the array, in place: taking a piece must win by _DP_MARGIN (ties
+        # keep the lighter packing), and the kept value is short by that margin; the values
+        # returned are recomputed from the counts, so the shortfall never reaches a bound.
+        shifted = best[: capacity + 1 - w] + (values[k] * m - _DP_MARGIN)
+        take = shifted > best[w:]
+        np.copyto(best[w:], shifted, where=take)
         taken.append(take)
 
-    def walk_back(c: int) -> list[int]:
+    def walk_back(c: int) -> tuple[float, list[int]]:
         counts = [0] * len(values)
         for (k, m), take in zip(reversed(pieces), reversed(taken), strict=True):
-            if take[c]:
+            w = weights[k] * m
+            if c >= w and take[c - w]:
                 counts[k] += m
-                c -= weights[k] * m
-        return counts
+                c -= w
+        return float(sum(v * n for v, n in zip(values, counts, strict=True))), counts
 
-    top = walk_back(capacity)
+    found, top = walk_back(capacity)
     others: list[tuple[float, list[int]]] = []
     if extra > 0:
         seen = {tuple(top)}
         # best[] is non-decreasing in the capacity: the distinct values, best first.
         for c in np.argsort(-best[:capacity], kind="stable")[: 2 * extra]:
-            counts = walk_back(int(c))
+            worth, counts = walk_back(int(c))
             if tuple(counts) in seen:
                 continue
             seen.add(tuple(counts))
-            others.append((float(best[c]), counts))
+            others.append((worth, counts))
             if len(others) >= extra:
                 break
-    return float(best[capacity]), top, others
+    # No packing is worth more than the best one by more than the margins it may have lost.
+    return found, max(found, float(best[capacity]) + len(pieces) * _DP_MARGIN), top, others
 
 
 def _knapsack_milp(
@@ -423,10 +432,51 @@ def patterns_of_placement(problem: PackingProblem, placement: dict[int, int]) ->
     return out
 
 
+def _exchanges(problem: PackingProblem, rows: _Rows) -> list[tuple[int, int]]:
+    """Dual-optimal inequalities ``price(large) >= price(small)`` as (small, large) cover rows.
+
+    Where a pod of ``small`` can take the place of a pod of ``large`` in any pattern (no larger
+    in any dimension, eligible wherever ``large`` is, no per-node limit or per-domain cap of
+    its own), the column "cover one ``small`` by uncovering one ``large``" at no cost keeps the
+    master's duals ordered by size (Ben Amor, Desrosiers and Valerio de Carvalho, 2006). Any
+    such column leaves every packing feasible, so the bounds stay valid; on these problems the
+    relaxation's value stays the same and column generation needs two to three times fewer
+    rounds (measured on Scholl's HARD and Hard28). Each smaller group gets one edge, to the
+    smallest group that dominates it (in one dimension: the chain of sizes).
+    """
+    if problem.objective is Objective.PLACED or rows.caps or len(rows.cover) > _MAX_EXCHANGE_ROWS:
+        return []
+    groups = [problem.groups[g] for g in rows.cover]
+    demand = np.array([grp.demand for grp in groups], dtype=float).reshape(len(groups), -1)
+    total = demand.sum(axis=1)
+    eligible = [
+        frozenset(t for t in range(len(problem.node_types)) if problem.eligible(g, t))
+        for g in rows.cover
+    ]
+    edges: list[tuple[int, int]] = []
+    for small, grp in enumerate(groups):
+        if grp.max_per_node is not None or grp.domain_caps:
+            continue
+        dominating = np.flatnonzero(
+            (demand >= demand[small]).all(axis=1) & (demand > demand[small]).any(axis=1)
+        )
+        for large in dominating[np.argsort(total[dominating], kind="stable")]:
+            if eligible[large] <= eligible[small]:
+                edges.append((small, int(large)))
+                break
+    return edges
+
+
+#: Beyond this many pod groups the exchange columns are not worth their quadratic search.
+_MAX_EXCHANGE_ROWS = 2_000
+
+
 class _Master:
     """The restricted master LP: its columns (cached), right-hand side and pricing."""
 
-    def __init__(self, problem: PackingProblem, initial: Sequence[Pattern]) -> None:
+    def __init__(
+        self, problem: PackingProblem, initial: Sequence[Pattern], *, exchanges: bool = False
+    ) -> None:
         self.problem = problem
         self.rows = _rows(problem)
         self.rhs = _rhs(problem, self.rows)
@@ -467,6 +517,15 @@ class _Master:
         self.col_start: list[int] = [0]
         for j in range(n_cover):
             self.col_start.append(j + 1)
+        #: Columns before the patterns: the artificial ones, then the exchanges.
+        self.lead = n_cover
+        if exchanges:
+            for small, large in _exchanges(problem, self.rows):
+                self.row_index += [small, large]
+                self.data += [-1.0, 1.0]
+                self.col_cost.append(0.0)
+                self.col_start.append(len(self.data))
+                self.lead += 1
         self.add(initial)
 
     def add(self, patterns: Sequence[Pattern]) -> int:
@@ -483,6 +542,18 @@ class _Master:
             self.col_start.append(len(self.data))
             added += 1
         return added
+
+    def allow_exchanges(self, *, allowed: bool) -> None:
+        """Open or close the exchange columns (closed: the LP solution uses real patterns only)."""
+        self._sync()
+        n_cover, count = len(self.rows.cover), self.lead - len(self.rows.cover)
+        if count:
+            self.lp.changeColsBounds(
+                count,
+                np.arange(n_cover, self.lead, dtype=np.int32),
+                np.zeros(count),
+                np.full(count, highspy.kHighsInf if allowed else 0.0),
+            )
 
     def _sync(self) -> None:
         """Hand HiGHS the columns added and the right-hand sides changed since the last solve."""
@@ -558,6 +629,11 @@ class _Master:
         nu = duals[n_cover + n_types :]
         bound = float(pi @ -self.rhs[:n_cover]) - float(mu @ self.rhs[n_cover : n_cover + n_types])
         bound -= float(nu @ self.rhs[n_cover + n_types :])
+        dual_value = bound  # the duals' objective, before the Lagrangian's pricing terms
+        # Farley's bound: the duals scaled by ``scale`` price every pattern at or below its
+        # cost, so ``scale * dual_value`` is a dual feasible value. Far tighter than the
+        # Lagrangian's when many nodes are available (its penalty grows with their number).
+        scale = 1.0
         new: list[Pattern] = []
         exact = True
         base = [0.0] * len(problem.groups)
@@ -579,6 +655,8 @@ class _Master:
                     problem, t, chosen, value, upper, deadline, self.costs[t] + mu[k]
                 )
             exact &= proven <= found + 1e-9
+            if proven > mu[k]:
+                scale = min(scale, self.costs[t] / (proven - mu[k]))
             rc_bound = self.costs[t] + mu[k] - proven
             bound += self.rhs[n_cover + k] * min(0.0, rc_bound)
             per_type[t] = TypePrices(
@@ -590,6 +668,17 @@ class _Master:
                     for g, n in zip(chosen, take, strict=True):
                         full[g] = n
                     new.append(Pattern(t, tuple(full)))
+        if scale * dual_value > bound:
+            # The scaled duals: every reduced cost is >= 0, their Lagrangian bound is Farley's.
+            bound = scale * dual_value
+            per_type = {
+                t: TypePrices(
+                    tuple(scale * v for v in per_type[t].values),
+                    float(self.costs[t] + scale * mu[k]),
+                    0.0,
+                )
+                for k, t in enumerate(rows.types)
+            }
         # Ties go to the later prices: nearer convergence, fewer patterns look cheap.
         if exact and (self.prices is None or bound + self.fixed >= self.prices.bound):
             self.prices = DualPrices(float(bound + self.fixed), per_type)
@@ -665,7 +754,7 @@ def column_generation(
     """
     if problem.objective is Objective.PLACED and unplaced_weights(problem) is None:
         raise InputError("too many priority levels for the pattern model", path="groups")
-    master = _Master(problem, initial)
+    master = _Master(problem, initial, exchanges=True)
     bound, lp_value, x, iterations = _generate(
         master, deadline, upper_bound, lower_bound, converge=converge
     )
@@ -673,7 +762,7 @@ def column_generation(
     usage: dict[int, float] = {}
     if x is not None:
         # The last LP ran before the last columns were added: x covers a prefix of them.
-        for p, v in zip(master.patterns, x[len(master.rows.cover) :], strict=False):
+        for p, v in zip(master.patterns, x[master.lead :], strict=False):
             usage[p.node_type] = usage.get(p.node_type, 0.0) + float(v)
     central = None
     if converge and converged and time.perf_counter() < deadline:
@@ -706,7 +795,7 @@ def dive(
     Returns:
         The patterns fixed (``value`` None when the dive ran out of time or got stuck).
     """
-    master = _Master(problem, patterns)
+    master = _Master(problem, patterns, exchanges=True)
     n_cover = len(master.rows.cover)
     chosen: dict[Pattern, int] = {}
     while time.perf_counter() < deadline:
@@ -715,10 +804,15 @@ def dive(
                 _column_cost(problem, p.node_type) * n for p, n in chosen.items()
             )
             return PatternSolution(value, tuple(chosen.items()), proven=False)
+        # The exchanges speed the generation up; the patterns to fix come from a solution
+        # without them (it may use an exchange to cover a small pod in a large one's place).
+        master.allow_exchanges(allowed=True)
+        _generate(master, deadline, None)
+        master.allow_exchanges(allowed=False)
         _, _, x, _ = _generate(master, deadline, None)
         if x is None:
             break
-        values = x[n_cover:]
+        values = x[master.lead :]
         if float(x[:n_cover].max(initial=0.0)) > 1e-6:
             break  # the residual needs artificial columns: no packing from here
         fix: list[tuple[int, int]] = [
@@ -770,10 +864,7 @@ def _price(  # noqa: PLR0917 - private, called from one place
             total = float(sum(v * b for v, b in zip(vals, bounds, strict=True)))
             return total, total, counts, []
         d = active[0]
-        found, counts, others = _knapsack_dp(
-            vals, [w[d] for w in demands], bounds, free[d], extra=_EXTRA_COLUMNS
-        )
-        return found, found, counts, others
+        return _knapsack_dp(vals, [w[d] for w in demands], bounds, free[d], extra=_EXTRA_COLUMNS)
     sub_demands = [tuple(w[d] for d in active) for w in demands]
     sub_free = [free[d] for d in active]
     greedy = greedy_knapsack(vals, sub_demands, bounds, sub_free)
