@@ -70,6 +70,30 @@ def test_branch_and_bound_is_optimal_and_bounds_hold(items, capacity):
         assert value <= optimum + 1e-9
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    items=items,
+    capacity=st.tuples(st.integers(1, 15), st.integers(1, 15)),
+    worth_over=st.floats(0.0, 12.0, allow_nan=False),
+)
+def test_a_search_for_more_than_a_value_finds_the_optimum_above_it_or_proves_none(
+    items, capacity, worth_over
+):
+    values = [v for v, _, _ in items]
+    demands = [w for _, w, _ in items]
+    bounds = [b for _, _, b in items]
+    result = knapsack_branch_and_bound(values, demands, bounds, capacity, worth_over=worth_over)
+    optimum = _brute_force(values, demands, bounds, capacity)
+    assert result.exact
+    assert _fits(result.counts, demands, capacity)
+    assert result.upper_bound >= optimum - 1e-9
+    if optimum > worth_over + 1e-9:
+        assert result.value == pytest.approx(optimum)
+        assert result.upper_bound == pytest.approx(optimum)
+    else:
+        assert result.upper_bound == pytest.approx(worth_over)
+
+
 def test_node_limit_gives_a_valid_bound_and_says_so():
     values = [1.0 + 0.01 * k for k in range(25)]
     demands = [(7 + k % 5, 9 - k % 4) for k in range(25)]

@@ -60,6 +60,7 @@ def knapsack_branch_and_bound(
     *,
     node_limit: int = 50_000,
     stop_above: float = math.inf,
+    worth_over: float = 0.0,
 ) -> KnapsackResult:
     """Maximise ``sum values[i] * x[i]`` subject to ``sum demands[i] * x[i] <= capacity``.
 
@@ -71,6 +72,10 @@ def knapsack_branch_and_bound(
         node_limit: give up (``exact`` false) after this many search nodes.
         stop_above: stop (``exact`` false) at the first solution worth more than this (column
             generation only needs some improving column until the last rounds).
+        worth_over: only solutions worth more than this matter: branches that cannot beat it
+            are cut, and a finished search proves the optimum is at most
+            ``max(value, worth_over)`` (column generation asks "does any column price out?",
+            far quicker to answer than "which is the best?" when none does).
 
     Returns:
         The best solution found, a proven upper bound and whether the search finished.
@@ -128,7 +133,7 @@ def knapsack_branch_and_bound(
             if value > stop_above:
                 stopped = True
                 return
-        if k == m or value + fractional(k, rem) <= best_value + 1e-12:
+        if k == m or value + fractional(k, rem) <= max(best_value, worth_over) + 1e-12:
             return
         w = wt[k]
         most = ub[k]
@@ -155,7 +160,7 @@ def knapsack_branch_and_bound(
     return KnapsackResult(
         value=best_value,
         counts=expand(best_counts),
-        upper_bound=best_value if exact else max(best_value, root_bound),
+        upper_bound=max(best_value, worth_over) if exact else max(best_value, root_bound),
         exact=exact,
         others=others,
     )

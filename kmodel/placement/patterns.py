@@ -654,7 +654,8 @@ class _Master:
                 found, proven, counts, others = _price(
                     problem, t, chosen, value, upper, deadline, self.costs[t] + mu[k]
                 )
-            exact &= proven <= found + 1e-9
+            # Exact: the bound on the best pattern is met, or proves no column prices out.
+            exact &= proven <= max(found, self.costs[t] + mu[k]) + 1e-9
             if proven > mu[k]:
                 scale = min(scale, self.costs[t] / (proven - mu[k]))
             rc_bound = self.costs[t] + mu[k] - proven
@@ -879,10 +880,11 @@ def _price(  # noqa: PLR0917 - private, called from one place
         sub_free,
         node_limit=_PRICING_NODES,
         stop_above=wanted + _RC_TOLERANCE,
+        worth_over=wanted,
     )
     others = searched.others[:_EXTRA_COLUMNS]
     if searched.exact:
-        return searched.value, searched.value, searched.counts, others
+        return searched.value, searched.upper_bound, searched.counts, others
     if searched.value > wanted + _RC_TOLERANCE:  # stopped at an improving column
         return searched.value, searched.upper_bound, searched.counts, others
     found, proven, counts = _knapsack_milp(
