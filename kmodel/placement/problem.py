@@ -351,6 +351,48 @@ class PackingProblem:
         ]
 
     # ------------------------------------------------------------------ normalisation
+    def merged(self) -> tuple[PackingProblem, tuple[int, ...]]:
+        """Return the problem with identical groups merged, and where each item came from.
+
+        Groups are identical when they agree in demand, priority and allowed node types and
+        carry no per-node limit or per-domain cap (those count the group's own pods, so two
+        such groups are never one): e.g. the standalone Pods of a trace, one group each. The
+        packings of the two problems are the same up to renaming identical pods, so the
+        optimum, the bounds and every heuristic's value are too; the merged one is far
+        smaller for the pattern and compact models.
+
+        Returns:
+            (merged problem, ``origin``): item ``i`` of the merged problem is item
+            ``origin[i]`` of this one. ``self`` itself when no two groups are identical.
+        """
+        by_key: dict[tuple[object, ...], list[int]] = {}
+        order: list[list[int]] = []
+        for g, grp in enumerate(self.groups):
+            if grp.max_per_node is not None or grp.domain_caps:
+                order.append([g])
+                continue
+            key = (grp.demand, grp.priority, grp.allowed_node_types)
+            if key in by_key:
+                by_key[key].append(g)
+            else:
+                by_key[key] = members = [g]
+                order.append(members)
+        if len(order) == len(self.groups):
+            return self, tuple(range(self.n_items))
+        starts = [0]
+        for grp in self.groups:
+            starts.append(starts[-1] + grp.count)
+        groups: list[ItemGroup] = []
+        origin: list[int] = []
+        for members in order:
+            first = self.groups[members[0]]
+            count = sum(self.groups[g].count for g in members)
+            name = first.name if len(members) == 1 else f"{first.name} (+{len(members) - 1} alike)"
+            groups.append(replace(first, name=name, count=count))
+            for g in members:
+                origin.extend(range(starts[g], starts[g + 1]))
+        return replace(self, groups=tuple(groups)), tuple(origin)
+
     def normalized(self) -> PackingProblem:
         """Return the same problem with every dimension divided by its gcd.
 

@@ -192,6 +192,16 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
         raise InputError("expected a number of seconds", path="options.time_limit")
     if not options.time_limit > 0:
         raise InputError("must be > 0", path="options.time_limit")
+    merged, origin = problem.merged()
+    if merged is not problem:
+        # Identical groups (a trace's standalone Pods) solve as one; the pods get their own
+        # item numbers back.
+        inner = solve(merged, options)
+        return replace(
+            inner,
+            placement=dict(sorted((origin[i], node) for i, node in inner.placement.items())),
+            unplaced=tuple(sorted(origin[i] for i in inner.unplaced)),
+        )
     clock = _Clock(float(options.time_limit))
     scaled = problem.normalized()
 
