@@ -256,7 +256,7 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
         packed = complete_bins(
             scaled,
             lb,
-            deadline=time.perf_counter() + 0.1 * clock.remaining_seconds(),
+            deadline=time.perf_counter() + 0.06 * clock.remaining_seconds(),
             seed=options.seed,
         )
         if packed is not None and not check_placement(scaled, packed):
@@ -532,7 +532,7 @@ def _enumerated_search(
         return lb, None, False
     # Listing gives up early (a long list would not solve in time anyway); the integer
     # programs get most of the time.
-    deadline = time.perf_counter() + 0.75 * clock.remaining_seconds()
+    deadline = time.perf_counter() + 0.9 * clock.remaining_seconds()
     k = lb
     while (ub is None or k < ub) and k <= _max_objective(problem):
         # Every pattern (a partition: the tighter model) while the list stays short, else the
