@@ -16,6 +16,7 @@ from kmodel.placement import (
     Objective,
     PackingProblem,
     bin_packing_problem,
+    check_placement,
 )
 from kmodel.placement.patterns import (
     _exchanges,
@@ -24,7 +25,7 @@ from kmodel.placement.patterns import (
     _rows,
     column_generation,
 )
-from tests.placekit import brute_force_value
+from kmodel.placement.problem import nodes_and_cost
 
 knapsacks = st.lists(
     st.tuples(st.floats(0.0, 3.0, allow_nan=False), st.integers(0, 9), st.integers(0, 3)),
@@ -116,21 +117,40 @@ def test_no_exchanges_for_the_placed_objective():
     assert _exchanges(placed, _rows(placed)) == []
 
 
+def _optimum(problem: PackingProblem) -> int:
+    """The least objective value over every placement (preloaded nodes count as used)."""
+    values = []
+    for nodes in itertools.product(range(problem.n_nodes), repeat=problem.n_items):
+        placement = dict(enumerate(nodes))
+        if not check_placement(problem, placement):
+            used, cost = nodes_and_cost(problem, placement)
+            values.append(cost if problem.objective is Objective.COST else used)
+    return min(values)
+
+
 shapes = st.lists(
     st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 2)), min_size=1, max_size=2
 )
 
 
-@settings(max_examples=40, deadline=None)
-@given(shapes, st.integers(0, 3))
-def test_column_generation_bound_never_exceeds_the_optimum(groups, stop_after):
+@settings(max_examples=60, deadline=None)
+@given(
+    shapes,
+    st.integers(0, 3),
+    st.sampled_from([Objective.NODES, Objective.COST]),
+    st.booleans(),
+)
+def test_column_generation_bound_never_exceeds_the_optimum(groups, stop_after, objective, loaded):
     pods = tuple(ItemGroup(f"g{k}", (a, b), c) for k, (a, b, c) in enumerate(groups))
-    n_pods = sum(g.count for g in pods)  # as many nodes as pods: always feasible
-    problem = PackingProblem(
-        ("cpu", "memory"), pods, (NodeType("n", (8, 8), n_pods),), Objective.NODES
+    n_pods = sum(g.count for g in pods)
+    # Two node types at different prices (one with load already bound to it), with room for
+    # every pod on the cheap one alone: always feasible, and the prices weigh in.
+    types = (
+        NodeType("cheap", (8, 8), n_pods, cost=2),
+        NodeType("dear", (12, 12), 2, cost=5, load=(3, 2) if loaded else None),
     )
-    optimum = brute_force_value(problem)
-    assert optimum is not None
+    problem = PackingProblem(("cpu", "memory"), pods, types, objective)
+    optimum = _optimum(problem)
     # Cut short or run to the end: every bound along the way is a proven one.
     deadline = time.perf_counter() + (1e-4 if stop_after == 0 else 10)
     cg = column_generation(problem, [], deadline=deadline, converge=stop_after > 1)
