@@ -9,7 +9,7 @@ import yaml
 
 from kmodel.objects.manifests import load_text
 from kmodel.placement.manifests import PlacementInput, placement_input
-from kmodel.placement.problem import Objective, PackingProblem, check_placement
+from kmodel.placement.problem import Objective, PackingProblem, check_placement, nodes_and_cost
 from tests.schedkit import make_deployment, make_node, make_pod, requests
 
 ZONE = "topology.kubernetes.io/zone"
@@ -52,16 +52,16 @@ __all__ = ["anti_affinity", "as_yaml", "build", "deployment", "make_pod", "node"
 
 
 def brute_force_value(problem: PackingProblem) -> int | None:
-    """Smallest objective value over every assignment of items to nodes (tiny problems only)."""
+    """Smallest objective value over every assignment of items to nodes (tiny problems only).
+
+    Nodes with bound load count as used whatever the assignment, as in the solver.
+    """
     best = None
     for nodes in itertools.product(range(problem.n_nodes), repeat=problem.n_items):
         placement = dict(enumerate(nodes))
         if check_placement(problem, placement):
             continue
-        used = set(nodes)
-        if problem.objective is Objective.COST:
-            value = sum(problem.node_types[problem.type_of(b)].cost for b in used)
-        else:
-            value = len(used)
+        used, cost = nodes_and_cost(problem, placement)
+        value = cost if problem.objective is Objective.COST else used
         best = value if best is None else min(best, value)
     return best

@@ -16,7 +16,6 @@ from kmodel.placement import (
     Objective,
     PackingProblem,
     bin_packing_problem,
-    check_placement,
 )
 from kmodel.placement.patterns import (
     _exchanges,
@@ -25,7 +24,7 @@ from kmodel.placement.patterns import (
     _rows,
     column_generation,
 )
-from kmodel.placement.problem import nodes_and_cost
+from tests.placekit import brute_force_value
 
 knapsacks = st.lists(
     st.tuples(st.floats(0.0, 3.0, allow_nan=False), st.integers(0, 9), st.integers(0, 3)),
@@ -117,17 +116,6 @@ def test_no_exchanges_for_the_placed_objective():
     assert _exchanges(placed, _rows(placed)) == []
 
 
-def _optimum(problem: PackingProblem) -> int:
-    """The least objective value over every placement (preloaded nodes count as used)."""
-    values = []
-    for nodes in itertools.product(range(problem.n_nodes), repeat=problem.n_items):
-        placement = dict(enumerate(nodes))
-        if not check_placement(problem, placement):
-            used, cost = nodes_and_cost(problem, placement)
-            values.append(cost if problem.objective is Objective.COST else used)
-    return min(values)
-
-
 shapes = st.lists(
     st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 2)), min_size=1, max_size=2
 )
@@ -150,7 +138,8 @@ def test_column_generation_bound_never_exceeds_the_optimum(groups, stop_after, o
         NodeType("dear", (12, 12), 2, cost=5, load=(3, 2) if loaded else None),
     )
     problem = PackingProblem(("cpu", "memory"), pods, types, objective)
-    optimum = _optimum(problem)
+    optimum = brute_force_value(problem)
+    assert optimum is not None
     # Cut short or run to the end: every bound along the way is a proven one.
     deadline = time.perf_counter() + (1e-4 if stop_after == 0 else 10)
     cg = column_generation(problem, [], deadline=deadline, converge=stop_after > 1)
