@@ -1,9 +1,10 @@
-"""HiGHS integer programs in a child process, ended at a hard deadline.
+"""Work in child processes: HiGHS integer programs ended at a hard deadline, background searches.
 
 HiGHS checks its time limit between phases only: at the root node of an arc-flow or compact
 model, cut separation and the primal heuristics have been measured running 8-14 s past a 3 s
 limit. :func:`milp_until` runs ``scipy.optimize.milp`` in a forked child process and kills the
 child when the deadline passes, which keeps every solve within its time limit.
+:class:`BackgroundCall` runs a search on another core while the caller goes on.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ import os
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from kmodel.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
-__all__ = ["MilpOutcome", "milp_until"]
+__all__ = ["BackgroundCall", "MilpOutcome", "milp_until"]
+
+T = TypeVar("T")
 
 #: Seconds a child gets past the deadline to hand back its answer before it is killed.
 _GRACE = 0.2
@@ -107,3 +112,56 @@ def milp_until(deadline: float, **kwargs: Any) -> MilpOutcome:  # noqa: ANN401 -
     finally:
         parent.close()
         process.join(timeout=1.0)
+
+
+def _call_child(  # pragma: no cover - in a child
+    conn: Connection, target: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        answer = target(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - the caller treats any failure as "no answer"
+        answer = None
+    conn.send(answer)
+    conn.close()
+
+
+class BackgroundCall(Generic[T]):
+    """``target(*args, **kwargs)`` in a forked child process while the caller goes on.
+
+    The placement engine runs bin completion this way on a second core during column
+    generation: the two find packings on different instances, and a 2-core machine runs both
+    for the time of one. The target must end by itself (a deadline of its own); :meth:`stop`
+    ends it early. A failed or killed child answers ``None``.
+    """
+
+    def __init__(self, target: Callable[..., T | None], *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - the target's arguments
+        ctx = _context()
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(
+            target=_call_child, args=(child, target, args, kwargs), daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._done = False
+        self._answer: T | None = None
+
+    def poll(self, timeout: float = 0.0) -> tuple[bool, T | None]:
+        """(finished, answer): waits up to ``timeout`` seconds for the child's answer."""
+        if not self._done and self._conn.poll(max(0.0, timeout)):
+            try:
+                self._answer = self._conn.recv()
+            except EOFError:  # the child died without an answer
+                self._answer = None
+            self._done = True
+            self.stop()
+        return self._done, self._answer
+
+    def stop(self) -> None:
+        """End the child (if it still runs) and release its resources; no answer after this."""
+        self._done = True
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(timeout=1.0)
+        self._conn.close()

@@ -51,11 +51,12 @@ import z3
 
 from kmodel.errors import InputError
 from kmodel.placement.arcflow import ArcFlowGraph, arcflow_milp, build_arcflow
-from kmodel.placement.bounds import lower_bound, node_count_bound, nodes_bound
+from kmodel.placement.bounds import Bound, lower_bound, node_count_bound, nodes_bound
 from kmodel.placement.compact import compact_feasible, compact_size, pack_node_counts
 from kmodel.placement.completion import complete_bins, completion_applies
 from kmodel.placement.enumeration import enumerate_patterns
 from kmodel.placement.heuristics import Packing, best_heuristic
+from kmodel.placement.isolated import BackgroundCall
 from kmodel.placement.patterns import (
     ColumnGeneration,
     Pattern,
@@ -246,11 +247,8 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
             method=f"{best.name}; bound {bound.name}",
         )
 
-    incumbent: dict[int, int] | None = None if best.unplaced else best.placement
-    method = best.name
-    bound_name = bound.name
-    bins_search = scaled.objective is Objective.NODES and completion_applies(scaled)
-    if bins_search:
+    background: _BackgroundCompletion | None = None
+    if scaled.objective is Objective.NODES and completion_applies(scaled):
         # Most instances whose simple bound is the optimum fall to bin completion in well
         # under a second; the rest of the time goes to the relaxation and its proofs.
         packed = complete_bins(
@@ -266,8 +264,42 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
                 status=Status.OPTIMAL,
                 bound=lb,
                 placement=packed,
-                method=f"bin completion; bound {bound_name}",
+                method=f"bin completion; bound {bound.name}",
             )
+        # Bin completion goes on on another core while the relaxation runs (at its bound).
+        background = _BackgroundCompletion(scaled, lb, clock=clock, seed=options.seed + 2)
+    try:
+        return _solve_exactly(
+            problem,
+            scaled,
+            packings,
+            bound=bound,
+            ub=ub,
+            clock=clock,
+            options=options,
+            background=background,
+        )
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def _solve_exactly(
+    problem: PackingProblem,
+    scaled: PackingProblem,
+    packings: Sequence[Packing],
+    *,
+    bound: Bound,
+    ub: int | None,
+    clock: _Clock,
+    options: SolveOptions,
+    background: _BackgroundCompletion | None,
+) -> PackingResult:
+    """The exact part of :func:`solve`: the pattern models, then the arc-flow or Z3 search."""
+    best = packings[0]
+    lb, bound_name = bound.value, bound.name
+    incumbent: dict[int, int] | None = None if best.unplaced else best.placement
+    method = best.name
     if options.patterns:
         outcome = _solve_patterns(
             scaled,
@@ -275,7 +307,8 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
             lb=lb,
             ub=ub,
             clock=clock,
-            completion_seed=options.seed + 1 if bins_search else None,
+            completion_seed=options.seed + 1 if background is not None else None,
+            background=background,
         )
         if outcome.lower_bound > lb:
             lb, bound_name = outcome.lower_bound, outcome.bound_method
@@ -302,6 +335,17 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
                 placement=best.placement,
                 method=f"{best.name}; bound {bound_name}",
             )
+    if background is not None and background.bins == lb and (ub is None or ub > lb):
+        packed = background.answer()
+        if packed is not None:
+            return _result(
+                problem,
+                clock,
+                status=Status.OPTIMAL,
+                bound=lb,
+                placement=packed,
+                method=f"bin completion; bound {bound_name}",
+            )
     z3_best = best
     if incumbent is not None and incumbent is not best.placement:
         used, cost = nodes_and_cost(scaled, incumbent)
@@ -325,6 +369,40 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
         placement=placement,
         method=f"{method}; bound {bound_name}",
     )
+
+
+class _BackgroundCompletion:
+    """Bin completion at ``bins`` nodes in a child process, until the solve's time is up."""
+
+    def __init__(self, problem: PackingProblem, bins: int, *, clock: _Clock, seed: int) -> None:
+        self.problem, self.clock = problem, clock
+        self.bins = bins
+        self.call = self._start(bins, seed)
+
+    def _start(self, bins: int, seed: int) -> BackgroundCall[dict[int, int]]:
+        # It stops a little before the limit, so that its answer is in before the solve ends.
+        deadline = self.clock.start + self.clock.limit - _BACKGROUND_MARGIN
+        return BackgroundCall(complete_bins, self.problem, bins, deadline=deadline, seed=seed)
+
+    def restart(self, bins: int, *, seed: int) -> None:
+        """Search at ``bins`` nodes instead (the bound rose: none exists at the old count)."""
+        self.call.stop()
+        self.bins = bins
+        self.call = self._start(bins, seed)
+
+    def answer(self, timeout: float = 0.0) -> dict[int, int] | None:
+        """The packing found, if one is in within ``timeout`` seconds (checked)."""
+        _, packed = self.call.poll(timeout)
+        if packed is None or check_placement(self.problem, packed):
+            return None
+        return packed
+
+    def stop(self) -> None:
+        self.call.stop()
+
+
+#: Seconds before the time limit at which the background bin completion gives up.
+_BACKGROUND_MARGIN = 0.3
 
 
 # ---------------------------------------------------------------------------- patterns
@@ -356,10 +434,13 @@ def _solve_patterns(
     ub: int | None,
     clock: _Clock,
     completion_seed: int | None = None,
+    background: _BackgroundCompletion | None = None,
 ) -> _PatternOutcome:
     """Column generation for the bound, then the integer master for a packing (HiGHS).
 
-    With ``completion_seed``, bin completion searches at the relaxation's bound first.
+    With ``completion_seed``, bin completion searches at the relaxation's bound too; with
+    ``background``, the bin completion already running on another core is asked between the
+    steps (and moved to the relaxation's bound when that rises).
     """
     # The relaxation gets up to half of the time left, the integer master the next part; Z3
     # keeps a fifth of the budget for its own feasibility queries.
@@ -389,8 +470,18 @@ def _solve_patterns(
     lb = max(lb, cg.lower_bound)
     if (ub is not None and ub <= lb) or lb > _max_objective(problem):
         return _PatternOutcome(lb, None, None)
+    if background is not None and background.bins < lb and completion_seed is not None:
+        background.restart(lb, seed=completion_seed + 1)  # no packing at the old bound
     bound_by = "pattern LP (HiGHS)"
     best_value, best_placement, method = ub, None, ""
+
+    def harvest(timeout: float = 0.0) -> None:
+        nonlocal best_value, best_placement, method
+        if background is None or background.bins != lb:
+            return
+        packed = background.answer(timeout)
+        if packed is not None and (best_value is None or lb < best_value):
+            best_value, best_placement, method = lb, packed, "bin completion"
 
     def consider(solution: PatternSolution, name: str) -> None:
         nonlocal best_value, best_placement, method
@@ -404,6 +495,7 @@ def _solve_patterns(
             best_value, best_placement, method = value, placement, name
 
     def gap() -> bool:
+        harvest()
         return best_value is None or best_value > lb
 
     # The compact model pays where pods are grouped (a few shapes, many replicas): it settles
@@ -462,15 +554,18 @@ def _solve_patterns(
         # Too many patterns near the bound to list means packings with little waste abound
         # (Waescher, Schwerin): bin completion finds one, with most of the time left.
         share = 0.3 if listed else 0.7
-        packed = complete_bins(
-            problem,
-            lb,
-            deadline=time.perf_counter() + share * clock.remaining_seconds(),
-            seed=completion_seed,
-        )
-        if packed is not None and not check_placement(problem, packed):
-            best_value, best_placement = _objective_of(problem, packed), packed
-            method = "bin completion"
+        if background is not None and background.bins == lb:
+            harvest(share * clock.remaining_seconds())  # it has been searching all along
+        else:
+            packed = complete_bins(
+                problem,
+                lb,
+                deadline=time.perf_counter() + share * clock.remaining_seconds(),
+                seed=completion_seed,
+            )
+            if packed is not None and not check_placement(problem, packed):
+                best_value, best_placement = _objective_of(problem, packed), packed
+                method = "bin completion"
     if gap() and grouped and arcflow:
         raised, found = _compact_at_bound(problem, cg.usage, lb=lb, clock=clock)
         if raised > lb:
