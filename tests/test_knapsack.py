@@ -94,6 +94,37 @@ def test_a_search_for_more_than_a_value_finds_the_optimum_above_it_or_proves_non
         assert result.upper_bound == pytest.approx(worth_over)
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    items=items,
+    capacity=st.tuples(st.integers(1, 15), st.integers(1, 15)),
+    stop_above=st.floats(0.0, 8.0, allow_nan=False),
+    stop_after=st.integers(1, 4),
+)
+def test_a_search_stopping_above_a_value_hands_back_up_to_that_many_better_solutions(
+    items, capacity, stop_above, stop_after
+):
+    values = [v for v, _, _ in items]
+    demands = [w for _, w, _ in items]
+    bounds = [b for _, _, b in items]
+    result = knapsack_branch_and_bound(
+        values, demands, bounds, capacity, stop_above=stop_above, stop_after=stop_after
+    )
+    optimum = _brute_force(values, demands, bounds, capacity)
+    solutions = [(result.value, result.counts), *result.others]
+    for value, counts in solutions:
+        assert _fits(counts, demands, capacity)
+        assert all(0 <= c <= b for c, b in zip(counts, bounds, strict=True))
+        assert sum(c * v for c, v in zip(counts, values, strict=True)) == pytest.approx(value)
+    better = [value for value, _ in solutions if value > stop_above]
+    assert len(better) <= stop_after
+    if optimum > stop_above + 1e-9:
+        assert better  # the search never stops short of the first one
+    else:
+        assert result.exact
+        assert result.value == pytest.approx(optimum)
+
+
 def test_node_limit_gives_a_valid_bound_and_says_so():
     values = [1.0 + 0.01 * k for k in range(25)]
     demands = [(7 + k % 5, 9 - k % 4) for k in range(25)]

@@ -60,6 +60,7 @@ def knapsack_branch_and_bound(
     *,
     node_limit: int = 50_000,
     stop_above: float = math.inf,
+    stop_after: int = 1,
     worth_over: float = 0.0,
 ) -> KnapsackResult:
     """Maximise ``sum values[i] * x[i]`` subject to ``sum demands[i] * x[i] <= capacity``.
@@ -70,8 +71,11 @@ def knapsack_branch_and_bound(
         bounds: most copies of each item.
         capacity: the capacity vector.
         node_limit: give up (``exact`` false) after this many search nodes.
-        stop_above: stop (``exact`` false) at the first solution worth more than this (column
-            generation only needs some improving column until the last rounds).
+        stop_above: stop (``exact`` false) once ``stop_after`` solutions worth more than this
+            are found (column generation only needs some improving columns until the last
+            rounds). After the first, the search gets as many nodes again as it took to find
+            it, then stops with what it has.
+        stop_after: how many such solutions to collect (they come back in ``others``).
         worth_over: only solutions worth more than this matter: branches that cannot beat it
             are cut, and a finished search proves the optimum is at most
             ``max(value, worth_over)`` (column generation asks "does any column price out?",
@@ -120,19 +124,25 @@ def knapsack_branch_and_bound(
     found: list[tuple[float, list[int]]] = []
     nodes = 0
     stopped = False
+    above = 0
+    limit = node_limit
 
     def search(k: int, rem: list[int], value: float) -> None:
-        nonlocal best_value, best_counts, nodes, stopped
+        nonlocal best_value, best_counts, nodes, stopped, above, limit
         nodes += 1
-        if nodes > node_limit:
+        if nodes > limit:
             stopped = True
             return
         if value > best_value + 1e-12:
             best_value, best_counts = value, list(counts)
             found.append((value, list(counts)))
             if value > stop_above:
-                stopped = True
-                return
+                above += 1
+                if above == 1:
+                    limit = min(node_limit, 2 * nodes + _MORE_NODES)
+                if above >= stop_after:
+                    stopped = True
+                    return
         if k == m or value + fractional(k, rem) <= max(best_value, worth_over) + 1e-12:
             return
         w = wt[k]
@@ -164,6 +174,10 @@ def knapsack_branch_and_bound(
         exact=exact,
         others=others,
     )
+
+
+#: Search nodes granted past twice the count at the first improving solution (small searches).
+_MORE_NODES = 50
 
 
 def fractional_bound(

@@ -880,6 +880,7 @@ def _price(  # noqa: PLR0917 - private, called from one place
         sub_free,
         node_limit=_PRICING_NODES,
         stop_above=wanted + _RC_TOLERANCE,
+        stop_after=_IMPROVING_COLUMNS,
         worth_over=wanted,
     )
     others = searched.others[:_EXTRA_COLUMNS]
@@ -892,6 +893,10 @@ def _price(  # noqa: PLR0917 - private, called from one place
     )
     return found, proven, counts, []
 
+
+#: Improving columns one vector pricing search collects (measured on 3-D VBP: 4 halves the
+#: rounds of column generation and cuts its time by a third to a half).
+_IMPROVING_COLUMNS = 4
 
 #: Search nodes the branch and bound may spend on one pricing problem before HiGHS takes it.
 _PRICING_NODES = 20_000
