@@ -880,7 +880,9 @@ def _price(  # noqa: PLR0917 - private, called from one place
         sub_free,
         node_limit=_PRICING_NODES,
         stop_above=wanted + _RC_TOLERANCE,
-        stop_after=_IMPROVING_COLUMNS,
+        # On one node type this search alone gives the round its columns; with several, each
+        # type's search adds one (more per search crowd the master: openb lost a pod with 4).
+        stop_after=_IMPROVING_COLUMNS if len(problem.node_types) == 1 else 1,
         worth_over=wanted,
     )
     others = searched.others[:_EXTRA_COLUMNS]
