@@ -348,6 +348,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     console = Console(width=max(Console().width, 150))
     with_cpsat = cpsat_available() and not args.no_cpsat
+    cpsat_state = "on" if with_cpsat else "off (--no-cpsat)" if args.no_cpsat else "not installed"
 
     instances: list[Instance] = list(generated(args.quick))
     if args.data.is_dir():
@@ -454,7 +455,7 @@ def main(argv: list[str]) -> int:
         console.print(line)
     console.print(
         f"cpus={os.cpu_count()} load average before {load_before[0]:.2f}, "
-        f"after {os.getloadavg()[0]:.2f}; CP-SAT {'on' if with_cpsat else 'not installed'}"
+        f"after {os.getloadavg()[0]:.2f}; CP-SAT {cpsat_state}"
     )
     if bugs:
         console.print(f"[red]{bugs} results contradict a known optimum or are infeasible[/red]")

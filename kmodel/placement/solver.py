@@ -470,14 +470,16 @@ def _solve_patterns(
     lb = max(lb, cg.lower_bound)
     if (ub is not None and ub <= lb) or lb > _max_objective(problem):
         return _PatternOutcome(lb, None, None)
-    if background is not None and background.bins < lb and completion_seed is not None:
-        background.restart(lb, seed=completion_seed + 1)  # no packing at the old bound
     bound_by = "pattern LP (HiGHS)"
     best_value, best_placement, method = ub, None, ""
 
     def harvest(timeout: float = 0.0) -> None:
         nonlocal best_value, best_placement, method
-        if background is None or background.bins != lb:
+        if background is None:
+            return
+        if background.bins < lb and completion_seed is not None:
+            background.restart(lb, seed=completion_seed + lb)  # none exists at the old bound
+        if background.bins != lb:
             return
         packed = background.answer(timeout)
         if packed is not None and (best_value is None or lb < best_value):
@@ -497,6 +499,8 @@ def _solve_patterns(
     def gap() -> bool:
         harvest()
         return best_value is None or best_value > lb
+
+    harvest()  # the relaxation may have raised the bound: the background search follows
 
     # The compact model pays where pods are grouped (a few shapes, many replicas): it settles
     # Kubernetes-shaped problems, where diving wanders, so it goes first there. Elsewhere the
