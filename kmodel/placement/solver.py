@@ -173,6 +173,10 @@ def _default_restarts(problem: PackingProblem) -> int:
 def solve(problem: PackingProblem, options: SolveOptions | None = None) -> PackingResult:
     """Find an optimal packing of ``problem``, or the best one within the time limit.
 
+    Identical groups are solved as one (:meth:`PackingProblem.merged`); the placement keeps
+    ``problem``'s item numbers. Where bin completion applies, it runs on a second core (a
+    forked child) while the relaxation and the exact models run.
+
     Args:
         problem: the problem (a :class:`PackingProblem`).
         options: time limit, seed and knobs (default :class:`SolveOptions`).
