@@ -31,11 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, milp
 
 from kmodel.errors import InputError
 from kmodel.placement.problem import Objective, PackingProblem
+from kmodel.placement.rows import SparseRows
 
 __all__ = [
     "Bound",
@@ -336,21 +336,8 @@ def node_count_bound(problem: PackingProblem, time_limit: float = 1.0) -> NodeCo
     x_col = {(g, t): k * n_types + t for k, g in enumerate(groups) for t in types}
     n_col = len(x_col)
     n_vars = n_col + n_types
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    lo: list[float] = []
-    hi: list[float] = []
-
-    def row(entries: list[tuple[int, float]], low: float, high: float) -> None:
-        r = len(lo)
-        for c, v in entries:
-            rows.append(r)
-            cols.append(c)
-            vals.append(v)
-        lo.append(low)
-        hi.append(high)
-
+    rows = SparseRows(n_vars)
+    row = rows.add
     for g in groups:
         row([(x_col[g, t], 1.0) for t in types], float(problem.groups[g].count), np.inf)
     for t in types:
@@ -378,10 +365,9 @@ def node_count_bound(problem: PackingProblem, time_limit: float = 1.0) -> NodeCo
         cost[n_col + t] = typ.cost if problem.objective is Objective.COST else 1
     integrality = np.zeros(n_vars)
     integrality[n_col:] = 1
-    matrix = sparse.csr_array((vals, (rows, cols)), shape=(len(lo), n_vars))
     res = milp(
         cost,
-        constraints=[LinearConstraint(matrix, np.array(lo), np.array(hi))] if lo else [],
+        constraints=rows.constraints(),
         integrality=integrality,
         bounds=Bounds(lower, upper),
         options={"time_limit": float(time_limit)},

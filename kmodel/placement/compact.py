@@ -26,13 +26,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from kmodel.errors import InputError
 from kmodel.placement.isolated import milp_until
 from kmodel.placement.patterns import fixed_value, quiet_highs
 from kmodel.placement.problem import Objective, PackingProblem
+from kmodel.placement.rows import SparseRows
 
 __all__ = ["CompactSolution", "compact_feasible", "compact_size", "pack_node_counts"]
 
@@ -146,21 +146,8 @@ def compact_feasible(
                 x_index[g, s] = len(upper)
                 upper.append(float(limit))
     n_vars = len(upper)
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    lo: list[float] = []
-    hi: list[float] = []
-
-    def row(entries: list[tuple[int, float]], low: float, high: float) -> None:
-        r = len(lo)
-        for c, v in entries:
-            rows.append(r)
-            cols.append(c)
-            vals.append(v)
-        lo.append(low)
-        hi.append(high)
-
+    rows = SparseRows(n_vars)
+    row = rows.add
     by_group: dict[int, list[int]] = {}
     for (g, _), j in x_index.items():
         by_group.setdefault(g, []).append(j)
@@ -220,7 +207,6 @@ def compact_feasible(
     left = deadline - time.perf_counter()
     if left <= 0.05 or n_vars == 0:
         return CompactSolution(None, infeasible=False, exhaustive=exhaustive)
-    matrix = sparse.csr_array((vals, (rows, cols)), shape=(len(lo), n_vars))
     objective = np.zeros(n_vars)
     if optimize:
         for j, c in spend:
@@ -230,7 +216,7 @@ def compact_feasible(
     res = milp_until(
         deadline,
         c=objective,
-        constraints=[LinearConstraint(matrix, np.array(lo), np.array(hi))],
+        constraints=rows.constraints(),
         integrality=np.ones(n_vars),
         bounds=Bounds(np.zeros(n_vars), np.array(upper)),
         options={"time_limit": left},
