@@ -109,6 +109,20 @@ def test_out_file_and_report_folder(capsys, tmp_path):
     assert "<table>" in (report / "placement.html").read_text()
 
 
+def test_report_on_a_large_cluster_draws_a_profile_of_fixed_width(capsys, tmp_path):
+    # A bar and a label per node made a figure 0.5 inch per node wide (openb: 76,000 pixels,
+    # a minute to draw); past LABELLED_NODES each run is a profile in a 12-inch figure.
+    path = tmp_path / "big.yaml"
+    path.write_text(as_yaml(*(node(f"n{k:03d}") for k in range(120)), deployment("web", 30)))
+    report = tmp_path / "report"
+    code, _, _ = run(capsys, "pack", str(path), "--timeout", "5", "--report", str(report))
+    assert code == 0
+    png = (report / "placement-utilisation.png").read_bytes()
+    assert png[:4] == b"\x89PNG"
+    width = int.from_bytes(png[16:20], "big")  # the IHDR chunk: width, then height
+    assert width <= 1200
+
+
 def test_cost_objective_uses_the_price_annotation(capsys, tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(

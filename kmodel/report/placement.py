@@ -235,19 +235,24 @@ def render_explain(explanation: Explanation, output: str) -> str:
 def _utilisation(inp: PlacementInput, placement: Mapping[str, str]) -> dict[str, dict[str, float]]:
     """Per node, the share of allocatable cpu and memory used (bound pods included)."""
     group_of = inp.group_of_pod()
-    shares: dict[str, dict[str, float]] = {}
-    for node in inp.nodes:
-        used = list(node.load)
-        for pod, where in placement.items():
-            if where == node.name:
-                demand = inp.groups[group_of[pod]].demand
-                used = [u + d for u, d in zip(used, demand, strict=True)]
-        shares[node.name] = {
-            dim: (used[k] / node.capacity[k] if node.capacity[k] else 0.0)
+    used = {node.name: list(node.load) for node in inp.nodes}
+    for pod, where in placement.items():
+        if where in used:
+            demand = inp.groups[group_of[pod]].demand
+            used[where] = [u + d for u, d in zip(used[where], demand, strict=True)]
+    return {
+        node.name: {
+            dim: (used[node.name][k] / node.capacity[k] if node.capacity[k] else 0.0)
             for k, dim in enumerate(inp.dimensions)
             if dim in {CPU, MEMORY}
         }
-    return shares
+        for node in inp.nodes
+    }
+
+
+#: Up to this many nodes the plot has a bar pair and a label per node; beyond, each run is drawn
+#: as a utilisation profile (nodes sorted by cpu use, fullest first) in a figure of fixed size.
+LABELLED_NODES = 40
 
 
 def _plot(inp: PlacementInput, report: PackReport, path: Path) -> None:
@@ -259,21 +264,28 @@ def _plot(inp: PlacementInput, report: PackReport, path: Path) -> None:
     runs: list[tuple[str, Mapping[str, str]]] = [("optimum", report.placement)]
     runs += [(run.name, run.placement) for run in report.heuristics]
     names = [n.name for n in inp.nodes]
-    figure, axes = plt.subplots(
-        len(runs), 1, figsize=(max(6.0, 0.5 * len(names) + 2), 2.2 * len(runs)), squeeze=False
-    )
+    labelled = len(names) <= LABELLED_NODES
+    width = max(6.0, 0.5 * len(names) + 2) if labelled else 12.0
+    figure, axes = plt.subplots(len(runs), 1, figsize=(width, 2.2 * len(runs)), squeeze=False)
     positions = list(range(len(names)))
     for ax, (title, placement) in zip(axes[:, 0], runs, strict=True):
         shares = _utilisation(inp, placement)
-        cpu = [100 * shares[n].get(CPU, 0.0) for n in names]
-        memory = [100 * shares[n].get(MEMORY, 0.0) for n in names]
-        ax.bar([p - 0.2 for p in positions], cpu, width=0.4, label="cpu")
-        ax.bar([p + 0.2 for p in positions], memory, width=0.4, label="memory")
+        order = names if labelled else sorted(names, key=lambda n: -shares[n].get(CPU, 0.0))
+        cpu = [100 * shares[n].get(CPU, 0.0) for n in order]
+        memory = [100 * shares[n].get(MEMORY, 0.0) for n in order]
         used = sum(1 for n in names if shares[n].get(CPU) or shares[n].get(MEMORY))
         ax.set_title(f"{title}: {used} nodes in use", fontsize=9)
+        if labelled:
+            ax.bar([p - 0.2 for p in positions], cpu, width=0.4, label="cpu")
+            ax.bar([p + 0.2 for p in positions], memory, width=0.4, label="memory")
+            ax.set_xticks(positions, names, rotation=90 if len(names) > 12 else 0, fontsize=7)
+        else:
+            ax.step(positions, cpu, where="mid", linewidth=1, label="cpu")
+            ax.step(positions, memory, where="mid", linewidth=1, label="memory")
+            ax.set_xlim(-0.5, len(names) - 0.5)
+            ax.set_xlabel(f"the {len(names)} nodes, by cpu use (fullest first)", fontsize=8)
         ax.set_ylim(0, 100)
         ax.set_ylabel("% allocatable", fontsize=8)
-        ax.set_xticks(positions, names, rotation=90 if len(names) > 12 else 0, fontsize=7)
         ax.legend(fontsize=7, loc="upper right")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
