@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 from kmodel.errors import InputError
 from kmodel.placement.problem import Objective, PackingProblem, nodes_and_cost
 
@@ -152,6 +154,10 @@ def greedy_pack(
         raise InputError("must list every item exactly once", path="items")
     if sorted(nodes) != list(range(problem.n_nodes)):
         raise InputError("must list every node exactly once", path="nodes")
+    if len(nodes) >= VECTORISED_NODES and not any(
+        grp.max_per_node is not None or grp.domain_caps for grp in problem.groups
+    ):
+        return _greedy_pack_vectorised(problem, items, nodes, rule, name)
     dims = len(problem.dimensions)
     ref = _reference_capacity(problem)
     free: dict[int, list[int]] = {
@@ -234,6 +240,79 @@ def greedy_pack(
         for c, k in domain_keys[g][problem.type_of(chosen)]:
             in_domain[g, c, k] = in_domain.get((g, c, k), 0) + 1
         placement[i] = chosen
+    used, cost = nodes_and_cost(problem, placement)
+    return Packing(placement, tuple(sorted(unplaced)), used, cost, name or f"{rule}-fit")
+
+
+#: From this many nodes on, :func:`greedy_pack` tests a pod against every open node at once
+#: (numpy) when only capacity and eligibility constrain it (openb: 8,152 pods on 1,523 nodes,
+#: 3 s a packing in the loop, 0.2 s vectorised); below it, the loop is quicker.
+VECTORISED_NODES = 64
+
+
+def _greedy_pack_vectorised(
+    problem: PackingProblem,
+    items: Sequence[int],
+    nodes: Sequence[int],
+    rule: FitRule,
+    name: str,
+) -> Packing:
+    """:func:`greedy_pack` without per-node or per-domain limits, one numpy test per pod.
+
+    The same packing as the loop: open nodes in opening order, first fit the first that fits,
+    best fit the least slack (summed dimension by dimension in the same order, so the same
+    floating-point value) with ties to the earliest opened; else the first closed node that
+    fits opens.
+    """
+    dims = len(problem.dimensions)
+    ref = _reference_capacity(problem)
+    node_type = np.array([problem.type_of(b) for b in nodes])
+    free = np.array([problem.node_types[t].free for t in node_type], dtype=np.int64)
+    free = free.reshape(len(nodes), dims)
+    eligible = np.array(
+        [
+            [problem.eligible(g, t) for t in range(len(problem.node_types))]
+            for g in range(len(problem.groups))
+        ],
+        dtype=bool,
+    ).reshape(len(problem.groups), len(problem.node_types))
+    # Positions in ``nodes``: the open ones in opening order, the closed ones in their order.
+    preloaded = np.array([problem.node_types[t].preloaded for t in node_type], dtype=bool)
+    opened: list[int] = [int(k) for k in np.flatnonzero(preloaded)]
+    closed = np.flatnonzero(~preloaded)
+    still_closed = np.ones(len(closed), dtype=bool)
+    placement: dict[int, int] = {}
+    unplaced: list[int] = []
+    for i in items:
+        g = problem.group_of(i)
+        demand = np.array(problem.groups[g].demand, dtype=np.int64)
+        fits_type = eligible[g]
+        chosen = -1
+        if opened:
+            at = np.array(opened)
+            fits = (free[at] >= demand).all(axis=1) & fits_type[node_type[at]]
+            if fits.any():
+                if rule is FitRule.FIRST:
+                    chosen = int(at[int(np.argmax(fits))])
+                else:
+                    rest = free[at] - demand
+                    slack = 0 + rest[:, 0] / ref[0]
+                    for d in range(1, dims):
+                        slack = slack + rest[:, d] / ref[d]
+                    chosen = int(at[int(np.argmin(np.where(fits, slack, np.inf)))])
+        if chosen < 0:
+            fits = (
+                still_closed & (free[closed] >= demand).all(axis=1) & fits_type[node_type[closed]]
+            )
+            if not fits.any():
+                unplaced.append(i)
+                continue
+            k = int(np.argmax(fits))
+            still_closed[k] = False
+            chosen = int(closed[k])
+            opened.append(chosen)
+        free[chosen] -= demand
+        placement[i] = nodes[chosen]
     used, cost = nodes_and_cost(problem, placement)
     return Packing(placement, tuple(sorted(unplaced)), used, cost, name or f"{rule}-fit")
 
