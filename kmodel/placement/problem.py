@@ -177,6 +177,8 @@ class PackingProblem:
     objective: Objective = Objective.NODES
     _item_group: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _node_type: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _group_start: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _type_start: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         dims = self._validated_dimensions()
@@ -201,6 +203,9 @@ class PackingProblem:
         object.__setattr__(
             self, "_node_type", tuple(t for t, typ in enumerate(types) for _ in range(typ.count))
         )
+        # Where each group's items and each type's nodes begin (asked for per pod at trace size).
+        object.__setattr__(self, "_group_start", _prefix_sums(grp.count for grp in groups))
+        object.__setattr__(self, "_type_start", _prefix_sums(typ.count for typ in types))
 
     def _validated_dimensions(self) -> tuple[str, ...]:
         if isinstance(self.dimensions, str) or not isinstance(self.dimensions, Sequence):
@@ -305,11 +310,11 @@ class PackingProblem:
 
     def first_item(self, group: int) -> int:
         """Index of the first item of ``group``."""
-        return sum(g.count for g in self.groups[:group])
+        return self._group_start[group]
 
     def first_node(self, node_type: int) -> int:
         """Index of the first node of ``node_type``."""
-        return sum(t.count for t in self.node_types[:node_type])
+        return self._type_start[node_type]
 
     def eligible(self, group: int, node_type: int) -> bool:
         """True when a pod of ``group`` may run on ``node_type`` and fits an empty node of it."""
@@ -379,9 +384,7 @@ class PackingProblem:
                 order.append(members)
         if len(order) == len(self.groups):
             return self, tuple(range(self.n_items))
-        starts = [0]
-        for grp in self.groups:
-            starts.append(starts[-1] + grp.count)
+        starts = self._group_start
         groups: list[ItemGroup] = []
         origin: list[int] = []
         for members in order:
@@ -460,6 +463,14 @@ def _validated_caps(caps: object, type_names: set[str], path: str) -> tuple[Doma
             domains.append(members)
         limit = _check_int(cap.limit, f"{where}.limit")
         out.append(DomainCap(domains=tuple(domains), limit=limit))
+    return tuple(out)
+
+
+def _prefix_sums(counts: Iterable[int]) -> tuple[int, ...]:
+    """0, then the running totals of ``counts`` (one more entry than counts)."""
+    out = [0]
+    for c in counts:
+        out.append(out[-1] + c)
     return tuple(out)
 
 
