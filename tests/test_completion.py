@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import time
@@ -13,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks import placement as benchmark_instances
 from kmodel.errors import InputError
 from kmodel.placement.completion import complete_bins, completion_applies
 from kmodel.placement.problem import (
@@ -120,19 +120,7 @@ def test_refutes_known_infeasible_tight_instance() -> None:
 
 def cut_bins_3d(seed: int, bins: int, capacity: int) -> PackingProblem:
     """``bins`` bins full in all three dimensions, each cut into vector pieces."""
-    rng = random.Random(seed)  # noqa: S311 - seeded instance generator
-    items: list[tuple[tuple[int, ...], int]] = []
-    for _ in range(bins):
-        m = rng.randint(2, 4)
-        parts = []
-        for _ in range(3):
-            cuts = sorted(rng.sample(range(1, capacity), m - 1))
-            edges = [0, *cuts, capacity]
-            pieces = [b - a for a, b in itertools.pairwise(edges)]
-            rng.shuffle(pieces)
-            parts.append(pieces)
-        items.extend((tuple(p[j] for p in parts), 1) for j in range(m))
-    return bin_packing_problem([capacity] * 3, items)
+    return benchmark_instances.cut_bins_3d(seed, bins, capacity).problem
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
