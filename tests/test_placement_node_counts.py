@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import random
 import time
 
@@ -12,7 +11,8 @@ from kmodel.errors import InputError
 from kmodel.placement import ItemGroup, NodeType, Objective, PackingProblem, check_placement
 from kmodel.placement.bounds import cost_bound, lower_bound, node_count_bound
 from kmodel.placement.compact import pack_node_counts
-from kmodel.placement.problem import DomainCap, nodes_and_cost
+from kmodel.placement.problem import DomainCap
+from tests.placekit import brute_force_value
 
 
 def _two_sizes(objective: Objective = Objective.COST) -> PackingProblem:
@@ -29,24 +29,11 @@ def _two_sizes(objective: Objective = Objective.COST) -> PackingProblem:
     )
 
 
-def _brute_force_optimum(problem: PackingProblem) -> int | None:
-    """The exact optimum by trying every assignment of pods to nodes (tiny problems only)."""
-    best = None
-    for nodes in itertools.product(range(problem.n_nodes), repeat=problem.n_items):
-        placement = dict(enumerate(nodes))
-        if check_placement(problem, placement):
-            continue
-        used, cost = nodes_and_cost(problem, placement)
-        value = cost if problem.objective is Objective.COST else used
-        best = value if best is None else min(best, value)
-    return best
-
-
 def test_whole_node_counts_beat_the_fractional_cost_cover():
     problem = _two_sizes()
     assert cost_bound(problem) == 8
     found = node_count_bound(problem)
-    assert found.value == 10 == _brute_force_optimum(problem)
+    assert found.value == 10 == brute_force_value(problem)
     assert found.counts == {0: 2, 1: 0}
     assert lower_bound(problem).value == 10
 
@@ -62,7 +49,7 @@ def test_anti_affinity_spreads_the_cover_over_enough_nodes():
         ),
         objective=Objective.COST,
     )
-    assert node_count_bound(problem).value == 9 == _brute_force_optimum(problem)
+    assert node_count_bound(problem).value == 9 == brute_force_value(problem)
 
 
 def test_eligibility_and_preloaded_nodes_count():
@@ -80,7 +67,7 @@ def test_eligibility_and_preloaded_nodes_count():
         objective=Objective.COST,
     )
     # Both small nodes are in use (preloaded, cost 4), the gpu pods need one big node (7).
-    assert node_count_bound(problem).value == 11 == _brute_force_optimum(problem)
+    assert node_count_bound(problem).value == 11 == brute_force_value(problem)
 
 
 def test_node_count_bound_never_exceeds_the_optimum_on_random_small_problems():
@@ -103,7 +90,7 @@ def test_node_count_bound_never_exceeds_the_optimum_on_random_small_problems():
             ),
             objective=rng.choice([Objective.COST, Objective.NODES]),
         )
-        optimum = _brute_force_optimum(problem)
+        optimum = brute_force_value(problem)
         bound = node_count_bound(problem).value
         if optimum is None:
             continue  # infeasible: any bound is sound
