@@ -640,26 +640,20 @@ def _enumerated_search(
     while (ub is None or k < ub) and k <= _max_objective(problem):
         # Every pattern (a partition: the tighter model) while the list stays short, else the
         # maximal ones only (a covering).
-        exact = True
-        listed = enumerate_patterns(
-            problem,
-            prices,
-            k,
-            limit=MAX_ENUMERATED,
-            deadline=time.perf_counter() + 0.1 * clock.remaining_seconds(),
-            maximal=False,
-        )
-        if not listed.complete:
-            exact = False
+        for maximal, share in ((False, 0.1), (True, 0.2)):
             listed = enumerate_patterns(
                 problem,
                 prices,
                 k,
                 limit=MAX_ENUMERATED,
-                deadline=time.perf_counter() + 0.2 * clock.remaining_seconds(),
+                deadline=time.perf_counter() + share * clock.remaining_seconds(),
+                maximal=maximal,
             )
-        if not listed.complete:
+            if listed.complete:
+                break
+        else:
             return lb, None, False
+        exact = not maximal
         if not listed.patterns:
             lb = k = _next_value(problem, k)
             continue
