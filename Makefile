@@ -3,12 +3,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck layers pytest bench clean
+.PHONY: run test lint typecheck layers pytest bench lock clean
 
-$(BIN)/.installed: pyproject.toml
+# Every install takes its versions from constraints.txt (the lock): what make and CI install is what
+# was tested. `make lock` refreshes it from the ranges in pyproject.toml.
+PIP := $(BIN)/python -m pip install --quiet -c constraints.txt
+
+$(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP) -e '.[test]'
 	@touch $@
 
 ## make run: install, then run the main job on the bundled specs and write reports/
@@ -35,9 +38,15 @@ pytest: $(BIN)/.installed
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(PIP) -e '.[bench]'
 	$(BIN)/python -m benchmarks model
 	$(BIN)/python -m benchmarks placement
+
+## make lock: re-resolve constraints.txt (every extra, every platform) from pyproject.toml's ranges
+lock: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--no-header --quiet -o constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
