@@ -326,9 +326,54 @@ def test_github_annotations_are_well_formed(small_outputs: dict[str, str]) -> No
         match = annotation.match(line)
         assert match, line
         assert match.group(2) == data["specs"][0]["spec"]
-        # The violation was expected by the spec: a notice, not an error.
-        assert match.group(1) == "notice"
+        # Without --check-expectations every violation fails the run (exit 1): an error, even
+        # though the spec expects it.
+        assert match.group(1) == "error"
         assert data["specs"][0]["findings"][0]["message"] in match.group(4)
+
+
+@pytest.mark.parametrize(
+    ("expect", "violated", "check_expectations", "level"),
+    [
+        # A violation: an error exactly when it fails the run.
+        (None, True, False, "error"),
+        (None, True, True, "error"),
+        ("pass", True, True, "error"),
+        ("violation", True, False, "error"),
+        ("violation", True, True, "notice"),
+        # No violation where the spec expects one: fails only when judged by expectations.
+        ("violation", False, True, "error"),
+        ("violation", False, False, "notice"),
+        # A pass the spec expects (or does not contradict): no annotation.
+        (None, False, True, None),
+        ("pass", False, False, None),
+    ],
+)
+def test_github_level_follows_whether_the_outcome_fails_the_run(
+    small_outputs: dict[str, str],
+    expect: str | None,
+    violated: bool,
+    check_expectations: bool,
+    level: str | None,
+) -> None:
+    finding = json.loads(small_outputs["json"])["specs"][0]["findings"][0]
+    trace = load_trace(finding["trace"])
+    result = SpecResult(
+        path="specs/x.yaml", name="x", description="", expect=expect,
+        invariants=[trace.invariant], seed=0,
+        traces=[trace] if violated else [], trace_files=[finding["trace"]] if violated else [],
+    )  # fmt: skip
+    lines = render_check([result], "github", check_expectations=check_expectations).splitlines()
+    assert result.fails(check_expectations=check_expectations) == (level == "error")
+    if level is None:
+        assert lines == []
+        return
+    (line,) = lines
+    assert line.startswith(f"::{level} file=specs/x.yaml,title=kmodel ")
+    if violated:
+        assert f"kmodel {trace.invariant}::{trace.violation.message}" in line
+    else:
+        assert "expected a violation::no invariant was violated" in line
 
 
 def test_text_tells_the_story(small_outputs: dict[str, str]) -> None:
@@ -392,6 +437,33 @@ def test_check_expectations_fails_a_spec_whose_expectation_is_wrong(
     assert code == EXIT_FINDING
     out = capsys.readouterr().out
     assert out.startswith(f"::error file={spec},title=kmodel expected a violation::")
+
+
+def test_check_expectations_fails_a_violation_in_a_spec_without_expect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A spec without `expect:` is expected to pass: its violation fails the run, also when
+    # judged by expectations (as the pytest plugin fails it).
+    body = yaml.safe_load((ROOT / "specs" / "pdb-blocks-drain.yaml").read_text(encoding="utf-8"))
+    del body["expect"]
+    spec = tmp_path / "no-expect.yaml"
+    spec.write_text(yaml.safe_dump(body), encoding="utf-8")
+    code = cli("check", spec, "--examples", "10", "--check-expectations", "--traces", tmp_path)
+    assert code == EXIT_FINDING
+    captured = capsys.readouterr()
+    assert "(UNEXPECTED: a spec without `expect:` is expected to pass)" in captured.out
+    assert "did not give their expected outcome" in captured.err
+    assert "violation (a spec without `expect:` is expected to pass)" in captured.err
+    target = tmp_path / "out.json"
+    code = cli(
+        "check", spec, "--examples", "10", "--check-expectations", "-o", "json",
+        "--out", target, "--traces", tmp_path,
+    )  # fmt: skip
+    assert code == EXIT_FINDING
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["specs"][0]["expect"] is None
+    assert data["specs"][0]["as_expected"] is False
+    assert data["summary"]["unexpected"] == 1
 
 
 def _passing_json(tmp_path: Path, *extra: str) -> dict[str, Any]:
@@ -466,7 +538,7 @@ def test_user_invariant_module_function_end_to_end(
         path=str(spec), name="user", description="", expect="violation",
         invariants=[reference], seed=0, traces=[trace], trace_files=[finding["trace"]],
     )  # fmt: skip
-    (line,) = render_check([result_of_run], "github").splitlines()
+    (line,) = render_check([result_of_run], "github", check_expectations=True).splitlines()
     assert line.startswith(
         f"::notice file={spec},title=kmodel kmodel_test_user_checks%3Aat_most_two_web_pods::3 web"
     )

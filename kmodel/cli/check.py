@@ -127,7 +127,8 @@ def _options(spec: Spec, overrides: dict[str, int | None]) -> ExploreOptions:
 @click.option(
     "--check-expectations",
     is_flag=True,
-    help="Judge each spec by its `expect:` (a violation a spec expects is not a failure).",
+    help="Judge each spec by its `expect:` (a violation a spec expects is not a failure; "
+    "a spec without `expect:` is expected to pass).",
 )
 def check(  # click passes every option by keyword
     *,
@@ -146,8 +147,9 @@ def check(  # click passes every option by keyword
     """Explore each spec and report either a pass or minimal counterexample traces.
 
     SPECS are spec files or folders of them (default: specs/). Exit code 0 when every
-    invariant holds (or, with --check-expectations, every spec gives its expected outcome),
-    1 when a counterexample is found, 2 for a bad spec.
+    invariant holds (or, with --check-expectations, every spec gives its expected outcome; a
+    spec without `expect:` is expected to pass), 1 when a counterexample is found (or an
+    outcome is not the expected one), 2 for a bad spec.
     """
     paths = spec_paths(list(specs) or ["specs"])
     if not paths:
@@ -168,18 +170,17 @@ def check(  # click passes every option by keyword
         results = [
             _check_one(s, _options(s, overrides), traces, show_progress=interactive) for s in loaded
         ]
-    write_output(render_check(results, output), out)
+    write_output(render_check(results, output, check_expectations=check_expectations), out)
     if report_dir:
         target = write_check_report(results, Path(report_dir))
         click.echo(f"kmodel: report written to {target}", err=True)
-    if check_expectations:
-        unexpected = [r for r in results if r.as_expected is False]
-        if unexpected:
-            names = ", ".join(r.name for r in unexpected)
-            raise FindingError(
-                f"{len(unexpected)} spec(s) did not give their expected outcome: {names}"
-            )
-    elif any(r.traces for r in results):
+    failed = [r for r in results if r.fails(check_expectations=check_expectations)]
+    if check_expectations and failed:
+        reasons = "; ".join(f"{r.name}: {r.outcome} ({r.unexpected_reason()})" for r in failed)
+        raise FindingError(
+            f"{len(failed)} spec(s) did not give their expected outcome: {reasons}"
+        )
+    if failed:
         count = sum(len(r.traces) for r in results)
         raise FindingError(f"{count} invariant violation(s) found")
 

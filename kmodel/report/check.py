@@ -3,7 +3,7 @@
 JSON output is one object (documented in the README, "kmodel check")::
 
     {"specs": [{"spec": path, "name": str, "expect": "pass"|"violation"|null,
-                "outcome": "pass"|"violation", "as_expected": bool|null,
+                "outcome": "pass"|"violation", "as_expected": bool,
                 "examples": int, "steps": int, "seed": int,
                 "invariants": [{"name": str, "status": "pass"|"violation"}],
                 "findings": [{"invariant": str, "message": str, "values": {…},
@@ -48,9 +48,30 @@ class SpecResult:
         return "violation" if self.traces else "pass"
 
     @property
-    def as_expected(self) -> bool | None:
-        """Whether the outcome is the one the spec's ``expect:`` names (None without one)."""
-        return None if self.expect is None else self.expect == self.outcome
+    def expected_outcome(self) -> str:
+        """The outcome the spec expects: its ``expect:``, and ``pass`` for a spec without one."""
+        return self.expect or "pass"
+
+    @property
+    def as_expected(self) -> bool:
+        """Whether the outcome is the one the spec expects (see :attr:`expected_outcome`)."""
+        return self.expected_outcome == self.outcome
+
+    def fails(self, *, check_expectations: bool) -> bool:
+        """Whether this spec makes ``kmodel check`` exit 1.
+
+        Judged by expectations, a spec fails when its outcome is not the expected one (a spec
+        without ``expect:`` is expected to pass); otherwise any violation fails it.
+        """
+        return not self.as_expected if check_expectations else bool(self.traces)
+
+    def unexpected_reason(self) -> str:
+        """Why the outcome is unexpected, in words (empty when it is as expected)."""
+        if self.as_expected:
+            return ""
+        if self.expect is None:
+            return "a spec without `expect:` is expected to pass"
+        return f"the spec expects {self.expect}"
 
     def status(self, invariant: str) -> str:
         """``pass`` or ``violation`` for one invariant."""
@@ -106,10 +127,10 @@ def _text(results: Sequence[SpecResult]) -> str:
     for result in results:
         verdict = "PASS" if result.outcome == "pass" else "VIOLATION"
         expected = ""
-        if result.as_expected is True:
+        if not result.as_expected:
+            expected = f" (UNEXPECTED: {result.unexpected_reason()})"
+        elif result.expect is not None:
             expected = " (as expected)"
-        elif result.as_expected is False:
-            expected = f" (UNEXPECTED: the spec expects {result.expect})"
         out.append(
             f"{verdict} {result.path} [{result.name}]: {result.examples} examples, "
             f"{result.steps} steps{expected}"
@@ -156,7 +177,9 @@ def _junit(results: Sequence[SpecResult]) -> str:
     )
 
 
-def _github(results: Sequence[SpecResult]) -> str:
+def _github(results: Sequence[SpecResult], *, check_expectations: bool) -> str:
+    # The level says whether the outcome fails the run (README, "kmodel check"): `::error` for
+    # exactly what makes the exit code 1, `::notice` for what is reported but does not.
     # Mirrors @actions/core command.ts escapeData and escapeProperty: a ":" or "," left in a
     # property (a `module:function` invariant, a path with a comma) would end it early.
     def escape(text: str) -> str:
@@ -168,16 +191,16 @@ def _github(results: Sequence[SpecResult]) -> str:
     lines = []
     for result in results:
         file_property = escape_property(result.path)
+        level = "error" if result.fails(check_expectations=check_expectations) else "notice"
         for trace, file in zip(result.traces, result.trace_files, strict=True):
-            level = "notice" if result.as_expected else "error"
             detail = f"{trace.violation.message} after {len(trace.steps)} steps"
             if file:
                 detail += f"; replay with: kmodel replay {file}"
             title = escape_property(f"kmodel {trace.invariant}")
             lines.append(f"::{level} file={file_property},title={title}::{escape(detail)}")
-        if result.as_expected is False and not result.traces:
+        if not result.as_expected and not result.traces:
             lines.append(
-                f"::error file={file_property},title=kmodel expected a violation::"
+                f"::{level} file={file_property},title=kmodel expected a violation::"
                 "no invariant was violated, but the spec expects one"
             )
     return "\n".join(lines) + ("\n" if lines else "")
@@ -194,7 +217,7 @@ def _markdown(
         "|---|---|---|---|---|---|",
     ]
     for r in results:
-        expected = {None: "", True: "yes", False: "**no**"}[r.as_expected]
+        expected = "**no**" if not r.as_expected else ("yes" if r.expect else "")
         invariants = ", ".join(
             f"{n} {'✗' if r.status(n) == 'violation' else '✓'}" for n in r.invariants
         )
@@ -231,13 +254,19 @@ def _markdown(
     return "\n".join(out) + "\n"
 
 
-def render_check(results: Sequence[SpecResult], output: str) -> str:
-    """Render results in one of ``text``, ``json``, ``junit``, ``github``, ``markdown``."""
+def render_check(
+    results: Sequence[SpecResult], output: str, *, check_expectations: bool = False
+) -> str:
+    """Render results in one of ``text``, ``json``, ``junit``, ``github``, ``markdown``.
+
+    ``check_expectations`` says how the run is judged (see :meth:`SpecResult.fails`); GitHub
+    annotations use it to choose between ``::error`` and ``::notice``.
+    """
     if output == "json":
         summary = {
             "specs": len(results),
             "violations": sum(1 for r in results if r.traces),
-            "unexpected": sum(1 for r in results if r.as_expected is False),
+            "unexpected": sum(1 for r in results if not r.as_expected),
         }
         return (
             json.dumps(
@@ -250,7 +279,7 @@ def render_check(results: Sequence[SpecResult], output: str) -> str:
     if output == "junit":
         return _junit(results)
     if output == "github":
-        return _github(results)
+        return _github(results, check_expectations=check_expectations)
     if output == "markdown":
         return _markdown(results)
     return _text(results)
