@@ -15,8 +15,11 @@ import pytest
 import yaml
 
 from kmodel.cli.main import main
-from kmodel.errors import EXIT_FINDING, EXIT_OK
-from kmodel.explore.trace import load_trace
+from kmodel.cluster.components import SetImage
+from kmodel.errors import EXIT_FINDING, EXIT_INPUT, EXIT_OK
+from kmodel.explore.spec import load_spec
+from kmodel.explore.trace import Trace, TraceStep, load_trace
+from kmodel.invariants import Violation
 from kmodel.report.check import SpecResult, render_check
 from tests.speckit import PASSING_SPEC
 
@@ -266,11 +269,97 @@ def test_emitted_pytest_reproduces_and_fails_once_the_spec_is_safe(
     )
     broken = run_pytest(guarded)
     assert broken.returncode == 1
-    assert "no longer violate" in broken.stdout
+    assert "no longer applies" in broken.stdout
 
+    # Never "fixed": the safe spec's rollout takes other steps, so the trace does not fit it.
     replay_safe = kmodel_process("replay", finding["trace"], "--spec", safe_spec)
-    assert replay_safe.returncode == EXIT_OK
-    assert "no longer violates" in replay_safe.stdout
+    assert replay_safe.returncode == EXIT_INPUT
+    assert "no longer applies" in replay_safe.stderr
+    assert "fixed" not in replay_safe.stdout
+
+
+# ----------------------------------------------------------------- replay outcomes (fast)
+
+
+@pytest.fixture
+def drain_trace(small_outputs: dict[str, str], small_specs: list[Path]) -> tuple[Path, Path]:
+    """The pdb-blocks-drain spec and the trace of its drains_complete violation."""
+    finding = json.loads(small_outputs["json"])["specs"][0]["findings"][0]
+    return small_specs[0], Path(finding["trace"])
+
+
+def test_replay_of_an_unrelated_spec_is_stale_not_fixed(
+    drain_trace: tuple[Path, Path], small_specs: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, trace = drain_trace
+    emitted = trace.parent / "test_never_written.py"
+    code = cli("replay", trace, "--spec", small_specs[1], "--emit-pytest", emitted)
+    captured = capsys.readouterr()
+    assert code == EXIT_INPUT
+    assert f"kmodel: error: {trace}: step 1 no longer applies: user drains node node-1" in (
+        captured.err
+    )
+    assert "(the spec allows no such user action)" in captured.err
+    assert "violated" not in captured.out
+    assert "fixed" not in captured.out
+    assert not emitted.exists()
+
+
+def test_replay_of_a_changed_spec_that_still_violates_is_a_finding(
+    drain_trace: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, trace = drain_trace
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(spec.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    code = cli("replay", trace, "--spec", edited)
+    out = capsys.readouterr().out
+    assert code == EXIT_FINDING
+    assert "=> drains_complete violated: drain of node node-1 never finishes" in out
+    assert f"note: {edited} is not the spec the trace was recorded on" in out
+
+
+def test_replay_of_a_changed_spec_without_violation_is_not_fixed(
+    drain_trace: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, trace = drain_trace
+    body = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    body["invariants"] = ["pdb_respected"]  # every step still applies; nothing is violated
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(body), encoding="utf-8")
+    code = cli("replay", trace, "--spec", changed)
+    captured = capsys.readouterr()
+    assert code == EXIT_INPUT
+    assert f"{changed} is not the spec the trace was recorded on" in captured.err
+    assert "all 1 recorded steps apply and no invariant is violated" in captured.err
+    assert "which is not a fix of the recorded spec" in captured.err
+    assert "violated:" not in captured.out
+    assert "fixed" not in captured.out
+
+
+def test_replay_says_fixed_only_when_every_step_applies_to_the_recorded_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A trace of the recorded spec whose steps all apply but no longer violate anything (as
+    # after a fix in the model): the one case replay calls fixed.
+    spec_file = tmp_path / "tiny-pass.yaml"
+    spec_file.write_text(yaml.safe_dump(PASSING_SPEC), encoding="utf-8")
+    spec = load_spec(spec_file)
+    rollout = SetImage("default", "web", "app", "example/web:2")
+    trace = Trace(
+        spec=str(spec_file), spec_digest=spec.digest, seed=0, invariant="min_available",
+        violation=Violation("min_available", "recorded before the fix", {"available": 0}),
+        at_fixpoint=False, steps=(TraceStep(1, 0, rollout, rollout.describe(), ()),),
+    )  # fmt: skip
+    trace_file = tmp_path / "trace.json"
+    trace_file.write_text(trace.dumps(), encoding="utf-8")
+    code = cli("replay", trace_file)
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert out.rstrip().endswith(
+        "fixed: all 1 recorded steps still apply and no invariant is violated "
+        "(min_available now holds)"
+    )
+    assert "violated:" not in out
 
 
 # ----------------------------------------------------------------- output formats (fast)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from kmodel.errors import InputError
-from kmodel.explore.search import explore
+from kmodel.explore.search import StaleActionError, explore
 from kmodel.explore.spec import load_spec
 from kmodel.explore.trace import TRACE_VERSION, Trace, emit_pytest, load_trace, make_trace, replay
 
@@ -163,20 +163,63 @@ def test_missing_trace_file_is_an_input_error(tmp_path: Path) -> None:
 
 def test_replay_reproduces_the_violation(found: tuple[Path, Trace]) -> None:
     _, trace = found
-    run, violation, at_fixpoint = replay(trace)
-    assert violation == trace.violation
-    assert at_fixpoint == trace.at_fixpoint
-    assert [s.action for s in run.steps] == trace.actions
+    result = replay(trace)
+    assert result.violation == trace.violation
+    assert result.at_fixpoint == trace.at_fixpoint
+    assert result.stale is None
+    assert result.spec_digest == trace.spec_digest
+    assert [s.action for s in result.run.steps] == trace.actions
 
 
-def test_replay_against_a_safe_spec_finds_nothing(
+def test_replay_against_a_safe_spec_stops_at_the_first_step_that_no_longer_applies(
     found: tuple[Path, Trace], tmp_path: Path
 ) -> None:
+    # The surge-only rollout creates a pod first instead of scaling the old ReplicaSet down:
+    # the recorded controller step is not possible, so nothing after it is applied.
     _, trace = found
     safe = tmp_path / "safe.yaml"
     safe.write_text(yaml.safe_dump(safe_variant()), encoding="utf-8")
-    _, violation, _ = replay(trace, spec_path=safe)
-    assert violation is None
+    result = replay(trace, spec_path=safe)
+    assert result.violation is None
+    assert result.stale is not None
+    index = result.stale.index
+    assert 1 < index <= len(trace.steps)
+    assert result.stale.action == trace.steps[index - 1].action
+    assert [s.action for s in result.run.steps] == trace.actions[: index - 1]
+    assert result.spec_digest != trace.spec_digest
+    assert f"step {index} no longer applies: " in result.stale.message
+
+
+def test_a_user_action_the_spec_does_not_allow_is_stale(
+    found: tuple[Path, Trace], tmp_path: Path
+) -> None:
+    _, trace = found
+    other = json.loads(json.dumps(UNSAFE))
+    other["workloads"][0]["metadata"]["name"] = "api"
+    other["actions"] = [{"rollout": {"deployment": "api", "images": ["example/web:2"]}}]
+    other["invariants"] = ["no_overcommit"]
+    path = tmp_path / "other.yaml"
+    path.write_text(yaml.safe_dump(other), encoding="utf-8")
+    result = replay(trace, spec_path=path)
+    assert result.stale is not None
+    assert result.stale.index == 1
+    assert result.run.steps == []
+    assert result.stale.message == (
+        "step 1 no longer applies: user rolls out image example/web:2 to default/web is not "
+        "possible at that point (the spec allows no such user action)"
+    )
+
+
+def test_digest_covers_the_manifests_a_spec_names(tmp_path: Path) -> None:
+    # Editing a workload file the spec names changes the digest, the spec's text unchanged.
+    (tmp_path / "web.yaml").write_text(yaml.safe_dump(DEPLOYMENT), encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({**UNSAFE, "workloads": ["web.yaml"]}), encoding="utf-8")
+    before = load_spec(spec).digest
+    changed = json.loads(json.dumps(DEPLOYMENT))
+    changed["spec"]["replicas"] = 3
+    (tmp_path / "web.yaml").write_text(yaml.safe_dump(changed), encoding="utf-8")
+    assert load_spec(spec).digest != before
 
 
 def _run_emitted(source: str, file: Path | None = None) -> None:
@@ -196,14 +239,39 @@ def test_emitted_test_is_plain_and_reproduces(found: tuple[Path, Trace]) -> None
     _run_emitted(source)
 
 
-def test_emitted_test_fails_once_the_violation_is_gone(
+def test_emitted_test_fails_once_a_step_no_longer_applies(
     found: tuple[Path, Trace], tmp_path: Path
 ) -> None:
     _, trace = found
     safe = tmp_path / "safe.yaml"
     safe.write_text(yaml.safe_dump(safe_variant()), encoding="utf-8")
-    with pytest.raises(AssertionError, match="no longer violate"):
+    with pytest.raises(StaleActionError, match="no longer applies"):
         _run_emitted(emit_pytest(trace, spec_path=str(safe)))
+
+
+def test_emitted_test_asserts_the_recorded_values(found: tuple[Path, Trace]) -> None:
+    # The same steps and invariant, but another recorded value: the emitted test must fail.
+    _, trace = found
+    values = {**trace.violation.values, "available": 99}
+    source = emit_pytest(replace(trace, violation=replace(trace.violation, values=values)))
+    assert "'available': 99" in source
+    with pytest.raises(AssertionError):
+        _run_emitted(source)
+    _run_emitted(emit_pytest(trace))
+
+
+def test_emitted_test_fails_once_the_violation_is_gone(
+    found: tuple[Path, Trace], tmp_path: Path
+) -> None:
+    # The same steps against the spec with a weaker invariant (no pod need stay available):
+    # every step applies and nothing is violated.
+    _, trace = found
+    weaker = json.loads(json.dumps(UNSAFE))
+    weaker["invariants"] = [{"min_available": {"deployment": "web", "count": 0}}]
+    path = tmp_path / "weaker.yaml"
+    path.write_text(yaml.safe_dump(weaker), encoding="utf-8")
+    with pytest.raises(AssertionError, match="no longer violate"):
+        _run_emitted(emit_pytest(trace, spec_path=str(path)))
 
 
 def test_emitted_test_finds_its_spec_relative_to_itself(

@@ -12,14 +12,15 @@ import click
 
 from kmodel.cli.options import output_options
 from kmodel.errors import FindingError, InputError
-from kmodel.explore.run import Run
-from kmodel.explore.search import ExploreOptions, explore
+from kmodel.explore.search import ExploreOptions, StaleActionError, explore
 from kmodel.explore.spec import Spec, load_spec, spec_paths
-from kmodel.explore.trace import emit_pytest, load_trace, make_trace
+from kmodel.explore.trace import Replay, emit_pytest, load_trace, make_trace
 from kmodel.explore.trace import replay as replay_trace
 from kmodel.report.check import SpecResult, render_check, render_trace_text, write_check_report
 from kmodel.report.output import write_output
+from kmodel.strategies.spec import load_strategies_spec
 from kmodel.strategies.trace import (
+    StrategyTrace,
     is_strategy_trace,
     load_strategy_trace,
     replay_strategy_trace,
@@ -177,9 +178,7 @@ def check(  # click passes every option by keyword
     failed = [r for r in results if r.fails(check_expectations=check_expectations)]
     if check_expectations and failed:
         reasons = "; ".join(f"{r.name}: {r.outcome} ({r.unexpected_reason()})" for r in failed)
-        raise FindingError(
-            f"{len(failed)} spec(s) did not give their expected outcome: {reasons}"
-        )
+        raise FindingError(f"{len(failed)} spec(s) did not give their expected outcome: {reasons}")
     if failed:
         count = sum(len(r.traces) for r in results)
         raise FindingError(f"{count} invariant violation(s) found")
@@ -199,14 +198,16 @@ def check(  # click passes every option by keyword
     "pytest_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Write a plain pytest test that reproduces the trace.",
+    help="Write a plain pytest test that reproduces the trace (when it does).",
 )
 def replay(*, trace_file: str, spec_path: str | None, pytest_file: str | None) -> None:
     """Re-run a saved trace step by step and show the violation it reproduces.
 
-    Exit code 1 when the violation reproduces (it is a finding), 0 when it no longer does.
+    Exit code 1 when the violation reproduces (a finding); 0 ("fixed") only when every recorded
+    step still applies to the spec the trace was recorded on and no invariant is violated; 2
+    when a step no longer applies or the spec differs from the recorded one (the replay then
+    proves nothing either way), or for a bad trace or spec.
     """
-    run: Run
     if is_strategy_trace(trace_file):
         if pytest_file:
             raise InputError(
@@ -216,29 +217,71 @@ def replay(*, trace_file: str, spec_path: str | None, pytest_file: str | None) -
             )
         strategy_trace = load_strategy_trace(trace_file)
         trace = strategy_trace.trace
-        run, violation, at_fixpoint = replay_strategy_trace(strategy_trace, spec_path=spec_path)
+        result = _replay_strategy_trace(strategy_trace, spec_path=spec_path)
     else:
         trace = load_trace(trace_file)
-        run, violation, at_fixpoint = replay_trace(trace, spec_path=spec_path)
+        result = replay_trace(trace, spec_path=spec_path)
+    run, violation = result.run, result.violation
+    spec = spec_path or trace.spec
     replayed = replace(
         trace,
         steps=tuple(
             replace(step, changes=live.changes, errors=live.errors)
             for step, live in zip(trace.steps, run.steps, strict=False)
         ),
-        at_fixpoint=at_fixpoint,
+        at_fixpoint=result.at_fixpoint,
         settle_steps=len(run.settle_steps),
     )
     if violation is not None:
         replayed = replace(replayed, violation=violation, invariant=violation.invariant)
-    click.echo(f"replaying {trace_file} against {spec_path or trace.spec}")
-    click.echo(render_trace_text(replayed))
-    if pytest_file:
-        write_output(emit_pytest(trace, spec_path=spec_path, test_file=pytest_file), pytest_file)
-        click.echo(f"kmodel: wrote {pytest_file}", err=True)
+    click.echo(f"replaying {trace_file} against {spec}")
+    click.echo(render_trace_text(replayed, violated=violation is not None))
+    if result.stale is not None:
+        _not_written(pytest_file)
+        raise InputError(
+            f"{result.stale.message}; the trace does not fit {spec}, so this replay shows "
+            "neither the violation nor a fix",
+            file=trace_file,
+        )
+    changed = result.spec_digest != trace.spec_digest
+    spec_note = (
+        f"{spec} is not the spec the trace was recorded on (digest {result.spec_digest}, "
+        f"recorded {trace.spec_digest or 'none'})"
+    )
     if violation is None:
-        click.echo("the trace no longer violates any invariant")
+        _not_written(pytest_file)
+        if changed:
+            raise InputError(
+                f"{spec_note}: all {len(trace.steps)} recorded steps apply and no invariant is "
+                f"violated, which is not a fix of the recorded spec; explore the changed spec "
+                f"with `kmodel check {spec}`",
+                file=trace_file,
+            )
+        click.echo(
+            f"fixed: all {len(trace.steps)} recorded steps still apply and no invariant is "
+            f"violated ({trace.invariant} now holds)"
+        )
         return
+    if pytest_file:
+        write_output(emit_pytest(replayed, spec_path=spec_path, test_file=pytest_file), pytest_file)
+        click.echo(f"kmodel: wrote {pytest_file}", err=True)
+    if changed:
+        click.echo(f"note: {spec_note}; the violation reproduces all the same")
     if violation.invariant != trace.invariant or violation.message != trace.violation.message:
         click.echo(f"note: the recorded violation was: {trace.violation.message}")
     raise FindingError(f"{violation.invariant} violated: {violation.message}")
+
+
+def _not_written(pytest_file: str | None) -> None:
+    if pytest_file:
+        click.echo(f"kmodel: {pytest_file} not written: the trace does not reproduce", err=True)
+
+
+def _replay_strategy_trace(trace: StrategyTrace, *, spec_path: str | None) -> Replay:
+    """Replay a strategy trace as :func:`kmodel.explore.trace.replay` replays a check trace."""
+    digest = load_strategies_spec(spec_path or trace.spec).digest
+    try:
+        run, violation, at_fixpoint = replay_strategy_trace(trace, spec_path=spec_path)
+    except StaleActionError as stale:
+        return Replay(stale.run, None, at_fixpoint=False, spec_digest=digest, stale=stale)
+    return Replay(run, violation, at_fixpoint, digest)

@@ -327,6 +327,19 @@ class Run:
             *self.fault_choices(),
         ]
 
+    def why_not_possible(self, action: Action) -> str:
+        """Why ``action`` is not among :meth:`choices` now, in words (for stale traces)."""
+        if action.category == "user":
+            if not any(action in actions for _, actions in self._user_actions):
+                return "the spec allows no such user action"
+            return "the spec's budget for this user action is used up"
+        if action.category == "clock":
+            ticks = list(self.scenario.ticks)
+            return f"the spec offers no such clock step (explore.ticks: {ticks})"
+        if action.category == "fault":
+            return "the spec's faults do not allow it at that point (kind, budget or target)"
+        return "the cluster has no such step to take at that point"
+
     # ----------------------------------------------------------------- stepping
 
     def _account(self, action: Action) -> None:

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.model import Cluster
+from kmodel.errors import InputError
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Violation
 
-__all__ = ["ExploreOptions", "Finding", "explore"]
+__all__ = ["ExploreOptions", "Finding", "StaleActionError", "explore", "run_actions"]
 
 
 @dataclass(frozen=True)
@@ -95,18 +96,40 @@ class _Start:
         return self._started.copy()
 
 
+class StaleActionError(InputError):
+    """A recorded action that is not among the actions possible at its step.
+
+    The actions do not fit the scenario (another spec, a changed one, or a changed model), so
+    replaying them proves nothing either way. ``run`` holds the steps taken before it.
+    """
+
+    def __init__(self, index: int, action: Action, run: Run) -> None:
+        super().__init__(
+            f"step {index} no longer applies: {action.describe()} is not possible at that "
+            f"point ({run.why_not_possible(action)})"
+        )
+        self.index = index
+        self.action = action
+        self.run = run
+
+
 def run_actions(scenario: Scenario, actions: list[Action]) -> tuple[Run, Violation | None, bool]:
     """Replay actions on a fresh run; returns the run and the first violation (if any).
 
     Each step lists the choices before it acts, as exploration does: listing reads every
     component's view, which catches its informer up, so skipping it would let a watch delay
-    that starts next freeze an older cache than the one exploration saw.
+    that starts next freeze an older cache than the one exploration saw. An action that is not
+    among the choices is never applied.
+
+    Raises:
+        StaleActionError: an action is not among the choices at its step (1-based index).
     """
     run = Run(scenario)
     if run.violations:
         return run, run.violations[0], False
-    for action in actions:
-        run.choices()
+    for index, action in enumerate(actions, start=1):
+        if action not in run.choices():
+            raise StaleActionError(index, action, run)
         found = run.do(action)
         if found:
             return run, found[0], False

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -538,9 +539,23 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
         expect=expect,
         scenario=scenario,
         options=options,
-        digest=hashlib.sha256(raw_text.encode()).hexdigest()[:16],
+        digest=_digest(raw_text, objects, static),
         invariant_names=tuple(names),
     )
+
+
+def _digest(
+    raw_text: str,
+    objects: Sequence[Mapping[str, Any]],
+    static_pods: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> str:
+    """A hash of the spec's text and of every manifest it loads, also from other files.
+
+    A trace records it, so ``kmodel replay`` notices a changed spec, and a changed manifest the
+    spec names (the spec's own text unchanged) changes it too.
+    """
+    loaded = json.dumps([objects, static_pods], sort_keys=True, default=str)
+    return hashlib.sha256(f"{raw_text}\0{loaded}".encode()).hexdigest()[:16]
 
 
 def spec_paths(paths: Sequence[str]) -> list[Path]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import pprint
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +34,19 @@ from kmodel.cluster.actions import Action, action_from_json
 from kmodel.cluster.model import Change, Step
 from kmodel.errors import InputError
 from kmodel.explore.run import Run
-from kmodel.explore.search import Finding, run_actions
+from kmodel.explore.search import Finding, StaleActionError, run_actions
 from kmodel.explore.spec import Spec, load_spec
 from kmodel.invariants import Violation
 
-__all__ = ["TRACE_VERSION", "Trace", "emit_pytest", "load_trace", "make_trace", "replay"]
+__all__ = [
+    "TRACE_VERSION",
+    "Replay",
+    "Trace",
+    "emit_pytest",
+    "load_trace",
+    "make_trace",
+    "replay",
+]
 
 TRACE_VERSION: Final = 1
 
@@ -196,16 +205,38 @@ def load_trace(path: str | Path) -> Trace:
         raise InputError(f"malformed trace: {error!r}", file=file) from None
 
 
-def replay(
-    trace: Trace, *, spec_path: str | Path | None = None
-) -> tuple[Run, Violation | None, bool]:
-    """Re-run a trace's actions against a fresh cluster built from its spec.
+@dataclass(frozen=True)
+class Replay:
+    """What re-running a trace's actions against a spec gave.
 
-    Returns the run, the violation found (None if the trace no longer violates anything), and
-    whether it was found at the fixpoint.
+    Attributes:
+        run: the run (up to the stale step, if any).
+        violation: the violation found, None if none (or if a step no longer applies).
+        at_fixpoint: whether the violation was found once the components settled.
+        spec_digest: the digest of the spec replayed against (compare with the trace's).
+        stale: the first recorded step that is not possible at its point, if any: then the
+            actions do not fit the spec and the replay proves nothing either way.
+    """
+
+    run: Run
+    violation: Violation | None
+    at_fixpoint: bool
+    spec_digest: str
+    stale: StaleActionError | None = None
+
+
+def replay(trace: Trace, *, spec_path: str | Path | None = None) -> Replay:
+    """Re-run a trace's actions against a fresh cluster built from its spec (or ``spec_path``).
+
+    Each recorded action must be among the actions possible at its step, as it was when
+    exploration chose it; the first that is not ends the replay (:attr:`Replay.stale`).
     """
     spec = load_spec(spec_path or trace.spec)
-    return run_actions(spec.scenario, trace.actions)
+    try:
+        run, violation, at_fixpoint = run_actions(spec.scenario, trace.actions)
+    except StaleActionError as stale:
+        return Replay(stale.run, None, at_fixpoint=False, spec_digest=spec.digest, stale=stale)
+    return Replay(run, violation, at_fixpoint, spec.digest)
 
 
 def emit_pytest(
@@ -231,6 +262,10 @@ def emit_pytest(
     )
     steps = "\n".join(f"#   {s.index}. {s.description}" for s in trace.steps)
     name = "".join(c if c.isalnum() else "_" for c in trace.invariant)
+    # The recorded values as JSON gave them (the run's may be tuples where JSON has lists).
+    values = pprint.pformat(
+        json.loads(json.dumps(dict(trace.violation.values), sort_keys=True)), sort_dicts=True
+    )
     return f'''"""Regression test written by `kmodel replay --emit-pytest`.
 
 Spec: {spec}
@@ -241,6 +276,7 @@ Violation: {trace.violation.message}
 # Steps:
 {steps}
 
+import json
 from pathlib import Path
 
 from kmodel.cluster.actions import action_from_json
@@ -248,6 +284,9 @@ from kmodel.explore.search import run_actions
 from kmodel.explore.spec import load_spec
 
 SPEC = {spec_expression}
+INVARIANT = {trace.invariant!r}
+MESSAGE = {trace.violation.message!r}
+VALUES = {values}
 ACTIONS = [
 {actions},
 ]
@@ -257,6 +296,7 @@ def test_{name}_is_violated_as_recorded():
     spec = load_spec(SPEC)
     _, violation, _ = run_actions(spec.scenario, [action_from_json(a) for a in ACTIONS])
     assert violation is not None, "the recorded steps no longer violate any invariant"
-    assert violation.invariant == {trace.invariant!r}
-    assert violation.message == {trace.violation.message!r}
+    assert violation.invariant == INVARIANT
+    assert json.loads(json.dumps(dict(violation.values), sort_keys=True)) == VALUES
+    assert violation.message == MESSAGE
 '''

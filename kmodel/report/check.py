@@ -103,8 +103,11 @@ class SpecResult:
         }
 
 
-def render_trace_text(trace: Trace) -> str:
-    """A trace as a numbered story, ending with the violated invariant and its values."""
+def render_trace_text(trace: Trace, *, violated: bool = True) -> str:
+    """A trace as a numbered story, ending with the violated invariant and its values.
+
+    With ``violated=False`` (a replay that did not reproduce it) only the steps are told.
+    """
     lines = []
     for step in trace.steps:
         lines.append(f"  {step.index:>3}. [t={step.time}s] {step.description}")
@@ -115,6 +118,8 @@ def render_trace_text(trace: Trace) -> str:
         lines.extend(f"         refused: {e}" for e in step.errors)
     if trace.at_fixpoint:
         lines.append(f"  then faults stop and the components settle ({trace.settle_steps} steps)")
+    if not violated:
+        return "\n".join(lines)
     values = ", ".join(f"{k}={v}" for k, v in sorted(trace.violation.values.items()))
     lines.append(f"  => {trace.invariant} violated: {trace.violation.message}")
     if values:

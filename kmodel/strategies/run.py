@@ -20,6 +20,7 @@ from kmodel.cluster.actions import Action
 from kmodel.cluster.components import ControlPlaneRecover, KubeletHeal, Tick, WatchDeliver
 from kmodel.cluster.model import COMPONENTS, Cluster
 from kmodel.explore.run import Run, Scenario
+from kmodel.explore.search import StaleActionError
 from kmodel.invariants import Violation
 from kmodel.strategies.meter import Meter, Target
 
@@ -151,11 +152,14 @@ def run_strategy(scenario: StrategyScenario, actions: Sequence[Action]) -> Strat
     As the comparison's exploration does (:mod:`kmodel.strategies.compare`): the choices are
     listed before every action after the first, which catches the components' informers up;
     without it a watch delay would freeze an older cache than exploration saw.
+
+    Raises:
+        StaleActionError: an action after the first is not among the choices at its step.
     """
     run = StrategyRun(scenario)
     for k, action in enumerate(actions):
-        if k:
-            run.choices()
+        if k and action not in run.choices():
+            raise StaleActionError(k + 1, action, run)
         run.do(action)
     run.finish()
     return run
