@@ -362,6 +362,23 @@ def test_replay_says_fixed_only_when_every_step_applies_to_the_recorded_spec(
     assert "violated:" not in out
 
 
+def test_traces_outputs_and_emitted_tests_are_0644(small_specs: list[Path], tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        code = cli(
+            "check", small_specs[0], "--examples", "10", "-o", "json",
+            "--out", tmp_path / "out.json", "--traces", tmp_path / "traces",
+        )  # fmt: skip
+        assert code == EXIT_FINDING
+        (trace,) = (tmp_path / "traces").iterdir()
+        emitted = tmp_path / "test_regression.py"
+        assert cli("replay", trace, "--emit-pytest", emitted) == EXIT_FINDING
+    finally:
+        os.umask(previous)
+    for written in (tmp_path / "out.json", trace, emitted):
+        assert oct(written.stat().st_mode & 0o777) == oct(0o644), written
+
+
 # ----------------------------------------------------------------- output formats (fast)
 
 
