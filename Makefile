@@ -41,6 +41,7 @@ bench: $(BIN)/.installed
 	$(PIP) -e '.[bench]'
 	$(BIN)/python -m benchmarks model
 	$(BIN)/python -m benchmarks placement
+	$(BIN)/python -m benchmarks startup
 
 ## make lock: re-resolve constraints.txt (every extra, every platform) from pyproject.toml's ranges
 lock: $(BIN)/.installed

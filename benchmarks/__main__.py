@@ -1,13 +1,14 @@
 """Run the benchmarks: ``python -m benchmarks placement [--quick] [--timeout S] [--data DIR]``
-or ``python -m benchmarks model [--steps N] [--seed S] [--examples E]``."""
+, ``python -m benchmarks model [--steps N] [--seed S] [--examples E]`` or
+``python -m benchmarks startup [--runs N]``."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import model, placement
+from benchmarks import model, placement, startup
 
-BENCHMARKS = {"placement": placement.main, "model": model.main}
+BENCHMARKS = {"placement": placement.main, "model": model.main, "startup": startup.main}
 
 
 def main(argv: list[str] | None = None) -> int:

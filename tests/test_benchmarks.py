@@ -17,6 +17,13 @@ def test_model_benchmark_prints_its_table(capsys):
         assert row in out
 
 
+def test_startup_benchmark_prints_its_table(capsys):
+    assert main(["startup", "--runs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "kmodel --version" in out
+    assert "kmodel status specs/pods" in out
+
+
 def test_unknown_benchmark_is_a_usage_error(capsys):
     assert main(["nope"]) == 2
     assert "unknown benchmark" in capsys.readouterr().err

@@ -7,34 +7,55 @@ input or usage, 3 an internal error. Errors are one line on stderr, never a trac
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
+from typing import Final
 
 import click
 
 from kmodel import __version__
-from kmodel.cli.check import check, replay
-from kmodel.cli.conform import conform
-from kmodel.cli.pack import explain, pack
-from kmodel.cli.status import status
-from kmodel.cli.strategies import strategies
 from kmodel.errors import EXIT_INTERNAL, KmodelError
 
+#: Each command and where it lives (``module:attribute``), in the order ``--help`` lists them.
+#: A command's module is imported only when that command runs: the placement engine (scipy,
+#: HiGHS, Z3) and Hypothesis take a second or more to import, which ``status`` and
+#: ``--version`` never need (``tests/test_startup.py`` guards it).
+COMMANDS: Final = {
+    "status": "kmodel.cli.status:status",
+    "check": "kmodel.cli.check:check",
+    "replay": "kmodel.cli.check:replay",
+    "pack": "kmodel.cli.pack:pack",
+    "explain": "kmodel.cli.pack:explain",
+    "conform": "kmodel.cli.conform:conform",
+    "strategies": "kmodel.cli.strategies:strategies",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module when the command is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, in :data:`COMMANDS` order."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return the command named ``cmd_name`` (None if there is none)."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kmodel")
 def cli() -> None:
     """Check Kubernetes behaviour before it reaches a cluster."""
-
-
-cli.add_command(status)
-cli.add_command(check)
-cli.add_command(replay)
-cli.add_command(pack)
-cli.add_command(explain)
-cli.add_command(conform)
-cli.add_command(strategies)
 
 
 def main(argv: list[str] | None = None) -> None:
