@@ -44,11 +44,69 @@ def test_json_over_the_bundled_pods(capsys):
     assert gate["reason"] == "ReadinessGatesNotReady"
 
 
-def test_text_output_names_each_pod(capsys):
-    code, out, _ = run(capsys, "status", str(PODS / "crashloop.yaml"))
+def test_text_output_names_each_pod_its_file_and_kubectl_status(capsys):
+    path = PODS / "crashloop.yaml"
+    code, out, _ = run(capsys, "status", str(path))
     assert code == 0
-    assert out.splitlines()[0] == "pod/api-5f7d8c9b4-kq2mz -n shop: Running"
+    lines = out.splitlines()
+    assert lines[0] == f"pod/api-5f7d8c9b4-kq2mz -n shop  ({path}, document 0)"
+    assert lines[1] == (
+        "  PHASE Running  STATUS CrashLoopBackOff  READY 0/1  RESTARTS 5  NODE node-a2"
+    )
     assert "ContainersNotReady" in out
+
+
+def test_json_has_kubectl_columns_beside_phase(capsys):
+    code, out, err = run(capsys, "status", str(PODS), "-o", "json")
+    assert code == 0, err
+    pods = {p["name"]: p for p in json.loads(out)["pods"]}
+    columns = {name: (p["status"], p["ready"], p["restarts"]) for name, p in pods.items()}
+    assert columns == {
+        "report-1": ("Completed", "0/1", 0),
+        "report-2": ("Error", "0/1", 0),
+        "api-5f7d8c9b4-kq2mz": ("CrashLoopBackOff", "0/1", 5),
+        "orders-0": ("Init:1/3", "0/2", 0),
+        "gateway-6b5c7d-abcde": ("Running", "1/1", 0),
+        "web-7d9c6b8f5d-x2lqp": ("Running", "2/2", 0),
+        "trainer-0": ("SchedulingGated", "0/1", 0),
+        "big-0": ("Pending", "0/1", 0),
+    }
+    assert pods["web-7d9c6b8f5d-x2lqp"]["node"] == "node-a1"
+    assert pods["trainer-0"]["node"] is None
+
+
+def test_an_unbound_pod_is_not_scheduled_and_a_gated_one_says_so(capsys):
+    code, out, err = run(capsys, "status", str(PODS / "unscheduled.yaml"), "-o", "json")
+    assert code == 0, err
+    gated, unschedulable = json.loads(out)["pods"]
+    assert gated["phase"] == "Pending"
+    assert gated["conditions"] == [
+        {
+            "type": "PodScheduled",
+            "status": "False",
+            "reason": "SchedulingGated",
+            "message": "Scheduling is blocked due to non-empty scheduling gates",
+        }
+    ]
+    # What the scheduler wrote is kept; no kubelet condition is made up for an unbound pod.
+    assert [(c["type"], c["status"], c["reason"]) for c in unschedulable["conditions"]] == [
+        ("PodScheduled", "False", "Unschedulable")
+    ]
+    code, out, _ = run(capsys, "status", str(PODS / "unscheduled.yaml"))
+    assert "PodScheduled  True" not in out
+    assert "STATUS SchedulingGated" in out
+
+
+def test_a_terminating_pod(tmp_path, capsys):
+    body = (PODS / "web-running.yaml").read_text(encoding="utf-8")
+    deleted = body.replace(
+        "metadata:\n", "metadata:\n  deletionTimestamp: '2026-01-01T00:00:00Z'\n", 1
+    )
+    assert deleted != body
+    (tmp_path / "deleted.yaml").write_text(deleted, encoding="utf-8")
+    code, out, _ = run(capsys, "status", str(tmp_path / "deleted.yaml"), "-o", "json")
+    assert code == 0
+    assert json.loads(out)["pods"][0]["status"] == "Terminating"
 
 
 def test_markdown_written_atomically_to_a_file(tmp_path, capsys):
@@ -59,6 +117,9 @@ def test_markdown_written_atomically_to_a_file(tmp_path, capsys):
     text = target.read_text()
     assert text.startswith("# Pod status")
     assert "| `shop/orders-0` |" in text
+    assert "| STATUS | READY | RESTARTS |" in text
+    assert "| Running | CrashLoopBackOff | 0/1 | 5 |" in text
+    assert "| <none> | Pending | SchedulingGated | 0/1 | 0 | PodScheduled | False |" in text
     assert not [p for p in target.parent.iterdir() if p.name != "status.md"]
 
 

@@ -10,6 +10,7 @@ from kmodel.objects.manifests import load_manifests
 from kmodel.report.output import write_output
 from kmodel.report.status import PodStatusReport, render_status
 from kmodel.semantics.pods import api_pod_phase, pod_conditions
+from kmodel.semantics.printers import print_pod, unbound_pod_status
 
 
 @click.command()
@@ -28,7 +29,10 @@ def status(paths: tuple[str, ...], output: str, out: str | None, feature_gates: 
     PATHS are YAML or JSON files (multi-document, `kind: List`, or `kubectl get -o yaml`
     output) or folders of them. Pods are defaulted as the API server would (restartPolicy
     Always); their status (containerStatuses, initContainerStatuses, conditions) is what the
-    kubelet reads. Other kinds are ignored.
+    kubelet reads. Beside phase and conditions, STATUS, READY and RESTARTS are derived as
+    `kubectl get pods` derives them. A Pod without spec.nodeName is not bound: no kubelet
+    reports on it, so it keeps the API server's and the scheduler's status (Pending;
+    PodScheduled=False SchedulingGated for a Pod with scheduling gates). Other kinds are ignored.
     """
     gates = parse_feature_gates(feature_gates)
     objects = load_manifests(
@@ -39,15 +43,28 @@ def status(paths: tuple[str, ...], output: str, out: str | None, feature_gates: 
         if obj.kind != "Pod":
             continue
         pod = default_pod(obj.body)
-        phase = api_pod_phase(pod, feature_gates=gates)
+        node = (pod.get("spec") or {}).get("nodeName") or None
+        if node is None:
+            phase, conditions = unbound_pod_status(pod)
+        else:
+            phase = api_pod_phase(pod, feature_gates=gates)
+            conditions = pod_conditions(pod, phase, feature_gates=gates)
+        # kubectl reads the status the API would hold: the reported phase and conditions.
+        reported = {**pod, "status": {**(pod.get("status") or {}), "phase": phase}}
+        reported["status"]["conditions"] = conditions
+        row = print_pod(reported)
         reports.append(
             PodStatusReport(
                 namespace=obj.namespace or "default",
                 name=obj.name,
                 file=obj.source.file,
                 document=obj.source.document,
+                node=node,
                 phase=phase,
-                conditions=pod_conditions(pod, phase, feature_gates=gates),
+                ready=row.ready,
+                status=row.status,
+                restarts=row.restarts,
+                conditions=conditions,
             )
         )
     write_output(render_status(reports, output), out)

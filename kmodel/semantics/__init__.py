@@ -3,7 +3,8 @@
 Every function names, in its docstring, the upstream function it mirrors. The most used ones are
 re-exported here; the modules hold the rest: ``pods`` and ``containers`` (kubelet),
 ``resources``, ``scheduling`` and ``scheduling_filters`` (kube-scheduler), ``replicaset`` and
-``deployment`` (controllers). Label selectors live in :mod:`kmodel.objects.labels`.
+``deployment`` (controllers), ``printers`` (``kubectl get pods``). Label selectors live in
+:mod:`kmodel.objects.labels`.
 
 The re-exports are imported on first use (PEP 562), so a command that needs one module
 (``kmodel status`` needs ``pods``) does not load the scheduler and the controllers.
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
         pod_conditions,
         pod_phase,
     )
+    from kmodel.semantics.printers import print_pod
     from kmodel.semantics.resources import pod_requests
     from kmodel.semantics.scheduling import (
         balanced_allocation_scores,
@@ -77,6 +79,7 @@ _EXPORTS: Final = {
     "pod_conditions": "pods",
     "pod_phase": "pods",
     "pod_requests": "resources",
+    "print_pod": "printers",
     "reconcile_old_replica_sets": "deployment",
     "replica_set_fraction": "deployment",
     "resolve_fenceposts": "deployment",
@@ -108,6 +111,7 @@ __all__ = [
     "pod_conditions",
     "pod_phase",
     "pod_requests",
+    "print_pod",
     "reconcile_old_replica_sets",
     "replica_set_fraction",
     "resolve_fenceposts",
