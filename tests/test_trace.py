@@ -11,10 +11,22 @@ from typing import Any
 import pytest
 import yaml
 
+from kmodel.cluster.components import NodeCrash, Tick
+from kmodel.cluster.model import Change
 from kmodel.errors import InputError
+from kmodel.explore.run import Run
 from kmodel.explore.search import StaleActionError, explore
 from kmodel.explore.spec import load_spec
-from kmodel.explore.trace import TRACE_VERSION, Trace, emit_pytest, load_trace, make_trace, replay
+from kmodel.explore.trace import (
+    TRACE_VERSION,
+    Trace,
+    emit_pytest,
+    load_trace,
+    make_trace,
+    merge_changes,
+    replay,
+    trace_steps,
+)
 
 DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1",
@@ -295,3 +307,61 @@ def test_emitted_test_without_a_location_names_the_absolute_spec(
     relative = os.path.relpath(trace.spec)
     source = emit_pytest(replace(trace, spec=str(relative)))
     assert f"SPEC = {str(Path(trace.spec).resolve())!r}" in source
+
+
+# ----------------------------------------------------------------- what a trace step shows
+
+
+def change(type_: str, name: str, summary: str, kind: str = "Pod") -> Change:
+    return Change(type_, kind, "default", name, summary)
+
+
+def test_repeated_changes_of_one_object_merge_into_one_entry() -> None:
+    changes = [
+        change("ADDED", "rs", "spec.replicas=0", kind="ReplicaSet"),
+        change("MODIFIED", "web", "updated=3", kind="Deployment"),
+        change("MODIFIED", "rs", "spec.replicas=3", kind="ReplicaSet"),
+        change("MODIFIED", "web", "updated=0", kind="Deployment"),
+        change("MODIFIED", "a", "phase=Running"),
+        change("DELETED", "a", "phase=Running terminating"),
+        change("ADDED", "b", "phase=Pending"),
+        change("DELETED", "b", "phase=Pending"),
+        change("MODIFIED", "c", "phase=Running"),
+    ]
+    assert merge_changes(changes) == (
+        change("ADDED", "rs", "spec.replicas=3", kind="ReplicaSet"),
+        change("MODIFIED", "web", "updated=0", kind="Deployment"),
+        change("DELETED", "a", "phase=Running terminating"),
+        change("DELETED", "b", "created and deleted phase=Pending"),
+        change("MODIFIED", "c", "phase=Running"),
+    )
+
+
+def test_trace_steps_show_each_object_once(found: tuple[Path, Trace], tmp_path: Path) -> None:
+    # The rollout's Deployment sync writes the Deployment twice (scale, then status).
+    _, trace = found
+    run = replay(trace).run
+    assert any(
+        len({(c.kind, c.namespace, c.name) for c in s.changes}) < len(s.changes) for s in run.steps
+    )
+    for step in trace.steps:
+        objects = [(c.kind, c.namespace, c.name) for c in step.changes]
+        assert len(objects) == len(set(objects)), step.description
+    (tmp_path / "t.json").write_text(trace.dumps(), encoding="utf-8")
+    assert [s.changes for s in load_trace(tmp_path / "t.json").steps] == [
+        s.changes for s in trace.steps
+    ]
+
+
+def test_a_lost_node_shows_each_taint_with_its_effect() -> None:
+    spec = load_spec(Path(__file__).resolve().parents[1] / "specs/no-anti-affinity-node-crash.yaml")
+    run = Run(spec.scenario)
+    run.do(NodeCrash("big-1"))
+    run.do(Tick(60))
+    check = next(a for a in run.choices() if "node lifecycle" in a.describe())
+    run.do(check)
+    (node,) = [c for c in trace_steps(run.steps)[-1].changes if c.kind == "Node"]
+    assert (
+        "taints=node.kubernetes.io/unreachable:NoSchedule,node.kubernetes.io/unreachable:NoExecute"
+        in (node.summary)
+    )

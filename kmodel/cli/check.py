@@ -14,7 +14,7 @@ from kmodel.cli.options import output_options
 from kmodel.errors import FindingError, InputError
 from kmodel.explore.search import ExploreOptions, StaleActionError, explore
 from kmodel.explore.spec import Spec, load_spec, spec_paths
-from kmodel.explore.trace import Replay, emit_pytest, load_trace, make_trace
+from kmodel.explore.trace import Replay, emit_pytest, load_trace, make_trace, merge_changes
 from kmodel.explore.trace import replay as replay_trace
 from kmodel.report.check import SpecResult, render_check, render_trace_text, write_check_report
 from kmodel.report.output import write_output
@@ -226,7 +226,7 @@ def replay(*, trace_file: str, spec_path: str | None, pytest_file: str | None) -
     replayed = replace(
         trace,
         steps=tuple(
-            replace(step, changes=live.changes, errors=live.errors)
+            replace(step, changes=merge_changes(live.changes), errors=live.errors)
             for step, live in zip(trace.steps, run.steps, strict=False)
         ),
         at_fixpoint=result.at_fixpoint,

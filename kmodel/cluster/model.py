@@ -218,6 +218,17 @@ class Step:
         return bool(self.changes)
 
 
+def _taint_string(taint: Mapping[str, Any]) -> str:
+    """A taint as kubectl prints it: ``key=value:effect``, ``key=value:``, ``key:effect``, ``key``.
+
+    Mirrors ``staging/src/k8s.io/api/core/v1/taint.go Taint.ToString``.
+    """
+    key, value, effect = (str(taint.get(f) or "") for f in ("key", "value", "effect"))
+    if not effect:
+        return f"{key}={value}:" if value else key
+    return f"{key}={value}:{effect}" if value else f"{key}:{effect}"
+
+
 def summarise(event: WatchEvent) -> str:
     """A one-line summary of an object's state, for traces."""
     obj = event.object
@@ -252,9 +263,9 @@ def summarise(event: WatchEvent) -> str:
         parts.append(f"ready={ready}")
         if spec.get("unschedulable"):
             parts.append("cordoned")
-        taints = [t.get("key") for t in spec.get("taints") or []]
+        taints = [_taint_string(t) for t in spec.get("taints") or []]
         if taints:
-            parts.append("taints=" + ",".join(str(t) for t in taints))
+            parts.append("taints=" + ",".join(taints))
     elif kind == "Endpoints":
         addresses = [
             a.get("targetRef", {}).get("name", a.get("ip"))

@@ -26,7 +26,7 @@ import json
 import os
 import pprint
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -45,7 +45,10 @@ __all__ = [
     "emit_pytest",
     "load_trace",
     "make_trace",
+    "merge_changes",
     "replay",
+    "settle_changes",
+    "trace_steps",
 ]
 
 TRACE_VERSION: Final = 1
@@ -119,12 +122,50 @@ class Trace:
         return json.dumps(self.as_json(), indent=2, sort_keys=True) + "\n"
 
 
-def _trace_steps(steps: Sequence[Step]) -> tuple[TraceStep, ...]:
-    """Number the chosen steps from 1 (the cluster's own set-up steps are not part of a trace)."""
+def merge_changes(changes: Sequence[Change]) -> tuple[Change, ...]:
+    """One entry per object: repeated changes of an object within a step merged into one.
+
+    The entry stands where the object first changed and carries its last summary. Its type says
+    what the step did to the object overall: ``ADDED`` (created, then perhaps changed),
+    ``DELETED`` (deleted at the end; "created and deleted" when both happened in the step) or
+    ``MODIFIED``.
+    """
+    order: list[tuple[str, str, str]] = []
+    seen: dict[tuple[str, str, str], list[Change]] = {}
+    for change in changes:
+        key = (change.kind, change.namespace, change.name)
+        if key not in seen:
+            order.append(key)
+            seen[key] = []
+        seen[key].append(change)
+    merged = []
+    for key in order:
+        first, last = seen[key][0], seen[key][-1]
+        if len(seen[key]) == 1:
+            merged.append(first)
+        elif last.type == "DELETED":
+            note = "created and deleted" if first.type == "ADDED" else ""
+            summary = " ".join(x for x in (note, last.summary) if x)
+            merged.append(replace(last, summary=summary))
+        else:
+            merged.append(replace(last, type="ADDED" if first.type == "ADDED" else "MODIFIED"))
+    return tuple(merged)
+
+
+def trace_steps(steps: Sequence[Step]) -> tuple[TraceStep, ...]:
+    """Chosen steps as trace steps, numbered from 1, each object's changes merged.
+
+    The cluster's own set-up steps are not part of a trace.
+    """
     return tuple(
-        TraceStep(i, s.time, s.action, s.action.describe(), s.changes, s.errors)
+        TraceStep(i, s.time, s.action, s.action.describe(), merge_changes(s.changes), s.errors)
         for i, s in enumerate(steps, start=1)
     )
+
+
+def settle_changes(steps: Sequence[Step]) -> tuple[Change, ...]:
+    """What the settling steps changed (upkeep such as heartbeats left out), merged per step."""
+    return tuple(c for s in steps if not s.action.maintenance for c in merge_changes(s.changes))
 
 
 def _availability(run: Run) -> tuple[tuple[int, int], ...]:
@@ -144,11 +185,9 @@ def make_trace(spec: Spec, finding: Finding) -> Trace:
         invariant=finding.invariant,
         violation=violation,
         at_fixpoint=at_fixpoint,
-        steps=_trace_steps(run.steps),
+        steps=trace_steps(run.steps),
         settle_steps=len(run.settle_steps),
-        settle_changes=tuple(
-            c for s in run.settle_steps for c in s.changes if not s.action.maintenance
-        ),
+        settle_changes=settle_changes(run.settle_steps),
         availability=_availability(run),
         ready_pods=tuple(run.ready),
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kmodel.errors import InputError
-from kmodel.explore.trace import Trace, TraceStep, load_trace
+from kmodel.explore.trace import Trace, load_trace, settle_changes, trace_steps
 from kmodel.invariants import Violation
 from kmodel.strategies.compare import Value, Witness, figure_values
 from kmodel.strategies.run import StrategyRun, run_strategy
@@ -89,14 +89,9 @@ def _trace_of(run: StrategyRun, spec: StrategiesSpec, violation: Violation) -> T
         invariant=violation.invariant,
         violation=violation,
         at_fixpoint=True,
-        steps=tuple(
-            TraceStep(i, s.time, s.action, s.action.describe(), s.changes, s.errors)
-            for i, s in enumerate(run.steps, start=1)
-        ),
+        steps=trace_steps(run.steps),
         settle_steps=len(run.settle_steps),
-        settle_changes=tuple(
-            c for s in run.settle_steps for c in s.changes if not s.action.maintenance
-        ),
+        settle_changes=settle_changes(run.settle_steps),
         availability=tuple(run.meter.figures.capacity_series),
     )
 
