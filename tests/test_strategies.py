@@ -10,7 +10,7 @@ import yaml
 
 from kmodel.cli.main import main
 from kmodel.errors import InputError
-from kmodel.explore.search import ExploreOptions
+from kmodel.explore.search import ExploreOptions, StaleActionError
 from kmodel.explore.trace import load_trace
 from kmodel.strategies.beanstalk import environment_pods, pod_image
 from kmodel.strategies.compare import explore_case, figure_values
@@ -243,6 +243,22 @@ def test_replay_reports_a_figure_no_longer_reached(spec, tmp_path):
     file.write_text(json.dumps(data), encoding="utf-8")
     _, violation, _ = replay_strategy_trace(load_strategy_trace(file))
     assert violation is None
+
+
+def test_replay_of_a_strategy_trace_whose_step_no_longer_applies_is_stale(spec, tmp_path, capsys):
+    case = explore_case(spec, "all", "none", ExploreOptions(examples=1, max_steps=2))
+    trace = make_strategy_trace(spec, "all", "none", case.witnesses["min_capacity"])
+    data = trace.as_json()
+    scale = {"action": "scale", "namespace": "default", "deployment": "nope", "replicas": 9}
+    data["steps"].append({**data["steps"][-1], "index": len(data["steps"]) + 1, "action": scale})
+    file = tmp_path / "t.json"
+    file.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(StaleActionError):
+        replay_strategy_trace(load_strategy_trace(file))
+    code, out, err = run_cli(["replay", str(file)], capsys)
+    assert code == 2
+    assert f"step {len(data['steps'])} no longer applies: user scales default/nope to 9" in err
+    assert "fixed" not in out
 
 
 # --------------------------------------------------------------------- spec errors
