@@ -62,13 +62,17 @@ from kmodel.explore.search import ExploreOptions
 from kmodel.invariants import make_invariant
 from kmodel.objects.manifests import MAX_FILE_BYTES, load_manifests, load_text
 from kmodel.objects.quantity import parse_quantity
+from kmodel.objects.validate import validate_object
+from kmodel.semantics.resources import is_extended_resource_name
 
 __all__ = [
+    "POOL_KEYS",
     "SPEC_KEYS",
     "ClusterSection",
     "Spec",
     "SpecReader",
     "inline_objects",
+    "kubelet_node_labels",
     "load_spec",
     "parse_program",
     "pool_nodes",
@@ -173,46 +177,101 @@ def _type(value: object) -> str:
     )
 
 
+#: What a pool may declare (``resources``: extended resources such as ``nvidia.com/gpu``).
+POOL_KEYS: Final = frozenset(
+    {"pool", "count", "zones", "region", "cpu", "memory", "pods", "resources", "os", "arch"}
+    | {"labels", "taints"}
+)
+
+
+def kubelet_node_labels(
+    name: str, *, os: str = "linux", arch: str = "amd64", zone: str = "", region: str = ""
+) -> dict[str, str]:
+    """The labels a kubelet registers its Node with, by default.
+
+    Mirrors ``pkg/kubelet/kubelet_node_status.go initialNode``: ``kubernetes.io/hostname``,
+    ``kubernetes.io/os`` and ``kubernetes.io/arch`` (the kubelet's GOOS and GOARCH; Linux has no
+    OS-specific labels), and the zone and region topology labels where the cloud gives them.
+    """
+    labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": os, "kubernetes.io/arch": arch}
+    if zone:
+        labels["topology.kubernetes.io/zone"] = zone
+    if region:
+        labels["topology.kubernetes.io/region"] = region
+    return labels
+
+
+def _pool_field(path: str, node_path: str) -> str:
+    """Where in the pool a generated Node's field comes from (for error messages)."""
+    for prefix, field_name in (
+        ("metadata.labels", "labels"),
+        ("status.capacity", "resources"),
+        ("status.allocatable", "resources"),
+        ("spec.taints", "taints"),
+    ):
+        if node_path.startswith(prefix):
+            return f"{path}.{field_name}{node_path.removeprefix(prefix)}"
+    return path
+
+
 def pool_nodes(reader: SpecReader, pool: Mapping[str, Any], path: str) -> list[dict[str, Any]]:
-    """Node manifests for a node pool (``count`` nodes named ``<pool>-<n>``, zones round-robin)."""
-    allowed = {"pool", "count", "zones", "cpu", "memory", "pods", "labels", "taints", "region"}
-    reader.keys(pool, allowed, path)
+    """Node manifests for a node pool (``count`` nodes named ``<pool>-<n>``, zones round-robin).
+
+    Each node carries the labels its kubelet would register it with
+    (:func:`kubelet_node_labels`; ``os`` and ``arch`` default to linux and amd64), then the
+    pool's ``labels`` (which win, as ``--node-labels`` does); ``resources`` adds extended
+    resources (``nvidia.com/gpu: 8``) to capacity and allocatable. The nodes are validated as
+    Node manifests.
+    """
+    reader.keys(pool, POOL_KEYS, path)
     name = reader.string(pool.get("pool"), f"{path}.pool")
     count = reader.integer(pool.get("count", 1), f"{path}.count", minimum=1)
     zones = [
         reader.string(z, f"{path}.zones[{i}]")
         for i, z in enumerate(reader.sequence(pool.get("zones", []), f"{path}.zones"))
     ] or [""]
+    region = reader.string(pool["region"], f"{path}.region") if "region" in pool else ""
+    node_os = reader.string(pool.get("os", "linux"), f"{path}.os")
+    arch = reader.string(pool.get("arch", "amd64"), f"{path}.arch")
+    amounts = {
+        key: pool.get(key, {"cpu": "4", "memory": "16Gi", "pods": "110"}[key])
+        for key in ("cpu", "memory", "pods")
+    }
+    extended = reader.mapping(pool.get("resources", {}), f"{path}.resources")
     resources: dict[str, str] = {}
-    for key in ("cpu", "memory", "pods"):
-        raw = pool.get(key, {"cpu": "4", "memory": "16Gi", "pods": "110"}[key])
+    for key, raw in [*amounts.items(), *extended.items()]:
+        where = f"{path}.{key}" if key in amounts else f"{path}.resources.{key}"
+        if key not in amounts and not is_extended_resource_name(str(key)):
+            raise reader.error(where, "must be an extended resource name, e.g. nvidia.com/gpu")
         try:
             amount = parse_quantity(raw)
         except InputError as error:
-            raise reader.error(f"{path}.{key}", error.message) from None
-        if amount <= 0:
-            raise reader.error(f"{path}.{key}", "must be greater than 0")
-        resources[key] = str(raw)
+            raise reader.error(where, error.message) from None
+        if amount <= 0 and key in amounts:
+            raise reader.error(where, "must be greater than 0")
+        resources[str(key)] = str(raw)
     labels = dict(reader.mapping(pool.get("labels", {}), f"{path}.labels"))
     taints = list(reader.sequence(pool.get("taints", []), f"{path}.taints"))
     nodes = []
     for index in range(count):
         node_name = f"{name}-{index + 1}"
         zone = zones[index % len(zones)]
-        node_labels = {"kubernetes.io/hostname": node_name, **labels}
-        if zone:
-            node_labels["topology.kubernetes.io/zone"] = zone
-        if pool.get("region"):
-            node_labels["topology.kubernetes.io/region"] = str(pool["region"])
-        nodes.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Node",
-                "metadata": {"name": node_name, "labels": node_labels},
-                "spec": {"taints": copy.deepcopy(taints)} if taints else {},
-                "status": {"allocatable": dict(resources), "capacity": dict(resources)},
-            }
-        )
+        node_labels = {
+            **kubelet_node_labels(node_name, os=node_os, arch=arch, zone=zone, region=region),
+            **labels,
+        }
+        node = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": node_name, "labels": node_labels},
+            "spec": {"taints": copy.deepcopy(taints)} if taints else {},
+            "status": {"allocatable": dict(resources), "capacity": dict(resources)},
+        }
+        try:
+            validate_object("Node", node)
+        except InputError as error:
+            raise reader.error(_pool_field(path, error.path or ""), error.message) from None
+        nodes.append(node)
     return nodes
 
 
