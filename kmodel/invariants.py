@@ -57,6 +57,8 @@ class History:
     rollout_ready: dict[str, tuple[int, bool]] = field(default_factory=dict)
     static_uids: dict[str, str] = field(default_factory=dict)
     evictions_seen: int = 0
+    #: Invariants whose precondition held at some step (see :attr:`Invariant.precondition`).
+    met: set[str] = field(default_factory=set)
 
 
 class Invariant:
@@ -65,6 +67,9 @@ class Invariant:
     name: ClassVar[str] = ""
     kind: ClassVar[str] = "safety"
     description: ClassVar[str] = ""
+    #: What must happen before the invariant says anything ("" when it always does); a check
+    #: records in ``history.met`` when it did, so a pass that never tested it can be told.
+    precondition: ClassVar[str] = ""
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """The violations in the cluster's current state."""
@@ -163,6 +168,7 @@ class TerminalPhaseStable(Invariant):
 
     name = "terminal_phase_stable"
     description = "a terminal phase never changes"
+    precondition = "a pod reached Succeeded or Failed"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Compare with the terminal phases seen before."""
@@ -182,6 +188,7 @@ class TerminalPhaseStable(Invariant):
                 )
             elif phase in {"Succeeded", "Failed"}:
                 history.terminal[uid] = str(phase)
+                history.met.add(self.name)
         return violations
 
 
@@ -190,6 +197,7 @@ class EndpointsReadyOnly(Invariant):
 
     name = "endpoints_ready_only"
     description = "endpoints only contain Ready, non-terminating pods"
+    precondition = "Endpoints listing a pod were written"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Check the Endpoints objects this step wrote against the pods as they are now."""
@@ -210,6 +218,7 @@ class EndpointsReadyOnly(Invariant):
             endpoints = cluster.store.get(("Endpoints", namespace, name))
             for subset in (endpoints or {}).get("subsets") or []:
                 for address in subset.get("addresses") or []:
+                    history.met.add(self.name)
                     ref = address.get("targetRef") or {}
                     pod = pods.get(str(ref.get("uid")))
                     if (
@@ -318,6 +327,10 @@ class RollingUpdateBounds(Invariant):
 
     name = "rolling_update_bounds"
     description = "rollouts stay within maxUnavailable and maxSurge (absent faults)"
+    precondition = (
+        "a RollingUpdate rolled out, without faults, after reaching replicas - maxUnavailable "
+        "available pods"
+    )
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Compare live counts with the Deployment's fence posts."""
@@ -365,6 +378,8 @@ class RollingUpdateBounds(Invariant):
             size, reached = history.rollout_ready.get(key, (replicas, False))
             rolling = cluster.memo(("rolling-out", *version), partial(_rolling_out_of, d, rss))
             reached = reached and size == replicas and not cluster.faults and rolling
+            if reached:
+                history.met.add(self.name)
             if reached and available < minimum:
                 violations.append(
                     self.violation(
@@ -387,6 +402,7 @@ class MinAvailable(Invariant):
     count: int = 1
     name: ClassVar[str] = "min_available"
     description: ClassVar[str] = "a deployment never has fewer than `count` available pods"
+    precondition: ClassVar[str] = "the deployment had `count` available pods"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Count available pods."""
@@ -398,6 +414,8 @@ class MinAvailable(Invariant):
         key = f"min_available:{self.deployment}"
         _, reached = history.rollout_ready.get(key, (0, False))
         history.rollout_ready[key] = (0, reached or available >= self.count)
+        if reached or available >= self.count:
+            history.met.add(self.name)
         if reached and available < self.count:
             return [
                 self.violation(
@@ -416,6 +434,7 @@ class StaticPodsSurvive(Invariant):
 
     name = "static_pods_survive"
     description = "a static pod's mirror cannot be deleted through the API"
+    precondition = "a static pod ran"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Each up machine's static pods keep running once started."""
@@ -429,6 +448,7 @@ class StaticPodsSurvive(Invariant):
                 key = f"{machine.name}/{name}"
                 if running:
                     history.static_uids[key] = "running"
+                    history.met.add(self.name)
                 elif history.static_uids.get(key) == "running":
                     violations.append(
                         self.violation(
@@ -452,6 +472,7 @@ class PdbRespected(Invariant):
 
     name = "pdb_respected"
     description = "voluntary evictions respect PodDisruptionBudgets"
+    precondition = "an eviction of a Ready pod was admitted under a current budget status"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """After each admitted eviction, count the healthy pods each covering PDB selects."""
@@ -475,6 +496,8 @@ class PdbRespected(Invariant):
                     and recorded.get("desiredHealthy") == fresh["desiredHealthy"]
                     and recorded.get("expectedPods") == fresh["expectedPods"]
                 )
+                if current:
+                    history.met.add(self.name)
                 if current and fresh["currentHealthy"] < fresh["desiredHealthy"]:
                     violations.append(
                         self.violation(
@@ -494,9 +517,12 @@ class QuorumWrites(Invariant):
 
     name = "quorum_writes"
     description = "nothing writes without quorum"
+    precondition = "etcd lost quorum"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """A step that changed objects while a majority was down broke quorum."""
+        if not cluster.store.has_quorum:
+            history.met.add(self.name)
         if step is not None and step.changes and not cluster.store.has_quorum:
             return [
                 self.violation(
@@ -604,10 +630,13 @@ class DrainsComplete(Invariant):
     name = "drains_complete"
     kind = "eventual"
     description = "every drain finishes once faults stop"
+    precondition = "a drain started"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Look for live, non-mirror pods on draining nodes."""
         draining = sorted(cluster.memory.get("drain", {}).get("nodes", set()))
+        if draining:
+            history.met.add(self.name)
         violations = []
         for node in draining:
             stuck = [

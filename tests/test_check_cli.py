@@ -37,6 +37,19 @@ SPEC_KEYS = {
     "seed",
     "invariants",
     "findings",
+    "coverage",
+    "not_modelled",
+}
+COVERAGE_KEYS = {
+    "runs",
+    "steps",
+    "distinct_states",
+    "workloads",
+    "unscheduled",
+    "faults",
+    "user_actions",
+    "actions",
+    "invariants",
 }
 FINDING_KEYS = {"invariant", "message", "values", "at_fixpoint", "steps", "trace"}
 
@@ -178,8 +191,9 @@ def test_bundled_json_keys_are_the_documented_ones(bundled: dict[str, Any]) -> N
         assert set(result) == SPEC_KEYS
         assert result["examples"] > 0
         assert result["steps"] > 0
+        assert set(result["coverage"]) == COVERAGE_KEYS
         for invariant in result["invariants"]:
-            assert set(invariant) == {"name", "status"}
+            assert set(invariant) == {"name", "status", "exercised"}
             assert invariant["status"] in {"pass", "violation"}
         for finding in result["findings"]:
             assert set(finding) == FINDING_KEYS
@@ -396,8 +410,8 @@ def test_json_output_of_small_specs(small_outputs: dict[str, str], small_specs: 
     assert passing["outcome"] == "pass"
     assert passing["findings"] == []
     assert passing["invariants"] == [
-        {"name": "no_overcommit", "status": "pass"},
-        {"name": "min_available", "status": "pass"},
+        {"name": "no_overcommit", "status": "pass", "exercised": True},
+        {"name": "min_available", "status": "pass", "exercised": True},
     ]
 
 
@@ -425,8 +439,20 @@ def test_junit_one_suite_per_spec_one_case_per_invariant(
 
 def test_github_annotations_are_well_formed(small_outputs: dict[str, str]) -> None:
     data = json.loads(small_outputs["json"])
-    lines = small_outputs["github"].splitlines()
+    every = small_outputs["github"].splitlines()
     annotation = re.compile(r"^::(error|warning|notice) file=([^,:]+),title=([^,:]+)::(.+)$")
+    # A passing invariant no run exercised is a warning (the drain spec's pdb_respected).
+    untested = [
+        f"kmodel {i['name']} never exercised"
+        for r in data["specs"]
+        for i in r["invariants"]
+        if not i["exercised"]
+    ]
+    assert untested == ["kmodel pdb_respected never exercised"]
+    assert [m.group(3) for m in map(annotation.match, every) if m and m.group(1) == "warning"] == (
+        untested
+    )
+    lines = [line for line in every if not line.startswith("::warning")]
     assert len(lines) == sum(len(r["findings"]) for r in data["specs"])
     for line in lines:
         match = annotation.match(line)
@@ -631,7 +657,7 @@ def test_user_invariant_module_function_end_to_end(
     )  # fmt: skip
     assert code == EXIT_FINDING
     (result,) = json.loads(target.read_text(encoding="utf-8"))["specs"]
-    assert result["invariants"] == [{"name": reference, "status": "violation"}]
+    assert result["invariants"] == [{"name": reference, "status": "violation", "exercised": True}]
     (finding,) = result["findings"]
     assert finding["invariant"] == reference
     assert finding["message"].startswith("3 web pods: ")

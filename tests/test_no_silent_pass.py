@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from kmodel.errors import InputError
+from kmodel.cli.main import main
+from kmodel.errors import EXIT_INPUT, InputError
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.explore.spec import load_spec
 from tests.speckit import PASSING_SPEC
@@ -81,3 +83,118 @@ def test_bad_pool_fields_are_named(tmp_path: Path, pool: dict[str, Any], path: s
         load_spec(target)
     assert caught.value.file == str(target)
     assert (caught.value.path or "").startswith(path)
+
+
+# ---------------------------------------------------------------- unmodelled workloads
+
+STATEFUL_SET = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: zk}
+spec:
+  serviceName: zk
+  selector: {matchLabels: {app: zk}}
+  template:
+    metadata: {labels: {app: zk}}
+    spec: {containers: [{name: zk, image: zookeeper:3.8}]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: zk-pdb}
+spec: {selector: {matchLabels: {app: zk}}, maxUnavailable: 1}
+"""
+
+_UNMODELLED = {
+    "StatefulSet": STATEFUL_SET,
+    "DaemonSet": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\n",
+    "Job": "apiVersion: batch/v1\nkind: Job\nmetadata: {name: once, namespace: ops}\n",
+    "CronJob": "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\n",
+    "Widget": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_UNMODELLED))
+def test_check_refuses_an_unmodelled_workload_naming_file_object_and_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    (tmp_path / "app.yaml").write_text(_UNMODELLED[kind], encoding="utf-8")
+    target = _write(tmp_path, _spec(workloads=["app.yaml"]))
+    with pytest.raises(SystemExit) as done:
+        main(["check", str(target), "--traces", str(tmp_path / "traces")])
+    assert done.value.code == EXIT_INPUT
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.strip().splitlines()
+    assert str(tmp_path / "app.yaml") in line
+    assert f"{kind}/" in line
+    assert f"kind {kind} " in line
+    assert f"ignoreUnmodelled: [{kind}]" in line
+    assert not (tmp_path / "traces").exists()
+
+
+def test_check_refuses_an_inline_unmodelled_workload_and_an_empty_file(tmp_path: Path) -> None:
+    inline = yaml.safe_load(_UNMODELLED["DaemonSet"])
+    target = _write(tmp_path, _spec(workloads=[PASSING_SPEC["workloads"][0], inline]))
+    with pytest.raises(InputError) as caught:
+        load_spec(target)
+    assert (caught.value.file, caught.value.path) == (str(target), "workloads[1]")
+    assert caught.value.obj == "DaemonSet/agent"
+    (tmp_path / "empty.yaml").write_text("---\n", encoding="utf-8")
+    target = _write(tmp_path, _spec(workloads=["empty.yaml"]))
+    with pytest.raises(InputError) as caught:
+        load_spec(target)
+    assert caught.value.file == str(tmp_path / "empty.yaml")
+    assert "holds no objects" in caught.value.message
+
+
+def test_a_list_of_kinds_allows_only_those(tmp_path: Path) -> None:
+    (tmp_path / "zk.yaml").write_text(STATEFUL_SET, encoding="utf-8")
+    (tmp_path / "job.yaml").write_text(_UNMODELLED["Job"], encoding="utf-8")
+    body = _spec(
+        workloads=["zk.yaml", "job.yaml"],
+        actions=[],
+        invariants=["no_overcommit"],
+        ignoreUnmodelled=["StatefulSet"],
+    )
+    with pytest.raises(InputError) as caught:
+        load_spec(_write(tmp_path, body))
+    assert caught.value.obj == "Job/ops/once"
+    body["ignoreUnmodelled"] = ["StatefulSet", "Job"]
+    spec = load_spec(_write(tmp_path, body))
+    assert [(i.object, i.kind, i.path) for i in spec.left_out] == [
+        ("StatefulSet/zk", "StatefulSet", "workloads[0]"),
+        ("Job/ops/once", "Job", "workloads[1]"),
+    ]
+
+
+@pytest.mark.parametrize("output", ["text", "json", "junit", "github", "markdown"])
+def test_an_opted_in_pass_names_what_was_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str
+) -> None:
+    (tmp_path / "zk.yaml").write_text(STATEFUL_SET, encoding="utf-8")
+    body = _spec(
+        workloads=[PASSING_SPEC["workloads"][0], "zk.yaml"],
+        ignoreUnmodelled=True,
+        explore={"examples": 2, "maxSteps": 2},
+    )
+    target = _write(tmp_path, body)
+    with pytest.raises(SystemExit) as done:
+        main(["check", str(target), "-o", output, "--traces", str(tmp_path / "traces")])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    if output == "json":
+        (result,) = json.loads(out)["specs"]
+        assert result["outcome"] == "pass"
+        assert result["not_modelled"] == [
+            {
+                "file": str(tmp_path / "zk.yaml"),
+                "document": 0,
+                "path": "workloads[1]",
+                "object": "StatefulSet/zk",
+                "kind": "StatefulSet",
+                "reason": "kind StatefulSet (apps/v1) is not modelled",
+            }
+        ]
+    else:
+        assert "StatefulSet/zk" in out
+        assert "kind StatefulSet (apps/v1) is not modelled" in out

@@ -12,6 +12,7 @@ import click
 
 from kmodel.cli.options import output_options
 from kmodel.errors import FindingError, InputError
+from kmodel.explore.coverage import Coverage
 from kmodel.explore.search import ExploreOptions, StaleActionError, explore
 from kmodel.explore.spec import Spec, load_spec, spec_paths
 from kmodel.explore.trace import Replay, emit_pytest, load_trace, make_trace, merge_changes
@@ -40,6 +41,7 @@ def _check_one(
         expect=spec.expect,
         invariants=list(spec.invariant_names),
         seed=options.seed,
+        not_modelled=[item.as_json() for item in spec.left_out],
     )
     started = time.perf_counter()
 
@@ -53,7 +55,9 @@ def _check_one(
                 nl=False,
             )
 
-    findings = explore(spec.scenario, options, progress=progress)
+    coverage = Coverage()
+    findings = explore(spec.scenario, options, progress=progress, coverage=coverage)
+    result.coverage = coverage.summary(spec.scenario)
     if show_progress:
         click.echo("", err=True)
     result.seconds = time.perf_counter() - started

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from kmodel.cluster.actions import Action
 from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
+from kmodel.explore.coverage import Coverage
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Violation
 
@@ -65,6 +66,7 @@ class _Counter:
     examples: int = 0
     steps: int = 0
     callbacks: list[Callable[[int, int], None]] = field(default_factory=list)
+    coverage: Coverage | None = None
 
 
 @dataclass
@@ -85,12 +87,17 @@ class _Start:
     #: checked): each example steps a copy of it.
     _started: Run | None = None
 
+    def initial(self) -> Cluster:
+        """The scenario's settled initial cluster (built on first use; never changed)."""
+        if self._initial is None:  # built on first use: a search may run no example at all
+            self._initial = self.scenario.build()
+        return self._initial
+
     def run(self, scenario: Scenario) -> Run:
         """A new run of ``scenario`` (the start's scenario, with its own invariants)."""
         if self.fresh:
             return Run(scenario)
-        if self._initial is None:  # built on first use: a search may run no example at all
-            self._initial = self.scenario.build()
+        self.initial()
         if self._started is None or self._started.scenario is not scenario:
             self._started = Run(scenario, initial=self._initial)
         return self._started.copy()
@@ -137,6 +144,26 @@ def run_actions(scenario: Scenario, actions: list[Action]) -> tuple[Run, Violati
     return run, (found[0] if found else None), True
 
 
+def _steps(run: Run, length: int, data: st.DataObject, counter: _Counter) -> None:
+    """Take up to ``length`` drawn actions, then finish; raise :class:`_Violated` on a violation."""
+    taken: list[Action] = []
+    if run.violations:
+        raise _Violated(run.violations[0], taken, at_fixpoint=False)
+    for _ in range(length):
+        choices = run.choices()
+        action = choices[data.draw(st.integers(0, len(choices) - 1), label="choice")]
+        taken.append(action)
+        counter.steps += 1
+        found = run.do(action)
+        if counter.coverage is not None:
+            counter.coverage.step(run, action)
+        if found:
+            raise _Violated(found[0], taken, at_fixpoint=False)
+    found = run.finish()
+    if found:
+        raise _Violated(found[0], taken, at_fixpoint=True)
+
+
 def _search(
     scenario: Scenario, options: ExploreOptions, counter: _Counter, start: _Start
 ) -> _Violated | None:
@@ -158,20 +185,11 @@ def _search(
         counter.examples += 1
         length = data.draw(st.integers(0, options.max_steps), label="steps")
         run = start.run(scenario)
-        taken: list[Action] = []
-        if run.violations:
-            raise _Violated(run.violations[0], taken, at_fixpoint=False)
-        for _ in range(length):
-            choices = run.choices()
-            action = choices[data.draw(st.integers(0, len(choices) - 1), label="choice")]
-            taken.append(action)
-            counter.steps += 1
-            found = run.do(action)
-            if found:
-                raise _Violated(found[0], taken, at_fixpoint=False)
-        found = run.finish()
-        if found:
-            raise _Violated(found[0], taken, at_fixpoint=True)
+        try:
+            _steps(run, length, data, counter)
+        finally:
+            if counter.coverage is not None:
+                counter.coverage.run_ended(run)
         for callback in counter.callbacks:
             callback(counter.examples, counter.steps)
 
@@ -187,6 +205,7 @@ def explore(
     options: ExploreOptions | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
+    coverage: Coverage | None = None,
 ) -> list[Finding]:
     """Search for violations of the scenario's invariants; one minimal finding per invariant.
 
@@ -194,8 +213,11 @@ def explore(
         scenario: what may happen and what must hold.
         options: examples, steps, seed.
         progress: called with (examples run, steps taken) as exploration goes.
+        coverage: filled with what the runs did (see :class:`Coverage`), when given.
     """
-    return _explore(scenario, options or ExploreOptions(), progress, fresh_clusters=False)
+    return _explore(
+        scenario, options or ExploreOptions(), progress, fresh_clusters=False, coverage=coverage
+    )
 
 
 def _explore(
@@ -204,9 +226,10 @@ def _explore(
     progress: Callable[[int, int], None] | None,
     *,
     fresh_clusters: bool,
+    coverage: Coverage | None = None,
 ) -> list[Finding]:
     """:func:`explore`; ``fresh_clusters`` builds each example's cluster anew (for tests)."""
-    counter = _Counter(callbacks=[progress] if progress else [])
+    counter = _Counter(callbacks=[progress] if progress else [], coverage=coverage)
     start = _Start(scenario, fresh=fresh_clusters)
     findings: list[Finding] = []
     remaining = list(scenario.invariants)
@@ -222,6 +245,8 @@ def _explore(
         if len(kept) == len(remaining):  # a violation no listed invariant claims: stop
             break
         remaining = kept
+    if coverage is not None:
+        coverage.started(start.initial())
     return findings
 
 

@@ -39,6 +39,7 @@ A spec is one YAML mapping::
       - min_available: {deployment: web, count: 2}
       - mypackage.checks:my_invariant
     explore: {examples: 200, maxSteps: 40, seed: 0, ticks: [1, 10]}  # ticks: clock steps offered
+    ignoreUnmodelled: [StatefulSet]   # or true: check the rest, and say what was left out
 
 Every error names the file, the field path and what is wrong (exit code 2 on the command line).
 """
@@ -60,7 +61,7 @@ from kmodel.errors import InputError
 from kmodel.explore.run import FAULT_KINDS, Scenario, UserAction
 from kmodel.explore.search import ExploreOptions
 from kmodel.invariants import make_invariant
-from kmodel.objects.manifests import MAX_FILE_BYTES, load_manifests, load_text
+from kmodel.objects.manifests import MAX_FILE_BYTES, SkippedObject, load_manifests, load_text
 from kmodel.objects.quantity import parse_quantity
 from kmodel.objects.validate import validate_object
 from kmodel.semantics.resources import is_extended_resource_name
@@ -69,6 +70,7 @@ __all__ = [
     "POOL_KEYS",
     "SPEC_KEYS",
     "ClusterSection",
+    "LeftOut",
     "Spec",
     "SpecReader",
     "inline_objects",
@@ -96,6 +98,7 @@ SPEC_KEYS: Final = frozenset(
         "actions",
         "invariants",
         "explore",
+        "ignoreUnmodelled",
     }
 )
 _USER_KINDS: Final = (
@@ -111,6 +114,44 @@ _USER_KINDS: Final = (
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A workload the model does not run: an object of a kind it does not know, an empty file.
+
+    Attributes:
+        file: the file it is in (the spec itself for an inline manifest).
+        document: the YAML document in that file (None for an inline manifest or a file).
+        path: the spec field that names it (``workloads[2]``).
+        object: ``Kind/namespace/name`` ("" for an empty file).
+        kind: its ``kind`` ("" for an empty file).
+        reason: why it is left out, in words.
+    """
+
+    file: str
+    document: int | None
+    path: str
+    object: str
+    kind: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.document is None else f"{self.file}: document {self.document}"
+        return (
+            f"{where}: {self.object}: {self.reason}" if self.object else f"{where}: {self.reason}"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form (the keys the README documents)."""
+        return {
+            "file": self.file,
+            "document": self.document,
+            "path": self.path,
+            "object": self.object,
+            "kind": self.kind,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
 class Spec:
     """A loaded spec: the scenario to explore and how hard to look."""
 
@@ -122,6 +163,8 @@ class Spec:
     options: ExploreOptions
     digest: str = ""
     invariant_names: tuple[str, ...] = field(default_factory=tuple)
+    #: Workloads the spec names that the model does not run (allowed by ``ignoreUnmodelled``).
+    left_out: tuple[LeftOut, ...] = ()
 
 
 class SpecReader:
@@ -276,12 +319,16 @@ def pool_nodes(reader: SpecReader, pool: Mapping[str, Any], path: str) -> list[d
 
 
 def inline_objects(
-    reader: SpecReader, body: Mapping[str, Any], path: str
+    reader: SpecReader,
+    body: Mapping[str, Any],
+    path: str,
+    *,
+    on_skip: Callable[[SkippedObject], None] | None = None,
 ) -> list[Mapping[str, Any]]:
     """Validate an inline manifest as the loader does, with the spec's field path in errors."""
     text = yaml.safe_dump(dict(body))
     try:
-        return [o.body for o in load_text(text, file=reader.file)]
+        return [o.body for o in load_text(text, file=reader.file, on_skip=on_skip)]
     except InputError as error:
         raise reader.error(path + (f".{error.path}" if error.path else ""), error.message) from None
 
@@ -401,18 +448,96 @@ def read_workloads(
     base: Path,
     *,
     on_warning: Callable[[str], None] | None = None,
+    on_left_out: Callable[[LeftOut], None] | None = None,
 ) -> list[Mapping[str, Any]]:
-    """Read the ``workloads:`` list: manifest files relative to the spec, or inline manifests."""
+    """Read the ``workloads:`` list: manifest files relative to the spec, or inline manifests.
+
+    What the model does not run (objects of kinds it does not know, a file with no objects)
+    goes to ``on_left_out``; without it, to ``on_warning`` as before.
+    """
     objects: list[Mapping[str, Any]] = []
     for i, entry in enumerate(reader.sequence(body.get("workloads", []), "workloads")):
-        if isinstance(entry, str):
-            workload_file = _referenced_file(reader, base, entry, f"workloads[{i}]")
-            objects.extend(o.body for o in load_manifests([workload_file], on_warning=on_warning))
-        else:
-            objects.extend(
-                inline_objects(reader, reader.mapping(entry, f"workloads[{i}]"), f"workloads[{i}]")
+        path = f"workloads[{i}]"
+        left: list[LeftOut] = []
+
+        def skipped(obj: SkippedObject, path: str = path, left: list[LeftOut] = left) -> None:
+            inline = obj.source.file == reader.file
+            left.append(
+                LeftOut(
+                    obj.source.file,
+                    None if inline else obj.source.document,
+                    path,
+                    obj.label,
+                    obj.kind,
+                    obj.reason,
+                )
             )
+
+        on_skip = skipped if on_left_out is not None else None
+        if isinstance(entry, str):
+            workload_file = _referenced_file(reader, base, entry, path)
+            found: list[Mapping[str, Any]] = [
+                o.body
+                for o in load_manifests([workload_file], on_warning=on_warning, on_skip=on_skip)
+            ]
+            if not found and not left:
+                left.append(
+                    LeftOut(
+                        str(workload_file),
+                        None,
+                        path,
+                        "",
+                        "",
+                        "holds no objects: nothing in it would be checked",
+                    )
+                )
+        else:
+            found = inline_objects(reader, reader.mapping(entry, path), path, on_skip=on_skip)
+        objects.extend(found)
+        if on_left_out is not None:
+            for item in left:
+                on_left_out(item)
     return objects
+
+
+def read_ignore_unmodelled(reader: SpecReader, body: Mapping[str, Any]) -> bool | frozenset[str]:
+    """Read ``ignoreUnmodelled``: true (anything), false (nothing) or a list of kinds."""
+    raw = body.get("ignoreUnmodelled", False)
+    if isinstance(raw, bool):
+        return raw
+    return frozenset(
+        reader.string(kind, f"ignoreUnmodelled[{i}]")
+        for i, kind in enumerate(reader.sequence(raw, "ignoreUnmodelled"))
+    )
+
+
+def refuse_unmodelled(
+    reader: SpecReader, left_out: Sequence[LeftOut], ignore: bool | frozenset[str]
+) -> None:
+    """Stop on a workload the model would not run, unless the spec says to check without it.
+
+    Raises:
+        InputError: naming the first such object, its file and kind (and how many more).
+    """
+    refused = [
+        item
+        for item in left_out
+        if not (ignore is True or (isinstance(ignore, frozenset) and item.kind in ignore))
+    ]
+    if not refused:
+        return
+    first = refused[0]
+    more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+    allow = f"ignoreUnmodelled: [{first.kind}]` or `" if first.kind else ""
+    consequence = ", so kmodel check would not run it and a pass would not cover it"
+    raise InputError(
+        f"{first.reason}{consequence if first.kind else ''}{more}; set `{allow}"
+        f"ignoreUnmodelled: true` in {reader.file} to check the rest without it",
+        file=first.file,
+        document=first.document,
+        obj=first.object or None,
+        path=None if first.document is not None or first.file != reader.file else first.path,
+    )
 
 
 def read_faults(reader: SpecReader, body: Mapping[str, Any]) -> dict[str, int | None]:
@@ -457,7 +582,12 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
     cluster = read_cluster(reader, body, base, on_warning=on_warning)
     members, static = cluster.members, cluster.static_pods
     node_names = {o["metadata"]["name"] for o in cluster.nodes if o.get("kind") == "Node"}
-    objects = [*cluster.nodes, *read_workloads(reader, body, base, on_warning=on_warning)]
+    left_out: list[LeftOut] = []
+    workloads = read_workloads(
+        reader, body, base, on_warning=on_warning, on_left_out=left_out.append
+    )
+    refuse_unmodelled(reader, left_out, read_ignore_unmodelled(reader, body))
+    objects = [*cluster.nodes, *workloads]
     deployments = {
         f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
         for o in objects
@@ -600,6 +730,7 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
         options=options,
         digest=_digest(raw_text, objects, static),
         invariant_names=tuple(names),
+        left_out=tuple(left_out),
     )
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NESTING_DEPTH",
     "LoadedObject",
+    "SkippedObject",
     "Source",
     "load_manifests",
     "load_text",
@@ -116,6 +117,42 @@ class LoadedObject:
     def label(self) -> str:
         """``Kind/name`` or ``Kind/namespace/name``, as errors name objects."""
         return _object_label(self.kind, self.namespace, self.name)
+
+
+@dataclass(frozen=True)
+class SkippedObject:
+    """An object of a kind the model does not know, skipped by the loader.
+
+    Attributes:
+        kind: its ``kind``.
+        api_version: its ``apiVersion``.
+        name: ``metadata.name`` (None when absent).
+        namespace: ``metadata.namespace`` as written (None when absent).
+        source: where it came from.
+    """
+
+    kind: str
+    api_version: str
+    name: str | None
+    namespace: str | None
+    source: Source
+
+    @property
+    def label(self) -> str:
+        """``Kind/name`` or ``Kind/namespace/name``, as errors name objects."""
+        return _object_label(self.kind, self.namespace, self.name)
+
+    def __str__(self) -> str:
+        return f"{self.source}: skipping {self.label}: {self.reason}"
+
+    @property
+    def reason(self) -> str:
+        """Why it was skipped, in words."""
+        return f"kind {self.kind} ({self.api_version}) is not modelled"
+
+
+#: Called with each skipped object (by default, its warning line goes to the ``Warn`` sink).
+Skip = Callable[[SkippedObject], None]
 
 
 def _object_label(kind: str, namespace: str | None, name: str | None) -> str:
@@ -407,7 +444,7 @@ def _load_object(
     *,
     source: Source,
     path: str,
-    warn: Warn,
+    skip: Skip,
     default_type: tuple[str, str] | None = None,
 ) -> LoadedObject | None:
     """Validate one object; None (after a warning) if its kind is not modelled."""
@@ -425,10 +462,7 @@ def _load_object(
     spec = MODELLED_KINDS.get(kind)
     if spec is None:
         namespace = _metadata_string(body, "namespace")
-        warn(
-            f"{source}: skipping {_object_label(kind, namespace, name)}: kind {kind} "
-            f"({api_version}) is not modelled"
-        )
+        skip(SkippedObject(kind, api_version, name, namespace, source))
         return None
     namespace = (_metadata_string(body, "namespace") or "default") if spec.namespaced else None
     label = _object_label(kind, namespace, name)
@@ -449,9 +483,9 @@ def _is_list_document(document: Mapping[str, Any]) -> bool:
     return kind == "List" or (kind.endswith("List") and "items" in document)
 
 
-def _objects_in(document: object, *, file: str, index: int, warn: Warn) -> list[LoadedObject]:
+def _objects_in(document: object, *, file: str, index: int, skip: Skip) -> list[LoadedObject]:
     if not isinstance(document, dict) or not _is_list_document(document):
-        loaded = _load_object(document, source=Source(file, index), path="", warn=warn)
+        loaded = _load_object(document, source=Source(file, index), path="", skip=skip)
         return [] if loaded is None else [loaded]
     api_version, kind = _type_meta(document, "")
     # A typed list (PodList) may leave kind and apiVersion out of its items.
@@ -462,7 +496,7 @@ def _objects_in(document: object, *, file: str, index: int, warn: Warn) -> list[
             item,
             source=Source(file, index, item_index),
             path=f"items[{item_index}]",
-            warn=warn,
+            skip=skip,
             default_type=default_type,
         )
         if loaded is not None:
@@ -471,13 +505,13 @@ def _objects_in(document: object, *, file: str, index: int, warn: Warn) -> list[
 
 
 def _objects_from_document(
-    document: object, *, file: str, index: int, warn: Warn
+    document: object, *, file: str, index: int, skip: Skip
 ) -> list[LoadedObject]:
     """The objects of one document: itself, or the items of a list."""
     if document is None:
         return []
     try:
-        return _objects_in(document, file=file, index=index, warn=warn)
+        return _objects_in(document, file=file, index=index, skip=skip)
     except InputError as exc:
         raise exc.located(file=file, document=index) from None
 
@@ -487,7 +521,11 @@ def _ignore(_message: str) -> None:
 
 
 def load_text(
-    text: str, *, file: str = "<string>", on_warning: Warn | None = None
+    text: str,
+    *,
+    file: str = "<string>",
+    on_warning: Warn | None = None,
+    on_skip: Skip | None = None,
 ) -> list[LoadedObject]:
     """Load and validate every object in a YAML or JSON text.
 
@@ -495,6 +533,7 @@ def load_text(
         text: one or more YAML documents (JSON is YAML).
         file: the name used in errors, warnings and :class:`Source`.
         on_warning: called with one line per skipped object (a kind the model does not know).
+        on_skip: called with each skipped object instead (then ``on_warning`` is not).
 
     Returns:
         The objects in document order (list items in item order).
@@ -506,9 +545,10 @@ def load_text(
     if not isinstance(text, str):
         raise InputError(f"manifest text must be a string, not {type(text).__name__}", file=file)
     warn = on_warning or _ignore
+    skip = on_skip or (lambda skipped: warn(str(skipped)))
     objects: list[LoadedObject] = []
     for index, document in _parse_documents(text, file):
-        objects.extend(_objects_from_document(document, file=file, index=index, warn=warn))
+        objects.extend(_objects_from_document(document, file=file, index=index, skip=skip))
     return objects
 
 
@@ -548,6 +588,7 @@ def load_manifests(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     on_warning: Warn | None = None,
+    on_skip: Skip | None = None,
 ) -> list[LoadedObject]:
     """Load and validate every object in the given files and directories.
 
@@ -557,6 +598,7 @@ def load_manifests(
     Args:
         paths: one path or several.
         on_warning: called with one line per skipped object or empty directory.
+        on_skip: called with each skipped object instead (empty directories still warn).
 
     Returns:
         All objects, file by file, in document order.
@@ -574,5 +616,7 @@ def load_manifests(
         if not isinstance(raw, str | os.PathLike):
             raise InputError(f"a path must be a string, not {type(raw).__name__}")
         for file in _expand(Path(raw), warn):
-            objects.extend(load_text(_read_file(file), file=str(file), on_warning=warn))
+            objects.extend(
+                load_text(_read_file(file), file=str(file), on_warning=warn, on_skip=on_skip)
+            )
     return objects

@@ -5,7 +5,8 @@ JSON output is one object (documented in the README, "kmodel check")::
     {"specs": [{"spec": path, "name": str, "expect": "pass"|"violation"|null,
                 "outcome": "pass"|"violation", "as_expected": bool,
                 "examples": int, "steps": int, "seed": int,
-                "invariants": [{"name": str, "status": "pass"|"violation"}],
+                "invariants": [{"name": str, "status": "pass"|"violation", "exercised": bool}],
+                "coverage": {…} (see the README), "not_modelled": [{…}],
                 "findings": [{"invariant": str, "message": str, "values": {…},
                               "at_fixpoint": bool, "steps": int, "trace": path|null}]}],
      "summary": {"specs": int, "violations": int, "unexpected": int}}
@@ -41,6 +42,10 @@ class SpecResult:
     seconds: float = 0.0
     traces: list[Trace] = field(default_factory=list)
     trace_files: list[str | None] = field(default_factory=list)
+    #: What the runs covered (``Coverage.summary``); None when nothing was explored.
+    coverage: dict[str, Any] | None = None
+    #: Workloads the spec names that were not run (``LeftOut.as_json``; ``ignoreUnmodelled``).
+    not_modelled: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -77,6 +82,15 @@ class SpecResult:
         """``pass`` or ``violation`` for one invariant."""
         return "violation" if any(t.invariant == invariant for t in self.traces) else "pass"
 
+    def never_exercised(self, invariant: str) -> str | None:
+        """The precondition of a passing invariant that no run met (None if met or none)."""
+        if self.status(invariant) != "pass":
+            return None
+        for entry in (self.coverage or {}).get("invariants", []):
+            if entry["name"] == invariant and not entry["exercised"]:
+                return str(entry["precondition"])
+        return None
+
     def as_json(self) -> dict[str, Any]:
         """Stable JSON form (no wall-clock figures, so it is reproducible)."""
         return {
@@ -88,7 +102,16 @@ class SpecResult:
             "examples": self.examples,
             "steps": self.steps,
             "seed": self.seed,
-            "invariants": [{"name": n, "status": self.status(n)} for n in self.invariants],
+            "invariants": [
+                {
+                    "name": n,
+                    "status": self.status(n),
+                    "exercised": self.never_exercised(n) is None,
+                }
+                for n in self.invariants
+            ],
+            "coverage": self.coverage,
+            "not_modelled": self.not_modelled,
             "findings": [
                 {
                     "invariant": t.invariant,
@@ -136,17 +159,74 @@ def _text(results: Sequence[SpecResult]) -> str:
             expected = f" (UNEXPECTED: {result.unexpected_reason()})"
         elif result.expect is not None:
             expected = " (as expected)"
+        untested = [n for n in result.invariants if result.never_exercised(n)]
+        caveat = f" ({len(untested)} invariant(s) never exercised)" if untested else ""
         out.append(
             f"{verdict} {result.path} [{result.name}]: {result.examples} examples, "
-            f"{result.steps} steps{expected}"
+            f"{result.steps} steps{expected}{caveat}"
         )
-        out.extend(f"  {result.status(n):<9} {n}" for n in result.invariants)
+        for n in result.invariants:
+            unmet = result.never_exercised(n)
+            note = f"  (never exercised: no run met its precondition: {unmet})" if unmet else ""
+            out.append(f"  {result.status(n):<9} {n}{note}")
+        out.extend(_coverage_text(result))
         for trace, file in zip(result.traces, result.trace_files, strict=True):
             out.append(f"  counterexample for {trace.invariant} ({len(trace.steps)} steps):")
             out.append(render_trace_text(trace))
             if file:
                 out.append(f"     trace saved to {file} (kmodel replay {file})")
     return "\n".join(out) + "\n"
+
+
+def _left_out_line(item: dict[str, Any]) -> str:
+    where = (
+        item["file"] if item["document"] is None else f"{item['file']}: document {item['document']}"
+    )
+    return (
+        f"{where}: {item['object']}: {item['reason']}"
+        if item["object"]
+        else f"{where}: {item['reason']}"
+    )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """``rollout 12, scale 3 (never: rollback)``: what happened, and what never did."""
+    done = [f"{k} {v}" for k, v in counts.items() if v]
+    never = [k for k, v in counts.items() if not v]
+    text = ", ".join(done) or "none"
+    return text + (f" (never: {', '.join(never)})" if never else "")
+
+
+def _coverage_text(result: SpecResult) -> list[str]:
+    """The lines saying what a result rests on: what was left out and what the runs did."""
+    lines = [
+        f"  not modelled (ignoreUnmodelled): {_left_out_line(item)}" for item in result.not_modelled
+    ]
+    coverage = result.coverage
+    if coverage is None:
+        return lines
+    lines.append(
+        f"  coverage: {coverage['runs']} runs, {coverage['steps']} steps, "
+        f"{coverage['distinct_states']} distinct states"
+    )
+    lines.append(f"    workloads run: {', '.join(coverage['workloads']) or 'none'}")
+    if coverage["faults"]:
+        lines.append(f"    faults: {_counts(coverage['faults'])}")
+    if coverage["user_actions"]:
+        lines.append(f"    user actions: {_counts(coverage['user_actions'])}")
+    runs = coverage["runs"]
+    met = [
+        f"{entry['name']} in {entry['met_runs']}/{runs} runs"
+        for entry in coverage["invariants"]
+        if entry["precondition"] and entry["exercised"]
+    ]
+    if met:
+        lines.append(f"    preconditions met: {', '.join(met)}")
+    lines.extend(
+        f"    never got a node: {pod['pod']} ({pod['reason']}: {pod['message']})"
+        for pod in coverage["unscheduled"]
+    )
+    return lines
 
 
 def _junit(results: Sequence[SpecResult]) -> str:
@@ -171,11 +251,17 @@ def _junit(results: Sequence[SpecResult]) -> str:
                 file=result.path,
             )
             trace = next((t for t in result.traces if t.invariant == invariant), None)
+            unmet = result.never_exercised(invariant)
+            if unmet:
+                ET.SubElement(case, "skipped", message=f"precondition never met: {unmet}")
             if trace is not None:
                 failure = ET.SubElement(
                     case, "failure", message=trace.violation.message, type="InvariantViolated"
                 )
                 failure.text = render_trace_text(trace)
+        summary = _coverage_text(result)
+        if summary:
+            ET.SubElement(suite, "system-out").text = "\n".join(summary)
     ET.indent(suites)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
@@ -203,6 +289,19 @@ def _github(results: Sequence[SpecResult], *, check_expectations: bool) -> str:
                 detail += f"; replay with: kmodel replay {file}"
             title = escape_property(f"kmodel {trace.invariant}")
             lines.append(f"::{level} file={file_property},title={title}::{escape(detail)}")
+        for n in result.invariants:
+            unmet = result.never_exercised(n)
+            if unmet:
+                title = escape_property(f"kmodel {n} never exercised")
+                lines.append(
+                    f"::warning file={file_property},title={title}::"
+                    + escape(f"no run met its precondition: {unmet}")
+                )
+        lines.extend(
+            f"::warning file={file_property},title=kmodel not modelled::"
+            + escape(_left_out_line(item))
+            for item in result.not_modelled
+        )
         if not result.as_expected and not result.traces:
             lines.append(
                 f"::{level} file={file_property},title=kmodel expected a violation::"
@@ -229,6 +328,8 @@ def _markdown(
         out.append(
             f"| `{r.path}` | {r.outcome} | {expected} | {invariants} | {r.examples} | {r.steps} |"
         )
+    for r in results:
+        out.extend(_coverage_markdown(r))
     for r in results:
         for trace, file in zip(r.traces, r.trace_files, strict=True):
             out += [
@@ -257,6 +358,43 @@ def _markdown(
             if plot:
                 out += ["", f"![serving capacity over the steps]({plot})"]
     return "\n".join(out) + "\n"
+
+
+def _coverage_markdown(result: SpecResult) -> list[str]:
+    """A spec's coverage section: what a pass (or the findings) rest on."""
+    coverage = result.coverage
+    if coverage is None and not result.not_modelled:
+        return []
+    out = ["", f"## {result.name}: coverage", ""]
+    out.extend(
+        f"- **not modelled** (`ignoreUnmodelled`): {html.escape(_left_out_line(item))}"
+        for item in result.not_modelled
+    )
+    if coverage is None:
+        return out
+    out += [
+        (
+            f"- {coverage['runs']} runs, {coverage['steps']} steps, "
+            f"{coverage['distinct_states']} distinct states"
+        ),
+        f"- workloads run: {', '.join(f'`{w}`' for w in coverage['workloads']) or 'none'}",
+    ]
+    if coverage["faults"]:
+        out.append(f"- faults: {_counts(coverage['faults'])}")
+    if coverage["user_actions"]:
+        out.append(f"- user actions: {_counts(coverage['user_actions'])}")
+    out.extend(
+        f"- never got a node: `{pod['pod']}` ({pod['reason']}: {html.escape(pod['message'])})"
+        for pod in coverage["unscheduled"]
+    )
+    out += ["", "| invariant | precondition | met in runs |", "|---|---|---|"]
+    for entry in coverage["invariants"]:
+        precondition = html.escape(entry["precondition"] or "none")
+        met = "—" if entry["met_runs"] is None else str(entry["met_runs"])
+        if not entry["exercised"]:
+            met = "**never: the pass does not test it**"
+        out.append(f"| {entry['name']} | {precondition} | {met} |")
+    return out
 
 
 def render_check(
