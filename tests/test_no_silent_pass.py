@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from kmodel.cli.main import main
+from kmodel.cluster.components import ScaleDeployment, Tick
 from kmodel.errors import EXIT_INPUT, InputError
+from kmodel.explore.coverage import Coverage, state_fingerprint
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.explore.spec import load_spec
 from tests.speckit import PASSING_SPEC
@@ -198,3 +200,77 @@ def test_an_opted_in_pass_names_what_was_left_out(
     else:
         assert "StatefulSet/zk" in out
         assert "kind StatefulSet (apps/v1) is not modelled" in out
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def _coverage(tmp_path: Path, **changes: Any) -> dict[str, Any]:
+    spec = load_spec(_write(tmp_path, _spec(**changes)))
+    coverage = Coverage()
+    explore(spec.scenario, spec.options, coverage=coverage)
+    return coverage.summary(spec.scenario)
+
+
+def test_coverage_counts_runs_states_faults_and_user_actions(tmp_path: Path) -> None:
+    summary = _coverage(
+        tmp_path,
+        faults={"node_crash": 1, "zone_outage": 1},
+        explore={"examples": 20, "maxSteps": 8, "seed": 1},
+    )
+    assert summary["runs"] >= 20  # searches after a finding, and shrinking, add runs
+    assert summary["steps"] == sum(summary["actions"].values()) > 0
+    assert 1 < summary["distinct_states"] <= summary["steps"] + summary["runs"]
+    assert summary["workloads"] == ["Deployment/default/web"]
+    assert set(summary["faults"]) == {"node_crash", "zone_outage"}
+    assert summary["faults"]["node_crash"] == summary["actions"].get("node-crash", 0) > 0
+    assert summary["user_actions"] == {"rollout": summary["actions"].get("set-image", 0)}
+
+
+def test_an_invariant_whose_precondition_never_held_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two replicas never reach 5 available pods; no eviction ever happens.
+    invariants = [{"min_available": {"deployment": "web", "count": 5}}, "pdb_respected"]
+    summary = _coverage(tmp_path, invariants=invariants)
+    assert [(i["name"], i["met_runs"], i["exercised"]) for i in summary["invariants"]] == [
+        ("min_available", 0, False),
+        ("pdb_respected", 0, False),
+    ]
+    with pytest.raises(SystemExit) as done:
+        main(["check", str(tmp_path / "spec.yaml"), "--traces", str(tmp_path / "t")])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "(2 invariant(s) never exercised)" in out
+    assert "pass      min_available  (never exercised: no run met its precondition" in out
+
+
+def test_a_reached_precondition_counts_the_runs(tmp_path: Path) -> None:
+    summary = _coverage(tmp_path)
+    (entry,) = [i for i in summary["invariants"] if i["name"] == "min_available"]
+    assert entry["exercised"] is True
+    assert entry["met_runs"] == summary["runs"]
+    (plain,) = [i for i in summary["invariants"] if i["name"] == "no_overcommit"]
+    assert plain == {
+        "name": "no_overcommit", "precondition": None, "met_runs": None, "exercised": True
+    }  # fmt: skip
+
+
+def test_state_fingerprint_ignores_time_and_uids(tmp_path: Path) -> None:
+    spec = load_spec(_write(tmp_path, _spec()))
+    cluster = spec.scenario.build()
+    before = state_fingerprint(cluster)
+    later = cluster.copy()
+    later.step(Tick(10))
+    assert state_fingerprint(later) == before
+    renamed = cluster.copy()
+    for pod in list(renamed.store.list_objects("Pod")):
+        body = copy.deepcopy(dict(pod))
+        body["metadata"]["uid"] = "other-" + body["metadata"]["uid"]
+        renamed.store.objects[("Pod", body["metadata"]["namespace"], body["metadata"]["name"])] = (
+            body
+        )
+    assert state_fingerprint(renamed) == before
+    scaled = cluster.copy()
+    scaled.step(ScaleDeployment("default", "web", 3))
+    assert state_fingerprint(scaled) != before
