@@ -596,11 +596,24 @@ class EventuallyStable(Invariant):
                 )
             unscheduled = [p for p in dpods if not (p.get("spec") or {}).get("nodeName")]
             if unscheduled and schedulable:
+                # What the scheduler (or the API server, for a gated pod) wrote on the pod.
+                scheduled = next(
+                    (
+                        c
+                        for c in (unscheduled[0].get("status") or {}).get("conditions") or []
+                        if c.get("type") == "PodScheduled"
+                    ),
+                    {},
+                )
+                reason, why = scheduled.get("reason") or "", scheduled.get("message") or ""
                 violations.append(
                     self.violation(
-                        f"deployment {_name(d)} has {len(unscheduled)} pods that never got a node",
+                        f"deployment {_name(d)} has {len(unscheduled)} pods that never got a node"
+                        + (f" ({reason}: {why})" if why else ""),
                         deployment=_name(d),
                         pending=len(unscheduled),
+                        reason=reason,
+                        scheduler_message=why,
                     )
                 )
         from kmodel.cluster.components.network import endpoints_for  # noqa: PLC0415

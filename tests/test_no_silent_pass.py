@@ -16,6 +16,7 @@ from kmodel.errors import EXIT_INPUT, InputError
 from kmodel.explore.coverage import Coverage, state_fingerprint
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.explore.spec import load_spec
+from kmodel.semantics.scheduling_status import fit_error_message
 from tests.speckit import PASSING_SPEC
 
 
@@ -274,3 +275,78 @@ def test_state_fingerprint_ignores_time_and_uids(tmp_path: Path) -> None:
     scaled = cluster.copy()
     scaled.step(ScaleDeployment("default", "web", 3))
     assert state_fingerprint(scaled) != before
+
+
+# ---------------------------------------------------------------- the scheduler's own words
+
+
+def test_fit_error_message_counts_and_sorts_as_upstream() -> None:
+    reasons = {"Insufficient cpu": 2, "node(s) had untolerated taint {a: b}": 1}
+    assert fit_error_message(3, reasons) == (
+        "0/3 nodes are available: 1 node(s) had untolerated taint {a: b}, 2 Insufficient cpu."
+    )
+    assert fit_error_message(0, {}) == "0/0 nodes are available:"
+
+
+def test_a_pod_that_never_gets_a_node_is_reported_with_the_schedulers_message(
+    tmp_path: Path,
+) -> None:
+    web = _deployment(nodeSelector={"disktype": "ssd"})
+    spec = load_spec(
+        _write(tmp_path, _spec(workloads=[web], actions=[], invariants=["eventually_stable"]))
+    )
+    (finding,) = explore(spec.scenario, ExploreOptions(examples=2, max_steps=2))
+    message = "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
+    assert finding.violation.message == (
+        f"deployment default/web has 2 pods that never got a node (Unschedulable: {message})"
+    )
+    assert finding.violation.values["scheduler_message"] == message
+
+
+# ---------------------------------------------------------------- scheduling gates
+
+GATES = [{"name": "example.com/quota"}]
+
+
+def test_a_gated_pod_stays_pending_with_the_api_servers_condition(tmp_path: Path) -> None:
+    gated = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "gated"},
+        "spec": {"schedulingGates": GATES, "containers": [{"name": "c", "image": "x:1"}]},
+    }
+    body = _spec(workloads=[gated], actions=[], invariants=["no_overcommit"])
+    spec = load_spec(_write(tmp_path, body))
+    cluster = spec.scenario.build()
+    pod = cluster.store.get(("Pod", "default", "gated"))
+    assert pod is not None
+    assert "nodeName" not in pod["spec"]
+    assert pod["status"]["phase"] == "Pending"
+    assert [c for c in pod["status"]["conditions"] if c["type"] == "PodScheduled"] == [
+        {
+            "type": "PodScheduled",
+            "status": "False",
+            "reason": "SchedulingGated",
+            "message": "Scheduling is blocked due to non-empty scheduling gates",
+        }
+    ]
+    assert not [a for a in cluster.enabled_actions() if a.name in {"schedule", "unschedulable"}]
+    coverage = Coverage()
+    explore(spec.scenario, ExploreOptions(examples=2, max_steps=3), coverage=coverage)
+    assert coverage.summary(spec.scenario)["unscheduled"] == [
+        {
+            "pod": "default/gated",
+            "reason": "SchedulingGated",
+            "message": "Scheduling is blocked due to non-empty scheduling gates",
+        }
+    ]
+
+
+def test_a_gated_deployment_never_gets_a_node_and_says_why(tmp_path: Path) -> None:
+    web = _deployment(schedulingGates=GATES)
+    spec = load_spec(
+        _write(tmp_path, _spec(workloads=[web], actions=[], invariants=["eventually_stable"]))
+    )
+    (finding,) = explore(spec.scenario, ExploreOptions(examples=2, max_steps=4))
+    assert finding.violation.values["reason"] == "SchedulingGated"
+    assert "never got a node (SchedulingGated: Scheduling is blocked" in finding.violation.message

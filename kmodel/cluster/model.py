@@ -20,6 +20,7 @@ from kmodel.cluster.actions import Action
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, key_of
 from kmodel.semantics.containers import BackOffPolicy
+from kmodel.semantics.scheduling_status import scheduling_gated_condition
 
 T = TypeVar("T")
 
@@ -606,8 +607,9 @@ def admit_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
     """Admission for a new pod: defaults and the DefaultTolerationSeconds tolerations.
 
     Mirrors ``plugin/pkg/admission/defaulttolerationseconds`` (adds not-ready and unreachable
-    NoExecute tolerations of 300 s unless the pod has its own) and ``SetDefaults_PodSpec``
-    (``restartPolicy: Always``).
+    NoExecute tolerations of 300 s unless the pod has its own), ``SetDefaults_PodSpec``
+    (``restartPolicy: Always``) and the pod strategy's ``PrepareForCreate`` condition for a
+    pod with scheduling gates (:func:`scheduling_gated_condition`).
     """
     obj = copy.deepcopy(dict(pod))
     spec = obj.setdefault("spec", {})
@@ -620,6 +622,11 @@ def admit_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
         ):
             tolerations.append(dict(default))
     spec["tolerations"] = tolerations
+    gated = scheduling_gated_condition(obj)
+    if gated is not None:
+        status = obj.setdefault("status", {})
+        status.setdefault("phase", "Pending")
+        status["conditions"] = [*(status.get("conditions") or []), gated]
     return obj
 
 

@@ -6,7 +6,8 @@ scores with the default plugin weights). Upstream breaks ties between equal top 
 (``selectHost``'s reservoir sampling); here every top-scored node is a separate
 :class:`SchedulePod` action, so exploration covers each choice. A pod that fits nowhere gets
 ``PodScheduled=False``, reason ``Unschedulable``, with the upstream "0/N nodes are available"
-message.
+message. A pod with scheduling gates is never considered (the SchedulingGates PreEnqueue
+plugin): it keeps the ``SchedulingGated`` condition the API server gave it until its gates go.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from kmodel.semantics.scheduling import (
     node_affinity_scores,
     taint_toleration_scores,
 )
+from kmodel.semantics.scheduling_status import fit_error_message, scheduling_gates
 
 __all__ = ["MarkUnschedulable", "SchedulePod", "schedule_choices", "scheduler_actions"]
 
@@ -88,20 +90,15 @@ def schedule_choices(
     return sorted(n for n, s in totals.items() if s == best), dict(reasons)
 
 
-def _unschedulable_message(total: int, reasons: Mapping[str, int]) -> str:
-    """``FitError.Error``: "0/3 nodes are available: 2 Insufficient cpu, 1 ...". Sorted reasons."""
-    parts = sorted(f"{count} {reason}" for reason, count in reasons.items())
-    message = f"0/{total} nodes are available"
-    return f"{message}: {', '.join(parts)}." if parts else f"{message}."
-
-
 def _pending(view: Informer) -> list[Mapping[str, Any]]:
+    """Pods in the scheduling queue: unbound, not deleted, not terminal, not gated."""
     return [
         p
         for p in view.list_objects("Pod")
         if not (p.get("spec") or {}).get("nodeName")
         and p["metadata"].get("deletionTimestamp") is None
         and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+        and not scheduling_gates(p)
     ]
 
 
@@ -168,6 +165,8 @@ class SchedulePod(Action):
         current = cluster.view("scheduler").get(("Pod", self.namespace, self.pod))
         if current is None or (current.get("spec") or {}).get("nodeName"):
             return
+        if scheduling_gates(current):
+            return
         choices, _, _ = _cycle(cluster, current)
         if self.node not in choices:
             return
@@ -201,6 +200,8 @@ class MarkUnschedulable(Action):
         current = cluster.store.get(("Pod", self.namespace, self.pod))
         if current is None or (current.get("spec") or {}).get("nodeName"):
             return
+        if scheduling_gates(current):
+            return
         _, reasons, total = _cycle(cluster, current)
         body = copy.deepcopy(dict(current))
         status = body.setdefault("status", {})
@@ -209,7 +210,7 @@ class MarkUnschedulable(Action):
             "type": "PodScheduled",
             "status": "False",
             "reason": "Unschedulable",
-            "message": _unschedulable_message(total, reasons),
+            "message": fit_error_message(total, reasons),
             "lastTransitionTime": cluster.now,
         }
         status["conditions"] = [
@@ -327,7 +328,7 @@ def _scheduler_actions(cluster: Cluster) -> list[Action]:
             ),
             None,
         )
-        message = _unschedulable_message(total, reasons)
+        message = fit_error_message(total, reasons)
         if scheduled is None or scheduled.get("message") != message:
             actions.append(MarkUnschedulable(namespace, name))
     return actions
