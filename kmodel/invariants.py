@@ -597,7 +597,7 @@ class EventuallyStable(Invariant):
             unscheduled = [p for p in dpods if not (p.get("spec") or {}).get("nodeName")]
             if unscheduled and schedulable:
                 # What the scheduler (or the API server, for a gated pod) wrote on the pod.
-                scheduled = next(
+                scheduled: Mapping[str, Any] = next(
                     (
                         c
                         for c in (unscheduled[0].get("status") or {}).get("conditions") or []

@@ -17,6 +17,7 @@ from kmodel.explore.coverage import Coverage, state_fingerprint
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.explore.spec import load_spec
 from kmodel.semantics.scheduling_status import fit_error_message
+from tests import placekit
 from tests.speckit import PASSING_SPEC
 
 
@@ -350,3 +351,42 @@ def test_a_gated_deployment_never_gets_a_node_and_says_why(tmp_path: Path) -> No
     (finding,) = explore(spec.scenario, ExploreOptions(examples=2, max_steps=4))
     assert finding.violation.values["reason"] == "SchedulingGated"
     assert "never got a node (SchedulingGated: Scheduling is blocked" in finding.violation.message
+
+
+def test_pack_leaves_gated_pods_out_without_failing_and_names_skipped_objects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gated = placekit.deployment("batch", 2, schedulingGates=GATES)
+    bare = yaml.safe_load(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: held}\n"
+        "spec: {schedulingGates: [{name: a}, {name: b}], containers: [{name: c, image: x}]}"
+    )
+    web = placekit.deployment("web", 2)
+    files = tmp_path / "all.yaml"
+    files.write_text(
+        placekit.as_yaml(placekit.node("n1"), gated, bare, web) + "---\n" + STATEFUL_SET,
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit) as done:
+        main(["pack", str(files), "-o", "json"])
+    assert done.value.code == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert sorted(result["placement"]) == ["web-0", "web-1"]
+    assert result["unplaced"] == []
+    why = "SchedulingGated: Scheduling is blocked due to non-empty scheduling gates"
+    assert result["not_placed"] == {
+        "batch-0": f"{why} (example.com/quota)",
+        "batch-1": f"{why} (example.com/quota)",
+        "held": f"{why} (a, b)",
+    }
+    assert result["not_modelled"] == [
+        f"{files}: document 4: skipping StatefulSet/zk: kind StatefulSet (apps/v1) is not modelled"
+    ]
+    assert "StatefulSet/zk" in captured.err
+    with pytest.raises(SystemExit) as done:
+        main(["pack", str(files)])
+    text = capsys.readouterr().out
+    assert "not placed (the scheduler would not consider them; not a failure):" in text
+    assert "  held: SchedulingGated" in text
+    assert "not modelled (skipped):" in text

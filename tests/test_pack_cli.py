@@ -32,6 +32,8 @@ def test_pack_json_has_exactly_the_documented_keys_and_beats_the_default_schedul
         "placement",
         "heuristics",
         "unplaced",
+        "not_placed",
+        "not_modelled",
     ]
     assert result["status"] == "optimal"
     assert result["optimal"] is True

@@ -10,7 +10,7 @@ import click
 
 from kmodel.cli.options import output_options
 from kmodel.errors import FindingError, IncompleteError, InputError
-from kmodel.objects.manifests import load_manifests
+from kmodel.objects.manifests import SkippedObject, load_manifests
 from kmodel.placement.explain import explain as explain_conflict
 from kmodel.placement.kube_scheduler import HeuristicRun, heuristic_runs
 from kmodel.placement.manifests import PlacementInput, placement_input
@@ -51,8 +51,21 @@ def _warn(message: str) -> None:
     click.echo(f"kmodel: warning: {message}", err=True)
 
 
-def _load(paths: tuple[str, ...], objective: str) -> PlacementInput:
-    return placement_input(load_manifests(paths, on_warning=_warn), objective, on_warning=_warn)
+def _load(
+    paths: tuple[str, ...], objective: str, skipped: list[SkippedObject] | None = None
+) -> PlacementInput:
+    """The placement input; each object of a kind the model does not know is warned about.
+
+    Skipped objects are also added to ``skipped`` (for the report).
+    """
+
+    def skip(obj: SkippedObject) -> None:
+        _warn(str(obj))
+        if skipped is not None:
+            skipped.append(obj)
+
+    objects = load_manifests(paths, on_warning=_warn, on_skip=skip)
+    return placement_input(objects, objective, on_warning=_warn)
 
 
 def _check_timeout(timeout: float) -> float:
@@ -109,7 +122,8 @@ def pack(
     kube-scheduler's default profile (three scoring strategies), FFD and BFD.
     """
     _check_timeout(timeout)
-    inp = _load(paths, objective)
+    skipped: list[SkippedObject] = []
+    inp = _load(paths, objective, skipped)
     result = solve(inp.problem(), SolveOptions(time_limit=timeout))
     placement = inp.decode(result.placement)
     pods = inp.pod_names
@@ -144,6 +158,8 @@ def pack(
         heuristics=runs,
         violations=tuple(violations),
         nodes_lower_bound=result.nodes_lower_bound,
+        not_placed=dict(inp.held),
+        not_modelled=tuple(str(obj) for obj in skipped),
     )
     write_output(render_pack(report, output), out)
     if report_dir is not None:

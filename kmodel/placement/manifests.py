@@ -10,6 +10,9 @@ What is placed:
   named ``web-k``; a pod outside the ``default`` namespace is named ``namespace/name``.
 
 Pods with ``spec.nodeName`` stay where they are: their requests are the node's bound load.
+Pods with ``spec.schedulingGates`` (or made from such a template) are not placed: the scheduler
+does not consider them until the gates go. They are listed in :attr:`PlacementInput.held`
+with the reason, and are no failure to place.
 
 Dimensions are ``cpu`` (millicores), ``memory`` (bytes), ``pods`` (one per pod), then
 ``ephemeral-storage`` and each extended resource a placed pod requests. Demands are the
@@ -69,6 +72,11 @@ from kmodel.semantics.resources import (
 )
 from kmodel.semantics.scheduling import SchedulingCycle
 from kmodel.semantics.scheduling_selectors import label_selector
+from kmodel.semantics.scheduling_status import (
+    SCHEDULING_GATED_MESSAGE,
+    SCHEDULING_GATED_REASON,
+    scheduling_gates,
+)
 
 __all__ = [
     "HOSTNAME_KEY",
@@ -198,6 +206,8 @@ class PlacementInput:
         bound_pods: the Pod manifests that stay where they are.
         volumes: PersistentVolumeClaim and PersistentVolume manifests.
         namespaces: Namespace manifests (none are loaded today; kept for the filters).
+        held: pods the scheduler would not consider, with the reason (scheduling gates): not
+            placed, and not a failure to place them.
     """
 
     dimensions: tuple[str, ...]
@@ -207,6 +217,7 @@ class PlacementInput:
     bound_pods: tuple[Manifest, ...]
     volumes: tuple[Manifest, ...] = ()
     namespaces: tuple[Manifest, ...] = ()
+    held: tuple[tuple[str, str], ...] = ()
     _types: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), repr=False)
 
     @property
@@ -426,6 +437,14 @@ def _load_vector(
     return tuple(min(r, c) for r, c in zip(raw, cap, strict=True))
 
 
+def _gated_reason(pod: Manifest) -> str:
+    """Why a gated pod is not placed: the condition the API server gives it, and its gates."""
+    return (
+        f"{SCHEDULING_GATED_REASON}: {SCHEDULING_GATED_MESSAGE} "
+        f"({', '.join(scheduling_gates(pod))})"
+    )
+
+
 def placement_input(
     objects: Sequence[LoadedObject],
     objective: Objective | str = Objective.NODES,
@@ -509,6 +528,15 @@ def placement_input(
         for o in unbound
     )
 
+    # Gated pods never reach the scheduler (SchedulingGates PreEnqueue): not placed, not failed.
+    held = tuple(
+        (pod, _gated_reason(template))
+        for _, template, pod_names, _, _ in raw_groups
+        if scheduling_gates(template)
+        for pod in pod_names
+    )
+    raw_groups = [g for g in raw_groups if not scheduling_gates(g[1])]
+
     # Dimensions: cpu, memory, pods, then what the placed pods request.
     requests = [pod_requests(template) for _, template, _, _, _ in raw_groups]
     extra = sorted({r for req in requests for r, v in req.items() if v > 0} - {CPU, MEMORY, PODS})
@@ -563,6 +591,7 @@ def placement_input(
         objective=objective,
         bound_pods=tuple(bound_bodies),
         volumes=volumes,
+        held=held,
         _types=_node_types(nodes, groups),
     )
 

@@ -14,6 +14,9 @@ JSON of ``kmodel pack`` (one object, stable keys):
 * ``placement``: {pod: node} for the pods kmodel placed (bound pods are not repeated);
 * ``heuristics``: {name: {``nodes_used``, ``unplaced``: [pod...]}};
 * ``unplaced``: the pods left without a node.
+* ``not_placed``: {pod: reason} for pods the scheduler would not consider (scheduling gates):
+  not placed, and no failure;
+* ``not_modelled``: the objects of FILES the model does not know, one line each (skipped).
 
 ``kmodel explain`` JSON: ``status`` (``placeable``, ``conflict``, ``unknown``),
 ``constraints`` (sentences), ``groups`` (the pod groups in the conflict).
@@ -63,6 +66,8 @@ class PackReport:
         unplaced: pods without a node, with the reason.
         heuristics: each heuristic's run.
         violations: what the verifier found wrong with the optimum (normally nothing).
+        not_placed: pods the scheduler would not consider (gated), with the reason.
+        not_modelled: objects skipped because the model does not know their kind.
     """
 
     objective: str
@@ -77,6 +82,8 @@ class PackReport:
     heuristics: Sequence[HeuristicRun]
     violations: Sequence[str] = field(default_factory=tuple)
     nodes_lower_bound: int | None = None
+    not_placed: Mapping[str, str] = field(default_factory=dict)
+    not_modelled: Sequence[str] = field(default_factory=tuple)
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON object."""
@@ -93,6 +100,8 @@ class PackReport:
                 for run in self.heuristics
             },
             "unplaced": list(self.unplaced),
+            "not_placed": dict(self.not_placed),
+            "not_modelled": list(self.not_modelled),
         }
 
 
@@ -166,6 +175,12 @@ def _text(report: PackReport) -> str:
     if report.unplaced:
         lines += ["", "unplaced:"]
         lines += [f"  {pod}: {reason}" for pod, reason in report.unplaced.items()]
+    if report.not_placed:
+        lines += ["", "not placed (the scheduler would not consider them; not a failure):"]
+        lines += [f"  {pod}: {reason}" for pod, reason in report.not_placed.items()]
+    if report.not_modelled:
+        lines += ["", "not modelled (skipped):"]
+        lines += [f"  {line}" for line in report.not_modelled]
     return "\n".join(lines) + "\n"
 
 
@@ -186,6 +201,12 @@ def _markdown(report: PackReport, image: str | None = None) -> str:
     if report.unplaced:
         lines += ["", "## Unplaced", ""]
         lines += [f"- `{pod}`: {reason}" for pod, reason in report.unplaced.items()]
+    if report.not_placed:
+        lines += ["", "## Not placed (the scheduler would not consider them)", ""]
+        lines += [f"- `{pod}`: {reason}" for pod, reason in report.not_placed.items()]
+    if report.not_modelled:
+        lines += ["", "## Not modelled (skipped)", ""]
+        lines += [f"- {html.escape(line)}" for line in report.not_modelled]
     return "\n".join(lines) + "\n"
 
 
