@@ -17,6 +17,7 @@ from kmodel.explore.coverage import Coverage, state_fingerprint
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.explore.spec import load_spec
 from kmodel.semantics.scheduling_status import fit_error_message
+from kmodel.strategies.spec import load_strategies_spec
 from tests import placekit
 from tests.speckit import PASSING_SPEC
 
@@ -306,6 +307,7 @@ def test_a_pod_that_never_gets_a_node_is_reported_with_the_schedulers_message(
 
 # ---------------------------------------------------------------- scheduling gates
 
+ROOT = Path(__file__).resolve().parent.parent
 GATES = [{"name": "example.com/quota"}]
 
 
@@ -390,3 +392,15 @@ def test_pack_leaves_gated_pods_out_without_failing_and_names_skipped_objects(
     assert "not placed (the scheduler would not consider them; not a failure):" in text
     assert "  held: SchedulingGated" in text
     assert "not modelled (skipped):" in text
+
+
+def test_strategies_refuse_an_unmodelled_workload(tmp_path: Path) -> None:
+    source = ROOT / "specs" / "strategies" / "web-release.yaml"
+    body = yaml.safe_load(source.read_text(encoding="utf-8"))
+    body["workloads"] = [w for w in body["workloads"] if isinstance(w, dict)]
+    body["workloads"].append(yaml.safe_load(_UNMODELLED["DaemonSet"]))
+    target = _write(tmp_path, body)
+    with pytest.raises(InputError) as caught:
+        load_strategies_spec(target)
+    assert (caught.value.obj, caught.value.path) == ("DaemonSet/agent", "workloads[1]")
+    assert "remove it from the workloads" in caught.value.message

@@ -81,8 +81,10 @@ __all__ = [
     "read_cluster",
     "read_explore",
     "read_faults",
+    "read_ignore_unmodelled",
     "read_spec_file",
     "read_workloads",
+    "refuse_unmodelled",
     "spec_paths",
 ]
 
@@ -512,9 +514,15 @@ def read_ignore_unmodelled(reader: SpecReader, body: Mapping[str, Any]) -> bool 
 
 
 def refuse_unmodelled(
-    reader: SpecReader, left_out: Sequence[LeftOut], ignore: bool | frozenset[str]
+    reader: SpecReader,
+    left_out: Sequence[LeftOut],
+    ignore: bool | frozenset[str],
+    *,
+    can_ignore: bool = True,
 ) -> None:
     """Stop on a workload the model would not run, unless the spec says to check without it.
+
+    ``can_ignore`` says whether the spec format has ``ignoreUnmodelled`` (the error suggests it).
 
     Raises:
         InputError: naming the first such object, its file and kind (and how many more).
@@ -529,10 +537,14 @@ def refuse_unmodelled(
     first = refused[0]
     more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
     allow = f"ignoreUnmodelled: [{first.kind}]` or `" if first.kind else ""
-    consequence = ", so kmodel check would not run it and a pass would not cover it"
+    consequence = ", so kmodel would not run it and a pass would not cover it"
+    remedy = (
+        f"set `{allow}ignoreUnmodelled: true` in {reader.file} to check the rest without it"
+        if can_ignore
+        else f"remove it from the workloads of {reader.file}"
+    )
     raise InputError(
-        f"{first.reason}{consequence if first.kind else ''}{more}; set `{allow}"
-        f"ignoreUnmodelled: true` in {reader.file} to check the rest without it",
+        f"{first.reason}{consequence if first.kind else ''}{more}; {remedy}",
         file=first.file,
         document=first.document,
         obj=first.object or None,

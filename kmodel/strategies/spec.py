@@ -38,6 +38,7 @@ from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.errors import InputError
 from kmodel.explore.search import ExploreOptions
 from kmodel.explore.spec import (
+    LeftOut,
     SpecReader,
     parse_program,
     read_cluster,
@@ -45,6 +46,7 @@ from kmodel.explore.spec import (
     read_faults,
     read_spec_file,
     read_workloads,
+    refuse_unmodelled,
 )
 from kmodel.strategies.beanstalk import (
     DeployVersion,
@@ -278,7 +280,10 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
     source = Path(path)
     cluster = read_cluster(reader, body, base, allowed=frozenset({"nodes", "controlPlane"}))
     members = cluster.members
-    objects = [*cluster.nodes, *read_workloads(reader, body, base)]
+    left_out: list[LeftOut] = []
+    workloads = read_workloads(reader, body, base, on_left_out=left_out.append)
+    refuse_unmodelled(reader, left_out, ignore=False, can_ignore=False)
+    objects = [*cluster.nodes, *workloads]
     deployments = [o for o in objects if o.get("kind") == "Deployment"]
     if len(deployments) != 1:
         raise reader.error(
