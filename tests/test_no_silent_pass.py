@@ -404,3 +404,25 @@ def test_strategies_refuse_an_unmodelled_workload(tmp_path: Path) -> None:
         load_strategies_spec(target)
     assert (caught.value.obj, caught.value.path) == ("DaemonSet/agent", "workloads[1]")
     assert "remove it from the workloads" in caught.value.message
+
+
+def test_status_names_every_object_it_does_not_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = tmp_path / "mixed.yaml"
+    pod = yaml.safe_load(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}"
+    )
+    text = placekit.as_yaml(placekit.deployment("web", 1), pod) + "---\n" + STATEFUL_SET
+    files.write_text(text, encoding="utf-8")
+    with pytest.raises(SystemExit) as done:
+        main(["status", str(files), "-o", "json"])
+    assert done.value.code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in result["pods"]] == ["p"]
+    only_pods = "kmodel status reports Pods only"
+    assert result["not_modelled"] == [
+        f"{files}: document 2: skipping StatefulSet/zk: kind StatefulSet (apps/v1) is not modelled",
+        f"{files}: document 0: skipping Deployment/default/web: {only_pods}",
+        f"{files}: document 3: skipping PodDisruptionBudget/default/zk-pdb: {only_pods}",
+    ]

@@ -32,15 +32,21 @@ def status(paths: tuple[str, ...], output: str, out: str | None, feature_gates: 
     kubelet reads. Beside phase and conditions, STATUS, READY and RESTARTS are derived as
     `kubectl get pods` derives them. A Pod without spec.nodeName is not bound: no kubelet
     reports on it, so it keeps the API server's and the scheduler's status (Pending;
-    PodScheduled=False SchedulingGated for a Pod with scheduling gates). Other kinds are ignored.
+    PodScheduled=False SchedulingGated for a Pod with scheduling gates). Other
+    objects are named, one line each, as not covered.
     """
     gates = parse_feature_gates(feature_gates)
-    objects = load_manifests(
-        paths, on_warning=lambda msg: click.echo(f"kmodel: warning: {msg}", err=True)
-    )
+    not_covered: list[str] = []
+
+    def skip(line: str) -> None:
+        click.echo(f"kmodel: warning: {line}", err=True)
+        not_covered.append(line)
+
+    objects = load_manifests(paths, on_warning=skip)
     reports: list[PodStatusReport] = []
     for obj in objects:
         if obj.kind != "Pod":
+            skip(f"{obj.source}: skipping {obj.label}: kmodel status reports Pods only")
             continue
         pod = default_pod(obj.body)
         node = (pod.get("spec") or {}).get("nodeName") or None
@@ -67,4 +73,4 @@ def status(paths: tuple[str, ...], output: str, out: str | None, feature_gates: 
                 conditions=conditions,
             )
         )
-    write_output(render_status(reports, output), out)
+    write_output(render_status(reports, output, not_modelled=not_covered), out)

@@ -4,12 +4,14 @@ JSON output is one object (documented in the README, "kmodel status")::
 
     {"pods": [{"namespace", "name", "file", "document", "node", "phase",
                "ready", "status", "restarts",
-               "conditions": [{"type", "status", "reason", "message"}]}]}
+               "conditions": [{"type", "status", "reason", "message"}]}],
+     "not_modelled": [str]}
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,10 +123,19 @@ def _markdown(reports: list[PodStatusReport]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_status(reports: list[PodStatusReport], output: str) -> str:
-    """Render status reports in ``output`` format (``text``, ``json`` or ``markdown``)."""
+def render_status(
+    reports: list[PodStatusReport], output: str, *, not_modelled: Sequence[str] = ()
+) -> str:
+    """Render status reports in ``output`` format (``text``, ``json`` or ``markdown``).
+
+    ``not_modelled`` lists, one line per object, what the input held that no report covers.
+    """
     if output == "json":
-        return json.dumps({"pods": [r.as_json() for r in reports]}, indent=2) + "\n"
+        body = {"pods": [r.as_json() for r in reports], "not_modelled": list(not_modelled)}
+        return json.dumps(body, indent=2) + "\n"
+    if not not_modelled:
+        return _markdown(reports) if output == "markdown" else _text(reports)
     if output == "markdown":
-        return _markdown(reports)
-    return _text(reports)
+        skipped = [f"- {_markdown_cell(line)}" for line in not_modelled]
+        return _markdown(reports) + "\n## Not covered\n\n" + "\n".join(skipped) + "\n"
+    return _text(reports) + "not covered:\n" + "".join(f"  {line}\n" for line in not_modelled)
