@@ -14,6 +14,7 @@ from kmodel.cli.main import main
 from kmodel.cluster.components import ScaleDeployment, Tick
 from kmodel.errors import EXIT_INPUT, InputError
 from kmodel.explore.coverage import Coverage, state_fingerprint
+from kmodel.explore.run import Run
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.explore.spec import load_spec
 from kmodel.semantics.scheduling_status import fit_error_message
@@ -426,3 +427,43 @@ def test_status_names_every_object_it_does_not_report(
         f"{files}: document 0: skipping Deployment/default/web: {only_pods}",
         f"{files}: document 3: skipping PodDisruptionBudget/default/zk-pdb: {only_pods}",
     ]
+
+
+@pytest.mark.parametrize("ungate", [{"deployment": "web"}, {"pods": ["default/held"]}])
+def test_removing_the_gates_lets_the_scheduler_place_the_pods(
+    tmp_path: Path, ungate: dict[str, Any]
+) -> None:
+    held = yaml.safe_load(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: held}\n"
+        "spec: {schedulingGates: [{name: a}], containers: [{name: c, image: x}]}"
+    )
+    web = _deployment(schedulingGates=GATES)
+    body = _spec(workloads=[web, held], actions=[{"ungate": ungate}], invariants=["no_overcommit"])
+    spec = load_spec(_write(tmp_path, body))
+    run = Run(spec.scenario)
+    pods = list(run.cluster.store.list_objects("Pod"))
+    assert len(pods) == 3
+    assert not any(p["spec"].get("nodeName") for p in pods)
+    (action,) = run.user_choices()
+    run.do(action)
+    run.finish()
+    bound = {
+        p["metadata"]["name"]
+        for p in run.cluster.store.list_objects("Pod")
+        if p["spec"].get("nodeName")
+        and next(c for c in p["status"]["conditions"] if c["type"] == "PodScheduled")["status"]
+        == "True"
+    }
+    if "deployment" in ungate:
+        assert len(bound) == 2
+        assert "held" not in bound
+    else:
+        assert bound == {"held"}
+    assert run.user_choices() == []  # the budget (once) is spent
+
+
+def test_ungate_needs_pods_or_a_deployment(tmp_path: Path) -> None:
+    target = _write(tmp_path, _spec(actions=[{"ungate": {}}]))
+    with pytest.raises(InputError) as caught:
+        load_spec(target)
+    assert caught.value.path == "actions[0].ungate"

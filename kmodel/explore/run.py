@@ -30,6 +30,7 @@ from kmodel.cluster.components import (
     NodeCrash,
     NodeRecover,
     PauseDeployment,
+    RemoveSchedulingGates,
     RollbackDeployment,
     ScaleDeployment,
     SetImage,
@@ -99,9 +100,9 @@ class UserAction:
     ``kind`` is ``rollout`` (``deployment``, ``container``, ``images``), ``scale``
     (``deployment``, ``replicas``), ``rollback``, ``pause`` and ``resume`` (``deployment``),
     ``drain`` (``nodes``),
-    ``delete`` (``pods``: ``namespace/name`` or ``name``) or ``configmap`` (``name``, ``key``,
-    ``values``); ``budget`` caps how often it happens (None:
-    any number of times).
+    ``delete`` (``pods``: ``namespace/name`` or ``name``), ``configmap`` (``name``, ``key``,
+    ``values``) or ``ungate`` (``pods``, or ``deployment``: remove scheduling gates);
+    ``budget`` caps how often it happens (None: any number of times).
     """
 
     kind: str
@@ -131,6 +132,11 @@ class UserAction:
         if self.kind == "delete":
             targets = [str(pod).rpartition("/") for pod in p.get("pods", [])]
             return [DeletePod(ns or namespace_default, pod) for ns, _, pod in targets]
+        if self.kind == "ungate":
+            if p.get("deployment"):
+                return [RemoveSchedulingGates(namespace, deployment=name)]
+            targets = [str(pod).rpartition("/") for pod in p.get("pods", [])]
+            return [RemoveSchedulingGates(ns or namespace_default, pod) for ns, _, pod in targets]
         if self.kind == "configmap":
             return [
                 UpdateConfigMap(namespace, name, str(p.get("key", "")), str(v))

@@ -34,6 +34,7 @@ A spec is one YAML mapping::
       - drain: {nodes: [node-1]}      # or nodes: any
       - delete: {pods: [kube-system/etcd-node-1]}  # kubectl delete pod
       - configmap: {name: settings, key: mode, values: [a, b]}
+      - ungate: {pods: [batch]}       # remove scheduling gates (or deployment: web)
     invariants:
       - no_overcommit
       - min_available: {deployment: web, count: 2}
@@ -112,6 +113,7 @@ _USER_KINDS: Final = (
     "drain",
     "delete",
     "configmap",
+    "ungate",
 )
 
 
@@ -637,7 +639,9 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
             None if budget == "any" else reader.integer(budget, f"{path}.{kind}.times", minimum=1)
         )
         where = f"{path}.{kind}"
-        if kind in {"rollout", "scale", "rollback", "pause", "resume"}:
+        if kind in {"rollout", "scale", "rollback", "pause", "resume"} or (
+            kind == "ungate" and "deployment" in params
+        ):
             params["deployment"] = deployment_ref(params.get("deployment"), f"{where}.deployment")
         if kind == "rollout":
             reader.keys(params, {"deployment", "container", "images"}, where)
@@ -684,6 +688,15 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
                 reader.string(v, f"{where}.pods[{j}]")
                 for j, v in enumerate(reader.sequence(params.get("pods"), f"{where}.pods"))
             ]
+        elif kind == "ungate":
+            if ("pods" in params) == ("deployment" in params):
+                raise reader.error(where, "needs exactly one of pods or deployment")
+            reader.keys(params, {"pods", "deployment"}, where)
+            if "pods" in params:
+                params["pods"] = [
+                    reader.string(v, f"{where}.pods[{j}]")
+                    for j, v in enumerate(reader.sequence(params["pods"], f"{where}.pods"))
+                ]
         elif kind == "configmap":
             reader.keys(params, {"name", "key", "values"}, where)
             reader.string(params.get("name"), f"{where}.name")

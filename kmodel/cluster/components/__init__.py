@@ -44,7 +44,12 @@ from kmodel.cluster.components.nodes import (
     TaintEvict,
     node_actions,
 )
-from kmodel.cluster.components.scheduler import MarkUnschedulable, SchedulePod, scheduler_actions
+from kmodel.cluster.components.scheduler import (
+    MarkUnschedulable,
+    RemoveSchedulingGates,
+    SchedulePod,
+    scheduler_actions,
+)
 from kmodel.cluster.components.storage import BindVolume, storage_actions
 from kmodel.cluster.model import Cluster
 
@@ -70,6 +75,7 @@ __all__ = [
     "NodeCrash",
     "NodeRecover",
     "PauseDeployment",
+    "RemoveSchedulingGates",
     "RollbackDeployment",
     "ScaleDeployment",
     "SchedulePod",
