@@ -223,7 +223,7 @@ def _coverage_text(result: SpecResult) -> list[str]:
     if met:
         lines.append(f"    preconditions met: {', '.join(met)}")
     lines.extend(
-        f"    never got a node: {pod['pod']} ({pod['reason']}: {pod['message']})"
+        f"    no node once the start settled: {pod['pod']} ({pod['reason']}: {pod['message']})"
         for pod in coverage["unscheduled"]
     )
     return lines
@@ -384,7 +384,8 @@ def _coverage_markdown(result: SpecResult) -> list[str]:
     if coverage["user_actions"]:
         out.append(f"- user actions: {_counts(coverage['user_actions'])}")
     out.extend(
-        f"- never got a node: `{pod['pod']}` ({pod['reason']}: {html.escape(pod['message'])})"
+        f"- no node once the start settled: `{pod['pod']}` "
+        f"({pod['reason']}: {html.escape(pod['message'])})"
         for pod in coverage["unscheduled"]
     )
     out += ["", "| invariant | precondition | met in runs |", "|---|---|---|"]
