@@ -467,3 +467,23 @@ def test_ungate_needs_pods_or_a_deployment(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_spec(target)
     assert caught.value.path == "actions[0].ungate"
+
+
+def test_explain_names_gated_pods_and_skipped_objects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = tmp_path / "all.yaml"
+    gated = placekit.deployment("batch", 1, schedulingGates=GATES)
+    files.write_text(
+        placekit.as_yaml(placekit.node("n1"), gated) + "---\n" + _UNMODELLED["Job"],
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit) as done:
+        main(["explain", str(files), "-o", "json"])
+    assert done.value.code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "placeable"
+    assert list(result["not_placed"]) == ["batch-0"]
+    assert result["not_modelled"] == [
+        f"{files}: document 2: skipping Job/ops/once: kind Job (batch/v1) is not modelled"
+    ]

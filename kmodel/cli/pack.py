@@ -193,9 +193,16 @@ def pack(
 def explain(paths: tuple[str, ...], timeout: float, output: str, out: str | None) -> None:
     """Why the pods in PATHS cannot all be placed: a minimal set of conflicting constraints."""
     _check_timeout(timeout)
-    inp = _load(paths, "nodes")
+    skipped: list[SkippedObject] = []
+    inp = _load(paths, "nodes", skipped)
     explanation = explain_conflict(inp, timeout=timeout)
-    write_output(render_explain(explanation, output), out)
+    rendered = render_explain(
+        explanation,
+        output,
+        not_placed=dict(inp.held),
+        not_modelled=[str(obj) for obj in skipped],
+    )
+    write_output(rendered, out)
     if explanation.status == "conflict":
         raise FindingError(f"cannot place {', '.join(explanation.groups) or 'every pod'}")
     if explanation.status == "unknown":

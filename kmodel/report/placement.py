@@ -19,7 +19,8 @@ JSON of ``kmodel pack`` (one object, stable keys):
 * ``not_modelled``: the objects of FILES the model does not know, one line each (skipped).
 
 ``kmodel explain`` JSON: ``status`` (``placeable``, ``conflict``, ``unknown``),
-``constraints`` (sentences), ``groups`` (the pod groups in the conflict).
+``constraints`` (sentences), ``groups`` (the pod groups in the conflict), ``not_placed`` and
+``not_modelled`` (as for ``pack``).
 
 :func:`write_report` writes ``placement.md``, ``placement.html`` and
 ``placement-utilisation.png`` (per-node cpu and memory utilisation of the optimum and of each
@@ -219,8 +220,19 @@ def render_pack(report: PackReport, output: str) -> str:
     return _text(report)
 
 
-def render_explain(explanation: Explanation, output: str) -> str:
-    """Render an explanation as ``text``, ``json`` or ``markdown``."""
+def render_explain(
+    explanation: Explanation,
+    output: str,
+    *,
+    not_placed: Mapping[str, str] | None = None,
+    not_modelled: Sequence[str] = (),
+) -> str:
+    """Render an explanation as ``text``, ``json`` or ``markdown``.
+
+    ``not_placed`` (gated pods, with the reason) and ``not_modelled`` (skipped objects) name
+    what the explanation does not cover.
+    """
+    not_placed = dict(not_placed or {})
     if output == "json":
         return (
             json.dumps(
@@ -228,11 +240,14 @@ def render_explain(explanation: Explanation, output: str) -> str:
                     "status": explanation.status,
                     "constraints": list(explanation.constraints),
                     "groups": list(explanation.groups),
+                    "not_placed": not_placed,
+                    "not_modelled": list(not_modelled),
                 },
                 indent=2,
             )
             + "\n"
         )
+    uncovered = [f"{pod}: {reason}" for pod, reason in not_placed.items()] + list(not_modelled)
     if explanation.status == "placeable":
         head = "every pod can be placed: there is nothing to explain"
     elif explanation.status == "unknown":
@@ -245,8 +260,12 @@ def render_explain(explanation: Explanation, output: str) -> str:
     if output == "markdown":
         lines = ["# kmodel explain", "", head, ""]
         lines += [f"- {c}" for c in explanation.constraints]
+        if uncovered:
+            lines += ["", "## Not considered", ""] + [f"- {html.escape(u)}" for u in uncovered]
         return "\n".join(lines) + "\n"
     lines = [head] + [f"  - {c}" for c in explanation.constraints]
+    if uncovered:
+        lines += ["not considered:"] + [f"  {u}" for u in uncovered]
     return "\n".join(lines) + "\n"
 
 
