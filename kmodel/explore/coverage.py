@@ -130,6 +130,8 @@ class Coverage:
     states: set[int] = field(default_factory=set)
     #: Invariant name -> runs in which its precondition was met.
     preconditions_met: Counter[str] = field(default_factory=Counter)
+    #: Invariant name -> runs that checked it (a search after a finding leaves that one out).
+    checked: Counter[str] = field(default_factory=Counter)
     #: Pods of the settled initial state that have no node, with the scheduler's reason.
     unscheduled: list[dict[str, str]] = field(default_factory=list)
 
@@ -150,6 +152,7 @@ class Coverage:
             self.states.add(state_fingerprint(run.cluster))
         self.used.update(run.used)
         self.preconditions_met.update(run.monitor.history.met)
+        self.checked.update({invariant.name for invariant in run.monitor.invariants})
 
     def summary(self, scenario: Scenario) -> dict[str, Any]:
         """JSON form (keys documented in the README, "kmodel check")."""
@@ -164,6 +167,7 @@ class Coverage:
                 {
                     "name": name,
                     "precondition": precondition,
+                    "checked_runs": self.checked.get(invariant.name, 0),
                     "met_runs": met,
                     "exercised": met is None or met > 0,
                 }

@@ -214,9 +214,8 @@ def _coverage_text(result: SpecResult) -> list[str]:
         lines.append(f"    faults: {_counts(coverage['faults'])}")
     if coverage["user_actions"]:
         lines.append(f"    user actions: {_counts(coverage['user_actions'])}")
-    runs = coverage["runs"]
     met = [
-        f"{entry['name']} in {entry['met_runs']}/{runs} runs"
+        f"{entry['name']} in {entry['met_runs']}/{entry['checked_runs']} runs"
         for entry in coverage["invariants"]
         if entry["precondition"] and entry["exercised"]
     ]
@@ -388,10 +387,14 @@ def _coverage_markdown(result: SpecResult) -> list[str]:
         f"({pod['reason']}: {html.escape(pod['message'])})"
         for pod in coverage["unscheduled"]
     )
-    out += ["", "| invariant | precondition | met in runs |", "|---|---|---|"]
+    out += [
+        "",
+        "| invariant | precondition | met in runs (of those checking it) |",
+        "|---|---|---|",
+    ]
     for entry in coverage["invariants"]:
         precondition = html.escape(entry["precondition"] or "none")
-        met = "—" if entry["met_runs"] is None else str(entry["met_runs"])
+        met = "—" if entry["met_runs"] is None else f"{entry['met_runs']}/{entry['checked_runs']}"
         if not entry["exercised"]:
             met = "**never: the pass does not test it**"
         out.append(f"| {entry['name']} | {precondition} | {met} |")
