@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from kmodel.cli.main import main
-from kmodel.cluster.components import ScaleDeployment, Tick
+from kmodel.cluster.actions import action_from_json
+from kmodel.cluster.components import RemoveSchedulingGates, ScaleDeployment, Tick
 from kmodel.errors import EXIT_INPUT, InputError
 from kmodel.explore.coverage import Coverage, state_fingerprint
 from kmodel.explore.run import Run
@@ -504,3 +505,11 @@ def test_explain_names_gated_pods_and_skipped_objects(
     assert result["not_modelled"] == [
         f"{files}: document 2: skipping Job/ops/once: kind Job (batch/v1) is not modelled"
     ]
+
+
+@pytest.mark.parametrize(
+    "action",
+    [RemoveSchedulingGates("default", "held"), RemoveSchedulingGates("ops", deployment="web")],
+)
+def test_ungate_round_trips_through_a_trace(action: RemoveSchedulingGates) -> None:
+    assert action_from_json(json.loads(json.dumps(action.as_json()))) == action
