@@ -513,3 +513,18 @@ def test_explain_names_gated_pods_and_skipped_objects(
 )
 def test_ungate_round_trips_through_a_trace(action: RemoveSchedulingGates) -> None:
     assert action_from_json(json.loads(json.dumps(action.as_json()))) == action
+
+
+def test_an_unmodelled_object_among_the_cluster_manifests_is_refused_too(tmp_path: Path) -> None:
+    (tmp_path / "nodes.yaml").write_text(
+        placekit.as_yaml(placekit.node("n1")) + "---\n" + _UNMODELLED["DaemonSet"],
+        encoding="utf-8",
+    )
+    body = _spec(cluster={"manifests": ["nodes.yaml"]})
+    with pytest.raises(InputError) as caught:
+        load_spec(_write(tmp_path, body))
+    assert (caught.value.file, caught.value.document) == (str(tmp_path / "nodes.yaml"), 1)
+    assert caught.value.obj == "DaemonSet/agent"
+    body["ignoreUnmodelled"] = ["DaemonSet"]
+    (item,) = load_spec(_write(tmp_path, body)).left_out
+    assert item.path == "cluster.manifests[0]"

@@ -406,20 +406,30 @@ def read_cluster(
     *,
     on_warning: Callable[[str], None] | None = None,
     allowed: frozenset[str] = frozenset({"nodes", "manifests", "controlPlane", "staticPods"}),
+    on_left_out: Callable[[LeftOut], None] | None = None,
 ) -> ClusterSection:
-    """Read the ``cluster:`` block (pools, inline Nodes, Node files, etcd, static pods)."""
+    """Read the ``cluster:`` block (pools, inline Nodes, Node files, etcd, static pods).
+
+    Objects of kinds the model does not know go to ``on_left_out`` (else ``on_warning``).
+    """
     nodes: list[Mapping[str, Any]] = []
     cluster = reader.mapping(body.get("cluster"), "cluster")
     reader.keys(cluster, allowed, "cluster")
     for i, entry in enumerate(reader.sequence(cluster.get("nodes", []), "cluster.nodes")):
-        item = reader.mapping(entry, f"cluster.nodes[{i}]")
+        path = f"cluster.nodes[{i}]"
+        item = reader.mapping(entry, path)
         if "pool" in item:
-            nodes.extend(pool_nodes(reader, item, f"cluster.nodes[{i}]"))
+            nodes.extend(pool_nodes(reader, item, path))
         else:
-            nodes.extend(inline_objects(reader, item, f"cluster.nodes[{i}]"))
+            skip = _left_out_sink(reader, path, on_left_out)
+            nodes.extend(inline_objects(reader, item, path, on_skip=skip))
     for i, entry in enumerate(reader.sequence(cluster.get("manifests", []), "cluster.manifests")):
-        manifest_file = _referenced_file(reader, base, entry, f"cluster.manifests[{i}]")
-        nodes.extend(o.body for o in load_manifests([manifest_file], on_warning=on_warning))
+        path = f"cluster.manifests[{i}]"
+        manifest_file = _referenced_file(reader, base, entry, path)
+        skip = _left_out_sink(reader, path, on_left_out)
+        nodes.extend(
+            o.body for o in load_manifests([manifest_file], on_warning=on_warning, on_skip=skip)
+        )
     if not any(o.get("kind") == "Node" for o in nodes):
         raise reader.error("cluster.nodes", "the cluster needs at least one Node")
     control = reader.mapping(cluster.get("controlPlane", {}), "cluster.controlPlane")
@@ -446,6 +456,22 @@ def read_cluster(
     return ClusterSection(nodes, members, static)
 
 
+def _left_out_sink(
+    reader: SpecReader, path: str, on_left_out: Callable[[LeftOut], None] | None
+) -> Callable[[SkippedObject], None] | None:
+    """An ``on_skip`` for the loader that reports each skipped object as a :class:`LeftOut`."""
+    if on_left_out is None:
+        return None
+    sink = on_left_out
+
+    def skipped(obj: SkippedObject) -> None:
+        inline = obj.source.file == reader.file
+        document = None if inline else obj.source.document
+        sink(LeftOut(obj.source.file, document, path, obj.label, obj.kind, obj.reason))
+
+    return skipped
+
+
 def read_workloads(
     reader: SpecReader,
     body: Mapping[str, Any],
@@ -463,21 +489,7 @@ def read_workloads(
     for i, entry in enumerate(reader.sequence(body.get("workloads", []), "workloads")):
         path = f"workloads[{i}]"
         left: list[LeftOut] = []
-
-        def skipped(obj: SkippedObject, path: str = path, left: list[LeftOut] = left) -> None:
-            inline = obj.source.file == reader.file
-            left.append(
-                LeftOut(
-                    obj.source.file,
-                    None if inline else obj.source.document,
-                    path,
-                    obj.label,
-                    obj.kind,
-                    obj.reason,
-                )
-            )
-
-        on_skip = skipped if on_left_out is not None else None
+        on_skip = _left_out_sink(reader, path, left.append if on_left_out else None)
         if isinstance(entry, str):
             workload_file = _referenced_file(reader, base, entry, path)
             found: list[Mapping[str, Any]] = [
@@ -593,10 +605,10 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
     reader, body, base, raw_text = read_spec_file(path, SPEC_KEYS)
     file = reader.file
     source = Path(path)
-    cluster = read_cluster(reader, body, base, on_warning=on_warning)
+    left_out: list[LeftOut] = []
+    cluster = read_cluster(reader, body, base, on_warning=on_warning, on_left_out=left_out.append)
     members, static = cluster.members, cluster.static_pods
     node_names = {o["metadata"]["name"] for o in cluster.nodes if o.get("kind") == "Node"}
-    left_out: list[LeftOut] = []
     workloads = read_workloads(
         reader, body, base, on_warning=on_warning, on_left_out=left_out.append
     )

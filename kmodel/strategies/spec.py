@@ -278,9 +278,15 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
     reader, body, base, text = read_spec_file(path, STRATEGY_SPEC_KEYS)
     file = reader.file
     source = Path(path)
-    cluster = read_cluster(reader, body, base, allowed=frozenset({"nodes", "controlPlane"}))
-    members = cluster.members
     left_out: list[LeftOut] = []
+    cluster = read_cluster(
+        reader,
+        body,
+        base,
+        allowed=frozenset({"nodes", "controlPlane"}),
+        on_left_out=left_out.append,
+    )
+    members = cluster.members
     workloads = read_workloads(reader, body, base, on_left_out=left_out.append)
     refuse_unmodelled(reader, left_out, ignore=False, can_ignore=False)
     objects = [*cluster.nodes, *workloads]
