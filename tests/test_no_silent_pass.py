@@ -528,3 +528,10 @@ def test_an_unmodelled_object_among_the_cluster_manifests_is_refused_too(tmp_pat
     body["ignoreUnmodelled"] = ["DaemonSet"]
     (item,) = load_spec(_write(tmp_path, body)).left_out
     assert item.path == "cluster.manifests[0]"
+
+
+def test_a_static_pod_must_be_a_pod(tmp_path: Path) -> None:
+    cluster = {"nodes": [{"pool": "n", "count": 1}], "staticPods": {"n-1": [_deployment()]}}
+    with pytest.raises(InputError) as caught:
+        load_spec(_write(tmp_path, _spec(cluster=cluster)))
+    assert caught.value.path == "cluster.staticPods.n-1[0].kind"

@@ -444,15 +444,16 @@ def read_cluster(
     for node, pods in reader.mapping(cluster.get("staticPods", {}), "cluster.staticPods").items():
         if node not in node_names:
             raise reader.error(f"cluster.staticPods.{node}", "no such node in the cluster")
-        static[str(node)] = [
-            p
-            for i, pod in enumerate(reader.sequence(pods, f"cluster.staticPods.{node}"))
-            for p in inline_objects(
-                reader,
-                reader.mapping(pod, f"cluster.staticPods.{node}[{i}]"),
-                f"cluster.staticPods.{node}[{i}]",
-            )
-        ]
+        static[str(node)] = []
+        for i, pod in enumerate(reader.sequence(pods, f"cluster.staticPods.{node}")):
+            path = f"cluster.staticPods.{node}[{i}]"
+            skip = _left_out_sink(reader, path, on_left_out)
+            for obj in inline_objects(reader, reader.mapping(pod, path), path, on_skip=skip):
+                if obj.get("kind") != "Pod":  # the kubelet reads only Pods from its folder
+                    raise reader.error(
+                        f"{path}.kind", f"a static pod must be a Pod, not {obj['kind']}"
+                    )
+                static[str(node)].append(obj)
     return ClusterSection(nodes, members, static)
 
 
