@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
@@ -535,3 +536,21 @@ def test_a_static_pod_must_be_a_pod(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_spec(_write(tmp_path, _spec(cluster=cluster)))
     assert caught.value.path == "cluster.staticPods.n-1[0].kind"
+
+
+def test_junit_marks_a_never_exercised_invariant_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = _spec(invariants=["no_overcommit", "pdb_respected"], explore={"examples": 3})
+    target = _write(tmp_path, body)
+    with pytest.raises(SystemExit) as done:
+        main(["check", str(target), "-o", "junit", "--traces", str(tmp_path / "t")])
+    assert done.value.code == 0
+    suite = ET.fromstring(capsys.readouterr().out).find("testsuite")  # noqa: S314  # our own
+    assert suite is not None
+    assert suite.get("skipped") == "1"
+    skipped = {c.get("name"): c.find("skipped") for c in suite.findall("testcase")}
+    assert skipped["no_overcommit"] is None
+    assert skipped["pdb_respected"] is not None
+    assert "precondition never met" in (skipped["pdb_respected"].get("message") or "")
+    assert "coverage: " in (suite.findtext("system-out") or "")

@@ -240,6 +240,7 @@ def _junit(results: Sequence[SpecResult]) -> str:
             tests=str(len(result.invariants)),
             failures=str(failures),
             errors="0",
+            skipped=str(sum(1 for n in result.invariants if result.never_exercised(n))),
         )
         for invariant in result.invariants:
             case = ET.SubElement(
