@@ -38,6 +38,7 @@ from kmodel.cluster.actions import Action
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components import NodeCrash, NodeRecover, ScaleDeployment, SetImage, Tick
 from kmodel.cluster.model import Cluster, Step
+from kmodel.explore.coverage import Coverage
 from kmodel.explore.run import Scenario, UserAction
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.invariants import Monitor
@@ -199,8 +200,14 @@ def scenario(invariants: Sequence[Any]) -> Scenario:
     )
 
 
-def hypothesis_run(examples: int, max_steps: int, seed: int) -> Measurement:
-    """explore() on the equivalent scenario, steps counted by the progress callback."""
+def hypothesis_run(
+    examples: int, max_steps: int, seed: int, *, coverage: bool = False
+) -> Measurement:
+    """explore() on the equivalent scenario, steps counted by the progress callback.
+
+    With ``coverage``, it also records what ``kmodel check`` reports as coverage (action
+    counts, state fingerprints, preconditions met), as the command line does.
+    """
     seen: dict[str, int] = {"examples": 0, "steps": 0}
 
     def progress(examples_run: int, steps_taken: int) -> None:
@@ -208,14 +215,20 @@ def hypothesis_run(examples: int, max_steps: int, seed: int) -> Measurement:
 
     options = ExploreOptions(examples=examples, max_steps=max_steps, seed=seed, shrink=False)
     wall, cpu = time.perf_counter(), time.process_time()
-    findings = explore(scenario(Monitor.default().invariants), options, progress=progress)
+    recorded = Coverage() if coverage else None
+    findings = explore(
+        scenario(Monitor.default().invariants), options, progress=progress, coverage=recorded
+    )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     found = ", ".join(f.invariant for f in findings) or "none"
     note = (
         f"{seen['examples']} examples, findings: {found}; "
         "includes one build + settle, a copy and the final settle per example"
     )
-    return Measurement("Hypothesis explore()", seen["steps"], wall, cpu, note)
+    if recorded is not None:
+        note += f"; {len(recorded.states)} distinct states"
+    label = "Hypothesis explore() + coverage" if coverage else "Hypothesis explore()"
+    return Measurement(label, seen["steps"], wall, cpu, note)
 
 
 def _load() -> str:
@@ -231,6 +244,7 @@ def run(
         "model": lambda: walk(steps, seed, monitor=None),
         "invariants": lambda: walk(steps, seed, monitor=Monitor.default()),
         "hypothesis": lambda: hypothesis_run(examples, max_steps, seed),
+        "hypothesis-coverage": lambda: hypothesis_run(examples, max_steps, seed, coverage=True),
     }
     before = _load()
     results = [job() for name, job in jobs.items() if only in name]
