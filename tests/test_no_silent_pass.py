@@ -14,6 +14,7 @@ import yaml
 from kmodel.cli.main import main
 from kmodel.cluster.actions import action_from_json
 from kmodel.cluster.components import RemoveSchedulingGates, ScaleDeployment, Tick
+from kmodel.conformance.scenarios import scenario_from_text
 from kmodel.errors import EXIT_INPUT, InputError
 from kmodel.explore.coverage import Coverage, state_fingerprint
 from kmodel.explore.run import Run
@@ -554,3 +555,19 @@ def test_junit_marks_a_never_exercised_invariant_skipped(
     assert skipped["pdb_respected"] is not None
     assert "precondition never met" in (skipped["pdb_respected"].get("message") or "")
     assert "coverage: " in (suite.findtext("system-out") or "")
+
+
+@pytest.mark.parametrize(
+    ("extra", "kind"), [(_UNMODELLED["Job"], "Job"), ("deployment", "Deployment")]
+)
+def test_a_conformance_scenario_refuses_what_the_engine_would_not_run(
+    extra: str, kind: str
+) -> None:
+    text = (ROOT / "specs" / "conformance" / "exit-zero.yaml").read_text(encoding="utf-8")
+    if extra == "deployment":
+        extra = placekit.as_yaml(placekit.deployment("web", 1))
+    with pytest.raises(InputError) as caught:
+        scenario_from_text(text + "\n---\n" + extra, file="s.yaml")
+    assert (caught.value.file, caught.value.document, caught.value.path) == ("s.yaml", 2, "kind")
+    assert (caught.value.obj or "").startswith(f"{kind}/")
+    assert scenario_from_text(text, file="s.yaml").name == "exit-zero"

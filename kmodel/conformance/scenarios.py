@@ -34,7 +34,7 @@ import yaml
 from kmodel.cluster.model import Program
 from kmodel.errors import InputError
 from kmodel.objects.defaults import default_pod
-from kmodel.objects.manifests import load_text
+from kmodel.objects.manifests import SkippedObject, load_text
 
 __all__ = [
     "MAX_WINDOW",
@@ -373,6 +373,18 @@ def _scenario_document(text: str, file: str) -> tuple[int, Mapping[str, Any]]:
     return index, document
 
 
+def _refuse_unless_scenario(skipped: SkippedObject) -> None:
+    """The scenario document is no manifest; any other kind the model does not know is an error."""
+    if skipped.kind != SCENARIO_KIND:
+        raise InputError(
+            f"{skipped.reason}: a scenario runs Pods only",
+            file=skipped.source.file,
+            document=skipped.source.document,
+            obj=skipped.label,
+            path="kind",
+        )
+
+
 def scenario_from_text(text: str, *, file: str = "<string>") -> Scenario:
     """Parse a scenario file's text.
 
@@ -384,8 +396,17 @@ def scenario_from_text(text: str, *, file: str = "<string>") -> Scenario:
         index, document = _scenario_document(text, file)
     except yaml.YAMLError as error:
         raise InputError(f"invalid YAML: {error}", file=file) from None
-    objects = load_text(text, file=file)
-    pods = [default_pod(o.body) for o in objects if o.kind == "Pod"]
+    objects = load_text(text, file=file, on_skip=_refuse_unless_scenario)
+    for obj in objects:
+        if obj.kind != "Pod":  # nothing but Pods runs on the engine: never drop one silently
+            raise InputError(
+                f"a scenario runs Pods only, not {obj.kind}",
+                file=file,
+                document=obj.source.document,
+                obj=obj.label,
+                path="kind",
+            )
+    pods = [default_pod(o.body) for o in objects]
     metadata = document.get("metadata") or {}
     name = metadata.get("name") if isinstance(metadata, Mapping) else None
     if not isinstance(name, str) or not name:
