@@ -20,7 +20,7 @@ from kmodel.cluster.actions import Action
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, key_of
 from kmodel.semantics.containers import BackOffPolicy
-from kmodel.semantics.scheduling_status import scheduling_gated_condition
+from kmodel.semantics.printers import scheduling_gated_condition
 
 T = TypeVar("T")
 

@@ -60,6 +60,7 @@ from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
 from kmodel.placement.problem import DomainCap, ItemGroup, NodeType, Objective, PackingProblem
+from kmodel.semantics.printers import POD_REASON_SCHEDULING_GATED, SCHEDULING_GATED_MESSAGE
 from kmodel.semantics.resources import (
     CPU,
     EPHEMERAL_STORAGE,
@@ -72,11 +73,7 @@ from kmodel.semantics.resources import (
 )
 from kmodel.semantics.scheduling import SchedulingCycle
 from kmodel.semantics.scheduling_selectors import label_selector
-from kmodel.semantics.scheduling_status import (
-    SCHEDULING_GATED_MESSAGE,
-    SCHEDULING_GATED_REASON,
-    scheduling_gates,
-)
+from kmodel.semantics.scheduling_status import scheduling_gates
 
 __all__ = [
     "HOSTNAME_KEY",
@@ -440,7 +437,7 @@ def _load_vector(
 def _gated_reason(pod: Manifest) -> str:
     """Why a gated pod is not placed: the condition the API server gives it, and its gates."""
     return (
-        f"{SCHEDULING_GATED_REASON}: {SCHEDULING_GATED_MESSAGE} "
+        f"{POD_REASON_SCHEDULING_GATED}: {SCHEDULING_GATED_MESSAGE} "
         f"({', '.join(scheduling_gates(pod))})"
     )
 

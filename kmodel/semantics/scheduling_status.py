@@ -5,25 +5,15 @@ PreEnqueue plugin keeps it out of the active queue) and the API server gives it 
 ``PodScheduled=False`` condition with reason ``SchedulingGated`` when it is created. A pod that
 fits no node gets ``PodScheduled=False``, reason ``Unschedulable``, with the FitError message
 ("0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.").
+The API server's condition is :func:`kmodel.semantics.printers.scheduling_gated_condition`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
-__all__ = [
-    "SCHEDULING_GATED_MESSAGE",
-    "SCHEDULING_GATED_REASON",
-    "fit_error_message",
-    "scheduling_gated_condition",
-    "scheduling_gates",
-]
-
-#: ``v1.PodReasonSchedulingGated``.
-SCHEDULING_GATED_REASON: Final = "SchedulingGated"
-#: The message ``applySchedulingGatedCondition`` writes.
-SCHEDULING_GATED_MESSAGE: Final = "Scheduling is blocked due to non-empty scheduling gates"
+__all__ = ["fit_error_message", "scheduling_gates"]
 
 
 def scheduling_gates(pod: Mapping[str, Any]) -> list[str]:
@@ -35,25 +25,6 @@ def scheduling_gates(pod: Mapping[str, Any]) -> list[str]:
     """
     gates = (pod.get("spec") or {}).get("schedulingGates") or []
     return [str(g.get("name")) for g in gates if isinstance(g, Mapping)]
-
-
-def scheduling_gated_condition(pod: Mapping[str, Any]) -> dict[str, str] | None:
-    """The condition the API server adds to a pod created with scheduling gates, or None.
-
-    Mirrors ``pkg/registry/core/pod/strategy.go applySchedulingGatedCondition`` (called by
-    ``PrepareForCreate``): only for a pod with gates and no PodScheduled condition yet.
-    """
-    if not scheduling_gates(pod):
-        return None
-    conditions = (pod.get("status") or {}).get("conditions") or []
-    if any(c.get("type") == "PodScheduled" for c in conditions):
-        return None
-    return {
-        "type": "PodScheduled",
-        "status": "False",
-        "reason": SCHEDULING_GATED_REASON,
-        "message": SCHEDULING_GATED_MESSAGE,
-    }
 
 
 def fit_error_message(num_all_nodes: int, reasons: Mapping[str, int]) -> str:
