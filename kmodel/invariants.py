@@ -394,6 +394,76 @@ class RollingUpdateBounds(Invariant):
         return violations
 
 
+class RecreateNoOverlap(Invariant):
+    """A Recreate Deployment never has a pod of an old ReplicaSet and one of the new at once.
+
+    Upstream's guarantee for ``strategy.type: Recreate`` (``recreate.go``): the new ReplicaSet
+    gets no replica while any pod of an older one may still run. Stated from the stored objects:
+    the new ReplicaSet is the Deployment's (by controller reference) whose pod template equals
+    the Deployment's apart from the ``pod-template-hash`` label, the others are old; a pod
+    belongs to the ReplicaSet its controller reference names and may run while its phase is
+    not Succeeded or Failed (Pending, Running, Unknown, terminating or not). A violation is a
+    Recreate Deployment with such a pod of an old ReplicaSet and one of the new ReplicaSet.
+    """
+
+    name = "recreate_no_overlap"
+    description = "a Recreate Deployment never runs old and new pods at once"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Look for old and new pods that may run together (once per version of the objects)."""
+        revisions = cluster.store.kind_revision
+        key = (
+            "recreate-no-overlap",
+            revisions.get("Deployment", 0),
+            revisions.get("ReplicaSet", 0),
+            revisions.get("Pod", 0),
+        )
+        return list(cluster.memo(key, lambda: tuple(self._check(cluster))))
+
+    def _check(self, cluster: Cluster) -> list[Violation]:
+        from kmodel.cluster.components.controllers import (  # noqa: PLC0415
+            _equal_ignore_hash,
+            defaulted,
+        )
+
+        violations = []
+        for raw in cluster.store.list_objects("Deployment"):
+            d = defaulted(cluster, raw)
+            if d["spec"]["strategy"].get("type") != "Recreate":
+                continue
+            namespace, uid = d["metadata"]["namespace"], d["metadata"]["uid"]
+            template = d["spec"]["template"]
+            new_uids: set[str] = set()
+            old_uids: set[str] = set()
+            for rs in cluster.store.list_objects("ReplicaSet", namespace):
+                if (_controller_ref(cluster, rs) or {}).get("uid") != uid:
+                    continue
+                same = _equal_ignore_hash((rs.get("spec") or {}).get("template") or {}, template)
+                (new_uids if same else old_uids).add(rs["metadata"]["uid"])
+            old_pods: list[str] = []
+            new_pods: list[str] = []
+            for pod in cluster.store.list_objects("Pod", namespace):
+                if not _live(pod):
+                    continue
+                owner = (_controller_ref(cluster, pod) or {}).get("uid")
+                if owner in new_uids:
+                    new_pods.append(pod["metadata"]["name"])
+                elif owner in old_uids:
+                    old_pods.append(pod["metadata"]["name"])
+            if old_pods and new_pods:
+                violations.append(
+                    self.violation(
+                        f"recreate deployment {_name(d)} has pods of an old replicaset "
+                        f"({', '.join(sorted(old_pods))}) and of the new one "
+                        f"({', '.join(sorted(new_pods))}) at once",
+                        deployment=_name(d),
+                        old_pods=sorted(old_pods),
+                        new_pods=sorted(new_pods),
+                    )
+                )
+        return violations
+
+
 @dataclass
 class MinAvailable(Invariant):
     """A Deployment keeps at least ``count`` available pods at every step (once it had them)."""
@@ -698,6 +768,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         TerminalPhaseStable,
         EndpointsReadyOnly,
         RollingUpdateBounds,
+        RecreateNoOverlap,
         MinAvailable,
         StaticPodsSurvive,
         PdbRespected,

@@ -5,8 +5,11 @@ Mirrors ``pkg/controller/deployment/util/deployment_util.go`` (fence posts, ``Ma
 ``getReplicaSetFraction``, revisions, conditions, ``DeploymentComplete``,
 ``DeploymentProgressing``, ``DeploymentTimedOut``), ``rolling.go`` (``reconcileNewReplicaSet``,
 ``reconcileOldReplicaSets``, ``cleanupUnhealthyReplicas``,
-``scaleDownOldReplicaSetsForRollingUpdate``), ``sync.go`` (``scale``, ``scaleReplicaSet``,
-``cleanupDeployment``, ``calculateStatus``, ``isScalingEvent``, ``checkPausedConditions``),
+``scaleDownOldReplicaSetsForRollingUpdate``), ``recreate.go`` (``rolloutRecreate``,
+``scaleDownOldReplicaSetsForRecreate``, ``oldPodsRunning``, ``scaleUpNewReplicaSetForRecreate``),
+``deployment_controller.go`` (``getPodMapForDeployment``), ``sync.go`` (``scale``,
+``scaleReplicaSet``, ``cleanupDeployment``, ``calculateStatus``, ``isScalingEvent``,
+``checkPausedConditions``),
 ``progress.go`` (``syncRolloutStatus``, ``requeueStuckDeployment``), ``rollback.go``
 (``rollback``, ``rollbackToTemplate``, ``getRollbackTo``), the apps/v1 defaults
 (``pkg/apis/apps/v1/defaults.go SetDefaults_Deployment``) and
@@ -29,7 +32,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Final, Literal, NoReturn
@@ -39,9 +42,10 @@ from kmodel.internal.fields import mapping as _mapping
 from kmodel.internal.fields import read_path as _get
 from kmodel.internal.gofmt import go_quote
 from kmodel.internal.values import describe_value
+from kmodel.objects.labels import label_selector_as_selector, labels_of
 from kmodel.objects.quantity import parse_quantity
 from kmodel.objects.types import Manifest
-from kmodel.semantics.replicaset import TimeValue, get_int, time_ns
+from kmodel.semantics.replicaset import TimeValue, controller_ref, get_int, time_ns
 
 __all__ = [
     "DEFAULT_MAX_SURGE",
@@ -56,6 +60,7 @@ __all__ = [
     "ROLLBACK_TO_ANNOTATION",
     "CleanupResult",
     "ReconcileOldPlan",
+    "RecreatePlan",
     "RollbackDecision",
     "ScaleAction",
     "apply_deployment_defaults",
@@ -68,6 +73,7 @@ __all__ = [
     "deployment_progressing",
     "deployment_timed_out",
     "find_active_or_latest",
+    "get_pod_map_for_deployment",
     "get_proportion",
     "get_scaled_value_from_int_or_percent",
     "has_progress_deadline",
@@ -82,6 +88,7 @@ __all__ = [
     "min_available",
     "new_deployment_condition",
     "new_rs_new_replicas",
+    "old_pods_running",
     "reconcile_new_replica_set",
     "reconcile_old_replica_sets",
     "replica_set_fraction",
@@ -89,8 +96,11 @@ __all__ = [
     "resolve_fenceposts",
     "revision",
     "rollback",
+    "rollout_recreate",
     "scale",
+    "scale_down_old_replica_sets_for_recreate",
     "scale_down_old_replica_sets_for_rolling_update",
+    "scale_up_new_replica_set_for_recreate",
     "set_deployment_condition",
     "set_new_replica_set_annotations",
     "sync_rollout_status",
@@ -989,6 +999,147 @@ def reconcile_old_replica_sets(
         scaled,
         cleanup.total + scaled > 0,
         budget,
+    )
+
+
+# ---------------------------------------------------------------- Recreate
+
+
+def get_pod_map_for_deployment(
+    d: Manifest, rss: Iterable[Manifest], pods: Iterable[Manifest]
+) -> dict[str, list[Manifest]]:
+    """The Deployment's pods grouped by the UID of the ReplicaSet that controls them.
+
+    Mirrors deployment_controller.go ``getPodMapForDeployment``: of ``pods`` (the Deployment's
+    namespace), those its ``spec.selector`` matches, grouped by their controller reference's UID
+    when that UID is one of ``rss``; every ReplicaSet has an entry, empty or not. Pods without
+    a controller, or controlled by something else, are left out; inactive pods (terminal,
+    terminating) are kept, since Recreate must see them.
+
+    Raises:
+        InputError: a malformed selector, labels or owner references.
+    """
+    selector = label_selector_as_selector(_get(d, "spec.selector"), "spec.selector")
+    pod_map: dict[str, list[Manifest]] = {str(_get(rs, "metadata.uid")): [] for rs in rss}
+    for pod in pods:
+        if not selector.matches(labels_of(pod)):
+            continue
+        ref = controller_ref(pod)
+        if ref is None:
+            continue
+        group = pod_map.get(str(ref.get("uid")))
+        if group is not None:
+            group.append(pod)
+    return pod_map
+
+
+def scale_down_old_replica_sets_for_recreate(
+    old_rss: Sequence[Manifest | None], d: Manifest
+) -> list[ScaleAction]:
+    """Every active old ReplicaSet scaled to 0, in the order given.
+
+    Mirrors recreate.go ``scaleDownOldReplicaSetsForRecreate`` on
+    ``FilterActiveReplicaSets(oldRSs)``, as ``rolloutRecreate`` calls it: an RS already at 0 is
+    skipped, each other one gets ``scaleReplicaSetAndRecordEvent(rs, 0)`` (its size and the
+    replica annotations). Upstream reports "scaled" once one update went through and returns at
+    the first update that fails: the caller writes the actions in order and stops likewise.
+    """
+    actions = []
+    for rs in _active(old_rss):
+        if _replicas(rs) == 0:
+            continue
+        action = _scale_and_record(rs, 0, d)
+        if action is not None:
+            actions.append(action)
+    return actions
+
+
+def old_pods_running(
+    new_rs: Manifest | None,
+    old_rss: Sequence[Manifest | None],
+    pod_map: Mapping[str, Sequence[Manifest]],
+) -> bool:
+    """Whether old pods may still run: Recreate creates no new pod until this is false.
+
+    Mirrors recreate.go ``oldPodsRunning``: true when the old ReplicaSets' ``status.replicas``
+    sum above 0 (``GetActualReplicaCountForReplicaSets``); otherwise true when ``pod_map`` (see
+    :func:`get_pod_map_for_deployment`) holds, under any UID but the new ReplicaSet's, a pod
+    whose phase is not Failed or Succeeded. Unknown counts (the pod may still run on a node
+    that cannot report), as do Pending, Running and an empty phase.
+    """
+    if _sum_status(old_rss, "replicas") > 0:
+        return True
+    new_uid = None if new_rs is None else _get(new_rs, "metadata.uid")
+    for uid, pods in pod_map.items():
+        if new_rs is not None and uid == new_uid:
+            continue
+        for pod in pods:
+            if _get(pod, "status.phase") in {"Failed", "Succeeded"}:
+                continue
+            return True
+    return False
+
+
+def scale_up_new_replica_set_for_recreate(new_rs: Manifest, d: Manifest) -> ScaleAction | None:
+    """The new ReplicaSet scaled to ``spec.replicas`` (``None`` when it is at that size).
+
+    Mirrors recreate.go ``scaleUpNewReplicaSetForRecreate`` with the
+    ``DeploymentPodReplacementPolicy`` feature gate off (its default; the model does not know
+    ``spec.podReplacementPolicy``): ``scaleReplicaSetAndRecordEvent(newRS, replicas)``.
+    """
+    return _scale_and_record(new_rs, _replicas(d), d)
+
+
+@dataclass(frozen=True)
+class RecreatePlan:
+    """What one ``rolloutRecreate`` does, step by step; the status is synced after every one.
+
+    Attributes:
+        scale_down: the old ReplicaSets scaled to 0; when there are any the sync ends after
+            writing them.
+        old_pods_running: old pods may still run (:func:`old_pods_running`); the sync ends.
+        create_new_replica_set: no new ReplicaSet exists: it is created now (at
+            ``spec.replicas``, :func:`new_rs_new_replicas`), and only now.
+        scale_up: the scale-up of an existing new ReplicaSet (``None``: at size, or created).
+        cleanup: old ReplicaSets the history limit deletes (only when the Deployment's current
+            status is complete).
+    """
+
+    scale_down: list[ScaleAction] = field(default_factory=list)
+    old_pods_running: bool = False
+    create_new_replica_set: bool = False
+    scale_up: ScaleAction | None = None
+    cleanup: list[str] = field(default_factory=list)
+
+
+def rollout_recreate(
+    d: Manifest,
+    new_rs: Manifest | None,
+    old_rss: Sequence[Manifest],
+    pod_map: Mapping[str, Sequence[Manifest]],
+) -> RecreatePlan:
+    """Plan one sync of a Recreate Deployment.
+
+    Mirrors recreate.go ``rolloutRecreate`` (the ``DeploymentPodReplacementPolicy`` gate off):
+    the new ReplicaSet is not created up front (``getAllReplicaSetsAndSyncRevision`` with
+    ``createIfNotExisted`` false); the active old ReplicaSets are scaled to 0 and the sync
+    returns if any was; it returns while :func:`old_pods_running`; then the new ReplicaSet is
+    created if missing and scaled to ``spec.replicas``; when ``DeploymentComplete(d,
+    &d.Status)`` (the status before this sync) the history is cleaned up
+    (:func:`cleanup_deployment`). Each return syncs the rollout status
+    (:func:`sync_rollout_status` over the ReplicaSets as listed, the created one included).
+    """
+    scale_down = scale_down_old_replica_sets_for_recreate(old_rss, d)
+    if scale_down:
+        return RecreatePlan(scale_down=scale_down)
+    if old_pods_running(new_rs, old_rss, pod_map):
+        return RecreatePlan(old_pods_running=True)
+    scale_up = None if new_rs is None else scale_up_new_replica_set_for_recreate(new_rs, d)
+    complete = deployment_complete(d, _mapping(d.get("status"), "status"))
+    return RecreatePlan(
+        create_new_replica_set=new_rs is None,
+        scale_up=scale_up,
+        cleanup=cleanup_deployment(d, old_rss) if complete else [],
     )
 
 

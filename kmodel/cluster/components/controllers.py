@@ -346,19 +346,18 @@ class SyncDeployment(Action):
         if dep.is_scaling_event(d, rss):
             self._sync(cluster, d, new_rs, old_rss)
             return
+        if new_rs is not None and not any(
+            c.get("type") == "Progressing" for c in (d.get("status") or {}).get("conditions") or []
+        ):
+            self._progressing(cluster, d, "FoundNewReplicaSet", "Found new replica set", new_rs)
+        if d["spec"]["strategy"].get("type") == "Recreate":
+            self._recreate(cluster, d, rss, new_rs, old_rss)
+            return
         if new_rs is None:
             new_rs = self._create_new_rs(cluster, d, rss)
             if new_rs is None:
                 return
-            self._progressing(cluster, d, "NewReplicaSetCreated", "Created new replica set", new_rs)
-        elif not any(
-            c.get("type") == "Progressing" for c in (d.get("status") or {}).get("conditions") or []
-        ):
-            self._progressing(cluster, d, "FoundNewReplicaSet", "Found new replica set", new_rs)
         all_rss = [*old_rss, new_rs]
-        if d["spec"]["strategy"].get("type") == "Recreate":
-            self._recreate(cluster, d, new_rs, old_rss)
-            return
         new_scale = dep.reconcile_new_replica_set(all_rss, new_rs, d)
         if new_scale is not None and _write_rs_scale(cluster, new_rs, new_scale):
             self._rollout_status(cluster, d)
@@ -421,7 +420,12 @@ class SyncDeployment(Action):
         annotations, _ = dep.set_new_replica_set_annotations(d, body, new_revision, exists=False)
         body["metadata"]["annotations"] = annotations
         body["spec"]["replicas"] = dep.new_rs_new_replicas(d, [*rss, body], body)
-        return cluster.create(body)
+        created = cluster.create(body)
+        if created is not None:
+            self._progressing(
+                cluster, d, "NewReplicaSetCreated", "Created new replica set", created
+            )
+        return created
 
     def _progressing(
         self, cluster: Cluster, d: dict[str, Any], reason: str, text: str, new_rs: Manifest
@@ -462,39 +466,51 @@ class SyncDeployment(Action):
         self,
         cluster: Cluster,
         d: dict[str, Any],
-        new_rs: Manifest,
+        rss: list[Manifest],
+        new_rs: Manifest | None,
         old_rss: list[Manifest],
     ) -> None:
-        """``rolloutRecreate``: old RSs to 0, wait for their pods to stop, then the new RS."""
-        active_old = [r for r in old_rss if (r.get("spec") or {}).get("replicas", 0) > 0]
-        for rs in active_old:
-            _write_rs_scale(
-                cluster, rs, dep.ScaleAction(rs["metadata"]["name"], rs["spec"]["replicas"], 0)
-            )
-        if active_old:
-            self._rollout_status(cluster, d)
-            return
+        """``rolloutRecreate``: old RSs to 0, wait until no old pod runs, then the new RS.
+
+        The plan is :func:`kmodel.semantics.deployment.rollout_recreate`; here it is carried
+        out as upstream does: a write that fails ends the sync without a status update (the
+        error is returned), every other return syncs the rollout status over the ReplicaSets
+        as listed (plus the new one once created).
+        """
         view = cluster.view("deployment")
-        old_uids = {r["metadata"]["uid"] for r in old_rss}
-        running_old = [
-            p
-            for p in view.list_objects("Pod", self.namespace)
-            if (_controller_ref(cluster, p) or {}).get("uid") in old_uids
-            and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
-        ]
-        if running_old:
-            self._rollout_status(cluster, d)
+        pod_map = dep.get_pod_map_for_deployment(d, rss, view.list_objects("Pod", self.namespace))
+        plan = dep.rollout_recreate(d, new_rs, old_rss, pod_map)
+        by_name = {r["metadata"]["name"]: r for r in old_rss}
+        for action in plan.scale_down:
+            if not _write_rs_scale(cluster, by_name[action.name], action):
+                return
+        if plan.scale_down or plan.old_pods_running:
+            self._rollout_status_of(cluster, d, [*old_rss, new_rs], new_rs)
             return
-        replicas = d["spec"]["replicas"]
-        if new_rs["spec"].get("replicas", 0) != replicas:
-            _write_rs_scale(
-                cluster,
-                new_rs,
-                dep.ScaleAction(
-                    new_rs["metadata"]["name"], new_rs["spec"].get("replicas", 0), replicas
-                ),
-            )
-        self._rollout_status(cluster, d)
+        if plan.create_new_replica_set:
+            new_rs = self._create_new_rs(cluster, d, rss)
+            if new_rs is None:
+                return
+        elif (
+            plan.scale_up is not None
+            and new_rs is not None
+            and not _write_rs_scale(cluster, new_rs, plan.scale_up)
+        ):
+            return
+        for name in plan.cleanup:
+            victim = by_name[name]
+            cluster.delete(("ReplicaSet", self.namespace, name), uid=victim["metadata"]["uid"])
+        self._rollout_status_of(cluster, d, [*old_rss, new_rs], new_rs)
+
+    def _rollout_status_of(
+        self,
+        cluster: Cluster,
+        d: dict[str, Any],
+        all_rss: list[Manifest | None],
+        new_rs: Manifest | None,
+    ) -> None:
+        """``syncRolloutStatus(allRSs, newRS, d)`` over ReplicaSets the caller holds."""
+        self._write_status(cluster, d, dep.sync_rollout_status(d, all_rss, new_rs, cluster.now))
 
     def _rollout_status(
         self,
