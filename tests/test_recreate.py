@@ -8,18 +8,23 @@ a Recreate rollout sync by sync and check the ``recreate_no_overlap`` invariant 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 
 from kmodel.cluster import components
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components import SetImage, Tick
 from kmodel.cluster.components.controllers import SyncDeployment, SyncReplicaSet
 from kmodel.cluster.model import Cluster, Step
+from kmodel.errors import EXIT_OK
 from kmodel.invariants import Monitor, make_invariant
 from kmodel.semantics import deployment as dep
+from tests.speckit import PASSING_SPEC
+from tests.test_check_cli import cli
 from tests.test_cluster import deployment, node, pods, service
 
 
@@ -378,3 +383,17 @@ def test_the_invariant_ignores_rolling_update_deployments():
     cluster.settle()
     new_replica_set_pod(cluster, "Running")
     assert overlap(cluster) == []
+
+
+def test_a_spec_selects_the_invariant_and_a_recreate_rollout_keeps_it(tmp_path, capsys):
+    spec = copy.deepcopy(PASSING_SPEC)
+    spec["workloads"][0]["spec"]["strategy"] = {"type": "Recreate"}
+    spec["actions"] = [{"rollout": {"deployment": "web", "images": ["example/web:2"]}}]
+    spec["invariants"] = ["recreate_no_overlap"]
+    spec["explore"] = {"examples": 30, "maxSteps": 8, "seed": 0, "ticks": [5]}
+    path = tmp_path / "recreate.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    code = cli("check", path, "-o", "json", "--traces", tmp_path / "traces")
+    result = json.loads(capsys.readouterr().out)["specs"][0]
+    assert result["invariants"] == [{"name": "recreate_no_overlap", "status": "pass"}]
+    assert code == EXIT_OK
