@@ -3,22 +3,31 @@
 JSON output is one object (documented in the README, "kmodel strategies")::
 
     {"spec": path, "name": str, "seed": int, "examples": int, "maxSteps": int,
+     "window": int, "service": str,
      "strategies": [{"name": str, "platform": "kubernetes"|"beanstalk", "policy": str,
                      "description": str,
                      "cases": [{"failure": "none"|<failure mode>, "runs": int,
                                 "outcomes": {"Succeeded"|"Failed"|"Incomplete": int},
-                                "early_new_traffic": bool,
                                 "worst": {<figure>: {"value": str, "trace": path|null}},
                                 "nominal": {<figure>: str}}]}]}
 
 Figures: ``min_capacity``, ``min_good_capacity``, ``peak_extra``, ``steps``, ``seconds``,
-``bad_share``, ``failed_share``; values are strings (integers, four-decimal shares, ``never``).
+``bad_share``, ``failed_share`` (shares of the traffic within ``window`` seconds of the
+release), ``outcome`` (the worst way a run ended), ``new_before_healthy`` (1 when the new
+version served before all its instances were healthy); values are strings (integers,
+four-decimal shares, ``never``, an outcome). Every cell of the table is one of these figures,
+so each links to the trace that reaches it.
+
+The text table fits the terminal (rich wraps its cells) and shows a narrower set of columns;
+``--output markdown`` and ``--report`` show every column.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +37,14 @@ from kmodel.strategies.policies import POLICY_NOTES
 from kmodel.strategies.spec import StrategiesSpec
 from kmodel.strategies.trace import format_value
 
-__all__ = ["StrategiesReport", "render_strategies", "write_strategies_report"]
+__all__ = [
+    "COLUMNS",
+    "Column",
+    "StrategiesReport",
+    "render_strategies",
+    "table",
+    "write_strategies_report",
+]
 
 
 @dataclass
@@ -57,6 +73,8 @@ class StrategiesReport:
             "seed": self.seed,
             "examples": self.examples,
             "maxSteps": self.max_steps,
+            "window": self.spec.window,
+            "service": self.spec.service,
             "strategies": [
                 {
                     "name": s.name,
@@ -68,7 +86,6 @@ class StrategiesReport:
                             "failure": r.failure,
                             "runs": r.runs,
                             "outcomes": dict(sorted(r.outcomes.items())),
-                            "early_new_traffic": r.early_new_traffic,
                             "worst": {
                                 figure: {
                                     "value": format_value(value),
@@ -95,77 +112,178 @@ def _percent(text: str) -> str:
 
 
 def _restore(case: CaseResult) -> str:
-    """How a failed release ended, and the worst time to get the old version back."""
-    if case.outcomes.get("Incomplete"):
+    """How the worst run of a failed release ended, and the worst time to get the old back."""
+    outcome = case.worst.get("outcome")
+    if outcome == "Incomplete":
         return "never (stuck)"
-    if case.outcomes.get("Succeeded"):
+    if outcome == "Succeeded":
         return "not restored: bad version deployed"
     return f"{format_value(case.worst.get('seconds'))}s (rolled back)"
 
 
-def _rows(report: StrategiesReport) -> list[list[str]]:
-    rows = []
+def _restore_short(case: CaseResult) -> str:
+    """:func:`_restore` in a few characters, for the narrow text table."""
+    outcome = case.worst.get("outcome")
+    if outcome == "Incomplete":
+        return "stuck"
+    if outcome == "Succeeded":
+        return "bad version kept"
+    return f"rolled back in {format_value(case.worst.get('seconds'))}s"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the table.
+
+    Attributes:
+        header: the column's header.
+        short: its header in the narrow text table (None: not shown there).
+        cell: the cell of one case, given the capacity.
+        failure_mode: a column per failure mode (else one for the good release).
+        short_cell: the cell in the narrow text table, if it differs.
+    """
+
+    header: str
+    short: str | None
+    cell: Callable[[CaseResult, int], str]
+    failure_mode: bool = False
+    short_cell: Callable[[CaseResult, int], str] | None = None
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "min capacity",
+        "min capacity",
+        lambda case, capacity: f"{format_value(case.worst['min_capacity'])}/{capacity}",
+    ),
+    Column("peak extra", "peak extra", lambda case, _: format_value(case.worst["peak_extra"])),
+    Column(
+        "steps (time) to complete",
+        "steps (time) to complete",
+        lambda case, _: (
+            f"{format_value(case.worst['steps'])} ({format_value(case.worst['seconds'])}s)"
+        ),
+    ),
+    Column(
+        "requests failed",
+        "requests failed",
+        lambda case, _: _percent(format_value(case.worst["failed_share"])),
+    ),
+    Column(
+        "new version serves before all healthy",
+        None,
+        lambda case, _: "yes" if case.worst["new_before_healthy"] else "no",
+    ),
+    Column(
+        "bad share",
+        "bad share",
+        lambda case, _: _percent(format_value(case.worst["bad_share"])),
+        failure_mode=True,
+    ),
+    Column(
+        "min good capacity",
+        "min good capacity",
+        lambda case, capacity: f"{format_value(case.worst['min_good_capacity'])}/{capacity}",
+        failure_mode=True,
+    ),
+    Column(
+        "restore",
+        "restore",
+        lambda case, _: _restore(case),
+        failure_mode=True,
+        short_cell=lambda case, _: _restore_short(case),
+    ),
+)
+
+
+def table(report: StrategiesReport, *, narrow: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The comparison table: headers and one row per strategy (``narrow``: the text subset)."""
+    columns = [c for c in COLUMNS if c.short is not None or not narrow]
+
+    def label(column: Column) -> str:
+        return column.short if narrow and column.short else column.header
+
+    header = ["strategy", *(label(c) for c in columns if not c.failure_mode)]
+    header += [
+        f"{failure}: {label(c)}"
+        for failure in report.spec.failures
+        for c in columns
+        if c.failure_mode
+    ]
     capacity = int(report.spec.deployment["spec"].get("replicas", 1))
+    rows = []
     for strategy in report.spec.strategies:
         good = report.case(strategy.name, "none")
         if good is None:
             continue
-        row = [
-            strategy.name,
-            f"{format_value(good.worst['min_capacity'])}/{capacity}",
-            format_value(good.worst["peak_extra"]),
-            f"{format_value(good.worst['steps'])} ({format_value(good.worst['seconds'])}s)",
-            _percent(format_value(good.worst["failed_share"])),
-            "yes" if good.early_new_traffic else "no",
-        ]
+
+        def cell(column: Column, case: CaseResult) -> str:
+            render = column.short_cell if narrow and column.short_cell else column.cell
+            return render(case, capacity)
+
+        row = [strategy.name]
+        row += [cell(c, good) for c in columns if not c.failure_mode]
         for failure in report.spec.failures:
             case = report.case(strategy.name, failure)
             if case is None:
                 continue
-            row += [
-                _percent(format_value(case.worst["bad_share"])),
-                f"{format_value(case.worst['min_good_capacity'])}/{capacity}",
-                _restore(case),
-            ]
+            row += [cell(c, case) for c in columns if c.failure_mode]
         rows.append(row)
-    return rows
+    return header, rows
 
 
-def _header(report: StrategiesReport) -> list[str]:
-    header = [
-        "strategy",
-        "min capacity",
-        "peak extra",
-        "steps (time) to complete",
-        "requests failed",
-        "new version serves before all healthy",
-    ]
-    for failure in report.spec.failures:
-        header += [f"{failure}: bad share", f"{failure}: min good capacity", f"{failure}: restore"]
-    return header
+def _summary(report: StrategiesReport) -> str:
+    return (
+        f"{report.spec.name}: {len(report.spec.strategies)} strategies, failure modes "
+        f"{', '.join(report.spec.failure_modes)}; worst cases over {report.examples} "
+        f"explored runs each (seed {report.seed}); traffic over the first "
+        f"{report.spec.window}s after the release, through Service {report.spec.service}"
+    )
 
 
-def _text(report: StrategiesReport) -> str:
-    header = _header(report)
-    rows = _rows(report)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = [
-        (
-            f"{report.spec.name}: {len(report.spec.strategies)} strategies, failure modes "
-            f"{', '.join(report.spec.failure_modes)}; worst cases over {report.examples} "
-            f"explored runs each (seed {report.seed})"
-        ),
-        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
-    ]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+def _text(report: StrategiesReport, width: int | None = None) -> str:
+    """One table for the good release and one per failure mode, each fitting ``width``."""
+    from rich import box  # noqa: PLC0415  # only the text table needs rich
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    header, rows = table(report, narrow=True)
+    goods = 1 + sum(1 for c in COLUMNS if c.short is not None and not c.failure_mode)
+    per_failure = sum(1 for c in COLUMNS if c.short is not None and c.failure_mode)
+    parts = [("good release", list(range(goods)))]
+    for index, failure in enumerate(report.spec.failures):
+        first = goods + index * per_failure
+        parts.append((f"{failure} release", [0, *range(first, first + per_failure)]))
+    buffer = io.StringIO()
+    columns = width if width is not None else shutil.get_terminal_size((100, 24)).columns
+    console = Console(
+        file=buffer, width=max(columns, 40), color_system=None, highlight=False, soft_wrap=False
+    )
+    console.print(_summary(report), markup=False)
+    for title, picked in parts:
+        grid = Table(
+            title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=False
+        )
+        for index in picked:
+            label = header[index].split(": ", 1)[-1]
+            # Strategy names stay whole; other cells wrap at spaces when the width is short.
+            grid.add_column(label, no_wrap=index == 0, overflow="fold")
+        for row in rows:
+            grid.add_row(*(row[i] for i in picked))
+        console.print(grid)
     traces = sorted(set(report.trace_files.values()))
     if traces:
-        lines.append(f"worst-case traces: {len(traces)} files (kmodel replay FILE)")
+        console.print(
+            f"worst-case traces: {len(traces)} files (kmodel replay FILE); every column: "
+            "--output markdown or --report DIR",
+            markup=False,
+        )
+    lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
     return "\n".join(lines) + "\n"
 
 
 def _markdown(report: StrategiesReport, plot: str | None = None) -> str:
-    header = _header(report)
+    header, rows = table(report)
     out = [
         f"# kmodel strategies: {report.spec.name}",
         "",
@@ -174,12 +292,14 @@ def _markdown(report: StrategiesReport, plot: str | None = None) -> str:
         f"Worst cases over the runs explored ({report.examples} per strategy and failure mode, "
         f"up to {report.max_steps} chosen steps, seed {report.seed}); failure modes: "
         + ", ".join(f"`{f}`" for f in report.spec.failures)
-        + ". Each worst case links to the trace that reaches it (`kmodel replay FILE`).",
+        + f". Traffic shares are over the first {report.spec.window}s after the release, "
+        f"through Service `{report.spec.service}`. Each worst case links to the trace that "
+        "reaches it (`kmodel replay FILE`).",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
-    out += ["| " + " | ".join(r) + " |" for r in _rows(report)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
     if plot:
         out += ["", f"![serving capacity over the steps of each strategy]({plot})"]
     out += ["", "## Worst-case traces", ""]
@@ -193,13 +313,16 @@ def _markdown(report: StrategiesReport, plot: str | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_strategies(report: StrategiesReport, output: str) -> str:
-    """Render a comparison as ``text``, ``json`` or ``markdown``."""
+def render_strategies(report: StrategiesReport, output: str, *, width: int | None = None) -> str:
+    """Render a comparison as ``text``, ``json`` or ``markdown``.
+
+    ``width``: the text table's width (default: the terminal's, 100 when there is none).
+    """
     if output == "json":
         return json.dumps(report.as_json(), indent=2, sort_keys=True) + "\n"
     if output == "markdown":
         return _markdown(report)
-    return _text(report)
+    return _text(report, width)
 
 
 def _plot(report: StrategiesReport, target: Path) -> None:

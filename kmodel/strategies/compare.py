@@ -24,9 +24,17 @@ from kmodel.explore.search import ExploreOptions
 from kmodel.strategies.run import StrategyRun, StrategyScenario, run_strategy
 from kmodel.strategies.spec import StrategiesSpec
 
-__all__ = ["FIGURES", "CaseResult", "Witness", "compare", "explore_case", "figure_values"]
+__all__ = [
+    "FIGURES",
+    "OUTCOME_RANK",
+    "CaseResult",
+    "Witness",
+    "compare",
+    "explore_case",
+    "figure_values",
+]
 
-#: Figures measured per run, and which way is worse.
+#: Figures measured per run, and which way is worse (``outcome`` by :data:`OUTCOME_RANK`).
 FIGURES: Final = {
     "min_capacity": "min",
     "min_good_capacity": "min",
@@ -35,13 +43,26 @@ FIGURES: Final = {
     "seconds": "max",
     "bad_share": "max",
     "failed_share": "max",
+    "outcome": "rank",
+    "new_before_healthy": "max",
 }
 
-Value = int | Fraction | None
+#: How bad each way a deployment ends is, by whether the release was a broken one: never
+#: ending is worst; a broken release that ends deployed is worse than one rolled back.
+OUTCOME_RANK: Final = {
+    True: {"Failed": 0, "Succeeded": 1, "Incomplete": 2},
+    False: {"Succeeded": 0, "Failed": 1, "Incomplete": 2},
+}
+
+Value = int | Fraction | str | None
 
 
 def figure_values(run: StrategyRun) -> dict[str, Value]:
-    """Every figure of a finished run (``steps``/``seconds`` are None if it never ended)."""
+    """Every figure of a finished run (``steps``/``seconds`` are None if it never ended).
+
+    ``outcome`` is how the deployment ended; ``new_before_healthy`` is 1 when the new version
+    served traffic before as many of its instances as the capacity were healthy, else 0.
+    """
     figures = run.meter.figures
     bad = run.scenario.bad_image
     return {
@@ -52,18 +73,23 @@ def figure_values(run: StrategyRun) -> dict[str, Value]:
         "seconds": figures.seconds,
         "bad_share": figures.share(bad) if bad else Fraction(0),
         "failed_share": figures.share(""),
+        "outcome": figures.outcome,
+        "new_before_healthy": int(figures.new_before_group_healthy),
     }
 
 
-def _worse(figure: str, candidate: Value, current: Value) -> bool:
+def _worse(figure: str, candidate: Value, current: Value, *, broken: bool) -> bool:
     """Whether ``candidate`` is strictly worse than ``current`` (never ending is worst)."""
+    if FIGURES[figure] == "rank":
+        ranks = OUTCOME_RANK[broken]
+        return ranks[str(candidate)] > ranks[str(current)]
     if FIGURES[figure] == "max":
         if current is None:
             return False
-        return candidate is None or candidate > current
+        return candidate is None or candidate > current  # type: ignore[operator]
     assert candidate is not None  # noqa: S101  # minimised figures are always measured
     assert current is not None  # noqa: S101
-    return candidate < current
+    return candidate < current  # type: ignore[operator]
 
 
 @dataclass(frozen=True)
@@ -88,8 +114,6 @@ class CaseResult:
         outcomes: how the runs ended (``Succeeded``, ``Failed``, ``Incomplete``) and how often.
         nominal: the figures of the nominal run (nothing chosen but the deployment).
         nominal_series: serving capacity after each step of the nominal run.
-        early_new_traffic: some run sent traffic to the new version while fewer than all of
-            its instances were healthy.
     """
 
     strategy: str
@@ -100,7 +124,6 @@ class CaseResult:
     outcomes: dict[str, int] = field(default_factory=dict)
     nominal: dict[str, Value] = field(default_factory=dict)
     nominal_series: list[tuple[int, int]] = field(default_factory=list)
-    early_new_traffic: bool = False
 
     def record(self, run: StrategyRun, actions: tuple[Action, ...]) -> None:
         """Fold one finished run into the worst cases."""
@@ -111,11 +134,10 @@ class CaseResult:
         self.runs += 1
         outcome = run.meter.figures.outcome
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
-        self.early_new_traffic = (
-            self.early_new_traffic or run.meter.figures.new_before_group_healthy
-        )
+        broken = self.failure != "none"
         for figure, value in values.items():
-            if figure not in self.worst or _worse(figure, value, self.worst[figure]):
+            current = self.worst.get(figure)
+            if figure not in self.worst or _worse(figure, value, current, broken=broken):
                 self.worst[figure] = value
                 self.witnesses[figure] = Witness(figure, value, actions)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
-from kmodel.semantics.replicaset import is_pod_ready
+from kmodel.semantics.replicaset import controller_ref, is_pod_ready
 from kmodel.strategies.beanstalk import (
     ATTACHED_LABEL,
     ENVIRONMENT_KIND,
@@ -28,7 +28,16 @@ from kmodel.strategies.beanstalk import (
     pod_image,
 )
 
-__all__ = ["Figures", "Meter", "Target", "capacity", "routes"]
+__all__ = [
+    "DEFAULT_WINDOW",
+    "Figures",
+    "Meter",
+    "Sample",
+    "Target",
+    "capacity",
+    "deployment_pods",
+    "routes",
+]
 
 #: Where failed requests are booked in a route table.
 FAILED = ""
@@ -41,18 +50,26 @@ class Target:
     Attributes:
         platform: ``kubernetes`` or ``beanstalk``.
         namespace: the namespace.
-        name: the Deployment and Service name, or the environment name.
+        name: the Deployment name, or the environment name.
         container: the application container.
+        service: the Service whose endpoints receive the traffic (Kubernetes; empty: the
+            Deployment's name).
     """
 
     platform: str
     namespace: str
     name: str
     container: str
+    service: str = ""
 
     def __post_init__(self) -> None:
         if self.platform not in {"kubernetes", "beanstalk"}:
             raise InputError(f"unknown platform {self.platform!r}", path="platform")
+
+    @property
+    def service_name(self) -> str:
+        """The Service measured (Kubernetes)."""
+        return self.service or self.name
 
 
 def _serving(cluster: Cluster, pod: Mapping[str, Any], container: str) -> bool:
@@ -76,7 +93,7 @@ def _serving(cluster: Cluster, pod: Mapping[str, Any], container: str) -> bool:
 def _targets(cluster: Cluster, target: Target) -> list[tuple[Fraction, list[Mapping[str, Any]]]]:
     """(share of traffic, healthy targets sharing it) per target group."""
     if target.platform == "kubernetes":
-        endpoints = cluster.store.get(("Endpoints", target.namespace, target.name))
+        endpoints = cluster.store.get(("Endpoints", target.namespace, target.service_name))
         names = [
             a.get("targetRef", {}).get("name")
             for subset in (endpoints or {}).get("subsets") or []
@@ -140,16 +157,30 @@ def capacity(cluster: Cluster, target: Target, *, image: str | None = None) -> i
     return count
 
 
+def deployment_pods(cluster: Cluster, target: Target) -> list[Mapping[str, Any]]:
+    """The pods of the target's Deployment: controlled by a ReplicaSet it controls."""
+    d = cluster.store.get(("Deployment", target.namespace, target.name))
+    if d is None:
+        return []
+    owner = d["metadata"]["uid"]
+    replicasets = {
+        rs["metadata"]["uid"]
+        for rs in cluster.store.list_objects("ReplicaSet", target.namespace)
+        if (controller_ref(rs) or {}).get("uid") == owner
+    }
+    return [
+        p
+        for p in cluster.store.list_objects("Pod", target.namespace)
+        if (controller_ref(p) or {}).get("uid") in replicasets
+    ]
+
+
 def _instances(cluster: Cluster, target: Target) -> int:
     """Application pods placed on a node and not finished: what the deployment costs."""
     if target.platform == "beanstalk":
         pods = environment_pods(cluster, target.namespace, target.name)
     else:
-        pods = [
-            p
-            for p in cluster.store.list_objects("Pod", target.namespace)
-            if not (p["metadata"].get("labels") or {}).get("eb.kmodel.dev/environment")
-        ]
+        pods = deployment_pods(cluster, target)
     return sum(
         1
         for p in pods
@@ -158,9 +189,56 @@ def _instances(cluster: Cluster, target: Target) -> int:
     )
 
 
+#: Seconds of traffic measured from the start of a deployment unless a spec says otherwise.
+DEFAULT_WINDOW = 600
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What the meter saw after one step: the figures are folds over these.
+
+    Attributes:
+        step: the step's index in the run (chosen steps, then settling steps).
+        time: the logical time after the step.
+        capacity: healthy targets receiving traffic.
+        good_capacity: those running a version that is not the bad one.
+        extra: instances beyond the environment's capacity.
+        routes: the share of the traffic each image serves from now on (failed under ``""``).
+        outcome: how the deployment stands (``Incomplete`` while it runs).
+        new_group_healthy: as many instances of the new version as the capacity are healthy.
+    """
+
+    step: int
+    time: int
+    capacity: int
+    good_capacity: int
+    extra: int
+    routes: dict[str, Fraction]
+    outcome: str
+    new_group_healthy: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        """JSON form (shares as exact fractions in text)."""
+        return {
+            "step": self.step,
+            "time": self.time,
+            "capacity": self.capacity,
+            "good_capacity": self.good_capacity,
+            "extra": self.extra,
+            "routes": {image: str(share) for image, share in sorted(self.routes.items())},
+            "outcome": self.outcome,
+            "new_group_healthy": self.new_group_healthy,
+        }
+
+
 @dataclass
 class Figures:
-    """What one run of a deployment showed, from its start to its end (or the run's end).
+    """What one run of a deployment showed.
+
+    Capacity, extra instances, steps and time run from the start of the deployment to its end
+    (or the run's end); traffic runs over a fixed window from the start, the same for every
+    strategy, so that a version still serving after the deployment ended (a bad version
+    deployed) is counted, and shares compare across strategies.
 
     Attributes:
         min_capacity: the fewest healthy targets receiving traffic.
@@ -169,11 +247,12 @@ class Figures:
         steps: steps from the start of the deployment to its end (None: it never ended).
         seconds: logical seconds from the start to the end (None: it never ended).
         outcome: ``Succeeded``, ``Failed`` (rolled back) or ``Incomplete``.
-        traffic: request-seconds served by each image (failed ones under ``""``).
-        capacity_series: (step, capacity) after each step from the start.
-        first_bad_step: the first step after which the bad version served traffic.
+        traffic: request-seconds served by each image within the window (failed ones under
+            ``""``).
+        capacity_series: (step, capacity) after each step from the start to the end.
         new_before_group_healthy: the new version served traffic while some of its instances
             were not yet healthy.
+        samples: what was seen after each step from the start until the window closed.
     """
 
     min_capacity: int
@@ -184,11 +263,11 @@ class Figures:
     outcome: str = "Incomplete"
     traffic: dict[str, Fraction] = field(default_factory=dict)
     capacity_series: list[tuple[int, int]] = field(default_factory=list)
-    first_bad_step: int | None = None
     new_before_group_healthy: bool = False
+    samples: list[Sample] = field(default_factory=list)
 
     def share(self, image: str) -> Fraction:
-        """The share of all requests (during the deployment) that ``image`` served."""
+        """The share of the requests within the window that ``image`` served."""
         total = sum(self.traffic.values(), Fraction(0))
         return self.traffic.get(image, Fraction(0)) / total if total else Fraction(0)
 
@@ -203,6 +282,7 @@ class Meter:
         old_image: the version before the deployment.
         new_image: the version deployed.
         bad_image: the new version when it is a broken one (None: the new version is good).
+        window: seconds of traffic measured from the start.
     """
 
     target: Target
@@ -210,6 +290,7 @@ class Meter:
     old_image: str
     new_image: str
     bad_image: str | None = None
+    window: int = DEFAULT_WINDOW
     figures: Figures = field(init=False)
     started: tuple[int, int] | None = None
     _last: tuple[int, dict[str, Fraction]] | None = None
@@ -222,6 +303,16 @@ class Meter:
         """Whether the deployment has ended (succeeded or rolled back)."""
         return self.figures.outcome != "Incomplete"
 
+    @property
+    def window_end(self) -> int | None:
+        """The logical time the traffic window closes (None before the start)."""
+        return None if self.started is None else self.started[1] + self.window
+
+    def measuring(self, now: int) -> bool:
+        """Whether anything is still measured at ``now``: the deployment or its traffic."""
+        end = self.window_end
+        return end is None or not self.done or now < end
+
     def start(self, cluster: Cluster, step: int) -> None:
         """The deployment starts now (after step ``step``, which started it)."""
         self.started = (step, cluster.now)
@@ -230,35 +321,48 @@ class Meter:
 
     def observe(self, cluster: Cluster, step: int) -> None:
         """Account for the time since the last observation and the state after ``step``."""
-        if self.started is None or self.done:
+        end = self.window_end
+        if end is None or self._last is None or not self.measuring(self._last[0]):
             return
         figures = self.figures
-        if self._last is not None:
-            then, shares = self._last
-            elapsed = cluster.now - then
-            for image, share in shares.items():
-                figures.traffic[image] = figures.traffic.get(image, Fraction(0)) + share * elapsed
+        then, shares = self._last
+        elapsed = max(0, min(cluster.now, end) - then)
+        for image, share in shares.items():
+            figures.traffic[image] = figures.traffic.get(image, Fraction(0)) + share * elapsed
         shares = routes(cluster, self.target)
         self._last = (cluster.now, shares)
+        was_done = self.done
         now_capacity = capacity(cluster, self.target)
-        figures.capacity_series.append((step, now_capacity))
-        figures.min_capacity = min(figures.min_capacity, now_capacity)
         good = now_capacity - (
             capacity(cluster, self.target, image=self.bad_image) if self.bad_image else 0
         )
-        figures.min_good_capacity = min(figures.min_good_capacity, good)
-        figures.peak_extra = max(
-            figures.peak_extra, _instances(cluster, self.target) - self.capacity_wanted
+        extra = _instances(cluster, self.target) - self.capacity_wanted
+        new_group_healthy = self._new_group_healthy(cluster)
+        if not was_done:
+            figures.capacity_series.append((step, now_capacity))
+            figures.min_capacity = min(figures.min_capacity, now_capacity)
+            figures.min_good_capacity = min(figures.min_good_capacity, good)
+            figures.peak_extra = max(figures.peak_extra, extra)
+            if shares.get(self.new_image) and not new_group_healthy:
+                figures.new_before_group_healthy = True
+            outcome = self._outcome(cluster)
+            if outcome is not None:
+                assert self.started is not None  # noqa: S101  # window_end is set
+                figures.outcome = outcome
+                figures.steps = step - self.started[0]
+                figures.seconds = cluster.now - self.started[1]
+        figures.samples.append(
+            Sample(
+                step,
+                cluster.now,
+                now_capacity,
+                good,
+                extra,
+                shares,
+                figures.outcome,
+                new_group_healthy=new_group_healthy,
+            )
         )
-        if self.bad_image and shares.get(self.bad_image) and figures.first_bad_step is None:
-            figures.first_bad_step = step
-        if shares.get(self.new_image) and not self._new_group_healthy(cluster):
-            figures.new_before_group_healthy = True
-        outcome = self._outcome(cluster)
-        if outcome is not None:
-            figures.outcome = outcome
-            figures.steps = step - self.started[0]
-            figures.seconds = cluster.now - self.started[1]
 
     def _new_group_healthy(self, cluster: Cluster) -> bool:
         """Whether ``capacity_wanted`` instances of the new version pass health checks."""
@@ -268,7 +372,7 @@ class Meter:
         else:
             healthy = [
                 p
-                for p in cluster.store.list_objects("Pod", self.target.namespace)
+                for p in deployment_pods(cluster, self.target)
                 if p["metadata"].get("deletionTimestamp") is None and is_pod_ready(p)
             ]
         count = sum(1 for p in healthy if pod_image(p, self.target.container) == self.new_image)

@@ -87,13 +87,19 @@ POLICY_NOTES: Final = {
     ),
     "RollingUpdate": (
         "Kubernetes Deployment RollingUpdate (pkg/controller/deployment/rolling.go): the new "
-        "ReplicaSet grows within maxSurge while the old shrinks within maxUnavailable. Nothing "
-        "rolls back by itself: after progressDeadlineSeconds the Deployment reports "
-        "ProgressDeadlineExceeded; the model's operator then runs `kubectl rollout undo`."
+        "ReplicaSet grows within maxSurge while the old shrinks within maxUnavailable. The "
+        "bounds are on the replicas the ReplicaSets are asked for, not on the pods at each "
+        "moment: the ReplicaSet controller deletes old pods in its own time and a deleted pod "
+        "runs on through its grace period, so more than maxSurge extra pods can run at once "
+        "(with maxSurge 0 too). Nothing rolls back by itself: after progressDeadlineSeconds the "
+        "Deployment reports ProgressDeadlineExceeded; the model's operator then runs "
+        "`kubectl rollout undo`."
     ),
     "Recreate": (
-        "Kubernetes Deployment Recreate (pkg/controller/deployment/recreate.go): every old pod "
-        "stops before any new pod is created. Rollback as for RollingUpdate."
+        "Kubernetes Deployment Recreate (pkg/controller/deployment/recreate.go): the old "
+        "ReplicaSets are scaled to 0 and the new one is created only once no old pod may still "
+        "run (every old pod Succeeded, Failed or gone), so no extra pod ever runs and capacity "
+        "drops to 0. Rollback as for RollingUpdate."
     ),
 }
 

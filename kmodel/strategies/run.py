@@ -22,7 +22,7 @@ from kmodel.cluster.model import COMPONENTS, Cluster
 from kmodel.explore.run import Run, Scenario
 from kmodel.explore.search import StaleActionError
 from kmodel.invariants import Violation
-from kmodel.strategies.meter import Meter, Target
+from kmodel.strategies.meter import DEFAULT_WINDOW, Meter, Target
 
 __all__ = ["StrategyRun", "StrategyScenario", "run_strategy"]
 
@@ -41,6 +41,7 @@ class StrategyScenario(Scenario):
         new_image: the version deployed (a broken one unless ``failure`` is ``none``).
         wait_seconds: the longest a deployment may sit idle while waiting (timeouts,
             evaluation periods), so that settling outlasts it.
+        window: seconds of traffic measured from the start (the same for every strategy).
     """
 
     strategy_name: str = ""
@@ -51,6 +52,7 @@ class StrategyScenario(Scenario):
     old_image: str = ""
     new_image: str = ""
     wait_seconds: int = 0
+    window: int = DEFAULT_WINDOW
     _built: list[Cluster] = field(default_factory=list, compare=False, repr=False)
 
     def build(self) -> Cluster:
@@ -85,6 +87,7 @@ class StrategyRun(Run):
             scenario.old_image,
             scenario.new_image,
             scenario.bad_image,
+            scenario.window,
         )
         super().__post_init__()
 
@@ -98,10 +101,12 @@ class StrategyRun(Run):
         return found
 
     def finish(self) -> list[Violation]:
-        """Stop transient faults, then let the components work until the deployment ends.
+        """Stop transient faults, then let the components work until nothing is measured.
 
         Like :meth:`kmodel.cluster.model.Cluster.settle`, with the meter watching every step
-        and an idle allowance that outlasts the strategy's timeouts.
+        and an idle allowance that outlasts the strategy's timeouts, until the deployment has
+        ended and its traffic window has closed. Once the cluster is at rest (that many idle
+        ticks in a row), nothing changes any more: one tick takes it to the window's end.
         """
         cluster = self.cluster
         for action in [
@@ -112,10 +117,10 @@ class StrategyRun(Run):
             self.do(action)
         interval = cluster.config.heartbeat_interval
         limit = max(components.SETTLE_IDLE_TICKS, self.scenario.wait_seconds // interval + 5)
-        deadline = cluster.now + cluster.config.settle_horizon
+        deadline = max(cluster.now + cluster.config.settle_horizon, self.meter.window_end or 0)
         idle = 0
         while (
-            not self.meter.done
+            self.meter.measuring(cluster.now)
             and cluster.now <= deadline
             and len(self.settle_steps) < self.max_settle_steps
         ):
@@ -125,12 +130,15 @@ class StrategyRun(Run):
                 progressed = progressed or (
                     self.settle_steps[-1].changed and not action.maintenance
                 )
-                if self.meter.done:
+                if not self.meter.measuring(cluster.now):
                     break
             if progressed:
                 idle = 0
                 continue
             if idle >= limit:
+                end = self.meter.window_end
+                if end is not None and cluster.now < end:
+                    self._settle_step(Tick(end - cluster.now))
                 break
             idle += 1
             self._settle_step(Tick(interval))

@@ -18,6 +18,7 @@ A strategies spec (documented in the README, "kmodel strategies")::
       - {name: eb-split, beanstalk: TrafficSplitting, newVersionPercent: 10, evaluationTime: 60}
     faults: {container_crash: 1}     # the fault budget, as in check specs
     timeout: 300                     # health wait (EB command timeout, k8s progress deadline)
+    window: 600                      # seconds of traffic measured from the release (shares)
     explore: {examples: 20, maxSteps: 15, seed: 0, ticks: [1, 10]}
 
 A failure's image is the release image with ``-<failure>`` appended. Every error names the file
@@ -54,7 +55,7 @@ from kmodel.strategies.beanstalk import (
     environment_manifest,
 )
 from kmodel.strategies.kubernetes import OPERATOR_ANNOTATION, operator_actions
-from kmodel.strategies.meter import Target
+from kmodel.strategies.meter import DEFAULT_WINDOW, Target
 from kmodel.strategies.policies import Strategy
 from kmodel.strategies.run import StrategyScenario
 
@@ -72,6 +73,7 @@ STRATEGY_SPEC_KEYS: Final = frozenset(
         "strategies",
         "faults",
         "timeout",
+        "window",
         "explore",
     }
 )
@@ -118,6 +120,7 @@ class StrategiesSpec:
     programs: Mapping[str, Program] = field(default_factory=dict)
     faults: Mapping[str, int | None] = field(default_factory=dict)
     timeout: int = 300
+    window: int = DEFAULT_WINDOW
     ticks: tuple[int, ...] = (1, 10)
     control_plane_members: int = 1
 
@@ -219,11 +222,12 @@ class StrategiesSpec:
             strategy_name=strategy.name,
             failure=failure,
             start=start,
-            target=Target(strategy.platform, namespace, name, self.container),
+            target=Target(strategy.platform, namespace, name, self.container, self.service),
             capacity=replicas,
             old_image=old_image,
             new_image=new_image,
             wait_seconds=wait,
+            window=self.window,
         )
 
 
@@ -301,16 +305,15 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
         o
         for o in objects
         if o.get("kind") == "Service"
+        and o["metadata"].get("namespace", "default")
+        == deployment["metadata"].get("namespace", "default")
         and (o.get("spec") or {}).get("selector")
         and all(labels.get(k) == v for k, v in o["spec"]["selector"].items())
     ]
     if not services:
         raise reader.error("workloads", "needs a Service that selects the Deployment's pods")
-    if services[0]["metadata"]["name"] != deployment["metadata"]["name"]:
-        raise reader.error(
-            "workloads",
-            "the Service must have the Deployment's name (the model measures it by that name)",
-        )
+    # Of several, the one named like the Deployment, else the first listed; the output names it.
+    services.sort(key=lambda o: o["metadata"]["name"] != deployment["metadata"]["name"])
 
     release = reader.mapping(body.get("release"), "release")
     reader.keys(release, {"image", "container"}, "release")
@@ -346,6 +349,7 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
 
     faults = read_faults(reader, body)
     timeout = reader.integer(body.get("timeout", 600), "timeout", minimum=1)
+    window = reader.integer(body.get("window", DEFAULT_WINDOW), "window", minimum=1)
 
     options, ticks = read_explore(reader, body, examples=20, max_steps=15)
     return StrategiesSpec(
@@ -364,6 +368,7 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
         programs=programs,
         faults=faults,
         timeout=timeout,
+        window=window,
         ticks=ticks,
         control_plane_members=members,
     )

@@ -5,19 +5,27 @@ A strategy trace is a ``kmodel_trace: 1`` file (see :mod:`kmodel.explore.trace`)
 the worst value reached, with one more key that readers of version 1 ignore::
 
     "strategy": {"spec": "specs/strategies/web-release.yaml", "name": "eb-rolling",
-                 "failure": "crash", "figure": "min_capacity", "value": "1"}
+                 "failure": "crash", "figure": "min_capacity", "value": "1",
+                 "capacity": 3, "window": 600, "start": {"step": 1, "time": 20},
+                 "new_image": str, "bad_image": str|null,
+                 "samples": [{"step", "time", "capacity", "good_capacity", "extra",
+                              "routes": {image: "p/q"}, "outcome", "new_group_healthy"}]}
 
 ``steps`` are the chosen actions (the first starts the deployment); ``settle`` counts the steps
-the components took afterwards to end the deployment; ``availability`` is the serving capacity
-after each step from the start. :func:`replay_strategy_trace` rebuilds the scenario from the
-spec, re-runs the actions and reproduces the figure.
+the components took afterwards to end the deployment and close the traffic window;
+``availability`` is the serving capacity after each step from the start to the end of the
+deployment. ``samples`` are what the meter saw after each step (``routes``: the share of the
+traffic each image serves from then on, failed requests under ``""``): every figure is a fold
+over them, so a reader can recompute the figure from the trace alone.
+:func:`replay_strategy_trace` rebuilds the scenario from the spec, re-runs the actions and
+reproduces the figure.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -63,11 +71,14 @@ class StrategyTrace:
     failure: str
     figure: str
     value: str
+    #: The rest of the ``strategy`` block (capacity, window, start, images, samples).
+    measured: Mapping[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The trace's JSON, with the ``strategy`` block."""
         data = self.trace.as_json()
         data["strategy"] = {
+            **self.measured,
             "spec": self.spec,
             "name": self.strategy,
             "failure": self.failure,
@@ -97,16 +108,36 @@ def _trace_of(run: StrategyRun, spec: StrategiesSpec, violation: Violation) -> T
 
 
 def make_strategy_trace(
-    spec: StrategiesSpec, strategy: str, failure: str, witness: Witness
+    spec: StrategiesSpec,
+    strategy: str,
+    failure: str,
+    witness: Witness,
+    *,
+    run: StrategyRun | None = None,
 ) -> StrategyTrace:
-    """Re-run a witness on a fresh scenario and record it as a trace."""
-    run = run_strategy(spec.scenario(strategy, failure), witness.actions)
+    """Re-run a witness on a fresh scenario and record it as a trace.
+
+    ``run``: the witness's actions already run on a fresh scenario (runs are deterministic, so
+    witnesses with the same actions share one).
+    """
+    if run is None:
+        run = run_strategy(spec.scenario(strategy, failure), witness.actions)
     value = figure_values(run)[witness.figure]
     violation = Violation(
         witness.figure,
         _message(strategy, failure, witness.figure, value),
         {"strategy": strategy, "failure": failure, "value": format_value(value)},
     )
+    meter = run.meter
+    started = meter.started or (0, 0)
+    measured = {
+        "capacity": meter.capacity_wanted,
+        "window": meter.window,
+        "start": {"step": started[0], "time": started[1]},
+        "new_image": meter.new_image,
+        "bad_image": meter.bad_image,
+        "samples": [sample.as_json() for sample in meter.figures.samples],
+    }
     return StrategyTrace(
         _trace_of(run, spec, violation),
         spec.path,
@@ -114,6 +145,7 @@ def make_strategy_trace(
         failure,
         witness.figure,
         format_value(value),
+        measured,
     )
 
 
@@ -138,6 +170,7 @@ def load_strategy_trace(path: str | Path) -> StrategyTrace:
     block = data.get("strategy")
     if not isinstance(block, Mapping):
         raise InputError("not a strategy trace (no strategy block)", file=file, path="strategy")
+    named = {"spec", "name", "failure", "figure", "value"}
     try:
         return StrategyTrace(
             trace,
@@ -146,6 +179,7 @@ def load_strategy_trace(path: str | Path) -> StrategyTrace:
             str(block["failure"]),
             str(block["figure"]),
             str(block["value"]),
+            {k: v for k, v in block.items() if k not in named},
         )
     except KeyError as error:
         raise InputError(
