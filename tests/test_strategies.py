@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ from kmodel.cli.main import main
 from kmodel.errors import InputError
 from kmodel.explore.search import ExploreOptions, StaleActionError
 from kmodel.explore.trace import load_trace
+from kmodel.report.strategies import StrategiesReport, render_strategies
 from kmodel.strategies.beanstalk import environment_pods, pod_image
 from kmodel.strategies.compare import explore_case, figure_values
-from kmodel.strategies.policies import Strategy, batch_size
+from kmodel.strategies.policies import POLICY_NOTES, Strategy, batch_size
 from kmodel.strategies.run import run_strategy
 from kmodel.strategies.spec import load_strategies_spec
 from kmodel.strategies.trace import (
@@ -359,3 +361,91 @@ def test_bundled_spec_loads():
         "RollingUpdate",
         "Recreate",
     }
+
+
+# --------------------------------------------------------------------- figures agree
+
+
+def with_changes(tmp_path: Path, **changes: object):
+    body = json.loads(json.dumps(SPEC))
+    body.update(changes)
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(body), encoding="utf-8")
+    return load_strategies_spec(path)
+
+
+def test_a_service_of_any_name_that_selects_the_pods_is_measured(tmp_path):
+    workloads = json.loads(json.dumps(SPEC["workloads"]))
+    workloads[0]["metadata"]["name"] = "frontend"
+    spec = with_changes(tmp_path, workloads=workloads)
+    assert spec.service == "frontend"
+    _, run = nominal(spec, "surge")
+    assert run.meter.figures.min_capacity == 3
+    assert run.meter.figures.share("") == 0
+
+
+def test_a_service_in_another_namespace_does_not_count(tmp_path):
+    workloads = json.loads(json.dumps(SPEC["workloads"]))
+    workloads[0]["metadata"]["namespace"] = "other"
+    with pytest.raises(InputError, match="needs a Service that selects the Deployment's pods"):
+        with_changes(tmp_path, workloads=workloads)
+
+
+def test_a_bad_version_ready_without_a_probe_is_serving_and_stays(tmp_path):
+    workloads = json.loads(json.dumps(SPEC["workloads"]))
+    del workloads[1]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]
+    spec = with_changes(tmp_path, workloads=workloads)
+    for strategy in ("surge", "recreate", "all"):
+        _, run = nominal(spec, strategy, "never-ready")
+        values = figure_values(run)
+        # Ready (no probe to fail), so deployed for good: it serves the traffic from then on.
+        assert values["outcome"] == "Succeeded"
+        assert values["bad_share"] > Fraction(9, 10), strategy
+
+
+def test_a_crashing_version_left_deployed_shows_its_share(spec):
+    _, run = nominal(spec, "recreate", "crash")
+    values = figure_values(run)
+    assert values["outcome"] == "Succeeded"
+    assert 0 < values["bad_share"] < 1
+    assert values["failed_share"] > 0  # between its crashes nothing answers
+
+
+def test_traffic_is_measured_over_the_window(tmp_path):
+    spec = with_changes(tmp_path, window=200)
+    _, run = nominal(spec, "surge")
+    samples = run.meter.figures.samples
+    assert samples[0].time == run.meter.started[1]
+    assert samples[-1].time >= run.meter.started[1] + 200
+    assert sum(run.meter.figures.traffic.values()) == 200
+
+
+def test_the_window_must_be_positive(tmp_path):
+    with pytest.raises(InputError) as error:
+        with_changes(tmp_path, window=0)
+    assert error.value.path == "window"
+
+
+def test_recreate_never_runs_an_extra_pod_as_its_notes_say(spec):
+    assert "no extra pod ever runs" in POLICY_NOTES["Recreate"]
+    for failure in ("none", "crash", "never-ready"):
+        case = explore_case(spec, "recreate", failure, ExploreOptions(examples=4, max_steps=8))
+        assert case.worst["peak_extra"] == 0, failure
+
+
+def test_the_text_table_fits_the_width_and_markdown_has_every_column(spec, tmp_path):
+    results = [
+        explore_case(spec, name, failure, ExploreOptions(examples=1, max_steps=2))
+        for name in ("surge", "recreate")
+        for failure in spec.failure_modes
+    ]
+    report = StrategiesReport(spec, results, examples=1, max_steps=2)
+    for width in (60, 80, 120):
+        text = render_strategies(report, "text", width=width)
+        assert max(len(line) for line in text.splitlines()) <= width
+        assert "crash release" in text
+        assert "recreate" in text
+    header = render_strategies(report, "markdown").split("| strategy |", 1)[1].splitlines()[0]
+    assert "new version serves before all healthy" in header
+    assert "never-ready: min good capacity" in header
+    assert "crash: restore" in header

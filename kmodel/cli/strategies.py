@@ -9,17 +9,15 @@ from pathlib import Path
 import click
 
 from kmodel.cli.options import output_options
-from kmodel.cluster.actions import Action
 from kmodel.report.output import write_output
 from kmodel.report.strategies import (
     StrategiesReport,
     render_strategies,
     write_strategies_report,
+    write_strategy_traces,
 )
 from kmodel.strategies.compare import compare
-from kmodel.strategies.run import StrategyRun, run_strategy
 from kmodel.strategies.spec import load_strategies_spec
-from kmodel.strategies.trace import make_strategy_trace
 
 
 @click.command()
@@ -77,21 +75,7 @@ def strategies(  # click passes every option by keyword
     results = compare(spec, options, progress=progress)
     if interactive:
         click.echo("", err=True)
-    folder = Path(traces_dir)
-    files: dict[tuple[str, str, str], str] = {}
-    for result in results:
-        # Figures whose worst case the same run reached share one re-run of it.
-        runs: dict[tuple[Action, ...], StrategyRun] = {}
-        for figure, witness in sorted(result.witnesses.items()):
-            run = runs.get(witness.actions)
-            if run is None:
-                scenario = spec.scenario(result.strategy, result.failure)
-                run = runs[witness.actions] = run_strategy(scenario, witness.actions)
-            trace = make_strategy_trace(spec, result.strategy, result.failure, witness, run=run)
-            name = f"{Path(spec.path).stem}.{result.strategy}.{result.failure}.{figure}.json"
-            target = folder / name.replace("/", "_").replace("%", "pct")
-            write_output(trace.dumps(), target)
-            files[(result.strategy, result.failure, figure)] = str(target)
+    files = write_strategy_traces(spec, results, Path(traces_dir))
     report = StrategiesReport(
         spec,
         results,

@@ -32,10 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kmodel.cluster.actions import Action
+from kmodel.report.output import write_output
 from kmodel.strategies.compare import CaseResult
 from kmodel.strategies.policies import POLICY_NOTES
+from kmodel.strategies.run import StrategyRun, run_strategy
 from kmodel.strategies.spec import StrategiesSpec
-from kmodel.strategies.trace import format_value
+from kmodel.strategies.trace import format_value, make_strategy_trace
 
 __all__ = [
     "COLUMNS",
@@ -44,6 +47,7 @@ __all__ = [
     "render_strategies",
     "table",
     "write_strategies_report",
+    "write_strategy_traces",
 ]
 
 
@@ -350,6 +354,29 @@ def _plot(report: StrategiesReport, target: Path) -> None:
     figure.tight_layout()
     figure.savefig(target, dpi=100, metadata={"Software": None})
     plt.close(figure)
+
+
+def write_strategy_traces(
+    spec: StrategiesSpec, results: Sequence[CaseResult], folder: Path
+) -> dict[tuple[str, str, str], str]:
+    """Write the trace of every worst case to ``folder``; (strategy, failure, figure) -> file.
+
+    Figures whose worst case the same run reached share one re-run of it.
+    """
+    files: dict[tuple[str, str, str], str] = {}
+    for result in results:
+        runs: dict[tuple[Action, ...], StrategyRun] = {}
+        for figure, witness in sorted(result.witnesses.items()):
+            run = runs.get(witness.actions)
+            if run is None:
+                scenario = spec.scenario(result.strategy, result.failure)
+                run = runs[witness.actions] = run_strategy(scenario, witness.actions)
+            trace = make_strategy_trace(spec, result.strategy, result.failure, witness, run=run)
+            name = f"{Path(spec.path).stem}.{result.strategy}.{result.failure}.{figure}.json"
+            target = folder / name.replace("/", "_").replace("%", "pct")
+            write_output(trace.dumps(), target)
+            files[(result.strategy, result.failure, figure)] = str(target)
+    return files
 
 
 def write_strategies_report(report: StrategiesReport, folder: Path) -> Path:
