@@ -58,7 +58,8 @@ POLICY_NOTES: Final = {
         "additional batch at the end (guide: 'Rolling deployments' with an additional batch). "
         "Which instances the scale-in removes is uncertain (the Auto Scaling termination "
         "policy); the model terminates the additional batch, as the guide words it. Rollback: "
-        "manual redeploy (modelled as above)."
+        "manual redeploy (modelled as above); a failed deployment's additional batch stays "
+        "until that redeploy ends, beside the redeploy's own (two extra batches at once)."
     ),
     "Immutable": (
         "Launches a temporary Auto Scaling group behind the same load balancer: one instance "
