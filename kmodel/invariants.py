@@ -408,6 +408,7 @@ class RecreateNoOverlap(Invariant):
 
     name = "recreate_no_overlap"
     description = "a Recreate Deployment never runs old and new pods at once"
+    precondition = "a Recreate Deployment's template changed while its pods could run"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Look for old and new pods that may run together (once per version of the objects)."""
@@ -418,15 +419,20 @@ class RecreateNoOverlap(Invariant):
             revisions.get("ReplicaSet", 0),
             revisions.get("Pod", 0),
         )
-        return list(cluster.memo(key, lambda: tuple(self._check(cluster))))
+        violations, rolling = cluster.memo(key, lambda: self._check(cluster))
+        if rolling:
+            history.met.add(self.name)
+        return list(violations)
 
-    def _check(self, cluster: Cluster) -> list[Violation]:
+    def _check(self, cluster: Cluster) -> tuple[tuple[Violation, ...], bool]:
+        """The violations, and whether some Recreate Deployment had old pods that may run."""
         from kmodel.cluster.components.controllers import (  # noqa: PLC0415
             _equal_ignore_hash,
             defaulted,
         )
 
         violations = []
+        rolling = False
         for raw in cluster.store.list_objects("Deployment"):
             d = defaulted(cluster, raw)
             if d["spec"]["strategy"].get("type") != "Recreate":
@@ -450,6 +456,7 @@ class RecreateNoOverlap(Invariant):
                     new_pods.append(pod["metadata"]["name"])
                 elif owner in old_uids:
                     old_pods.append(pod["metadata"]["name"])
+            rolling = rolling or bool(old_pods)
             if old_pods and new_pods:
                 violations.append(
                     self.violation(
@@ -461,7 +468,7 @@ class RecreateNoOverlap(Invariant):
                         new_pods=sorted(new_pods),
                     )
                 )
-        return violations
+        return tuple(violations), rolling
 
 
 @dataclass

@@ -395,5 +395,15 @@ def test_a_spec_selects_the_invariant_and_a_recreate_rollout_keeps_it(tmp_path, 
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     code = cli("check", path, "-o", "json", "--traces", tmp_path / "traces")
     result = json.loads(capsys.readouterr().out)["specs"][0]
-    assert result["invariants"] == [{"name": "recreate_no_overlap", "status": "pass"}]
+    assert result["invariants"] == [
+        {"name": "recreate_no_overlap", "status": "pass", "exercised": True}
+    ]
     assert code == EXIT_OK
+    # Without a rollout no old pod ever faces a new template: the pass is flagged.
+    spec["actions"] = [{"scale": {"deployment": "web", "replicas": [1, 3]}}]
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    cli("check", path, "-o", "json", "--traces", tmp_path / "traces")
+    result = json.loads(capsys.readouterr().out)["specs"][0]
+    assert result["invariants"] == [
+        {"name": "recreate_no_overlap", "status": "pass", "exercised": False}
+    ]
