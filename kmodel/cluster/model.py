@@ -79,6 +79,13 @@ class Program:
             means ``run_for`` (a program that fails at once, then runs forever, sets 0).
         unready_after: seconds after start when its readiness probe starts failing again;
             None keeps it passing.
+        liveness_fails_after: seconds after start when it stops answering its liveness probe
+            (a hung process); None keeps answering.
+        starts_after: seconds after start when its startup probe first passes (a slow start).
+        probe_seconds: how long each probe takes to answer; a probe whose ``timeoutSeconds``
+            is not longer fails.
+        stops_after: seconds it takes to exit after SIGTERM (exit code 143); None ignores
+            SIGTERM, so a probe kill ends with SIGKILL after the grace period (exit code 137).
     """
 
     run_for: int | None = None
@@ -87,6 +94,10 @@ class Program:
     exit_codes: tuple[int, ...] = ()
     unready_after: int | None = None
     exits_after: int | None = None
+    liveness_fails_after: int | None = None
+    starts_after: int = 0
+    probe_seconds: int = 0
+    stops_after: int | None = 0
 
     def run_for_of_run(self, restart_count: int) -> int | None:
         """How long the run with this restart count lasts (None: until killed)."""

@@ -205,6 +205,9 @@ class RuntimeContainer(TypedDict, total=False):
     finishedAt: Seconds
     restartCount: int
     image: str
+    #: ``LivenessProbe`` or ``StartupProbe`` when the kubelet killed this run after a failed
+    #: probe (``containerKillReason``); the runtime itself reports only the exit.
+    killedFor: str
 
 
 def should_container_be_restarted(

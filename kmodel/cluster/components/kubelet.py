@@ -1,7 +1,8 @@
 """The kubelet: runs the pods bound to its node and reports their status.
 
 One :class:`KubeletSyncPod` is one pod-worker sync (``pkg/kubelet/kubelet.go SyncPod`` and
-``kuberuntime_manager.go SyncPod``): observe container exits (PLEG), start the next init
+``kuberuntime_manager.go SyncPod``): observe container exits (PLEG) and kill containers whose
+liveness or startup probe failed (:mod:`kmodel.semantics.probes`), start the next init
 container or (re)start regular containers under the restart policy and the crash-loop back-off,
 probe readiness, then compute the API status with :mod:`kmodel.semantics` (``getPhase``, the
 condition generators, ``mergePodStatus``) and write it. A pod being deleted has its containers
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.model import UNREAD_CLOCK, ClockRead, Cluster, Machine
+from kmodel.cluster.model import UNREAD_CLOCK, ClockRead, Cluster, Machine, Program
 from kmodel.cluster.store import key_of
 from kmodel.objects.types import Manifest
 from kmodel.semantics.containers import (
@@ -36,6 +37,13 @@ from kmodel.semantics.pods import (
     merge_pod_status,
     pod_conditions,
 )
+from kmodel.semantics.probes import (
+    ProbeAnswers,
+    kill_grace_seconds,
+    probe_results,
+    probe_timings,
+    readiness_result,
+)
 
 __all__ = [
     "KubeletHeartbeat",
@@ -48,6 +56,10 @@ __all__ = [
 
 #: Exit code of a container stopped by the kubelet (SIGTERM: 128 + 15).
 _TERMINATED_BY_KUBELET = 143
+#: Exit code of a container killed at the end of its grace period (SIGKILL: 128 + 9).
+_KILLED_BY_KUBELET = 137
+#: ``containerKillReason`` of a probe kill, by probe (``kuberuntime_container.go``).
+_KILL_REASONS: Final = {"livenessProbe": "LivenessProbe", "startupProbe": "StartupProbe"}
 _MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 _SOURCE_ANNOTATION = "kubernetes.io/config.source"
 
@@ -70,6 +82,8 @@ class PodRuntime:
     #: What each container read when it started (environment and subPath mounts):
     #: container -> "ConfigMap/name" -> resourceVersion. Never refreshed while it runs.
     started_with: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: When the pod's probe workers started (``prober_manager.AddPod``): their tickers' phase.
+    probe_origin: int = 0
 
     def latest(self, name: str) -> RuntimeContainer | None:
         """The newest runtime record of a container."""
@@ -112,6 +126,7 @@ _COPIED_SHALLOW: Final = frozenset(
         "backoff",
         "reasons",
         "mounted",
+        "probe_origin",
     }
 )
 
@@ -121,34 +136,124 @@ def _pod_label(pod: Manifest) -> str:
     return f"{metadata.get('name')}_{metadata.get('namespace')}({metadata.get('uid', '')})"
 
 
-def _observe_exits(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None:
-    """PLEG: containers whose program has ended by now are exited."""
-    images = {
-        c.get("name"): c.get("image", "")
-        for c in [
-            *((pod.get("spec") or {}).get("initContainers") or []),
-            *((pod.get("spec") or {}).get("containers") or []),
-        ]
+def _containers_by_name(pod: Manifest) -> dict[str, Manifest]:
+    spec = pod.get("spec") or {}
+    return {
+        str(c.get("name")): c
+        for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
     }
+
+
+def _answers(program: Program, probe: str) -> ProbeAnswers:
+    """What a run of ``program`` answers to the probe in field ``probe`` of its container."""
+    if probe == "livenessProbe":
+        return ProbeAnswers(fails_from=program.liveness_fails_after, latency=program.probe_seconds)
+    if probe == "startupProbe":
+        return ProbeAnswers(passes_from=program.starts_after, latency=program.probe_seconds)
+    return ProbeAnswers(
+        passes_from=program.ready_after,
+        fails_from=program.unready_after,
+        latency=program.probe_seconds,
+    )
+
+
+def _started_since(
+    cluster: Cluster, runtime: PodRuntime, container: Manifest, record: RuntimeContainer
+) -> int | None:
+    """When a running container counts as started (``isContainerStarted``); None: not yet.
+
+    Without a startup probe, from its start; with one, from its startup probe's first success.
+    """
+    started_at = int(record.get("startedAt", 0))
+    probe = container.get("startupProbe")
+    if not probe:
+        return started_at
+    program = cluster.config.program(container.get("image", ""))
+    changes = probe_results(
+        "startup",
+        probe_timings(probe),
+        _answers(program, "startupProbe"),
+        origin=runtime.probe_origin,
+        started_at=started_at,
+    )
+    return next((c.at for c in changes if c.result == "Success"), None)
+
+
+def _probe_kill(
+    cluster: Cluster,
+    runtime: PodRuntime,
+    pod: Manifest,
+    container: Manifest,
+    record: RuntimeContainer,
+) -> RuntimeContainer | None:
+    """The exited record of a run the kubelet kills after a failed liveness or startup probe.
+
+    ``computePodActions`` kills a running container whose liveness (else startup) result is
+    Failure; the kill sends SIGTERM and waits the grace period (``setTerminationGracePeriod``)
+    before SIGKILL. The program exits ``stops_after`` seconds after SIGTERM (143), or at the
+    end of the grace period if it ignores SIGTERM or is slower (137). None: no such kill.
+    """
+    program = cluster.config.program(container.get("image", ""))
+    started_at = int(record.get("startedAt", 0))
+    failures: list[tuple[int, str]] = []
+    started = _started_since(cluster, runtime, container, record)
+    for probe_field, probe_type in (("livenessProbe", "liveness"), ("startupProbe", "startup")):
+        probe = container.get(probe_field)
+        if not probe:
+            continue
+        changes = probe_results(
+            probe_type,  # type: ignore[arg-type]
+            probe_timings(probe),
+            _answers(program, probe_field),
+            origin=runtime.probe_origin,
+            started_at=started_at,
+            probing_from=started,
+        )
+        failures.extend((c.at, probe_field) for c in changes if c.result == "Failure")
+    if not failures:
+        return None
+    failed_at, probe_field = min(failures)
+    grace = kill_grace_seconds(pod, container.get(probe_field))
+    stops = program.stops_after
+    graceful = stops is not None and stops < grace
+    return {
+        **record,
+        "state": "exited",
+        "exitCode": _TERMINATED_BY_KUBELET if graceful else _KILLED_BY_KUBELET,
+        "reason": "Error",
+        "finishedAt": failed_at + (stops if graceful and stops is not None else grace),
+        "killedFor": _KILL_REASONS[probe_field],
+    }
+
+
+def _observe_exits(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None:
+    """PLEG: containers whose program ended, or that a failed probe killed, by now are exited."""
+    containers = _containers_by_name(pod)
+    deleting = (pod.get("metadata") or {}).get("deletionTimestamp") is not None
     for name, records in runtime.records.items():
         latest = records[0]
         if latest.get("state") != "running":
             continue
-        program = cluster.config.program(images.get(name, ""))
+        container = containers.get(name) or {}
+        program = cluster.config.program(container.get("image", ""))
         run = int(latest.get("restartCount", 0))
         run_for = program.run_for_of_run(run)
-        if run_for is None:
-            continue
-        finish = int(latest.get("startedAt", 0)) + run_for
-        if finish <= cluster.now:
+        exited: RuntimeContainer | None = None
+        if run_for is not None:
             exit_code = program.exit_code_of_run(run)
-            records[0] = {
+            exited = {
                 **latest,
                 "state": "exited",
                 "exitCode": exit_code,
                 "reason": "Completed" if exit_code == 0 else "Error",
-                "finishedAt": finish,
+                "finishedAt": int(latest.get("startedAt", 0)) + run_for,
             }
+        # A pod being deleted has its probes report Success (``doProbe``): no probe kills.
+        killed = None if deleting else _probe_kill(cluster, runtime, pod, container, latest)
+        if killed is not None and (exited is None or killed["finishedAt"] < exited["finishedAt"]):
+            exited = killed
+        if exited is not None and exited["finishedAt"] <= cluster.now:
+            records[0] = exited
 
 
 def _kill_all(cluster: Cluster, runtime: PodRuntime) -> None:
@@ -172,9 +277,17 @@ def _start(
     latest = records[0] if records else None
     key = backoff_key(pod, container)
     if restart and latest is not None and latest.get("state") == "exited":
+        # After a probe kill, ``SyncPod`` starts the container again in the same sync, and
+        # ``doBackOff`` judges by the runtime status read before the kill: the run before.
+        judged: RuntimeContainer | None = latest
+        if latest.get("killedFor"):
+            previous = records[1] if len(records) > 1 else None
+            judged = (
+                previous if previous is not None and previous.get("state") == "exited" else None
+            )
         decision = restart_backoff(
             runtime.backoff.get(key),
-            finished_at=latest.get("finishedAt", cluster.now),
+            finished_at=None if judged is None else judged.get("finishedAt", cluster.now),
             now=cluster.now,
             policy=cluster.config.crash_loop_backoff,
             container_name=name,
@@ -244,21 +357,32 @@ def _run_containers(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> Non
             _start(cluster, runtime, pod, container, restart=True)
 
 
-def _ready(cluster: Cluster, container: Manifest, record: RuntimeContainer | None) -> bool:
-    """Readiness probe result: no probe means ready once running."""
-    if record is None or record.get("state") != "running":
-        return False
+def _ready(
+    cluster: Cluster, runtime: PodRuntime, container: Manifest, record: RuntimeContainer
+) -> bool:
+    """``UpdatePodStatus``: a started container is ready when its readiness probe passes."""
     probe = container.get("readinessProbe")
     if not probe:
         return True
     program = cluster.config.program(container.get("image", ""))
-    if program.ready_after is None:
+    return readiness_result(
+        probe_timings(probe),
+        _answers(program, "readinessProbe"),
+        started_at=int(record.get("startedAt", 0)),
+        probing_from=_started_since(cluster, runtime, container, record),
+        now=cluster.now,
+    )
+
+
+def _is_started(
+    cluster: Cluster, runtime: PodRuntime, container: Manifest, record: RuntimeContainer | None
+) -> bool:
+    """``isContainerStarted``: running, and its startup probe (if any) has succeeded."""
+    if record is None or record.get("state") != "running":
         return False
-    delay = max(int(probe.get("initialDelaySeconds", 0) or 0), program.ready_after)
-    running_for = cluster.now - int(record.get("startedAt", 0))
-    if program.unready_after is not None and running_for >= program.unready_after:
-        return False
-    return running_for >= delay
+    started = _started_since(cluster, runtime, container, record)
+    # Without a startup probe a running container is started: no need to read the clock.
+    return started is not None and (started == record.get("startedAt") or started <= cluster.now)
 
 
 def _with_conditions_times(
@@ -311,10 +435,12 @@ def build_status(
     for status in [*(init_statuses or []), *(statuses or [])]:
         container = by_name[status["name"]]
         latest = runtime.latest(status["name"])
-        running = latest is not None and latest.get("state") == "running"
         if is_restartable_init_container(container) or container in regular:
-            status["ready"] = _ready(cluster, container, latest)
-            status["started"] = running
+            started = _is_started(cluster, runtime, container, latest)
+            status["started"] = started
+            status["ready"] = (
+                started and latest is not None and _ready(cluster, runtime, container, latest)
+            )
         else:
             status["ready"] = bool(
                 latest is not None
@@ -378,6 +504,7 @@ def _runtime_for(cluster: Cluster, machine: Machine, pod: Manifest) -> PodRuntim
             namespace=metadata.get("namespace", "default"),
             ip=cluster.allocate_pod_ip(machine.name),
             static=key.startswith("static:"),
+            probe_origin=cluster.now,
         )
         machine.pods[key] = runtime
     runtime.uid = metadata["uid"]
