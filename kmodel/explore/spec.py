@@ -25,6 +25,7 @@ A spec is one YAML mapping::
     programs:                         # what containers do, by image (default: run, ready)
       registry/app:2: {runFor: 5, exitCode: 1}
       registry/app:3: {readyAfter: null}
+      registry/app:4: {livenessFailsAfter: 60, stopsAfter: null}   # hangs after a minute
     faults: {node_crash: 1, container_crash: any}
     actions:
       - rollout: {deployment: web, container: app, images: [registry/app:2]}
@@ -69,6 +70,7 @@ from kmodel.semantics.resources import is_extended_resource_name
 
 __all__ = [
     "POOL_KEYS",
+    "PROGRAM_KEYS",
     "SPEC_KEYS",
     "ClusterSection",
     "LeftOut",
@@ -337,19 +339,52 @@ def inline_objects(
         raise reader.error(path + (f".{error.path}" if error.path else ""), error.message) from None
 
 
+#: A spec's program keys (README "Specs"), as :class:`Program` fields.
+PROGRAM_KEYS: Final = {
+    "runFor": "run_for",
+    "exitCode": "exit_code",
+    "exitCodes": "exit_codes",
+    "exitsAfter": "exits_after",
+    "readyAfter": "ready_after",
+    "unreadyAfter": "unready_after",
+    "livenessFailsAfter": "liveness_fails_after",
+    "startsAfter": "starts_after",
+    "probeSeconds": "probe_seconds",
+    "stopsAfter": "stops_after",
+}
+#: Program keys that may be null (None: never, or until killed).
+_NULLABLE_PROGRAM_KEYS: Final = frozenset(
+    {"runFor", "exitsAfter", "readyAfter", "unreadyAfter", "livenessFailsAfter", "stopsAfter"}
+)
+
+
 def parse_program(reader: SpecReader, raw: object, path: str) -> Program:
-    """A container :class:`Program` from ``{runFor, exitCode, readyAfter}``."""
+    """A container :class:`Program` from a spec's ``programs.<image>`` mapping.
+
+    Keys (:data:`PROGRAM_KEYS`, seconds after each start): ``runFor``/``exitCode`` (exits by
+    itself), ``exitCodes`` (the first runs' exit codes, by restart count) with ``exitsAfter``
+    (when those runs end), ``readyAfter``/``unreadyAfter`` (readiness probe), ``startsAfter``
+    (startup probe), ``livenessFailsAfter`` (stops answering its liveness probe),
+    ``probeSeconds`` (how long each probe takes), ``stopsAfter`` (exits that long after SIGTERM;
+    null ignores SIGTERM).
+    """
     body = reader.mapping(raw, path)
-    reader.keys(body, {"runFor", "exitCode", "readyAfter"}, path)
-    run_for = body.get("runFor")
-    ready_after = body.get("readyAfter", 0)
-    return Program(
-        run_for=None if run_for is None else reader.integer(run_for, f"{path}.runFor"),
-        exit_code=reader.integer(body.get("exitCode", 0), f"{path}.exitCode"),
-        ready_after=None
-        if ready_after is None
-        else reader.integer(ready_after, f"{path}.readyAfter"),
-    )
+    reader.keys(body, set(PROGRAM_KEYS), path)
+    fields: dict[str, Any] = {}
+    for key, value in body.items():
+        where = f"{path}.{key}"
+        if key == "exitCodes":
+            fields["exit_codes"] = tuple(
+                reader.integer(code, f"{where}[{i}]")
+                for i, code in enumerate(reader.sequence(value, where))
+            )
+        elif value is None and key in _NULLABLE_PROGRAM_KEYS:
+            fields[PROGRAM_KEYS[key]] = None
+        else:
+            fields[PROGRAM_KEYS[key]] = reader.integer(value, where)
+    if fields.get("exits_after") is not None and not fields.get("exit_codes"):
+        raise reader.error(f"{path}.exitsAfter", "needs exitCodes (the runs it ends)")
+    return Program(**fields)
 
 
 def _referenced_file(reader: SpecReader, base: Path, entry: object, path: str) -> Path:

@@ -28,6 +28,7 @@ __all__ = [
     "ProbeAnswers",
     "ProbeChange",
     "ProbeTimings",
+    "ProbeType",
     "kill_grace_seconds",
     "kill_message",
     "probe_results",

@@ -39,6 +39,7 @@ from kmodel.semantics.pods import (
 )
 from kmodel.semantics.probes import (
     ProbeAnswers,
+    ProbeType,
     kill_grace_seconds,
     probe_results,
     probe_timings,
@@ -145,15 +146,24 @@ def _containers_by_name(pod: Manifest) -> dict[str, Manifest]:
 
 
 def _answers(program: Program, probe: str) -> ProbeAnswers:
-    """What a run of ``program`` answers to the probe in field ``probe`` of its container."""
+    """What a run of ``program`` answers to the probe in field ``probe`` of its container.
+
+    A program answers no probe before ``starts_after`` (it is still starting up); its liveness
+    probe stops passing at ``liveness_fails_after``, its readiness probe passes from
+    ``ready_after`` until ``unready_after``.
+    """
+    starts = program.starts_after
     if probe == "livenessProbe":
-        return ProbeAnswers(fails_from=program.liveness_fails_after, latency=program.probe_seconds)
-    if probe == "startupProbe":
-        return ProbeAnswers(passes_from=program.starts_after, latency=program.probe_seconds)
+        passes_from: int | None = starts
+        fails_from = program.liveness_fails_after
+    elif probe == "startupProbe":
+        passes_from, fails_from = starts, None
+    else:
+        ready = program.ready_after
+        passes_from = None if ready is None else max(ready, starts)
+        fails_from = program.unready_after
     return ProbeAnswers(
-        passes_from=program.ready_after,
-        fails_from=program.unready_after,
-        latency=program.probe_seconds,
+        passes_from=passes_from, fails_from=fails_from, latency=program.probe_seconds
     )
 
 
@@ -197,12 +207,16 @@ def _probe_kill(
     started_at = int(record.get("startedAt", 0))
     failures: list[tuple[int, str]] = []
     started = _started_since(cluster, runtime, container, record)
-    for probe_field, probe_type in (("livenessProbe", "liveness"), ("startupProbe", "startup")):
+    kinds: tuple[tuple[str, ProbeType], ...] = (
+        ("livenessProbe", "liveness"),
+        ("startupProbe", "startup"),
+    )
+    for probe_field, probe_type in kinds:
         probe = container.get(probe_field)
         if not probe:
             continue
         changes = probe_results(
-            probe_type,  # type: ignore[arg-type]
+            probe_type,
             probe_timings(probe),
             _answers(program, probe_field),
             origin=runtime.probe_origin,
