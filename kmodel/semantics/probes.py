@@ -18,7 +18,7 @@ start-up jitter, which the model leaves out (the kubelet in the model never "jus
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -29,6 +29,8 @@ __all__ = [
     "ProbeChange",
     "ProbeTimings",
     "ProbeType",
+    "ProbeWorker",
+    "do_probe",
     "kill_grace_seconds",
     "kill_message",
     "probe_results",
@@ -99,6 +101,88 @@ class ProbeChange:
 
     at: int
     result: Result
+
+
+@dataclass
+class ProbeWorker:
+    """One probe worker's state (``prober/worker.go worker``), for a driver that probes for real.
+
+    :func:`do_probe` runs one probe on it; :func:`probe_results` gives the same results in
+    closed form for the model's programs.
+    """
+
+    probe_type: ProbeType
+    timings: ProbeTimings
+    #: The result the worker reports (``resultsManager``); the initial value until a decision.
+    result: Result = "Unknown"
+    container_id: str = ""
+    last_result: Result | None = None
+    result_run: int = 0
+    on_hold: bool = False
+
+    def __post_init__(self) -> None:
+        self.result = INITIAL_RESULT[self.probe_type]
+
+
+def do_probe(  # one return per early exit of doProbe
+    worker: ProbeWorker,
+    *,
+    container_id: str,
+    running: bool,
+    running_for: float,
+    started: bool,
+    deleting: bool,
+    probe: Callable[[], bool],
+) -> None:
+    """Probe a container once and record the result, as ``worker.doProbe`` does.
+
+    A new container ID resets the result to the worker's initial value and lifts the hold; a
+    container that is not running makes the result Failure; a pod being deleted makes liveness
+    and startup Success; no probe runs before ``initialDelaySeconds`` (whole seconds), nor for
+    the startup probe once the container started, nor for the others before it started. A
+    result is recorded after ``successThreshold``/``failureThreshold`` equal results in a row;
+    a liveness or startup failure holds the worker until the next container.
+
+    Args:
+        worker: the worker's state, updated in place.
+        container_id: the container's runtime ID (``status.containerID``).
+        running: the container is running.
+        running_for: seconds since it started.
+        started: ``status.started`` as the status manager holds it.
+        deleting: the pod has a ``deletionTimestamp``.
+        probe: runs the probe handler and says whether it succeeded.
+    """
+    if container_id != worker.container_id:
+        worker.container_id = container_id
+        worker.result = INITIAL_RESULT[worker.probe_type]
+        worker.on_hold = False
+    if worker.on_hold:
+        return
+    if not running:
+        worker.result = "Failure"
+        return
+    if deleting:
+        worker.result = "Success"
+        return
+    if int(running_for) < worker.timings.initial_delay:
+        return
+    if started == (worker.probe_type == "startup"):
+        return  # startup probes stop once started; the others wait for it
+    result: Result = "Success" if probe() else "Failure"
+    if worker.last_result == result:
+        worker.result_run += 1
+    else:
+        worker.last_result, worker.result_run = result, 1
+    threshold = (
+        worker.timings.failure_threshold
+        if result == "Failure"
+        else worker.timings.success_threshold
+    )
+    if worker.result_run < threshold:
+        return
+    worker.result = result
+    if result == "Failure":
+        worker.on_hold, worker.result_run = True, 0
 
 
 def _ceil_div(numerator: int, denominator: int) -> int:

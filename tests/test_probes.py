@@ -1,0 +1,306 @@
+"""Liveness and startup probes: the prober's rules (semantics.probes) and the kubelet's kills."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kmodel.cluster import components
+from kmodel.cluster.build import build_cluster
+from kmodel.cluster.model import Cluster, ClusterConfig, Program
+from kmodel.semantics.probes import (
+    ProbeAnswers,
+    ProbeChange,
+    ProbeTimings,
+    ProbeType,
+    ProbeWorker,
+    do_probe,
+    kill_grace_seconds,
+    kill_message,
+    probe_results,
+    probe_timings,
+    readiness_result,
+    result_at,
+)
+
+
+def stepwise(
+    probe_type: ProbeType,
+    timings: ProbeTimings,
+    answers: ProbeAnswers,
+    *,
+    origin: int,
+    started_at: int,
+    probing_from: int | None,
+    horizon: int,
+) -> list[ProbeChange]:
+    """Run ``do_probe`` on every tick up to ``horizon``: the worker loop, tick by tick."""
+    worker = ProbeWorker(probe_type, timings)
+    changes: list[ProbeChange] = []
+    timed_out = answers.latency >= timings.timeout
+    for tick in range(origin, horizon, timings.period):
+        if tick < started_at:
+            continue  # no container yet: "probe target container not found"
+        offset = tick - started_at
+        if probe_type == "startup":
+            started = worker.result == "Success"
+        else:
+            started = probing_from is not None and probing_from < tick
+        before = worker.result
+        do_probe(
+            worker,
+            container_id="c1",
+            running=True,
+            running_for=offset,
+            started=started,
+            deleting=False,
+            probe=lambda offset=offset: (
+                not timed_out
+                and answers.passes_from is not None
+                and answers.passes_from <= offset
+                and (answers.fails_from is None or offset < answers.fails_from)
+            ),
+        )
+        if worker.result != before:
+            delay = timings.timeout if timed_out else answers.latency
+            changes.append(ProbeChange(tick + delay, worker.result))
+    return changes
+
+
+optional_offset = st.one_of(st.none(), st.integers(0, 120))
+
+
+@given(
+    probe_type=st.sampled_from(["liveness", "startup"]),
+    delay=st.integers(0, 40),
+    period=st.integers(1, 15),
+    failure_threshold=st.integers(1, 5),
+    passes_from=optional_offset,
+    fails_from=optional_offset,
+    latency=st.integers(0, 3),
+    origin=st.integers(0, 20),
+    start_after_origin=st.integers(0, 30),
+    started_after=optional_offset,
+)
+def test_closed_form_results_equal_the_worker_loop(
+    probe_type: ProbeType,
+    delay: int,
+    period: int,
+    failure_threshold: int,
+    passes_from: int | None,
+    fails_from: int | None,
+    latency: int,
+    origin: int,
+    start_after_origin: int,
+    started_after: int | None,
+) -> None:
+    timings = ProbeTimings(
+        initial_delay=delay, period=period, failure_threshold=failure_threshold, timeout=2
+    )
+    answers = ProbeAnswers(passes_from=passes_from, fails_from=fails_from, latency=latency)
+    started_at = origin + start_after_origin
+    probing_from = None if started_after is None else started_at + started_after
+    kwargs = {"origin": origin, "started_at": started_at, "probing_from": probing_from}
+    closed = probe_results(probe_type, timings, answers, **kwargs)
+    looped = stepwise(probe_type, timings, answers, **kwargs, horizon=started_at + 2_000)
+    assert closed == looped
+
+
+def test_website_exec_liveness_example_fails_on_the_third_probe_after_the_file_is_gone() -> None:
+    # initialDelaySeconds 5, periodSeconds 5; /tmp/healthy removed 30 s after the start.
+    timings = probe_timings({"initialDelaySeconds": 5, "periodSeconds": 5})
+    changes = probe_results(
+        "liveness",
+        timings,
+        ProbeAnswers(fails_from=30),
+        origin=0,
+        started_at=0,
+        probing_from=0,
+    )
+    # Probes at 30, 35 and 40 fail: the third sets Failure.
+    assert changes == [ProbeChange(40, "Failure")]
+    assert result_at("liveness", changes, 39) == "Success"
+    assert result_at("liveness", changes, 40) == "Failure"
+
+
+def test_probe_defaults_follow_set_defaults_probe() -> None:
+    assert probe_timings({}) == ProbeTimings(
+        initial_delay=0, period=10, timeout=1, success_threshold=1, failure_threshold=3
+    )
+    assert probe_timings({"periodSeconds": 0, "failureThreshold": 0}).period == 10
+    assert probe_timings({"terminationGracePeriodSeconds": 4}).termination_grace_period == 4
+
+
+def test_a_startup_probe_decides_once_success_or_failure() -> None:
+    timings = ProbeTimings(period=10, failure_threshold=4)
+    slow = probe_results("startup", timings, ProbeAnswers(passes_from=25), origin=0, started_at=0)
+    assert slow == [ProbeChange(30, "Success")]
+    too_slow = probe_results(
+        "startup", timings, ProbeAnswers(passes_from=35), origin=0, started_at=0
+    )
+    assert too_slow == [ProbeChange(30, "Failure")]  # failures at 0, 10, 20 and 30
+
+
+def test_liveness_waits_for_the_container_to_count_as_started() -> None:
+    timings = ProbeTimings(period=10, failure_threshold=1)
+    answers = ProbeAnswers(passes_from=None)  # never answers
+    assert (
+        probe_results("liveness", timings, answers, origin=0, started_at=0, probing_from=None) == []
+    )
+    # Started at 30: the tick at 30 is too early (the status shows it afterwards), 40 probes.
+    changes = probe_results("liveness", timings, answers, origin=0, started_at=0, probing_from=30)
+    assert changes == [ProbeChange(40, "Failure")]
+
+
+def test_a_probe_that_takes_its_timeout_fails_at_the_deadline() -> None:
+    timings = ProbeTimings(period=10, timeout=2, failure_threshold=2)
+    changes = probe_results(
+        "liveness", timings, ProbeAnswers(latency=2), origin=0, started_at=0, probing_from=0
+    )
+    assert changes == [ProbeChange(20 + 2, "Failure")]  # ticks 10 and 20 time out
+    fast = probe_results(
+        "liveness", timings, ProbeAnswers(latency=1), origin=0, started_at=0, probing_from=0
+    )
+    assert fast == []
+
+
+def test_readiness_reads_the_probe_at_each_status_update_once_started() -> None:
+    timings = ProbeTimings(initial_delay=5)
+    answers = ProbeAnswers(passes_from=2, fails_from=50)
+    ready = [
+        readiness_result(timings, answers, started_at=0, probing_from=10, now=now)
+        for now in (4, 9, 10, 49, 50)
+    ]
+    assert ready == [False, False, True, True, False]
+    assert not readiness_result(timings, answers, started_at=0, probing_from=None, now=20)
+
+
+def test_kill_grace_period_prefers_deletion_then_probe_then_pod() -> None:
+    pod = {"metadata": {}, "spec": {"terminationGracePeriodSeconds": 20}}
+    assert kill_grace_seconds(pod, {"terminationGracePeriodSeconds": 5}) == 5
+    assert kill_grace_seconds(pod, {}) == 20
+    assert kill_grace_seconds({"metadata": {}, "spec": {}}, None) == 30
+    deleting = {"metadata": {"deletionGracePeriodSeconds": 7}, "spec": pod["spec"]}
+    assert kill_grace_seconds(deleting, {"terminationGracePeriodSeconds": 5}) == 7
+    assert kill_grace_seconds(pod, {"terminationGracePeriodSeconds": 1}) == 2  # the minimum
+    assert kill_message("web", "liveness", restart=True) == (
+        "Container web failed liveness probe, will be restarted"
+    )
+    assert kill_message("web", "startup", restart=False) == "Container web failed startup probe"
+
+
+# ----------------------------------------------------------------------------- the kubelet
+
+
+def one_pod_cluster(container: dict, program: Program, *, policy: str = "Always") -> Cluster:
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "n"},
+        "status": {"allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"}},
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {
+            "nodeName": "n",
+            "restartPolicy": policy,
+            "containers": [{"name": "c", "image": "app", **container}],
+        },
+    }
+    return build_cluster([node, pod], config=ClusterConfig(programs={"app": program}))
+
+
+def statuses_over(cluster: Cluster, seconds: int) -> dict[int, dict]:
+    """The container status after each second in which it changed."""
+    seen: dict[int, dict] = {}
+    last = None
+    for _ in range(seconds + 1):
+        for _ in range(100):
+            progressed = False
+            for action in components.enabled(cluster):
+                step = cluster.step(action)
+                progressed = progressed or (step.changed and not action.maintenance)
+            if not progressed:
+                break
+        pod = cluster.store.get(("Pod", "default", "p"))
+        assert pod is not None
+        status = ((pod.get("status") or {}).get("containerStatuses") or [{}])[0]
+        if status != last:
+            seen[cluster.now] = status
+            last = status
+        cluster.step(components.Tick(1))
+    return seen
+
+
+LIVENESS = {"livenessProbe": {"exec": {"command": ["cat", "/healthy"]}, "periodSeconds": 5}}
+
+
+def test_a_hung_container_is_killed_after_the_grace_period_and_restarted() -> None:
+    cluster = one_pod_cluster(LIVENESS, Program(liveness_fails_after=30, stops_after=None))
+    seen = statuses_over(cluster, 80)
+    # Failures at 30, 35, 40 -> SIGTERM at 40, ignored; SIGKILL after 30 s -> exit 137 at 70.
+    assert sorted(seen) == [0, 70]
+    restarted = seen[70]
+    assert restarted["restartCount"] == 1
+    assert restarted["state"] == {"running": {"startedAt": 70}}
+    assert restarted["lastState"] == {
+        "terminated": {"exitCode": 137, "reason": "Error", "startedAt": 0, "finishedAt": 70}
+    }
+
+
+def test_a_container_that_exits_on_sigterm_reports_143_at_once() -> None:
+    probe = {**LIVENESS["livenessProbe"], "terminationGracePeriodSeconds": 10}
+    cluster = one_pod_cluster({"livenessProbe": probe}, Program(liveness_fails_after=30))
+    seen = statuses_over(cluster, 45)
+    assert seen[40]["lastState"]["terminated"]["exitCode"] == 143
+    assert seen[40]["lastState"]["terminated"]["finishedAt"] == 40
+
+
+@pytest.mark.parametrize(("policy", "phase"), [("Never", "Failed"), ("OnFailure", "Running")])
+def test_a_liveness_kill_restarts_unless_the_policy_is_never(policy: str, phase: str) -> None:
+    probe = {**LIVENESS["livenessProbe"], "terminationGracePeriodSeconds": 2}
+    cluster = one_pod_cluster(
+        {"livenessProbe": probe}, Program(liveness_fails_after=30), policy=policy
+    )
+    statuses_over(cluster, 60)
+    pod = cluster.store.get(("Pod", "default", "p"))
+    assert pod is not None
+    assert pod["status"]["phase"] == phase
+
+
+def test_a_startup_probe_holds_readiness_and_liveness_until_it_succeeds() -> None:
+    container = {
+        "startupProbe": {
+            "exec": {"command": ["true"]},
+            "periodSeconds": 10,
+            "failureThreshold": 10,
+        },
+        "livenessProbe": {"exec": {"command": ["true"]}, "periodSeconds": 10},
+        "readinessProbe": {"exec": {"command": ["true"]}},
+    }
+    cluster = one_pod_cluster(container, Program(starts_after=45))
+    seen = statuses_over(cluster, 120)
+    assert [(t, s["started"], s["ready"], s["restartCount"]) for t, s in seen.items()] == [
+        (0, False, False, 0),
+        (50, True, True, 0),  # the startup probe's tick at 50 passes
+    ]
+
+
+def test_a_failed_startup_probe_kills_the_container() -> None:
+    container = {
+        "startupProbe": {
+            "exec": {"command": ["true"]},
+            "periodSeconds": 10,
+            "failureThreshold": 3,
+            "terminationGracePeriodSeconds": 5,
+        },
+    }
+    cluster = one_pod_cluster(container, Program(starts_after=45, stops_after=None))
+    seen = statuses_over(cluster, 30)
+    # Failures at 0, 10, 20 -> killed at 25 (SIGKILL after 5 s), restarted at once.
+    assert seen[25]["lastState"]["terminated"]["exitCode"] == 137
+    assert seen[25]["restartCount"] == 1
+    assert seen[25]["started"] is False
