@@ -440,3 +440,72 @@ def test_cli_bad_scenario_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
         main(["conform", str(bad)])
     assert done.value.code == 2
     assert "spec.window" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- probes
+
+HEALTHY = "/tmp/healthy"  # noqa: S108  # a path inside the container, not on this machine
+STARTED = "/tmp/started"  # noqa: S108
+
+
+@pytest.mark.parametrize(
+    ("script", "probes", "program"),
+    [
+        (
+            "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600",
+            {"livenessProbe": probe(HEALTHY)},
+            Program(run_for=630, liveness_fails_after=30, stops_after=None),
+        ),
+        (
+            "sleep 3; touch /tmp/started; sleep 3600",
+            {"startupProbe": probe(STARTED), "livenessProbe": probe(STARTED)},
+            Program(starts_after=3, stops_after=None),
+        ),
+        (
+            "sleep 3600",
+            {"startupProbe": probe(STARTED)},
+            Program(starts_after=None, stops_after=None),
+        ),
+        (
+            "sleep 3600",
+            {"livenessProbe": probe(HEALTHY)},
+            Program(liveness_fails_after=0, stops_after=None),
+        ),
+        (
+            "sleep 3600",
+            {"livenessProbe": {"exec": {"command": ["true"]}}},
+            Program(stops_after=None),
+        ),
+    ],
+)
+def test_liveness_and_startup_probe_files_map_to_programs(
+    script: str, probes: dict[str, object], program: Program
+) -> None:
+    assert program_for(sh(script, **probes)) == program
+
+
+@pytest.mark.parametrize(
+    ("script", "probes", "message"),
+    [
+        (
+            "sleep 2; touch /tmp/healthy; sleep 3600",
+            {"livenessProbe": probe(HEALTHY)},
+            "liveness probe passes from the container's start",
+        ),
+        (
+            "touch /tmp/started; sleep 2; rm /tmp/started; sleep 3600",
+            {"startupProbe": probe(STARTED)},
+            "passes for good once it passes",
+        ),
+        (
+            "sleep 3600",
+            {"livenessProbe": {"exec": {"command": ["wget", "-q", "localhost"]}}},
+            "exec probes that check a file",
+        ),
+    ],
+)
+def test_probe_behaviour_the_model_cannot_read_is_refused(
+    script: str, probes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        program_for(sh(script, **probes))

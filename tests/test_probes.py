@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kmodel.cluster import components
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.model import Cluster, ClusterConfig, Program
+from kmodel.errors import InputError
+from kmodel.explore.search import ExploreOptions, explore
+from kmodel.explore.spec import PROGRAM_KEYS, load_spec
 from kmodel.semantics.probes import (
     ProbeAnswers,
     ProbeChange,
@@ -23,6 +30,7 @@ from kmodel.semantics.probes import (
     readiness_result,
     result_at,
 )
+from tests.speckit import PASSING_SPEC
 
 
 def stepwise(
@@ -304,3 +312,80 @@ def test_a_failed_startup_probe_kills_the_container() -> None:
     assert seen[25]["lastState"]["terminated"]["exitCode"] == 137
     assert seen[25]["restartCount"] == 1
     assert seen[25]["started"] is False
+
+
+# ----------------------------------------------------------------------------- spec programs
+
+
+def spec_with_programs(tmp_path: Path, programs: object) -> Path:
+    body = copy.deepcopy(PASSING_SPEC)
+    body["programs"] = programs
+    target = tmp_path / "spec.yaml"
+    target.write_text(yaml.safe_dump(body))
+    return target
+
+
+def test_spec_programs_reach_every_behaviour_of_the_model(tmp_path: Path) -> None:
+    raw = {
+        "runFor": 5,
+        "exitCode": 0,
+        "exitCodes": [1, 2],
+        "exitsAfter": 0,
+        "readyAfter": 3,
+        "unreadyAfter": 40,
+        "livenessFailsAfter": 60,
+        "startsAfter": 20,
+        "probeSeconds": 2,
+        "stopsAfter": None,
+    }
+    spec = load_spec(spec_with_programs(tmp_path, {"example/web:2": raw}))
+    assert spec.scenario.config.programs["example/web:2"] == Program(
+        run_for=5,
+        exit_code=0,
+        exit_codes=(1, 2),
+        exits_after=0,
+        ready_after=3,
+        unready_after=40,
+        liveness_fails_after=60,
+        starts_after=20,
+        probe_seconds=2,
+        stops_after=None,
+    )
+    assert set(raw) == set(PROGRAM_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("program", "path", "message"),
+    [
+        ({"hangsAfter": 3}, "programs.example/web:2.hangsAfter", "unknown field"),
+        ({"exitsAfter": 3}, "programs.example/web:2.exitsAfter", "needs exitCodes"),
+        ({"exitCodes": [1, "x"]}, "programs.example/web:2.exitCodes[1]", "must be an integer"),
+        ({"probeSeconds": None}, "programs.example/web:2.probeSeconds", "must be an integer"),
+        ({"livenessFailsAfter": -1}, "programs.example/web:2.livenessFailsAfter", "at least 0"),
+    ],
+)
+def test_bad_programs_name_their_field(
+    tmp_path: Path, program: dict, path: str, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        load_spec(spec_with_programs(tmp_path, {"example/web:2": program}))
+    assert caught.value.path == path
+    assert message in caught.value.message
+
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+
+def test_without_its_startup_probe_the_slow_starter_never_finishes_its_rollout(
+    tmp_path: Path,
+) -> None:
+    """The bundled startup-probe spec passes; its comment says why, which this checks."""
+    body = yaml.safe_load((SPECS / "startup-probe-slow-start.yaml").read_text())
+    body["workloads"][0] = str(SPECS / "workloads" / "web.yaml")
+    container = body["workloads"][1]["spec"]["template"]["spec"]["containers"][0]
+    del container["startupProbe"]
+    body["explore"] = {"ticks": [60]}
+    target = tmp_path / "no-startup-probe.yaml"
+    target.write_text(yaml.safe_dump(body))
+    findings = explore(load_spec(target).scenario, ExploreOptions(examples=10, max_steps=4, seed=0))
+    assert [f.invariant for f in findings] == ["eventually_stable"]

@@ -81,7 +81,8 @@ class Program:
             None keeps it passing.
         liveness_fails_after: seconds after start when it stops answering its liveness probe
             (a hung process); None keeps answering.
-        starts_after: seconds after start when its startup probe first passes (a slow start).
+        starts_after: seconds after start before which it answers no probe (a slow start: its
+            startup probe passes from then on); None never finishes starting.
         probe_seconds: how long each probe takes to answer; a probe whose ``timeoutSeconds``
             is not longer fails.
         stops_after: seconds it takes to exit after SIGTERM (exit code 143); None ignores
@@ -95,7 +96,7 @@ class Program:
     unready_after: int | None = None
     exits_after: int | None = None
     liveness_fails_after: int | None = None
-    starts_after: int = 0
+    starts_after: int | None = 0
     probe_seconds: int = 0
     stops_after: int | None = 0
 

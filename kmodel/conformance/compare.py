@@ -17,6 +17,9 @@ What is compared, per pod instance (``web``, then ``web#2`` after a replacement)
 * restart counts, as ranges ``[min, max]``: the engine starts containers more slowly than the
   model's instant starts, so ``min`` is the model's count at half the window and ``max`` its
   count at the end;
+* the last termination of each container that has one at the end (``lastState.terminated``
+  as ``exitCode/reason``: a crash's code, 137/Error for a container a failed probe killed),
+  any value it took in the model's second half-window;
 * the order in which init containers started;
 * facts across pods: pods have distinct IPs; a replaced pod has a new UID.
 
@@ -120,6 +123,7 @@ class PodOutcome:
         final_phase: the last phase.
         final_conditions: condition type -> ``status`` or ``status/reason``.
         restarts: container -> restart count, at the end.
+        last_terminations: container -> ``exitCode/reason`` of its last termination, at the end.
         init_order: init containers in the order they first started.
         uid: the instance's UID.
         ip: the pod IP (empty until one is known).
@@ -131,6 +135,7 @@ class PodOutcome:
     final_phase: str
     final_conditions: dict[str, str]
     restarts: dict[str, int]
+    last_terminations: dict[str, str]
     init_order: list[str]
     uid: str
     ip: str
@@ -147,6 +152,19 @@ def _condition(status: Mapping[str, Any], kind: str) -> str:
 
 def _ready(status: Mapping[str, Any]) -> str:
     return _condition(status, "Ready").split("/", 1)[0]
+
+
+def _last_terminations(status: Mapping[str, Any]) -> dict[str, str]:
+    """``exitCode/reason`` of each container's ``lastState.terminated``, where it has one."""
+    found: dict[str, str] = {}
+    for key in ("initContainerStatuses", "containerStatuses"):
+        for entry in status.get(key) or []:
+            terminated = (entry.get("lastState") or {}).get("terminated")
+            if terminated is not None:
+                found[str(entry.get("name"))] = (
+                    f"{terminated.get('exitCode')}/{terminated.get('reason') or ''}"
+                )
+    return found
 
 
 def _restarts(status: Mapping[str, Any]) -> dict[str, int]:
@@ -204,6 +222,7 @@ def outcome_from_history(history: Iterable[Observation], *, end: float) -> dict[
             final_phase=str(last.status.get("phase", "Pending")),
             final_conditions={kind: _condition(last.status, kind) for kind in CONDITION_TYPES},
             restarts=_restarts(last.status),
+            last_terminations=_last_terminations(last.status),
             init_order=started,
             uid=last.uid,
             ip=str(last.status.get("podIP") or ""),
@@ -280,6 +299,18 @@ def expectation_from_history(history: Sequence[Observation], *, window: int) -> 
             "restarts": restarts,
             "initOrder": outcome.init_order,
         }
+        terminations: dict[str, Any] = {}
+        for name in sorted(outcome.last_terminations):
+            values = [
+                v
+                for v in _values_between(
+                    observations, settle_from, lambda s, n=name: _last_terminations(s).get(n)
+                )
+                if v is not None
+            ]
+            terminations[name] = values[0] if len(values) == 1 else sorted(values)
+        if terminations:
+            entry["lastTerminations"] = terminations
         pods[pod] = entry
     first_instances = [o for p, o in outcomes.items() if "#" not in p]
     ips = [o.ip for o in first_instances]
@@ -378,6 +409,12 @@ def compare(
             if not low <= actual_count <= high:
                 shown = str(low) if low == high else f"{low}..{high}"
                 disagree(pod, f"restartCount of {name}", shown, actual_count, outcome.last_step)
+        for name, allowed in (wanted.get("lastTerminations") or {}).items():
+            options = allowed if isinstance(allowed, list) else [allowed]
+            actual = outcome.last_terminations.get(name, "none")
+            if actual not in options:
+                shown = " or ".join(options)
+                disagree(pod, f"last termination of {name}", shown, actual, outcome.last_step)
         if list(wanted.get("initOrder") or []) != outcome.init_order:
             disagree(
                 pod,

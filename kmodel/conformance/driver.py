@@ -26,6 +26,7 @@ The ``docker`` package (the ``conformance`` extra) is imported only when a clien
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import socket
@@ -58,6 +59,13 @@ from kmodel.semantics.pods import (
     merge_pod_status,
     pod_conditions,
 )
+from kmodel.semantics.probes import (
+    ProbeType,
+    ProbeWorker,
+    do_probe,
+    kill_grace_seconds,
+    probe_timings,
+)
 
 __all__ = [
     "DEFAULT_IMAGE",
@@ -86,6 +94,11 @@ _MEMORY_LIMIT: Final = "64m"
 _PIDS_LIMIT: Final = 64
 _SANDBOX_COMMAND: Final = ("sleep", "2147483647")
 _STOP_GRACE: Final = 1
+#: The probes the kubelet kills a container for, with their ``containerKillReason``.
+_KILLING_PROBES: Final[tuple[tuple[str, ProbeType, str], ...]] = (
+    ("livenessProbe", "liveness", "LivenessProbe"),
+    ("startupProbe", "startup", "StartupProbe"),
+)
 
 
 class EngineError(KmodelError):
@@ -260,6 +273,11 @@ def remove_run(client: Any, run_id: str, scenario: str | None = None) -> None:  
         quietly(api.remove_volume, volume["Name"], force=True)
 
 
+def _exec_succeeds(container: Any, command: list[str]) -> bool:  # noqa: ANN401
+    """Run an exec probe's command in a container: whether it exited 0."""
+    return bool(container.exec_run(command).exit_code == 0)
+
+
 def _seconds(value: float) -> Fraction:
     """Wall seconds as an exact millisecond count, the time type of the semantics functions."""
     return Fraction(round(value * 1000), 1000)
@@ -290,6 +308,11 @@ class _Pod:
     probes: dict[str, _Probe] = field(default_factory=dict)
     backoff: dict[str, BackOffEntry] = field(default_factory=dict)
     reasons: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Liveness and startup probe workers by (container, probe field), and their next tick.
+    workers: dict[tuple[str, str], ProbeWorker] = field(default_factory=dict)
+    next_ticks: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: Seconds on the scenario's clock when the pod was created (the workers' ticker phase).
+    origin: float = 0.0
     status: dict[str, Any] = field(default_factory=lambda: {"phase": "Pending"})
     terminal: bool = False
     deleting: bool = False
@@ -406,9 +429,16 @@ class EngineRun:
         latest = records[0] if records else None
         if latest is not None and latest.get("state") == "exited":
             key = backoff_key(pod.manifest, container)
+            # After a probe kill the kubelet restarts in the same sync, judging the back-off by
+            # the status read before the kill: the run before the killed one.
+            judged: RuntimeContainer | None = latest
+            if latest.get("killedFor"):
+                previous = records[1] if len(records) > 1 else None
+                exited = previous is not None and previous.get("state") == "exited"
+                judged = previous if exited else None
             decision = restart_backoff(
                 pod.backoff.get(key),
-                finished_at=latest.get("finishedAt", _seconds(now)),
+                finished_at=None if judged is None else judged.get("finishedAt", _seconds(now)),
                 now=_seconds(now),
                 policy=CONFORMANCE_BACKOFF,
                 container_name=name,
@@ -512,7 +542,7 @@ class EngineRun:
             if not spec or latest is None or latest.get("state") != "running":
                 continue
             state = pod.probes[name]
-            if now < state.next_at:
+            if now < state.next_at or not self._started(pod, name):
                 continue
             state.next_at = now + float(spec.get("periodSeconds", 10) or 10)
             command = [str(p) for p in (spec.get("exec") or {}).get("command") or []]
@@ -525,6 +555,55 @@ class EngineRun:
                 state.failures, state.successes = state.failures + 1, 0
                 if state.failures >= int(spec.get("failureThreshold", 3) or 3):
                     state.ready = False
+
+    def _started(self, pod: _Pod, name: str) -> bool:
+        """``status.started`` of a container as the last status said (the status manager)."""
+        for key in ("initContainerStatuses", "containerStatuses"):
+            for status in pod.status.get(key) or []:
+                if status.get("name") == name:
+                    return bool(status.get("started"))
+        return False
+
+    def _probe_and_kill(self, pod: _Pod, now: float) -> None:
+        """Run due liveness and startup probes; stop a container whose probe failed.
+
+        Each worker probes on its ticker (``origin + k * periodSeconds``; ticks missed while
+        the driver was busy collapse into one, as a Go ticker's do). A failed probe makes
+        ``computePodActions`` kill the container: SIGTERM, then SIGKILL after the grace period.
+        """
+        deleting = pod.deleting
+        for container in [*(pod.spec.get("initContainers") or []), *pod.spec["containers"]]:
+            name = container["name"]
+            latest = pod.latest(name)
+            for probe_field, probe_type, reason in _KILLING_PROBES:
+                spec = container.get(probe_field)
+                if not spec or latest is None:
+                    continue
+                key = (name, probe_field)
+                timings = probe_timings(spec)
+                worker = pod.workers.setdefault(key, ProbeWorker(probe_type, timings))
+                due = pod.next_ticks.setdefault(key, pod.origin)
+                if now < due:
+                    continue
+                ticks = int((now - pod.origin) // timings.period) + 1
+                pod.next_ticks[key] = pod.origin + ticks * timings.period
+                engine = pod.containers[name]
+                command = [str(p) for p in (spec.get("exec") or {}).get("command") or []]
+                do_probe(
+                    worker,
+                    container_id=str(engine.id),
+                    running=latest.get("state") == "running",
+                    running_for=now - float(latest.get("startedAt", 0)),
+                    started=self._started(pod, name),
+                    deleting=deleting,
+                    probe=functools.partial(_exec_succeeds, engine, command),
+                )
+                if worker.result == "Failure" and latest.get("state") == "running":
+                    engine.stop(timeout=kill_grace_seconds(pod.manifest, spec))
+                    self._observe_exits(pod, time.monotonic() - pod.started)
+                    latest = pod.latest(name)
+                    if latest is not None and latest.get("state") == "exited":
+                        pod.records[name][0] = {**latest, "killedFor": reason}
 
     def _kill_all(self, pod: _Pod, now: float) -> None:
         """Stop every running container of a pod being deleted (SIGTERM, then SIGKILL)."""
@@ -566,8 +645,18 @@ class EngineRun:
             if is_restartable_init_container(container) or container in regular:
                 probe = pod.probes.get(status["name"])
                 has_probe = bool(container.get("readinessProbe"))
-                status["ready"] = running and (not has_probe or bool(probe and probe.ready))
-                status["started"] = running
+                startup = pod.workers.get((status["name"], "startupProbe"))
+                # isContainerStarted: a startup probe must have succeeded on this container.
+                started = running and (
+                    not container.get("startupProbe")
+                    or (
+                        startup is not None
+                        and startup.result == "Success"
+                        and startup.container_id == str(pod.containers[status["name"]].id)
+                    )
+                )
+                status["started"] = started
+                status["ready"] = started and (not has_probe or bool(probe and probe.ready))
             else:
                 status["ready"] = bool(
                     latest is not None
@@ -593,6 +682,7 @@ class EngineRun:
             self._kill_all(pod, now)
             pod.terminal = True
         elif not pod.terminal:
+            self._probe_and_kill(pod, now)
             self._run_containers(scenario, pod, now)
             self._probe(pod, now)
         pod.status = self._status(pod)
@@ -647,11 +737,13 @@ class EngineRun:
                     pods[due.pop(0).pod].deleting = True
                 for name, pod in list(pods.items()):
                     self._sync(scenario, pod, now)
-                    observe(pod, now)
+                    # A probe kill blocks the sync for its grace period: stamp the result then.
+                    observe(pod, time.monotonic() - started)
                     if pod.deleting and pod.terminal:
                         numbers[name] += 1
                         pods[name] = self._create_pod(scenario, pod.manifest, numbers[name])
                         pods[name].started = started
+                        pods[name].origin = time.monotonic() - started
                         observe(pods[name], time.monotonic() - started)
                 if now >= scenario.window:
                     break

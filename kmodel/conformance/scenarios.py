@@ -208,9 +208,13 @@ def _split_statements(script: str) -> list[tuple[str, str]]:
     return merged
 
 
-def probe_file(container: Mapping[str, Any]) -> str | None:
-    """The file an exec readiness probe checks (``cat F``, ``test -f F``, ``[ -f F ]``)."""
-    probe = container.get("readinessProbe") or {}
+#: Exec probe commands that always succeed.
+_ALWAYS_PASSES: Final = (["true"], [":"])
+
+
+def probe_file(container: Mapping[str, Any], probe_field: str = "readinessProbe") -> str | None:
+    """The file an exec probe checks (``cat F``, ``test -f F``, ``[ -f F ]``)."""
+    probe = container.get(probe_field) or {}
     command = list((probe.get("exec") or {}).get("command") or [])
     if len(command) == 3 and command[:2] in (["sh", "-c"], ["/bin/sh", "-c"]):
         command = str(command[2]).split()
@@ -221,6 +225,69 @@ def probe_file(container: Mapping[str, Any]) -> str | None:
     if len(command) == 4 and command[0] == "[" and command[1] in {"-f", "-e"}:
         return str(command[2])
     return None
+
+
+def _probe_files(container: Mapping[str, Any]) -> dict[str, str | None]:
+    """The liveness and startup probes of a container, by field, with the file each checks.
+
+    None for a probe that always passes (``true``); a probe the model cannot read is an error.
+    """
+    files: dict[str, str | None] = {}
+    for probe_field in ("livenessProbe", "startupProbe"):
+        probe = container.get(probe_field)
+        if not probe:
+            continue
+        command = [str(p) for p in (probe.get("exec") or {}).get("command") or []]
+        if command in _ALWAYS_PASSES:
+            files[probe_field] = None
+            continue
+        file = probe_file(container, probe_field)
+        if file is None:
+            raise InputError(
+                "the model reads exec probes that check a file (cat F, test -f F, [ -f F ]) "
+                "or always pass (true)",
+                path=f"{probe_field}.exec.command",
+            )
+        files[probe_field] = file
+    return files
+
+
+def _probe_program(
+    files: Mapping[str, str | None], touched: Mapping[str, int], removed: Mapping[str, int]
+) -> dict[str, Any]:
+    """Program fields for liveness and startup probes from when their files appear and go.
+
+    The startup probe passes once its file exists (``starts_after``); the liveness probe must
+    pass from then on, until its file is removed (``liveness_fails_after``; a liveness file
+    never created fails at once).
+    """
+    if not files:
+        return {}
+    # The container's PID 1 (sh, sleep, httpd) ignores SIGTERM: a probe kill ends with SIGKILL.
+    fields: dict[str, Any] = {"stops_after": None}
+    starts_after: int | None = 0
+    if "startupProbe" in files:
+        file = files["startupProbe"]
+        starts_after = 0 if file is None else touched.get(file)
+        if file is not None and file in removed:
+            raise InputError(
+                f"rm {file}: the model's startup probe passes for good once it passes",
+                path="command",
+            )
+    fields["starts_after"] = starts_after
+    if "livenessProbe" in files and files["livenessProbe"] is not None:
+        file = files["livenessProbe"]
+        if file not in touched:
+            fields["liveness_fails_after"] = 0
+        else:
+            if touched[file] > (starts_after or 0):
+                raise InputError(
+                    f"touch {file} at {touched[file]}s: the model's liveness probe passes from "
+                    "the container's start (or its startup probe's file) on",
+                    path="command",
+                )
+            fields["liveness_fails_after"] = removed.get(file)
+    return fields
 
 
 def _sleep_seconds(argument: str) -> int | None:
@@ -252,7 +319,10 @@ def program_for(container: Mapping[str, Any]) -> Program:
     * ``exit N`` ends the run with N (the end of the script is ``exit 0``);
     * ``until COND; do ...; done`` waits for something another container does: no time;
     * ``touch F`` / ``rm F`` of the file the readiness probe checks make the probe pass / fail
-      from that second on;
+      from that second on; for the startup probe's file, ``touch`` is when it has started
+      (``starts_after``); the liveness probe's file must exist from then on, and ``rm`` of it is
+      when the container stops answering (``liveness_fails_after``). Containers run ``sh`` as
+      PID 1, which ignores SIGTERM (``stops_after`` None: a probe kill ends with SIGKILL);
     * ``[ $(wc -l < FILE) -gt K ] || exit C`` (after ``echo run >> FILE`` on an emptyDir): the
       first K runs exit with C;
     * other commands in a fixed list (``echo``, ``cat``, ``grep``, ``wget``, ``mkdir``, ...) and
@@ -274,7 +344,11 @@ def program_for(container: Mapping[str, Any]) -> Program:
     probe_command = list(
         ((container.get("readinessProbe") or {}).get("exec") or {}).get("command") or []
     )
-    always_ready = probe_command in (["true"], [":"])
+    always_ready = probe_command in _ALWAYS_PASSES
+    probe_files = _probe_files(container)
+    watched = {f for f in probe_files.values() if f is not None}
+    touched: dict[str, int] = {}
+    removed: dict[str, int] = {}
     elapsed = 0
     ready_after: int | None = 0 if (not has_probe or always_ready) else None
     unready_after: int | None = None
@@ -311,6 +385,7 @@ def program_for(container: Mapping[str, Any]) -> Program:
                 exit_codes=exit_codes,
                 exits_after=exits_after,
                 unready_after=unready_after,
+                **_probe_program(probe_files, touched, removed),
             )
         if head == "sleep" and len(words) == 2:
             seconds = _sleep_seconds(words[1])
@@ -324,6 +399,9 @@ def program_for(container: Mapping[str, Any]) -> Program:
             continue
         if any(server.match(statement) for server in _SERVERS):
             break
+        if head in {"touch", "rm"}:
+            for file in watched.intersection(words[1:]):
+                (touched if head == "touch" else removed).setdefault(file, elapsed)
         if head == "touch" and probed is not None and probed in words[1:]:
             ready_after = elapsed if ready_after is None else min(ready_after, elapsed)
             continue
@@ -341,6 +419,7 @@ def program_for(container: Mapping[str, Any]) -> Program:
             exit_codes=exit_codes,
             exits_after=exits_after,
             unready_after=unready_after,
+            **_probe_program(probe_files, touched, removed),
         )
     return Program(
         run_for=None,
@@ -348,6 +427,7 @@ def program_for(container: Mapping[str, Any]) -> Program:
         exit_codes=exit_codes,
         exits_after=exits_after,
         unready_after=unready_after,
+        **_probe_program(probe_files, touched, removed),
     )
 
 

@@ -180,7 +180,7 @@ class Scenario:
         longest = max(
             [0, *(p.run_for or 0 for p in self.config.programs.values())]
             + [p.ready_after or 0 for p in self.config.programs.values()]
-            + [p.starts_after for p in self.config.programs.values()]
+            + [p.starts_after or 0 for p in self.config.programs.values()]
         )
         cluster.settle(idle_ticks=longest // self.config.heartbeat_interval + 2)
         return cluster

@@ -354,7 +354,15 @@ PROGRAM_KEYS: Final = {
 }
 #: Program keys that may be null (None: never, or until killed).
 _NULLABLE_PROGRAM_KEYS: Final = frozenset(
-    {"runFor", "exitsAfter", "readyAfter", "unreadyAfter", "livenessFailsAfter", "stopsAfter"}
+    {
+        "runFor",
+        "exitsAfter",
+        "readyAfter",
+        "unreadyAfter",
+        "livenessFailsAfter",
+        "startsAfter",
+        "stopsAfter",
+    }
 )
 
 

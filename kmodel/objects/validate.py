@@ -8,7 +8,7 @@ Mirrors ``pkg/apis/core/validation/validation.go`` (``ValidatePod``, ``ValidateP
 apimachinery helpers they call (``ValidateObjectMeta``, ``ValidateLabels``,
 ``ValidateLabelSelector``, ``IsDNS1123Label``, ``IsDNS1123Subdomain``, ``IsQualifiedName``...)
 for the fields the model uses. Rules upstream has but the model does not need (volumes,
-probes' fields, security contexts, env, affinity...) are not checked; a rule upstream does not
+probe handlers, security contexts, env, affinity...) are not checked; a rule upstream does not
 have is never added.
 
 Conventions, which the whole loader shares:
@@ -537,9 +537,11 @@ def _validate_container(container: Manifest, path: str, *, template: bool, init:
             container_port,
             _is_valid_port_num(container_port),
         )
-    probes = ("livenessProbe", "readinessProbe", "startupProbe")
-    for field in ("lifecycle", *probes):
-        _optional_mapping(container, field, path)
+    _optional_mapping(container, "lifecycle", path)
+    for field in ("livenessProbe", "readinessProbe", "startupProbe"):
+        probe = _optional_mapping(container, field, path)
+        if probe is not None:
+            _validate_probe(probe, field, join_path(path, field))
     restart_policy = container.get("restartPolicy")
     if restart_policy is None:
         return False
@@ -552,6 +554,34 @@ def _validate_container(container: Manifest, path: str, *, template: bool, init:
         # validateInitContainerRestartPolicy
         _not_supported(restart_path, restart_policy, ("Always",))
     return True
+
+
+def _validate_probe(probe: Manifest, kind: str, path: str) -> None:
+    """Mirrors ``validateProbe`` and the per-kind rules for the probe fields the model runs.
+
+    ``validateLivenessProbe`` and ``validateStartupProbe``: ``successThreshold`` must be 1;
+    ``validateReadinessProbe``: no ``terminationGracePeriodSeconds``. Handlers are not checked.
+    Zero thresholds are defaulted to 1 and 3 before validation (``SetDefaults_Probe``).
+    """
+    for key in (
+        "initialDelaySeconds",
+        "timeoutSeconds",
+        "periodSeconds",
+        "successThreshold",
+        "failureThreshold",
+    ):
+        _validate_nonnegative(_optional_int(probe, key, path), join_path(path, key))
+    grace_path = join_path(path, "terminationGracePeriodSeconds")
+    grace = _optional_int(probe, "terminationGracePeriodSeconds", path, bits=64)
+    if grace is not None and grace <= 0:
+        _invalid(grace_path, grace, "must be greater than 0")
+    if kind == "readinessProbe":
+        if grace is not None:
+            _invalid(grace_path, grace, "must not be set for readinessProbes")
+        return
+    success = _optional_int(probe, "successThreshold", path) or 1
+    if success != 1:
+        _invalid(join_path(path, "successThreshold"), success, "must be 1")
 
 
 def _validate_containers(spec: Manifest, path: str, *, template: bool) -> None:

@@ -154,13 +154,13 @@ def _answers(program: Program, probe: str) -> ProbeAnswers:
     """
     starts = program.starts_after
     if probe == "livenessProbe":
-        passes_from: int | None = starts
+        passes_from = starts
         fails_from = program.liveness_fails_after
     elif probe == "startupProbe":
         passes_from, fails_from = starts, None
     else:
         ready = program.ready_after
-        passes_from = None if ready is None else max(ready, starts)
+        passes_from = None if ready is None or starts is None else max(ready, starts)
         fails_from = program.unready_after
     return ProbeAnswers(
         passes_from=passes_from, fails_from=fails_from, latency=program.probe_seconds
