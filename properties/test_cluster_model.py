@@ -2,7 +2,9 @@
 
 Clusters of 1-6 nodes over 1-3 zones run 1-3 Deployments (each behind a Service, some with a
 PodDisruptionBudget) while components step in any order, users roll out, scale, roll back and
-drain, and faults happen within a budget. Every safety invariant of the catalogue is checked
+drain, and faults happen within a budget. Some Deployments have startup and liveness probes,
+and their later images start slowly (within the startup probe's budget), so probes run under
+the same faults. Every safety invariant of the catalogue is checked
 after each step, and at the end faults stop, the components settle and the cluster must be
 eventually stable. Capacity is ample by construction, so a violation is a bug in the model.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
+from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.invariants import CATALOGUE, MinAvailable
 from tests.schedkit import make_deployment
@@ -34,7 +37,14 @@ def node(name: str, zone: str) -> dict:
     }
 
 
-def deployment(name: str, replicas: int, surge: object, unavailable: object) -> dict:
+#: A startup probe that gives a container 60 s to start, and a liveness probe held off until.
+STARTUP_PROBE = {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 10, "failureThreshold": 6}
+LIVENESS_PROBE = {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 10, "failureThreshold": 1}
+
+
+def deployment(
+    name: str, replicas: int, surge: object, unavailable: object, *, probes: bool = False
+) -> dict:
     strategy = {
         "type": "RollingUpdate",
         "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
@@ -44,6 +54,9 @@ def deployment(name: str, replicas: int, surge: object, unavailable: object) -> 
         "image": IMAGES[0],
         "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
     }
+    if probes:
+        container["startupProbe"] = STARTUP_PROBE
+        container["livenessProbe"] = LIVENESS_PROBE
     return make_deployment(name, replicas, [container], strategy=strategy)
 
 
@@ -78,7 +91,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     for i in range(draw(st.integers(1, 3))):
         name = f"app{i}"
         surge, unavailable = draw(fence_posts)
-        objects += [deployment(name, draw(st.integers(1, 4)), surge, unavailable), service(name)]
+        replicas = draw(st.integers(1, 4))
+        probes = draw(st.booleans())
+        objects += [deployment(name, replicas, surge, unavailable, probes=probes), service(name)]
         if draw(st.booleans()):
             objects.append(pdb(name))
         users += [
@@ -103,7 +118,18 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         for cls in CATALOGUE.values()
         if cls is not MinAvailable and cls.name != "drains_complete"
     ]
-    return Scenario(objects=objects, faults=faults, user_actions=users, invariants=invariants)
+    # Later images start slowly, within the startup probe's 60 s (without a startup probe,
+    # the containers have no liveness probe either: a slow start only delays readiness).
+    programs = {
+        image: Program(starts_after=draw(st.sampled_from([0, 15, 45]))) for image in IMAGES[1:]
+    }
+    return Scenario(
+        objects=objects,
+        faults=faults,
+        user_actions=users,
+        invariants=invariants,
+        config=ClusterConfig(programs=programs),
+    )
 
 
 def upstream_scale_stall(run: Run, message: str) -> bool:
