@@ -32,11 +32,9 @@ __all__ = [
     "ProbeWorker",
     "do_probe",
     "kill_grace_seconds",
-    "kill_message",
     "probe_results",
     "probe_timings",
     "readiness_result",
-    "result_at",
 ]
 
 ProbeType = Literal["liveness", "startup"]
@@ -59,8 +57,6 @@ class ProbeTimings:
     timeout: int = 1
     success_threshold: int = 1
     failure_threshold: int = 3
-    #: The probe-level ``terminationGracePeriodSeconds`` (liveness and startup only).
-    termination_grace_period: int | None = None
 
 
 def probe_timings(probe: Mapping[str, Any]) -> ProbeTimings:
@@ -70,14 +66,12 @@ def probe_timings(probe: Mapping[str, Any]) -> ProbeTimings:
         value = int(probe.get(name) or 0)
         return value if value > 0 else default
 
-    grace = probe.get("terminationGracePeriodSeconds")
     return ProbeTimings(
         initial_delay=max(int(probe.get("initialDelaySeconds") or 0), 0),
         period=field("periodSeconds", 10),
         timeout=field("timeoutSeconds", 1),
         success_threshold=field("successThreshold", 1),
         failure_threshold=field("failureThreshold", 3),
-        termination_grace_period=None if grace is None else int(grace),
     )
 
 
@@ -221,7 +215,7 @@ def probe_results(
             (``isContainerStarted``); None: not yet, so no probe runs.
 
     Returns:
-        The changes; ``result_at`` reads the result at a time from them.
+        The changes.
     """
     gate = started_at if probe_type == "startup" else probing_from
     if gate is None:
@@ -273,16 +267,6 @@ def probe_results(
     return changes
 
 
-def result_at(probe_type: ProbeType, changes: list[ProbeChange], now: int) -> Result:
-    """The worker's result at ``now`` (the initial value before the first change)."""
-    result = INITIAL_RESULT[probe_type]
-    for change in changes:
-        if change.at > now:
-            break
-        result = change.result
-    return result
-
-
 def readiness_result(
     timings: ProbeTimings,
     answers: ProbeAnswers,
@@ -294,8 +278,9 @@ def readiness_result(
     """Whether a running container's readiness probe passes at ``now``.
 
     Mirrors ``prober_manager.go UpdatePodStatus``: a container that is not started is not
-    ready; one without a readiness probe is ready once started; otherwise a readiness result
-    that is not Success triggers an immediate probe (``manualTriggerCh``), which passes once
+    ready (``probing_from`` None or later); for a started container with a readiness probe
+    (without one it is ready once started), a result that is not Success triggers an immediate
+    probe (``manualTriggerCh``), which passes once
     ``initialDelaySeconds`` have elapsed and the container answers within ``timeoutSeconds``.
     Readiness is therefore read at each status update rather than on the ticker; a passing
     probe that starts failing turns the container unready at once (upstream waits for
@@ -330,9 +315,3 @@ def kill_grace_seconds(pod: Mapping[str, Any], probe: Mapping[str, Any] | None) 
     else:
         grace = DEFAULT_TERMINATION_GRACE_SECONDS
     return max(grace, MINIMUM_GRACE_SECONDS)
-
-
-def kill_message(container: str, probe_type: ProbeType, *, restart: bool) -> str:
-    """The kill message of ``computePodActions`` (the ``Killing`` event's text)."""
-    message = f"Container {container} failed {probe_type} probe"
-    return f"{message}, will be restarted" if restart else message
