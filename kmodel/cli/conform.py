@@ -65,8 +65,9 @@ def conform(  # noqa: PLR0917  # click passes every option as an argument
     """Run pod SCENARIOS on the Docker engine and compare them with the model.
 
     SCENARIOS are scenario files or folders of them (default: specs/conformance). Each runs on
-    the engine and in the model's kubelet; phases, conditions, restart counts, init order and
-    shared-network facts are compared. Exit code 1 when any scenario disagrees.
+    the engine and in the model's kubelet; phases, conditions, restart counts, last
+    terminations, init order and shared-network facts are compared. Exit code 1 when any
+    scenario disagrees.
     """
     # Imported here so that `kmodel --help` works without the conformance extra.
     from kmodel.conformance.driver import DEFAULT_IMAGE  # noqa: PLC0415
