@@ -168,15 +168,21 @@ def test_a_probe_that_takes_its_timeout_fails_at_the_deadline() -> None:
     assert fast == []
 
 
-def test_readiness_reads_the_probe_at_each_status_update_once_started() -> None:
-    timings = ProbeTimings(initial_delay=5)
+def test_readiness_rises_at_a_status_update_and_falls_on_the_ticker() -> None:
+    timings = ProbeTimings(initial_delay=5, period=10, failure_threshold=2)
     answers = ProbeAnswers(passes_from=2, fails_from=50)
-    ready = [
-        readiness_result(timings, answers, started_at=0, probing_from=10, now=now)
-        for now in (4, 9, 10, 49, 50)
-    ]
-    assert ready == [False, False, True, True, False]
-    assert not readiness_result(timings, answers, started_at=0, probing_from=None, now=20)
+
+    def ready(now: int, probing_from: int | None = 10) -> bool:
+        return readiness_result(
+            timings, answers, origin=0, started_at=0, probing_from=probing_from, now=now
+        )
+
+    # Started at 10 (delay 5 and answers from 2 already passed): ready at once. The probe fails
+    # from 50: ticks at 50 and 60 fail, the second makes it unready.
+    assert [ready(now) for now in (4, 9, 10, 59, 60)] == [False, False, True, True, False]
+    assert not ready(20, probing_from=None)
+    never = ProbeAnswers(passes_from=5, fails_from=5)
+    assert not readiness_result(timings, never, origin=0, started_at=0, probing_from=0, now=6)
 
 
 def test_kill_grace_period_prefers_deletion_then_probe_then_pod() -> None:

@@ -271,29 +271,36 @@ def readiness_result(
     timings: ProbeTimings,
     answers: ProbeAnswers,
     *,
+    origin: int,
     started_at: int,
     probing_from: int | None,
     now: int,
 ) -> bool:
-    """Whether a running container's readiness probe passes at ``now``.
+    """Whether a running container's readiness result is Success at ``now``.
 
-    Mirrors ``prober_manager.go UpdatePodStatus``: a container that is not started is not
-    ready (``probing_from`` None or later); for a started container with a readiness probe
-    (without one it is ready once started), a result that is not Success triggers an immediate
-    probe (``manualTriggerCh``), which passes once
-    ``initialDelaySeconds`` have elapsed and the container answers within ``timeoutSeconds``.
-    Readiness is therefore read at each status update rather than on the ticker; a passing
-    probe that starts failing turns the container unready at once (upstream waits for
-    ``failureThreshold`` failures on the ticker).
+    Mirrors ``prober_manager.go UpdatePodStatus`` with the readiness worker's ``doProbe``: a
+    container that is not started is not ready (``probing_from`` None or later). Once it is
+    started, a result that is not Success triggers an immediate probe (``manualTriggerCh``) at
+    each status update, so it turns ready as soon as the probe can pass: ``initialDelaySeconds``
+    elapsed and the container answering within ``timeoutSeconds``. Once ready, it turns unready
+    only on the ticker (``origin + k * periodSeconds``): at the ``failureThreshold``-th failed
+    probe in a row.
     """
     if probing_from is None or now < probing_from:
         return False
     if answers.passes_from is None or answers.latency >= timings.timeout:
         return False
-    running_for = now - started_at
-    if answers.fails_from is not None and running_for >= answers.fails_from:
+    ready_from = max(timings.initial_delay, answers.passes_from)
+    if now - started_at < ready_from:
         return False
-    return running_for >= max(timings.initial_delay, answers.passes_from)
+    if answers.fails_from is None:
+        return True
+    if answers.fails_from <= ready_from:
+        return False  # never answered while a probe could run
+    earliest = max(started_at + answers.fails_from, probing_from + 1)
+    first = max(0, _ceil_div(earliest - origin, timings.period))
+    unready_at = origin + (first + timings.failure_threshold - 1) * timings.period + answers.latency
+    return now < unready_at
 
 
 def kill_grace_seconds(pod: Mapping[str, Any], probe: Mapping[str, Any] | None) -> int:

@@ -382,6 +382,7 @@ def _ready(
     return readiness_result(
         probe_timings(probe),
         _answers(program, "readinessProbe"),
+        origin=runtime.probe_origin,
         started_at=int(record.get("startedAt", 0)),
         probing_from=_started_since(cluster, runtime, container, record),
         now=cluster.now,
