@@ -203,6 +203,8 @@ def _probe_kill(
     before SIGKILL. The program exits ``stops_after`` seconds after SIGTERM (143), or at the
     end of the grace period if it ignores SIGTERM or is slower (137). None: no such kill.
     """
+    if not container.get("livenessProbe") and not container.get("startupProbe"):
+        return None
     program = cluster.config.program(container.get("image", ""))
     started_at = int(record.get("startedAt", 0))
     failures: list[tuple[int, str]] = []
