@@ -386,3 +386,32 @@ def test_without_its_startup_probe_the_slow_starter_never_finishes_its_rollout(
     target.write_text(yaml.safe_dump(body))
     findings = explore(load_spec(target).scenario, ExploreOptions(examples=10, max_steps=4, seed=0))
     assert [f.invariant for f in findings] == ["eventually_stable"]
+
+
+def test_init_containers_report_started_while_they_run() -> None:
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "n"},
+        "status": {"allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"}},
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {
+            "nodeName": "n",
+            "initContainers": [{"name": "init", "image": "setup"}],
+            "containers": [{"name": "c", "image": "app"}],
+        },
+    }
+    cluster = build_cluster(
+        [node, pod], config=ClusterConfig(programs={"setup": Program(run_for=5)})
+    )
+    seen = []
+    for _ in range(8):
+        cluster.settle(advance=False)
+        status = cluster.store.get(("Pod", "default", "p"))["status"]
+        seen.append(status["initContainerStatuses"][0]["started"])
+        cluster.step(components.Tick(1))
+    assert seen == [True] * 5 + [False] * 3  # upstream isContainerStarted: running

@@ -658,6 +658,7 @@ class EngineRun:
                 status["started"] = started
                 status["ready"] = started and (not has_probe or bool(probe and probe.ready))
             else:
+                status["started"] = running  # a regular init container has no startup probe
                 status["ready"] = bool(
                     latest is not None
                     and latest.get("state") == "exited"

@@ -459,6 +459,8 @@ def build_status(
                 started and latest is not None and _ready(cluster, runtime, container, latest)
             )
         else:
+            # A regular init container has no probes: started while it runs.
+            status["started"] = _is_started(cluster, runtime, container, latest)
             status["ready"] = bool(
                 latest is not None
                 and latest.get("state") == "exited"
