@@ -30,6 +30,7 @@ COMMANDS: Final = {
     "explain": "kmodel.cli.pack:explain",
     "conform": "kmodel.cli.conform:conform",
     "strategies": "kmodel.cli.strategies:strategies",
+    "verify": "kmodel.cli.verify:verify_command",
 }
 
 

@@ -42,7 +42,7 @@ from kmodel.cluster.components import (
     ZoneOutage,
 )
 from kmodel.cluster.model import COMPONENTS, Cluster, ClusterConfig, Step
-from kmodel.cluster.topology import ZONE_LABEL
+from kmodel.cluster.topology import cluster_graph, zones
 from kmodel.invariants import Invariant, Monitor, Violation
 
 __all__ = [
@@ -276,14 +276,8 @@ class Run:
             elif kind == "machine_gone":
                 faults.extend(MachineGone(n) for n in nodes if cluster.machines[n].exists)
             elif kind == "zone_outage":
-                zones = sorted(
-                    {
-                        str((n["metadata"].get("labels") or {}).get(ZONE_LABEL, ""))
-                        for n in cluster.store.list_objects("Node")
-                    }
-                    - {""}
-                )
-                faults.extend(ZoneOutage(z) for z in zones)
+                graph = cluster_graph(cluster.store.list_objects("Node"))
+                faults.extend(ZoneOutage(z) for z in zones(graph))
             elif kind == "kubelet_partition":
                 faults.extend(
                     KubeletPartition(n) for n in up if not cluster.machines[n].partitioned

@@ -55,6 +55,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from kmodel.cluster.topology import cluster_graph
+from kmodel.cluster.topology import domains as graph_domains
 from kmodel.errors import InputError
 from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
@@ -567,7 +569,7 @@ def placement_input(
 
     groups: list[PodGroup] = []
     templates = [t for _, t, _, _, _ in raw_groups]
-    context = _Context(node_bodies, roomy_nodes, bound_bodies, templates, volumes, warn, {})
+    context = _Context(node_bodies, roomy_nodes, bound_bodies, templates, volumes, warn, {}, {})
     for g, (name, template, pod_names, where, label) in enumerate(raw_groups):
         try:
             groups.append(
@@ -617,6 +619,7 @@ class _Context:
     volumes: Sequence[Manifest]
     warn: Warn
     eligibility: dict[str, _Eligibility]  # by _filter_key
+    domains: dict[str, Mapping[str, tuple[str, ...]]]  # by topology key, from the cluster graph
 
 
 def _filter_key(bare: Manifest, spread_keys: Sequence[str]) -> str | None:
@@ -683,7 +686,7 @@ def _group(
     for key, _ in anti:
         if key == HOSTNAME_KEY:
             max_per_node = 1
-        domains = _domains(nodes, eligible, key)
+        domains = _domains(ctx, eligible, key)
         limits.append(DomainLimit("anti-affinity", key, 1, domains, {}, (index,)))
     for i, constraint in enumerate(spreads):
         path = f"spec.topologySpreadConstraints[{i}]"
@@ -701,7 +704,7 @@ def _group(
             if ((other.get("metadata") or {}).get("namespace") or "default") == namespace
             and selector.matches(labels_of(other))
         )
-        domains = _domains(nodes, eligible, key)
+        domains = _domains(ctx, eligible, key)
         node_domain = {n: d for d, members in domains.items() for n in members}
         existing: dict[str, int] = dict.fromkeys(domains, 0)
         for pod in bound_bodies:
@@ -733,14 +736,14 @@ def _group(
     )
 
 
-def _domains(
-    nodes: Sequence[ClusterNode], eligible: Collection[str], key: str
-) -> dict[str, tuple[str, ...]]:
-    domains: dict[str, list[str]] = {}
-    for node in nodes:
-        if node.name in eligible and key in node.labels:
-            domains.setdefault(node.labels[key], []).append(node.name)
-    return {d: tuple(members) for d, members in sorted(domains.items())}
+def _domains(ctx: _Context, eligible: Collection[str], key: str) -> dict[str, tuple[str, ...]]:
+    """The eligible nodes of each domain of ``key``, as the cluster graph draws the domains."""
+    if key not in ctx.domains:
+        ctx.domains[key] = graph_domains(cluster_graph(ctx.node_bodies, keys=[key]), key)
+    found = {
+        d: tuple(n for n in members if n in eligible) for d, members in ctx.domains[key].items()
+    }
+    return {d: members for d, members in found.items() if members}
 
 
 def _node_types(
