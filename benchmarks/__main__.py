@@ -1,14 +1,19 @@
 """Run the benchmarks: ``python -m benchmarks placement [--quick] [--timeout S] [--data DIR]``
-, ``python -m benchmarks model [--steps N] [--seed S] [--examples E]`` or
-``python -m benchmarks startup [--runs N]``."""
+, ``python -m benchmarks model [--steps N] [--seed S] [--examples E]``,
+``python -m benchmarks startup [--runs N]`` or ``python -m benchmarks verify [--sizes 30,100,300]``."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import model, placement, startup
+from benchmarks import model, placement, startup, verify
 
-BENCHMARKS = {"placement": placement.main, "model": model.main, "startup": startup.main}
+BENCHMARKS = {
+    "placement": placement.main,
+    "model": model.main,
+    "startup": startup.main,
+    "verify": verify.main,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

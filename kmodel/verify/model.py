@@ -203,7 +203,7 @@ def encode(
     for g in included:
         group = inp.groups[g]
         low, high = (demand or {}).get(g, (len(group.pods), len(group.pods)))
-        total = encoding.placed(g, group.eligible)
+        total = encoding.placed(g, sorted(group.eligible))
         what = f"{group.name} needs {low} pod{'s' if low != 1 else ''} placed"
         if low == high:
             rules.append(Rule("demand", what, total == low))
