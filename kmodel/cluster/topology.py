@@ -13,8 +13,9 @@ the time they get here):
 * ``("volume", name) -> ("zone", z)`` for each zone a PersistentVolume pins (its node affinity or
   its zone labels).
 
-Failure domains (:func:`domains`) are read from the graph: the nodes under each vertex of a
-level. The hostname level is the nodes themselves.
+Failure domains (:func:`domains`) are read from the graph's node vertices: the nodes carrying
+each value of a key (a value shared by two zones is one domain, as Kubernetes counts it). The
+hostname level is the nodes themselves.
 """
 
 from __future__ import annotations
@@ -190,7 +191,7 @@ def domains(graph: nx.DiGraph, key: str) -> dict[str, tuple[str, ...]]:
 
     ``key`` may be a label or a short name (``node``, ``zone``, ``region``). For the hostname
     key each node is its own domain (named by its hostname label, else its name). Nodes without
-    the label belong to no domain. A key the graph has no level for is read from node labels.
+    the label belong to no domain.
     """
     key = domain_key(key)
     found: dict[str, list[str]] = {}
@@ -200,19 +201,12 @@ def domains(graph: nx.DiGraph, key: str) -> dict[str, tuple[str, ...]]:
                 labels = graph.nodes["node", name]["labels"]
                 found.setdefault(str(labels.get(key, name)), []).append(str(name))
         return {d: tuple(sorted(m)) for d, m in sorted(found.items())}
-    level = {REGION_LABEL: "region", ZONE_LABEL: "zone"}.get(key, key)
-    if key in graph.graph.get("keys", ()):
-        for kind, value in graph.nodes:
-            if kind != level:
-                continue
-            members = [str(n) for k, n in nx.descendants(graph, (kind, value)) if k == "node"]
-            if members:
-                found[str(value)] = members
-    else:
-        for kind, name in graph.nodes:
-            if kind == "node" and key in graph.nodes["node", name]["labels"]:
-                value = graph.nodes["node", name]["labels"][key]
-                found.setdefault(str(value), []).append(str(name))
+    # A domain is a label value, wherever it hangs in the tree (Kubernetes counts a rack
+    # label value shared by two zones as one domain), so read the nodes' labels.
+    for kind, name in graph.nodes:
+        if kind == "node" and key in graph.nodes["node", name]["labels"]:
+            value = graph.nodes["node", name]["labels"][key]
+            found.setdefault(str(value), []).append(str(name))
     return {d: tuple(sorted(m)) for d, m in sorted(found.items())}
 
 

@@ -40,12 +40,15 @@ class Encoding:
         solver: the Z3 solver (rules tracked when asked, for unsat cores).
         x: ``(group, node)`` -> count variable, for the eligible pairs of the included groups.
         rules: tracking literal name -> the rule it stands for (when tracked).
+        excluded: demand rule words -> the Filter's verdict on the nodes the group may not use
+            (no count exists there, so these facts never enter a core by themselves).
     """
 
     inp: PlacementInput
     solver: z3.Solver
     x: dict[tuple[int, str], z3.ArithRef]
     rules: dict[str, Rule] = field(default_factory=dict)
+    excluded: dict[str, list[str]] = field(default_factory=dict)
 
     def placed(self, group: int, nodes: Iterable[str]) -> z3.ArithRef:
         """Pods of ``group`` on ``nodes`` (0 where it is not eligible)."""
@@ -199,6 +202,7 @@ def encode(
     encoding = Encoding(inp, solver, model.counts)
     solver.add(model.nonnegative)
     rules = [rule for rule in model.rules if rule.kind not in {"demand", "eligibility"}]
+    eligibility = [rule.words for rule in model.rules if rule.kind == "eligibility"]
     x = model.counts
     for g in included:
         group = inp.groups[g]
@@ -208,7 +212,9 @@ def encode(
         if low == high:
             rules.append(Rule("demand", what, total == low))
         else:
-            rules.append(Rule("demand", f"{what} (of {high})", z3.And(total >= low, total <= high)))
+            what = f"{what} (of {high})"
+            rules.append(Rule("demand", what, z3.And(total >= low, total <= high)))
+        encoding.excluded[what] = [w for w in eligibility if w.startswith(f"{group.name} ")]
     for g, h in port_conflicts(inp):
         if g not in included or h not in included:
             continue

@@ -181,7 +181,12 @@ def _core(encoding: Encoding) -> tuple[str, ...]:
         (encoding.rules[n] for n in names if n in encoding.rules),
         key=lambda r: (_ORDER.get(r.kind, 9), r.words),
     )
-    return tuple(r.words for r in rules)
+    words: list[str] = []
+    for rule in rules:
+        words.append(rule.words)
+        if rule.kind == "demand":
+            words.extend(encoding.excluded.get(rule.words, ()))
+    return tuple(words)
 
 
 def _isolated(inp: PlacementInput, groups: Sequence[int]) -> PlacementInput:
@@ -221,9 +226,13 @@ class _Prover:
         return self._feasible
 
     def _decide(
-        self, inp: PlacementInput, demand: Mapping[int, tuple[int, int]] | None = None
+        self,
+        inp: PlacementInput,
+        demand: Mapping[int, tuple[int, int]] | None = None,
+        *,
+        greedy: bool = True,
     ) -> tuple[str, tuple[str, ...], dict[str, str] | None]:
-        for placement in _greedy(inp):
+        for placement in _greedy(inp) if greedy else ():
             if demand is None and _admissible(inp, placement):
                 return "sat", (), placement
             if demand is not None and self._meets(inp, placement, demand):
@@ -305,6 +314,8 @@ class _Prover:
             ]
             return z3.Sum(used) < prop.minimum if used else z3.BoolVal(prop.minimum > 0)
 
+        if (vacuous := self.vacuous(prop)) is not None:
+            return vacuous
         keys = [key]
         # The controller's pods alone: no placement of them breaks it -> none of the whole does.
         relaxed = encode(
@@ -324,8 +335,6 @@ class _Prover:
                 f"{_domain_word(key)} domain(s)",
                 method="Z3 unsat (the controller's pods alone)",
             )
-        if (vacuous := self.vacuous(prop)) is not None:
-            return vacuous
         full = encode(self.inp, keys=keys, per_node=per_node, timeout=self.timeout)
         full.solver.add(violation(full))
         hint: list[z3.BoolRef] = []
@@ -478,7 +487,10 @@ class _Prover:
         for placement in _greedy(inp):
             if self._meets(inp, placement, demand):
                 return "sat", ()
-        # Each controller alone first: its own conflict is the clearest reason.
+        status, core, _ = self._decide(inp, demand, greedy=False)
+        if status != "unsat":
+            return status, core
+        # A controller that cannot keep its pods even alone is the clearest reason.
         for g, (low, _) in sorted(demand.items()):
             if not low:
                 continue
@@ -491,7 +503,6 @@ class _Prover:
             )
             if alone.solver.check() == z3.unsat:
                 return "unsat", _core(alone)
-        status, core, _ = self._decide(inp, demand)
         return status, core
 
     def capacity_headroom(self, prop: Property) -> PropertyResult:
