@@ -4,9 +4,9 @@
 
 Each cluster: N nodes in three zones (two node shapes, a rack label on every node), N / 7.5
 Deployments (40 on 300 nodes) of 2-8 replicas with mixed requests; every fourth has required
-zone... no: hostname anti-affinity, every fifth a zone spread (DoNotSchedule), every sixth a
-node selector. Properties: schedulable, a spread per Deployment with anti-affinity (proven) and
-one without (disproved), survives losing a zone, capacity headroom for two Deployments.
+hostname anti-affinity, every fifth a zone spread (DoNotSchedule), every sixth a node selector.
+Properties: schedulable, spreads (proven by anti-affinity or spread constraints, and one
+disproved), survives losing a zone, capacity headroom.
 """
 
 from __future__ import annotations
@@ -55,7 +55,10 @@ def deployment(j: int) -> dict[str, Any]:
                 "name": "c",
                 "image": "registry/app:1",
                 "resources": {
-                    "requests": {"cpu": f"{250 * (1 + j % 4)}m", "memory": f"{512 * (1 + j % 3)}Mi"}
+                    "requests": {
+                        "cpu": f"{250 * (1 + j % 4)}m",
+                        "memory": f"{512 * (1 + j % 3)}Mi",
+                    }
                 },
             }
         ]
@@ -64,7 +67,10 @@ def deployment(j: int) -> dict[str, Any]:
         spec["affinity"] = {
             "podAntiAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": [
-                    {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}
+                    {
+                        "labelSelector": {"matchLabels": labels},
+                        "topologyKey": "kubernetes.io/hostname",
+                    }
                 ]
             }
         }
@@ -92,7 +98,8 @@ def deployment(j: int) -> dict[str, Any]:
 
 
 def cluster(nodes: int) -> list[LoadedObject]:
-    bodies = [node(i) for i in range(nodes)] + [deployment(j) for j in range(max(2, nodes * 2 // 15))]
+    count = max(2, nodes * 2 // 15)
+    bodies = [node(i) for i in range(nodes)] + [deployment(j) for j in range(count)]
     return [
         LoadedObject(
             b["kind"],

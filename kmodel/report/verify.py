@@ -245,6 +245,7 @@ def plot_graph(result: VerifyResult, path: Path) -> None:
 
     mpl.use("Agg")
     import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.patches import Rectangle  # noqa: PLC0415
 
     placement, caption = _shown_placement(result)
     owner = {}
@@ -263,14 +264,14 @@ def plot_graph(result: VerifyResult, path: Path) -> None:
     width = max(1, len(columns))
     fig, ax = plt.subplots(figsize=(min(3.2 * width, 24), 6))
     for i, (zone, members) in enumerate(columns.items()):
-        ax.add_patch(plt.Rectangle((i + 0.03, 0.02), 0.94, 0.93, fill=False, linewidth=1.5))
+        ax.add_patch(Rectangle((i + 0.03, 0.02), 0.94, 0.93, fill=False, linewidth=1.5))
         ax.text(i + 0.5, 0.97, f"zone {zone}", ha="center", va="bottom", fontweight="bold")
         shown = members[:_NODES_SHOWN]
         height = 0.9 / max(1, len(shown))
         for j, node in enumerate(shown):
             y = 0.93 - (j + 1) * height
             ax.add_patch(
-                plt.Rectangle((i + 0.08, y + 0.01), 0.84, height - 0.02, alpha=0.15, color="C0")
+                Rectangle((i + 0.08, y + 0.01), 0.84, height - 0.02, alpha=0.15, color="C0")
             )
             pods = per_node.get(node, Counter())
             label = ", ".join(f"{name} x{count}" for name, count in sorted(pods.items()))

@@ -100,6 +100,7 @@ def parse_property(raw: object, *, file: str, path: str) -> Property:
     Raises:
         InputError: an unknown kind or field, a missing or mistyped field (file and path named).
     """
+    body: object
     if isinstance(raw, str):
         kind, body = raw, {}
     elif isinstance(raw, Mapping) and len(raw) == 1:

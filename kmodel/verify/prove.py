@@ -399,12 +399,12 @@ class _Prover:
                 unknown.append(label)
         word = _domain_word(key)
         if failures:
-            label, needs, reasons = failures[0]
+            label, stranded, reasons = failures[0]
             others = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
             return PropertyResult(
                 prop,
                 "disproved",
-                f"losing {word} {label}{others} leaves no admissible placement for: {needs}",
+                f"losing {word} {label}{others} leaves no admissible placement for: {stranded}",
                 reasons=reasons,
                 domains=tuple(f for f, _, _ in failures),
                 method="Z3 unsat core",
