@@ -48,6 +48,7 @@ from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
 from kmodel.semantics.scheduling_selectors import label_selector
 from kmodel.verify.model import Encoding, encode, port_conflicts, without_nodes
 from kmodel.verify.properties import Property
+from kmodel.verify.witness import greedy_placement
 
 __all__ = ["PropertyResult", "VerifyResult", "bound_pods", "verify"]
 
@@ -175,6 +176,14 @@ def _greedy(inp: PlacementInput) -> list[dict[str, str]]:
     ]
 
 
+def _candidates(
+    inp: PlacementInput, demand: Mapping[int, tuple[int, int]] | None
+) -> list[dict[str, str]]:
+    """Witness candidates: the rule-aware greedy placer's, then the packer's greedy packings."""
+    first = greedy_placement(inp, demand=demand)
+    return ([first] if first is not None else []) + _greedy(inp)
+
+
 def _core(encoding: Encoding) -> tuple[str, ...]:
     names = [str(lit) for lit in encoding.solver.unsat_core()]
     rules = sorted(
@@ -232,7 +241,7 @@ class _Prover:
         *,
         greedy: bool = True,
     ) -> tuple[str, tuple[str, ...], dict[str, str] | None]:
-        for placement in _greedy(inp) if greedy else ():
+        for placement in _candidates(inp, demand) if greedy else ():
             if demand is None and _admissible(inp, placement):
                 return "sat", (), placement
             if demand is not None and self._meets(inp, placement, demand):
@@ -342,29 +351,19 @@ class _Prover:
             model = relaxed.solver.model()
             hint = [full.x[k] == v for k, v in relaxed.counts(model).items() if k in full.x]
             hint += [full.x[k] == 0 for k in relaxed.x if k not in relaxed.counts(model)]
+        if outcome == z3.sat:
+            # The controller's clustered placement, the rest placed around it by the greedy
+            # placer: a counterexample when the verifier accepts it.
+            fixed = relaxed.counts(relaxed.solver.model())
+            extended = greedy_placement(self.inp, fixed=fixed)
+            if extended is not None and _admissible(self.inp, extended):
+                return self._spread_counterexample(prop, extended, doms, groups, occupied_by_bound)
         result = full.solver.check(*hint) if hint else z3.unknown
         if result != z3.sat:
             result = full.solver.check()
         if result == z3.sat:
             placement = full.placement(full.solver.model())
-            used = sorted(
-                {
-                    d
-                    for d, m in doms.items()
-                    for pod, n in placement.items()
-                    if n in m and self.inp.group_of_pod()[pod] in groups
-                }
-                | occupied_by_bound
-            )
-            return PropertyResult(
-                prop,
-                "disproved",
-                f"an admissible placement puts {what} in {len(used)} {_domain_word(key)} "
-                f"domain(s) ({', '.join(used) or 'none'}), fewer than {prop.minimum}",
-                counterexample=placement,
-                domains=tuple(used),
-                method="Z3 model",
-            )
+            return self._spread_counterexample(prop, placement, doms, groups, occupied_by_bound)
         if result == z3.unsat:
             return PropertyResult(
                 prop,
@@ -374,6 +373,36 @@ class _Prover:
                 method="Z3 unsat (whole cluster)",
             )
         return PropertyResult(prop, "unknown", f"Z3 did not decide within {self.timeout:g} s")
+
+    def _spread_counterexample(
+        self,
+        prop: Property,
+        placement: dict[str, str],
+        doms: Mapping[str, tuple[str, ...]],
+        groups: Sequence[int],
+        occupied_by_bound: set[str],
+    ) -> PropertyResult:
+        group_of = self.inp.group_of_pod()
+        used = sorted(
+            {
+                d
+                for d, m in doms.items()
+                for pod, n in placement.items()
+                if n in m and group_of[pod] in groups
+            }
+            | occupied_by_bound
+        )
+        key = prop.key or HOSTNAME_LABEL
+        return PropertyResult(
+            prop,
+            "disproved",
+            f"an admissible placement puts {prop.deployment} in {len(used)} "
+            f"{_domain_word(key)} domain(s) ({', '.join(used) or 'none'}), "
+            f"fewer than {prop.minimum}",
+            counterexample=placement,
+            domains=tuple(used),
+            method="Z3 model of the controller, the rest placed around it; checked by the verifier",
+        )
 
     def survives(self, prop: Property) -> PropertyResult:
         key = prop.key or HOSTNAME_LABEL
@@ -484,7 +513,7 @@ class _Prover:
     def _survive(
         self, inp: PlacementInput, demand: Mapping[int, tuple[int, int]]
     ) -> tuple[str, tuple[str, ...]]:
-        for placement in _greedy(inp):
+        for placement in _candidates(inp, demand):
             if self._meets(inp, placement, demand):
                 return "sat", ()
         status, core, _ = self._decide(inp, demand, greedy=False)
@@ -522,11 +551,18 @@ class _Prover:
         g = next(i for i, group in enumerate(inp.groups) if group.name == name)
         group = inp.groups[g]
         now = len(group.pods) - prop.extra
+        what = f"{prop.extra} more pod(s) of {controller.obj.label}"
+        if _headroom_relaxation(inp, g, now) >= prop.extra:
+            return PropertyResult(
+                prop,
+                "proven",
+                f"every admissible placement leaves room for {what}",
+                method="bound: the other pods' total requests cannot block more",
+            )
         encoding = encode(inp, demand={g: (now, now)}, timeout=self.timeout)
         fits = _extra_fit(encoding, g)
         encoding.solver.add(fits < prop.extra)
         outcome = encoding.solver.check()
-        what = f"{prop.extra} more pod(s) of {controller.obj.label}"
         if outcome == z3.unsat:
             return PropertyResult(
                 prop,
@@ -547,6 +583,55 @@ class _Prover:
                 method="Z3 model",
             )
         return PropertyResult(prop, "unknown", f"Z3 did not decide within {self.timeout:g} s")
+
+
+def _headroom_relaxation(inp: PlacementInput, g: int, now: int) -> int:
+    """A lower bound on the extra pods of group ``g`` that fit in every admissible placement.
+
+    An adversary with more power than any placement: it may spend the total requests of every
+    placed pod (``now`` pods of ``g`` included) once per resource, in any amounts on any nodes
+    (eligibility and pod granularity dropped), and with required hostname anti-affinity also
+    block one node per pod of ``g``. Each node's room for ``g`` shrinks by one once the
+    adversary takes more than its slack in some resource, then by one per further ``g``
+    request. What is left after the cheapest reductions is a bound (-1: not applicable).
+    """
+    group = inp.groups[g]
+    if any(
+        limit.kind == "anti-affinity" and limit.topology_key != HOSTNAME_KEY
+        for limit in group.limits
+    ) or any(g in pair for pair in port_conflicts(inp)):
+        return -1
+    per_node = any(
+        limit.kind == "anti-affinity" and limit.topology_key == HOSTNAME_KEY
+        for limit in group.limits
+    )
+    dims = [d for d, amount in enumerate(group.demand) if amount > 0]
+    room: dict[str, int] = {}
+    for node in inp.nodes:
+        if node.name not in group.eligible:
+            continue
+        fit = min((node.capacity[d] - node.load[d]) // group.demand[d] for d in dims)
+        room[node.name] = max(0, min(fit, 1) if per_node else fit)
+    total_room = sum(room.values())
+    removed = 0
+    for d in dims:
+        budget = sum(len(h.pods) * h.demand[d] for h in inp.groups if h is not group)
+        budget += now * group.demand[d]
+        costs: list[int] = []
+        for node in inp.nodes:
+            units = room.get(node.name, 0)
+            if units:
+                slack = node.capacity[d] - node.load[d] - units * group.demand[d]
+                costs.append(slack + 1)
+                costs.extend([group.demand[d]] * (units - 1))
+        for cost in sorted(costs):
+            if cost > budget:
+                break
+            budget -= cost
+            removed += 1
+    if per_node:
+        removed += now
+    return total_room - removed
 
 
 def _extra_fit(encoding: Encoding, g: int) -> z3.ArithRef:
