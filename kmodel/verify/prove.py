@@ -344,20 +344,20 @@ class _Prover:
                 f"{_domain_word(key)} domain(s)",
                 method="Z3 unsat (the controller's pods alone)",
             )
+        hint_counts: dict[tuple[int, str], int] = {}
+        if outcome == z3.sat:
+            # The controller's clustered placement, the rest placed around it by the greedy
+            # placer: a counterexample when the verifier accepts it.
+            hint_counts = relaxed.counts(relaxed.solver.model())
+            extended = greedy_placement(self.inp, fixed=hint_counts)
+            if extended is not None and _admissible(self.inp, extended):
+                return self._spread_counterexample(prop, extended, doms, groups, occupied_by_bound)
         full = encode(self.inp, keys=keys, per_node=per_node, timeout=self.timeout)
         full.solver.add(violation(full))
         hint: list[z3.BoolRef] = []
         if outcome == z3.sat:
-            model = relaxed.solver.model()
-            hint = [full.x[k] == v for k, v in relaxed.counts(model).items() if k in full.x]
-            hint += [full.x[k] == 0 for k in relaxed.x if k not in relaxed.counts(model)]
-        if outcome == z3.sat:
-            # The controller's clustered placement, the rest placed around it by the greedy
-            # placer: a counterexample when the verifier accepts it.
-            fixed = relaxed.counts(relaxed.solver.model())
-            extended = greedy_placement(self.inp, fixed=fixed)
-            if extended is not None and _admissible(self.inp, extended):
-                return self._spread_counterexample(prop, extended, doms, groups, occupied_by_bound)
+            hint = [full.x[k] == v for k, v in hint_counts.items() if k in full.x]
+            hint += [full.x[k] == 0 for k in relaxed.x if k not in hint_counts]
         result = full.solver.check(*hint) if hint else z3.unknown
         if result != z3.sat:
             result = full.solver.check()

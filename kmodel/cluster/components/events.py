@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import COMPONENTS, Change, Cluster
-from kmodel.cluster.topology import ZONE_LABEL
+from kmodel.cluster.topology import ZONE_LABEL, cluster_graph, domains
 
 __all__ = [
     "ContainerCrash",
@@ -184,10 +184,9 @@ class ZoneOutage(Action):
 
     def apply(self, cluster: Cluster) -> None:
         """Crash each node of the zone."""
-        for node in cluster.store.list_objects("Node"):
-            labels = node["metadata"].get("labels") or {}
-            if labels.get(ZONE_LABEL) == self.zone:
-                NodeCrash(node["metadata"]["name"]).apply(cluster)
+        graph = cluster_graph(cluster.store.list_objects("Node"))
+        for name in domains(graph, ZONE_LABEL).get(self.zone, ()):
+            NodeCrash(name).apply(cluster)
 
 
 @register
