@@ -6,7 +6,7 @@ Each cluster: N nodes in three zones (two node shapes, a rack label on every nod
 Deployments (40 on 300 nodes) of 2-8 replicas with mixed requests; every fourth has required
 hostname anti-affinity, every fifth a zone spread (DoNotSchedule), every sixth a node selector.
 Properties: schedulable, spreads (proven by anti-affinity or spread constraints, and one
-disproved), survives losing a zone, capacity headroom.
+disproved), capacity headroom, survives losing a zone, a rack or a node.
 """
 
 from __future__ import annotations
@@ -120,6 +120,8 @@ def properties() -> list[Any]:
         {"spread": {"deployment": "app00", "across": "zone", "min": 2}},
         {"survives": {"lose": "zone"}},
         {"capacity_headroom": {"deployment": "app01", "extra": 2}},
+        {"survives": {"lose": "example.com/rack"}},
+        {"survives": {"lose": "node"}},
     ]
     return [parse_property(p, file="<bench>", path=f"verify[{i}]") for i, p in enumerate(raw)]
 

@@ -513,6 +513,19 @@ class _Prover:
     def _survive(
         self, inp: PlacementInput, demand: Mapping[int, tuple[int, int]]
     ) -> tuple[str, tuple[str, ...]]:
+        # The pods of the whole cluster's witness that are not lost stay; only the others move.
+        status, _, witness = self.feasible()
+        same_pods = [g.pods for g in inp.groups] == [g.pods for g in self.inp.groups]
+        if status == "sat" and witness and same_pods:
+            group_of = inp.group_of_pod()
+            names = {n.name for n in inp.nodes}
+            kept: dict[tuple[int, str], int] = {}
+            for pod, node in witness.items():
+                if node in names:
+                    kept[group_of[pod], node] = kept.get((group_of[pod], node), 0) + 1
+            moved = greedy_placement(inp, demand=demand, fixed=kept)
+            if moved is not None and self._meets(inp, moved, demand):
+                return "sat", ()
         for placement in _candidates(inp, demand):
             if self._meets(inp, placement, demand):
                 return "sat", ()

@@ -31,7 +31,7 @@ def greedy_placement(
         inp: the placement input.
         demand: group -> (at least, at most); the placer places the lower count.
         fixed: ``(group, node)`` -> pods already decided (placed first, counted against every
-            rule; a group with fixed pods gets no others).
+            rule; they count towards their group's demand).
     """
     dims = range(len(inp.dimensions))
     free = {n.name: [n.capacity[d] - n.load[d] for d in dims] for n in inp.nodes}
@@ -95,20 +95,20 @@ def greedy_placement(
     for (g, node), count in sorted((fixed or {}).items()):
         for _ in range(count):
             place(g, node)
-    fixed_groups = {g for g, _ in fixed or {}}
     order = sorted(
-        (g for g in range(len(inp.groups)) if g not in fixed_groups),
+        range(len(inp.groups)),
         key=lambda g: (len(inp.groups[g].eligible), -sum(inp.groups[g].demand[:2]), g),
     )
     placement: dict[str, str] = {}
+    taken = [0] * len(inp.groups)
     for (g, node), count in sorted((fixed or {}).items()):
-        taken = sum(1 for p in placement if p in inp.groups[g].pods)
-        for pod in inp.groups[g].pods[taken : taken + count]:
+        for pod in inp.groups[g].pods[taken[g] : taken[g] + count]:
             placement[pod] = node
+        taken[g] += count
     for g in order:
         group = inp.groups[g]
         wanted = (demand or {}).get(g, (len(group.pods), len(group.pods)))[0]
-        for pod in group.pods[:wanted]:
+        for pod in group.pods[taken[g] : max(taken[g], wanted)]:
             best: tuple[tuple[int, ...], float, str] | None = None
             for node in sorted(group.eligible):
                 ok, rank = allowed(g, node)
