@@ -217,13 +217,11 @@ class _Prover:
         graph: nx.DiGraph,
         *,
         timeout: float,
-        warn: Warn,
     ) -> None:
         self.objects = objects
         self.inp = inp
         self.graph = graph
         self.timeout = timeout
-        self.warn = warn
         self._feasible: tuple[str, tuple[str, ...], dict[str, str] | None] | None = None
 
     # ------------------------------------------------------------------ shared
@@ -748,7 +746,7 @@ def verify(
         services=[o.body for o in objects if o.kind == "Service"],
         volumes=[o.body for o in objects if o.kind == "PersistentVolume"],
     )
-    prover = _Prover(objects, inp, graph, timeout=timeout, warn=warn)
+    prover = _Prover(objects, inp, graph, timeout=timeout)
     results = []
     for prop in properties:
         start = time.perf_counter()
