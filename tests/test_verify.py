@@ -15,13 +15,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kmodel.cli.verify import _exit
 from kmodel.cluster.topology import cluster_graph, domains, pods_selected, volume_zones, zones
+from kmodel.errors import IncompleteError
 from kmodel.objects.manifests import load_manifests, load_text
 from kmodel.placement.manifests import placement_input
 from kmodel.placement.problem import Status
 from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
-from kmodel.verify import parse_property, verify
+from kmodel.report.verify import TargetResult
+from kmodel.verify import PropertyResult, parse_property, verify
 from kmodel.verify.model import port_conflicts
 from tests.placekit import HOST, ZONE, anti_affinity, deployment, node
 
@@ -320,3 +323,12 @@ def test_output_formats_and_bad_input(tmp_path):
     assert bad.returncode == 2
     assert "spread.min: required field missing" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_undecided_properties_exit_3_saying_what_was_proven():
+    bodies = [node("a1"), deployment("web", 1)]
+    result = verify(_objects(bodies), [_prop("schedulable")])
+    undecided = PropertyResult(_prop({"survives": {"lose": "zone"}}), "unknown", "time limit")
+    result = type(result)(result.inp, result.graph, (*result.results, undecided), result.pods)
+    with pytest.raises(IncompleteError, match=r"1 property undecided .*proven: 1 of 2"):
+        _exit([TargetResult("t", "t.yaml", None, result, {})], check_expectations=False)
