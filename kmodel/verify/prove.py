@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 import itertools
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -178,10 +178,12 @@ def _greedy(inp: PlacementInput) -> list[dict[str, str]]:
 
 def _candidates(
     inp: PlacementInput, demand: Mapping[int, tuple[int, int]] | None
-) -> list[dict[str, str]]:
+) -> Iterator[dict[str, str]]:
     """Witness candidates: the rule-aware greedy placer's, then the packer's greedy packings."""
     first = greedy_placement(inp, demand=demand)
-    return ([first] if first is not None else []) + _greedy(inp)
+    if first is not None:
+        yield first
+    yield from _greedy(inp)
 
 
 def _core(encoding: Encoding) -> tuple[str, ...]:
