@@ -332,3 +332,24 @@ def test_undecided_properties_exit_3_saying_what_was_proven():
     result = type(result)(result.inp, result.graph, (*result.results, undecided), result.pods)
     with pytest.raises(IncompleteError, match=r"1 property undecided .*proven: 1 of 2"):
         _exit([TargetResult("t", "t.yaml", None, result, {})], check_expectations=False)
+
+
+@pytest.mark.integration
+def test_unmodelled_objects_are_named(tmp_path):
+    manifests = tmp_path / "m.yaml"
+    manifests.write_text(
+        yaml.safe_dump_all(
+            [
+                node("a1"),
+                deployment("web", 1),
+                {"apiVersion": "v1", "kind": "Foo", "metadata": {"name": "x"}},
+            ]
+        )
+    )
+    run = _kmodel("verify", str(manifests), "-o", "json", "--counterexamples", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    target = json.loads(run.stdout)["targets"][0]
+    assert [line.split(": ")[-1] for line in target["not_modelled"]] == [
+        "kind Foo (v1) is not modelled"
+    ]
+    assert target["properties"][0]["property"] == "schedulable"

@@ -23,7 +23,7 @@ import yaml
 from kmodel.cli.options import output_options
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.explore.spec import read_cluster, read_spec_file, read_workloads
-from kmodel.objects.manifests import LoadedObject, Source, load_manifests
+from kmodel.objects.manifests import LoadedObject, SkippedObject, Source, load_manifests
 from kmodel.objects.validate import MODELLED_KINDS
 from kmodel.report.output import write_output
 from kmodel.report.verify import TargetResult, outcome, plot_graph, render_verify
@@ -41,6 +41,7 @@ class _Target:
     objects: list[LoadedObject]
     properties: list[Property] = field(default_factory=list)
     expect: str | None = None
+    not_modelled: list[str] = field(default_factory=list)
 
 
 def _warn(message: str) -> None:
@@ -131,12 +132,22 @@ def _targets(paths: Sequence[str], texts: Sequence[str]) -> list[_Target]:
             raise InputError(f"invalid YAML: {error}", path=f"--property[{i}]") from None
         extra.append(parse_property(raw, file="--property", path=f"[{i}]"))
     if manifest_files:
-        objects = load_manifests(manifest_files, on_warning=_warn)
+        skipped: list[str] = []
+
+        def skip(obj: SkippedObject) -> None:
+            _warn(str(obj))
+            skipped.append(str(obj))
+
+        objects = load_manifests(manifest_files, on_warning=_warn, on_skip=skip)
         source = ", ".join(str(f) for f in manifest_files)
         targets.insert(
             0,
             _Target(
-                "manifests", source, objects, extra or [Property("schedulable", where="default")]
+                "manifests",
+                source,
+                objects,
+                extra or [Property("schedulable", where="default")],
+                not_modelled=skipped,
             ),
         )
     elif extra:
@@ -221,7 +232,16 @@ def verify_command(
     for target in targets:
         result = verify(target.objects, target.properties, timeout=timeout, on_warning=_warn)
         saved = _save_counterexamples(target, result, Path(counterexample_dir))
-        done.append(TargetResult(target.name, target.source, target.expect, result, saved))
+        done.append(
+            TargetResult(
+                target.name,
+                target.source,
+                target.expect,
+                result,
+                saved,
+                tuple(target.not_modelled),
+            )
+        )
     images: dict[str, str] = {}
     if output == "markdown" and out not in {None, "-"}:
         base = Path(str(out))

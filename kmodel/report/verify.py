@@ -34,6 +34,7 @@ class TargetResult:
         expect: ``proven`` or ``disproved`` as the spec states, else None.
         result: the verdicts.
         counterexamples: property name -> the file its counterexample was saved to.
+        not_modelled: objects of kinds the model does not know (skipped by the loader).
     """
 
     name: str
@@ -41,6 +42,7 @@ class TargetResult:
     expect: str | None
     result: VerifyResult
     counterexamples: Mapping[str, str]
+    not_modelled: tuple[str, ...] = ()
 
 
 def outcome(target: TargetResult) -> str:
@@ -89,6 +91,8 @@ def _json(targets: Sequence[TargetResult]) -> str:
                 "pods": len(t.result.inp.pod_names) + len(t.result.inp.bound_pods),
                 "zones": list(domains(t.result.graph, ZONE_LABEL)),
                 "properties": [_property_json(t, r) for r in t.result.results],
+                "not_placed": dict(t.result.inp.held),
+                "not_modelled": list(t.not_modelled),
             }
             for t in targets
         ],
@@ -109,6 +113,11 @@ def _text(targets: Sequence[TargetResult]) -> str:
             f"{t.name} ({t.source}): {len(inp.nodes)} nodes, {len(inp.pod_names)} pods to place, "
             f"{len(inp.bound_pods)} bound: {outcome(t)}{expect}"
         )
+        out.extend(
+            f"  not placed (the scheduler would not consider it): {pod}: {why}"
+            for pod, why in t.result.inp.held
+        )
+        out.extend(f"  not modelled: {line}" for line in t.not_modelled)
         for r in t.result.results:
             out.append(f"  {r.status:9} {r.prop.name}: {r.message}")
             out.extend(f"            - {reason}" for reason in r.reasons)
