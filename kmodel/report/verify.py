@@ -133,7 +133,7 @@ def _text(targets: Sequence[TargetResult]) -> str:
                     f"            saved to {saved} (kmodel pack/explain read it as bound pods)"
                 )
     out.append(
-        "proven: over every placement the default profile's filters admit "
+        "scope: every placement the default profile's filters admit "
         "(not scores, queue order or preemption)"
     )
     return "\n".join(out) + "\n"
