@@ -7,6 +7,8 @@ so the command line can print one precise line and exit with code 2, never a tra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "EXIT_FINDING",
     "EXIT_INPUT",
@@ -62,6 +64,8 @@ class InputError(KmodelError):
         document: the 0-based index of the YAML document in that file, if any.
         obj: the object, as ``Kind/name`` or ``Kind/namespace/name``, if known.
         path: the field path inside the object, e.g. ``spec.containers[1].image``.
+        problems: when several problems were collected (every error of every file), each of
+            them; the message then only counts them.
     """
 
     exit_code = EXIT_INPUT
@@ -74,13 +78,22 @@ class InputError(KmodelError):
         document: int | None = None,
         obj: str | None = None,
         path: str | None = None,
+        problems: Sequence[InputError] = (),
     ) -> None:
         self.message = message
         self.file = file
         self.document = document
         self.obj = obj
         self.path = path
+        self.problems = tuple(problems)
         super().__init__(str(self))
+
+    @classmethod
+    def collected(cls, errors: Sequence[InputError]) -> InputError:
+        """One error for several: the error itself when there is one, else all of them listed."""
+        if len(errors) == 1:
+            return errors[0]
+        return cls(f"{len(errors)} problems in the input:", problems=errors)
 
     def located(
         self,
@@ -91,6 +104,13 @@ class InputError(KmodelError):
         path_prefix: str | None = None,
     ) -> InputError:
         """Return a copy that also carries the outer location (filled in as the error rises)."""
+        if self.problems:
+            return InputError.collected(
+                [
+                    p.located(file=file, document=document, obj=obj, path_prefix=path_prefix)
+                    for p in self.problems
+                ]
+            )
         path = self.path
         if path_prefix:
             path = join_path(path_prefix, path) if path else path_prefix
@@ -103,6 +123,8 @@ class InputError(KmodelError):
         )
 
     def __str__(self) -> str:
+        if self.problems:
+            return self.message + "".join(f"\n  {problem}" for problem in self.problems)
         parts: list[str] = []
         if self.file is not None:
             parts.append(self.file)

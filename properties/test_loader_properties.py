@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kmodel.errors import InputError
+from kmodel.objects.known_fields import KIND_ROOTS, STRUCTS
 from kmodel.objects.manifests import LoadedObject, load_text
 from kmodel.objects.validate import MODELLED_KINDS
 
@@ -78,10 +79,13 @@ def load_or_input_error(text: str, *, document: int | None = None) -> None:
     if failure is None:
         check_result(objects)
     else:
-        assert failure.file == "generated.yaml"
-        if document is not None:
-            assert failure.document == document
-        assert str(failure).startswith("generated.yaml: ")
+        # Every problem collected names the file (and the mutated document, if known).
+        for problem in failure.problems or (failure,):
+            assert not problem.problems
+            assert problem.file == "generated.yaml"
+            if document is not None:
+                assert problem.document == document
+            assert str(problem).startswith("generated.yaml: ")
 
 
 def paths_of(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -209,3 +213,54 @@ def test_character_edits_of_valid_text(data: st.DataObject) -> None:
         inserted = data.draw(st.text(max_size=4) | YAML_PIECES, label="inserted")
         text = text[:position] + inserted + text[position + deleted :]
     load_or_input_error(text)
+
+
+def typed_mappings(value: Any, type_name: str, path: str = "") -> list[tuple[str, Any, bool]]:
+    """Every mapping in a valid document with its field path and whether it is a struct.
+
+    Read from the upstream field table (data): a struct has fixed fields, a map (labels,
+    ``data``, resource lists) takes any key.
+    """
+    found: list[tuple[str, Any, bool]] = []
+    if type_name.startswith("[]") and isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(typed_mappings(item, type_name[2:], f"{path}[{index}]"))
+    elif type_name.startswith("{}") and isinstance(value, dict):
+        found.append((path, value, False))
+    elif type_name in STRUCTS and isinstance(value, dict):
+        found.append((path, value, True))
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else key
+            found.extend(typed_mappings(item, STRUCTS[type_name][key], child))
+    return found
+
+
+@pytest.mark.parametrize(
+    "index", range(len(VALID_DOCUMENTS)), ids=[doc["kind"] for doc in VALID_DOCUMENTS]
+)
+@settings(LOADER_PROFILE, max_examples=30)
+@given(data=st.data())
+def test_a_key_added_to_a_struct_is_the_one_unknown_field(index: int, data: st.DataObject) -> None:
+    """kubectl --validate=strict: a new key in a struct is an unknown field, reported at its
+    path and only there; a new key in a map (labels, data, requests) is not a field at all."""
+    document = copy.deepcopy(VALID_DOCUMENTS[index])
+    mappings = typed_mappings(document, KIND_ROOTS[document["kind"]])
+    path, mapping, is_struct = data.draw(st.sampled_from(mappings), label="mapping")
+    key = data.draw(st.from_regex(r"x[a-z]{0,6}Zq", fullmatch=True), label="key")
+    mapping[key] = "added"
+    problems: tuple[InputError, ...] = ()
+    try:
+        load_text(dump_all([document]), file="added.yaml", validate="strict")
+    except InputError as error:
+        problems = error.problems or (error,)
+    unknown = [(p.path, p.message) for p in problems if p.message.startswith("unknown field")]
+    if is_struct:
+        # Unknown fields stop the object's validation, so it is the only problem.
+        assert len(problems) == 1
+        assert [(where, message.split(" (")[0]) for where, message in unknown] == [
+            (f"{path}.{key}" if path else key, f'unknown field "{key}"')
+        ]
+        assert load_text(dump_all([document]), file="added.yaml", validate="ignore")
+    else:
+        # A map entry is no field; the API server's own rules may still refuse its key or value.
+        assert unknown == []

@@ -17,6 +17,7 @@ from kmodel.objects.manifests import (
     MAX_FILE_BYTES,
     MAX_NESTING_DEPTH,
     LoadedObject,
+    LoadOptions,
     Source,
     load_manifests,
     load_text,
@@ -176,17 +177,22 @@ def test_json_with_tabs_loads() -> None:
     assert node.body["status"]["capacity"]["cpu"] == "8"
 
 
-def test_directory_loads_manifest_files_in_sorted_order(tmp_path: Path) -> None:
+def test_directory_loads_manifest_files_recursively_in_sorted_order(tmp_path: Path) -> None:
     (tmp_path / "b.yml").write_text(dump(deployment()))
     (tmp_path / "a.json").write_text(json.dumps(pod()))
     (tmp_path / "notes.txt").write_text("not: [a manifest")
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "c.yaml").write_text(dump(pod()))
+    other = pod()
+    other["metadata"]["name"] = "other"
+    (tmp_path / "sub" / "c.yaml").write_text(dump(other))
     objects = load_manifests(tmp_path)
     assert [(Path(obj.source.file).name, obj.kind) for obj in objects] == [
         ("a.json", "Pod"),
         ("b.yml", "Deployment"),
+        ("c.yaml", "Pod"),
     ]
+    flat = load_manifests(tmp_path, options=LoadOptions(recursive=False))
+    assert [Path(obj.source.file).name for obj in flat] == ["a.json", "b.yml"]
 
 
 def test_empty_directory_warns(tmp_path: Path) -> None:

@@ -3,7 +3,10 @@
 from kmodel.objects.manifests import (
     MAX_FILE_BYTES,
     LoadedObject,
+    LoadOptions,
+    LoadResult,
     Source,
+    load_inputs,
     load_manifests,
     load_text,
 )
@@ -19,9 +22,12 @@ from kmodel.objects.validate import MODELLED_KINDS
 __all__ = [
     "MAX_FILE_BYTES",
     "MODELLED_KINDS",
+    "LoadOptions",
+    "LoadResult",
     "LoadedObject",
     "Source",
     "format_quantity",
+    "load_inputs",
     "load_manifests",
     "load_text",
     "milli_value",

@@ -16,6 +16,16 @@ Accepts what ``kubectl apply -f`` accepts and what ``kubectl get -o yaml`` print
 The kinds the model knows are in :data:`kmodel.objects.validate.MODELLED_KINDS`; objects of any
 other kind (Ingress, a CRD...) are skipped and reported through ``on_warning``, never printed.
 
+Validation is the API server's with ``--validate=strict`` (:class:`LoadOptions`): every field is
+checked against the known fields of its type (:mod:`kmodel.objects.field_check`; an unknown
+field names the closest known one), then the object is validated as on create
+(:mod:`kmodel.objects.validate`), and an object defined twice is refused. Every problem of every
+file is collected and raised as one :class:`kmodel.errors.InputError` listing them all.
+
+Repositories are read as they are: directories recursively, ``-`` as standard input, and a
+file that is not a manifest (``package.json``, a chart's ``values.yaml``, an unrendered Helm
+template) skipped with a warning instead of failing the load (:func:`load_inputs`).
+
 Parsing is ``yaml.safe_load_all`` semantics (a ``SafeLoader``-style loader) made stricter in
 the ways the Go YAML library kubectl uses is strict:
 
@@ -29,17 +39,21 @@ the ways the Go YAML library kubectl uses is strict:
   values JSON cannot hold (``!!binary``, ``!!set``, explicit ``!!timestamp``) are refused;
   non-string keys are turned into strings as ``sigs.k8s.io/yaml`` does.
 
-Every problem raises :class:`kmodel.errors.InputError` naming the file, the document index, the
-object and the field path; the first problem stops the load and nothing is returned.
+Every problem is an :class:`kmodel.errors.InputError` naming the file, the document index, the
+object and the field path; on any error nothing is returned.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import os
+import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Final
 
 import yaml
 from yaml.composer import Composer, ComposerError
@@ -50,25 +64,35 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from kmodel.errors import InputError
+from kmodel.errors import InputError, join_path
+from kmodel.objects.field_check import FieldProblem, check_fields
 from kmodel.objects.validate import MODELLED_KINDS
 
 __all__ = [
     "MANIFEST_SUFFIXES",
     "MAX_FILE_BYTES",
     "MAX_NESTING_DEPTH",
+    "STDIN_NAME",
+    "VALIDATION_MODES",
+    "LoadOptions",
+    "LoadResult",
+    "LoadSummary",
     "LoadedObject",
     "SkippedObject",
     "Source",
+    "load_inputs",
     "load_manifests",
     "load_text",
+    "parse_yaml",
+    "read_json_file",
+    "read_text_file",
 ]
 
 #: Files (and texts) larger than this are refused before parsing.
 MAX_FILE_BYTES = 32 * 1024 * 1024
 #: Deepest nesting of mappings and sequences accepted in a document.
 MAX_NESTING_DEPTH = 200
-#: The files a directory argument contributes (not recursive, in sorted order).
+#: The files a directory argument contributes (recursively unless told not to, sorted).
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 Warn = Callable[[str], None]
@@ -142,13 +166,13 @@ class SkippedObject:
         """``Kind/name`` or ``Kind/namespace/name``, as errors name objects."""
         return _object_label(self.kind, self.namespace, self.name)
 
-    def __str__(self) -> str:
-        return f"{self.source}: skipping {self.label}: {self.reason}"
-
     @property
     def reason(self) -> str:
         """Why it was skipped, in words."""
         return f"kind {self.kind} ({self.api_version}) is not modelled"
+
+    def __str__(self) -> str:
+        return f"{self.source}: skipping {self.label}: {self.reason}"
 
 
 #: Called with each skipped object (by default, its warning line goes to the ``Warn`` sink).
@@ -357,6 +381,7 @@ def _parse_documents(text: str, file: str) -> list[tuple[int, Any]]:
     documents: list[tuple[int, Any]] = []
     loader = _Loader(text)
     index = 0
+    node: Node | None = None
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -365,14 +390,39 @@ def _parse_documents(text: str, file: str) -> list[tuple[int, Any]]:
                 _check_aliasing(node)
                 data = loader.construct_document(node)
             documents.append((index, _to_json_like(data)))
+            node = None
             index += 1
     except yaml.YAMLError as exc:
-        raise InputError(_yaml_error_message(exc), file=file, document=index) from None
+        mark = exc.problem_mark if isinstance(exc, yaml.MarkedYAMLError) else None
+        path = _path_of_mark(node, mark.index) if node is not None and mark is not None else None
+        raise InputError(
+            _yaml_error_message(exc), file=file, document=index, path=path or None
+        ) from None
     except InputError as exc:
         raise exc.located(file=file, document=index) from None
     finally:
         loader.dispose()
     return documents
+
+
+def _path_of_mark(root: Node, index: int) -> str | None:
+    """The field path of the key that starts at character ``index`` (a repeated key), if any."""
+    pending: list[tuple[Node, str]] = [(root, "")]
+    seen: set[int] = set()
+    while pending:
+        node, path = pending.pop()
+        if id(node) in seen:  # an alias: already walked
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                key_path = join_path(path, str(key.value)) if isinstance(key, ScalarNode) else path
+                if key.start_mark.index == index:
+                    return key_path
+                pending.append((value, key_path))
+        elif isinstance(node, SequenceNode):
+            pending.extend((item, f"{path}[{i}]") for i, item in enumerate(node.value))
+    return None
 
 
 def _text_size(text: str, file: str) -> int:
@@ -392,15 +442,180 @@ def _check_size(size: int, file: str) -> None:
         )
 
 
+def parse_yaml(text: str, *, file: str) -> list[tuple[int, Any]]:
+    """Parse every document of a YAML (or JSON) text with the hardened loader.
+
+    The one parser for manifests and for kmodel's own formats (specs, conformance scenarios,
+    strategies specs): size and depth limits, no alias bombs, a repeated key refused.
+
+    Returns:
+        ``(document index, JSON-like value)`` pairs; an empty document is ``None``.
+
+    Raises:
+        InputError: naming the file and document.
+    """
+    return _parse_documents(text, file)
+
+
+def read_text_file(path: str | os.PathLike[str]) -> str:
+    """Read a UTF-8 file, refusing one over :data:`MAX_FILE_BYTES` before reading it.
+
+    Raises:
+        InputError: naming the file (cannot be read, too large, not UTF-8).
+    """
+    return _read_file(Path(path))
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise InputError(f'invalid JSON: key "{key}" repeated in one object')
+        result[key] = value
+    return result
+
+
+def read_json_file(path: str | os.PathLike[str]) -> Any:  # noqa: ANN401 - JSON data
+    """Read a JSON file of kmodel's own (a trace) with the manifests' limits.
+
+    JSON is read by a JSON parser (YAML 1.1 would read ``1e-05`` as a string), with the same
+    guards as :func:`parse_yaml`: the size limit, the nesting depth limit and a key repeated in
+    one object refused (``json`` keeps the last one silently).
+
+    Raises:
+        InputError: naming the file (and the line and column of a syntax error).
+    """
+    file = str(path)
+    text = _read_file(Path(path))
+    try:
+        data = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}", file=file
+        ) from None
+    except RecursionError:
+        raise InputError(f"exceeded max depth of {MAX_NESTING_DEPTH}", file=file) from None
+    except InputError as exc:
+        raise exc.located(file=file) from None
+    try:
+        return _to_json_like(data)
+    except InputError as exc:
+        raise exc.located(file=file) from None
+
+
+# ---------------------------------------------------------------- options and results
+
+#: ``--validate`` values, as ``kubectl apply --validate``: unknown fields are errors
+#: (``strict``), warnings (``warn``) or not reported (``ignore``).
+VALIDATION_MODES: Final = ("strict", "warn", "ignore")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How manifests are found and validated (the shared input options of the CLI).
+
+    Attributes:
+        validate: one of :data:`VALIDATION_MODES`. Only unknown fields are relaxed: a value
+            of the wrong type, or one the API server refuses, is always an error.
+        recursive: read directories recursively (else only the files directly inside).
+        ignore: glob patterns; a file or directory found inside a directory argument is left
+            out when its name or its path relative to that argument matches one.
+        skip_kinds: kinds left out (counted as skipped in the summary), as kubeconform's
+            ``-skip``.
+    """
+
+    validate: str = "strict"
+    recursive: bool = True
+    ignore: tuple[str, ...] = ()
+    skip_kinds: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        """Refuse an unknown validation mode."""
+        if self.validate not in VALIDATION_MODES:
+            raise InputError(
+                f"must be one of {', '.join(VALIDATION_MODES)}, not {self.validate!r}",
+                path="--validate",
+            )
+
+
+@dataclass
+class LoadSummary:
+    """What a load went through, for the closing summary line.
+
+    Attributes:
+        files: files read (skipped ones included).
+        skipped_files: files that are not manifests (reported one by one, not failed).
+        objects: objects found in the manifests (every kind).
+        valid: objects of modelled kinds that passed validation.
+        invalid: objects refused (each reported as an error).
+        skipped: objects of a kind in ``skip_kinds``.
+        not_modelled: objects of kinds the model does not know (reported one by one).
+    """
+
+    files: int = 0
+    skipped_files: int = 0
+    objects: int = 0
+    valid: int = 0
+    invalid: int = 0
+    skipped: int = 0
+    not_modelled: int = 0
+
+    def line(self) -> str:
+        """``5 files (1 skipped), 9 objects: 6 valid, 1 invalid, 1 skipped, 1 not modelled``."""
+        files = f"{self.files} file{'s' if self.files != 1 else ''}"
+        if self.skipped_files:
+            files += f" ({self.skipped_files} skipped)"
+        objects = f"{self.objects} object{'s' if self.objects != 1 else ''}"
+        return (
+            f"{files}, {objects}: {self.valid} valid, {self.invalid} invalid, "
+            f"{self.skipped} skipped, {self.not_modelled} not modelled"
+        )
+
+
+@dataclass
+class LoadResult:
+    """Everything a load found: the valid objects, every error, and the counts."""
+
+    objects: list[LoadedObject] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    summary: LoadSummary = field(default_factory=LoadSummary)
+
+    def raise_errors(self) -> None:
+        """Raise one :class:`InputError` listing every error, if there is any."""
+        if self.errors:
+            raise InputError.collected(self.errors)
+
+
+@dataclass
+class _Loading:
+    """The state of one load: options, warning sink and what was found so far."""
+
+    options: LoadOptions
+    warn: Warn
+    skip_sink: Skip | None = None
+    result: LoadResult = field(default_factory=LoadResult)
+    seen: dict[tuple[str, str | None, str], Source] = field(default_factory=dict)
+
+    def skip(self, skipped: SkippedObject) -> None:
+        """Report an object of a kind not modelled (to ``skip_sink``, else as a warning)."""
+        if self.skip_sink is not None:
+            self.skip_sink(skipped)
+        else:
+            self.warn(str(skipped))
+
+    def error(self, error: InputError) -> None:
+        self.result.errors.append(error)
+
+
 # ---------------------------------------------------------------- objects
 
 
 def _type_meta(body: Mapping[str, Any], path: str) -> tuple[str, str]:
     """``apiVersion`` and ``kind``, both required non-empty strings."""
     result: list[str] = []
-    for field in ("apiVersion", "kind"):
-        value = body.get(field)
-        field_path = f"{path}.{field}" if path else field
+    for field_name in ("apiVersion", "kind"):
+        value = body.get(field_name)
+        field_path = f"{path}.{field_name}" if path else field_name
         if value is None or value == "":
             raise InputError("Required value", path=field_path)
         if not isinstance(value, str):
@@ -411,9 +626,9 @@ def _type_meta(body: Mapping[str, Any], path: str) -> tuple[str, str]:
     return result[0], result[1]
 
 
-def _metadata_string(body: Mapping[str, Any], field: str) -> str | None:
+def _metadata_string(body: Mapping[str, Any], field_name: str) -> str | None:
     metadata = body.get("metadata")
-    value = metadata.get(field) if isinstance(metadata, Mapping) else None
+    value = metadata.get(field_name) if isinstance(metadata, Mapping) else None
     return value if isinstance(value, str) and value else None
 
 
@@ -439,40 +654,115 @@ def _list_items(document: Mapping[str, Any]) -> list[Any]:
     return items
 
 
+def _field_errors(
+    kind: str, body: Mapping[str, Any], state: _Loading, where: str
+) -> list[FieldProblem]:
+    """Strict field validation: the problems that are errors; warns of the relaxed ones."""
+    errors: list[FieldProblem] = []
+    for problem in check_fields(kind, body):
+        if not problem.unknown or state.options.validate == "strict":
+            errors.append(problem)
+        elif state.options.validate == "warn":
+            state.warn(f"{where}: {problem.path}: {problem.message}")
+    return errors
+
+
+def _validated(
+    body: dict[str, Any], *, source: Source, path: str, state: _Loading
+) -> LoadedObject | None:
+    """Validate one object of a modelled kind; None after recording its errors."""
+    api_version, kind = _type_meta(body, path)
+    spec = MODELLED_KINDS[kind]
+    name = _metadata_string(body, "name")
+    namespace = (_metadata_string(body, "namespace") or "default") if spec.namespaced else None
+    label = _object_label(kind, namespace, name)
+
+    def located(exc: InputError) -> InputError:
+        return exc.located(
+            file=source.file, document=source.document, obj=label, path_prefix=path or None
+        )
+
+    try:
+        _check_api_version(api_version, spec.api_versions)
+    except InputError as exc:
+        state.error(located(exc))
+        return None
+    problems = _field_errors(kind, body, state, f"{source}: {label}")
+    for problem in problems:
+        state.error(located(InputError(problem.message, path=problem.path or None)))
+    if problems:
+        return None
+    try:
+        spec.validate(body)
+    except InputError as exc:
+        state.error(located(exc))
+        return None
+    assert name is not None  # noqa: S101 - validation requires metadata.name
+    return LoadedObject(kind=kind, name=name, namespace=namespace, body=body, source=source)
+
+
 def _load_object(
     body: object,
     *,
     source: Source,
     path: str,
-    skip: Skip,
+    state: _Loading,
     default_type: tuple[str, str] | None = None,
-) -> LoadedObject | None:
-    """Validate one object; None (after a warning) if its kind is not modelled."""
+) -> None:
+    """Validate one object and record it (or its errors) in ``state``."""
+    summary = state.result.summary
+    summary.objects += 1
     if not isinstance(body, dict):
         shape = "a list" if isinstance(body, list) else type(body).__name__
-        raise InputError(
-            f"must be a mapping (an object with apiVersion and kind), not {shape}",
-            path=path or None,
+        summary.invalid += 1
+        state.error(
+            InputError(
+                f"must be a mapping (an object with apiVersion and kind), not {shape}",
+                file=source.file,
+                document=source.document,
+                path=path or None,
+            )
         )
+        return
     if default_type is not None:
         body.setdefault("apiVersion", default_type[0])
         body.setdefault("kind", default_type[1])
-    api_version, kind = _type_meta(body, path)
-    name = _metadata_string(body, "name")
-    spec = MODELLED_KINDS.get(kind)
-    if spec is None:
-        namespace = _metadata_string(body, "namespace")
-        skip(SkippedObject(kind, api_version, name, namespace, source))
-        return None
-    namespace = (_metadata_string(body, "namespace") or "default") if spec.namespaced else None
-    label = _object_label(kind, namespace, name)
     try:
-        _check_api_version(api_version, spec.api_versions)
-        spec.validate(body)
+        api_version, kind = _type_meta(body, path)
     except InputError as exc:
-        raise exc.located(obj=label, path_prefix=path or None) from None
-    assert name is not None  # noqa: S101 - validation requires metadata.name
-    return LoadedObject(kind=kind, name=name, namespace=namespace, body=body, source=source)
+        summary.invalid += 1
+        state.error(exc.located(file=source.file, document=source.document))
+        return
+    name = _metadata_string(body, "name")
+    if kind in state.options.skip_kinds:
+        summary.skipped += 1
+        return
+    if kind not in MODELLED_KINDS:
+        summary.not_modelled += 1
+        namespace = _metadata_string(body, "namespace")
+        state.skip(SkippedObject(kind, api_version, name, namespace, source))
+        return
+    loaded = _validated(body, source=source, path=path, state=state)
+    if loaded is None:
+        summary.invalid += 1
+        return
+    identity = (loaded.kind, loaded.namespace, loaded.name)
+    first = state.seen.get(identity)
+    if first is not None:
+        # The API server refuses the second create of an object (AlreadyExists).
+        summary.invalid += 1
+        state.error(
+            InputError(
+                f"duplicate object: {loaded.label} is already defined at {first}",
+                file=source.file,
+                document=source.document,
+                obj=loaded.label,
+            )
+        )
+        return
+    state.seen[identity] = source
+    summary.valid += 1
+    state.result.objects.append(loaded)
 
 
 def _is_list_document(document: Mapping[str, Any]) -> bool:
@@ -483,37 +773,75 @@ def _is_list_document(document: Mapping[str, Any]) -> bool:
     return kind == "List" or (kind.endswith("List") and "items" in document)
 
 
-def _objects_in(document: object, *, file: str, index: int, skip: Skip) -> list[LoadedObject]:
+def _load_document(document: object, *, file: str, index: int, state: _Loading) -> None:
+    """Record the objects of one document: itself, or the items of a list."""
+    if document is None:
+        return
     if not isinstance(document, dict) or not _is_list_document(document):
-        loaded = _load_object(document, source=Source(file, index), path="", skip=skip)
-        return [] if loaded is None else [loaded]
-    api_version, kind = _type_meta(document, "")
+        _load_object(document, source=Source(file, index), path="", state=state)
+        return
+    try:
+        api_version, kind = _type_meta(document, "")
+        items = _list_items(document)
+    except InputError as exc:
+        state.error(exc.located(file=file, document=index))
+        return
     # A typed list (PodList) may leave kind and apiVersion out of its items.
     default_type = None if kind == "List" else (api_version, kind.removesuffix("List"))
-    objects: list[LoadedObject] = []
-    for item_index, item in enumerate(_list_items(document)):
-        loaded = _load_object(
+    for item_index, item in enumerate(items):
+        _load_object(
             item,
             source=Source(file, index, item_index),
             path=f"items[{item_index}]",
-            skip=skip,
+            state=state,
             default_type=default_type,
         )
-        if loaded is not None:
-            objects.append(loaded)
-    return objects
 
 
-def _objects_from_document(
-    document: object, *, file: str, index: int, skip: Skip
-) -> list[LoadedObject]:
-    """The objects of one document: itself, or the items of a list."""
-    if document is None:
-        return []
+# ---------------------------------------------------------------- files
+
+#: Template actions only an unrendered Helm chart holds: Helm's objects and functions. A rendered
+#: manifest may hold Go templates of its own (Prometheus rules, Alertmanager's ``{{ template
+#: "slack.title" . }}`` in a ConfigMap), so ``{{`` alone, or Go's own actions, are not enough.
+_HELM_ACTION = re.compile(
+    r"\{\{-?\s*(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\.Template"
+    r"|include\b|toYaml\b|tpl\b)"
+)
+_HELM_HINT = (
+    "skipped: an unrendered Helm template ({{ ... }}); render it first: "
+    "helm template RELEASE CHART | kmodel ... -"
+)
+
+
+def _looks_like_manifest(documents: list[tuple[int, Any]]) -> bool:
+    """Whether any document is a mapping with a ``kind`` (``Chart.yaml`` has no ``kind``)."""
+    return any(isinstance(document, dict) and "kind" in document for _, document in documents)
+
+
+def _load_file_text(text: str, file: str, state: _Loading) -> None:
+    """Load one file's text; a file that is not a manifest is skipped with a warning."""
+    summary = state.result.summary
+    summary.files += 1
+    if _HELM_ACTION.search(text):
+        summary.skipped_files += 1
+        state.warn(f"{file}: {_HELM_HINT}")
+        return
     try:
-        return _objects_in(document, file=file, index=index, skip=skip)
+        documents = _parse_documents(text, file)
     except InputError as exc:
-        raise exc.located(file=file, document=index) from None
+        if "{{" in text:
+            summary.skipped_files += 1
+            state.warn(f"{file}: {_HELM_HINT} ({exc.message})")
+        else:
+            state.error(exc)
+        return
+    if not _looks_like_manifest(documents):
+        if any(document is not None for _, document in documents):
+            summary.skipped_files += 1
+            state.warn(f"{file}: skipped: not a Kubernetes manifest (no document has a kind)")
+        return
+    for index, document in documents:
+        _load_document(document, file=file, index=index, state=state)
 
 
 def _ignore(_message: str) -> None:
@@ -525,6 +853,7 @@ def load_text(
     *,
     file: str = "<string>",
     on_warning: Warn | None = None,
+    validate: str = "strict",
     on_skip: Skip | None = None,
 ) -> list[LoadedObject]:
     """Load and validate every object in a YAML or JSON text.
@@ -532,24 +861,26 @@ def load_text(
     Args:
         text: one or more YAML documents (JSON is YAML).
         file: the name used in errors, warnings and :class:`Source`.
-        on_warning: called with one line per skipped object (a kind the model does not know).
-        on_skip: called with each skipped object instead (then ``on_warning`` is not).
+        on_warning: called with one line per skipped object (a kind the model does not know)
+            and per unknown field under ``validate="warn"``.
+        validate: one of :data:`VALIDATION_MODES`.
+        on_skip: called with each skipped object instead of ``on_warning``.
 
     Returns:
         The objects in document order (list items in item order).
 
     Raises:
-        InputError: the first problem (size, YAML syntax, shape, validation), naming the file,
-            document, object and field path. Nothing is returned on error.
+        InputError: every problem (size, YAML syntax, shape, unknown fields, validation,
+            duplicates), each naming the file, document, object and field path. Nothing is
+            returned on error.
     """
     if not isinstance(text, str):
         raise InputError(f"manifest text must be a string, not {type(text).__name__}", file=file)
-    warn = on_warning or _ignore
-    skip = on_skip or (lambda skipped: warn(str(skipped)))
-    objects: list[LoadedObject] = []
+    state = _Loading(LoadOptions(validate=validate), on_warning or _ignore, on_skip)
     for index, document in _parse_documents(text, file):
-        objects.extend(_objects_from_document(document, file=file, index=index, skip=skip))
-    return objects
+        _load_document(document, file=file, index=index, state=state)
+    state.result.raise_errors()
+    return state.result.objects
 
 
 def _read_file(path: Path) -> str:
@@ -561,6 +892,10 @@ def _read_file(path: Path) -> str:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=file) from None
+    return _decode(data, file)
+
+
+def _decode(data: bytes, file: str) -> str:
     _check_size(len(data), file)  # the file may have grown, or be a pipe
     try:
         return data.decode("utf-8-sig")
@@ -568,55 +903,117 @@ def _read_file(path: Path) -> str:
         raise InputError(f"not UTF-8 text: invalid byte at offset {exc.start}", file=file) from None
 
 
-def _expand(path: Path, warn: Warn) -> list[Path]:
-    """A file, or the manifest files directly inside a directory, sorted by name."""
-    if path.is_dir():
-        files = sorted(
-            child
-            for child in path.iterdir()
-            if child.suffix.lower() in MANIFEST_SUFFIXES and child.is_file()
+#: The name standard input gets in errors, warnings and sources.
+STDIN_NAME: Final = "<stdin>"
+
+
+def _ignored(relative: PurePosixPath, patterns: tuple[str, ...]) -> bool:
+    return any(
+        fnmatch.fnmatchcase(relative.name, pattern) or fnmatch.fnmatchcase(str(relative), pattern)
+        for pattern in patterns
+    )
+
+
+def _expand(path: Path, options: LoadOptions, warn: Warn) -> list[Path]:
+    """A file, or the manifest files inside a directory (recursively unless told), sorted."""
+    if not path.is_dir():
+        if not path.exists():
+            raise InputError("no such file or directory", file=str(path))
+        return [path]
+    files: list[Path] = []
+    for folder, subfolders, names in os.walk(path):
+        here = Path(folder)
+        relative = PurePosixPath(here.relative_to(path).as_posix())
+        if options.recursive:
+            subfolders[:] = sorted(
+                d for d in subfolders if not _ignored(relative / d, options.ignore)
+            )
+        else:
+            subfolders[:] = []
+        files.extend(
+            here / name
+            for name in names
+            if Path(name).suffix.lower() in MANIFEST_SUFFIXES
+            and not _ignored(relative / name, options.ignore)
+            and (here / name).is_file()
         )
-        if not files:
-            warn(f"{path}: no {', '.join(MANIFEST_SUFFIXES)} files in this directory")
-        return files
-    if not path.exists():
-        raise InputError("no such file or directory", file=str(path))
-    return [path]
+    files.sort()
+    if not files:
+        warn(f"{path}: no {', '.join(MANIFEST_SUFFIXES)} files in this directory")
+    return files
+
+
+def load_inputs(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    options: LoadOptions | None = None,
+    on_warning: Warn | None = None,
+    on_skip: Skip | None = None,
+) -> LoadResult:
+    """Load and validate every object in the given files and directories, collecting errors.
+
+    A directory contributes its ``*.yaml``, ``*.yml`` and ``*.json`` files, recursively
+    unless ``options.recursive`` is False, in sorted path order; ``-`` is standard input.
+    Files are read in the order given. A file that is not a manifest (no document with
+    ``kind``, or an unrendered Helm template) is skipped with a warning.
+    Every error of every file is collected; an object defined twice (same kind, namespace and
+    name) is refused with both locations.
+
+    Args:
+        paths: one path or several.
+        options: validation and discovery options (:class:`LoadOptions`).
+        on_warning: called with one line per skipped file, object of a kind not modelled,
+            empty directory, or (``validate="warn"``) unknown field.
+        on_skip: called with each object of a kind not modelled instead of ``on_warning``.
+
+    Returns:
+        The valid objects, the errors and the counts; :meth:`LoadResult.raise_errors` raises.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    elif not isinstance(paths, Iterable):
+        raise InputError(f"paths must be a path or a list of paths, not {type(paths).__name__}")
+    state = _Loading(options or LoadOptions(), on_warning or _ignore, on_skip)
+    for raw in paths:
+        if not isinstance(raw, str | os.PathLike):
+            raise InputError(f"a path must be a string, not {type(raw).__name__}")
+        if str(raw) == "-":
+            text = _decode(sys.stdin.buffer.read(MAX_FILE_BYTES + 1), STDIN_NAME)
+            _load_file_text(text, STDIN_NAME, state)
+            continue
+        try:
+            files = _expand(Path(raw), state.options, state.warn)
+        except InputError as exc:
+            state.error(exc)
+            continue
+        for file in files:
+            try:
+                text = _read_file(file)
+            except InputError as exc:
+                state.result.summary.files += 1
+                state.error(exc)
+                continue
+            _load_file_text(text, str(file), state)
+    return state.result
 
 
 def load_manifests(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     on_warning: Warn | None = None,
+    options: LoadOptions | None = None,
     on_skip: Skip | None = None,
 ) -> list[LoadedObject]:
     """Load and validate every object in the given files and directories.
 
-    A directory contributes its ``*.yaml``, ``*.yml`` and ``*.json`` files (not its
-    sub-directories), in sorted order; files are read in the order given.
-
-    Args:
-        paths: one path or several.
-        on_warning: called with one line per skipped object or empty directory.
-        on_skip: called with each skipped object instead (empty directories still warn).
+    :func:`load_inputs`, raising its errors.
 
     Returns:
         All objects, file by file, in document order.
 
     Raises:
-        InputError: the first problem, naming the file, document, object and field path.
+        InputError: every problem, each naming the file, document, object and field path.
     """
-    if isinstance(paths, str | os.PathLike):
-        paths = [paths]
-    elif not isinstance(paths, Iterable):
-        raise InputError(f"paths must be a path or a list of paths, not {type(paths).__name__}")
-    warn = on_warning or _ignore
-    objects: list[LoadedObject] = []
-    for raw in paths:
-        if not isinstance(raw, str | os.PathLike):
-            raise InputError(f"a path must be a string, not {type(raw).__name__}")
-        for file in _expand(Path(raw), warn):
-            objects.extend(
-                load_text(_read_file(file), file=str(file), on_warning=warn, on_skip=on_skip)
-            )
-    return objects
+    result = load_inputs(paths, options=options, on_warning=on_warning, on_skip=on_skip)
+    result.raise_errors()
+    return result.objects

@@ -45,6 +45,7 @@ from typing import Any, NoReturn
 
 from kmodel.errors import InputError, join_path
 from kmodel.internal.values import describe_value, go_value
+from kmodel.objects.field_check import map_entry_path
 from kmodel.objects.labels import selector_matches
 from kmodel.objects.names import (
     is_dns1035_label,
@@ -73,14 +74,7 @@ __all__ = [
 
 # ---------------------------------------------------------------- field errors and paths
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _key(path: str, key: str) -> str:
-    """The path of a map entry: dotted for plain words, bracketed otherwise."""
-    if _PLAIN_KEY.fullmatch(key):
-        return join_path(path, key)
-    return f"{path}[{key}]"
+_key = map_entry_path
 
 
 def _fail(path: str, message: str) -> NoReturn:
