@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kmodel.cli.options import output_options
+from kmodel.cli.options import echo_warning, output_options, validate_option
 from kmodel.errors import FindingError, InputError
 from kmodel.explore.coverage import Coverage
 from kmodel.explore.search import ExploreOptions, StaleActionError, explore
@@ -75,10 +75,10 @@ def _check_one(
     return result
 
 
-def _run(job: tuple[str, ExploreOptions | None, dict[str, int | None], str | None]) -> SpecResult:
-    """Worker entry point for ``--jobs``: load and check one spec."""
-    path, _, overrides, traces = job
-    spec = load_spec(path)
+def _run(job: tuple[str, str, dict[str, int | None], str | None]) -> SpecResult:
+    """Worker entry point for ``--jobs``: load (with the ``--validate`` mode) and check a spec."""
+    path, validate, overrides, traces = job
+    spec = load_spec(path, validate=validate)
     options = _options(spec, overrides)
     return _check_one(spec, options, Path(traces) if traces else None, show_progress=False)
 
@@ -135,6 +135,7 @@ def _options(spec: Spec, overrides: dict[str, int | None]) -> ExploreOptions:
     help="Judge each spec by its `expect:` (a violation a spec expects is not a failure; "
     "a spec without `expect:` is expected to pass).",
 )
+@validate_option
 def check(  # click passes every option by keyword
     *,
     specs: tuple[str, ...],
@@ -148,6 +149,7 @@ def check(  # click passes every option by keyword
     traces_dir: str,
     report_dir: str | None,
     check_expectations: bool,
+    validate: str,
 ) -> None:
     """Explore each spec and report either a pass or minimal counterexample traces.
 
@@ -163,12 +165,14 @@ def check(  # click passes every option by keyword
     if profile is not None:
         overrides["examples"] = examples or PROFILES[profile][0]
         overrides["max_steps"] = max_steps or PROFILES[profile][1]
-    loaded = [load_spec(p) for p in paths]  # every spec is validated before any exploring
+    loaded = [
+        load_spec(p, validate=validate, on_warning=echo_warning) for p in paths
+    ]  # every spec is validated before any exploring
     results: list[SpecResult] = []
     traces = Path(traces_dir) if traces_dir else None
     if jobs > 1 and len(loaded) > 1:
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-            jobs_list = [(s.path, None, overrides, traces_dir) for s in loaded]
+            jobs_list = [(s.path, validate, overrides, traces_dir) for s in loaded]
             results = list(pool.map(_run, jobs_list))
     else:
         interactive = sys.stderr.isatty()
@@ -204,7 +208,10 @@ def check(  # click passes every option by keyword
     default=None,
     help="Write a plain pytest test that reproduces the trace (when it does).",
 )
-def replay(*, trace_file: str, spec_path: str | None, pytest_file: str | None) -> None:
+@validate_option
+def replay(
+    *, trace_file: str, spec_path: str | None, pytest_file: str | None, validate: str
+) -> None:
     """Re-run a saved trace step by step and show the violation it reproduces.
 
     Exit code 1 when the violation reproduces (a finding); 0 ("fixed") only when every recorded
@@ -221,10 +228,10 @@ def replay(*, trace_file: str, spec_path: str | None, pytest_file: str | None) -
             )
         strategy_trace = load_strategy_trace(trace_file)
         trace = strategy_trace.trace
-        result = _replay_strategy_trace(strategy_trace, spec_path=spec_path)
+        result = _replay_strategy_trace(strategy_trace, spec_path=spec_path, validate=validate)
     else:
         trace = load_trace(trace_file)
-        result = replay_trace(trace, spec_path=spec_path)
+        result = replay_trace(trace, spec_path=spec_path, validate=validate)
     run, violation = result.run, result.violation
     spec = spec_path or trace.spec
     replayed = replace(
@@ -281,11 +288,13 @@ def _not_written(pytest_file: str | None) -> None:
         click.echo(f"kmodel: {pytest_file} not written: the trace does not reproduce", err=True)
 
 
-def _replay_strategy_trace(trace: StrategyTrace, *, spec_path: str | None) -> Replay:
+def _replay_strategy_trace(trace: StrategyTrace, *, spec_path: str | None, validate: str) -> Replay:
     """Replay a strategy trace as :func:`kmodel.explore.trace.replay` replays a check trace."""
-    digest = load_strategies_spec(spec_path or trace.spec).digest
+    digest = load_strategies_spec(spec_path or trace.spec, validate=validate).digest
     try:
-        run, violation, at_fixpoint = replay_strategy_trace(trace, spec_path=spec_path)
+        run, violation, at_fixpoint = replay_strategy_trace(
+            trace, spec_path=spec_path, validate=validate
+        )
     except StaleActionError as stale:
         return Replay(stale.run, None, at_fixpoint=False, spec_digest=digest, stale=stale)
     return Replay(run, violation, at_fixpoint, digest)

@@ -11,7 +11,7 @@ from types import FrameType
 
 import click
 
-from kmodel.cli.options import output_options
+from kmodel.cli.options import echo_warning, output_options, validate_option
 from kmodel.errors import EXIT_FINDING
 from kmodel.report.output import write_output
 
@@ -51,6 +51,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     help="Rewrite each scenario's expect: block from the model (no engine needed) and exit.",
 )
 @click.option("--run-id", default=None, hidden=True, help="Label value for this run (tests).")
+@validate_option
 def conform(  # noqa: PLR0917  # click passes every option as an argument
     scenarios: tuple[str, ...],
     output: str,
@@ -61,6 +62,7 @@ def conform(  # noqa: PLR0917  # click passes every option as an argument
     history: str | None,
     update_expect: bool,
     run_id: str | None,
+    validate: str,
 ) -> None:
     """Run pod SCENARIOS on the Docker engine and compare them with the model.
 
@@ -75,7 +77,9 @@ def conform(  # noqa: PLR0917  # click passes every option as an argument
     from kmodel.conformance.run import render, run_conformance, write_history  # noqa: PLC0415
     from kmodel.conformance.scenarios import load_scenarios, text_with_expectation  # noqa: PLC0415
 
-    loaded = load_scenarios(list(scenarios) or [DEFAULT_SCENARIOS])
+    loaded = load_scenarios(
+        list(scenarios) or [DEFAULT_SCENARIOS], validate=validate, on_warning=echo_warning
+    )
     if update_expect:
         for scenario in loaded:
             text = text_with_expectation(scenario, model_expectation(scenario))

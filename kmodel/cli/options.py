@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 
 from kmodel.errors import InputError
+from kmodel.objects.manifests import (
+    VALIDATION_MODES,
+    LoadedObject,
+    LoadOptions,
+    Skip,
+    load_inputs,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,3 +58,85 @@ def parse_feature_gates(text: str | None) -> dict[str, bool]:
             )
         gates[name] = value.lower() == "true"
     return gates
+
+
+def echo_warning(message: str) -> None:
+    """Print a warning line on stderr (``kmodel: warning: ...``)."""
+    click.echo(f"kmodel: warning: {message}", err=True)
+
+
+def validate_option(func: F) -> F:
+    """``--validate strict|warn|ignore``: what an unknown field in a manifest is."""
+    return click.option(
+        "--validate",
+        "validate",
+        type=click.Choice(list(VALIDATION_MODES)),
+        default="strict",
+        show_default=True,
+        help="Unknown fields in manifests are errors (strict, exit 2), warnings (warn) or "
+        "not reported (ignore), as kubectl apply --validate. Wrong types are always errors.",
+    )(func)
+
+
+def manifest_input_options(func: F) -> F:
+    """The input options of every command that reads manifests, passed on as ``inputs``.
+
+    ``--validate``, ``--recursive/--no-recursive``, ``--ignore PATTERN`` (repeatable) and
+    ``--skip-kinds KIND,...`` become one :class:`kmodel.objects.manifests.LoadOptions`.
+    """
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,  # noqa: ANN401 - click's arguments, passed through
+        validate: str,
+        recursive: bool,
+        ignore: tuple[str, ...],
+        skip_kinds: str | None,
+        **kwargs: Any,  # noqa: ANN401
+    ) -> Any:  # noqa: ANN401
+        kinds = frozenset(k.strip() for k in (skip_kinds or "").split(",") if k.strip())
+        inputs = LoadOptions(
+            validate=validate, recursive=recursive, ignore=ignore, skip_kinds=kinds
+        )
+        return func(*args, inputs=inputs, **kwargs)
+
+    decorated: Any = validate_option(wrapper)
+    decorated = click.option(
+        "--recursive/--no-recursive",
+        "-R",
+        "recursive",
+        default=True,
+        show_default=True,
+        help="Read folders recursively.",
+    )(decorated)
+    decorated = click.option(
+        "--ignore",
+        "ignore",
+        multiple=True,
+        metavar="PATTERN",
+        help="Leave out files and folders found in a folder whose name or relative path "
+        "matches this glob (repeatable).",
+    )(decorated)
+    return click.option(  # type: ignore[no-any-return]
+        "--skip-kinds",
+        "skip_kinds",
+        default=None,
+        metavar="KIND,...",
+        help="Leave out objects of these kinds (counted as skipped).",
+    )(decorated)
+
+
+def load_cli_manifests(
+    paths: Sequence[str], inputs: LoadOptions, *, on_skip: Skip | None = None
+) -> list[LoadedObject]:
+    """Load manifests for a command: warnings and the closing summary line on stderr.
+
+    ``on_skip`` gets each object of a kind not modelled (else it is warned about).
+
+    Raises:
+        InputError: every problem of every file, listed (exit code 2).
+    """
+    result = load_inputs(list(paths), options=inputs, on_warning=echo_warning, on_skip=on_skip)
+    click.echo(f"kmodel: summary: {result.summary.line()}", err=True)
+    result.raise_errors()
+    return result.objects

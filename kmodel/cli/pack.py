@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import click
 
-from kmodel.cli.options import output_options
+from kmodel.cli.options import load_cli_manifests, manifest_input_options, output_options
 from kmodel.errors import FindingError, IncompleteError, InputError
-from kmodel.objects.manifests import SkippedObject, load_manifests
+from kmodel.objects.manifests import LoadOptions, SkippedObject
 from kmodel.placement.explain import explain as explain_conflict
 from kmodel.placement.kube_scheduler import HeuristicRun, heuristic_runs
 from kmodel.placement.manifests import PlacementInput, placement_input
@@ -52,7 +52,10 @@ def _warn(message: str) -> None:
 
 
 def _load(
-    paths: tuple[str, ...], objective: str, skipped: list[SkippedObject] | None = None
+    paths: tuple[str, ...],
+    objective: str,
+    inputs: LoadOptions,
+    skipped: list[SkippedObject] | None = None,
 ) -> PlacementInput:
     """The placement input; each object of a kind the model does not know is warned about.
 
@@ -64,7 +67,7 @@ def _load(
         if skipped is not None:
             skipped.append(obj)
 
-    objects = load_manifests(paths, on_warning=_warn, on_skip=skip)
+    objects = load_cli_manifests(paths, inputs, on_skip=skip)
     return placement_input(objects, objective, on_warning=_warn)
 
 
@@ -99,6 +102,7 @@ def _unplaced_reason(inp: PlacementInput, pod: str) -> str:
     "--timeout", type=float, default=10.0, show_default=True, help="Seconds for the solve."
 )
 @output_options(["text", "json", "markdown"])
+@manifest_input_options
 @click.option(
     "--report",
     "report_dir",
@@ -114,6 +118,7 @@ def pack(
     output: str,
     out: str | None,
     report_dir: str | None,
+    inputs: LoadOptions,
 ) -> None:
     """Place the pods in PATHS on the Nodes in PATHS: the optimum beside the heuristics.
 
@@ -123,7 +128,7 @@ def pack(
     """
     _check_timeout(timeout)
     skipped: list[SkippedObject] = []
-    inp = _load(paths, objective, skipped)
+    inp = _load(paths, objective, inputs, skipped)
     result = solve(inp.problem(), SolveOptions(time_limit=timeout))
     placement = inp.decode(result.placement)
     pods = inp.pod_names
@@ -190,11 +195,14 @@ def pack(
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds Z3 may take.")
 @output_options(["text", "json", "markdown"])
-def explain(paths: tuple[str, ...], timeout: float, output: str, out: str | None) -> None:
+@manifest_input_options
+def explain(
+    paths: tuple[str, ...], timeout: float, output: str, out: str | None, inputs: LoadOptions
+) -> None:
     """Why the pods in PATHS cannot all be placed: a minimal set of conflicting constraints."""
     _check_timeout(timeout)
     skipped: list[SkippedObject] = []
-    inp = _load(paths, "nodes", skipped)
+    inp = _load(paths, "nodes", inputs, skipped)
     explanation = explain_conflict(inp, timeout=timeout)
     rendered = render_explain(
         explanation,

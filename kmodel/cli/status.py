@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import click
 
-from kmodel.cli.options import output_options, parse_feature_gates
+from kmodel.cli.options import (
+    load_cli_manifests,
+    manifest_input_options,
+    output_options,
+    parse_feature_gates,
+)
 from kmodel.objects.defaults import default_pod
-from kmodel.objects.manifests import load_manifests
+from kmodel.objects.manifests import LoadOptions
 from kmodel.report.output import write_output
 from kmodel.report.status import PodStatusReport, render_status
 from kmodel.semantics.pods import api_pod_phase, pod_conditions
@@ -16,6 +21,7 @@ from kmodel.semantics.printers import print_pod, unbound_pod_status
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @output_options(["text", "json", "markdown"])
+@manifest_input_options
 @click.option(
     "--feature-gates",
     default=None,
@@ -23,17 +29,23 @@ from kmodel.semantics.printers import print_pod, unbound_pod_status
     help="Kubelet feature gates: ContainerRestartRules, RestartAllContainersOnContainerExits, "
     "PodReadyToStartContainersCondition (all off by default).",
 )
-def status(paths: tuple[str, ...], output: str, out: str | None, feature_gates: str | None) -> None:
+def status(
+    paths: tuple[str, ...],
+    output: str,
+    out: str | None,
+    feature_gates: str | None,
+    inputs: LoadOptions,
+) -> None:
     """Print the phase and conditions the kubelet would report for each Pod in PATHS.
 
     PATHS are YAML or JSON files (multi-document, `kind: List`, or `kubectl get -o yaml`
-    output) or folders of them. Pods are defaulted as the API server would (restartPolicy
-    Always); their status (containerStatuses, initContainerStatuses, conditions) is what the
-    kubelet reads. Beside phase and conditions, STATUS, READY and RESTARTS are derived as
-    `kubectl get pods` derives them. A Pod without spec.nodeName is not bound: no kubelet
-    reports on it, so it keeps the API server's and the scheduler's status (Pending;
-    PodScheduled=False SchedulingGated for a Pod with scheduling gates). Other
-    objects are named, one line each, as not covered.
+    output), folders of them (recursively), or - for standard input. Pods are defaulted as
+    the API server would (restartPolicy Always); their status (containerStatuses,
+    initContainerStatuses, conditions) is what the kubelet reads. Beside phase and
+    conditions, STATUS, READY and RESTARTS are derived as `kubectl get pods` derives them. A
+    Pod without spec.nodeName is not bound: no kubelet reports on it, so it keeps the API
+    server's and the scheduler's status (Pending; PodScheduled=False SchedulingGated for a Pod
+    with scheduling gates). Other objects are named, one line each, as not covered.
     """
     gates = parse_feature_gates(feature_gates)
     not_covered: list[str] = []
@@ -42,7 +54,7 @@ def status(paths: tuple[str, ...], output: str, out: str | None, feature_gates: 
         click.echo(f"kmodel: warning: {line}", err=True)
         not_covered.append(line)
 
-    objects = load_manifests(paths, on_warning=skip)
+    objects = load_cli_manifests(paths, inputs, on_skip=lambda skipped: skip(str(skipped)))
     reports: list[PodStatusReport] = []
     for obj in objects:
         if obj.kind != "Pod":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kmodel.cli.options import output_options
+from kmodel.cli.options import echo_warning, output_options, validate_option
 from kmodel.report.output import write_output
 from kmodel.report.strategies import (
     StrategiesReport,
@@ -41,6 +41,7 @@ from kmodel.strategies.spec import load_strategies_spec
     default=None,
     help="Also write a Markdown report with a capacity plot to this folder.",
 )
+@validate_option
 def strategies(  # click passes every option by keyword
     *,
     spec_path: str,
@@ -51,6 +52,7 @@ def strategies(  # click passes every option by keyword
     max_steps: int | None,
     traces_dir: str,
     report_dir: str | None,
+    validate: str,
 ) -> None:
     """Explore each strategy of SPEC under the same release, faults and failure modes.
 
@@ -59,7 +61,7 @@ def strategies(  # click passes every option by keyword
     release ends; every worst case is saved as a trace that `kmodel replay` reproduces.
     Exit code 0, or 2 for a bad spec.
     """
-    spec = load_strategies_spec(spec_path)
+    spec = load_strategies_spec(spec_path, validate=validate, on_warning=echo_warning)
     options = replace(
         spec.options,
         seed=spec.options.seed if seed is None else seed,
