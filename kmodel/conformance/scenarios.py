@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -34,7 +34,7 @@ import yaml
 from kmodel.cluster.model import Program
 from kmodel.errors import InputError
 from kmodel.objects.defaults import default_pod
-from kmodel.objects.manifests import SkippedObject, load_text
+from kmodel.objects.manifests import SkippedObject, load_text, parse_yaml, read_text_file
 
 __all__ = [
     "MAX_WINDOW",
@@ -432,9 +432,10 @@ def program_for(container: Mapping[str, Any]) -> Program:
 
 
 def _scenario_document(text: str, file: str) -> tuple[int, Mapping[str, Any]]:
+    # The manifests' hardened loader: no repeated key (a second `expect:` would win silently).
     documents = [
         (index, document)
-        for index, document in enumerate(yaml.safe_load_all(text))
+        for index, document in parse_yaml(text, file=file)
         if isinstance(document, Mapping) and document.get("kind") == SCENARIO_KIND
     ]
     if len(documents) != 1:
@@ -465,18 +466,29 @@ def _refuse_unless_scenario(skipped: SkippedObject) -> None:
         )
 
 
-def scenario_from_text(text: str, *, file: str = "<string>") -> Scenario:
+def scenario_from_text(
+    text: str,
+    *,
+    file: str = "<string>",
+    validate: str = "strict",
+    on_warning: Callable[[str], None] | None = None,
+) -> Scenario:
     """Parse a scenario file's text.
+
+    ``validate`` is the Pods' ``--validate`` mode; ``on_warning`` gets what it relaxes.
 
     Raises:
         InputError: invalid Pods, a missing or malformed scenario document, an unknown pod in
             ``replace``, or a command the model cannot read.
     """
-    try:
-        index, document = _scenario_document(text, file)
-    except yaml.YAMLError as error:
-        raise InputError(f"invalid YAML: {error}", file=file) from None
-    objects = load_text(text, file=file, on_skip=_refuse_unless_scenario)
+    index, document = _scenario_document(text, file)
+    objects = load_text(
+        text,
+        file=file,
+        validate=validate,
+        on_warning=on_warning,
+        on_skip=_refuse_unless_scenario,
+    )
     for obj in objects:
         if obj.kind != "Pod":  # nothing but Pods runs on the engine: never drop one silently
             raise InputError(
@@ -536,25 +548,35 @@ def scenario_from_text(text: str, *, file: str = "<string>") -> Scenario:
     return scenario
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    *,
+    validate: str = "strict",
+    on_warning: Callable[[str], None] | None = None,
+) -> Scenario:
     """Load one scenario file."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror or error}", file=str(file)) from None
-    return scenario_from_text(text, file=str(file))
+    return scenario_from_text(
+        read_text_file(path), file=str(path), validate=validate, on_warning=on_warning
+    )
 
 
-def load_scenarios(paths: Sequence[str | Path]) -> list[Scenario]:
+def load_scenarios(
+    paths: Sequence[str | Path],
+    *,
+    validate: str = "strict",
+    on_warning: Callable[[str], None] | None = None,
+) -> list[Scenario]:
     """Load scenario files and folders of them (``*.yaml`` directly inside), in order."""
     scenarios: list[Scenario] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            scenarios.extend(load_scenario(p) for p in sorted(path.glob("*.yaml")))
+            scenarios.extend(
+                load_scenario(p, validate=validate, on_warning=on_warning)
+                for p in sorted(path.glob("*.yaml"))
+            )
         elif path.exists():
-            scenarios.append(load_scenario(path))
+            scenarios.append(load_scenario(path, validate=validate, on_warning=on_warning))
         else:
             raise InputError("no such file or directory", file=str(path))
     names = [s.name for s in scenarios]

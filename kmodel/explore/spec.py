@@ -63,7 +63,15 @@ from kmodel.errors import InputError
 from kmodel.explore.run import FAULT_KINDS, Scenario, UserAction
 from kmodel.explore.search import ExploreOptions
 from kmodel.invariants import make_invariant
-from kmodel.objects.manifests import MAX_FILE_BYTES, SkippedObject, load_manifests, load_text
+from kmodel.objects.manifests import (
+    LoadedObject,
+    LoadOptions,
+    SkippedObject,
+    load_manifests,
+    load_text,
+    parse_yaml,
+    read_text_file,
+)
 from kmodel.objects.quantity import parse_quantity
 from kmodel.objects.validate import validate_object
 from kmodel.semantics.resources import is_extended_resource_name
@@ -330,13 +338,25 @@ def inline_objects(
     path: str,
     *,
     on_skip: Callable[[SkippedObject], None] | None = None,
-) -> list[Mapping[str, Any]]:
-    """Validate an inline manifest as the loader does, with the spec's field path in errors."""
+    validate: str = "strict",
+    on_warning: Callable[[str], None] | None = None,
+) -> list[LoadedObject]:
+    """Validate an inline manifest as the loader does, with the spec's field path in errors.
+
+    ``validate`` is the manifests' ``--validate`` mode; every problem is reported.
+    """
     text = yaml.safe_dump(dict(body))
     try:
-        return [o.body for o in load_text(text, file=reader.file, on_skip=on_skip)]
+        return load_text(
+            text, file=reader.file, on_skip=on_skip, validate=validate, on_warning=on_warning
+        )
     except InputError as error:
-        raise reader.error(path + (f".{error.path}" if error.path else ""), error.message) from None
+        raise InputError.collected(
+            [
+                reader.error(path + (f".{p.path}" if p.path else ""), p.message)
+                for p in error.problems or (error,)
+            ]
+        ) from None
 
 
 #: A spec's program keys (README "Specs"), as :class:`Program` fields.
@@ -403,6 +423,24 @@ def _referenced_file(reader: SpecReader, base: Path, entry: object, path: str) -
     return target
 
 
+class _Places:
+    """Where each object of a spec section was defined, to refuse one defined twice."""
+
+    def __init__(self, reader: SpecReader) -> None:
+        self.reader = reader
+        self.seen: dict[tuple[str, str | None, str], str] = {}
+
+    def add(self, kind: str, namespace: str | None, name: str, path: str, place: str) -> None:
+        """Record an object; a second one of the same kind, namespace and name is refused."""
+        identity = (kind, namespace, name)
+        if identity in self.seen:
+            label = "/".join(part for part in (kind, namespace, name) if part)
+            raise self.reader.error(
+                path, f"duplicate object: {label} is defined at {self.seen[identity]} and {place}"
+            )
+        self.seen[identity] = place
+
+
 @dataclass(frozen=True)
 class ClusterSection:
     """The ``cluster:`` block read: Node manifests, etcd members, static pods by node."""
@@ -422,22 +460,12 @@ def read_spec_file(
     file = str(path)
     source = Path(path)
     reader = SpecReader(file)
-    try:
-        size = source.stat().st_size
-    except OSError as error:
-        raise InputError(error.strerror or "cannot read", file=file) from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", file=file)
-    text = source.read_text(encoding="utf-8", errors="replace")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise InputError(
-            f"{where}invalid YAML: {getattr(error, 'problem', error)}", file=file
-        ) from None
-    body = reader.mapping(data, "")
+    # The manifests' hardened loader: size and depth limits, no alias bombs, no repeated key.
+    text = read_text_file(source)
+    documents = parse_yaml(text, file=file)
+    if len(documents) > 1:
+        raise InputError(f"a spec is one YAML document, found {len(documents)}", file=file)
+    body = reader.mapping(documents[0][1] if documents else None, "")
     reader.keys(body, allowed, "")
     return reader, body, source.parent, text
 
@@ -450,29 +478,43 @@ def read_cluster(
     on_warning: Callable[[str], None] | None = None,
     allowed: frozenset[str] = frozenset({"nodes", "manifests", "controlPlane", "staticPods"}),
     on_left_out: Callable[[LeftOut], None] | None = None,
+    validate: str = "strict",
 ) -> ClusterSection:
     """Read the ``cluster:`` block (pools, inline Nodes, Node files, etcd, static pods).
 
     Objects of kinds the model does not know go to ``on_left_out`` (else ``on_warning``).
+    ``validate`` is the manifests' ``--validate`` mode. A Node defined twice (by a pool,
+    inline or in a file) is refused with both places.
     """
+    options = LoadOptions(validate=validate)
     nodes: list[Mapping[str, Any]] = []
+    places = _Places(reader)
     cluster = reader.mapping(body.get("cluster"), "cluster")
     reader.keys(cluster, allowed, "cluster")
     for i, entry in enumerate(reader.sequence(cluster.get("nodes", []), "cluster.nodes")):
         path = f"cluster.nodes[{i}]"
         item = reader.mapping(entry, path)
         if "pool" in item:
-            nodes.extend(pool_nodes(reader, item, path))
+            for pool_node in pool_nodes(reader, item, path):
+                name = pool_node["metadata"]["name"]
+                places.add("Node", None, name, path, f"{reader.file}: {path}")
+                nodes.append(pool_node)
         else:
             skip = _left_out_sink(reader, path, on_left_out)
-            nodes.extend(inline_objects(reader, item, path, on_skip=skip))
+            for obj in inline_objects(
+                reader, item, path, on_skip=skip, validate=validate, on_warning=on_warning
+            ):
+                places.add(obj.kind, obj.namespace, obj.name, path, f"{reader.file}: {path}")
+                nodes.append(obj.body)
     for i, entry in enumerate(reader.sequence(cluster.get("manifests", []), "cluster.manifests")):
         path = f"cluster.manifests[{i}]"
         manifest_file = _referenced_file(reader, base, entry, path)
         skip = _left_out_sink(reader, path, on_left_out)
-        nodes.extend(
-            o.body for o in load_manifests([manifest_file], on_warning=on_warning, on_skip=skip)
-        )
+        for obj in load_manifests(
+            [manifest_file], on_warning=on_warning, on_skip=skip, options=options
+        ):
+            places.add(obj.kind, obj.namespace, obj.name, path, str(obj.source))
+            nodes.append(obj.body)
     if not any(o.get("kind") == "Node" for o in nodes):
         raise reader.error("cluster.nodes", "the cluster needs at least one Node")
     control = reader.mapping(cluster.get("controlPlane", {}), "cluster.controlPlane")
@@ -491,12 +533,19 @@ def read_cluster(
         for i, pod in enumerate(reader.sequence(pods, f"cluster.staticPods.{node}")):
             path = f"cluster.staticPods.{node}[{i}]"
             skip = _left_out_sink(reader, path, on_left_out)
-            for obj in inline_objects(reader, reader.mapping(pod, path), path, on_skip=skip):
-                if obj.get("kind") != "Pod":  # the kubelet reads only Pods from its folder
+            for obj in inline_objects(
+                reader,
+                reader.mapping(pod, path),
+                path,
+                on_skip=skip,
+                validate=validate,
+                on_warning=on_warning,
+            ):
+                if obj.kind != "Pod":  # the kubelet reads only Pods from its folder
                     raise reader.error(
-                        f"{path}.kind", f"a static pod must be a Pod, not {obj['kind']}"
+                        f"{path}.kind", f"a static pod must be a Pod, not {obj.kind}"
                     )
-                static[str(node)].append(obj)
+                static[str(node)].append(obj.body)
     return ClusterSection(nodes, members, static)
 
 
@@ -523,24 +572,29 @@ def read_workloads(
     *,
     on_warning: Callable[[str], None] | None = None,
     on_left_out: Callable[[LeftOut], None] | None = None,
+    validate: str = "strict",
 ) -> list[Mapping[str, Any]]:
     """Read the ``workloads:`` list: manifest files relative to the spec, or inline manifests.
 
     What the model does not run (objects of kinds it does not know, a file with no objects)
-    goes to ``on_left_out``; without it, to ``on_warning`` as before.
+    goes to ``on_left_out``; without it, to ``on_warning`` as before. ``validate`` is the
+    manifests' ``--validate`` mode. An object defined twice (same kind, namespace and name, in
+    files or inline) is refused with both places, as the API server refuses a second create.
     """
     objects: list[Mapping[str, Any]] = []
+    places = _Places(reader)
+    options = LoadOptions(validate=validate)
     for i, entry in enumerate(reader.sequence(body.get("workloads", []), "workloads")):
         path = f"workloads[{i}]"
         left: list[LeftOut] = []
         on_skip = _left_out_sink(reader, path, left.append if on_left_out else None)
         if isinstance(entry, str):
             workload_file = _referenced_file(reader, base, entry, path)
-            found: list[Mapping[str, Any]] = [
-                o.body
-                for o in load_manifests([workload_file], on_warning=on_warning, on_skip=on_skip)
-            ]
-            if not found and not left:
+            loaded = load_manifests(
+                [workload_file], on_warning=on_warning, on_skip=on_skip, options=options
+            )
+            where = [str(o.source) for o in loaded]
+            if not loaded and not left:
                 left.append(
                     LeftOut(
                         str(workload_file),
@@ -552,8 +606,18 @@ def read_workloads(
                     )
                 )
         else:
-            found = inline_objects(reader, reader.mapping(entry, path), path, on_skip=on_skip)
-        objects.extend(found)
+            loaded = inline_objects(
+                reader,
+                reader.mapping(entry, path),
+                path,
+                on_skip=on_skip,
+                validate=validate,
+                on_warning=on_warning,
+            )
+            where = [f"{reader.file}: {path}"] * len(loaded)
+        for obj, place in zip(loaded, where, strict=True):
+            places.add(obj.kind, obj.namespace, obj.name, path, place)
+            objects.append(obj.body)
         if on_left_out is not None:
             for item in left:
                 on_left_out(item)
@@ -640,8 +704,13 @@ def read_explore(
     return options, ticks
 
 
-def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = None) -> Spec:
-    """Load and validate a spec file.
+def load_spec(
+    path: str | Path,
+    *,
+    on_warning: Callable[[str], None] | None = None,
+    validate: str = "strict",
+) -> Spec:
+    """Load and validate a spec file (``validate``: the manifests' ``--validate`` mode).
 
     Raises:
         InputError: the file, the field path and what is wrong.
@@ -650,11 +719,23 @@ def load_spec(path: str | Path, *, on_warning: Callable[[str], None] | None = No
     file = reader.file
     source = Path(path)
     left_out: list[LeftOut] = []
-    cluster = read_cluster(reader, body, base, on_warning=on_warning, on_left_out=left_out.append)
+    cluster = read_cluster(
+        reader,
+        body,
+        base,
+        on_warning=on_warning,
+        on_left_out=left_out.append,
+        validate=validate,
+    )
     members, static = cluster.members, cluster.static_pods
     node_names = {o["metadata"]["name"] for o in cluster.nodes if o.get("kind") == "Node"}
     workloads = read_workloads(
-        reader, body, base, on_warning=on_warning, on_left_out=left_out.append
+        reader,
+        body,
+        base,
+        on_warning=on_warning,
+        on_left_out=left_out.append,
+        validate=validate,
     )
     refuse_unmodelled(reader, left_out, read_ignore_unmodelled(reader, body))
     objects = [*cluster.nodes, *workloads]

@@ -37,6 +37,7 @@ from kmodel.explore.run import Run
 from kmodel.explore.search import Finding, StaleActionError, run_actions
 from kmodel.explore.spec import Spec, load_spec
 from kmodel.invariants import Violation
+from kmodel.objects.manifests import read_json_file
 
 __all__ = [
     "TRACE_VERSION",
@@ -200,14 +201,7 @@ def load_trace(path: str | Path) -> Trace:
         InputError: not a kmodel trace, another schema version, or malformed.
     """
     file = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError(error.strerror or "cannot read", file=file) from None
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}", file=file
-        ) from None
+    data = read_json_file(path)  # the manifests' limits; a repeated key is refused
     if not isinstance(data, Mapping) or "kmodel_trace" not in data:
         raise InputError("not a kmodel trace (no kmodel_trace key)", file=file)
     if data["kmodel_trace"] != TRACE_VERSION:
@@ -264,13 +258,17 @@ class Replay:
     stale: StaleActionError | None = None
 
 
-def replay(trace: Trace, *, spec_path: str | Path | None = None) -> Replay:
+def replay(
+    trace: Trace, *, spec_path: str | Path | None = None, validate: str = "strict"
+) -> Replay:
     """Re-run a trace's actions against a fresh cluster built from its spec (or ``spec_path``).
+
+    ``validate`` is the spec's manifests' ``--validate`` mode, as ``kmodel check`` took it.
 
     Each recorded action must be among the actions possible at its step, as it was when
     exploration chose it; the first that is not ends the replay (:attr:`Replay.stale`).
     """
-    spec = load_spec(spec_path or trace.spec)
+    spec = load_spec(spec_path or trace.spec, validate=validate)
     try:
         run, violation, at_fixpoint = run_actions(spec.scenario, trace.actions)
     except StaleActionError as stale:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -273,8 +273,15 @@ def _strategy(reader: SpecReader, raw: object, path: str) -> Strategy:
         raise reader.error(where, error.message) from None
 
 
-def load_strategies_spec(path: str | Path) -> StrategiesSpec:
-    """Load and validate a strategies spec.
+def load_strategies_spec(
+    path: str | Path,
+    *,
+    validate: str = "strict",
+    on_warning: Callable[[str], None] | None = None,
+) -> StrategiesSpec:
+    """Load and validate a strategies spec (``validate``: the manifests' ``--validate`` mode).
+
+    ``on_warning`` gets the manifests' warnings (unknown fields ``validate`` relaxes).
 
     Raises:
         InputError: the file, the field path and what is wrong.
@@ -289,9 +296,18 @@ def load_strategies_spec(path: str | Path) -> StrategiesSpec:
         base,
         allowed=frozenset({"nodes", "controlPlane"}),
         on_left_out=left_out.append,
+        validate=validate,
+        on_warning=on_warning,
     )
     members = cluster.members
-    workloads = read_workloads(reader, body, base, on_left_out=left_out.append)
+    workloads = read_workloads(
+        reader,
+        body,
+        base,
+        on_left_out=left_out.append,
+        validate=validate,
+        on_warning=on_warning,
+    )
     refuse_unmodelled(reader, left_out, ignore=False, can_ignore=False)
     objects = [*cluster.nodes, *workloads]
     deployments = [o for o in objects if o.get("kind") == "Deployment"]

@@ -33,6 +33,7 @@ from typing import Any
 from kmodel.errors import InputError
 from kmodel.explore.trace import Trace, load_trace, settle_changes, trace_steps
 from kmodel.invariants import Violation
+from kmodel.objects.manifests import read_json_file
 from kmodel.strategies.compare import Value, Witness, figure_values
 from kmodel.strategies.run import StrategyRun, run_strategy
 from kmodel.strategies.spec import StrategiesSpec, load_strategies_spec
@@ -166,7 +167,7 @@ def load_strategy_trace(path: str | Path) -> StrategyTrace:
     """
     file = str(path)
     trace = load_trace(path)
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = read_json_file(path)
     block = data.get("strategy")
     if not isinstance(block, Mapping):
         raise InputError("not a strategy trace (no strategy block)", file=file, path="strategy")
@@ -188,7 +189,7 @@ def load_strategy_trace(path: str | Path) -> StrategyTrace:
 
 
 def replay_strategy_trace(
-    trace: StrategyTrace, *, spec_path: str | Path | None = None
+    trace: StrategyTrace, *, spec_path: str | Path | None = None, validate: str = "strict"
 ) -> tuple[StrategyRun, Violation | None, bool]:
     """Re-run a strategy trace against a fresh scenario built from its spec.
 
@@ -196,7 +197,7 @@ def replay_strategy_trace(
     (None if it no longer does), and True (figures are judged when the deployment has ended).
     The same signature as :func:`kmodel.explore.trace.replay`, so ``kmodel replay`` can use it.
     """
-    spec = load_strategies_spec(spec_path or trace.spec)
+    spec = load_strategies_spec(spec_path or trace.spec, validate=validate)
     run = run_strategy(spec.scenario(trace.strategy, trace.failure), trace.trace.actions)
     values = figure_values(run)
     if trace.figure not in values:
