@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import model, placement, startup, verify
+from benchmarks import finding, model, placement, startup, verify
 
 BENCHMARKS = {
     "placement": placement.main,
     "model": model.main,
     "startup": startup.main,
     "verify": verify.main,
+    "finding": finding.main,
 }
 
 

@@ -11,12 +11,15 @@ eventually stable. Capacity is ample by construction, so a violation is a bug in
 
 from __future__ import annotations
 
+from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
+from kmodel.cluster.actions import Action
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore.run import Run, Scenario, UserAction
-from kmodel.invariants import CATALOGUE, MinAvailable
+from kmodel.invariants import CATALOGUE, MinAvailable, Violation
+from properties import tracekit
 from tests.schedkit import make_deployment
 
 IMAGES = ["registry.example.com/app:1", "registry.example.com/app:2", "registry.example.com/app:3"]
@@ -168,27 +171,61 @@ def upstream_scale_stall(run: Run, message: str) -> bool:
 
 
 class ClusterModel(RuleBasedStateMachine):
-    """One generated cluster, stepped by Hypothesis; invariants checked after every step."""
+    """One generated cluster, stepped by Hypothesis; invariants checked after every step.
+
+    A violation is reported with the shortest trace kmodel finds (see ``properties/tracekit``)
+    rather than shrunk by Hypothesis (see ``TestClusterModel.settings``).
+    """
 
     run: Run
+    chosen: list[Action]
 
     @initialize(scenario=scenarios())
     def build(self, scenario: Scenario) -> None:
         self.run = Run(scenario)
+        self.chosen = []
         assert self.run.violations == []
 
     @rule(data=st.data())
     def step(self, data: st.DataObject) -> None:
         choices = self.run.choices()
         action = choices[data.draw(st.integers(0, len(choices) - 1), label="choice")]
+        self.chosen.append(action)
         found = self.run.do(action)
-        assert found == [], [v.message for v in found]
+        if found:
+            self.fail(found)
 
     def teardown(self) -> None:
         run = getattr(self, "run", None)
         if run is not None:
             found = [v for v in run.finish() if not upstream_scale_stall(run, v.message)]
-            assert found == [], [v.message for v in found]
+            if found:
+                self.fail(found)
 
+    def fail(self, found: list[Violation]) -> None:
+        """Fail with the violations and the shortest trace that violates the first one."""
+        messages = [v.message for v in found]
+        key = (id(self.run.scenario), tuple(self.chosen), found[0].invariant)
+        if key not in _SHORTENED:  # Hypothesis replays the failing example once more to report
+            shortened = tracekit.shorten(
+                self.run.scenario,
+                self.chosen,
+                found[0].invariant,
+                accept=lambda run, v: not upstream_scale_stall(run, v.message),
+            )
+            _SHORTENED[key] = (
+                "" if shortened is None else tracekit.describe(shortened, len(self.chosen))
+            )
+        raise AssertionError(f"{messages}\n{_SHORTENED[key]}")
+
+
+#: Shortened traces by failing run, so the report's replay does not shorten again.
+_SHORTENED: dict[tuple[int, tuple[Action, ...], str], str] = {}
 
 TestClusterModel = ClusterModel.TestCase
+# Hypothesis' shrinker and explainer take minutes here (each attempt settles a cluster): the
+# state machine shortens its trace itself, every other setting comes from the loaded profile.
+TestClusterModel.settings = settings(
+    settings.default,
+    phases=[p for p in settings.default.phases if p not in {Phase.shrink, Phase.explain}],
+)

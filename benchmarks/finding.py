@@ -1,0 +1,133 @@
+"""Finding benchmark: how long the property suite takes to report a planted bug, and its trace.
+
+The property suite's cluster state machine (``properties/test_cluster_model.py``) runs under a
+Hypothesis profile (``ci`` by default, from ``conftest.py``) with a deliberately broken component
+injected from the test side, as the quality tests do (``ClusterConfig.mutations``). For each
+mutant it measures the wall-clock time from the start to the first violating example, the time
+from the start to the report (Hypothesis has shrunk the counterexample and the test fails), and
+the number of actions in the reported trace (the failing example Hypothesis reports, and the
+shortest trace the suite reports with it).
+
+``python -m benchmarks finding [--profile ci] [--mutant NAME ...]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hypothesis import settings
+from hypothesis.stateful import initialize, run_state_machine_as_test
+from rich.console import Console
+from rich.table import Table
+
+import conftest  # noqa: F401  # registers the Hypothesis profiles
+from kmodel.cluster.actions import Action
+from kmodel.cluster.model import ClusterConfig
+from kmodel.explore.run import Run, Scenario
+from kmodel.invariants import Violation
+from properties.test_cluster_model import (
+    ClusterModel,
+    TestClusterModel,
+    scenarios,
+    upstream_scale_stall,
+)
+
+#: Mutants the property suite can see (every pod is Ready at once there, so no readiness ones).
+MUTANTS = ("deployment-ignores-max-unavailable", "rs-counts-terminating")
+
+
+@dataclass
+class Outcome:
+    """One mutant's measurement."""
+
+    mutant: str
+    first_violation: float | None
+    report: float
+    #: Actions in the failing example Hypothesis reports.
+    example_steps: int | None
+    #: Actions in the shortest trace the suite reports, when it reports one.
+    shortest_steps: int | None
+    message: str
+
+
+def measure(mutant: str, profile: str) -> Outcome:
+    """Run the cluster state machine with ``mutant`` planted; time the first violation, report."""
+    seen: dict[str, Any] = {"first": None, "steps": None}
+    start = time.perf_counter()
+
+    def with_mutant(scenario: Scenario) -> Scenario:
+        return replace(scenario, config=ClusterConfig(mutations=frozenset({mutant})))
+
+    class Timed(Run):
+        """A run that notes when it first sees a violation the suite reports."""
+
+        def _seen(self, found: list[Violation]) -> list[Violation]:
+            if found and seen["first"] is None:
+                seen["first"] = time.perf_counter() - start
+            return found
+
+        def do(self, action: Action) -> list[Violation]:
+            return self._seen(super().do(action))
+
+        def finish(self) -> list[Violation]:
+            found = super().finish()
+            self._seen([v for v in found if not upstream_scale_stall(self, v.message)])
+            return found
+
+    class Broken(ClusterModel):
+        @initialize(scenario=scenarios().map(with_mutant))
+        def build(self, scenario: Scenario) -> None:
+            super().build(scenario)
+            self.run.__class__ = Timed  # the same run, timed
+
+    # The suite's own phases (it shortens traces itself), the rest from the profile; no example
+    # database: every run starts from scratch, as a first CI run does.
+    chosen = settings(
+        settings.get_profile(profile), database=None, phases=TestClusterModel.settings.phases
+    )
+    message = "no violation found"
+    try:
+        run_state_machine_as_test(Broken, settings=chosen)
+    except AssertionError as error:
+        message = str(error)
+        # The failing example Hypothesis reports lists one line per rule call.
+        seen["steps"] = sum(
+            str(note).startswith("state.step(") for note in getattr(error, "__notes__", ())
+        )
+    report = time.perf_counter() - start
+    shortest = re.search(r"shortest trace found \((\d+) of", message)
+    return Outcome(
+        mutant,
+        seen["first"],
+        report,
+        seen["steps"],
+        int(shortest.group(1)) if shortest else None,
+        message.splitlines()[0][:70],
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Measure each mutant and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks finding")
+    parser.add_argument("--profile", default="ci", help="Hypothesis profile (conftest.py)")
+    parser.add_argument("--mutant", action="append", choices=MUTANTS, help="default: all")
+    args = parser.parse_args(argv)
+    one, five, _ = os.getloadavg()
+    outcomes = [measure(mutant, args.profile) for mutant in args.mutant or MUTANTS]
+    table = Table(title=f"property suite under the {args.profile!r} profile, one mutant each")
+    columns = ("mutant", "first violation s", "report s", "example steps", "trace steps", "report")
+    for column in columns:
+        table.add_column(column, justify="left" if column in {"mutant", "report"} else "right")
+    for o in outcomes:
+        first = "-" if o.first_violation is None else f"{o.first_violation:.1f}"
+        example = "-" if o.example_steps is None else str(o.example_steps)
+        shortest = "-" if o.shortest_steps is None else str(o.shortest_steps)
+        table.add_row(o.mutant, first, f"{o.report:.1f}", example, shortest, o.message)
+    Console(width=max(Console().width, 140)).print(table)
+    print(f"machine: load average {one:.2f} {five:.2f} before, on {os.cpu_count()} cores")
+    return 0
