@@ -455,8 +455,10 @@ class Cluster:
         probe = copy.copy(self)
         probe.store = self.store.fork()
         wanted = set(components)
+        # The components left out share one empty, lagging informer: none of them may be used.
+        unused = Informer(lagging=True)
         probe.informers = {
-            name: informer.copy() if name in wanted else Informer(lagging=True)
+            name: informer.copy() if name in wanted else unused
             for name, informer in self.informers.items()
         }
         probe.memory = {

@@ -326,6 +326,47 @@ def _node_shape(node: Mapping[str, Any]) -> str:
     return json.dumps([metadata, status, rest], sort_keys=True, default=repr)
 
 
+#: Of a node's parts, the fields :func:`_node_shape` leaves out.
+_SHAPELESS: Final = {"metadata": "resourceVersion", "status": "conditions"}
+
+
+def _heartbeat_node_shape(cluster: Cluster, node: Mapping[str, Any]) -> str:
+    """:func:`_node_shape`, reused from the node's previous version when only a heartbeat differs.
+
+    A heartbeat writes a new node that shares every part with the previous version (stored
+    objects are never mutated) but the resourceVersion and the conditions, which the shape
+    leaves out: when each other part is the very same object, so is the shape's text.
+    """
+    last_key = ("scheduling-node-last", node["metadata"].get("name"))
+    last = cluster.cache.get(last_key)
+    if last is not None and _differs_in_shapeless_only(last[0], node):
+        shape: str = last[1]
+    else:
+        shape = _node_shape(node)
+    cluster.cache[last_key] = (node, shape)
+    return shape
+
+
+def _differs_in_shapeless_only(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether every part of ``new`` but the fields :func:`_node_shape` leaves out is ``old``'s."""
+    if old.keys() != new.keys():
+        return False
+    for part, value in new.items():
+        previous = old[part]
+        if value is previous:
+            continue
+        skipped = _SHAPELESS.get(part)
+        if (
+            skipped is None
+            or not isinstance(value, dict)
+            or not isinstance(previous, dict)
+            or value.keys() != previous.keys()
+            or any(value[k] is not previous[k] for k in value if k != skipped)
+        ):
+            return False
+    return True
+
+
 def _world(cluster: Cluster, *, bound_only: bool = False) -> tuple[Any, ...]:
     """A cache key for what scheduling reads besides the pod it schedules.
 
@@ -339,7 +380,8 @@ def _world(cluster: Cluster, *, bound_only: bool = False) -> tuple[Any, ...]:
     nodes = cluster.memo(
         ("scheduler-world-nodes", node_version),
         lambda: tuple(
-            cluster.derive("scheduling-node", n, _node_shape) for n in view.list_objects("Node")
+            cluster.derive("scheduling-node", n, lambda n: _heartbeat_node_shape(cluster, n))
+            for n in view.list_objects("Node")
         ),
     )
     pods = cluster.memo(
