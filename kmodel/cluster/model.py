@@ -12,8 +12,12 @@ No threads, no wall clock, no randomness: the same actions give the same cluster
 from __future__ import annotations
 
 import copy
+import math
+import numbers
+import operator
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from fractions import Fraction
 from typing import Any, Final, TypeVar
 
 from kmodel.cluster.actions import Action
@@ -29,6 +33,7 @@ __all__ = [
     "UNREAD_CLOCK",
     "Change",
     "ClockRead",
+    "ClockWindow",
     "Cluster",
     "ClusterConfig",
     "Machine",
@@ -326,6 +331,193 @@ UNREAD_CLOCK: Final = _UnreadClock()
 
 
 @dataclass
+class ClockWindow:
+    """The times a dry run's answer holds for: ``low <= now <= high``, ``now`` not ``excluded``.
+
+    Built from every comparison the dry run made with the clock (see :class:`_WatchedClock`):
+    at any such time each comparison comes out as it did, so the run takes the same path.
+    None bounds are open.
+    """
+
+    low: int | None = None
+    high: int | None = None
+    excluded: frozenset[int] = frozenset()
+
+    def __contains__(self, now: object) -> bool:
+        return (
+            isinstance(now, int)
+            and (self.low is None or self.low <= now)
+            and (self.high is None or now <= self.high)
+            and now not in self.excluded
+        )
+
+    def narrow(self, op: str, bound: Fraction) -> None:
+        """Keep the times at which ``now <op> bound`` holds (``now`` is an integer)."""
+        if op in {"<", "<="}:
+            high = math.ceil(bound) - 1 if op == "<" else math.floor(bound)
+            self.high = high if self.high is None else min(self.high, high)
+        elif op in {">", ">="}:
+            low = math.floor(bound) + 1 if op == ">" else math.ceil(bound)
+            self.low = low if self.low is None else max(self.low, low)
+        elif bound.denominator == 1:  # == or != an integer; an integer never equals the others
+            if op == "==":
+                self.narrow(">=", bound)
+                self.narrow("<=", bound)
+            else:
+                self.excluded = self.excluded | {int(bound)}
+
+
+#: A comparison's opposite (what holds when it does not) and its mirror (both sides swapped).
+_NEGATED: Final = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+_MIRRORED: Final = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_COMPARE: Final[dict[str, Callable[[Any, Any], bool]]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+class _WatchedClock:  # noqa: PLW1641  # __hash__ is assigned below (it raises)
+    """``scale * now + offset`` in a dry run: integer arithmetic, comparisons noted in a window.
+
+    Adding, subtracting or multiplying by integers gives another watched value (so the
+    nanoseconds of ``time_ns`` are watched too); comparing with an integer or another watched
+    value gives the real answer and narrows the window to the times that give the same one.
+    It passes for an ``int`` (``isinstance``), as the clock it stands for is one. Anything else
+    (hashing, conversions, formatting, floats, division, attribute access) raises
+    :class:`ClockRead`, so a dry run that uses the clock otherwise gets no window.
+    """
+
+    __slots__ = ("_now", "_offset", "_scale", "_window")
+
+    def __init__(self, window: ClockWindow, now: int, scale: int = 1, offset: int = 0) -> None:
+        object.__setattr__(self, "_window", window)
+        object.__setattr__(self, "_now", now)
+        object.__setattr__(self, "_scale", scale)
+        object.__setattr__(self, "_offset", offset)
+
+    def __getattribute__(self, name: str) -> Any:  # noqa: ANN401
+        if name == "__class__":
+            return int
+        if name in _WATCHED_CLOCK_OWN:
+            return object.__getattribute__(self, name)
+        raise ClockRead
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise ClockRead
+
+    def parts(self) -> tuple[ClockWindow, int, int, int]:
+        get = object.__getattribute__
+        return get(self, "_window"), get(self, "_now"), get(self, "_scale"), get(self, "_offset")
+
+    def linear(self, other: object, sign: int) -> Any:  # noqa: ANN401
+        """``self + sign * other``; an integer when the clock cancels out."""
+        window, now, scale, offset = self.parts()
+        if type(other) is int:
+            return _WatchedClock(window, now, scale, offset + sign * other)
+        if type(other) is _WatchedClock:
+            other_window, _, other_scale, other_offset = other.parts()
+            if other_window is not window:
+                raise ClockRead
+            scale, offset = scale + sign * other_scale, offset + sign * other_offset
+            return offset if scale == 0 else _WatchedClock(window, now, scale, offset)
+        raise ClockRead
+
+    def __add__(self, other: object) -> Any:  # noqa: ANN401
+        return self.linear(other, 1)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: object) -> Any:  # noqa: ANN401
+        return self.linear(other, -1)
+
+    def __rsub__(self, other: object) -> Any:  # noqa: ANN401
+        return (-self).linear(other, 1)
+
+    def __neg__(self) -> _WatchedClock:
+        window, now, scale, offset = self.parts()
+        return _WatchedClock(window, now, -scale, -offset)
+
+    def __pos__(self) -> _WatchedClock:
+        return self
+
+    def __mul__(self, other: object) -> Any:  # noqa: ANN401
+        window, now, scale, offset = self.parts()
+        if type(other) is not int:
+            raise ClockRead
+        return (
+            offset * other
+            if other == 0
+            else _WatchedClock(window, now, scale * other, offset * other)
+        )
+
+    __rmul__ = __mul__
+
+    def compare(self, op: str, other: object) -> bool:
+        difference = self.linear(other, -1)  # raises unless other is an int or watched
+        if type(difference) is int:
+            return bool(_COMPARE[op](difference, 0))
+        window, now, scale, offset = difference.parts()
+        holds = bool(_COMPARE[op](scale * now + offset, 0))
+        # scale * now + offset <op> 0  <=>  now <op'> -offset / scale (op' mirrored if scale < 0)
+        bound = Fraction(-offset, scale)
+        kept = op if scale > 0 else _MIRRORED[op]
+        window.narrow(kept if holds else _NEGATED[kept], bound)
+        return holds
+
+    def __lt__(self, other: object) -> bool:
+        return self.compare("<", other)
+
+    def __le__(self, other: object) -> bool:
+        return self.compare("<=", other)
+
+    def __gt__(self, other: object) -> bool:
+        return self.compare(">", other)
+
+    def __ge__(self, other: object) -> bool:
+        return self.compare(">=", other)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not int and type(other) is not _WatchedClock:
+            if isinstance(other, numbers.Number):  # a bool, a float: equal to some integers
+                raise ClockRead
+            return False  # never equal to a string, a dict, None: at any time
+        return self.compare("==", other)
+
+    def __ne__(self, other: object) -> bool:
+        return not _WatchedClock.__eq__(self, other)
+
+    def __copy__(self) -> _WatchedClock:
+        return self
+
+    def __deepcopy__(self, memo: object) -> _WatchedClock:
+        return self
+
+    def __floor__(self) -> _WatchedClock:
+        return self
+
+    __ceil__ = __trunc__ = __round__ = __floor__
+
+    def _read(self, *args: object, **kwargs: object) -> Any:  # noqa: ANN401
+        raise ClockRead
+
+    __hash__ = __bool__ = __int__ = __index__ = __float__ = __complex__ = _read
+    __str__ = __repr__ = __format__ = __bytes__ = _read
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _read
+    __divmod__ = __rdivmod__ = __pow__ = __rpow__ = __abs__ = _read
+    __len__ = __iter__ = __contains__ = __getitem__ = _read
+
+
+#: What :class:`_WatchedClock` reads of itself (any other attribute access raises).
+_WATCHED_CLOCK_OWN: Final = frozenset(
+    {*_WatchedClock.__slots__, "parts", "linear", "compare", "__copy__", "__deepcopy__"}
+)
+
+
+@dataclass
 class Cluster:
     """The whole cluster state. Build one with :func:`kmodel.cluster.build.build_cluster`."""
 
@@ -532,6 +724,51 @@ class Cluster:
         except (ClockRead, Exception):  # noqa: BLE001  # any failure: let the real dry run tell
             return None
         return bool(probe.store.log)
+
+    def would_change_within(
+        self, action: Action, components: Iterable[str] = COMPONENTS
+    ) -> tuple[bool, ClockWindow] | None:
+        """:meth:`would_change`, with the times its answer holds for; None if that is unknown.
+
+        The dry run runs with a clock that notes every comparison made with it (see
+        :class:`_WatchedClock`): at every time of the window each comparison comes out the same,
+        so the run takes the same path and gives the same answer, as long as nothing else it
+        reads changes. A dry run that uses the clock otherwise (or fails) gives None.
+        """
+        if type(self.store.now) is not int:
+            return None
+        probe = self.fork(components)
+        window = ClockWindow()
+        probe.store.now = _WatchedClock(window, self.store.now)  # type: ignore[assignment]
+        try:
+            action.apply(probe)  # type: ignore[attr-defined]
+        except (ClockRead, Exception):  # noqa: BLE001  # any failure: let the real dry run tell
+            return None
+        return bool(probe.store.log), window
+
+    def memo_within(
+        self, key: Hashable, compute: Callable[[], tuple[T, ClockWindow] | None]
+    ) -> T | None:
+        """A result cached under ``key`` for the times it holds for, else ``compute()``'s.
+
+        ``compute`` gives a result and its window (see :meth:`would_change_within`), or None
+        (then so does this). ``key`` must hold everything but the time the result depends on.
+        Each key keeps the windows of its last few results.
+        """
+        entries = self.cache.get(("within", key), ())
+        now = self.now
+        for window, value in entries:
+            if now in window:
+                cached: T = value
+                return cached
+        outcome = compute()
+        if outcome is None:
+            return None
+        if len(self.cache) > 50_000:
+            self.cache.clear()
+        # A new tuple, never an edited one: copies of this cluster share the cache's values.
+        self.cache[("within", key)] = (*entries[-7:], (outcome[1], outcome[0]))
+        return outcome[0]
 
     # ----------------------------------------------------------------- stepping
 

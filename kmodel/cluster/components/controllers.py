@@ -672,23 +672,15 @@ def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
             store.kind_revision.get("ReplicaSet", 0),
         )
     key = (action, reads, pods, store.has_quorum)
-    # Most syncs never look at the clock (a Deployment at rest): their answer holds at any time
-    # and survives clock ticks. The others are keyed on the time as well. A Deployment whose
-    # last sync looked at the clock and had work to do is mid-rollout: its next one will most
-    # likely look too, so the clock-free attempt is skipped (a guess that only saves time:
-    # both dry runs give the exact answer).
-    hint = ("clock-read", action)
-    if ("anytime", key) in cluster.cache or not cluster.cache.get(hint, False):
-        anytime = cluster.memo(
-            ("anytime", key), lambda: cluster.would_change_at_any_time(action, ("deployment",))
-        )
-        if anytime is not None:
-            return anytime
-    changes = bool(
+    # A sync's answer holds for the times at which every comparison it made with the clock comes
+    # out the same (see Cluster.would_change_within): for any time at rest, until a timeout is
+    # due mid-rollout. A sync that uses the clock otherwise is keyed on the time as well.
+    within = cluster.memo_within(key, lambda: cluster.would_change_within(action, ("deployment",)))
+    if within is not None:
+        return within
+    return bool(
         cluster.memo((key, cluster.now), lambda: cluster.would_change(action, ("deployment",)))
     )
-    cluster.cache[hint] = changes
-    return changes
 
 
 def controller_actions(cluster: Cluster) -> list[Action]:
