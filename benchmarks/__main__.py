@@ -1,7 +1,7 @@
-"""Run the benchmarks: ``python -m benchmarks placement [--quick] [--timeout S] [--data DIR]``
-, ``python -m benchmarks model [--steps N] [--seed S] [--examples E]``,
-``python -m benchmarks startup [--runs N]`` or
-``python -m benchmarks verify [--sizes 30,100,300]``."""
+"""Run the benchmarks: ``python -m benchmarks placement [--quick] [--timeout S] [--data DIR]``,
+``python -m benchmarks model [--steps N] [--seed S] [--examples E]``,
+``python -m benchmarks startup [--runs N]``, ``python -m benchmarks verify [--sizes 30,100,300]``
+or ``python -m benchmarks finding [--profile ci] [--mutant NAME]``."""
 
 from __future__ import annotations
 

@@ -24,6 +24,17 @@ def test_startup_benchmark_prints_its_table(capsys):
     assert "kmodel status specs/pods" in out
 
 
+def test_finding_benchmark_reports_a_planted_bug_with_its_shortest_trace(capsys):
+    assert main(["finding", "--mutant", "rs-counts-terminating"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "rs-counts-terminating" in line)
+    cells = [cell.strip() for cell in row.split("│")]
+    # mutant, first violation s, report s, example steps, trace steps, report
+    assert float(cells[2]) <= float(cells[3])
+    assert 1 <= int(cells[5]) <= int(cells[4])
+    assert "wants" in cells[6]
+
+
 def test_unknown_benchmark_is_a_usage_error(capsys):
     assert main(["nope"]) == 2
     assert "unknown benchmark" in capsys.readouterr().err
