@@ -25,7 +25,7 @@ from kmodel.cluster.components import (
 )
 from kmodel.cluster.components.kubelet import KubeletSyncPod, runtime_key
 from kmodel.cluster.components.network import ServeRequest, request_choices, resolve
-from kmodel.cluster.model import ClusterConfig, Program
+from kmodel.cluster.model import ClusterConfig, Program, _WatchedClock
 from kmodel.cluster.store import APIStore, Conflict, NotFound, Unavailable
 from kmodel.invariants import Monitor, make_invariant
 from tests.schedkit import make_deployment
@@ -448,9 +448,10 @@ def test_scaling_mid_rollout_can_stall_a_max_surge_zero_rollout():
     assert sorted(rs["spec"]["replicas"] for rs in c.store.list_objects("ReplicaSet")) == [0, 3]
 
 
-def test_clock_free_dry_runs_agree_with_real_ones_and_clusters_copy_cleanly():
-    # Cluster.would_change_at_any_time answers only when the dry run never read the clock; when
-    # it answers, it must agree with the dry run at the real time, all along a rollout.
+def test_dry_runs_with_a_watched_clock_agree_with_real_ones_and_leave_no_clock_behind():
+    # Cluster.would_change_within answers with the times its answer holds for, unless the dry
+    # run used the clock otherwise; when it answers, it must agree with the dry run at the real
+    # time, all along a rollout.
     strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
     c = build_cluster([node("n1"), node("n2"), deployment(strategy=strategy), service()])
     c.settle()
@@ -462,13 +463,25 @@ def test_clock_free_dry_runs_agree_with_real_ones_and_clusters_copy_cleanly():
             break
         # Controllers only: forks share the machines, so kubelet steps never run on one.
         action = SyncDeployment("default", "web")
-        anytime = c.would_change_at_any_time(action, ("deployment",))
-        if anytime is not None:
+        within = c.would_change_within(action, ("deployment",))
+        if within is not None:
             answered += 1
-            assert anytime == c.would_change(action, ("deployment",))
+            assert c.now in within[1]
+            assert within[0] == c.would_change(action, ("deployment",))
         c.step(actions[0])
     assert answered > 0
-    twin = copy.deepcopy(c)  # no stand-in clock left behind in caches
+    assert not _holds_watched_clock([c.cache, c.derived])  # no stand-in clock left in caches
+    twin = copy.deepcopy(c)
     twin.settle()
     c.settle()
     assert sorted(twin.store.objects) == sorted(c.store.objects)
+
+
+def _holds_watched_clock(value: object) -> bool:
+    if type(value) is _WatchedClock:
+        return True
+    if isinstance(value, dict):
+        return any(_holds_watched_clock(k) or _holds_watched_clock(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_holds_watched_clock(v) for v in value)
+    return False

@@ -297,7 +297,7 @@ def summarise(event: WatchEvent) -> str:
 
 
 class ClockRead(BaseException):
-    """A dry run observed the clock (see :meth:`Cluster.would_change_at_any_time`).
+    """A dry run used the clock in a way its stand-in does not allow (see :data:`UNREAD_CLOCK`).
 
     A BaseException, so that no ``except Exception`` in the code under the dry run swallows it.
     """
@@ -326,7 +326,8 @@ class _UnreadClock:
     __getattribute__ = _read
 
 
-#: The clock of a dry run whose answer must hold at any time (it raises on any use).
+#: The clock of a dry run whose answer must hold at any time (it raises on any use): such a run
+#: never looked at the time, so it takes the same path at every ``now``.
 UNREAD_CLOCK: Final = _UnreadClock()
 
 
@@ -705,24 +706,6 @@ class Cluster:
         """Whether ``action`` would write anything now (a dry run on a fork)."""
         probe = self.fork(components)
         action.apply(probe)  # type: ignore[attr-defined]
-        return bool(probe.store.log)
-
-    def would_change_at_any_time(
-        self, action: Action, components: Iterable[str] = COMPONENTS
-    ) -> bool | None:
-        """:meth:`would_change`, if the answer is the same whatever the clock says; else None.
-
-        The dry run runs with a clock that raises on any use (comparison, arithmetic,
-        formatting, ...): one that finishes never looked at the time, so it takes the same path
-        at every ``now`` and its answer holds until something else it reads changes. A dry run
-        that looks at the clock (or fails in any other way) gives None.
-        """
-        probe = self.fork(components)
-        probe.store.now = UNREAD_CLOCK  # type: ignore[assignment]
-        try:
-            action.apply(probe)  # type: ignore[attr-defined]
-        except (ClockRead, Exception):  # noqa: BLE001  # any failure: let the real dry run tell
-            return None
         return bool(probe.store.log)
 
     def would_change_within(

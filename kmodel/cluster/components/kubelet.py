@@ -799,7 +799,7 @@ def _needs_sync(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
 def _needs_sync_at_any_time(cluster: Cluster, machine: Machine, pod: Manifest) -> bool | None:
     """:func:`_needs_sync_now` under a clock that raises on use; None if it looked at it.
 
-    See :meth:`Cluster.would_change_at_any_time`; the dry run only touches copies, so the
+    See :data:`~kmodel.cluster.model.UNREAD_CLOCK`; the dry run only touches copies, so the
     real clock is swapped out and back.
     """
     now = cluster.store.now
