@@ -3,9 +3,9 @@
 The property suite's cluster state machine (``properties/test_cluster_model.py``) runs under a
 Hypothesis profile (``ci`` by default, from ``conftest.py``) with a deliberately broken component
 injected from the test side, as the quality tests do (``ClusterConfig.mutations``). For each
-mutant it measures the wall-clock time from the start to the first violating example, the time
-from the start to the report (Hypothesis has shrunk the counterexample and the test fails), and
-the number of actions in the reported trace (the failing example Hypothesis reports, and the
+mutant it measures the time (wall clock, and CPU seconds of the process) from the start to the
+first violating example and to the report (the test fails with its counterexample), and the
+number of actions in the reported trace (the failing example Hypothesis reports, and the
 shortest trace the suite reports with it).
 
 ``python -m benchmarks finding [--profile ci] [--mutant NAME ...]``
@@ -48,6 +48,9 @@ class Outcome:
     mutant: str
     first_violation: float | None
     report: float
+    #: The same two in CPU seconds of this process (robust to other load on the machine).
+    first_violation_cpu: float | None
+    report_cpu: float
     #: Actions in the failing example Hypothesis reports.
     example_steps: int | None
     #: Actions in the shortest trace the suite reports, when it reports one.
@@ -57,8 +60,8 @@ class Outcome:
 
 def measure(mutant: str, profile: str) -> Outcome:
     """Run the cluster state machine with ``mutant`` planted; time the first violation, report."""
-    seen: dict[str, Any] = {"first": None, "steps": None}
-    start = time.perf_counter()
+    seen: dict[str, Any] = {"first": None, "first_cpu": None, "steps": None}
+    start, start_cpu = time.perf_counter(), time.process_time()
 
     def with_mutant(scenario: Scenario) -> Scenario:
         return replace(scenario, config=ClusterConfig(mutations=frozenset({mutant})))
@@ -69,6 +72,7 @@ def measure(mutant: str, profile: str) -> Outcome:
         def _seen(self, found: list[Violation]) -> list[Violation]:
             if found and seen["first"] is None:
                 seen["first"] = time.perf_counter() - start
+                seen["first_cpu"] = time.process_time() - start_cpu
             return found
 
         def do(self, action: Action) -> list[Violation]:
@@ -99,12 +103,14 @@ def measure(mutant: str, profile: str) -> Outcome:
         seen["steps"] = sum(
             str(note).startswith("state.step(") for note in getattr(error, "__notes__", ())
         )
-    report = time.perf_counter() - start
+    report, report_cpu = time.perf_counter() - start, time.process_time() - start_cpu
     shortest = re.search(r"shortest trace found \((\d+) of", message)
     return Outcome(
         mutant,
         seen["first"],
         report,
+        seen["first_cpu"],
+        report_cpu,
         seen["steps"],
         int(shortest.group(1)) if shortest else None,
         message.splitlines()[0][:70],
@@ -120,14 +126,26 @@ def main(argv: list[str]) -> int:
     one, five, _ = os.getloadavg()
     outcomes = [measure(mutant, args.profile) for mutant in args.mutant or MUTANTS]
     table = Table(title=f"property suite under the {args.profile!r} profile, one mutant each")
-    columns = ("mutant", "first violation s", "report s", "example steps", "trace steps", "report")
+    columns = (
+        "mutant",
+        "first violation s (CPU s)",
+        "report s (CPU s)",
+        "example steps",
+        "trace steps",
+        "report",
+    )
     for column in columns:
         table.add_column(column, justify="left" if column in {"mutant", "report"} else "right")
     for o in outcomes:
-        first = "-" if o.first_violation is None else f"{o.first_violation:.1f}"
+        first = (
+            "-"
+            if o.first_violation is None or o.first_violation_cpu is None
+            else f"{o.first_violation:.1f} ({o.first_violation_cpu:.1f})"
+        )
         example = "-" if o.example_steps is None else str(o.example_steps)
         shortest = "-" if o.shortest_steps is None else str(o.shortest_steps)
-        table.add_row(o.mutant, first, f"{o.report:.1f}", example, shortest, o.message)
+        report = f"{o.report:.1f} ({o.report_cpu:.1f})"
+        table.add_row(o.mutant, first, report, example, shortest, o.message)
     Console(width=max(Console().width, 140)).print(table)
     print(f"machine: load average {one:.2f} {five:.2f} before, on {os.cpu_count()} cores")
     return 0

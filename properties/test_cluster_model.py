@@ -11,6 +11,8 @@ eventually stable. Capacity is ample by construction, so a violation is a bug in
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -205,10 +207,18 @@ class ClusterModel(RuleBasedStateMachine):
     def fail(self, found: list[Violation]) -> None:
         """Fail with the violations and the shortest trace that violates the first one."""
         messages = [v.message for v in found]
-        key = (id(self.run.scenario), tuple(self.chosen), found[0].invariant)
-        if key not in _SHORTENED:  # Hypothesis replays the failing example once more to report
+        scenario = self.run.scenario
+        # Hypothesis replays the failing example once more to report it (drawing the scenario
+        # anew): the same scenario and actions are shortened once.
+        key = (
+            repr(replace(scenario, invariants=())),
+            tuple(invariant.name for invariant in scenario.invariants),
+            tuple(self.chosen),
+            found[0].invariant,
+        )
+        if key not in _SHORTENED:
             shortened = tracekit.shorten(
-                self.run.scenario,
+                scenario,
                 self.chosen,
                 found[0].invariant,
                 accept=lambda run, v: not upstream_scale_stall(run, v.message),
@@ -219,8 +229,8 @@ class ClusterModel(RuleBasedStateMachine):
         raise AssertionError(f"{messages}\n{_SHORTENED[key]}")
 
 
-#: Shortened traces by failing run, so the report's replay does not shorten again.
-_SHORTENED: dict[tuple[int, tuple[Action, ...], str], str] = {}
+#: Shortened traces by failing run: its scenario (in words), actions and first invariant.
+_SHORTENED: dict[tuple[str, tuple[str, ...], tuple[Action, ...], str], str] = {}
 
 TestClusterModel = ClusterModel.TestCase
 # Hypothesis' shrinker and explainer take minutes here (each attempt settles a cluster): the
