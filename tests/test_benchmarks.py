@@ -35,7 +35,7 @@ def test_finding_benchmark_reports_a_planted_bug_with_its_shortest_trace(capsys)
     assert first <= report
     assert first_cpu <= report_cpu
     assert 1 <= int(cells[5]) <= int(cells[4])
-    assert "wants" in cells[6]
+    assert "replicaset" in cells[6]
 
 
 def test_unknown_benchmark_is_a_usage_error(capsys):
