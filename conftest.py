@@ -1,7 +1,9 @@
 """Hypothesis profiles shared by tests/ and properties/.
 
 ``dev`` is quick, ``ci`` (the default when CI=true) is derandomized and bounded so that the whole
-suite stays within minutes, ``nightly`` explores long. Choose one with HYPOTHESIS_PROFILE.
+suite stays within minutes, ``nightly`` explores long. Choose one with HYPOTHESIS_PROFILE. The
+cluster state machine (``properties/test_cluster_model.py``) takes every setting from the loaded
+profile but shrinking, which it does itself in seconds (``properties/tracekit.py``).
 """
 
 from __future__ import annotations
