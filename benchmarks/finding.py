@@ -27,7 +27,6 @@ from rich.table import Table
 
 import conftest  # noqa: F401  # registers the Hypothesis profiles
 from kmodel.cluster.actions import Action
-from kmodel.cluster.model import ClusterConfig
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Violation
 from properties.test_cluster_model import (
@@ -64,7 +63,9 @@ def measure(mutant: str, profile: str) -> Outcome:
     start, start_cpu = time.perf_counter(), time.process_time()
 
     def with_mutant(scenario: Scenario) -> Scenario:
-        return replace(scenario, config=ClusterConfig(mutations=frozenset({mutant})))
+        # The generated config (container programs, probes) stays; only the mutant is added.
+        config = replace(scenario.config, mutations=scenario.config.mutations | {mutant})
+        return replace(scenario, config=config)
 
     class Timed(Run):
         """A run that notes when it first sees a violation the suite reports."""
