@@ -51,6 +51,7 @@ COMPONENTS: Final = (
     "disruption",
     "volume",
     "proxy",
+    "job",
 )
 
 #: Tolerations added to every pod by the DefaultTolerationSeconds admission plugin.

@@ -1139,6 +1139,116 @@ class KindSpec:
     validate: Callable[[Manifest], None]
 
 
+# ---------------------------------------------------------------- Job
+
+
+def _validate_job_template(spec: Manifest) -> None:
+    """Mirrors batch ``validateJobSpec``'s template checks (restart policy OnFailure or Never)."""
+    template = _mapping(spec, "template", "spec")
+    metadata = _mapping(template, "metadata", "spec.template")
+    _validate_labels(
+        _string_map(metadata, "labels", "spec.template.metadata"), "spec.template.metadata.labels"
+    )
+    _validate_annotations(
+        _string_map(metadata, "annotations", "spec.template.metadata"),
+        "spec.template.metadata.annotations",
+    )
+    pod_spec = _mapping(template, "spec", "spec.template")
+    validate_pod_spec(pod_spec, "spec.template.spec", template=True)
+    restart_policy = _string(pod_spec, "restartPolicy", "spec.template.spec") or "Always"
+    if restart_policy not in {"OnFailure", "Never"}:
+        _not_supported("spec.template.spec.restartPolicy", restart_policy, ("OnFailure", "Never"))
+
+
+def _validate_pod_failure_policy(spec: Manifest, *, per_index: bool) -> None:
+    """Mirrors batch ``validatePodFailurePolicy`` (rules, actions, exit codes, conditions)."""
+    policy = _optional_mapping(spec, "podFailurePolicy", "spec")
+    if policy is None:
+        return
+    actions = ("Count", "FailIndex", "FailJob", "Ignore")
+    for index, raw in enumerate(_list(policy, "rules", "spec.podFailurePolicy")):
+        path = f"spec.podFailurePolicy.rules[{index}]"
+        rule = _item_mapping(raw, path)
+        action = _string(rule, "action", path)
+        if action not in actions:
+            _not_supported(join_path(path, "action"), action, actions)
+        if action == "FailIndex" and not per_index:
+            _forbidden(
+                join_path(path, "action"),
+                "requires the backoffLimitPerIndex to be set",
+            )
+        exit_codes = _optional_mapping(rule, "onExitCodes", path)
+        conditions = _list(rule, "onPodConditions", path)
+        if (exit_codes is None) == (not conditions):
+            _invalid(path, "specifying one of OnExitCodes and OnPodConditions is required", "")
+        if exit_codes is not None:
+            codes_path = join_path(path, "onExitCodes")
+            operator = _string(exit_codes, "operator", codes_path)
+            if operator not in {"In", "NotIn"}:
+                _not_supported(join_path(codes_path, "operator"), operator, ("In", "NotIn"))
+            values = _list(exit_codes, "values", codes_path)
+            if not values:
+                _required(join_path(codes_path, "values"), "at least one value is required")
+            for i, value in enumerate(values):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    _type_error(f"{codes_path}.values[{i}]", "an integer", value)
+                if operator == "In" and value == 0:
+                    _invalid(
+                        f"{codes_path}.values[{i}]",
+                        value,
+                        "must not be 0 for the In operator",
+                    )
+        for i, raw_pattern in enumerate(conditions):
+            pattern_path = f"{path}.onPodConditions[{i}]"
+            pattern = _item_mapping(raw_pattern, pattern_path)
+            if not _string(pattern, "type", pattern_path):
+                _required(join_path(pattern_path, "type"))
+            status = _string(pattern, "status", pattern_path) or "True"
+            if status not in {"True", "False", "Unknown"}:
+                _not_supported(
+                    join_path(pattern_path, "status"), status, ("True", "False", "Unknown")
+                )
+
+
+def _validate_job(body: Manifest) -> None:
+    """Mirrors batch ``ValidateJob`` / ``validateJobSpec`` for the fields the model runs."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    spec = _mapping(body, "spec", "")
+    for name in ("parallelism", "completions", "backoffLimit", "maxFailedIndexes"):
+        _validate_nonnegative(_optional_int(spec, name, "spec"), f"spec.{name}")
+    _validate_nonnegative(
+        _optional_int(spec, "activeDeadlineSeconds", "spec", bits=64), "spec.activeDeadlineSeconds"
+    )
+    _validate_nonnegative(
+        _optional_int(spec, "ttlSecondsAfterFinished", "spec"), "spec.ttlSecondsAfterFinished"
+    )
+    _optional_bool(spec, "suspend", "spec")
+    mode = _string(spec, "completionMode", "spec") or "NonIndexed"
+    if mode not in {"NonIndexed", "Indexed"}:
+        _not_supported("spec.completionMode", mode, ("NonIndexed", "Indexed"))
+    indexed = mode == "Indexed"
+    if indexed and spec.get("completions") is None:
+        _required("spec.completions", "when completion mode is Indexed")
+    per_index = _optional_int(spec, "backoffLimitPerIndex", "spec")
+    if per_index is not None:
+        _validate_nonnegative(per_index, "spec.backoffLimitPerIndex")
+        if not indexed:
+            _invalid("spec.backoffLimitPerIndex", per_index, "requires indexed completion mode")
+    if spec.get("maxFailedIndexes") is not None and per_index is None:
+        _required("spec.backoffLimitPerIndex", "when maxFailedIndexes is specified")
+    replacement = _string(spec, "podReplacementPolicy", "spec")
+    if replacement and replacement not in {"TerminatingOrFailed", "Failed"}:
+        _not_supported("spec.podReplacementPolicy", replacement, ("Failed", "TerminatingOrFailed"))
+    if spec.get("podFailurePolicy") is not None and replacement not in {"", "Failed"}:
+        _not_supported("spec.podReplacementPolicy", replacement, ("Failed",))
+    if spec.get("successPolicy") is not None and not indexed:
+        _invalid(
+            "spec.successPolicy", dict(spec["successPolicy"]), "requires indexed completion mode"
+        )
+    _validate_pod_failure_policy(spec, per_index=per_index is not None)
+    _validate_job_template(spec)
+
+
 #: The kinds the model understands; any other kind is skipped by the loader with a warning.
 MODELLED_KINDS: Mapping[str, KindSpec] = {
     "Pod": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_pod),
@@ -1161,6 +1271,7 @@ MODELLED_KINDS: Mapping[str, KindSpec] = {
     "PodDisruptionBudget": KindSpec(
         api_versions=("policy/v1",), namespaced=True, validate=_validate_pod_disruption_budget
     ),
+    "Job": KindSpec(api_versions=("batch/v1",), namespaced=True, validate=_validate_job),
 }
 
 

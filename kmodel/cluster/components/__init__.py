@@ -1,7 +1,7 @@
 """The components of the cluster and their reconcile steps.
 
 :func:`enabled` lists, in a fixed order, every component step that would change something now:
-kubelets, the scheduler, the volume, ReplicaSet and Deployment controllers, the endpoints and
+kubelets, the scheduler, the volume, ReplicaSet, Deployment and Job controllers, the endpoints and
 disruption controllers, and the node lifecycle, taint-eviction, pod-GC and cloud controllers.
 """
 
@@ -35,6 +35,7 @@ from kmodel.cluster.components.events import (
     WatchDrop,
     ZoneOutage,
 )
+from kmodel.cluster.components.job import SyncJob, job_actions
 from kmodel.cluster.components.kubelet import KubeletHeartbeat, KubeletSyncPod, kubelet_actions
 from kmodel.cluster.components.network import ServeRequest, SyncEndpoints, endpoint_actions
 from kmodel.cluster.components.nodes import (
@@ -84,6 +85,7 @@ __all__ = [
     "SyncDeployment",
     "SyncDisruptionBudget",
     "SyncEndpoints",
+    "SyncJob",
     "SyncReplicaSet",
     "TaintEvict",
     "Tick",
@@ -118,6 +120,7 @@ def enabled(cluster: Cluster, *, all_choices: bool = False) -> list[Action]:
         actions.append(action)
     actions.extend(storage_actions(cluster))
     actions.extend(controller_actions(cluster))
+    actions.extend(job_actions(cluster))
     actions.extend(endpoint_actions(cluster))
     actions.extend(disruption_actions(cluster))
     actions.extend(node_actions(cluster))

@@ -1,0 +1,205 @@
+"""The Job controller, one ``syncJob`` of one Job per action.
+
+The decisions are :func:`kmodel.semantics.job.sync_job`; this module runs it against the
+controller's informer cache and writes through the API, as
+``pkg/controller/job/job_controller.go syncJob`` does: pods are created with the Job's tracking
+finalizer and owner reference, a finished pod is counted in the Job's status when its finalizer
+is removed, and the back-off record and pod expectations live in the controller's memory (a
+restart loses them, as upstream's in-memory stores).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, ClassVar, Final
+
+from kmodel.cluster.actions import Action, register
+from kmodel.cluster.model import Cluster
+from kmodel.semantics import job as jobsem
+from kmodel.semantics.replicaset import controller_ref
+
+__all__ = ["COMPONENT", "SyncJob", "job_actions", "job_pod"]
+
+#: The component name: its informer and memory.
+COMPONENT: Final = "job"
+#: ``controller.ExpectationsTimeout`` (5 minutes).
+_EXPECTATIONS_TIMEOUT: Final = 300
+
+
+def _owner_ref(job: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "name": job["metadata"]["name"],
+        "uid": job["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def job_pod(job: Mapping[str, Any], index: int | None, counts: tuple[int, int]) -> dict[str, Any]:
+    """A new pod for the Job (``manageJob``'s pod template, ``addCompletionIndexAnnotation``).
+
+    The labels the API server adds to a Job's template on create (``batch.kubernetes.io/
+    controller-uid``, ``batch.kubernetes.io/job-name`` and their legacy forms) are set here;
+    an Indexed pod gets its index as annotation and label, the hostname ``<job>-<index>`` and
+    the name prefix ``<job>-<index>-``; with ``backoffLimitPerIndex`` its failure counts.
+    """
+    template = copy.deepcopy((job.get("spec") or {}).get("template") or {})
+    metadata = template.get("metadata") or {}
+    name = job["metadata"]["name"]
+    uid = job["metadata"]["uid"]
+    labels = dict(metadata.get("labels") or {})
+    labels.update(
+        {
+            "batch.kubernetes.io/controller-uid": uid,
+            "batch.kubernetes.io/job-name": name,
+            "controller-uid": uid,
+            "job-name": name,
+        }
+    )
+    annotations = dict(metadata.get("annotations") or {})
+    spec = dict(template.get("spec") or {})
+    generate = f"{name}-"
+    if index is not None:
+        annotations[jobsem.COMPLETION_INDEX_ANNOTATION] = str(index)
+        labels[jobsem.COMPLETION_INDEX_ANNOTATION] = str(index)
+        spec.setdefault("hostname", f"{name}-{index}")
+        generate = f"{name}-{index}-"
+        if (job.get("spec") or {}).get("backoffLimitPerIndex") is not None:
+            annotations[jobsem.INDEX_FAILURE_COUNT_ANNOTATION] = str(counts[0])
+            if counts[1]:
+                annotations["batch.kubernetes.io/job-index-ignored-failure-count"] = str(counts[1])
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "generateName": generate,
+            "namespace": job["metadata"]["namespace"],
+            "labels": labels,
+            "annotations": annotations,
+            "ownerReferences": [_owner_ref(job)],
+            "finalizers": [jobsem.TRACKING_FINALIZER],
+        },
+        "spec": spec,
+    }
+
+
+def _job_pods(cluster: Cluster, job: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    uid = job["metadata"]["uid"]
+    return [
+        p
+        for p in cluster.view(COMPONENT).list_objects("Pod", job["metadata"]["namespace"])
+        if (controller_ref(p) or {}).get("uid") == uid
+    ]
+
+
+def _expectations_satisfied(cluster: Cluster, job: Mapping[str, Any]) -> bool:
+    """``SatisfiedExpectations``: every pod it created or deleted has been observed."""
+    record = cluster.memory[COMPONENT].get(f"expect/{job['metadata']['uid']}")
+    if record is None or cluster.now - record["at"] > _EXPECTATIONS_TIMEOUT:
+        return True
+    view = cluster.view(COMPONENT)
+    namespace = job["metadata"]["namespace"]
+    if any(view.get(("Pod", namespace, name)) is None for name in record["adds"]):
+        return False
+    live = {
+        p["metadata"]["uid"]
+        for p in view.list_objects("Pod", namespace)
+        if p["metadata"].get("deletionTimestamp") is None
+    }
+    return not any(uid in live for uid in record["dels"])
+
+
+@register
+@dataclass(frozen=True)
+class SyncJob(Action):
+    """The Job controller syncs one Job."""
+
+    name: ClassVar[str] = "job-sync"
+    namespace: str
+    job: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"job controller syncs {self.namespace}/{self.job}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """One ``syncJob``."""
+        memory = cluster.memory.setdefault(COMPONENT, {})
+        cached = cluster.view(COMPONENT).get(("Job", self.namespace, self.job))
+        if cached is None:
+            return
+        job = jobsem.job_defaults(cached)
+        uid = job["metadata"]["uid"]
+        pods = _job_pods(cluster, job)
+        plan = jobsem.sync_job(
+            job,
+            pods,
+            now=cluster.now,
+            backoff=memory.get(f"backoff/{uid}", jobsem.BackoffRecord()),
+            expectations_satisfied=_expectations_satisfied(cluster, job),
+        )
+        if plan is None:
+            memory.pop(f"backoff/{uid}", None)
+            return
+        record: dict[str, Any] = {"at": cluster.now, "adds": [], "dels": []}
+        for pod in plan.delete:
+            record["dels"].append(pod["metadata"]["uid"])
+            key = ("Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
+            graceful = bool((pod.get("spec") or {}).get("nodeName"))
+            cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
+        counts = plan.failure_counts or [(0, 0)] * len(plan.create)
+        for index, failure_counts in zip(plan.create, counts, strict=True):
+            created = cluster.create(job_pod(job, index, failure_counts))
+            if created is None:
+                break
+            record["adds"].append(created["metadata"]["name"])
+        if record["adds"] or record["dels"]:
+            memory[f"expect/{uid}"] = record
+        # Counting a pod and removing its finalizer go together (see kmodel.semantics.job):
+        # the status is written only when every finalizer came off.
+        all_removed = True
+        for pod in plan.count:
+            fresh = cluster.store.get(("Pod", self.namespace, pod["metadata"]["name"]))
+            if fresh is None or fresh["metadata"]["uid"] != pod["metadata"]["uid"]:
+                continue
+            finalizers = [
+                f
+                for f in fresh["metadata"].get("finalizers") or []
+                if f != jobsem.TRACKING_FINALIZER
+            ]
+            body = {**fresh, "metadata": {**fresh["metadata"], "finalizers": finalizers}}
+            all_removed = cluster.update(body) is not None and all_removed
+        if not all_removed:
+            return
+        memory[f"backoff/{uid}"] = plan.backoff
+        if plan.status != (cached.get("status") or {}):
+            fresh_job = cluster.store.get(("Job", self.namespace, self.job))
+            if fresh_job is not None and fresh_job["metadata"]["uid"] == uid:
+                cluster.update({**fresh_job, "status": plan.status})
+
+
+def job_actions(cluster: Cluster) -> list[Action]:
+    """Job syncs that would change something now (a dry run, cached on what it reads)."""
+    if "Job" not in cluster.store.kind_revision:
+        return []  # no Job was ever written: the controller has nothing to read
+    view = cluster.view(COMPONENT)
+    actions: list[Action] = []
+    for job in view.list_objects("Job"):
+        action = SyncJob(job["metadata"]["namespace"], job["metadata"]["name"])
+        key = (
+            "job-needs-sync",
+            action,
+            view.versions("Job", "Pod"),
+            cluster.store.kind_revision.get("Pod", 0),
+            cluster.store.has_quorum,
+            cluster.now,
+            repr(sorted(cluster.memory.get(COMPONENT, {}).items())),
+        )
+        if cluster.memo(key, partial(cluster.would_change, action, (COMPONENT,))):
+            actions.append(action)
+    return actions

@@ -1,0 +1,836 @@
+"""Job controller decisions, as pure functions over manifests.
+
+Mirrors ``pkg/controller/job``: ``job_controller.go`` (``syncJob``, ``manageJob``,
+``getNewFinishedPods``, ``isPodFailed``, ``pastBackoffLimitOnFailure``, ``pastActiveDeadline``,
+``trackJobStatusAndRemoveFinalizers``, ``enactJobFinished``, ``newSuccessCondition``,
+``newFailureCondition``), ``backoff_utils.go`` (``newBackoffRecord``, ``getFinishedTime``,
+``getRemainingTimeForFailuresCount``), ``pod_failure_policy.go`` (``matchPodFailurePolicy``),
+``indexed_job_utils.go`` (``calculateSucceededIndexes``, ``calculateFailedIndexes``,
+``firstPendingIndexes``, ``orderedIntervals.String``) and ``success_policy.go``
+(``matchSuccessPolicy``); defaults from ``pkg/apis/batch/v1/defaults.go SetDefaults_Job``.
+
+Feature gates are at their upstream defaults of Kubernetes 1.34: JobPodReplacementPolicy,
+JobBackoffLimitPerIndex, JobSuccessPolicy and JobPodFailurePolicy on, so the terminal
+conditions are delayed (``delayTerminalCondition``): a Job first gets ``FailureTarget`` or
+``SuccessCriteriaMet`` and only once no pod of it is terminating ``Failed`` or ``Complete``.
+
+What the model does not carry: ``status.uncountedTerminatedPods`` (a finished pod is counted
+and its tracking finalizer removed in the same sync, which a sync that writes both leaves
+indistinguishable), ``managedBy`` (every Job is the built-in controller's), the API back-off
+of failed syncs, and the delayed deletion of a failed pod until its index's replacement exists
+(the replacement's failure count is read from the failed pods of its index, which the model's
+pod garbage collector leaves in place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from kmodel.semantics.replicaset import filter_active_pods, is_pod_ready
+
+__all__ = [
+    "COMPLETION_INDEX_ANNOTATION",
+    "DEFAULT_POD_FAILURE_BACKOFF",
+    "INDEX_FAILURE_COUNT_ANNOTATION",
+    "MAX_POD_FAILURE_BACKOFF",
+    "TRACKING_FINALIZER",
+    "BackoffRecord",
+    "JobSync",
+    "completion_index",
+    "finished_time",
+    "first_pending_indexes",
+    "format_indexes",
+    "is_job_finished",
+    "is_pod_failed",
+    "job_defaults",
+    "match_pod_failure_policy",
+    "match_success_policy",
+    "new_backoff_record",
+    "parse_indexes",
+    "remaining_backoff",
+    "sync_job",
+]
+
+#: ``batch.JobTrackingFinalizer``: a pod with it has not been counted in the Job's status yet.
+TRACKING_FINALIZER: Final = "batch.kubernetes.io/job-tracking"
+#: ``batch.JobCompletionIndexAnnotation`` (also the pod label of the same name).
+COMPLETION_INDEX_ANNOTATION: Final = "batch.kubernetes.io/job-completion-index"
+#: ``batch.JobIndexFailureCountAnnotation``.
+INDEX_FAILURE_COUNT_ANNOTATION: Final = "batch.kubernetes.io/job-index-failure-count"
+#: ``batch.JobIndexIgnoredFailureCountAnnotation``.
+INDEX_IGNORED_FAILURE_COUNT_ANNOTATION: Final = (
+    "batch.kubernetes.io/job-index-ignored-failure-count"
+)
+#: ``DefaultJobPodFailureBackOff`` (seconds).
+DEFAULT_POD_FAILURE_BACKOFF: Final = 10
+#: ``MaxJobPodFailureBackOff`` (seconds): upstream's cap is 10 minutes (the docs say six).
+MAX_POD_FAILURE_BACKOFF: Final = 600
+#: ``MaxPodCreateDeletePerSync``.
+MAX_POD_CREATE_DELETE_PER_SYNC: Final = 500
+_MAX_INT32: Final = 2**31 - 1
+
+
+# ----------------------------------------------------------------------------- defaults
+
+
+def job_defaults(job: Mapping[str, Any]) -> dict[str, Any]:
+    """The Job with batch/v1 defaults (``SetDefaults_Job``); the input is left as it is.
+
+    Both ``completions`` and ``parallelism`` unset: both 1. ``parallelism`` unset: 1.
+    ``backoffLimit``: 6, or MaxInt32 with ``backoffLimitPerIndex``. ``completionMode``:
+    NonIndexed. ``suspend``: false. ``podReplacementPolicy``: Failed with a
+    ``podFailurePolicy``, TerminatingOrFailed otherwise. ``manualSelector`` false.
+    """
+    spec = dict(job.get("spec") or {})
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+        spec["parallelism"] = 1
+    if spec.get("parallelism") is None:
+        spec["parallelism"] = 1
+    if spec.get("backoffLimit") is None:
+        spec["backoffLimit"] = _MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6
+    spec.setdefault("completionMode", "NonIndexed")
+    if spec.get("suspend") is None:
+        spec["suspend"] = False
+    if spec.get("podReplacementPolicy") is None:
+        spec["podReplacementPolicy"] = (
+            "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
+        )
+    return {**job, "spec": spec}
+
+
+def is_job_finished(job: Mapping[str, Any]) -> bool:
+    """``util.IsJobFinished``: a Complete or Failed condition with status True."""
+    return any(
+        c.get("type") in {"Complete", "Failed"} and c.get("status") == "True"
+        for c in (job.get("status") or {}).get("conditions") or []
+    )
+
+
+# ----------------------------------------------------------------------------- pods
+
+
+def _phase(pod: Mapping[str, Any]) -> str:
+    return str((pod.get("status") or {}).get("phase") or "")
+
+
+def _has_finalizer(pod: Mapping[str, Any]) -> bool:
+    return TRACKING_FINALIZER in ((pod.get("metadata") or {}).get("finalizers") or [])
+
+
+def _deleting(pod: Mapping[str, Any]) -> bool:
+    return (pod.get("metadata") or {}).get("deletionTimestamp") is not None
+
+
+def is_pod_failed(pod: Mapping[str, Any], job: Mapping[str, Any]) -> bool:
+    """``isPodFailed``: Failed, or (unless pods are replaced only once Failed) being deleted.
+
+    With a ``podFailurePolicy`` or ``podReplacementPolicy: Failed`` only the Failed phase
+    counts; otherwise a pod being deleted that did not succeed counts too.
+    """
+    spec = job.get("spec") or {}
+    if spec.get("podFailurePolicy") is not None or spec.get("podReplacementPolicy") == "Failed":
+        return _phase(pod) == "Failed"
+    if _phase(pod) == "Failed":
+        return True
+    return _deleting(pod) and _phase(pod) != "Succeeded"
+
+
+def _is_terminating(pod: Mapping[str, Any]) -> bool:
+    """``controller.CountTerminatingPods``: being deleted and not in a terminal phase."""
+    return _deleting(pod) and _phase(pod) not in {"Succeeded", "Failed"}
+
+
+def completion_index(pod: Mapping[str, Any]) -> int | None:
+    """``getCompletionIndex``: the pod's index annotation, or None (``unknownCompletionIndex``)."""
+    raw = ((pod.get("metadata") or {}).get("annotations") or {}).get(COMPLETION_INDEX_ANNOTATION)
+    if not isinstance(raw, str) or not raw.isdigit():
+        return None
+    return int(raw)
+
+
+def _int_annotation(pod: Mapping[str, Any], name: str) -> int:
+    raw = ((pod.get("metadata") or {}).get("annotations") or {}).get(name)
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
+
+
+def finished_time(pod: Mapping[str, Any]) -> int:
+    """``getFinishedTime``: when the pod finished, on the model's clock.
+
+    The latest ``finishedAt`` when every container terminated; else the Ready=False
+    condition's transition time; else ``deletionTimestamp`` minus the grace period; else the
+    creation time.
+    """
+    status = pod.get("status") or {}
+    latest: int | None = None
+    statuses = status.get("containerStatuses") or []
+    for container in statuses:
+        terminated = (container.get("state") or {}).get("terminated")
+        if not terminated or terminated.get("finishedAt") is None:
+            latest = None
+            break
+        at = int(terminated["finishedAt"])
+        latest = at if latest is None else max(latest, at)
+    if latest is not None and statuses:
+        return latest
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "Ready" and condition.get("status") == "False":
+            at = condition.get("lastTransitionTime")
+            if isinstance(at, int):
+                return at
+    metadata = pod.get("metadata") or {}
+    deleted = metadata.get("deletionTimestamp")
+    if isinstance(deleted, int):
+        return deleted - int(metadata.get("deletionGracePeriodSeconds") or 0)
+    created = metadata.get("creationTimestamp")
+    return created if isinstance(created, int) else 0
+
+
+# ----------------------------------------------------------------------------- pod failure policy
+
+
+def _matching_container(
+    statuses: Iterable[Mapping[str, Any]], requirement: Mapping[str, Any]
+) -> tuple[str, int] | None:
+    """``getMatchingContainerFromList``: the first terminated, non-zero exit that matches."""
+    name = requirement.get("containerName")
+    values = requirement.get("values") or []
+    for status in statuses:
+        terminated = (status.get("state") or {}).get("terminated")
+        if not terminated:
+            continue
+        if name is not None and name != status.get("name"):
+            continue
+        code = int(terminated.get("exitCode") or 0)
+        if code == 0:
+            continue
+        operator = requirement.get("operator")
+        if (operator == "In" and code in values) or (operator == "NotIn" and code not in values):
+            return str(status.get("name")), code
+    return None
+
+
+def match_pod_failure_policy(
+    policy: Mapping[str, Any] | None, pod: Mapping[str, Any]
+) -> tuple[str | None, bool, str | None]:
+    """``matchPodFailurePolicy``: (FailJob message, counts toward backoffLimit, action).
+
+    Rules are tried in order; the first whose ``onExitCodes`` (containers, then init
+    containers) or ``onPodConditions`` (type and status) matches decides. ``Ignore`` does not
+    count; ``Count``, ``FailJob`` and ``FailIndex`` do.
+    """
+    if policy is None:
+        return None, True, None
+    status = pod.get("status") or {}
+    metadata = pod.get("metadata") or {}
+    pod_name = f"{metadata.get('namespace')}/{metadata.get('name')}"
+    for index, rule in enumerate(policy.get("rules") or []):
+        action = rule.get("action")
+        message: str | None = None
+        if rule.get("onExitCodes") is not None:
+            found = _matching_container(
+                status.get("containerStatuses") or [], rule["onExitCodes"]
+            ) or _matching_container(status.get("initContainerStatuses") or [], rule["onExitCodes"])
+            if found is None:
+                continue
+            message = (
+                f"Container {found[0]} for pod {pod_name} failed with exit code {found[1]} "
+                f"matching {action} rule at index {index}"
+            )
+        elif rule.get("onPodConditions") is not None:
+            condition = next(
+                (
+                    c
+                    for c in status.get("conditions") or []
+                    for pattern in rule["onPodConditions"]
+                    if c.get("type") == pattern.get("type")
+                    and c.get("status") == pattern.get("status", "True")
+                ),
+                None,
+            )
+            if condition is None:
+                continue
+            message = (
+                f"Pod {pod_name} has condition {condition.get('type')} "
+                f"matching {action} rule at index {index}"
+            )
+        else:
+            continue
+        if action == "Ignore":
+            return None, False, "Ignore"
+        if action == "FailJob":
+            return message, True, "FailJob"
+        if action in {"Count", "FailIndex"}:
+            return None, True, str(action)
+    return None, True, None
+
+
+# ----------------------------------------------------------------------------- back-off
+
+
+@dataclass(frozen=True)
+class BackoffRecord:
+    """``backoffRecord``: consecutive failures since the last success and the last one's time."""
+
+    failures_after_last_success: int = 0
+    last_failure_time: int | None = None
+
+
+def new_backoff_record(
+    old: BackoffRecord,
+    new_succeeded: Sequence[Mapping[str, Any]],
+    new_failed: Sequence[Mapping[str, Any]],
+) -> BackoffRecord:
+    """``backoffStore.newBackoffRecord``: the record after this sync's newly finished pods."""
+    failed_times = sorted(finished_time(p) for p in new_failed)
+    if not new_succeeded:
+        if not failed_times:
+            return old
+        return BackoffRecord(old.failures_after_last_success + len(failed_times), failed_times[-1])
+    last_success = max(finished_time(p) for p in new_succeeded)
+    after = [t for t in failed_times if t > last_success]
+    return BackoffRecord(len(after), after[-1] if after else None)
+
+
+def remaining_backoff(record: BackoffRecord, now: int) -> int:
+    """``getRemainingTimeForFailuresCount``: seconds until a replacement may be created.
+
+    10 s after the first failure, doubling per further failure, capped at 10 minutes,
+    counted from the last failure.
+    """
+    if record.failures_after_last_success == 0 or record.last_failure_time is None:
+        return 0
+    backoff = DEFAULT_POD_FAILURE_BACKOFF
+    for _ in range(1, record.failures_after_last_success):
+        backoff *= 2
+        if backoff >= MAX_POD_FAILURE_BACKOFF:
+            backoff = MAX_POD_FAILURE_BACKOFF
+            break
+    elapsed = now - record.last_failure_time
+    return 0 if backoff < elapsed else backoff - elapsed
+
+
+# ----------------------------------------------------------------------------- indexes
+
+
+def parse_indexes(text: str | None, completions: int) -> list[int]:
+    """``parseIndexesFromString``: the indexes in ``"1,3-5"`` below ``completions``."""
+    result: list[int] = []
+    for part in (text or "").split(","):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            continue
+        result.extend(i for i in range(int(low), int(high or low) + 1) if i < completions)
+    return sorted(set(result))
+
+
+def format_indexes(indexes: Iterable[int]) -> str:
+    """``orderedIntervals.String``: sorted indexes as intervals, ``0,2-4``."""
+    parts: list[str] = []
+    ordered = sorted(set(indexes))
+    start = 0
+    while start < len(ordered):
+        end = start
+        while end + 1 < len(ordered) and ordered[end + 1] == ordered[end] + 1:
+            end += 1
+        low, high = ordered[start], ordered[end]
+        parts.append(str(low) if low == high else f"{low}-{high}")
+        start = end + 1
+    return ",".join(parts)
+
+
+def first_pending_indexes(
+    active: Iterable[Mapping[str, Any]], done: Iterable[int], count: int, completions: int
+) -> list[int]:
+    """``firstPendingIndexes``: the lowest ``count`` indexes with no pod running or done."""
+    taken = {completion_index(p) for p in active} | set(done)
+    return [i for i in range(completions) if i not in taken][:count]
+
+
+def match_success_policy(policy: Mapping[str, Any] | None, succeeded: Sequence[int]) -> str | None:
+    """``matchSuccessPolicy``: the SuccessCriteriaMet message of the first rule met, or None.
+
+    A rule with ``succeededIndexes`` needs every listed index succeeded (and, with
+    ``succeededCount``, at least that many of them); one with only ``succeededCount`` needs
+    that many succeeded indexes.
+    """
+    if policy is None:
+        return None
+    done = set(succeeded)
+    for rule in policy.get("rules") or []:
+        wanted_text = rule.get("succeededIndexes")
+        count = rule.get("succeededCount")
+        if wanted_text is not None:
+            wanted = set(parse_indexes(str(wanted_text), _MAX_INT32))
+            matched = len(wanted & done)
+            if count is None and wanted <= done:
+                return "Matched rules at index " + str(policy["rules"].index(rule))
+            if count is not None and matched >= count:
+                return "Matched rules at index " + str(policy["rules"].index(rule))
+        elif count is not None and len(done) >= count:
+            return "Matched rules at index " + str(policy["rules"].index(rule))
+    return None
+
+
+# ----------------------------------------------------------------------------- syncJob
+
+
+@dataclass
+class JobSync:
+    """What one ``syncJob`` does: pods to create and delete, pods to count, the new status.
+
+    Attributes:
+        create: indexes of pods to create (None entries for NonIndexed pods).
+        failure_counts: for each created index, its (failure count, ignored count) annotations.
+        delete: active pods to delete (scale-down, suspension, a finished Job).
+        count: finished pods counted now: their tracking finalizer is removed.
+        status: the Job's new status.
+        backoff: the back-off record after this sync (controller memory).
+        requeue_after: seconds until the Job needs another sync (back-off, deadline), if any.
+    """
+
+    create: list[int | None] = field(default_factory=list)
+    failure_counts: list[tuple[int, int]] = field(default_factory=list)
+    delete: list[Mapping[str, Any]] = field(default_factory=list)
+    count: list[Mapping[str, Any]] = field(default_factory=list)
+    status: dict[str, Any] = field(default_factory=dict)
+    backoff: BackoffRecord = field(default_factory=BackoffRecord)
+    requeue_after: int | None = None
+
+
+def _condition(kind: str, status: str, reason: str, message: str, now: int) -> dict[str, Any]:
+    """``newCondition``."""
+    return {
+        "type": kind,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastProbeTime": now,
+        "lastTransitionTime": now,
+    }
+
+
+def _find(conditions: Sequence[Mapping[str, Any]], kind: str) -> Mapping[str, Any] | None:
+    return next(
+        (c for c in conditions if c.get("type") == kind and c.get("status") == "True"), None
+    )
+
+
+def _ensure_condition(
+    conditions: list[dict[str, Any]], kind: str, status: str, *, reason: str, message: str, now: int
+) -> bool:
+    """``ensureJobConditionStatus``: set the condition's status, appending only a True one."""
+    for index, condition in enumerate(conditions):
+        if condition.get("type") == kind:
+            if condition.get("status") == status:
+                return False
+            conditions[index] = _condition(kind, status, reason, message, now)
+            return True
+    if status == "True":
+        conditions.append(_condition(kind, status, reason, message, now))
+        return True
+    return False
+
+
+def _past_backoff_limit_on_failure(
+    spec: Mapping[str, Any], pods: Sequence[Mapping[str, Any]]
+) -> bool:
+    """``pastBackoffLimitOnFailure``: with OnFailure, restarts of running pods reach the limit."""
+    template_spec = (spec.get("template") or {}).get("spec") or {}
+    if template_spec.get("restartPolicy") != "OnFailure":
+        return False
+    restarts = sum(
+        int(s.get("restartCount") or 0)
+        for p in pods
+        if _phase(p) in {"Running", "Pending"}
+        for s in [
+            *((p.get("status") or {}).get("initContainerStatuses") or []),
+            *((p.get("status") or {}).get("containerStatuses") or []),
+        ]
+    )
+    limit = int(spec["backoffLimit"])
+    return restarts > 0 if limit == 0 else restarts >= limit
+
+
+def _failed_indexes(
+    job: Mapping[str, Any], new_failed: Sequence[Mapping[str, Any]], completions: int
+) -> list[int]:
+    """``calculateFailedIndexes``: recorded failed indexes plus those failed for good now."""
+    spec = job["spec"]
+    failed = set(parse_indexes((job.get("status") or {}).get("failedIndexes"), completions))
+    for pod in new_failed:
+        index = completion_index(pod)
+        if index is None or index >= completions:
+            continue
+        _, counts, action = match_pod_failure_policy(spec.get("podFailurePolicy"), pod)
+        failures = _int_annotation(pod, INDEX_FAILURE_COUNT_ANNOTATION) + 1
+        if action == "FailIndex" or (counts and failures > int(spec["backoffLimitPerIndex"])):
+            failed.add(index)
+    return sorted(failed)
+
+
+def _replacement_failure_counts(
+    job: Mapping[str, Any], pods: Sequence[Mapping[str, Any]], index: int
+) -> tuple[int, int]:
+    """The failure-count annotations of a new pod for ``index`` (``getNewIndexFailureCounts``).
+
+    Taken from the index's latest failed pod: its counts plus one in the one its failure went
+    to (ignored by the pod failure policy or not).
+    """
+    failed = [p for p in pods if completion_index(p) == index and is_pod_failed(p, job)]
+    if not failed:
+        return 0, 0
+    last = max(failed, key=lambda p: (finished_time(p), (p.get("metadata") or {}).get("name", "")))
+    counts = _int_annotation(last, INDEX_FAILURE_COUNT_ANNOTATION)
+    ignored = _int_annotation(last, INDEX_IGNORED_FAILURE_COUNT_ANNOTATION)
+    _, counted, _ = match_pod_failure_policy(job["spec"].get("podFailurePolicy"), last)
+    return (counts + 1, ignored) if counted else (counts, ignored + 1)
+
+
+def sync_job(  # syncJob and manageJob are one long decision
+    job: Mapping[str, Any],
+    pods: Sequence[Mapping[str, Any]],
+    *,
+    now: int,
+    backoff: BackoffRecord,
+    expectations_satisfied: bool = True,
+) -> JobSync | None:
+    """One ``syncJob`` of a defaulted Job over the pods it owns; None for a finished Job.
+
+    Args:
+        job: the Job with :func:`job_defaults` applied (and its ``status``).
+        pods: the pods the Job controls, terminating and finished ones included.
+        now: the logical clock.
+        backoff: the controller's back-off record for the Job (``podBackoffStore``).
+        expectations_satisfied: every pod it created or deleted has been observed.
+    """
+    if is_job_finished(job):
+        return None
+    spec = job["spec"]
+    old_status = job.get("status") or {}
+    status: dict[str, Any] = {k: v for k, v in old_status.items() if k != "conditions"}
+    conditions: list[dict[str, Any]] = [dict(c) for c in old_status.get("conditions") or []]
+    indexed = spec.get("completionMode") == "Indexed"
+    completions: int | None = spec.get("completions")
+    suspended = bool(spec.get("suspend"))
+    per_index = indexed and spec.get("backoffLimitPerIndex") is not None
+    only_failed = spec.get("podReplacementPolicy") == "Failed"
+    result = JobSync()
+
+    active_pods = filter_active_pods(list(pods))
+    ready = sum(1 for p in active_pods if is_pod_ready(p))
+    terminating = sum(1 for p in pods if _is_terminating(p))
+    active = len(active_pods)
+    uncounted = [p for p in pods if _has_finalizer(p)]
+    new_succeeded = [p for p in uncounted if _phase(p) == "Succeeded"]
+    new_failed = [p for p in uncounted if _phase(p) != "Succeeded" and is_pod_failed(p, job)]
+    policy = spec.get("podFailurePolicy")
+    counted_failed = [p for p in new_failed if match_pod_failure_policy(policy, p)[1]]
+    succeeded = int(old_status.get("succeeded") or 0) + len(new_succeeded)
+    failed = int(old_status.get("failed") or 0) + len(counted_failed)
+
+    if status.get("startTime") is None and not suspended:
+        status["startTime"] = now
+    result.backoff = new_backoff_record(backoff, new_succeeded, new_failed)
+
+    finished: dict[str, Any] | None = None
+    criteria = _find(conditions, "SuccessCriteriaMet")
+    if criteria is not None:
+        finished = dict(criteria)
+    else:
+        target = _find(conditions, "FailureTarget")
+        if target is not None:
+            finished = _condition("Failed", "True", target["reason"], target["message"], now)
+        else:
+            message = next(
+                (
+                    m
+                    for p in pods
+                    if _phase(p) == "Failed"
+                    for m in [match_pod_failure_policy(policy, p)[0]]
+                    if m is not None
+                ),
+                None,
+            )
+            if message is not None:
+                finished = _condition("FailureTarget", "True", "PodFailurePolicy", message, now)
+    if finished is None:
+        if failed > int(spec["backoffLimit"]) or _past_backoff_limit_on_failure(spec, pods):
+            finished = _condition(
+                "FailureTarget",
+                "True",
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit",
+                now,
+            )
+        elif spec.get("activeDeadlineSeconds") is not None and not suspended:
+            remaining = int(spec["activeDeadlineSeconds"]) - (now - int(status["startTime"]))
+            if remaining <= 0:
+                finished = _condition(
+                    "FailureTarget",
+                    "True",
+                    "DeadlineExceeded",
+                    "Job was active longer than specified deadline",
+                    now,
+                )
+            else:
+                result.requeue_after = remaining
+
+    succeeded_indexes: list[int] = []
+    failed_indexes: list[int] | None = None
+    if indexed:
+        assert completions is not None  # noqa: S101  # validation requires it for Indexed
+        succeeded_indexes = sorted(
+            set(parse_indexes(old_status.get("completedIndexes"), completions))
+            | {
+                i
+                for p in new_succeeded
+                for i in [completion_index(p)]
+                if i is not None and i < completions
+            }
+        )
+        succeeded = len(succeeded_indexes)
+        if per_index:
+            failed_indexes = _failed_indexes(job, new_failed, completions)
+            if finished is None:
+                limit = spec.get("maxFailedIndexes")
+                if limit is not None and len(failed_indexes) > int(limit):
+                    finished = _condition(
+                        "FailureTarget",
+                        "True",
+                        "MaxFailedIndexesExceeded",
+                        "Job has exceeded the specified maximal number of failed indexes",
+                        now,
+                    )
+                elif failed_indexes and len(failed_indexes) + succeeded >= completions:
+                    finished = _condition(
+                        "FailureTarget", "True", "FailedIndexes", "Job has failed indexes", now
+                    )
+        if finished is None:
+            message = match_success_policy(spec.get("successPolicy"), succeeded_indexes)
+            if message is not None:
+                finished = _condition("SuccessCriteriaMet", "True", "SuccessPolicy", message, now)
+
+    if finished is not None:
+        # deleteActivePods: the Job is decided; its running pods go.
+        result.delete = list(active_pods)
+        if not expectations_satisfied:
+            finished = None
+        ready -= sum(1 for p in active_pods if is_pod_ready(p))
+        terminating += active
+        active = 0
+    else:
+        manage_called = (
+            expectations_satisfied and (job.get("metadata") or {}).get("deletionTimestamp") is None
+        )
+        if manage_called:
+            active = _manage_job(
+                job,
+                pods,
+                active_pods,
+                result,
+                succeeded=succeeded,
+                succeeded_indexes=succeeded_indexes,
+                failed_indexes=failed_indexes or [],
+                terminating=terminating if only_failed else 0,
+                now=now,
+            )
+            if result.delete:
+                ready -= sum(1 for p in result.delete if is_pod_ready(p))
+                terminating += len(result.delete)
+        if completions is None:
+            complete = succeeded > 0 and active == 0
+        else:
+            complete = succeeded >= completions and active == 0
+        if complete:
+            finished = _condition(
+                "SuccessCriteriaMet",
+                "True",
+                "CompletionsReached",
+                "Reached expected number of succeeded pods",
+                now,
+            )
+        elif manage_called:
+            if suspended:
+                _ensure_condition(
+                    conditions,
+                    "Suspended",
+                    "True",
+                    reason="JobSuspended",
+                    message="Job suspended",
+                    now=now,
+                )
+            elif _ensure_condition(
+                conditions,
+                "Suspended",
+                "False",
+                reason="JobResumed",
+                message="Job resumed",
+                now=now,
+            ):
+                status["startTime"] = now
+
+    # trackJobStatusAndRemoveFinalizers: count every finished pod, once.
+    finishing_failed = finished is not None and finished["type"] != "SuccessCriteriaMet"
+    for pod in uncounted:
+        if _phase(pod) == "Succeeded" or is_pod_failed(pod, job) or finished is not None:
+            result.count.append(pod)
+    if finishing_failed:
+        # Every non-terminated pod is considered failed once the Job is failing.
+        failed += sum(
+            1
+            for p in uncounted
+            if _phase(p) != "Succeeded"
+            and not is_pod_failed(p, job)
+            and (not indexed or (completion_index(p) is not None))
+            and match_pod_failure_policy(policy, p)[1]
+        )
+    status["active"] = active
+    status["ready"] = ready
+    status["terminating"] = terminating
+    status["succeeded"] = succeeded
+    status["failed"] = failed
+    if indexed:
+        status["completedIndexes"] = format_indexes(succeeded_indexes)
+        if failed_indexes is not None:
+            status["failedIndexes"] = format_indexes(failed_indexes)
+    if finished is not None:
+        if finished["type"] == "FailureTarget":
+            conditions.append(finished)
+            finished = _condition("Failed", "True", finished["reason"], finished["message"], now)
+        elif finished["type"] == "SuccessCriteriaMet":
+            if _find(conditions, "SuccessCriteriaMet") is None:
+                conditions.append(finished)
+            finished = _condition("Complete", "True", finished["reason"], finished["message"], now)
+        # enactJobFinished: the terminal condition waits for terminating pods to be gone.
+        if terminating == 0 and not result.delete:
+            conditions.append(finished)
+            if finished["type"] == "Complete":
+                status["completionTime"] = now
+    if conditions:
+        status["conditions"] = conditions
+    result.status = status
+    return result
+
+
+def _manage_job(  # manageJob's inputs
+    job: Mapping[str, Any],
+    pods: Sequence[Mapping[str, Any]],
+    active_pods: Sequence[Mapping[str, Any]],
+    result: JobSync,
+    *,
+    succeeded: int,
+    succeeded_indexes: Sequence[int],
+    failed_indexes: Sequence[int],
+    terminating: int,
+    now: int,
+) -> int:
+    """``manageJob``: create or delete pods toward the wanted active count; the new active.
+
+    ``terminating`` is the number of terminating pods to wait for (only with
+    ``podReplacementPolicy: Failed``, ``onlyReplaceFailedPods``).
+    """
+    spec = job["spec"]
+    active = len(active_pods)
+    parallelism = int(spec.get("parallelism") or 0)
+    completions: int | None = spec.get("completions")
+    indexed = spec.get("completionMode") == "Indexed"
+    if spec.get("suspend"):
+        result.delete = list(active_pods)
+        return 0
+    if completions is None:
+        want = active if succeeded > 0 else parallelism
+    else:
+        want = max(0, min(completions - succeeded, parallelism))
+    removable = _pods_for_removal(job, active_pods, max(0, active - want), succeeded_indexes)
+    if removable:
+        result.delete = removable[:MAX_POD_CREATE_DELETE_PER_SYNC]
+        return active - len(result.delete)
+    diff = want - terminating - active
+    if diff <= 0:
+        return active
+    if spec.get("backoffLimitPerIndex") is None:
+        wait = remaining_backoff(result.backoff, now)
+        if wait > 0:
+            result.requeue_after = (
+                wait if result.requeue_after is None else min(wait, result.requeue_after)
+            )
+            return active
+    diff = min(diff, MAX_POD_CREATE_DELETE_PER_SYNC)
+    if not indexed:
+        result.create = [None] * diff
+        return active
+    assert completions is not None  # noqa: S101  # Indexed Jobs have completions
+    busy = list(active_pods)
+    if spec.get("podReplacementPolicy") == "Failed":
+        busy.extend(p for p in pods if _is_terminating(p))
+    indexes = first_pending_indexes(busy, [*succeeded_indexes, *failed_indexes], diff, completions)
+    if spec.get("backoffLimitPerIndex") is not None:
+        ready_indexes: list[int] = []
+        for index in indexes:
+            counts = _replacement_failure_counts(job, pods, index)
+            last = [p for p in pods if completion_index(p) == index and is_pod_failed(p, job)]
+            wait = 0
+            if last:
+                record = BackoffRecord(counts[0], max(finished_time(p) for p in last))
+                wait = remaining_backoff(record, now) if counts[0] else 0
+            if wait > 0:
+                result.requeue_after = (
+                    wait if result.requeue_after is None else min(wait, result.requeue_after)
+                )
+                continue
+            ready_indexes.append(index)
+            result.failure_counts.append(counts)
+        indexes = ready_indexes
+    else:
+        result.failure_counts = [(0, 0)] * len(indexes)
+    result.create = list(indexes)
+    return active
+
+
+def _pods_for_removal(
+    job: Mapping[str, Any],
+    active_pods: Sequence[Mapping[str, Any]],
+    count: int,
+    succeeded_indexes: Sequence[int],
+) -> list[Mapping[str, Any]]:
+    """``activePodsForRemoval``: for Indexed Jobs, pods of a bad, done or duplicate index first.
+
+    Then, up to ``count``, the active pods in ``controller.ActivePods`` order (not yet bound,
+    pending, not ready first; the model orders the rest by name).
+    """
+    spec = job["spec"]
+    chosen: list[Mapping[str, Any]] = []
+    rest = list(active_pods)
+    if spec.get("completionMode") == "Indexed":
+        completions = int(spec["completions"])
+        seen: set[int] = set()
+        rest = []
+        done = set(succeeded_indexes)
+        for pod in sorted(active_pods, key=lambda p: (p.get("metadata") or {}).get("name", "")):
+            index = completion_index(pod)
+            if index is None or index >= completions or index in done or index in seen:
+                chosen.append(pod)
+            else:
+                seen.add(index)
+                rest.append(pod)
+        count -= len(chosen)
+    if count > 0:
+        rest.sort(key=_removal_rank)
+        chosen.extend(rest[:count])
+    return chosen
+
+
+def _removal_rank(pod: Mapping[str, Any]) -> tuple[int, int, int, str]:
+    node = (pod.get("spec") or {}).get("nodeName")
+    phase_rank = {"Pending": 0, "Unknown": 1, "Running": 2}.get(_phase(pod), 1)
+    return (
+        0 if not node else 1,
+        phase_rank,
+        1 if is_pod_ready(pod) else 0,
+        str((pod.get("metadata") or {}).get("name", "")),
+    )
