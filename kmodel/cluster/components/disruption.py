@@ -126,6 +126,12 @@ class EvictPod(Action):
             body["status"]["disruptionsAllowed"] -= 1
             if cluster.update(body) is None:
                 return
+        phase = (pod.get("status") or {}).get("phase")
+        if phase not in {"Succeeded", "Failed"}:
+            # addConditionAndDeletePod: the eviction marks the pod before deleting it.
+            pod = cluster.update(_with_disruption_target(pod, cluster.now))
+            if pod is None:
+                return
         graceful = bool((pod.get("spec") or {}).get("nodeName"))
         if (
             cluster.delete(
@@ -135,6 +141,26 @@ class EvictPod(Action):
             or cluster.store.get(("Pod", self.namespace, self.pod)) is None
         ):
             cluster.evictions.append((cluster.now, ("Pod", self.namespace, self.pod)))
+
+
+def _with_disruption_target(pod: Mapping[str, Any], now: int) -> dict[str, Any]:
+    """The pod with the eviction API's ``DisruptionTarget`` condition.
+
+    Mirrors ``pkg/registry/core/pod/storage/eviction.go addConditionAndDeletePod``: type
+    DisruptionTarget, status True, reason EvictionByEvictionAPI, message "Eviction API:
+    evicting", replacing one the pod has.
+    """
+    status = dict(pod.get("status") or {})
+    condition = {
+        "type": "DisruptionTarget",
+        "status": "True",
+        "reason": "EvictionByEvictionAPI",
+        "message": "Eviction API: evicting",
+        "lastTransitionTime": now,
+    }
+    others = [c for c in status.get("conditions") or [] if c.get("type") != "DisruptionTarget"]
+    status["conditions"] = [*others, condition]
+    return {**pod, "status": status}
 
 
 def disruption_actions(cluster: Cluster) -> list[Action]:
