@@ -70,7 +70,7 @@ def test_job_controller_that_replaces_terminating_pods_early_is_caught(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert explore(_scenario(), OPTIONS) == []
-    faithful = jobsem._manage_job  # noqa: SLF001  # the function the broken variant wraps
+    faithful = jobsem._manage_job  # the function the broken variant wraps
 
     def replaces_terminating(job: Any, pods: Any, active: Any, result: Any, **kwargs: Any) -> int:
         kwargs["terminating"] = 0
