@@ -930,6 +930,49 @@ class JobNotFailed(Invariant):
         return violations
 
 
+class CronJobForbidNoOverlap(Invariant):
+    """A CronJob with ``concurrencyPolicy: Forbid`` never has two unfinished Jobs at once.
+
+    A Job counts from its creation until it has a Complete or Failed condition or is deleted.
+    """
+
+    name = "cronjob_forbid_no_overlap"
+    description = "a Forbid CronJob never runs two Jobs at once"
+    precondition = "a Forbid CronJob had a running Job"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Count each Forbid CronJob's unfinished Jobs."""
+        if "CronJob" not in cluster.store.kind_revision:
+            return []
+        running: dict[str, list[str]] = {}
+        for job in cluster.store.list_objects("Job"):
+            ref = controller_ref(job)
+            finished = any(
+                c.get("type") in {"Complete", "Failed"} and c.get("status") == "True"
+                for c in (job.get("status") or {}).get("conditions") or []
+            )
+            deleting = job["metadata"].get("deletionTimestamp") is not None
+            if ref is not None and ref.get("kind") == "CronJob" and not finished and not deleting:
+                running.setdefault(str(ref.get("uid")), []).append(job["metadata"]["name"])
+        violations: list[Violation] = []
+        for cronjob in cluster.store.list_objects("CronJob"):
+            if (cronjob.get("spec") or {}).get("concurrencyPolicy") != "Forbid":
+                continue
+            jobs = sorted(running.get(cronjob["metadata"]["uid"], []))
+            if jobs:
+                history.met.add(self.name)
+            if len(jobs) > 1:
+                violations.append(
+                    self.violation(
+                        f"cronjob {_name(cronjob)} with concurrencyPolicy Forbid runs "
+                        f"{len(jobs)} jobs at once: {', '.join(jobs)}",
+                        cronjob=_name(cronjob),
+                        jobs=jobs,
+                    )
+                )
+        return violations
+
+
 @dataclass
 class UserInvariant(Invariant):
     """A user-written predicate: ``module:function`` taking the cluster, returning messages."""
@@ -968,6 +1011,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         JobFinishedNoNewPods,
         IndexedJobOnePodPerIndex,
         JobNotFailed,
+        CronJobForbidNoOverlap,
     )
 }
 

@@ -1,4 +1,4 @@
-"""Quality: a broken Job controller, injected from the test, that exploration must catch.
+"""Quality: broken Job and CronJob controllers, injected from the test, that exploration catches.
 
 The broken controller ignores ``podReplacementPolicy: Failed`` (it replaces a pod as soon as it
 is terminating): after a node crash, the taint manager deletes the lost node's pods, which stay
@@ -8,16 +8,20 @@ same index. The faithful model waits for the pod to fail.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kmodel.explore import ExploreOptions, Scenario, explore
+from kmodel.explore.spec import load_spec
 from kmodel.invariants import make_invariant
+from kmodel.semantics import cronjob as cronsem
 from kmodel.semantics import job as jobsem
 
 pytestmark = pytest.mark.quality
 
+SPECS = Path(__file__).resolve().parent.parent / "specs"
 INVARIANT = "indexed_job_one_pod_per_index"
 OPTIONS = ExploreOptions(examples=40, max_steps=12, seed=0)
 
@@ -82,3 +86,19 @@ def test_job_controller_that_replaces_terminating_pods_early_is_caught(
     assert [f.invariant for f in findings] == [INVARIANT]
     assert "runs 2 pods of index" in findings[0].violation.message
     assert len(findings[0].actions) <= 8
+
+
+def test_cronjob_controller_that_ignores_forbid_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_spec(SPECS / "cronjob-forbid-long-run.yaml")
+    options = ExploreOptions(examples=10, max_steps=10, seed=0)
+    assert explore(spec.scenario, options) == []
+    faithful = cronsem.sync_cronjob
+
+    def allows_overlap(cronjob: Any, jobs: Any, *, now: int) -> Any:
+        spec = {**cronjob["spec"], "concurrencyPolicy": "Allow"}
+        return faithful({**cronjob, "spec": spec}, jobs, now=now)
+
+    monkeypatch.setattr(cronsem, "sync_cronjob", allows_overlap)
+    findings = explore(load_spec(SPECS / "cronjob-forbid-long-run.yaml").scenario, options)
+    assert [f.invariant for f in findings] == ["cronjob_forbid_no_overlap"]
+    assert "runs 2 jobs at once" in findings[0].violation.message

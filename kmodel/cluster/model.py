@@ -52,6 +52,7 @@ COMPONENTS: Final = (
     "volume",
     "proxy",
     "job",
+    "cronjob",
 )
 
 #: Tolerations added to every pod by the DefaultTolerationSeconds admission plugin.

@@ -45,6 +45,7 @@ from typing import Any, NoReturn
 
 from kmodel.errors import InputError, join_path
 from kmodel.internal.values import describe_value, go_value
+from kmodel.objects.cron import parse_schedule
 from kmodel.objects.field_check import map_entry_path
 from kmodel.objects.labels import selector_matches
 from kmodel.objects.names import (
@@ -1249,6 +1250,53 @@ def _validate_job(body: Manifest) -> None:
     _validate_job_template(spec)
 
 
+def _validate_cron_job(body: Manifest) -> None:
+    """Mirrors batch ``ValidateCronJobCreate`` / ``ValidateCronJobSpec``.
+
+    The schedule must parse as ``cron.ParseStandard`` does (:mod:`kmodel.semantics.cronjob`)
+    and the time zone must be a known IANA name; the job template is validated as a Job.
+    """
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    spec = _mapping(body, "spec", "")
+    schedule = _string(spec, "schedule", "spec")
+    if not schedule:
+        _required("spec.schedule")
+    zone = _string(spec, "timeZone", "spec") or None
+    if zone is not None and ("TZ=" in schedule):
+        _invalid(
+            "spec.schedule",
+            schedule,
+            "cannot use both timeZone field and TZ or CRON_TZ in schedule",
+        )
+    try:
+        parse_schedule(schedule, zone)
+    except InputError as error:
+        _invalid(
+            error.path or "spec.schedule",
+            zone if error.path == "spec.timeZone" else schedule,
+            error.message,
+        )
+    policy = _string(spec, "concurrencyPolicy", "spec") or "Allow"
+    if policy not in {"Allow", "Forbid", "Replace"}:
+        _not_supported("spec.concurrencyPolicy", policy, ("Allow", "Forbid", "Replace"))
+    _optional_bool(spec, "suspend", "spec")
+    _validate_nonnegative(
+        _optional_int(spec, "startingDeadlineSeconds", "spec", bits=64),
+        "spec.startingDeadlineSeconds",
+    )
+    for name in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+        _validate_nonnegative(_optional_int(spec, name, "spec"), f"spec.{name}")
+    template = _mapping(spec, "jobTemplate", "spec")
+    job = {
+        "metadata": {"name": "template", "namespace": "default"},
+        "spec": _mapping(template, "spec", "spec.jobTemplate"),
+    }
+    try:
+        _validate_job(job)
+    except InputError as error:
+        raise InputError(error.message, path=f"spec.jobTemplate.{error.path}") from None
+
+
 #: The kinds the model understands; any other kind is skipped by the loader with a warning.
 MODELLED_KINDS: Mapping[str, KindSpec] = {
     "Pod": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_pod),
@@ -1272,6 +1320,7 @@ MODELLED_KINDS: Mapping[str, KindSpec] = {
         api_versions=("policy/v1",), namespaced=True, validate=_validate_pod_disruption_budget
     ),
     "Job": KindSpec(api_versions=("batch/v1",), namespaced=True, validate=_validate_job),
+    "CronJob": KindSpec(api_versions=("batch/v1",), namespaced=True, validate=_validate_cron_job),
 }
 
 

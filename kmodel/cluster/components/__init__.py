@@ -1,8 +1,9 @@
 """The components of the cluster and their reconcile steps.
 
 :func:`enabled` lists, in a fixed order, every component step that would change something now:
-kubelets, the scheduler, the volume, ReplicaSet, Deployment and Job controllers, the endpoints and
-disruption controllers, and the node lifecycle, taint-eviction, pod-GC and cloud controllers.
+kubelets, the scheduler, the volume, ReplicaSet, Deployment, Job and CronJob controllers, the
+endpoints and disruption controllers, and the node lifecycle, taint-eviction, pod-GC and cloud
+controllers.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Final
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.components.controllers import SyncDeployment, SyncReplicaSet, controller_actions
+from kmodel.cluster.components.cronjob import SyncCronJob, cronjob_actions
 from kmodel.cluster.components.disruption import EvictPod, SyncDisruptionBudget, disruption_actions
 from kmodel.cluster.components.events import (
     ContainerCrash,
@@ -82,6 +84,7 @@ __all__ = [
     "SchedulePod",
     "ServeRequest",
     "SetImage",
+    "SyncCronJob",
     "SyncDeployment",
     "SyncDisruptionBudget",
     "SyncEndpoints",
@@ -121,6 +124,7 @@ def enabled(cluster: Cluster, *, all_choices: bool = False) -> list[Action]:
     actions.extend(storage_actions(cluster))
     actions.extend(controller_actions(cluster))
     actions.extend(job_actions(cluster))
+    actions.extend(cronjob_actions(cluster))
     actions.extend(endpoint_actions(cluster))
     actions.extend(disruption_actions(cluster))
     actions.extend(node_actions(cluster))
