@@ -190,15 +190,8 @@ def sync_cronjob(  # syncCronJob is one long decision
         )
     if scheduled is None:
         return result
-    deadline = spec.get("startingDeadlineSeconds")
-    if deadline is not None and scheduled + int(deadline) < now:
-        result.events.append(
-            (
-                "MissSchedule",
-                f"Missed scheduled time to start a job: {_rfc3339(scheduled, schedule.zone)}",
-            )
-        )
-        return result
+    # Upstream's MissSchedule check (a start later than startingDeadlineSeconds) cannot fire
+    # here: with whole seconds, nextScheduleTime already looked only from now - deadline on.
     name = job_name(cronjob, scheduled)
     if name in active_names or any(j["metadata"]["name"] == name for j in jobs):
         return result
