@@ -116,8 +116,9 @@ spec: {selector: {matchLabels: {app: zk}}, maxUnavailable: 1}
 _UNMODELLED = {
     "StatefulSet": STATEFUL_SET,
     "DaemonSet": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\n",
-    "Job": "apiVersion: batch/v1\nkind: Job\nmetadata: {name: once, namespace: ops}\n",
-    "CronJob": "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\n",
+    "ReplicationController": (
+        "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: once, namespace: ops}\n"
+    ),
     "Widget": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n",
 }
 
@@ -158,7 +159,7 @@ def test_check_refuses_an_inline_unmodelled_workload_and_an_empty_file(tmp_path:
 
 def test_a_list_of_kinds_allows_only_those(tmp_path: Path) -> None:
     (tmp_path / "zk.yaml").write_text(STATEFUL_SET, encoding="utf-8")
-    (tmp_path / "job.yaml").write_text(_UNMODELLED["Job"], encoding="utf-8")
+    (tmp_path / "job.yaml").write_text(_UNMODELLED["ReplicationController"], encoding="utf-8")
     body = _spec(
         workloads=["zk.yaml", "job.yaml"],
         actions=[],
@@ -167,12 +168,12 @@ def test_a_list_of_kinds_allows_only_those(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError) as caught:
         load_spec(_write(tmp_path, body))
-    assert caught.value.obj == "Job/ops/once"
-    body["ignoreUnmodelled"] = ["StatefulSet", "Job"]
+    assert caught.value.obj == "ReplicationController/ops/once"
+    body["ignoreUnmodelled"] = ["StatefulSet", "ReplicationController"]
     spec = load_spec(_write(tmp_path, body))
     assert [(i.object, i.kind, i.path) for i in spec.left_out] == [
         ("StatefulSet/zk", "StatefulSet", "workloads[0]"),
-        ("Job/ops/once", "Job", "workloads[1]"),
+        ("ReplicationController/ops/once", "ReplicationController", "workloads[1]"),
     ]
 
 
@@ -495,7 +496,9 @@ def test_explain_names_gated_pods_and_skipped_objects(
     files = tmp_path / "all.yaml"
     gated = placekit.deployment("batch", 1, schedulingGates=GATES)
     files.write_text(
-        placekit.as_yaml(placekit.node("n1"), gated) + "---\n" + _UNMODELLED["Job"],
+        placekit.as_yaml(placekit.node("n1"), gated)
+        + "---\n"
+        + _UNMODELLED["ReplicationController"],
         encoding="utf-8",
     )
     with pytest.raises(SystemExit) as done:
@@ -505,7 +508,10 @@ def test_explain_names_gated_pods_and_skipped_objects(
     assert result["status"] == "placeable"
     assert list(result["not_placed"]) == ["batch-0"]
     assert result["not_modelled"] == [
-        f"{files}: document 2: skipping Job/ops/once: kind Job (batch/v1) is not modelled"
+        (
+            f"{files}: document 2: skipping ReplicationController/ops/once: "
+            "kind ReplicationController (v1) is not modelled"
+        )
     ]
 
 
@@ -558,7 +564,8 @@ def test_junit_marks_a_never_exercised_invariant_skipped(
 
 
 @pytest.mark.parametrize(
-    ("extra", "kind"), [(_UNMODELLED["Job"], "Job"), ("deployment", "Deployment")]
+    ("extra", "kind"),
+    [(_UNMODELLED["ReplicationController"], "ReplicationController"), ("deployment", "Deployment")],
 )
 def test_a_conformance_scenario_refuses_what_the_engine_would_not_run(
     extra: str, kind: str
