@@ -340,12 +340,27 @@ def _priority(pod: Manifest, warn: Warn, label: str) -> int:
     return 0
 
 
+def _job_pods_wanted(spec: Manifest) -> int:
+    """The pods a Job runs at once when it starts: ``manageJob``'s wantActive with none done.
+
+    ``parallelism`` (default 1), at most ``completions`` when set; none while suspended.
+    """
+    if spec.get("suspend") is True:
+        return 0
+    parallelism = spec.get("parallelism")
+    wanted = 1 if parallelism is None else parallelism
+    completions = spec.get("completions")
+    if isinstance(completions, int) and isinstance(wanted, int):
+        wanted = min(wanted, completions)
+    return wanted if isinstance(wanted, int) else 1
+
+
 def _template_pod(obj: LoadedObject) -> tuple[Manifest, int, LabelSelector]:
     """The pod a controller creates, its wanted replica count, and its selector."""
     spec = obj.body.get("spec") or {}
     template = spec.get("template") or {}
     metadata = template.get("metadata") or {}
-    replicas = spec.get("replicas", 1)
+    replicas = spec.get("replicas", 1) if obj.kind != "Job" else _job_pods_wanted(spec)
     if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
         raise InputError(
             "must be a non-negative integer",
@@ -364,6 +379,10 @@ def _template_pod(obj: LoadedObject) -> tuple[Manifest, int, LabelSelector]:
         },
         "spec": copy.deepcopy(dict(template.get("spec") or {})),
     }
+    if obj.kind == "Job":
+        # The Job controller's pods carry the job-name label the API server adds.
+        selector_body = {"matchLabels": {"batch.kubernetes.io/job-name": obj.name}}
+        return pod, replicas, label_selector(selector_body, "spec.selector", obj.body)
     try:
         selector = label_selector(spec.get("selector"), "spec.selector", obj.body)
     except InputError as exc:
@@ -492,7 +511,7 @@ def placement_input(
     taken = {_pod_key(o.namespace, o.name) for o in pods}
     deployments = {(o.namespace or "default", o.name) for o in objects if o.kind == "Deployment"}
     for o in objects:
-        if o.kind not in {"Deployment", "ReplicaSet"}:
+        if o.kind not in {"Deployment", "ReplicaSet", "Job"}:
             continue
         if o.kind == "ReplicaSet" and _owned_by_deployment(o, deployments):
             continue
