@@ -51,6 +51,7 @@ __all__ = [
     "parse_indexes",
     "remaining_backoff",
     "sync_job",
+    "ttl_expiry",
 ]
 
 #: ``batch.JobTrackingFinalizer``: a pod with it has not been counted in the Job's status yet.
@@ -834,3 +835,19 @@ def _removal_rank(pod: Mapping[str, Any]) -> tuple[int, int, int, str]:
         1 if is_pod_ready(pod) else 0,
         str((pod.get("metadata") or {}).get("name", "")),
     )
+
+
+def ttl_expiry(job: Mapping[str, Any]) -> int | None:
+    """When the TTL-after-finished controller deletes a finished Job, or None (never).
+
+    Mirrors ``pkg/controller/ttlafterfinished/ttlafterfinished_controller.go timeLeft`` /
+    ``getFinishAndExpireTime``: the finish time (the Complete or Failed condition's
+    ``lastTransitionTime``) plus ``ttlSecondsAfterFinished``; only for a finished Job that sets it.
+    """
+    ttl = (job.get("spec") or {}).get("ttlSecondsAfterFinished")
+    if ttl is None:
+        return None
+    for condition in (job.get("status") or {}).get("conditions") or []:
+        if condition.get("type") in {"Complete", "Failed"} and condition.get("status") == "True":
+            return int(condition.get("lastTransitionTime") or 0) + int(ttl)
+    return None

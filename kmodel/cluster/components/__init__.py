@@ -37,7 +37,7 @@ from kmodel.cluster.components.events import (
     WatchDrop,
     ZoneOutage,
 )
-from kmodel.cluster.components.job import SyncJob, job_actions
+from kmodel.cluster.components.job import DeleteExpiredJob, SyncJob, job_actions
 from kmodel.cluster.components.kubelet import KubeletHeartbeat, KubeletSyncPod, kubelet_actions
 from kmodel.cluster.components.network import ServeRequest, SyncEndpoints, endpoint_actions
 from kmodel.cluster.components.nodes import (
@@ -64,6 +64,7 @@ __all__ = [
     "ControlPlaneCrash",
     "ControlPlaneRecover",
     "ControllerRestart",
+    "DeleteExpiredJob",
     "DeletePod",
     "DrainNode",
     "EvictPod",

@@ -21,7 +21,7 @@ from kmodel.cluster.model import Cluster
 from kmodel.semantics import job as jobsem
 from kmodel.semantics.replicaset import controller_ref
 
-__all__ = ["COMPONENT", "SyncJob", "job_actions", "job_pod"]
+__all__ = ["COMPONENT", "DeleteExpiredJob", "SyncJob", "job_actions", "job_pod"]
 
 #: The component name: its informer and memory.
 COMPONENT: Final = "job"
@@ -183,13 +183,51 @@ class SyncJob(Action):
                 cluster.update({**fresh_job, "status": plan.status})
 
 
+@register
+@dataclass(frozen=True)
+class DeleteExpiredJob(Action):
+    """The TTL-after-finished controller deletes a Job whose ``ttlSecondsAfterFinished`` ran out.
+
+    Upstream deletes with foreground propagation, so the garbage collector removes the pods
+    first; the model has no garbage collector, so this step deletes them, then the Job.
+    """
+
+    name: ClassVar[str] = "ttl-after-finished"
+    namespace: str
+    job: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"ttl-after-finished controller deletes {self.namespace}/{self.job}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """``processJob``: re-check the expiry on the live object, then delete."""
+        job = cluster.store.get(("Job", self.namespace, self.job))
+        if job is None or job["metadata"].get("deletionTimestamp") is not None:
+            return
+        expiry = jobsem.ttl_expiry(job)
+        if expiry is None or expiry > cluster.now:
+            return
+        for pod in _job_pods(cluster, job):
+            graceful = bool((pod.get("spec") or {}).get("nodeName"))
+            key = ("Pod", self.namespace, pod["metadata"]["name"])
+            cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
+        cluster.delete(("Job", self.namespace, self.job), uid=job["metadata"]["uid"])
+
+
 def job_actions(cluster: Cluster) -> list[Action]:
-    """Job syncs that would change something now (a dry run, cached on what it reads)."""
+    """Job syncs that would change something now, and deletions of Jobs whose TTL ran out.
+
+    Whether a sync would change something is a dry run, cached on what it reads.
+    """
     if "Job" not in cluster.store.kind_revision:
         return []  # no Job was ever written: the controller has nothing to read
     view = cluster.view(COMPONENT)
     actions: list[Action] = []
     for job in view.list_objects("Job"):
+        expiry = jobsem.ttl_expiry(job)
+        if expiry is not None and expiry <= cluster.now:
+            actions.append(DeleteExpiredJob(job["metadata"]["namespace"], job["metadata"]["name"]))
         action = SyncJob(job["metadata"]["namespace"], job["metadata"]["name"])
         key = (
             "job-needs-sync",

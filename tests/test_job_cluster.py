@@ -1,0 +1,73 @@
+"""The Job and CronJob components in the cluster model: pods, status, TTL, through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kmodel.cluster.build import build_cluster
+from kmodel.cluster.model import ClusterConfig, Program
+from kmodel.semantics import job as jobsem
+
+NODE = {
+    "apiVersion": "v1",
+    "kind": "Node",
+    "metadata": {"name": "n1"},
+    "status": {
+        "allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+        "capacity": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+    },
+}
+CONFIG = ClusterConfig(programs={"ok:1": Program(run_for=5)})
+
+
+def job(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "j", "namespace": "default"},
+        "spec": {
+            "template": {
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "ok:1"}]}
+            },
+            **spec,
+        },
+    }
+
+
+def test_indexed_job_runs_every_index_once_and_completes() -> None:
+    cluster = build_cluster(
+        [NODE, job(completions=3, parallelism=2, completionMode="Indexed")], config=CONFIG
+    )
+    cluster.settle()
+    stored = cluster.store.get(("Job", "default", "j"))
+    assert stored is not None
+    status = stored["status"]
+    assert [c["type"] for c in status["conditions"]] == ["SuccessCriteriaMet", "Complete"]
+    assert (status["succeeded"], status["completedIndexes"], status["active"]) == (3, "0-2", 0)
+    pods = list(cluster.store.list_objects("Pod"))
+    indexes = sorted(p["metadata"]["annotations"][jobsem.COMPLETION_INDEX_ANNOTATION] for p in pods)
+    assert indexes == ["0", "1", "2"]
+    assert {p["spec"]["hostname"] for p in pods} == {"j-0", "j-1", "j-2"}
+    assert all(p["status"]["phase"] == "Succeeded" for p in pods)
+    assert all(not p["metadata"].get("finalizers") for p in pods)
+
+
+def test_ttl_after_finished_deletes_the_job_and_its_pods() -> None:
+    cluster = build_cluster([NODE, job(ttlSecondsAfterFinished=60)], config=CONFIG)
+    steps = cluster.settle()
+    deleted = [s for s in steps if s.action.name == "ttl-after-finished"]
+    assert len(deleted) == 1
+    assert deleted[0].time >= 60
+    assert cluster.store.get(("Job", "default", "j")) is None
+    assert list(cluster.store.list_objects("Pod")) == []
+
+
+def test_suspended_job_creates_no_pods_and_says_so() -> None:
+    cluster = build_cluster([NODE, job(suspend=True)], config=CONFIG)
+    cluster.settle()
+    stored = cluster.store.get(("Job", "default", "j"))
+    assert stored is not None
+    assert list(cluster.store.list_objects("Pod")) == []
+    (condition,) = stored["status"]["conditions"]
+    assert (condition["type"], condition["reason"]) == ("Suspended", "JobSuspended")
+    assert "startTime" not in stored["status"]
