@@ -71,3 +71,28 @@ def test_suspended_job_creates_no_pods_and_says_so() -> None:
     (condition,) = stored["status"]["conditions"]
     assert (condition["type"], condition["reason"]) == ("Suspended", "JobSuspended")
     assert "startTime" not in stored["status"]
+
+
+def test_cronjob_replace_deletes_the_running_job_and_its_pods() -> None:
+    forever = job()
+    forever["spec"]["template"]["spec"]["containers"][0]["image"] = "forever:1"
+    cronjob = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "cj", "namespace": "default"},
+        "spec": {
+            "schedule": "*/5 * * * *",
+            "concurrencyPolicy": "Replace",
+            "jobTemplate": {"spec": forever["spec"]},
+        },
+    }
+    cluster = build_cluster([NODE, cronjob], config=CONFIG)
+    cluster.settle(horizon=700)
+    jobs = [j["metadata"]["name"] for j in cluster.store.list_objects("Job")]
+    assert jobs == ["cj-10"]  # cj-5 was replaced at 600 s
+    pods = list(cluster.store.list_objects("Pod"))
+    assert [p["metadata"]["labels"]["job-name"] for p in pods] == ["cj-10"]
+    stored = cluster.store.get(("CronJob", "default", "cj"))
+    assert stored is not None
+    assert [r["name"] for r in stored["status"]["active"]] == ["cj-10"]
+    assert stored["status"]["lastScheduleTime"] == 600

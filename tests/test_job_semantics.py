@@ -333,3 +333,26 @@ def test_success_policy_ends_an_indexed_job_early() -> None:
     assert types(result) == ["SuccessCriteriaMet"]
     assert result.status["conditions"][0]["reason"] == "SuccessPolicy"
     assert [p["metadata"]["name"] for p in result.delete] == ["b"]
+
+
+def test_on_failure_restarts_count_toward_the_backoff_limit() -> None:
+    restarting = pod("a")
+    restarting["status"]["containerStatuses"][0]["restartCount"] = 2
+    spec = {"completions": 1, "backoffLimit": 2}
+    on_failure = job(**spec)
+    on_failure["spec"]["template"] = {"spec": {"restartPolicy": "OnFailure"}}
+    result = sync(on_failure, [restarting])
+    assert types(result) == ["FailureTarget"]
+    assert result.status["conditions"][0]["reason"] == "BackoffLimitExceeded"
+    # With restartPolicy Never, container restarts are not the Job's failures.
+    assert types(sync(job(**spec), [restarting])) == []
+
+
+def test_ttl_expiry() -> None:
+    finished = job(
+        {"conditions": [{"type": "Complete", "status": "True", "lastTransitionTime": 40}]},
+        ttlSecondsAfterFinished=60,
+    )
+    assert js.ttl_expiry(finished) == 100
+    assert js.ttl_expiry(job(ttlSecondsAfterFinished=60)) is None
+    assert js.ttl_expiry(job(finished["status"])) is None

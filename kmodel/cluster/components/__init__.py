@@ -37,7 +37,12 @@ from kmodel.cluster.components.events import (
     WatchDrop,
     ZoneOutage,
 )
-from kmodel.cluster.components.job import DeleteExpiredJob, SyncJob, job_actions
+from kmodel.cluster.components.job import (
+    DeleteExpiredJob,
+    ReleaseOrphanPod,
+    SyncJob,
+    job_actions,
+)
 from kmodel.cluster.components.kubelet import KubeletHeartbeat, KubeletSyncPod, kubelet_actions
 from kmodel.cluster.components.network import ServeRequest, SyncEndpoints, endpoint_actions
 from kmodel.cluster.components.nodes import (
@@ -79,6 +84,7 @@ __all__ = [
     "NodeCrash",
     "NodeRecover",
     "PauseDeployment",
+    "ReleaseOrphanPod",
     "RemoveSchedulingGates",
     "RollbackDeployment",
     "ScaleDeployment",

@@ -21,7 +21,14 @@ from kmodel.cluster.model import Cluster
 from kmodel.semantics import job as jobsem
 from kmodel.semantics.replicaset import controller_ref
 
-__all__ = ["COMPONENT", "DeleteExpiredJob", "SyncJob", "job_actions", "job_pod"]
+__all__ = [
+    "COMPONENT",
+    "DeleteExpiredJob",
+    "ReleaseOrphanPod",
+    "SyncJob",
+    "job_actions",
+    "job_pod",
+]
 
 #: The component name: its informer and memory.
 COMPONENT: Final = "job"
@@ -215,6 +222,50 @@ class DeleteExpiredJob(Action):
         cluster.delete(("Job", self.namespace, self.job), uid=job["metadata"]["uid"])
 
 
+@register
+@dataclass(frozen=True)
+class ReleaseOrphanPod(Action):
+    """The Job controller removes the tracking finalizer of a pod whose Job is gone.
+
+    Mirrors ``job_controller.go handlePodWithoutJob`` (``enqueueOrphanPod``): a pod with the
+    finalizer and no Job controller left would otherwise stay forever.
+    """
+
+    name: ClassVar[str] = "job-release-orphan"
+    namespace: str
+    pod: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"job controller releases orphan pod {self.namespace}/{self.pod}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Remove the finalizer if the pod's Job is still gone from the cache."""
+        pod = cluster.view(COMPONENT).get(("Pod", self.namespace, self.pod))
+        if pod is None or not _orphaned(cluster, pod):
+            return
+        fresh = cluster.store.get(("Pod", self.namespace, self.pod))
+        if fresh is None or fresh["metadata"]["uid"] != pod["metadata"]["uid"]:
+            return
+        finalizers = [
+            f for f in fresh["metadata"].get("finalizers") or [] if f != jobsem.TRACKING_FINALIZER
+        ]
+        cluster.update({**fresh, "metadata": {**fresh["metadata"], "finalizers": finalizers}})
+
+
+def _orphaned(cluster: Cluster, pod: Mapping[str, Any]) -> bool:
+    """The pod has the tracking finalizer and no Job with its controller's UID is cached."""
+    if jobsem.TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or []):
+        return False
+    ref = controller_ref(pod)
+    if ref is not None and ref.get("kind") == "Job":
+        key = ("Job", str(pod["metadata"]["namespace"]), str(ref.get("name")))
+        job = cluster.view(COMPONENT).get(key)
+        if job is not None and job["metadata"]["uid"] == ref.get("uid"):
+            return False
+    return True
+
+
 def job_actions(cluster: Cluster) -> list[Action]:
     """Job syncs that would change something now, and deletions of Jobs whose TTL ran out.
 
@@ -240,4 +291,13 @@ def job_actions(cluster: Cluster) -> list[Action]:
         )
         if cluster.memo(key, partial(cluster.would_change, action, (COMPONENT,))):
             actions.append(action)
+    orphans = cluster.memo(
+        ("job-orphans", view.versions("Job", "Pod")),
+        lambda: tuple(
+            (p["metadata"]["namespace"], p["metadata"]["name"])
+            for p in view.list_objects("Pod")
+            if _orphaned(cluster, p)
+        ),
+    )
+    actions.extend(ReleaseOrphanPod(namespace, name) for namespace, name in orphans)
     return actions
