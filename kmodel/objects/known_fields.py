@@ -2,7 +2,8 @@
 
 Data, not code: for every API struct reachable from a modelled kind, its JSON field names and
 their types. Derived from the Go types of ``k8s.io/api`` (``core/v1/types.go``,
-``apps/v1/types.go``, ``policy/v1/types.go``, commit ``10b39a39bcee``, 2026-07-24) and
+``apps/v1/types.go``, ``policy/v1/types.go``, commit ``10b39a39bcee``, 2026-07-24; the Job and
+CronJob structs from ``batch/v1/types.go`` of Kubernetes 1.34, added with their controllers) and
 ``k8s.io/apimachinery`` (``pkg/apis/meta/v1/types.go``, commit ``eed236ceee2c``): the ``json``
 tag of each field, embedded (inline) structs flattened into their parent, ``TypeMeta`` as
 ``apiVersion`` and ``kind``. Every field upstream serves is here, alpha and deprecated ones
@@ -38,6 +39,8 @@ KIND_ROOTS: Final[Mapping[str, str]] = {
     "PersistentVolumeClaim": "PersistentVolumeClaim",
     "ConfigMap": "ConfigMap",
     "Secret": "Secret",
+    "Job": "Job",
+    "CronJob": "CronJob",
 }
 
 #: Struct name -> JSON field name -> type (see the module docstring for the notation).
@@ -1426,5 +1429,106 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
         "gmsaCredentialSpecName": "string",
         "hostProcess": "boolean",
         "runAsUserName": "string",
+    },
+    # batch/v1 (k8s.io/api batch/v1/types.go): Job and CronJob.
+    "CronJob": {
+        "apiVersion": "string",
+        "kind": "string",
+        "metadata": "ObjectMeta",
+        "spec": "CronJobSpec",
+        "status": "CronJobStatus",
+    },
+    "CronJobSpec": {
+        "concurrencyPolicy": "string",
+        "failedJobsHistoryLimit": "integer",
+        "jobTemplate": "JobTemplateSpec",
+        "schedule": "string",
+        "startingDeadlineSeconds": "integer",
+        "successfulJobsHistoryLimit": "integer",
+        "suspend": "boolean",
+        "timeZone": "string",
+    },
+    "CronJobStatus": {
+        "active": "[]ObjectReference",
+        "lastScheduleTime": "string",
+        "lastSuccessfulTime": "string",
+    },
+    "Job": {
+        "apiVersion": "string",
+        "kind": "string",
+        "metadata": "ObjectMeta",
+        "spec": "JobSpec",
+        "status": "JobStatus",
+    },
+    "JobCondition": {
+        "lastProbeTime": "string",
+        "lastTransitionTime": "string",
+        "message": "string",
+        "reason": "string",
+        "status": "string",
+        "type": "string",
+    },
+    "JobSpec": {
+        "activeDeadlineSeconds": "integer",
+        "backoffLimit": "integer",
+        "backoffLimitPerIndex": "integer",
+        "completionMode": "string",
+        "completions": "integer",
+        "managedBy": "string",
+        "manualSelector": "boolean",
+        "maxFailedIndexes": "integer",
+        "parallelism": "integer",
+        "podFailurePolicy": "PodFailurePolicy",
+        "podReplacementPolicy": "string",
+        "selector": "LabelSelector",
+        "successPolicy": "SuccessPolicy",
+        "suspend": "boolean",
+        "template": "PodTemplateSpec",
+        "ttlSecondsAfterFinished": "integer",
+    },
+    "JobStatus": {
+        "active": "integer",
+        "completedIndexes": "string",
+        "completionTime": "string",
+        "conditions": "[]JobCondition",
+        "failed": "integer",
+        "failedIndexes": "string",
+        "ready": "integer",
+        "startTime": "string",
+        "succeeded": "integer",
+        "terminating": "integer",
+        "uncountedTerminatedPods": "UncountedTerminatedPods",
+    },
+    "JobTemplateSpec": {
+        "metadata": "ObjectMeta",
+        "spec": "JobSpec",
+    },
+    "PodFailurePolicy": {
+        "rules": "[]PodFailurePolicyRule",
+    },
+    "PodFailurePolicyOnExitCodesRequirement": {
+        "containerName": "string",
+        "operator": "string",
+        "values": "[]integer",
+    },
+    "PodFailurePolicyOnPodConditionsPattern": {
+        "status": "string",
+        "type": "string",
+    },
+    "PodFailurePolicyRule": {
+        "action": "string",
+        "onExitCodes": "PodFailurePolicyOnExitCodesRequirement",
+        "onPodConditions": "[]PodFailurePolicyOnPodConditionsPattern",
+    },
+    "SuccessPolicy": {
+        "rules": "[]SuccessPolicyRule",
+    },
+    "SuccessPolicyRule": {
+        "succeededCount": "integer",
+        "succeededIndexes": "string",
+    },
+    "UncountedTerminatedPods": {
+        "failed": "[]string",
+        "succeeded": "[]string",
     },
 }
