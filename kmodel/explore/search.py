@@ -15,11 +15,13 @@ from dataclasses import dataclass, field, replace
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
+from hypothesis.database import ExampleDatabase
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
 from kmodel.explore.coverage import Coverage
+from kmodel.explore.database import KeyedDatabase
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Violation
 
@@ -165,21 +167,33 @@ def _steps(run: Run, length: int, data: st.DataObject, counter: _Counter) -> Non
 
 
 def _search(
-    scenario: Scenario, options: ExploreOptions, counter: _Counter, start: _Start
+    scenario: Scenario,
+    options: ExploreOptions,
+    counter: _Counter,
+    start: _Start,
+    database: ExampleDatabase | None,
 ) -> _Violated | None:
     phases = [Phase.generate, Phase.shrink] if options.shrink else [Phase.generate]
+    if database is not None:
+        # Stored examples are choices: they mean the same run only for the same invariants
+        # searched for and the same number of steps drawn.
+        searched = ",".join(_label(i) for i in scenario.invariants)
+        database = KeyedDatabase(database, f"{searched}:{options.max_steps}")
+        phases = [Phase.reuse, *phases]
 
-    @seed(options.seed)
+    # @settings above @seed: @seed alone turns the database off (so a seed reproduces a run),
+    # but replaying what the database holds before the seeded search is the point of it.
     @settings(
         max_examples=options.examples,
         deadline=None,
-        database=None,
+        database=database,
         phases=phases,
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
         derandomize=False,
         print_blob=False,
     )
+    @seed(options.seed)
     @given(st.data())
     def probe(data: st.DataObject) -> None:
         counter.examples += 1
@@ -206,6 +220,7 @@ def explore(
     *,
     progress: Callable[[int, int], None] | None = None,
     coverage: Coverage | None = None,
+    database: ExampleDatabase | None = None,
 ) -> list[Finding]:
     """Search for violations of the scenario's invariants; one minimal finding per invariant.
 
@@ -214,9 +229,17 @@ def explore(
         options: examples, steps, seed.
         progress: called with (examples run, steps taken) as exploration goes.
         coverage: filled with what the runs did (see :class:`Coverage`), when given.
+        database: where examples are kept (see :mod:`kmodel.explore.database`), keyed by the
+            caller for this scenario (its spec digest); each search replays what it holds
+            before it generates. None keeps nothing.
     """
     return _explore(
-        scenario, options or ExploreOptions(), progress, fresh_clusters=False, coverage=coverage
+        scenario,
+        options or ExploreOptions(),
+        progress,
+        fresh_clusters=False,
+        coverage=coverage,
+        database=database,
     )
 
 
@@ -227,6 +250,7 @@ def _explore(
     *,
     fresh_clusters: bool,
     coverage: Coverage | None = None,
+    database: ExampleDatabase | None = None,
 ) -> list[Finding]:
     """:func:`explore`; ``fresh_clusters`` builds each example's cluster anew (for tests)."""
     counter = _Counter(callbacks=[progress] if progress else [], coverage=coverage)
@@ -234,7 +258,9 @@ def _explore(
     findings: list[Finding] = []
     remaining = list(scenario.invariants)
     while remaining:
-        violated = _search(replace(scenario, invariants=tuple(remaining)), options, counter, start)
+        violated = _search(
+            replace(scenario, invariants=tuple(remaining)), options, counter, start, database
+        )
         if violated is None:
             break
         name = violated.violation.invariant
