@@ -9,6 +9,7 @@ profile but shrinking, which it does itself in seconds (``properties/tracekit.py
 from __future__ import annotations
 
 import os
+import tempfile
 
 from hypothesis import HealthCheck, Phase, settings
 
@@ -27,3 +28,7 @@ settings.register_profile(
     "probe", max_examples=200, deadline=None, phases=[Phase.explicit, Phase.generate]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+# Tests never share examples with the user's own database (.kmodel/ or $KMODEL_DATABASE): each
+# session starts from an empty one.
+os.environ["KMODEL_DATABASE"] = tempfile.mkdtemp(prefix="kmodel-test-examples-")

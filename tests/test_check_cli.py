@@ -120,6 +120,8 @@ def small_outputs(
             target,
             "--traces",
             folder / "traces",
+            "--database",
+            folder / "examples",
         )
         assert code == EXIT_FINDING
         outputs[output] = target.read_text(encoding="utf-8")
@@ -542,9 +544,10 @@ def test_jobs_2_gives_the_same_json_as_jobs_1(
     # Same traces folder as small_outputs, so the trace paths in the JSON are the same too.
     traces = Path(json.loads(small_outputs["json"])["specs"][0]["findings"][0]["trace"]).parent
     target = tmp_path / "jobs2.json"
+    # A database of its own: small_outputs' JSON run, the first, started from an empty one.
     code = cli(
         "check", *small_specs, "--examples", "10", "--jobs", "2", "-o", "json",
-        "--out", target, "--traces", traces,
+        "--out", target, "--traces", traces, "--database", tmp_path / "examples",
     )  # fmt: skip
     assert code == EXIT_FINDING
     assert target.read_text(encoding="utf-8") == small_outputs["json"]

@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("scipy", "highspy", "z3", "hypothesis", "networkx", "numpy", "matplotlib", "docker")
+HEAVY = (
+    *("scipy", "highspy", "z3", "hypothesis", "networkx", "numpy", "matplotlib", "docker"),
+    *("dask", "distributed", "redis"),
+)
 
 PROBE = """
 import json, sys
@@ -64,6 +67,10 @@ def test_importing_the_command_line_loads_no_heavy_module() -> None:
 def test_version_and_status_load_no_heavy_module(argv: list[str], tmp_path: Path) -> None:
     argv = [a.format(out=tmp_path / "out") for a in argv]
     assert heavy_modules_after(RUN_MAIN.format(argv=argv)) == []
+
+
+def test_check_imports_dask_only_when_it_runs_on_dask() -> None:
+    assert "distributed" not in heavy_modules_after(RUN_MAIN.format(argv=["check", "--help"]))
 
 
 def test_a_command_that_needs_the_engine_still_gets_it() -> None:

@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
-import concurrent.futures
+import os
 import sys
 import time
-from dataclasses import replace
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
+from hypothesis.database import ExampleDatabase
+from hypothesis.errors import HypothesisDeprecationWarning
 
 from kmodel.cli.options import echo_warning, output_options, validate_option
-from kmodel.errors import FindingError, InputError
+from kmodel.cli.scale import (
+    SCHEDULER_ENV,
+    Progress,
+    SchedulerLostError,
+    parse_shard,
+    read_durations,
+    run_on_dask,
+    shard,
+    write_durations,
+)
+from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.explore.coverage import Coverage
+from kmodel.explore.database import (
+    DATABASE_ENV,
+    DEFAULT_DIRECTORY,
+    KeyedDatabase,
+    database_address,
+    open_database,
+)
 from kmodel.explore.search import ExploreOptions, StaleActionError, explore
 from kmodel.explore.spec import Spec, load_spec, spec_paths
 from kmodel.explore.trace import Replay, emit_pytest, load_trace, make_trace, merge_changes
 from kmodel.explore.trace import replay as replay_trace
-from kmodel.report.check import SpecResult, render_check, render_trace_text, write_check_report
+from kmodel.report.check import (
+    SpecResult,
+    raise_for_outcome,
+    render_check,
+    render_trace_text,
+    write_check_report,
+)
 from kmodel.report.output import write_output
 from kmodel.strategies.spec import load_strategies_spec
 from kmodel.strategies.trace import (
@@ -31,9 +58,25 @@ from kmodel.strategies.trace import (
 PROFILES = {"dev": (30, 25), "ci": (100, 40), "nightly": (2000, 80)}
 
 
-def _check_one(
-    spec: Spec, options: ExploreOptions, traces_dir: Path | None, show_progress: bool
-) -> SpecResult:
+@dataclass(frozen=True)
+class _Unit:
+    """One unit of work (see :mod:`kmodel.cli.scale`): a loaded spec, its options, the database.
+
+    The spec travels loaded, so a worker on another machine needs kmodel but not the files.
+    """
+
+    spec: Spec
+    options: ExploreOptions
+    database: str
+
+
+#: Each process's open example databases, by address (a worker runs many units).
+_DATABASES: dict[str, ExampleDatabase] = {}
+
+
+def _check_unit(unit: _Unit, progress: Callable[[int, int], None] | None = None) -> SpecResult:
+    """Explore one spec; the result carries its traces (written by the caller, see below)."""
+    spec, options = unit.spec, unit.options
     result = SpecResult(
         path=spec.path,
         name=spec.name,
@@ -45,42 +88,52 @@ def _check_one(
     )
     started = time.perf_counter()
 
-    def progress(examples: int, steps: int) -> None:
+    def counted(examples: int, steps: int) -> None:
         result.examples, result.steps = examples, steps
-        if show_progress:
-            rate = steps / max(time.perf_counter() - started, 1e-9)
-            click.echo(
-                f"\r{spec.name}: {examples} examples, {steps} steps ({rate:,.0f} steps/s)",
-                err=True,
-                nl=False,
-            )
+        if progress is not None:
+            progress(examples, steps)
 
+    if unit.database not in _DATABASES:
+        _DATABASES[unit.database] = open_database(unit.database)
+    database = KeyedDatabase(_DATABASES[unit.database], spec.digest)
     coverage = Coverage()
-    findings = explore(spec.scenario, options, progress=progress, coverage=coverage)
+    findings = explore(
+        spec.scenario, options, progress=counted, coverage=coverage, database=database
+    )
     result.coverage = coverage.summary(spec.scenario)
-    if show_progress:
-        click.echo("", err=True)
     result.seconds = time.perf_counter() - started
-    for finding in findings:
-        trace = make_trace(replace(spec, options=options), finding)
-        result.traces.append(trace)
-        file = None
-        if traces_dir is not None:
-            traces_dir.mkdir(parents=True, exist_ok=True)
-            safe = finding.invariant.replace(":", "_").replace("/", "_")
-            target = traces_dir / f"{Path(spec.path).stem}.{safe}.json"
-            write_output(trace.dumps(), target)
-            file = str(target)
-        result.trace_files.append(file)
+    result.traces = [make_trace(replace(spec, options=options), f) for f in findings]
     return result
 
 
-def _run(job: tuple[str, str, dict[str, int | None], str | None]) -> SpecResult:
-    """Worker entry point for ``--jobs``: load (with the ``--validate`` mode) and check a spec."""
-    path, validate, overrides, traces = job
-    spec = load_spec(path, validate=validate)
-    options = _options(spec, overrides)
-    return _check_one(spec, options, Path(traces) if traces else None, show_progress=False)
+def _check_unit_on_worker(unit: _Unit) -> SpecResult:
+    """:func:`_check_unit` in a Dask worker, whose own threads draw from ``random`` meanwhile.
+
+    Hypothesis notices the global random state moving during a draw and warns that the test
+    uses ``random``; here another thread moved it (the model draws nothing from it), so that
+    one warning is silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message="Do not use the `random` module",
+            category=HypothesisDeprecationWarning,
+        )
+        return _check_unit(unit)
+
+
+def _save_traces(result: SpecResult, traces_dir: Path | None) -> None:
+    """Write each trace of ``result`` to ``traces_dir`` (where the command runs, not a worker)."""
+    result.trace_files = []
+    for trace in result.traces:
+        file = None
+        if traces_dir is not None:
+            traces_dir.mkdir(parents=True, exist_ok=True)
+            safe = trace.invariant.replace(":", "_").replace("/", "_")
+            target = traces_dir / f"{Path(result.path).stem}.{safe}.json"
+            write_output(trace.dumps(), target)
+            file = str(target)
+        result.trace_files.append(file)
 
 
 def _options(spec: Spec, overrides: dict[str, int | None]) -> ExploreOptions:
@@ -91,6 +144,33 @@ def _options(spec: Spec, overrides: dict[str, int | None]) -> ExploreOptions:
         seed=options.seed if seed is None else seed,
         examples=options.examples if examples is None else examples,
         max_steps=options.max_steps if max_steps is None else max_steps,
+    )
+
+
+def _run_units(
+    units: list[_Unit], *, jobs: int, scheduler: str | None, progress: Progress
+) -> list[SpecResult]:
+    """Every unit's result, in order: in this process, or on Dask (see :mod:`kmodel.cli.scale`)."""
+
+    def finished(result: SpecResult) -> None:
+        progress.update(units=1, examples=result.examples, steps=result.steps)
+
+    if scheduler is None and (jobs == 1 or len(units) <= 1):
+        results = []
+        for unit in units:
+            before = progress.examples, progress.steps
+
+            def running(examples: int, steps: int, before: tuple[int, int] = before) -> None:
+                progress.examples, progress.steps = before[0] + examples, before[1] + steps
+                progress.update()
+
+            result = _check_unit(unit, running)
+            progress.examples, progress.steps = before
+            finished(result)
+            results.append(result)
+        return results
+    return run_on_dask(
+        _check_unit_on_worker, units, jobs=jobs, scheduler=scheduler, on_done=finished
     )
 
 
@@ -112,7 +192,41 @@ def _options(spec: Spec, overrides: dict[str, int | None]) -> ExploreOptions:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Specs checked in parallel (processes).",
+    help="Specs checked in parallel: worker processes of a local Dask cluster.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help=f"Run on this Dask cluster (tcp://HOST:8786) instead (default: ${SCHEDULER_ENV}).",
+)
+@click.option(
+    "--database",
+    default=None,
+    metavar="ADDRESS",
+    help=f"Example database: redis://HOST:6379/0 or a folder (default: ${DATABASE_ENV}, "
+    f"else {DEFAULT_DIRECTORY}). Known counterexamples are replayed first.",
+)
+@click.option(
+    "--shard",
+    "shard_spec",
+    default=None,
+    metavar="K/N",
+    help="Check only shard K of N: a deterministic, balanced share of the specs.",
+)
+@click.option(
+    "--durations",
+    "durations_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Balance --shard by the seconds per spec recorded in FILE (by count without it).",
+)
+@click.option(
+    "--record-durations",
+    "record_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record each checked spec's seconds in FILE (other specs' entries are kept).",
 )
 @click.option(
     "--traces",
@@ -146,6 +260,11 @@ def check(  # click passes every option by keyword
     max_steps: int | None,
     profile: str | None,
     jobs: int,
+    scheduler: str | None,
+    database: str | None,
+    shard_spec: str | None,
+    durations_file: str | None,
+    record_file: str | None,
     traces_dir: str,
     report_dir: str | None,
     check_expectations: bool,
@@ -167,29 +286,39 @@ def check(  # click passes every option by keyword
         overrides["max_steps"] = max_steps or PROFILES[profile][1]
     loaded = [
         load_spec(p, validate=validate, on_warning=echo_warning) for p in paths
-    ]  # every spec is validated before any exploring
-    results: list[SpecResult] = []
+    ]  # every spec is validated before any exploring (workers get them loaded)
+    if shard_spec is not None:
+        index, count = parse_shard(shard_spec)
+        durations = read_durations(durations_file) if durations_file else {}
+        mine = set(shard([s.path for s in loaded], index, count, durations))
+        loaded = [s for s in loaded if s.path in mine]
+    database = database_address(database)
+    _DATABASES[database] = open_database(database)  # a bad address fails here, before any work
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    units = [_Unit(s, _options(s, overrides), database) for s in loaded]
     traces = Path(traces_dir) if traces_dir else None
-    if jobs > 1 and len(loaded) > 1:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-            jobs_list = [(s.path, validate, overrides, traces_dir) for s in loaded]
-            results = list(pool.map(_run, jobs_list))
-    else:
-        interactive = sys.stderr.isatty()
-        results = [
-            _check_one(s, _options(s, overrides), traces, show_progress=interactive) for s in loaded
-        ]
+    progress = Progress(total=len(units), enabled=sys.stderr.isatty())
+    with progress.shown():
+        try:
+            results = _run_units(units, jobs=jobs, scheduler=scheduler, progress=progress)
+            lost = None
+        except SchedulerLostError as error:
+            results = [error.done[i] for i in sorted(error.done)]
+            lost = error
+    for result in results:
+        _save_traces(result, traces)
+    if record_file:
+        write_durations(record_file, {r.path: r.seconds for r in results})
     write_output(render_check(results, output, check_expectations=check_expectations), out)
     if report_dir:
         target = write_check_report(results, Path(report_dir))
         click.echo(f"kmodel: report written to {target}", err=True)
-    failed = [r for r in results if r.fails(check_expectations=check_expectations)]
-    if check_expectations and failed:
-        reasons = "; ".join(f"{r.name}: {r.outcome} ({r.unexpected_reason()})" for r in failed)
-        raise FindingError(f"{len(failed)} spec(s) did not give their expected outcome: {reasons}")
-    if failed:
-        count = sum(len(r.traces) for r in results)
-        raise FindingError(f"{count} invariant violation(s) found")
+    if lost is not None:
+        raise IncompleteError(
+            f"the Dask scheduler went away ({lost}); {len(results)} of {len(units)} specs "
+            "were checked and are reported above"
+        )
+    raise_for_outcome(results, check_expectations=check_expectations)
 
 
 @click.command()

@@ -31,6 +31,7 @@ COMMANDS: Final = {
     "conform": "kmodel.cli.conform:conform",
     "strategies": "kmodel.cli.strategies:strategies",
     "verify": "kmodel.cli.verify:verify_command",
+    "merge": "kmodel.cli.merge:merge",
 }
 
 

@@ -22,9 +22,17 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from kmodel.explore.trace import Trace
+from kmodel.errors import FindingError, InputError
+from kmodel.explore.trace import Trace, load_trace
 
-__all__ = ["SpecResult", "render_check", "render_trace_text", "write_check_report"]
+__all__ = [
+    "SpecResult",
+    "raise_for_outcome",
+    "read_check_results",
+    "render_check",
+    "render_trace_text",
+    "write_check_report",
+]
 
 
 @dataclass
@@ -124,6 +132,92 @@ class SpecResult:
                 for t, file in zip(self.traces, self.trace_files, strict=True)
             ],
         }
+
+
+def raise_for_outcome(results: Sequence[SpecResult], *, check_expectations: bool) -> None:
+    """End the command with exit 1 when a spec fails (see :meth:`SpecResult.fails`).
+
+    Raises:
+        FindingError: a violation, or an outcome that is not the expected one.
+    """
+    failed = [r for r in results if r.fails(check_expectations=check_expectations)]
+    if check_expectations and failed:
+        reasons = "; ".join(f"{r.name}: {r.outcome} ({r.unexpected_reason()})" for r in failed)
+        raise FindingError(f"{len(failed)} spec(s) did not give their expected outcome: {reasons}")
+    if failed:
+        count = sum(len(r.traces) for r in results)
+        raise FindingError(f"{count} invariant violation(s) found")
+
+
+def read_check_results(path: str) -> list[SpecResult]:
+    """The results in a ``kmodel check -o json`` file, each finding's trace read from its file.
+
+    A trace path is taken as written (relative to the working directory), else relative to the
+    results file's folder (where CI artifacts of a shard often land). A spec's description is
+    not in the JSON: it is read from the spec file when that is at hand, else left empty.
+
+    Raises:
+        InputError: not such a file, or a finding whose trace file cannot be read.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        specs = list(data["specs"])
+    except OSError as error:
+        raise InputError(error.strerror or "cannot read", file=path) from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(f"not a `kmodel check -o json` result: {error}", file=path) from None
+    results = []
+    for index, entry in enumerate(specs):
+        where = f"specs[{index}]"
+        try:
+            result = SpecResult(
+                path=str(entry["spec"]),
+                name=str(entry["name"]),
+                description="",
+                expect=entry["expect"],
+                invariants=[str(i["name"]) for i in entry["invariants"]],
+                seed=int(entry["seed"]),
+                examples=int(entry["examples"]),
+                steps=int(entry["steps"]),
+            )
+            findings = [
+                (f["trace"], f"{where}.findings[{n}].trace")
+                for n, f in enumerate(entry["findings"])
+            ]
+        except (KeyError, TypeError, ValueError) as error:
+            raise InputError(f"missing or malformed field {error}", file=path, path=where) from None
+        for trace_path, field_path in findings:
+            if not trace_path:
+                raise InputError(
+                    "the finding has no trace file (the shard ran with --traces '')",
+                    file=path,
+                    path=field_path,
+                )
+            candidates = [Path(trace_path), Path(path).parent / Path(trace_path).name]
+            found = next((c for c in candidates if c.is_file()), None)
+            if found is None:
+                raise InputError(
+                    f"trace file {trace_path} not found (nor beside the results file)",
+                    file=path,
+                    path=field_path,
+                )
+            result.traces.append(load_trace(found))
+            result.trace_files.append(trace_path)
+        result.description = _description(result.path)
+        results.append(result)
+    return results
+
+
+def _description(spec_path: str) -> str:
+    """The description of the spec at ``spec_path`` ("" when the file is not at hand)."""
+    from kmodel.explore.spec import load_spec  # noqa: PLC0415  # only merged results need it
+
+    if not Path(spec_path).is_file():
+        return ""
+    try:
+        return load_spec(spec_path).description
+    except InputError:
+        return ""
 
 
 def render_trace_text(trace: Trace, *, violated: bool = True) -> str:
