@@ -44,6 +44,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks placement
 	$(BIN)/python -m benchmarks startup
 	$(BIN)/python -m benchmarks verify
+	$(BIN)/python -m benchmarks scale
 
 ## make lock: re-resolve constraints.txt (every extra, every platform) from pyproject.toml's ranges
 lock: $(BIN)/.installed

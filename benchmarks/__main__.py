@@ -1,13 +1,14 @@
 """Run the benchmarks: ``python -m benchmarks placement [--quick] [--timeout S] [--data DIR]``,
 ``python -m benchmarks model [--steps N] [--seed S] [--examples E]``,
 ``python -m benchmarks startup [--runs N]``, ``python -m benchmarks verify [--sizes 30,100,300]``
-or ``python -m benchmarks finding [--profile ci] [--mutant NAME]``."""
+``python -m benchmarks finding [--profile ci] [--mutant NAME]`` or
+``python -m benchmarks scale [--examples N] [--workers 1,2,4] [SPEC...]``."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import finding, model, placement, startup, verify
+from benchmarks import finding, model, placement, scale, startup, verify
 
 BENCHMARKS = {
     "placement": placement.main,
@@ -15,6 +16,7 @@ BENCHMARKS = {
     "startup": startup.main,
     "verify": verify.main,
     "finding": finding.main,
+    "scale": scale.main,
 }
 
 

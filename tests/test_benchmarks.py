@@ -38,6 +38,13 @@ def test_finding_benchmark_reports_a_planted_bug_with_its_shortest_trace(capsys)
     assert "replicaset" in cells[6]
 
 
+def test_scale_benchmark_prints_its_table(capsys):
+    assert main(["scale", "--examples", "3", "--workers", "1,2"]) == 0
+    out = capsys.readouterr().out
+    assert "examples/s" in out
+    assert "folder, cold" in out
+
+
 def test_unknown_benchmark_is_a_usage_error(capsys):
     assert main(["nope"]) == 2
     assert "unknown benchmark" in capsys.readouterr().err
