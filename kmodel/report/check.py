@@ -179,6 +179,8 @@ def read_check_results(path: str) -> list[SpecResult]:
                 seed=int(entry["seed"]),
                 examples=int(entry["examples"]),
                 steps=int(entry["steps"]),
+                coverage=entry["coverage"],
+                not_modelled=list(entry["not_modelled"]),
             )
             findings = [
                 (f["trace"], f"{where}.findings[{n}].trace")
