@@ -210,7 +210,7 @@ def _run(
                 n_workers=jobs,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: never "8787 in use" warnings
                 silence_logs=50,
             )
             client = Client(cluster)
