@@ -7,7 +7,7 @@ Redis rows (2 workers) start a ``redis-server`` on a free port (skipped when the
 cold from an empty database, warm replaying what the cold run stored. Every run starts from its
 own empty folder database except the warm one. Times vary with the machine's load.
 
-``python -m benchmarks scale [--examples N] [--workers 1,2,4]``
+``python -m benchmarks scale [--examples N] [--workers 1,2,4] [SPEC...]`` (default: specs/)
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from kmodel.report.check import SpecResult
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def units(examples: int | None, database: str) -> list[_Unit]:
-    specs = [load_spec(p) for p in spec_paths([str(ROOT / "specs")])]
+def units(folders: list[str], examples: int | None, database: str) -> list[_Unit]:
+    specs = [load_spec(p) for p in spec_paths(folders)]
     return [
         _Unit(s, replace(s.options, examples=examples or s.options.examples), database)
         for s in specs
@@ -61,12 +61,12 @@ def timed(work: list[_Unit], workers: int) -> tuple[float, float | None, list[Sp
     return time.perf_counter() - started, (first[0] if first else None), results
 
 
-def row(table: Table, label: str, work: list[_Unit], workers: int) -> None:
+def row(table: Table, label: tuple[str, str], work: list[_Unit], workers: int) -> None:
     seconds, first, results = timed(work, workers)
     examples = sum(r.examples for r in results)
     findings = sum(len(r.traces) for r in results)
     table.add_row(
-        label,
+        *label,
         str(workers),
         str(examples),
         f"{examples / seconds:,.1f}",
@@ -87,17 +87,22 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks scale")
     parser.add_argument("--examples", type=int, default=None, help="examples per search")
     parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
+    parser.add_argument("specs", nargs="*", default=[str(ROOT / "specs")], help="spec files")
     options = parser.parse_args(argv)
     counts = [int(w) for w in options.workers.split(",")]
-    table = Table(title="kmodel check on the bundled specs (one unit per spec)")
-    for column in ("database", "workers", "examples", "examples/s", "first finding s"):
-        table.add_column(column, justify="right" if column != "database" else "left")
+    table = Table(title="kmodel check, one unit per spec")
+    table.add_column("database")
+    table.add_column("state")
+    for column in ("workers", "examples", "examples/s", "first finding s"):
+        table.add_column(column, justify="right")
     table.add_column("total s", justify="right")
     table.add_column("findings", justify="right")
     with tempfile.TemporaryDirectory(prefix="kmodel-bench-") as folder:
         for workers in counts:
             database = str(Path(folder) / f"examples-{workers}")
-            row(table, "folder, cold", units(options.examples, database), workers)
+            row(
+                table, ("folder", "cold"), units(options.specs, options.examples, database), workers
+            )
         server = shutil.which("redis-server")
         if server is None:
             Console(stderr=True).print("redis-server not installed: no Redis rows")
@@ -112,10 +117,11 @@ def main(argv: list[str]) -> int:
                 time.sleep(0.5)
                 address = f"redis://127.0.0.1:{port}/0"
                 workers = max(c for c in counts if c <= 2)
-                row(table, "Redis, cold", units(options.examples, address), workers)
-                row(table, "Redis, warm", units(options.examples, address), workers)
+                work = units(options.specs, options.examples, address)
+                row(table, ("Redis", "cold"), work, workers)
+                row(table, ("Redis", "warm"), work, workers)
             finally:
                 redis.terminate()
                 redis.wait()
-    Console().print(table)
+    Console(width=120).print(table)
     return 0
