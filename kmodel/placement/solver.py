@@ -2,7 +2,10 @@
 
 Steps of :func:`solve`:
 
-1. Pods that fit no eligible node make the NODES and COST problems infeasible at once.
+1. Presolve (:mod:`kmodel.placement.presolve`): pods that fit no node are set aside (the NODES
+   and COST problems are then infeasible; the rest is still packed), dominated node types and
+   dimensions that cannot bind are dropped. The steps below run on the reduced problem; its
+   answer is mapped back and checked against the original.
 2. Heuristics (:mod:`kmodel.placement.heuristics`; perturbed restarts stop at a quarter of the
    limit) give the upper bound, bounds (:mod:`kmodel.placement.bounds`) the lower bound. Equal:
    proven optimal.
@@ -68,6 +71,7 @@ from kmodel.placement.patterns import (
     placement_of_patterns,
     unplaced_weights,
 )
+from kmodel.placement.presolve import presolve
 from kmodel.placement.problem import (
     Objective,
     PackingProblem,
@@ -197,6 +201,7 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
         raise InputError("expected a number of seconds", path="options.time_limit")
     if not options.time_limit > 0:
         raise InputError("must be > 0", path="options.time_limit")
+    started = time.perf_counter()
     merged, origin = problem.merged()
     if merged is not problem:
         # Identical groups (a trace's standalone Pods) solve as one; the pods get their own
@@ -207,10 +212,14 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
             placement=dict(sorted((origin[i], node) for i, node in inner.placement.items())),
             unplaced=tuple(sorted(origin[i] for i in inner.unplaced)),
         )
+    reduced = presolve(problem)
+    if reduced.changed:
+        # Bounds and search on the reduced problem; the answer is checked against this one.
+        left = max(0.001, options.time_limit - (time.perf_counter() - started))
+        return reduced.restore(solve(reduced.problem, replace(options, time_limit=left)))
     clock = _Clock(float(options.time_limit))
     scaled = problem.normalized()
 
-    impossible = scaled.unplaceable_groups()
     restarts = _default_restarts(scaled) if options.restarts is None else options.restarts
     # Restarts stop at a quarter of the limit: the bounds and the exact models need the rest.
     # Replica groups on several node types stop sooner: the node-count packing and the compact
@@ -222,17 +231,6 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
         scaled, restarts=restarts, seed=options.seed, deadline=clock.start + share
     )
     best = packings[0]
-    if impossible and scaled.objective is not Objective.PLACED:
-        # Proven: these pods fit no eligible node. The rest are still placed, for the report.
-        return _result(
-            problem,
-            clock,
-            status=Status.INFEASIBLE,
-            bound=0,
-            placement=best.placement,
-            method=best.name,
-        )
-
     bound = lower_bound(scaled)
     lb = bound.value
     if scaled.objective is Objective.PLACED:
