@@ -25,10 +25,12 @@ def test_pack_json_has_exactly_the_documented_keys_and_beats_the_default_schedul
     assert list(result) == [
         "status",
         "nodes_used",
+        "cost",
         "lower_bound",
         "nodes_lower_bound",
         "optimal",
         "solve_seconds",
+        "method",
         "placement",
         "heuristics",
         "unplaced",

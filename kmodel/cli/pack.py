@@ -134,6 +134,7 @@ def pack(
     pods = inp.pod_names
     unplaced = {pods[i]: _unplaced_reason(inp, pods[i]) for i in result.unplaced}
     nodes_used, cost = result.nodes_used, result.cost
+    method = result.method
     runs = heuristic_runs(inp)
     if not result.optimal:
         # Past the time limit the best packing found can be worse than a heuristic's (a trace
@@ -143,6 +144,7 @@ def pack(
             placement = dict(better.placement)
             unplaced = {pod: _unplaced_reason(inp, pod) for pod in better.unplaced}
             nodes_used, cost = better.nodes_used, better.cost
+            method = f"{better.name} (better than the solver's packing); solver: {method}"
     violations = verify_placement(inp, placement)
     status = result.status.value
     if status == Status.UNKNOWN.value and nodes_used is not None:
@@ -165,6 +167,7 @@ def pack(
         nodes_lower_bound=result.nodes_lower_bound,
         not_placed=dict(inp.held),
         not_modelled=tuple(str(obj) for obj in skipped),
+        method=method,
     )
     write_output(render_pack(report, output), out)
     if report_dir is not None:
