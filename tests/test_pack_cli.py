@@ -1,4 +1,5 @@
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,19 @@ def test_the_reported_packing_is_never_worse_than_a_heuristic_shown():
     assert found is not None
     assert found.name == "other"
     assert _better_run("nodes", runs, 0, 2, 30) is None  # a tie is not better
+
+
+def test_timeout_bounds_the_command_when_the_heuristics_are_late(capsys, monkeypatch):
+    # kube-scheduler's runs on manifests can take minutes (inter-pod rules on thousands of
+    # pods): past --timeout the command answers without them, in time.
+    def slow(_inp):
+        time.sleep(60)
+
+    monkeypatch.setattr("kmodel.cli.pack.heuristic_runs", slow)
+    start = time.perf_counter()
+    code, out, err = run(capsys, "pack", *CLUSTER, "-o", "json", "--timeout", "2")
+    assert time.perf_counter() - start < 30  # not the minute the heuristics would take
+    assert code == 0
+    result = json.loads(out)
+    assert set(result["heuristics"]) == {"ffd", "bfd"}
+    assert "kube-scheduler's runs did not finish within --timeout" in err
