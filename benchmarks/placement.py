@@ -501,7 +501,9 @@ def main(argv: list[str]) -> int:
     else:
         console.print(f"[yellow]{args.data} not found: generated instances only[/yellow]")
     instances = [
-        i for i in instances if args.only in i.name and (not args.family or i.family == args.family)
+        i
+        for i in instances
+        if args.only in i.name and (not args.family or i.family in args.family.split(","))
     ]
 
     load_before = os.getloadavg()
