@@ -56,7 +56,11 @@ from kmodel.placement.manifests import placement_input
 from kmodel.placement.scheduler_sim import SCORING_STRATEGIES, simulate_kube_scheduler
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "benchmarks"
+# ../shared/benchmarks beside the checkout (or beside a folder of worktrees above it).
+DEFAULT_DATA = next(
+    (p / "shared" / "benchmarks" for p in REPO.parents if (p / "shared" / "benchmarks").is_dir()),
+    REPO.parent / "shared" / "benchmarks",
+)
 
 
 @dataclass(frozen=True)

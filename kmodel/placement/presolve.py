@@ -9,6 +9,9 @@ each; most of those numbers can never matter. Before the search, :func:`presolve
   dimension, admits every group the first admits, sits in the same topology domains, costs no
   more and has a node for every pod that may go on either (so an optimal packing never needs
   the smaller type: its nodes' contents move to unused nodes of the larger one);
+* allowed node types that name every type (``placement_input`` lists the eligible nodes of
+  every group, all of them most often): no restriction, which the one-dimensional machinery
+  (subset-sum fill, arc-flow) needs;
 * dimensions that cannot bind: on no node type can the pods that may go there exhaust the
   dimension while the kept dimensions hold (the pod count of 110 per node, ample memory). The
   test bounds a node's load in the dimension by the pods' counts and per-node limits and by a
@@ -133,10 +136,12 @@ def presolve(problem: PackingProblem) -> Presolved:
     kept_types = [(t, typ) for t, typ in enumerate(problem.node_types) if typ.count]
     kept_types, dropped_types = _without_dominated(problem, kept_groups, kept_types)
     dims = _binding_dimensions(problem, [g for g, _ in kept_groups], [t for t, _ in kept_types])
+    every_type = {typ.name for _, typ in kept_types}
     if (
         len(kept_groups) == len(groups)
         and len(kept_types) == len(problem.node_types)
         and len(dims) == len(problem.dimensions)
+        and not any(_allows_every(grp, every_type) for _, grp in kept_groups)
     ):
         return Presolved(
             problem,
@@ -160,6 +165,8 @@ def presolve(problem: PackingProblem) -> Presolved:
         }
         if after != before:  # a dropped dimension kept the group off some types: keep it so
             allowed = frozenset(problem.node_types[t].name for t in before)
+        if allowed is not None and allowed >= type_names:
+            allowed = None  # every type: no restriction (the one-dimensional machinery wants it)
         caps = tuple(
             replace(cap, domains=tuple(frozenset(d & type_names) for d in cap.domains))
             for cap in grp.domain_caps
@@ -196,6 +203,11 @@ def presolve(problem: PackingProblem) -> Presolved:
         item_origin=item_origin,
         node_origin=node_origin,
     )
+
+
+def _allows_every(group: ItemGroup, type_names: set[str]) -> bool:
+    """The group names every node type as allowed: the same as no restriction."""
+    return group.allowed_node_types is not None and group.allowed_node_types >= type_names
 
 
 def _domain_of(group: ItemGroup, type_name: str) -> tuple[int | None, ...]:
