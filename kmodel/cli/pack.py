@@ -6,20 +6,21 @@ input; 3 the solver hit the time limit without a proof (the message says what wa
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.status import Status as Spinner
 
-from kmodel.cli.options import load_cli_manifests, manifest_input_options, output_options
+from kmodel.cli.options import output_options
+from kmodel.cli.stdio import command_started
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.objects.manifests import LoadOptions, SkippedObject
 from kmodel.placement.explain import explain as explain_conflict
 from kmodel.placement.isolated import BackgroundCall
 from kmodel.placement.kube_scheduler import HeuristicRun, engine_heuristics, heuristic_runs
 from kmodel.placement.manifests import PlacementInput, placement_input
-from kmodel.placement.problem import Status
+from kmodel.placement.problem import PackingResult, Status
 from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
 from kmodel.report.output import write_output
@@ -99,20 +100,31 @@ def _unplaced_reason(inp: PlacementInput, pod: str) -> str:
 _FINISH_FLOOR, _FINISH_PER_GROUP, _FINISH_SHARE = 0.5, 0.002, 0.4
 
 
-def _since_process_start() -> float:
-    """Seconds since this process started (Linux ``/proc``; 0 where unknown).
+class _Display:
+    """Phases, incumbent and bound on stderr while ``pack`` runs; nothing unless a terminal."""
 
-    The interpreter's start-up and imports are part of what the user waits for.
-    """
-    try:
-        # Field 22 of /proc/self/stat (starttime, in clock ticks after boot); the command name
-        # in parentheses may hold spaces, so count from its closing parenthesis (field 2).
-        fields = Path("/proc/self/stat").read_text(encoding="ascii").rpartition(")")[2].split()
-        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
-        uptime = float(Path("/proc/uptime").read_text(encoding="ascii").split()[0])
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return max(0.0, uptime - started)
+    def __init__(self, *, started: float, timeout: float) -> None:
+        self.started, self.timeout = started, timeout
+        console = Console(stderr=True)
+        self.spinner: Spinner | None = None
+        if console.is_terminal:
+            self.spinner = console.status("reading the manifests")
+            self.spinner.start()
+
+    def phase(self, text: str) -> None:
+        """Show ``text`` with the seconds spent out of --timeout."""
+        if self.spinner is not None:
+            spent = time.perf_counter() - self.started
+            self.spinner.update(f"{text}  [{spent:.0f} of {self.timeout:g} s]")
+
+    def solver(self, phase: str, incumbent: int | None, bound: int) -> None:
+        """The solver's progress (``SolveOptions.progress``)."""
+        best = "none yet" if incumbent is None else str(incumbent)
+        self.phase(f"solving: {phase}; best {best}, proven bound {bound}")
+
+    def stop(self) -> None:
+        if self.spinner is not None:
+            self.spinner.stop()
 
 
 def _heuristics(
@@ -168,25 +180,48 @@ def pack(
     """Place the pods in PATHS on the Nodes in PATHS: the optimum beside the heuristics.
 
     Unbound Pods and the missing replicas of Deployments and ReplicaSets are placed; Pods with
-    spec.nodeName stay where they are. The optimum (Z3, with its proven bound) is shown beside
-    kube-scheduler's default profile (three scoring strategies), FFD and BFD.
+    spec.nodeName stay where they are. The optimum (HiGHS, with its proven bound; checked by
+    Z3) is shown beside kube-scheduler's default profile (three scoring strategies), FFD and
+    BFD.
     """
-    started = time.perf_counter() - _since_process_start()
+    # From the command's start (the console script's entry), where the user's wait begins.
+    started = command_started() or time.perf_counter()
     _check_timeout(timeout)
-    skipped: list[SkippedObject] = []
-    inp = _load(paths, objective, skipped)
-    problem = inp.problem()
-    # --timeout bounds the whole command: the heuristics run on the second core meanwhile,
-    # and the verification and the report keep their share at the end.
-    finish = min(_FINISH_SHARE * timeout, _FINISH_FLOOR + _FINISH_PER_GROUP * len(problem.groups))
-    solve_until = started + timeout - finish
-    running = BackgroundCall(heuristic_runs, inp)
+    display = _Display(started=started, timeout=timeout)
     try:
-        limit = max(0.1, solve_until - time.perf_counter())
-        result = solve(problem, SolveOptions(time_limit=limit))
-        runs = _heuristics(inp, running, solve_until - time.perf_counter())
+        skipped: list[SkippedObject] = []
+        inp = _load(paths, objective, skipped)
+        problem = inp.problem()
+        # --timeout bounds the whole command: the heuristics run on the second core meanwhile,
+        # and the verification and the report keep their share at the end.
+        finish = min(
+            _FINISH_SHARE * timeout, _FINISH_FLOOR + _FINISH_PER_GROUP * len(problem.groups)
+        )
+        solve_until = started + timeout - finish
+        running = BackgroundCall(heuristic_runs, inp)
+        try:
+            limit = max(0.1, solve_until - time.perf_counter())
+            display.phase("presolve")
+            result = solve(problem, SolveOptions(time_limit=limit, progress=display.solver))
+            display.phase("kube-scheduler, FFD and BFD")
+            runs = _heuristics(inp, running, solve_until - time.perf_counter())
+        finally:
+            running.stop()
+        display.phase("verifying the placement (Z3)")
+        report = _report(inp, objective, result, runs, skipped)
     finally:
-        running.stop()
+        display.stop()
+    _finish(report, inp, output=output, out=out, report_dir=report_dir, timeout=timeout)
+
+
+def _report(
+    inp: PlacementInput,
+    objective: str,
+    result: PackingResult,
+    runs: list[HeuristicRun],
+    skipped: list[SkippedObject],
+) -> PackReport:
+    """The solver's packing (or a better heuristic's past the time limit), verified."""
     placement = inp.decode(result.placement)
     pods = inp.pod_names
     unplaced = {pods[i]: _unplaced_reason(inp, pods[i]) for i in result.unplaced}
@@ -208,7 +243,7 @@ def pack(
     if violations:
         # The packer does not model per-zone rules; the verifier does. Never call it optimal.
         status = Status.UNKNOWN.value
-    report = PackReport(
+    return PackReport(
         objective=objective,
         status=status,
         nodes_used=nodes_used,
@@ -221,32 +256,44 @@ def pack(
         heuristics=runs,
         violations=tuple(violations),
         nodes_lower_bound=result.nodes_lower_bound,
+        method=method,
         not_placed=dict(inp.held),
         not_modelled=tuple(str(obj) for obj in skipped),
-        method=method,
     )
+
+
+def _finish(
+    report: PackReport,
+    inp: PlacementInput,
+    *,
+    output: str,
+    out: str | None,
+    report_dir: str | None,
+    timeout: float,
+) -> None:
+    """Write the report; raise what the exit code says (incomplete, or pods not placed)."""
     write_output(render_pack(report, output), out)
     if report_dir is not None:
         write_report(report, inp, report_dir)
-    if violations:
+    objective, bound = report.objective, report.lower_bound
+    if report.violations:
         raise IncompleteError(
             "the optimiser's placement breaks a rule it does not model "
-            f"({violations[0]}); proven lower bound {result.lower_bound} ({objective})"
+            f"({report.violations[0]}); proven lower bound {bound} ({objective})"
         )
-    if result.status in {Status.UNKNOWN, Status.FEASIBLE}:
+    if report.status in {Status.UNKNOWN.value, Status.FEASIBLE.value}:
         found = "no packing" if report.nodes_used is None else f"best found: {report.nodes_used}"
         raise IncompleteError(
             f"time limit of {timeout:g} s hit: {found} nodes, cost {report.cost}, "
-            f"{len(report.unplaced)} unplaced; proven lower bound {result.lower_bound} "
-            f"({objective})"
+            f"{len(report.unplaced)} unplaced; proven lower bound {bound} ({objective})"
         )
-    if unplaced:
-        names = list(unplaced)
+    if report.unplaced:
+        names = list(report.unplaced)
         shown = ", ".join(names[:_NAMED_PODS])
         if len(names) > _NAMED_PODS:
             shown += f" and {len(names) - _NAMED_PODS} more (all in the output)"
         raise FindingError(
-            f"{len(unplaced)} pod(s) cannot be placed: {shown} (`kmodel explain` shows why)"
+            f"{len(names)} pod(s) cannot be placed: {shown} (`kmodel explain` shows why)"
         )
 
 

@@ -17,19 +17,26 @@ import ctypes
 import io
 import os
 import sys
+import time
 from collections.abc import Iterator
 from typing import TextIO
 
-__all__ = ["native_output_to_stderr", "protected_stdio"]
+__all__ = ["command_started", "native_output_to_stderr", "protected_stdio"]
 
 #: File descriptors of the C-level standard output and standard error.
 _STDOUT_FD, _STDERR_FD = 1, 2
 
 
 class _State:
-    """The real standard error's private descriptor while the protection is active."""
+    """While the protection is active: the real stderr's copy, and when the command started."""
 
     stderr_copy: int | None = None
+    started: float | None = None
+
+
+def command_started() -> float | None:
+    """When the running command entered :func:`protected_stdio` (None outside one)."""
+    return _State.started
 
 
 def _flush_c_streams() -> None:
@@ -110,6 +117,7 @@ def protected_stdio(*, verbose: bool = False) -> Iterator[None]:
         return
     _flush_c_streams()
     _State.stderr_copy = err.saved
+    _State.started = time.perf_counter()
     if verbose:
         native_output_to_stderr()
     else:
@@ -118,7 +126,7 @@ def protected_stdio(*, verbose: bool = False) -> Iterator[None]:
     try:
         yield
     finally:
-        _State.stderr_copy = None
+        _State.stderr_copy = _State.started = None
         _flush_c_streams()
         out.restore()
         err.restore()
