@@ -86,3 +86,14 @@ def test_a_dominated_node_type_is_dropped_only_when_the_larger_one_can_take_its_
         PackingProblem(dimensions=("cpu", "memory"), groups=groups, node_types=(small, few))
     )
     assert tight.dropped_types == ()
+
+
+def test_progress_reports_phases_with_a_bound_never_above_the_incumbent():
+    nodes = [node(f"n{k}", cpu="150m", memory="4Ti", pods="10000") for k in range(5)]
+    problem = build(*nodes, *cpu_only_pods(WEIGHTS)).problem()
+    seen = []
+    result = solve(problem, SolveOptions(time_limit=5, progress=lambda *call: seen.append(call)))
+    assert seen[0][0] == "heuristics and bounds"
+    for _, incumbent, bound in seen:
+        assert bound <= result.nodes_used
+        assert incumbent is None or bound <= incumbent
