@@ -712,7 +712,8 @@ def _node_counts_at_bound(
     a packing on exactly those nodes is optimal. On replica groups the cover's nodes have only a
     few hundred millicores to spare, which the compact model rarely finds in time and
     :func:`kmodel.placement.compact.pack_node_counts` does. COST only: for NODES the compact
-    model at the volume bound is already fast.
+    model at the volume bound is already fast on replica groups (on the openb trace's counts,
+    pack_node_counts overran its deadline by minutes).
     """
     if problem.objective is not Objective.COST or len(problem.node_types) < 2:
         return None
