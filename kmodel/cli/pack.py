@@ -7,6 +7,7 @@ input; 3 the solver hit the time limit without a proof (the message says what wa
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import click
 from rich.console import Console
@@ -214,6 +215,15 @@ def pack(
     _finish(report, inp, output=output, out=out, report_dir=report_dir, timeout=timeout)
 
 
+def _value_of(objective: str, run: HeuristicRun) -> int:
+    """A heuristic run's value under ``objective`` (nodes, cost or unplaced pods)."""
+    if objective == "cost":
+        return run.cost
+    if objective == "placed":
+        return len(run.unplaced)
+    return run.nodes_used
+
+
 def _report(
     inp: PlacementInput,
     objective: str,
@@ -236,6 +246,13 @@ def _report(
             unplaced = {pod: _unplaced_reason(inp, pod) for pod in better.unplaced}
             nodes_used, cost = better.nodes_used, better.cost
             method = f"{better.name} (better than the solver's packing); solver: {method}"
+            if (
+                result.status in {Status.FEASIBLE, Status.UNKNOWN}
+                and (objective == "placed" or not better.unplaced)
+                and _value_of(objective, better) <= result.lower_bound
+            ):
+                # The heuristic's packing meets the solver's proven bound: it is optimal.
+                result = replace(result, status=Status.OPTIMAL, optimal=True)
     violations = verify_placement(inp, placement)
     status = result.status.value
     if status == Status.UNKNOWN.value and nodes_used is not None:

@@ -346,7 +346,8 @@ def _solve_exactly(
             method=f"{best.name}; bound {bound_name}",
         )
     if background is not None and background.bins == lb and (ub is None or ub > lb):
-        packed = background.answer()
+        # Nothing else left to try: the background bin completion gets the rest of the time.
+        packed = background.answer(clock.remaining_seconds())
         if packed is not None:
             return _result(
                 problem,
