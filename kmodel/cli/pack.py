@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.status import Status as Spinner
 
-from kmodel.cli.options import output_options
+from kmodel.cli.options import load_cli_manifests, manifest_input_options, output_options
 from kmodel.cli.stdio import command_started
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.objects.manifests import LoadOptions, SkippedObject
@@ -191,7 +191,7 @@ def pack(
     display = _Display(started=started, timeout=timeout)
     try:
         skipped: list[SkippedObject] = []
-        inp = _load(paths, objective, skipped)
+        inp = _load(paths, objective, inputs, skipped)
         problem = inp.problem()
         # --timeout bounds the whole command: the heuristics run on the second core meanwhile,
         # and the verification and the report keep their share at the end.
