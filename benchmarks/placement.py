@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.metadata
 import importlib.util
 import itertools
 import json
@@ -23,16 +24,21 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.manifests import CliRun, openb_manifests, run_pack, write_manifests
 from kmodel.errors import InputError
+from kmodel.objects.manifests import load_text
 from kmodel.placement import (
     ItemGroup,
     NodeType,
@@ -46,10 +52,15 @@ from kmodel.placement import (
     solve,
 )
 from kmodel.placement.heuristics import Packing
+from kmodel.placement.manifests import placement_input
 from kmodel.placement.scheduler_sim import SCORING_STRATEGIES, simulate_kube_scheduler
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "benchmarks"
+# ../shared/benchmarks beside the checkout (or beside a folder of worktrees above it).
+DEFAULT_DATA = next(
+    (p / "shared" / "benchmarks" for p in REPO.parents if (p / "shared" / "benchmarks").is_dir()),
+    REPO.parent / "shared" / "benchmarks",
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,10 @@ class Instance:
     timeout: float | None = None  # overrides --timeout (the openb trace gets 60 s)
     # The same pods in arrival order, for the kube-scheduler simulation (openb only).
     arrivals: PackingProblem | None = None
+    # The manifests kmodel pack reads (default: written from the problem).
+    objects: Callable[[], list[dict[str, Any]]] | None = None
+    library: bool = True  # run solve() on the problem
+    cli: bool = True  # run kmodel pack on the manifests
 
 
 # ------------------------------------------------------------------------------ generated
@@ -96,6 +111,27 @@ def cut_bins_3d(seed: int, bins: int, capacity: int) -> Instance:
         [capacity] * 3, items, dimensions=("cpu", "memory", "ephemeral-storage")
     )
     return Instance("gen-3d", f"cut3d-s{seed}-{bins}x{capacity}", problem, bins)
+
+
+def cut_bins_cpu_memory(seed: int, bins: int) -> Instance:
+    """``bins`` nodes of 4 cpu and 16 GiB, each cut into 2..6 pods full in cpu AND memory.
+
+    The perfect packings a cluster meets when pod shapes were sized to fill nodes: both
+    dimensions bind (neither can be dropped), the optimum is ``bins``.
+    """
+    rng = random.Random(seed)  # noqa: S311 - seeded instance generator
+    capacity = (4000, 16_384)  # millicores, MiB
+    items: list[tuple[tuple[int, ...], int]] = []
+    for _ in range(bins):
+        m = rng.randint(2, 6)
+        parts = []
+        for cap in capacity:
+            cuts = sorted(rng.sample(range(1, cap), m - 1))
+            parts.append([b - a for a, b in itertools.pairwise([0, *cuts, cap])])
+            rng.shuffle(parts[-1])
+        items.extend((tuple(p[j] for p in parts), 1) for j in range(m))
+    problem = bin_packing_problem(list(capacity), items, dimensions=("cpu", "memory"))
+    return Instance("gen-cpu-mem", f"cutcm-s{seed}-{bins}", problem, bins)
 
 
 NODE_TYPES = (
@@ -150,6 +186,7 @@ def generated(quick: bool) -> Iterator[Instance]:
     for s in seeds:
         yield cut_bins_1d(s, 20 if quick else 60, 1000)
         yield cut_bins_3d(s, 10 if quick else 25, 100)
+        yield cut_bins_cpu_memory(s, 8 if quick else 30)
     for s in range(1 if quick else 3):
         yield kubernetes_workload(s, objective="nodes")
         yield kubernetes_workload(s, objective="cost")
@@ -243,7 +280,39 @@ def openb(root: Path) -> Iterator[Instance]:
         node_types=problem.node_types,
         objective=Objective.PLACED,
     )
-    yield Instance("openb", "openb-default", problem, None, timeout=60.0, arrivals=in_order)
+    yield Instance(
+        "openb", "openb-default", problem, None, timeout=60.0, arrivals=in_order, cli=False
+    )
+
+
+def openb_nodes(root: Path) -> Instance:
+    """The openb cluster as Node and Pod manifests, objective ``nodes``: ``kmodel pack`` only.
+
+    The cpu-only and whole-GPU pods (:func:`benchmarks.manifests.openb_manifests`); the problem
+    here is what ``placement_input`` makes of them (for the FFD column).
+    """
+    folder = root / "alibaba-openb-2023"
+
+    def objects() -> list[dict[str, Any]]:
+        return openb_manifests(folder)
+
+    loaded = load_text(yaml.safe_dump_all(objects(), sort_keys=False), file="openb.yaml")
+    problem = placement_input(loaded, Objective.NODES).problem()
+    return Instance(
+        "openb-nodes", "openb-nodes", problem, None, timeout=60.0, objects=objects, library=False
+    )
+
+
+def versions() -> str:
+    """The solver libraries' versions, for the figures' provenance."""
+    names = ("highspy", "numpy", "scipy", "z3-solver", "ortools")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return ", ".join(found)
 
 
 def scheduler_runs(inst: Instance) -> list[tuple[str, Packing, float]]:
@@ -338,17 +407,92 @@ def cpsat_available() -> bool:
 # ------------------------------------------------------------------------------ main
 
 
+def _library_wrong(inst: Instance, result: PackingResult) -> bool:
+    """The library's result contradicts the instance: infeasible, or against its optimum."""
+    violations = check_placement(inst.problem, result.placement)
+    placed_objective = inst.problem.objective is Objective.PLACED
+    wrong = bool(violations) or bool(
+        result.unplaced and result.status.value != "infeasible" and not placed_objective
+    )
+    if placed_objective and result.value is not None:
+        wrong |= result.lower_bound > result.value
+    if inst.optimum is not None and result.nodes_used is not None:
+        wrong |= result.lower_bound > inst.optimum or result.nodes_used < inst.optimum
+        wrong |= result.optimal and result.nodes_used != inst.optimum
+    return wrong
+
+
+def _cli_wrong(inst: Instance, run: CliRun) -> bool:
+    """``kmodel pack``'s answer contradicts the instance's optimum or its own bound."""
+    if run.error:
+        return True
+    wrong = run.value is not None and run.lower_bound is not None and run.lower_bound > run.value
+    if inst.optimum is not None and inst.problem.objective is Objective.NODES:
+        wrong |= run.lower_bound is not None and run.lower_bound > inst.optimum
+        wrong |= run.nodes_used is not None and run.nodes_used < inst.optimum
+        wrong |= run.optimal and run.nodes_used != inst.optimum
+    return wrong
+
+
+def _library_cells(inst: Instance, result: PackingResult, wrong: bool) -> list[str]:
+    placed_objective = inst.problem.objective is Objective.PLACED
+    value = (
+        f"{result.value} unplaced, {result.nodes_used} nodes"
+        + (f" (>= {result.nodes_lower_bound})" if result.nodes_lower_bound is not None else "")
+        if placed_objective
+        else str(result.value)
+    )
+    return [
+        str(result.lower_bound),
+        value + (" BUG" if wrong else ""),
+        "yes" if result.optimal else "no",
+        f"{result.solve_seconds:.2f}",
+        result.method,
+    ]
+
+
+def _cli_cells(run: CliRun, wrong: bool) -> list[str]:
+    if run.error:
+        return [
+            f"error: {run.error}" + (" BUG" if wrong else ""),
+            "no",
+            "-",
+            f"{run.wall_seconds:.1f}",
+        ]
+    value = "-" if run.value is None else str(run.value)
+    if run.nodes_lower_bound is not None:
+        value += f" ({run.nodes_used} nodes, >= {run.nodes_lower_bound})"
+    elif not run.optimal and run.lower_bound is not None:
+        value += f" (>= {run.lower_bound})"
+    return [
+        value + (" BUG" if wrong else ""),
+        "yes" if run.optimal else "no",
+        f"{run.solve_seconds:.2f}",
+        f"{run.wall_seconds:.1f}",
+    ]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks placement")
     parser.add_argument("--quick", action="store_true", help="a small sample of instances")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per instance")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared benchmark folder")
     parser.add_argument("--only", default="", help="run instances whose name contains this")
+    parser.add_argument(
+        "--family", default="", help="run instances of these families only (comma-separated)"
+    )
     parser.add_argument("--no-cpsat", action="store_true", help="skip CP-SAT even if installed")
+    parser.add_argument(
+        "--path",
+        choices=["both", "library", "cli"],
+        default="both",
+        help="the library call (solve on a PackingProblem), kmodel pack on manifests, or both",
+    )
     args = parser.parse_args(argv)
-    console = Console(width=max(Console().width, 150))
+    console = Console(width=max(Console().width, 230))
     with_cpsat = cpsat_available() and not args.no_cpsat
     cpsat_state = "on" if with_cpsat else "off (--no-cpsat)" if args.no_cpsat else "not installed"
+    library, cli = args.path in {"both", "library"}, args.path in {"both", "cli"}
 
     instances: list[Instance] = list(generated(args.quick))
     if args.data.is_dir():
@@ -356,9 +500,15 @@ def main(argv: list[str]) -> int:
         instances += list(vbp(args.data, args.quick))
         if not args.quick:
             instances += list(openb(args.data))
+            if cli:
+                instances.append(openb_nodes(args.data))
     else:
         console.print(f"[yellow]{args.data} not found: generated instances only[/yellow]")
-    instances = [i for i in instances if args.only in i.name]
+    instances = [
+        i
+        for i in instances
+        if args.only in i.name and (not args.family or i.family in args.family.split(","))
+    ]
 
     load_before = os.getloadavg()
     table = Table(title=f"placement benchmark (timeout {args.timeout:g} s per instance)")
@@ -367,16 +517,19 @@ def main(argv: list[str]) -> int:
         "MostAllocated": "kube-sched MA",
         "RequestedToCapacityRatio": "kube-sched RTCR",
     }
-    columns = (
+    columns = [
         "family",
         "instance",
         "n",
         "opt",
-        "LB",
         "FFD",
         *(strategy_columns.get(s, s) for s in SCORING_STRATEGIES),
-    )
-    for col in (*columns, "kmodel", "proven", "s", "method"):
+    ]
+    if library:
+        columns += ["LB", "kmodel", "proven", "s", "method"]
+    if cli:
+        columns += ["CLI", "CLI proven", "CLI solve s", "CLI wall s"]
+    for col in columns:
         table.add_column(
             col, justify="left" if col in {"family", "instance", "method"} else "right"
         )
@@ -384,78 +537,91 @@ def main(argv: list[str]) -> int:
         table.add_column("CP-SAT s", justify="right")
         table.add_column("kmodel/CP-SAT", justify="right")
     tally: dict[str, list[int]] = {}
+    cli_tally: dict[str, list[int]] = {}
     gaps: list[str] = []
+    methods: list[str] = []
     bugs = 0
-    for inst in instances:
-        timeout = inst.timeout or args.timeout
-        ffd = greedy_pack(inst.problem.normalized(), name="ffd")
-        ffd_value: int | str = (
-            ffd.cost if inst.problem.objective is Objective.COST else ffd.nodes_used
-        )
-        if inst.problem.objective is Objective.PLACED:
-            ffd_value = f"{len(ffd.unplaced)} unplaced, {ffd.nodes_used} nodes"
-        sched = scheduler_runs(inst)
-        result = solve(inst.problem, SolveOptions(time_limit=timeout))
-        gaps += scheduler_gaps(inst, sched, ffd, result)
-        violations = check_placement(inst.problem, result.placement)
-        placed_objective = inst.problem.objective is Objective.PLACED
-        wrong = bool(violations) or bool(
-            result.unplaced and result.status.value != "infeasible" and not placed_objective
-        )
-        if placed_objective and result.value is not None:
-            wrong |= result.lower_bound > result.value
-        if inst.optimum is not None and result.nodes_used is not None:
-            wrong |= result.lower_bound > inst.optimum or result.nodes_used < inst.optimum
-            wrong |= result.optimal and result.nodes_used != inst.optimum
-        bugs += wrong
-        proven = result.optimal and result.solve_seconds <= timeout
-        tally.setdefault(inst.family, [0, 0])
-        tally[inst.family][0] += proven
-        tally[inst.family][1] += 1
-        row = [
-            inst.family,
-            inst.name,
-            str(inst.problem.n_items),
-            "-" if inst.optimum is None else str(inst.optimum),
-            str(result.lower_bound),
-            str(ffd_value),
-            *(f"{len(p.unplaced)} unplaced, {p.nodes_used} nodes, {s:.1f} s" for _, p, s in sched),
-            *(["-"] * len(SCORING_STRATEGIES) if not sched else []),
-            (
-                f"{result.value} unplaced, {result.nodes_used} nodes"
-                + (
-                    f" (>= {result.nodes_lower_bound})"
-                    if result.nodes_lower_bound is not None
-                    else ""
-                )
-                if placed_objective
-                else str(result.value)
+    with tempfile.TemporaryDirectory(prefix="kmodel-bench-") as scratch:
+        for inst in instances:
+            timeout = inst.timeout or args.timeout
+            ffd = greedy_pack(inst.problem.normalized(), name="ffd")
+            ffd_value: int | str = (
+                ffd.cost if inst.problem.objective is Objective.COST else ffd.nodes_used
             )
-            + (" BUG" if wrong else ""),
-            "yes" if proven else "no",
-            f"{result.solve_seconds:.2f}",
-            result.method,
-        ]
-        if with_cpsat:
-            cp = None
-            if (
-                len(inst.problem.groups) * inst.problem.n_nodes <= 400_000
-                and inst.family != "openb"
-            ):
-                cp = cpsat_seconds(inst.problem, ffd.nodes_used, timeout)
-            row.append("-" if cp is None else f"{cp:.2f}")
-            row.append(f"{result.solve_seconds / cp:.2f}" if cp is not None and proven else "-")
-        table.add_row(*row)
-        # One line per instance as it finishes, so a long run shows its progress.
-        print(" | ".join(row), flush=True)
+            if inst.problem.objective is Objective.PLACED:
+                ffd_value = f"{len(ffd.unplaced)} unplaced, {ffd.nodes_used} nodes"
+            sched = scheduler_runs(inst) if library else []
+            row = [
+                inst.family,
+                inst.name,
+                str(inst.problem.n_items),
+                "-" if inst.optimum is None else str(inst.optimum),
+                str(ffd_value),
+                *(
+                    f"{len(p.unplaced)} unplaced, {p.nodes_used} nodes, {s:.1f} s"
+                    for _, p, s in sched
+                ),
+                *(["-"] * len(SCORING_STRATEGIES) if not sched else []),
+            ]
+            result = None
+            if library and inst.library:
+                result = solve(inst.problem, SolveOptions(time_limit=timeout))
+                gaps += scheduler_gaps(inst, sched, ffd, result)
+                wrong = _library_wrong(inst, result)
+                bugs += wrong
+                proven = result.optimal and result.solve_seconds <= timeout
+                counts = tally.setdefault(inst.family, [0, 0])
+                counts[0] += proven
+                counts[1] += 1
+                row += _library_cells(inst, result, wrong)
+            elif library:
+                row += ["-"] * 5
+            if cli and inst.cli:
+                path = Path(scratch) / f"{inst.name}.yaml"
+                if inst.objects is not None:
+                    path.write_text(
+                        yaml.safe_dump_all(inst.objects(), sort_keys=False), encoding="utf-8"
+                    )
+                else:
+                    write_manifests(inst.problem, path)
+                run = run_pack(path, inst.problem.objective, timeout)
+                path.unlink()
+                wrong = _cli_wrong(inst, run)
+                bugs += wrong
+                counts = cli_tally.setdefault(inst.family, [0, 0])
+                counts[0] += run.optimal
+                counts[1] += 1
+                row += _cli_cells(run, wrong)
+                methods.append(f"{inst.name} CLI method: {run.method or run.error}")
+            elif cli:
+                row += ["-"] * 4
+            if with_cpsat:
+                cp = None
+                if (
+                    result is not None
+                    and len(inst.problem.groups) * inst.problem.n_nodes <= 400_000
+                    and inst.family != "openb"
+                ):
+                    cp = cpsat_seconds(inst.problem, ffd.nodes_used, timeout)
+                row.append("-" if cp is None else f"{cp:.2f}")
+                row.append(
+                    f"{result.solve_seconds / cp:.2f}"
+                    if cp is not None and result is not None and result.optimal
+                    else "-"
+                )
+            table.add_row(*row)
+            # One line per instance as it finishes, so a long run shows its progress.
+            print(" | ".join(row), flush=True)
     console.print(table)
     for family, (ok, total) in tally.items():
-        console.print(f"{family}: proven optimal within the limit on {ok}/{total}")
-    for line in gaps:
+        console.print(f"{family}: library proven optimal within the limit on {ok}/{total}")
+    for family, (ok, total) in cli_tally.items():
+        console.print(f"{family}: kmodel pack on manifests proven optimal on {ok}/{total}")
+    for line in gaps + methods:
         console.print(line)
     console.print(
         f"cpus={os.cpu_count()} load average before {load_before[0]:.2f}, "
-        f"after {os.getloadavg()[0]:.2f}; CP-SAT {cpsat_state}"
+        f"after {os.getloadavg()[0]:.2f}; CP-SAT {cpsat_state}; {versions()}"
     )
     if bugs:
         console.print(f"[red]{bugs} results contradict a known optimum or are infeasible[/red]")

@@ -50,3 +50,27 @@ def test_scale_benchmark_prints_its_table(capsys):
 def test_unknown_benchmark_is_a_usage_error(capsys):
     assert main(["nope"]) == 2
     assert "unknown benchmark" in capsys.readouterr().err
+
+
+def test_the_manifest_family_writes_what_a_cluster_holds_and_pack_proves_it(tmp_path):
+    from benchmarks.manifests import run_pack, write_manifests  # noqa: PLC0415
+    from benchmarks.placement import cut_bins_cpu_memory  # noqa: PLC0415
+    from kmodel.objects.manifests import load_manifests  # noqa: PLC0415
+    from kmodel.placement.manifests import placement_input  # noqa: PLC0415
+
+    instance = cut_bins_cpu_memory(0, 4)
+    path = write_manifests(instance.problem, tmp_path / "cluster.yaml")
+    objects = load_manifests([str(path)])
+    nodes = [o.body for o in objects if o.kind == "Node"]
+    assert all(set(n["status"]["allocatable"]) == {"cpu", "memory", "pods"} for n in nodes)
+    assert all(n["status"]["allocatable"]["pods"] == "110" for n in nodes)
+    pods = [o.body for o in objects if o.kind == "Pod"]
+    assert len(pods) == instance.problem.n_items
+    for pod in pods:
+        assert set(pod["spec"]["containers"][0]["resources"]["requests"]) == {"cpu", "memory"}
+    assert placement_input(objects, "nodes").problem().dimensions == ("cpu", "memory", "pods")
+    run = run_pack(path, instance.problem.objective, 20)
+    assert run.error == ""
+    assert run.optimal
+    assert run.nodes_used == instance.optimum == 4
+    assert run.method.startswith("presolve: pods cannot bind (dropped)")

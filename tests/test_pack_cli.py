@@ -1,9 +1,13 @@
+import dataclasses
 import json
+import time
 from pathlib import Path
 
 import pytest
 
+from kmodel.cli import pack as pack_module
 from kmodel.cli.main import main
+from kmodel.placement.problem import Status
 from tests.placekit import as_yaml, deployment, node
 
 SPECS = Path(__file__).resolve().parent.parent / "specs" / "placement"
@@ -25,10 +29,12 @@ def test_pack_json_has_exactly_the_documented_keys_and_beats_the_default_schedul
     assert list(result) == [
         "status",
         "nodes_used",
+        "cost",
         "lower_bound",
         "nodes_lower_bound",
         "optimal",
         "solve_seconds",
+        "method",
         "placement",
         "heuristics",
         "unplaced",
@@ -158,3 +164,39 @@ def test_the_reported_packing_is_never_worse_than_a_heuristic_shown():
     assert found is not None
     assert found.name == "other"
     assert _better_run("nodes", runs, 0, 2, 30) is None  # a tie is not better
+
+
+def test_timeout_bounds_the_command_when_the_heuristics_are_late(capsys, monkeypatch):
+    # kube-scheduler's runs on manifests can take minutes (inter-pod rules on thousands of
+    # pods): past --timeout the command answers without them, in time.
+    def slow(_inp):
+        time.sleep(60)
+
+    monkeypatch.setattr("kmodel.cli.pack.heuristic_runs", slow)
+    start = time.perf_counter()
+    code, out, err = run(capsys, "pack", *CLUSTER, "-o", "json", "--timeout", "2")
+    assert time.perf_counter() - start < 30  # not the minute the heuristics would take
+    assert code == 0
+    result = json.loads(out)
+    assert set(result["heuristics"]) == {"ffd", "bfd"}
+    assert "kube-scheduler's runs did not finish within --timeout" in err
+
+
+def test_a_heuristic_packing_at_the_proven_bound_is_reported_optimal(capsys, monkeypatch):
+    # The solver stopped with a worse packing but had proven the bound a heuristic meets.
+    real = pack_module.solve
+
+    def stopped_early(problem, options):
+        result = real(problem, options)  # reported as if worse than every heuristic
+        return dataclasses.replace(result, status=Status.FEASIBLE, optimal=False, nodes_used=99)
+
+    monkeypatch.setattr(pack_module, "solve", stopped_early)
+    code, out, _ = run(capsys, "pack", *CLUSTER, "-o", "json")
+    result = json.loads(out)
+    best = min(h["nodes_used"] for h in result["heuristics"].values() if not h["unplaced"])
+    if best > result["lower_bound"]:
+        pytest.skip("no heuristic meets the bound on this input")
+    assert code == 0
+    assert result["optimal"] is True
+    assert result["status"] == "optimal"
+    assert "better than the solver's packing" in result["method"]

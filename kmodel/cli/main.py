@@ -16,6 +16,7 @@ from typing import Final
 import click
 
 from kmodel import __version__
+from kmodel.cli.stdio import protected_stdio
 from kmodel.errors import EXIT_INTERNAL, KmodelError
 
 #: Each command and where it lives (``module:attribute``), in the order ``--help`` lists them.
@@ -63,7 +64,8 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the command line (the ``kmodel`` console script) and exit with its code."""
     try:
-        code = cli.main(args=argv, prog_name="kmodel", standalone_mode=False)
+        with protected_stdio():  # stdout carries the command's document only
+            code = cli.main(args=argv, prog_name="kmodel", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as usage:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from kmodel.cli.stdio import native_output_to_stderr
 from kmodel.errors import InputError
 from kmodel.objects.manifests import (
     VALIDATION_MODES,
@@ -21,9 +22,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def output_options(formats: Sequence[str], default: str = "text") -> Callable[[F], F]:
-    """``--output FORMAT`` (among ``formats``) and ``--out FILE``."""
+    """``--output FORMAT`` (among ``formats``), ``--out FILE`` and ``--verbose``."""
 
     def decorate(func: F) -> F:
+        func = click.option(
+            "--verbose",
+            is_flag=True,
+            expose_value=False,
+            callback=lambda _ctx, _param, on: native_output_to_stderr() if on else None,
+            help="Show what the solvers' native libraries print (on stderr).",
+        )(func)
         func = click.option(
             "--out",
             "out",

@@ -1,4 +1,4 @@
-"""Optimal placement: the packing problem, bounds, heuristics and the Z3 packer.
+"""Optimal placement: the packing problem, presolve, bounds, heuristics and the HiGHS packer.
 
 A manifest-free core: callers turn Pods and Nodes into a :class:`PackingProblem` and call
 :func:`solve`. Nothing here reads manifests or the command line.

@@ -389,12 +389,20 @@ def node_count_bound(problem: PackingProblem, time_limit: float = 1.0) -> NodeCo
 def lower_bound(problem: PackingProblem) -> Bound:
     """The proven lower bound on the problem's objective value.
 
-    NODES: :func:`nodes_bound`. COST: the better of :func:`cost_bound` and, with several node
-    types, :func:`node_count_bound`. PLACED (the number of unplaced
-    pods): the pods of groups that fit no eligible node.
+    NODES: :func:`nodes_bound`, and with several node types the better of it and
+    :func:`node_count_bound` (which knows which pods may go on which type: GPU pods on GPU
+    nodes). COST: the better of :func:`cost_bound` and, with several node types,
+    :func:`node_count_bound`. PLACED (the number of unplaced pods): the pods of groups that fit
+    no eligible node.
     """
     if problem.objective is Objective.NODES:
-        return nodes_bound(problem)
+        simple = nodes_bound(problem)
+        if len(problem.node_types) < 2:
+            return simple
+        counts = node_count_bound(problem)
+        if counts.value > simple.value:
+            return Bound(counts.value, "node-count cover (HiGHS)")
+        return simple
     if problem.objective is Objective.COST:
         cover = Bound(cost_bound(problem, nodes_bound(problem).value), "cost cover")
         if len(problem.node_types) < 2:

@@ -401,7 +401,7 @@ class PackingProblem:
 
         Dividing a dimension's demands, capacities and loads by their common divisor keeps
         every packing feasible or infeasible exactly as before, and keeps the solver's
-        coefficients small (Z3 switches to a slower pseudo-Boolean encoding past 2**32).
+        coefficients small (HiGHS and the Z3 verifier work with smaller numbers).
         Capacities are not reduced further: a capacity's remainder modulo the gcd is
         unusable, so floor division is exact.
         """

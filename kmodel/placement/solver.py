@@ -1,8 +1,11 @@
-"""The exact packer: heuristics and bounds first, then HiGHS and Z3 between them.
+"""The exact packer: presolve, heuristics and bounds first, then HiGHS models between them.
 
 Steps of :func:`solve`:
 
-1. Pods that fit no eligible node make the NODES and COST problems infeasible at once.
+1. Presolve (:mod:`kmodel.placement.presolve`): pods that fit no node are set aside (the NODES
+   and COST problems are then infeasible; the rest is still packed), dominated node types and
+   dimensions that cannot bind are dropped. The steps below run on the reduced problem; its
+   answer is mapped back and checked against the original.
 2. Heuristics (:mod:`kmodel.placement.heuristics`; perturbed restarts stop at a quarter of the
    limit) give the upper bound, bounds (:mod:`kmodel.placement.bounds`) the lower bound. Equal:
    proven optimal.
@@ -24,15 +27,8 @@ Steps of :func:`solve`:
    bounds and the arc-flow integer program (HiGHS) use what is left. Every HiGHS integer
    program runs in a child process killed at the deadline (:mod:`kmodel.placement.isolated`):
    HiGHS overruns its own time limit at the root.
-5. Identical nodes, one dimension or more, no anti-affinity, no eligibility: the compressed
-   arc-flow model in Z3, integer feasibility queries at ``k`` bins from the lower bound up,
-   each ``unsat`` raising the bound, the first ``sat`` being optimal.
-6. Otherwise the grouped assignment model in Z3: ``x[g, b]`` pods of group ``g`` on node ``b``,
-   capacity and anti-affinity per node, identical nodes ordered (used first, then by
-   non-increasing load) to break symmetry, the same upward queries on the objective value,
-   each query hinted with the best heuristic packing. Z3 models are not built when building
-   them would take more than half the time left, and stop building at the limit.
-7. PLACED: the pattern model with lexicographic weights, else Z3 ``Optimize``; with every pod
+5. PLACED: the pattern model with lexicographic weights (the best heuristic when the
+   priority levels are too many for its integers); with every pod
    placed, the relaxation's bound also bounds the nodes (``nodes_lower_bound``).
 
 Every step gets a share of the time that is left; when it runs out the best packing found is
@@ -44,10 +40,8 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-
-import z3
 
 from kmodel.errors import InputError
 from kmodel.placement.arcflow import ArcFlowGraph, arcflow_milp, build_arcflow
@@ -68,6 +62,7 @@ from kmodel.placement.patterns import (
     placement_of_patterns,
     unplaced_weights,
 )
+from kmodel.placement.presolve import presolve
 from kmodel.placement.problem import (
     Objective,
     PackingProblem,
@@ -77,7 +72,16 @@ from kmodel.placement.problem import (
     nodes_and_cost,
 )
 
-__all__ = ["SolveOptions", "arcflow_lp_bound", "solve"]
+__all__ = ["SolveOptions", "solve"]
+
+
+#: ``progress(phase, incumbent, bound)``: see :class:`SolveOptions`.
+Progress = Callable[[str, int | None, int], None]
+
+
+def _tell(progress: Progress | None, phase: str, incumbent: int | None, bound: int) -> None:
+    if progress is not None:
+        progress(phase, incumbent, bound)
 
 
 @dataclass(frozen=True)
@@ -85,20 +89,18 @@ class SolveOptions:
     """Knobs of :func:`solve`.
 
     Attributes:
-        time_limit: seconds for the whole solve (heuristics, bounds and Z3).
-        seed: seed of the randomised restarts and of Z3.
+        time_limit: seconds for the whole solve (presolve, heuristics, bounds and models).
+        seed: seed of the randomised restarts and of bin completion.
         restarts: perturbed heuristic restarts (``None``: chosen from the problem size).
-        arcflow: use the Z3 arc-flow model when the problem allows it.
-        max_arcs: the largest arc-flow graph to build.
-        patterns: use the pattern model (column generation and integer master, HiGHS).
+        progress: called as ``progress(phase, incumbent, bound)`` when a phase starts or the
+            bound rises (``incumbent``: the best value found so far, ``None`` without one);
+            for a progress display, never for the answer.
     """
 
     time_limit: float = 10.0
     seed: int = 0
     restarts: int | None = None
-    arcflow: bool = True
-    max_arcs: int = 200_000
-    patterns: bool = True
+    progress: Progress | None = None
 
 
 class _Clock:
@@ -197,6 +199,7 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
         raise InputError("expected a number of seconds", path="options.time_limit")
     if not options.time_limit > 0:
         raise InputError("must be > 0", path="options.time_limit")
+    started = time.perf_counter()
     merged, origin = problem.merged()
     if merged is not problem:
         # Identical groups (a trace's standalone Pods) solve as one; the pods get their own
@@ -207,10 +210,14 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
             placement=dict(sorted((origin[i], node) for i, node in inner.placement.items())),
             unplaced=tuple(sorted(origin[i] for i in inner.unplaced)),
         )
+    reduced = presolve(problem)
+    if reduced.changed:
+        # Bounds and search on the reduced problem; the answer is checked against this one.
+        left = max(0.001, options.time_limit - (time.perf_counter() - started))
+        return reduced.restore(solve(reduced.problem, replace(options, time_limit=left)))
     clock = _Clock(float(options.time_limit))
     scaled = problem.normalized()
 
-    impossible = scaled.unplaceable_groups()
     restarts = _default_restarts(scaled) if options.restarts is None else options.restarts
     # Restarts stop at a quarter of the limit: the bounds and the exact models need the rest.
     # Replica groups on several node types stop sooner: the node-count packing and the compact
@@ -222,24 +229,22 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
         scaled, restarts=restarts, seed=options.seed, deadline=clock.start + share
     )
     best = packings[0]
-    if impossible and scaled.objective is not Objective.PLACED:
-        # Proven: these pods fit no eligible node. The rest are still placed, for the report.
-        return _result(
-            problem,
-            clock,
-            status=Status.INFEASIBLE,
-            bound=0,
-            placement=best.placement,
-            method=best.name,
-        )
-
     bound = lower_bound(scaled)
     lb = bound.value
+    _tell(options.progress, "heuristics and bounds", _value(scaled, best), lb)
     if scaled.objective is Objective.PLACED:
         placed = _solve_placed_patterns(problem, scaled, packings, lb=lb, clock=clock)
         if placed is not None:
             return placed
-        return _solve_placed(problem, scaled, best, lb=lb, clock=clock)
+        # Priority levels too many for the weighted objective's integers: the best heuristic.
+        return _result(
+            problem,
+            clock,
+            status=Status.FEASIBLE,
+            bound=lb,
+            placement=best.placement,
+            method=f"{best.name}; bound {bound.name}",
+        )
     ub = _value(scaled, best) if not best.unplaced else None
     if ub is not None and ub <= lb:
         return _result(
@@ -299,48 +304,50 @@ def _solve_exactly(
     options: SolveOptions,
     background: _BackgroundCompletion | None,
 ) -> PackingResult:
-    """The exact part of :func:`solve`: the pattern models, then the arc-flow or Z3 search."""
+    """The exact part of :func:`solve`: the pattern, compact and arc-flow models (HiGHS)."""
     best = packings[0]
     lb, bound_name = bound.value, bound.name
     incumbent: dict[int, int] | None = None if best.unplaced else best.placement
     method = best.name
-    if options.patterns:
-        outcome = _solve_patterns(
-            scaled,
-            packings,
-            lb=lb,
-            ub=ub,
-            clock=clock,
-            completion_seed=options.seed + 1 if background is not None else None,
-            background=background,
+    _tell(options.progress, "column generation (HiGHS)", ub, lb)
+    outcome = _solve_patterns(
+        scaled,
+        packings,
+        progress=options.progress,
+        lb=lb,
+        ub=ub,
+        clock=clock,
+        completion_seed=options.seed + 1 if background is not None else None,
+        background=background,
+    )
+    if outcome.lower_bound > lb:
+        lb, bound_name = outcome.lower_bound, outcome.bound_method
+    if outcome.placement is not None:
+        incumbent, ub = outcome.placement, outcome.value
+        method = outcome.method
+    if ub is not None and ub <= lb:
+        return _result(
+            problem,
+            clock,
+            status=Status.OPTIMAL,
+            bound=ub,
+            placement=incumbent,
+            method=f"{method}; bound {bound_name}",
         )
-        if outcome.lower_bound > lb:
-            lb, bound_name = outcome.lower_bound, outcome.bound_method
-        if outcome.placement is not None:
-            incumbent, ub = outcome.placement, outcome.value
-            method = outcome.method
-        if ub is not None and ub <= lb:
-            return _result(
-                problem,
-                clock,
-                status=Status.OPTIMAL,
-                bound=ub,
-                placement=incumbent,
-                method=f"{method}; bound {bound_name}",
-            )
-        if ub is None and lb > _max_objective(scaled):
-            # The relaxation needed its artificial columns (their price is huge): report "more
-            # than every node", not the artificial price.
-            return _result(
-                problem,
-                clock,
-                status=Status.INFEASIBLE,
-                bound=_max_objective(scaled) + 1,
-                placement=best.placement,
-                method=f"{best.name}; bound {bound_name}",
-            )
+    if ub is None and lb > _max_objective(scaled):
+        # The relaxation needed its artificial columns (their price is huge): report "more
+        # than every node", not the artificial price.
+        return _result(
+            problem,
+            clock,
+            status=Status.INFEASIBLE,
+            bound=_max_objective(scaled) + 1,
+            placement=best.placement,
+            method=f"{best.name}; bound {bound_name}",
+        )
     if background is not None and background.bins == lb and (ub is None or ub > lb):
-        packed = background.answer()
+        # Nothing else left to try: the background bin completion gets the rest of the time.
+        packed = background.answer(clock.remaining_seconds())
         if packed is not None:
             return _result(
                 problem,
@@ -350,27 +357,12 @@ def _solve_exactly(
                 placement=packed,
                 method=f"bin completion; bound {bound_name}",
             )
-    z3_best = best
-    if incumbent is not None and incumbent is not best.placement:
-        used, cost = nodes_and_cost(scaled, incumbent)
-        z3_best = Packing(incumbent, (), used, cost, method)
-    if options.arcflow and _arcflow_applicable(scaled):
-        found = _solve_arcflow(scaled, z3_best, lb=lb, ub=ub, clock=clock, options=options)
-    else:
-        found = None
-    if found is None:
-        found = _solve_assignment(scaled, z3_best, lb=lb, ub=ub, clock=clock, options=options)
-    status, new_lb, placement, z3_method = found
-    if new_lb > lb:
-        lb, bound_name = new_lb, "Z3"
-    if z3_method != z3_best.name:
-        method = z3_method
     return _result(
         problem,
         clock,
-        status=status,
+        status=Status.FEASIBLE if incumbent is not None else Status.UNKNOWN,
         bound=lb,
-        placement=placement,
+        placement=incumbent,
         method=f"{method}; bound {bound_name}",
     )
 
@@ -439,6 +431,7 @@ def _solve_patterns(
     clock: _Clock,
     completion_seed: int | None = None,
     background: _BackgroundCompletion | None = None,
+    progress: Progress | None = None,
 ) -> _PatternOutcome:
     """Column generation for the bound, then the integer master for a packing (HiGHS).
 
@@ -446,8 +439,7 @@ def _solve_patterns(
     ``background``, the bin completion already running on another core is asked between the
     steps (and moved to the relaxation's bound when that rises).
     """
-    # The relaxation gets up to half of the time left, the integer master the next part; Z3
-    # keeps a fifth of the budget for its own feasibility queries.
+    # The relaxation gets up to half of the time left, the integer master the next part.
     start = time.perf_counter()
     grouped = problem.n_items >= 2 * len(problem.groups)
     arcflow = _arcflow_applicable(problem)
@@ -472,6 +464,7 @@ def _solve_patterns(
         converge=not grouped or arcflow,
     )
     lb = max(lb, cg.lower_bound)
+    _tell(progress, "exact models at the bound (HiGHS)", ub, lb)
     if (ub is not None and ub <= lb) or lb > _max_objective(problem):
         return _PatternOutcome(lb, None, None)
     bound_by = "pattern LP (HiGHS)"
@@ -720,7 +713,8 @@ def _node_counts_at_bound(
     a packing on exactly those nodes is optimal. On replica groups the cover's nodes have only a
     few hundred millicores to spare, which the compact model rarely finds in time and
     :func:`kmodel.placement.compact.pack_node_counts` does. COST only: for NODES the compact
-    model at the volume bound is already fast.
+    model at the volume bound is already fast on replica groups (on the openb trace's counts,
+    pack_node_counts overran its deadline by minutes).
     """
     if problem.objective is not Objective.COST or len(problem.node_types) < 2:
         return None
@@ -956,50 +950,6 @@ def _arc_types(problem: PackingProblem) -> tuple[list[tuple[int, ...]], list[int
     return weights, [demand_count[w] for w in weights], group_type
 
 
-def _flow_constraints(
-    graph: ArcFlowGraph, flows: Sequence[z3.ArithRef], z: z3.ArithRef, demands: Sequence[int]
-) -> list[z3.BoolRef]:
-    balance: dict[tuple[int, ...], list[z3.ArithRef]] = {n: [] for n in graph.nodes}
-    by_type: list[list[z3.ArithRef]] = [[] for _ in demands]
-    for (tail, head, t), f in zip(graph.arcs, flows, strict=True):
-        balance[tail].append(f)
-        balance[head].append(-f)
-        if t >= 0:
-            by_type[t].append(f)
-    cons: list[z3.BoolRef] = [f >= 0 for f in flows]
-    for node, terms in balance.items():
-        rhs = z if node == graph.source else (-z if node == graph.sink else 0)
-        cons.append(z3.Sum(terms) == rhs if terms else rhs == 0)
-    cons.extend(z3.Sum(fs) >= d for fs, d in zip(by_type, demands, strict=True))
-    return cons
-
-
-def arcflow_lp_bound(
-    graph: ArcFlowGraph, demands: Sequence[int], start: int, timeout_ms: int
-) -> int:
-    """Raise ``start`` with the arc-flow linear relaxation (the Gilmore-Gomory bound).
-
-    Asks Z3 whether the relaxation (flows over the rationals) is feasible with at most ``k``
-    bins, for ``k = start, start + 1, ...``; every ``unsat`` proves ``k + 1`` bins are needed.
-    Z3's simplex is exact, so the proof is sound. Stops at the first ``sat`` or when
-    ``timeout_ms`` runs out, and returns the bound proven so far.
-    """
-    deadline = time.perf_counter() + timeout_ms / 1000
-    solver = z3.SolverFor("QF_LRA")
-    flows = [z3.Real(f"f{k}") for k in range(len(graph.arcs))]
-    z = z3.Real("z")
-    solver.add(*_flow_constraints(graph, flows, z, demands))
-    k = start
-    while True:
-        left = int((deadline - time.perf_counter()) * 1000)
-        if left <= 0:
-            return k
-        solver.set("timeout", left)
-        if solver.check(z <= k) != z3.unsat:
-            return k
-        k += 1
-
-
 def _decode_arcflow(
     problem: PackingProblem,
     graph: ArcFlowGraph,
@@ -1042,285 +992,6 @@ def _decode_arcflow(
     return placement
 
 
-def _solve_arcflow(
-    problem: PackingProblem,
-    best: Packing,
-    *,
-    lb: int,
-    ub: int | None,
-    clock: _Clock,
-    options: SolveOptions,
-) -> tuple[Status, int, dict[int, int] | None, str] | None:
-    weights, demands, group_type = _arc_types(problem)
-    cap = next(t for t in problem.node_types if t.count).capacity
-    graph = build_arcflow(
-        weights,
-        demands,
-        cap,
-        options.max_arcs,
-        deadline=time.perf_counter() + 0.3 * clock.remaining_seconds(),
-    )
-    if graph is None:
-        return None
-    incumbent = None if best.unplaced else best.placement
-    method = best.name
-    if len(graph.arcs) * SECONDS_PER_ARC > 0.5 * clock.remaining_seconds():
-        # Building the Z3 terms alone would eat the time its queries need.
-        return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, method
-    if not options.patterns:
-        # Without HiGHS's bound, Z3's exact simplex gets a third of the time left.
-        lb = arcflow_lp_bound(graph, demands, lb, clock.remaining_ms() // 3)
-        if ub is not None and ub <= lb:
-            return Status.OPTIMAL, ub, incumbent, method
-    n_nodes = problem.n_nodes
-    top = n_nodes if ub is None else ub - 1
-    if clock.remaining_ms() <= 0:
-        return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, method
-    solver = z3.SolverFor("QF_LIA")
-    solver.set("random_seed", options.seed)
-    flows = [z3.Int(f"f{k}") for k in range(len(graph.arcs))]
-    z = z3.Int("z")
-    solver.add(*_flow_constraints(graph, flows, z, demands))
-    for k in range(lb, top + 1):
-        remaining = clock.remaining_ms()
-        if remaining <= 0:
-            break
-        solver.set("timeout", remaining)
-        answer = solver.check(z <= k)
-        if answer == z3.sat:
-            model = solver.model()
-            values = [model.eval(f, model_completion=True).as_long() for f in flows]
-            placement = _decode_arcflow(problem, graph, values, group_type)
-            return Status.OPTIMAL, k, placement, "arcflow"
-        if answer == z3.unsat:
-            lb = k + 1
-            continue
-        break
-    if ub is not None and lb >= ub:
-        return Status.OPTIMAL, ub, incumbent, method
-    if lb > n_nodes:
-        return Status.INFEASIBLE, lb, incumbent, "arcflow"
-    return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, method
-
-
-# ---------------------------------------------------------------------------- assignment
-
-
-@dataclass
-class _Assignment:
-    slots: list[int]  # node indices modelled
-    x: dict[tuple[int, int], z3.ArithRef]  # (group, slot position) -> count
-    used: list[z3.ArithRef | None]  # per slot position; None for preloaded (always used)
-    objective: z3.ArithRef  # nodes or cost of the non-preloaded slots
-
-
-class _OutOfTimeError(Exception):
-    """The time limit passed while a Z3 model was being built."""
-
-
-def _build_assignment(
-    problem: PackingProblem,
-    ub: int | None,
-    solver: z3.Solver,
-    exact_counts: bool,
-    deadline: float | None = None,
-) -> _Assignment:
-    n_dims = len(problem.dimensions)
-    slots: list[int] = []
-    for t, typ in enumerate(problem.node_types):
-        first = problem.first_node(t)
-        keep = typ.count
-        if not typ.preloaded:
-            keep = min(keep, problem.n_items)
-            if ub is not None and problem.objective is Objective.NODES:
-                keep = min(keep, ub)
-        slots.extend(range(first, first + keep))
-    x: dict[tuple[int, int], z3.ArithRef] = {}
-    used: list[z3.ArithRef | None] = []
-    for s, b in enumerate(slots):
-        # Building large models takes seconds in Python: stop when the time is up.
-        if deadline is not None and time.perf_counter() > deadline:
-            raise _OutOfTimeError
-        t = problem.type_of(b)
-        typ = problem.node_types[t]
-        u = None if typ.preloaded else z3.Int(f"u{s}")
-        used.append(u)
-        if u is not None:
-            solver.add(u >= 0, u <= 1)
-        load: list[list[z3.ArithRef]] = [[] for _ in range(n_dims)]
-        for g, grp in enumerate(problem.groups):
-            if not grp.count or not problem.eligible(g, t):
-                continue
-            limit = grp.count if grp.max_per_node is None else min(grp.count, grp.max_per_node)
-            for d in range(n_dims):
-                if grp.demand[d]:
-                    limit = min(limit, typ.free[d] // grp.demand[d])
-            if limit <= 0:
-                continue
-            v = z3.Int(f"x{g}_{s}")
-            x[g, s] = v
-            solver.add(v >= 0, v <= (limit if u is None else limit * u))
-            for d in range(n_dims):
-                if grp.demand[d]:
-                    load[d].append(grp.demand[d] * v)
-        for d in range(n_dims):
-            if load[d]:
-                solver.add(z3.Sum(load[d]) <= typ.free[d])
-    for g, grp in enumerate(problem.groups):
-        terms = [x[g, s] for s in range(len(slots)) if (g, s) in x]
-        total = z3.Sum(terms) if terms else z3.IntVal(0)
-        solver.add(total == grp.count if exact_counts else total <= grp.count)
-        for cap in grp.domain_caps:
-            for domain in cap.domains:
-                inside = [
-                    x[g, s]
-                    for s, b in enumerate(slots)
-                    if (g, s) in x and problem.node_types[problem.type_of(b)].name in domain
-                ]
-                if inside:
-                    solver.add(z3.Sum(inside) <= cap.limit)
-    # Symmetry: identical, empty nodes are interchangeable; order them used first, then by
-    # non-increasing load in the first dimension any group uses.
-    key_dim = next(
-        (d for d in range(n_dims) if any(g.demand[d] and g.count for g in problem.groups)), 0
-    )
-    for s in range(len(slots) - 1):
-        b, nxt = slots[s], slots[s + 1]
-        if problem.type_of(b) != problem.type_of(nxt) or used[s] is None:
-            continue
-        solver.add(used[s] >= used[s + 1])  # type: ignore[operator]
-        here = [
-            problem.groups[g].demand[key_dim] * x[g, s]
-            for g in range(len(problem.groups))
-            if (g, s) in x
-        ]
-        there = [
-            problem.groups[g].demand[key_dim] * x[g, s + 1]
-            for g in range(len(problem.groups))
-            if (g, s + 1) in x
-        ]
-        if here and there:
-            solver.add(z3.Sum(here) >= z3.Sum(there))
-    weights = [
-        1
-        if problem.objective is not Objective.COST
-        else problem.node_types[problem.type_of(b)].cost
-        for b in slots
-    ]
-    objective_terms = [w * u for w, u in zip(weights, used, strict=True) if u is not None]
-    objective = z3.Sum(objective_terms) if objective_terms else z3.IntVal(0)
-    return _Assignment(slots, x, used, objective)
-
-
-def _hint(problem: PackingProblem, model: _Assignment, solver: z3.Solver, packing: Packing) -> None:
-    """Seed Z3's phases with the heuristic packing (the slot of each node it used)."""
-    position = {b: s for s, b in enumerate(model.slots)}
-    counts: dict[tuple[int, int], int] = {}
-    for i, b in packing.placement.items():
-        s = position.get(b)
-        if s is not None:
-            key = (problem.group_of(i), s)
-            counts[key] = counts.get(key, 0) + 1
-    for key, var in model.x.items():
-        solver.set_initial_value(var, counts.get(key, 0))
-    hosting = {s for (_, s), c in counts.items() if c}
-    for s, u in enumerate(model.used):
-        if u is not None:
-            solver.set_initial_value(u, 1 if s in hosting else 0)
-
-
-def _decode_assignment(
-    problem: PackingProblem, model: _Assignment, z3model: z3.ModelRef
-) -> dict[int, int]:
-    placement: dict[int, int] = {}
-    next_item = [problem.first_item(g) for g in range(len(problem.groups))]
-    for (g, s), var in sorted(model.x.items()):
-        n = z3model.eval(var, model_completion=True).as_long()
-        for _ in range(n):
-            placement[next_item[g]] = model.slots[s]
-            next_item[g] += 1
-    return placement
-
-
-def _fixed_part(problem: PackingProblem) -> int:
-    pre = [t for t in problem.node_types if t.preloaded]
-    if problem.objective is Objective.COST:
-        return sum(t.cost * t.count for t in pre)
-    return sum(t.count for t in pre)
-
-
-def _solve_assignment(
-    problem: PackingProblem,
-    best: Packing,
-    *,
-    lb: int,
-    ub: int | None,
-    clock: _Clock,
-    options: SolveOptions,
-) -> tuple[Status, int, dict[int, int] | None, str]:
-    incumbent = None if best.unplaced else best.placement
-    if _assignment_size(problem, ub) > MAX_ASSIGNMENT_VARIABLES:
-        # Building the model alone would take longer than any sensible time limit in Python.
-        return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, best.name
-    size = _assignment_size(problem, ub)
-    if size * SECONDS_PER_VARIABLE > 0.5 * clock.remaining_seconds():
-        # Building the model would eat the time its queries need.
-        return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, best.name
-    solver = z3.SolverFor("QF_LIA")
-    solver.set("random_seed", options.seed)
-    try:
-        model = _build_assignment(
-            problem, ub, solver, exact_counts=True, deadline=clock.start + clock.limit
-        )
-    except _OutOfTimeError:
-        return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, best.name
-    if incumbent is not None:
-        _hint(problem, model, solver, best)
-    fixed = _fixed_part(problem)
-    top = _max_objective(problem) if ub is None else ub - 1
-    k = lb
-    while k <= top:
-        remaining = clock.remaining_ms()
-        if remaining <= 0:
-            break
-        solver.set("timeout", remaining)
-        answer = solver.check(model.objective <= k - fixed)
-        if answer == z3.sat:
-            z3model = solver.model()
-            placement = _decode_assignment(problem, model, z3model)
-            return Status.OPTIMAL, _objective_of(problem, placement), placement, "assignment"
-        if answer == z3.unsat:
-            k = _next_value(problem, k)
-            lb = k
-            continue
-        break
-    if ub is not None and lb >= ub:
-        return Status.OPTIMAL, ub, incumbent, best.name
-    if ub is None and lb > top:
-        return Status.INFEASIBLE, lb, incumbent, "assignment"
-    return (Status.FEASIBLE if incumbent else Status.UNKNOWN), lb, incumbent, best.name
-
-
-#: Beyond this many (group, node) count variables the assignment model is not built.
-MAX_ASSIGNMENT_VARIABLES = 60_000
-#: Seconds Python takes to build the Z3 terms of one arc of the arc-flow model (measured about
-#: 0.12 ms on the benchmark machine; doubled).
-SECONDS_PER_ARC = 0.00025
-#: Seconds Python takes to build one variable of the assignment model with its rows (measured
-#: about 0.75 ms on the benchmark machine; rounded up).
-SECONDS_PER_VARIABLE = 0.001
-
-
-def _assignment_size(problem: PackingProblem, ub: int | None) -> int:
-    slots = 0
-    for typ in problem.node_types:
-        keep = typ.count if typ.preloaded else min(typ.count, problem.n_items)
-        if ub is not None and not typ.preloaded and problem.objective is Objective.NODES:
-            keep = min(keep, ub)
-        slots += keep
-    return slots * len(problem.groups)
-
-
 def _objective_of(problem: PackingProblem, placement: dict[int, int]) -> int:
     used, cost = nodes_and_cost(problem, placement)
     return cost if problem.objective is Objective.COST else used
@@ -1344,53 +1015,3 @@ def _next_value(problem: PackingProblem, k: int) -> int:
     if g <= 1:
         return k + 1
     return (k // g + 1) * g
-
-
-# ---------------------------------------------------------------------------- placed
-
-
-def _solve_placed(
-    original: PackingProblem,
-    problem: PackingProblem,
-    best: Packing,
-    *,
-    lb: int,
-    clock: _Clock,
-) -> PackingResult:
-    opt = z3.Optimize()
-    opt.set("timeout", max(1, clock.remaining_ms()))
-    try:
-        model = _build_assignment(
-            problem, None, opt, exact_counts=False, deadline=clock.start + clock.limit
-        )
-    except _OutOfTimeError:
-        return _result(
-            original,
-            clock,
-            status=Status.FEASIBLE,
-            bound=lb,
-            placement=best.placement,
-            method=best.name,
-        )
-    priorities = sorted({g.priority for g in problem.groups}, reverse=True)
-    for p in priorities:
-        terms = [v for (g, _), v in model.x.items() if problem.groups[g].priority == p]
-        if terms:
-            opt.maximize(z3.Sum(terms))
-    opt.minimize(model.objective)
-    answer = opt.check()
-    if answer == z3.sat:
-        placement = _decode_assignment(problem, model, opt.model())
-        unplaced = problem.n_items - len(placement)
-        return _result(
-            original,
-            clock,
-            status=Status.OPTIMAL,
-            bound=unplaced,
-            placement=placement,
-            method="optimize",
-        )
-    status = Status.FEASIBLE
-    return _result(
-        original, clock, status=status, bound=lb, placement=best.placement, method=best.name
-    )

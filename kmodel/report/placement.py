@@ -6,11 +6,14 @@ JSON of ``kmodel pack`` (one object, stable keys):
   ``infeasible`` (some pod cannot be placed) or ``unknown`` (no packing, or one the verifier
   rejected);
 * ``nodes_used``: nodes running at least one pod, bound pods included (null without a packing);
+* ``cost``: their total price (``kmodel.dev/price``; null without a packing);
 * ``lower_bound``: the proven lower bound of the objective (nodes, cost, or unplaced pods);
 * ``nodes_lower_bound``: objective ``placed`` with every pod placed: a proven lower bound on
   the nodes any placement of every pod needs (null otherwise);
 * ``optimal``: true only when optimality is proven;
 * ``solve_seconds``: wall time of the solve;
+* ``method``: what presolve did, what found the packing and what proved the bound (e.g.
+  ``presolve: memory, pods cannot bind (dropped); bin completion; bound volume``);
 * ``placement``: {pod: node} for the pods kmodel placed (bound pods are not repeated);
 * ``heuristics``: {name: {``nodes_used``, ``unplaced``: [pod...]}};
 * ``unplaced``: the pods left without a node.
@@ -69,6 +72,7 @@ class PackReport:
         violations: what the verifier found wrong with the optimum (normally nothing).
         not_placed: pods the scheduler would not consider (gated), with the reason.
         not_modelled: objects skipped because the model does not know their kind.
+        method: see the module docstring.
     """
 
     objective: str
@@ -85,16 +89,19 @@ class PackReport:
     nodes_lower_bound: int | None = None
     not_placed: Mapping[str, str] = field(default_factory=dict)
     not_modelled: Sequence[str] = field(default_factory=tuple)
+    method: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON object."""
         return {
             "status": self.status,
             "nodes_used": self.nodes_used,
+            "cost": self.cost,
             "lower_bound": self.lower_bound,
             "nodes_lower_bound": self.nodes_lower_bound,
             "optimal": self.optimal,
             "solve_seconds": round(self.solve_seconds, 3),
+            "method": self.method,
             "placement": dict(self.placement),
             "heuristics": {
                 run.name: {"nodes_used": run.nodes_used, "unplaced": list(run.unplaced)}
