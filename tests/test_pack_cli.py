@@ -200,3 +200,31 @@ def test_a_heuristic_packing_at_the_proven_bound_is_reported_optimal(capsys, mon
     assert result["optimal"] is True
     assert result["status"] == "optimal"
     assert "better than the solver's packing" in result["method"]
+
+
+def test_hostname_spread_with_more_replicas_than_nodes_is_placed_evenly(capsys, tmp_path):
+    # maxSkew 1 over 2 nodes with 4 replicas: 2+2 is what kube-scheduler does; the per-node
+    # cap is maxSkew above the smallest domain's count, not maxSkew itself.
+    spread = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "web"}},
+        }
+    ]
+    path = tmp_path / "spread.yaml"
+    path.write_text(
+        as_yaml(
+            node("n1", cpu="4"),
+            node("n2", cpu="4"),
+            deployment("web", 4, cpu="500m", topologySpreadConstraints=spread),
+        )
+    )
+    code, out, _ = run(capsys, "pack", str(path), "--output", "json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert (result["status"], result["nodes_used"], result["lower_bound"]) == ("optimal", 2, 2)
+    assert result["unplaced"] == []
+    per_node = [list(result["placement"].values()).count(n) for n in ("n1", "n2")]
+    assert per_node == [2, 2]

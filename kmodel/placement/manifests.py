@@ -588,7 +588,17 @@ def placement_input(
 
     groups: list[PodGroup] = []
     templates = [t for _, t, _, _, _ in raw_groups]
-    context = _Context(node_bodies, roomy_nodes, bound_bodies, templates, volumes, warn, {}, {})
+    context = _Context(
+        node_bodies,
+        roomy_nodes,
+        bound_bodies,
+        templates,
+        volumes,
+        warn,
+        {},
+        {},
+        [len(group[2]) for group in raw_groups],
+    )
     for g, (name, template, pod_names, where, label) in enumerate(raw_groups):
         try:
             groups.append(
@@ -639,6 +649,7 @@ class _Context:
     warn: Warn
     eligibility: dict[str, _Eligibility]  # by _filter_key
     domains: dict[str, Mapping[str, tuple[str, ...]]]  # by topology key, from the cluster graph
+    group_sizes: Sequence[int]  # pods to place per group, by group index
 
 
 def _filter_key(bare: Manifest, spread_keys: Sequence[str]) -> str | None:
@@ -735,9 +746,12 @@ def _group(
                 and node_name in node_domain
             ):
                 existing[node_domain[node_name]] += 1
-        if key == HOSTNAME_KEY and not any(existing.values()) and index in counted:
-            limit = max_skew if max_per_node is None else min(max_per_node, max_skew)
-            max_per_node = limit
+        if key == HOSTNAME_KEY and not any(existing.values()) and index in counted and domains:
+            # A node holds at most maxSkew above the least-loaded node, and the least-loaded
+            # node holds at most the average of the pods the selector counts.
+            counted_pods = sum(ctx.group_sizes[g] for g in counted)
+            limit = max_skew + counted_pods // len(domains)
+            max_per_node = limit if max_per_node is None else min(max_per_node, limit)
         limits.append(
             DomainLimit("spread", key, max_skew, domains, existing, counted, int(min_domains))
         )
