@@ -23,6 +23,7 @@ import yaml
 from kmodel.cli.options import output_options
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.explore.spec import read_cluster, read_spec_file, read_workloads
+from kmodel.explore.spec_format import PlacementTarget
 from kmodel.objects.manifests import LoadedObject, SkippedObject, Source, load_manifests
 from kmodel.objects.validate import MODELLED_KINDS
 from kmodel.report.output import write_output
@@ -105,10 +106,11 @@ def _spec_target(path: Path) -> tuple[_Target | None, list[Property]]:
         if "workloads" in body:
             raise InputError("workloads need a cluster: section", file=str(path), path="workloads")
         return None, properties
-    cluster = read_cluster(
-        reader, body, base, on_warning=_warn, allowed=frozenset({"nodes", "manifests"})
+    target = reader.parse(
+        PlacementTarget, {key: body[key] for key in ("cluster", "workloads") if key in body}
     )
-    bodies = [*cluster.nodes, *read_workloads(reader, body, base, on_warning=_warn)]
+    cluster = read_cluster(reader, target.cluster, base, on_warning=_warn)
+    bodies = [*cluster.nodes, *read_workloads(reader, target.workloads, base, on_warning=_warn)]
     name = str(body.get("name") or path.stem)
     return _Target(name, str(path), _loaded(bodies, str(path)), properties, expect), []
 

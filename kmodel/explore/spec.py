@@ -54,14 +54,24 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import yaml
 
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.errors import InputError
-from kmodel.explore.run import FAULT_KINDS, Scenario, UserAction
+from kmodel.explore.run import Scenario, UserAction
 from kmodel.explore.search import ExploreOptions
+from kmodel.explore.spec_format import (
+    Action,
+    CheckSpecFormat,
+    ExploreSection,
+    Manifest,
+    NodePool,
+    NodesCluster,
+    ProgramFormat,
+)
+from kmodel.internal.formats import FormatModel, parse_format
 from kmodel.invariants import make_invariant
 from kmodel.objects.manifests import (
     LoadedObject,
@@ -84,6 +94,7 @@ __all__ = [
     "LeftOut",
     "Spec",
     "SpecReader",
+    "fault_budgets",
     "inline_objects",
     "kubelet_node_labels",
     "load_spec",
@@ -91,40 +102,20 @@ __all__ = [
     "pool_nodes",
     "read_cluster",
     "read_explore",
-    "read_faults",
-    "read_ignore_unmodelled",
     "read_spec_file",
     "read_workloads",
     "refuse_unmodelled",
     "spec_paths",
 ]
 
-SPEC_KEYS: Final = frozenset(
-    {
-        "name",
-        "description",
-        "expect",
-        "cluster",
-        "workloads",
-        "programs",
-        "faults",
-        "actions",
-        "invariants",
-        "explore",
-        "ignoreUnmodelled",
-    }
-)
-_USER_KINDS: Final = (
-    "rollout",
-    "scale",
-    "rollback",
-    "pause",
-    "resume",
-    "drain",
-    "delete",
-    "configmap",
-    "ungate",
-)
+
+def _keys(model: type[FormatModel]) -> dict[str, str]:
+    """A format model's keys as written in files, each with its attribute's name."""
+    return {info.alias or name: name for name, info in model.model_fields.items()}
+
+
+#: The keys of a check spec (declared by :class:`CheckSpecFormat`).
+SPEC_KEYS: Final = frozenset(_keys(CheckSpecFormat))
 
 
 @dataclass(frozen=True)
@@ -181,6 +172,9 @@ class Spec:
     left_out: tuple[LeftOut, ...] = ()
 
 
+Format = TypeVar("Format", bound=FormatModel)
+
+
 class SpecReader:
     """Typed access to a spec's fields, with errors that carry the file and field path."""
 
@@ -190,6 +184,10 @@ class SpecReader:
     def error(self, path: str, message: str) -> InputError:
         """An :class:`InputError` at ``path`` in this file."""
         return InputError(message, file=self.file, path=path)
+
+    def parse(self, model: type[Format], value: object, path: str = "") -> Format:
+        """``value`` (at ``path`` in this file) validated as ``model``: every problem at once."""
+        return parse_format(model, value, file=self.file, prefix=path)
 
     def mapping(self, value: object, path: str) -> Mapping[str, Any]:
         """``value`` if it is a mapping."""
@@ -235,10 +233,7 @@ def _type(value: object) -> str:
 
 
 #: What a pool may declare (``resources``: extended resources such as ``nvidia.com/gpu``).
-POOL_KEYS: Final = frozenset(
-    {"pool", "count", "zones", "region", "cpu", "memory", "pods", "resources", "os", "arch"}
-    | {"labels", "taints"}
-)
+POOL_KEYS: Final = frozenset(_keys(NodePool))
 
 
 def kubelet_node_labels(
@@ -271,7 +266,7 @@ def _pool_field(path: str, node_path: str) -> str:
     return path
 
 
-def pool_nodes(reader: SpecReader, pool: Mapping[str, Any], path: str) -> list[dict[str, Any]]:
+def pool_nodes(reader: SpecReader, pool: NodePool, path: str) -> list[dict[str, Any]]:
     """Node manifests for a node pool (``count`` nodes named ``<pool>-<n>``, zones round-robin).
 
     Each node carries the labels its kubelet would register it with
@@ -280,25 +275,12 @@ def pool_nodes(reader: SpecReader, pool: Mapping[str, Any], path: str) -> list[d
     resources (``nvidia.com/gpu: 8``) to capacity and allocatable. The nodes are validated as
     Node manifests.
     """
-    reader.keys(pool, POOL_KEYS, path)
-    name = reader.string(pool.get("pool"), f"{path}.pool")
-    count = reader.integer(pool.get("count", 1), f"{path}.count", minimum=1)
-    zones = [
-        reader.string(z, f"{path}.zones[{i}]")
-        for i, z in enumerate(reader.sequence(pool.get("zones", []), f"{path}.zones"))
-    ] or [""]
-    region = reader.string(pool["region"], f"{path}.region") if "region" in pool else ""
-    node_os = reader.string(pool.get("os", "linux"), f"{path}.os")
-    arch = reader.string(pool.get("arch", "amd64"), f"{path}.arch")
-    amounts = {
-        key: pool.get(key, {"cpu": "4", "memory": "16Gi", "pods": "110"}[key])
-        for key in ("cpu", "memory", "pods")
-    }
-    extended = reader.mapping(pool.get("resources", {}), f"{path}.resources")
+    count, zones, region = pool.count, pool.zones or [""], pool.region
+    amounts = {"cpu": pool.cpu, "memory": pool.memory, "pods": pool.pods}
     resources: dict[str, str] = {}
-    for key, raw in [*amounts.items(), *extended.items()]:
+    for key, raw in [*amounts.items(), *pool.resources.items()]:
         where = f"{path}.{key}" if key in amounts else f"{path}.resources.{key}"
-        if key not in amounts and not is_extended_resource_name(str(key)):
+        if key not in amounts and not is_extended_resource_name(key):
             raise reader.error(where, "must be an extended resource name, e.g. nvidia.com/gpu")
         try:
             amount = parse_quantity(raw)
@@ -306,9 +288,9 @@ def pool_nodes(reader: SpecReader, pool: Mapping[str, Any], path: str) -> list[d
             raise reader.error(where, error.message) from None
         if amount <= 0 and key in amounts:
             raise reader.error(where, "must be greater than 0")
-        resources[str(key)] = str(raw)
-    labels = dict(reader.mapping(pool.get("labels", {}), f"{path}.labels"))
-    taints = list(reader.sequence(pool.get("taints", []), f"{path}.taints"))
+        resources[key] = str(raw)
+    labels, taints, name = dict(pool.labels), list(pool.taints), pool.pool
+    node_os, arch = pool.os, pool.arch
     nodes = []
     for index in range(count):
         node_name = f"{name}-{index + 1}"
@@ -360,64 +342,24 @@ def inline_objects(
 
 
 #: A spec's program keys (README "Specs"), as :class:`Program` fields.
-PROGRAM_KEYS: Final = {
-    "runFor": "run_for",
-    "exitCode": "exit_code",
-    "exitCodes": "exit_codes",
-    "exitsAfter": "exits_after",
-    "readyAfter": "ready_after",
-    "unreadyAfter": "unready_after",
-    "livenessFailsAfter": "liveness_fails_after",
-    "startsAfter": "starts_after",
-    "probeSeconds": "probe_seconds",
-    "stopsAfter": "stops_after",
-}
-#: Program keys that may be null (None: never, or until killed).
-_NULLABLE_PROGRAM_KEYS: Final = frozenset(
-    {
-        "runFor",
-        "exitsAfter",
-        "readyAfter",
-        "unreadyAfter",
-        "livenessFailsAfter",
-        "startsAfter",
-        "stopsAfter",
-    }
-)
+PROGRAM_KEYS: Final = _keys(ProgramFormat)
 
 
-def parse_program(reader: SpecReader, raw: object, path: str) -> Program:
+def parse_program(program: ProgramFormat) -> Program:
     """A container :class:`Program` from a spec's ``programs.<image>`` mapping.
 
-    Keys (:data:`PROGRAM_KEYS`, seconds after each start): ``runFor``/``exitCode`` (exits by
-    itself), ``exitCodes`` (the first runs' exit codes, by restart count) with ``exitsAfter``
-    (when those runs end), ``readyAfter``/``unreadyAfter`` (readiness probe), ``startsAfter``
-    (startup probe), ``livenessFailsAfter`` (stops answering its liveness probe),
-    ``probeSeconds`` (how long each probe takes), ``stopsAfter`` (exits that long after SIGTERM;
-    null ignores SIGTERM).
+    The keys are :class:`ProgramFormat`'s (seconds after each start); what is not given keeps
+    :class:`Program`'s default.
     """
-    body = reader.mapping(raw, path)
-    reader.keys(body, set(PROGRAM_KEYS), path)
-    fields: dict[str, Any] = {}
-    for key, value in body.items():
-        where = f"{path}.{key}"
-        if key == "exitCodes":
-            fields["exit_codes"] = tuple(
-                reader.integer(code, f"{where}[{i}]")
-                for i, code in enumerate(reader.sequence(value, where))
-            )
-        elif value is None and key in _NULLABLE_PROGRAM_KEYS:
-            fields[PROGRAM_KEYS[key]] = None
-        else:
-            fields[PROGRAM_KEYS[key]] = reader.integer(value, where)
-    if fields.get("exits_after") is not None and not fields.get("exit_codes"):
-        raise reader.error(f"{path}.exitsAfter", "needs exitCodes (the runs it ends)")
+    fields: dict[str, Any] = {name: getattr(program, name) for name in program.model_fields_set}
+    if "exit_codes" in fields:
+        fields["exit_codes"] = tuple(fields["exit_codes"])
     return Program(**fields)
 
 
-def _referenced_file(reader: SpecReader, base: Path, entry: object, path: str) -> Path:
+def _referenced_file(reader: SpecReader, base: Path, entry: str, path: str) -> Path:
     """A manifest file the spec names, relative to the spec's folder; it must exist."""
-    target = base / reader.string(entry, path)
+    target = base / entry
     if not target.is_file():
         raise reader.error(path, f"no such file: {target}")
     return target
@@ -451,11 +393,12 @@ class ClusterSection:
 
 
 def read_spec_file(
-    path: str | Path, allowed: frozenset[str]
+    path: str | Path, allowed: frozenset[str] | None = None
 ) -> tuple[SpecReader, Mapping[str, Any], Path, str]:
-    """Read a spec-like YAML file: size limit, YAML, a mapping with only ``allowed`` keys.
+    """Read a spec-like YAML file: size limit, YAML, a mapping (with only ``allowed`` keys).
 
-    Returns the reader, the body, the folder relative paths start from, and the text.
+    Returns the reader, the body, the folder relative paths start from, and the text. A format
+    declared as a model leaves ``allowed`` out: its model refuses unknown keys.
     """
     file = str(path)
     source = Path(path)
@@ -466,35 +409,33 @@ def read_spec_file(
     if len(documents) > 1:
         raise InputError(f"a spec is one YAML document, found {len(documents)}", file=file)
     body = reader.mapping(documents[0][1] if documents else None, "")
-    reader.keys(body, allowed, "")
+    if allowed is not None:
+        reader.keys(body, allowed, "")
     return reader, body, source.parent, text
 
 
 def read_cluster(
     reader: SpecReader,
-    body: Mapping[str, Any],
+    cluster: NodesCluster,
     base: Path,
     *,
     on_warning: Callable[[str], None] | None = None,
-    allowed: frozenset[str] = frozenset({"nodes", "manifests", "controlPlane", "staticPods"}),
     on_left_out: Callable[[LeftOut], None] | None = None,
     validate: str = "strict",
 ) -> ClusterSection:
-    """Read the ``cluster:`` block (pools, inline Nodes, Node files, etcd, static pods).
+    """Read a validated ``cluster:`` block (pools, inline Nodes, Node files, etcd, static pods).
 
-    Objects of kinds the model does not know go to ``on_left_out`` (else ``on_warning``).
-    ``validate`` is the manifests' ``--validate`` mode. A Node defined twice (by a pool,
-    inline or in a file) is refused with both places.
+    The sections a format's cluster model does not declare are empty. Objects of kinds the
+    model does not know go to ``on_left_out`` (else ``on_warning``). ``validate`` is the
+    manifests' ``--validate`` mode. A Node defined twice (by a pool, inline or in a file) is
+    refused with both places.
     """
     options = LoadOptions(validate=validate)
     nodes: list[Mapping[str, Any]] = []
     places = _Places(reader)
-    cluster = reader.mapping(body.get("cluster"), "cluster")
-    reader.keys(cluster, allowed, "cluster")
-    for i, entry in enumerate(reader.sequence(cluster.get("nodes", []), "cluster.nodes")):
+    for i, item in enumerate(cluster.nodes):
         path = f"cluster.nodes[{i}]"
-        item = reader.mapping(entry, path)
-        if "pool" in item:
+        if isinstance(item, NodePool):
             for pool_node in pool_nodes(reader, item, path):
                 name = pool_node["metadata"]["name"]
                 places.add("Node", None, name, path, f"{reader.file}: {path}")
@@ -506,7 +447,7 @@ def read_cluster(
             ):
                 places.add(obj.kind, obj.namespace, obj.name, path, f"{reader.file}: {path}")
                 nodes.append(obj.body)
-    for i, entry in enumerate(reader.sequence(cluster.get("manifests", []), "cluster.manifests")):
+    for i, entry in enumerate(getattr(cluster, "manifests", ())):
         path = f"cluster.manifests[{i}]"
         manifest_file = _referenced_file(reader, base, entry, path)
         skip = _left_out_sink(reader, path, on_left_out)
@@ -517,35 +458,26 @@ def read_cluster(
             nodes.append(obj.body)
     if not any(o.get("kind") == "Node" for o in nodes):
         raise reader.error("cluster.nodes", "the cluster needs at least one Node")
-    control = reader.mapping(cluster.get("controlPlane", {}), "cluster.controlPlane")
-    reader.keys(control, {"members"}, "cluster.controlPlane")
-    members = reader.integer(control.get("members", 1), "cluster.controlPlane.members", minimum=1)
-    if members % 2 == 0:
-        raise reader.error(
-            "cluster.controlPlane.members", f"must be odd (etcd quorum), not {members}"
-        )
+    control_plane = getattr(cluster, "control_plane", None)
+    members = control_plane.members if control_plane is not None else 1
     node_names = {o["metadata"]["name"] for o in nodes if o.get("kind") == "Node"}
     static: dict[str, list[Mapping[str, Any]]] = {}
-    for node, pods in reader.mapping(cluster.get("staticPods", {}), "cluster.staticPods").items():
+    static_pods: Mapping[str, list[Manifest]] = getattr(cluster, "static_pods", {})
+    for node, pods in static_pods.items():
         if node not in node_names:
             raise reader.error(f"cluster.staticPods.{node}", "no such node in the cluster")
-        static[str(node)] = []
-        for i, pod in enumerate(reader.sequence(pods, f"cluster.staticPods.{node}")):
+        static[node] = []
+        for i, pod in enumerate(pods):
             path = f"cluster.staticPods.{node}[{i}]"
             skip = _left_out_sink(reader, path, on_left_out)
             for obj in inline_objects(
-                reader,
-                reader.mapping(pod, path),
-                path,
-                on_skip=skip,
-                validate=validate,
-                on_warning=on_warning,
+                reader, pod, path, on_skip=skip, validate=validate, on_warning=on_warning
             ):
                 if obj.kind != "Pod":  # the kubelet reads only Pods from its folder
                     raise reader.error(
                         f"{path}.kind", f"a static pod must be a Pod, not {obj.kind}"
                     )
-                static[str(node)].append(obj.body)
+                static[node].append(obj.body)
     return ClusterSection(nodes, members, static)
 
 
@@ -567,14 +499,14 @@ def _left_out_sink(
 
 def read_workloads(
     reader: SpecReader,
-    body: Mapping[str, Any],
+    workloads: Sequence[str | Manifest],
     base: Path,
     *,
     on_warning: Callable[[str], None] | None = None,
     on_left_out: Callable[[LeftOut], None] | None = None,
     validate: str = "strict",
 ) -> list[Mapping[str, Any]]:
-    """Read the ``workloads:`` list: manifest files relative to the spec, or inline manifests.
+    """Read a validated ``workloads:`` list: manifest files relative to the spec, or manifests.
 
     What the model does not run (objects of kinds it does not know, a file with no objects)
     goes to ``on_left_out``; without it, to ``on_warning`` as before. ``validate`` is the
@@ -584,7 +516,7 @@ def read_workloads(
     objects: list[Mapping[str, Any]] = []
     places = _Places(reader)
     options = LoadOptions(validate=validate)
-    for i, entry in enumerate(reader.sequence(body.get("workloads", []), "workloads")):
+    for i, entry in enumerate(workloads):
         path = f"workloads[{i}]"
         left: list[LeftOut] = []
         on_skip = _left_out_sink(reader, path, left.append if on_left_out else None)
@@ -608,7 +540,7 @@ def read_workloads(
         else:
             loaded = inline_objects(
                 reader,
-                reader.mapping(entry, path),
+                entry,
                 path,
                 on_skip=on_skip,
                 validate=validate,
@@ -622,17 +554,6 @@ def read_workloads(
             for item in left:
                 on_left_out(item)
     return objects
-
-
-def read_ignore_unmodelled(reader: SpecReader, body: Mapping[str, Any]) -> bool | frozenset[str]:
-    """Read ``ignoreUnmodelled``: true (anything), false (nothing) or a list of kinds."""
-    raw = body.get("ignoreUnmodelled", False)
-    if isinstance(raw, bool):
-        return raw
-    return frozenset(
-        reader.string(kind, f"ignoreUnmodelled[{i}]")
-        for i, kind in enumerate(reader.sequence(raw, "ignoreUnmodelled"))
-    )
 
 
 def refuse_unmodelled(
@@ -674,34 +595,17 @@ def refuse_unmodelled(
     )
 
 
-def read_faults(reader: SpecReader, body: Mapping[str, Any]) -> dict[str, int | None]:
-    """Read the ``faults:`` block: kind -> budget (``any`` is None: no limit)."""
-    faults: dict[str, int | None] = {}
-    for kind, budget in reader.mapping(body.get("faults", {}), "faults").items():
-        if kind not in FAULT_KINDS:
-            raise reader.error(
-                f"faults.{kind}", f"unknown fault kind (known: {', '.join(FAULT_KINDS)})"
-            )
-        faults[str(kind)] = None if budget == "any" else reader.integer(budget, f"faults.{kind}")
-    return faults
+def fault_budgets(faults: Mapping[str, int | str]) -> dict[str, int | None]:
+    """A validated ``faults:`` block as kind -> budget (``any`` is None: no limit)."""
+    return {kind: None if budget == "any" else int(budget) for kind, budget in faults.items()}
 
 
-def read_explore(
-    reader: SpecReader, body: Mapping[str, Any], *, examples: int, max_steps: int
-) -> tuple[ExploreOptions, tuple[int, ...]]:
-    """Read the ``explore:`` block: the options, and the clock steps offered (``ticks``)."""
-    explore = reader.mapping(body.get("explore", {}), "explore")
-    reader.keys(explore, {"examples", "maxSteps", "seed", "ticks"}, "explore")
-    ticks = tuple(
-        reader.integer(t, f"explore.ticks[{i}]", minimum=1)
-        for i, t in enumerate(reader.sequence(explore.get("ticks", [1, 10]), "explore.ticks"))
-    ) or (10,)
+def read_explore(explore: ExploreSection) -> tuple[ExploreOptions, tuple[int, ...]]:
+    """A validated ``explore:`` block: the options, and the clock steps offered (``ticks``)."""
     options = ExploreOptions(
-        examples=reader.integer(explore.get("examples", examples), "explore.examples", minimum=1),
-        max_steps=reader.integer(explore.get("maxSteps", max_steps), "explore.maxSteps", minimum=1),
-        seed=reader.integer(explore.get("seed", 0), "explore.seed"),
+        examples=explore.examples, max_steps=explore.max_steps, seed=explore.seed
     )
-    return options, ticks
+    return options, tuple(explore.ticks) or (10,)
 
 
 def load_spec(
@@ -712,16 +616,20 @@ def load_spec(
 ) -> Spec:
     """Load and validate a spec file (``validate``: the manifests' ``--validate`` mode).
 
+    The file is validated as :class:`CheckSpecFormat` (every problem at once); then what needs
+    more than the file: the manifests, and the Deployments and nodes actions name.
+
     Raises:
         InputError: the file, the field path and what is wrong.
     """
-    reader, body, base, raw_text = read_spec_file(path, SPEC_KEYS)
+    reader, body, base, raw_text = read_spec_file(path)
+    spec = reader.parse(CheckSpecFormat, body)
     file = reader.file
     source = Path(path)
     left_out: list[LeftOut] = []
     cluster = read_cluster(
         reader,
-        body,
+        spec.cluster,
         base,
         on_warning=on_warning,
         on_left_out=left_out.append,
@@ -731,151 +639,66 @@ def load_spec(
     node_names = {o["metadata"]["name"] for o in cluster.nodes if o.get("kind") == "Node"}
     workloads = read_workloads(
         reader,
-        body,
+        spec.workloads,
         base,
         on_warning=on_warning,
         on_left_out=left_out.append,
         validate=validate,
     )
-    refuse_unmodelled(reader, left_out, read_ignore_unmodelled(reader, body))
+    ignore = spec.ignore_unmodelled
+    refuse_unmodelled(reader, left_out, ignore if isinstance(ignore, bool) else frozenset(ignore))
     objects = [*cluster.nodes, *workloads]
     deployments = {
         f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
         for o in objects
         if o.get("kind") == "Deployment"
     }
+    programs = {image: parse_program(program) for image, program in spec.programs.items()}
 
-    programs = {
-        str(image): parse_program(reader, raw, f"programs.{image}")
-        for image, raw in reader.mapping(body.get("programs", {}), "programs").items()
-    }
-
-    faults = read_faults(reader, body)
-
-    def deployment_ref(value: object, path: str) -> str:
-        name = reader.string(value, path)
+    def deployment_ref(name: str, path: str) -> str:
         key = name if "/" in name else f"default/{name}"
         if key not in deployments:
             raise reader.error(path, f"no Deployment {name!r} among the workloads")
         return key
 
-    users: list[UserAction] = []
-    for i, entry in enumerate(reader.sequence(body.get("actions", []), "actions")):
-        path = f"actions[{i}]"
-        item = reader.mapping(entry, path)
-        if len(item) != 1:
-            raise reader.error(path, f"must have exactly one of {', '.join(_USER_KINDS)}")
-        kind, params_raw = next(iter(item.items()))
-        if kind not in _USER_KINDS:
-            raise reader.error(
-                f"{path}.{kind}", f"unknown action (known: {', '.join(_USER_KINDS)})"
-            )
-        params = dict(reader.mapping(params_raw or {}, f"{path}.{kind}"))
-        budget = params.pop("times", 1)
-        budget = (
-            None if budget == "any" else reader.integer(budget, f"{path}.{kind}.times", minimum=1)
+    users = [
+        _user_action(
+            action,
+            f"actions[{i}].{action.kind}",
+            deployment_ref=deployment_ref,
+            deployments=deployments,
+            node_names=node_names,
+            reader=reader,
         )
-        where = f"{path}.{kind}"
-        if kind in {"rollout", "scale", "rollback", "pause", "resume"} or (
-            kind == "ungate" and "deployment" in params
-        ):
-            params["deployment"] = deployment_ref(params.get("deployment"), f"{where}.deployment")
-        if kind == "rollout":
-            reader.keys(params, {"deployment", "container", "images"}, where)
-            containers = [
-                c["name"]
-                for c in deployments[params["deployment"]]["spec"]["template"]["spec"]["containers"]
-            ]
-            params.setdefault("container", containers[0])
-            if params["container"] not in containers:
-                raise reader.error(
-                    f"{where}.container",
-                    f"no container {params['container']!r} in the Deployment "
-                    f"(has: {', '.join(containers)})",
-                )
-            params["images"] = [
-                reader.string(v, f"{where}.images[{j}]")
-                for j, v in enumerate(reader.sequence(params.get("images"), f"{where}.images"))
-            ]
-        elif kind == "scale":
-            reader.keys(params, {"deployment", "replicas"}, where)
-            params["replicas"] = [
-                reader.integer(v, f"{where}.replicas[{j}]")
-                for j, v in enumerate(reader.sequence(params.get("replicas"), f"{where}.replicas"))
-            ]
-        elif kind in {"rollback", "pause", "resume"}:
-            reader.keys(params, {"deployment"}, where)
-        elif kind == "drain":
-            reader.keys(params, {"nodes"}, where)
-            nodes = params.get("nodes", "any")
-            params["nodes"] = (
-                sorted(node_names)
-                if nodes == "any"
-                else [
-                    reader.string(n, f"{where}.nodes[{j}]")
-                    for j, n in enumerate(reader.sequence(nodes, f"{where}.nodes"))
-                ]
-            )
-            for j, n in enumerate(params["nodes"]):
-                if n not in node_names:
-                    raise reader.error(f"{where}.nodes[{j}]", f"no node {n!r} in the cluster")
-        elif kind == "delete":
-            reader.keys(params, {"pods"}, where)
-            params["pods"] = [
-                reader.string(v, f"{where}.pods[{j}]")
-                for j, v in enumerate(reader.sequence(params.get("pods"), f"{where}.pods"))
-            ]
-        elif kind == "ungate":
-            if ("pods" in params) == ("deployment" in params):
-                raise reader.error(where, "needs exactly one of pods or deployment")
-            reader.keys(params, {"pods", "deployment"}, where)
-            if "pods" in params:
-                params["pods"] = [
-                    reader.string(v, f"{where}.pods[{j}]")
-                    for j, v in enumerate(reader.sequence(params["pods"], f"{where}.pods"))
-                ]
-        elif kind == "configmap":
-            reader.keys(params, {"name", "key", "values"}, where)
-            reader.string(params.get("name"), f"{where}.name")
-            reader.string(params.get("key"), f"{where}.key")
-            params["values"] = [
-                str(v) for v in reader.sequence(params.get("values"), f"{where}.values")
-            ]
-        users.append(UserAction(str(kind), params, budget))
+        for i, action in enumerate(spec.actions)
+    ]
 
     invariants = []
     names: list[str] = []
-    for i, entry in enumerate(reader.sequence(body.get("invariants", []), "invariants")):
+    for i, entry in enumerate(spec.invariants):
         path = f"invariants[{i}]"
-        invariant_params: Mapping[str, Any] | None = None
-        if isinstance(entry, str):
-            name = entry
-        else:
-            item = reader.mapping(entry, path)
-            if len(item) != 1:
-                raise reader.error(
-                    path, "must be a name, or a mapping of one name to its parameters"
-                )
-            name, raw_params = next(iter(item.items()))
-            invariant_params = reader.mapping(raw_params or {}, f"{path}.{name}")
+        name, invariant_params = (
+            (entry, None) if isinstance(entry, str) else next(iter(entry.items()))
+        )
         try:
-            invariant = make_invariant(str(name), invariant_params, path=path)
+            invariant = make_invariant(
+                name, None if isinstance(entry, str) else invariant_params or {}, path=path
+            )
         except InputError as error:  # the catalogue knows the field path, not the file
             raise error.located(file=file) from None
         if hasattr(invariant, "deployment") and invariant.deployment:
-            invariant.deployment = deployment_ref(invariant.deployment, f"{path}.{name}.deployment")
+            invariant.deployment = deployment_ref(
+                str(invariant.deployment), f"{path}.{name}.deployment"
+            )
         invariants.append(invariant)
-        names.append(str(name))
+        names.append(name)
     if not invariants:
         raise reader.error("invariants", "name at least one invariant to check")
 
-    options, ticks = read_explore(reader, body, examples=100, max_steps=30)
-    expect = body.get("expect")
-    if expect not in {None, "pass", "violation"}:
-        raise reader.error("expect", f"must be pass or violation, not {expect!r}")
+    options, ticks = read_explore(spec.explore)
     scenario = Scenario(
         objects=objects,
-        faults=faults,
+        faults=fault_budgets(spec.faults),
         user_actions=tuple(users),
         invariants=tuple(invariants),
         config=ClusterConfig(programs=programs),
@@ -885,15 +708,64 @@ def load_spec(
     )
     return Spec(
         path=file,
-        name=str(body.get("name") or source.stem),
-        description=str(body.get("description") or ""),
-        expect=expect,
+        name=spec.name or source.stem,
+        description=spec.description,
+        expect=spec.expect,
         scenario=scenario,
         options=options,
         digest=_digest(raw_text, objects, static),
         invariant_names=tuple(names),
         left_out=tuple(left_out),
     )
+
+
+def _user_action(
+    action: Action,
+    where: str,
+    *,
+    deployment_ref: Callable[[str, str], str],
+    deployments: Mapping[str, Mapping[str, Any]],
+    node_names: set[str],
+    reader: SpecReader,
+) -> UserAction:
+    """A validated action resolved against the spec's workloads and nodes (``where``: its path).
+
+    The parameters keep the keys the spec gave (less ``times``), with a Deployment's name made
+    ``namespace/name``, a rollout's container defaulted to the first and ``drain: any`` made
+    every node.
+    """
+    params_model = action.params
+    params: dict[str, Any] = {
+        key: value
+        for key, value in params_model.model_dump(by_alias=True, exclude_unset=True).items()
+        if key != "times"
+    }
+    times = params_model.times
+    budget = None if times == "any" else times
+    deployment = params.get("deployment")
+    if deployment is not None:
+        params["deployment"] = deployment_ref(deployment, f"{where}.deployment")
+    if action.kind == "rollout":
+        containers = [
+            c["name"]
+            for c in deployments[params["deployment"]]["spec"]["template"]["spec"]["containers"]
+        ]
+        params.setdefault("container", containers[0])
+        if params["container"] not in containers:
+            raise reader.error(
+                f"{where}.container",
+                f"no container {params['container']!r} in the Deployment "
+                f"(has: {', '.join(containers)})",
+            )
+    elif action.kind == "drain":
+        nodes = params.get("nodes", "any")
+        params["nodes"] = sorted(node_names) if nodes == "any" else nodes
+        for j, node in enumerate(params["nodes"]):
+            if node not in node_names:
+                raise reader.error(f"{where}.nodes[{j}]", f"no node {node!r} in the cluster")
+    elif action.kind == "configmap":
+        params["values"] = [str(v) for v in params["values"]]
+    return UserAction(action.kind, params, budget)
 
 
 def _digest(

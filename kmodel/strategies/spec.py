@@ -41,10 +41,10 @@ from kmodel.explore.search import ExploreOptions
 from kmodel.explore.spec import (
     LeftOut,
     SpecReader,
+    fault_budgets,
     parse_program,
     read_cluster,
     read_explore,
-    read_faults,
     read_spec_file,
     read_workloads,
     refuse_unmodelled,
@@ -58,36 +58,13 @@ from kmodel.strategies.kubernetes import OPERATOR_ANNOTATION, operator_actions
 from kmodel.strategies.meter import DEFAULT_WINDOW, Target
 from kmodel.strategies.policies import Strategy
 from kmodel.strategies.run import StrategyScenario
+from kmodel.strategies.spec_format import KubernetesStrategy, StrategiesSpecFormat
 
 __all__ = ["STRATEGY_SPEC_KEYS", "StrategiesSpec", "load_strategies_spec"]
 
+#: The keys of a strategies spec (declared by :class:`StrategiesSpecFormat`).
 STRATEGY_SPEC_KEYS: Final = frozenset(
-    {
-        "name",
-        "description",
-        "cluster",
-        "workloads",
-        "release",
-        "failures",
-        "programs",
-        "strategies",
-        "faults",
-        "timeout",
-        "window",
-        "explore",
-    }
-)
-_K8S_KEYS: Final = frozenset({"name", "kubernetes", "maxSurge", "maxUnavailable"})
-_EB_KEYS: Final = frozenset(
-    {
-        "name",
-        "beanstalk",
-        "batchSizeType",
-        "batchSize",
-        "newVersionPercent",
-        "evaluationTime",
-        "dnsTtl",
-    }
+    info.alias or name for name, info in StrategiesSpecFormat.model_fields.items()
 )
 
 
@@ -231,44 +208,29 @@ class StrategiesSpec:
         )
 
 
-def _strategy(reader: SpecReader, raw: object, path: str) -> Strategy:
-    item = reader.mapping(raw, path)
-    name = reader.string(item.get("name"), f"{path}.name")
-    if ("kubernetes" in item) == ("beanstalk" in item):
-        raise reader.error(path, "needs exactly one of `kubernetes: <strategy>` or `beanstalk:`")
+def _strategy(reader: SpecReader, entry: object, path: str) -> Strategy:
+    """A validated strategy entry as a :class:`Strategy` (whose own checks name the path)."""
     try:
-        if "kubernetes" in item:
-            reader.keys(item, _K8S_KEYS, path)
-            surge = item.get("maxSurge", "25%")
-            unavailable = item.get("maxUnavailable", "25%")
-            for key, value in (("maxSurge", surge), ("maxUnavailable", unavailable)):
-                if isinstance(value, bool) or not isinstance(value, int | str):
-                    raise reader.error(f"{path}.{key}", "must be an integer or a percentage")
+        if isinstance(entry, KubernetesStrategy):
             return Strategy(
-                name,
+                entry.name,
                 "kubernetes",
-                reader.string(item["kubernetes"], f"{path}.kubernetes"),
-                max_surge=surge,
-                max_unavailable=unavailable,
+                entry.kubernetes,
+                max_surge=entry.max_surge,
+                max_unavailable=entry.max_unavailable,
             )
-        reader.keys(item, _EB_KEYS, path)
         return Strategy(
-            name,
+            entry.name,  # type: ignore[attr-defined]
             "beanstalk",
-            reader.string(item["beanstalk"], f"{path}.beanstalk"),
-            batch_size_type=str(item.get("batchSizeType", "Percentage")),
-            batch_size=reader.integer(item.get("batchSize", 100), f"{path}.batchSize", minimum=1),
-            new_version_percent=reader.integer(
-                item.get("newVersionPercent", 10), f"{path}.newVersionPercent", minimum=1
-            ),
-            evaluation_time=reader.integer(
-                item.get("evaluationTime", 300), f"{path}.evaluationTime"
-            ),
-            dns_ttl=reader.integer(item.get("dnsTtl", 60), f"{path}.dnsTtl"),
+            entry.beanstalk,  # type: ignore[attr-defined]
+            batch_size_type=entry.batch_size_type,  # type: ignore[attr-defined]
+            batch_size=entry.batch_size,  # type: ignore[attr-defined]
+            new_version_percent=entry.new_version_percent,  # type: ignore[attr-defined]
+            evaluation_time=entry.evaluation_time,  # type: ignore[attr-defined]
+            dns_ttl=entry.dns_ttl,  # type: ignore[attr-defined]
         )
     except InputError as error:
-        if error.file is not None:
-            raise
+        name = entry.name  # type: ignore[attr-defined]
         where = path + (error.path or "").removeprefix(f"strategies.{name}")
         raise reader.error(where, error.message) from None
 
@@ -286,15 +248,15 @@ def load_strategies_spec(
     Raises:
         InputError: the file, the field path and what is wrong.
     """
-    reader, body, base, text = read_spec_file(path, STRATEGY_SPEC_KEYS)
+    reader, body, base, text = read_spec_file(path)
+    spec = reader.parse(StrategiesSpecFormat, body)
     file = reader.file
     source = Path(path)
     left_out: list[LeftOut] = []
     cluster = read_cluster(
         reader,
-        body,
+        spec.cluster,
         base,
-        allowed=frozenset({"nodes", "controlPlane"}),
         on_left_out=left_out.append,
         validate=validate,
         on_warning=on_warning,
@@ -302,7 +264,7 @@ def load_strategies_spec(
     members = cluster.members
     workloads = read_workloads(
         reader,
-        body,
+        spec.workloads,
         base,
         on_left_out=left_out.append,
         validate=validate,
@@ -331,30 +293,21 @@ def load_strategies_spec(
     # Of several, the one named like the Deployment, else the first listed; the output names it.
     services.sort(key=lambda o: o["metadata"]["name"] != deployment["metadata"]["name"])
 
-    release = reader.mapping(body.get("release"), "release")
-    reader.keys(release, {"image", "container"}, "release")
     containers = [c["name"] for c in deployment["spec"]["template"]["spec"]["containers"]]
-    container = reader.string(release.get("container", containers[0]), "release.container")
+    container = spec.release.container or containers[0]
     if container not in containers:
         raise reader.error(
             "release.container", f"no container {container!r} (has: {', '.join(containers)})"
         )
-    image = reader.string(release.get("image"), "release.image")
+    image = spec.release.image
 
-    failures = {
-        str(name): parse_program(reader, raw, f"failures.{name}")
-        for name, raw in reader.mapping(body.get("failures", {}), "failures").items()
-    }
+    failures = {name: parse_program(program) for name, program in spec.failures.items()}
     if "none" in failures:
         raise reader.error("failures.none", "`none` is the good release; pick another name")
-    programs = {
-        str(name): parse_program(reader, raw, f"programs.{name}")
-        for name, raw in reader.mapping(body.get("programs", {}), "programs").items()
-    }
+    programs = {name: parse_program(program) for name, program in spec.programs.items()}
 
     strategies = tuple(
-        _strategy(reader, raw, f"strategies[{i}]")
-        for i, raw in enumerate(reader.sequence(body.get("strategies"), "strategies"))
+        _strategy(reader, entry, f"strategies[{i}]") for i, entry in enumerate(spec.strategies)
     )
     if not strategies:
         raise reader.error("strategies", "name at least one strategy")
@@ -363,15 +316,11 @@ def load_strategies_spec(
     if duplicate is not None:
         raise reader.error("strategies", f"two strategies are named {duplicate!r}")
 
-    faults = read_faults(reader, body)
-    timeout = reader.integer(body.get("timeout", 600), "timeout", minimum=1)
-    window = reader.integer(body.get("window", DEFAULT_WINDOW), "window", minimum=1)
-
-    options, ticks = read_explore(reader, body, examples=20, max_steps=15)
+    options, ticks = read_explore(spec.explore)
     return StrategiesSpec(
         path=file,
-        name=str(body.get("name") or source.stem),
-        description=str(body.get("description") or ""),
+        name=spec.name or source.stem,
+        description=spec.description,
         strategies=strategies,
         failures=failures,
         options=options,
@@ -382,9 +331,9 @@ def load_strategies_spec(
         container=container,
         release_image=image,
         programs=programs,
-        faults=faults,
-        timeout=timeout,
-        window=window,
+        faults=fault_budgets(spec.faults),
+        timeout=spec.timeout,
+        window=spec.window,
         ticks=ticks,
         control_plane_members=members,
     )
