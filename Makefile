@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck layers pytest bench lock clean
+.PHONY: run test lint typecheck layers pytest bench lock schemas clean
 
 # Every install takes its versions from constraints.txt (the lock): what make and CI install is what
 # was tested. `make lock` refreshes it from the ranges in pyproject.toml.
@@ -51,6 +51,10 @@ lock: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet uv==0.13.9
 	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
 		--no-header --quiet -o constraints.txt
+
+## make schemas: write schemas/*.schema.json from the format models (a test checks they match)
+schemas: $(BIN)/.installed
+	$(BIN)/python -m kmodel.cli.schemas
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

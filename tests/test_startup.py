@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HEAVY = (
     *("scipy", "highspy", "z3", "hypothesis", "networkx", "numpy", "matplotlib", "docker"),
     *("dask", "distributed", "redis"),
+    "pydantic",  # the spec formats' models: imported by the spec loaders only
 )
 
 PROBE = """

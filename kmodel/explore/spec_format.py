@@ -241,40 +241,40 @@ class StrategiesExplore(ExploreSection):
     max_steps: Positive = Field(15, alias="maxSteps", description="steps per run")
 
 
-class _Params(FormatModel):
+class ActionParams(FormatModel):
     times: Annotated[Positive | Literal["any"], Field(description="how often (any: no limit)")] = 1
 
 
-class _DeploymentParams(_Params):
+class DeploymentParams(ActionParams):
     deployment: NonEmpty = Field(description="a Deployment of the workloads (namespace/name)")
 
 
-class RolloutParams(_DeploymentParams):
+class RolloutParams(DeploymentParams):
     """``kubectl set image``: roll the Deployment's container out to each image in turn."""
 
     container: NonEmpty | None = Field(None, description="the container (default: the first)")
     images: list[NonEmpty] = Field(description="the images offered")
 
 
-class ScaleParams(_DeploymentParams):
+class ScaleParams(DeploymentParams):
     """``kubectl scale``."""
 
     replicas: list[Count] = Field(description="the replica counts offered")
 
 
-class DrainParams(_Params):
+class DrainParams(ActionParams):
     """``kubectl drain``."""
 
     nodes: list[NonEmpty] | Literal["any"] = Field("any", description="node names, or any")
 
 
-class DeleteParams(_Params):
+class DeleteParams(ActionParams):
     """``kubectl delete pod``."""
 
     pods: list[NonEmpty] = Field(description="pods: namespace/name or name")
 
 
-class ConfigMapParams(_Params):
+class ConfigMapParams(ActionParams):
     """An update of one ConfigMap key."""
 
     name: NonEmpty = Field(description="the ConfigMap")
@@ -282,7 +282,7 @@ class ConfigMapParams(_Params):
     values: list[Any] = Field(description="the values offered")
 
 
-class UngateParams(_Params):
+class UngateParams(ActionParams):
     """Remove scheduling gates from pods, or from a Deployment's pods."""
 
     pods: list[NonEmpty] | None = Field(None, description="pods: namespace/name or name")
@@ -298,15 +298,17 @@ class UngateParams(_Params):
 class Action(FormatModel):
     """One user action the exploration may take: exactly one key."""
 
-    rollout: RolloutParams | None = None
-    scale: ScaleParams | None = None
-    rollback: _DeploymentParams | None = Field(None, description="kubectl rollout undo")
-    pause: _DeploymentParams | None = Field(None, description="kubectl rollout pause")
-    resume: _DeploymentParams | None = Field(None, description="kubectl rollout resume")
-    drain: DrainParams | None = None
-    delete: DeleteParams | None = None
-    configmap: ConfigMapParams | None = None
-    ungate: UngateParams | None = None
+    rollout: RolloutParams | None = Field(
+        None, description="kubectl set image: roll a container out to each image"
+    )
+    scale: ScaleParams | None = Field(None, description="kubectl scale")
+    rollback: DeploymentParams | None = Field(None, description="kubectl rollout undo")
+    pause: DeploymentParams | None = Field(None, description="kubectl rollout pause")
+    resume: DeploymentParams | None = Field(None, description="kubectl rollout resume")
+    drain: DrainParams | None = Field(None, description="kubectl drain")
+    delete: DeleteParams | None = Field(None, description="kubectl delete pod")
+    configmap: ConfigMapParams | None = Field(None, description="update a ConfigMap key")
+    ungate: UngateParams | None = Field(None, description="remove scheduling gates")
 
     key_noun: ClassVar[str] = "action"
 
@@ -331,10 +333,10 @@ class Action(FormatModel):
         return next(iter(self.model_fields_set))
 
     @property
-    def params(self) -> _Params:
+    def params(self) -> ActionParams:
         """The action's parameters."""
         value = getattr(self, self.kind)
-        return value if value is not None else _Params()
+        return value if value is not None else ActionParams()
 
 
 _ACTION_KINDS = ", ".join(Action.model_fields)
@@ -372,7 +374,7 @@ class CheckSpecFormat(FormatModel):
     invariants: list[Invariant] = Field(
         default_factory=list, description="what must hold (at least one)"
     )
-    explore: ExploreSection = Field(default_factory=ExploreSection)
+    explore: ExploreSection = Field(default_factory=ExploreSection, description="how hard to look")
     ignore_unmodelled: bool | list[NonEmpty] = Field(
         default=False,
         alias="ignoreUnmodelled",

@@ -115,4 +115,6 @@ class StrategiesSpecFormat(FormatModel):
     window: Positive = Field(
         DEFAULT_WINDOW, description="seconds of traffic measured from the release (shares)"
     )
-    explore: StrategiesExplore = Field(default_factory=StrategiesExplore)
+    explore: StrategiesExplore = Field(
+        default_factory=StrategiesExplore, description="how hard to look at each pair"
+    )
