@@ -142,11 +142,16 @@ def test_scenario_file_is_parsed_with_defaults() -> None:
     ("text", "path", "message"),
     [
         (POD, None, "exactly one ConformanceScenario"),
-        (scenario_text("window: 0"), "spec.window", "whole number"),
-        (scenario_text("window: 500"), "spec.window", "whole number"),
+        (scenario_text("window: 0"), "spec.window", "must be at least 1, not 0"),
+        (scenario_text("window: 500"), "spec.window", "must be at most 120, not 500"),
+        (scenario_text("window: 4\n  windows: 5"), "spec.windows", 'did you mean "window"'),
         (scenario_text("window: 4\n  replace: [{pod: q, at: 2}]"), "spec.replace[0].pod", "one of"),
         (scenario_text("window: 4\n  replace: [{pod: p, at: 9}]"), "spec.replace[0].at", "inside"),
-        (scenario_text().replace("kmodel.dev/v1alpha1", "v9"), "apiVersion", "unsupported"),
+        (
+            scenario_text().replace("kmodel.dev/v1alpha1", "v9"),
+            "apiVersion",
+            'must be kmodel.dev/v1alpha1, not string "v9"',
+        ),
         (
             scenario_text().replace("sleep 1; exit 2", "curl x"),
             "pods[0].spec.containers[0].command",

@@ -21,6 +21,7 @@ __all__ = ["SCHEMAS", "SCHEMA_FOLDER", "main", "render"]
 SCHEMAS: Final = {
     "check-spec": "kmodel.explore.spec_format:CheckSpecFormat",
     "strategies-spec": "kmodel.strategies.spec_format:StrategiesSpecFormat",
+    "conformance-scenario": "kmodel.conformance.scenario_format:ConformanceScenarioFormat",
 }
 #: Where the schemas are published, in the repository.
 SCHEMA_FOLDER: Final = Path(__file__).resolve().parents[2] / "schemas"

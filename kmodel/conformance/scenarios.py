@@ -32,7 +32,9 @@ from typing import Any, Final
 import yaml
 
 from kmodel.cluster.model import Program
+from kmodel.conformance.scenario_format import MAX_WINDOW, ConformanceScenarioFormat
 from kmodel.errors import InputError
+from kmodel.internal.formats import parse_format
 from kmodel.objects.defaults import default_pod
 from kmodel.objects.manifests import SkippedObject, load_text, parse_yaml, read_text_file
 
@@ -52,8 +54,6 @@ __all__ = [
 
 SCENARIO_API_VERSION: Final = "kmodel.dev/v1alpha1"
 SCENARIO_KIND: Final = "ConformanceScenario"
-#: The longest observation window a scenario may ask for, in seconds (runs stay short).
-MAX_WINDOW: Final = 120
 #: A sleep at least this long (or ``sleep infinity``) runs until the container is killed.
 FOREVER_SLEEP: Final = 3600
 
@@ -443,15 +443,7 @@ def _scenario_document(text: str, file: str) -> tuple[int, Mapping[str, Any]]:
             f"a scenario file needs exactly one {SCENARIO_KIND} document, found {len(documents)}",
             file=file,
         )
-    index, document = documents[0]
-    if document.get("apiVersion") != SCENARIO_API_VERSION:
-        raise InputError(
-            f"unsupported apiVersion {document.get('apiVersion')!r}: use {SCENARIO_API_VERSION}",
-            file=file,
-            document=index,
-            path="apiVersion",
-        )
-    return index, document
+    return documents[0]
 
 
 def _refuse_unless_scenario(skipped: SkippedObject) -> None:
@@ -499,10 +491,11 @@ def scenario_from_text(
                 path="kind",
             )
     pods = [default_pod(o.body) for o in objects]
-    metadata = document.get("metadata") or {}
-    name = metadata.get("name") if isinstance(metadata, Mapping) else None
-    if not isinstance(name, str) or not name:
-        raise InputError("a scenario needs a name", file=file, document=index, path="metadata.name")
+    try:
+        declared = parse_format(ConformanceScenarioFormat, document, file=file)
+    except InputError as error:
+        raise error.located(document=index) from None
+    name = declared.metadata.name
 
     def invalid(message: str, path: str | None = None) -> InputError:
         return InputError(
@@ -514,27 +507,16 @@ def scenario_from_text(
     names = [p["metadata"].get("name") for p in pods]
     if len(set(names)) != len(names):
         raise invalid("pod names must be unique in a scenario")
-    spec = document.get("spec")
-    if not isinstance(spec, Mapping):
-        raise invalid("spec must be a mapping", "spec")
-    window = spec.get("window")
-    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= MAX_WINDOW:
-        raise invalid(f"must be a whole number of seconds from 1 to {MAX_WINDOW}", "spec.window")
+    window = declared.spec.window
     replacements: list[Replacement] = []
-    raw_replace = spec.get("replace") or []
-    if not isinstance(raw_replace, Sequence) or isinstance(raw_replace, str):
-        raise invalid("must be a list", "spec.replace")
-    for position, item in enumerate(raw_replace):
+    for position, item in enumerate(declared.spec.replace or ()):
         path = f"spec.replace[{position}]"
-        if not isinstance(item, Mapping) or item.get("pod") not in names:
+        if item.pod not in names:
             raise invalid(f"must name one of the pods {names}", f"{path}.pod")
-        at = item.get("at")
-        if not isinstance(at, int) or isinstance(at, bool) or not 0 < at < window:
+        if not item.at < window:
             raise invalid("must be a second inside the window", f"{path}.at")
-        replacements.append(Replacement(pod=str(item["pod"]), at=at))
-    expect = document.get("expect") or {}
-    if not isinstance(expect, Mapping):
-        raise invalid("must be a mapping", "expect")
+        replacements.append(Replacement(pod=item.pod, at=item.at))
+    expect = declared.expect or {}
     scenario = Scenario(
         name=name,
         file=file,

@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from kmodel.explore.run import FAULT_KINDS
-from kmodel.internal.formats import FormatModel
+from kmodel.internal.formats import Count, FormatModel, NonEmpty, Positive
 
 __all__ = [
     "Action",
@@ -43,9 +43,6 @@ __all__ = [
     "VerifyCluster",
 ]
 
-NonEmpty = Annotated[str, Field(min_length=1)]
-Count = Annotated[int, Field(ge=0)]
-Positive = Annotated[int, Field(ge=1)]
 #: Seconds, or null (never / until killed).
 Seconds = Annotated[int | None, Field(ge=0)]
 #: A resource amount: ``"500m"``, ``8Gi``, ``4``.

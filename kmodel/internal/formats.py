@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from kmodel.errors import InputError, join_path
 from kmodel.internal.values import describe_value
@@ -24,9 +31,16 @@ from kmodel.objects.field_check import closest_field
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
-__all__ = ["FormatModel", "format_errors", "parse_format"]
+__all__ = ["Count", "FormatModel", "NonEmpty", "Positive", "format_errors", "parse_format"]
 
 Model = TypeVar("Model", bound=BaseModel)
+
+#: A non-empty string.
+NonEmpty = Annotated[str, Field(min_length=1)]
+#: A whole number, 0 or more.
+Count = Annotated[int, Field(ge=0)]
+#: A whole number, 1 or more.
+Positive = Annotated[int, Field(ge=1)]
 
 
 class FormatModel(BaseModel):
@@ -112,6 +126,10 @@ def _message(error: ErrorDetails, value: object) -> str:
     if kind in {"greater_than_equal", "greater_than"}:
         bound = ctx.get("ge", ctx.get("gt"))
         word = "at least" if kind == "greater_than_equal" else "greater than"
+        return f"must be {word} {bound}, not {value!r}"
+    if kind in {"less_than_equal", "less_than"}:
+        bound = ctx.get("le", ctx.get("lt"))
+        word = "at most" if kind == "less_than_equal" else "less than"
         return f"must be {word} {bound}, not {value!r}"
     if kind == "string_too_short":
         return "must be a non-empty string"

@@ -11,16 +11,13 @@ from typing import Annotated
 from pydantic import Discriminator, Field, Tag
 
 from kmodel.explore.spec_format import (
-    Count,
     Faults,
     Manifest,
-    NonEmpty,
-    Positive,
     Programs,
     StrategiesCluster,
     StrategiesExplore,
 )
-from kmodel.internal.formats import FormatModel
+from kmodel.internal.formats import Count, FormatModel, NonEmpty, Positive
 from kmodel.strategies.meter import DEFAULT_WINDOW
 from kmodel.strategies.policies import BEANSTALK_POLICIES, KUBERNETES_POLICIES
 
