@@ -152,7 +152,23 @@ def test_load_trace_reads_back_what_was_written(found: tuple[Path, Trace], tmp_p
         pytest.param("[1, 2]", None, "not a kmodel trace", id="not-a-mapping"),
         pytest.param('{"steps": []}', None, "not a kmodel trace", id="no-version"),
         pytest.param('{"kmodel_trace": 99}', "kmodel_trace", "schema version 99", id="version"),
-        pytest.param('{"kmodel_trace": 1, "spec": "x"}', None, "malformed trace", id="malformed"),
+        pytest.param('{"kmodel_trace": 1, "spec": "x"}', None, "3 problems", id="malformed"),
+        pytest.param(
+            '{"kmodel_trace": 1, "spec": "x", "invariant": "i", "steps": [{"index": 1, '
+            '"time": 0, "action": {"action": "tick"}, "description": "d", "chnages": []}], '
+            '"violation": {"invariant": "i", "message": "m"}}',
+            "steps[0].chnages",
+            'unknown field (did you mean "changes"?',
+            id="unknown-key",
+        ),
+        pytest.param(
+            '{"kmodel_trace": 1, "spec": "x", "invariant": "i", "steps": [{"index": 1, '
+            '"time": 0, "action": {"action": "levitate"}, "description": "d"}], '
+            '"violation": {"invariant": "i", "message": "m"}}',
+            "steps[0].action",
+            "not an action kmodel knows",
+            id="unknown-action",
+        ),
     ],
 )
 def test_bad_trace_files_are_input_errors(

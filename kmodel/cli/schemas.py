@@ -22,6 +22,7 @@ SCHEMAS: Final = {
     "check-spec": "kmodel.explore.spec_format:CheckSpecFormat",
     "strategies-spec": "kmodel.strategies.spec_format:StrategiesSpecFormat",
     "conformance-scenario": "kmodel.conformance.scenario_format:ConformanceScenarioFormat",
+    "trace": "kmodel.explore.trace_format:TraceFormat",
 }
 #: Where the schemas are published, in the repository.
 SCHEMA_FOLDER: Final = Path(__file__).resolve().parents[2] / "schemas"

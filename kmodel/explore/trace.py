@@ -36,6 +36,8 @@ from kmodel.errors import InputError
 from kmodel.explore.run import Run
 from kmodel.explore.search import Finding, StaleActionError, run_actions
 from kmodel.explore.spec import Spec, load_spec
+from kmodel.explore.trace_format import TraceFormat
+from kmodel.internal.formats import parse_format
 from kmodel.invariants import Violation
 from kmodel.objects.manifests import read_json_file
 
@@ -211,31 +213,34 @@ def load_trace(path: str | Path) -> Trace:
             file=file,
             path="kmodel_trace",
         )
-    try:
-        steps = tuple(
+    trace = parse_format(TraceFormat, data, file=file)
+    steps = []
+    for i, step in enumerate(trace.steps):
+        try:
+            action = action_from_json(step.action)
+        except (KeyError, TypeError, ValueError) as error:
+            message = f"not an action kmodel knows: {error!r}"
+            raise InputError(message, file=file, path=f"steps[{i}].action") from None
+        steps.append(
             TraceStep(
-                int(s["index"]),
-                int(s["time"]),
-                action_from_json(s["action"]),
-                str(s["description"]),
-                tuple(Change(**c) for c in s.get("changes", [])),
-                tuple(s.get("errors", [])),
+                step.index,
+                step.time,
+                action,
+                step.description,
+                tuple(Change(**change.model_dump()) for change in step.changes),
+                tuple(step.errors),
             )
-            for s in data["steps"]
         )
-        violation = Violation(**data["violation"])
-        return Trace(
-            spec=str(data["spec"]),
-            spec_digest=str(data.get("spec_digest", "")),
-            seed=int(data.get("seed", 0)),
-            invariant=str(data["invariant"]),
-            violation=violation,
-            at_fixpoint=bool(data.get("at_fixpoint", False)),
-            steps=steps,
-            settle_steps=int(data.get("settle", {}).get("steps", 0)),
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        raise InputError(f"malformed trace: {error!r}", file=file) from None
+    return Trace(
+        spec=trace.spec,
+        spec_digest=trace.spec_digest,
+        seed=trace.seed,
+        invariant=trace.invariant,
+        violation=Violation(**trace.violation.model_dump()),
+        at_fixpoint=trace.at_fixpoint,
+        steps=tuple(steps),
+        settle_steps=trace.settle.steps,
+    )
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,9 @@ def format_errors(
                 path=join_path(prefix, path) if prefix and path else prefix or path or None,
             )
         )
-    return InputError.collected(problems)
+    if len(problems) == 1:
+        return problems[0]
+    return InputError(f"{len(problems)} problems in the input:", file=file, problems=problems)
 
 
 def _value_at(document: object, path: str) -> object:
