@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kmodel.cli.schemas import SCHEMA_FOLDER, SCHEMAS, main, render
+from kmodel.cli.schemas import SCHEMA_FOLDER, SCHEMAS, _readme_with_tables, key_table, main, render
 
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
@@ -45,3 +45,12 @@ def test_the_check_spec_schema_is_strict() -> None:
         "minimum": 1,
         "type": "integer",
     }
+
+
+def test_the_readme_documents_every_strategies_key_from_the_model() -> None:
+    readme = (SCHEMA_FOLDER.parent / "README.md").read_text(encoding="utf-8")
+    assert _readme_with_tables(readme) == readme, "run `make schemas`: README key table is stale"
+    table = key_table("strategies-spec")
+    assert table in readme
+    for key in ("release.image", "strategies[].maxSurge", "strategies[].dnsTtl", "window"):
+        assert f"| `{key}` |" in table

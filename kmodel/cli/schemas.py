@@ -1,6 +1,7 @@
 """The JSON Schema of each of kmodel's own file formats, generated from the format's model.
 
-``make schemas`` (``python -m kmodel.cli.schemas``) writes ``schemas/<format>.schema.json``;
+``make schemas`` (``python -m kmodel.cli.schemas``) writes ``schemas/<format>.schema.json`` and
+the README's generated key tables;
 ``--check`` only compares, and ``tests/test_schemas.py`` fails when a committed schema differs
 from its model, so the published schemas cannot drift. Editors read them through
 ``# yaml-language-server: $schema=...`` (README, "Specs").
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["SCHEMAS", "SCHEMA_FOLDER", "main", "render"]
+__all__ = ["SCHEMAS", "SCHEMA_FOLDER", "key_table", "main", "render"]
 
 #: Each format's schema file stem and its model (``module:class``).
 SCHEMAS: Final = {
@@ -27,6 +29,8 @@ SCHEMAS: Final = {
 #: Where the schemas are published, in the repository.
 SCHEMA_FOLDER: Final = Path(__file__).resolve().parents[2] / "schemas"
 _DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+#: A generated key table in the README: ``<!-- keys: NAME -->``, the table, ``<!-- end keys -->``.
+_KEY_TABLE: Final = re.compile(r"(<!-- keys: ([a-z-]+) -->)\n.*?(<!-- end keys -->)", re.DOTALL)
 
 
 def _schema_generator() -> type:
@@ -52,6 +56,53 @@ def render(name: str) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
+def key_table(name: str) -> str:
+    """A Markdown table of every key of the format ``name``, from its model's descriptions.
+
+    Nested keys are dotted (``release.image``), list items bracketed (``strategies[].name``);
+    the README holds the strategies spec's between ``<!-- keys: strategies-spec -->`` markers.
+    """
+    schema = json.loads(render(name))
+    definitions = schema.get("$defs", {})
+    rows: list[str] = []
+
+    def resolve(node: dict[str, Any]) -> list[dict[str, Any]]:
+        """The object schemas a property may hold (through $ref, anyOf, oneOf and items)."""
+        if "$ref" in node:
+            return [definitions[node["$ref"].rpartition("/")[2]]]
+        found = []
+        for option in [*node.get("anyOf", ()), *node.get("oneOf", ())]:
+            found.extend(resolve(option))
+        return found
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for key, prop in node.get("properties", {}).items():
+            default = json.dumps(prop["default"]) if "default" in prop else "see below"
+            if key in node.get("required", ()):
+                default = "required"
+            meaning = str(prop.get("description", "")).replace("<", "&lt;")
+            rows.append(f"| `{prefix}{key}` | {default} | {meaning} |")
+            items = prop.get("items")
+            if isinstance(items, dict):
+                for inner in resolve(items):
+                    walk(inner, f"{prefix}{key}[].")
+            for inner in resolve(prop):
+                walk(inner, f"{prefix}{key}.")
+
+    walk(schema, "")
+    unique = list(dict.fromkeys(rows))
+    return "\n".join(["| key | default | meaning |", "|---|---|---|", *unique]) + "\n"
+
+
+def _readme_with_tables(text: str) -> str:
+    """The README with each ``<!-- keys: NAME -->`` ... ``<!-- end keys -->`` table rendered."""
+
+    def table(match: re.Match[str]) -> str:
+        return f"{match.group(1)}\n{key_table(match.group(2))}{match.group(3)}"
+
+    return _KEY_TABLE.sub(table, text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Write every schema into :data:`SCHEMA_FOLDER` (``--check``: only compare; 1 if stale)."""
     check = "--check" in (sys.argv[1:] if argv is None else argv)
@@ -65,6 +116,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not check:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+    readme = SCHEMA_FOLDER.parent / "README.md"
+    if readme.is_file():
+        text = readme.read_text(encoding="utf-8")
+        if _readme_with_tables(text) != text:
+            stale.append(readme)
+            if not check:
+                readme.write_text(_readme_with_tables(text), encoding="utf-8")
     for target in stale:
         print(f"{'out of date' if check else 'wrote'}: {target}")  # noqa: T201 (a dev command)
     return 1 if check and stale else 0

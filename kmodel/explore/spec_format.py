@@ -81,21 +81,21 @@ class NodePool(FormatModel):
     pool: NonEmpty = Field(description="the pool's name; its nodes are <pool>-1, <pool>-2, ...")
     count: Positive = Field(1, description="how many nodes")
     zones: list[NonEmpty] = Field(
-        default_factory=list, description="zones, round-robin (topology.kubernetes.io/zone)"
+        default=[], description="zones, round-robin (topology.kubernetes.io/zone)"
     )
     region: NonEmpty = Field("", description="the region label (topology.kubernetes.io/region)")
     cpu: Quantity = Field("4", description="each node's CPU capacity")
     memory: Quantity = Field("16Gi", description="each node's memory capacity")
     pods: Quantity = Field("110", description="each node's pod capacity")
     resources: dict[str, Quantity] = Field(
-        default_factory=dict, description="extended resources, e.g. nvidia.com/gpu: 8"
+        default={}, description="extended resources, e.g. nvidia.com/gpu: 8"
     )
     os: NonEmpty = Field("linux", description="kubernetes.io/os")
     arch: NonEmpty = Field("amd64", description="kubernetes.io/arch")
     labels: dict[str, Any] = Field(
-        default_factory=dict, description="more labels (they win over the kubelet's)"
+        default={}, description="more labels (they win over the kubelet's)"
     )
-    taints: list[Any] = Field(default_factory=list, description="the nodes' taints")
+    taints: list[Any] = Field(default=[], description="the nodes' taints")
 
 
 def _node_entry(value: object) -> str:
@@ -127,7 +127,7 @@ class NodesCluster(FormatModel):
     """The cluster's Nodes."""
 
     nodes: list[NodeEntry] = Field(
-        default_factory=list, description="node pools (pool: ...) and inline Node manifests"
+        default=[], description="node pools (pool: ...) and inline Node manifests"
     )
 
 
@@ -135,7 +135,7 @@ class VerifyCluster(NodesCluster):
     """The cluster of a verify spec: Nodes, inline or from files."""
 
     manifests: list[NonEmpty] = Field(
-        default_factory=list, description="Node manifest files, relative to the spec"
+        default=[], description="Node manifest files, relative to the spec"
     )
 
 
@@ -144,7 +144,7 @@ class PlacementTarget(FormatModel):
 
     cluster: VerifyCluster = Field(description="the Nodes")
     workloads: list[NonEmpty | Manifest] = Field(
-        default_factory=list,
+        default=[],
         description="manifest files (relative to the spec) or inline manifests",
     )
 
@@ -161,10 +161,10 @@ class Cluster(StrategiesCluster):
     """The cluster of a check spec: Nodes, inline or from files, control plane, static pods."""
 
     manifests: list[NonEmpty] = Field(
-        default_factory=list, description="Node manifest files, relative to the spec"
+        default=[], description="Node manifest files, relative to the spec"
     )
     static_pods: dict[str, list[Manifest]] = Field(
-        default_factory=dict,
+        default={},
         alias="staticPods",
         description="Pod manifests each node's kubelet runs from its folder, by node name",
     )
@@ -176,7 +176,7 @@ class ProgramFormat(FormatModel):
     run_for: Seconds = Field(None, alias="runFor", description="exits by itself after this long")
     exit_code: Count = Field(0, alias="exitCode", description="the exit code it then exits with")
     exit_codes: list[Count] = Field(
-        default_factory=list,
+        default=[],
         alias="exitCodes",
         description="the first runs' exit codes, by restart count (then runs as otherwise said)",
     )
@@ -226,7 +226,7 @@ class ExploreSection(FormatModel):
     max_steps: Positive = Field(30, alias="maxSteps", description="steps per run")
     seed: Count = Field(0, description="the search's seed")
     ticks: list[Positive] = Field(
-        default_factory=lambda: [1, 10],
+        default=[1, 10],
         description="the clock steps offered, in seconds (empty: 10)",
     )
 
@@ -362,15 +362,13 @@ class CheckSpecFormat(FormatModel):
     )
     cluster: Cluster = Field(description="the Nodes and the control plane")
     workloads: list[NonEmpty | Manifest] = Field(
-        default_factory=list,
+        default=[],
         description="manifest files (relative to the spec) or inline manifests",
     )
-    programs: Programs = Field(default_factory=dict)
-    faults: Faults = Field(default_factory=dict)
-    actions: list[Action] = Field(default_factory=list, description="what the user may do")
-    invariants: list[Invariant] = Field(
-        default_factory=list, description="what must hold (at least one)"
-    )
+    programs: Programs = Field(default={})
+    faults: Faults = Field(default={})
+    actions: list[Action] = Field(default=[], description="what the user may do")
+    invariants: list[Invariant] = Field(default=[], description="what must hold (at least one)")
     explore: ExploreSection = Field(default_factory=ExploreSection, description="how hard to look")
     ignore_unmodelled: bool | list[NonEmpty] = Field(
         default=False,

@@ -39,7 +39,7 @@ class ViolationFormat(FormatModel):
 
     invariant: str = Field(description="the invariant's name")
     message: str = Field(description="what is wrong, in words")
-    values: dict[str, Any] = Field(default_factory=dict, description="the values that matter")
+    values: dict[str, Any] = Field(default={}, description="the values that matter")
 
 
 class StepFormat(FormatModel):
@@ -51,15 +51,15 @@ class StepFormat(FormatModel):
         description='the action, replayed exactly: {"action": name, its fields}'
     )
     description: str = Field(description="the action in words")
-    changes: list[ChangeFormat] = Field(default_factory=list, description="what it changed")
-    errors: list[str] = Field(default_factory=list, description="what the API server refused")
+    changes: list[ChangeFormat] = Field(default=[], description="what it changed")
+    errors: list[str] = Field(default=[], description="what the API server refused")
 
 
 class SettleFormat(FormatModel):
     """The steps the components took after the last action until nothing changed."""
 
     steps: Count = Field(0, description="how many")
-    changes: list[ChangeFormat] = Field(default_factory=list, description="what they changed")
+    changes: list[ChangeFormat] = Field(default=[], description="what they changed")
 
 
 class StrategyStart(FormatModel):
@@ -102,10 +102,10 @@ class TraceFormat(FormatModel):
         default_factory=SettleFormat, description="the settling after the last step"
     )
     availability: list[StepCount] = Field(
-        default_factory=list, description="[step, ready endpoints] after each step"
+        default=[], description="[step, ready endpoints] after each step"
     )
     ready_pods: list[StepCount] = Field(
-        default_factory=list, description="[step, Ready pods] after each step"
+        default=[], description="[step, Ready pods] after each step"
     )
     strategy: StrategyBlock | None = Field(
         None,

@@ -93,19 +93,19 @@ class StrategiesSpecFormat(FormatModel):
     description: str = Field("", description="what it compares")
     cluster: StrategiesCluster = Field(description="the Nodes and the control plane")
     workloads: list[NonEmpty | Manifest] = Field(
-        default_factory=list,
+        default=[],
         description="one Deployment and a Service selecting its pods: files or inline manifests",
     )
     release: Release = Field(description="the new version")
     failures: Programs = Field(
-        default_factory=dict,
+        default={},
         description="broken variants of the new version, by name: what its containers do",
     )
-    programs: Programs = Field(
-        default_factory=dict, description="other images' behaviour, as in check specs"
+    programs: Programs = Field(default={}, description="other images' behaviour, as in check specs")
+    strategies: list[StrategyEntry] = Field(
+        description="the rows compared (at least one), each kubernetes: or beanstalk:"
     )
-    strategies: list[StrategyEntry] = Field(description="the rows compared (at least one)")
-    faults: Faults = Field(default_factory=dict)
+    faults: Faults = Field(default={})
     timeout: Positive = Field(
         600, description="health wait: EB command timeout, k8s progressDeadlineSeconds"
     )
