@@ -259,3 +259,35 @@ def test_one_bad_spec_stops_the_run_before_any_exploring(
         main(["check", str(tmp_path), "-o", "json"])
     assert done.value.code == EXIT_INPUT
     assert capsys.readouterr().out == ""
+
+
+def test_every_problem_of_a_spec_is_reported_with_its_path_and_closest_key(tmp_path: Path) -> None:
+    cluster = {"nodes": [{"pool": "n", "cout": 2, "cpu": ["2"]}], "controlPlane": {"members": 2}}
+    body = edited(cluster=cluster, explore={"tick": [5]}, expect="maybe")
+    body["invariant"] = ["no_overcommit"]
+    target = write_spec(tmp_path, body)
+    with pytest.raises(InputError) as caught:
+        load_spec(target)
+    problems = {p.path: p.message for p in caught.value.problems}
+    assert all(p.file == str(target) for p in caught.value.problems)
+    assert set(problems) == {
+        "expect",
+        "cluster.nodes[0].cout",
+        "cluster.nodes[0].cpu",
+        "cluster.controlPlane.members",
+        "explore.tick",
+        "invariant",
+    }
+    assert problems["cluster.nodes[0].cout"].startswith('unknown field (did you mean "count"?')
+    assert problems["invariant"].startswith('unknown field (did you mean "invariants"?')
+    assert problems["cluster.nodes[0].cpu"].endswith("not a list")
+    assert problems["cluster.controlPlane.members"] == "must be odd (etcd quorum), not 2"
+    assert problems["expect"] == 'must be pass or violation, not string "maybe"'
+
+
+def test_spec_defaults_come_from_the_format(tmp_path: Path) -> None:
+    spec = load_spec(write_spec(tmp_path, edited(explore=None, name=None, expect=None)))
+    assert (spec.options.examples, spec.options.max_steps, spec.options.seed) == (100, 30, 0)
+    assert spec.scenario.ticks == (1, 10)
+    assert spec.name == "spec"
+    assert spec.expect is None

@@ -276,6 +276,32 @@ def test_spec_errors_name_the_field(tmp_path):
     assert error.value.path.startswith("strategies[0]")
 
 
+@pytest.mark.parametrize(
+    ("strategy", "path", "message"),
+    [
+        (
+            {"name": "x", "kubernetes": "Recreate", "maxSurg": 1},
+            "strategies[0].maxSurg",
+            '"maxSurge"',
+        ),
+        (
+            {"name": "x", "beanstalk": "Rolling", "batchSize": 0},
+            "strategies[0].batchSize",
+            "at least 1",
+        ),
+        ({"name": "x"}, "strategies[0]", "exactly one of `kubernetes: <strategy>` or `beanstalk:`"),
+    ],
+)
+def test_strategy_entries_are_validated_by_the_format(tmp_path, strategy, path, message):
+    bad = dict(SPEC, strategies=[strategy])
+    file = tmp_path / "bad.yaml"
+    file.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_strategies_spec(file)
+    assert (error.value.file, error.value.path) == (str(file), path)
+    assert message in error.value.message
+
+
 # --------------------------------------------------------------------- command line
 
 

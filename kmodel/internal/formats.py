@@ -88,7 +88,8 @@ def _location(value: object, loc: tuple[int | str, ...], *, missing: bool) -> tu
     """The field path of an error's location and the value there, walking the document.
 
     Parts of the location the document does not have are the tags pydantic adds for a union's
-    members (``str``, ``<pool>``): skipped; only a missing field's name is kept.
+    members (``str``, ``<pool>``): skipped; only a missing field's name is kept. A discriminated
+    union's tags must therefore never be keys of the document (hence the angle brackets).
     """
     path = ""
     last = len(loc) - 1

@@ -63,12 +63,12 @@ class BeanstalkStrategy(FormatModel):
 def _platform(value: object) -> str | None:
     if not isinstance(value, dict) or ("kubernetes" in value) == ("beanstalk" in value):
         return None
-    return "kubernetes" if "kubernetes" in value else "beanstalk"
+    return "<kubernetes>" if "kubernetes" in value else "<beanstalk>"
 
 
 StrategyEntry = Annotated[
-    Annotated[KubernetesStrategy, Tag("kubernetes")]
-    | Annotated[BeanstalkStrategy, Tag("beanstalk")],
+    Annotated[KubernetesStrategy, Tag("<kubernetes>")]
+    | Annotated[BeanstalkStrategy, Tag("<beanstalk>")],
     Discriminator(
         _platform,
         custom_error_type="one_platform",
