@@ -43,7 +43,10 @@ A spec is one YAML mapping::
     explore: {examples: 200, maxSteps: 40, seed: 0, ticks: [1, 10]}  # ticks: clock steps offered
     ignoreUnmodelled: [StatefulSet]   # or true: check the rest, and say what was left out
 
-Every error names the file, the field path and what is wrong (exit code 2 on the command line).
+The format is declared once, in :mod:`kmodel.explore.spec_format` (validation, defaults, key
+documentation, ``schemas/check-spec.schema.json``); this module reads a validated spec into the
+objects exploration runs. Every error names the file, the field path and what is wrong (exit
+code 2 on the command line).
 """
 
 from __future__ import annotations
@@ -193,26 +196,6 @@ class SpecReader:
         """``value`` if it is a mapping."""
         if not isinstance(value, Mapping):
             raise self.error(path, f"must be a mapping, not {_type(value)}")
-        return value
-
-    def sequence(self, value: object, path: str) -> Sequence[Any]:
-        """``value`` if it is a list."""
-        if not isinstance(value, list):
-            raise self.error(path, f"must be a list, not {_type(value)}")
-        return value
-
-    def string(self, value: object, path: str) -> str:
-        """``value`` if it is a non-empty string."""
-        if not isinstance(value, str) or not value:
-            raise self.error(path, f"must be a non-empty string, not {_type(value)}")
-        return value
-
-    def integer(self, value: object, path: str, *, minimum: int = 0) -> int:
-        """``value`` if it is an integer of at least ``minimum``."""
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(path, f"must be an integer, not {_type(value)}")
-        if value < minimum:
-            raise self.error(path, f"must be at least {minimum}, not {value}")
         return value
 
     def keys(self, value: Mapping[str, Any], allowed: frozenset[str] | set[str], path: str) -> None:

@@ -21,8 +21,9 @@ A strategies spec (documented in the README, "kmodel strategies")::
     window: 600                      # seconds of traffic measured from the release (shares)
     explore: {examples: 20, maxSteps: 15, seed: 0, ticks: [1, 10]}
 
-A failure's image is the release image with ``-<failure>`` appended. Every error names the file
-and the field path (exit code 2 on the command line).
+A failure's image is the release image with ``-<failure>`` appended. The format is declared in
+:mod:`kmodel.strategies.spec_format`. Every error names the file and the field path (exit code
+2 on the command line).
 """
 
 from __future__ import annotations
