@@ -59,7 +59,11 @@ from kmodel.strategies.kubernetes import OPERATOR_ANNOTATION, operator_actions
 from kmodel.strategies.meter import DEFAULT_WINDOW, Target
 from kmodel.strategies.policies import Strategy
 from kmodel.strategies.run import StrategyScenario
-from kmodel.strategies.spec_format import KubernetesStrategy, StrategiesSpecFormat
+from kmodel.strategies.spec_format import (
+    BeanstalkStrategy,
+    KubernetesStrategy,
+    StrategiesSpecFormat,
+)
 
 __all__ = ["STRATEGY_SPEC_KEYS", "StrategiesSpec", "load_strategies_spec"]
 
@@ -209,7 +213,9 @@ class StrategiesSpec:
         )
 
 
-def _strategy(reader: SpecReader, entry: object, path: str) -> Strategy:
+def _strategy(
+    reader: SpecReader, entry: KubernetesStrategy | BeanstalkStrategy, path: str
+) -> Strategy:
     """A validated strategy entry as a :class:`Strategy` (whose own checks name the path)."""
     try:
         if isinstance(entry, KubernetesStrategy):
@@ -221,18 +227,17 @@ def _strategy(reader: SpecReader, entry: object, path: str) -> Strategy:
                 max_unavailable=entry.max_unavailable,
             )
         return Strategy(
-            entry.name,  # type: ignore[attr-defined]
+            entry.name,
             "beanstalk",
-            entry.beanstalk,  # type: ignore[attr-defined]
-            batch_size_type=entry.batch_size_type,  # type: ignore[attr-defined]
-            batch_size=entry.batch_size,  # type: ignore[attr-defined]
-            new_version_percent=entry.new_version_percent,  # type: ignore[attr-defined]
-            evaluation_time=entry.evaluation_time,  # type: ignore[attr-defined]
-            dns_ttl=entry.dns_ttl,  # type: ignore[attr-defined]
+            entry.beanstalk,
+            batch_size_type=entry.batch_size_type,
+            batch_size=entry.batch_size,
+            new_version_percent=entry.new_version_percent,
+            evaluation_time=entry.evaluation_time,
+            dns_ttl=entry.dns_ttl,
         )
     except InputError as error:
-        name = entry.name  # type: ignore[attr-defined]
-        where = path + (error.path or "").removeprefix(f"strategies.{name}")
+        where = path + (error.path or "").removeprefix(f"strategies.{entry.name}")
         raise reader.error(where, error.message) from None
 
 
