@@ -265,6 +265,7 @@ def test_every_problem_of_a_spec_is_reported_with_its_path_and_closest_key(tmp_p
     cluster = {"nodes": [{"pool": "n", "cout": 2, "cpu": ["2"]}], "controlPlane": {"members": 2}}
     body = edited(cluster=cluster, explore={"tick": [5]}, expect="maybe")
     body["invariant"] = ["no_overcommit"]
+    body["programs"] = {"registry.example.com/web:2": {"runFr": 5}}  # a key with dots
     target = write_spec(tmp_path, body)
     with pytest.raises(InputError) as caught:
         load_spec(target)
@@ -277,7 +278,9 @@ def test_every_problem_of_a_spec_is_reported_with_its_path_and_closest_key(tmp_p
         "cluster.controlPlane.members",
         "explore.tick",
         "invariant",
+        "programs.registry.example.com/web:2.runFr",
     }
+    assert 'did you mean "runFor"?' in problems["programs.registry.example.com/web:2.runFr"]
     assert problems["cluster.nodes[0].cout"].startswith('unknown field (did you mean "count"?')
     assert problems["invariant"].startswith('unknown field (did you mean "invariants"?')
     assert problems["cluster.nodes[0].cpu"].endswith("not a list")
