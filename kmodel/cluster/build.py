@@ -24,6 +24,7 @@ _ORDER = {
     "PodDisruptionBudget": 7,
     "Deployment": 8,
     "ReplicaSet": 9,
+    "StatefulSet": 9,
     "Pod": 10,
 }
 

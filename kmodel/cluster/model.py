@@ -46,6 +46,7 @@ COMPONENTS: Final = (
     "scheduler",
     "replicaset",
     "deployment",
+    "statefulset",
     "endpoints",
     "nodelifecycle",
     "disruption",
@@ -275,6 +276,10 @@ def summarise(event: WatchEvent) -> str:
         parts.append(f"available={status.get('availableReplicas', 0)}")
         if kind == "Deployment":
             parts.append(f"updated={status.get('updatedReplicas', 0)}")
+    elif kind == "StatefulSet":
+        parts.append(f"spec.replicas={spec.get('replicas')}")
+        parts.append(f"ready={status.get('readyReplicas', 0)}")
+        parts.append(f"updated={status.get('updatedReplicas', 0)}")
     elif kind == "Node":
         ready = next(
             (c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"),

@@ -819,8 +819,14 @@ def _validate_nonnegative(value: int | None, path: str) -> None:
         _invalid(path, value, "must be greater than or equal to 0")
 
 
-def _validate_template_for_replica_set(spec: Manifest, selector: Manifest, path: str) -> None:
-    """Mirrors apps ``ValidatePodTemplateSpecForReplicaSet`` and ``ValidatePodTemplateSpec``."""
+def _validate_template_for_replica_set(
+    spec: Manifest, selector: Manifest, path: str, *, kind: str = "ReplicaSet"
+) -> None:
+    """Mirrors apps ``ValidatePodTemplateSpecForReplicaSet`` and ``ValidatePodTemplateSpec``.
+
+    With ``kind="StatefulSet"``: ``ValidatePodTemplateSpecForStatefulSet`` and the template
+    rules of ``ValidateStatefulSetSpec`` (the same checks, named for the kind).
+    """
     template_path = join_path(path, "template")
     template = _mapping(spec, "template", path)
     metadata = _mapping(template, "metadata", template_path)
@@ -847,7 +853,7 @@ def _validate_template_for_replica_set(spec: Manifest, selector: Manifest, path:
     if pod_spec.get("activeDeadlineSeconds") is not None:
         _forbidden(
             join_path(pod_spec_path, "activeDeadlineSeconds"),
-            "activeDeadlineSeconds in ReplicaSet is not Supported",
+            f"activeDeadlineSeconds in {kind} is not Supported",
         )
 
 
@@ -914,6 +920,83 @@ def _validate_replica_set(body: Manifest) -> None:
     """Mirrors apps ``ValidateReplicaSet`` / ``ValidateReplicaSetSpec``."""
     _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
     _validate_replicated_spec(_mapping(body, "spec", ""))
+
+
+_POD_MANAGEMENT_POLICIES = ("OrderedReady", "Parallel")
+_RETENTION_POLICIES = ("Retain", "Delete")
+
+
+def _validate_stateful_set_update_strategy(spec: Manifest) -> None:
+    """The ``updateStrategy`` rules of apps ``ValidateStatefulSetSpec``.
+
+    With ``validateRollingUpdateStatefulSet`` (partition non-negative; ``maxUnavailable`` a
+    positive int or a percentage, not 0, at most 100%).
+    """
+    strategy = _mapping(spec, "updateStrategy", "spec")
+    strategy_type = _string(strategy, "type", "spec.updateStrategy") or "RollingUpdate"
+    rolling = _optional_mapping(strategy, "rollingUpdate", "spec.updateStrategy")
+    path = "spec.updateStrategy.rollingUpdate"
+    if strategy_type == "OnDelete":
+        if rolling is not None:
+            _invalid(path, dict(rolling), "only allowed for updateStrategy 'RollingUpdate'")
+    elif strategy_type == "RollingUpdate":
+        rolling = rolling or {}
+        _validate_nonnegative(_optional_int(rolling, "partition", path), f"{path}.partition")
+        max_unavailable = _int_or_string(rolling, "maxUnavailable", path)
+        if max_unavailable is not None:
+            _validate_int_or_percent(max_unavailable, f"{path}.maxUnavailable")
+            if _int_or_percent_value(max_unavailable) == 0:
+                _invalid(f"{path}.maxUnavailable", max_unavailable, "cannot be 0")
+    else:
+        _invalid("spec.updateStrategy", strategy_type, "must be 'RollingUpdate' or 'OnDelete'")
+
+
+def _validate_stateful_set(body: Manifest) -> None:
+    """Mirrors apps ``ValidateStatefulSet`` / ``ValidateStatefulSetSpec`` for what kmodel runs.
+
+    Pod management policy, update strategy, claim retention policy, ordinals, replicas,
+    minReadySeconds, revisionHistoryLimit, the selector against the template, the template (as
+    for a ReplicaSet: restartPolicy Always, no activeDeadlineSeconds) and each claim template
+    as a PersistentVolumeClaim (``ValidatePersistentVolumeClaimSpec``), which needs a name.
+    """
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    spec = _mapping(body, "spec", "")
+    policy = _string(spec, "podManagementPolicy", "spec") or "OrderedReady"
+    if policy not in _POD_MANAGEMENT_POLICIES:
+        _invalid("spec.podManagementPolicy", policy, "must be 'OrderedReady' or 'Parallel'")
+    _validate_stateful_set_update_strategy(spec)
+    retention = _mapping(spec, "persistentVolumeClaimRetentionPolicy", "spec")
+    for when in ("whenDeleted", "whenScaled"):
+        value = _string(retention, when, "spec.persistentVolumeClaimRetentionPolicy")
+        if value and value not in _RETENTION_POLICIES:
+            _not_supported(
+                f"spec.persistentVolumeClaimRetentionPolicy.{when}", value, _RETENTION_POLICIES
+            )
+    ordinals = _mapping(spec, "ordinals", "spec")
+    _validate_nonnegative(_optional_int(ordinals, "start", "spec.ordinals"), "spec.ordinals.start")
+    _validate_nonnegative(_optional_int(spec, "replicas", "spec"), "spec.replicas")
+    _validate_nonnegative(_optional_int(spec, "minReadySeconds", "spec"), "spec.minReadySeconds")
+    _validate_nonnegative(
+        _optional_int(spec, "revisionHistoryLimit", "spec"), "spec.revisionHistoryLimit"
+    )
+    _string(spec, "serviceName", "spec")
+    if spec.get("selector") is None:
+        _required("spec.selector")
+    selector = _mapping(spec, "selector", "spec")
+    _validate_label_selector(selector, "spec.selector")
+    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        _invalid("spec.selector", dict(selector), "empty selector is invalid for statefulset")
+    _validate_template_for_replica_set(spec, selector, "spec", kind="StatefulSet")
+    for index, raw in enumerate(_list(spec, "volumeClaimTemplates", "spec")):
+        path = f"spec.volumeClaimTemplates[{index}]"
+        claim = _item_mapping(raw, path)
+        metadata = _mapping(claim, "metadata", path)
+        if not _string(metadata, "name", join_path(path, "metadata")):
+            _required(join_path(path, "metadata.name"), "name or generateName is required")
+        try:
+            _validate_persistent_volume_claim_spec(claim)
+        except InputError as error:
+            raise InputError(error.message, path=join_path(path, error.path or "")) from None
 
 
 # ---------------------------------------------------------------- Node
@@ -1080,6 +1163,11 @@ def _validate_persistent_volume(body: Manifest) -> None:
 def _validate_persistent_volume_claim(body: Manifest) -> None:
     """Mirrors ``ValidatePersistentVolumeClaim`` / ``ValidatePersistentVolumeClaimSpec``."""
     _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    _validate_persistent_volume_claim_spec(body)
+
+
+def _validate_persistent_volume_claim_spec(body: Manifest) -> None:
+    """Mirrors ``ValidatePersistentVolumeClaimSpec`` (paths relative to the claim)."""
     spec = _mapping(body, "spec", "")
     _validate_access_modes(spec, "at least 1 access mode is required")
     selector = _optional_mapping(spec, "selector", "spec")
@@ -1306,6 +1394,9 @@ MODELLED_KINDS: Mapping[str, KindSpec] = {
     ),
     "ReplicaSet": KindSpec(
         api_versions=("apps/v1",), namespaced=True, validate=_validate_replica_set
+    ),
+    "StatefulSet": KindSpec(
+        api_versions=("apps/v1",), namespaced=True, validate=_validate_stateful_set
     ),
     "Service": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_service),
     "ConfigMap": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_config_map),

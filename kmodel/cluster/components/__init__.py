@@ -1,9 +1,9 @@
 """The components of the cluster and their reconcile steps.
 
 :func:`enabled` lists, in a fixed order, every component step that would change something now:
-kubelets, the scheduler, the volume, ReplicaSet, Deployment, Job and CronJob controllers, the
-endpoints and disruption controllers, and the node lifecycle, taint-eviction, pod-GC and cloud
-controllers.
+kubelets, the scheduler, the volume, ReplicaSet, Deployment, StatefulSet (with the claim
+garbage collector), Job and CronJob controllers, the endpoints and disruption controllers, and
+the node lifecycle, taint-eviction, pod-GC and cloud controllers.
 """
 
 from __future__ import annotations
@@ -58,6 +58,13 @@ from kmodel.cluster.components.scheduler import (
     SchedulePod,
     scheduler_actions,
 )
+from kmodel.cluster.components.statefulset import (
+    CollectClaim,
+    ScaleStatefulSet,
+    SetStatefulSetImage,
+    SyncStatefulSet,
+    statefulset_actions,
+)
 from kmodel.cluster.components.storage import BindVolume, storage_actions
 from kmodel.cluster.model import Cluster
 
@@ -65,6 +72,7 @@ __all__ = [
     "SETTLE_IDLE_TICKS",
     "BindVolume",
     "CloudNodeSync",
+    "CollectClaim",
     "ContainerCrash",
     "ControlPlaneCrash",
     "ControlPlaneRecover",
@@ -88,15 +96,18 @@ __all__ = [
     "RemoveSchedulingGates",
     "RollbackDeployment",
     "ScaleDeployment",
+    "ScaleStatefulSet",
     "SchedulePod",
     "ServeRequest",
     "SetImage",
+    "SetStatefulSetImage",
     "SyncCronJob",
     "SyncDeployment",
     "SyncDisruptionBudget",
     "SyncEndpoints",
     "SyncJob",
     "SyncReplicaSet",
+    "SyncStatefulSet",
     "TaintEvict",
     "Tick",
     "UpdateConfigMap",
@@ -130,6 +141,7 @@ def enabled(cluster: Cluster, *, all_choices: bool = False) -> list[Action]:
         actions.append(action)
     actions.extend(storage_actions(cluster))
     actions.extend(controller_actions(cluster))
+    actions.extend(statefulset_actions(cluster))
     actions.extend(job_actions(cluster))
     actions.extend(cronjob_actions(cluster))
     actions.extend(endpoint_actions(cluster))
