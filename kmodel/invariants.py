@@ -61,6 +61,9 @@ class History:
     met: set[str] = field(default_factory=set)
     #: Job UID -> UIDs of its pods when it was first seen finished (``job_finished_no_new_pods``).
     finished_jobs: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Pod UID -> the claims it mounts, remembered from the API (a pod may run on after its
+    #: object is gone).
+    claims_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Invariant:
@@ -695,6 +698,7 @@ class EventuallyStable(Invariant):
                         scheduler_message=why,
                     )
                 )
+        violations.extend(self._stateful_sets(cluster))
         from kmodel.cluster.components.network import endpoints_for  # noqa: PLC0415
 
         for service in cluster.store.list_objects("Service"):
@@ -707,6 +711,35 @@ class EventuallyStable(Invariant):
                     self.violation(
                         f"service {namespace}/{name} endpoints differ from its Ready pods",
                         service=f"{namespace}/{name}",
+                    )
+                )
+        return violations
+
+    def _stateful_sets(self, cluster: Cluster) -> list[Violation]:
+        """Every StatefulSet has a Running, Ready pod for each ordinal in its range."""
+        violations = []
+        for sts in cluster.store.list_objects("StatefulSet"):
+            spec = sts.get("spec") or {}
+            namespace, name = sts["metadata"]["namespace"], sts["metadata"]["name"]
+            start = int((spec.get("ordinals") or {}).get("start") or 0)
+            want = int(spec.get("replicas", 1))
+            missing = []
+            for ordinal in range(start, start + want):
+                pod = cluster.store.get(("Pod", namespace, f"{name}-{ordinal}"))
+                if not (
+                    pod is not None
+                    and (pod.get("status") or {}).get("phase") == "Running"
+                    and is_pod_ready(pod)
+                    and pod["metadata"].get("deletionTimestamp") is None
+                ):
+                    missing.append(f"{name}-{ordinal}")
+            if missing:
+                violations.append(
+                    self.violation(
+                        f"statefulset {namespace}/{name} has {want - len(missing)} of {want} "
+                        f"pods Running and Ready (not: {', '.join(missing)})",
+                        statefulset=f"{namespace}/{name}",
+                        missing=missing,
                     )
                 )
         return violations
@@ -992,6 +1025,175 @@ class UserInvariant(Invariant):
         return [Violation(self.reference, str(m), {}) for m in self.function(cluster)]
 
 
+def _stateful_identities(cluster: Cluster) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """(namespace, set name) -> StatefulSet, for every StatefulSet in the API."""
+    return {
+        (s["metadata"]["namespace"], s["metadata"]["name"]): s
+        for s in cluster.store.list_objects("StatefulSet")
+    }
+
+
+def _running_members(cluster: Cluster) -> list[tuple[str, str, str, str]]:
+    """(namespace, set, pod name, UID) of every StatefulSet member whose containers run.
+
+    Read from the machines, not the API: a pod cut off with its kubelet, or gone from the API
+    while its machine still runs it, is running all the same.
+    """
+    sets = _stateful_identities(cluster)
+    found = []
+    for machine in cluster.machines.values():
+        if not machine.up:
+            continue
+        for runtime in machine.pods.values():
+            if runtime.static or not runtime.running():
+                continue
+            parent, _, ordinal = str(runtime.name).rpartition("-")
+            if ordinal.isdigit() and (runtime.namespace, parent) in sets:
+                found.append((runtime.namespace, parent, runtime.name, runtime.uid))
+    return found
+
+
+class StatefulSetIdentity(Invariant):
+    """At most one pod per StatefulSet identity runs at any time.
+
+    Upstream's at-most-one guarantee (the StatefulSet "Pod Management Policies" and "Force
+    deletion" documentation): a replacement ``<set>-<n>`` is created only once the old pod is
+    gone from the API, which a partitioned kubelet's pod never is until the kubelet confirms.
+    Stated from the machines: no two pod UIDs with the same name have running containers.
+    """
+
+    name = "statefulset_identity"
+    description = "at most one pod per StatefulSet identity runs at any time"
+    precondition = "a StatefulSet pod ran"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Group running members by name."""
+        by_name: dict[tuple[str, str], set[str]] = {}
+        for namespace, _, pod, uid in _running_members(cluster):
+            by_name.setdefault((namespace, pod), set()).add(uid)
+        if by_name:
+            history.met.add(self.name)
+        return [
+            self.violation(
+                f"pod {namespace}/{pod} runs {len(uids)} times at once "
+                f"(UIDs {', '.join(sorted(uids))})",
+                pod=f"{namespace}/{pod}",
+                uids=sorted(uids),
+            )
+            for (namespace, pod), uids in sorted(by_name.items())
+            if len(uids) > 1
+        ]
+
+
+class StatefulSetClaimExclusive(Invariant):
+    """A StatefulSet's claim is never in use by two running pods at once."""
+
+    name = "statefulset_claim_exclusive"
+    description = "no two running pods of a StatefulSet mount the same claim"
+    precondition = "a StatefulSet pod ran"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Claims of the running members (remembered per UID from the API), by claim."""
+        members = _running_members(cluster)
+        if not members:
+            return []
+        history.met.add(self.name)
+        for pod in _pods(cluster):
+            uid = pod["metadata"]["uid"]
+            if uid not in history.claims_of:
+                history.claims_of[uid] = tuple(
+                    str(v["persistentVolumeClaim"].get("claimName"))
+                    for v in (pod.get("spec") or {}).get("volumes") or []
+                    if isinstance(v, Mapping)
+                    and isinstance(v.get("persistentVolumeClaim"), Mapping)
+                )
+        users: dict[tuple[str, str], set[str]] = {}
+        for namespace, _, _, uid in members:
+            for claim in history.claims_of.get(uid, ()):
+                users.setdefault((namespace, claim), set()).add(uid)
+        return [
+            self.violation(
+                f"claim {namespace}/{claim} is in use by {len(uids)} running pods "
+                f"(UIDs {', '.join(sorted(uids))})",
+                claim=f"{namespace}/{claim}",
+                uids=sorted(uids),
+            )
+            for (namespace, claim), uids in sorted(users.items())
+            if len(uids) > 1
+        ]
+
+
+class StatefulSetOrdered(Invariant):
+    """Under ``OrderedReady``, pods are created in ordinal order and scaled down in reverse.
+
+    Upstream's guarantee ("Deployment and Scaling Guarantees"): before pod ``n`` is created,
+    pods ``0..n-1`` are Running and Ready; before a pod is terminated for scale-down, every pod
+    with a higher ordinal is gone. Checked on the controller's own writes, against the API.
+    """
+
+    name = "statefulset_ordered"
+    description = "OrderedReady StatefulSets create in order and scale down in reverse order"
+    precondition = "an OrderedReady StatefulSet created or scaled down a pod"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Look at the pods the StatefulSet controller created or deleted in this step."""
+        if step is None or step.action.name != "statefulset-sync":
+            return []
+        sets = _stateful_identities(cluster)
+        violations = []
+        for change in step.changes:
+            parent, _, ordinal_text = change.name.rpartition("-")
+            sts = sets.get((change.namespace, parent))
+            if change.kind != "Pod" or sts is None or not ordinal_text.isdigit():
+                continue
+            spec = sts.get("spec") or {}
+            if spec.get("podManagementPolicy", "OrderedReady") != "OrderedReady":
+                continue
+            ordinal = int(ordinal_text)
+            start = int((spec.get("ordinals") or {}).get("start") or 0)
+            end = start + int(spec.get("replicas", 1)) - 1
+            if change.type == "ADDED":
+                history.met.add(self.name)
+                for lower in range(start, ordinal):
+                    pod = cluster.store.get(("Pod", change.namespace, f"{parent}-{lower}"))
+                    ready = pod is not None and (
+                        (pod.get("status") or {}).get("phase") == "Running"
+                        and is_pod_ready(pod)
+                        and pod["metadata"].get("deletionTimestamp") is None
+                    )
+                    if not ready:
+                        violations.append(
+                            self.violation(
+                                f"pod {change.namespace}/{change.name} was created while "
+                                f"{parent}-{lower} was not Running and Ready",
+                                pod=f"{change.namespace}/{change.name}",
+                                predecessor=f"{change.namespace}/{parent}-{lower}",
+                            )
+                        )
+                        break
+            elif ordinal > end and (
+                change.type == "DELETED" or "terminating" in change.summary.split()
+            ):
+                history.met.add(self.name)
+                higher = [
+                    p["metadata"]["name"]
+                    for p in cluster.store.list_objects("Pod", change.namespace)
+                    if p["metadata"]["name"].rpartition("-")[0] == parent
+                    and p["metadata"]["name"].rpartition("-")[2].isdigit()
+                    and int(p["metadata"]["name"].rpartition("-")[2]) > ordinal
+                ]
+                if higher:
+                    violations.append(
+                        self.violation(
+                            f"pod {change.namespace}/{change.name} was terminated for scale-down "
+                            f"while {', '.join(sorted(higher))} still existed",
+                            pod=f"{change.namespace}/{change.name}",
+                            higher=sorted(higher),
+                        )
+                    )
+        return violations
+
+
 CATALOGUE: dict[str, type[Invariant]] = {
     cls.name: cls
     for cls in (
@@ -1014,6 +1216,9 @@ CATALOGUE: dict[str, type[Invariant]] = {
         CronJobForbidNoOverlap,
     )
 }
+CATALOGUE.update(
+    {cls.name: cls for cls in (StatefulSetIdentity, StatefulSetClaimExclusive, StatefulSetOrdered)}
+)
 
 
 def make_invariant(

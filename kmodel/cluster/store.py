@@ -202,7 +202,10 @@ class APIStore:
     def update(self, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """Replace an object; the body's resourceVersion must be the stored one.
 
-        Removing the last finalizer of an object that has a deletionTimestamp deletes it.
+        An update that leaves no finalizers on an object with a deletionTimestamp deletes it,
+        unless its deletion was graceful (``ShouldDeleteDuringUpdate`` in the apiserver's generic
+        registry: only with no ``deletionGracePeriodSeconds``, or 0): a pod being deleted
+        gracefully stays until its kubelet confirms, whatever status updates it gets meanwhile.
 
         Raises:
             NotFound: no such object, or another UID.
@@ -225,7 +228,12 @@ class APIStore:
         obj = dict(body)
         obj["metadata"] = dict(metadata)
         # Immutable metadata stays as stored.
-        for field_name in ("uid", "creationTimestamp", "deletionTimestamp"):
+        for field_name in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ):
             if field_name in current["metadata"]:
                 obj["metadata"][field_name] = current["metadata"][field_name]
         if "generation" in current["metadata"]:
@@ -233,8 +241,10 @@ class APIStore:
             obj["metadata"]["generation"] = (
                 generation + 1 if obj.get("spec") != current.get("spec") else generation
             )
-        if obj["metadata"].get("deletionTimestamp") is not None and not obj["metadata"].get(
-            "finalizers"
+        if (
+            obj["metadata"].get("deletionTimestamp") is not None
+            and not obj["metadata"].get("finalizers")
+            and not current["metadata"].get("deletionGracePeriodSeconds")
         ):
             self._commit("DELETED", obj)
             return obj
@@ -263,6 +273,14 @@ class APIStore:
         if obj["metadata"].get("finalizers") or graceful:
             if obj["metadata"].get("deletionTimestamp") is None:
                 obj["metadata"]["deletionTimestamp"] = self.now
+                if graceful:
+                    # The pod's grace period, as the API server records it (the pod strategy's
+                    # CheckGracefulDelete turns 0 into 1 unless forced); the model's kubelet
+                    # kills at once, the value marks the deletion as graceful.
+                    grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds")
+                    obj["metadata"]["deletionGracePeriodSeconds"] = (
+                        30 if grace is None else max(int(grace), 1)
+                    )
                 self._commit("MODIFIED", obj)
             return obj
         self._commit("DELETED", obj)

@@ -33,7 +33,9 @@ from kmodel.cluster.components import (
     RemoveSchedulingGates,
     RollbackDeployment,
     ScaleDeployment,
+    ScaleStatefulSet,
     SetImage,
+    SetStatefulSetImage,
     Tick,
     UpdateConfigMap,
     WatchDelay,
@@ -99,7 +101,8 @@ class UserAction:
 
     ``kind`` is ``rollout`` (``deployment``, ``container``, ``images``), ``scale``
     (``deployment``, ``replicas``), ``rollback``, ``pause`` and ``resume`` (``deployment``),
-    ``drain`` (``nodes``),
+    ``drain`` (``nodes``), ``rollout`` and ``scale`` of a StatefulSet (``statefulset`` instead
+    of ``deployment``),
     ``delete`` (``pods``: ``namespace/name`` or ``name``), ``configmap`` (``name``, ``key``,
     ``values``) or ``ungate`` (``pods``, or ``deployment``: remove scheduling gates);
     ``budget`` caps how often it happens (None: any number of times).
@@ -114,6 +117,8 @@ class UserAction:
         p = dict(self.params)
         namespace, _, name = str(p.get("deployment", p.get("name", ""))).rpartition("/")
         namespace = namespace or namespace_default
+        if p.get("statefulset"):
+            return _statefulset_actions(self.kind, p)
         if self.kind == "rollout":
             return [
                 SetImage(namespace, name, str(p.get("container", "")), str(image))
@@ -143,6 +148,19 @@ class UserAction:
                 for v in p.get("values", [])
             ]
         return []
+
+
+def _statefulset_actions(kind: str, params: Mapping[str, Any]) -> list[Action]:
+    """A StatefulSet's ``rollout`` (``images``) or ``scale`` (``replicas``)."""
+    namespace, _, name = str(params["statefulset"]).rpartition("/")
+    namespace = namespace or "default"
+    if kind == "rollout":
+        container = str(params.get("container", ""))
+        return [
+            SetStatefulSetImage(namespace, name, container, str(image))
+            for image in params.get("images", [])
+        ]
+    return [ScaleStatefulSet(namespace, name, int(r)) for r in params.get("replicas", [])]
 
 
 @dataclass(frozen=True)

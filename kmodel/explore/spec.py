@@ -638,6 +638,18 @@ def load_spec(
     }
     programs = {image: parse_program(program) for image, program in spec.programs.items()}
 
+    statefulsets = {
+        f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
+        for o in objects
+        if o.get("kind") == "StatefulSet"
+    }
+
+    def statefulset_ref(name: str, path: str) -> str:
+        key = name if "/" in name else f"default/{name}"
+        if key not in statefulsets:
+            raise reader.error(path, f"no StatefulSet {name!r} among the workloads")
+        return key
+
     def deployment_ref(name: str, path: str) -> str:
         key = name if "/" in name else f"default/{name}"
         if key not in deployments:
@@ -650,6 +662,8 @@ def load_spec(
             f"actions[{i}].{action.kind}",
             deployment_ref=deployment_ref,
             deployments=deployments,
+            statefulset_ref=statefulset_ref,
+            statefulsets=statefulsets,
             node_names=node_names,
             reader=reader,
         )
@@ -708,13 +722,15 @@ def _user_action(
     *,
     deployment_ref: Callable[[str, str], str],
     deployments: Mapping[str, Mapping[str, Any]],
+    statefulset_ref: Callable[[str, str], str],
+    statefulsets: Mapping[str, Mapping[str, Any]],
     node_names: set[str],
     reader: SpecReader,
 ) -> UserAction:
     """A validated action resolved against the spec's workloads and nodes (``where``: its path).
 
-    The parameters keep the keys the spec gave (less ``times``), with a Deployment's name made
-    ``namespace/name``, a rollout's container defaulted to the first and ``drain: any`` made
+    The parameters keep the keys the spec gave (less ``times``), with a Deployment's or a
+    StatefulSet's name made ``namespace/name``, a rollout's container defaulted to the first and ``drain: any`` made
     every node.
     """
     params_model = action.params
@@ -728,16 +744,21 @@ def _user_action(
     deployment = params.get("deployment")
     if deployment is not None:
         params["deployment"] = deployment_ref(deployment, f"{where}.deployment")
+    statefulset = params.get("statefulset")
+    if statefulset is not None:
+        params["statefulset"] = statefulset_ref(statefulset, f"{where}.statefulset")
     if action.kind == "rollout":
-        containers = [
-            c["name"]
-            for c in deployments[params["deployment"]]["spec"]["template"]["spec"]["containers"]
-        ]
+        workload = (
+            statefulsets[params["statefulset"]]
+            if statefulset is not None
+            else deployments[params["deployment"]]
+        )
+        containers = [c["name"] for c in workload["spec"]["template"]["spec"]["containers"]]
         params.setdefault("container", containers[0])
         if params["container"] not in containers:
             raise reader.error(
                 f"{where}.container",
-                f"no container {params['container']!r} in the Deployment "
+                f"no container {params['container']!r} in the {workload['kind']} "
                 f"(has: {', '.join(containers)})",
             )
     elif action.kind == "drain":

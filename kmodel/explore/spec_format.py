@@ -246,14 +246,33 @@ class DeploymentParams(ActionParams):
     deployment: NonEmpty = Field(description="a Deployment of the workloads (namespace/name)")
 
 
-class RolloutParams(DeploymentParams):
-    """``kubectl set image``: roll the Deployment's container out to each image in turn."""
+class WorkloadParams(ActionParams):
+    """A Deployment or a StatefulSet of the workloads (exactly one)."""
+
+    deployment: NonEmpty | None = Field(
+        None, description="a Deployment of the workloads (namespace/name)"
+    )
+    statefulset: NonEmpty | None = Field(
+        None, description="a StatefulSet of the workloads (namespace/name)"
+    )
+
+    @model_validator(mode="after")
+    def _one_workload(self) -> WorkloadParams:
+        if (self.deployment is None) == (self.statefulset is None):
+            raise PydanticCustomError(
+                "one_workload", "needs exactly one of deployment or statefulset"
+            )
+        return self
+
+
+class RolloutParams(WorkloadParams):
+    """``kubectl set image``: roll the workload's container out to each image in turn."""
 
     container: NonEmpty | None = Field(None, description="the container (default: the first)")
     images: list[NonEmpty] = Field(description="the images offered")
 
 
-class ScaleParams(DeploymentParams):
+class ScaleParams(WorkloadParams):
     """``kubectl scale``."""
 
     replicas: list[Count] = Field(description="the replica counts offered")
