@@ -62,6 +62,7 @@ from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
 from kmodel.placement.problem import DomainCap, ItemGroup, NodeType, Objective, PackingProblem
+from kmodel.semantics import statefulset as sts_sem
 from kmodel.semantics.printers import POD_REASON_SCHEDULING_GATED, SCHEDULING_GATED_MESSAGE
 from kmodel.semantics.resources import (
     CPU,
@@ -390,6 +391,57 @@ def _template_pod(obj: LoadedObject) -> tuple[Manifest, int, LabelSelector]:
     return pod, replicas, selector
 
 
+def _stateful_set_groups(
+    obj: LoadedObject, taken: set[str], claim_names: Collection[str], warn: Warn
+) -> list[tuple[str, Manifest, list[str], str, str]]:
+    """The missing members of a StatefulSet, each named and mounting its claims.
+
+    Member ``n`` is ``<set>-<n>`` (``newStatefulSetPod``); a member already in FILES is kept.
+    A member's claim that is in FILES pins it where its volume is (the VolumeBinding and
+    VolumeZone filters); a claim that is not yet there would be created and bound when the
+    pod is, so the member is placed without it (and a warning says so).
+    """
+    template, replicas, _ = _template_pod(obj)
+    body = sts_sem.apply_stateful_set_defaults(
+        {**obj.body, "metadata": {**obj.body.get("metadata", {}), "uid": ""}}
+    )
+    body["spec"]["replicas"] = replicas
+    namespace = obj.namespace or "default"
+    groups = []
+    unknown: list[str] = []
+    start = sts_sem.get_start_ordinal(body)
+    for ordinal in range(start, start + replicas):
+        pod = sts_sem.new_stateful_set_pod(body, ordinal)
+        key = _pod_key(obj.namespace, pod["metadata"]["name"])
+        if key in taken:
+            continue
+        taken.add(key)
+        claims = set(sts_sem.get_persistent_volume_claims(body, ordinal))
+        volumes = []
+        for volume in pod["spec"].get("volumes") or []:
+            source = volume.get("persistentVolumeClaim") if volume.get("name") in claims else None
+            if (
+                source is not None
+                and _pod_key(obj.namespace, source["claimName"]) not in claim_names
+            ):
+                unknown.append(source["claimName"])
+                continue
+            volumes.append(volume)
+        member = copy.deepcopy(template)
+        member["metadata"]["name"] = pod["metadata"]["name"]
+        member["metadata"]["labels"] = pod["metadata"]["labels"]
+        member["spec"]["volumes"] = volumes
+        groups.append(
+            (f"{obj.kind}/{_pod_key(namespace, obj.name)}", member, [key], _where(obj), obj.label)
+        )
+    if unknown:
+        warn(
+            f"{obj.label}: claims {', '.join(unknown)} are not in the input; "
+            "their members are placed without a volume zone"
+        )
+    return groups
+
+
 def _owned_by_deployment(obj: LoadedObject, deployments: set[tuple[str, str]]) -> bool:
     owners = (obj.body.get("metadata") or {}).get("ownerReferences") or []
     return any(
@@ -510,7 +562,13 @@ def placement_input(
     raw_groups: list[tuple[str, Manifest, list[str], str, str]] = []
     taken = {_pod_key(o.namespace, o.name) for o in pods}
     deployments = {(o.namespace or "default", o.name) for o in objects if o.kind == "Deployment"}
+    claim_names = {
+        _pod_key(o.namespace, o.name) for o in objects if o.kind == "PersistentVolumeClaim"
+    }
     for o in objects:
+        if o.kind == "StatefulSet":
+            raw_groups.extend(_stateful_set_groups(o, taken, claim_names, warn))
+            continue
         if o.kind not in {"Deployment", "ReplicaSet", "Job"}:
             continue
         if o.kind == "ReplicaSet" and _owned_by_deployment(o, deployments):
