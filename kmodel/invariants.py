@@ -724,8 +724,20 @@ class EventuallyStable(Invariant):
             start = int((spec.get("ordinals") or {}).get("start") or 0)
             want = int(spec.get("replicas", 1))
             missing = []
+            why = ""
             for ordinal in range(start, start + want):
                 pod = cluster.store.get(("Pod", namespace, f"{name}-{ordinal}"))
+                scheduled: Mapping[str, Any] = next(
+                    (
+                        c
+                        for c in ((pod or {}).get("status") or {}).get("conditions") or []
+                        if c.get("type") == "PodScheduled" and c.get("status") == "False"
+                    ),
+                    {},
+                )
+                if scheduled.get("message") and not why:
+                    # What the scheduler wrote on the first member that never got a node.
+                    why = f"; {name}-{ordinal}: {scheduled.get('reason')}: {scheduled['message']}"
                 if not (
                     pod is not None
                     and (pod.get("status") or {}).get("phase") == "Running"
@@ -737,7 +749,7 @@ class EventuallyStable(Invariant):
                 violations.append(
                     self.violation(
                         f"statefulset {namespace}/{name} has {want - len(missing)} of {want} "
-                        f"pods Running and Ready (not: {', '.join(missing)})",
+                        f"pods Running and Ready (not: {', '.join(missing)}){why}",
                         statefulset=f"{namespace}/{name}",
                         missing=missing,
                     )

@@ -96,26 +96,24 @@ def test_bad_pool_fields_are_named(tmp_path: Path, pool: dict[str, Any], path: s
 
 # ---------------------------------------------------------------- unmodelled workloads
 
-STATEFUL_SET = """\
+DAEMON_SET = """\
 apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: zk}
+kind: DaemonSet
+metadata: {name: agent}
 spec:
-  serviceName: zk
-  selector: {matchLabels: {app: zk}}
+  selector: {matchLabels: {app: agent}}
   template:
-    metadata: {labels: {app: zk}}
-    spec: {containers: [{name: zk, image: zookeeper:3.8}]}
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: fluent-bit:3}]}
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
-metadata: {name: zk-pdb}
-spec: {selector: {matchLabels: {app: zk}}, maxUnavailable: 1}
+metadata: {name: agent-pdb}
+spec: {selector: {matchLabels: {app: agent}}, maxUnavailable: 1}
 """
 
 _UNMODELLED = {
-    "StatefulSet": STATEFUL_SET,
-    "DaemonSet": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\n",
+    "DaemonSet": DAEMON_SET,
     "ReplicationController": (
         "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: once, namespace: ops}\n"
     ),
@@ -143,7 +141,7 @@ def test_check_refuses_an_unmodelled_workload_naming_file_object_and_kind(
 
 
 def test_check_refuses_an_inline_unmodelled_workload_and_an_empty_file(tmp_path: Path) -> None:
-    inline = yaml.safe_load(_UNMODELLED["DaemonSet"])
+    inline = next(yaml.safe_load_all(_UNMODELLED["DaemonSet"]))
     target = _write(tmp_path, _spec(workloads=[PASSING_SPEC["workloads"][0], inline]))
     with pytest.raises(InputError) as caught:
         load_spec(target)
@@ -158,21 +156,21 @@ def test_check_refuses_an_inline_unmodelled_workload_and_an_empty_file(tmp_path:
 
 
 def test_a_list_of_kinds_allows_only_those(tmp_path: Path) -> None:
-    (tmp_path / "zk.yaml").write_text(STATEFUL_SET, encoding="utf-8")
+    (tmp_path / "agent.yaml").write_text(DAEMON_SET, encoding="utf-8")
     (tmp_path / "job.yaml").write_text(_UNMODELLED["ReplicationController"], encoding="utf-8")
     body = _spec(
-        workloads=["zk.yaml", "job.yaml"],
+        workloads=["agent.yaml", "job.yaml"],
         actions=[],
         invariants=["no_overcommit"],
-        ignoreUnmodelled=["StatefulSet"],
+        ignoreUnmodelled=["DaemonSet"],
     )
     with pytest.raises(InputError) as caught:
         load_spec(_write(tmp_path, body))
     assert caught.value.obj == "ReplicationController/ops/once"
-    body["ignoreUnmodelled"] = ["StatefulSet", "ReplicationController"]
+    body["ignoreUnmodelled"] = ["DaemonSet", "ReplicationController"]
     spec = load_spec(_write(tmp_path, body))
     assert [(i.object, i.kind, i.path) for i in spec.left_out] == [
-        ("StatefulSet/zk", "StatefulSet", "workloads[0]"),
+        ("DaemonSet/agent", "DaemonSet", "workloads[0]"),
         ("ReplicationController/ops/once", "ReplicationController", "workloads[1]"),
     ]
 
@@ -181,9 +179,9 @@ def test_a_list_of_kinds_allows_only_those(tmp_path: Path) -> None:
 def test_an_opted_in_pass_names_what_was_left_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str
 ) -> None:
-    (tmp_path / "zk.yaml").write_text(STATEFUL_SET, encoding="utf-8")
+    (tmp_path / "agent.yaml").write_text(DAEMON_SET, encoding="utf-8")
     body = _spec(
-        workloads=[PASSING_SPEC["workloads"][0], "zk.yaml"],
+        workloads=[PASSING_SPEC["workloads"][0], "agent.yaml"],
         ignoreUnmodelled=True,
         explore={"examples": 2, "maxSteps": 2},
     )
@@ -197,17 +195,17 @@ def test_an_opted_in_pass_names_what_was_left_out(
         assert result["outcome"] == "pass"
         assert result["not_modelled"] == [
             {
-                "file": str(tmp_path / "zk.yaml"),
+                "file": str(tmp_path / "agent.yaml"),
                 "document": 0,
                 "path": "workloads[1]",
-                "object": "StatefulSet/zk",
-                "kind": "StatefulSet",
-                "reason": "kind StatefulSet (apps/v1) is not modelled",
+                "object": "DaemonSet/agent",
+                "kind": "DaemonSet",
+                "reason": "kind DaemonSet (apps/v1) is not modelled",
             }
         ]
     else:
-        assert "StatefulSet/zk" in out
-        assert "kind StatefulSet (apps/v1) is not modelled" in out
+        assert "DaemonSet/agent" in out
+        assert "kind DaemonSet (apps/v1) is not modelled" in out
 
 
 # ---------------------------------------------------------------- coverage
@@ -388,7 +386,7 @@ def test_pack_leaves_gated_pods_out_without_failing_and_names_skipped_objects(
     web = placekit.deployment("web", 2)
     files = tmp_path / "all.yaml"
     files.write_text(
-        placekit.as_yaml(placekit.node("n1"), gated, bare, web) + "---\n" + STATEFUL_SET,
+        placekit.as_yaml(placekit.node("n1"), gated, bare, web) + "---\n" + DAEMON_SET,
         encoding="utf-8",
     )
     with pytest.raises(SystemExit) as done:
@@ -405,9 +403,9 @@ def test_pack_leaves_gated_pods_out_without_failing_and_names_skipped_objects(
         "held": f"{why} (a, b)",
     }
     assert result["not_modelled"] == [
-        f"{files}: document 4: skipping StatefulSet/zk: kind StatefulSet (apps/v1) is not modelled"
+        f"{files}: document 4: skipping DaemonSet/agent: kind DaemonSet (apps/v1) is not modelled"
     ]
-    assert "StatefulSet/zk" in captured.err
+    assert "DaemonSet/agent" in captured.err
     with pytest.raises(SystemExit) as done:
         main(["pack", str(files)])
     text = capsys.readouterr().out
@@ -420,7 +418,7 @@ def test_strategies_refuse_an_unmodelled_workload(tmp_path: Path) -> None:
     source = ROOT / "specs" / "strategies" / "web-release.yaml"
     body = yaml.safe_load(source.read_text(encoding="utf-8"))
     body["workloads"] = [w for w in body["workloads"] if isinstance(w, dict)]
-    body["workloads"].append(yaml.safe_load(_UNMODELLED["DaemonSet"]))
+    body["workloads"].append(next(yaml.safe_load_all(_UNMODELLED["DaemonSet"])))
     target = _write(tmp_path, body)
     with pytest.raises(InputError) as caught:
         load_strategies_spec(target)
@@ -435,7 +433,7 @@ def test_status_names_every_object_it_does_not_report(
     pod = yaml.safe_load(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}"
     )
-    text = placekit.as_yaml(placekit.deployment("web", 1), pod) + "---\n" + STATEFUL_SET
+    text = placekit.as_yaml(placekit.deployment("web", 1), pod) + "---\n" + DAEMON_SET
     files.write_text(text, encoding="utf-8")
     with pytest.raises(SystemExit) as done:
         main(["status", str(files), "-o", "json"])
@@ -444,9 +442,9 @@ def test_status_names_every_object_it_does_not_report(
     assert [p["name"] for p in result["pods"]] == ["p"]
     only_pods = "kmodel status reports Pods only"
     assert result["not_modelled"] == [
-        f"{files}: document 2: skipping StatefulSet/zk: kind StatefulSet (apps/v1) is not modelled",
+        f"{files}: document 2: skipping DaemonSet/agent: kind DaemonSet (apps/v1) is not modelled",
         f"{files}: document 0: skipping Deployment/default/web: {only_pods}",
-        f"{files}: document 3: skipping PodDisruptionBudget/default/zk-pdb: {only_pods}",
+        f"{files}: document 3: skipping PodDisruptionBudget/default/agent-pdb: {only_pods}",
     ]
 
 
