@@ -8,6 +8,9 @@ measurements, each on a seeded, deterministic workload:
   new image or scales a Deployment, or node ``n5`` crashes or recovers.
 * **model + safety invariants**: the same walk, with :meth:`kmodel.invariants.Monitor.default`
   checked after every step (same actions, so the same trace).
+* **Hypothesis + StatefulSet**: the same with a 3-member StatefulSet (a zonal claim each), its
+  rollouts and a kubelet partition added: the cost of the StatefulSet controller and its
+  invariants (``--only statefulset``).
 * **Hypothesis**: :func:`kmodel.explore.search.explore` on the equivalent scenario (the same
   objects, rollouts, scaling and node crash, the same invariants), steps counted through its
   progress callback. The cluster is built and settled once per exploration and each example
@@ -52,6 +55,7 @@ DEPLOYMENTS = (("web", 3), ("api", 2), ("worker", 2))
 IMAGES = ("nginx:1", "nginx:2", "nginx:3")
 #: The node the walk crashes and recovers.
 FLAKY_NODE = "n5"
+_ZONE = "topology.kubernetes.io/zone"
 
 
 def node_manifest(name: str, zone: str) -> dict[str, Any]:
@@ -202,8 +206,84 @@ def scenario(invariants: Sequence[Any]) -> Scenario:
     )
 
 
+def statefulset_objects() -> list[dict[str, Any]]:
+    """A StatefulSet ``db`` (3 members, a claim each) and a zonal volume per member's zone."""
+    zones = sorted({zone for _, zone in NODES})
+    volumes = [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": f"ssd-{zone}"},
+            "spec": {
+                "capacity": {"storage": "10Gi"},
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "ssd",
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": _ZONE, "operator": "In", "values": [zone]}
+                                ]
+                            }
+                        ]
+                    }
+                },
+            },
+        }
+        for zone in zones
+    ]
+    template = deployment_manifest("db", 3)
+    stateful_set = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "default"},
+        "spec": {
+            "serviceName": "db",
+            "replicas": 3,
+            "selector": template["spec"]["selector"],
+            "template": template["spec"]["template"],
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "storageClassName": "ssd",
+                        "resources": {"requests": {"storage": "5Gi"}},
+                    },
+                }
+            ],
+        },
+    }
+    return [*volumes, stateful_set]
+
+
+def statefulset_scenario(invariants: Sequence[Any]) -> Scenario:
+    """:func:`scenario` plus the StatefulSet, its rollouts and a kubelet partition."""
+    base = scenario(invariants)
+    return Scenario(
+        objects=[*base.objects, *statefulset_objects()],
+        faults={**base.faults, "kubelet_partition": 1},
+        user_actions=[
+            *base.user_actions,
+            UserAction(
+                "rollout",
+                {"statefulset": "default/db", "container": "app", "images": list(IMAGES)},
+                budget=None,
+            ),
+        ],
+        invariants=base.invariants,
+        ticks=base.ticks,
+    )
+
+
 def hypothesis_run(
-    examples: int, max_steps: int, seed: int, *, coverage: bool = False
+    examples: int,
+    max_steps: int,
+    seed: int,
+    *,
+    coverage: bool = False,
+    statefulsets: bool = False,
 ) -> Measurement:
     """explore() on the equivalent scenario, steps counted by the progress callback.
 
@@ -218,8 +298,9 @@ def hypothesis_run(
     options = ExploreOptions(examples=examples, max_steps=max_steps, seed=seed, shrink=False)
     wall, cpu = time.perf_counter(), time.process_time()
     recorded = Coverage() if coverage else None
+    build = statefulset_scenario if statefulsets else scenario
     findings = explore(
-        scenario(Monitor.default().invariants), options, progress=progress, coverage=recorded
+        build(Monitor.default().invariants), options, progress=progress, coverage=recorded
     )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     found = ", ".join(f.invariant for f in findings) or "none"
@@ -230,6 +311,8 @@ def hypothesis_run(
     if recorded is not None:
         note += f"; {len(recorded.states)} distinct states"
     label = "Hypothesis explore() + coverage" if coverage else "Hypothesis explore()"
+    if statefulsets:
+        label += " + StatefulSet"
     return Measurement(label, seen["steps"], wall, cpu, note)
 
 
@@ -247,6 +330,9 @@ def run(
         "invariants": lambda: walk(steps, seed, monitor=Monitor.default()),
         "hypothesis": lambda: hypothesis_run(examples, max_steps, seed),
         "hypothesis-coverage": lambda: hypothesis_run(examples, max_steps, seed, coverage=True),
+        "hypothesis-statefulset": lambda: hypothesis_run(
+            examples, max_steps, seed, statefulsets=True
+        ),
     }
     before = _load()
     results = [job() for name, job in jobs.items() if only in name]

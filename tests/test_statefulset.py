@@ -581,6 +581,9 @@ class EagerStatefulSetSync(SyncStatefulSet):
 
     name: ClassVar[str] = "test-eager-statefulset-sync"
 
+    def describe(self) -> str:
+        return f"broken statefulset controller syncs {self.namespace}/{self.statefulset}"
+
     def apply(self, cluster: Cluster) -> None:
         sts = cluster.view("statefulset").get(("StatefulSet", self.namespace, self.statefulset))
         if sts is None:
