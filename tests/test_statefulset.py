@@ -629,3 +629,42 @@ def test_a_controller_that_replaces_before_the_old_pod_is_gone_is_caught():
     identity = next(f for f in findings if f.invariant == "statefulset_identity")
     assert "runs 2 times at once" in identity.violation.message
     assert len(identity.actions) <= 8
+
+
+# ----------------------------------------------------------------------------- pack
+
+
+def test_pack_places_members_where_their_claims_volumes_are(tmp_path, capsys):
+    import json  # noqa: PLC0415
+
+    import yaml  # noqa: PLC0415
+
+    from kmodel.cli.main import main  # noqa: PLC0415
+
+    pv = volume("pv-b", "b")
+    pv["spec"]["claimRef"] = {"namespace": "default", "name": "data-db-0"}
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data-db-0", "namespace": "default"},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "ssd",
+            "volumeName": "pv-b",
+            "resources": {"requests": {"storage": "5Gi"}},
+        },
+        "status": {"phase": "Bound"},
+    }
+    files = tmp_path / "all.yaml"
+    files.write_text(
+        yaml.safe_dump_all([node("n1", "a"), node("n2", "b"), pv, claim, db(2)]), encoding="utf-8"
+    )
+    with pytest.raises(SystemExit) as done:
+        main(["pack", str(files), "-o", "json"])
+    assert done.value.code == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["placement"]["db-0"] == "n2"  # zone b, where its volume is
+    assert sorted(result["placement"]) == ["db-0", "db-1"]
+    assert result["not_modelled"] == []
+    assert "claims data-db-1 are not in the input" in captured.err

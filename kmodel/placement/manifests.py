@@ -7,7 +7,9 @@ What is placed:
   ``spec.replicas`` (default 1) minus the non-terminal Pods in FILES that its selector matches
   in its namespace (the ReplicaSet controller's ``manageReplicas`` diff). A ReplicaSet owned by
   a Deployment that is also in FILES is left to that Deployment. Replica ``k`` of ``web`` is
-  named ``web-k``; a pod outside the ``default`` namespace is named ``namespace/name``.
+  named ``web-k``; a pod outside the ``default`` namespace is named ``namespace/name``;
+* the members of every StatefulSet not in FILES (``db-0``, ``db-1``, ...), each mounting its
+  per-ordinal claim when that claim is in FILES (so a zonal volume pins it to its zone).
 
 Pods with ``spec.nodeName`` stay where they are: their requests are the node's bound load.
 Pods with ``spec.schedulingGates`` (or made from such a template) are not placed: the scheduler
