@@ -1052,6 +1052,8 @@ def _running_members(cluster: Cluster) -> list[tuple[str, str, str, str]]:
     while its machine still runs it, is running all the same.
     """
     sets = _stateful_identities(cluster)
+    if not sets:
+        return []
     found = []
     for machine in cluster.machines.values():
         if not machine.up:

@@ -30,6 +30,7 @@ A spec is one YAML mapping::
     actions:
       - rollout: {deployment: web, container: app, images: [registry/app:2]}
       - scale: {deployment: web, replicas: [1, 5]}
+      - rollout: {statefulset: db, images: [registry/db:2]}   # scale: {statefulset: db, ...}
       - rollback: {deployment: web}
       - pause: {deployment: web}      # kubectl rollout pause (resume: likewise)
       - drain: {nodes: [node-1]}      # or nodes: any
