@@ -390,7 +390,23 @@ def _needs_sync(cluster: Cluster, sts: Mapping[str, Any]) -> bool:
     # The sync reads its cache and writes through the store: a create may find a name taken
     # that the cache does not show yet, so the store's revisions count unless they agree.
     stored = None if view.in_sync(store) else tuple(store.kind_revision.get(k, 0) for k in kinds)
-    key = ("statefulset-needs-sync", action, view.versions(*kinds), stored, store.has_quorum)
+    # Of the pods it reads only those named as its members (owned or not: a create of a taken
+    # name fails), so other pods' updates, most of the writes, leave the cached answer be.
+    namespace = sts["metadata"]["namespace"]
+    members = cluster.memo(
+        ("statefulset-members", namespace, sts["metadata"]["name"], view.versions("Pod")),
+        lambda: tuple(
+            (p["metadata"]["name"], p["metadata"]["resourceVersion"])
+            for p in view.list_objects("Pod", namespace)
+            if sem.is_member_of(sts, p)
+        ),
+    )
+    reads = (
+        sts["metadata"]["resourceVersion"],
+        members,
+        view.versions("PersistentVolumeClaim", "ControllerRevision"),
+    )
+    key = ("statefulset-needs-sync", action, reads, stored, store.has_quorum)
     # The answer holds for the times at which every comparison the sync made with the clock
     # comes out the same (Cluster.would_change_within); otherwise it is keyed on the time too.
     within = cluster.memo_within(key, lambda: cluster.would_change_within(action, (COMPONENT,)))
