@@ -668,3 +668,29 @@ def test_pack_places_members_where_their_claims_volumes_are(tmp_path, capsys):
     assert sorted(result["placement"]) == ["db-0", "db-1"]
     assert result["not_modelled"] == []
     assert "claims data-db-1 are not in the input" in captured.err
+
+
+def test_a_misspelled_stateful_set_field_is_refused_with_the_field_meant(tmp_path):
+    import yaml  # noqa: PLC0415
+
+    from kmodel.objects.manifests import load_manifests  # noqa: PLC0415
+
+    body = db(2, updateStrategy={"type": "RollingUpdate", "rollingUpdate": {"partitions": 1}})
+    body["spec"]["volumeClaimTemplate"] = body["spec"].pop("volumeClaimTemplates")
+    path = tmp_path / "db.yaml"
+    path.write_text(yaml.safe_dump(body), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_manifests(path)
+    assert sorted((p.path, p.message) for p in caught.value.problems) == [
+        (
+            "spec.updateStrategy.rollingUpdate.partitions",
+            'unknown field "partitions" (did you mean "partition"?)',
+        ),
+        (
+            "spec.volumeClaimTemplate",
+            'unknown field "volumeClaimTemplate" (did you mean "volumeClaimTemplates"?)',
+        ),
+    ]
+    body = db(2)
+    path.write_text(yaml.safe_dump(body), encoding="utf-8")
+    assert [o.kind for o in load_manifests(path)] == ["StatefulSet"]

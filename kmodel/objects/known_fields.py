@@ -3,7 +3,8 @@
 Data, not code: for every API struct reachable from a modelled kind, its JSON field names and
 their types. Derived from the Go types of ``k8s.io/api`` (``core/v1/types.go``,
 ``apps/v1/types.go``, ``policy/v1/types.go``, commit ``10b39a39bcee``, 2026-07-24; the Job and
-CronJob structs from ``batch/v1/types.go`` of Kubernetes 1.34, added with their controllers) and
+CronJob structs from ``batch/v1/types.go`` of Kubernetes 1.34, added with their controllers;
+the StatefulSet structs from ``apps/v1/types.go`` of v1.35, added with its controller) and
 ``k8s.io/apimachinery`` (``pkg/apis/meta/v1/types.go``, commit ``eed236ceee2c``): the ``json``
 tag of each field, embedded (inline) structs flattened into their parent, ``TypeMeta`` as
 ``apiVersion`` and ``kind``. Every field upstream serves is here, alpha and deprecated ones
@@ -32,6 +33,7 @@ KIND_ROOTS: Final[Mapping[str, str]] = {
     "Pod": "Pod",
     "Deployment": "Deployment",
     "ReplicaSet": "ReplicaSet",
+    "StatefulSet": "StatefulSet",
     "Node": "Node",
     "Service": "Service",
     "PodDisruptionBudget": "PodDisruptionBudget",
@@ -1530,5 +1532,59 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
     "UncountedTerminatedPods": {
         "failed": "[]string",
         "succeeded": "[]string",
+    },
+    "RollingUpdateStatefulSetStrategy": {
+        "maxUnavailable": "intOrString",
+        "partition": "integer",
+    },
+    "StatefulSet": {
+        "apiVersion": "string",
+        "kind": "string",
+        "metadata": "ObjectMeta",
+        "spec": "StatefulSetSpec",
+        "status": "StatefulSetStatus",
+    },
+    "StatefulSetCondition": {
+        "lastTransitionTime": "string",
+        "message": "string",
+        "reason": "string",
+        "status": "string",
+        "type": "string",
+    },
+    "StatefulSetOrdinals": {
+        "start": "integer",
+    },
+    "StatefulSetPersistentVolumeClaimRetentionPolicy": {
+        "whenDeleted": "string",
+        "whenScaled": "string",
+    },
+    "StatefulSetSpec": {
+        "minReadySeconds": "integer",
+        "ordinals": "StatefulSetOrdinals",
+        "persistentVolumeClaimRetentionPolicy": "StatefulSetPersistentVolumeClaimRetentionPolicy",
+        "podManagementPolicy": "string",
+        "replicas": "integer",
+        "revisionHistoryLimit": "integer",
+        "selector": "LabelSelector",
+        "serviceName": "string",
+        "template": "PodTemplateSpec",
+        "updateStrategy": "StatefulSetUpdateStrategy",
+        "volumeClaimTemplates": "[]PersistentVolumeClaim",
+    },
+    "StatefulSetStatus": {
+        "availableReplicas": "integer",
+        "collisionCount": "integer",
+        "conditions": "[]StatefulSetCondition",
+        "currentReplicas": "integer",
+        "currentRevision": "string",
+        "observedGeneration": "integer",
+        "readyReplicas": "integer",
+        "replicas": "integer",
+        "updateRevision": "string",
+        "updatedReplicas": "integer",
+    },
+    "StatefulSetUpdateStrategy": {
+        "rollingUpdate": "RollingUpdateStatefulSetStrategy",
+        "type": "string",
     },
 }
