@@ -42,7 +42,7 @@ A spec is one YAML mapping::
       - min_available: {deployment: web, count: 2}
       - mypackage.checks:my_invariant
     explore: {examples: 200, maxSteps: 40, seed: 0, ticks: [1, 10]}  # ticks: clock steps offered
-    ignoreUnmodelled: [StatefulSet]   # or true: check the rest, and say what was left out
+    ignoreUnmodelled: [DaemonSet]     # or true: check the rest, and say what was left out
 
 The format is declared once, in :mod:`kmodel.explore.spec_format` (validation, defaults, key
 documentation, ``schemas/check-spec.schema.json``); this module reads a validated spec into the
