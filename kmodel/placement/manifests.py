@@ -433,9 +433,8 @@ def _stateful_set_groups(
         member["metadata"]["name"] = pod["metadata"]["name"]
         member["metadata"]["labels"] = pod["metadata"]["labels"]
         member["spec"]["volumes"] = volumes
-        groups.append(
-            (f"{obj.kind}/{_pod_key(namespace, obj.name)}", member, [key], _where(obj), obj.label)
-        )
+        group = f"{obj.kind}/{_pod_key(namespace, obj.name)} ({pod['metadata']['name']})"
+        groups.append((group, member, [key], _where(obj), obj.label))
     if unknown:
         warn(
             f"{obj.label}: claims {', '.join(unknown)} are not in the input; "
