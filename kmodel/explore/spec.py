@@ -731,8 +731,8 @@ def _user_action(
     """A validated action resolved against the spec's workloads and nodes (``where``: its path).
 
     The parameters keep the keys the spec gave (less ``times``), with a Deployment's or a
-    StatefulSet's name made ``namespace/name``, a rollout's container defaulted to the first and ``drain: any`` made
-    every node.
+    StatefulSet's name made ``namespace/name``, a rollout's container defaulted to the first
+    and ``drain: any`` made every node.
     """
     params_model = action.params
     params: dict[str, Any] = {
