@@ -694,3 +694,33 @@ def test_a_misspelled_stateful_set_field_is_refused_with_the_field_meant(tmp_pat
     body = db(2)
     path.write_text(yaml.safe_dump(body), encoding="utf-8")
     assert [o.kind for o in load_manifests(path)] == ["StatefulSet"]
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ({"scale": {"replicas": [1]}}, "needs exactly one of deployment or statefulset"),
+        ({"scale": {"statefulset": "nope", "replicas": [1]}}, "no StatefulSet 'nope'"),
+        ({"rollout": {"statefulset": "z", "container": "x", "images": ["i"]}}, "no container"),
+    ],
+)
+def test_a_bad_stateful_set_action_is_refused_with_its_path(tmp_path, action, message):
+    import yaml  # noqa: PLC0415
+
+    from kmodel.explore.spec import load_spec  # noqa: PLC0415
+
+    spec = tmp_path / "s.yaml"
+    body = yaml.safe_load(
+        "cluster: {nodes: [{pool: n, count: 1, cpu: '4', memory: 8Gi}]}\n"
+        "workloads:\n"
+        "  - {apiVersion: apps/v1, kind: StatefulSet, metadata: {name: z},"
+        " spec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}},"
+        " spec: {containers: [{name: c, image: i}]}}}}\n"
+        "invariants: [statefulset_identity]\n"
+    )
+    body["actions"] = [action]
+    spec.write_text(yaml.safe_dump(body), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_spec(spec)
+    assert message in str(caught.value)
+    assert "actions[0]" in str(caught.value)
