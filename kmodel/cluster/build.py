@@ -23,6 +23,7 @@ _ORDER = {
     "Service": 6,
     "PodDisruptionBudget": 7,
     "Deployment": 8,
+    "DaemonSet": 8,
     "ReplicaSet": 9,
     "StatefulSet": 9,
     "Pod": 10,

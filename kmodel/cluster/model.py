@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 __all__ = [
     "COMPONENTS",
+    "QUIET_COMPONENTS",
     "UNREAD_CLOCK",
     "Change",
     "ClockRead",
@@ -55,6 +56,10 @@ COMPONENTS: Final = (
     "job",
     "cronjob",
 )
+
+#: Components that read through an informer but that watch faults leave alone, so scenarios
+#: without their kinds explore exactly as before (the DaemonSet controller).
+QUIET_COMPONENTS: Final = ("daemonset",)
 
 #: Tolerations added to every pod by the DefaultTolerationSeconds admission plugin.
 DEFAULT_TOLERATIONS: Final = (
@@ -554,7 +559,7 @@ class Cluster:
     )
 
     def __post_init__(self) -> None:
-        for name in COMPONENTS:
+        for name in (*COMPONENTS, *QUIET_COMPONENTS):
             self.informers.setdefault(name, Informer())
             self.memory.setdefault(name, {})
 

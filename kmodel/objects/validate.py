@@ -3,7 +3,8 @@
 Mirrors ``pkg/apis/core/validation/validation.go`` (``ValidatePod``, ``ValidatePodSpec``,
 ``ValidateNode``, ``ValidateService``, ``ValidateConfigMap``, ``ValidateSecret``,
 ``ValidatePersistentVolume``, ``ValidatePersistentVolumeClaim``),
-``pkg/apis/apps/validation/validation.go`` (``ValidateDeployment``, ``ValidateReplicaSet``),
+``pkg/apis/apps/validation/validation.go`` (``ValidateDeployment``, ``ValidateReplicaSet``,
+``ValidateDaemonSet``),
 ``pkg/apis/policy/validation/validation.go`` (``ValidatePodDisruptionBudget``) and the
 apimachinery helpers they call (``ValidateObjectMeta``, ``ValidateLabels``,
 ``ValidateLabelSelector``, ``IsDNS1123Label``, ``IsDNS1123Subdomain``, ``IsQualifiedName``...)
@@ -850,7 +851,14 @@ def _validate_template_for_replica_set(
     restart_policy = _string(pod_spec, "restartPolicy", pod_spec_path) or "Always"
     if restart_policy != "Always":
         _not_supported(join_path(pod_spec_path, "restartPolicy"), restart_policy, ("Always",))
-    if pod_spec.get("activeDeadlineSeconds") is not None:
+    deadline = pod_spec.get("activeDeadlineSeconds")
+    if deadline is not None and kind == "DaemonSet":
+        _invalid(
+            join_path(pod_spec_path, "activeDeadlineSeconds"),
+            deadline,
+            "activeDeadlineSeconds in DaemonSet is not Supported",
+        )
+    if deadline is not None:
         _forbidden(
             join_path(pod_spec_path, "activeDeadlineSeconds"),
             f"activeDeadlineSeconds in {kind} is not Supported",
@@ -980,6 +988,39 @@ def _validate_stateful_set(body: Manifest) -> None:
         _optional_int(spec, "revisionHistoryLimit", "spec"), "spec.revisionHistoryLimit"
     )
     _string(spec, "serviceName", "spec")
+
+
+def _validate_daemon_set_update_strategy(spec: Manifest) -> None:
+    """Mirrors apps ``ValidateDaemonSetUpdateStrategy`` and ``ValidateRollingUpdateDaemonSet``.
+
+    After ``SetDefaults_DaemonSet``: type RollingUpdate, maxUnavailable 1, maxSurge 0.
+    """
+    strategy = _mapping(spec, "updateStrategy", "spec")
+    strategy_type = _string(strategy, "type", "spec.updateStrategy") or "RollingUpdate"
+    if strategy_type == "OnDelete":
+        return
+    if strategy_type != "RollingUpdate":
+        _not_supported("spec.updateStrategy", strategy_type, ("OnDelete", "RollingUpdate"))
+    path = "spec.updateStrategy.rollingUpdate"
+    rolling = _optional_mapping(strategy, "rollingUpdate", "spec.updateStrategy") or {}
+    max_unavailable = _int_or_string(rolling, "maxUnavailable", path)
+    max_surge = _int_or_string(rolling, "maxSurge", path)
+    max_unavailable = 1 if max_unavailable is None else max_unavailable
+    max_surge = 0 if max_surge is None else max_surge
+    _validate_int_or_percent(max_unavailable, f"{path}.maxUnavailable")
+    _validate_int_or_percent(max_surge, f"{path}.maxSurge")
+    has_unavailable = _int_or_percent_value(max_unavailable) != 0
+    has_surge = _int_or_percent_value(max_surge) != 0
+    if has_unavailable and has_surge:
+        _invalid(f"{path}.maxSurge", max_surge, "may not be set when maxUnavailable is non-zero")
+    if not has_unavailable and not has_surge:
+        _required(f"{path}.maxUnavailable", "cannot be 0 when maxSurge is 0")
+
+
+def _validate_daemon_set(body: Manifest) -> None:
+    """Mirrors apps ``ValidateDaemonSet`` / ``ValidateDaemonSetSpec``."""
+    _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
+    spec = _mapping(body, "spec", "")
     if spec.get("selector") is None:
         _required("spec.selector")
     selector = _mapping(spec, "selector", "spec")
@@ -997,6 +1038,13 @@ def _validate_stateful_set(body: Manifest) -> None:
             _validate_persistent_volume_claim_spec(claim)
         except InputError as error:
             raise InputError(error.message, path=join_path(path, error.path or "")) from None
+        _invalid("spec.selector", dict(selector), "empty selector is invalid for daemonset")
+    _validate_template_for_replica_set(spec, selector, "spec", kind="DaemonSet")
+    _validate_nonnegative(_optional_int(spec, "minReadySeconds", "spec"), "spec.minReadySeconds")
+    _validate_nonnegative(
+        _optional_int(spec, "revisionHistoryLimit", "spec"), "spec.revisionHistoryLimit"
+    )
+    _validate_daemon_set_update_strategy(spec)
 
 
 # ---------------------------------------------------------------- Node
@@ -1397,6 +1445,9 @@ MODELLED_KINDS: Mapping[str, KindSpec] = {
     ),
     "StatefulSet": KindSpec(
         api_versions=("apps/v1",), namespaced=True, validate=_validate_stateful_set
+    ),
+    "DaemonSet": KindSpec(
+        api_versions=("apps/v1",), namespaced=True, validate=_validate_daemon_set
     ),
     "Service": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_service),
     "ConfigMap": KindSpec(api_versions=("v1",), namespaced=True, validate=_validate_config_map),

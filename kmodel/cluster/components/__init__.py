@@ -2,8 +2,8 @@
 
 :func:`enabled` lists, in a fixed order, every component step that would change something now:
 kubelets, the scheduler, the volume, ReplicaSet, Deployment, StatefulSet (with the claim
-garbage collector), Job and CronJob controllers, the endpoints and disruption controllers, and
-the node lifecycle, taint-eviction, pod-GC and cloud controllers.
+garbage collector), DaemonSet, Job and CronJob controllers, the endpoints and disruption
+controllers, and the node lifecycle, taint-eviction, pod-GC and cloud controllers.
 """
 
 from __future__ import annotations
@@ -13,6 +13,11 @@ from typing import Final
 from kmodel.cluster.actions import Action
 from kmodel.cluster.components.controllers import SyncDeployment, SyncReplicaSet, controller_actions
 from kmodel.cluster.components.cronjob import SyncCronJob, cronjob_actions
+from kmodel.cluster.components.daemonset import (
+    SetDaemonSetImage,
+    SyncDaemonSet,
+    daemonset_actions,
+)
 from kmodel.cluster.components.disruption import EvictPod, SyncDisruptionBudget, disruption_actions
 from kmodel.cluster.components.events import (
     ContainerCrash,
@@ -99,9 +104,11 @@ __all__ = [
     "ScaleStatefulSet",
     "SchedulePod",
     "ServeRequest",
+    "SetDaemonSetImage",
     "SetImage",
     "SetStatefulSetImage",
     "SyncCronJob",
+    "SyncDaemonSet",
     "SyncDeployment",
     "SyncDisruptionBudget",
     "SyncEndpoints",
@@ -142,6 +149,7 @@ def enabled(cluster: Cluster, *, all_choices: bool = False) -> list[Action]:
     actions.extend(storage_actions(cluster))
     actions.extend(controller_actions(cluster))
     actions.extend(statefulset_actions(cluster))
+    actions.extend(daemonset_actions(cluster))
     actions.extend(job_actions(cluster))
     actions.extend(cronjob_actions(cluster))
     actions.extend(endpoint_actions(cluster))

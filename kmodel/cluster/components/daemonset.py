@@ -1,0 +1,378 @@
+"""The DaemonSet controller: one sync of one DaemonSet per action.
+
+The decisions are :mod:`kmodel.semantics.daemonset`; this module runs them against the
+controller's informer cache and writes through the API, as
+``pkg/controller/daemon/daemon_controller.go syncDaemonSet`` does: claim pods, construct the
+history (ControllerRevisions named ``<daemonset>-<hash>``, the hash as the Deployment's
+``pod-template-hash``), ``manage``, then ``rollingUpdate`` once the expectations are met,
+``cleanupHistory`` and the status. Daemon pods are created without a node: their required node
+affinity names the node (``metadata.name`` matchFields) and the scheduler binds them, as
+upstream since 1.12.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.controllers import pod_template_hash
+from kmodel.cluster.model import Cluster
+from kmodel.objects.types import Manifest
+from kmodel.semantics import daemonset as dsem
+from kmodel.semantics import replicaset as rsem
+
+__all__ = ["SetDaemonSetImage", "SyncDaemonSet", "daemonset_actions", "daemonset_revision_hash"]
+
+_COMPONENT = "daemonset"
+_EXPECTATIONS_TIMEOUT = 300
+_REVISION_PATCH_KEYS = ("spec", "template")
+
+
+def _owner_ref(ds: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "name": ds["metadata"]["name"],
+        "uid": ds["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def daemonset_revision_hash(ds: Mapping[str, Any]) -> str:
+    """The current revision's hash: ``controller.ComputeHash(template, collisionCount)``.
+
+    As the Deployment's ``pod-template-hash`` (:func:`pod_template_hash`): deterministic,
+    equal for equal templates, not upstream's value.
+    """
+    template = (ds.get("spec") or {}).get("template") or {}
+    collisions = int((ds.get("status") or {}).get("collisionCount") or 0)
+    return pod_template_hash(template, collisions)
+
+
+def _defaulted(cluster: Cluster, ds: Mapping[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = cluster.derive("daemonset-defaults", ds, dsem.apply_daemonset_defaults)
+    return result
+
+
+def _claim(cluster: Cluster, ds: Mapping[str, Any]) -> list[Manifest]:
+    """``getDaemonPods``: claim the namespace's pods (adopt matching orphans, release others)."""
+    view = cluster.view(_COMPONENT)
+    namespace = ds["metadata"]["namespace"]
+    selector = cluster.derive("rs-selector", ds, rsem.rs_selector)
+    fresh = cluster.store.get(("DaemonSet", namespace, ds["metadata"]["name"]))
+    claimed: list[Manifest] = []
+    for pod in list(view.list_objects("Pod", namespace)):
+        decision = rsem.claim_decision(ds, pod, fresh, selector=selector)
+        if decision.action == "adopt":
+            body = copy.deepcopy(dict(pod))
+            body["metadata"]["ownerReferences"] = [
+                *(body["metadata"].get("ownerReferences") or []),
+                _owner_ref(ds),
+            ]
+            written = cluster.update(body)
+            if written is not None:
+                claimed.append(written)
+        elif decision.action == "release":
+            body = copy.deepcopy(dict(pod))
+            body["metadata"]["ownerReferences"] = [
+                r
+                for r in body["metadata"].get("ownerReferences") or []
+                if r.get("uid") != ds["metadata"]["uid"]
+            ]
+            cluster.update(body)
+        elif decision.claimed:
+            claimed.append(pod)
+    return claimed
+
+
+def _expectations_satisfied(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
+    """``SatisfiedExpectations``: every pod it created or deleted has been observed."""
+    record = cluster.memory[_COMPONENT].get(ds["metadata"]["uid"])
+    if record is None or cluster.now - record["at"] > _EXPECTATIONS_TIMEOUT:
+        return True
+    view = cluster.view(_COMPONENT)
+    namespace = ds["metadata"]["namespace"]
+    if any(view.get(("Pod", namespace, name)) is None for name in record["adds"]):
+        return False
+    live = {
+        p["metadata"]["uid"]
+        for p in view.list_objects("Pod", namespace)
+        if p["metadata"].get("deletionTimestamp") is None
+    }
+    return not any(uid in live for uid in record["dels"])
+
+
+def _revision_number(revision: Mapping[str, Any]) -> int:
+    return int(revision.get("revision") or 0)
+
+
+@register
+@dataclass(frozen=True)
+class SyncDaemonSet(Action):
+    """The DaemonSet controller syncs one DaemonSet."""
+
+    name: ClassVar[str] = "daemonset-sync"
+    namespace: str
+    daemonset: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"daemonset controller syncs {self.namespace}/{self.daemonset}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """One ``syncDaemonSet``."""
+        view = cluster.view(_COMPONENT)
+        raw = view.get(("DaemonSet", self.namespace, self.daemonset))
+        if raw is None or raw["metadata"].get("deletionTimestamp") is not None:
+            return
+        selector = (raw.get("spec") or {}).get("selector") or {}
+        if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+            return  # upstream: "This daemon set is selecting all pods"
+        ds = _defaulted(cluster, raw)
+        nodes = list(view.list_objects("Node"))
+        revision_hash, old_revisions = self._construct_history(cluster, ds)
+        if not _expectations_satisfied(cluster, ds):
+            self._write_status(cluster, ds, nodes, revision_hash, observed=False)
+            return
+        cluster.memory[_COMPONENT].pop(ds["metadata"]["uid"], None)
+        wrote = self._manage(cluster, ds, nodes, revision_hash)
+        # Expectations raised by this sync's own writes are not yet observed within it.
+        strategy = ds["spec"]["updateStrategy"]["type"]
+        if not wrote and strategy == "RollingUpdate":
+            pods = dsem.nodes_to_daemon_pods(_claim(cluster, ds))
+            if "daemonset-ignores-max-unavailable" in cluster.config.mutations:
+                plan = _delete_every_old_pod(ds, pods, revision_hash)
+            else:
+                plan = dsem.rolling_update(ds, nodes, pods, revision_hash, cluster.now)
+            self._sync_nodes(cluster, ds, list(plan.delete), list(plan.create), revision_hash)
+        self._cleanup_history(cluster, ds, old_revisions)
+        self._write_status(cluster, ds, nodes, revision_hash, observed=True)
+
+    # ----------------------------------------------------------------- helpers
+
+    def _manage(
+        self, cluster: Cluster, ds: dict[str, Any], nodes: list[Manifest], revision_hash: str
+    ) -> bool:
+        """``manage`` then ``syncNodes``; whether it wrote anything."""
+        pods = dsem.nodes_to_daemon_pods(_claim(cluster, ds))
+        needing, delete = dsem.manage(ds, nodes, pods, revision_hash, cluster.now)
+        self._sync_nodes(cluster, ds, delete, needing, revision_hash)
+        return bool(needing or delete)
+
+    def _sync_nodes(
+        self,
+        cluster: Cluster,
+        ds: dict[str, Any],
+        delete: list[str],
+        create_on: list[str],
+        revision_hash: str,
+    ) -> None:
+        """``syncNodes``: create a pod per node (affinity to it), delete the named pods."""
+        if not delete and not create_on:
+            return
+        record: dict[str, Any] = {"at": cluster.now, "adds": [], "dels": []}
+        template = dsem.daemon_pod_template(ds, revision_hash)
+        metadata = template.get("metadata") or {}
+        for node in create_on:
+            spec = copy.deepcopy(template.get("spec") or {})
+            spec["affinity"] = dsem.replace_node_name_node_affinity(spec.get("affinity"), node)
+            body = {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "generateName": f"{ds['metadata']['name']}-",
+                    "namespace": self.namespace,
+                    "labels": dict(metadata.get("labels") or {}),
+                    "annotations": dict(metadata.get("annotations") or {}),
+                    "ownerReferences": [_owner_ref(ds)],
+                },
+                "spec": spec,
+            }
+            created = cluster.create(body)
+            if created is None:
+                break  # upstream skips the rest of the batch after an error
+            record["adds"].append(created["metadata"]["name"])
+        for name in delete:
+            pod = cluster.store.get(("Pod", self.namespace, name))
+            if pod is None:
+                continue
+            record["dels"].append(pod["metadata"]["uid"])
+            graceful = bool((pod.get("spec") or {}).get("nodeName"))
+            cluster.delete(
+                ("Pod", self.namespace, name), uid=pod["metadata"]["uid"], graceful=graceful
+            )
+        cluster.memory[_COMPONENT][ds["metadata"]["uid"]] = record
+
+    def _owned_revisions(self, cluster: Cluster, ds: Mapping[str, Any]) -> list[Manifest]:
+        view = cluster.view(_COMPONENT)
+        uid = ds["metadata"]["uid"]
+        return [
+            r
+            for r in view.list_objects("ControllerRevision", self.namespace)
+            if (rsem.controller_ref(r) or {}).get("uid") == uid
+        ]
+
+    def _construct_history(
+        self, cluster: Cluster, ds: dict[str, Any]
+    ) -> tuple[str, list[Manifest]]:
+        """``constructHistory``: the current revision's hash (created if new) and the old ones.
+
+        The current revision is the one whose hash label is the template's hash; it gets the
+        highest revision number (an older one it was rolled back to is renumbered).
+        """
+        revision_hash = daemonset_revision_hash(ds)
+        revisions = self._owned_revisions(cluster, ds)
+        current = [
+            r
+            for r in revisions
+            if (r["metadata"].get("labels") or {}).get(dsem.HASH_LABEL) == revision_hash
+        ]
+        old = [r for r in revisions if r not in current]
+        top = max((_revision_number(r) for r in revisions), default=0)
+        if not current:
+            template = copy.deepcopy((ds.get("spec") or {}).get("template") or {})
+            labels = dict((template.get("metadata") or {}).get("labels") or {})
+            labels[dsem.HASH_LABEL] = revision_hash
+            cluster.create(
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ControllerRevision",
+                    "metadata": {
+                        "name": f"{ds['metadata']['name']}-{revision_hash}",
+                        "namespace": self.namespace,
+                        "labels": labels,
+                        "ownerReferences": [_owner_ref(ds)],
+                    },
+                    "data": {"spec": {"template": {**template, "$patch": "replace"}}},
+                    "revision": top + 1,
+                }
+            )
+        elif _revision_number(current[0]) < top:
+            cluster.update({**current[0], "revision": top + 1})
+        return revision_hash, old
+
+    def _cleanup_history(
+        self, cluster: Cluster, ds: dict[str, Any], old_revisions: list[Manifest]
+    ) -> None:
+        """``cleanupHistory``: drop the oldest unused revisions beyond revisionHistoryLimit."""
+        limit = int(ds["spec"]["revisionHistoryLimit"])
+        excess = len(old_revisions) - limit
+        if excess <= 0:
+            return
+        live = {
+            (p["metadata"].get("labels") or {}).get(dsem.HASH_LABEL)
+            for p in _claim(cluster, ds)
+            if p["metadata"].get("deletionTimestamp") is None
+        }
+        unused = sorted(
+            (
+                r
+                for r in old_revisions
+                if (r["metadata"].get("labels") or {}).get(dsem.HASH_LABEL) not in live
+            ),
+            key=_revision_number,
+        )
+        for revision in unused[:excess]:
+            key = ("ControllerRevision", self.namespace, revision["metadata"]["name"])
+            cluster.delete(key, uid=revision["metadata"]["uid"])
+
+    def _write_status(
+        self,
+        cluster: Cluster,
+        ds: dict[str, Any],
+        nodes: list[Manifest],
+        revision_hash: str,
+        *,
+        observed: bool,
+    ) -> None:
+        """``updateDaemonSetStatus`` / ``storeDaemonSetStatus``."""
+        pods = dsem.nodes_to_daemon_pods(_claim(cluster, ds))
+        counts = dsem.calculate_status(ds, nodes, pods, revision_hash, cluster.now)
+        current = cluster.store.get(("DaemonSet", self.namespace, self.daemonset))
+        if current is None or current["metadata"]["uid"] != ds["metadata"]["uid"]:
+            return
+        status = {
+            k: v
+            for k, v in (current.get("status") or {}).items()
+            if k in {"observedGeneration", "collisionCount", "conditions"}
+        }
+        status.update(counts)
+        if observed:
+            status["observedGeneration"] = ds["metadata"].get("generation", 1)
+        if status != (current.get("status") or {}):
+            cluster.update({**current, "status": status})
+
+
+def _delete_every_old_pod(
+    ds: Mapping[str, Any], pods: Mapping[str, list[Manifest]], revision_hash: str
+) -> dsem.RollingUpdatePlan:
+    """A broken rolling update (quality tests): every old pod at once, ignoring maxUnavailable."""
+    del ds
+    old = [
+        p["metadata"]["name"]
+        for node in sorted(pods)
+        for p in pods[node]
+        if not dsem.is_pod_updated(p, revision_hash)
+        and p["metadata"].get("deletionTimestamp") is None
+    ]
+    return dsem.RollingUpdatePlan(delete=tuple(old), create=())
+
+
+@register
+@dataclass(frozen=True)
+class SetDaemonSetImage(Action):
+    """``kubectl set image daemonset/...``: a new image for one container (a rollout)."""
+
+    name: ClassVar[str] = "set-daemonset-image"
+    category: ClassVar[str] = "user"
+    namespace: str
+    daemonset: str
+    container: str
+    image: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"user rolls out image {self.image} to daemonset {self.namespace}/{self.daemonset}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Change the template."""
+        stored = cluster.store.get(("DaemonSet", self.namespace, self.daemonset))
+        if stored is None:
+            return
+        body = copy.deepcopy(dict(stored))
+        for container in body["spec"]["template"]["spec"].get("containers") or []:
+            if container.get("name") == self.container:
+                container["image"] = self.image
+        cluster.update(body)
+
+
+def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
+    """Whether a sync would write anything (a dry run, cached on what it reads)."""
+    action = SyncDaemonSet(ds["metadata"]["namespace"], ds["metadata"]["name"])
+    view = cluster.informers[_COMPONENT]
+    revisions = cluster.store.kind_revision
+    record = cluster.memory[_COMPONENT].get(ds["metadata"]["uid"])
+    min_ready = int((ds.get("spec") or {}).get("minReadySeconds") or 0)
+    key = (
+        "daemonset-needs-sync",
+        action,
+        view.versions("DaemonSet", "Pod", "Node", "ControllerRevision"),
+        tuple(revisions.get(k, 0) for k in ("DaemonSet", "Pod", "ControllerRevision")),
+        cluster.store.has_quorum,
+        None if record is None else (record["at"], tuple(record["adds"]), tuple(record["dels"])),
+        cluster.now if (min_ready or record is not None) else None,
+    )
+    return bool(cluster.memo(key, lambda: cluster.would_change(action, (_COMPONENT,))))
+
+
+def daemonset_actions(cluster: Cluster) -> list[Action]:
+    """DaemonSet syncs that would do something now."""
+    return [
+        SyncDaemonSet(ds["metadata"]["namespace"], ds["metadata"]["name"])
+        for ds in cluster.view(_COMPONENT).list_objects("DaemonSet")
+        if _needs_sync(cluster, ds)
+    ]
