@@ -221,8 +221,10 @@ class SyncDaemonSet(Action):
     ) -> tuple[str, list[Manifest]]:
         """``constructHistory``: the current revision's hash (created if new) and the old ones.
 
-        The current revision is the one whose hash label is the template's hash; it gets the
-        highest revision number (an older one it was rolled back to is renumbered).
+        The current revision is the one whose hash label is the template's hash (upstream
+        compares the stored template patch, which equal hashes stand for); it gets the number
+        after the old ones' highest (an older one rolled back to is renumbered). Not mirrored:
+        hash collisions (``collisionCount``) and de-duplicating current revisions.
         """
         revision_hash = daemonset_revision_hash(ds)
         revisions = self._owned_revisions(cluster, ds)
@@ -232,7 +234,7 @@ class SyncDaemonSet(Action):
             if (r["metadata"].get("labels") or {}).get(dsem.HASH_LABEL) == revision_hash
         ]
         old = [r for r in revisions if r not in current]
-        top = max((_revision_number(r) for r in revisions), default=0)
+        next_revision = max((_revision_number(r) for r in old), default=0) + 1
         if not current:
             template = copy.deepcopy((ds.get("spec") or {}).get("template") or {})
             labels = dict((template.get("metadata") or {}).get("labels") or {})
@@ -245,14 +247,15 @@ class SyncDaemonSet(Action):
                         "name": f"{ds['metadata']['name']}-{revision_hash}",
                         "namespace": self.namespace,
                         "labels": labels,
+                        "annotations": dict(ds["metadata"].get("annotations") or {}),
                         "ownerReferences": [_owner_ref(ds)],
                     },
                     "data": {"spec": {"template": {**template, "$patch": "replace"}}},
-                    "revision": top + 1,
+                    "revision": next_revision,
                 }
             )
-        elif _revision_number(current[0]) < top:
-            cluster.update({**current[0], "revision": top + 1})
+        elif _revision_number(current[0]) < next_revision:
+            cluster.update({**current[0], "revision": next_revision})
         return revision_hash, old
 
     def _cleanup_history(
@@ -263,10 +266,9 @@ class SyncDaemonSet(Action):
         excess = len(old_revisions) - limit
         if excess <= 0:
             return
+        # Every claimed pod counts, terminal and deleted ones too (includeDeletedTerminal).
         live = {
-            (p["metadata"].get("labels") or {}).get(dsem.HASH_LABEL)
-            for p in _claim(cluster, ds)
-            if p["metadata"].get("deletionTimestamp") is None
+            (p["metadata"].get("labels") or {}).get(dsem.HASH_LABEL) for p in _claim(cluster, ds)
         }
         unused = sorted(
             (
