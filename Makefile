@@ -21,6 +21,7 @@ run: $(BIN)/.installed
 	$(BIN)/kmodel status specs/pods/ --output markdown --out reports/status.md
 	$(BIN)/kmodel pack specs/placement/cluster.yaml specs/placement/workloads.yaml --report reports/placement
 	$(BIN)/kmodel verify specs/verify/ --check-expectations --output markdown --out reports/verify.md --counterexamples reports/counterexamples
+	$(BIN)/kmodel pack specs/placement/daemonset-overhead.yaml --out reports/placement-daemonset.txt
 
 ## make test: install with test extras, then lint, type-check, check layers and run every test
 test: lint typecheck layers pytest

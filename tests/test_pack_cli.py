@@ -40,6 +40,7 @@ def test_pack_json_has_exactly_the_documented_keys_and_beats_the_default_schedul
         "unplaced",
         "not_placed",
         "not_modelled",
+        "daemonset_overhead",
     ]
     assert result["status"] == "optimal"
     assert result["optimal"] is True

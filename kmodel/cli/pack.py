@@ -304,6 +304,7 @@ def _report(
         method=method,
         not_placed=dict(inp.held),
         not_modelled=tuple(str(obj) for obj in skipped),
+        overhead=inp.overhead,
     )
 
 
@@ -360,6 +361,7 @@ def explain(
         output,
         not_placed=dict(inp.held),
         not_modelled=[str(obj) for obj in skipped],
+        overhead=inp.overhead,
     )
     write_output(rendered, out)
     if explanation.status == "conflict":

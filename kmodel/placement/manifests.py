@@ -12,6 +12,13 @@ What is placed:
   per-ordinal claim when that claim is in FILES (so a zonal volume pins it to its zone).
 
 Pods with ``spec.nodeName`` stay where they are: their requests are the node's bound load.
+
+DaemonSets are per-node overhead, as cluster-autoscaler's estimator counts them: on every node
+whose daemon pod the DaemonSet controller would run (:func:`kmodel.semantics.daemonset.
+node_should_run_daemon_pod`), the daemon pod's requests and one pod are taken off the node's
+allocatable before packing, unless a bound pod of that DaemonSet (its selector, its namespace)
+is on the node already (its requests are then bound load). :attr:`PlacementInput.overhead`
+lists every DaemonSet with the nodes targeted (maybe none) and the requests taken off each.
 Pods with ``spec.schedulingGates`` (or made from such a template) are not placed: the scheduler
 does not consider them until the gates go. They are listed in :attr:`PlacementInput.held`
 with the reason, and are no failure to place.
@@ -52,6 +59,7 @@ pods only), preferred (soft) rules, PodTopologySpread's cluster default constrai
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +73,7 @@ from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
 from kmodel.placement.problem import DomainCap, ItemGroup, NodeType, Objective, PackingProblem
 from kmodel.semantics import statefulset as sts_sem
+from kmodel.semantics.daemonset import new_pod, node_should_run_daemon_pod
 from kmodel.semantics.printers import POD_REASON_SCHEDULING_GATED, SCHEDULING_GATED_MESSAGE
 from kmodel.semantics.resources import (
     CPU,
@@ -197,6 +206,26 @@ class ClusterNode:
 
 
 @dataclass(frozen=True)
+class DaemonOverhead:
+    """A DaemonSet's per-node overhead.
+
+    Attributes:
+        name: ``DaemonSet/agent`` (``DaemonSet/ns/agent`` outside ``default``).
+        nodes: the nodes its pod is taken off, in name order.
+        requests: what one daemon pod takes off each, in model units (cpu in millicores,
+            memory in bytes, ``pods`` 1).
+    """
+
+    name: str
+    nodes: tuple[str, ...]
+    requests: Mapping[str, int]
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form: name, nodes, requests."""
+        return {"name": self.name, "nodes": list(self.nodes), "requests": dict(self.requests)}
+
+
+@dataclass(frozen=True)
 class PlacementInput:
     """Everything the packer, the heuristics, the verifier and the explainer need.
 
@@ -210,6 +239,7 @@ class PlacementInput:
         namespaces: Namespace manifests (none are loaded today; kept for the filters).
         held: pods the scheduler would not consider, with the reason (scheduling gates): not
             placed, and not a failure to place them.
+        overhead: per DaemonSet, the nodes whose allocatable its pod was taken off.
     """
 
     dimensions: tuple[str, ...]
@@ -220,6 +250,7 @@ class PlacementInput:
     volumes: tuple[Manifest, ...] = ()
     namespaces: tuple[Manifest, ...] = ()
     held: tuple[tuple[str, str], ...] = ()
+    overhead: tuple[DaemonOverhead, ...] = ()
     _types: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), repr=False)
 
     @property
@@ -516,6 +547,68 @@ def _gated_reason(pod: Manifest) -> str:
     )
 
 
+def _daemon_requests(pod: Manifest) -> dict[str, int]:
+    requests = {name: amount for name, amount in pod_requests(pod).items() if amount > 0}
+    requests[PODS] = 1
+    return requests
+
+
+def _allocatable_text(name: str, amount: int) -> str:
+    return f"{amount}m" if name == CPU else str(amount)
+
+
+def _take_daemon_overhead(
+    node_objs: list[LoadedObject], objects: Sequence[LoadedObject], bound: Sequence[LoadedObject]
+) -> tuple[list[LoadedObject], tuple[DaemonOverhead, ...]]:
+    """The nodes with each DaemonSet's pod taken off their allocatable, and what was taken.
+
+    A node keeps its manifest where nothing is taken; otherwise it gets a copy whose
+    ``status.allocatable`` is lower (never below 0), so the filters, the packer, the heuristics
+    and the verifier all see the same room.
+    """
+    bodies = {o.name: o.body for o in node_objs}
+    overheads: list[DaemonOverhead] = []
+    for ds in sorted((o for o in objects if o.kind == "DaemonSet"), key=lambda o: o.label):
+        namespace = ds.namespace or "default"
+        spec = ds.body.get("spec") or {}
+        try:
+            selector = label_selector(spec.get("selector"), "spec.selector", ds.body)
+            targeted: list[str] = []
+            requests = _daemon_requests(new_pod(ds.body, ""))
+            for name, body in bodies.items():
+                if not node_should_run_daemon_pod(body, ds.body)[0]:
+                    continue
+                running = any(
+                    (p.namespace or "default") == namespace
+                    and p.body["spec"]["nodeName"] == name
+                    and selector.matches(labels_of(p.body))
+                    for p in bound
+                )
+                if not running:
+                    targeted.append(name)
+        except InputError as exc:
+            raise exc.located(
+                file=ds.source.file, document=ds.source.document, obj=ds.label
+            ) from None
+        for name in targeted:
+            allocatable = node_allocatable(bodies[name])
+            reduced = copy.deepcopy(dict(bodies[name]))
+            raw = dict(reduced["status"]["allocatable"])
+            for resource, amount in requests.items():
+                if resource in allocatable:
+                    left = max(0, allocatable[resource] - amount)
+                    raw[resource] = _allocatable_text(resource, left)
+            reduced["status"]["allocatable"] = raw
+            bodies[name] = reduced
+        label = f"DaemonSet/{_pod_key(namespace, ds.name)}"
+        overheads.append(DaemonOverhead(label, tuple(targeted), requests))
+    nodes = [
+        o if bodies[o.name] is o.body else dataclasses.replace(o, body=bodies[o.name])
+        for o in node_objs
+    ]
+    return nodes, tuple(overheads)
+
+
 def placement_input(
     objects: Sequence[LoadedObject],
     objective: Objective | str = Objective.NODES,
@@ -554,6 +647,7 @@ def placement_input(
     )
     pods = [o for o in objects if o.kind == "Pod" and not pod_is_terminal(o.body)]
     bound = [o for o in pods if (o.body.get("spec") or {}).get("nodeName")]
+    node_objs, overhead = _take_daemon_overhead(node_objs, objects, bound)
     unbound = [o for o in pods if not (o.body.get("spec") or {}).get("nodeName")]
     for o in bound:
         if o.body["spec"]["nodeName"] not in names:
@@ -679,6 +773,7 @@ def placement_input(
         bound_pods=tuple(bound_bodies),
         volumes=volumes,
         held=held,
+        overhead=overhead,
         _types=_node_types(nodes, groups),
     )
 

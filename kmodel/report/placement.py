@@ -20,10 +20,13 @@ JSON of ``kmodel pack`` (one object, stable keys):
 * ``not_placed``: {pod: reason} for pods the scheduler would not consider (scheduling gates):
   not placed, and no failure;
 * ``not_modelled``: the objects of FILES the model does not know, one line each (skipped).
+* ``daemonset_overhead``: per DaemonSet, ``{name, nodes, requests}``: the nodes whose
+  allocatable its pod was taken off before packing, and what one pod takes (cpu in
+  millicores, memory in bytes, ``pods`` 1).
 
 ``kmodel explain`` JSON: ``status`` (``placeable``, ``conflict``, ``unknown``),
-``constraints`` (sentences), ``groups`` (the pod groups in the conflict), ``not_placed`` and
-``not_modelled`` (as for ``pack``).
+``constraints`` (sentences), ``groups`` (the pod groups in the conflict), ``not_placed``,
+``not_modelled`` and ``daemonset_overhead`` (as for ``pack``).
 
 :func:`write_report` writes ``placement.md``, ``placement.html`` and
 ``placement-utilisation.png`` (per-node cpu and memory utilisation of the optimum and of each
@@ -41,7 +44,8 @@ from typing import Any
 
 from kmodel.placement.explain import Explanation
 from kmodel.placement.kube_scheduler import HeuristicRun
-from kmodel.placement.manifests import PlacementInput
+from kmodel.placement.manifests import DaemonOverhead, PlacementInput
+from kmodel.placement.verify import describe_amount
 from kmodel.report.output import write_output
 from kmodel.semantics.resources import CPU, MEMORY
 
@@ -73,6 +77,7 @@ class PackReport:
         not_placed: pods the scheduler would not consider (gated), with the reason.
         not_modelled: objects skipped because the model does not know their kind.
         method: see the module docstring.
+        overhead: per DaemonSet, the nodes its pod was taken off and its requests.
     """
 
     objective: str
@@ -90,6 +95,7 @@ class PackReport:
     not_placed: Mapping[str, str] = field(default_factory=dict)
     not_modelled: Sequence[str] = field(default_factory=tuple)
     method: str = ""
+    overhead: Sequence[DaemonOverhead] = field(default_factory=tuple)
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON object."""
@@ -110,6 +116,7 @@ class PackReport:
             "unplaced": list(self.unplaced),
             "not_placed": dict(self.not_placed),
             "not_modelled": list(self.not_modelled),
+            "daemonset_overhead": [o.as_json() for o in self.overhead],
         }
 
 
@@ -189,6 +196,9 @@ def _text(report: PackReport) -> str:
     if report.not_modelled:
         lines += ["", "not modelled (skipped):"]
         lines += [f"  {line}" for line in report.not_modelled]
+    if report.overhead:
+        lines += ["", "daemonset overhead (taken off each node's allocatable before packing):"]
+        lines += [f"  {line}" for line in overhead_lines(report.overhead)]
     return "\n".join(lines) + "\n"
 
 
@@ -215,7 +225,21 @@ def _markdown(report: PackReport, image: str | None = None) -> str:
     if report.not_modelled:
         lines += ["", "## Not modelled (skipped)", ""]
         lines += [f"- {html.escape(line)}" for line in report.not_modelled]
+    if report.overhead:
+        lines += ["", "## DaemonSet overhead (taken off each node's allocatable)", ""]
+        lines += [f"- {line}" for line in overhead_lines(report.overhead)]
     return "\n".join(lines) + "\n"
+
+
+def overhead_lines(overhead: Sequence[DaemonOverhead]) -> list[str]:
+    """One line per DaemonSet: what its pod takes and the nodes it is taken off."""
+    lines = []
+    for item in overhead:
+        taken = ", ".join(
+            describe_amount(resource, amount) for resource, amount in item.requests.items()
+        )
+        lines.append(f"{item.name}: {taken} on {len(item.nodes)} node(s): {', '.join(item.nodes)}")
+    return lines
 
 
 def render_pack(report: PackReport, output: str) -> str:
@@ -233,6 +257,7 @@ def render_explain(
     *,
     not_placed: Mapping[str, str] | None = None,
     not_modelled: Sequence[str] = (),
+    overhead: Sequence[DaemonOverhead] = (),
 ) -> str:
     """Render an explanation as ``text``, ``json`` or ``markdown``.
 
@@ -249,6 +274,7 @@ def render_explain(
                     "groups": list(explanation.groups),
                     "not_placed": not_placed,
                     "not_modelled": list(not_modelled),
+                    "daemonset_overhead": [o.as_json() for o in overhead],
                 },
                 indent=2,
             )
@@ -269,10 +295,16 @@ def render_explain(
         lines += [f"- {c}" for c in explanation.constraints]
         if uncovered:
             lines += ["", "## Not considered", ""] + [f"- {html.escape(u)}" for u in uncovered]
+        if overhead:
+            lines += ["", "## DaemonSet overhead", ""]
+            lines += [f"- {line}" for line in overhead_lines(overhead)]
         return "\n".join(lines) + "\n"
     lines = [head] + [f"  - {c}" for c in explanation.constraints]
     if uncovered:
         lines += ["not considered:"] + [f"  {u}" for u in uncovered]
+    if overhead:
+        lines += ["daemonset overhead (taken off each node's allocatable):"]
+        lines += [f"  {line}" for line in overhead_lines(overhead)]
     return "\n".join(lines) + "\n"
 
 
