@@ -23,6 +23,13 @@ from kmodel.cluster.model import Cluster, Step
 from kmodel.errors import InputError
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.semantics import deployment as dep
+from kmodel.semantics.daemonset import (
+    HASH_LABEL,
+    apply_daemonset_defaults,
+    get_target_node_name,
+    node_should_run_daemon_pod,
+)
+from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
 from kmodel.semantics.replicaset import controller_ref, is_pod_available, is_pod_ready
 from kmodel.semantics.resources import node_allocatable, pod_requests
 
@@ -64,6 +71,8 @@ class History:
     #: Pod UID -> the claims it mounts, remembered from the API (a pod may run on after its
     #: object is gone).
     claims_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: DaemonSet key -> whether it had at most maxUnavailable nodes without an available pod.
+    daemon_rollout_ready: dict[str, bool] = field(default_factory=dict)
 
 
 class Invariant:
@@ -474,6 +483,143 @@ class RecreateNoOverlap(Invariant):
                     )
                 )
         return tuple(violations), rolling
+
+
+def _daemon_pods_by_node(
+    cluster: Cluster, ds: Mapping[str, Any]
+) -> dict[str, list[Mapping[str, Any]]]:
+    """The DaemonSet's pods not marked for deletion and not terminal, by the node they are for.
+
+    A pod is the DaemonSet's when its controller reference names the DaemonSet's UID; its node is
+    ``spec.nodeName``, or before binding the ``metadata.name`` its required node affinity names.
+    """
+    uid = ds["metadata"]["uid"]
+    result: dict[str, list[Mapping[str, Any]]] = {}
+    for pod in cluster.store.list_objects("Pod", ds["metadata"]["namespace"]):
+        if (_controller_ref(cluster, pod) or {}).get("uid") != uid:
+            continue
+        if pod["metadata"].get("deletionTimestamp") is not None or not _live(pod):
+            continue
+        node = get_target_node_name(pod)
+        if node is not None:
+            result.setdefault(node, []).append(pod)
+    return result
+
+
+class DaemonSetOnePodPerNode(Invariant):
+    """At most one pod of a DaemonSet per node, two while it may surge.
+
+    Upstream's guarantee (``podsShouldBeOnNode``): a DaemonSet keeps one pod per node; with a
+    RollingUpdate ``maxSurge`` other than 0 a node may briefly run an old and a new one. Stated
+    from the stored objects: per DaemonSet and node, its pods (by controller reference) that are
+    not marked for deletion and not Succeeded or Failed, bound to the node or with required node
+    affinity to it, number at most 1 (2 with ``maxSurge`` set).
+    """
+
+    name = "daemonset_one_pod_per_node"
+    description = "a DaemonSet runs at most one pod per node (two during a surge)"
+    precondition = "a DaemonSet pod was created for a node"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Count each DaemonSet's pods per node."""
+        violations = []
+        for ds in cluster.store.list_objects("DaemonSet"):
+            by_node = _daemon_pods_by_node(cluster, ds)
+            if by_node:
+                history.met.add(self.name)
+            rolling = (
+                ((ds.get("spec") or {}).get("updateStrategy") or {}).get("rollingUpdate")
+            ) or {}
+            surge = rolling.get("maxSurge") not in {None, 0, "0%"}
+            limit = 2 if surge else 1
+            for node, pods in sorted(by_node.items()):
+                if len(pods) > limit:
+                    names = sorted(p["metadata"]["name"] for p in pods)
+                    violations.append(
+                        self.violation(
+                            f"daemonset {_name(ds)} has {len(pods)} pods for node {node} "
+                            f"({', '.join(names)}), more than {limit}",
+                            daemonset=_name(ds),
+                            node=node,
+                            pods=names,
+                        )
+                    )
+        return violations
+
+
+class DaemonSetRolloutBounds(Invariant):
+    """During a DaemonSet rollout without faults, unavailable pods stay within maxUnavailable.
+
+    Upstream's guarantee for a RollingUpdate DaemonSet (``update.go rollingUpdate``): old pods
+    are deleted only while the nodes that should run the pod but have no available one (pods
+    marked for deletion do not count) number at most ``maxUnavailable`` (a percentage of those
+    nodes, rounded up; 0 with ``maxSurge`` set, 1 when both come out 0). Stated from the
+    objects: while a template change rolls out (some pod of the DaemonSet has another
+    ``controller-revision-hash`` than the template's), once that many nodes or fewer lack an
+    available pod, they never number more while no fault has happened.
+    """
+
+    name = "daemonset_rollout_bounds"
+    description = "DaemonSet rollouts stay within maxUnavailable (absent faults)"
+    precondition = (
+        "a RollingUpdate DaemonSet rolled out, without faults, after reaching desired - "
+        "maxUnavailable available pods"
+    )
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare nodes without an available pod with maxUnavailable."""
+        from kmodel.cluster.components.daemonset import daemonset_revision_hash  # noqa: PLC0415
+
+        violations = []
+        nodes = list(cluster.store.list_objects("Node"))
+        for raw in cluster.store.list_objects("DaemonSet"):
+            ds = apply_daemonset_defaults(raw)
+            strategy = ds["spec"]["updateStrategy"]
+            if strategy["type"] != "RollingUpdate":
+                continue
+            key = _name(ds)
+            revision = daemonset_revision_hash(ds)
+            by_node = _daemon_pods_by_node(cluster, ds)
+            wanted = [n for n in nodes if node_should_run_daemon_pod(n, ds)[0]]
+            min_ready = int(ds["spec"].get("minReadySeconds") or 0)
+            unavailable = sum(
+                1
+                for n in wanted
+                if not any(
+                    is_pod_available(p, min_ready, cluster.now)
+                    for p in by_node.get(n["metadata"]["name"], [])
+                )
+            )
+            rolling = strategy["rollingUpdate"]
+            limit = get_scaled_value_from_int_or_percent(
+                rolling["maxUnavailable"], len(wanted), round_up=True
+            )
+            surge = get_scaled_value_from_int_or_percent(
+                rolling["maxSurge"], len(wanted), round_up=True
+            )
+            if wanted and limit == 0 and surge == 0:
+                limit = 1
+            rolling_out = any(
+                (p["metadata"].get("labels") or {}).get(HASH_LABEL) != revision
+                for pods in by_node.values()
+                for p in pods
+            )
+            reached = history.daemon_rollout_ready.get(key, False)
+            reached = reached and not cluster.faults and rolling_out
+            if reached:
+                history.met.add(self.name)
+                if unavailable > limit:
+                    violations.append(
+                        self.violation(
+                            f"daemonset {key} has {unavailable} nodes without an available pod, "
+                            f"more than maxUnavailable = {limit}",
+                            daemonset=key,
+                            unavailable=unavailable,
+                            limit=limit,
+                        )
+                    )
+            history.daemon_rollout_ready[key] = reached or unavailable <= limit
+        return violations
 
 
 @dataclass
@@ -1227,6 +1373,8 @@ CATALOGUE: dict[str, type[Invariant]] = {
         EndpointsReadyOnly,
         RollingUpdateBounds,
         RecreateNoOverlap,
+        DaemonSetOnePodPerNode,
+        DaemonSetRolloutBounds,
         MinAvailable,
         StaticPodsSurvive,
         PdbRespected,

@@ -34,6 +34,7 @@ from kmodel.cluster.components import (
     RollbackDeployment,
     ScaleDeployment,
     ScaleStatefulSet,
+    SetDaemonSetImage,
     SetImage,
     SetStatefulSetImage,
     Tick,
@@ -99,7 +100,7 @@ def ready_pods(cluster: Cluster) -> int:
 class UserAction:
     """A user action a scenario allows: its kind and the concrete choices it offers.
 
-    ``kind`` is ``rollout`` (``deployment``, ``container``, ``images``), ``scale``
+    ``kind`` is ``rollout`` (``deployment`` or ``daemonset``, ``container``, ``images``), ``scale``
     (``deployment``, ``replicas``), ``rollback``, ``pause`` and ``resume`` (``deployment``),
     ``drain`` (``nodes``), ``rollout`` and ``scale`` of a StatefulSet (``statefulset`` instead
     of ``deployment``),
@@ -115,10 +116,16 @@ class UserAction:
     def actions(self, namespace_default: str = "default") -> list[Action]:
         """The concrete actions this allows."""
         p = dict(self.params)
-        namespace, _, name = str(p.get("deployment", p.get("name", ""))).rpartition("/")
+        target = p.get("deployment", p.get("daemonset", p.get("name", "")))
+        namespace, _, name = str(target).rpartition("/")
         namespace = namespace or namespace_default
         if p.get("statefulset"):
             return _statefulset_actions(self.kind, p)
+        if self.kind == "rollout" and "daemonset" in p:
+            return [
+                SetDaemonSetImage(namespace, name, str(p.get("container", "")), str(image))
+                for image in p.get("images", [])
+            ]
         if self.kind == "rollout":
             return [
                 SetImage(namespace, name, str(p.get("container", "")), str(image))

@@ -29,6 +29,7 @@ A spec is one YAML mapping::
     faults: {node_crash: 1, container_crash: any}
     actions:
       - rollout: {deployment: web, container: app, images: [registry/app:2]}
+      - rollout: {daemonset: agent, images: [registry/agent:2]}   # a DaemonSet's rollout
       - scale: {deployment: web, replicas: [1, 5]}
       - rollout: {statefulset: db, images: [registry/db:2]}   # scale: {statefulset: db, ...}
       - rollback: {deployment: web}
@@ -637,6 +638,11 @@ def load_spec(
         for o in objects
         if o.get("kind") == "Deployment"
     }
+    daemonsets = {
+        f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
+        for o in objects
+        if o.get("kind") == "DaemonSet"
+    }
     programs = {image: parse_program(program) for image, program in spec.programs.items()}
 
     statefulsets = {
@@ -665,6 +671,7 @@ def load_spec(
             deployments=deployments,
             statefulset_ref=statefulset_ref,
             statefulsets=statefulsets,
+            daemonsets=daemonsets,
             node_names=node_names,
             reader=reader,
         )
@@ -725,6 +732,7 @@ def _user_action(
     deployments: Mapping[str, Mapping[str, Any]],
     statefulset_ref: Callable[[str, str], str],
     statefulsets: Mapping[str, Mapping[str, Any]],
+    daemonsets: Mapping[str, Mapping[str, Any]],
     node_names: set[str],
     reader: SpecReader,
 ) -> UserAction:
@@ -748,12 +756,20 @@ def _user_action(
     statefulset = params.get("statefulset")
     if statefulset is not None:
         params["statefulset"] = statefulset_ref(statefulset, f"{where}.statefulset")
+    daemonset = params.get("daemonset")
+    if daemonset is not None:
+        params["daemonset"] = daemonset if "/" in daemonset else f"default/{daemonset}"
+        if params["daemonset"] not in daemonsets:
+            raise reader.error(
+                f"{where}.daemonset", f"no DaemonSet {daemonset!r} among the workloads"
+            )
     if action.kind == "rollout":
-        workload = (
-            statefulsets[params["statefulset"]]
-            if statefulset is not None
-            else deployments[params["deployment"]]
-        )
+        if daemonset is not None:
+            workload = daemonsets[params["daemonset"]]
+        elif statefulset is not None:
+            workload = statefulsets[params["statefulset"]]
+        else:
+            workload = deployments[params["deployment"]]
         containers = [c["name"] for c in workload["spec"]["template"]["spec"]["containers"]]
         params.setdefault("container", containers[0])
         if params["container"] not in containers:

@@ -265,11 +265,36 @@ class WorkloadParams(ActionParams):
         return self
 
 
-class RolloutParams(WorkloadParams):
-    """``kubectl set image``: roll the workload's container out to each image in turn."""
+class RolloutParams(ActionParams):
+    """``kubectl set image``: roll a workload's container out to each image in turn.
 
+    The workload is a Deployment, a StatefulSet or a DaemonSet of the workloads (exactly one).
+    """
+
+    deployment: NonEmpty | None = Field(
+        None, description="a Deployment of the workloads (namespace/name)"
+    )
+    statefulset: NonEmpty | None = Field(
+        None, description="a StatefulSet of the workloads (namespace/name)"
+    )
+    daemonset: NonEmpty | None = Field(
+        None, description="a DaemonSet of the workloads (namespace/name)"
+    )
     container: NonEmpty | None = Field(None, description="the container (default: the first)")
     images: list[NonEmpty] = Field(description="the images offered")
+
+    @model_validator(mode="after")
+    def _one_workload(self) -> RolloutParams:
+        named = [w for w in (self.deployment, self.statefulset, self.daemonset) if w is not None]
+        if self.daemonset is not None and len(named) > 1:
+            raise PydanticCustomError(
+                "one_workload", "needs exactly one of deployment, statefulset or daemonset"
+            )
+        if self.daemonset is None and (self.deployment is None) == (self.statefulset is None):
+            raise PydanticCustomError(
+                "one_workload", "needs exactly one of deployment or statefulset"
+            )
+        return self
 
 
 class ScaleParams(WorkloadParams):
