@@ -486,9 +486,9 @@ class RecreateNoOverlap(Invariant):
 
 
 def _daemon_pods_by_node(
-    cluster: Cluster, ds: Mapping[str, Any]
+    cluster: Cluster, ds: Mapping[str, Any], *, deleting: bool = False
 ) -> dict[str, list[Mapping[str, Any]]]:
-    """The DaemonSet's pods not marked for deletion and not terminal, by the node they are for.
+    """The DaemonSet's pods not terminal (nor marked for deletion, unless ``deleting``) by node.
 
     A pod is the DaemonSet's when its controller reference names the DaemonSet's UID; its node is
     ``spec.nodeName``, or before binding the ``metadata.name`` its required node affinity names.
@@ -496,9 +496,9 @@ def _daemon_pods_by_node(
     uid = ds["metadata"]["uid"]
     result: dict[str, list[Mapping[str, Any]]] = {}
     for pod in cluster.store.list_objects("Pod", ds["metadata"]["namespace"]):
-        if (_controller_ref(cluster, pod) or {}).get("uid") != uid:
+        if (_controller_ref(cluster, pod) or {}).get("uid") != uid or not _live(pod):
             continue
-        if pod["metadata"].get("deletionTimestamp") is not None or not _live(pod):
+        if pod["metadata"].get("deletionTimestamp") is not None and not deleting:
             continue
         node = get_target_node_name(pod)
         if node is not None:
@@ -554,9 +554,10 @@ class DaemonSetRolloutBounds(Invariant):
     are deleted only while the nodes that should run the pod but have no available one (pods
     marked for deletion do not count) number at most ``maxUnavailable`` (a percentage of those
     nodes, rounded up; 0 with ``maxSurge`` set, 1 when both come out 0). Stated from the
-    objects: while a template change rolls out (some pod of the DaemonSet has another
-    ``controller-revision-hash`` than the template's), once that many nodes or fewer lack an
-    available pod, they never number more while no fault has happened.
+    objects: while a template change rolls out (some pod of the DaemonSet that may still run,
+    terminating or not, has another ``controller-revision-hash`` than the template's), once
+    that many nodes or fewer lack an available pod, they never number more while no fault has
+    happened.
     """
 
     name = "daemonset_rollout_bounds"
@@ -599,9 +600,10 @@ class DaemonSetRolloutBounds(Invariant):
             )
             if wanted and limit == 0 and surge == 0:
                 limit = 1
+            # A pod of an old revision may still run (terminating ones too).
             rolling_out = any(
                 (p["metadata"].get("labels") or {}).get(HASH_LABEL) != revision
-                for pods in by_node.values()
+                for pods in _daemon_pods_by_node(cluster, ds, deleting=True).values()
                 for p in pods
             )
             reached = history.daemon_rollout_ready.get(key, False)

@@ -144,10 +144,7 @@ class SyncDaemonSet(Action):
         strategy = ds["spec"]["updateStrategy"]["type"]
         if not wrote and strategy == "RollingUpdate":
             pods = dsem.nodes_to_daemon_pods(_claim(cluster, ds))
-            if "daemonset-ignores-max-unavailable" in cluster.config.mutations:
-                plan = _delete_every_old_pod(ds, pods, revision_hash)
-            else:
-                plan = dsem.rolling_update(ds, nodes, pods, revision_hash, cluster.now)
+            plan = dsem.rolling_update(ds, nodes, pods, revision_hash, cluster.now)
             self._sync_nodes(cluster, ds, list(plan.delete), list(plan.create), revision_hash)
         self._cleanup_history(cluster, ds, old_revisions)
         self._write_status(cluster, ds, nodes, revision_hash, observed=True)
@@ -307,21 +304,6 @@ class SyncDaemonSet(Action):
             status["observedGeneration"] = ds["metadata"].get("generation", 1)
         if status != (current.get("status") or {}):
             cluster.update({**current, "status": status})
-
-
-def _delete_every_old_pod(
-    ds: Mapping[str, Any], pods: Mapping[str, list[Manifest]], revision_hash: str
-) -> dsem.RollingUpdatePlan:
-    """A broken rolling update (quality tests): every old pod at once, ignoring maxUnavailable."""
-    del ds
-    old = [
-        p["metadata"]["name"]
-        for node in sorted(pods)
-        for p in pods[node]
-        if not dsem.is_pod_updated(p, revision_hash)
-        and p["metadata"].get("deletionTimestamp") is None
-    ]
-    return dsem.RollingUpdatePlan(delete=tuple(old), create=())
 
 
 @register
