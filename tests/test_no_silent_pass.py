@@ -96,15 +96,12 @@ def test_bad_pool_fields_are_named(tmp_path: Path, pool: dict[str, Any], path: s
 
 # ---------------------------------------------------------------- unmodelled workloads
 
-DAEMON_SET = """\
-apiVersion: apps/v1
-kind: DaemonSet
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
 metadata: {name: agent}
 spec:
-  selector: {matchLabels: {app: agent}}
-  template:
-    metadata: {labels: {app: agent}}
-    spec: {containers: [{name: agent, image: fluent-bit:3}]}
+  defaultBackend: {service: {name: agent, port: {number: 80}}}
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
@@ -113,7 +110,7 @@ spec: {selector: {matchLabels: {app: agent}}, maxUnavailable: 1}
 """
 
 _UNMODELLED = {
-    "DaemonSet": DAEMON_SET,
+    "Ingress": INGRESS,
     "ReplicationController": (
         "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: once, namespace: ops}\n"
     ),
@@ -141,12 +138,12 @@ def test_check_refuses_an_unmodelled_workload_naming_file_object_and_kind(
 
 
 def test_check_refuses_an_inline_unmodelled_workload_and_an_empty_file(tmp_path: Path) -> None:
-    inline = next(yaml.safe_load_all(_UNMODELLED["DaemonSet"]))
+    inline = next(yaml.safe_load_all(_UNMODELLED["Ingress"]))
     target = _write(tmp_path, _spec(workloads=[PASSING_SPEC["workloads"][0], inline]))
     with pytest.raises(InputError) as caught:
         load_spec(target)
     assert (caught.value.file, caught.value.path) == (str(target), "workloads[1]")
-    assert caught.value.obj == "DaemonSet/agent"
+    assert caught.value.obj == "Ingress/agent"
     (tmp_path / "empty.yaml").write_text("---\n", encoding="utf-8")
     target = _write(tmp_path, _spec(workloads=["empty.yaml"]))
     with pytest.raises(InputError) as caught:
@@ -156,21 +153,21 @@ def test_check_refuses_an_inline_unmodelled_workload_and_an_empty_file(tmp_path:
 
 
 def test_a_list_of_kinds_allows_only_those(tmp_path: Path) -> None:
-    (tmp_path / "agent.yaml").write_text(DAEMON_SET, encoding="utf-8")
+    (tmp_path / "agent.yaml").write_text(INGRESS, encoding="utf-8")
     (tmp_path / "job.yaml").write_text(_UNMODELLED["ReplicationController"], encoding="utf-8")
     body = _spec(
         workloads=["agent.yaml", "job.yaml"],
         actions=[],
         invariants=["no_overcommit"],
-        ignoreUnmodelled=["DaemonSet"],
+        ignoreUnmodelled=["Ingress"],
     )
     with pytest.raises(InputError) as caught:
         load_spec(_write(tmp_path, body))
     assert caught.value.obj == "ReplicationController/ops/once"
-    body["ignoreUnmodelled"] = ["DaemonSet", "ReplicationController"]
+    body["ignoreUnmodelled"] = ["Ingress", "ReplicationController"]
     spec = load_spec(_write(tmp_path, body))
     assert [(i.object, i.kind, i.path) for i in spec.left_out] == [
-        ("DaemonSet/agent", "DaemonSet", "workloads[0]"),
+        ("Ingress/agent", "Ingress", "workloads[0]"),
         ("ReplicationController/ops/once", "ReplicationController", "workloads[1]"),
     ]
 
@@ -179,7 +176,7 @@ def test_a_list_of_kinds_allows_only_those(tmp_path: Path) -> None:
 def test_an_opted_in_pass_names_what_was_left_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str
 ) -> None:
-    (tmp_path / "agent.yaml").write_text(DAEMON_SET, encoding="utf-8")
+    (tmp_path / "agent.yaml").write_text(INGRESS, encoding="utf-8")
     body = _spec(
         workloads=[PASSING_SPEC["workloads"][0], "agent.yaml"],
         ignoreUnmodelled=True,
@@ -198,14 +195,14 @@ def test_an_opted_in_pass_names_what_was_left_out(
                 "file": str(tmp_path / "agent.yaml"),
                 "document": 0,
                 "path": "workloads[1]",
-                "object": "DaemonSet/agent",
-                "kind": "DaemonSet",
-                "reason": "kind DaemonSet (apps/v1) is not modelled",
+                "object": "Ingress/agent",
+                "kind": "Ingress",
+                "reason": "kind Ingress (networking.k8s.io/v1) is not modelled",
             }
         ]
     else:
-        assert "DaemonSet/agent" in out
-        assert "kind DaemonSet (apps/v1) is not modelled" in out
+        assert "Ingress/agent" in out
+        assert "kind Ingress (networking.k8s.io/v1) is not modelled" in out
 
 
 # ---------------------------------------------------------------- coverage
@@ -386,7 +383,7 @@ def test_pack_leaves_gated_pods_out_without_failing_and_names_skipped_objects(
     web = placekit.deployment("web", 2)
     files = tmp_path / "all.yaml"
     files.write_text(
-        placekit.as_yaml(placekit.node("n1"), gated, bare, web) + "---\n" + DAEMON_SET,
+        placekit.as_yaml(placekit.node("n1"), gated, bare, web) + "---\n" + INGRESS,
         encoding="utf-8",
     )
     with pytest.raises(SystemExit) as done:
@@ -403,9 +400,12 @@ def test_pack_leaves_gated_pods_out_without_failing_and_names_skipped_objects(
         "held": f"{why} (a, b)",
     }
     assert result["not_modelled"] == [
-        f"{files}: document 4: skipping DaemonSet/agent: kind DaemonSet (apps/v1) is not modelled"
+        (
+            f"{files}: document 4: skipping Ingress/agent: "
+            "kind Ingress (networking.k8s.io/v1) is not modelled"
+        )
     ]
-    assert "DaemonSet/agent" in captured.err
+    assert "Ingress/agent" in captured.err
     with pytest.raises(SystemExit) as done:
         main(["pack", str(files)])
     text = capsys.readouterr().out
@@ -418,11 +418,11 @@ def test_strategies_refuse_an_unmodelled_workload(tmp_path: Path) -> None:
     source = ROOT / "specs" / "strategies" / "web-release.yaml"
     body = yaml.safe_load(source.read_text(encoding="utf-8"))
     body["workloads"] = [w for w in body["workloads"] if isinstance(w, dict)]
-    body["workloads"].append(next(yaml.safe_load_all(_UNMODELLED["DaemonSet"])))
+    body["workloads"].append(next(yaml.safe_load_all(_UNMODELLED["Ingress"])))
     target = _write(tmp_path, body)
     with pytest.raises(InputError) as caught:
         load_strategies_spec(target)
-    assert (caught.value.obj, caught.value.path) == ("DaemonSet/agent", "workloads[1]")
+    assert (caught.value.obj, caught.value.path) == ("Ingress/agent", "workloads[1]")
     assert "remove it from the workloads" in caught.value.message
 
 
@@ -433,7 +433,7 @@ def test_status_names_every_object_it_does_not_report(
     pod = yaml.safe_load(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}"
     )
-    text = placekit.as_yaml(placekit.deployment("web", 1), pod) + "---\n" + DAEMON_SET
+    text = placekit.as_yaml(placekit.deployment("web", 1), pod) + "---\n" + INGRESS
     files.write_text(text, encoding="utf-8")
     with pytest.raises(SystemExit) as done:
         main(["status", str(files), "-o", "json"])
@@ -442,7 +442,10 @@ def test_status_names_every_object_it_does_not_report(
     assert [p["name"] for p in result["pods"]] == ["p"]
     only_pods = "kmodel status reports Pods only"
     assert result["not_modelled"] == [
-        f"{files}: document 2: skipping DaemonSet/agent: kind DaemonSet (apps/v1) is not modelled",
+        (
+            f"{files}: document 2: skipping Ingress/agent: "
+            "kind Ingress (networking.k8s.io/v1) is not modelled"
+        ),
         f"{files}: document 0: skipping Deployment/default/web: {only_pods}",
         f"{files}: document 3: skipping PodDisruptionBudget/default/agent-pdb: {only_pods}",
     ]
@@ -523,15 +526,15 @@ def test_ungate_round_trips_through_a_trace(action: RemoveSchedulingGates) -> No
 
 def test_an_unmodelled_object_among_the_cluster_manifests_is_refused_too(tmp_path: Path) -> None:
     (tmp_path / "nodes.yaml").write_text(
-        placekit.as_yaml(placekit.node("n1")) + "---\n" + _UNMODELLED["DaemonSet"],
+        placekit.as_yaml(placekit.node("n1")) + "---\n" + _UNMODELLED["Widget"],
         encoding="utf-8",
     )
     body = _spec(cluster={"manifests": ["nodes.yaml"]})
     with pytest.raises(InputError) as caught:
         load_spec(_write(tmp_path, body))
     assert (caught.value.file, caught.value.document) == (str(tmp_path / "nodes.yaml"), 1)
-    assert caught.value.obj == "DaemonSet/agent"
-    body["ignoreUnmodelled"] = ["DaemonSet"]
+    assert caught.value.obj == "Widget/w"
+    body["ignoreUnmodelled"] = ["Widget"]
     (item,) = load_spec(_write(tmp_path, body)).left_out
     assert item.path == "cluster.manifests[0]"
 
