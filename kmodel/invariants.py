@@ -27,7 +27,6 @@ from kmodel.semantics.daemonset import (
     HASH_LABEL,
     apply_daemonset_defaults,
     get_target_node_name,
-    node_should_run_daemon_pod,
 )
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
 from kmodel.semantics.replicaset import controller_ref, is_pod_available, is_pod_ready
@@ -569,7 +568,10 @@ class DaemonSetRolloutBounds(Invariant):
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Compare nodes without an available pod with maxUnavailable."""
-        from kmodel.cluster.components.daemonset import daemonset_revision_hash  # noqa: PLC0415
+        from kmodel.cluster.components.daemonset import (  # noqa: PLC0415
+            daemonset_revision_hash,
+            eligibility,
+        )
 
         violations = []
         nodes = list(cluster.store.list_objects("Node"))
@@ -581,7 +583,8 @@ class DaemonSetRolloutBounds(Invariant):
             key = _name(ds)
             revision = daemonset_revision_hash(ds)
             by_node = _daemon_pods_by_node(cluster, ds)
-            wanted = [n for n in nodes if node_should_run_daemon_pod(n, ds)[0]]
+            should_run = eligibility(cluster, raw, nodes)
+            wanted = [n for n in nodes if should_run[n["metadata"]["name"]][0]]
             min_ready = int(ds["spec"].get("minReadySeconds") or 0)
             unavailable = sum(
                 1

@@ -41,9 +41,11 @@ def delete_every_old_pod(
     node_to_pods: Mapping[str, Sequence[Mapping[str, Any]]],
     revision_hash: str,
     now: object,
+    *,
+    eligibility: dsem.Eligibility | None = None,
 ) -> dsem.RollingUpdatePlan:
     """A rolling update that ignores maxUnavailable: every old pod goes at once."""
-    del ds, nodes, now
+    del ds, nodes, now, eligibility
     old = [
         p["metadata"]["name"]
         for name in sorted(node_to_pods)
@@ -74,13 +76,16 @@ def test_manage_that_ignores_old_pods_is_caught(monkeypatch: pytest.MonkeyPatch)
         node_to_pods: Mapping[str, Sequence[Mapping[str, Any]]],
         revision_hash: str,
         now: object,
+        *,
+        eligibility: dsem.Eligibility | None = None,
     ) -> tuple[list[str], list[str]]:
         """Sees only pods of the current revision: old ones neither count nor go."""
         current = {
             name: [p for p in pods if dsem.is_pod_updated(p, revision_hash)]
             for name, pods in node_to_pods.items()
         }
-        return real_manage(ds, nodes, {k: v for k, v in current.items() if v}, revision_hash, now)
+        seen = {k: v for k, v in current.items() if v}
+        return real_manage(ds, nodes, seen, revision_hash, now, eligibility=eligibility)
 
     monkeypatch.setattr(dsem, "manage", manage_without_pods)
     findings = explore(scenario("daemonset_one_pod_per_node"), OPTIONS)

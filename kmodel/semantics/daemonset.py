@@ -37,6 +37,7 @@ __all__ = [
     "DAEMON_POD_TOLERATIONS",
     "HASH_LABEL",
     "NETWORK_UNAVAILABLE_TOLERATION",
+    "Eligibility",
     "NodePlan",
     "RollingUpdatePlan",
     "add_or_update_daemon_pod_tolerations",
@@ -50,6 +51,7 @@ __all__ = [
     "is_pod_updated",
     "manage",
     "new_pod",
+    "node_eligibility",
     "node_should_run_daemon_pod",
     "nodes_to_daemon_pods",
     "pod_order_key",
@@ -197,8 +199,9 @@ def add_or_update_daemon_pod_tolerations(spec: Mapping[str, Any]) -> dict[str, A
     NoExecute (without ``tolerationSeconds``, so node failure never evicts them), disk-, memory-
     and pid-pressure and unschedulable NoSchedule, and network-unavailable NoSchedule when
     ``hostNetwork`` is set.
+    The copy is shallow (only ``tolerations`` is new): callers that edit it copy it first.
     """
-    result: dict[str, Any] = copy.deepcopy(dict(spec))
+    result: dict[str, Any] = dict(spec)
     tolerations: list[dict[str, Any]] = list(result.get("tolerations") or [])
     added = list(DAEMON_POD_TOLERATIONS)
     if result.get("hostNetwork"):
@@ -212,7 +215,7 @@ def add_or_update_daemon_pod_tolerations(spec: Mapping[str, Any]) -> dict[str, A
 def new_pod(ds: Manifest, node_name: str) -> dict[str, Any]:
     """The pod the controller judges a node with. Mirrors ``daemon_controller.go NewPod``."""
     spec = (ds.get("spec") or {}).get("template") or {}
-    metadata = copy.deepcopy(dict(spec.get("metadata") or {}))
+    metadata = dict(spec.get("metadata") or {})  # shallow: only read
     metadata["namespace"] = (ds.get("metadata") or {}).get("namespace") or "default"
     pod_spec = add_or_update_daemon_pod_tolerations(spec.get("spec") or {})
     pod_spec["nodeName"] = node_name
@@ -252,6 +255,22 @@ def node_should_run_daemon_pod(node: Manifest, ds: Manifest) -> tuple[bool, bool
     return False, find_matching_untolerated_taint(taints, tolerations, execute) is None
 
 
+#: node name -> :func:`node_should_run_daemon_pod` for one DaemonSet, when the caller has it.
+Eligibility = Mapping[str, tuple[bool, bool]]
+
+
+def node_eligibility(nodes: Sequence[Manifest], ds: Manifest) -> dict[str, tuple[bool, bool]]:
+    """:func:`node_should_run_daemon_pod` for every node, by node name."""
+    return {str(n["metadata"]["name"]): node_should_run_daemon_pod(n, ds) for n in nodes}
+
+
+def _should_run(node: Manifest, ds: Manifest, known: Eligibility | None) -> tuple[bool, bool]:
+    name = str((node.get("metadata") or {}).get("name") or "")
+    if known is not None and name in known:
+        return known[name]
+    return node_should_run_daemon_pod(node, ds)
+
+
 def replace_node_name_node_affinity(
     affinity: Mapping[str, Any] | None, node_name: str
 ) -> dict[str, Any]:
@@ -282,7 +301,9 @@ def daemon_pod_template(ds: Manifest, revision_hash: str) -> dict[str, Any]:
     if revision_hash:
         labels[HASH_LABEL] = revision_hash
     metadata["labels"] = labels
-    template["spec"] = add_or_update_daemon_pod_tolerations(template.get("spec") or {})
+    template["spec"] = copy.deepcopy(
+        add_or_update_daemon_pod_tolerations(template.get("spec") or {})
+    )
     return template
 
 
@@ -381,6 +402,8 @@ def pods_should_be_on_node(
     ds: Manifest,
     revision_hash: str,
     now: TimeValue,
+    *,
+    eligibility: Eligibility | None = None,
 ) -> NodePlan:
     """Whether a node needs a daemon pod, and which of its daemon pods go.
 
@@ -391,7 +414,7 @@ def pods_should_be_on_node(
     is not ready or the new one is available), others go; where pods may not continue, all
     not being deleted go. ``daemon_pods`` None: the node has no entry at all.
     """
-    should_run, should_continue = node_should_run_daemon_pod(node, ds)
+    should_run, should_continue = _should_run(node, ds, eligibility)
     pods = list(daemon_pods or [])
     exists = daemon_pods is not None
     if should_run and not exists:
@@ -440,6 +463,8 @@ def manage(
     node_to_pods: Mapping[str, Sequence[Manifest]],
     revision_hash: str,
     now: TimeValue,
+    *,
+    eligibility: Eligibility | None = None,
 ) -> tuple[list[str], list[str]]:
     """(nodes needing a daemon pod, names of pods to delete), in node order.
 
@@ -453,7 +478,9 @@ def manage(
     for node in nodes:
         name = str(node["metadata"]["name"])
         names.add(name)
-        plan = pods_should_be_on_node(node, node_to_pods.get(name), ds, revision_hash, now)
+        plan = pods_should_be_on_node(
+            node, node_to_pods.get(name), ds, revision_hash, now, eligibility=eligibility
+        )
         if plan.create:
             needing.append(name)
         delete.extend(plan.delete)
@@ -472,7 +499,11 @@ def manage(
 
 
 def updated_desired_node_counts(
-    ds: Manifest, nodes: Sequence[Manifest], node_to_pods: Mapping[str, Sequence[Manifest]]
+    ds: Manifest,
+    nodes: Sequence[Manifest],
+    node_to_pods: Mapping[str, Sequence[Manifest]],
+    *,
+    eligibility: Eligibility | None = None,
 ) -> tuple[int, int, int, dict[str, list[Manifest]]]:
     """(maxSurge, maxUnavailable, desiredNumberScheduled, pods by node with every wanted node).
 
@@ -483,7 +514,7 @@ def updated_desired_node_counts(
     by_node = {name: list(pods) for name, pods in node_to_pods.items()}
     desired = 0
     for node in nodes:
-        should_run, _ = node_should_run_daemon_pod(node, ds)
+        should_run, _ = _should_run(node, ds, eligibility)
         if not should_run:
             continue
         desired += 1
@@ -532,6 +563,8 @@ def rolling_update(
     node_to_pods: Mapping[str, Sequence[Manifest]],
     revision_hash: str,
     now: TimeValue,
+    *,
+    eligibility: Eligibility | None = None,
 ) -> RollingUpdatePlan:
     """One step of a RollingUpdate.
 
@@ -545,14 +578,14 @@ def rolling_update(
     should no longer run one go only while more pods are available than desired.
     """
     max_surge, max_unavailable, desired, by_node = updated_desired_node_counts(
-        ds, nodes, node_to_pods
+        ds, nodes, node_to_pods, eligibility=eligibility
     )
     min_ready = _min_ready(ds)
     node_by_name = {str(n["metadata"]["name"]): n for n in nodes}
 
     def should_run(node_name: str) -> bool:
         node = node_by_name.get(node_name)
-        return node is not None and node_should_run_daemon_pod(node, ds)[0]
+        return node is not None and _should_run(node, ds, eligibility)[0]
 
     if max_surge == 0:
         unavailable = 0
@@ -625,6 +658,8 @@ def calculate_status(
     node_to_pods: Mapping[str, Sequence[Manifest]],
     revision_hash: str,
     now: TimeValue,
+    *,
+    eligibility: Eligibility | None = None,
 ) -> dict[str, int]:
     """The status counts.
 
@@ -638,7 +673,7 @@ def calculate_status(
     desired = current = misscheduled = ready = updated = available = 0
     min_ready = _min_ready(ds)
     for node in nodes:
-        should_run, _ = node_should_run_daemon_pod(node, ds)
+        should_run, _ = _should_run(node, ds, eligibility)
         pods = sorted(node_to_pods.get(str(node["metadata"]["name"])) or [], key=pod_order_key)
         if not should_run:
             misscheduled += bool(pods)

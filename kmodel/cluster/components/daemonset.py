@@ -24,7 +24,13 @@ from kmodel.objects.types import Manifest
 from kmodel.semantics import daemonset as dsem
 from kmodel.semantics import replicaset as rsem
 
-__all__ = ["SetDaemonSetImage", "SyncDaemonSet", "daemonset_actions", "daemonset_revision_hash"]
+__all__ = [
+    "SetDaemonSetImage",
+    "SyncDaemonSet",
+    "daemonset_actions",
+    "daemonset_revision_hash",
+    "eligibility",
+]
 
 _COMPONENT = "daemonset"
 _EXPECTATIONS_TIMEOUT = 300
@@ -55,6 +61,35 @@ def daemonset_revision_hash(ds: Mapping[str, Any]) -> str:
 
 def _defaulted(cluster: Cluster, ds: Mapping[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = cluster.derive("daemonset-defaults", ds, dsem.apply_daemonset_defaults)
+    return result
+
+
+def _node_signature(node: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What ``NodeShouldRunDaemonPod`` reads of a node: its name, labels and taints."""
+    metadata = node.get("metadata") or {}
+    taints = ((node.get("spec") or {}).get("taints")) or []
+    return (
+        metadata.get("name"),
+        tuple(sorted((metadata.get("labels") or {}).items())),
+        tuple((t.get("key"), t.get("value"), t.get("effect")) for t in taints),
+    )
+
+
+def eligibility(
+    cluster: Cluster, ds: Mapping[str, Any], nodes: list[Mapping[str, Any]]
+) -> dsem.Eligibility:
+    """``NodeShouldRunDaemonPod`` per node name, computed once per DaemonSet spec and node shape.
+
+    Keyed on the DaemonSet's UID and ``generation`` (bumped by every spec change) and on each
+    node's name, labels and taints (heartbeats and status writes leave it alone).
+    """
+    key = (
+        "daemonset-eligibility",
+        ds["metadata"]["uid"],
+        ds["metadata"].get("generation"),
+        tuple(cluster.derive("daemonset-node-signature", n, _node_signature) for n in nodes),
+    )
+    result: dsem.Eligibility = cluster.memo(key, lambda: dsem.node_eligibility(nodes, ds))
     return result
 
 
@@ -134,29 +169,39 @@ class SyncDaemonSet(Action):
             return  # upstream: "This daemon set is selecting all pods"
         ds = _defaulted(cluster, raw)
         nodes = list(view.list_objects("Node"))
+        eligible = eligibility(cluster, raw, nodes)
         revision_hash, old_revisions = self._construct_history(cluster, ds)
         if not _expectations_satisfied(cluster, ds):
-            self._write_status(cluster, ds, nodes, revision_hash, observed=False)
+            self._write_status(cluster, ds, nodes, revision_hash, eligible, observed=False)
             return
         cluster.memory[_COMPONENT].pop(ds["metadata"]["uid"], None)
-        wrote = self._manage(cluster, ds, nodes, revision_hash)
+        wrote = self._manage(cluster, ds, nodes, revision_hash, eligible)
         # Expectations raised by this sync's own writes are not yet observed within it.
         strategy = ds["spec"]["updateStrategy"]["type"]
         if not wrote and strategy == "RollingUpdate":
             pods = dsem.nodes_to_daemon_pods(_claim(cluster, ds))
-            plan = dsem.rolling_update(ds, nodes, pods, revision_hash, cluster.now)
+            plan = dsem.rolling_update(
+                ds, nodes, pods, revision_hash, cluster.now, eligibility=eligible
+            )
             self._sync_nodes(cluster, ds, list(plan.delete), list(plan.create), revision_hash)
         self._cleanup_history(cluster, ds, old_revisions)
-        self._write_status(cluster, ds, nodes, revision_hash, observed=True)
+        self._write_status(cluster, ds, nodes, revision_hash, eligible, observed=True)
 
     # ----------------------------------------------------------------- helpers
 
     def _manage(
-        self, cluster: Cluster, ds: dict[str, Any], nodes: list[Manifest], revision_hash: str
+        self,
+        cluster: Cluster,
+        ds: dict[str, Any],
+        nodes: list[Manifest],
+        revision_hash: str,
+        eligible: dsem.Eligibility,
     ) -> bool:
         """``manage`` then ``syncNodes``; whether it wrote anything."""
         pods = dsem.nodes_to_daemon_pods(_claim(cluster, ds))
-        needing, delete = dsem.manage(ds, nodes, pods, revision_hash, cluster.now)
+        needing, delete = dsem.manage(
+            ds, nodes, pods, revision_hash, cluster.now, eligibility=eligible
+        )
         self._sync_nodes(cluster, ds, delete, needing, revision_hash)
         return bool(needing or delete)
 
@@ -285,12 +330,15 @@ class SyncDaemonSet(Action):
         ds: dict[str, Any],
         nodes: list[Manifest],
         revision_hash: str,
+        eligible: dsem.Eligibility,
         *,
         observed: bool,
     ) -> None:
         """``updateDaemonSetStatus`` / ``storeDaemonSetStatus``."""
         pods = dsem.nodes_to_daemon_pods(_claim(cluster, ds))
-        counts = dsem.calculate_status(ds, nodes, pods, revision_hash, cluster.now)
+        counts = dsem.calculate_status(
+            ds, nodes, pods, revision_hash, cluster.now, eligibility=eligible
+        )
         current = cluster.store.get(("DaemonSet", self.namespace, self.daemonset))
         if current is None or current["metadata"]["uid"] != ds["metadata"]["uid"]:
             return
@@ -334,18 +382,58 @@ class SetDaemonSetImage(Action):
         cluster.update(body)
 
 
+def _pods_by_owner(cluster: Cluster) -> dict[tuple[str, str | None], tuple[tuple[str, str], ...]]:
+    """(namespace, controller UID or None) -> (name, resourceVersion) of the cached pods.
+
+    Built once per version of the pods in the DaemonSet controller's cache.
+    """
+    view = cluster.view(_COMPONENT)
+
+    def index() -> dict[tuple[str, str | None], tuple[tuple[str, str], ...]]:
+        groups: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
+        for pod in view.list_objects("Pod"):
+            ref = cluster.derive("controller-ref", pod, rsem.controller_ref)
+            owner = None if ref is None else ref.get("uid")
+            metadata = pod["metadata"]
+            groups.setdefault((metadata["namespace"], owner), []).append(
+                (metadata["name"], metadata["resourceVersion"])
+            )
+        return {group: tuple(pods) for group, pods in groups.items()}
+
+    result: dict[tuple[str, str | None], tuple[tuple[str, str], ...]] = cluster.memo(
+        ("daemonset-pods-by-owner", view.versions("Pod")), index
+    )
+    return result
+
+
 def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
-    """Whether a sync would write anything (a dry run, cached on what it reads)."""
+    """Whether a sync would write anything (a dry run, cached on what it reads).
+
+    A sync reads the DaemonSet, its own pods and the orphans it may adopt (other pods change
+    on most steps and are left out of the key), the nodes' names, labels and taints, its
+    ControllerRevisions, its expectations, and the time when availability or an expectation
+    timeout depends on it. The informer is never delayed by faults (``QUIET_COMPONENTS``) and
+    its writes cannot conflict (creates with generated names, deletes by UID, status on a fresh
+    read), so the cache stands for the store.
+    """
     action = SyncDaemonSet(ds["metadata"]["namespace"], ds["metadata"]["name"])
-    view = cluster.informers[_COMPONENT]
-    revisions = cluster.store.kind_revision
-    record = cluster.memory[_COMPONENT].get(ds["metadata"]["uid"])
+    view = cluster.view(_COMPONENT)
+    metadata = ds["metadata"]
+    pods = _pods_by_owner(cluster)
+    record = cluster.memory[_COMPONENT].get(metadata["uid"])
     min_ready = int((ds.get("spec") or {}).get("minReadySeconds") or 0)
+    nodes = tuple(
+        cluster.derive("daemonset-node-signature", n, _node_signature)
+        for n in view.list_objects("Node")
+    )
     key = (
         "daemonset-needs-sync",
         action,
-        view.versions("DaemonSet", "Pod", "Node", "ControllerRevision"),
-        tuple(revisions.get(k, 0) for k in ("DaemonSet", "Pod", "ControllerRevision")),
+        metadata["resourceVersion"],
+        pods.get((metadata["namespace"], metadata["uid"]), ()),
+        pods.get((metadata["namespace"], None), ()),
+        nodes,
+        view.versions("ControllerRevision"),
         cluster.store.has_quorum,
         None if record is None else (record["at"], tuple(record["adds"]), tuple(record["dels"])),
         cluster.now if (min_ready or record is not None) else None,
