@@ -34,6 +34,7 @@ KIND_ROOTS: Final[Mapping[str, str]] = {
     "Deployment": "Deployment",
     "ReplicaSet": "ReplicaSet",
     "StatefulSet": "StatefulSet",
+    "DaemonSet": "DaemonSet",
     "Node": "Node",
     "Service": "Service",
     "PodDisruptionBudget": "PodDisruptionBudget",
@@ -289,6 +290,43 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "DaemonEndpoint": {
         "Port": "integer",
+    },
+    "DaemonSet": {
+        "apiVersion": "string",
+        "kind": "string",
+        "metadata": "ObjectMeta",
+        "spec": "DaemonSetSpec",
+        "status": "DaemonSetStatus",
+    },
+    "DaemonSetCondition": {
+        "lastTransitionTime": "string",
+        "message": "string",
+        "reason": "string",
+        "status": "string",
+        "type": "string",
+    },
+    "DaemonSetSpec": {
+        "minReadySeconds": "integer",
+        "revisionHistoryLimit": "integer",
+        "selector": "LabelSelector",
+        "template": "PodTemplateSpec",
+        "updateStrategy": "DaemonSetUpdateStrategy",
+    },
+    "DaemonSetStatus": {
+        "collisionCount": "integer",
+        "conditions": "[]DaemonSetCondition",
+        "currentNumberScheduled": "integer",
+        "desiredNumberScheduled": "integer",
+        "numberAvailable": "integer",
+        "numberMisscheduled": "integer",
+        "numberReady": "integer",
+        "numberUnavailable": "integer",
+        "observedGeneration": "integer",
+        "updatedNumberScheduled": "integer",
+    },
+    "DaemonSetUpdateStrategy": {
+        "rollingUpdate": "RollingUpdateDaemonSet",
+        "type": "string",
     },
     "Deployment": {
         "apiVersion": "string",
@@ -1139,6 +1177,10 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
     "ResourceStatus": {
         "name": "string",
         "resources": "[]ResourceHealth",
+    },
+    "RollingUpdateDaemonSet": {
+        "maxSurge": "intOrString",
+        "maxUnavailable": "intOrString",
     },
     "RollingUpdateDeployment": {
         "maxSurge": "intOrString",

@@ -238,7 +238,8 @@ def overhead_lines(overhead: Sequence[DaemonOverhead]) -> list[str]:
         taken = ", ".join(
             describe_amount(resource, amount) for resource, amount in item.requests.items()
         )
-        lines.append(f"{item.name}: {taken} on {len(item.nodes)} node(s): {', '.join(item.nodes)}")
+        where = f"{len(item.nodes)} node(s): {', '.join(item.nodes)}" if item.nodes else "no node"
+        lines.append(f"{item.name}: {taken} on {where}")
     return lines
 
 
