@@ -88,3 +88,23 @@ def test_overhead_can_make_a_pod_unplaceable_and_explain_says_so(
         main(["explain", path])
     text = capsys.readouterr().out
     assert "DaemonSet/log-agent: 0.5 cpu, 256Mi memory, 1 pod on 5 node(s)" in text
+
+
+def test_verify_counts_the_overhead_and_reports_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    headroom = "capacity_headroom: {deployment: web, extra: 4}"
+    argv = ["--property", headroom, "--output", "json", "--counterexamples", str(tmp_path / "c")]
+    _, with_daemons = run(capsys, "verify", str(SPEC), *argv)
+    (target,) = with_daemons["targets"]
+    assert [p["status"] for p in target["properties"]] == ["disproved"]
+    assert [o["name"] for o in target["daemonset_overhead"]] == [
+        "DaemonSet/gpu-agent",
+        "DaemonSet/log-agent",
+    ]
+    docs = [d for d in yaml.safe_load_all(SPEC.read_text()) if d["kind"] != "DaemonSet"]
+    _, without = run(capsys, "verify", _write(tmp_path, docs), *argv)
+    (target,) = without["targets"]
+    # Four 4-cpu nodes hold eight 1.8-cpu pods without the agents: four more always fit.
+    assert [p["status"] for p in target["properties"]] == ["proven"]
+    assert target["daemonset_overhead"] == []

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kmodel.cluster.topology import ZONE_LABEL, domains
+from kmodel.report.placement import overhead_lines
 from kmodel.verify.prove import PropertyResult, VerifyResult, bound_pods
 
 __all__ = ["TargetResult", "outcome", "plot_graph", "render_verify"]
@@ -93,6 +94,7 @@ def _json(targets: Sequence[TargetResult]) -> str:
                 "properties": [_property_json(t, r) for r in t.result.results],
                 "not_placed": dict(t.result.inp.held),
                 "not_modelled": list(t.not_modelled),
+                "daemonset_overhead": [o.as_json() for o in t.result.inp.overhead],
             }
             for t in targets
         ],
@@ -118,6 +120,7 @@ def _text(targets: Sequence[TargetResult]) -> str:
             for pod, why in t.result.inp.held
         )
         out.extend(f"  not modelled: {line}" for line in t.not_modelled)
+        out.extend(f"  daemonset overhead: {line}" for line in overhead_lines(inp.overhead))
         for r in t.result.results:
             out.append(f"  {r.status:9} {r.prop.name}: {r.message}")
             out.extend(f"            - {reason}" for reason in r.reasons)
