@@ -911,6 +911,8 @@ class EventuallyStable(Invariant):
 class DrainsComplete(Invariant):
     """At a fixpoint, every node being drained has no pods left that drain would evict.
 
+    Drain leaves mirror pods and pods a DaemonSet controls be (``--ignore-daemonsets``).
+
     A drain that can never finish (a PodDisruptionBudget that allows no disruption, a pod that
     cannot be rescheduled) leaves the node cordoned with its pods forever.
     """
@@ -933,6 +935,7 @@ class DrainsComplete(Invariant):
                 if (p.get("spec") or {}).get("nodeName") == node
                 and _live(p)
                 and not (p["metadata"].get("annotations") or {}).get("kubernetes.io/config.mirror")
+                and (controller_ref(p) or {}).get("kind") != "DaemonSet"
             ]
             if stuck:
                 violations.append(

@@ -6,7 +6,13 @@ import copy
 from typing import Any
 
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import MachineGone, NodeCrash, NodeRecover, SetDaemonSetImage
+from kmodel.cluster.components import (
+    DrainNode,
+    MachineGone,
+    NodeCrash,
+    NodeRecover,
+    SetDaemonSetImage,
+)
 from kmodel.cluster.model import Cluster, Machine
 from kmodel.invariants import Monitor, make_invariant
 from kmodel.semantics.daemonset import HASH_LABEL
@@ -192,3 +198,15 @@ def test_node_crash_keeps_the_daemon_pod_and_the_rollout_waits_for_it() -> None:
     assert pods_by_node(cluster) == {"n1": ["agent:2"], "n2": ["agent:2"], "n3": ["agent:2"]}
     hashes = {p["metadata"]["labels"][HASH_LABEL] for p in cluster.store.list_objects("Pod")}
     assert len(hashes) == 1
+
+
+def test_drain_leaves_daemon_pods_and_completes() -> None:
+    """``kubectl drain --ignore-daemonsets``: the daemon pod stays on the cordoned node."""
+    cluster = build_cluster([node("n1"), node("n2"), daemonset()])
+    cluster.settle()
+    monitor = Monitor([make_invariant("drains_complete")])
+    cluster.step(DrainNode("n1"))
+    cluster.settle()
+    assert pods_by_node(cluster) == {"n1": ["agent:1"], "n2": ["agent:1"]}
+    assert monitor.at_fixpoint(cluster) == []
+    assert "drains_complete" in monitor.history.met

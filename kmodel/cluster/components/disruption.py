@@ -7,7 +7,8 @@
 * Eviction API (``pkg/registry/core/pod/storage/eviction.go``): an eviction is refused with 429
   ("Cannot evict pod as it would violate the pod's disruption budget.") while a covering PDB
   allows no disruption; otherwise the PDB's allowance is decremented and the pod is deleted.
-* ``kubectl drain``: cordon the node, then evict its pods (retrying refused evictions forever).
+* ``kubectl drain --ignore-daemonsets``: cordon the node, then evict its pods but DaemonSet
+  pods (retrying refused evictions forever).
 """
 
 from __future__ import annotations
@@ -191,5 +192,19 @@ def _disruption_actions(cluster: Cluster) -> list[Action]:
         if (pod.get("spec") or {}).get("nodeName") in draining
         and pod["metadata"].get("deletionTimestamp") is None
         and not (pod["metadata"].get("annotations") or {}).get("kubernetes.io/config.mirror")
+        and not is_daemon_pod(pod)
     )
     return actions
+
+
+def is_daemon_pod(pod: Mapping[str, Any]) -> bool:
+    """Whether ``kubectl drain --ignore-daemonsets`` leaves the pod be.
+
+    Mirrors ``kubectl/pkg/drain/filters.go daemonSetFilter``: a pod whose controller is a
+    DaemonSet is skipped (its controller would recreate it on the cordoned node, which daemon
+    pods tolerate). Not mirrored: the check that the DaemonSet still exists.
+    """
+    for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("controller") is True:
+            return bool(ref.get("kind") == "DaemonSet")
+    return False
