@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
+
+import pytest
+import yaml
 
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components import (
@@ -14,6 +18,8 @@ from kmodel.cluster.components import (
     SetDaemonSetImage,
 )
 from kmodel.cluster.model import Cluster, Machine
+from kmodel.errors import InputError
+from kmodel.explore.spec import load_spec
 from kmodel.invariants import Monitor, make_invariant
 from kmodel.semantics.daemonset import HASH_LABEL
 from tests.test_cluster import node
@@ -210,3 +216,25 @@ def test_drain_leaves_daemon_pods_and_completes() -> None:
     assert pods_by_node(cluster) == {"n1": ["agent:1"], "n2": ["agent:1"]}
     assert monitor.at_fixpoint(cluster) == []
     assert "drains_complete" in monitor.history.met
+
+
+def test_spec_rollout_names_a_daemonset(tmp_path: Path) -> None:
+    source = (
+        Path(__file__).resolve().parent.parent / "specs" / "daemonset-rollout-node-failure.yaml"
+    )
+    body = yaml.safe_load(source.read_text())
+    (action,) = load_spec(source).scenario.user_actions
+    assert action.actions() == [
+        SetDaemonSetImage("default", "log-agent", "agent", "registry.example.com/log-agent:1.1")
+    ]
+    body["actions"] = [{"rollout": {"daemonset": "nope", "images": ["x"]}}]
+    target = tmp_path / "spec.yaml"
+    target.write_text(yaml.safe_dump(body))
+    with pytest.raises(InputError, match="no DaemonSet 'nope' among the workloads"):
+        load_spec(target)
+    body["actions"] = [
+        {"rollout": {"daemonset": "log-agent", "deployment": "web", "images": ["x"]}}
+    ]
+    target.write_text(yaml.safe_dump(body))
+    with pytest.raises(InputError, match="needs exactly one of deployment or daemonset"):
+        load_spec(target)
