@@ -236,5 +236,7 @@ def test_spec_rollout_names_a_daemonset(tmp_path: Path) -> None:
         {"rollout": {"daemonset": "log-agent", "deployment": "web", "images": ["x"]}}
     ]
     target.write_text(yaml.safe_dump(body))
-    with pytest.raises(InputError, match="needs exactly one of deployment or daemonset"):
+    with pytest.raises(
+        InputError, match="needs exactly one of deployment, statefulset or daemonset"
+    ):
         load_spec(target)

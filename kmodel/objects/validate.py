@@ -988,6 +988,23 @@ def _validate_stateful_set(body: Manifest) -> None:
         _optional_int(spec, "revisionHistoryLimit", "spec"), "spec.revisionHistoryLimit"
     )
     _string(spec, "serviceName", "spec")
+    if spec.get("selector") is None:
+        _required("spec.selector")
+    selector = _mapping(spec, "selector", "spec")
+    _validate_label_selector(selector, "spec.selector")
+    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        _invalid("spec.selector", dict(selector), "empty selector is invalid for statefulset")
+    _validate_template_for_replica_set(spec, selector, "spec", kind="StatefulSet")
+    for index, raw in enumerate(_list(spec, "volumeClaimTemplates", "spec")):
+        path = f"spec.volumeClaimTemplates[{index}]"
+        claim = _item_mapping(raw, path)
+        metadata = _mapping(claim, "metadata", path)
+        if not _string(metadata, "name", join_path(path, "metadata")):
+            _required(join_path(path, "metadata.name"), "name or generateName is required")
+        try:
+            _validate_persistent_volume_claim_spec(claim)
+        except InputError as error:
+            raise InputError(error.message, path=join_path(path, error.path or "")) from None
 
 
 def _validate_daemon_set_update_strategy(spec: Manifest) -> None:
@@ -1026,18 +1043,6 @@ def _validate_daemon_set(body: Manifest) -> None:
     selector = _mapping(spec, "selector", "spec")
     _validate_label_selector(selector, "spec.selector")
     if not selector.get("matchLabels") and not selector.get("matchExpressions"):
-        _invalid("spec.selector", dict(selector), "empty selector is invalid for statefulset")
-    _validate_template_for_replica_set(spec, selector, "spec", kind="StatefulSet")
-    for index, raw in enumerate(_list(spec, "volumeClaimTemplates", "spec")):
-        path = f"spec.volumeClaimTemplates[{index}]"
-        claim = _item_mapping(raw, path)
-        metadata = _mapping(claim, "metadata", path)
-        if not _string(metadata, "name", join_path(path, "metadata")):
-            _required(join_path(path, "metadata.name"), "name or generateName is required")
-        try:
-            _validate_persistent_volume_claim_spec(claim)
-        except InputError as error:
-            raise InputError(error.message, path=join_path(path, error.path or "")) from None
         _invalid("spec.selector", dict(selector), "empty selector is invalid for daemonset")
     _validate_template_for_replica_set(spec, selector, "spec", kind="DaemonSet")
     _validate_nonnegative(_optional_int(spec, "minReadySeconds", "spec"), "spec.minReadySeconds")
