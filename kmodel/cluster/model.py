@@ -54,6 +54,7 @@ COMPONENTS: Final = (
     "proxy",
     "job",
     "cronjob",
+    "hpa",
 )
 
 #: Tolerations added to every pod by the DefaultTolerationSeconds admission plugin.
@@ -148,6 +149,9 @@ class ClusterConfig:
     #: Controllers defined outside kmodel.cluster (e.g. kmodel.strategies): each lists the steps
     #: it would take now, and they join the built-in components' steps (exploration, settling).
     controllers: tuple[Callable[[Cluster], list[Action]], ...] = ()
+    #: The load each HorizontalPodAutoscaler's metrics read, by ``namespace/name`` (a
+    #: ``kmodel.cluster.components.hpa.Load``).
+    loads: Mapping[str, Any] = field(default_factory=dict)
 
     def program(self, image: str) -> Program:
         """The behaviour of a container image."""
