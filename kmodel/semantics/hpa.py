@@ -2,7 +2,7 @@
 
 Mirrors ``pkg/controller/podautoscaler/replica_calculator.go`` (the replica count a metric asks
 for) and ``pkg/controller/podautoscaler/horizontal.go`` (stabilization, scaling policies, min/max
-and the conditions), with ``pkg/apis/autoscaling/v2/defaults.go`` for the defaults. Quantities are
+and the conditions); the API defaults are in :mod:`kmodel.objects.hpa_defaults`. Quantities are
 milli-values (ints), as upstream computes them; ratios are floats as upstream's ``float64``.
 
 The controller's memory (recent recommendations, scale events) is passed in and returned, never
@@ -18,7 +18,6 @@ from typing import Any, Final
 
 __all__ = [
     "CPU_INITIALIZATION_PERIOD",
-    "DEFAULT_CPU_UTILIZATION",
     "DELAY_OF_INITIAL_READINESS_STATUS",
     "DOWNSCALE_STABILIZATION_WINDOW",
     "METRIC_WINDOW",
@@ -35,14 +34,11 @@ __all__ = [
     "calculate_scale_up_limit_with_scaling_rules",
     "convert_desired_replicas_with_behavior_rate",
     "convert_desired_replicas_with_rules",
-    "generate_scale_down_rules",
-    "generate_scale_up_rules",
     "get_external_per_pod_metric_replicas",
     "get_object_per_pod_metric_replicas",
     "get_resource_replicas",
     "get_usage_ratio_replica_count",
     "group_pods",
-    "set_defaults",
     "stabilize_recommendation",
     "stabilize_recommendation_with_behaviors",
     "stabilized_reason",
@@ -61,76 +57,10 @@ DOWNSCALE_STABILIZATION_WINDOW: Final = 300
 SYNC_PERIOD: Final = 15
 #: The window metrics-server reports for a sample (its ``--metric-resolution``, 15 s).
 METRIC_WINDOW: Final = 15
-#: ``autoscaling.DefaultCPUUtilization``.
-DEFAULT_CPU_UTILIZATION: Final = 80
 
 
 class ReplicaCalculationError(Exception):
     """The replica calculator could not produce a count (upstream returns an ``error``)."""
-
-
-# ----------------------------------------------------------------------------- defaults
-
-
-def generate_scale_up_rules(rules: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``GenerateHPAScaleUpRules``: fill unset scale-up fields with the defaults.
-
-    Defaults: no stabilization window, ``selectPolicy: Max``, and the larger of 4 pods or 100%
-    per 15 s.
-    """
-    given = dict(rules or {})
-    given.setdefault("stabilizationWindowSeconds", 0)
-    given.setdefault("selectPolicy", "Max")
-    if not given.get("policies"):
-        given["policies"] = [
-            {"type": "Pods", "value": 4, "periodSeconds": 15},
-            {"type": "Percent", "value": 100, "periodSeconds": 15},
-        ]
-    return given
-
-
-def generate_scale_down_rules(rules: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``GenerateHPAScaleDownRules``: fill unset scale-down fields with the defaults.
-
-    Defaults: a 300 s stabilization window, ``selectPolicy: Max``, 100% per 15 s.
-    """
-    given = dict(rules or {})
-    given.setdefault("stabilizationWindowSeconds", DOWNSCALE_STABILIZATION_WINDOW)
-    given.setdefault("selectPolicy", "Max")
-    if not given.get("policies"):
-        given["policies"] = [{"type": "Percent", "value": 100, "periodSeconds": 15}]
-    return given
-
-
-def set_defaults(hpa: Mapping[str, Any]) -> dict[str, Any]:
-    """``SetDefaults_HorizontalPodAutoscaler`` (autoscaling/v2) on a copy of ``hpa``.
-
-    ``minReplicas`` 1; no metrics means CPU at 80% utilization; a given ``behavior`` gets its
-    unset fields (``SetDefaults_HorizontalPodAutoscalerBehavior``), an absent one stays absent.
-    """
-    body = dict(hpa)
-    spec = dict(body.get("spec") or {})
-    spec.setdefault("minReplicas", 1)
-    if not spec.get("metrics"):
-        spec["metrics"] = [
-            {
-                "type": "Resource",
-                "resource": {
-                    "name": "cpu",
-                    "target": {
-                        "type": "Utilization",
-                        "averageUtilization": DEFAULT_CPU_UTILIZATION,
-                    },
-                },
-            }
-        ]
-    if spec.get("behavior") is not None:
-        behavior = dict(spec["behavior"])
-        behavior["scaleUp"] = generate_scale_up_rules(behavior.get("scaleUp"))
-        behavior["scaleDown"] = generate_scale_down_rules(behavior.get("scaleDown"))
-        spec["behavior"] = behavior
-    body["spec"] = spec
-    return body
 
 
 # ----------------------------------------------------------------------------- replica counts

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import Cluster
+from kmodel.objects.hpa_defaults import set_defaults
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.objects.quantity import milli_value, parse_quantity
 from kmodel.semantics import hpa as sem
@@ -300,7 +301,7 @@ class SyncHorizontalPodAutoscaler(Action):
         stored = view.get(("HorizontalPodAutoscaler", self.namespace, self.hpa))
         if stored is None:
             return
-        hpa = sem.set_defaults(stored)
+        hpa = set_defaults(stored)
         spec = hpa["spec"]
         uid = stored["metadata"]["uid"]
         memory = cluster.memory[_COMPONENT].setdefault(
