@@ -102,3 +102,20 @@ def test_missing_target_sets_failed_get_scale() -> None:
     cluster.step(SyncHorizontalPodAutoscaler("default", "web"))
     status = cluster.store.get(("HorizontalPodAutoscaler", "default", "web"))["status"]
     assert status["conditions"][0]["reason"] == "FailedGetScale"
+
+
+def test_container_resource_metric_is_refused_per_hpa() -> None:
+    metric = {
+        "type": "ContainerResource",
+        "containerResource": {
+            "name": "cpu",
+            "container": "app",
+            "target": {"type": "Utilization", "averageUtilization": 50},
+        },
+    }
+    cluster = cluster_with(Load(((0, 1500),)), metrics=[metric])
+    status = cluster.store.get(("HorizontalPodAutoscaler", "default", "web"))["status"]
+    active = next(c for c in status["conditions"] if c["type"] == "ScalingActive")
+    assert active["reason"] == "FailedGetContainerResourceMetric"
+    assert "does not model" in active["message"]
+    assert replicas(cluster) == 2

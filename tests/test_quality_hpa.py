@@ -1,7 +1,7 @@
 """Quality: a broken HorizontalPodAutoscaler, injected from the test, that exploration catches.
 
 The bundled spec passes with the faithful controller; replacing one decision function (no
-scale-down stabilization, or a maxReplicas clamp off by one) must make exploration find a short trace.
+scale-down stabilization, or a maxReplicas clamp off by one) must be found by exploration.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ SPEC = Path(__file__).parent.parent / "specs" / "hpa-scale-up-during-rollout.yam
 OPTIONS = ExploreOptions(examples=60, max_steps=30, seed=0)
 
 
-def _scenario():  # noqa: ANN202
+def _scenario():
     """The bundled spec's scenario; a broken HPA flaps forever, so settle over 300 s only."""
     scenario = load_spec(SPEC).scenario
     config = dataclasses.replace(scenario.config, settle_horizon=300)
@@ -37,7 +37,7 @@ def test_faithful_hpa_passes() -> None:
 
 
 def test_hpa_without_scale_down_stabilization_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    def unstabilized(recommendations, *, current, desired, up, down, now):  # noqa: ANN001, ANN202, ARG001
+    def unstabilized(recommendations, *, current, desired, up, down, now):
         return desired, (*recommendations, hpa.Recommendation(desired, now))
 
     monkeypatch.setattr(hpa, "stabilize_recommendation_with_behaviors", unstabilized)
@@ -49,7 +49,7 @@ def test_hpa_without_scale_down_stabilization_is_caught(monkeypatch: pytest.Monk
 def test_hpa_that_ignores_max_replicas_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     faithful = hpa.convert_desired_replicas_with_behavior_rate
 
-    def unclamped(**kwargs):  # noqa: ANN003, ANN202
+    def unclamped(**kwargs):
         return faithful(**{**kwargs, "max_replicas": kwargs["max_replicas"] + 1})
 
     monkeypatch.setattr(hpa, "convert_desired_replicas_with_behavior_rate", unclamped)

@@ -165,6 +165,7 @@ _FAILED_REASON: Final = {
     "Pods": "FailedGetPodsMetric",
     "Object": "FailedGetObjectMetric",
     "External": "FailedGetExternalMetric",
+    "ContainerResource": "FailedGetContainerResourceMetric",
 }
 
 
@@ -183,6 +184,9 @@ def _compute_for_metric(  # upstream's computeReplicasForMetric inputs
     target = source.get("target") or {}
     now = cluster.now
     try:
+        if kind == "ContainerResource":
+            message = "kmodel does not model ContainerResource metrics"
+            raise sem.ReplicaCalculationError(message)  # noqa: TRY301
         if load is None:
             message = "no load is given for this HPA"
             raise sem.ReplicaCalculationError(message)  # noqa: TRY301
