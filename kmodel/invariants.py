@@ -63,6 +63,8 @@ class History:
     rollout_ready: dict[str, tuple[int, bool]] = field(default_factory=dict)
     static_uids: dict[str, str] = field(default_factory=dict)
     evictions_seen: int = 0
+    #: invariant:HPA key -> the rescales its status recorded: (lastScaleTime, from, to).
+    hpa_scales: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
     #: Invariants whose precondition held at some step (see :attr:`Invariant.precondition`).
     met: set[str] = field(default_factory=set)
     #: Job UID -> UIDs of its pods when it was first seen finished (``job_finished_no_new_pods``).
@@ -1172,6 +1174,107 @@ class CronJobForbidNoOverlap(Invariant):
         return violations
 
 
+def _hpa_rescales(
+    cluster: Cluster, history: History, owner: str
+) -> list[tuple[Mapping[str, Any], int, int]]:
+    """HPAs whose status says they rescaled their target now: (hpa, from, to), once per owner.
+
+    Each invariant (``owner``) keeps its own record in ``history.hpa_scales``.
+    """
+    found = []
+    for hpa in cluster.store.list_objects("HorizontalPodAutoscaler"):
+        status = hpa.get("status") or {}
+        at = status.get("lastScaleTime")
+        if at is None or at != cluster.now:
+            continue
+        seen = history.hpa_scales.setdefault(f"{owner}:{_name(hpa)}", [])
+        record = (at, int(status.get("currentReplicas", 0)), int(status.get("desiredReplicas", 0)))
+        if record not in seen:
+            seen.append(record)
+            found.append((hpa, record[1], record[2]))
+    return found
+
+
+class HpaWithinBounds(Invariant):
+    """Every rescale by a HorizontalPodAutoscaler lands within its min and max replicas.
+
+    ``reconcileAutoscaler`` clamps a target above ``maxReplicas`` or below ``minReplicas`` into
+    the range and limits every metric-driven count to it; a target at zero is left alone.
+    """
+
+    name = "hpa_within_bounds"
+    description = "an HPA never scales its target outside [minReplicas, maxReplicas]"
+    precondition = "an HPA rescaled its target"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare each new rescale in the HPAs' status with their spec."""
+        violations = []
+        for hpa, _, to in _hpa_rescales(cluster, history, self.name):
+            history.met.add(self.name)
+            spec = hpa.get("spec") or {}
+            low, high = int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", 0))
+            if not low <= to <= high:
+                violations.append(
+                    self.violation(
+                        f"HPA {_name(hpa)} scaled its target to {to}, outside [{low}, {high}]",
+                        hpa=_name(hpa),
+                        replicas=to,
+                        min=low,
+                        max=high,
+                    )
+                )
+        return violations
+
+
+class HpaNoFlapping(Invariant):
+    """No HPA scale-down below a count it scaled up to within its scale-down stabilization window.
+
+    A scale-up to N records a recommendation of at least N; while it is inside the window
+    (``behavior.scaleDown.stabilizationWindowSeconds``, 300 s by default and without
+    ``behavior``) the stabilized count never drops below N unless the target was already
+    below N or above ``maxReplicas``.
+    """
+
+    name = "hpa_no_flapping"
+    description = "no HPA scale-down within the stabilization window of a higher scale-up"
+    precondition = "an HPA scaled its target down"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Each new scale-down against the scale-ups still inside the window."""
+        violations = []
+        for hpa, start, to in _hpa_rescales(cluster, history, self.name):
+            if to >= start:
+                continue
+            history.met.add(self.name)
+            spec = hpa.get("spec") or {}
+            window = int(
+                ((spec.get("behavior") or {}).get("scaleDown") or {}).get(
+                    "stabilizationWindowSeconds", 300
+                )
+            )
+            if start > int(spec.get("maxReplicas", start)):
+                continue
+            held = [
+                (at, up)
+                for at, before, up in history.hpa_scales[f"{self.name}:{_name(hpa)}"]
+                if up > before and cluster.now - at < window and to < up <= start
+            ]
+            if held:
+                at, up = held[-1]
+                violations.append(
+                    self.violation(
+                        f"HPA {_name(hpa)} scaled down from {start} to {to} "
+                        f"{cluster.now - at}s after scaling up to {up} (window {window}s)",
+                        hpa=_name(hpa),
+                        scaled_up_to=up,
+                        scaled_down_to=to,
+                        seconds=cluster.now - at,
+                        window=window,
+                    )
+                )
+        return violations
+
+
 @dataclass
 class UserInvariant(Invariant):
     """A user-written predicate: ``module:function`` taking the cluster, returning messages."""
@@ -1394,6 +1497,8 @@ CATALOGUE: dict[str, type[Invariant]] = {
         IndexedJobOnePodPerIndex,
         JobNotFailed,
         CronJobForbidNoOverlap,
+        HpaWithinBounds,
+        HpaNoFlapping,
     )
 }
 CATALOGUE.update(

@@ -55,6 +55,7 @@ COMPONENTS: Final = (
     "proxy",
     "job",
     "cronjob",
+    "hpa",
 )
 
 #: Components that read through an informer but that watch faults leave alone, so scenarios
@@ -153,6 +154,9 @@ class ClusterConfig:
     #: Controllers defined outside kmodel.cluster (e.g. kmodel.strategies): each lists the steps
     #: it would take now, and they join the built-in components' steps (exploration, settling).
     controllers: tuple[Callable[[Cluster], list[Action]], ...] = ()
+    #: The load each HorizontalPodAutoscaler's metrics read, by ``namespace/name`` (a
+    #: ``kmodel.cluster.components.hpa.Load``).
+    loads: Mapping[str, Any] = field(default_factory=dict)
 
     def program(self, image: str) -> Program:
         """The behaviour of a container image."""

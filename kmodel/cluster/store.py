@@ -40,6 +40,7 @@ ObjectKey = tuple[str, str, str]
 CLUSTER_SCOPED: Final = frozenset({"Node", "PersistentVolume", "StorageClass", "Namespace"})
 _GENERATION_KINDS: Final = frozenset(
     {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "PodDisruptionBudget", "Service"}
+    | {"HorizontalPodAutoscaler"}
 )
 
 

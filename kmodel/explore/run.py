@@ -36,6 +36,7 @@ from kmodel.cluster.components import (
     ScaleStatefulSet,
     SetDaemonSetImage,
     SetImage,
+    SetLoad,
     SetStatefulSetImage,
     Tick,
     UpdateConfigMap,
@@ -105,7 +106,8 @@ class UserAction:
     ``drain`` (``nodes``), ``rollout`` and ``scale`` of a StatefulSet (``statefulset`` instead
     of ``deployment``),
     ``delete`` (``pods``: ``namespace/name`` or ``name``), ``configmap`` (``name``, ``key``,
-    ``values``) or ``ungate`` (``pods``, or ``deployment``: remove scheduling gates);
+    ``values``), ``load`` (``hpa``, ``levels``: an HPA's load switches to a level) or
+    ``ungate`` (``pods``, or ``deployment``: remove scheduling gates);
     ``budget`` caps how often it happens (None: any number of times).
     """
 
@@ -149,6 +151,9 @@ class UserAction:
                 return [RemoveSchedulingGates(namespace, deployment=name)]
             targets = [str(pod).rpartition("/") for pod in p.get("pods", [])]
             return [RemoveSchedulingGates(ns or namespace_default, pod) for ns, _, pod in targets]
+        if self.kind == "load":
+            hpa_namespace, _, hpa = str(p.get("hpa", "")).rpartition("/")
+            return [SetLoad(hpa_namespace or namespace_default, hpa, int(v)) for v in p["levels"]]
         if self.kind == "configmap":
             return [
                 UpdateConfigMap(namespace, name, str(p.get("key", "")), str(v))

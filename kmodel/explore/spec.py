@@ -65,6 +65,7 @@ import yaml
 
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.errors import InputError
+from kmodel.explore.load import hpa_names, read_loads, resolve_load_action
 from kmodel.explore.run import Scenario, UserAction
 from kmodel.explore.search import ExploreOptions
 from kmodel.explore.spec_format import (
@@ -644,6 +645,8 @@ def load_spec(
         if o.get("kind") == "DaemonSet"
     }
     programs = {image: parse_program(program) for image, program in spec.programs.items()}
+    hpas = hpa_names(objects)
+    loads = read_loads(reader, spec.load, hpas)
 
     statefulsets = {
         f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
@@ -674,6 +677,7 @@ def load_spec(
             daemonsets=daemonsets,
             node_names=node_names,
             reader=reader,
+            hpas=hpas,
         )
         for i, action in enumerate(spec.actions)
     ]
@@ -706,7 +710,7 @@ def load_spec(
         faults=fault_budgets(spec.faults),
         user_actions=tuple(users),
         invariants=tuple(invariants),
-        config=ClusterConfig(programs=programs),
+        config=ClusterConfig(programs=programs, loads=loads),
         control_plane_members=members,
         static_pods=static,
         ticks=ticks,
@@ -735,6 +739,7 @@ def _user_action(
     daemonsets: Mapping[str, Mapping[str, Any]],
     node_names: set[str],
     reader: SpecReader,
+    hpas: set[str],
 ) -> UserAction:
     """A validated action resolved against the spec's workloads and nodes (``where``: its path).
 
@@ -786,6 +791,8 @@ def _user_action(
                 raise reader.error(f"{where}.nodes[{j}]", f"no node {node!r} in the cluster")
     elif action.kind == "configmap":
         params["values"] = [str(v) for v in params["values"]]
+    elif action.kind == "load":
+        resolve_load_action(reader, params, where, hpas)
     return UserAction(action.kind, params, budget)
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "Cluster",
     "ControlPlane",
     "ExploreSection",
+    "LoadEntry",
     "Manifest",
     "NodePool",
     "NodesCluster",
@@ -336,6 +337,13 @@ class UngateParams(ActionParams):
         return self
 
 
+class LoadParams(ActionParams):
+    """The load on a HorizontalPodAutoscaler's target switches to one of the levels."""
+
+    hpa: NonEmpty = Field(description="a HorizontalPodAutoscaler of the workloads (namespace/name)")
+    levels: list[Quantity] = Field(description="the levels offered, as the HPA's load reads them")
+
+
 class Action(FormatModel):
     """One user action the exploration may take: exactly one key."""
 
@@ -350,6 +358,7 @@ class Action(FormatModel):
     delete: DeleteParams | None = Field(None, description="kubectl delete pod")
     configmap: ConfigMapParams | None = Field(None, description="update a ConfigMap key")
     ungate: UngateParams | None = Field(None, description="remove scheduling gates")
+    load: LoadParams | None = Field(None, description="an HPA's load switches to a level")
 
     key_noun: ClassVar[str] = "action"
 
@@ -383,6 +392,31 @@ class Action(FormatModel):
 _ACTION_KINDS = ", ".join(Action.model_fields)
 
 
+class LoadPoint(FormatModel):
+    """One step of a load series."""
+
+    at: Count = Field(description="from this second of the logical clock")
+    value: Quantity = Field(description="the value from then on")
+
+
+LoadValue = Annotated[
+    Quantity | list[LoadPoint], Field(description="a constant, or a series of {at, value}")
+]
+
+
+class LoadEntry(FormatModel):
+    """What one HorizontalPodAutoscaler's metrics read: exactly one of total or perPod."""
+
+    total: LoadValue | None = Field(None, description="spread over the target's Ready pods")
+    per_pod: LoadValue | None = Field(None, alias="perPod", description="each Ready pod's value")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LoadEntry:
+        if (self.total is None) == (self.per_pod is None):
+            raise PydanticCustomError("one_load", "needs exactly one of total or perPod")
+        return self
+
+
 def _one_invariant(value: object) -> object:
     if isinstance(value, dict) and len(value) != 1:
         message = "must be a name, or a mapping of one name to its parameters"
@@ -414,6 +448,9 @@ class CheckSpecFormat(FormatModel):
     actions: list[Action] = Field(default=[], description="what the user may do")
     invariants: list[Invariant] = Field(default=[], description="what must hold (at least one)")
     explore: ExploreSection = Field(default_factory=ExploreSection, description="how hard to look")
+    load: dict[str, LoadEntry] = Field(
+        default={}, description="per HorizontalPodAutoscaler (namespace/name): what it reads"
+    )
     ignore_unmodelled: bool | list[NonEmpty] = Field(
         default=False,
         alias="ignoreUnmodelled",

@@ -4,7 +4,8 @@ Data, not code: for every API struct reachable from a modelled kind, its JSON fi
 their types. Derived from the Go types of ``k8s.io/api`` (``core/v1/types.go``,
 ``apps/v1/types.go``, ``policy/v1/types.go``, commit ``10b39a39bcee``, 2026-07-24; the Job and
 CronJob structs from ``batch/v1/types.go`` of Kubernetes 1.34, added with their controllers;
-the StatefulSet structs from ``apps/v1/types.go`` of v1.35, added with its controller) and
+the StatefulSet structs from ``apps/v1/types.go`` of v1.35, added with its controller;
+``autoscaling/v2/types.go`` for the HorizontalPodAutoscaler structs, up to 1.33) and
 ``k8s.io/apimachinery`` (``pkg/apis/meta/v1/types.go``, commit ``eed236ceee2c``): the ``json``
 tag of each field, embedded (inline) structs flattened into their parent, ``TypeMeta`` as
 ``apiVersion`` and ``kind``. Every field upstream serves is here, alpha and deprecated ones
@@ -38,6 +39,7 @@ KIND_ROOTS: Final[Mapping[str, str]] = {
     "Node": "Node",
     "Service": "Service",
     "PodDisruptionBudget": "PodDisruptionBudget",
+    "HorizontalPodAutoscaler": "HorizontalPodAutoscaler",
     "PersistentVolume": "PersistentVolume",
     "PersistentVolumeClaim": "PersistentVolumeClaim",
     "ConfigMap": "ConfigMap",
@@ -239,6 +241,16 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
         "resourceName": "string",
         "restartPolicy": "string",
     },
+    "ContainerResourceMetricSource": {
+        "container": "string",
+        "name": "string",
+        "target": "MetricTarget",
+    },
+    "ContainerResourceMetricStatus": {
+        "container": "string",
+        "current": "MetricValueStatus",
+        "name": "string",
+    },
     "ContainerRestartRule": {
         "action": "string",
         "exitCodes": "ContainerRestartRuleOnExitCodes",
@@ -287,6 +299,11 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "ContainerUser": {
         "linux": "LinuxContainerUser",
+    },
+    "CrossVersionObjectReference": {
+        "apiVersion": "string",
+        "kind": "string",
+        "name": "string",
     },
     "DaemonEndpoint": {
         "Port": "integer",
@@ -443,6 +460,14 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
     "ExecAction": {
         "command": "[]string",
     },
+    "ExternalMetricSource": {
+        "metric": "MetricIdentifier",
+        "target": "MetricTarget",
+    },
+    "ExternalMetricStatus": {
+        "current": "MetricValueStatus",
+        "metric": "MetricIdentifier",
+    },
     "FCVolumeSource": {
         "fsType": "string",
         "lun": "integer",
@@ -501,6 +526,17 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
         "path": "string",
         "readOnly": "boolean",
     },
+    "HPAScalingPolicy": {
+        "periodSeconds": "integer",
+        "type": "string",
+        "value": "integer",
+    },
+    "HPAScalingRules": {
+        "policies": "[]HPAScalingPolicy",
+        "selectPolicy": "string",
+        "stabilizationWindowSeconds": "integer",
+        "tolerance": "quantity",
+    },
     "HTTPGetAction": {
         "host": "string",
         "httpHeaders": "[]HTTPHeader",
@@ -512,6 +548,39 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
     "HTTPHeader": {
         "name": "string",
         "value": "string",
+    },
+    "HorizontalPodAutoscaler": {
+        "apiVersion": "string",
+        "kind": "string",
+        "metadata": "ObjectMeta",
+        "spec": "HorizontalPodAutoscalerSpec",
+        "status": "HorizontalPodAutoscalerStatus",
+    },
+    "HorizontalPodAutoscalerBehavior": {
+        "scaleDown": "HPAScalingRules",
+        "scaleUp": "HPAScalingRules",
+    },
+    "HorizontalPodAutoscalerCondition": {
+        "lastTransitionTime": "string",
+        "message": "string",
+        "reason": "string",
+        "status": "string",
+        "type": "string",
+    },
+    "HorizontalPodAutoscalerSpec": {
+        "behavior": "HorizontalPodAutoscalerBehavior",
+        "maxReplicas": "integer",
+        "metrics": "[]MetricSpec",
+        "minReplicas": "integer",
+        "scaleTargetRef": "CrossVersionObjectReference",
+    },
+    "HorizontalPodAutoscalerStatus": {
+        "conditions": "[]HorizontalPodAutoscalerCondition",
+        "currentMetrics": "[]MetricStatus",
+        "currentReplicas": "integer",
+        "desiredReplicas": "integer",
+        "lastScaleTime": "string",
+        "observedGeneration": "integer",
     },
     "HostAlias": {
         "hostnames": "[]string",
@@ -612,6 +681,37 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
         "operation": "string",
         "subresource": "string",
         "time": "string",
+    },
+    "MetricIdentifier": {
+        "name": "string",
+        "selector": "LabelSelector",
+    },
+    "MetricSpec": {
+        "containerResource": "ContainerResourceMetricSource",
+        "external": "ExternalMetricSource",
+        "object": "ObjectMetricSource",
+        "pods": "PodsMetricSource",
+        "resource": "ResourceMetricSource",
+        "type": "string",
+    },
+    "MetricStatus": {
+        "containerResource": "ContainerResourceMetricStatus",
+        "external": "ExternalMetricStatus",
+        "object": "ObjectMetricStatus",
+        "pods": "PodsMetricStatus",
+        "resource": "ResourceMetricStatus",
+        "type": "string",
+    },
+    "MetricTarget": {
+        "averageUtilization": "integer",
+        "averageValue": "quantity",
+        "type": "string",
+        "value": "quantity",
+    },
+    "MetricValueStatus": {
+        "averageUtilization": "integer",
+        "averageValue": "quantity",
+        "value": "quantity",
     },
     "ModifyVolumeStatus": {
         "status": "string",
@@ -760,6 +860,16 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
         "resourceVersion": "string",
         "selfLink": "string",
         "uid": "string",
+    },
+    "ObjectMetricSource": {
+        "describedObject": "CrossVersionObjectReference",
+        "metric": "MetricIdentifier",
+        "target": "MetricTarget",
+    },
+    "ObjectMetricStatus": {
+        "current": "MetricValueStatus",
+        "describedObject": "CrossVersionObjectReference",
+        "metric": "MetricIdentifier",
     },
     "ObjectReference": {
         "apiVersion": "string",
@@ -1067,6 +1177,14 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
         "lastTransitionTime": "string",
         "name": "string",
     },
+    "PodsMetricSource": {
+        "metric": "MetricIdentifier",
+        "target": "MetricTarget",
+    },
+    "PodsMetricStatus": {
+        "current": "MetricValueStatus",
+        "metric": "MetricIdentifier",
+    },
     "PortStatus": {
         "error": "string",
         "port": "integer",
@@ -1168,6 +1286,14 @@ STRUCTS: Final[Mapping[str, Mapping[str, str]]] = {
         "health": "string",
         "message": "string",
         "resourceID": "string",
+    },
+    "ResourceMetricSource": {
+        "name": "string",
+        "target": "MetricTarget",
+    },
+    "ResourceMetricStatus": {
+        "current": "MetricValueStatus",
+        "name": "string",
     },
     "ResourceRequirements": {
         "claims": "[]ResourceClaim",

@@ -1263,6 +1263,13 @@ def _validate_pod_disruption_budget(body: Manifest) -> None:
         _not_supported("spec.unhealthyPodEvictionPolicy", policy, _UNHEALTHY_POD_EVICTION_POLICIES)
 
 
+def _validate_horizontal_pod_autoscaler(body: Manifest) -> None:
+    """See :mod:`kmodel.objects.validate_hpa` (imported late: it uses this module's helpers)."""
+    from kmodel.objects.validate_hpa import validate_horizontal_pod_autoscaler  # noqa: PLC0415
+
+    validate_horizontal_pod_autoscaler(body)
+
+
 # ---------------------------------------------------------------- dispatch
 
 
@@ -1468,6 +1475,11 @@ MODELLED_KINDS: Mapping[str, KindSpec] = {
     ),
     "Job": KindSpec(api_versions=("batch/v1",), namespaced=True, validate=_validate_job),
     "CronJob": KindSpec(api_versions=("batch/v1",), namespaced=True, validate=_validate_cron_job),
+    "HorizontalPodAutoscaler": KindSpec(
+        api_versions=("autoscaling/v2",),
+        namespaced=True,
+        validate=_validate_horizontal_pod_autoscaler,
+    ),
 }
 
 

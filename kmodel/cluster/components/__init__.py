@@ -3,7 +3,8 @@
 :func:`enabled` lists, in a fixed order, every component step that would change something now:
 kubelets, the scheduler, the volume, ReplicaSet, Deployment, StatefulSet (with the claim
 garbage collector), DaemonSet, Job and CronJob controllers, the endpoints and disruption
-controllers, and the node lifecycle, taint-eviction, pod-GC and cloud controllers.
+controllers, the node lifecycle, taint-eviction, pod-GC and cloud controllers, and the
+HorizontalPodAutoscaler controller.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from kmodel.cluster.components.events import (
     WatchDrop,
     ZoneOutage,
 )
+from kmodel.cluster.components.hpa import SetLoad, SyncHorizontalPodAutoscaler, hpa_actions
 from kmodel.cluster.components.job import (
     DeleteExpiredJob,
     ReleaseOrphanPod,
@@ -106,12 +108,14 @@ __all__ = [
     "ServeRequest",
     "SetDaemonSetImage",
     "SetImage",
+    "SetLoad",
     "SetStatefulSetImage",
     "SyncCronJob",
     "SyncDaemonSet",
     "SyncDeployment",
     "SyncDisruptionBudget",
     "SyncEndpoints",
+    "SyncHorizontalPodAutoscaler",
     "SyncJob",
     "SyncReplicaSet",
     "SyncStatefulSet",
@@ -155,6 +159,7 @@ def enabled(cluster: Cluster, *, all_choices: bool = False) -> list[Action]:
     actions.extend(endpoint_actions(cluster))
     actions.extend(disruption_actions(cluster))
     actions.extend(node_actions(cluster))
+    actions.extend(hpa_actions(cluster))
     for controller in cluster.config.controllers:
         actions.extend(controller(cluster))
     return actions
