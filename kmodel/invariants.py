@@ -1381,6 +1381,128 @@ def _term_matches(term: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     return True
 
 
+class LostNodePodsNotReady(Invariant):
+    """Once the node lifecycle controller ran, a node without heartbeats and its pods are not Ready.
+
+    Upstream promises it (``node_lifecycle_controller.go monitorNodeHealth`` with
+    ``tryUpdateNodeHealth`` and ``MarkPodsNotReady``): a node whose last heartbeat is older
+    than ``--node-monitor-grace-period`` gets ``Ready=Unknown``, and every pod bound to it gets
+    ``Ready=False``. Judged right after the controller checked the node (later, a healed
+    kubelet may report its pods before its node, as upstream).
+    """
+
+    name = "lost_node_pods_not_ready"
+    description = "pods on a node without heartbeats are not Ready after node lifecycle ran"
+    precondition = "the node lifecycle controller checked a node whose heartbeat was too old"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """After each node-health step, judge the node it checked."""
+        if step is None or step.action.name != "node-health" or not step.changes:
+            return []  # only a check whose writes went through (not one without quorum)
+        node_name = str(getattr(step.action, "node", ""))
+        node = cluster.store.get(("Node", "", node_name))
+        if node is None:
+            return []
+        ready = next(
+            (
+                c
+                for c in (node.get("status") or {}).get("conditions") or []
+                if c.get("type") == "Ready"
+            ),
+            None,
+        )
+        if ready is None or ready.get("lastHeartbeatTime") is None:
+            return []
+        stale = (
+            int(ready["lastHeartbeatTime"]) + cluster.config.node_monitor_grace_period < cluster.now
+        )
+        if not stale and ready.get("status") != "Unknown":
+            return []
+        history.met.add(self.name)
+        violations = []
+        if ready.get("status") == "True":
+            violations.append(
+                self.violation(
+                    f"node {node_name} is Ready with its last heartbeat at "
+                    f"{ready['lastHeartbeatTime']} (now {cluster.now})",
+                    node=node_name,
+                )
+            )
+        for pod in _pods(cluster):
+            if (pod.get("spec") or {}).get("nodeName") != node_name or not _live(pod):
+                continue
+            if _conditions(pod).get("Ready") == "True":
+                violations.append(
+                    self.violation(
+                        f"pod {_name(pod)} on node {node_name} (no heartbeat) is still Ready",
+                        pod=_name(pod),
+                        node=node_name,
+                    )
+                )
+        return violations
+
+
+def _tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
+    """Whether a toleration matches a taint, restated from ``v1.Toleration.ToleratesTaint``."""
+    if toleration.get("effect") and toleration.get("effect") != taint.get("effect"):
+        return False
+    key = toleration.get("key") or ""
+    if key and key != taint.get("key"):
+        return False
+    operator = toleration.get("operator") or "Equal"
+    if operator == "Exists":
+        return True
+    return bool(key) and (toleration.get("value") or "") == (taint.get("value") or "")
+
+
+class TaintEvictionTiming(Invariant):
+    """Taint eviction deletes a pod only once a NoExecute taint is no longer tolerated.
+
+    Upstream promises it (``pkg/controller/tainteviction/taint_eviction.go``
+    ``processPodOnNode`` and ``getMinTolerationTime``; the taints-and-tolerations
+    documentation): a pod is deleted at once for a NoExecute taint it does not tolerate, after
+    the smallest ``tolerationSeconds`` of the matching tolerations since the taint's
+    ``timeAdded``, and never for a taint a toleration without ``tolerationSeconds`` matches.
+    Judged on each eviction (the "never before" half; a pod left past its time shows in
+    ``eventually_stable``).
+    """
+
+    name = "taint_eviction_timing"
+    description = "NoExecute taints evict no pod before its tolerationSeconds"
+    precondition = "taint eviction deleted a pod"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge the pod each taint-evict step deleted."""
+        if step is None or step.action.name != "taint-evict":
+            return []
+        namespace = str(getattr(step.action, "namespace", ""))
+        name = str(getattr(step.action, "pod", ""))
+        pod = cluster.store.get(("Pod", namespace, name))
+        if pod is None or not any(c.kind == "Pod" and c.name == name for c in step.changes):
+            return []
+        history.met.add(self.name)
+        node = cluster.store.get(("Node", "", str((pod.get("spec") or {}).get("nodeName"))))
+        tolerations = (pod.get("spec") or {}).get("tolerations") or []
+        for taint in ((node or {}).get("spec") or {}).get("taints") or []:
+            if taint.get("effect") != "NoExecute":
+                continue
+            matching = [t for t in tolerations if _tolerates(t, taint)]
+            if not matching:
+                return []
+            seconds = [t.get("tolerationSeconds") for t in matching]
+            if all(s is not None for s in seconds) and cluster.now >= int(
+                taint.get("timeAdded") or 0
+            ) + min(max(int(s), 0) for s in seconds if s is not None):
+                return []
+        return [
+            self.violation(
+                f"taint eviction deleted pod {namespace}/{name} before any NoExecute taint's "
+                f"tolerationSeconds ran out (now {cluster.now})",
+                pod=f"{namespace}/{name}",
+            )
+        ]
+
+
 @dataclass
 class UserInvariant(Invariant):
     """A user-written predicate: ``module:function`` taking the cluster, returning messages."""
@@ -1606,6 +1728,8 @@ CATALOGUE: dict[str, type[Invariant]] = {
         PodReadyConsistent,
         PodGcSafe,
         VolumeZoneMatches,
+        LostNodePodsNotReady,
+        TaintEvictionTiming,
     )
 }
 CATALOGUE.update(

@@ -258,3 +258,40 @@ def test_a_scheduler_without_its_assume_cache_is_caught(monkeypatch):
     options = ExploreOptions(examples=200, max_steps=12, seed=0)
     message = caught(scenario, "no_overcommit", monkeypatch, forget_assumed, options)
     assert "over its allocatable cpu" in message
+
+
+PARTITIONED = {
+    "objects": [node("n1", "a"), node("n2", "b"), deployment(2, {"name": "app", "image": "app:1"})],
+    "faults": {"kubelet_partition": 1},
+    "ticks": (10, 60),
+}
+
+
+def test_node_lifecycle_that_leaves_pods_ready_is_caught(monkeypatch):
+    scenario = Scenario(**PARTITIONED, invariants=(make_invariant("lost_node_pods_not_ready"),))
+
+    def node_only(patch: pytest.MonkeyPatch) -> None:
+        def apply(self, cluster):
+            body = nodes._node_update(cluster, cluster.store.get(("Node", "", self.node)))
+            if body is not None:
+                cluster.update(body)
+
+        patch.setattr(nodes.MonitorNodeHealth, "apply", apply)
+
+    message = caught(scenario, "lost_node_pods_not_ready", monkeypatch, node_only)
+    assert "(no heartbeat) is still Ready" in message
+
+
+def test_taint_eviction_that_ignores_toleration_seconds_is_caught(monkeypatch):
+    scenario = Scenario(**PARTITIONED, invariants=(make_invariant("taint_eviction_timing"),))
+
+    def evict_at_once(patch: pytest.MonkeyPatch) -> None:
+        def due(_cluster, pod_body, node_body):
+            return pod_body["metadata"].get("deletionTimestamp") is None and any(
+                t.get("effect") == "NoExecute" for t in node_body["spec"].get("taints") or []
+            )
+
+        patch.setattr(nodes, "_eviction_due", due)
+
+    message = caught(scenario, "taint_eviction_timing", monkeypatch, evict_at_once)
+    assert "before any NoExecute taint's tolerationSeconds ran out" in message
