@@ -1503,6 +1503,150 @@ class TaintEvictionTiming(Invariant):
         ]
 
 
+class ReplicaSetScaleSafe(Invariant):
+    """A ReplicaSet sync never creates past its replicas, nor deletes a pod it should keep.
+
+    Upstream promises it (``pkg/controller/replicaset/replica_set.go manageReplicas`` with
+    its expectations, and ``getPodsToDelete`` with ``controller_utils.go
+    ActivePodsWithRanks``): after a sync that created pods, the ReplicaSet owns at most
+    ``spec.replicas`` active pods (expectations keep a stale cache from creating twice); a
+    sync that scales down deletes the lowest-ranked pods first. The ranking is restated here
+    by its leading rules — assigned over unassigned, Running over Unknown over Pending, Ready
+    over not Ready, higher ``controller.kubernetes.io/pod-deletion-cost`` first, fewer active
+    pods of related ReplicaSets on the same node — and a deleted pod strictly above a kept one
+    on these is a violation (ties are broken by rules not restated: never flagged). The
+    ranking is judged only while the controller's cache is in sync (a lagging cache ranks by
+    what it saw, upstream too).
+    """
+
+    name = "replicaset_scale_safe"
+    description = (
+        "a ReplicaSet never creates past replicas nor deletes a pod ranked above one it keeps"
+    )
+    precondition = "a ReplicaSet sync created or deleted pods"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge the ReplicaSet the step synced."""
+        if step is None or step.action.name != "replicaset-sync" or not step.changes:
+            return []
+        namespace = str(getattr(step.action, "namespace", ""))
+        rs = cluster.store.get(
+            ("ReplicaSet", namespace, str(getattr(step.action, "replicaset", "")))
+        )
+        if rs is None:
+            return []
+        uid = rs["metadata"]["uid"]
+        touched = {c.name: c for c in step.changes if c.kind == "Pod" and c.namespace == namespace}
+        if not touched:
+            return []
+        # The step's own writes are the last events of the log (a sync hides none).
+        last = {
+            e.key[2]: e
+            for e in cluster.store.log[-len(step.changes) :]
+            if e.key[0] == "Pod" and e.key[1] == namespace
+        }
+        owned = [
+            p
+            for p in _pods(cluster)
+            if p["metadata"]["namespace"] == namespace
+            and any(
+                r.get("uid") == uid and r.get("controller")
+                for r in p["metadata"].get("ownerReferences") or []
+            )
+        ]
+        deleted = [
+            e.object
+            for name, e in last.items()
+            if name in touched
+            and (e.type == "DELETED" or e.object["metadata"].get("deletionTimestamp") is not None)
+            and any(r.get("uid") == uid for r in e.object["metadata"].get("ownerReferences") or [])
+        ]
+        created = [name for name, e in last.items() if e.type == "ADDED" and name in touched]
+        history.met.add(self.name)
+        violations: list[Violation] = []
+        active = [p for p in owned if _live(p) and p["metadata"].get("deletionTimestamp") is None]
+        replicas = int((rs.get("spec") or {}).get("replicas", 1))
+        if created and len(active) > replicas:
+            violations.append(
+                self.violation(
+                    f"replicaset {_name(rs)} created pods up to {len(active)} active, "
+                    f"wants {replicas}",
+                    replicaset=_name(rs),
+                    active=len(active),
+                    replicas=replicas,
+                )
+            )
+        informer = cluster.informers["replicaset"]
+        if not deleted or not active or informer.lagging or informer.dropped:
+            return violations
+        on_node = Counter(
+            (p.get("spec") or {}).get("nodeName") or ""
+            for p in _related_pods(cluster, rs)
+            if _live(p)
+            and (p["metadata"].get("deletionTimestamp") is None or p["metadata"]["name"] in touched)
+        )
+        kept_best = min(active, key=lambda p: _keep_rank(p, on_node))
+        violations.extend(
+            self.violation(
+                f"replicaset {_name(rs)} deleted pod {_name(pod)} but kept "
+                f"{_name(kept_best)}, which ranks for deletion before it",
+                replicaset=_name(rs),
+                deleted=_name(pod),
+                kept=_name(kept_best),
+            )
+            for pod in deleted
+            if _keep_rank(pod, on_node) > _keep_rank(kept_best, on_node)
+        )
+        return violations
+
+
+def _related_pods(cluster: Cluster, rs: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Pods of the ReplicaSets with the same controller as ``rs`` (or of ``rs`` alone)."""
+    owner = next(
+        (r for r in rs["metadata"].get("ownerReferences") or [] if r.get("controller")), None
+    )
+    namespace = rs["metadata"]["namespace"]
+    if owner is None:
+        uids = {rs["metadata"]["uid"]}
+    else:
+        uids = {
+            other["metadata"]["uid"]
+            for other in cluster.store.list_objects("ReplicaSet", namespace)
+            if any(
+                r.get("uid") == owner.get("uid") and r.get("controller")
+                for r in other["metadata"].get("ownerReferences") or []
+            )
+        }
+    return [
+        p
+        for p in cluster.store.list_objects("Pod", namespace)
+        if any(
+            r.get("uid") in uids and r.get("controller")
+            for r in p["metadata"].get("ownerReferences") or []
+        )
+    ]
+
+
+def _keep_rank(pod: Mapping[str, Any], on_node: Counter[str]) -> tuple[int, int, int, int, int]:
+    """How much a pod should be kept, by the leading rules of ``ActivePodsWithRanks``."""
+    spec = pod.get("spec") or {}
+    phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(
+        str((pod.get("status") or {}).get("phase")), 0
+    )
+    ready = 1 if _conditions(pod).get("Ready") == "True" else 0
+    raw = (pod["metadata"].get("annotations") or {}).get(
+        "controller.kubernetes.io/pod-deletion-cost"
+    )
+    try:
+        cost = int(str(raw)) if raw is not None else 0
+    except ValueError:
+        cost = 0
+    if not -(2**31) <= cost < 2**31:
+        cost = 0
+    node = spec.get("nodeName") or ""
+    return (1 if node else 0, phase, ready, cost, -on_node.get(node, 0))
+
+
 @dataclass
 class UserInvariant(Invariant):
     """A user-written predicate: ``module:function`` taking the cluster, returning messages."""
@@ -1730,6 +1874,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         VolumeZoneMatches,
         LostNodePodsNotReady,
         TaintEvictionTiming,
+        ReplicaSetScaleSafe,
     )
 }
 CATALOGUE.update(

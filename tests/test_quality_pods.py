@@ -17,7 +17,7 @@ from kmodel.cluster.components.nodes import GarbageCollectPod
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
 from kmodel.invariants import make_invariant
-from kmodel.semantics import scheduling
+from kmodel.semantics import replicaset, scheduling
 from tests.test_quality import node
 
 pytestmark = pytest.mark.quality
@@ -295,3 +295,32 @@ def test_taint_eviction_that_ignores_toleration_seconds_is_caught(monkeypatch):
 
     message = caught(scenario, "taint_eviction_timing", monkeypatch, evict_at_once)
     assert "before any NoExecute taint's tolerationSeconds ran out" in message
+
+
+def test_a_replicaset_that_deletes_its_best_pods_first_is_caught(monkeypatch):
+    # Three replicas on two nodes: one node is doubled up, and scaling down should empty it.
+    scenario = Scenario(
+        objects=[
+            node("n1", "a"),
+            node("n2", "b"),
+            deployment(3, {"name": "app", "image": "app:1"}),
+        ],
+        user_actions=(UserAction("scale", {"deployment": "web", "replicas": [2]}),),
+        invariants=(make_invariant("replicaset_scale_safe"),),
+    )
+
+    def best_first(patch: pytest.MonkeyPatch) -> None:
+        faithful = replicaset.pods_to_delete
+
+        def reversed_ranking(active, related, n, now):
+            if len(active) < 2:
+                return faithful(active, related, n, now)
+            # Upstream sorts only when some pods stay: rank all but one, the best one last.
+            ranked = faithful(active, related, len(active) - 1, now)
+            ranked += [p for p in active if all(p is not r for r in ranked)]
+            return list(reversed(ranked))[:n]
+
+        patch.setattr(replicaset, "pods_to_delete", reversed_ranking)
+
+    message = caught(scenario, "replicaset_scale_safe", monkeypatch, best_first)
+    assert "which ranks for deletion before it" in message
