@@ -1647,6 +1647,124 @@ def _keep_rank(pod: Mapping[str, Any], on_node: Counter[str]) -> tuple[int, int,
     return (1 if node else 0, phase, ready, cost, -on_node.get(node, 0))
 
 
+class BindingPassesFilters(Invariant):
+    """Every binding the scheduler makes passes the default profile's node filters.
+
+    Upstream promises it (``schedule_one.go findNodesThatFitPod`` runs every Filter plugin of
+    the default profile before a node can be chosen): restated here from the objects for
+    NodeUnschedulable (a cordoned node is taken only by a pod tolerating
+    ``node.kubernetes.io/unschedulable:NoSchedule``), TaintToleration (every NoSchedule and
+    NoExecute taint tolerated), NodeAffinity (``nodeSelector`` and the required node
+    affinity terms), NodePorts (no host port in use on the node) and NodeResourcesFit (the
+    node's other live pods plus this one within cpu, memory and pods). Volume topology is
+    :class:`VolumeZoneMatches`; pod (anti-)affinity and topology spread are not restated.
+    Judged on each scheduler binding while its cache is in sync (a stale cache filters what
+    it saw, upstream too).
+    """
+
+    name = "binding_passes_filters"
+    description = "every binding passes the default profile's node filters at bind time"
+    precondition = "the scheduler bound a pod with its cache in sync"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge the pod the step bound against its node as the store holds them."""
+        if step is None or step.action.name != "schedule" or not step.changes:
+            return []
+        informer = cluster.informers["scheduler"]
+        if informer.lagging or informer.dropped:
+            return []
+        namespace = str(getattr(step.action, "namespace", ""))
+        pod = cluster.store.get(("Pod", namespace, str(getattr(step.action, "pod", ""))))
+        node_name = (pod or {}).get("spec", {}).get("nodeName")
+        node = cluster.store.get(("Node", "", str(node_name))) if node_name else None
+        if pod is None or node is None:
+            return []
+        history.met.add(self.name)
+        others = [
+            p
+            for p in _pods(cluster)
+            if (p.get("spec") or {}).get("nodeName") == node_name
+            and _live(p)
+            and p["metadata"]["uid"] != pod["metadata"]["uid"]
+        ]
+        return [
+            self.violation(
+                f"scheduler bound {_name(pod)} to {node_name}, which fails {problem}",
+                pod=_name(pod),
+                node=node_name,
+            )
+            for problem in _filter_failures(cluster, pod, node, others)
+        ]
+
+
+def _filter_failures(
+    cluster: Cluster,
+    pod: Mapping[str, Any],
+    node: Mapping[str, Any],
+    others: Sequence[Mapping[str, Any]],
+) -> list[str]:
+    """The restated filters of :class:`BindingPassesFilters` that ``node`` fails for ``pod``."""
+    spec = pod.get("spec") or {}
+    tolerations = spec.get("tolerations") or []
+    node_spec = node.get("spec") or {}
+    failures = []
+    cordon = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+    if node_spec.get("unschedulable") and not any(_tolerates(t, cordon) for t in tolerations):
+        failures.append("NodeUnschedulable")
+    failures.extend(
+        f"TaintToleration ({taint.get('key')}:{taint.get('effect')})"
+        for taint in node_spec.get("taints") or []
+        if taint.get("effect") in {"NoSchedule", "NoExecute"}
+        and not any(_tolerates(t, taint) for t in tolerations)
+    )
+    labels = labels_of(node)
+    selector = spec.get("nodeSelector") or {}
+    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
+    terms = required.get("nodeSelectorTerms") or []
+    if any(labels.get(k) != v for k, v in selector.items()) or (
+        terms and not any(_term_matches(term, labels) for term in terms)
+    ):
+        failures.append("NodeAffinity")
+    in_use = [_host_port(p) for o in others for p in _container_ports(o) if p.get("hostPort")]
+    failures.extend(
+        f"NodePorts ({port.get('hostPort')})"
+        for port in _container_ports(pod)
+        if port.get("hostPort") and any(_ports_conflict(_host_port(port), u) for u in in_use)
+    )
+    allocatable = cluster.derive("allocatable", node, node_allocatable)
+    if "pods" in allocatable and len(others) + 1 > allocatable["pods"]:
+        failures.append("NodeResourcesFit (pods)")
+    for resource in ("cpu", "memory"):
+        wanted = pod_requests(pod).get(resource, 0)
+        requested = sum(pod_requests(p).get(resource, 0) for p in others)
+        if wanted and requested + wanted > allocatable.get(resource, 0):
+            failures.append(f"NodeResourcesFit ({resource})")
+    return failures
+
+
+#: A host port bound on every address (``hostIP`` unset).
+_ANY_IP = "0.0.0.0"  # noqa: S104
+
+
+def _container_ports(pod: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [
+        port
+        for container in (pod.get("spec") or {}).get("containers") or []
+        for port in container.get("ports") or []
+    ]
+
+
+def _host_port(port: Mapping[str, Any]) -> tuple[str, str, object]:
+    return (port.get("hostIP") or _ANY_IP, port.get("protocol") or "TCP", port.get("hostPort"))
+
+
+def _ports_conflict(a: tuple[str, str, object], b: tuple[str, str, object]) -> bool:
+    """Same protocol and port, and the addresses overlap (``HostPortInfo.CheckConflict``)."""
+    return a[1:] == b[1:] and (a[0] == b[0] or _ANY_IP in {a[0], b[0]})
+
+
 @dataclass
 class UserInvariant(Invariant):
     """A user-written predicate: ``module:function`` taking the cluster, returning messages."""
@@ -1875,6 +1993,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         LostNodePodsNotReady,
         TaintEvictionTiming,
         ReplicaSetScaleSafe,
+        BindingPassesFilters,
     )
 }
 CATALOGUE.update(

@@ -324,3 +324,19 @@ def test_a_replicaset_that_deletes_its_best_pods_first_is_caught(monkeypatch):
 
     message = caught(scenario, "replicaset_scale_safe", monkeypatch, best_first)
     assert "which ranks for deletion before it" in message
+
+
+def test_a_scheduler_that_ignores_taints_is_caught(monkeypatch):
+    tainted = node("n1", "a")
+    tainted["spec"] = {"taints": [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]}
+    scenario = Scenario(
+        objects=[tainted, node("n2", "b"), deployment(0, {"name": "app", "image": "app:1"})],
+        user_actions=(UserAction("scale", {"deployment": "web", "replicas": [2]}),),
+        invariants=(make_invariant("binding_passes_filters"),),
+    )
+
+    def ignore_taints(patch: pytest.MonkeyPatch) -> None:
+        patch.setattr(scheduling, "taint_toleration_failures", lambda *_: [])
+
+    message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_taints)
+    assert "fails TaintToleration (dedicated:NoSchedule)" in message
