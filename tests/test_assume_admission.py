@@ -6,6 +6,8 @@ import copy
 
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components import (
+    ControlPlaneCrash,
+    ControlPlaneRecover,
     KubeletCleanupPods,
     KubeletHeal,
     KubeletPartition,
@@ -67,18 +69,22 @@ def test_without_the_assume_cache_the_same_stall_overcommits(monkeypatch):
     assert [v.values["resource"] for v in violations] == ["cpu"]
 
 
-def test_the_kubelet_rejects_a_pod_bound_by_hand_that_does_not_fit():
-    pod = {
+def _bound_by_hand(name: str, cpu: str) -> dict:
+    return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": "extra", "namespace": "default", "labels": {"app": "extra"}},
+        "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
         "spec": {
             "nodeName": "n1",
             "containers": [
-                {"name": "app", "image": "app:1", "resources": {"requests": {"cpu": "700m"}}}
+                {"name": "app", "image": "app:1", "resources": {"requests": {"cpu": cpu}}}
             ],
         },
     }
+
+
+def test_the_kubelet_rejects_a_pod_bound_by_hand_that_does_not_fit():
+    pod = _bound_by_hand("extra", "700m")
     body = deployment(replicas=1)
     body["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "600m"
     c = build_cluster([node("n1", cpu="1"), body])
@@ -96,6 +102,23 @@ def test_the_kubelet_rejects_a_pod_bound_by_hand_that_does_not_fit():
     c.settle()
     assert c.store.get(("Pod", "default", "extra"))["status"]["phase"] == "Failed"
     assert all(p["status"]["phase"] == "Running" for p in pods(c))
+
+
+def test_a_rejection_refused_by_the_api_is_written_once_it_answers():
+    c = build_cluster([node("n1", cpu="1")], control_plane_members=3)
+    c.settle()
+    c.create(_bound_by_hand("big", "2"))
+    c.step(ControlPlaneCrash(0))
+    c.step(ControlPlaneCrash(1))
+    step = c.step(KubeletSyncPod("n1", "default", "big"))
+    assert step.errors  # no quorum: the Failed status is not written
+    assert (c.store.get(("Pod", "default", "big")).get("status") or {}).get("phase") != "Failed"
+    assert KubeletSyncPod("n1", "default", "big") in c.enabled_actions()
+    c.step(ControlPlaneRecover(0))
+    c.step(KubeletSyncPod("n1", "default", "big"))
+    status = c.store.get(("Pod", "default", "big"))["status"]
+    assert (status["phase"], status["reason"]) == ("Failed", "OutOfcpu")
+    assert KubeletSyncPod("n1", "default", "big") not in c.enabled_actions()
 
 
 def test_the_kubelet_stops_a_force_deleted_pod_once_its_partition_heals():

@@ -87,6 +87,8 @@ class PodRuntime:
     started_with: dict[str, dict[str, str]] = field(default_factory=dict)
     #: When the pod's probe workers started (``prober_manager.AddPod``): their tickers' phase.
     probe_origin: int = 0
+    #: Admission rejected the pod: the reason and message its Failed status carries.
+    rejected: tuple[str, str] | None = None
 
     def latest(self, name: str) -> RuntimeContainer | None:
         """The newest runtime record of a container."""
@@ -130,6 +132,7 @@ _COPIED_SHALLOW: Final = frozenset(
         "reasons",
         "mounted",
         "probe_origin",
+        "rejected",
     }
 )
 
@@ -610,7 +613,11 @@ class KubeletSyncPod(Action):
             # lets the mirror go (and recreates it) while the containers keep running.
             cluster.delete(key_of(pod), uid=pod["metadata"]["uid"])
             return
-        if runtime_key(pod) not in machine.pods and not deleting and _reject(cluster, machine, pod):
+        known = machine.pods.get(runtime_key(pod))
+        if known is not None and known.rejected is not None and not deleting:
+            _write_rejection(cluster, pod, known.rejected)  # again, if the first write failed
+            return
+        if known is None and not deleting and _reject(cluster, machine, pod):
             return
         runtime = _runtime_for(cluster, machine, pod)
         _observe_exits(cluster, runtime, pod)
@@ -677,18 +684,27 @@ def _reject(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
         ip="",
         terminal=True,
         probe_origin=cluster.now,
+        rejected=(reason, f"Pod was rejected: {message}"),
     )
+    _write_rejection(cluster, pod, (reason, f"Pod was rejected: {message}"))
+    return True
+
+
+def _write_rejection(cluster: Cluster, pod: Manifest, rejection: tuple[str, str]) -> None:
+    """``statusManager.SetPodStatus`` of a rejected pod: Failed with the reason and message."""
     old_status = pod.get("status") or {}
+    if old_status.get("phase") == "Failed":
+        return
+    reason, message = rejection
     status = merge_pod_status(
         old_status,
-        {"phase": "Failed", "reason": reason, "message": f"Pod was rejected: {message}"},
+        {"phase": "Failed", "reason": reason, "message": message},
         could_have_running_containers=False,
     )
     status["conditions"] = _with_conditions_times(
         cluster, old_status.get("conditions") or [], status["conditions"]
     )
     cluster.update({**pod, "status": status})
-    return True
 
 
 @register
@@ -927,6 +943,8 @@ def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
         return True
     if runtime.terminal and (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
         return False
+    if runtime.rejected is not None:
+        return True  # its Failed status is still to be written
     trial = runtime.copy()
     saved = (machine.next_ip,)
     try:
