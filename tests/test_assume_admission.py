@@ -11,12 +11,15 @@ from kmodel.cluster.components import (
     KubeletCleanupPods,
     KubeletHeal,
     KubeletPartition,
+    NodeCrash,
+    NodeRecover,
     SchedulePod,
     Tick,
     WatchDelay,
     WatchDeliver,
 )
 from kmodel.cluster.components.kubelet import KubeletSyncPod
+from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.invariants import Monitor, make_invariant
 from tests.test_cluster import deployment, node, pods
 
@@ -140,3 +143,21 @@ def test_the_kubelet_stops_a_force_deleted_pod_once_its_partition_heals():
     c.settle()
     assert [p["status"]["phase"] for p in pods(c)] == ["Running"]  # the replacement
     assert all(r.uid != uid for r in c.machines["n1"].pods.values())
+
+
+def test_a_rebooted_kubelet_never_runs_a_pod_that_already_succeeded():
+    config = ClusterConfig(programs={"job:1": Program(run_for=5)})
+    job = _bound_by_hand("job", "100m")
+    job["spec"]["restartPolicy"] = "Never"
+    job["spec"]["containers"][0]["image"] = "job:1"
+    c = build_cluster([node("n1"), job], config=config)
+    c.settle()
+    before = c.store.get(("Pod", "default", "job"))
+    assert before["status"]["phase"] == "Succeeded"
+    c.step(NodeCrash("n1"))
+    c.step(NodeRecover("n1"))
+    c.settle()
+    after = c.store.get(("Pod", "default", "job"))
+    assert after["status"]["containerStatuses"] == before["status"]["containerStatuses"]
+    assert not any(r.running() for r in c.machines["n1"].pods.values())
+    assert Monitor([make_invariant("pod_phase_consistent")]).observe(c) == []

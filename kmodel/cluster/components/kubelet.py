@@ -619,6 +619,19 @@ class KubeletSyncPod(Action):
             return
         if known is None and not deleting and _reject(cluster, machine, pod):
             return
+        if known is None and not deleting and _terminal_phase(pod):
+            # A rebooted kubelet never runs a pod the API already shows terminal (``SyncPod``
+            # skips terminal pods): it only remembers it, containers and status untouched.
+            metadata = pod["metadata"]
+            machine.pods[runtime_key(pod)] = PodRuntime(
+                uid=metadata["uid"],
+                name=metadata["name"],
+                namespace=metadata.get("namespace", "default"),
+                ip="",
+                terminal=True,
+                probe_origin=cluster.now,
+            )
+            return
         runtime = _runtime_for(cluster, machine, pod)
         _observe_exits(cluster, runtime, pod)
         if deleting:
@@ -638,6 +651,10 @@ class KubeletSyncPod(Action):
                 machine.pods.pop(runtime_key(pod), None)
         elif pod.get("status", {}).get("phase") in {"Succeeded", "Failed"}:
             runtime.terminal = True
+
+
+def _terminal_phase(pod: Manifest) -> bool:
+    return (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}
 
 
 def _admitted(cluster: Cluster, machine: Machine, pod: Manifest) -> list[Manifest]:
@@ -663,10 +680,7 @@ def _reject(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
     check: upstream's admission failure handler preempts other pods for them (critical pods),
     which the model does not do.
     """
-    if runtime_key(pod).startswith("static:") or (pod.get("status") or {}).get("phase") in {
-        "Succeeded",
-        "Failed",
-    }:
+    if runtime_key(pod).startswith("static:") or _terminal_phase(pod):
         return False
     node = cluster.store.get(("Node", "", machine.name))
     if node is None:
