@@ -255,7 +255,7 @@ def test_a_scheduler_without_its_assume_cache_is_caught(monkeypatch):
     def forget_assumed(patch: pytest.MonkeyPatch) -> None:
         patch.setattr(scheduler, "_assumed", lambda _cluster: ())
 
-    options = ExploreOptions(examples=200, max_steps=12, seed=0)
+    options = ExploreOptions(examples=100, max_steps=40, seed=0)  # the ci profile
     message = caught(scenario, "no_overcommit", monkeypatch, forget_assumed, options)
     assert "over its allocatable cpu" in message
 
