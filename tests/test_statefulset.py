@@ -606,7 +606,10 @@ def eager_controller(cluster: Cluster) -> list[Action]:
 
 @pytest.mark.quality
 def test_a_controller_that_replaces_before_the_old_pod_is_gone_is_caught():
-    objects = [*NODES, *VOLUMES, db(2)]
+    # A second node in zone a: the replacement, pinned to its claim's zone, can start there
+    # while the partitioned kubelet still runs the old pod (on one node per zone the kubelet
+    # itself stops the force-deleted pod before it starts the replacement).
+    objects = [*NODES, node("n4", "a"), *VOLUMES, db(2)]
     invariants = tuple(
         make_invariant(n) for n in ("statefulset_identity", "statefulset_claim_exclusive")
     )

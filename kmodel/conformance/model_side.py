@@ -121,7 +121,14 @@ def _run_second(cluster: Cluster, recorder: _Recorder) -> None:
 
 def model_history(scenario: Scenario) -> list[Observation]:
     """Run the scenario in the cluster model and return the pods' status history."""
-    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": NODE_NAME}}
+    # A real node's kubelet reports its allocatable; the kubelet admits pods against it.
+    resources = {"cpu": "4", "memory": "16Gi", "pods": "110"}
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": NODE_NAME},
+        "status": {"allocatable": resources, "capacity": dict(resources)},
+    }
     programs = {
         _model_image(pod, container): program
         for (pod, container), program in scenario.programs().items()

@@ -319,13 +319,12 @@ class Run:
                     if m not in cluster.store.down
                 )
             elif kind == "controller_restart":
-                faults.extend(
-                    ControllerRestart(c) for c in ("replicaset", "deployment", "endpoints")
-                )
+                # Every component that reads through an informer (the scheduler included).
+                faults.extend(ControllerRestart(c) for c in COMPONENTS)
             elif kind == "watch_delay":
                 faults.extend(WatchDelay(c) for c in COMPONENTS if not cluster.informers[c].lagging)
             elif kind == "watch_drop":
-                faults.extend(WatchDrop(c) for c in ("replicaset", "deployment", "endpoints"))
+                faults.extend(WatchDrop(c) for c in COMPONENTS)
         if "node_crash" in self.scenario.faults or "zone_outage" in self.scenario.faults:
             recoveries.extend(
                 NodeRecover(n)

@@ -76,6 +76,7 @@ __all__ = [
     "broken_linear_function",
     "default_normalize_score",
     "filter_failures",
+    "kubelet_admission_failure",
     "node_affinity_scores",
     "node_fit_failures",
     "node_scores",
@@ -412,6 +413,51 @@ def _fit_failures(
         if wanted > allocatable.get(name, 0) - usage.requested.get(name, 0):
             reasons.append(f"Insufficient {name}")
     return reasons
+
+
+def kubelet_admission_failure(
+    pod: Manifest, node: Manifest, admitted: Sequence[Manifest]
+) -> tuple[str, str] | None:
+    """Why the kubelet rejects a pod it lacks room for: ``(reason, message)``, or None.
+
+    Mirrors ``pkg/kubelet/lifecycle/predicate.go predicateAdmitHandler.Admit``'s resource part:
+    ``generalFilter`` runs ``noderesources.Fits`` on a ``NodeInfo`` of the node and the pods
+    the kubelet already admitted (``admitted``, terminal ones left out); extended resources
+    the node does not list are dropped first (``removeMissingExtendedResources``). Only the
+    first insufficient resource is reported (``reasons[0]``), in ``fitsRequest`` order (pods,
+    cpu, memory, ephemeral-storage, scalar resources by name), as reason ``OutOf<resource>``
+    with ``InsufficientResourceError.Error()``'s message (cpu in millicores, others in units).
+    """
+    allocatable = node_allocatable(node)
+    usage = node_usage(admitted)
+    capacity = allocatable.get(PODS, 0)
+    if usage.pod_count + 1 > capacity:
+        return _out_of(PODS, 1, usage.pod_count, capacity)
+    request = pod_requests(pod)
+    for name in (CPU, MEMORY, EPHEMERAL_STORAGE):
+        wanted = request.get(name, 0)
+        used = usage.requested.get(name, 0)
+        if wanted > 0 and wanted > allocatable.get(name, 0) - used:
+            return _out_of(name, wanted, used, allocatable.get(name, 0))
+    for name in sorted(request):
+        wanted = request[name]
+        if name in {CPU, MEMORY, EPHEMERAL_STORAGE} or not is_scalar_resource_name(name):
+            continue
+        if wanted == 0 or (is_extended_resource_name(name) and name not in allocatable):
+            continue
+        used = usage.requested.get(name, 0)
+        if wanted > allocatable.get(name, 0) - used:
+            return _out_of(name, wanted, used, allocatable.get(name, 0))
+    return None
+
+
+def _out_of(name: str, requested: int, used: int, capacity: int) -> tuple[str, str]:
+    """``OutOf<name>`` and ``InsufficientResourceError.Error()`` (predicate.go)."""
+    message = (
+        f"Node didn't have enough resource: {name}, requested: {requested}, used: {used}, "
+        f"capacity: {capacity}"
+    )
+    return f"OutOf{name}", message
 
 
 # ----------------------------------------------------------------- Score

@@ -50,7 +50,12 @@ from kmodel.cluster.components.job import (
     SyncJob,
     job_actions,
 )
-from kmodel.cluster.components.kubelet import KubeletHeartbeat, KubeletSyncPod, kubelet_actions
+from kmodel.cluster.components.kubelet import (
+    KubeletCleanupPods,
+    KubeletHeartbeat,
+    KubeletSyncPod,
+    kubelet_actions,
+)
 from kmodel.cluster.components.network import ServeRequest, SyncEndpoints, endpoint_actions
 from kmodel.cluster.components.nodes import (
     CloudNodeSync,
@@ -89,6 +94,7 @@ __all__ = [
     "DrainNode",
     "EvictPod",
     "GarbageCollectPod",
+    "KubeletCleanupPods",
     "KubeletHeal",
     "KubeletHeartbeat",
     "KubeletPartition",

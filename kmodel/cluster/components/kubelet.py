@@ -45,8 +45,10 @@ from kmodel.semantics.probes import (
     probe_timings,
     readiness_result,
 )
+from kmodel.semantics.scheduling import kubelet_admission_failure
 
 __all__ = [
+    "KubeletCleanupPods",
     "KubeletHeartbeat",
     "KubeletSyncPod",
     "PodRuntime",
@@ -85,6 +87,8 @@ class PodRuntime:
     started_with: dict[str, dict[str, str]] = field(default_factory=dict)
     #: When the pod's probe workers started (``prober_manager.AddPod``): their tickers' phase.
     probe_origin: int = 0
+    #: Admission rejected the pod: the reason and message its Failed status carries.
+    rejected: tuple[str, str] | None = None
 
     def latest(self, name: str) -> RuntimeContainer | None:
         """The newest runtime record of a container."""
@@ -128,6 +132,7 @@ _COPIED_SHALLOW: Final = frozenset(
         "reasons",
         "mounted",
         "probe_origin",
+        "rejected",
     }
 )
 
@@ -608,6 +613,25 @@ class KubeletSyncPod(Action):
             # lets the mirror go (and recreates it) while the containers keep running.
             cluster.delete(key_of(pod), uid=pod["metadata"]["uid"])
             return
+        known = machine.pods.get(runtime_key(pod))
+        if known is not None and known.rejected is not None and not deleting:
+            _write_rejection(cluster, pod, known.rejected)  # again, if the first write failed
+            return
+        if known is None and not deleting and _reject(cluster, machine, pod):
+            return
+        if known is None and not deleting and _terminal_phase(pod):
+            # A rebooted kubelet never runs a pod the API already shows terminal (``SyncPod``
+            # skips terminal pods): it only remembers it, containers and status untouched.
+            metadata = pod["metadata"]
+            machine.pods[runtime_key(pod)] = PodRuntime(
+                uid=metadata["uid"],
+                name=metadata["name"],
+                namespace=metadata.get("namespace", "default"),
+                ip="",
+                terminal=True,
+                probe_origin=cluster.now,
+            )
+            return
         runtime = _runtime_for(cluster, machine, pod)
         _observe_exits(cluster, runtime, pod)
         if deleting:
@@ -627,6 +651,74 @@ class KubeletSyncPod(Action):
                 machine.pods.pop(runtime_key(pod), None)
         elif pod.get("status", {}).get("phase") in {"Succeeded", "Failed"}:
             runtime.terminal = True
+
+
+def _terminal_phase(pod: Manifest) -> bool:
+    return (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}
+
+
+def _admitted(cluster: Cluster, machine: Machine, pod: Manifest) -> list[Manifest]:
+    """The other pods the kubelet admitted and that still use the node (``GetActivePods``)."""
+    others = []
+    for other in cluster.store.list_objects("Pod"):
+        if (other.get("spec") or {}).get("nodeName") != machine.name or other is pod:
+            continue
+        runtime = machine.pods.get(runtime_key(other))
+        if runtime is not None and (not runtime.terminal or runtime.running()):
+            others.append(other)
+    return others
+
+
+def _reject(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
+    """Admit a pod new to this kubelet, or reject it (phase Failed); returns whether rejected.
+
+    Mirrors ``kubelet.go HandlePodAdditions`` → ``canAdmitPod`` → ``predicate.go Admit`` (see
+    :func:`~kmodel.semantics.scheduling.kubelet_admission_failure`) and ``rejectPod``: the pod
+    becomes Failed with the reason and "Pod was rejected: <message>", and no container starts.
+    A scheduler with a faithful cache never binds a pod that does not fit; pods bound by
+    hand (``spec.nodeName`` set at creation) reach this. Static pods are admitted without a
+    check: upstream's admission failure handler preempts other pods for them (critical pods),
+    which the model does not do.
+    """
+    if runtime_key(pod).startswith("static:") or _terminal_phase(pod):
+        return False
+    node = cluster.store.get(("Node", "", machine.name))
+    if node is None:
+        return False
+    failure = kubelet_admission_failure(pod, node, _admitted(cluster, machine, pod))
+    if failure is None:
+        return False
+    reason, message = failure
+    metadata = pod["metadata"]
+    # The pod worker never runs it: a terminal runtime entry without containers or IP.
+    machine.pods[runtime_key(pod)] = PodRuntime(
+        uid=metadata["uid"],
+        name=metadata["name"],
+        namespace=metadata.get("namespace", "default"),
+        ip="",
+        terminal=True,
+        probe_origin=cluster.now,
+        rejected=(reason, f"Pod was rejected: {message}"),
+    )
+    _write_rejection(cluster, pod, (reason, f"Pod was rejected: {message}"))
+    return True
+
+
+def _write_rejection(cluster: Cluster, pod: Manifest, rejection: tuple[str, str]) -> None:
+    """``statusManager.SetPodStatus`` of a rejected pod: Failed with the reason and message."""
+    old_status = pod.get("status") or {}
+    if old_status.get("phase") == "Failed":
+        return
+    reason, message = rejection
+    status = merge_pod_status(
+        old_status,
+        {"phase": "Failed", "reason": reason, "message": message},
+        could_have_running_containers=False,
+    )
+    status["conditions"] = _with_conditions_times(
+        cluster, old_status.get("conditions") or [], status["conditions"]
+    )
+    cluster.update({**pod, "status": status})
 
 
 @register
@@ -671,6 +763,50 @@ class KubeletHeartbeat(Action):
         status["conditions"] = [*conditions, ready]
         if cluster.update(body) is not None:
             machine.last_heartbeat = cluster.now
+
+
+def _orphans(machine: Machine, bound: list[Manifest]) -> list[str]:
+    """Runtime keys of pods this kubelet runs that are no longer bound to it in the API.
+
+    Static pods run from the kubelet's own manifests and are never orphaned.
+    """
+    wanted = {runtime_key(pod) for pod in bound} | {str(pod["metadata"]["uid"]) for pod in bound}
+    return [
+        key for key in sorted(machine.pods) if not key.startswith("static:") and key not in wanted
+    ]
+
+
+@register
+@dataclass(frozen=True)
+class KubeletCleanupPods(Action):
+    """The kubelet stops the containers of pods gone from the API and forgets them.
+
+    Mirrors ``kubelet_pods.go HandlePodCleanups`` (with ``HandlePodRemoves`` for the pods its
+    config source reports removed): a pod the kubelet still runs but the API no longer binds
+    to its node (force-deleted, or deleted by pod GC or the node lifecycle controller) is
+    killed and its runtime state removed. A partitioned kubelet sees no removals: its pods
+    keep running until the partition heals and it lists the API again.
+    """
+
+    name: ClassVar[str] = "kubelet-cleanup"
+    node: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"kubelet on {self.node} stops the pods gone from the API"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Kill and forget every orphaned pod."""
+        machine = cluster.machines[self.node]
+        if not machine.up or machine.partitioned:
+            return
+        bound = _pods_by_node(cluster).get(self.node, [])
+        orphans = _orphans(machine, bound)
+        if orphans:
+            machine.epoch += 1
+        for key in orphans:
+            _kill_all(cluster, machine.pods[key])
+            del machine.pods[key]
 
 
 def _sync_static_pods(cluster: Cluster, machine: Machine) -> list[Action]:
@@ -760,6 +896,8 @@ def kubelet_actions(cluster: Cluster) -> list[Action]:
             if ready is None or ready.get("lastHeartbeatTime") != cluster.now:
                 actions.append(KubeletHeartbeat(name))
         actions.extend(_sync_static_pods(cluster, machine))
+        if machine.pods and _orphans(machine, bound.get(name, [])):
+            actions.append(KubeletCleanupPods(name))
         for pod in bound.get(name, ()):
             if _needs_sync(cluster, machine, pod):
                 metadata = pod["metadata"]
@@ -819,6 +957,8 @@ def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
         return True
     if runtime.terminal and (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
         return False
+    if runtime.rejected is not None:
+        return True  # its Failed status is still to be written
     trial = runtime.copy()
     saved = (machine.next_ip,)
     try:

@@ -8,6 +8,13 @@ scores with the default plugin weights). Upstream breaks ties between equal top 
 ``PodScheduled=False``, reason ``Unschedulable``, with the upstream "0/N nodes are available"
 message. A pod with scheduling gates is never considered (the SchedulingGates PreEnqueue
 plugin): it keeps the ``SchedulingGated`` condition the API server gave it until its gates go.
+
+The scheduler's cache assumes every pod it binds (``pkg/scheduler/backend/cache``
+``AssumePod``, then ``FinishBinding``): until its informer delivers the pod bound, or deleted,
+later cycles count the pod on its node and never schedule it again, so a stalled watch cannot
+make it overcommit a node. Assumed pods never expire (``durationToExpireAssumedPod`` is 0,
+kubernetes#106361); a refused bind is never assumed (``ForgetPod``); a restart loses them with
+the rest of the cache and relists.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
@@ -97,16 +105,60 @@ def schedule_choices(
     return sorted(n for n, s in totals.items() if s == best), dict(reasons)
 
 
-def _pending(view: Informer) -> list[Mapping[str, Any]]:
-    """Pods in the scheduling queue: unbound, not deleted, not terminal, not gated."""
+def _pending(cluster: Cluster, view: Informer) -> list[Mapping[str, Any]]:
+    """Pods in the scheduling queue: unbound, not assumed, not deleted, not terminal, not gated."""
+    assumed = {(namespace, name) for namespace, name, _, _ in _assumed(cluster)}
     return [
         p
         for p in view.list_objects("Pod")
         if not (p.get("spec") or {}).get("nodeName")
+        and (p["metadata"]["namespace"], p["metadata"]["name"]) not in assumed
         and p["metadata"].get("deletionTimestamp") is None
         and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
         and not scheduling_gates(p)
     ]
+
+
+def _assumed(cluster: Cluster) -> tuple[tuple[str, str, str, str], ...]:
+    """Pods bound by this scheduler that its informer has not confirmed yet.
+
+    ``(namespace, name, uid, node)`` of each pod the cache holds as assumed
+    (``cacheImpl.AssumePod``): the informer still shows it unbound. Once the informer shows it
+    bound (``AddPod`` confirms it) or gone (``RemovePod``), the entry no longer counts.
+    """
+    entries: Mapping[tuple[str, str], tuple[str, str]] = cluster.memory["scheduler"].get(
+        "assumed", {}
+    )
+    if not entries:
+        return ()
+    view = cluster.view("scheduler")
+    live = []
+    for (namespace, name), (uid, node) in sorted(entries.items()):
+        pod = view.get(("Pod", namespace, name))
+        if (
+            pod is not None
+            and pod["metadata"].get("uid") == uid
+            and not (pod.get("spec") or {}).get("nodeName")
+        ):
+            live.append((namespace, name, uid, node))
+    return tuple(live)
+
+
+def _assumed_pods(cluster: Cluster) -> list[Mapping[str, Any]]:
+    """The assumed pods as the cache holds them: the informer's pod bound to its node."""
+    view = cluster.view("scheduler")
+    pods = []
+    for namespace, name, _, node in _assumed(cluster):
+        pod = view.get(("Pod", namespace, name))
+        if pod is not None:
+            # Derived per stored object, so the same assumed pod keeps its identity (caches).
+            pods.append(cluster.derive(f"assumed-on:{node}", pod, partial(_bound_to, node=node)))
+    return pods
+
+
+def _bound_to(pod: Mapping[str, Any], *, node: str) -> Mapping[str, Any]:
+    """``pod`` as bound to ``node`` (the scheduler's ``assumedPod.Spec.NodeName = host``)."""
+    return {**pod, "spec": {**(pod.get("spec") or {}), "nodeName": node}}
 
 
 def _cycle(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dict[str, int], int]:
@@ -124,6 +176,7 @@ def _cycle_now(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dic
     view = cluster.view("scheduler")
     nodes = list(view.list_objects("Node"))
     pods = [p for p in view.list_objects("Pod") if (p.get("spec") or {}).get("nodeName")]
+    pods.extend(_assumed_pods(cluster))
     choices, reasons = schedule_choices(
         pod,
         nodes,
@@ -186,7 +239,14 @@ class SchedulePod(Action):
         status["conditions"] = [
             c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"
         ] + [{"type": "PodScheduled", "status": "True", "lastTransitionTime": cluster.now}]
-        cluster.update(body)
+        if cluster.update(body) is not None:
+            # AssumePod: counted on its node until the informer confirms the binding.
+            memory = cluster.memory["scheduler"]
+            assumed = {
+                (namespace, name): (uid, node) for namespace, name, uid, node in _assumed(cluster)
+            }
+            assumed[(self.namespace, self.pod)] = (str(body["metadata"]["uid"]), self.node)
+            memory["assumed"] = assumed
 
 
 @register
@@ -396,6 +456,7 @@ def _world(cluster: Cluster, *, bound_only: bool = False) -> tuple[Any, ...]:
         view.versions("PersistentVolumeClaim", "PersistentVolume", "StorageClass"),
         nodes,
         pods,
+        _assumed(cluster),
     )
 
 
@@ -410,7 +471,7 @@ def scheduler_actions(cluster: Cluster) -> list[Action]:
 def _scheduler_actions(cluster: Cluster) -> list[Action]:
     actions: list[Action] = []
     view = cluster.view("scheduler")
-    for pod in _pending(view):
+    for pod in _pending(cluster, view):
         namespace = pod["metadata"]["namespace"]
         name = pod["metadata"]["name"]
         choices, reasons, total = _cycle(cluster, pod)
