@@ -284,7 +284,10 @@ def test_a_repository_is_read_recursively_and_non_manifests_are_skipped(
         (f"{REPO}/package.json", "not a Kubernetes manifest "),
     ]
     assert "render it first: helm template" in err
-    assert "skipping ReplicationController/node-exporter: kind ReplicationController (v1) is not modelled" in err
+    assert (
+        "skipping ReplicationController/node-exporter: "
+        "kind ReplicationController (v1) is not modelled" in err
+    )
 
 
 def test_without_ignore_the_legacy_copy_is_a_duplicate(capsys: pytest.CaptureFixture[str]) -> None:
@@ -308,7 +311,11 @@ def test_skip_kinds_leaves_objects_out_and_counts_them(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, _, err = run(
-        capsys, "status", str(REPO / "deploy" / "app.yaml"), "--skip-kinds", "Service,ReplicationController"
+        capsys,
+        "status",
+        str(REPO / "deploy" / "app.yaml"),
+        "--skip-kinds",
+        "Service,ReplicationController",
     )
     assert code == 0, err
     assert summary_of(err) == "1 file, 3 objects: 1 valid, 0 invalid, 2 skipped, 0 not modelled"
@@ -465,9 +472,12 @@ def test_objects_not_modelled_go_to_on_skip_and_are_counted() -> None:
     result = load_inputs(
         REPO / "deploy" / "app.yaml", on_warning=warnings.append, on_skip=skipped.append
     )
-    assert [(s.label, s.source.document) for s in skipped] == [("ReplicationController/node-exporter", 2)]
+    assert [(s.label, s.source.document) for s in skipped] == [
+        ("ReplicationController/node-exporter", 2)
+    ]
     assert str(skipped[0]).endswith(
-        "document 2: skipping ReplicationController/node-exporter: kind ReplicationController (v1) is not modelled"
+        "document 2: skipping ReplicationController/node-exporter: "
+        "kind ReplicationController (v1) is not modelled"
     )
     assert warnings == []
     assert result.summary.not_modelled == 1
