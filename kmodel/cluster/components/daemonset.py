@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.controllers import pod_template_hash
+from kmodel.cluster.components.expectations import expectations_satisfied
 from kmodel.cluster.model import Cluster
 from kmodel.objects.types import Manifest
 from kmodel.semantics import daemonset as dsem
@@ -33,7 +34,6 @@ __all__ = [
 ]
 
 _COMPONENT = "daemonset"
-_EXPECTATIONS_TIMEOUT = 300
 _REVISION_PATCH_KEYS = ("spec", "template")
 
 
@@ -125,20 +125,10 @@ def _claim(cluster: Cluster, ds: Mapping[str, Any]) -> list[Manifest]:
 
 
 def _expectations_satisfied(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
-    """``SatisfiedExpectations``: every pod it created or deleted has been observed."""
-    record = cluster.memory[_COMPONENT].get(ds["metadata"]["uid"])
-    if record is None or cluster.now - record["at"] > _EXPECTATIONS_TIMEOUT:
-        return True
-    view = cluster.view(_COMPONENT)
-    namespace = ds["metadata"]["namespace"]
-    if any(view.get(("Pod", namespace, name)) is None for name in record["adds"]):
-        return False
-    live = {
-        p["metadata"]["uid"]
-        for p in view.list_objects("Pod", namespace)
-        if p["metadata"].get("deletionTimestamp") is None
-    }
-    return not any(uid in live for uid in record["dels"])
+    """``SatisfiedExpectations`` for this DaemonSet's record."""
+    return expectations_satisfied(
+        cluster, _COMPONENT, ds["metadata"]["uid"], ds["metadata"]["namespace"]
+    )
 
 
 def _revision_number(revision: Mapping[str, Any]) -> int:

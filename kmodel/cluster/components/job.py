@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.expectations import expectations_satisfied
 from kmodel.cluster.model import Cluster
 from kmodel.semantics import job as jobsem
 from kmodel.semantics.replicaset import controller_ref
@@ -33,7 +34,6 @@ __all__ = [
 #: The component name: its informer and memory.
 COMPONENT: Final = "job"
 #: ``controller.ExpectationsTimeout`` (5 minutes).
-_EXPECTATIONS_TIMEOUT: Final = 300
 
 
 def _owner_ref(job: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,20 +105,10 @@ def _job_pods(cluster: Cluster, job: Mapping[str, Any]) -> list[Mapping[str, Any
 
 
 def _expectations_satisfied(cluster: Cluster, job: Mapping[str, Any]) -> bool:
-    """``SatisfiedExpectations``: every pod it created or deleted has been observed."""
-    record = cluster.memory[COMPONENT].get(f"expect/{job['metadata']['uid']}")
-    if record is None or cluster.now - record["at"] > _EXPECTATIONS_TIMEOUT:
-        return True
-    view = cluster.view(COMPONENT)
-    namespace = job["metadata"]["namespace"]
-    if any(view.get(("Pod", namespace, name)) is None for name in record["adds"]):
-        return False
-    live = {
-        p["metadata"]["uid"]
-        for p in view.list_objects("Pod", namespace)
-        if p["metadata"].get("deletionTimestamp") is None
-    }
-    return not any(uid in live for uid in record["dels"])
+    """``SatisfiedExpectations`` for this Job's record."""
+    return expectations_satisfied(
+        cluster, COMPONENT, f"expect/{job['metadata']['uid']}", job["metadata"]["namespace"]
+    )
 
 
 @register
