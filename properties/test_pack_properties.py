@@ -9,7 +9,7 @@ from kmodel.placement.kube_scheduler import heuristic_runs
 from kmodel.placement.problem import Status
 from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
-from tests.placekit import anti_affinity, build, deployment, node
+from tests.helpers.placement import anti_affinity, build, deployment, node
 
 
 @st.composite

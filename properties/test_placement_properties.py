@@ -22,7 +22,7 @@ from kmodel.placement import (
 from kmodel.placement.bounds import dff_bound_1d, l2_bound_1d, lower_bound, volume_bound_1d
 from kmodel.placement.patterns import column_generation
 from kmodel.placement.problem import DomainCap
-from tests.placekit import brute_force_value
+from tests.helpers.placement import brute_force_value
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -29,7 +29,7 @@ from kmodel.report.strategies import (
 from kmodel.strategies.compare import compare
 from kmodel.strategies.spec import load_strategies_spec
 from kmodel.strategies.trace import format_value
-from tests.test_strategies import SPEC
+from tests.helpers.specs import STRATEGIES_SPEC as SPEC
 
 SMALL = {
     **SPEC,

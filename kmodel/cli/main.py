@@ -22,7 +22,7 @@ from kmodel.errors import EXIT_INTERNAL, KmodelError
 #: Each command and where it lives (``module:attribute``), in the order ``--help`` lists them.
 #: A command's module is imported only when that command runs: the placement engine (scipy,
 #: HiGHS, Z3) and Hypothesis take a second or more to import, which ``status`` and
-#: ``--version`` never need (``tests/test_startup.py`` guards it).
+#: ``--version`` never need (``tests/integration/test_startup.py`` guards it).
 COMMANDS: Final = {
     "status": "kmodel.cli.status:status",
     "check": "kmodel.cli.check:check",
