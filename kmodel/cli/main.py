@@ -15,7 +15,6 @@ from typing import Final
 
 import click
 
-from kmodel import __version__
 from kmodel.cli.stdio import protected_stdio
 from kmodel.errors import EXIT_INTERNAL, KmodelError
 
@@ -56,7 +55,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="kmodel")
+@click.version_option(package_name="kmodel", prog_name="kmodel")
 def cli() -> None:
     """Check Kubernetes behaviour before it reaches a cluster."""
 
