@@ -21,6 +21,7 @@ import click
 import yaml
 
 from kmodel.cli.options import output_options
+from kmodel.cli.progress import ProgressDisplay
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.explore.spec import read_cluster, read_spec_file, read_workloads
 from kmodel.explore.spec_format import PlacementTarget
@@ -231,19 +232,22 @@ def verify_command(
         raise InputError(f"must be a positive number of seconds, got {timeout}", path="--timeout")
     targets = _targets(paths, properties)
     done: list[TargetResult] = []
-    for target in targets:
-        result = verify(target.objects, target.properties, timeout=timeout, on_warning=_warn)
-        saved = _save_counterexamples(target, result, Path(counterexample_dir))
-        done.append(
-            TargetResult(
-                target.name,
-                target.source,
-                target.expect,
-                result,
-                saved,
-                tuple(target.not_modelled),
+    with ProgressDisplay("verify", total=len(targets)) as display:
+        for target in targets:
+            display.update(detail=target.name)
+            result = verify(target.objects, target.properties, timeout=timeout, on_warning=_warn)
+            saved = _save_counterexamples(target, result, Path(counterexample_dir))
+            done.append(
+                TargetResult(
+                    target.name,
+                    target.source,
+                    target.expect,
+                    result,
+                    saved,
+                    tuple(target.not_modelled),
+                )
             )
-        )
+            display.update(advance=1)
     images: dict[str, str] = {}
     if output == "markdown" and out not in {None, "-"}:
         base = Path(str(out))
