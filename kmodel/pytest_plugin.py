@@ -145,7 +145,9 @@ class KmodelSpecItem(pytest.Item):
         def progress(examples: int, steps: int) -> None:
             counts.update(examples=examples, steps=steps)
 
-        traces = [make_trace(spec, f) for f in explore(spec.scenario, options, progress=progress)]
+        traces = [
+            make_trace(spec, f) for f in explore(spec.scenario, options=options, progress=progress)
+        ]
         self.user_properties.extend(
             [("kmodel_examples", counts["examples"]), ("kmodel_steps", counts["steps"])]
         )

@@ -103,7 +103,7 @@ def test_the_reduced_problem_has_the_original_optimum(problem):
 @SETTINGS
 @given(kubernetes_shaped())
 def test_solve_with_presolve_equals_brute_force_on_the_unreduced_problem(problem):
-    result = solve(problem, SolveOptions(time_limit=5))
+    result = solve(problem, options=SolveOptions(time_limit=5))
     optimum = brute_force_value(problem)
     assert not check_placement(problem, result.placement)
     if optimum is None:

@@ -96,7 +96,7 @@ def _check_unit(unit: _Unit, progress: Callable[[int, int], None] | None = None)
     database = KeyedDatabase(_DATABASES[unit.database], spec.digest)
     coverage = Coverage()
     findings = explore(
-        spec.scenario, options, progress=counted, coverage=coverage, database=database
+        spec.scenario, options=options, progress=counted, coverage=coverage, database=database
     )
     result.coverage = coverage.summary(spec.scenario)
     result.seconds = time.perf_counter() - started
@@ -293,7 +293,7 @@ def check(  # click passes every option by keyword
     if shard_spec is not None:
         index, count = parse_shard(shard_spec)
         durations = read_durations(durations_file) if durations_file else {}
-        mine = set(shard([s.path for s in loaded], index, count, durations))
+        mine = set(shard([s.path for s in loaded], index, count, durations=durations))
         loaded = [s for s in loaded if s.path in mine]
     database = database_address(database)
     _DATABASES[database] = open_database(database)  # a bad address fails here, before any work

@@ -84,7 +84,7 @@ def _load(
             skipped.append(obj)
 
     objects = load_cli_manifests(paths, inputs, on_skip=skip)
-    return placement_input(objects, objective, on_warning=_warn)
+    return placement_input(objects, objective=objective, on_warning=_warn)
 
 
 def _check_timeout(timeout: float) -> float:
@@ -114,7 +114,7 @@ def _heuristics(
     inp: PlacementInput, running: BackgroundCall[list[HeuristicRun]], wait: float
 ) -> list[HeuristicRun]:
     """The heuristics' runs from the background, or FFD and BFD alone when they are late."""
-    done, runs = running.poll(wait)
+    done, runs = running.poll(timeout=wait)
     if done and runs is not None:
         return runs
     running.stop()
@@ -193,7 +193,9 @@ def pack(
         try:
             limit = max(0.1, solve_until - time.perf_counter())
             phase("presolve")
-            result = solve(problem, SolveOptions(time_limit=limit, progress=solver_progress))
+            result = solve(
+                problem, options=SolveOptions(time_limit=limit, progress=solver_progress)
+            )
             phase("kube-scheduler, FFD and BFD")
             runs = _heuristics(inp, running, solve_until - time.perf_counter())
         finally:

@@ -64,7 +64,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def shard(
-    units: Sequence[str], index: int, count: int, durations: dict[str, float] | None = None
+    units: Sequence[str], index: int, count: int, *, durations: dict[str, float] | None = None
 ) -> list[str]:
     """Shard ``index`` of ``count``: a deterministic, balanced share of ``units``, in their order.
 

@@ -77,7 +77,7 @@ def strategies(  # click passes every option by keyword
             detail = f"{strategy} / {failure}: {runs} runs"
             display.update(completed=len(started) - 1, detail=detail)
 
-        results = compare(spec, options, progress=progress)
+        results = compare(spec, options=options, progress=progress)
     files = write_strategy_traces(spec, results, Path(traces_dir))
     report = StrategiesReport(
         spec,

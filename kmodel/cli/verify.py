@@ -96,7 +96,7 @@ def _properties(raw: object, file: str, path: str) -> list[Property]:
 
 def _spec_target(path: Path) -> tuple[_Target | None, list[Property]]:
     """A spec with a cluster is its own target; a verify file only adds properties."""
-    reader, body, base, _ = read_spec_file(path, _SPEC_KEYS)
+    reader, body, base, _ = read_spec_file(path, allowed=_SPEC_KEYS)
     properties = _properties(body.get("verify"), str(path), "verify")
     expect = body.get("expect")
     if expect is not None and expect not in {"proven", "disproved"}:
@@ -255,7 +255,7 @@ def verify_command(
             image = base.with_name(f"{base.stem}.{t.name}.png")
             plot_graph(t.result, image)
             images[t.name] = image.name
-    write_output(render_verify(done, output, images), out)
+    write_output(render_verify(done, output, images=images), out)
     _exit(done, check_expectations=check_expectations)
 
 

@@ -47,7 +47,7 @@ def _bind_all(c, monitor):
         ]
         if not schedule:
             break
-        violations.extend(monitor.observe(c, c.step(schedule[0])))
+        violations.extend(monitor.observe(c, step=c.step(schedule[0])))
     return violations
 
 

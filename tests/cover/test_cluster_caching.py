@@ -129,7 +129,9 @@ def test_a_warm_cluster_lists_what_a_cold_copy_lists_along_a_walk_with_faults():
             action = rng.choice(enabled) if enabled else Tick(10)
         step = cluster.step(action)
         # The invariants cache what they derive too: the same violations, the same history.
-        assert warm_monitor.observe(cluster, step) == cold_monitor.observe(cold(cluster), step)
+        assert warm_monitor.observe(cluster, step=step) == cold_monitor.observe(
+            cold(cluster), step=step
+        )
         assert warm_monitor.history == cold_monitor.history
     assert compared > 40
 

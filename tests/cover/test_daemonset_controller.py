@@ -104,7 +104,7 @@ def test_rollout_replaces_one_node_at_a_time_within_max_unavailable() -> None:
         if not actions:
             break
         step = cluster.step(actions[0])
-        assert monitor.observe(cluster, step) == []
+        assert monitor.observe(cluster, step=step) == []
         ready = sum(
             1
             for p in cluster.store.list_objects("Pod")
@@ -138,7 +138,7 @@ def test_surge_starts_the_new_pod_before_the_old_one_goes() -> None:
         if not actions:
             break
         step = cluster.step(actions[0])
-        assert monitor.observe(cluster, step) == []
+        assert monitor.observe(cluster, step=step) == []
         peak = max(peak, *(len(v) for v in pods_by_node(cluster).values()))
     cluster.settle()
     assert peak == 2

@@ -56,10 +56,10 @@ def _problem(shapes, preloaded: bool) -> PackingProblem:
 def test_vectorised_greedy_packs_exactly_as_the_loop(shapes, preloaded, rule, seed):
     problem = _problem(shapes, preloaded)
     rng = random.Random(seed)  # noqa: S311 - a seeded test order, not secrets
-    items = item_order(problem, rng, noise=0.3)
+    items = item_order(problem, rng=rng, noise=0.3)
     nodes = node_order(problem)
     rng.shuffle(nodes)
-    looped = greedy_pack(problem, items, nodes, rule)
+    looped = greedy_pack(problem, items=items, nodes=nodes, rule=rule)
     vectorised = heuristics._greedy_pack_vectorised(problem, items, nodes, rule, "")
     assert vectorised == looped
     assert check_placement(problem, vectorised.placement) == []

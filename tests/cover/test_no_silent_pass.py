@@ -75,7 +75,7 @@ def test_a_linux_node_selector_runs_on_pool_nodes(tmp_path: Path) -> None:
     spec = load_spec(
         _write(tmp_path, _spec(workloads=[web], actions=[], invariants=["eventually_stable"]))
     )
-    assert explore(spec.scenario, ExploreOptions(examples=3, max_steps=3)) == []
+    assert explore(spec.scenario, options=ExploreOptions(examples=3, max_steps=3)) == []
 
 
 @pytest.mark.parametrize(
@@ -212,7 +212,7 @@ def test_an_opted_in_pass_names_what_was_left_out(
 def _coverage(tmp_path: Path, **changes: Any) -> dict[str, Any]:
     spec = load_spec(_write(tmp_path, _spec(**changes)))
     coverage = Coverage()
-    explore(spec.scenario, spec.options, coverage=coverage)
+    explore(spec.scenario, options=spec.options, coverage=coverage)
     return coverage.summary(spec.scenario)
 
 
@@ -315,7 +315,7 @@ def test_a_pod_that_never_gets_a_node_is_reported_with_the_schedulers_message(
     spec = load_spec(
         _write(tmp_path, _spec(workloads=[web], actions=[], invariants=["eventually_stable"]))
     )
-    (finding,) = explore(spec.scenario, ExploreOptions(examples=2, max_steps=2))
+    (finding,) = explore(spec.scenario, options=ExploreOptions(examples=2, max_steps=2))
     message = "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
     assert finding.violation.message == (
         f"deployment default/web has 2 pods that never got a node (Unschedulable: {message})"
@@ -352,7 +352,7 @@ def test_a_gated_pod_stays_pending_with_the_api_servers_condition(tmp_path: Path
     ]
     assert not [a for a in cluster.enabled_actions() if a.name in {"schedule", "unschedulable"}]
     coverage = Coverage()
-    explore(spec.scenario, ExploreOptions(examples=2, max_steps=3), coverage=coverage)
+    explore(spec.scenario, options=ExploreOptions(examples=2, max_steps=3), coverage=coverage)
     assert coverage.summary(spec.scenario)["unscheduled"] == [
         {
             "pod": "default/gated",
@@ -367,7 +367,7 @@ def test_a_gated_deployment_never_gets_a_node_and_says_why(tmp_path: Path) -> No
     spec = load_spec(
         _write(tmp_path, _spec(workloads=[web], actions=[], invariants=["eventually_stable"]))
     )
-    (finding,) = explore(spec.scenario, ExploreOptions(examples=2, max_steps=4))
+    (finding,) = explore(spec.scenario, options=ExploreOptions(examples=2, max_steps=4))
     assert finding.violation.values["reason"] == "SchedulingGated"
     assert "never got a node (SchedulingGated: Scheduling is blocked" in finding.violation.message
 

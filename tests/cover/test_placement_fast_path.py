@@ -28,7 +28,10 @@ GPU = "example.com/gpu"
 
 def _manifest_path(inp: PlacementInput) -> list[HeuristicRun]:
     """What heuristic_runs() returned before the fast path: every strategy on the manifests."""
-    runs = [kube_scheduler(inp, strategy, name=name) for name, strategy in STRATEGIES.items()]
+    runs = [
+        kube_scheduler(inp, scoring_strategy=strategy, name=name)
+        for name, strategy in STRATEGIES.items()
+    ]
     return runs + engine_heuristics(inp)
 
 

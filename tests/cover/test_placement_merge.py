@@ -57,7 +57,7 @@ def test_a_problem_without_identical_groups_is_returned_as_is():
 def test_solving_merged_pods_places_every_original_pod():
     groups = [ItemGroup(f"Pod/p{k}", (1 + k % 3, 2 + 2 * (k % 2))) for k in range(12)]
     problem = _problem(groups)
-    result = solve(problem, SolveOptions(time_limit=10))
+    result = solve(problem, options=SolveOptions(time_limit=10))
     assert result.status is Status.OPTIMAL
     assert sorted(result.placement) == list(range(problem.n_items))
     assert check_placement(problem, result.placement) == []
@@ -73,7 +73,7 @@ pods = st.lists(
 def test_merged_solve_is_optimal_for_the_original_pods(shapes, objective):
     groups = [ItemGroup(f"Pod/p{k}", (c, m), priority=p) for k, (c, m, p) in enumerate(shapes)]
     problem = _problem(groups, objective)
-    result = solve(problem, SolveOptions(time_limit=10))
+    result = solve(problem, options=SolveOptions(time_limit=10))
     assert check_placement(problem, result.placement) == []
     assert result.status is Status.OPTIMAL
     assert result.value == brute_force_value(problem)

@@ -92,7 +92,7 @@ def test_least_allocated_spreads_and_most_allocated_packs():
         (ItemGroup("web", (1000, 1024, 1), count=2),), _nodes((4000, 8192), (4000, 8192))
     )
     least = simulate_kube_scheduler(problem)
-    most = simulate_kube_scheduler(problem, "MostAllocated")
+    most = simulate_kube_scheduler(problem, strategy="MostAllocated")
     assert least.placement == {0: 0, 1: 1}
     assert most.placement == {0: 0, 1: 0}
     assert (least.nodes_used, most.nodes_used) == (2, 1)
@@ -182,9 +182,9 @@ def test_requested_to_capacity_ratio_rounds_the_mean_half_away_from_zero():
     # 102400 // 3904 = 26, mean 39; balanced |0.5263 - 0.2623| / 2 = 0.132 -> int(86.8) = 86;
     # total 125. The tie goes to the node listed first; truncating 37.5 would hand it to n1.
     problem = _problem((ItemGroup("web", (1000, 1024, 1)),), _nodes((4000, 2048), (1900, 3904)))
-    assert simulate_kube_scheduler(problem, RTCR).placement == {0: 0}
-    assert simulate_kube_scheduler(problem, RTCR, node_order=[1, 0]).placement == {0: 1}
-    run = simulate_kube_scheduler(problem, {"type": RTCR})
+    assert simulate_kube_scheduler(problem, strategy=RTCR).placement == {0: 0}
+    assert simulate_kube_scheduler(problem, strategy=RTCR, node_order=[1, 0]).placement == {0: 1}
+    run = simulate_kube_scheduler(problem, strategy={"type": RTCR})
     assert run.name == "kube-scheduler-requested-to-capacity-ratio"
 
 
@@ -196,7 +196,7 @@ def test_requested_to_capacity_ratio_leaves_zero_scores_out_of_the_mean():
     # n0's zero would give 16 + 79 = 95 and send the pod to n1.
     problem = _problem((ItemGroup("web", (1000, 1024, 1)),), _nodes((4000, 1536), (2000, 2048)))
     config = {"type": RTCR, "requestedToCapacityRatio": _shape((0, 0), (50, 0), (100, 10))}
-    assert simulate_kube_scheduler(problem, config).placement == {0: 0}
+    assert simulate_kube_scheduler(problem, strategy=config).placement == {0: 0}
 
 
 def test_simulates_scoring_strategy_only_for_cpu_and_memory():
@@ -393,20 +393,20 @@ def test_every_pod_lands_where_kube_scheduler_puts_it(
         for c, m, p, z, loaded in nodes
     ]
     inp = build(*_manifests(nodes, shapes), objective="placed")
-    reference = kube_scheduler(inp, STRATEGY_CONFIG[strategy])
+    reference = kube_scheduler(inp, scoring_strategy=STRATEGY_CONFIG[strategy])
 
     # The placement input's own problem (memory in bytes), ties by node name.
     problem = inp.problem()
     by_name = sorted(range(problem.n_nodes), key=lambda b: inp.node_order()[b])
     config = STRATEGY_CONFIG[strategy]
-    fast = simulate_kube_scheduler(problem, config, memory_unit=1, node_order=by_name)
+    fast = simulate_kube_scheduler(problem, strategy=config, memory_unit=1, node_order=by_name)
     assert inp.decode(fast.placement) == reference.placement
     assert [inp.pod_names[i] for i in fast.unplaced] == list(reference.unplaced)
     assert fast.nodes_used == reference.nodes_used
 
     # The same cluster built by hand, memory in MiB, one node type per node in name order.
     direct, pod_names, node_names = _equivalent_problem(nodes, shapes)
-    by_hand = simulate_kube_scheduler(direct, config)
+    by_hand = simulate_kube_scheduler(direct, strategy=config)
     decoded = {pod_names[i]: node_names[b] for i, b in by_hand.placement.items()}
     assert decoded == reference.placement
     assert check_placement(direct, by_hand.placement) == []
@@ -435,7 +435,7 @@ def test_the_placement_is_feasible_and_unplaced_pods_fit_nowhere_at_the_end(
         node_types=tuple(NodeType(f"t{k}", c, count=2) for k, c in enumerate(capacities)),
         objective=Objective.PLACED,
     )
-    run = simulate_kube_scheduler(problem, STRATEGY_CONFIG[strategy])
+    run = simulate_kube_scheduler(problem, strategy=STRATEGY_CONFIG[strategy])
     assert check_placement(problem, run.placement) == []
     assert sorted([*run.placement, *run.unplaced]) == list(range(problem.n_items))
     # Pods only ever land, so a pod no node could take at its turn fits no node at the end.

@@ -101,7 +101,7 @@ def test_solve_rejects_bad_arguments():
     with pytest.raises(InputError):
         solve("not a problem")  # type: ignore[arg-type]
     with pytest.raises(InputError):
-        solve(problem, SolveOptions(time_limit=0))
+        solve(problem, options=SolveOptions(time_limit=0))
 
 
 def test_normalized_divides_each_dimension_by_its_gcd():
@@ -223,7 +223,7 @@ def test_item_larger_than_every_node_is_infeasible():
 
 def test_not_enough_nodes_is_infeasible():
     problem = bin_packing_problem([10], [((6,), 3)], n_nodes=2)
-    result = solve(problem, SolveOptions(time_limit=5))
+    result = solve(problem, options=SolveOptions(time_limit=5))
     assert result.status is Status.INFEASIBLE
 
 
@@ -232,7 +232,7 @@ def test_arcflow_proves_optimum_ffd_misses():
     triplets = [(50, 26, 24), (49, 27, 24), (48, 28, 24), (47, 29, 24)]
     items = [((w,), 1) for t in triplets for w in t]
     problem = bin_packing_problem([100], items)
-    result = solve(problem, SolveOptions(time_limit=10, restarts=0))
+    result = solve(problem, options=SolveOptions(time_limit=10, restarts=0))
     assert result.status is Status.OPTIMAL
     assert result.optimal
     assert result.nodes_used == 4
@@ -326,7 +326,7 @@ def test_time_limit_is_respected_and_the_bound_reported():
     problem = bin_packing_problem([100, 100, 100], items)
     heuristic = best_heuristic(problem.normalized(), restarts=0)[0].nodes_used
     assert heuristic > 12  # precondition: the search would be needed
-    result = solve(problem, SolveOptions(time_limit=0.01, restarts=0))
+    result = solve(problem, options=SolveOptions(time_limit=0.01, restarts=0))
     assert result.status is Status.FEASIBLE
     assert not result.optimal
     assert result.lower_bound == 12
@@ -361,7 +361,7 @@ def test_domain_cap_spreads_pods_over_zones():
         groups=(ItemGroup("db", (1,), count=3, domain_caps=(_zone_cap(3),)),),
         node_types=_zones(3, 2),
     )
-    result = solve(problem, SolveOptions(time_limit=10))
+    result = solve(problem, options=SolveOptions(time_limit=10))
     assert result.optimal
     assert result.nodes_used == 3  # one per zone, although one node could hold all three
     zones = {problem.type_of(b) for b in result.placement.values()}
@@ -375,7 +375,7 @@ def test_domain_cap_with_too_few_zones_is_infeasible():
         groups=(ItemGroup("db", (1,), count=3, domain_caps=(_zone_cap(2),)),),
         node_types=_zones(2, 3),
     )
-    result = solve(problem, SolveOptions(time_limit=10))
+    result = solve(problem, options=SolveOptions(time_limit=10))
     assert result.status is Status.INFEASIBLE
     assert not result.optimal
 
@@ -425,7 +425,7 @@ def test_column_generation_bound_meets_the_optimum_where_volume_falls_short():
     assert cg.converged
     assert cg.lower_bound == 5
     assert cg.lp_value == pytest.approx(4.5)
-    result = solve(problem, SolveOptions(time_limit=10))
+    result = solve(problem, options=SolveOptions(time_limit=10))
     assert result.optimal
     assert result.nodes_used == 5
 
@@ -482,7 +482,7 @@ def test_placed_objective_by_patterns_places_high_priority_and_bounds_the_rest()
         node_types=(NodeType("n", (10,), count=2),),
         objective=Objective.PLACED,
     )
-    result = solve(problem, SolveOptions(time_limit=10))
+    result = solve(problem, options=SolveOptions(time_limit=10))
     assert result.optimal
     placed_groups = sorted(problem.group_of(i) for i in result.placement)
     assert placed_groups == [0, 0, 1, 1]  # both high pods, each beside one low pod
@@ -603,7 +603,7 @@ def test_kubernetes_shaped_problem_is_proven_optimal_at_the_column_generation_bo
         ),
     )
     heuristic = best_heuristic(problem.normalized(), restarts=0)[0].nodes_used
-    result = solve(problem, SolveOptions(time_limit=8.0, restarts=0))
+    result = solve(problem, options=SolveOptions(time_limit=8.0, restarts=0))
     assert not check_placement(problem, result.placement)
     assert len(result.placement) == problem.n_items
     assert result.optimal
@@ -650,13 +650,13 @@ def test_placed_objective_with_every_pod_placed_bounds_the_nodes():
     # Ten pods of 3 on nodes of 10: all fit (the first criterion is met), and at least
     # ceil(30 / 10) = 3 nodes... but three 3s per node leave room for no fourth: 4 nodes.
     problem = replace(bin_packing_problem([10], [((3,), 10)]), objective=Objective.PLACED)
-    result = solve(problem, SolveOptions(time_limit=10))
+    result = solve(problem, options=SolveOptions(time_limit=10))
     assert result.unplaced == ()
     assert result.nodes_used == 4
     assert result.nodes_lower_bound is not None
     assert 3 <= result.nodes_lower_bound <= result.nodes_used
     # The other objectives leave it empty.
-    nodes = solve(bin_packing_problem([10], [((3,), 10)]), SolveOptions(time_limit=10))
+    nodes = solve(bin_packing_problem([10], [((3,), 10)]), options=SolveOptions(time_limit=10))
     assert nodes.nodes_lower_bound is None
 
 
@@ -701,7 +701,7 @@ def test_a_group_per_pod_solves_to_a_valid_packing_within_the_limit():
         ),
         objective=Objective.COST,
     )
-    result = solve(problem, SolveOptions(time_limit=3))
+    result = solve(problem, options=SolveOptions(time_limit=3))
     assert result.nodes_used is not None
     assert not result.unplaced
     assert not check_placement(problem, result.placement)

@@ -22,7 +22,7 @@ def test_memory_and_the_pod_count_that_cannot_bind_are_dropped_and_the_optimum_p
     reduced = presolve(problem)
     assert reduced.problem.dimensions == ("cpu",)
     assert reduced.dropped_dimensions == ("memory", "pods")
-    result = solve(problem, SolveOptions(time_limit=5))
+    result = solve(problem, options=SolveOptions(time_limit=5))
     assert result.optimal
     assert result.nodes_used == 3
     assert result.method.startswith("presolve: memory, pods cannot bind (dropped)")
@@ -92,7 +92,9 @@ def test_progress_reports_phases_with_a_bound_never_above_the_incumbent():
     nodes = [node(f"n{k}", cpu="150m", memory="4Ti", pods="10000") for k in range(5)]
     problem = build(*nodes, *cpu_only_pods(WEIGHTS)).problem()
     seen = []
-    result = solve(problem, SolveOptions(time_limit=5, progress=lambda *call: seen.append(call)))
+    result = solve(
+        problem, options=SolveOptions(time_limit=5, progress=lambda *call: seen.append(call))
+    )
     assert seen[0][0] == "heuristics and bounds"
     for _, incumbent, bound in seen:
         assert bound <= result.nodes_used

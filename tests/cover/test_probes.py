@@ -385,7 +385,9 @@ def test_without_its_startup_probe_the_slow_starter_never_finishes_its_rollout(
     body["explore"] = {"ticks": [60]}
     target = tmp_path / "no-startup-probe.yaml"
     target.write_text(yaml.safe_dump(body))
-    findings = explore(load_spec(target).scenario, ExploreOptions(examples=10, max_steps=4, seed=0))
+    findings = explore(
+        load_spec(target).scenario, options=ExploreOptions(examples=10, max_steps=4, seed=0)
+    )
     assert [f.invariant for f in findings] == ["eventually_stable"]
 
 

@@ -284,7 +284,7 @@ def test_the_new_replica_set_waits_for_the_last_old_pod(rolled):
     old_pods_when_created: list[int] = []
 
     def after_step(step: Step) -> None:
-        assert monitor.observe(rolled, step) == []
+        assert monitor.observe(rolled, step=step) == []
         if "app:2" in replica_sets(rolled) and not old_pods_when_created:
             old = [p for p in pods(rolled) if p["spec"]["containers"][0]["image"] == "app:1"]
             old_pods_when_created.append(len(old))

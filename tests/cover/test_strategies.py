@@ -84,7 +84,7 @@ def test_all_at_once_has_a_window_with_zero_capacity(spec):
 
 
 def test_rolling_keeps_capacity_above_n_minus_batch_in_every_explored_run(spec):
-    case = explore_case(spec, "rolling", "none", ExploreOptions(examples=4, max_steps=8))
+    case = explore_case(spec, "rolling", "none", options=ExploreOptions(examples=4, max_steps=8))
     assert case.worst["min_capacity"] == 3 - 1
     assert case.outcomes == {"Succeeded": case.runs}
     assert case.worst["peak_extra"] == 0
@@ -129,7 +129,7 @@ def test_traffic_splitting_bad_share_is_bounded_by_the_canary_percent(spec):
 
 
 def test_blue_green_never_serves_new_version_before_the_green_group_is_healthy(spec):
-    case = explore_case(spec, "bluegreen", "none", ExploreOptions(examples=3, max_steps=6))
+    case = explore_case(spec, "bluegreen", "none", options=ExploreOptions(examples=3, max_steps=6))
     assert case.worst["new_before_healthy"] == 0
     assert case.worst["min_capacity"] == 3
 
@@ -154,7 +154,7 @@ def test_kubernetes_never_ready_release_is_rolled_back_by_the_operator(spec):
 
 
 def test_worst_case_trace_replays_and_loads_as_a_v1_trace(spec, tmp_path):
-    case = explore_case(spec, "rolling", "crash", ExploreOptions(examples=2, max_steps=5))
+    case = explore_case(spec, "rolling", "crash", options=ExploreOptions(examples=2, max_steps=5))
     witness = case.witnesses["bad_share"]
     trace = make_strategy_trace(spec, "rolling", "crash", witness)
     file = tmp_path / "t.json"
@@ -169,7 +169,7 @@ def test_worst_case_trace_replays_and_loads_as_a_v1_trace(spec, tmp_path):
 
 
 def test_replay_reports_a_figure_no_longer_reached(spec, tmp_path):
-    case = explore_case(spec, "all", "none", ExploreOptions(examples=1, max_steps=2))
+    case = explore_case(spec, "all", "none", options=ExploreOptions(examples=1, max_steps=2))
     trace = make_strategy_trace(spec, "all", "none", case.witnesses["min_capacity"])
     data = trace.as_json()
     data["strategy"]["value"] = "2"
@@ -180,7 +180,7 @@ def test_replay_reports_a_figure_no_longer_reached(spec, tmp_path):
 
 
 def test_replay_of_a_strategy_trace_whose_step_no_longer_applies_is_stale(spec, tmp_path, capsys):
-    case = explore_case(spec, "all", "none", ExploreOptions(examples=1, max_steps=2))
+    case = explore_case(spec, "all", "none", options=ExploreOptions(examples=1, max_steps=2))
     trace = make_strategy_trace(spec, "all", "none", case.witnesses["min_capacity"])
     data = trace.as_json()
     scale = {"action": "scale", "namespace": "default", "deployment": "nope", "replicas": 9}
@@ -332,13 +332,15 @@ def test_the_window_must_be_positive(tmp_path):
 def test_recreate_never_runs_an_extra_pod_as_its_notes_say(spec):
     assert "no extra pod ever runs" in POLICY_NOTES["Recreate"]
     for failure in ("none", "crash", "never-ready"):
-        case = explore_case(spec, "recreate", failure, ExploreOptions(examples=4, max_steps=8))
+        case = explore_case(
+            spec, "recreate", failure, options=ExploreOptions(examples=4, max_steps=8)
+        )
         assert case.worst["peak_extra"] == 0, failure
 
 
 def test_the_text_table_fits_the_width_and_markdown_has_every_column(spec, tmp_path):
     results = [
-        explore_case(spec, name, failure, ExploreOptions(examples=1, max_steps=2))
+        explore_case(spec, name, failure, options=ExploreOptions(examples=1, max_steps=2))
         for name in ("surge", "recreate")
         for failure in spec.failure_modes
     ]

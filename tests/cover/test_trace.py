@@ -94,7 +94,7 @@ def found(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Trace]:
     path = folder / "unsafe.yaml"
     path.write_text(yaml.safe_dump(UNSAFE), encoding="utf-8")
     spec = load_spec(path)
-    (finding,) = explore(spec.scenario, spec.options)
+    (finding,) = explore(spec.scenario, options=spec.options)
     return path, make_trace(spec, finding)
 
 
@@ -129,7 +129,7 @@ def test_dumps_is_canonical(found: tuple[Path, Trace]) -> None:
 def test_same_spec_and_seed_give_the_same_trace(found: tuple[Path, Trace]) -> None:
     path, trace = found
     spec = load_spec(path)
-    (again,) = explore(spec.scenario, spec.options)
+    (again,) = explore(spec.scenario, options=spec.options)
     assert make_trace(spec, again).dumps() == trace.dumps()
 
 

@@ -170,7 +170,7 @@ def test_survives_agrees_with_pack_on_each_smaller_cluster(bodies):
         if not any(o.kind == "Node" for o in rest):
             stranded.append(zone)  # every pod of every Deployment needs a node
             continue
-        packed = solve(placement_input(rest).problem(), SolveOptions(time_limit=10))
+        packed = solve(placement_input(rest).problem(), options=SolveOptions(time_limit=10))
         assert packed.status != Status.UNKNOWN
         if packed.unplaced or packed.status == Status.INFEASIBLE:
             stranded.append(zone)

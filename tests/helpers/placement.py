@@ -45,7 +45,7 @@ def as_yaml(*objects: dict[str, Any]) -> str:
 
 
 def build(*objects: dict[str, Any], objective: str = "nodes") -> PlacementInput:
-    return placement_input(load_text(as_yaml(*objects), file="test.yaml"), objective)
+    return placement_input(load_text(as_yaml(*objects), file="test.yaml"), objective=objective)
 
 
 __all__ = ["anti_affinity", "as_yaml", "build", "deployment", "make_pod", "node", "requests"]

@@ -94,7 +94,7 @@ def busy_scenario() -> Scenario:
         ],
         invariants=(
             *Monitor.default().invariants,
-            make_invariant("min_available", {"deployment": "web", "count": 1}),
+            make_invariant("min_available", params={"deployment": "web", "count": 1}),
             make_invariant("eventually_stable"),
         ),
         config=ClusterConfig(
@@ -274,7 +274,7 @@ def test_exploring_from_copies_finds_what_fresh_builds_find(spec_name: str, exam
     }
     assert traces[False] == traces[True]
     # The public entry point is the copying one.
-    assert explore(spec.scenario, options) == findings[False]
+    assert explore(spec.scenario, options=options) == findings[False]
 
 
 def test_exploration_without_shrinking_reports_the_same_run_counts() -> None:

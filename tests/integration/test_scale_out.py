@@ -350,7 +350,7 @@ def test_shards_cover_every_unit_exactly_once(count: int) -> None:
     units = [f"specs/{n}.yaml" for n in "abcdefg"]
     durations = {"specs/a.yaml": 30.0, "specs/b.yaml": 1.0, "specs/c.yaml": 12.0}
     for recorded in (None, durations):
-        shares = [shard(units, k, count, recorded) for k in range(1, count + 1)]
+        shares = [shard(units, k, count, durations=recorded) for k in range(1, count + 1)]
         assert sorted(u for share in shares for u in share) == sorted(units)
         assert all(share == [u for u in units if u in share] for share in shares)  # in order
 
@@ -358,8 +358,8 @@ def test_shards_cover_every_unit_exactly_once(count: int) -> None:
 def test_shards_balance_recorded_cost_not_count() -> None:
     units = ["long", "m1", "m2", "s1", "s2"]
     durations = {"long": 10.0, "m1": 4.0, "m2": 4.0, "s1": 1.0, "s2": 1.0}
-    assert shard(units, 1, 2, durations) == ["long"]  # 10 s against 4 + 4 + 1 + 1
-    assert shard(units, 2, 2, durations) == ["m1", "m2", "s1", "s2"]
+    assert shard(units, 1, 2, durations=durations) == ["long"]  # 10 s against 4 + 4 + 1 + 1
+    assert shard(units, 2, 2, durations=durations) == ["m1", "m2", "s1", "s2"]
     assert shard(units, 1, 2) == ["long", "m2", "s2"]  # by count: three and two
     assert shard(units, 2, 2) == ["m1", "s1"]
 

@@ -56,9 +56,9 @@ def delete_every_old_pod(
 def test_rolling_update_that_ignores_max_unavailable_is_caught(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert explore(scenario("daemonset_rollout_bounds"), OPTIONS) == []
+    assert explore(scenario("daemonset_rollout_bounds"), options=OPTIONS) == []
     monkeypatch.setattr(dsem, "rolling_update", delete_every_old_pod)
-    findings = explore(scenario("daemonset_rollout_bounds"), OPTIONS)
+    findings = explore(scenario("daemonset_rollout_bounds"), options=OPTIONS)
     assert [f.invariant for f in findings] == ["daemonset_rollout_bounds"]
     assert len(findings[0].actions) <= 4
     assert "more than maxUnavailable = 1" in findings[0].violation.message
@@ -66,7 +66,7 @@ def test_rolling_update_that_ignores_max_unavailable_is_caught(
 
 def test_manage_that_ignores_old_pods_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     real_manage = dsem.manage
-    assert explore(scenario("daemonset_one_pod_per_node"), OPTIONS) == []
+    assert explore(scenario("daemonset_one_pod_per_node"), options=OPTIONS) == []
 
     def manage_without_pods(
         ds: Mapping[str, Any],
@@ -86,7 +86,7 @@ def test_manage_that_ignores_old_pods_is_caught(monkeypatch: pytest.MonkeyPatch)
         return real_manage(ds, nodes, seen, revision_hash, now, eligibility=eligibility)
 
     monkeypatch.setattr(dsem, "manage", manage_without_pods)
-    findings = explore(scenario("daemonset_one_pod_per_node"), OPTIONS)
+    findings = explore(scenario("daemonset_one_pod_per_node"), options=OPTIONS)
     assert [f.invariant for f in findings] == ["daemonset_one_pod_per_node"]
     assert len(findings[0].actions) <= 4
     assert "more than 1" in findings[0].violation.message

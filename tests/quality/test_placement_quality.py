@@ -45,7 +45,7 @@ def _instance(name: str) -> tuple[PackingProblem, int]:
 def test_hard_instances_are_proven_optimal(name, proof):
     problem, optimum = _instance(name)
     # Generous: the benchmark measures speed; this checks the proof (the machine may be busy).
-    result = solve(problem, SolveOptions(time_limit=60))
+    result = solve(problem, options=SolveOptions(time_limit=60))
     assert result.optimal
     assert result.nodes_used == optimum == result.lower_bound
     assert proof in result.method

@@ -45,14 +45,14 @@ def only(findings, invariant):
 def test_deployment_controller_that_ignores_max_unavailable_is_caught():
     objects = [*NODES, *web(3, 1, 0)]
     kwargs = {"user_actions": (ROLLOUT,)}
-    assert explore(scenario(objects, ["rolling_update_bounds"], **kwargs), OPTIONS) == []
+    assert explore(scenario(objects, ["rolling_update_bounds"], **kwargs), options=OPTIONS) == []
     broken = scenario(
         objects,
         ["rolling_update_bounds"],
         mutations={"deployment-ignores-max-unavailable"},
         **kwargs,
     )
-    finding = only(explore(broken, OPTIONS), "rolling_update_bounds")
+    finding = only(explore(broken, options=OPTIONS), "rolling_update_bounds")
     assert len(finding.actions) <= 5
     assert "available pods" in finding.violation.message
 
@@ -60,9 +60,9 @@ def test_deployment_controller_that_ignores_max_unavailable_is_caught():
 def test_replicaset_controller_that_counts_terminating_pods_is_caught():
     objects = [*NODES, *web(2, 1, 0)]
     kwargs = {"faults": {"node_crash": 1}, "ticks": (10, 60)}
-    assert explore(scenario(objects, ["eventually_stable"], **kwargs), OPTIONS) == []
+    assert explore(scenario(objects, ["eventually_stable"], **kwargs), options=OPTIONS) == []
     broken = scenario(objects, ["eventually_stable"], mutations={"rs-counts-terminating"}, **kwargs)
-    finding = only(explore(broken, OPTIONS), "eventually_stable")
+    finding = only(explore(broken, options=OPTIONS), "eventually_stable")
     assert finding.at_fixpoint
     assert len(finding.actions) <= 3
     assert "wants 2" in finding.violation.message
@@ -73,11 +73,11 @@ def test_endpoints_controller_that_includes_unready_pods_is_caught():
     slow = ClusterConfig(programs={"registry.example.com/app:2": Program(ready_after=30)})
     objects = [*NODES, *web(2, 1, 0, probe=True)]
     kwargs = {"user_actions": (ROLLOUT,), "config": slow}
-    assert explore(scenario(objects, ["endpoints_ready_only"], **kwargs), OPTIONS) == []
+    assert explore(scenario(objects, ["endpoints_ready_only"], **kwargs), options=OPTIONS) == []
     broken = scenario(
         objects, ["endpoints_ready_only"], mutations={"endpoints-include-unready"}, **kwargs
     )
-    finding = only(explore(broken, OPTIONS), "endpoints_ready_only")
+    finding = only(explore(broken, options=OPTIONS), "endpoints_ready_only")
     # rollout, deployment sync, replicaset sync, schedule, kubelet start, endpoints sync
     assert len(finding.actions) <= 6
     assert "not Ready" in finding.violation.message

@@ -31,7 +31,7 @@ def _invariants(findings: list) -> list[str]:
 
 
 def test_faithful_hpa_passes() -> None:
-    assert explore(load_spec(SPEC).scenario, OPTIONS) == []
+    assert explore(load_spec(SPEC).scenario, options=OPTIONS) == []
 
 
 def test_hpa_without_scale_down_stabilization_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,7 +39,7 @@ def test_hpa_without_scale_down_stabilization_is_caught(monkeypatch: pytest.Monk
         return desired, (*recommendations, hpa.Recommendation(desired, now))
 
     monkeypatch.setattr(hpa, "stabilize_recommendation_with_behaviors", unstabilized)
-    findings = explore(_scenario(), OPTIONS)
+    findings = explore(_scenario(), options=OPTIONS)
     assert _invariants(findings) == ["hpa_no_flapping"]
     assert "after scaling up" in findings[0].violation.message
 
@@ -51,6 +51,6 @@ def test_hpa_that_ignores_max_replicas_is_caught(monkeypatch: pytest.MonkeyPatch
         return faithful(**{**kwargs, "max_replicas": kwargs["max_replicas"] + 1})
 
     monkeypatch.setattr(hpa, "convert_desired_replicas_with_behavior_rate", unclamped)
-    findings = explore(_scenario(), OPTIONS)
+    findings = explore(_scenario(), options=OPTIONS)
     assert _invariants(findings) == ["hpa_within_bounds"]
     assert "outside [3, 8]" in findings[0].violation.message

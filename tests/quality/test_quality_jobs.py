@@ -71,7 +71,7 @@ def _scenario() -> Scenario:
 def test_job_controller_that_replaces_terminating_pods_early_is_caught(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert explore(_scenario(), OPTIONS) == []
+    assert explore(_scenario(), options=OPTIONS) == []
     faithful = jobsem._manage_job  # the function the broken variant wraps
 
     def replaces_terminating(job: Any, pods: Any, active: Any, result: Any, **kwargs: Any) -> int:
@@ -80,7 +80,7 @@ def test_job_controller_that_replaces_terminating_pods_early_is_caught(
         return faithful({**job, "spec": spec}, pods, active, result, **kwargs)
 
     monkeypatch.setattr(jobsem, "_manage_job", replaces_terminating)
-    findings = explore(_scenario(), OPTIONS)
+    findings = explore(_scenario(), options=OPTIONS)
     assert [f.invariant for f in findings] == [INVARIANT]
     assert "runs 2 pods of index" in findings[0].violation.message
     assert len(findings[0].actions) <= 8
@@ -89,7 +89,7 @@ def test_job_controller_that_replaces_terminating_pods_early_is_caught(
 def test_cronjob_controller_that_ignores_forbid_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = load_spec(SPECS / "cronjob-forbid-long-run.yaml")
     options = ExploreOptions(examples=10, max_steps=10, seed=0)
-    assert explore(spec.scenario, options) == []
+    assert explore(spec.scenario, options=options) == []
     faithful = cronsem.sync_cronjob
 
     def allows_overlap(cronjob: Any, jobs: Any, *, now: int) -> Any:
@@ -97,6 +97,6 @@ def test_cronjob_controller_that_ignores_forbid_is_caught(monkeypatch: pytest.Mo
         return faithful({**cronjob, "spec": spec}, jobs, now=now)
 
     monkeypatch.setattr(cronsem, "sync_cronjob", allows_overlap)
-    findings = explore(load_spec(SPECS / "cronjob-forbid-long-run.yaml").scenario, options)
+    findings = explore(load_spec(SPECS / "cronjob-forbid-long-run.yaml").scenario, options=options)
     assert [f.invariant for f in findings] == ["cronjob_forbid_no_overlap"]
     assert "runs 2 jobs at once" in findings[0].violation.message

@@ -63,9 +63,9 @@ def caught(
     options: ExploreOptions = OPTIONS,
 ) -> str:
     """Faithful: nothing found; broken: ``invariant`` found. Returns the violation's message."""
-    assert explore(scenario, options) == []
+    assert explore(scenario, options=options) == []
     breaks(monkeypatch)
-    findings = explore(scenario, options)
+    findings = explore(scenario, options=options)
     assert [f.invariant for f in findings] == [invariant]
     return findings[0].violation.message
 

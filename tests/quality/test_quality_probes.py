@@ -65,9 +65,9 @@ def ignore_the_failure_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_broken_prober_that_kills_a_slow_starter_is_caught(
     monkeypatch: pytest.MonkeyPatch, breakage: Callable[[pytest.MonkeyPatch], None]
 ) -> None:
-    assert explore(probed_rollout(), OPTIONS) == []
+    assert explore(probed_rollout(), options=OPTIONS) == []
     breakage(monkeypatch)
-    findings = explore(probed_rollout(), OPTIONS)
+    findings = explore(probed_rollout(), options=OPTIONS)
     assert [f.invariant for f in findings] == ["eventually_stable"]
     assert findings[0].at_fixpoint
     assert len(findings[0].actions) <= 2

@@ -64,14 +64,14 @@ def test_a_controller_that_replaces_before_the_old_pod_is_gone_is_caught():
         "user_actions": (UserAction("delete", {"pods": ["db-0", "db-1"]}),),
     }
     faithful = Scenario(objects=copy.deepcopy(objects), invariants=invariants, **kwargs)
-    assert explore(faithful, options) == []
+    assert explore(faithful, options=options) == []
     broken = Scenario(
         objects=copy.deepcopy(objects),
         invariants=invariants,
         config=ClusterConfig(controllers=(eager_controller,)),
         **kwargs,
     )
-    findings = explore(broken, options)
+    findings = explore(broken, options=options)
     assert {f.invariant for f in findings} >= {"statefulset_identity"}
     identity = next(f for f in findings if f.invariant == "statefulset_identity")
     assert "runs 2 times at once" in identity.violation.message
