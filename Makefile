@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck layers pytest bench lock schemas clean
+.PHONY: run test test-fast lint typecheck layers pytest bench lock schemas clean
 
 # Every install takes its versions from constraints.txt (the lock): what make and CI install is what
 # was tested. `make lock` refreshes it from the ranges in pyproject.toml.
@@ -25,6 +25,10 @@ run: $(BIN)/.installed
 
 ## make test: install with test extras, then lint, type-check, check layers and run every test
 test: lint typecheck layers pytest
+
+## make test-fast: the fast tier (tests/cover, see tests/README.md) for the edit-test loop
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest tests/cover -q
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check kmodel tests properties benchmarks

@@ -175,7 +175,7 @@ def walk(steps: int, seed: int, *, monitor: Monitor | None) -> Measurement:
         step = cluster.step(choose(cluster, rng))
         _fingerprint_update(digest, step)
         if monitor is not None:
-            violations.extend(v.invariant for v in monitor.observe(cluster, step))
+            violations.extend(v.invariant for v in monitor.observe(cluster, step=step))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     note = f"trace {digest.hexdigest()[:12]}"
     if monitor is not None:
@@ -300,7 +300,7 @@ def hypothesis_run(
     recorded = Coverage() if coverage else None
     build = statefulset_scenario if statefulsets else scenario
     findings = explore(
-        build(Monitor.default().invariants), options, progress=progress, coverage=recorded
+        build(Monitor.default().invariants), options=options, progress=progress, coverage=recorded
     )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     found = ", ".join(f.invariant for f in findings) or "none"

@@ -297,7 +297,7 @@ def openb_nodes(root: Path) -> Instance:
         return openb_manifests(folder)
 
     loaded = load_text(yaml.safe_dump_all(objects(), sort_keys=False), file="openb.yaml")
-    problem = placement_input(loaded, Objective.NODES).problem()
+    problem = placement_input(loaded, objective=Objective.NODES).problem()
     return Instance(
         "openb-nodes", "openb-nodes", problem, None, timeout=60.0, objects=objects, library=False
     )
@@ -326,7 +326,7 @@ def scheduler_runs(inst: Instance) -> list[tuple[str, Packing, float]]:
     runs = []
     for strategy in SCORING_STRATEGIES:
         start = time.perf_counter()
-        packing = simulate_kube_scheduler(inst.arrivals, strategy)
+        packing = simulate_kube_scheduler(inst.arrivals, strategy=strategy)
         runs.append((strategy, packing, time.perf_counter() - start))
     return runs
 
@@ -565,7 +565,7 @@ def main(argv: list[str]) -> int:
             ]
             result = None
             if library and inst.library:
-                result = solve(inst.problem, SolveOptions(time_limit=timeout))
+                result = solve(inst.problem, options=SolveOptions(time_limit=timeout))
                 gaps += scheduler_gaps(inst, sched, ffd, result)
                 wrong = _library_wrong(inst, result)
                 bugs += wrong

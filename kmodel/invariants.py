@@ -2263,7 +2263,7 @@ CATALOGUE.update(
 
 
 def make_invariant(
-    name: str, params: Mapping[str, Any] | None = None, *, path: str = "invariants"
+    name: str, *, params: Mapping[str, Any] | None = None, path: str = "invariants"
 ) -> Invariant:
     """Build an invariant from its catalogue name (or ``module:function``) and parameters.
 
@@ -2316,7 +2316,7 @@ class Monitor:
             [c() for c in CATALOGUE.values() if c is not MinAvailable and c.kind == "safety"]
         )
 
-    def observe(self, cluster: Cluster, step: Step | None = None) -> list[Violation]:
+    def observe(self, cluster: Cluster, *, step: Step | None = None) -> list[Violation]:
         """Check the safety invariants after a step."""
         found: list[Violation] = []
         for invariant in self.invariants:

@@ -2,7 +2,8 @@
 
 Registered through the ``pytest11`` entry point, so it loads in every pytest run of a project
 that has kmodel installed; without ``--kmodel-specs`` it does nothing, and loading it imports
-only pytest and the standard library (kmodel's explorer and Hypothesis load when a spec runs).
+only pytest, the standard library and the profile table (:mod:`kmodel.profiles`); kmodel's
+explorer and Hypothesis load when a spec runs.
 
 Each spec file becomes one test item, ``<spec path>::<spec name>``, that explores the spec as
 ``kmodel check`` does (the same search, seed and traces). The item honours the spec's
@@ -16,7 +17,7 @@ A bad spec fails its item with the file, the field path and what is wrong.
 
 Options:
     --kmodel-specs PATH...   spec files, or folders of ``*.yaml``/``*.yml`` (repeatable).
-    --kmodel-profile NAME    dev, ci or nightly effort (default: each spec's ``explore:``).
+    --kmodel-profile NAME    a profile of :mod:`kmodel.profiles` (default: each spec's ``explore``).
     --kmodel-traces DIR      write each counterexample trace as JSON to DIR.
 """
 
@@ -28,13 +29,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from kmodel.profiles import PROFILES
+
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
 __all__ = ["KmodelSpecFailed", "KmodelSpecFile", "KmodelSpecItem"]
-
-#: Effort presets accepted by --kmodel-profile; the numbers live in kmodel.cli.check.PROFILES.
-_PROFILE_NAMES: Final = ("ci", "dev", "nightly")
 
 
 class KmodelSpecFailed(Exception):  # noqa: N818  # reads as "the spec failed" in reports
@@ -54,7 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--kmodel-profile",
-        choices=_PROFILE_NAMES,
+        choices=list(PROFILES),
         default=None,
         help="Exploration effort (default: each spec's explore block).",
     )
@@ -118,7 +118,6 @@ class KmodelSpecItem(pytest.Item):
         # Heavy imports (Hypothesis, the model) only once a spec actually runs.
         from dataclasses import replace  # noqa: PLC0415
 
-        from kmodel.cli.check import PROFILES  # noqa: PLC0415
         from kmodel.errors import InputError  # noqa: PLC0415
         from kmodel.explore.search import explore  # noqa: PLC0415
         from kmodel.explore.spec import load_spec  # noqa: PLC0415
@@ -133,15 +132,22 @@ class KmodelSpecItem(pytest.Item):
         options = spec.options
         profile = self.config.getoption("kmodel_profile")
         if profile is not None:
-            examples, max_steps = PROFILES[profile]
-            options = replace(options, examples=examples, max_steps=max_steps)
+            chosen = PROFILES[profile]
+            options = replace(
+                options,
+                examples=chosen.examples,
+                max_steps=chosen.max_steps,
+                shrink=chosen.shrink,
+            )
         spec = replace(spec, options=options)
         counts = {"examples": 0, "steps": 0}
 
         def progress(examples: int, steps: int) -> None:
             counts.update(examples=examples, steps=steps)
 
-        traces = [make_trace(spec, f) for f in explore(spec.scenario, options, progress=progress)]
+        traces = [
+            make_trace(spec, f) for f in explore(spec.scenario, options=options, progress=progress)
+        ]
         self.user_properties.extend(
             [("kmodel_examples", counts["examples"]), ("kmodel_steps", counts["steps"])]
         )

@@ -24,7 +24,7 @@ from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.invariants import CATALOGUE, MinAvailable, Violation
 from properties import tracekit
-from tests.schedkit import make_deployment
+from tests.helpers.scheduling import make_deployment
 
 IMAGES = ["registry.example.com/app:1", "registry.example.com/app:2", "registry.example.com/app:3"]
 
@@ -194,7 +194,7 @@ def upstream_scale_stall(run: Run, message: str) -> bool:
     ``scale`` returns at once (``FindActiveOrLatest`` finds the one active ReplicaSet already at
     that size) without refreshing the annotation: the rollout never resumes. The model mirrors
     upstream, so this is a finding about Kubernetes, not a bug in the model; see
-    ``tests/test_cluster.py::test_scaling_mid_rollout_can_stall_a_max_surge_zero_rollout``.
+    ``tests/cover/test_cluster.py::test_scaling_mid_rollout_can_stall_a_max_surge_zero_rollout``.
     """
     if "did not finish its rollout" not in message:
         return False

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from kmodel.errors import InputError
 from kmodel.objects.known_fields import KIND_ROOTS, STRUCTS
 from kmodel.objects.manifests import LoadedObject, load_text
 from kmodel.objects.validate import MODELLED_KINDS
+from tests.helpers.paths import FIXTURES
 
 # Bounded so the whole module runs in a few seconds; a global profile can raise it later.
 LOADER_PROFILE = settings(
@@ -28,11 +28,11 @@ LOADER_PROFILE = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-FIXTURES = Path(__file__).parent.parent / "tests" / "fixtures" / "manifests"
+MANIFESTS = FIXTURES / "manifests"
 VALID_TEXT = (
-    (FIXTURES / "all-kinds.yaml").read_text()
+    (MANIFESTS / "all-kinds.yaml").read_text()
     + "---\n"
-    + (FIXTURES / "pod-get-output.yaml").read_text()
+    + (MANIFESTS / "pod-get-output.yaml").read_text()
 )
 VALID_DOCUMENTS = [doc for doc in yaml.safe_load_all(VALID_TEXT) if doc is not None]
 

@@ -9,7 +9,7 @@ from kmodel.placement.kube_scheduler import heuristic_runs
 from kmodel.placement.problem import Status
 from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
-from tests.placekit import anti_affinity, build, deployment, node
+from tests.helpers.placement import anti_affinity, build, deployment, node
 
 
 @st.composite
@@ -71,7 +71,7 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 @SETTINGS
 @given(clusters())
 def test_optimum_never_worse_than_a_heuristic_and_every_placement_verifies(inp):
-    result = solve(inp.problem(), SolveOptions(time_limit=5))
+    result = solve(inp.problem(), options=SolveOptions(time_limit=5))
     placement = inp.decode(result.placement)
     assert verify_placement(inp, placement) == []
     for run in heuristic_runs(inp):
@@ -83,7 +83,7 @@ def test_optimum_never_worse_than_a_heuristic_and_every_placement_verifies(inp):
 @SETTINGS
 @given(clusters())
 def test_optimum_equals_brute_force_on_tiny_instances(inp):
-    result = solve(inp.problem(), SolveOptions(time_limit=5))
+    result = solve(inp.problem(), options=SolveOptions(time_limit=5))
     expected = brute_force_nodes(inp)
     if expected is None:
         assert result.status is Status.INFEASIBLE or result.unplaced

@@ -22,7 +22,7 @@ from kmodel.placement import (
 from kmodel.placement.bounds import dff_bound_1d, l2_bound_1d, lower_bound, volume_bound_1d
 from kmodel.placement.patterns import column_generation
 from kmodel.placement.problem import DomainCap
-from tests.placekit import brute_force_value
+from tests.helpers.placement import brute_force_value
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -89,7 +89,7 @@ def test_l2_and_dff_dominate_volume_and_never_exceed_the_optimum(weights, capaci
 @given(weights_1d, st.integers(min_value=20, max_value=40))
 def test_exact_solver_matches_brute_force_in_one_dimension(weights, capacity):
     problem = bin_packing_problem([capacity], [((w,), 1) for w in weights])
-    result = solve(problem, SolveOptions(time_limit=10, restarts=0))
+    result = solve(problem, options=SolveOptions(time_limit=10, restarts=0))
     assert result.status is Status.OPTIMAL
     assert result.nodes_used == brute_force_value(problem)
     assert result.lower_bound == result.nodes_used
@@ -101,7 +101,7 @@ def test_exact_solver_matches_brute_force_in_one_dimension(weights, capacity):
 @given(small_problems())
 def test_exact_solver_matches_brute_force(problem):
     optimum = brute_force_value(problem)
-    result = solve(problem, SolveOptions(time_limit=10, restarts=1))
+    result = solve(problem, options=SolveOptions(time_limit=10, restarts=1))
     if optimum is None:
         assert result.status is Status.INFEASIBLE
         return
@@ -150,7 +150,7 @@ def zoned_problems(draw):
 def test_pattern_bound_and_packing_match_brute_force_with_zone_caps(problem):
     optimum = brute_force_value(problem)
     cg = column_generation(problem, [], deadline=time.perf_counter() + 5)
-    result = solve(problem, SolveOptions(time_limit=5))
+    result = solve(problem, options=SolveOptions(time_limit=5))
     if optimum is None:
         assert result.status is Status.INFEASIBLE
         return

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from kmodel.placement import ItemGroup, NodeType, Objective, PackingProblem, SolveOptions, solve
 from kmodel.placement.presolve import presolve
 from kmodel.placement.problem import DomainCap, check_placement
-from tests.placekit import brute_force_value
+from tests.helpers.placement import brute_force_value
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -103,7 +103,7 @@ def test_the_reduced_problem_has_the_original_optimum(problem):
 @SETTINGS
 @given(kubernetes_shaped())
 def test_solve_with_presolve_equals_brute_force_on_the_unreduced_problem(problem):
-    result = solve(problem, SolveOptions(time_limit=5))
+    result = solve(problem, options=SolveOptions(time_limit=5))
     optimum = brute_force_value(problem)
     assert not check_placement(problem, result.placement)
     if optimum is None:

@@ -11,7 +11,7 @@ from kmodel.semantics.scheduling import (
     node_fit_failures,
     node_scores,
 )
-from tests.schedkit import make_node, make_pod
+from tests.helpers.scheduling import make_node, make_pod
 
 EXAMPLES = settings(max_examples=40, deadline=None)
 

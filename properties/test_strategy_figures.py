@@ -29,7 +29,7 @@ from kmodel.report.strategies import (
 from kmodel.strategies.compare import compare
 from kmodel.strategies.spec import load_strategies_spec
 from kmodel.strategies.trace import format_value
-from tests.test_strategies import SPEC
+from tests.helpers.specs import STRATEGIES_SPEC as SPEC
 
 SMALL = {
     **SPEC,
@@ -88,7 +88,7 @@ def test_every_figure_is_what_its_trace_shows(tmp_path: Path, seed: int):
     path.write_text(yaml.safe_dump(SMALL), encoding="utf-8")
     spec = load_strategies_spec(path)
     options = ExploreOptions(examples=2, max_steps=4, seed=seed)
-    results = compare(spec, options)
+    results = compare(spec, options=options)
     files = write_strategy_traces(spec, results, tmp_path / "traces")
     report = StrategiesReport(spec, results, files, examples=2, max_steps=4, seed=seed)
     data = json.loads(render_strategies(report, "json"))

@@ -9,7 +9,7 @@ from kmodel.cluster.model import ClusterConfig
 from kmodel.explore.run import Scenario
 from kmodel.invariants import make_invariant
 from properties import tracekit
-from tests.test_quality import NODES, web
+from tests.helpers.zones import NODES, web
 
 SCENARIO = Scenario(
     objects=[*NODES, *web(2, 1, 0)],

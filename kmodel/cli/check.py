@@ -38,6 +38,7 @@ from kmodel.explore.search import ExploreOptions, StaleActionError, explore
 from kmodel.explore.spec import Spec, load_spec, spec_paths
 from kmodel.explore.trace import Replay, emit_pytest, load_trace, make_trace, merge_changes
 from kmodel.explore.trace import replay as replay_trace
+from kmodel.profiles import PROFILES
 from kmodel.report.check import (
     SpecResult,
     raise_for_outcome,
@@ -53,9 +54,6 @@ from kmodel.strategies.trace import (
     load_strategy_trace,
     replay_strategy_trace,
 )
-
-#: Exploration effort per profile: (examples, max steps).
-PROFILES = {"dev": (30, 25), "ci": (100, 40), "nightly": (2000, 80)}
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ def _check_unit(unit: _Unit, progress: Callable[[int, int], None] | None = None)
     database = KeyedDatabase(_DATABASES[unit.database], spec.digest)
     coverage = Coverage()
     findings = explore(
-        spec.scenario, options, progress=counted, coverage=coverage, database=database
+        spec.scenario, options=options, progress=counted, coverage=coverage, database=database
     )
     result.coverage = coverage.summary(spec.scenario)
     result.seconds = time.perf_counter() - started
@@ -139,11 +137,13 @@ def _save_traces(result: SpecResult, traces_dir: Path | None) -> None:
 def _options(spec: Spec, overrides: dict[str, int | None]) -> ExploreOptions:
     options = spec.options
     seed, examples, max_steps = (overrides.get(k) for k in ("seed", "examples", "max_steps"))
+    shrink = overrides.get("shrink")
     return replace(
         options,
         seed=options.seed if seed is None else seed,
         examples=options.examples if examples is None else examples,
         max_steps=options.max_steps if max_steps is None else max_steps,
+        shrink=options.shrink if shrink is None else bool(shrink),
     )
 
 
@@ -182,9 +182,11 @@ def _run_units(
 @click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Actions per run.")
 @click.option(
     "--profile",
-    type=click.Choice(sorted(PROFILES)),
+    type=click.Choice(list(PROFILES)),
     default=None,
-    help="Effort preset: dev (quick), ci, nightly (long). Overrides the specs' explore block.",
+    help="Effort preset (kmodel.profiles): "
+    + ", ".join(f"{name} ({p.summary})" for name, p in PROFILES.items())
+    + ". Overrides the specs' explore block.",
 )
 @click.option(
     "--jobs",
@@ -282,15 +284,16 @@ def check(  # click passes every option by keyword
         raise InputError("no spec files (*.yaml) found", file=" ".join(specs) or "specs")
     overrides: dict[str, int | None] = {"seed": seed, "examples": examples, "max_steps": max_steps}
     if profile is not None:
-        overrides["examples"] = examples or PROFILES[profile][0]
-        overrides["max_steps"] = max_steps or PROFILES[profile][1]
+        overrides["examples"] = examples or PROFILES[profile].examples
+        overrides["max_steps"] = max_steps or PROFILES[profile].max_steps
+        overrides["shrink"] = PROFILES[profile].shrink
     loaded = [
         load_spec(p, validate=validate, on_warning=echo_warning) for p in paths
     ]  # every spec is validated before any exploring (workers get them loaded)
     if shard_spec is not None:
         index, count = parse_shard(shard_spec)
         durations = read_durations(durations_file) if durations_file else {}
-        mine = set(shard([s.path for s in loaded], index, count, durations))
+        mine = set(shard([s.path for s in loaded], index, count, durations=durations))
         loaded = [s for s in loaded if s.path in mine]
     database = database_address(database)
     _DATABASES[database] = open_database(database)  # a bad address fails here, before any work

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import signal
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from kmodel.cli.options import echo_warning, output_options, validate_option
+from kmodel.cli.progress import ProgressDisplay
 from kmodel.errors import EXIT_FINDING
 from kmodel.report.output import write_output
+
+if TYPE_CHECKING:
+    from kmodel.conformance.run import ScenarioResult
 
 #: Where the bundled scenarios live (used when no SCENARIO is given).
 DEFAULT_SCENARIOS = "specs/conformance"
@@ -87,13 +91,11 @@ def conform(  # noqa: PLR0917  # click passes every option as an argument
                 write_output(text, scenario.file)
                 click.echo(f"updated {scenario.file}", err=True)
         return
-    progress = sys.stderr.isatty()
+    with _sigterm_as_interrupt(), ProgressDisplay("conform", total=len(loaded)) as display:
 
-    def report(result: object) -> None:
-        if progress:
-            click.echo(f"  {getattr(result, 'scenario', '')} done", err=True)
+        def report(result: ScenarioResult) -> None:
+            display.update(advance=1, detail=f"{result.scenario} done")
 
-    with _sigterm_as_interrupt():
         results = run_conformance(
             loaded,
             jobs=jobs,

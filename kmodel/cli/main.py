@@ -15,14 +15,13 @@ from typing import Final
 
 import click
 
-from kmodel import __version__
 from kmodel.cli.stdio import protected_stdio
 from kmodel.errors import EXIT_INTERNAL, KmodelError
 
 #: Each command and where it lives (``module:attribute``), in the order ``--help`` lists them.
 #: A command's module is imported only when that command runs: the placement engine (scipy,
 #: HiGHS, Z3) and Hypothesis take a second or more to import, which ``status`` and
-#: ``--version`` never need (``tests/test_startup.py`` guards it).
+#: ``--version`` never need (``tests/integration/test_startup.py`` guards it).
 COMMANDS: Final = {
     "status": "kmodel.cli.status:status",
     "check": "kmodel.cli.check:check",
@@ -56,7 +55,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="kmodel")
+@click.version_option(package_name="kmodel", prog_name="kmodel")
 def cli() -> None:
     """Check Kubernetes behaviour before it reaches a cluster."""
 

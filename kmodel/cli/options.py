@@ -21,7 +21,7 @@ from kmodel.objects.manifests import (
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def output_options(formats: Sequence[str], default: str = "text") -> Callable[[F], F]:
+def output_options(formats: Sequence[str], *, default: str = "text") -> Callable[[F], F]:
     """``--output FORMAT`` (among ``formats``), ``--out FILE`` and ``--verbose``."""
 
     def decorate(func: F) -> F:

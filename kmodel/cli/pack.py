@@ -10,10 +10,9 @@ import time
 from dataclasses import replace
 
 import click
-from rich.console import Console
-from rich.status import Status as Spinner
 
 from kmodel.cli.options import load_cli_manifests, manifest_input_options, output_options
+from kmodel.cli.progress import ProgressDisplay
 from kmodel.cli.stdio import command_started
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.objects.manifests import LoadOptions, SkippedObject
@@ -85,7 +84,7 @@ def _load(
             skipped.append(obj)
 
     objects = load_cli_manifests(paths, inputs, on_skip=skip)
-    return placement_input(objects, objective, on_warning=_warn)
+    return placement_input(objects, objective=objective, on_warning=_warn)
 
 
 def _check_timeout(timeout: float) -> float:
@@ -111,38 +110,11 @@ def _unplaced_reason(inp: PlacementInput, pod: str) -> str:
 _FINISH_FLOOR, _FINISH_PER_GROUP, _FINISH_SHARE = 0.5, 0.002, 0.4
 
 
-class _Display:
-    """Phases, incumbent and bound on stderr while ``pack`` runs; nothing unless a terminal."""
-
-    def __init__(self, *, started: float, timeout: float) -> None:
-        self.started, self.timeout = started, timeout
-        console = Console(stderr=True)
-        self.spinner: Spinner | None = None
-        if console.is_terminal:
-            self.spinner = console.status("reading the manifests")
-            self.spinner.start()
-
-    def phase(self, text: str) -> None:
-        """Show ``text`` with the seconds spent out of --timeout."""
-        if self.spinner is not None:
-            spent = time.perf_counter() - self.started
-            self.spinner.update(f"{text}  [{spent:.0f} of {self.timeout:g} s]")
-
-    def solver(self, phase: str, incumbent: int | None, bound: int) -> None:
-        """The solver's progress (``SolveOptions.progress``)."""
-        best = "none yet" if incumbent is None else str(incumbent)
-        self.phase(f"solving: {phase}; best {best}, proven bound {bound}")
-
-    def stop(self) -> None:
-        if self.spinner is not None:
-            self.spinner.stop()
-
-
 def _heuristics(
     inp: PlacementInput, running: BackgroundCall[list[HeuristicRun]], wait: float
 ) -> list[HeuristicRun]:
     """The heuristics' runs from the background, or FFD and BFD alone when they are late."""
-    done, runs = running.poll(wait)
+    done, runs = running.poll(timeout=wait)
     if done and runs is not None:
         return runs
     running.stop()
@@ -198,8 +170,16 @@ def pack(
     # From the command's start (the console script's entry), where the user's wait begins.
     started = command_started() or time.perf_counter()
     _check_timeout(timeout)
-    display = _Display(started=started, timeout=timeout)
-    try:
+    with ProgressDisplay("reading the manifests") as display:
+        budget = f"--timeout {timeout:g} s"
+
+        def phase(text: str) -> None:
+            display.update(description=text, detail=budget)
+
+        def solver_progress(step: str, incumbent: int | None, bound: int) -> None:
+            best = "none yet" if incumbent is None else str(incumbent)
+            phase(f"solving: {step}; best {best}, proven bound {bound}")
+
         skipped: list[SkippedObject] = []
         inp = _load(paths, objective, inputs, skipped)
         problem = inp.problem()
@@ -212,16 +192,16 @@ def pack(
         running = BackgroundCall(heuristic_runs, inp)
         try:
             limit = max(0.1, solve_until - time.perf_counter())
-            display.phase("presolve")
-            result = solve(problem, SolveOptions(time_limit=limit, progress=display.solver))
-            display.phase("kube-scheduler, FFD and BFD")
+            phase("presolve")
+            result = solve(
+                problem, options=SolveOptions(time_limit=limit, progress=solver_progress)
+            )
+            phase("kube-scheduler, FFD and BFD")
             runs = _heuristics(inp, running, solve_until - time.perf_counter())
         finally:
             running.stop()
-        display.phase("verifying the placement (Z3)")
+        phase("verifying the placement (Z3)")
         report = _report(inp, objective, result, runs, skipped)
-    finally:
-        display.stop()
     _finish(report, inp, output=output, out=out, report_dir=report_dir, timeout=timeout)
 
 

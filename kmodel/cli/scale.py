@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from kmodel.cli.progress import ProgressDisplay
 from kmodel.errors import InputError
 from kmodel.report.output import write_output
 
@@ -63,7 +64,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def shard(
-    units: Sequence[str], index: int, count: int, durations: dict[str, float] | None = None
+    units: Sequence[str], index: int, count: int, *, durations: dict[str, float] | None = None
 ) -> list[str]:
     """Shard ``index`` of ``count``: a deterministic, balanced share of ``units``, in their order.
 
@@ -127,8 +128,7 @@ class Progress:
     examples: int = 0
     steps: int = 0
     _started: float = 0.0
-    _bar: Any = None
-    _task: Any = None
+    _display: ProgressDisplay | None = None
 
     @contextmanager
     def shown(self) -> Iterator[Progress]:
@@ -137,32 +137,20 @@ class Progress:
         if not self.enabled:
             yield self
             return
-        from rich.console import Console  # noqa: PLC0415  # only a terminal shows it
-        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
-        from rich.progress import Progress as Bar  # noqa: PLC0415
-
-        with Bar(
-            TextColumn("units {task.completed}/{task.total}"),
-            BarColumn(),
-            TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            self._bar = bar
-            self._task = bar.add_task("check", total=self.total, detail="")
+        with ProgressDisplay("check: units", total=self.total) as display:
+            self._display = display
             yield self
-            self._bar = None
+            self._display = None
 
     def update(self, *, units: int = 0, examples: int = 0, steps: int = 0) -> None:
         """Add finished units, examples and steps."""
         self.units += units
         self.examples += examples
         self.steps += steps
-        if self._bar is not None:
+        if self._display is not None:
             rate = self.steps / max(time.perf_counter() - self._started, 1e-9)
             detail = f"{self.examples} examples, {self.steps} steps ({rate:,.0f} steps/s)"
-            self._bar.update(self._task, completed=self.units, detail=detail)
+            self._display.update(completed=self.units, detail=detail)
 
 
 def run_on_dask(

@@ -2,7 +2,7 @@
 
 ``make schemas`` (``python -m kmodel.cli.schemas``) writes ``schemas/<format>.schema.json`` and
 the README's generated key tables;
-``--check`` only compares, and ``tests/test_schemas.py`` fails when a committed schema differs
+``--check`` only compares, and ``tests/cover/test_schemas.py`` fails when a committed schema differs
 from its model, so the published schemas cannot drift. Editors read them through
 ``# yaml-language-server: $schema=...`` (README, "Specs").
 """

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from kmodel.cli.options import echo_warning, output_options, validate_option
+from kmodel.cli.progress import ProgressDisplay
 from kmodel.report.output import write_output
 from kmodel.report.strategies import (
     StrategiesReport,
@@ -68,15 +68,16 @@ def strategies(  # click passes every option by keyword
         examples=spec.options.examples if examples is None else examples,
         max_steps=spec.options.max_steps if max_steps is None else max_steps,
     )
-    interactive = sys.stderr.isatty()
+    cases = len(spec.strategies) * len(spec.failure_modes)
+    with ProgressDisplay("strategies", total=cases) as display:
+        started: set[tuple[str, str]] = set()
 
-    def progress(strategy: str, failure: str, runs: int) -> None:
-        if interactive:
-            click.echo(f"\r{strategy} / {failure}: {runs} runs   ", err=True, nl=False)
+        def progress(strategy: str, failure: str, runs: int) -> None:
+            started.add((strategy, failure))
+            detail = f"{strategy} / {failure}: {runs} runs"
+            display.update(completed=len(started) - 1, detail=detail)
 
-    results = compare(spec, options, progress=progress)
-    if interactive:
-        click.echo("", err=True)
+        results = compare(spec, options=options, progress=progress)
     files = write_strategy_traces(spec, results, Path(traces_dir))
     report = StrategiesReport(
         spec,

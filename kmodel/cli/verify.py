@@ -21,6 +21,7 @@ import click
 import yaml
 
 from kmodel.cli.options import output_options
+from kmodel.cli.progress import ProgressDisplay
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.explore.spec import read_cluster, read_spec_file, read_workloads
 from kmodel.explore.spec_format import PlacementTarget
@@ -95,7 +96,7 @@ def _properties(raw: object, file: str, path: str) -> list[Property]:
 
 def _spec_target(path: Path) -> tuple[_Target | None, list[Property]]:
     """A spec with a cluster is its own target; a verify file only adds properties."""
-    reader, body, base, _ = read_spec_file(path, _SPEC_KEYS)
+    reader, body, base, _ = read_spec_file(path, allowed=_SPEC_KEYS)
     properties = _properties(body.get("verify"), str(path), "verify")
     expect = body.get("expect")
     if expect is not None and expect not in {"proven", "disproved"}:
@@ -231,19 +232,22 @@ def verify_command(
         raise InputError(f"must be a positive number of seconds, got {timeout}", path="--timeout")
     targets = _targets(paths, properties)
     done: list[TargetResult] = []
-    for target in targets:
-        result = verify(target.objects, target.properties, timeout=timeout, on_warning=_warn)
-        saved = _save_counterexamples(target, result, Path(counterexample_dir))
-        done.append(
-            TargetResult(
-                target.name,
-                target.source,
-                target.expect,
-                result,
-                saved,
-                tuple(target.not_modelled),
+    with ProgressDisplay("verify", total=len(targets)) as display:
+        for target in targets:
+            display.update(detail=target.name)
+            result = verify(target.objects, target.properties, timeout=timeout, on_warning=_warn)
+            saved = _save_counterexamples(target, result, Path(counterexample_dir))
+            done.append(
+                TargetResult(
+                    target.name,
+                    target.source,
+                    target.expect,
+                    result,
+                    saved,
+                    tuple(target.not_modelled),
+                )
             )
-        )
+            display.update(advance=1)
     images: dict[str, str] = {}
     if output == "markdown" and out not in {None, "-"}:
         base = Path(str(out))
@@ -251,7 +255,7 @@ def verify_command(
             image = base.with_name(f"{base.stem}.{t.name}.png")
             plot_graph(t.result, image)
             images[t.name] = image.name
-    write_output(render_verify(done, output, images), out)
+    write_output(render_verify(done, output, images=images), out)
     _exit(done, check_expectations=check_expectations)
 
 

@@ -113,7 +113,7 @@ class Interrupted(KmodelError):  # noqa: N818  # reads as what happened
     exit_code = 130
 
 
-def connect(timeout: float = 10) -> Any:  # noqa: ANN401  # docker.DockerClient, imported lazily
+def connect(*, timeout: float = 10) -> Any:  # noqa: ANN401  # docker.DockerClient, imported lazily
     """A Docker client for the engine in the environment (``DOCKER_HOST`` or the local socket).
 
     Raises:
@@ -191,7 +191,7 @@ def _rootfs_tar(busybox: Path) -> bytes:
     return buffer.getvalue()
 
 
-def ensure_image(client: Any, image: str = DEFAULT_IMAGE, busybox: Path = BUSYBOX) -> str:  # noqa: ANN401
+def ensure_image(client: Any, *, image: str = DEFAULT_IMAGE, busybox: Path = BUSYBOX) -> str:  # noqa: ANN401
     """Make sure ``image`` exists; build the default one from a static busybox if needed.
 
     Raises:
@@ -246,7 +246,7 @@ def leftovers(client: Any, run_id: str) -> dict[str, list[str]]:  # noqa: ANN401
     }
 
 
-def remove_run(client: Any, run_id: str, scenario: str | None = None) -> None:  # noqa: ANN401
+def remove_run(client: Any, run_id: str, *, scenario: str | None = None) -> None:  # noqa: ANN401
     """Remove every container, network and volume of a run (or of one scenario of it).
 
     Containers go first (a network or volume in use cannot be removed); objects that vanish
@@ -362,7 +362,7 @@ class EngineRun:
 
     def __exit__(self, *exc_info: object) -> None:
         if not self.keep:
-            remove_run(self.client, self.run_id, self.scenario.name)
+            remove_run(self.client, self.run_id, scenario=self.scenario.name)
 
     # ------------------------------------------------------------------ resources
 

@@ -113,7 +113,7 @@ def run_conformance(
     stopping = threading.Event()
     results: dict[str, ScenarioResult] = {}
     try:
-        ensure_image(client, image)
+        ensure_image(client, image=image)
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = {
                 pool.submit(

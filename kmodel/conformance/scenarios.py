@@ -212,7 +212,7 @@ def _split_statements(script: str) -> list[tuple[str, str]]:
 _ALWAYS_PASSES: Final = (["true"], [":"])
 
 
-def probe_file(container: Mapping[str, Any], probe_field: str = "readinessProbe") -> str | None:
+def probe_file(container: Mapping[str, Any], *, probe_field: str = "readinessProbe") -> str | None:
     """The file an exec probe checks (``cat F``, ``test -f F``, ``[ -f F ]``)."""
     probe = container.get(probe_field) or {}
     command = list((probe.get("exec") or {}).get("command") or [])
@@ -241,7 +241,7 @@ def _probe_files(container: Mapping[str, Any]) -> dict[str, str | None]:
         if command in _ALWAYS_PASSES:
             files[probe_field] = None
             continue
-        file = probe_file(container, probe_field)
+        file = probe_file(container, probe_field=probe_field)
         if file is None:
             raise InputError(
                 "the model reads exec probes that check a file (cat F, test -f F, [ -f F ]) "

@@ -115,7 +115,7 @@ class UserAction:
     params: Mapping[str, Any]
     budget: int | None = 1
 
-    def actions(self, namespace_default: str = "default") -> list[Action]:
+    def actions(self, *, namespace_default: str = "default") -> list[Action]:
         """The concrete actions this allows."""
         p = dict(self.params)
         target = p.get("deployment", p.get("daemonset", p.get("name", "")))
@@ -247,7 +247,7 @@ class Run:
         )
         self.cluster = self.initial.copy() if self.initial is not None else self.scenario.build()
         self.monitor = Monitor(list(self.scenario.invariants))
-        self.violations = self.monitor.observe(self.cluster, None)
+        self.violations = self.monitor.observe(self.cluster, step=None)
         self.availability.append((0, serving_capacity(self.cluster)))
         self.ready.append((0, ready_pods(self.cluster)))
 
@@ -396,7 +396,7 @@ class Run:
         self._account(action)
         step = self.cluster.step(action)
         self.steps.append(step)
-        found = self.monitor.observe(self.cluster, step)
+        found = self.monitor.observe(self.cluster, step=step)
         self.violations.extend(found)
         self.availability.append((len(self.steps), serving_capacity(self.cluster)))
         self.ready.append((len(self.steps), ready_pods(self.cluster)))
@@ -419,7 +419,7 @@ class Run:
             found.extend(self.do(action))
         for step in cluster.settle():
             self.settle_steps.append(step)
-            found.extend(self.monitor.observe(cluster, step))
+            found.extend(self.monitor.observe(cluster, step=step))
         found.extend(self.monitor.at_fixpoint(cluster))
         self.violations.extend(found)
         return found

@@ -216,8 +216,8 @@ def _search(
 
 def explore(
     scenario: Scenario,
-    options: ExploreOptions | None = None,
     *,
+    options: ExploreOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     coverage: Coverage | None = None,
     database: ExampleDatabase | None = None,

@@ -191,7 +191,7 @@ class SpecReader:
         """An :class:`InputError` at ``path`` in this file."""
         return InputError(message, file=self.file, path=path)
 
-    def parse(self, model: type[Format], value: object, path: str = "") -> Format:
+    def parse(self, model: type[Format], value: object, *, path: str = "") -> Format:
         """``value`` (at ``path`` in this file) validated as ``model``: every problem at once."""
         return parse_format(model, value, file=self.file, prefix=path)
 
@@ -379,7 +379,7 @@ class ClusterSection:
 
 
 def read_spec_file(
-    path: str | Path, allowed: frozenset[str] | None = None
+    path: str | Path, *, allowed: frozenset[str] | None = None
 ) -> tuple[SpecReader, Mapping[str, Any], Path, str]:
     """Read a spec-like YAML file: size limit, YAML, a mapping (with only ``allowed`` keys).
 
@@ -691,7 +691,7 @@ def load_spec(
         )
         try:
             invariant = make_invariant(
-                name, None if isinstance(entry, str) else invariant_params or {}, path=path
+                name, params=None if isinstance(entry, str) else invariant_params or {}, path=path
             )
         except InputError as error:  # the catalogue knows the field path, not the file
             raise error.located(file=file) from None

@@ -51,6 +51,7 @@ def build_arcflow(
     weights: Sequence[Position],
     demands: Sequence[int],
     capacity: Position,
+    *,
     max_arcs: int = 200_000,
     deadline: float | None = None,
 ) -> ArcFlowGraph | None:

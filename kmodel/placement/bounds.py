@@ -112,7 +112,7 @@ def l2_bound_1d(weights: Sequence[int], capacity: int) -> int:
     return max(best, -(-prefix[-1] // c))
 
 
-def dff_bound_1d(weights: Sequence[int], capacity: int, max_k: int = 20) -> int:
+def dff_bound_1d(weights: Sequence[int], capacity: int, *, max_k: int = 20) -> int:
     """Fekete and Schepers' dual-feasible-function bounds, max over ``k`` in ``1..max_k``.
 
     ``u_k(x) = x`` when ``(k + 1) x / C`` is an integer, else ``floor((k + 1) x / C) C / k``;
@@ -185,7 +185,7 @@ def anti_affinity_bound(problem: PackingProblem) -> int:
     )
 
 
-def conflict_bound(problem: PackingProblem, max_items: int = 1500) -> int:
+def conflict_bound(problem: PackingProblem, *, max_items: int = 1500) -> int:
     """Size of a greedily built set of items that pairwise cannot share any node.
 
     Two items conflict when, in some dimension, their demands sum past the largest free
@@ -246,7 +246,7 @@ def nodes_bound(problem: PackingProblem) -> Bound:
     return best
 
 
-def cost_bound(problem: PackingProblem, min_nodes: int | None = None) -> int:
+def cost_bound(problem: PackingProblem, *, min_nodes: int | None = None) -> int:
     """A lower bound on the total cost of a packing of every pod.
 
     Preloaded nodes are paid for anyway. Per dimension, the remaining demand is covered
@@ -298,7 +298,7 @@ class NodeCountBound:
     counts: dict[int, int] = field(default_factory=dict)
 
 
-def node_count_bound(problem: PackingProblem, time_limit: float = 1.0) -> NodeCountBound:
+def node_count_bound(problem: PackingProblem, *, time_limit: float = 1.0) -> NodeCountBound:
     """The cheapest integer node counts per type that could hold the pods (HiGHS).
 
     Variables: ``n[t]`` nodes of type ``t`` (integer; every node of a preloaded type), and
@@ -404,7 +404,7 @@ def lower_bound(problem: PackingProblem) -> Bound:
             return Bound(counts.value, "node-count cover (HiGHS)")
         return simple
     if problem.objective is Objective.COST:
-        cover = Bound(cost_bound(problem, nodes_bound(problem).value), "cost cover")
+        cover = Bound(cost_bound(problem, min_nodes=nodes_bound(problem).value), "cost cover")
         if len(problem.node_types) < 2:
             return cover
         counts = node_count_bound(problem)

@@ -75,7 +75,7 @@ def _reference_capacity(problem: PackingProblem) -> list[int]:
 
 
 def item_order(
-    problem: PackingProblem, rng: random.Random | None = None, noise: float = 0.0
+    problem: PackingProblem, *, rng: random.Random | None = None, noise: float = 0.0
 ) -> list[int]:
     """Items in cluster-autoscaler order: decreasing share of the largest node, ties by index.
 
@@ -102,7 +102,7 @@ def item_order(
     return sorted(items, key=lambda i: (-keys[problem.group_of(i)], i))
 
 
-def node_order(problem: PackingProblem, rng: random.Random | None = None) -> list[int]:
+def node_order(problem: PackingProblem, *, rng: random.Random | None = None) -> list[int]:
     """Nodes in the order a greedy packer opens them.
 
     Preloaded nodes first (they are in use anyway); then, for the COST objective, the types
@@ -128,6 +128,7 @@ def node_order(problem: PackingProblem, rng: random.Random | None = None) -> lis
 
 def greedy_pack(
     problem: PackingProblem,
+    *,
     items: Sequence[int] | None = None,
     nodes: Sequence[int] | None = None,
     rule: FitRule = FitRule.FIRST,
@@ -317,7 +318,7 @@ def _greedy_pack_vectorised(
     return Packing(placement, tuple(sorted(unplaced)), used, cost, name or f"{rule}-fit")
 
 
-def subset_sum_fill(problem: PackingProblem, name: str = "fill") -> Packing | None:
+def subset_sum_fill(problem: PackingProblem, *, name: str = "fill") -> Packing | None:
     """Bin by bin: the largest item left, then the subset of the rest that fills the bin most.
 
     A one-dimensional bin-oriented heuristic in the spirit of Gupta and Ho's minimum bin
@@ -384,7 +385,7 @@ def _constrained_first(problem: PackingProblem, items: list[int]) -> list[int]:
 
 
 def best_heuristic(
-    problem: PackingProblem, restarts: int = 8, seed: int = 0, deadline: float | None = None
+    problem: PackingProblem, *, restarts: int = 8, seed: int = 0, deadline: float | None = None
 ) -> list[Packing]:
     """Run FFD, BFD and ``restarts`` seeded perturbed variants of each.
 
@@ -407,8 +408,8 @@ def best_heuristic(
     ]
     if any(g.max_per_node is not None or g.domain_caps for g in problem.groups):
         spread = _constrained_first(problem, item_order(problem))
-        runs.append(greedy_pack(problem, spread, rule=FitRule.FIRST, name="ffd-anti-first"))
-        runs.append(greedy_pack(problem, spread, rule=FitRule.BEST, name="bfd-anti-first"))
+        runs.append(greedy_pack(problem, items=spread, rule=FitRule.FIRST, name="ffd-anti-first"))
+        runs.append(greedy_pack(problem, items=spread, rule=FitRule.BEST, name="bfd-anti-first"))
     fill = subset_sum_fill(problem)
     if fill is not None:
         runs.append(fill)
@@ -418,8 +419,10 @@ def best_heuristic(
         if deadline is not None and time.perf_counter() > deadline:
             break
         noise = 0.1 + 0.3 * (r % 3)
-        items = item_order(problem, rng, noise)
-        nodes = node_order(problem, rng if heterogeneous and r % 2 else None)
+        items = item_order(problem, rng=rng, noise=noise)
+        nodes = node_order(problem, rng=rng if heterogeneous and r % 2 else None)
         rule = FitRule.BEST if r % 2 else FitRule.FIRST
-        runs.append(greedy_pack(problem, items, nodes, rule, name=f"{rule.value}-r{r}"))
+        runs.append(
+            greedy_pack(problem, items=items, nodes=nodes, rule=rule, name=f"{rule.value}-r{r}")
+        )
     return sorted(runs, key=lambda p: p.key(problem.objective))

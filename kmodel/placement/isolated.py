@@ -147,7 +147,7 @@ class BackgroundCall(Generic[T]):
         self._done = False
         self._answer: T | None = None
 
-    def poll(self, timeout: float = 0.0) -> tuple[bool, T | None]:
+    def poll(self, *, timeout: float = 0.0) -> tuple[bool, T | None]:
         """(finished, answer): waits up to ``timeout`` seconds for the child's answer."""
         if not self._done and self._conn.poll(max(0.0, timeout)):
             try:

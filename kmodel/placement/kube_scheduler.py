@@ -127,8 +127,8 @@ def _inter_pod(inp: PlacementInput) -> bool:
 
 def kube_scheduler(
     inp: PlacementInput,
-    scoring_strategy: Mapping[str, Any] | None = None,
     *,
+    scoring_strategy: Mapping[str, Any] | None = None,
     name: str = "kube-scheduler",
 ) -> HeuristicRun:
     """Place the pods one at a time as kube-scheduler's default profile would.
@@ -347,7 +347,7 @@ def _vectorised(inp: PlacementInput, strategy: Mapping[str, Any], name: str) -> 
     by_name = sorted(range(problem.n_nodes), key=lambda b: node_names[b])
     packing = simulate_kube_scheduler(
         problem,
-        strategy,
+        strategy=strategy,
         memory_unit=1,
         node_order=by_name,
         name=name,
@@ -379,5 +379,5 @@ def heuristic_runs(inp: PlacementInput) -> list[HeuristicRun]:
         if fast and simulates_scoring_strategy(strategy):
             runs.append(_vectorised(inp, strategy, name))
         else:
-            runs.append(kube_scheduler(inp, strategy, name=name))
+            runs.append(kube_scheduler(inp, scoring_strategy=strategy, name=name))
     return runs + engine_heuristics(inp)

@@ -611,8 +611,8 @@ def _take_daemon_overhead(
 
 def placement_input(
     objects: Sequence[LoadedObject],
-    objective: Objective | str = Objective.NODES,
     *,
+    objective: Objective | str = Objective.NODES,
     on_warning: Warn | None = None,
 ) -> PlacementInput:
     """Build the placement input from loaded manifests.

@@ -397,8 +397,8 @@ class _GroupRules:
 
 def simulate_kube_scheduler(
     problem: PackingProblem,
-    strategy: str | Mapping[str, Any] = "LeastAllocated",
     *,
+    strategy: str | Mapping[str, Any] = "LeastAllocated",
     memory_unit: int = MEBIBYTE,
     node_order: Sequence[int] | None = None,
     name: str | None = None,

@@ -172,7 +172,7 @@ def _default_restarts(problem: PackingProblem) -> int:
     return max(0, min(30, 2_000_000 // work))
 
 
-def solve(problem: PackingProblem, options: SolveOptions | None = None) -> PackingResult:
+def solve(problem: PackingProblem, *, options: SolveOptions | None = None) -> PackingResult:
     """Find an optimal packing of ``problem``, or the best one within the time limit.
 
     Identical groups are solved as one (:meth:`PackingProblem.merged`); the placement keeps
@@ -204,7 +204,7 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
     if merged is not problem:
         # Identical groups (a trace's standalone Pods) solve as one; the pods get their own
         # item numbers back.
-        inner = solve(merged, options)
+        inner = solve(merged, options=options)
         return replace(
             inner,
             placement=dict(sorted((origin[i], node) for i, node in inner.placement.items())),
@@ -214,7 +214,7 @@ def solve(problem: PackingProblem, options: SolveOptions | None = None) -> Packi
     if reduced.changed:
         # Bounds and search on the reduced problem; the answer is checked against this one.
         left = max(0.001, options.time_limit - (time.perf_counter() - started))
-        return reduced.restore(solve(reduced.problem, replace(options, time_limit=left)))
+        return reduced.restore(solve(reduced.problem, options=replace(options, time_limit=left)))
     clock = _Clock(float(options.time_limit))
     scaled = problem.normalized()
 
@@ -388,7 +388,7 @@ class _BackgroundCompletion:
 
     def answer(self, timeout: float = 0.0) -> dict[int, int] | None:
         """The packing found, if one is in within ``timeout`` seconds (checked)."""
-        _, packed = self.call.poll(timeout)
+        _, packed = self.call.poll(timeout=timeout)
         if packed is None or check_placement(self.problem, packed):
             return None
         return packed
@@ -781,7 +781,7 @@ def _arcflow_highs(
         weights,
         demands,
         cap,
-        MAX_HIGHS_ARCS,
+        max_arcs=MAX_HIGHS_ARCS,
         deadline=time.perf_counter() + 0.3 * clock.remaining_seconds(),
     )
     # HiGHS's presolve is not interrupted by its time limit: leave it a margin.

@@ -228,7 +228,7 @@ def _markdown(targets: Sequence[TargetResult], images: Mapping[str, str]) -> str
 
 
 def render_verify(
-    targets: Sequence[TargetResult], output: str, images: Mapping[str, str] | None = None
+    targets: Sequence[TargetResult], output: str, *, images: Mapping[str, str] | None = None
 ) -> str:
     """The results in ``output`` format: text, json, junit, github or markdown."""
     if output == "json":

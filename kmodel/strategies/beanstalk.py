@@ -105,7 +105,7 @@ def environment_manifest(
 # ----------------------------------------------------------------------------- instances
 
 
-def pod_image(pod: Mapping[str, Any], container: str | None = None) -> str:
+def pod_image(pod: Mapping[str, Any], *, container: str | None = None) -> str:
     """The image of a pod's container (the first when ``container`` is None)."""
     for c in (pod.get("spec") or {}).get("containers") or []:
         if container is None or c.get("name") == container:

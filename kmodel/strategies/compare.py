@@ -146,8 +146,8 @@ def explore_case(
     spec: StrategiesSpec,
     strategy: str,
     failure: str,
-    options: ExploreOptions | None = None,
     *,
+    options: ExploreOptions | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> CaseResult:
     """Explore one strategy under one failure mode.
@@ -211,8 +211,8 @@ def _search(
 
 def compare(
     spec: StrategiesSpec,
-    options: ExploreOptions | None = None,
     *,
+    options: ExploreOptions | None = None,
     progress: Callable[[str, str, int], None] | None = None,
 ) -> list[CaseResult]:
     """Explore every strategy of the spec under every failure mode, in the spec's order."""
@@ -224,5 +224,7 @@ def compare(
                 if progress is not None:
                     progress(name, mode, runs)
 
-            results.append(explore_case(spec, strategy.name, failure, options, progress=report))
+            results.append(
+                explore_case(spec, strategy.name, failure, options=options, progress=report)
+            )
     return results

@@ -84,7 +84,7 @@ def _serving(cluster: Cluster, pod: Mapping[str, Any], container: str) -> bool:
     record = runtime.latest(container)
     if record is None or record.get("state") != "running":
         return False
-    program = cluster.config.program(pod_image(pod, container))
+    program = cluster.config.program(pod_image(pod, container=container))
     run_for = program.run_for_of_run(int(record.get("restartCount", 0)))
     # The kubelet notices an exit only when it syncs; the process is gone already.
     return run_for is None or int(record.get("startedAt", 0)) + run_for > cluster.now
@@ -138,7 +138,7 @@ def routes(cluster: Cluster, target: Target) -> dict[str, Fraction]:
         each = share / len(members)
         for pod in members:
             served = bool(pod) and _serving(cluster, pod, target.container)
-            image = pod_image(pod, target.container) if served else FAILED
+            image = pod_image(pod, container=target.container) if served else FAILED
             shares[image] = shares.get(image, Fraction(0)) + each
     return shares
 
@@ -152,7 +152,7 @@ def capacity(cluster: Cluster, target: Target, *, image: str | None = None) -> i
                 continue
             if target.platform == "kubernetes" and not is_pod_ready(pod):
                 continue
-            if image is None or pod_image(pod, target.container) == image:
+            if image is None or pod_image(pod, container=target.container) == image:
                 count += 1
     return count
 
@@ -375,7 +375,9 @@ class Meter:
                 for p in deployment_pods(cluster, self.target)
                 if p["metadata"].get("deletionTimestamp") is None and is_pod_ready(p)
             ]
-        count = sum(1 for p in healthy if pod_image(p, self.target.container) == self.new_image)
+        count = sum(
+            1 for p in healthy if pod_image(p, container=self.target.container) == self.new_image
+        )
         return count >= self.capacity_wanted
 
     def _outcome(self, cluster: Cluster) -> str | None:

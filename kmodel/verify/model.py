@@ -139,7 +139,7 @@ def without_nodes(inp: PlacementInput, removed: Collection[str]) -> PlacementInp
 
 
 def node_classes(
-    inp: PlacementInput, keys: Collection[str], per_node: Mapping[str, object] | None = None
+    inp: PlacementInput, keys: Collection[str], *, per_node: Mapping[str, object] | None = None
 ) -> list[list[str]]:
     """Nodes no rule tells apart (see the module docstring), each class in name order.
 
@@ -232,7 +232,7 @@ def encode(
             solver.assert_and_track(rule.formula, z3.Bool(literal))
         else:
             solver.add(rule.formula)
-    _break_symmetry(encoding, included, node_classes(inp, keys, per_node))
+    _break_symmetry(encoding, included, node_classes(inp, keys, per_node=per_node))
     return encoding
 
 

@@ -474,7 +474,7 @@ class _Prover:
             if not (o.kind == "Node" and o.name in lost)
             and not (o.kind == "Pod" and (o.body.get("spec") or {}).get("nodeName") in lost)
         ]
-        return placement_input(kept, "nodes", on_warning=lambda _m: None)
+        return placement_input(kept, objective="nodes", on_warning=lambda _m: None)
 
     def _needed(
         self, inp: PlacementInput, prop: Property
@@ -570,7 +570,7 @@ class _Prover:
                 body.setdefault("spec", {})["replicas"] = controller.replicas + prop.extra
                 obj = replace(obj, body=body)  # noqa: PLW2901 - the one object changed
             grown.append(obj)
-        inp = placement_input(grown, "nodes", on_warning=lambda _m: None)
+        inp = placement_input(grown, objective="nodes", on_warning=lambda _m: None)
         name = f"{controller.obj.kind}/{_pod_name(controller.namespace, controller.obj.name)}"
         g = next(i for i, group in enumerate(inp.groups) if group.name == name)
         group = inp.groups[g]
@@ -748,7 +748,7 @@ def verify(
         InputError: bad input (no Node, a property naming an unknown Deployment...).
     """
     warn = on_warning or (lambda _m: None)
-    inp = placement_input(objects, "nodes", on_warning=warn)
+    inp = placement_input(objects, objective="nodes", on_warning=warn)
     keys = [p.key for p in properties if p.key] + [
         limit.topology_key for group in inp.groups for limit in group.limits
     ]

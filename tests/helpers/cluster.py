@@ -1,0 +1,72 @@
+"""Cluster-model objects for the component tests: zoned Nodes, Deployments, Services, DaemonSets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.helpers.scheduling import make_deployment
+
+
+def node(name: str, zone: str = "a", cpu: str = "4") -> dict:
+    resources = {"cpu": cpu, "memory": "16Gi", "pods": "110"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {"kubernetes.io/hostname": name, "topology.kubernetes.io/zone": zone},
+        },
+        "status": {"allocatable": resources, "capacity": dict(resources)},
+    }
+
+
+def deployment(name: str = "web", replicas: int = 3, image: str = "app:1", **spec) -> dict:
+    container = {"name": "app", "image": image, "resources": {"requests": {"cpu": "500m"}}}
+    return make_deployment(name, replicas, [container], **spec)
+
+
+def service(name: str = "web") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 80}]},
+    }
+
+
+def pods(cluster, app: str = "web") -> list[dict]:
+    return [
+        p
+        for p in cluster.store.list_objects("Pod")
+        if (p["metadata"].get("labels") or {}).get("app") == app
+    ]
+
+
+def ready(pod) -> bool:
+    return any(
+        c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", [])
+    )
+
+
+def daemonset(
+    name: str = "agent", image: str = "agent:1", *, strategy: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "selector": {"matchLabels": {"app": name}},
+        "template": {
+            "metadata": {"labels": {"app": name}},
+            "spec": {
+                "containers": [
+                    {"name": "a", "image": image, "resources": {"requests": {"cpu": "100m"}}}
+                ]
+            },
+        },
+    }
+    if strategy is not None:
+        spec["updateStrategy"] = strategy
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": spec,
+    }

@@ -1,0 +1,72 @@
+"""A StatefulSet with one zonal claim per member, and a PersistentVolume per zone for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def volume(name: str, zone: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {
+            "capacity": {"storage": "10Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "ssd",
+            "nodeAffinity": {
+                "required": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {
+                                    "key": "topology.kubernetes.io/zone",
+                                    "operator": "In",
+                                    "values": [zone],
+                                }
+                            ]
+                        }
+                    ]
+                }
+            },
+        },
+    }
+
+
+def db(replicas: int = 2, **spec: Any) -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "default"},
+        "spec": {
+            "serviceName": "db",
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "db",
+                            "image": "db:1",
+                            "resources": {"requests": {"cpu": "1", "memory": "1Gi"}},
+                        }
+                    ]
+                },
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "storageClassName": "ssd",
+                        "resources": {"requests": {"storage": "5Gi"}},
+                    },
+                }
+            ],
+            **spec,
+        },
+    }
+
+
+VOLUMES = [volume("pv-a", "a"), volume("pv-b", "b"), volume("pv-c", "c")]

@@ -1,0 +1,52 @@
+"""A three-zone cluster: zoned Nodes, and the web Deployment and Service rolled out on it."""
+
+from __future__ import annotations
+
+IMAGE = "registry.example.com/app:1"
+
+
+def node(name: str, zone: str) -> dict:
+    resources = {"cpu": "4", "memory": "16Gi", "pods": "110"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
+        "status": {"allocatable": resources, "capacity": dict(resources)},
+    }
+
+
+def web(replicas: int, surge: object, unavailable: object, *, probe: bool = False) -> list[dict]:
+    container: dict = {
+        "name": "app",
+        "image": IMAGE,
+        "resources": {"requests": {"cpu": "250m", "memory": "128Mi"}},
+    }
+    if probe:
+        container["readinessProbe"] = {"httpGet": {"path": "/", "port": 80}}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "web"}},
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
+            },
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [container]},
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+    }
+    return [deployment, service]
+
+
+NODES = [node("n1", "a"), node("n2", "b"), node("n3", "c")]

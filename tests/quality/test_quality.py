@@ -1,0 +1,83 @@
+"""Quality: deliberately broken controllers that exploration must catch, with short traces.
+
+Each mutant is a one-line departure from upstream behaviour (``ClusterConfig.mutations``). The
+exploration that finds nothing wrong in the faithful model must find each mutant's bug and
+shrink the counterexample to a handful of steps.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from kmodel.cluster.model import ClusterConfig, Program
+from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
+from kmodel.invariants import make_invariant
+from tests.helpers.zones import NODES, web
+
+ROLLOUT = UserAction(
+    "rollout", {"deployment": "web", "container": "app", "images": ["registry.example.com/app:2"]}
+)
+OPTIONS = ExploreOptions(examples=60, max_steps=20, seed=0)
+
+
+def scenario(objects, invariants, *, mutations=(), **kwargs) -> Scenario:
+    config = kwargs.pop("config", ClusterConfig())
+    config = ClusterConfig(
+        programs=config.programs,
+        mutations=frozenset(mutations),
+        heartbeat_interval=config.heartbeat_interval,
+    )
+    return Scenario(
+        objects=copy.deepcopy(objects),
+        invariants=tuple(
+            make_invariant(*i) if isinstance(i, tuple) else make_invariant(i) for i in invariants
+        ),
+        config=config,
+        **kwargs,
+    )
+
+
+def only(findings, invariant):
+    assert [f.invariant for f in findings] == [invariant]
+    return findings[0]
+
+
+def test_deployment_controller_that_ignores_max_unavailable_is_caught():
+    objects = [*NODES, *web(3, 1, 0)]
+    kwargs = {"user_actions": (ROLLOUT,)}
+    assert explore(scenario(objects, ["rolling_update_bounds"], **kwargs), options=OPTIONS) == []
+    broken = scenario(
+        objects,
+        ["rolling_update_bounds"],
+        mutations={"deployment-ignores-max-unavailable"},
+        **kwargs,
+    )
+    finding = only(explore(broken, options=OPTIONS), "rolling_update_bounds")
+    assert len(finding.actions) <= 5
+    assert "available pods" in finding.violation.message
+
+
+def test_replicaset_controller_that_counts_terminating_pods_is_caught():
+    objects = [*NODES, *web(2, 1, 0)]
+    kwargs = {"faults": {"node_crash": 1}, "ticks": (10, 60)}
+    assert explore(scenario(objects, ["eventually_stable"], **kwargs), options=OPTIONS) == []
+    broken = scenario(objects, ["eventually_stable"], mutations={"rs-counts-terminating"}, **kwargs)
+    finding = only(explore(broken, options=OPTIONS), "eventually_stable")
+    assert finding.at_fixpoint
+    assert len(finding.actions) <= 3
+    assert "wants 2" in finding.violation.message
+
+
+def test_endpoints_controller_that_includes_unready_pods_is_caught():
+    # New pods of a rollout pass their readiness probe 30 s after they start.
+    slow = ClusterConfig(programs={"registry.example.com/app:2": Program(ready_after=30)})
+    objects = [*NODES, *web(2, 1, 0, probe=True)]
+    kwargs = {"user_actions": (ROLLOUT,), "config": slow}
+    assert explore(scenario(objects, ["endpoints_ready_only"], **kwargs), options=OPTIONS) == []
+    broken = scenario(
+        objects, ["endpoints_ready_only"], mutations={"endpoints-include-unready"}, **kwargs
+    )
+    finding = only(explore(broken, options=OPTIONS), "endpoints_ready_only")
+    # rollout, deployment sync, replicaset sync, schedule, kubelet start, endpoints sync
+    assert len(finding.actions) <= 6
+    assert "not Ready" in finding.violation.message

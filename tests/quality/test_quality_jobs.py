@@ -1,0 +1,102 @@
+"""Quality: broken Job and CronJob controllers, injected from the test, that exploration catches.
+
+The broken controller ignores ``podReplacementPolicy: Failed`` (it replaces a pod as soon as it
+is terminating): after a node crash, the taint manager deletes the lost node's pods, which stay
+terminating while their kubelet is down, and the broken controller starts a second pod of the
+same index. The faithful model waits for the pod to fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kmodel.explore import ExploreOptions, Scenario, explore
+from kmodel.explore.spec import load_spec
+from kmodel.invariants import make_invariant
+from kmodel.semantics import cronjob as cronsem
+from kmodel.semantics import job as jobsem
+from tests.helpers.paths import ROOT
+
+SPECS = ROOT / "specs"
+INVARIANT = "indexed_job_one_pod_per_index"
+OPTIONS = ExploreOptions(examples=40, max_steps=12, seed=0)
+
+
+def _node(name: str) -> dict[str, Any]:
+    resources = {"cpu": "4", "memory": "16Gi", "pods": "110"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name},
+        "status": {"allocatable": resources, "capacity": dict(resources)},
+    }
+
+
+JOB = {
+    "apiVersion": "batch/v1",
+    "kind": "Job",
+    "metadata": {"name": "shards", "namespace": "default"},
+    "spec": {
+        "completions": 3,
+        "parallelism": 3,
+        "completionMode": "Indexed",
+        "podReplacementPolicy": "Failed",
+        "template": {
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [
+                    {
+                        "name": "work",
+                        "image": "registry.example.com/shard:1",
+                        "resources": {"requests": {"cpu": "100m"}},
+                    }
+                ],
+            }
+        },
+    },
+}
+
+
+def _scenario() -> Scenario:
+    return Scenario(
+        objects=[_node("n1"), _node("n2"), JOB],
+        invariants=(make_invariant(INVARIANT),),
+        faults={"node_crash": 1},
+        ticks=(10, 60),
+    )
+
+
+def test_job_controller_that_replaces_terminating_pods_early_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert explore(_scenario(), options=OPTIONS) == []
+    faithful = jobsem._manage_job  # the function the broken variant wraps
+
+    def replaces_terminating(job: Any, pods: Any, active: Any, result: Any, **kwargs: Any) -> int:
+        kwargs["terminating"] = 0
+        spec = {**job["spec"], "podReplacementPolicy": "TerminatingOrFailed"}
+        return faithful({**job, "spec": spec}, pods, active, result, **kwargs)
+
+    monkeypatch.setattr(jobsem, "_manage_job", replaces_terminating)
+    findings = explore(_scenario(), options=OPTIONS)
+    assert [f.invariant for f in findings] == [INVARIANT]
+    assert "runs 2 pods of index" in findings[0].violation.message
+    assert len(findings[0].actions) <= 8
+
+
+def test_cronjob_controller_that_ignores_forbid_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_spec(SPECS / "cronjob-forbid-long-run.yaml")
+    options = ExploreOptions(examples=10, max_steps=10, seed=0)
+    assert explore(spec.scenario, options=options) == []
+    faithful = cronsem.sync_cronjob
+
+    def allows_overlap(cronjob: Any, jobs: Any, *, now: int) -> Any:
+        spec = {**cronjob["spec"], "concurrencyPolicy": "Allow"}
+        return faithful({**cronjob, "spec": spec}, jobs, now=now)
+
+    monkeypatch.setattr(cronsem, "sync_cronjob", allows_overlap)
+    findings = explore(load_spec(SPECS / "cronjob-forbid-long-run.yaml").scenario, options=options)
+    assert [f.invariant for f in findings] == ["cronjob_forbid_no_overlap"]
+    assert "runs 2 jobs at once" in findings[0].violation.message
