@@ -187,8 +187,8 @@ def test_a_heuristic_packing_at_the_proven_bound_is_reported_optimal(capsys, mon
     # The solver stopped with a worse packing but had proven the bound a heuristic meets.
     real = pack_module.solve
 
-    def stopped_early(problem, options):
-        result = real(problem, options)  # reported as if worse than every heuristic
+    def stopped_early(problem, *, options):
+        result = real(problem, options=options)  # reported as if worse than every heuristic
         return dataclasses.replace(result, status=Status.FEASIBLE, optimal=False, nodes_used=99)
 
     monkeypatch.setattr(pack_module, "solve", stopped_early)
