@@ -42,7 +42,7 @@ class Profile:
 #: Every profile, by name.
 PROFILES: Final[Mapping[str, Profile]] = MappingProxyType(
     {
-        "dev": Profile(50, 25, "quick, the default"),
+        "dev": Profile(50, 25, "quick"),
         "ci": Profile(100, 40, "derandomized and bounded", derandomize=True),
         "nightly": Profile(5000, 80, "long"),
         "probe": Profile(200, 40, "no shrinking, for triage", shrink=False),
