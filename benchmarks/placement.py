@@ -51,7 +51,7 @@ from kmodel.placement import (
     greedy_pack,
     solve,
 )
-from kmodel.placement.heuristics import Packing
+from kmodel.placement.engine.heuristics import Packing
 from kmodel.placement.manifests import placement_input
 from kmodel.placement.scheduler_sim import SCORING_STRATEGIES, simulate_kube_scheduler
 

@@ -5,9 +5,9 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kmodel.placement.engine.problem import Status
+from kmodel.placement.engine.solve import SolveOptions, solve
 from kmodel.placement.kube_scheduler import heuristic_runs
-from kmodel.placement.problem import Status
-from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
 from tests.helpers.placement import anti_affinity, build, deployment, node
 

@@ -19,9 +19,9 @@ from kmodel.placement import (
     check_placement,
     solve,
 )
-from kmodel.placement.bounds import dff_bound_1d, l2_bound_1d, lower_bound, volume_bound_1d
-from kmodel.placement.patterns import column_generation
-from kmodel.placement.problem import DomainCap
+from kmodel.placement.engine.bounds import dff_bound_1d, l2_bound_1d, lower_bound, volume_bound_1d
+from kmodel.placement.engine.column_generation import column_generation
+from kmodel.placement.engine.problem import DomainCap
 from tests.helpers.placement import brute_force_value
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

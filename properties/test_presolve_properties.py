@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kmodel.placement import ItemGroup, NodeType, Objective, PackingProblem, SolveOptions, solve
-from kmodel.placement.presolve import presolve
-from kmodel.placement.problem import DomainCap, check_placement
+from kmodel.placement.engine.presolve import presolve
+from kmodel.placement.engine.problem import DomainCap, check_placement
 from tests.helpers.placement import brute_force_value
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,12 +16,12 @@ from kmodel.cli.progress import ProgressDisplay
 from kmodel.cli.stdio import command_started
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.objects.manifests import LoadOptions, SkippedObject
+from kmodel.placement.engine.isolated import BackgroundCall
+from kmodel.placement.engine.problem import PackingResult, Status
+from kmodel.placement.engine.solve import SolveOptions, solve
 from kmodel.placement.explain import explain as explain_conflict
-from kmodel.placement.isolated import BackgroundCall
 from kmodel.placement.kube_scheduler import HeuristicRun, engine_heuristics, heuristic_runs
 from kmodel.placement.manifests import PlacementInput, placement_input
-from kmodel.placement.problem import PackingResult, Status
-from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
 from kmodel.report.output import write_output
 from kmodel.report.placement import PackReport, render_explain, render_pack, write_report

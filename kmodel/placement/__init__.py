@@ -1,22 +1,33 @@
-"""Optimal placement: the packing problem, presolve, bounds, heuristics and the HiGHS packer.
+"""Optimal placement: the engine (:mod:`kmodel.placement.engine`) and what feeds it manifests.
 
-A manifest-free core: callers turn Pods and Nodes into a :class:`PackingProblem` and call
-:func:`solve`. Nothing here reads manifests or the command line.
+The engine is manifest-free: :mod:`~kmodel.placement.manifests` turns Pods and Nodes into a
+:class:`PackingProblem`, :func:`solve` packs it, :mod:`~kmodel.placement.verify` checks the
+answer against the manifests with Z3, :mod:`~kmodel.placement.explain` says why pods stay out,
+and :mod:`~kmodel.placement.kube_scheduler` / :mod:`~kmodel.placement.scheduler_sim` compare
+with kube-scheduler's own choices.
 """
 
-from kmodel.placement.bounds import Bound, lower_bound
-from kmodel.placement.completion import complete_bins, completion_applies
-from kmodel.placement.enumeration import Enumeration, enumerate_patterns
-from kmodel.placement.heuristics import FitRule, Packing, best_heuristic, greedy_pack
-from kmodel.placement.problem import (
+from kmodel.placement.engine import (
+    Bound,
+    Enumeration,
+    FitRule,
     ItemGroup,
     NodeType,
     Objective,
+    Packing,
     PackingProblem,
     PackingResult,
+    SolveOptions,
     Status,
+    best_heuristic,
     bin_packing_problem,
     check_placement,
+    complete_bins,
+    completion_applies,
+    enumerate_patterns,
+    greedy_pack,
+    lower_bound,
+    solve,
 )
 from kmodel.placement.scheduler_sim import (
     MEBIBYTE,
@@ -25,7 +36,6 @@ from kmodel.placement.scheduler_sim import (
     simulate_kube_scheduler,
     simulates_scoring_strategy,
 )
-from kmodel.placement.solver import SolveOptions, solve
 
 __all__ = [
     "MEBIBYTE",

@@ -22,10 +22,10 @@ Documented departures from upstream, so the result is deterministic and explaina
 :func:`heuristic_runs` runs every strategy (LeastAllocated, MostAllocated and
 RequestedToCapacityRatio) through the vectorised
 :func:`kmodel.placement.scheduler_sim.simulate_kube_scheduler` when the input only lets the
-resource scores decide (:func:`vectorised_scheduler_applies`): the same placement, in seconds on
-a trace of thousands of pods and nodes where the manifest path takes minutes.
+resource scores decide (:func:`vectorised_scheduler_applies`): the same placement, far quicker
+on a trace of thousands of pods and nodes than the manifest path.
 
-FFD and BFD are the packing engine's greedy packers (:func:`kmodel.placement.heuristics.
+FFD and BFD are the packing engine's greedy packers (:func:`kmodel.placement.engine.heuristics.
 greedy_pack`): cluster-autoscaler's first-fit decreasing (pods by decreasing cpu share + memory
 share) and best-fit decreasing. They see the per-node rules but not the per-zone ones.
 """
@@ -39,7 +39,7 @@ from typing import Any, Final
 
 from kmodel.errors import InputError
 from kmodel.objects.types import Manifest
-from kmodel.placement.heuristics import FitRule, greedy_pack
+from kmodel.placement.engine.heuristics import FitRule, greedy_pack
 from kmodel.placement.manifests import PlacementInput
 from kmodel.placement.scheduler_sim import simulate_kube_scheduler, simulates_scoring_strategy
 from kmodel.semantics.resources import (

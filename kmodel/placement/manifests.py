@@ -43,8 +43,8 @@ go become counting constraints instead:
   without the topology key are not eligible.
 
 The packer handles the per-node limits and per-domain anti-affinity (at most one pod of the
-group per zone, as :class:`~kmodel.placement.problem.DomainCap`) itself; topology spread across
-domains is checked by :mod:`kmodel.placement.verify`.
+group per zone, as :class:`~kmodel.placement.engine.problem.DomainCap`) itself; topology spread
+across domains is checked by :mod:`kmodel.placement.verify`.
 
 Node price, for ``--objective cost``: the annotation ``kmodel.dev/price`` on the Node, a
 non-negative integer (e.g. cents per hour); a node without it costs 1. Pod priority, for
@@ -71,7 +71,13 @@ from kmodel.errors import InputError
 from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
-from kmodel.placement.problem import DomainCap, ItemGroup, NodeType, Objective, PackingProblem
+from kmodel.placement.engine.problem import (
+    DomainCap,
+    ItemGroup,
+    NodeType,
+    Objective,
+    PackingProblem,
+)
 from kmodel.semantics import statefulset as sts_sem
 from kmodel.semantics.daemonset import new_pod, node_should_run_daemon_pod
 from kmodel.semantics.printers import POD_REASON_SCHEDULING_GATED, SCHEDULING_GATED_MESSAGE

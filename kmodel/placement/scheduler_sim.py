@@ -13,7 +13,7 @@ What it mirrors (``pkg/scheduler/schedule_one.go schedulePod``: ``findNodesThatF
 * Filter: ``noderesources/fit.go fitsRequest`` (every dimension of the problem, ``pods``
   included, with equality fitting), the group's allowed node types (the static Filters the
   problem was built from), ``max_per_node`` (required anti-affinity on the hostname) and
-  :class:`~kmodel.placement.problem.DomainCap` (required anti-affinity on a wider key);
+  :class:`~kmodel.placement.engine.problem.DomainCap` (required anti-affinity on a wider key);
 * Score: NodeResourcesFit (``least_allocated.go leastResourceScorer``,
   ``most_allocated.go mostResourceScorer`` or ``requested_to_capacity_ratio.go
   requestedToCapacityRatioScorer`` through ``resource_allocation.go
@@ -62,8 +62,8 @@ import numpy as np
 import numpy.typing as npt
 
 from kmodel.errors import InputError
-from kmodel.placement.heuristics import Packing
-from kmodel.placement.problem import PackingProblem, nodes_and_cost
+from kmodel.placement.engine.heuristics import Packing
+from kmodel.placement.engine.problem import PackingProblem, nodes_and_cost
 from kmodel.semantics.resources import (
     CPU,
     DEFAULT_MEMORY_REQUEST,

@@ -274,7 +274,7 @@ def verify_placement(inp: PlacementInput, placement: Mapping[str, str]) -> list[
         counts[group_of[pod], node] = counts.get((group_of[pod], node), 0) + 1
     model = constraint_model(inp, pairs=list(counts))
     # Each rule gets only its own variables' values: substituting every count into every rule
-    # is quadratic (minutes on openb).
+    # is quadratic in the pods.
     values = {var.get_id(): (var, z3.IntVal(counts[key])) for key, var in model.counts.items()}
     for rule in model.rules:
         if rule.kind == "demand":

@@ -41,7 +41,7 @@ from kmodel.errors import InputError
 from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
-from kmodel.placement.heuristics import FitRule, greedy_pack
+from kmodel.placement.engine.heuristics import FitRule, greedy_pack
 from kmodel.placement.manifests import HOSTNAME_KEY, PlacementInput, placement_input
 from kmodel.placement.verify import verify_placement
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from kmodel.placement import bin_packing_problem, check_placement
-from kmodel.placement.isolated import BackgroundCall
-from kmodel.placement.solver import _BackgroundCompletion, _Clock
+from kmodel.placement.engine.completion import BackgroundCompletion
+from kmodel.placement.engine.isolated import BackgroundCall
+from kmodel.placement.engine.schedule import Clock
 
 
 def _slow_square(x: int, *, delay: float) -> int:
@@ -46,8 +47,8 @@ def test_a_stopped_call_answers_none_and_ends_its_child():
 def test_background_completion_finds_a_packing_at_the_bound_and_moves_with_it():
     # Twelve pods of 3, 4 and 5 on nodes of 12: four full nodes exist (3 + 4 + 5 each).
     problem = bin_packing_problem([12], [((3,), 4), ((4,), 4), ((5,), 4)])
-    clock = _Clock(20.0)
-    search = _BackgroundCompletion(problem, 3, clock=clock, seed=0)
+    clock = Clock(20.0)
+    search = BackgroundCompletion(problem, 3, clock=clock, seed=0)
     try:
         assert search.answer(timeout=10) is None  # three nodes cannot hold 48 units
         search.restart(4, seed=1)

@@ -17,13 +17,10 @@ from kmodel.placement import (
     PackingProblem,
     bin_packing_problem,
 )
-from kmodel.placement.patterns import (
-    _exchanges,
-    _knapsack_dp,
-    _Master,
-    _rows,
-    column_generation,
-)
+from kmodel.placement.engine.column_generation import column_generation
+from kmodel.placement.engine.master import RestrictedMaster, master_rows
+from kmodel.placement.engine.pricing import knapsack_dp
+from kmodel.placement.engine.stabilisation import dual_optimal_inequalities
 from tests.helpers.placement import brute_force_value
 
 knapsacks = st.lists(
@@ -45,7 +42,7 @@ def _best_by_brute_force(values, weights, bounds, capacity) -> float:
 @given(knapsacks, st.integers(0, 15), st.integers(0, 4))
 def test_knapsack_dp_is_exact_and_its_packings_fit(items, capacity, extra):
     values, weights, bounds = (list(column) for column in zip(*items, strict=True))
-    found, proven, counts, others = _knapsack_dp(values, weights, bounds, capacity, extra=extra)
+    found, proven, counts, others = knapsack_dp(values, weights, bounds, capacity, extra=extra)
     # Taking a piece must win by a hair (1e-12): what the margins lose, the proven value covers.
     best = _best_by_brute_force(values, weights, bounds, capacity)
     assert best - 1e-9 <= found <= best + 1e-12
@@ -63,7 +60,7 @@ def test_farley_bound_divides_the_dual_value_by_the_best_pattern():
     # (three pods) is worth 3, so the Lagrangian bound is 6 - 100 * (3 - 1) < 0 while the
     # duals scaled by 1/3 are feasible and prove 6 / 3 = 2.
     problem = bin_packing_problem([10], [((3,), 6)], n_nodes=100)
-    master = _Master(problem, [])
+    master = RestrictedMaster(problem, [])
     bound, new, exact = master.price(np.array([1.0, 0.0]), time.perf_counter() + 10)
     assert exact
     assert bound == pytest.approx(2.0)
@@ -82,9 +79,9 @@ def _problem(groups: list[ItemGroup], *, types: int = 1) -> PackingProblem:
 
 def test_exchanges_chain_the_sizes_in_one_dimension():
     problem = bin_packing_problem([100], [((30,), 1), ((50,), 2), ((20,), 1), ((40,), 1)])
-    rows = _rows(problem)
+    rows = master_rows(problem)
     demand = {r: problem.groups[g].demand[0] for r, g in enumerate(rows.cover)}
-    edges = _exchanges(problem, rows)
+    edges = dual_optimal_inequalities(problem, rows)
     assert sorted((demand[s], demand[b]) for s, b in edges) == [(20, 30), (30, 40), (40, 50)]
 
 
@@ -97,15 +94,17 @@ def test_exchanges_need_domination_in_every_dimension_and_no_limit_of_their_own(
             ItemGroup("solo", (1, 1), 1, max_per_node=1),  # a limit of its own: no exchange
         ]
     )
-    rows = _rows(problem)
+    rows = master_rows(problem)
     names = [problem.groups[g].name for g in rows.cover]
-    assert [(names[s], names[b]) for s, b in _exchanges(problem, rows)] == [("wide", "big")]
+    assert [(names[s], names[b]) for s, b in dual_optimal_inequalities(problem, rows)] == [
+        ("wide", "big")
+    ]
 
 
 def test_exchanges_keep_a_smaller_pod_off_node_types_it_may_not_use():
     small = ItemGroup("small", (1, 1), 1, allowed_node_types=frozenset({"t0"}))
     problem = _problem([ItemGroup("big", (5, 5), 1), small], types=2)
-    assert _exchanges(problem, _rows(problem)) == []
+    assert dual_optimal_inequalities(problem, master_rows(problem)) == []
 
 
 def test_no_exchanges_for_the_placed_objective():
@@ -113,7 +112,7 @@ def test_no_exchanges_for_the_placed_objective():
     placed = PackingProblem(
         problem.dimensions, problem.groups, problem.node_types, Objective.PLACED
     )
-    assert _exchanges(placed, _rows(placed)) == []
+    assert dual_optimal_inequalities(placed, master_rows(placed)) == []
 
 
 shapes = st.lists(

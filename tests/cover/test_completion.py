@@ -1,4 +1,4 @@
-"""Bin completion (kmodel.placement.completion): packings at a given number of nodes."""
+"""Bin completion (kmodel.placement.engine.completion): packings at a given number of nodes."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from benchmarks import placement as benchmark_instances
 from kmodel.errors import InputError
-from kmodel.placement.completion import complete_bins, completion_applies
-from kmodel.placement.problem import (
+from kmodel.placement.engine.completion import complete_bins, completion_applies
+from kmodel.placement.engine.problem import (
     DomainCap,
     ItemGroup,
     NodeType,

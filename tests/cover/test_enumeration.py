@@ -19,18 +19,12 @@ from kmodel.placement import (
     check_placement,
     greedy_pack,
 )
-from kmodel.placement.enumeration import enumerate_patterns
-from kmodel.placement.knapsack import MAX_SEARCH_DEPTH
-from kmodel.placement.patterns import (
-    ColumnGeneration,
-    DualPrices,
-    Pattern,
-    TypePrices,
-    column_generation,
-    upper_counts,
-)
-from kmodel.placement.problem import nodes_and_cost
-from kmodel.placement.solver import _Clock, _enumerated_search
+from kmodel.placement.engine.column_generation import ColumnGeneration, column_generation
+from kmodel.placement.engine.enumeration import enumerate_patterns, enumerated_search
+from kmodel.placement.engine.master import DualPrices, Pattern, TypePrices
+from kmodel.placement.engine.pricing import MAX_SEARCH_DEPTH, upper_counts
+from kmodel.placement.engine.problem import nodes_and_cost
+from kmodel.placement.engine.schedule import Clock
 
 
 def _converged(problem: PackingProblem) -> ColumnGeneration:
@@ -172,7 +166,7 @@ def test_search_at_the_bound_finds_the_packing_the_heuristics_miss():
     assert greedy_pack(problem, name="ffd").nodes_used == 4
     cg = _converged(problem)
     assert cg.lower_bound == 3
-    bound, placement, complete = _enumerated_search(problem, cg, lb=3, ub=4, clock=_Clock(10.0))
+    bound, placement, complete = enumerated_search(problem, cg, lb=3, ub=4, clock=Clock(10.0))
     assert complete
     assert bound == 3
     assert placement is not None
@@ -180,7 +174,7 @@ def test_search_at_the_bound_finds_the_packing_the_heuristics_miss():
     assert not check_placement(problem, placement)
     assert nodes_and_cost(problem, placement)[0] == 3
     # Asked below the relaxation's value, nothing qualifies: the bound rises to 3 on the way.
-    bound, placement, _ = _enumerated_search(problem, cg, lb=2, ub=4, clock=_Clock(10.0))
+    bound, placement, _ = enumerated_search(problem, cg, lb=2, ub=4, clock=Clock(10.0))
     assert bound == 3
     assert placement is not None
 
@@ -214,7 +208,7 @@ def test_no_packing_at_the_rounded_relaxation_raises_the_bound():
     )
     cg = _converged(problem)
     assert cg.lower_bound == 6
-    bound, placement, complete = _enumerated_search(problem, cg, lb=6, ub=9, clock=_Clock(10.0))
+    bound, placement, complete = enumerated_search(problem, cg, lb=6, ub=9, clock=Clock(10.0))
     assert complete
     assert bound == 7
     assert placement is not None

@@ -16,9 +16,9 @@ from kmodel.placement import (
     PackingProblem,
     check_placement,
     greedy_pack,
-    heuristics,
 )
-from kmodel.placement.heuristics import item_order, node_order
+from kmodel.placement.engine import heuristics
+from kmodel.placement.engine.heuristics import item_order, node_order
 
 groups = st.lists(
     st.tuples(

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kmodel.errors import InputError
-from kmodel.placement.knapsack import (
+from kmodel.placement.engine.pricing import (
     MAX_SEARCH_DEPTH,
     fractional_bound,
     greedy_knapsack,

@@ -9,9 +9,9 @@ import pytest
 
 from kmodel.errors import InputError
 from kmodel.placement import ItemGroup, NodeType, Objective, PackingProblem, check_placement
-from kmodel.placement.bounds import cost_bound, lower_bound, node_count_bound
-from kmodel.placement.compact import pack_node_counts
-from kmodel.placement.problem import DomainCap
+from kmodel.placement.engine.bounds import cost_bound, lower_bound, node_count_bound
+from kmodel.placement.engine.compact import pack_node_counts
+from kmodel.placement.engine.problem import DomainCap
 from tests.helpers.placement import brute_force_value
 
 

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kmodel.errors import InputError
-from kmodel.placement.kube_scheduler import kube_scheduler
-from kmodel.placement.problem import (
+from kmodel.placement.engine.problem import (
     DomainCap,
     ItemGroup,
     NodeType,
@@ -19,6 +18,7 @@ from kmodel.placement.problem import (
     PackingProblem,
     check_placement,
 )
+from kmodel.placement.kube_scheduler import kube_scheduler
 from kmodel.placement.scheduler_sim import (
     MEBIBYTE,
     simulate_kube_scheduler,

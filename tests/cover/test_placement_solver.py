@@ -23,25 +23,21 @@ from kmodel.placement import (
     greedy_pack,
     solve,
 )
-from kmodel.placement.arcflow import arcflow_milp, build_arcflow
-from kmodel.placement.bounds import (
+from kmodel.placement.engine.arcflow import arcflow_milp, build_arcflow
+from kmodel.placement.engine.bounds import (
     anti_affinity_bound,
     dff_bound_1d,
     l2_bound_1d,
     lower_bound,
     volume_bound_1d,
 )
-from kmodel.placement.compact import compact_feasible, compact_size
-from kmodel.placement.heuristics import subset_sum_fill
-from kmodel.placement.patterns import (
-    column_generation,
-    dive,
-    pattern_milp,
-    placement_of_patterns,
-    unplaced_weights,
-)
-from kmodel.placement.problem import DomainCap
-from kmodel.placement.solver import _place_leftovers
+from kmodel.placement.engine.column_generation import column_generation
+from kmodel.placement.engine.compact import compact_feasible, compact_size
+from kmodel.placement.engine.heuristics import subset_sum_fill
+from kmodel.placement.engine.master import placement_of_patterns, unplaced_weights
+from kmodel.placement.engine.placed import place_leftovers
+from kmodel.placement.engine.price_and_branch import dive, pattern_milp
+from kmodel.placement.engine.problem import DomainCap
 
 # ------------------------------------------------------------------ problem validation
 
@@ -624,7 +620,7 @@ def test_milp_in_a_child_process_returns_the_solution_and_honours_a_past_deadlin
     import numpy as np  # noqa: PLC0415
     from scipy.optimize import Bounds, LinearConstraint  # noqa: PLC0415
 
-    from kmodel.placement.isolated import milp_until  # noqa: PLC0415
+    from kmodel.placement.engine.isolated import milp_until  # noqa: PLC0415
 
     # max 5a + 4b  s.t.  6a + 4b <= 24, a + 2b <= 6, a, b integers: (4, 0) gives 20, and
     # every other feasible point less (e.g. (3, 1) gives 19, (2, 2) 18).
@@ -674,14 +670,14 @@ def test_leftover_pods_go_where_they_still_fit():
     )
     # items 0, 1: low; 2, 3: high. Node 0 holds 0 and 1 (full); node 1 holds 2.
     placement = {0: 0, 1: 0, 2: 1}
-    repaired = _place_leftovers(problem, placement)
+    repaired = place_leftovers(problem, placement)
     assert repaired is not None
     assert repaired[3] == 2  # the high-priority pod takes the empty node
     assert not check_placement(problem, repaired)
     # Nothing left that fits: no change.
-    assert _place_leftovers(problem, repaired) is None
+    assert place_leftovers(problem, repaired) is None
     full = {0: 0, 1: 0, 2: 1, 3: 2}
-    assert _place_leftovers(problem, full) is None
+    assert place_leftovers(problem, full) is None
 
 
 def test_a_group_per_pod_solves_to_a_valid_packing_within_the_limit():

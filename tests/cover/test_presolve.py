@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kmodel.placement import ItemGroup, NodeType, PackingProblem, SolveOptions, Status, solve
-from kmodel.placement.presolve import presolve
-from kmodel.placement.problem import check_placement
+from kmodel.placement.engine.presolve import presolve
+from kmodel.placement.engine.problem import check_placement
 from tests.helpers.placement import build, make_pod, node, requests
 
 #: Falkenauer-style weights on capacity 150 (optimum 3 nodes, a perfect fit; FFD needs 4).

@@ -15,9 +15,9 @@ from kmodel.cli.verify import _exit
 from kmodel.cluster.topology import cluster_graph, domains, pods_selected, volume_zones, zones
 from kmodel.errors import IncompleteError
 from kmodel.objects.manifests import load_text
+from kmodel.placement.engine.problem import Status
+from kmodel.placement.engine.solve import SolveOptions, solve
 from kmodel.placement.manifests import placement_input
-from kmodel.placement.problem import Status
-from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
 from kmodel.report.verify import TargetResult
 from kmodel.verify import PropertyResult, parse_property, verify

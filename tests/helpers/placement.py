@@ -8,8 +8,13 @@ from typing import Any
 import yaml
 
 from kmodel.objects.manifests import load_text
+from kmodel.placement.engine.problem import (
+    Objective,
+    PackingProblem,
+    check_placement,
+    nodes_and_cost,
+)
 from kmodel.placement.manifests import PlacementInput, placement_input
-from kmodel.placement.problem import Objective, PackingProblem, check_placement, nodes_and_cost
 from tests.helpers.scheduling import make_deployment, make_node, make_pod, requests
 
 ZONE = "topology.kubernetes.io/zone"

@@ -6,7 +6,7 @@ import pytest
 
 from kmodel.cli import pack as pack_module
 from kmodel.cli.main import main
-from kmodel.placement.problem import Status
+from kmodel.placement.engine.problem import Status
 from tests.helpers.paths import ROOT
 from tests.helpers.placement import as_yaml, deployment, node
 

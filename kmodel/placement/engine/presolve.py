@@ -21,7 +21,7 @@ each; most of those numbers can never matter. Before the search, :func:`presolve
 Eligibility is kept as it was (a group that a dropped dimension kept off a type keeps that type
 out of its allowed types), and so is the bound load that makes a node count as used. Bounds are
 then computed on the reduced problem; :meth:`Presolved.restore` maps the answer back to the
-original numbering, and :func:`kmodel.placement.solver.solve` checks it against the original.
+original numbering, and :func:`kmodel.placement.engine.solve.solve` checks it against the original.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from kmodel.placement.problem import (
+from kmodel.placement.engine.problem import (
     ItemGroup,
     NodeType,
     Objective,

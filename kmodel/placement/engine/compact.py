@@ -9,9 +9,9 @@ budget ``sum cost(s) u[s] <= target``; identical slots are used in order (symmet
 By default there is no objective: HiGHS stops at the first packing within the budget (with
 ``optimize`` it minimises the objective within the budget instead). The column generation bound
 tells which ``target`` to ask for (its rounded-up LP value) and how many nodes of each type the
-relaxation uses, so a few slots per type suffice: on the Kubernetes-shaped benchmark (40 replica
-groups, 2,000 pods, four node types) this model finds a packing at the bound in 1-2 s, which
-proves it optimal, where the pattern MILP over the generated columns finds none.
+relaxation uses, so a few slots per type suffice: on replica groups this model finds a packing
+at the bound, which proves it optimal, where the pattern MILP over the generated columns often
+finds none (benchmarks/README.md).
 
 When every node that could be used has a slot (:attr:`CompactSolution.exhaustive`), HiGHS's
 "infeasible" is a proof that no packing meets the budget.
@@ -29,12 +29,29 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from kmodel.errors import InputError
-from kmodel.placement.isolated import milp_until
-from kmodel.placement.patterns import fixed_value, quiet_highs
-from kmodel.placement.problem import Objective, PackingProblem
-from kmodel.placement.rows import SparseRows
+from kmodel.placement.engine.bounds import node_count_bound
+from kmodel.placement.engine.isolated import milp_until, quiet_highs
+from kmodel.placement.engine.master import fixed_value
+from kmodel.placement.engine.problem import (
+    Objective,
+    PackingProblem,
+    check_placement,
+    next_objective_value,
+    objective_of,
+)
+from kmodel.placement.engine.rows import SparseRows
+from kmodel.placement.engine.schedule import SCHEDULE, Clock, Share
 
-__all__ = ["CompactSolution", "compact_feasible", "compact_size", "pack_node_counts"]
+__all__ = [
+    "MAX_COMPACT_VARIABLES",
+    "CompactSolution",
+    "compact_at_bound",
+    "compact_feasible",
+    "compact_search",
+    "compact_size",
+    "node_counts_at_bound",
+    "pack_node_counts",
+]
 
 
 @dataclass(frozen=True)
@@ -103,7 +120,7 @@ def compact_feasible(
     Args:
         problem: a NODES or COST problem (normalised units keep the coefficients small).
         target: the largest objective value accepted (the fixed value of preloaded nodes
-            included, as in :class:`~kmodel.placement.problem.PackingResult`).
+            included, as in :class:`~kmodel.placement.engine.problem.PackingResult`).
         slots_per_type: node type index -> how many of its nodes the model may use (capped by
             the type's count and by the budget; preloaded types always get every node).
         deadline: ``time.perf_counter()`` value at which to give up.
@@ -382,8 +399,8 @@ def _repair(
     return leftover
 
 
-#: Nodes re-packed together in one round of :func:`pack_node_counts`'s repair (measured on the
-#: Kubernetes-shaped benchmark: 6-10 about equal; fewer stall, more solve too slowly).
+#: Nodes re-packed together in one round of :func:`pack_node_counts`'s repair (fewer stall, more
+#: solve too slowly; see benchmarks/README.md).
 NEIGHBOURHOOD_NODES = 8
 #: HiGHS's time limit for one repair round.
 NEIGHBOURHOOD_SECONDS = 0.2
@@ -399,7 +416,7 @@ def pack_node_counts(
     """Pack every pod on exactly the first ``counts[t]`` nodes of each type ``t`` (a heuristic).
 
     Where the node counts of a cheapest packing are known (e.g. from
-    :func:`kmodel.placement.bounds.node_count_bound`) but the packing itself is tight -- the
+    :func:`kmodel.placement.engine.bounds.node_count_bound`) but the packing itself is tight -- the
     nodes' summed cpu a few hundred millicores above the pods' -- HiGHS on the whole compact
     model wanders. This builds one instead: HiGHS splits each group's pods between the types
     within their summed capacity, each node is filled by a small knapsack (its fair share of
@@ -494,3 +511,109 @@ def _pack_node_counts(
                 placement[next_item[g]] = node
                 next_item[g] += 1
     return placement
+
+
+# ---------------------------------------------------------------------------- steps of the solve
+
+
+#: The largest compact model (integer variables) handed to HiGHS at the bound.
+MAX_COMPACT_VARIABLES = 30_000
+
+
+def compact_at_bound(
+    problem: PackingProblem, usage: dict[int, float], *, lb: int, clock: Clock
+) -> tuple[int, dict[int, int] | None]:
+    """Ask the compact model (HiGHS) for a packing at the lower bound: (bound, packing).
+
+    The slots per type are the relaxation's nodes of the type rounded up, plus one; a packing
+    found is optimal. When the slots cover every usable node, "infeasible" raises the bound.
+    """
+    slots = {
+        t: math.ceil(usage.get(t, 0.0) - 1e-6) + 1
+        for t, typ in enumerate(problem.node_types)
+        if typ.count
+    }
+    if compact_size(problem, lb, slots) > MAX_COMPACT_VARIABLES:
+        return lb, None
+    solution = compact_feasible(
+        problem, lb, slots, deadline=clock.deadline(SCHEDULE.compact_at_bound)
+    )
+    if solution.placement is not None:
+        placement = solution.placement
+        if check_placement(problem, placement) or len(placement) != problem.n_items:
+            return lb, None  # pragma: no cover - a bug, never a packing
+        if objective_of(problem, placement) <= lb:
+            return lb, placement
+        return lb, None  # pragma: no cover - the budget row makes this impossible
+    if solution.infeasible and solution.exhaustive:
+        return next_objective_value(problem, lb), None
+    return lb, None
+
+
+def node_counts_at_bound(
+    problem: PackingProblem, *, lb: int, clock: Clock
+) -> dict[int, int] | None:
+    """A packing at the bound on the node counts of the cheapest integer cover, if one is found.
+
+    The node-count cover (:func:`kmodel.placement.engine.bounds.node_count_bound`) gives the
+    cheapest whole numbers of nodes per type whose capacity holds the pods; when its value is
+    the bound, a packing on exactly those nodes is optimal. On replica groups the cover's nodes
+    have only a few hundred millicores to spare, which the compact model rarely finds in time
+    and :func:`pack_node_counts` does. COST only: for NODES the compact model at the volume
+    bound is already fast on replica groups (:func:`pack_node_counts` can overrun its deadline
+    on large traces' counts).
+    """
+    if problem.objective is not Objective.COST or len(problem.node_types) < 2:
+        return None
+    cover_seconds = max(SCHEDULE.node_count_cover_min, clock.seconds(SCHEDULE.node_count_cover))
+    cover = node_count_bound(problem, time_limit=cover_seconds)
+    if cover.value > lb or not cover.counts or cover.value < lb:
+        return None
+    deadline = clock.deadline(SCHEDULE.node_count_packing)
+    placement = pack_node_counts(problem, cover.counts, deadline=deadline)
+    if placement is None or check_placement(problem, placement):
+        return None
+    if len(placement) != problem.n_items or objective_of(problem, placement) > lb:
+        return None  # pragma: no cover - the counts' cost is the bound
+    return placement
+
+
+def compact_search(
+    problem: PackingProblem,
+    usage: dict[int, float],
+    *,
+    lb: int,
+    ub: int,
+    clock: Clock,
+    share: Share = SCHEDULE.compact_search,
+) -> dict[int, int] | None:
+    """Better packings from the compact model, searching the budget between the bounds.
+
+    A primal search only: the slots follow the relaxation (its nodes per type rounded up, plus
+    two), so "infeasible" proves nothing and just moves the search up. The first budget is an
+    eighth of the gap above the bound (a packing near the bound is what a proof needs), then
+    bisection. Gets ``share`` of the time left. Returns the best packing found below ``ub``.
+    """
+    slots = {
+        t: math.ceil(usage.get(t, 0.0) - 1e-6) + 2
+        for t, typ in enumerate(problem.node_types)
+        if typ.count
+    }
+    if compact_size(problem, ub, slots) > MAX_COMPACT_VARIABLES:
+        return None
+    deadline = clock.deadline(share)
+    low, best, found = lb + 1, ub, None
+    target = min(ub - 1, lb + max(1, -(-(ub - lb) // 8)))
+    while low < best and time.perf_counter() < deadline - SCHEDULE.compact_search_stop:
+        solution = compact_feasible(problem, target, slots, deadline=deadline)
+        placement = solution.placement
+        if placement is not None:
+            if check_placement(problem, placement) or len(placement) != problem.n_items:
+                return found  # pragma: no cover - a bug, never a packing
+            found, best = placement, objective_of(problem, placement)
+        elif solution.infeasible:
+            low = target + 1
+        else:
+            break  # out of time
+        target = (low + best - 1) // 2
+    return found

@@ -34,8 +34,8 @@ import numpy as np
 from scipy.optimize import Bounds, milp
 
 from kmodel.errors import InputError
-from kmodel.placement.problem import Objective, PackingProblem
-from kmodel.placement.rows import SparseRows
+from kmodel.placement.engine.problem import Objective, PackingProblem
+from kmodel.placement.engine.rows import SparseRows
 
 __all__ = [
     "Bound",
@@ -311,8 +311,8 @@ def node_count_bound(problem: PackingProblem, *, time_limit: float = 1.0) -> Nod
 
     Args:
         problem: a NODES or COST problem.
-        time_limit: seconds HiGHS may use (the model has ``(groups + 1) * types`` variables;
-            on the Kubernetes-shaped benchmark it solves in well under 0.1 s).
+        time_limit: seconds HiGHS may use (the model is small: ``(groups + 1) * types``
+            variables).
 
     Returns:
         The bound and the counts of the cheapest cover found.

@@ -19,7 +19,7 @@ from enum import StrEnum
 import numpy as np
 
 from kmodel.errors import InputError
-from kmodel.placement.problem import Objective, PackingProblem, nodes_and_cost
+from kmodel.placement.engine.problem import Objective, PackingProblem, nodes_and_cost
 
 __all__ = [
     "FitRule",
@@ -246,8 +246,8 @@ def greedy_pack(
 
 
 #: From this many nodes on, :func:`greedy_pack` tests a pod against every open node at once
-#: (numpy) when only capacity and eligibility constrain it (openb: 8,152 pods on 1,523 nodes,
-#: 3 s a packing in the loop, 0.2 s vectorised); below it, the loop is quicker.
+#: (numpy) when only capacity and eligibility constrain it; below it, the loop is quicker
+#: (benchmarks/README.md).
 VECTORISED_NODES = 64
 
 

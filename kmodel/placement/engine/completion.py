@@ -16,7 +16,7 @@ covering problems", JAIR 2007):
   nothing is lost) and the search branches only on the rest of that bin, its *completion*: a
   multiset over the pod classes still unplaced whose slack fits the budget. With several
   dimensions the anchor is the largest pod (by the sum of its demand shares, as
-  :mod:`kmodel.placement.heuristics` orders pods); in one dimension it is the pod with the
+  :mod:`kmodel.placement.engine.heuristics` orders pods); in one dimension it is the pod with the
   fewest reachable fills within the budget (fail first), the larger on ties;
 * completions are enumerated over classes in decreasing size with suffix-sum pruning; in one
   dimension subset-sum bitsets (Python integers) prune every partial completion that no sum
@@ -52,10 +52,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kmodel.errors import InputError
-from kmodel.placement.knapsack import MAX_SEARCH_DEPTH
-from kmodel.placement.problem import PackingProblem
+from kmodel.placement.engine.isolated import BackgroundCall
+from kmodel.placement.engine.pricing import MAX_SEARCH_DEPTH
+from kmodel.placement.engine.problem import PackingProblem, check_placement
+from kmodel.placement.engine.schedule import SCHEDULE, Clock
 
-__all__ = ["complete_bins", "completion_applies"]
+__all__ = ["BackgroundCompletion", "complete_bins", "completion_applies"]
 
 #: Search nodes in the first run; each restart multiplies the limit by :data:`_GROWTH`.
 _FIRST_LIMIT = 1_000
@@ -144,7 +146,7 @@ def complete_bins(
         seed: seeds the perturbation of the completion order between restarts.
 
     Returns:
-        item index -> node index (numbered as in :mod:`kmodel.placement.problem`) for every
+        item index -> node index (numbered as in :mod:`kmodel.placement.engine.problem`) for every
         item, or ``None`` when no packing on ``bins`` nodes was found: before the deadline,
         or because none exists (the search was exhaustive), or because the problem is not one
         this search handles.
@@ -638,3 +640,42 @@ class _BinCompletion:
         weight = self.slack_weight
         out.sort(key=lambda comp: sum(s * q for s, q in zip(comp[0], weight, strict=True)))
         return out
+
+
+class BackgroundCompletion:
+    """Bin completion at ``bins`` nodes in a child process, until the solve's time is up.
+
+    Args:
+        problem: the problem (identical nodes, NODES: see :func:`completion_applies`).
+        bins: the number of nodes to search a packing on.
+        clock: the solve's clock; the search stops a little before its limit
+            (:attr:`~kmodel.placement.engine.schedule.TimeSchedule.background_margin`).
+        seed: the search's seed.
+    """
+
+    def __init__(self, problem: PackingProblem, bins: int, *, clock: Clock, seed: int) -> None:
+        self.problem, self.clock = problem, clock
+        self.bins = bins
+        self.call = self._start(bins, seed)
+
+    def _start(self, bins: int, seed: int) -> BackgroundCall[dict[int, int]]:
+        # It stops a little before the limit, so that its answer is in before the solve ends.
+        deadline = self.clock.end - SCHEDULE.background_margin
+        return BackgroundCall(complete_bins, self.problem, bins, deadline=deadline, seed=seed)
+
+    def restart(self, bins: int, *, seed: int) -> None:
+        """Search at ``bins`` nodes instead (the bound rose: none exists at the old count)."""
+        self.call.stop()
+        self.bins = bins
+        self.call = self._start(bins, seed)
+
+    def answer(self, *, timeout: float = 0.0) -> dict[int, int] | None:
+        """The packing found, if one is in within ``timeout`` seconds (checked)."""
+        _, packed = self.call.poll(timeout=timeout)
+        if packed is None or check_placement(self.problem, packed):
+            return None
+        return packed
+
+    def stop(self) -> None:
+        """End the search (its child process)."""
+        self.call.stop()

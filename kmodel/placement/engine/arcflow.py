@@ -19,9 +19,24 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kmodel.placement.isolated import milp_until
+from kmodel.placement.engine.isolated import milp_until
+from kmodel.placement.engine.problem import (
+    Objective,
+    PackingProblem,
+    check_placement,
+    objective_of,
+)
+from kmodel.placement.engine.schedule import SCHEDULE, Clock
 
-__all__ = ["ArcFlowGraph", "ArcFlowSolution", "arcflow_milp", "build_arcflow"]
+__all__ = [
+    "MAX_HIGHS_ARCS",
+    "ArcFlowGraph",
+    "ArcFlowSolution",
+    "arcflow_applies",
+    "arcflow_milp",
+    "arcflow_search",
+    "build_arcflow",
+]
 
 Position = tuple[int, ...]
 
@@ -215,3 +230,109 @@ def arcflow_milp(
     flows = tuple(round(v) for v in res.x[:n_arcs])
     value = round(res.x[z])
     return ArcFlowSolution(flows, value, min(proven, value), optimal=proven >= value)
+
+
+# ---------------------------------------------------------------------------- steps of the solve
+
+
+#: The largest arc-flow graph handed to HiGHS (beyond it the LP alone takes seconds).
+MAX_HIGHS_ARCS = 20_000
+
+
+def arcflow_search(
+    problem: PackingProblem, *, lb: int, ub: int | None, clock: Clock
+) -> tuple[int, tuple[int, dict[int, int]] | None]:
+    """The arc-flow integer program (HiGHS) between the bounds: (bound, (value, placement))."""
+    weights, demands, group_type = arc_types(problem)
+    cap = next(t for t in problem.node_types if t.count).capacity
+    graph = build_arcflow(
+        weights,
+        demands,
+        cap,
+        max_arcs=MAX_HIGHS_ARCS,
+        deadline=clock.deadline(SCHEDULE.arcflow_graph),
+    )
+    # HiGHS's presolve is not interrupted by its time limit: the share keeps it a margin.
+    left = clock.seconds(SCHEDULE.arcflow_milp)
+    if graph is None or left <= 0:
+        return lb, None
+    cutoff = problem.n_nodes if ub is None else ub - 1
+    solution = arcflow_milp(graph, demands, time_limit=left, lower_bound=lb, cutoff=cutoff)
+    lb = max(lb, solution.lower_bound)
+    if solution.flows is None:
+        return lb, None
+    placement = _decode(problem, graph, solution.flows, group_type)
+    if check_placement(problem, placement) or len(placement) != problem.n_items:
+        return lb, None  # pragma: no cover - a bug, never a packing
+    return lb, (objective_of(problem, placement), placement)
+
+
+def arcflow_applies(problem: PackingProblem) -> bool:
+    """Identical nodes, none preloaded, NODES, and no rule the arc-flow model cannot express."""
+    types = [t for t in problem.node_types if t.count]
+    if len(types) != 1 or types[0].preloaded or problem.objective is not Objective.NODES:
+        return False
+    return all(
+        g.allowed_node_types is None
+        and not g.domain_caps
+        and (g.max_per_node is None or g.max_per_node >= g.count)
+        for g in problem.groups
+    )
+
+
+def arc_types(problem: PackingProblem) -> tuple[list[tuple[int, ...]], list[int], list[int]]:
+    """Distinct non-zero demand vectors (largest first), their counts, and each group's type."""
+    cap = next(t for t in problem.node_types if t.count).capacity
+    demand_count: dict[tuple[int, ...], int] = {}
+    for g in problem.groups:
+        if any(g.demand) and g.count:
+            demand_count[g.demand] = demand_count.get(g.demand, 0) + g.count
+    weights = sorted(
+        demand_count,
+        key=lambda w: (-sum(x / c if c else 0 for x, c in zip(w, cap, strict=True)), w),
+    )
+    index = {w: k for k, w in enumerate(weights)}
+    group_type = [index.get(g.demand, -1) for g in problem.groups]
+    return weights, [demand_count[w] for w in weights], group_type
+
+
+def _decode(
+    problem: PackingProblem,
+    graph: ArcFlowGraph,
+    flow_values: Sequence[int],
+    group_type: Sequence[int],
+) -> dict[int, int]:
+    remaining = list(flow_values)
+    out: dict[tuple[int, ...], list[int]] = {}
+    for k, (tail, _, _) in enumerate(graph.arcs):
+        out.setdefault(tail, []).append(k)
+    # Items waiting for a place, per arc type (zero-demand pods go to the first bin).
+    waiting: dict[int, list[int]] = {}
+    zero_items: list[int] = []
+    for i in range(problem.n_items):
+        t = group_type[problem.group_of(i)]
+        (zero_items if t < 0 else waiting.setdefault(t, [])).append(i)
+    for items in waiting.values():
+        items.reverse()  # pop() hands out the lowest index first
+    node_base = problem.first_node(next(t for t, typ in enumerate(problem.node_types) if typ.count))
+    placement: dict[int, int] = {}
+    bin_index = 0
+    while True:
+        start = next((k for k in out.get(graph.source, ()) if remaining[k] > 0), None)
+        if start is None:
+            break
+        position = graph.source
+        content: list[int] = []
+        while position != graph.sink:
+            k = next(k for k in out[position] if remaining[k] > 0)
+            remaining[k] -= 1
+            _, position, t = graph.arcs[k]
+            if t >= 0 and waiting.get(t):
+                content.append(waiting[t].pop())
+        if content:
+            for i in content:
+                placement[i] = node_base + bin_index
+            bin_index += 1
+    for i in zero_items:
+        placement[i] = node_base
+    return placement

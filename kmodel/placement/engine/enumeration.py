@@ -38,15 +38,27 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kmodel.errors import InputError
-from kmodel.placement.knapsack import MAX_SEARCH_DEPTH, FractionalBound
-from kmodel.placement.patterns import DualPrices, Pattern, upper_counts
-from kmodel.placement.problem import PackingProblem
+from kmodel.placement.engine.master import DualPrices, Pattern, placement_of_patterns
+from kmodel.placement.engine.price_and_branch import pattern_milp
+from kmodel.placement.engine.pricing import MAX_SEARCH_DEPTH, FractionalBound, upper_counts
+from kmodel.placement.engine.problem import (
+    Objective,
+    PackingProblem,
+    check_placement,
+    max_objective,
+    next_objective_value,
+)
+from kmodel.placement.engine.schedule import SCHEDULE, Clock
 
-__all__ = ["Enumeration", "enumerate_patterns"]
+if TYPE_CHECKING:
+    from kmodel.placement.engine.column_generation import ColumnGeneration
+
+__all__ = ["MAX_ENUMERATED", "Enumeration", "enumerate_patterns", "enumerated_search"]
 
 #: The largest capacity x groups table built for the exact completion bound (one dimension).
 _MAX_TABLE = 4_000_000
@@ -64,7 +76,7 @@ class Enumeration:
         patterns: the patterns found (the maximal ones unless ``maximal=False`` was asked).
         complete: every pattern within the threshold is in ``patterns``; false when the limit
             or the deadline stopped the search, or the problem has more groups than the walk
-            recurses (:data:`kmodel.placement.knapsack.MAX_SEARCH_DEPTH`).
+            recurses (:data:`kmodel.placement.engine.pricing.MAX_SEARCH_DEPTH`).
     """
 
     patterns: list[Pattern]
@@ -284,3 +296,80 @@ class _TypeWalk:
             return True
 
         return walk(0, self.capacity[0], 0.0, _NO_SKIP)
+
+
+#: The most patterns the reduced-cost enumeration lists before giving up on a proof.
+MAX_ENUMERATED = 30_000
+
+
+def enumerated_search(
+    problem: PackingProblem,
+    cg: ColumnGeneration,
+    *,
+    lb: int,
+    ub: int | None,
+    clock: Clock,
+) -> tuple[int, dict[int, int] | None, bool]:
+    """Exact search at the bound over the patterns a better packing could use.
+
+    For ``k`` from the bound up to below the best known value: list every pattern a packing
+    of value ``k`` could use (:func:`enumerate_patterns`), then ask HiGHS for such a packing
+    over exactly those patterns. A packing found has value ``k`` and is optimal; "infeasible"
+    proves the bound ``k + 1``. Stops when the list is too long to be complete or the time
+    share runs out.
+
+    Returns:
+        (bound, packing or ``None``, whether every list asked for was complete).
+    """
+    prices = cg.prices
+    if prices is None or problem.objective is Objective.PLACED:
+        return lb, None, False
+    # Listing gives up early (a long list would not solve in time anyway); the integer
+    # programs get most of the time.
+    deadline = clock.deadline(SCHEDULE.enumeration)
+    k = lb
+    while (ub is None or k < ub) and k <= max_objective(problem):
+        listed = _complete_list(problem, prices, k, clock=clock)
+        if listed is None:
+            return lb, None, False
+        patterns, exact = listed
+        if not patterns:
+            lb = k = next_objective_value(problem, k)
+            continue
+        solution = pattern_milp(
+            problem, patterns, deadline=deadline, lower_bound=k, cutoff=k, exact_cover=exact
+        )
+        if solution.value is not None:
+            placement = placement_of_patterns(problem, solution.chosen)
+            if check_placement(problem, placement):  # pragma: no cover - a bug, never a packing
+                return lb, None, True
+            return k, placement, True
+        if not solution.infeasible:
+            return lb, None, True  # out of time
+        lb = k = next_objective_value(problem, k)
+    return lb, None, True
+
+
+def _complete_list(
+    problem: PackingProblem, prices: DualPrices, k: int, *, clock: Clock
+) -> tuple[list[Pattern], bool] | None:
+    """Every pattern a packing of value ``k`` could use, and whether the list is a partition's.
+
+    Every pattern (a partition: the tighter model) while the list stays short, else the
+    maximal ones only (a covering); ``None`` when neither list is complete in time.
+    """
+    for maximal, share in (
+        (False, SCHEDULE.enumeration_partition),
+        (True, SCHEDULE.enumeration_maximal),
+    ):
+        listed = enumerate_patterns(
+            problem,
+            prices,
+            k,
+            limit=MAX_ENUMERATED,
+            deadline=clock.deadline(share),
+            maximal=maximal,
+        )
+        if listed.complete:
+            return listed.patterns, not maximal
+    return None

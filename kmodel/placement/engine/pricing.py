@@ -1,4 +1,10 @@
-"""Bounded multi-dimensional knapsack by branch and bound: the pricing problem of the pattern model.
+"""The pricing problem of the pattern model: the best content of one node under dual prices.
+
+:func:`price_pattern` picks the method: an exact dynamic program (:func:`knapsack_dp`) when the
+priced groups use one dimension; otherwise a greedy pattern, then branch and bound, then a
+HiGHS integer program (:func:`knapsack_milp`).
+
+Bounded multi-dimensional knapsack by branch and bound:
 
 Column generation prices one node type at a time: the most valuable content of one node, under
 a capacity vector, with at most ``bounds[i]`` pods of each group. A HiGHS integer program per
@@ -12,19 +18,35 @@ met on the way (more columns per round, fewer rounds).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
 from kmodel.errors import InputError
+from kmodel.placement.engine.isolated import quiet_highs
+from kmodel.placement.engine.problem import PackingProblem
 
 __all__ = [
     "MAX_SEARCH_DEPTH",
+    "RC_TOLERANCE",
     "FractionalBound",
     "KnapsackResult",
     "fractional_bound",
     "greedy_knapsack",
     "knapsack_branch_and_bound",
+    "knapsack_dp",
+    "knapsack_milp",
+    "price_pattern",
+    "upper_counts",
 ]
+
+#: Reduced costs above this are treated as non-negative (HiGHS's default tolerances are 1e-7).
+RC_TOLERANCE = 1e-7
+#: What taking a piece must win by in the one-dimensional dynamic program (float noise).
+_DP_MARGIN = 1e-12
 
 
 #: The most levels a depth-first search of the placement engine recurses (one per group here, in
@@ -284,3 +306,184 @@ def greedy_knapsack(
             out.append((value, counts))
     out.sort(key=lambda vc: -vc[0])
     return out
+
+
+def upper_counts(problem: PackingProblem, node_type: int) -> list[int]:
+    """Most pods of each group one node of the type can hold on its own (0: not eligible)."""
+    return [problem.most_per_node(g, node_type) for g in range(len(problem.groups))]
+
+
+def knapsack_dp(
+    values: Sequence[float],
+    weights: Sequence[int],
+    bounds: Sequence[int],
+    capacity: int,
+    *,
+    extra: int = 0,
+) -> tuple[float, float, list[int], list[tuple[float, list[int]]]]:
+    """Bounded knapsack in one dimension, exact: the best value, a bound, the counts taken.
+
+    Each bounded item is split into powers of two (binary splitting), then a 0/1 dynamic
+    program over the capacity, vectorised with numpy; the choices are kept to walk back.
+
+    Also returns up to ``extra`` further distinct packings, the best ones that fit in a smaller
+    capacity (walked back from the other capacities, best first): column generation adds them
+    too, which cuts its iterations on one-dimensional instances several times.
+    """
+    pieces: list[tuple[int, int]] = []  # (item, multiplicity)
+    for k, b in enumerate(bounds):
+        left, step = b, 1
+        while left > 0:
+            m = min(step, left)
+            pieces.append((k, m))
+            left -= m
+            step *= 2
+    best = np.zeros(capacity + 1)
+    # take[c - w] of a piece of weight w: the piece is in the best packing of capacity c.
+    taken: list[np.ndarray] = []
+    for k, m in pieces:
+        w = weights[k] * m
+        if w > capacity:
+            taken.append(np.zeros(0, dtype=bool))
+            continue
+        # Three passes over the array, in place: taking a piece must win by _DP_MARGIN (ties
+        # keep the lighter packing), and the kept value is short by that margin; the values
+        # returned are recomputed from the counts, so the shortfall never reaches a bound.
+        shifted = best[: capacity + 1 - w] + (values[k] * m - _DP_MARGIN)
+        take = shifted > best[w:]
+        np.copyto(best[w:], shifted, where=take)
+        taken.append(take)
+
+    def walk_back(c: int) -> tuple[float, list[int]]:
+        counts = [0] * len(values)
+        for (k, m), take in zip(reversed(pieces), reversed(taken), strict=True):
+            w = weights[k] * m
+            if c >= w and take[c - w]:
+                counts[k] += m
+                c -= w
+        return float(sum(v * n for v, n in zip(values, counts, strict=True))), counts
+
+    found, top = walk_back(capacity)
+    others: list[tuple[float, list[int]]] = []
+    if extra > 0:
+        seen = {tuple(top)}
+        # best[] is non-decreasing in the capacity: the distinct values, best first.
+        for c in np.argsort(-best[:capacity], kind="stable")[: 2 * extra]:
+            worth, counts = walk_back(int(c))
+            if tuple(counts) in seen:
+                continue
+            seen.add(tuple(counts))
+            others.append((worth, counts))
+            if len(others) >= extra:
+                break
+    # No packing is worth more than the best one by more than the margins it may have lost.
+    return found, max(found, float(best[capacity]) + len(pieces) * _DP_MARGIN), top, others
+
+
+def knapsack_milp(
+    values: Sequence[float],
+    demands: Sequence[Sequence[int]],
+    bounds: Sequence[int],
+    capacity: Sequence[int],
+    time_limit: float,
+) -> tuple[float, float, list[int]]:
+    """Bounded multi-dimensional knapsack by HiGHS: (value found, proven upper bound, counts)."""
+    n = len(values)
+    dims = [d for d in range(len(capacity)) if any(w[d] for w in demands)]
+    constraints = []
+    if dims:
+        a = np.array([[w[d] for w in demands] for d in dims], dtype=float)
+        constraints.append(LinearConstraint(a, -np.inf, np.array([capacity[d] for d in dims])))
+    with quiet_highs():
+        res = milp(
+            c=-np.asarray(values, dtype=float),
+            constraints=constraints,
+            integrality=np.ones(n),
+            bounds=Bounds(np.zeros(n), np.asarray(bounds, dtype=float)),
+            options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": 1e-9},
+        )
+    if res.x is None:
+        # No solution at all within the limit: the LP relaxation's value is an upper bound.
+        lp = linprog(
+            -np.asarray(values, dtype=float),
+            A_ub=constraints[0].A if dims else None,
+            b_ub=constraints[0].ub if dims else None,
+            bounds=list(zip([0.0] * n, [float(b) for b in bounds], strict=True)),
+            method="highs",
+        )
+        return 0.0, float(-lp.fun), [0] * n
+    counts = [round(v) for v in res.x]
+    found = float(sum(v * c for v, c in zip(values, counts, strict=True)))
+    proven = found if res.status == 0 else float(-res.mip_dual_bound)
+    return found, max(found, proven), counts
+
+
+def price_pattern(  # noqa: PLR0917 - the master's one call
+    problem: PackingProblem,
+    node_type: int,
+    chosen: Sequence[int],
+    value: Sequence[float],
+    upper: Sequence[int],
+    deadline: float,
+    wanted: float,
+) -> tuple[float, float, list[int], list[tuple[float, list[int]]]]:
+    """Best pattern on one node type for the dual values.
+
+    With several dimensions, a greedy pattern worth more than ``wanted`` (the column cost
+    plus the type's dual) is returned at once, with the LP bound as the proven bound.
+
+    Returns:
+        (value, proven bound, counts, further good packings as (value, counts)).
+    """
+    free = problem.node_types[node_type].free
+    demands = [problem.groups[g].demand for g in chosen]
+    vals = [value[g] for g in chosen]
+    bounds = [upper[g] for g in chosen]
+    active = [d for d in range(len(free)) if any(w[d] for w in demands)]
+    if len(active) <= 1:
+        if not active:
+            counts = list(bounds)
+            total = float(sum(v * b for v, b in zip(vals, bounds, strict=True)))
+            return total, total, counts, []
+        d = active[0]
+        return knapsack_dp(vals, [w[d] for w in demands], bounds, free[d], extra=_EXTRA_COLUMNS)
+    sub_demands = [tuple(w[d] for d in active) for w in demands]
+    sub_free = [free[d] for d in active]
+    greedy = greedy_knapsack(vals, sub_demands, bounds, sub_free)
+    if greedy and greedy[0][0] > wanted + RC_TOLERANCE:
+        # A column prices out: no exact search this round (its bound is the LP bound).
+        proven = max(greedy[0][0], fractional_bound(vals, sub_demands, bounds, sub_free))
+        return greedy[0][0], proven, greedy[0][1], greedy[1:]
+    searched = knapsack_branch_and_bound(
+        vals,
+        sub_demands,
+        bounds,
+        sub_free,
+        node_limit=_PRICING_NODES,
+        stop_above=wanted + RC_TOLERANCE,
+        # On one node type this search alone gives the round its columns; with several, each
+        # type's search adds one (more per search crowd the master).
+        stop_after=_IMPROVING_COLUMNS if len(problem.node_types) == 1 else 1,
+        worth_over=wanted,
+    )
+    others = searched.others[:_EXTRA_COLUMNS]
+    if searched.exact:
+        return searched.value, searched.upper_bound, searched.counts, others
+    if searched.value > wanted + RC_TOLERANCE:  # stopped at an improving column
+        return searched.value, searched.upper_bound, searched.counts, others
+    found, proven, counts = knapsack_milp(
+        vals, demands, bounds, free, deadline - time.perf_counter()
+    )
+    return found, proven, counts, []
+
+
+#: Improving columns one vector pricing search collects (fewer rounds of column generation on
+#: vector instances; benchmarks/README.md).
+_IMPROVING_COLUMNS = 4
+
+#: Search nodes the branch and bound may spend on one pricing problem before HiGHS takes it.
+_PRICING_NODES = 20_000
+
+
+#: Further columns added per one-dimensional pricing round (see :func:`knapsack_dp`).
+_EXTRA_COLUMNS = 8

@@ -1,16 +1,18 @@
 """Work in child processes: HiGHS integer programs ended at a hard deadline, background searches.
 
 HiGHS checks its time limit between phases only: at the root node of an arc-flow or compact
-model, cut separation and the primal heuristics have been measured running 8-14 s past a 3 s
-limit. :func:`milp_until` runs ``scipy.optimize.milp`` in a forked child process and kills the
-child when the deadline passes, which keeps every solve within its time limit.
+model, cut separation and the primal heuristics can run seconds past the limit
+(benchmarks/README.md). :func:`milp_until` runs ``scipy.optimize.milp`` in a forked child
+process and kills the child when the deadline passes, which keeps every solve within its limit.
 :class:`BackgroundCall` runs a search on another core while the caller goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -19,11 +21,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from kmodel.errors import InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     import numpy as np
 
-__all__ = ["BackgroundCall", "MilpOutcome", "milp_until"]
+__all__ = ["BackgroundCall", "MilpOutcome", "milp_until", "quiet_highs"]
 
 T = TypeVar("T")
 
@@ -165,3 +167,26 @@ class BackgroundCall(Generic[T]):
             self._process.kill()
         self._process.join(timeout=1.0)
         self._conn.close()
+
+
+@contextlib.contextmanager
+def quiet_highs() -> Iterator[None]:
+    """Silence HiGHS's MIP solver, which prints debug lines to the C-level standard output.
+
+    ``kmodel pack --output json`` writes to standard output: a stray line would corrupt it.
+    File descriptor 1 points to ``/dev/null`` while the block runs.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no standard output to protect
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)

@@ -30,7 +30,11 @@ __all__ = [
     "Status",
     "bin_packing_problem",
     "check_placement",
+    "max_objective",
+    "next_objective_value",
     "nodes_and_cost",
+    "objective_of",
+    "packing_result",
 ]
 
 
@@ -581,6 +585,81 @@ def nodes_and_cost(problem: PackingProblem, placement: dict[int, int]) -> tuple[
             in_use.update(range(first, first + typ.count))
     cost = sum(problem.node_types[problem.type_of(b)].cost for b in in_use)
     return len(in_use), cost
+
+
+def packing_result(
+    problem: PackingProblem,
+    *,
+    status: Status,
+    bound: int,
+    placement: dict[int, int] | None,
+    method: str,
+    seconds: float,
+) -> PackingResult:
+    """The result of a solve of ``problem``: nodes, cost and unplaced pods from ``placement``.
+
+    Args:
+        problem: the problem solved.
+        status: the outcome.
+        bound: the proven lower bound.
+        placement: item -> node (``None``: no packing, every item unplaced).
+        method: what found the packing and what proved the bound.
+        seconds: the solve's time.
+    """
+    if placement is None:
+        return PackingResult(
+            status=status,
+            objective=problem.objective,
+            nodes_used=None,
+            cost=None,
+            lower_bound=bound,
+            optimal=False,
+            solve_seconds=seconds,
+            placement={},
+            unplaced=tuple(range(problem.n_items)),
+            method=method,
+        )
+    used, cost = nodes_and_cost(problem, placement)
+    unplaced = tuple(i for i in range(problem.n_items) if i not in placement)
+    return PackingResult(
+        status=status,
+        objective=problem.objective,
+        nodes_used=used,
+        cost=cost,
+        lower_bound=bound,
+        optimal=status is Status.OPTIMAL,
+        solve_seconds=seconds,
+        placement=placement,
+        unplaced=unplaced,
+        method=method,
+    )
+
+
+def objective_of(problem: PackingProblem, placement: dict[int, int]) -> int:
+    """The NODES or COST objective value of ``placement`` (nodes in use, or their cost)."""
+    used, cost = nodes_and_cost(problem, placement)
+    return cost if problem.objective is Objective.COST else used
+
+
+def max_objective(problem: PackingProblem) -> int:
+    """The NODES or COST value of using every node: no packing is worth more."""
+    if problem.objective is Objective.COST:
+        return sum(t.cost * t.count for t in problem.node_types)
+    return problem.n_nodes
+
+
+def next_objective_value(problem: PackingProblem, k: int) -> int:
+    """The next objective value worth asking for after ``k`` was refuted."""
+    if problem.objective is not Objective.COST:
+        return k + 1
+    # Costs are sums of node costs: skip values no set of nodes can add up to only when the
+    # gcd of the costs says so (cheap and exact).
+    g = 0
+    for t in problem.node_types:
+        g = math.gcd(g, t.cost)
+    if g <= 1:
+        return k + 1
+    return (k // g + 1) * g
 
 
 def bin_packing_problem(
