@@ -15,9 +15,11 @@ from kmodel.placement import (
     NodeType,
     Objective,
     PackingProblem,
+    SolveOptions,
     bin_packing_problem,
     check_placement,
     greedy_pack,
+    solve,
 )
 from kmodel.placement.engine.column_generation import ColumnGeneration, column_generation
 from kmodel.placement.engine.enumeration import enumerate_patterns, enumerated_search
@@ -214,3 +216,23 @@ def test_no_packing_at_the_rounded_relaxation_raises_the_bound():
     assert placement is not None
     assert not check_placement(problem, placement)
     assert nodes_and_cost(problem, placement)[1] == 7
+
+
+def test_pods_that_take_nothing_are_listed_and_the_cheaper_node_found():
+    # A pod with no requests on two node types: the fractional bound over no dimension once
+    # said "nothing to add", the list came out empty and the bound rose past the optimum.
+    problem = PackingProblem(
+        dimensions=("cpu", "memory"),
+        groups=(ItemGroup(name="g0", demand=(0, 0), count=1),),
+        node_types=(
+            NodeType(name="t0", capacity=(8, 4), count=1, cost=2),
+            NodeType(name="t1", capacity=(4, 4), count=1, cost=1),
+        ),
+        objective=Objective.COST,
+    )
+    result = solve(problem, options=SolveOptions(time_limit=10.0, restarts=0))
+    assert result.optimal
+    assert result.cost == 1
+    listed = enumerate_patterns(problem, _converged(problem).prices, 1, maximal=False)
+    assert listed.complete
+    assert Pattern(1, (1,)) in listed.patterns

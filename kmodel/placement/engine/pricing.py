@@ -243,6 +243,8 @@ class FractionalBound:
     def __call__(self, start: int, rem: Sequence[int]) -> float:
         """The bound for the items ``start, start + 1, ...`` within capacity ``rem``."""
         values, demands, bounds = self.values, self.demands, self.bounds
+        if not self.orders:  # no dimension: every item fits
+            return sum(values[k] * bounds[k] for k in range(start, len(values)) if values[k] > 0)
         best = math.inf
         for d, order in enumerate(self.orders):
             total, room = 0.0, rem[d]
