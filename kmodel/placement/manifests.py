@@ -747,9 +747,17 @@ def placement_input(
 
     groups: list[PodGroup] = []
     templates = [t for _, t, _, _, _ in raw_groups]
+    class_breakers = _class_breakers(node_bodies)
+    if any(_strings(volume) & class_breakers for volume in volumes):
+        # A volume's node affinity may name a node or its hostname: every node on its own.
+        node_class = list(range(len(node_bodies)))
+    else:
+        node_class = _node_classes(node_bodies, bound_bodies)
     context = _Context(
         node_bodies,
         roomy_nodes,
+        node_class,
+        class_breakers,
         bound_bodies,
         templates,
         volumes,
@@ -803,6 +811,10 @@ _Eligibility = tuple[frozenset[str], Mapping[str, tuple[str, ...]]]
 class _Context:
     node_bodies: Sequence[Manifest]
     roomy_nodes: Sequence[Manifest]  # node_bodies with room for any number of pods
+    #: Per node, the first node of its class (see :func:`_node_classes`).
+    node_class: Sequence[int]
+    #: A pod whose stripped manifest holds one of these strings may tell a class's nodes apart.
+    class_breakers: frozenset[str]
     bound_bodies: Sequence[Manifest]
     templates: Sequence[Manifest]
     volumes: Sequence[Manifest]
@@ -829,6 +841,72 @@ def _filter_key(bare: Manifest, spread_keys: Sequence[str]) -> str | None:
         return None
 
 
+def _node_classes(node_bodies: Sequence[Manifest], bound_bodies: Sequence[Manifest]) -> list[int]:
+    """Per node, the first node whose Filter verdicts it shares: its class's representative.
+
+    The default profile's Filters read of a node its name, labels, taints, ``unschedulable``,
+    allocatable resources and the pods bound to it (NodeName, NodeAffinity's fields and labels,
+    TaintToleration, NodeUnschedulable, NodeResourcesFit, NodePorts, VolumeBinding, VolumeZone,
+    PodTopologySpread, InterPodAffinity). Nodes without bound pods whose labels (but the
+    hostname), taints, ``unschedulable``, allocatable and capacity agree, each labelled with
+    its own name as hostname, get the same verdict for a pod that names neither the hostname
+    label nor a node (:func:`_eligibility` checks that): a cluster's nodes of one shape are
+    evaluated once. Any other node is a class of its own.
+    """
+    occupied = {(p.get("spec") or {}).get("nodeName") for p in bound_bodies}
+    hostnames = [labels_of(body).get(HOSTNAME_KEY) for body in node_bodies]
+    repeated = {h for h in hostnames if h is not None and hostnames.count(h) > 1}
+    first: dict[str, int] = {}
+    out: list[int] = []
+    for i, body in enumerate(node_bodies):
+        name = (body.get("metadata") or {}).get("name")
+        if name in occupied or hostnames[i] != name or hostnames[i] in repeated:
+            out.append(i)
+            continue
+        labels = {k: v for k, v in labels_of(body).items() if k != HOSTNAME_KEY}
+        spec = body.get("spec") or {}
+        shape = [
+            labels,
+            spec.get("taints"),
+            spec.get("unschedulable"),
+            (body.get("status") or {}).get("allocatable"),
+            (body.get("status") or {}).get("capacity"),
+        ]
+        try:
+            key = json.dumps(shape, sort_keys=True)
+        except (TypeError, ValueError):
+            out.append(i)
+            continue
+        out.append(first.setdefault(key, i))
+    return out
+
+
+def _class_breakers(node_bodies: Sequence[Manifest]) -> frozenset[str]:
+    """What in a pod may tell nodes of one class apart: the hostname key, names, ``metadata.name``.
+
+    A pod (or volume) none of whose strings is one of them selects and avoids nodes only by
+    what the class key holds.
+    """
+    names = {str((body.get("metadata") or {}).get("name")) for body in node_bodies}
+    return frozenset({HOSTNAME_KEY, "metadata.name", *names})
+
+
+def _strings(value: object) -> set[str]:
+    """Every string in a JSON-like value, keys and values."""
+    out: set[str] = set()
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            out.add(item)
+        elif isinstance(item, Mapping):
+            out.update(k for k in item if isinstance(k, str))
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return out
+
+
 def _eligibility(
     bare: Manifest, spread_keys: Sequence[str], nodes: Sequence[ClusterNode], ctx: _Context
 ) -> _Eligibility:
@@ -836,15 +914,22 @@ def _eligibility(
 
     One :class:`~kmodel.semantics.scheduling.SchedulingCycle` per pod: what upstream's
     PreFilter computes once per cycle (pods by node, topology counts) is shared by the nodes.
+    Nodes of one class (:func:`_node_classes`) share their representative's verdict, unless
+    the pod or a volume names a node or the hostname label.
     """
     key = _filter_key(bare, spread_keys)
     if key is not None and key in ctx.eligibility:
         return ctx.eligibility[key]
     cycle = SchedulingCycle(bare, ctx.node_bodies, pods=ctx.bound_bodies, volumes=ctx.volumes)
+    by_class = not _strings(bare) & ctx.class_breakers
+    verdicts: dict[int, list[str]] = {}
     eligible: set[str] = set()
     reasons: dict[str, tuple[str, ...]] = {}
-    for node, roomy in zip(nodes, ctx.roomy_nodes, strict=True):
-        failures = cycle.filter_failures(roomy)
+    for i, node in enumerate(nodes):
+        representative = ctx.node_class[i] if by_class else i
+        if representative not in verdicts:
+            verdicts[representative] = cycle.filter_failures(ctx.roomy_nodes[representative])
+        failures = list(verdicts[representative])
         missing = [k for k in spread_keys if k not in node.labels]
         if not failures and missing:
             failures = [

@@ -156,3 +156,59 @@ def test_identical_nodes_share_a_type_and_decode_maps_back_to_names():
     order = inp.node_order()
     assert sorted(order) == ["big", "n1", "n2"]
     assert inp.decode({0: 0, 2: 2}) == {"web-0": order[0], "web-2": order[2]}
+
+
+def _verdicts(inp):
+    return [(g.name, sorted(g.eligible), sorted(g.reasons.items())) for g in inp.groups]
+
+
+def test_nodes_of_one_shape_share_the_filter_verdict_only_where_nothing_tells_them_apart(
+    monkeypatch,
+):
+    from kmodel.placement import manifests  # noqa: PLC0415
+
+    taint = [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
+    nodes = [
+        *(node(f"a{k}") for k in range(4)),
+        *(node(f"b{k}", zone="b") for k in range(3)),
+        node("t0", taints=taint),
+        node("t1", taints=taint),
+        node("off", unschedulable=True),
+        node("odd", labels={"kubernetes.io/hostname": "not-odd"}),
+    ]
+    occupant = make_pod(
+        "db-0",
+        node="a1",
+        labels={"app": "db"},
+        affinity=anti_affinity("web"),
+        resources=requests(cpu="1"),
+    )
+    web = deployment("web", 3)
+    web["spec"]["template"]["metadata"]["labels"] = {"app": "web"}
+    pinned = deployment("pinned", 1, nodeSelector={"kubernetes.io/hostname": "a2"})
+    zoned = deployment("zoned", 2, nodeSelector={ZONE: "b"})
+    tolerant = deployment("tolerant", 2, tolerations=[{"key": "dedicated", "operator": "Exists"}])
+    near_db = deployment(
+        "near-db",
+        1,
+        affinity={
+            "podAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [
+                    {"labelSelector": {"matchLabels": {"app": "db"}}, "topologyKey": ZONE}
+                ]
+            }
+        },
+    )
+    objects = (*nodes, occupant, web, pinned, zoned, tolerant, near_db)
+    by_class = build(*objects)
+    classes = manifests._node_classes(nodes, [occupant])
+    # The four a-nodes but the occupied one share a class; tainted, unschedulable and a node
+    # whose hostname is not its name stand apart.
+    assert classes == [0, 1, 0, 0, 4, 4, 4, 7, 7, 9, 10]
+    monkeypatch.setattr(manifests, "_node_classes", lambda bodies, _: list(range(len(bodies))))
+    one_by_one = build(*objects)
+    assert _verdicts(by_class) == _verdicts(one_by_one)
+    eligible = {g.name.rpartition("/")[2]: g.eligible for g in by_class.groups}
+    assert eligible["pinned"] == {"a2"}
+    assert "a1" not in eligible["web"]
+    assert {"t0", "t1"} <= eligible["tolerant"]
