@@ -65,8 +65,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from kmodel.cluster.topology import cluster_graph
-from kmodel.cluster.topology import domains as graph_domains
 from kmodel.errors import InputError
 from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
@@ -1017,7 +1015,10 @@ def _group(
 def _domains(ctx: _Context, eligible: Collection[str], key: str) -> dict[str, tuple[str, ...]]:
     """The eligible nodes of each domain of ``key``, as the cluster graph draws the domains."""
     if key not in ctx.domains:
-        ctx.domains[key] = graph_domains(cluster_graph(ctx.node_bodies, keys=[key]), key)
+        # networkx loads only when a rule needs domains: most packs never pay its import.
+        from kmodel.cluster.topology import cluster_graph, domains  # noqa: PLC0415
+
+        ctx.domains[key] = domains(cluster_graph(ctx.node_bodies, keys=[key]), key)
     found = {
         d: tuple(n for n in members if n in eligible) for d, members in ctx.domains[key].items()
     }

@@ -225,11 +225,16 @@ def _enumerate(s: _Search) -> bool:
 
 
 def _integer_master(s: _Search) -> bool:
-    """The integer master over the generated patterns, with a short slice."""
+    """The integer master over the generated patterns: a short slice, or all the time left.
+
+    On replica groups without bin completion no later step runs: it gets the rest.
+    """
+    last = s.replica_groups and s.completion_seed is None
+    share = SCHEDULE.integer_master_last if last else SCHEDULE.integer_master
     solution = pattern_milp(
         s.problem,
         s.cg.patterns,
-        deadline=s.clock.deadline(SCHEDULE.integer_master),
+        deadline=s.clock.deadline(share),
         lower_bound=s.lb,
         cutoff=None if s.value is None else s.value - 1,
     )

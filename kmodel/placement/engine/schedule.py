@@ -52,6 +52,8 @@ class TimeSchedule:
         enumeration_partition: listing every pattern (the partition model).
         enumeration_maximal: listing the maximal patterns (the covering model).
         integer_master: the integer master over the generated patterns.
+        integer_master_last: the same when no step runs after it (replica groups without
+            bin completion).
         first_dive: the first, short dive.
         completion_listed: bin completion at the relaxation's bound when the enumeration's
             lists were complete.
@@ -81,6 +83,7 @@ class TimeSchedule:
     enumeration_partition: Share = Share(0.1)
     enumeration_maximal: Share = Share(0.2)
     integer_master: Share = Share(0.1)
+    integer_master_last: Share = Share(0.95)
     first_dive: Share = Share(0.1)
     completion_listed: Share = Share(0.3)
     completion_unlisted: Share = Share(0.7)
