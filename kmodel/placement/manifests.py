@@ -657,8 +657,58 @@ def placement_input(
         if o.body["spec"]["nodeName"] not in names:
             warn(f"{o.label} is bound to node {o.body['spec']['nodeName']!r}, not in the input")
 
+    raw_groups = _groups_to_place(objects, pods, unbound, warn)
+
+    # Gated pods never reach the scheduler (SchedulingGates PreEnqueue): not placed, not failed.
+    held = tuple(
+        (pod, _gated_reason(template))
+        for _, template, pod_names, _, _ in raw_groups
+        if scheduling_gates(template)
+        for pod in pod_names
+    )
+    raw_groups = [g for g in raw_groups if not scheduling_gates(g[1])]
+
+    # Dimensions: cpu, memory, pods, then what the placed pods request.
+    requests = [pod_requests(template) for _, template, _, _, _ in raw_groups]
+    extra = sorted({r for req in requests for r, v in req.items() if v > 0} - {CPU, MEMORY, PODS})
+    if EPHEMERAL_STORAGE in extra:
+        extra.remove(EPHEMERAL_STORAGE)
+        extra.insert(0, EPHEMERAL_STORAGE)
+    dims = (CPU, MEMORY, PODS, *extra)
+
+    nodes = _cluster_nodes(node_objs, bound, dims)
+    bound_bodies = [o.body for o in bound]
+    groups = _pod_groups(raw_groups, requests, dims, nodes, bound_bodies, volumes, warn)
+    return PlacementInput(
+        dimensions=dims,
+        nodes=tuple(nodes),
+        groups=tuple(groups),
+        objective=objective,
+        bound_pods=tuple(bound_bodies),
+        volumes=volumes,
+        held=held,
+        overhead=overhead,
+        _types=_node_types(nodes, groups),
+    )
+
+
+#: A pod group to place: (name, template, pod names, where it was read, object label).
+_RawGroup = tuple[str, Manifest, list[str], str, str]
+
+
+def _groups_to_place(
+    objects: Sequence[LoadedObject],
+    pods: Sequence[LoadedObject],
+    unbound: Sequence[LoadedObject],
+    warn: Warn,
+) -> list[_RawGroup]:
+    """The pods to place, each group with its template and the names its pods get.
+
+    The missing replicas of Deployments, ReplicaSets (not owned by a Deployment in the input),
+    Jobs and StatefulSets, then each unbound Pod as a group of its own.
+    """
     # The pods to place, each with its template and the names it gets.
-    raw_groups: list[tuple[str, Manifest, list[str], str, str]] = []
+    raw_groups: list[_RawGroup] = []
     taken = {_pod_key(o.namespace, o.name) for o in pods}
     deployments = {(o.namespace or "default", o.name) for o in objects if o.kind == "Deployment"}
     claim_names = {
@@ -702,47 +752,21 @@ def placement_input(
         )
         for o in unbound
     )
+    return raw_groups
 
-    # Gated pods never reach the scheduler (SchedulingGates PreEnqueue): not placed, not failed.
-    held = tuple(
-        (pod, _gated_reason(template))
-        for _, template, pod_names, _, _ in raw_groups
-        if scheduling_gates(template)
-        for pod in pod_names
-    )
-    raw_groups = [g for g in raw_groups if not scheduling_gates(g[1])]
 
-    # Dimensions: cpu, memory, pods, then what the placed pods request.
-    requests = [pod_requests(template) for _, template, _, _, _ in raw_groups]
-    extra = sorted({r for req in requests for r, v in req.items() if v > 0} - {CPU, MEMORY, PODS})
-    if EPHEMERAL_STORAGE in extra:
-        extra.remove(EPHEMERAL_STORAGE)
-        extra.insert(0, EPHEMERAL_STORAGE)
-    dims = (CPU, MEMORY, PODS, *extra)
-
-    node_bodies = [o.body for o in node_objs]
+def _pod_groups(  # noqa: PLR0917 - private, called from one place
+    raw_groups: Sequence[_RawGroup],
+    requests: Sequence[Mapping[str, int]],
+    dims: Sequence[str],
+    nodes: Sequence[ClusterNode],
+    bound_bodies: Sequence[Manifest],
+    volumes: Sequence[Manifest],
+    warn: Warn,
+) -> list[PodGroup]:
+    """Each group's demand, eligibility (the Filter plugins) and counting rules."""
+    node_bodies = [node.manifest for node in nodes]
     roomy_nodes = [_unlimited_pods(body) for body in node_bodies]
-    bound_bodies = [o.body for o in bound]
-    by_node: dict[str, list[LoadedObject]] = {}
-    for o in bound:
-        by_node.setdefault(o.body["spec"]["nodeName"], []).append(o)
-    nodes: list[ClusterNode] = []
-    for o in node_objs:
-        allocatable = node_allocatable(o.body)
-        cap = tuple(allocatable.get(d, 0) for d in dims)
-        here = by_node.get(o.name, [])
-        nodes.append(
-            ClusterNode(
-                name=o.name,
-                labels=labels_of(o.body),
-                capacity=cap,
-                load=_load_vector([p.body for p in here], dims, cap),
-                price=_price(o),
-                bound=tuple(_pod_key(p.namespace, p.name) for p in here),
-                manifest=o.body,
-            )
-        )
-
     groups: list[PodGroup] = []
     templates = [t for _, t, _, _, _ in raw_groups]
     class_breakers = _class_breakers(node_bodies)
@@ -777,17 +801,33 @@ def placement_input(
         except InputError as exc:
             file, _, doc = where.rpartition(": document ")
             raise exc.located(file=file, document=int(doc), obj=label) from None
-    return PlacementInput(
-        dimensions=dims,
-        nodes=tuple(nodes),
-        groups=tuple(groups),
-        objective=objective,
-        bound_pods=tuple(bound_bodies),
-        volumes=volumes,
-        held=held,
-        overhead=overhead,
-        _types=_node_types(nodes, groups),
-    )
+    return groups
+
+
+def _cluster_nodes(
+    node_objs: Sequence[LoadedObject], bound: Sequence[LoadedObject], dims: Sequence[str]
+) -> list[ClusterNode]:
+    """The Nodes with their capacity in ``dims``, the load of their bound pods and price."""
+    by_node: dict[str, list[LoadedObject]] = {}
+    for o in bound:
+        by_node.setdefault(o.body["spec"]["nodeName"], []).append(o)
+    nodes: list[ClusterNode] = []
+    for o in node_objs:
+        allocatable = node_allocatable(o.body)
+        cap = tuple(allocatable.get(d, 0) for d in dims)
+        here = by_node.get(o.name, [])
+        nodes.append(
+            ClusterNode(
+                name=o.name,
+                labels=labels_of(o.body),
+                capacity=cap,
+                load=_load_vector([p.body for p in here], dims, cap),
+                price=_price(o),
+                bound=tuple(_pod_key(p.namespace, p.name) for p in here),
+                manifest=o.body,
+            )
+        )
+    return nodes
 
 
 @dataclass(frozen=True)

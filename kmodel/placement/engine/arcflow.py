@@ -18,6 +18,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kmodel.placement.engine.isolated import milp_until
 from kmodel.placement.engine.problem import (
@@ -170,35 +171,11 @@ def arcflow_milp(
             ``lower_bound`` the rounded-up LP value).
     """
     import numpy as np  # noqa: PLC0415 - keep the graph module importable without numpy
-    from scipy import sparse  # noqa: PLC0415
-    from scipy.optimize import Bounds, LinearConstraint  # noqa: PLC0415
+    from scipy.optimize import Bounds  # noqa: PLC0415
 
-    index = {node: k for k, node in enumerate(graph.nodes)}
     n_arcs = len(graph.arcs)
     z = n_arcs  # the return arc sink -> source carries z
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    type_rows: list[int] = []
-    type_cols: list[int] = []
-    for k, (tail, head, t) in enumerate(graph.arcs):
-        rows += [index[tail], index[head]]
-        cols += [k, k]
-        vals += [1.0, -1.0]
-        if t >= 0:
-            type_rows.append(t)
-            type_cols.append(k)
-    rows += [index[graph.source], index[graph.sink]]
-    cols += [z, z]
-    vals += [-1.0, 1.0]
-    balance = sparse.csr_array((vals, (rows, cols)), shape=(len(graph.nodes), n_arcs + 1))
-    cover = sparse.csr_array(
-        ([1.0] * len(type_cols), (type_rows, type_cols)), shape=(len(demands), n_arcs + 1)
-    )
-    constraints = [
-        LinearConstraint(balance, 0.0, 0.0),
-        LinearConstraint(cover, np.asarray(demands, dtype=float), np.inf),
-    ]
+    constraints = _flow_constraints(graph, demands)
     upper = np.full(n_arcs + 1, np.inf)
     if cutoff is not None:
         upper[z] = float(cutoff)
@@ -230,6 +207,40 @@ def arcflow_milp(
     flows = tuple(round(v) for v in res.x[:n_arcs])
     value = round(res.x[z])
     return ArcFlowSolution(flows, value, min(proven, value), optimal=proven >= value)
+
+
+def _flow_constraints(graph: ArcFlowGraph, demands: Sequence[int]) -> list[Any]:
+    """Flow conservation at every node (the return arc carries ``z``), and each type's demand."""
+    import numpy as np  # noqa: PLC0415 - keep the graph module importable without numpy
+    from scipy import sparse  # noqa: PLC0415
+    from scipy.optimize import LinearConstraint  # noqa: PLC0415
+
+    index = {node: k for k, node in enumerate(graph.nodes)}
+    n_arcs = len(graph.arcs)
+    z = n_arcs  # the return arc sink -> source carries z
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    type_rows: list[int] = []
+    type_cols: list[int] = []
+    for k, (tail, head, t) in enumerate(graph.arcs):
+        rows += [index[tail], index[head]]
+        cols += [k, k]
+        vals += [1.0, -1.0]
+        if t >= 0:
+            type_rows.append(t)
+            type_cols.append(k)
+    rows += [index[graph.source], index[graph.sink]]
+    cols += [z, z]
+    vals += [-1.0, 1.0]
+    balance = sparse.csr_array((vals, (rows, cols)), shape=(len(graph.nodes), n_arcs + 1))
+    cover = sparse.csr_array(
+        ([1.0] * len(type_cols), (type_rows, type_cols)), shape=(len(demands), n_arcs + 1)
+    )
+    return [
+        LinearConstraint(balance, 0.0, 0.0),
+        LinearConstraint(cover, np.asarray(demands, dtype=float), np.inf),
+    ]
 
 
 # ---------------------------------------------------------------------------- steps of the solve

@@ -298,6 +298,19 @@ class NodeCountBound:
     counts: dict[int, int] = field(default_factory=dict)
 
 
+def _check_node_count_arguments(problem: object, time_limit: object) -> None:
+    if not isinstance(problem, PackingProblem):
+        raise InputError(f"expected a PackingProblem, got {type(problem).__name__}", path="problem")
+    if problem.objective is Objective.PLACED:
+        raise InputError(
+            "the node-count bound is for the nodes and cost objectives", path="objective"
+        )
+    if isinstance(time_limit, bool) or not isinstance(time_limit, int | float) or time_limit <= 0:
+        raise InputError(
+            f"expected a positive number of seconds, got {time_limit!r}", path="time_limit"
+        )
+
+
 def node_count_bound(problem: PackingProblem, *, time_limit: float = 1.0) -> NodeCountBound:
     """The cheapest integer node counts per type that could hold the pods (HiGHS).
 
@@ -320,16 +333,7 @@ def node_count_bound(problem: PackingProblem, *, time_limit: float = 1.0) -> Nod
     Raises:
         InputError: the objective is PLACED, or ``time_limit`` is not a positive number.
     """
-    if not isinstance(problem, PackingProblem):
-        raise InputError(f"expected a PackingProblem, got {type(problem).__name__}", path="problem")
-    if problem.objective is Objective.PLACED:
-        raise InputError(
-            "the node-count bound is for the nodes and cost objectives", path="objective"
-        )
-    if isinstance(time_limit, bool) or not isinstance(time_limit, int | float) or time_limit <= 0:
-        raise InputError(
-            f"expected a positive number of seconds, got {time_limit!r}", path="time_limit"
-        )
+    _check_node_count_arguments(problem, time_limit)
     types = list(range(len(problem.node_types)))
     groups = [g for g, grp in enumerate(problem.groups) if grp.count]
     n_types = len(types)
