@@ -34,13 +34,23 @@ from kmodel.explore.database import (
     database_address,
     open_database,
 )
-from kmodel.explore.search import ExploreOptions, StaleActionError, explore
+from kmodel.explore.run import Scenario
+from kmodel.explore.search import (
+    ExploreOptions,
+    SeedRange,
+    StaleActionError,
+    explore_range,
+    first_findings,
+    seed_ranges,
+)
 from kmodel.explore.spec import Spec, load_spec, spec_paths
-from kmodel.explore.trace import Replay, emit_pytest, load_trace, make_trace, merge_changes
+from kmodel.explore.trace import Replay, Trace, emit_pytest, load_trace, make_trace, merge_changes
 from kmodel.explore.trace import replay as replay_trace
 from kmodel.profiles import PROFILES
 from kmodel.report.check import (
     SpecResult,
+    UnitResult,
+    combine_units,
     raise_for_outcome,
     render_check,
     render_trace_text,
@@ -55,34 +65,64 @@ from kmodel.strategies.trace import (
     replay_strategy_trace,
 )
 
+#: Examples per unit of work unless ``--unit-examples`` says otherwise (see :func:`seed_ranges`).
+UNIT_EXAMPLES = 100
+
 
 @dataclass(frozen=True)
 class _Unit:
-    """One unit of work (see :mod:`kmodel.cli.scale`): a loaded spec, its options, the database.
+    """One unit of work (see :mod:`kmodel.cli.scale`): one seed range of a loaded spec.
 
     The spec travels loaded, so a worker on another machine needs kmodel but not the files.
     """
 
     spec: Spec
     options: ExploreOptions
+    seed_range: SeedRange
+    ranges: int
     database: str
+    #: The one invariant searched for (``--split-invariants``); None: all of the spec's.
+    invariant: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The unit's name in durations files and shards.
+
+        The spec's path, then ``#invariant`` for a unit of one invariant and ``#index`` for a
+        range of a split budget.
+        """
+        name = self.spec.path if self.invariant is None else f"{self.spec.path}#{self.invariant}"
+        return name if self.ranges == 1 else f"{name}#{self.seed_range.index}"
+
+    @property
+    def group(self) -> tuple[str, str | None]:
+        """The spec and invariant whose ranges this unit is one of."""
+        return self.spec.path, self.invariant
+
+    @property
+    def scenario(self) -> Scenario:
+        """The spec's scenario, with only the unit's invariant when it has one."""
+        scenario = self.spec.scenario
+        if self.invariant is None:
+            return scenario
+        position = self.spec.invariant_names.index(self.invariant)
+        return replace(scenario, invariants=(scenario.invariants[position],))
+
+    @property
+    def invariants(self) -> tuple[str, ...]:
+        """The names of the invariants the unit searches for."""
+        return self.spec.invariant_names if self.invariant is None else (self.invariant,)
 
 
 #: Each process's open example databases, by address (a worker runs many units).
 _DATABASES: dict[str, ExampleDatabase] = {}
 
 
-def _check_unit(unit: _Unit, progress: Callable[[int, int], None] | None = None) -> SpecResult:
-    """Explore one spec; the result carries its traces (written by the caller, see below)."""
+def _check_unit(unit: _Unit, progress: Callable[[int, int], None] | None = None) -> UnitResult:
+    """Explore one seed range of a spec; the result carries its traces (written by the caller)."""
     spec, options = unit.spec, unit.options
-    result = SpecResult(
-        path=spec.path,
-        name=spec.name,
-        description=spec.description,
-        expect=spec.expect,
-        invariants=list(spec.invariant_names),
-        seed=options.seed,
-        not_modelled=[item.as_json() for item in spec.left_out],
+    result = UnitResult(
+        path=spec.path, index=unit.seed_range.index, ranges=unit.ranges, invariant=unit.invariant
     )
     started = time.perf_counter()
 
@@ -95,16 +135,22 @@ def _check_unit(unit: _Unit, progress: Callable[[int, int], None] | None = None)
         _DATABASES[unit.database] = open_database(unit.database)
     database = KeyedDatabase(_DATABASES[unit.database], spec.digest)
     coverage = Coverage()
-    findings = explore(
-        spec.scenario, options=options, progress=counted, coverage=coverage, database=database
+    findings = explore_range(
+        unit.scenario,
+        options,
+        unit.seed_range,
+        progress=counted,
+        coverage=coverage,
+        database=database,
     )
     result.coverage = coverage.summary(spec.scenario)
-    result.seconds = time.perf_counter() - started
+    result.states = coverage.states
     result.traces = [make_trace(replace(spec, options=options), f) for f in findings]
+    result.seconds = time.perf_counter() - started
     return result
 
 
-def _check_unit_on_worker(unit: _Unit) -> SpecResult:
+def _check_unit_on_worker(unit: _Unit) -> UnitResult:
     """:func:`_check_unit` in a Dask worker, whose own threads draw from ``random`` meanwhile.
 
     Hypothesis notices the global random state moving during a draw and warns that the test
@@ -120,18 +166,167 @@ def _check_unit_on_worker(unit: _Unit) -> SpecResult:
         return _check_unit(unit)
 
 
-def _save_traces(result: SpecResult, traces_dir: Path | None) -> None:
-    """Write each trace of ``result`` to ``traces_dir`` (where the command runs, not a worker)."""
+def plan_units(
+    specs: list[Spec],
+    overrides: dict[str, int | None],
+    database: str,
+    *,
+    unit_examples: int,
+    split_invariants: bool = False,
+) -> list[_Unit]:
+    """Every spec's seed ranges as units, in order: spec by spec, range by range.
+
+    With ``split_invariants`` each invariant's ranges are units of their own (in the spec's
+    order of invariants), each searching for that invariant alone.
+    """
+    units = []
+    for spec in specs:
+        options = _options(spec, overrides)
+        ranges = seed_ranges(options, size=unit_examples)
+        groups = list(spec.invariant_names) if split_invariants else [None]
+        units += [
+            _Unit(spec, options, r, len(ranges), database, invariant)
+            for invariant in groups
+            for r in ranges
+        ]
+    return units
+
+
+class Collector:
+    """The units' results as they arrive, and which units the specs' results no longer need.
+
+    A spec's result needs the ranges of each group of its units (all its invariants, or one
+    with ``--split-invariants``) up to the first one by which each invariant of the group has
+    a finding (:func:`~kmodel.report.check.combine_units`); the ranges after it are dropped,
+    whether they ran or not.
+    """
+
+    Group = tuple[str, str | None]
+
+    def __init__(
+        self, units: list[_Unit], *, listener: Callable[[UnitResult], None] | None = None
+    ) -> None:
+        self.units = units
+        #: Told of each finished unit (the benchmark times the first finding with it).
+        self.listener = listener
+        self.done: dict[int, UnitResult] = {}
+        self.groups: dict[Collector.Group, list[int]] = {}
+        for position, unit in enumerate(units):
+            self.groups.setdefault(unit.group, []).append(position)
+
+    def add(self, position: int, result: UnitResult) -> list[int]:
+        """Record a finished unit; returns the positions of its group's units no longer needed."""
+        self.done[position] = result
+        if self.listener is not None:
+            self.listener(result)
+        return self.unneeded(self.units[position].group)
+
+    def needed(self, group: Collector.Group) -> list[int]:
+        """The positions of the units of ``group`` its spec's result needs, as known now."""
+        positions = self.groups[group]
+        found: list[list[str]] = []
+        for count, position in enumerate(positions, start=1):
+            if position not in self.done:
+                break
+            found.append(self.done[position].found)
+            if first_findings(found, self.units[position].invariants) is not None:
+                return positions[:count]
+        return positions
+
+    def unneeded(self, group: Collector.Group) -> list[int]:
+        """The positions of the units of ``group`` its spec's result does not need."""
+        needed = set(self.needed(group))
+        return [p for p in self.groups[group] if p not in needed]
+
+    def skipped(self) -> int:
+        """How many units are not needed and have not finished (they run no more)."""
+        return sum(1 for g in self.groups for p in self.unneeded(g) if p not in self.done)
+
+    def seconds(self) -> dict[str, float]:
+        """Seconds per finished unit, by unit name (for ``--record-durations``)."""
+        return {self.units[p].name: r.seconds for p, r in self.done.items()}
+
+    def results(self, *, shard: bool) -> list[SpecResult]:
+        """The result of each spec whose needed units all finished, in the specs' order."""
+        needed: dict[str, list[int]] = {}
+        unfinished: set[str] = set()
+        for group in self.groups:
+            positions = self.needed(group)
+            needed.setdefault(group[0], []).extend(positions)
+            if any(p not in self.done for p in positions):
+                unfinished.add(group[0])
+        results = []
+        for path, positions in needed.items():
+            if path in unfinished:
+                continue
+            unit = self.units[positions[0]]
+            results.append(
+                combine_units(
+                    _spec_result(unit.spec, unit.options),
+                    [self.done[p] for p in positions],
+                    complete=not shard,
+                    record_units=shard,
+                )
+            )
+        return results
+
+
+def unit_durations(recorded: dict[str, float], units: list[_Unit]) -> dict[str, float]:
+    """Each unit's recorded seconds: its own, else its spec's share of the spec's (by examples)."""
+    durations = {}
+    for unit in units:
+        if unit.name in recorded:
+            durations[unit.name] = recorded[unit.name]
+        elif unit.spec.path in recorded:
+            share = unit.seed_range.examples / unit.options.examples
+            durations[unit.name] = recorded[unit.spec.path] * share
+    return durations
+
+
+def _spec_result(spec: Spec, options: ExploreOptions) -> SpecResult:
+    """A spec's result before any unit is combined into it."""
+    return SpecResult(
+        path=spec.path,
+        name=spec.name,
+        description=spec.description,
+        expect=spec.expect,
+        invariants=list(spec.invariant_names),
+        seed=options.seed,
+        not_modelled=[item.as_json() for item in spec.left_out],
+    )
+
+
+def save_traces(result: SpecResult, traces_dir: Path | None) -> None:
+    """Write each trace of ``result`` to ``traces_dir`` (where the command runs, not a worker).
+
+    A trace is named by its spec and invariant; in a shard's result of a split spec, also by
+    the seed range that found it, so shards writing to one folder never overwrite each other's
+    (``kmodel merge --traces`` writes the chosen ones under the plain names).
+    """
     result.trace_files = []
     for trace in result.traces:
         file = None
         if traces_dir is not None:
             traces_dir.mkdir(parents=True, exist_ok=True)
-            safe = trace.invariant.replace(":", "_").replace("/", "_")
-            target = traces_dir / f"{Path(result.path).stem}.{safe}.json"
+            suffix = _range_suffix(result, trace)
+            target = traces_dir / trace_file_name(result.path, trace.invariant, suffix)
             write_output(trace.dumps(), target)
             file = str(target)
         result.trace_files.append(file)
+
+
+def trace_file_name(spec_path: str, invariant: str, suffix: str = "") -> str:
+    """The file name of a spec's trace for ``invariant`` (``suffix`` before ``.json``)."""
+    safe = invariant.replace(":", "_").replace("/", "_")
+    return f"{Path(spec_path).stem}.{safe}{suffix}.json"
+
+
+def _range_suffix(result: SpecResult, trace: Trace) -> str:
+    """``.rangeN`` for a trace of a split spec in a shard's result (N: the range that found it)."""
+    if not result.units or result.units[0].ranges == 1:
+        return ""
+    index = next(u.index for u in result.units if trace.invariant in u.found)
+    return f".range{index}"
 
 
 def _options(spec: Spec, overrides: dict[str, int | None]) -> ExploreOptions:
@@ -147,17 +342,31 @@ def _options(spec: Spec, overrides: dict[str, int | None]) -> ExploreOptions:
     )
 
 
-def _run_units(
-    units: list[_Unit], *, jobs: int, scheduler: str | None, progress: Progress
-) -> list[SpecResult]:
-    """Every unit's result, in order: in this process, or on Dask (see :mod:`kmodel.cli.scale`)."""
+def run_units(
+    collector: Collector, *, jobs: int, scheduler: str | None, progress: Progress
+) -> None:
+    """Run the collector's units: in this process, or on Dask (see :mod:`kmodel.cli.scale`).
 
-    def finished(result: SpecResult) -> None:
-        progress.update(units=1, examples=result.examples, steps=result.steps)
+    In this process units run in order and a spec's unneeded ranges are skipped; on Dask they
+    run anywhere at once and unneeded ones are cancelled (or dropped when they finished first).
+    Either way each spec's result combines the same ranges (see :class:`Collector`).
+
+    Raises:
+        SchedulerLostError: the scheduler went away (the collector holds what finished).
+    """
+    units = collector.units
+
+    def finished(position: int, result: UnitResult) -> list[int]:
+        unneeded = collector.add(position, result)
+        progress.update(
+            units=1, examples=result.examples, steps=result.steps, skipped=collector.skipped()
+        )
+        return unneeded
 
     if scheduler is None and (jobs == 1 or len(units) <= 1):
-        results = []
-        for unit in units:
+        for position, unit in enumerate(units):
+            if position in collector.unneeded(unit.group):
+                continue
             before = progress.examples, progress.steps
 
             def running(examples: int, steps: int, before: tuple[int, int] = before) -> None:
@@ -166,12 +375,9 @@ def _run_units(
 
             result = _check_unit(unit, running)
             progress.examples, progress.steps = before
-            finished(result)
-            results.append(result)
-        return results
-    return run_on_dask(
-        _check_unit_on_worker, units, jobs=jobs, scheduler=scheduler, on_done=finished
-    )
+            finished(position, result)
+        return
+    run_on_dask(_check_unit_on_worker, units, jobs=jobs, scheduler=scheduler, on_done=finished)
 
 
 @click.command()
@@ -194,7 +400,22 @@ def _run_units(
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Specs checked in parallel: worker processes of a local Dask cluster.",
+    help="Units checked in parallel: worker processes of a local Dask cluster.",
+)
+@click.option(
+    "--unit-examples",
+    type=click.IntRange(min=1),
+    default=UNIT_EXAMPLES,
+    show_default=True,
+    help="Examples per unit of work: a larger budget splits into seed ranges, each a unit "
+    "that any worker may run (the same for every run that is to give the same result).",
+)
+@click.option(
+    "--split-invariants",
+    is_flag=True,
+    help="Search for each invariant on its own: a unit per invariant and seed range, more "
+    "to spread, but each search steps the model for one invariant (N invariants, N times "
+    "the steps).",
 )
 @click.option(
     "--scheduler",
@@ -214,21 +435,21 @@ def _run_units(
     "shard_spec",
     default=None,
     metavar="K/N",
-    help="Check only shard K of N: a deterministic, balanced share of the specs.",
+    help="Check only shard K of N: a deterministic, balanced share of the units.",
 )
 @click.option(
     "--durations",
     "durations_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Balance --shard by the seconds per spec recorded in FILE (by count without it).",
+    help="Balance --shard by the seconds per unit recorded in FILE (by count without it).",
 )
 @click.option(
     "--record-durations",
     "record_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Record each checked spec's seconds in FILE (other specs' entries are kept).",
+    help="Record each checked unit's seconds in FILE (other units' entries are kept).",
 )
 @click.option(
     "--traces",
@@ -262,6 +483,8 @@ def check(  # click passes every option by keyword
     max_steps: int | None,
     profile: str | None,
     jobs: int,
+    unit_examples: int,
+    split_invariants: bool,
     scheduler: str | None,
     database: str | None,
     shard_spec: str | None,
@@ -290,36 +513,43 @@ def check(  # click passes every option by keyword
     loaded = [
         load_spec(p, validate=validate, on_warning=echo_warning) for p in paths
     ]  # every spec is validated before any exploring (workers get them loaded)
-    if shard_spec is not None:
-        index, count = parse_shard(shard_spec)
-        durations = read_durations(durations_file) if durations_file else {}
-        mine = set(shard([s.path for s in loaded], index, count, durations=durations))
-        loaded = [s for s in loaded if s.path in mine]
     database = database_address(database)
     _DATABASES[database] = open_database(database)  # a bad address fails here, before any work
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    units = [_Unit(s, _options(s, overrides), database) for s in loaded]
+    units = plan_units(
+        loaded,
+        overrides,
+        database,
+        unit_examples=unit_examples,
+        split_invariants=split_invariants,
+    )
+    if shard_spec is not None:
+        index, count = parse_shard(shard_spec)
+        durations = unit_durations(read_durations(durations_file) if durations_file else {}, units)
+        mine = set(shard([u.name for u in units], index, count, durations=durations))
+        units = [u for u in units if u.name in mine]
     traces = Path(traces_dir) if traces_dir else None
     progress = Progress(total=len(units), enabled=sys.stderr.isatty())
+    collector = Collector(units)
     with progress.shown():
         try:
-            results = _run_units(units, jobs=jobs, scheduler=scheduler, progress=progress)
+            run_units(collector, jobs=jobs, scheduler=scheduler, progress=progress)
             lost = None
         except SchedulerLostError as error:
-            results = [error.done[i] for i in sorted(error.done)]
             lost = error
+    results = collector.results(shard=shard_spec is not None)
     for result in results:
-        _save_traces(result, traces)
+        save_traces(result, traces)
     if record_file:
-        write_durations(record_file, {r.path: r.seconds for r in results})
+        write_durations(record_file, collector.seconds())
     write_output(render_check(results, output, check_expectations=check_expectations), out)
     if report_dir:
         target = write_check_report(results, Path(report_dir))
         click.echo(f"kmodel: report written to {target}", err=True)
     if lost is not None:
         raise IncompleteError(
-            f"the Dask scheduler went away ({lost}); {len(results)} of {len(units)} specs "
-            "were checked and are reported above"
+            f"the Dask scheduler went away ({lost}); {len(results)} of "
+            f"{len({u.spec.path for u in units})} specs were checked and are reported above"
         )
     raise_for_outcome(results, check_expectations=check_expectations)
 

@@ -1,10 +1,10 @@
 """Running ``kmodel check``'s units past one process: shards, recorded durations, Dask.
 
-A unit of work is one spec. Finer units would change what is found: a spec's searches run one
-after another, each for the invariants not violated yet, so which counterexample a search
-reports for an invariant depends on what the searches before it found; and a seed range is a
-different search from the spec's one seed. One spec per unit keeps every result exactly the one
-a single process gives.
+A unit of work is one seed range of one spec (:func:`kmodel.explore.search.seed_ranges`): a
+search that is a pure function of the spec, the options and the range's index, so it gives the
+same findings on any worker. A spec's result combines its ranges by a rule that looks only at
+range indices (:func:`kmodel.report.check.combine_units`), and ``kmodel check`` in one process
+runs the same units, so one process, a cluster and merged shards agree by construction.
 
 Dask (``distributed``) is imported only here, and only when a run needs it: ``--jobs N`` (N > 1)
 starts a ``LocalCluster`` of N worker processes inside the command, ``--scheduler ADDRESS`` joins
@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEDULER_ENV",
+    "WORKER_CONFIG",
     "Progress",
     "SchedulerLostError",
     "parse_shard",
@@ -44,6 +45,11 @@ __all__ = [
 
 #: The environment variable naming the Dask scheduler when ``--scheduler`` does not.
 SCHEDULER_ENV: Final = "KMODEL_DASK_SCHEDULER"
+#: Dask settings for the workers ``--jobs N`` starts: Dask's sampling profiler walks each
+#: worker's stacks every 10 ms, a cost a CPU-bound unit pays in full (on this loaded machine a
+#: 132-example unit took 6.8 s in one process, 10.5-11.6 s on a worker, 7.8 s with it off).
+#: Workers started by hand: ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``.
+WORKER_CONFIG: Final = {"distributed.worker.profile.enabled": False}
 #: How long to wait for a scheduler to answer before giving up on it (seconds).
 _CONNECT_TIMEOUT: Final = 10
 
@@ -68,6 +74,7 @@ def shard(
 ) -> list[str]:
     """Shard ``index`` of ``count``: a deterministic, balanced share of ``units``, in their order.
 
+    ``units`` are unit names (a spec's path, ``#index`` appended for a split spec's ranges).
     Longest first, each unit goes to the shard with the least cost so far (ties: the lower
     shard), costs being the recorded ``durations`` (a unit without one costs their median) or
     1 each without any. Every shard computes the same split from the same inputs, so the shards
@@ -86,7 +93,7 @@ def shard(
 
 
 def read_durations(path: str) -> dict[str, float]:
-    """Seconds per spec recorded by an earlier ``--durations`` run ({} when there is none yet).
+    """Seconds per unit recorded by an earlier ``--record-durations`` run ({} when none yet).
 
     Raises:
         InputError: the file exists but is not a durations file.
@@ -100,12 +107,12 @@ def read_durations(path: str) -> dict[str, float]:
         return {str(k): float(v) for k, v in specs.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise InputError(
-            f"not a kmodel durations file (specs: path -> seconds): {error}", file=path
+            f"not a kmodel durations file (specs: unit -> seconds): {error}", file=path
         ) from None
 
 
 def write_durations(path: str, measured: dict[str, float]) -> None:
-    """Record ``measured`` seconds per spec in ``path``, keeping the other specs' entries."""
+    """Record ``measured`` seconds per unit in ``path``, keeping the other units' entries."""
     merged = {**read_durations(path), **{k: round(v, 3) for k, v in measured.items()}}
     write_output(json.dumps({"specs": dict(sorted(merged.items()))}, indent=2) + "\n", path)
 
@@ -120,15 +127,36 @@ class SchedulerLostError(Exception):
 
 @dataclass
 class Progress:
-    """Units done, examples and steps per second across workers, on stderr when a terminal."""
+    """Units done, examples and steps per second across workers, on stderr when a terminal.
+
+    A plain record any display can read: ``units`` finished of ``total`` (``skipped`` ones
+    are ranges a spec's result no longer needs), examples and steps of the finished units (and
+    of the running one, in one process), :attr:`seconds` since the start.
+    """
 
     total: int
     enabled: bool
     units: int = 0
+    skipped: int = 0
     examples: int = 0
     steps: int = 0
     _started: float = 0.0
     _display: ProgressDisplay | None = None
+
+    @property
+    def seconds(self) -> float:
+        """Seconds since the progress started being shown."""
+        return time.perf_counter() - self._started
+
+    @property
+    def examples_per_second(self) -> float:
+        """Examples per second across workers so far."""
+        return self.examples / max(self.seconds, 1e-9)
+
+    @property
+    def steps_per_second(self) -> float:
+        """Steps per second across workers so far."""
+        return self.steps / max(self.seconds, 1e-9)
 
     @contextmanager
     def shown(self) -> Iterator[Progress]:
@@ -142,15 +170,23 @@ class Progress:
             yield self
             self._display = None
 
-    def update(self, *, units: int = 0, examples: int = 0, steps: int = 0) -> None:
-        """Add finished units, examples and steps."""
+    def update(
+        self, *, units: int = 0, examples: int = 0, steps: int = 0, skipped: int | None = None
+    ) -> None:
+        """Add finished units, examples and steps; ``skipped`` sets the count of skipped units."""
+        if skipped is not None:
+            self.skipped = skipped
         self.units += units
         self.examples += examples
         self.steps += steps
         if self._display is not None:
-            rate = self.steps / max(time.perf_counter() - self._started, 1e-9)
-            detail = f"{self.examples} examples, {self.steps} steps ({rate:,.0f} steps/s)"
-            self._display.update(completed=self.units, detail=detail)
+            detail = (
+                f"{self.examples} examples ({self.examples_per_second:,.1f}/s), "
+                f"{self.steps} steps ({self.steps_per_second:,.0f}/s)"
+                + (f", {self.skipped} skipped (not needed)" if self.skipped else "")
+            )
+            # Units a spec's result no longer needs count as done: they will not run.
+            self._display.update(completed=self.units + self.skipped, detail=detail)
 
 
 def run_on_dask(
@@ -159,12 +195,14 @@ def run_on_dask(
     *,
     jobs: int,
     scheduler: str | None,
-    on_done: Callable[[R], None],
-) -> list[R]:
-    """``work`` applied to every unit on Dask; results in the order of ``units``.
+    on_done: Callable[[int, R], Iterable[int]],
+) -> dict[int, R]:
+    """``work`` applied to the units on Dask; the results by the units' positions.
 
     Without ``scheduler`` a ``LocalCluster`` of ``jobs`` single-threaded worker processes runs
-    them; with one, the cluster it schedules for. ``on_done`` sees each result as it arrives.
+    them; with one, the cluster it schedules for. ``on_done`` sees each result (with its unit's
+    position) as it arrives and returns the positions of units no longer needed: those not
+    started are cancelled, those that finish anyway are left out.
 
     Raises:
         InputError: the scheduler cannot be reached.
@@ -186,21 +224,23 @@ def _run(
     *,
     jobs: int,
     scheduler: str | None,
-    on_done: Callable[[R], None],
-) -> list[R]:
+    on_done: Callable[[int, R], Iterable[int]],
+) -> dict[int, R]:
     """:func:`run_on_dask`, its logging quietened."""
+    import dask  # noqa: PLC0415  # see module
     from distributed import Client, LocalCluster, as_completed  # noqa: PLC0415  # see module
 
     cluster = None
     try:
         if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=jobs,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",  # any free port: never "8787 in use" warnings
-                silence_logs=50,
-            )
+            with dask.config.set(WORKER_CONFIG):  # the workers' processes get the config
+                cluster = LocalCluster(
+                    n_workers=jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # any free port: never "8787 in use" warnings
+                    silence_logs=50,
+                )
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=_CONNECT_TIMEOUT)
@@ -211,6 +251,7 @@ def _run(
             f"cannot reach the Dask scheduler at {scheduler}: {error}", path="--scheduler"
         ) from None
     done: dict[int, Any] = {}
+    dropped: set[int] = set()
     try:
         futures = {
             client.submit(
@@ -218,19 +259,24 @@ def _run(
             ): position
             for position, unit in enumerate(units)
         }
+        by_position = {position: future for future, position in futures.items()}
         for future in as_completed(futures):
+            position = futures[future]
+            if position in dropped:
+                continue
             if future.status != "finished":
                 if future.status == "error":
                     future.result()  # the unit's own error (a bad spec, a bug): raise it
                 raise SchedulerLostError(f"unit {future.status}", done)
-            result = future.result()
-            done[futures[future]] = result
-            on_done(result)
+            done[position] = result = future.result()
+            for unneeded in set(on_done(position, result)) - dropped - set(done):
+                dropped.add(unneeded)
+                by_position[unneeded].cancel()
     except (OSError, TimeoutError) as error:
         raise SchedulerLostError(str(error) or type(error).__name__, done) from None
     finally:
         _close(client, cluster)
-    return [done[i] for i in range(len(units))]
+    return done
 
 
 def _close(client: Client, cluster: LocalCluster | None) -> None:

@@ -10,6 +10,7 @@ Counts are over every run explored, shrinking included.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Invariant
 from kmodel.semantics.replicaset import controller_ref, is_pod_ready
 
-__all__ = ["Coverage", "state_fingerprint"]
+__all__ = ["Coverage", "merge_summaries", "state_fingerprint"]
 
 
 def _condition(obj: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
@@ -57,7 +58,9 @@ def state_fingerprint(cluster: Cluster) -> int:
     template is in its ReplicaSets' names), whether it is paused, each node's Ready status,
     taints and cordon, each machine's health, etcd members down, lagging informers and the
     ready endpoints per Service. Leaves out what only tells runs apart without changing what
-    can happen: the clock, resourceVersions, UIDs and generated pod names.
+    can happen: the clock, resourceVersions, UIDs and generated pod names. The same state
+    has the same fingerprint in every process (no salted ``hash``), so the states of units run
+    by different workers can be counted together.
     """
     store = cluster.store
     pods = sorted(_pod_shape(p) for p in store.list_objects("Pod"))
@@ -109,7 +112,8 @@ def state_fingerprint(cluster: Cluster) -> int:
         tuple(sorted(store.down)),
         lagging,
     )
-    return hash(state)
+    digest = hashlib.blake2b(repr(state).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
 
 
 def _label(invariant: Invariant) -> str:
@@ -217,3 +221,42 @@ def _unscheduled(cluster: Cluster) -> list[dict[str, str]]:
             }
         )
     return found
+
+
+def merge_summaries(summaries: Sequence[Mapping[str, Any]], states: set[int]) -> dict[str, Any]:
+    """One summary (:meth:`Coverage.summary`) of the runs of several searches of one scenario.
+
+    Counts add up; ``states`` is the union of the searches' :attr:`Coverage.states` (distinct
+    states are not additive); what describes the scenario (workloads, unscheduled pods,
+    preconditions) is the first summary's, the same in all.
+    """
+    first = summaries[0]
+    invariants = []
+    for position, entry in enumerate(first["invariants"]):
+        met = entry["met_runs"]
+        if met is not None:
+            met = sum(s["invariants"][position]["met_runs"] for s in summaries)
+        invariants.append(
+            {
+                **entry,
+                "checked_runs": sum(s["invariants"][position]["checked_runs"] for s in summaries),
+                "met_runs": met,
+                "exercised": met is None or met > 0,
+            }
+        )
+    actions: Counter[str] = Counter()
+    for summary in summaries:
+        actions.update(summary["actions"])
+    return {
+        "runs": sum(s["runs"] for s in summaries),
+        "steps": sum(s["steps"] for s in summaries),
+        "distinct_states": len(states),
+        "workloads": list(first["workloads"]),
+        "unscheduled": list(first["unscheduled"]),
+        "faults": {k: sum(s["faults"][k] for s in summaries) for k in first["faults"]},
+        "user_actions": {
+            k: sum(s["user_actions"][k] for s in summaries) for k in first["user_actions"]
+        },
+        "actions": dict(sorted(actions.items())),
+        "invariants": invariants,
+    }

@@ -6,11 +6,18 @@ then at each step which of the possible actions happens (an index into
 reconciliation over faults and user actions). A violated invariant fails the example; Hypothesis
 shrinks it to a minimal sequence, which becomes a :class:`Finding`. The invariant found is then
 set aside and exploration goes on for the others, so each invariant is reported once.
+
+An example budget larger than a unit's splits into seed ranges (:func:`seed_ranges`): range 0
+is the search of the spec's own seed, range *i* a search of as many examples with a seed derived
+from the spec's seed and *i*. Each range is a search of its own, a pure function of the spec,
+the options and its index, so ranges can run anywhere and in any order; :func:`first_findings`
+combines them into the spec's result by a rule that does not depend on which finished first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -25,7 +32,17 @@ from kmodel.explore.database import KeyedDatabase
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Violation
 
-__all__ = ["ExploreOptions", "Finding", "StaleActionError", "explore", "run_actions"]
+__all__ = [
+    "ExploreOptions",
+    "Finding",
+    "SeedRange",
+    "StaleActionError",
+    "explore",
+    "explore_range",
+    "first_findings",
+    "run_actions",
+    "seed_ranges",
+]
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,58 @@ class ExploreOptions:
     max_steps: int = 40
     seed: int = 0
     shrink: bool = True
+
+
+@dataclass(frozen=True)
+class SeedRange:
+    """One share of a search's example budget: its index, its seed and its examples."""
+
+    index: int
+    seed: int
+    examples: int
+
+
+def seed_ranges(options: ExploreOptions, *, size: int) -> list[SeedRange]:
+    """``options.examples`` split into ranges of ``size`` examples (the last one takes the rest).
+
+    Range 0 searches with ``options.seed`` itself, so a budget of at most ``size`` examples is
+    exactly the search of one seed; range *i* > 0 with a seed derived from the seed and *i*
+    (the first 8 bytes of BLAKE2b of ``"seed:i"``). The split depends only on the options and
+    ``size``, never on how many workers there are.
+    """
+    count = max(1, -(-options.examples // size))
+    return [
+        SeedRange(
+            index=index,
+            seed=options.seed if index == 0 else _derived_seed(options.seed, index),
+            examples=min(size, options.examples - index * size),
+        )
+        for index in range(count)
+    ]
+
+
+def _derived_seed(seed: int, index: int) -> int:
+    digest = hashlib.blake2b(f"{seed}:{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def first_findings(ranges: Sequence[Sequence[str]], invariants: Sequence[str]) -> int | None:
+    """The last range a spec's result needs, given the invariants each range found, in order.
+
+    A spec's result is its ranges' merged: for each invariant, the finding of the lowest range
+    that found it. Once every invariant has one, later ranges cannot change the result, so the
+    result stops at that range (its index is returned; None when some invariant has no finding
+    in ``ranges``, then every range counts). The rule looks only at range indices, never at
+    which range finished first, so a local run (ranges in order, stopping there) and a cluster
+    (ranges anywhere, later ones dropped) give the same result.
+    """
+    wanted = set(invariants)
+    found: set[str] = set()
+    for index, names in enumerate(ranges):
+        found.update(names)
+        if wanted <= found:
+            return index
+    return None
 
 
 @dataclass(frozen=True)
@@ -240,6 +309,30 @@ def explore(
         fresh_clusters=False,
         coverage=coverage,
         database=database,
+    )
+
+
+def explore_range(
+    scenario: Scenario,
+    options: ExploreOptions,
+    seed_range: SeedRange,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    coverage: Coverage | None = None,
+    database: ExampleDatabase | None = None,
+) -> list[Finding]:
+    """:func:`explore` of one seed range of ``options`` (see :func:`seed_ranges`).
+
+    Range 0 is :func:`explore` with ``options`` cut to the range's examples, database keys
+    included; range *i* > 0 keeps its examples under keys of its own, so ranges running at once
+    never replay each other's examples (which would make a range's result depend on timing),
+    while every later run replays what each range found before.
+    """
+    ranged = replace(options, seed=seed_range.seed, examples=seed_range.examples)
+    if database is not None and seed_range.index > 0:
+        database = KeyedDatabase(database, f"range{seed_range.index}")
+    return explore(
+        scenario, options=ranged, progress=progress, coverage=coverage, database=database
     )
 
 

@@ -10,23 +10,33 @@ JSON output is one object (documented in the README, "kmodel check")::
                 "findings": [{"invariant": str, "message": str, "values": {…},
                               "at_fixpoint": bool, "steps": int, "trace": path|null}]}],
      "summary": {"specs": int, "violations": int, "unexpected": int}}
+
+A shard's result (``kmodel check --shard``) adds to each spec the seed ranges it checked,
+``"units": [{"range": int, "ranges": int, "invariant": str|null, "examples": int,
+"steps": int, "found": [str], "coverage": {…}, "states": [int]}]``, from which
+``kmodel merge`` recombines the specs split over shards (see :func:`combine_units`).
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from kmodel.errors import FindingError, InputError
+from kmodel.explore.coverage import merge_summaries
+from kmodel.explore.search import first_findings
 from kmodel.explore.trace import Trace, load_trace
 
 __all__ = [
     "SpecResult",
+    "UnitResult",
+    "combine_units",
+    "find_trace_file",
     "raise_for_outcome",
     "read_check_results",
     "render_check",
@@ -54,6 +64,8 @@ class SpecResult:
     coverage: dict[str, Any] | None = None
     #: Workloads the spec names that were not run (``LeftOut.as_json``; ``ignoreUnmodelled``).
     not_modelled: list[dict[str, Any]] = field(default_factory=list)
+    #: The seed ranges this result combines, written to JSON for ``kmodel merge`` (shards only).
+    units: list[UnitResult] | None = None
 
     @property
     def outcome(self) -> str:
@@ -131,7 +143,127 @@ class SpecResult:
                 }
                 for t, file in zip(self.traces, self.trace_files, strict=True)
             ],
+        } | ({} if self.units is None else {"units": [u.as_json() for u in self.units]})
+
+
+@dataclass
+class UnitResult:
+    """One unit of a spec's check: one seed range (:func:`kmodel.explore.search.seed_ranges`).
+
+    ``traces`` are the range's findings in the order its searches found them (traces are made
+    where the range ran, so each finding is shrunk and replayed once); ``states`` are the
+    fingerprints of the distinct states its runs reached.
+    """
+
+    path: str
+    index: int
+    ranges: int
+    #: The one invariant this unit searched for (``--split-invariants``); None: all of them.
+    invariant: str | None = None
+    examples: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    traces: list[Trace] = field(default_factory=list)
+    coverage: dict[str, Any] | None = None
+    states: set[int] = field(default_factory=set)
+    #: The invariants found, in order (read from a shard's JSON, where traces are not at hand).
+    found_names: list[str] | None = None
+
+    @property
+    def found(self) -> list[str]:
+        """The invariants this range found, in the order found."""
+        if self.found_names is not None:
+            return self.found_names
+        return [t.invariant for t in self.traces]
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form for a shard's result (no wall-clock figures)."""
+        return {
+            "range": self.index,
+            "ranges": self.ranges,
+            "invariant": self.invariant,
+            "examples": self.examples,
+            "steps": self.steps,
+            "found": self.found,
+            "coverage": self.coverage,
+            "states": sorted(self.states),
         }
+
+
+def combine_units(
+    result: SpecResult,
+    units: Sequence[UnitResult],
+    *,
+    trace: Callable[[UnitResult, str], Trace] | None = None,
+    complete: bool = True,
+    record_units: bool = False,
+) -> SpecResult:
+    """``result`` (a spec's, without findings) with what its seed ranges found and covered.
+
+    The rule (:func:`kmodel.explore.search.first_findings`): for each invariant, the finding of
+    the lowest range that found it, findings listed by that range and then in the order found
+    there; examples, steps and coverage count the ranges up to the last one the findings need
+    (every range when some invariant held). Units that each searched one invariant
+    (``--split-invariants``) are combined so per invariant, their findings listed in the spec's
+    order of invariants. Which range finished first never matters, so a local run and a
+    cluster, or one run and merged shards, give the same result. ``trace``
+    looks a finding's trace up (default: the unit's own); ``complete`` checks that no range the
+    result needs is missing (a shard's partial result is not complete).
+
+    Raises:
+        InputError: a range given twice or from another split, or (``complete``) a needed
+            range missing.
+    """
+    kept: list[UnitResult] = []
+    groups = sorted({u.invariant for u in units}, key=lambda g: _group_order(result, g))
+    for group in groups:
+        kept += _needed_units(result, [u for u in units if u.invariant == group], complete=complete)
+    traces: dict[str, Trace] = {}
+    for unit in kept:
+        for name in unit.found:
+            if name not in traces:
+                traces[name] = trace(unit, name) if trace else _own_trace(unit, name)
+    result.traces = list(traces.values())
+    result.examples = sum(u.examples for u in kept)
+    result.steps = sum(u.steps for u in kept)
+    result.seconds = sum(u.seconds for u in units)
+    summaries = [u.coverage for u in kept if u.coverage is not None]
+    states = set().union(*(u.states for u in kept))
+    result.coverage = merge_summaries(summaries, states) if summaries else None
+    result.units = kept if record_units else None
+    return result
+
+
+def _group_order(result: SpecResult, group: str | None) -> int:
+    """Units searching every invariant first, then one invariant's units in the spec's order."""
+    return -1 if group is None else result.invariants.index(group)
+
+
+def _needed_units(
+    result: SpecResult, units: list[UnitResult], *, complete: bool
+) -> list[UnitResult]:
+    """The ranges of one group of units (one invariant's, or all invariants') its result needs."""
+    ordered = sorted(units, key=lambda u: u.index)
+    indices = [u.index for u in ordered]
+    group = ordered[0].invariant
+    where = result.path if group is None else f"{result.path} ({group})"
+    if len(set(indices)) != len(indices):
+        raise InputError(f"{where}: a seed range was checked twice ({indices})")
+    if len({u.ranges for u in ordered}) > 1:
+        raise InputError(f"{where}: ranges of different splits (another --unit-examples)")
+    wanted = result.invariants if group is None else [group]
+    last = first_findings([u.found for u in ordered], wanted)
+    kept = ordered if last is None else ordered[: last + 1]
+    if complete:
+        needed = list(range(len(kept))) if last is not None else list(range(ordered[0].ranges))
+        if [u.index for u in kept] != needed:
+            missing = sorted(set(needed) - set(indices))
+            raise InputError(f"{where}: seed ranges {missing} were not checked by any shard")
+    return kept
+
+
+def _own_trace(unit: UnitResult, name: str) -> Trace:
+    return next(t for t in unit.traces if t.invariant == name)
 
 
 def raise_for_outcome(results: Sequence[SpecResult], *, check_expectations: bool) -> None:
@@ -181,6 +313,7 @@ def read_check_results(path: str) -> list[SpecResult]:
                 steps=int(entry["steps"]),
                 coverage=entry["coverage"],
                 not_modelled=list(entry["not_modelled"]),
+                units=_read_units(entry, str(entry["spec"])),
             )
             findings = [
                 (f["trace"], f"{where}.findings[{n}].trace")
@@ -195,8 +328,7 @@ def read_check_results(path: str) -> list[SpecResult]:
                     file=path,
                     path=field_path,
                 )
-            candidates = [Path(trace_path), Path(path).parent / Path(trace_path).name]
-            found = next((c for c in candidates if c.is_file()), None)
+            found = find_trace_file(trace_path, path)
             if found is None:
                 raise InputError(
                     f"trace file {trace_path} not found (nor beside the results file)",
@@ -208,6 +340,32 @@ def read_check_results(path: str) -> list[SpecResult]:
         result.description = _description(result.path)
         results.append(result)
     return results
+
+
+def find_trace_file(trace_path: str, results_file: str) -> Path | None:
+    """A results file's trace: as written, else beside the results file (None: neither)."""
+    candidates = [Path(trace_path), Path(results_file).parent / Path(trace_path).name]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def _read_units(entry: dict[str, Any], spec_path: str) -> list[UnitResult] | None:
+    """A shard's seed ranges of one spec (None for a spec a run checked whole)."""
+    if "units" not in entry:
+        return None
+    return [
+        UnitResult(
+            path=spec_path,
+            index=int(unit["range"]),
+            ranges=int(unit["ranges"]),
+            invariant=None if unit["invariant"] is None else str(unit["invariant"]),
+            examples=int(unit["examples"]),
+            steps=int(unit["steps"]),
+            coverage=unit["coverage"],
+            states={int(s) for s in unit["states"]},
+            found_names=[str(n) for n in unit["found"]],
+        )
+        for unit in entry["units"]
+    ]
 
 
 def _description(spec_path: str) -> str:

@@ -41,12 +41,17 @@ def test_finding_benchmark_reports_a_planted_bug_with_its_shortest_trace(capsys)
     assert cells[7].startswith("['replicaset default/")
 
 
-def test_scale_benchmark_prints_its_table(capsys):
+def test_scale_benchmark_prints_its_tables(capsys):
     spec = "specs/pdb-blocks-drain.yaml"
-    assert main(["scale", "--examples", "2", "--workers", "1,2", spec]) == 0
+    options = ["--examples", "2", "--deep", spec, "--deep-examples", "4", "--unit-examples", "2"]
+    assert main(["scale", *options, "--workers", "1,2", spec]) == 0
     out = capsys.readouterr().out
-    assert "examples/s" in out
-    rows = [line for line in out.splitlines() if "folder" in line and "cold" in line]
+    deep, specs = out.split("kmodel check, the specs")
+    assert "pdb-blocks-drain.yaml: 4 examples in units of 2" in deep
+    deep_rows = [line.split("│") for line in deep.splitlines() if line.startswith("│")]
+    assert [(row[2].strip(), row[3].strip()) for row in deep_rows] == [("1", "2"), ("2", "2")]
+    assert "examples/s" in specs
+    rows = [line for line in specs.splitlines() if "folder" in line and "cold" in line]
     assert len(rows) == 2  # one per worker count
 
 

@@ -218,8 +218,8 @@ def _processing_worker(address: str, timeout: float = 120) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             busy = [w for w, keys in client.processing().items() if keys]
-            if busy:
-                names = {a: i["name"] for a, i in client.scheduler_info()["workers"].items()}
+            names = {a: i["name"] for a, i in client.scheduler_info()["workers"].items()}
+            if busy and busy[0] in names:  # a worker may be busy a moment before it is listed
                 return str(names[busy[0]])
             time.sleep(0.1)
     pytest.fail("no worker started a unit")
@@ -417,3 +417,81 @@ def test_merge_of_a_file_that_is_not_a_result_is_bad_input(tmp_path: Path) -> No
     done = kmodel("merge", bad)
     assert done.returncode == EXIT_INPUT
     assert f"{bad}: specs[0]" in done.stderr
+
+
+# ----------------------------------------------------------------- units: one spec, seed ranges
+
+#: One spec split into four units of five examples (its findings come from several ranges).
+SPLIT = ["--examples", "20", "--unit-examples", "5"]
+SPLIT_SPECS = ["pdb-blocks-drain.yaml", "rollout-max-unavailable.yaml"]
+
+
+def split_check(folder: Path, *options: str | Path) -> tuple[int, object, dict[str, bytes]]:
+    code, data, traces = check_json(
+        folder, *SPLIT, "--database", folder / "examples", *options, specs=SPLIT_SPECS,
+        examples=None,
+    )  # fmt: skip
+    return code, without_trace_folders(data), traces
+
+
+#: Units by seed range only, and by invariant and seed range.
+SPLITS = {"ranges": (), "invariants": ("--split-invariants",)}
+
+
+@pytest.fixture(scope="module", params=sorted(SPLITS))
+def local_split_run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[tuple[str, ...], tuple[int, object, dict[str, bytes]]]:
+    split = SPLITS[request.param]
+    run = split_check(tmp_path_factory.mktemp("split"), *split)
+    assert run[2], "the split specs have findings"
+    return split, run
+
+
+def test_one_spec_split_into_units_on_a_dask_cluster_gives_the_local_result(
+    dask_cluster: DaskCluster,
+    local_split_run: tuple[tuple[str, ...], tuple[int, object, dict[str, bytes]]],
+    tmp_path: Path,
+) -> None:
+    split, local = local_split_run
+    assert split_check(tmp_path, *split, "--scheduler", dask_cluster.address) == local
+
+
+def test_shards_of_split_specs_cover_every_unit_once_and_merge_to_the_local_result(
+    local_split_run: tuple[tuple[str, ...], tuple[int, object, dict[str, bytes]]],
+    tmp_path: Path,
+) -> None:
+    split, (code, data, traces) = local_split_run
+    shards = []
+    for index in (1, 2, 3):
+        folder = tmp_path / f"shard{index}"
+        done = kmodel(
+            "check", *(SPECS / s for s in SPLIT_SPECS), *SPLIT, *split, "--shard", f"{index}/3",
+            "-o", "json", "--out", folder / "check.json", "--traces", tmp_path / "traces",
+            "--database", folder / "examples",
+        )  # fmt: skip
+        assert done.returncode in {0, EXIT_FINDING}, done.stderr
+        shards.append(folder / "check.json")
+    units = [
+        (spec["spec"], unit["invariant"], unit["range"])
+        for file in shards
+        for spec in json.loads(file.read_text(encoding="utf-8"))["specs"]
+        for unit in spec["units"]
+    ]
+    assert len(units) == len(set(units))  # no unit twice
+    # Every range each result needs ran (a shard skips only ranges after the last one needed).
+    for spec, invariant in {(s, i) for s, i, _ in units}:
+        ranges = sorted(r for s, i, r in units if (s, i) == (spec, invariant))
+        assert ranges == list(range(len(ranges)))
+    assert len(units) > len(SPLIT_SPECS)  # really split
+    merged = kmodel("merge", *shards, "-o", "json", "--out", tmp_path / "merged.json",
+                    "--traces", tmp_path / "merged")  # fmt: skip
+    assert merged.returncode == code, merged.stderr
+    assert (
+        without_trace_folders(json.loads((tmp_path / "merged.json").read_text(encoding="utf-8")))
+        == data
+    )
+    assert {p.name: p.read_bytes() for p in sorted((tmp_path / "merged").glob("*.json"))} == traces
+    missing = kmodel("merge", *shards[1:], "-o", "json")
+    assert missing.returncode == EXIT_INPUT
+    assert "were not checked by any shard" in missing.stderr
