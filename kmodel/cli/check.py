@@ -309,13 +309,13 @@ def save_traces(result: SpecResult, traces_dir: Path | None) -> None:
         if traces_dir is not None:
             traces_dir.mkdir(parents=True, exist_ok=True)
             suffix = _range_suffix(result, trace)
-            target = traces_dir / trace_file_name(result.path, trace.invariant, suffix)
+            target = traces_dir / trace_file_name(result.path, trace.invariant, suffix=suffix)
             write_output(trace.dumps(), target)
             file = str(target)
         result.trace_files.append(file)
 
 
-def trace_file_name(spec_path: str, invariant: str, suffix: str = "") -> str:
+def trace_file_name(spec_path: str, invariant: str, *, suffix: str = "") -> str:
     """The file name of a spec's trace for ``invariant`` (``suffix`` before ``.json``)."""
     safe = invariant.replace(":", "_").replace("/", "_")
     return f"{Path(spec_path).stem}.{safe}{suffix}.json"
