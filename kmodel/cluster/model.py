@@ -798,6 +798,7 @@ class Cluster:
         advance: bool = True,
         idle_ticks: int | None = None,
         horizon: int | None = None,
+        on_step: Callable[[Step], object] | None = None,
     ) -> list[Step]:
         """Run components until nothing is left to do (a fixpoint), or until the horizon.
 
@@ -807,8 +808,17 @@ class Cluster:
         default enough to outlast the 300 s eviction timeout). Some clusters never come to rest
         (a container in CrashLoopBackOff restarts forever): settling also ends once ``horizon``
         seconds of logical time have passed (``config.settle_horizon`` by default).
+        ``on_step`` is called after each step, on the state that step left (a monitor checks
+        the safety invariants there, so a violation that the settling later repairs is seen).
         """
         from kmodel.cluster import components  # noqa: PLC0415
+
+        def take(action: Action) -> Step:
+            step = self.step(action)
+            steps.append(step)
+            if on_step is not None:
+                on_step(step)
+            return step
 
         steps: list[Step] = []
         idle = 0
@@ -818,8 +828,7 @@ class Cluster:
             actions = components.enabled(self)
             progressed = False
             for action in actions:
-                step = self.step(action)
-                steps.append(step)
+                step = take(action)
                 progressed = progressed or (step.changed and not action.maintenance)
             if progressed:
                 idle = 0
@@ -827,7 +836,7 @@ class Cluster:
             if not advance or idle >= limit:
                 break
             idle += 1
-            steps.append(self.step(components.Tick(self.config.heartbeat_interval)))
+            take(components.Tick(self.config.heartbeat_interval))
         return steps
 
     # ----------------------------------------------------------------- allocation

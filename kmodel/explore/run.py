@@ -417,9 +417,14 @@ class Run:
         found: list[Violation] = []
         for action in endings:
             found.extend(self.do(action))
-        for step in cluster.settle():
+
+        def check(step: Step) -> None:
             self.settle_steps.append(step)
             found.extend(self.monitor.observe(cluster, step=step))
+
+        # Each settling step is checked on the state it left, as chosen steps are: a violation
+        # the settling repairs later is still seen, at the step that caused it.
+        cluster.settle(on_step=check)
         found.extend(self.monitor.at_fixpoint(cluster))
         self.violations.extend(found)
         return found
