@@ -59,9 +59,10 @@ def test_a_violation_the_settling_repairs_is_reported_at_its_step() -> None:
     assert violation is not None
     assert violation.invariant == "every_pod_bound"
     assert at_fixpoint
-    # The final state is fine: checking it alone (the old way) finds nothing.
-    final = run.settle_steps[-1]
-    assert EveryPodBound().check(run.cluster, final, History()) == []
+    # Settled to the end, the state is fine: checking it alone (the old way) finds nothing.
+    rest = run.cluster.copy()
+    rest.settle()
+    assert EveryPodBound().check(rest, None, History()) == []
     # Reported at the settling step that created the pod, with that step's action.
     creating = next(
         s for s in run.settle_steps if any(c.kind == "Pod" and c.type == "ADDED" for c in s.changes)
@@ -69,6 +70,8 @@ def test_a_violation_the_settling_repairs_is_reported_at_its_step() -> None:
     assert violation.values["step"] == creating.index
     assert violation.values["action"] == creating.action.describe()
     assert creating.action.name == "replicaset-sync"
+    # The recorded settling ends there, as a run of chosen steps ends at its violation.
+    assert run.settle_steps[-1] is creating
 
 
 def test_exploration_finds_a_violation_only_the_settling_shows() -> None:
@@ -84,8 +87,20 @@ def test_settle_calls_back_after_each_step_on_the_state_it_left() -> None:
     run = Run(_scenario())
     run.do(ScaleDeployment("default", "web", 2))
     seen: list[tuple[int, int]] = []
-    steps = run.cluster.settle(on_step=lambda s: seen.append((s.index, run.cluster.store.revision)))
+    rest = run.cluster.copy()
+
+    def note(step: Step) -> bool:
+        seen.append((step.index, run.cluster.store.revision))
+        return False
+
+    steps = run.cluster.settle(on_step=note)
     assert [index for index, _ in seen] == [s.index for s in steps]
     revisions = [revision for _, revision in seen]
     assert revisions == sorted(revisions)
     assert len(set(revisions)) > 1  # called as the state changed, not once at the end
+    # Without a stop it settles exactly as without a callback; True stops after that step.
+    assert [(s.action, s.changes) for s in rest.copy().settle()] == [
+        (s.action, s.changes) for s in steps
+    ]
+    stopped = rest.settle(on_step=lambda step: step.index == steps[2].index)
+    assert [(s.action, s.changes) for s in stopped] == [(s.action, s.changes) for s in steps[:3]]

@@ -342,6 +342,9 @@ class _UnreadClock:
     __getattribute__ = _read
 
 
+#: What :meth:`Cluster.memo` finds for a key it has no value for (a value may be None).
+_ABSENT: Final = object()
+
 #: The clock of a dry run whose answer must hold at any time (it raises on any use): such a run
 #: never looked at the time, so it takes the same path at every ``now``.
 UNREAD_CLOCK: Final = _UnreadClock()
@@ -646,9 +649,10 @@ class Cluster:
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, cached under ``key`` (which must hold every revision it depends on)."""
-        if key in self.cache:
-            cached: T = self.cache[key]
-            return cached
+        # One lookup, not two: a key is a tuple of revisions, hashed anew on every lookup.
+        cached = self.cache.get(key, _ABSENT)
+        if cached is not _ABSENT:
+            return cached  # type: ignore[no-any-return]
         if len(self.cache) > 50_000:
             self.cache.clear()
         value = self.cache[key] = compute()
@@ -798,7 +802,7 @@ class Cluster:
         advance: bool = True,
         idle_ticks: int | None = None,
         horizon: int | None = None,
-        on_step: Callable[[Step], object] | None = None,
+        on_step: Callable[[Step], bool] | None = None,
     ) -> list[Step]:
         """Run components until nothing is left to do (a fixpoint), or until the horizon.
 
@@ -808,16 +812,19 @@ class Cluster:
         default enough to outlast the 300 s eviction timeout). Some clusters never come to rest
         (a container in CrashLoopBackOff restarts forever): settling also ends once ``horizon``
         seconds of logical time have passed (``config.settle_horizon`` by default).
-        ``on_step`` is called after each step, on the state that step left (a monitor checks
-        the safety invariants there, so a violation that the settling later repairs is seen).
+        ``on_step`` is called after each step, on the state that step left, and settling
+        stops when it returns True (a monitor checks the safety invariants there, so a
+        violation that the settling would repair later is seen, at its step).
         """
         from kmodel.cluster import components  # noqa: PLC0415
 
+        stop = False
+
         def take(action: Action) -> Step:
+            nonlocal stop
             step = self.step(action)
             steps.append(step)
-            if on_step is not None:
-                on_step(step)
+            stop = on_step is not None and on_step(step)
             return step
 
         steps: list[Step] = []
@@ -830,6 +837,8 @@ class Cluster:
             for action in actions:
                 step = take(action)
                 progressed = progressed or (step.changed and not action.maintenance)
+                if stop:
+                    return steps
             if progressed:
                 idle = 0
                 continue
@@ -837,6 +846,8 @@ class Cluster:
                 break
             idle += 1
             take(components.Tick(self.config.heartbeat_interval))
+            if stop:
+                break
         return steps
 
     # ----------------------------------------------------------------- allocation

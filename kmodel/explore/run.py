@@ -407,6 +407,8 @@ class Run:
 
         Control-plane members recover, partitions heal and stalled watches catch up; crashed
         machines stay down (the cluster must heal around them). Steps taken here are recorded.
+        Each settling step is checked as it happens; settling stops at the first that violates
+        a safety invariant (the eventual ones are then not judged: the cluster is not at rest).
         """
         cluster = self.cluster
         endings: list[Action] = [
@@ -418,14 +420,19 @@ class Run:
         for action in endings:
             found.extend(self.do(action))
 
-        def check(step: Step) -> None:
+        def check(step: Step) -> bool:
             self.settle_steps.append(step)
-            found.extend(self.monitor.observe(cluster, step=step))
+            violated = self.monitor.observe(cluster, step=step)
+            found.extend(violated)
+            return bool(violated)
 
-        # Each settling step is checked on the state it left, as chosen steps are: a violation
-        # the settling repairs later is still seen, at the step that caused it.
+        # Each settling step is checked on the state it left, as a chosen step is, and the run
+        # ends at the first that violates an invariant: a violation the settling would repair
+        # later is still seen, and the recorded settling ends at the step that caused it.
+        before_settling = len(found)
         cluster.settle(on_step=check)
-        found.extend(self.monitor.at_fixpoint(cluster))
+        if len(found) == before_settling:  # settled to the end: judge the state at rest
+            found.extend(self.monitor.at_fixpoint(cluster))
         self.violations.extend(found)
         return found
 
