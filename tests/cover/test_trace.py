@@ -15,7 +15,7 @@ from kmodel.cluster.components import NodeCrash, Tick
 from kmodel.cluster.model import Change
 from kmodel.errors import InputError
 from kmodel.explore.run import Run
-from kmodel.explore.search import StaleActionError, explore
+from kmodel.explore.search import Finding, StaleActionError, explore
 from kmodel.explore.spec import load_spec
 from kmodel.explore.trace import (
     TRACE_VERSION,
@@ -96,6 +96,30 @@ def found(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Trace]:
     spec = load_spec(path)
     (finding,) = explore(spec.scenario, options=spec.options)
     return path, make_trace(spec, finding)
+
+
+@pytest.fixture(scope="module")
+def chosen(found: tuple[Path, Trace]) -> Trace:
+    """The finding with the controllers' steps chosen rather than left to the settling.
+
+    The shrunk finding is the rollout alone (the violation shows while the components settle);
+    this one takes the rollout, then each time the first step offered, until the violation.
+    """
+    path, trace = found
+    spec = load_spec(path)
+    run = Run(spec.scenario)
+    actions = [trace.actions[0]]
+    run.do(actions[0])
+    while not run.violations and len(actions) < 20:
+        actions.append(run.choices()[0])
+        run.do(actions[-1])
+    violation = run.violations[0]
+    chosen = make_trace(
+        spec, Finding(violation.invariant, violation, tuple(actions), at_fixpoint=False)
+    )
+    assert not chosen.at_fixpoint
+    assert any(a.category == "component" for a in chosen.actions)
+    return chosen
 
 
 def test_trace_json_has_the_documented_schema(found: tuple[Path, Trace]) -> None:
@@ -201,11 +225,11 @@ def test_replay_reproduces_the_violation(found: tuple[Path, Trace]) -> None:
 
 
 def test_replay_against_a_safe_spec_stops_at_the_first_step_that_no_longer_applies(
-    found: tuple[Path, Trace], tmp_path: Path
+    chosen: Trace, tmp_path: Path
 ) -> None:
     # The surge-only rollout creates a pod first instead of scaling the old ReplicaSet down:
     # the recorded controller step is not possible, so nothing after it is applied.
-    _, trace = found
+    trace = chosen
     safe = tmp_path / "safe.yaml"
     safe.write_text(yaml.safe_dump(safe_variant()), encoding="utf-8")
     result = replay(trace, spec_path=safe)
@@ -268,10 +292,8 @@ def test_emitted_test_is_plain_and_reproduces(found: tuple[Path, Trace]) -> None
     _run_emitted(source)
 
 
-def test_emitted_test_fails_once_a_step_no_longer_applies(
-    found: tuple[Path, Trace], tmp_path: Path
-) -> None:
-    _, trace = found
+def test_emitted_test_fails_once_a_step_no_longer_applies(chosen: Trace, tmp_path: Path) -> None:
+    trace = chosen
     safe = tmp_path / "safe.yaml"
     safe.write_text(yaml.safe_dump(safe_variant()), encoding="utf-8")
     with pytest.raises(StaleActionError, match="no longer applies"):
@@ -354,9 +376,9 @@ def test_repeated_changes_of_one_object_merge_into_one_entry() -> None:
     )
 
 
-def test_trace_steps_show_each_object_once(found: tuple[Path, Trace], tmp_path: Path) -> None:
+def test_trace_steps_show_each_object_once(chosen: Trace, tmp_path: Path) -> None:
     # The rollout's Deployment sync writes the Deployment twice (scale, then status).
-    _, trace = found
+    trace = chosen
     run = replay(trace).run
     assert any(
         len({(c.kind, c.namespace, c.name) for c in s.changes}) < len(s.changes) for s in run.steps
