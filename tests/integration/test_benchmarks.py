@@ -11,6 +11,8 @@ def test_model_benchmark_prints_its_table(capsys):
     assert "steps/s" in out
     for row in ("model (choose + apply)", "model + safety invariants", "Hypothesis explore()"):
         assert row in out
+    assert "anatomy of an example" in out
+    assert "settling" in out
 
 
 def test_startup_benchmark_prints_its_table(capsys):
