@@ -356,7 +356,7 @@ def anatomy(examples: int, max_steps: int, seed: int) -> Measurement:
 def _warm_up(max_steps: int, seed: int) -> None:
     """One untimed example: imports and first calls are not charged to the first timed row."""
     options = ExploreOptions(examples=1, max_steps=max_steps, seed=seed, shrink=False)
-    explore(scenario(Monitor.default().invariants), options)
+    explore(scenario(Monitor.default().invariants), options=options)
 
 
 def _load() -> str:

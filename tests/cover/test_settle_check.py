@@ -14,7 +14,7 @@ from kmodel.cluster.model import Cluster, Step
 from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.explore.search import ExploreOptions, explore, run_actions
 from kmodel.invariants import History, Invariant, Violation
-from tests.schedkit import make_deployment
+from tests.helpers.scheduling import make_deployment
 
 
 class EveryPodBound(Invariant):
@@ -75,7 +75,7 @@ def test_a_violation_the_settling_repairs_is_reported_at_its_step() -> None:
 
 
 def test_exploration_finds_a_violation_only_the_settling_shows() -> None:
-    findings = explore(_scenario(), ExploreOptions(examples=20, max_steps=3, seed=0))
+    findings = explore(_scenario(), options=ExploreOptions(examples=20, max_steps=3, seed=0))
     assert [f.invariant for f in findings] == ["every_pod_bound"]
     assert findings[0].at_fixpoint
     assert [a.describe() for a in findings[0].actions] == [
