@@ -403,7 +403,7 @@ def test_cleanup_unhealthy_orders_by_creation_then_name_and_stops_at_budget():
     result = dep.cleanup_unhealthy_replicas([b, a], d, 5)
     assert [(x.name, x.to_replicas) for x in result.actions] == [("a", 0), ("b", 3)]
     assert result.total == 5
-    assert [dep._replicas(rs) for rs in result.old_rss] == [0, 3]
+    assert [rs["spec"]["replicas"] for rs in result.old_rss] == [0, 3]
 
 
 def test_cleanup_unhealthy_error_when_available_exceeds_spec():
