@@ -30,8 +30,8 @@ from fractions import Fraction
 from typing import Any, Final, Literal
 
 from kmodel.errors import InputError
-from kmodel.internal.fields import mapping as _mapping
-from kmodel.internal.fields import read_path as _field
+from kmodel.objects.fields import mapping as _mapping
+from kmodel.objects.fields import read_path as _field
 from kmodel.objects.labels import LabelSelector, label_selector_as_selector, labels_of
 from kmodel.objects.types import Manifest
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kmodel.internal.fields import read_path as _get
+from kmodel.objects.fields import read_path as _get
 from kmodel.objects.labels import label_selector_as_selector, labels_of
 from kmodel.objects.types import Manifest
 from kmodel.semantics.replicaset import controller_ref

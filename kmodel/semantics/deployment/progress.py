@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kmodel.internal.fields import mapping as _mapping
 from kmodel.internal.gofmt import go_quote
+from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS
 from kmodel.semantics.deployment.sync import calculate_status

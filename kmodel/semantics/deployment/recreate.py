@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kmodel.internal.fields import mapping as _mapping
-from kmodel.internal.fields import read_path as _get
+from kmodel.objects.fields import mapping as _mapping
+from kmodel.objects.fields import read_path as _get
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment.sync import ScaleAction, _scale_and_record, cleanup_deployment
 from kmodel.semantics.deployment.util import _active, _replicas, _sum_status, deployment_complete

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kmodel.internal.fields import mapping as _mapping
-from kmodel.internal.fields import read_path as _get
 from kmodel.internal.gocompat import GO_DECIMAL
 from kmodel.internal.gofmt import go_quote
+from kmodel.objects.fields import mapping as _mapping
+from kmodel.objects.fields import read_path as _get
 from kmodel.objects.quantity import parse_quantity
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment.util import (

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kmodel.internal.fields import read_path as _get
+from kmodel.objects.fields import read_path as _get
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment.sync import ScaleAction, _scale_and_record, _with_replicas
 from kmodel.semantics.deployment.util import (

@@ -14,10 +14,10 @@ from fractions import Fraction
 from typing import Any, Final
 
 from kmodel.errors import InputError
-from kmodel.internal.fields import mapping as _mapping
-from kmodel.internal.fields import read_path as _get
 from kmodel.internal.gocompat import GO_DECIMAL, MAX_INT32, go_atoi, go_int32, go_round
 from kmodel.internal.gofmt import go_quote
+from kmodel.objects.fields import mapping as _mapping
+from kmodel.objects.fields import read_path as _get
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment.defaults import (
     DEFAULT_MAX_SURGE,

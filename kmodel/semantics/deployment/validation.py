@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from kmodel.errors import InputError
-from kmodel.internal.fields import mapping as _mapping
-from kmodel.internal.fields import read_path as _get
 from kmodel.internal.gocompat import go_atoi
 from kmodel.internal.gofmt import go_quote
+from kmodel.objects.fields import mapping as _mapping
+from kmodel.objects.fields import read_path as _get
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment.defaults import DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE
 from kmodel.semantics.deployment.util import _strategy_type

@@ -1,14 +1,24 @@
-"""Checked access to the manifest fields the scheduler semantics read.
+"""Reading the API's fields from manifests: one set of checked accessors.
 
-Every accessor either returns the value (with the Go zero value for an absent or ``null``
-field, as the API decodes it) or raises :class:`kmodel.errors.InputError` naming the object and
-the field path, so a bad manifest never surfaces as a ``KeyError`` or ``TypeError``.
+A manifest is a :data:`~kmodel.objects.types.Manifest` (``Mapping[str, Any]`` as YAML or JSON
+gives it), kept as it is because nil and empty differ in the API (an absent ``rollingUpdate`` is
+defaulted, an empty one is not; ``replicas: null`` is 1, ``replicas: 0`` is 0). The accessors
+say which reading they give:
+
+- ``*_field`` (:func:`mapping_field`, :func:`list_field`, :func:`str_field`, :func:`int_field`,
+  :func:`bool_field`, :func:`string_map_field`) and :func:`mapping`: the Go zero value for an
+  absent or ``null`` field, as the API decodes a value field;
+- ``optional_*`` (:func:`optional_mapping_field`, :func:`optional_int_field`) and
+  :func:`read_path`: ``None`` for an absent or ``null`` field, as Go keeps a nil pointer.
+
+A value of the wrong type raises :class:`kmodel.errors.InputError` naming the object and the
+field path, so a bad manifest never surfaces as a ``KeyError`` or ``TypeError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from kmodel.errors import InputError
 from kmodel.objects.types import Manifest
@@ -17,14 +27,62 @@ __all__ = [
     "bool_field",
     "int_field",
     "list_field",
+    "mapping",
     "mapping_field",
     "object_name",
     "object_ref",
+    "optional_int_field",
+    "optional_mapping_field",
+    "read_path",
     "require_manifest",
     "require_manifests",
     "str_field",
     "string_map_field",
 ]
+
+#: Dotted paths split once: they are a handful of literals, read endlessly.
+_DOTTED_PARTS: dict[str, tuple[str, ...]] = {}
+_DOTTED_PARTS_LIMIT: Final = 1024
+
+
+def mapping(obj: object, path: str) -> Mapping[str, Any]:
+    """``obj`` as a mapping (``None`` reads as empty); else an InputError at ``path``."""
+    if type(obj) is dict:  # the common case, without the ABC isinstance check
+        return obj
+    if obj is None:
+        return {}
+    if not isinstance(obj, Mapping):
+        raise InputError(f"must be a mapping, got {type(obj).__name__}", path=path)
+    return obj
+
+
+def read_path(obj: Mapping[str, Any], dotted: str) -> object:
+    """The value at a dotted path (``spec.strategy.type``), or None where a step is missing.
+
+    Every step on the way must be a mapping; a wrong type is an InputError naming the path.
+    """
+    parts = _DOTTED_PARTS.get(dotted)
+    if parts is None:
+        parts = tuple(dotted.split("."))
+        if len(_DOTTED_PARTS) < _DOTTED_PARTS_LIMIT:
+            _DOTTED_PARTS[dotted] = parts
+    current: object = obj
+    for part in parts:
+        if type(current) is not dict:  # not a plain dict: walk again with the checks
+            return _read_checked(obj, parts)
+        current = current.get(part)
+        if current is None:
+            return None
+    return current
+
+
+def _read_checked(obj: Mapping[str, Any], parts: tuple[str, ...]) -> object:
+    current: object = obj
+    for index, part in enumerate(parts):
+        current = mapping(current, ".".join(parts[:index]) or "object").get(part)
+        if current is None:
+            return None
+    return current
 
 
 def object_ref(obj: Manifest) -> str:
@@ -152,3 +210,21 @@ def string_map_field(
 def object_name(obj: Manifest) -> str:
     """``metadata.name`` of a manifest (``""`` when absent)."""
     return str_field(mapping_field(obj, "metadata", "metadata", obj), "name", "metadata.name", obj)
+
+
+def optional_mapping_field(
+    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
+) -> Mapping[str, Any] | None:
+    """``value[key]`` as a mapping, or ``None`` when absent or ``null`` (a nil pointer)."""
+    if value.get(key) is None:
+        return None
+    return mapping_field(value, key, path, obj)
+
+
+def optional_int_field(
+    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
+) -> int | None:
+    """``value[key]`` as an integer, or ``None`` when absent or ``null`` (a nil ``*int32``)."""
+    if value.get(key) is None:
+        return None
+    return int_field(value, key, path, obj)
