@@ -20,6 +20,7 @@ __all__ = [
     "go_atoi",
     "go_div",
     "go_int32",
+    "go_log2_int",
     "go_parse_int",
     "go_round",
 ]
@@ -67,3 +68,16 @@ def go_round(number: float | Fraction) -> int:
     if abs(number - whole) >= 0.5:
         whole += 1 if number > 0 else -1
     return whole
+
+
+def go_log2_int(value: int) -> int:
+    """``int64(math.Log2(float64(value)))`` for a positive value, exactly as Go computes it.
+
+    Go's ``math.Log2`` is ``Log(frac)*(1/Ln2) + exp`` after ``Frexp`` (exact for powers of two);
+    the float conversion and the final rounding can put a value just below ``2**k`` (from about
+    2**47) into bucket ``k``, which an exact integer log would not.
+    """
+    frac, exp = math.frexp(float(value))
+    if frac == 0.5:
+        return exp - 1
+    return int(math.log(frac) * (1 / math.log(2)) + exp)

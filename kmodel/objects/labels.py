@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from kmodel.errors import InputError
+from kmodel.internal.gocompat import go_parse_int
 from kmodel.internal.gofmt import go_quote
 from kmodel.objects.names import is_qualified_name, is_valid_label_value
 
@@ -44,18 +45,6 @@ LABEL_SELECTOR_OPERATORS: Final[frozenset[str]] = frozenset(
 )
 #: Operators a ``v1.NodeSelectorRequirement`` accepts (``nodeSelectorRequirementsAsSelector``).
 NODE_SELECTOR_OPERATORS: Final[frozenset[str]] = LABEL_SELECTOR_OPERATORS | {"Gt", "Lt"}
-
-_INT64_MIN: Final = -(2**63)
-_INT64_MAX: Final = 2**63 - 1
-
-
-def _parse_int64(text: str) -> int | None:
-    """``strconv.ParseInt(text, 10, 64)``: decimal, optional sign, no spaces or underscores."""
-    body = text[1:] if text[:1] in "+-" else text
-    if not body or not body.isascii() or not body.isdigit():
-        return None
-    number = int(text)
-    return number if _INT64_MIN <= number <= _INT64_MAX else None
 
 
 @dataclass(frozen=True)
@@ -85,7 +74,7 @@ class Requirement:
         # for a label value that does not parse.
         if self.key not in labels:
             return False
-        have = _parse_int64(labels[self.key])
+        have = go_parse_int(labels[self.key], 64)
         if have is None:
             return False
         want = int(self.values[0])
@@ -196,7 +185,7 @@ def new_requirement(key: str, operator: Operator, values: Sequence[str], path: s
                 ),
             )
             for index, value in enumerate(values)
-            if _parse_int64(value) is None
+            if go_parse_int(value, 64) is None
         )
     for index, value in enumerate(values):
         value_errors = is_valid_label_value(value)

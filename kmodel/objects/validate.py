@@ -45,6 +45,7 @@ from fractions import Fraction
 from typing import Any, NoReturn
 
 from kmodel.errors import InputError, join_path
+from kmodel.internal.gocompat import MAX_INT32
 from kmodel.internal.values import describe_value, go_value
 from kmodel.objects.cron import parse_schedule
 from kmodel.objects.field_check import map_entry_path
@@ -693,11 +694,11 @@ def validate_pod_spec(spec: Manifest, path: str, *, template: bool = False) -> N
         _not_supported(join_path(path, "restartPolicy"), restart_policy, _RESTART_POLICIES)
     _validate_labels(_string_map(spec, "nodeSelector", path), join_path(path, "nodeSelector"))
     deadline = _optional_int(spec, "activeDeadlineSeconds", path, bits=64)
-    if deadline is not None and not 1 <= deadline <= 2**31 - 1:
+    if deadline is not None and not 1 <= deadline <= MAX_INT32:
         _invalid(
             join_path(path, "activeDeadlineSeconds"),
             deadline,
-            f"must be between 1 and {2**31 - 1}, inclusive",
+            f"must be between 1 and {MAX_INT32}, inclusive",
         )
     node_name = _string(spec, "nodeName", path)
     if node_name:

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from kmodel.internal.gocompat import MAX_INT32, MIN_INT32
+
 __all__ = [
     "CPU_INITIALIZATION_PERIOD",
     "DELAY_OF_INITIAL_READINESS_STATUS",
@@ -489,7 +491,7 @@ def calculate_scale_up_limit_with_scaling_rules(
         else:
             proposals.append(math.ceil(start * (1 + value / 100)))
     if not proposals:
-        return -(2**31) if rules.select_policy != "Min" else 2**31 - 1
+        return MIN_INT32 if rules.select_policy != "Min" else MAX_INT32
     return min(proposals) if rules.select_policy == "Min" else max(proposals)
 
 
@@ -520,7 +522,7 @@ def calculate_scale_down_limit_with_behaviors(
         else:
             proposals.append(int(start * (1 - value / 100)))
     if not proposals:
-        return 2**31 - 1 if rules.select_policy != "Min" else -(2**31)
+        return MAX_INT32 if rules.select_policy != "Min" else MIN_INT32
     return max(proposals) if rules.select_policy == "Min" else min(proposals)
 
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from kmodel.internal.gocompat import MAX_INT32
 from kmodel.semantics.replicaset import filter_active_pods, is_pod_ready
 
 __all__ = [
@@ -70,7 +71,6 @@ DEFAULT_POD_FAILURE_BACKOFF: Final = 10
 MAX_POD_FAILURE_BACKOFF: Final = 600
 #: ``MaxPodCreateDeletePerSync``.
 MAX_POD_CREATE_DELETE_PER_SYNC: Final = 500
-_MAX_INT32: Final = 2**31 - 1
 
 
 # ----------------------------------------------------------------------------- defaults
@@ -91,7 +91,7 @@ def job_defaults(job: Mapping[str, Any]) -> dict[str, Any]:
     if spec.get("parallelism") is None:
         spec["parallelism"] = 1
     if spec.get("backoffLimit") is None:
-        spec["backoffLimit"] = _MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6
+        spec["backoffLimit"] = MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6
     spec.setdefault("completionMode", "NonIndexed")
     if spec.get("suspend") is None:
         spec["suspend"] = False
@@ -366,7 +366,7 @@ def match_success_policy(policy: Mapping[str, Any] | None, succeeded: Sequence[i
         wanted_text = rule.get("succeededIndexes")
         count = rule.get("succeededCount")
         if wanted_text is not None:
-            wanted = set(parse_indexes(str(wanted_text), _MAX_INT32))
+            wanted = set(parse_indexes(str(wanted_text), MAX_INT32))
             matched = len(wanted & done)
             if count is None and wanted <= done:
                 return "Matched rules at index " + str(policy["rules"].index(rule))

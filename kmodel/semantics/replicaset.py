@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any, Final, Literal
 
 from kmodel.errors import InputError
+from kmodel.internal.gocompat import go_log2_int, go_parse_int
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.fields import read_path as _field
 from kmodel.objects.labels import LabelSelector, label_selector_as_selector, labels_of
@@ -70,8 +71,6 @@ SLOW_START_INITIAL_BATCH_SIZE: Final = 1
 POD_DELETION_COST_ANNOTATION: Final = "controller.kubernetes.io/pod-deletion-cost"
 
 _NS_PER_SECOND: Final = 10**9
-_INT32_MIN: Final = -(2**31)
-_INT32_MAX: Final = 2**31 - 1
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 )
@@ -80,7 +79,6 @@ _GO_ZERO_TIME_NS: Final = (
     * 86400
     * _NS_PER_SECOND
 )
-_GO_DECIMAL = re.compile(r"^[+-]?[0-9]+$")
 
 #: A time as the model accepts it: logical seconds (int or float), an RFC 3339 string, or None.
 TimeValue = int | float | str | None
@@ -180,16 +178,6 @@ def _conditions(obj: Manifest) -> list[Mapping[str, Any]]:
     ]
 
 
-def _go_parse_int(text: str, bits: int) -> int | None:
-    """Mirror ``strconv.ParseInt(text, 10, bits)``: ``None`` on a syntax or range error."""
-    if not _GO_DECIMAL.match(text):
-        return None
-    value = int(text)
-    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
-        return None
-    return value
-
-
 # ---------------------------------------------------------------- pods
 
 
@@ -264,7 +252,7 @@ def pod_deletion_cost(pod: Manifest) -> int:
     first = value[0]
     if not (first == "-" or value == "0" or "1" <= first <= "9"):
         return 0
-    parsed = _go_parse_int(value, 32)
+    parsed = go_parse_int(value, 32)
     return 0 if parsed is None else parsed
 
 
@@ -302,26 +290,12 @@ def _after_or_zero(t1: int | None, t2: int | None) -> bool:
     return t1 > t2
 
 
-def _go_log2_floor(duration_ns: int) -> int:
-    """``int64(math.Log2(float64(d)))`` exactly as Go computes it.
-
-    Go's ``math.Log2`` is ``Log(frac)*(1/Ln2) + exp`` after ``Frexp`` (exact for powers of two);
-    the float conversion and the final rounding can put a duration just below ``2**k`` (from
-    about 2**47 ns, 39 hours) into bucket ``k``, which an exact integer log would not.
-    """
-    value = float(duration_ns)
-    frac, exp = math.frexp(value)
-    if frac == 0.5:
-        return exp - 1
-    return int(math.log(frac) * (1 / math.log(2)) + exp)
-
-
 def _logarithmic_rank_diff(t1: int, t2: int, now: int) -> int:
     """Mirrors controller_utils.go ``logarithmicRankDiff``."""
     d1 = now - t1
     d2 = now - t2
-    r1 = _go_log2_floor(d1) if d1 > 0 else -1
-    r2 = _go_log2_floor(d2) if d2 > 0 else -1
+    r1 = go_log2_int(d1) if d1 > 0 else -1
+    r2 = go_log2_int(d2) if d2 > 0 else -1
     return r1 - r2
 
 

@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from kmodel.internal.gocompat import MAX_INT32
 from kmodel.objects.types import Manifest
 from kmodel.semantics.replicaset import is_pod_available, is_pod_ready
 
@@ -91,7 +92,6 @@ POD_NAME_LABEL: Final = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL: Final = "apps.kubernetes.io/pod-index"
 
 _STATEFUL_POD = re.compile(r"^(.*)-([0-9]+)$")
-_INT32_MAX: Final = 2**31 - 1
 
 
 # ---------------------------------------------------------------- defaults
@@ -146,7 +146,7 @@ def get_parent_name_and_ordinal(pod: Manifest) -> tuple[str, int]:
     if match is None:
         return "", -1
     ordinal = int(match.group(2))
-    return match.group(1), ordinal if ordinal <= _INT32_MAX else -1
+    return match.group(1), ordinal if ordinal <= MAX_INT32 else -1
 
 
 def get_ordinal(pod: Manifest) -> int:

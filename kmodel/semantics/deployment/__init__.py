@@ -4,8 +4,9 @@ One module per upstream file: :mod:`~kmodel.semantics.deployment.util`
 (``pkg/controller/deployment/util/deployment_util.go``), :mod:`~.sync` (``sync.go``),
 :mod:`~.rolling` (``rolling.go``), :mod:`~.recreate` (``recreate.go``), :mod:`~.rollback`
 (``rollback.go``), :mod:`~.progress` (``progress.go``), :mod:`~.controller`
-(``deployment_controller.go``), :mod:`~.defaults` (``pkg/apis/apps/v1/defaults.go``) and
-:mod:`~.validation` (``pkg/apis/apps/validation/validation.go``); ``k8s-semantics.md`` section 5.
+(``deployment_controller.go``) and :mod:`~.defaults` (``pkg/apis/apps/v1/defaults.go``);
+``k8s-semantics.md`` section 5. The strategy's validation (``ValidateDeploymentStrategy``) is
+the manifest validator's, in :mod:`kmodel.objects.validate`.
 Upstream: kubernetes master after v1.35. Every public name is re-exported here.
 
 Inputs are Deployment and ReplicaSet manifests (camelCase keys). A field the manifest leaves out
@@ -103,10 +104,6 @@ from kmodel.semantics.deployment.util import (
     set_deployment_condition,
     set_new_replica_set_annotations,
 )
-from kmodel.semantics.deployment.validation import (
-    validate_deployment_strategy,
-    validate_rolling_update,
-)
 
 __all__ = [
     "DEFAULT_MAX_SURGE",
@@ -175,6 +172,4 @@ __all__ = [
     "set_deployment_condition",
     "set_new_replica_set_annotations",
     "sync_rollout_status",
-    "validate_deployment_strategy",
-    "validate_rolling_update",
 ]

@@ -80,6 +80,7 @@ def _semantic(value: object) -> object:
 
 
 def _template_without_hash(template: object) -> object:
+    """The template as deployment_util.go ``EqualIgnoreHash`` compares it (no template hash)."""
     normal = _semantic(template)
     if isinstance(normal, dict):
         metadata = normal.get("metadata")

@@ -441,6 +441,7 @@ def _int_annotation(rs: Manifest, key: str) -> int | None:
 
 
 def _replicas_annotations(d: Manifest) -> dict[str, str]:
+    """Mirrors deployment_util.go ``SetReplicasAnnotations``' values: desired and max replicas."""
     replicas = _replicas(d)
     return {
         DESIRED_REPLICAS_ANNOTATION: str(replicas),
@@ -586,6 +587,7 @@ def new_deployment_condition(
 def _find_condition(
     conditions: Sequence[Mapping[str, Any]], condition_type: str
 ) -> Mapping[str, Any] | None:
+    """Mirrors deployment_util.go ``GetDeploymentCondition``: the first of that type, or None."""
     for condition in conditions:
         if condition.get("type") == condition_type:
             return condition

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kmodel.errors import InputError
+from kmodel.internal.values import go_value
 from kmodel.semantics.resources import (
     CPU,
     MEMORY,
@@ -65,11 +66,6 @@ class ScoringStrategy:
     shape: tuple[tuple[int, int], ...] = _DEFAULT_SHAPE
 
 
-def _go_value(value: object) -> str:
-    """A value as ``field.Invalid`` prints it (strings quoted, numbers bare)."""
-    return f'"{value}"' if isinstance(value, str) else str(value)
-
-
 class _Errors:
     """Collects ``field.ErrorList`` entries and raises them as one :class:`InputError`."""
 
@@ -77,7 +73,7 @@ class _Errors:
         self.items: list[tuple[str, str]] = []
 
     def invalid(self, path: str, value: object, detail: str) -> None:
-        self.items.append((path, f"Invalid value: {_go_value(value)}: {detail}"))
+        self.items.append((path, f"Invalid value: {go_value(value)}: {detail}"))
 
     def add(self, path: str, message: str) -> None:
         self.items.append((path, message))
@@ -153,7 +149,7 @@ def parse_scoring_strategy(scoring_strategy: Mapping[str, Any] | None) -> Scorin
         supported = ", ".join(f'"{t}"' for t in _STRATEGY_TYPES)
         errors.add(
             f"{root}.type",
-            f"Unsupported value: {_go_value(str(strategy_type))}: supported values: {supported}",
+            f"Unsupported value: {go_value(str(strategy_type))}: supported values: {supported}",
         )
     resources = _parse_resource_specs(scoring_strategy.get("resources"), f"{root}.resources")
     if not resources:
@@ -228,7 +224,7 @@ def parse_balanced_allocation_resources(
     seen: set[str] = set()
     for i, spec in enumerate(specs):
         if spec.name in seen:
-            errors.add(f"resources[{i}].name", f"Duplicate value: {_go_value(spec.name)}")
+            errors.add(f"resources[{i}].name", f"Duplicate value: {go_value(spec.name)}")
         seen.add(spec.name)
         if spec.weight != 1:
             errors.invalid(f"resources[{i}].weight", spec.weight, "must be 1")

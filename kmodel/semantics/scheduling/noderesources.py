@@ -16,6 +16,7 @@ from typing import Any
 
 from kmodel.errors import InputError
 from kmodel.internal.gocompat import go_round
+from kmodel.internal.values import go_value
 from kmodel.objects.fields import (
     require_manifest,
 )
@@ -37,7 +38,6 @@ from kmodel.semantics.scheduling.config import (
     MAX_CUSTOM_PRIORITY_SCORE,
     ResourceSpec,
     ScoringStrategy,
-    _go_value,
     parse_balanced_allocation_resources,
 )
 from kmodel.semantics.scheduling.helper import MAX_NODE_SCORE, broken_linear_function
@@ -100,7 +100,7 @@ def _ignored_names(
     for i, group in enumerate(ignored_resource_groups):
         if "/" in group:
             raise InputError(
-                f"Invalid value: {_go_value(group)}: resource group name can't contain '/'",
+                f"Invalid value: {go_value(group)}: resource group name can't contain '/'",
                 path=f"ignoredResourceGroups[{i}]",
             )
     return ignored, groups
