@@ -10,7 +10,7 @@ from kmodel.cli.options import (
     output_options,
     parse_feature_gates,
 )
-from kmodel.objects.defaults import default_pod
+from kmodel.objects.defaults import set_defaults
 from kmodel.objects.manifests import LoadOptions
 from kmodel.report.output import write_output
 from kmodel.report.status import PodStatusReport, render_status
@@ -60,7 +60,7 @@ def status(
         if obj.kind != "Pod":
             skip(f"{obj.source}: skipping {obj.label}: kmodel status reports Pods only")
             continue
-        pod = default_pod(obj.body)
+        pod = set_defaults(obj.body)
         node = (pod.get("spec") or {}).get("nodeName") or None
         if node is None:
             phase, conditions = unbound_pod_status(pod)

@@ -35,7 +35,7 @@ from kmodel.cluster.model import Program
 from kmodel.conformance.scenario_format import MAX_WINDOW, ConformanceScenarioFormat
 from kmodel.errors import InputError
 from kmodel.internal.formats import parse_format
-from kmodel.objects.defaults import default_pod
+from kmodel.objects.defaults import set_defaults
 from kmodel.objects.manifests import SkippedObject, load_text, parse_yaml, read_text_file
 
 __all__ = [
@@ -490,7 +490,7 @@ def scenario_from_text(
                 obj=obj.label,
                 path="kind",
             )
-    pods = [default_pod(o.body) for o in objects]
+    pods = [set_defaults(o.body) for o in objects]
     try:
         declared = parse_format(ConformanceScenarioFormat, document, file=file)
     except InputError as error:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kmodel.errors import InputError
+from kmodel.objects.defaults import set_defaults_daemon_set as apply_daemonset_defaults
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
 from kmodel.semantics.replicaset import TimeValue, is_pod_available, is_pod_ready, time_ns
@@ -86,30 +87,6 @@ _NODE_NAME_FIELD: Final = "metadata.name"
 
 
 # ----------------------------------------------------------------------------- defaults
-
-
-def apply_daemonset_defaults(ds: Manifest) -> dict[str, Any]:
-    """A copy of the DaemonSet with the apps/v1 defaults filled in.
-
-    Mirrors ``pkg/apis/apps/v1/defaults.go SetDefaults_DaemonSet``: ``updateStrategy.type``
-    RollingUpdate; for RollingUpdate, ``rollingUpdate.maxUnavailable`` 1 and ``maxSurge`` 0;
-    ``revisionHistoryLimit`` 10. OnDelete gets no ``rollingUpdate``.
-    """
-    result: dict[str, Any] = copy.deepcopy(dict(ds))
-    spec = result.setdefault("spec", {})
-    strategy = spec.setdefault("updateStrategy", {})
-    if not strategy.get("type"):
-        strategy["type"] = "RollingUpdate"
-    if strategy["type"] == "RollingUpdate":
-        rolling = strategy.get("rollingUpdate") or {}
-        strategy["rollingUpdate"] = rolling
-        if rolling.get("maxUnavailable") is None:
-            rolling["maxUnavailable"] = 1
-        if rolling.get("maxSurge") is None:
-            rolling["maxSurge"] = 0
-    if spec.get("revisionHistoryLimit") is None:
-        spec["revisionHistoryLimit"] = 10
-    return result
 
 
 def _rolling(ds: Manifest) -> Mapping[str, Any] | None:

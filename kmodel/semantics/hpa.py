@@ -2,7 +2,7 @@
 
 Mirrors ``pkg/controller/podautoscaler/replica_calculator.go`` (the replica count a metric asks
 for) and ``pkg/controller/podautoscaler/horizontal.go`` (stabilization, scaling policies, min/max
-and the conditions); the API defaults are in :mod:`kmodel.objects.hpa_defaults`. Quantities are
+and the conditions); the API defaults are in :mod:`kmodel.objects.defaults`. Quantities are
 milli-values (ints), as upstream computes them; ratios are floats as upstream's ``float64``.
 
 The controller's memory (recent recommendations, scale events) is passed in and returned, never

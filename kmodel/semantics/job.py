@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kmodel.internal.gocompat import MAX_INT32
+from kmodel.objects.defaults import set_defaults_job as job_defaults
 from kmodel.semantics.replicaset import filter_active_pods, is_pod_ready
 
 __all__ = [
@@ -74,32 +75,6 @@ MAX_POD_CREATE_DELETE_PER_SYNC: Final = 500
 
 
 # ----------------------------------------------------------------------------- defaults
-
-
-def job_defaults(job: Mapping[str, Any]) -> dict[str, Any]:
-    """The Job with batch/v1 defaults (``SetDefaults_Job``); the input is left as it is.
-
-    Both ``completions`` and ``parallelism`` unset: both 1. ``parallelism`` unset: 1.
-    ``backoffLimit``: 6, or MaxInt32 with ``backoffLimitPerIndex``. ``completionMode``:
-    NonIndexed. ``suspend``: false. ``podReplacementPolicy``: Failed with a
-    ``podFailurePolicy``, TerminatingOrFailed otherwise. ``manualSelector`` false.
-    """
-    spec = dict(job.get("spec") or {})
-    if spec.get("completions") is None and spec.get("parallelism") is None:
-        spec["completions"] = 1
-        spec["parallelism"] = 1
-    if spec.get("parallelism") is None:
-        spec["parallelism"] = 1
-    if spec.get("backoffLimit") is None:
-        spec["backoffLimit"] = MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6
-    spec.setdefault("completionMode", "NonIndexed")
-    if spec.get("suspend") is None:
-        spec["suspend"] = False
-    if spec.get("podReplacementPolicy") is None:
-        spec["podReplacementPolicy"] = (
-            "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
-        )
-    return {**job, "spec": spec}
 
 
 def is_job_finished(job: Mapping[str, Any]) -> bool:

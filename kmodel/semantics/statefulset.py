@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from kmodel.internal.gocompat import MAX_INT32
+from kmodel.objects.defaults import set_defaults_stateful_set as apply_stateful_set_defaults
 from kmodel.objects.types import Manifest
 from kmodel.semantics.replicaset import is_pod_available, is_pod_ready
 
@@ -95,42 +96,6 @@ _STATEFUL_POD = re.compile(r"^(.*)-([0-9]+)$")
 
 
 # ---------------------------------------------------------------- defaults
-
-
-def apply_stateful_set_defaults(sts: Manifest) -> dict[str, Any]:
-    """A copy of ``sts`` with the apps/v1 defaults.
-
-    Mirrors ``SetDefaults_StatefulSet``: ``podManagementPolicy: OrderedReady``,
-    ``updateStrategy: RollingUpdate`` with ``partition: 0`` (and ``maxUnavailable: 1``, the
-    ``MaxUnavailableStatefulSet`` gate being on), ``replicas: 1``, ``revisionHistoryLimit: 10``,
-    and ``persistentVolumeClaimRetentionPolicy`` ``Retain``/``Retain``.
-    """
-    body = copy.deepcopy(dict(sts))
-    spec = body.setdefault("spec", {})
-    if not spec.get("podManagementPolicy"):
-        spec["podManagementPolicy"] = "OrderedReady"
-    strategy = spec.setdefault("updateStrategy", {})
-    if not strategy.get("type"):
-        strategy["type"] = "RollingUpdate"
-    if strategy["type"] == "RollingUpdate":
-        rolling = strategy.get("rollingUpdate")
-        rolling = {} if rolling is None else rolling
-        strategy["rollingUpdate"] = rolling
-        if rolling.get("partition") is None:
-            rolling["partition"] = 0
-        if rolling.get("maxUnavailable") is None:
-            rolling["maxUnavailable"] = 1
-    if spec.get("replicas") is None:
-        spec["replicas"] = 1
-    if spec.get("revisionHistoryLimit") is None:
-        spec["revisionHistoryLimit"] = 10
-    policy = spec.get("persistentVolumeClaimRetentionPolicy")
-    policy = {} if policy is None else policy
-    spec["persistentVolumeClaimRetentionPolicy"] = policy
-    for when in ("whenDeleted", "whenScaled"):
-        if not policy.get(when):
-            policy[when] = "Retain"
-    return body
 
 
 # ---------------------------------------------------------------- identity

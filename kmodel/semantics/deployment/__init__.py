@@ -4,9 +4,10 @@ One module per upstream file: :mod:`~kmodel.semantics.deployment.util`
 (``pkg/controller/deployment/util/deployment_util.go``), :mod:`~.sync` (``sync.go``),
 :mod:`~.rolling` (``rolling.go``), :mod:`~.recreate` (``recreate.go``), :mod:`~.rollback`
 (``rollback.go``), :mod:`~.progress` (``progress.go``), :mod:`~.controller`
-(``deployment_controller.go``) and :mod:`~.defaults` (``pkg/apis/apps/v1/defaults.go``);
-``k8s-semantics.md`` section 5. The strategy's validation (``ValidateDeploymentStrategy``) is
-the manifest validator's, in :mod:`kmodel.objects.validate`.
+(``deployment_controller.go``); ``k8s-semantics.md`` section 5. The apps/v1 defaults
+(``SetDefaults_Deployment``) are in :mod:`kmodel.objects.defaults` (re-exported here as
+:func:`apply_deployment_defaults`), the strategy's validation (``ValidateDeploymentStrategy``)
+in :mod:`kmodel.objects.validate`.
 Upstream: kubernetes master after v1.35. Every public name is re-exported here.
 
 Inputs are Deployment and ReplicaSet manifests (camelCase keys). A field the manifest leaves out
@@ -22,16 +23,18 @@ as the caller gave it.
 
 from __future__ import annotations
 
-from kmodel.semantics.deployment.controller import (
-    get_pod_map_for_deployment,
-)
-from kmodel.semantics.deployment.defaults import (
+from kmodel.objects.defaults import (
     DEFAULT_MAX_SURGE,
     DEFAULT_MAX_UNAVAILABLE,
     DEFAULT_PROGRESS_DEADLINE_SECONDS,
     DEFAULT_REVISION_HISTORY_LIMIT,
-    apply_deployment_defaults,
-    apply_deployment_defaults_in_place,
+)
+from kmodel.objects.defaults import set_defaults_deployment as apply_deployment_defaults
+from kmodel.objects.defaults import (
+    set_defaults_deployment_in_place as apply_deployment_defaults_in_place,
+)
+from kmodel.semantics.deployment.controller import (
+    get_pod_map_for_deployment,
 )
 from kmodel.semantics.deployment.progress import (
     requeue_stuck_deployment,

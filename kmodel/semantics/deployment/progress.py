@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kmodel.internal.gofmt import go_quote
+from kmodel.objects.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.types import Manifest
-from kmodel.semantics.deployment.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS
 from kmodel.semantics.deployment.sync import calculate_status
 from kmodel.semantics.deployment.util import (
     _NS_PER_SECOND,

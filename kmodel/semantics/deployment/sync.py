@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kmodel.objects.defaults import DEFAULT_REVISION_HISTORY_LIMIT
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.fields import read_path as _get
 from kmodel.objects.types import Manifest
-from kmodel.semantics.deployment.defaults import DEFAULT_REVISION_HISTORY_LIMIT
 from kmodel.semantics.deployment.util import (
     DESIRED_REPLICAS_ANNOTATION,
     REASON_MIN_AVAILABLE,

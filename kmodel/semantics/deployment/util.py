@@ -16,15 +16,15 @@ from typing import Any, Final
 from kmodel.errors import InputError
 from kmodel.internal.gocompat import GO_DECIMAL, MAX_INT32, go_atoi, go_int32, go_round
 from kmodel.internal.gofmt import go_quote
-from kmodel.objects.fields import mapping as _mapping
-from kmodel.objects.fields import read_path as _get
-from kmodel.objects.types import Manifest
-from kmodel.semantics.deployment.defaults import (
+from kmodel.objects.defaults import (
     DEFAULT_MAX_SURGE,
     DEFAULT_MAX_UNAVAILABLE,
     DEFAULT_PROGRESS_DEADLINE_SECONDS,
     DEFAULT_REVISION_HISTORY_LIMIT,
 )
+from kmodel.objects.fields import mapping as _mapping
+from kmodel.objects.fields import read_path as _get
+from kmodel.objects.types import Manifest
 from kmodel.semantics.replicaset import TimeValue, get_int, time_ns
 
 __all__ = [
