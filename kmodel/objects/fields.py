@@ -8,6 +8,7 @@ say which reading they give:
 - ``*_field`` (:func:`mapping_field`, :func:`list_field`, :func:`str_field`, :func:`int_field`,
   :func:`bool_field`, :func:`string_map_field`) and :func:`mapping`: the Go zero value for an
   absent or ``null`` field, as the API decodes a value field;
+- :func:`mapping_at` and :func:`list_at`: the same by dotted path (``spec.template.spec``);
 - ``optional_*`` (:func:`optional_mapping_field`, :func:`optional_int_field`) and
   :func:`read_path`: ``None`` for an absent or ``null`` field, as Go keeps a nil pointer.
 
@@ -26,8 +27,10 @@ from kmodel.objects.types import Manifest
 __all__ = [
     "bool_field",
     "int_field",
+    "list_at",
     "list_field",
     "mapping",
+    "mapping_at",
     "mapping_field",
     "object_name",
     "object_ref",
@@ -56,7 +59,7 @@ def mapping(obj: object, path: str) -> Mapping[str, Any]:
     return obj
 
 
-def read_path(obj: Mapping[str, Any], dotted: str) -> object:
+def read_path(obj: Mapping[str, Any], dotted: str) -> Any:  # noqa: ANN401  # any YAML value
     """The value at a dotted path (``spec.strategy.type``), or None where a step is missing.
 
     Every step on the way must be a mapping; a wrong type is an InputError naming the path.
@@ -76,7 +79,7 @@ def read_path(obj: Mapping[str, Any], dotted: str) -> object:
     return current
 
 
-def _read_checked(obj: Mapping[str, Any], parts: tuple[str, ...]) -> object:
+def _read_checked(obj: Mapping[str, Any], parts: tuple[str, ...]) -> Any:  # noqa: ANN401
     current: object = obj
     for index, part in enumerate(parts):
         current = mapping(current, ".".join(parts[:index]) or "object").get(part)
@@ -228,3 +231,31 @@ def optional_int_field(
     if value.get(key) is None:
         return None
     return int_field(value, key, path, obj)
+
+
+def mapping_at(obj: Mapping[str, Any], dotted: str) -> Mapping[str, Any]:
+    """The mapping at a dotted path; ``{}`` where a step is absent or ``null`` (Go's zero value).
+
+    What ``(obj.get("spec") or {}).get("template") or {}`` reads, with a wrong type an
+    InputError naming the path instead of a crash or a silent empty value.
+    """
+    value = read_path(obj, dotted)
+    if type(value) is dict:  # the common case, without the ABC isinstance check
+        return value
+    return mapping(value, dotted)
+
+
+def list_at(obj: Mapping[str, Any], dotted: str) -> list[Any]:
+    """The list at a dotted path; ``[]`` where a step is absent or ``null`` (Go's nil slice).
+
+    What ``(obj.get("spec") or {}).get("containers") or []`` reads, with a wrong type an
+    InputError naming the path.
+    """
+    value = read_path(obj, dotted)
+    if type(value) is list:
+        return value
+    if value is None:
+        return []
+    if isinstance(value, tuple):
+        return list(value)
+    raise InputError(f"must be a list, not {type(value).__name__}", path=dotted)

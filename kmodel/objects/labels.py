@@ -21,6 +21,7 @@ from typing import Final, Literal
 from kmodel.errors import InputError
 from kmodel.internal.gocompat import go_parse_int
 from kmodel.internal.gofmt import go_quote
+from kmodel.objects.fields import list_at, mapping_at
 from kmodel.objects.names import is_qualified_name, is_valid_label_value
 
 __all__ = [
@@ -224,8 +225,8 @@ def label_selector_as_selector(selector: object, path: str = "spec.selector") ->
         return LabelSelector(nothing=True)
     if not isinstance(selector, Mapping):
         raise InputError(f"must be a mapping, got {selector!r}", path=path)
-    match_labels = selector.get("matchLabels") or {}
-    match_expressions = selector.get("matchExpressions") or []
+    match_labels = mapping_at(selector, "matchLabels")
+    match_expressions = list_at(selector, "matchExpressions")
     if not isinstance(match_labels, Mapping):
         raise InputError("must be a mapping of label keys to values", path=f"{path}.matchLabels")
     if not isinstance(match_expressions, list):
@@ -246,7 +247,7 @@ def label_selector_as_selector(selector: object, path: str = "spec.selector") ->
                 f"{go_quote(str(operator))} is not a valid label selector operator",
                 path=f"{where}.operator",
             )
-        raw_values = expression.get("values") or []
+        raw_values = list_at(expression, "values")
         if not isinstance(raw_values, list):
             raise InputError("must be a list of strings", path=f"{where}.values")
         values = [_string(v, f"{where}.values[{i}]") for i, v in enumerate(raw_values)]
@@ -261,10 +262,10 @@ def labels_of(obj: Mapping[str, object], path: str = "metadata.labels") -> dict[
     Raises:
         InputError: if the labels are not a mapping of strings to strings.
     """
-    metadata = obj.get("metadata") or {}
+    metadata = mapping_at(obj, "metadata")
     if not isinstance(metadata, Mapping):
         raise InputError("must be a mapping", path="metadata")
-    labels = metadata.get("labels") or {}
+    labels = mapping_at(metadata, "labels")
     if not isinstance(labels, Mapping):
         raise InputError("must be a mapping", path=path)
     result: dict[str, str] = {}

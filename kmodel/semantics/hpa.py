@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from kmodel.internal.gocompat import MAX_INT32, MIN_INT32
+from kmodel.objects.fields import list_at
 
 __all__ = [
     "CPU_INITIALIZATION_PERIOD",
@@ -371,7 +372,7 @@ class ScalingRules:
             str(rules["selectPolicy"]),
             tuple(
                 (str(p["type"]), int(p["value"]), int(p["periodSeconds"]))
-                for p in rules.get("policies") or []
+                for p in list_at(rules, "policies")
             ),
         )
 

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from kmodel.internal.gocompat import MAX_INT32
 from kmodel.objects.defaults import set_defaults_job as job_defaults
+from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.semantics.replicaset import filter_active_pods, is_pod_ready
 
 __all__ = [
@@ -81,7 +82,7 @@ def is_job_finished(job: Mapping[str, Any]) -> bool:
     """``util.IsJobFinished``: a Complete or Failed condition with status True."""
     return any(
         c.get("type") in {"Complete", "Failed"} and c.get("status") == "True"
-        for c in (job.get("status") or {}).get("conditions") or []
+        for c in list_at(job, "status.conditions")
     )
 
 
@@ -89,15 +90,15 @@ def is_job_finished(job: Mapping[str, Any]) -> bool:
 
 
 def _phase(pod: Mapping[str, Any]) -> str:
-    return str((pod.get("status") or {}).get("phase") or "")
+    return str(read_path(pod, "status.phase") or "")
 
 
 def _has_finalizer(pod: Mapping[str, Any]) -> bool:
-    return TRACKING_FINALIZER in ((pod.get("metadata") or {}).get("finalizers") or [])
+    return TRACKING_FINALIZER in list_at(pod, "metadata.finalizers")
 
 
 def _deleting(pod: Mapping[str, Any]) -> bool:
-    return (pod.get("metadata") or {}).get("deletionTimestamp") is not None
+    return read_path(pod, "metadata.deletionTimestamp") is not None
 
 
 def is_pod_failed(pod: Mapping[str, Any], job: Mapping[str, Any]) -> bool:
@@ -106,7 +107,7 @@ def is_pod_failed(pod: Mapping[str, Any], job: Mapping[str, Any]) -> bool:
     With a ``podFailurePolicy`` or ``podReplacementPolicy: Failed`` only the Failed phase
     counts; otherwise a pod being deleted that did not succeed counts too.
     """
-    spec = job.get("spec") or {}
+    spec = mapping_at(job, "spec")
     if spec.get("podFailurePolicy") is not None or spec.get("podReplacementPolicy") == "Failed":
         return _phase(pod) == "Failed"
     if _phase(pod) == "Failed":
@@ -121,14 +122,14 @@ def _is_terminating(pod: Mapping[str, Any]) -> bool:
 
 def completion_index(pod: Mapping[str, Any]) -> int | None:
     """``getCompletionIndex``: the pod's index annotation, or None (``unknownCompletionIndex``)."""
-    raw = ((pod.get("metadata") or {}).get("annotations") or {}).get(COMPLETION_INDEX_ANNOTATION)
+    raw = mapping_at(pod, "metadata.annotations").get(COMPLETION_INDEX_ANNOTATION)
     if not isinstance(raw, str) or not raw.isdigit():
         return None
     return int(raw)
 
 
 def _int_annotation(pod: Mapping[str, Any], name: str) -> int:
-    raw = ((pod.get("metadata") or {}).get("annotations") or {}).get(name)
+    raw = mapping_at(pod, "metadata.annotations").get(name)
     return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
 
 
@@ -139,11 +140,11 @@ def finished_time(pod: Mapping[str, Any]) -> int:
     condition's transition time; else ``deletionTimestamp`` minus the grace period; else the
     creation time.
     """
-    status = pod.get("status") or {}
+    status = mapping_at(pod, "status")
     latest: int | None = None
-    statuses = status.get("containerStatuses") or []
+    statuses = list_at(status, "containerStatuses")
     for container in statuses:
-        terminated = (container.get("state") or {}).get("terminated")
+        terminated = read_path(container, "state.terminated")
         if not terminated or terminated.get("finishedAt") is None:
             latest = None
             break
@@ -151,12 +152,12 @@ def finished_time(pod: Mapping[str, Any]) -> int:
         latest = at if latest is None else max(latest, at)
     if latest is not None and statuses:
         return latest
-    for condition in status.get("conditions") or []:
+    for condition in list_at(status, "conditions"):
         if condition.get("type") == "Ready" and condition.get("status") == "False":
             at = condition.get("lastTransitionTime")
             if isinstance(at, int):
                 return at
-    metadata = pod.get("metadata") or {}
+    metadata = mapping_at(pod, "metadata")
     deleted = metadata.get("deletionTimestamp")
     if isinstance(deleted, int):
         return deleted - int(metadata.get("deletionGracePeriodSeconds") or 0)
@@ -172,9 +173,9 @@ def _matching_container(
 ) -> tuple[str, int] | None:
     """``getMatchingContainerFromList``: the first terminated, non-zero exit that matches."""
     name = requirement.get("containerName")
-    values = requirement.get("values") or []
+    values = list_at(requirement, "values")
     for status in statuses:
-        terminated = (status.get("state") or {}).get("terminated")
+        terminated = read_path(status, "state.terminated")
         if not terminated:
             continue
         if name is not None and name != status.get("name"):
@@ -199,16 +200,16 @@ def match_pod_failure_policy(
     """
     if policy is None:
         return None, True, None
-    status = pod.get("status") or {}
-    metadata = pod.get("metadata") or {}
+    status = mapping_at(pod, "status")
+    metadata = mapping_at(pod, "metadata")
     pod_name = f"{metadata.get('namespace')}/{metadata.get('name')}"
-    for index, rule in enumerate(policy.get("rules") or []):
+    for index, rule in enumerate(list_at(policy, "rules")):
         action = rule.get("action")
         message: str | None = None
         if rule.get("onExitCodes") is not None:
             found = _matching_container(
-                status.get("containerStatuses") or [], rule["onExitCodes"]
-            ) or _matching_container(status.get("initContainerStatuses") or [], rule["onExitCodes"])
+                list_at(status, "containerStatuses"), rule["onExitCodes"]
+            ) or _matching_container(list_at(status, "initContainerStatuses"), rule["onExitCodes"])
             if found is None:
                 continue
             message = (
@@ -219,7 +220,7 @@ def match_pod_failure_policy(
             condition = next(
                 (
                     c
-                    for c in status.get("conditions") or []
+                    for c in list_at(status, "conditions")
                     for pattern in rule["onPodConditions"]
                     if c.get("type") == pattern.get("type")
                     and c.get("status") == pattern.get("status", "True")
@@ -337,7 +338,7 @@ def match_success_policy(policy: Mapping[str, Any] | None, succeeded: Sequence[i
     if policy is None:
         return None
     done = set(succeeded)
-    for rule in policy.get("rules") or []:
+    for rule in list_at(policy, "rules"):
         wanted_text = rule.get("succeededIndexes")
         count = rule.get("succeededCount")
         if wanted_text is not None:
@@ -416,7 +417,7 @@ def _past_backoff_limit_on_failure(
     spec: Mapping[str, Any], pods: Sequence[Mapping[str, Any]]
 ) -> bool:
     """``pastBackoffLimitOnFailure``: with OnFailure, restarts of running pods reach the limit."""
-    template_spec = (spec.get("template") or {}).get("spec") or {}
+    template_spec = mapping_at(spec, "template.spec")
     if template_spec.get("restartPolicy") != "OnFailure":
         return False
     restarts = sum(
@@ -424,8 +425,8 @@ def _past_backoff_limit_on_failure(
         for p in pods
         if _phase(p) in {"Running", "Pending"}
         for s in [
-            *((p.get("status") or {}).get("initContainerStatuses") or []),
-            *((p.get("status") or {}).get("containerStatuses") or []),
+            *list_at(p, "status.initContainerStatuses"),
+            *list_at(p, "status.containerStatuses"),
         ]
     )
     limit = int(spec["backoffLimit"])
@@ -437,7 +438,7 @@ def _failed_indexes(
 ) -> list[int]:
     """``calculateFailedIndexes``: recorded failed indexes plus those failed for good now."""
     spec = job["spec"]
-    failed = set(parse_indexes((job.get("status") or {}).get("failedIndexes"), completions))
+    failed = set(parse_indexes(read_path(job, "status.failedIndexes"), completions))
     for pod in new_failed:
         index = completion_index(pod)
         if index is None or index >= completions:
@@ -460,7 +461,7 @@ def _replacement_failure_counts(
     failed = [p for p in pods if completion_index(p) == index and is_pod_failed(p, job)]
     if not failed:
         return 0, 0
-    last = max(failed, key=lambda p: (finished_time(p), (p.get("metadata") or {}).get("name", "")))
+    last = max(failed, key=lambda p: (finished_time(p), mapping_at(p, "metadata").get("name", "")))
     counts = _int_annotation(last, INDEX_FAILURE_COUNT_ANNOTATION)
     ignored = _int_annotation(last, INDEX_IGNORED_FAILURE_COUNT_ANNOTATION)
     _, counted, _ = match_pod_failure_policy(job["spec"].get("podFailurePolicy"), last)
@@ -487,9 +488,9 @@ def sync_job(  # syncJob and manageJob are one long decision
     if is_job_finished(job):
         return None
     spec = job["spec"]
-    old_status = job.get("status") or {}
+    old_status = mapping_at(job, "status")
     status: dict[str, Any] = {k: v for k, v in old_status.items() if k != "conditions"}
-    conditions: list[dict[str, Any]] = [dict(c) for c in old_status.get("conditions") or []]
+    conditions: list[dict[str, Any]] = [dict(c) for c in list_at(old_status, "conditions")]
     indexed = spec.get("completionMode") == "Indexed"
     completions: int | None = spec.get("completions")
     suspended = bool(spec.get("suspend"))
@@ -601,7 +602,7 @@ def sync_job(  # syncJob and manageJob are one long decision
         active = 0
     else:
         manage_called = (
-            expectations_satisfied and (job.get("metadata") or {}).get("deletionTimestamp") is None
+            expectations_satisfied and read_path(job, "metadata.deletionTimestamp") is None
         )
         if manage_called:
             active = _manage_job(
@@ -787,7 +788,7 @@ def _pods_for_removal(
         seen: set[int] = set()
         rest = []
         done = set(succeeded_indexes)
-        for pod in sorted(active_pods, key=lambda p: (p.get("metadata") or {}).get("name", "")):
+        for pod in sorted(active_pods, key=lambda p: mapping_at(p, "metadata").get("name", "")):
             index = completion_index(pod)
             if index is None or index >= completions or index in done or index in seen:
                 chosen.append(pod)
@@ -802,13 +803,13 @@ def _pods_for_removal(
 
 
 def _removal_rank(pod: Mapping[str, Any]) -> tuple[int, int, int, str]:
-    node = (pod.get("spec") or {}).get("nodeName")
+    node = read_path(pod, "spec.nodeName")
     phase_rank = {"Pending": 0, "Unknown": 1, "Running": 2}.get(_phase(pod), 1)
     return (
         0 if not node else 1,
         phase_rank,
         1 if is_pod_ready(pod) else 0,
-        str((pod.get("metadata") or {}).get("name", "")),
+        str(mapping_at(pod, "metadata").get("name", "")),
     )
 
 
@@ -819,10 +820,10 @@ def ttl_expiry(job: Mapping[str, Any]) -> int | None:
     ``getFinishAndExpireTime``: the finish time (the Complete or Failed condition's
     ``lastTransitionTime``) plus ``ttlSecondsAfterFinished``; only for a finished Job that sets it.
     """
-    ttl = (job.get("spec") or {}).get("ttlSecondsAfterFinished")
+    ttl = read_path(job, "spec.ttlSecondsAfterFinished")
     if ttl is None:
         return None
-    for condition in (job.get("status") or {}).get("conditions") or []:
+    for condition in list_at(job, "status.conditions"):
         if condition.get("type") in {"Complete", "Failed"} and condition.get("status") == "True":
             return int(condition.get("lastTransitionTime") or 0) + int(ttl)
     return None

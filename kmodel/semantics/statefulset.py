@@ -38,6 +38,7 @@ from typing import Any, Final, Literal
 
 from kmodel.internal.gocompat import MAX_INT32
 from kmodel.objects.defaults import set_defaults_stateful_set as apply_stateful_set_defaults
+from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.objects.types import Manifest
 from kmodel.semantics.replicaset import is_pod_available, is_pod_ready
 
@@ -136,7 +137,7 @@ def is_member_of(sts: Manifest, pod: Manifest) -> bool:
 
 def get_start_ordinal(sts: Manifest) -> int:
     """``getStartOrdinal``: ``spec.ordinals.start`` (0 when unset)."""
-    return int(((sts.get("spec") or {}).get("ordinals") or {}).get("start") or 0)
+    return int(read_path(sts, "spec.ordinals.start") or 0)
 
 
 def get_end_ordinal(sts: Manifest) -> int:
@@ -168,7 +169,7 @@ def storage_matches(sts: Manifest, pod: Manifest) -> bool:
     ordinal = get_ordinal(pod)
     if ordinal < 0:
         return False
-    volumes = {v.get("name"): v for v in (pod.get("spec") or {}).get("volumes") or []}
+    volumes = {v.get("name"): v for v in list_at(pod, "spec.volumes")}
     for template in sts["spec"].get("volumeClaimTemplates") or []:
         volume = volumes.get(template["metadata"]["name"])
         source = (volume or {}).get("persistentVolumeClaim")
@@ -189,10 +190,10 @@ def get_persistent_volume_claims(sts: Manifest, ordinal: int) -> dict[str, dict[
     match_labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
     for template in sts["spec"].get("volumeClaimTemplates") or []:
         claim = copy.deepcopy(dict(template))
-        metadata = dict(claim.get("metadata") or {})
+        metadata = dict(mapping_at(claim, "metadata"))
         metadata["name"] = get_persistent_volume_claim_name(sts, template, ordinal)
         metadata["namespace"] = sts["metadata"].get("namespace")
-        metadata["labels"] = {**(metadata.get("labels") or {}), **match_labels}
+        metadata["labels"] = {**mapping_at(metadata, "labels"), **match_labels}
         claim["metadata"] = metadata
         claim["apiVersion"] = "v1"
         claim["kind"] = "PersistentVolumeClaim"
@@ -221,12 +222,12 @@ def new_stateful_set_pod(sts: Manifest, ordinal: int) -> dict[str, Any]:
     name).
     """
     template = sts["spec"].get("template") or {}
-    metadata = template.get("metadata") or {}
+    metadata = mapping_at(template, "metadata")
     name = get_pod_name(sts, ordinal)
-    labels = dict(metadata.get("labels") or {})
+    labels = dict(mapping_at(metadata, "labels"))
     labels[POD_NAME_LABEL] = name
     labels[POD_INDEX_LABEL] = str(ordinal)
-    spec = copy.deepcopy(dict(template.get("spec") or {}))
+    spec = copy.deepcopy(dict(mapping_at(template, "spec")))
     spec["hostname"] = name
     service = sts["spec"].get("serviceName")
     if service:
@@ -236,7 +237,7 @@ def new_stateful_set_pod(sts: Manifest, ordinal: int) -> dict[str, Any]:
         {"name": name_, "persistentVolumeClaim": {"claimName": claim["metadata"]["name"]}}
         for name_, claim in claims.items()
     ]
-    volumes.extend(v for v in spec.get("volumes") or [] if v.get("name") not in claims)
+    volumes.extend(v for v in list_at(spec, "volumes") if v.get("name") not in claims)
     if volumes:
         spec["volumes"] = volumes
     pod_metadata: dict[str, Any] = {
@@ -269,7 +270,7 @@ def new_versioned_stateful_set_pod(
     if strategy.get("type") == "RollingUpdate" and (
         (
             rolling is None
-            and ordinal < start + int((current_set.get("status") or {}).get("currentReplicas", 0))
+            and ordinal < start + int(mapping_at(current_set, "status").get("currentReplicas", 0))
         )
         or (rolling is not None and ordinal < start + int(rolling.get("partition") or 0))
     ):
@@ -285,7 +286,7 @@ def new_versioned_stateful_set_pod(
 
 
 def _phase(pod: Manifest) -> str:
-    return str((pod.get("status") or {}).get("phase") or "")
+    return str(read_path(pod, "status.phase") or "")
 
 
 def is_created(pod: Manifest) -> bool:
@@ -460,7 +461,7 @@ def complete_rolling_update(sts: Manifest, status: dict[str, Any]) -> None:
 
 def inconsistent_status(sts: Manifest, status: Mapping[str, Any]) -> bool:
     """``inconsistentStatus``: the computed status differs from the stored one in a field."""
-    stored = sts.get("status") or {}
+    stored = mapping_at(sts, "status")
     return any(stored.get(key, _ZERO.get(key)) != status.get(key) for key in _STATUS_FIELDS)
 
 

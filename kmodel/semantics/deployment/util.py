@@ -22,6 +22,7 @@ from kmodel.objects.defaults import (
     DEFAULT_PROGRESS_DEADLINE_SECONDS,
     DEFAULT_REVISION_HISTORY_LIMIT,
 )
+from kmodel.objects.fields import list_at
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.fields import read_path as _get
 from kmodel.objects.types import Manifest
@@ -618,7 +619,7 @@ def set_deployment_condition(
 
 
 def _status_conditions(status: Mapping[str, Any], path: str) -> list[Mapping[str, Any]]:
-    conditions = status.get("conditions") or []
+    conditions = list_at(status, "conditions")
     if not isinstance(conditions, list):
         raise InputError("must be a list", path=f"{path}.conditions")
     # Plain dicts as they are; the element's path is only spelled out for anything else.

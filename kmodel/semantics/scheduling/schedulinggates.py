@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kmodel.objects.fields import list_at
+
 __all__ = ["scheduling_gates"]
 
 
@@ -20,5 +22,5 @@ def scheduling_gates(pod: Mapping[str, Any]) -> list[str]:
     a pod with any gate is rejected (UnschedulableAndUnresolvable, "waiting for scheduling
     gates: [...]") and stays out of the scheduling queue until its gates are removed.
     """
-    gates = (pod.get("spec") or {}).get("schedulingGates") or []
+    gates = list_at(pod, "spec.schedulingGates")
     return [str(g.get("name")) for g in gates if isinstance(g, Mapping)]
