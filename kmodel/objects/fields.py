@@ -25,6 +25,7 @@ from kmodel.errors import InputError
 from kmodel.objects.types import Manifest
 
 __all__ = [
+    "as_list",
     "bool_field",
     "int_field",
     "list_at",
@@ -55,8 +56,17 @@ def mapping(obj: object, path: str) -> Mapping[str, Any]:
     if obj is None:
         return {}
     if not isinstance(obj, Mapping):
-        raise InputError(f"must be a mapping, got {type(obj).__name__}", path=path)
+        raise InputError(f"must be a mapping, not {type(obj).__name__}", path=path)
     return obj
+
+
+def as_list(value: object, path: str) -> list[Any]:
+    """``value`` as a list (``None`` reads as empty); else an InputError at ``path``."""
+    if type(value) is list:
+        return value
+    if value is None:
+        return []
+    raise InputError(f"must be a list, not {type(value).__name__}", path=path)
 
 
 def read_path(obj: Mapping[str, Any], dotted: str) -> Any:  # noqa: ANN401  # any YAML value
@@ -252,10 +262,6 @@ def list_at(obj: Mapping[str, Any], dotted: str) -> list[Any]:
     InputError naming the path.
     """
     value = read_path(obj, dotted)
-    if type(value) is list:
-        return value
-    if value is None:
-        return []
     if isinstance(value, tuple):
         return list(value)
-    raise InputError(f"must be a list, not {type(value).__name__}", path=dotted)
+    return as_list(value, dotted)

@@ -19,6 +19,7 @@ from typing import Any, Final
 from kmodel.errors import InputError
 from kmodel.internal.gofmt import go_quote, go_string_list
 from kmodel.objects.fields import list_at
+from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.types import Manifest, PodCondition, PodPhase
 
 __all__ = [
@@ -92,14 +93,6 @@ def _gates(feature_gates: Mapping[str, bool] | None) -> dict[str, bool]:
             raise InputError("must be true or false", path=f"featureGates.{name}")
         gates[name] = enabled
     return gates
-
-
-def _mapping(value: object, path: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InputError(f"must be a mapping, not {type(value).__name__}", path=path)
-    return value
 
 
 def _containers(pod: Manifest, key: str) -> list[Mapping[str, Any]]:

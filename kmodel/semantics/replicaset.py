@@ -31,6 +31,7 @@ from typing import Any, Final, Literal
 
 from kmodel.errors import InputError
 from kmodel.internal.gocompat import go_log2_int, go_parse_int
+from kmodel.objects.fields import as_list
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.fields import read_path as _field
 from kmodel.objects.labels import LabelSelector, label_selector_as_selector, labels_of
@@ -132,14 +133,6 @@ def time_ns(value: object, path: str = "time") -> int | None:
     raise InputError(f"invalid time {value!r}: expected seconds or an RFC 3339 string", path=path)
 
 
-def _list(obj: object, path: str) -> list[Any]:
-    if obj is None:
-        return []
-    if not isinstance(obj, list):
-        raise InputError(f"must be a list, got {type(obj).__name__}", path=path)
-    return obj
-
-
 def get_int(obj: Manifest, dotted: str, default: int = 0) -> int:
     """Read an integer field by dotted path (``spec.replicas``), ``default`` when absent.
 
@@ -170,7 +163,7 @@ def _annotations(obj: Manifest) -> Mapping[str, Any]:
 
 
 def _conditions(obj: Manifest) -> list[Mapping[str, Any]]:
-    conditions = _list(_field(obj, "status.conditions"), "status.conditions")
+    conditions = as_list(_field(obj, "status.conditions"), "status.conditions")
     # Plain dicts as they are; the element's path is only spelled out for anything else.
     return [
         c if type(c) is dict else _mapping(c, f"status.conditions[{i}]")
@@ -268,16 +261,16 @@ def _ready_time(pod: Manifest) -> int | None:
 def _max_container_restarts(pod: Manifest) -> tuple[int, int]:
     """Mirrors controller_utils.go ``maxContainerRestarts``: (regular, sidecar) maxima."""
     regular = 0
-    for status in _list(_field(pod, "status.containerStatuses"), "status.containerStatuses"):
+    for status in as_list(_field(pod, "status.containerStatuses"), "status.containerStatuses"):
         regular = max(
             regular, get_int(_mapping(status, "status.containerStatuses"), "restartCount")
         )
     sidecars: set[object] = set()
-    for container in _list(_field(pod, "spec.initContainers"), "spec.initContainers"):
+    for container in as_list(_field(pod, "spec.initContainers"), "spec.initContainers"):
         if _mapping(container, "spec.initContainers").get("restartPolicy") == "Always":
             sidecars.add(container.get("name"))
     sidecar = 0
-    for status in _list(_field(pod, "status.initContainerStatuses"), "status"):
+    for status in as_list(_field(pod, "status.initContainerStatuses"), "status"):
         if _mapping(status, "status.initContainerStatuses").get("name") in sidecars:
             sidecar = max(sidecar, get_int(status, "restartCount"))
     return regular, sidecar
@@ -540,7 +533,7 @@ def controller_ref(obj: Manifest) -> Mapping[str, Any] | None:
 
     Mirrors ``metav1.GetControllerOfNoCopy`` (the first such reference).
     """
-    refs = _list(_field(obj, "metadata.ownerReferences"), "metadata.ownerReferences")
+    refs = as_list(_field(obj, "metadata.ownerReferences"), "metadata.ownerReferences")
     for index, ref in enumerate(refs):
         owner = _mapping(ref, f"metadata.ownerReferences[{index}]")
         if owner.get("controller") is True:

@@ -154,7 +154,7 @@ def pod_in_ordinal_range(pod: Manifest, sts: Manifest) -> bool:
 def identity_matches(sts: Manifest, pod: Manifest) -> bool:
     """``identityMatches``: name, namespace and the pod-name label are the set's for the ordinal."""
     parent, ordinal = get_parent_name_and_ordinal(pod)
-    labels = pod["metadata"].get("labels") or {}
+    labels = mapping_at(pod, "metadata.labels")
     return (
         ordinal >= 0
         and parent == sts["metadata"]["name"]
@@ -170,7 +170,7 @@ def storage_matches(sts: Manifest, pod: Manifest) -> bool:
     if ordinal < 0:
         return False
     volumes = {v.get("name"): v for v in list_at(pod, "spec.volumes")}
-    for template in sts["spec"].get("volumeClaimTemplates") or []:
+    for template in list_at(sts, "spec.volumeClaimTemplates"):
         volume = volumes.get(template["metadata"]["name"])
         source = (volume or {}).get("persistentVolumeClaim")
         if source is None or source.get("claimName") != get_persistent_volume_claim_name(
@@ -187,8 +187,8 @@ def get_persistent_volume_claims(sts: Manifest, ordinal: int) -> dict[str, dict[
     set's ``matchLabels`` (upstream also copies the template's own labels over them).
     """
     claims: dict[str, dict[str, Any]] = {}
-    match_labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
-    for template in sts["spec"].get("volumeClaimTemplates") or []:
+    match_labels = mapping_at(sts, "spec.selector.matchLabels")
+    for template in list_at(sts, "spec.volumeClaimTemplates"):
         claim = copy.deepcopy(dict(template))
         metadata = dict(mapping_at(claim, "metadata"))
         metadata["name"] = get_persistent_volume_claim_name(sts, template, ordinal)
@@ -221,7 +221,7 @@ def new_stateful_set_pod(sts: Manifest, ordinal: int) -> dict[str, Any]:
     ``persistentVolumeClaim`` volume per claim template, replacing a template volume of the same
     name).
     """
-    template = sts["spec"].get("template") or {}
+    template = mapping_at(sts, "spec.template")
     metadata = mapping_at(template, "metadata")
     name = get_pod_name(sts, ordinal)
     labels = dict(mapping_at(metadata, "labels"))
@@ -264,7 +264,7 @@ def new_versioned_stateful_set_pod(
     ``rollingUpdate`` block, ordinals below ``status.currentReplicas``); every other pod is made
     from the update revision.
     """
-    strategy = current_set["spec"].get("updateStrategy") or {}
+    strategy = mapping_at(current_set, "spec.updateStrategy")
     rolling = strategy.get("rollingUpdate")
     start = get_start_ordinal(current_set)
     if strategy.get("type") == "RollingUpdate" and (
@@ -341,7 +341,7 @@ def allows_burst(sts: Manifest) -> bool:
 
 def get_pod_revision(pod: Manifest) -> str:
     """``getPodRevision``: the ``controller-revision-hash`` label ("" without one)."""
-    return str((pod["metadata"].get("labels") or {}).get(REVISION_LABEL, ""))
+    return str(mapping_at(pod, "metadata.labels").get(REVISION_LABEL, ""))
 
 
 def max_unavailable(value: int | str | None, replicas: int) -> int:
@@ -357,7 +357,7 @@ def max_unavailable(value: int | str | None, replicas: int) -> int:
 
 def retention_policy(sts: Manifest) -> tuple[str, str]:
     """``getPersistentVolumeClaimRetentionPolicy``: (whenDeleted, whenScaled), Retain by default."""
-    policy = sts["spec"].get("persistentVolumeClaimRetentionPolicy") or {}
+    policy = mapping_at(sts, "spec.persistentVolumeClaimRetentionPolicy")
     return str(policy.get("whenDeleted") or "Retain"), str(policy.get("whenScaled") or "Retain")
 
 
@@ -371,7 +371,7 @@ def claim_owner_refs(sts: Manifest, pod: Manifest, claim: Manifest) -> list[dict
     References to other objects are kept. ``pod`` needs a UID (a created pod).
     """
     when_deleted, when_scaled = retention_policy(sts)
-    refs = [dict(r) for r in claim["metadata"].get("ownerReferences") or []]
+    refs = [dict(r) for r in list_at(claim, "metadata.ownerReferences")]
     set_uid, pod_uid = sts["metadata"]["uid"], pod["metadata"]["uid"]
     want_set = when_deleted == "Delete"
     want_pod = False
@@ -398,7 +398,7 @@ def has_stale_owner_ref(claim: Manifest, pod: Manifest) -> bool:
     uid = pod["metadata"].get("uid")
     return any(
         r.get("kind") == "Pod" and r.get("name") == pod["metadata"]["name"] and r.get("uid") != uid
-        for r in claim["metadata"].get("ownerReferences") or []
+        for r in list_at(claim, "metadata.ownerReferences")
     )
 
 
@@ -449,7 +449,7 @@ def compute_replica_status(
 
 def complete_rolling_update(sts: Manifest, status: dict[str, Any]) -> None:
     """``completeRollingUpdate``: once every replica is updated and ready, current = update."""
-    strategy = sts["spec"].get("updateStrategy") or {}
+    strategy = mapping_at(sts, "spec.updateStrategy")
     if (
         strategy.get("type") == "RollingUpdate"
         and status["updatedReplicas"] == status["replicas"]
@@ -708,13 +708,13 @@ def _restored(sts: Manifest, pod: Manifest) -> dict[str, Any]:
     """``updateIdentity`` and ``updateStorage`` applied to a copy of ``pod``."""
     body = copy.deepcopy(dict(pod))
     fresh = new_stateful_set_pod(sts, get_ordinal(pod))
-    labels = dict(body["metadata"].get("labels") or {})
+    labels = dict(mapping_at(body, "metadata.labels"))
     labels[POD_NAME_LABEL] = fresh["metadata"]["name"]
     labels[POD_INDEX_LABEL] = fresh["metadata"]["labels"][POD_INDEX_LABEL]
     body["metadata"]["labels"] = labels
-    claims = {v["name"] for v in fresh["spec"].get("volumes") or [] if "persistentVolumeClaim" in v}
-    volumes = [v for v in fresh["spec"].get("volumes") or [] if v["name"] in claims]
-    volumes.extend(v for v in body["spec"].get("volumes") or [] if v.get("name") not in claims)
+    claims = {v["name"] for v in list_at(fresh, "spec.volumes") if "persistentVolumeClaim" in v}
+    volumes = [v for v in list_at(fresh, "spec.volumes") if v["name"] in claims]
+    volumes.extend(v for v in list_at(body, "spec.volumes") if v.get("name") not in claims)
     body["spec"]["volumes"] = volumes
     return body
 
@@ -753,7 +753,7 @@ def _rolling_update(  # noqa: PLR0917  # upstream's parameters
     plan: StatefulSetPlan,
 ) -> None:
     """``updateStatefulSetAfterInvariantEstablished``: delete outdated pods, highest first."""
-    rolling = sts["spec"]["updateStrategy"].get("rollingUpdate") or {}
+    rolling = mapping_at(sts, "spec.updateStrategy.rollingUpdate")
     update_min = int(rolling.get("partition") or 0)
     allowed = max_unavailable(rolling.get("maxUnavailable"), int(sts["spec"]["replicas"]))
     min_ready = int(sts["spec"].get("minReadySeconds") or 0)
