@@ -8,7 +8,8 @@ say which reading they give:
 - ``*_field`` (:func:`mapping_field`, :func:`list_field`, :func:`str_field`, :func:`int_field`,
   :func:`bool_field`, :func:`string_map_field`) and :func:`mapping`: the Go zero value for an
   absent or ``null`` field, as the API decodes a value field;
-- :func:`mapping_at` and :func:`list_at`: the same by dotted path (``spec.template.spec``);
+- :func:`mapping_at`, :func:`list_at`, :func:`int_at` and :func:`str_at`: the same by dotted
+  path (``spec.template.spec``);
 - ``optional_*`` (:func:`optional_mapping_field`, :func:`optional_int_field`) and
   :func:`read_path`: ``None`` for an absent or ``null`` field, as Go keeps a nil pointer.
 
@@ -27,6 +28,7 @@ from kmodel.objects.types import Manifest
 __all__ = [
     "as_list",
     "bool_field",
+    "int_at",
     "int_field",
     "list_at",
     "list_field",
@@ -40,6 +42,7 @@ __all__ = [
     "read_path",
     "require_manifest",
     "require_manifests",
+    "str_at",
     "str_field",
     "string_map_field",
 ]
@@ -265,3 +268,28 @@ def list_at(obj: Mapping[str, Any], dotted: str) -> list[Any]:
     if isinstance(value, tuple):
         return list(value)
     return as_list(value, dotted)
+
+
+def int_at(obj: Mapping[str, Any], dotted: str, default: int = 0) -> int:
+    """The integer at a dotted path (``spec.replicas``); ``default`` where absent or ``null``.
+
+    Booleans are refused, as Go's decoder refuses them for an integer field.
+    """
+    value = read_path(obj, dotted)
+    if type(value) is int:  # the common case first
+        return value
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"must be an integer, not {type(value).__name__}", path=dotted)
+    return value
+
+
+def str_at(obj: Mapping[str, Any], dotted: str) -> str:
+    """The string at a dotted path (``status.phase``); ``""`` where absent or ``null``."""
+    value = read_path(obj, dotted)
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    raise InputError(f"must be a string, not {type(value).__name__}", path=dotted)

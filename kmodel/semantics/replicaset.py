@@ -31,7 +31,7 @@ from typing import Any, Final, Literal
 
 from kmodel.errors import InputError
 from kmodel.internal.gocompat import go_log2_int, go_parse_int
-from kmodel.objects.fields import as_list
+from kmodel.objects.fields import as_list, int_at, str_at
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.fields import read_path as _field
 from kmodel.objects.labels import LabelSelector, label_selector_as_selector, labels_of
@@ -50,7 +50,6 @@ __all__ = [
     "claim_decision",
     "controller_ref",
     "filter_active_pods",
-    "get_int",
     "is_pod_active",
     "is_pod_available",
     "is_pod_ready",
@@ -133,31 +132,6 @@ def time_ns(value: object, path: str = "time") -> int | None:
     raise InputError(f"invalid time {value!r}: expected seconds or an RFC 3339 string", path=path)
 
 
-def get_int(obj: Manifest, dotted: str, default: int = 0) -> int:
-    """Read an integer field by dotted path (``spec.replicas``), ``default`` when absent.
-
-    Raises:
-        InputError: if the value is not an integer (booleans are refused), with the path.
-    """
-    value = _field(obj, dotted)
-    if type(value) is int:  # the common case first
-        return value
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"must be an integer, got {value!r}", path=dotted)
-    return value
-
-
-def _str(obj: Manifest, dotted: str) -> str:
-    value = _field(obj, dotted)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f"must be a string, got {value!r}", path=dotted)
-    return value
-
-
 def _annotations(obj: Manifest) -> Mapping[str, Any]:
     return _mapping(_field(obj, "metadata.annotations"), "metadata.annotations")
 
@@ -179,7 +153,7 @@ def is_pod_active(pod: Manifest) -> bool:
 
     Mirrors ``pkg/controller/controller_utils.go IsPodActive``.
     """
-    phase = _str(pod, "status.phase")
+    phase = str_at(pod, "status.phase")
     return (
         phase not in {"Succeeded", "Failed"} and _field(pod, "metadata.deletionTimestamp") is None
     )
@@ -262,9 +236,7 @@ def _max_container_restarts(pod: Manifest) -> tuple[int, int]:
     """Mirrors controller_utils.go ``maxContainerRestarts``: (regular, sidecar) maxima."""
     regular = 0
     for status in as_list(_field(pod, "status.containerStatuses"), "status.containerStatuses"):
-        regular = max(
-            regular, get_int(_mapping(status, "status.containerStatuses"), "restartCount")
-        )
+        regular = max(regular, int_at(_mapping(status, "status.containerStatuses"), "restartCount"))
     sidecars: set[object] = set()
     for container in as_list(_field(pod, "spec.initContainers"), "spec.initContainers"):
         if _mapping(container, "spec.initContainers").get("restartPolicy") == "Always":
@@ -272,7 +244,7 @@ def _max_container_restarts(pod: Manifest) -> tuple[int, int]:
     sidecar = 0
     for status in as_list(_field(pod, "status.initContainerStatuses"), "status"):
         if _mapping(status, "status.initContainerStatuses").get("name") in sidecars:
-            sidecar = max(sidecar, get_int(status, "restartCount"))
+            sidecar = max(sidecar, int_at(status, "restartCount"))
     return regular, sidecar
 
 
@@ -293,7 +265,7 @@ def _logarithmic_rank_diff(t1: int, t2: int, now: int) -> int:
 
 
 def _uid(pod: Manifest) -> str:
-    return _str(pod, "metadata.uid")
+    return str_at(pod, "metadata.uid")
 
 
 def active_pods_less(
@@ -309,15 +281,15 @@ def active_pods_less(
     UID); higher max restart count first (regular containers, then sidecars); newer
     creationTimestamp first (same bucketing). A zero ``now`` falls back to plain time order.
     """
-    node_i = _str(pod_i, "spec.nodeName")
-    node_j = _str(pod_j, "spec.nodeName")
+    node_i = str_at(pod_i, "spec.nodeName")
+    node_j = str_at(pod_j, "spec.nodeName")
     # 1. Unassigned < assigned.
     if node_i != node_j and (not node_i or not node_j):
         return not node_i
     # 2. PodPending < PodUnknown < PodRunning.
     ordinal = {"Pending": 0, "Unknown": 1, "Running": 2}
-    phase_i = ordinal.get(_str(pod_i, "status.phase"), 0)
-    phase_j = ordinal.get(_str(pod_j, "status.phase"), 0)
+    phase_i = ordinal.get(str_at(pod_i, "status.phase"), 0)
+    phase_j = ordinal.get(str_at(pod_j, "status.phase"), 0)
     if phase_i != phase_j:
         return phase_i < phase_j
     # 3. Not ready < ready.
@@ -374,9 +346,9 @@ def pod_ranks(pods_to_rank: Sequence[Manifest], related_pods: Sequence[Manifest]
     on_node: dict[str, int] = {}
     for pod in related_pods:
         if is_pod_active(pod):
-            node = _str(pod, "spec.nodeName")
+            node = str_at(pod, "spec.nodeName")
             on_node[node] = on_node.get(node, 0) + 1
-    return [on_node.get(_str(pod, "spec.nodeName"), 0) for pod in pods_to_rank]
+    return [on_node.get(str_at(pod, "spec.nodeName"), 0) for pod in pods_to_rank]
 
 
 def pods_to_delete(
@@ -511,7 +483,7 @@ def manage_replicas_plan(
     Raises:
         InputError: for a negative ``spec.replicas`` or malformed pods.
     """
-    replicas = get_int(rs, "spec.replicas", 1)
+    replicas = int_at(rs, "spec.replicas", 1)
     if replicas < 0:
         raise InputError("must be greater than or equal to 0", path="spec.replicas")
     diff = len(active_pods) - replicas
@@ -602,7 +574,7 @@ def claim_decision(
     rs_deleting = _field(rs, "metadata.deletionTimestamp") is not None
     ref = controller_ref(pod)
     if ref is not None:
-        if ref.get("uid") != _str(rs, "metadata.uid"):
+        if ref.get("uid") != str_at(rs, "metadata.uid"):
             return ClaimDecision("ignore", claimed=False)
         if matches:
             return ClaimDecision("claim", claimed=True)
@@ -613,20 +585,20 @@ def claim_decision(
         return ClaimDecision("ignore", claimed=False)
     if _field(pod, "metadata.deletionTimestamp") is not None:
         return ClaimDecision("ignore", claimed=False)
-    namespace = _str(rs, "metadata.namespace")
-    if namespace and namespace != _str(pod, "metadata.namespace"):
+    namespace = str_at(rs, "metadata.namespace")
+    if namespace and namespace != str_at(pod, "metadata.namespace"):
         return ClaimDecision("ignore", claimed=False)
-    name = f"{namespace}/{_str(rs, 'metadata.name')}"
+    name = f"{namespace}/{str_at(rs, 'metadata.name')}"
     if not fresh_rs_found:
         return ClaimDecision("ignore", claimed=False, error=f"{name} could not be fetched")
     fresh = rs if fresh_rs is None else fresh_rs
-    if _str(fresh, "metadata.uid") != _str(rs, "metadata.uid"):
+    if str_at(fresh, "metadata.uid") != str_at(rs, "metadata.uid"):
         return ClaimDecision(
             "ignore",
             claimed=False,
             error=(
-                f"original {name} is gone: got uid {_str(fresh, 'metadata.uid')}, "
-                f"wanted {_str(rs, 'metadata.uid')}"
+                f"original {name} is gone: got uid {str_at(fresh, 'metadata.uid')}, "
+                f"wanted {str_at(rs, 'metadata.uid')}"
             ),
         )
     deleted_at = _field(fresh, "metadata.deletionTimestamp")
@@ -670,7 +642,7 @@ def calculate_status(
     template_labels = _mapping(
         _field(rs, "spec.template.metadata.labels"), "spec.template.metadata.labels"
     )
-    min_ready = get_int(rs, "spec.minReadySeconds")
+    min_ready = int_at(rs, "spec.minReadySeconds")
     fully_labeled = ready = available = 0
     for pod in active_pods:
         labels = labels_of(pod)
@@ -684,7 +656,7 @@ def calculate_status(
     conditions = [dict(c) for c in _conditions(rs)]
     failure = next((c for c in conditions if c.get("type") == "ReplicaFailure"), None)
     if manage_replicas_error is not None and failure is None:
-        diff = len(active_pods) - get_int(rs, "spec.replicas", 1)
+        diff = len(active_pods) - int_at(rs, "spec.replicas", 1)
         reason = "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else ""
         conditions.append(
             {

@@ -11,6 +11,7 @@ from typing import Any
 
 from kmodel.internal.gofmt import go_quote
 from kmodel.objects.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS
+from kmodel.objects.fields import int_at
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment.sync import calculate_status
@@ -29,7 +30,7 @@ from kmodel.semantics.deployment.util import (
     new_deployment_condition,
     set_deployment_condition,
 )
-from kmodel.semantics.replicaset import TimeValue, get_int, time_ns
+from kmodel.semantics.replicaset import TimeValue, time_ns
 
 __all__ = ["requeue_stuck_deployment", "sync_rollout_status"]
 
@@ -166,7 +167,7 @@ def requeue_stuck_deployment(
         return None
     if deployment_complete(d, new_status) or current.get("reason") == REASON_TIMED_OUT:
         return None
-    deadline = get_int(d, "spec.progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
+    deadline = int_at(d, "spec.progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
     since = time_ns(current.get("lastUpdateTime"), "status.conditions.lastUpdateTime")
     now_ns = time_ns(now, "now")
     if since is None or now_ns is None:

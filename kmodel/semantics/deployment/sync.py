@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kmodel.objects.defaults import DEFAULT_REVISION_HISTORY_LIMIT
+from kmodel.objects.fields import int_at
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.fields import read_path as _get
 from kmodel.objects.types import Manifest
@@ -47,7 +48,7 @@ from kmodel.semantics.deployment.util import (
     new_deployment_condition,
     set_deployment_condition,
 )
-from kmodel.semantics.replicaset import TimeValue, get_int
+from kmodel.semantics.replicaset import TimeValue
 
 __all__ = [
     "ScaleAction",
@@ -182,7 +183,7 @@ def cleanup_deployment(d: Manifest, old_rss: Sequence[Manifest | None]) -> list[
     """
     if not has_revision_history_limit(d):
         return []
-    limit = get_int(d, "spec.revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
+    limit = int_at(d, "spec.revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
     candidates = [
         rs for rs in old_rss if rs is not None and _get(rs, "metadata.deletionTimestamp") is None
     ]
@@ -204,7 +205,7 @@ def cleanup_deployment(d: Manifest, old_rss: Sequence[Manifest | None]) -> list[
         if (
             _status_int(rs, "replicas") != 0
             or _replicas(rs) != 0
-            or get_int(rs, "metadata.generation") > _status_int(rs, "observedGeneration")
+            or int_at(rs, "metadata.generation") > _status_int(rs, "observedGeneration")
             or _get(rs, "metadata.deletionTimestamp") is not None
         ):
             continue
@@ -241,7 +242,7 @@ def calculate_status(
     unavailable = max(0, _sum_spec(all_rss) - available)
     old_status = _mapping(d.get("status"), "status")
     status: dict[str, Any] = {
-        "observedGeneration": get_int(d, "metadata.generation"),
+        "observedGeneration": int_at(d, "metadata.generation"),
         "replicas": _sum_status(all_rss, "replicas"),
         "updatedReplicas": _sum_status([new_rs], "replicas"),
         "readyReplicas": _sum_status(all_rss, "readyReplicas"),

@@ -22,11 +22,11 @@ from kmodel.objects.defaults import (
     DEFAULT_PROGRESS_DEADLINE_SECONDS,
     DEFAULT_REVISION_HISTORY_LIMIT,
 )
-from kmodel.objects.fields import list_at
+from kmodel.objects.fields import int_at, list_at
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.fields import read_path as _get
 from kmodel.objects.types import Manifest
-from kmodel.semantics.replicaset import TimeValue, get_int, time_ns
+from kmodel.semantics.replicaset import TimeValue, time_ns
 
 __all__ = [
     "DESIRED_REPLICAS_ANNOTATION",
@@ -126,7 +126,7 @@ def _replicas(d: Manifest) -> int:
         value = spec.get("replicas")
         if type(value) is int and value >= 0:
             return value
-    replicas = get_int(d, "spec.replicas", 1)
+    replicas = int_at(d, "spec.replicas", 1)
     if replicas < 0:
         raise InputError("must be greater than or equal to 0", path="spec.replicas")
     return replicas
@@ -139,7 +139,7 @@ def _status_int(obj: Manifest, key: str) -> int:
         value = status.get(key)
         if type(value) is int:
             return value
-    return get_int(obj, f"status.{key}")
+    return int_at(obj, f"status.{key}")
 
 
 def _strategy_type(d: Manifest) -> str:
@@ -561,13 +561,13 @@ def get_proportion(
 
 def has_revision_history_limit(d: Manifest) -> bool:
     """Mirrors deployment_util.go ``HasRevisionHistoryLimit`` (set, and not MaxInt32)."""
-    limit = get_int(d, "spec.revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
+    limit = int_at(d, "spec.revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
     return limit != MAX_INT32
 
 
 def has_progress_deadline(d: Manifest) -> bool:
     """Mirrors deployment_util.go ``HasProgressDeadline`` (set, and not MaxInt32)."""
-    deadline = get_int(d, "spec.progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
+    deadline = int_at(d, "spec.progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
     return deadline != MAX_INT32
 
 
@@ -637,10 +637,10 @@ def deployment_complete(d: Manifest, new_status: Mapping[str, Any]) -> bool:
     """
     replicas = _replicas(d)
     return (
-        get_int(new_status, "updatedReplicas") == replicas
-        and get_int(new_status, "replicas") == replicas
-        and get_int(new_status, "availableReplicas") == replicas
-        and get_int(new_status, "observedGeneration") >= get_int(d, "metadata.generation")
+        int_at(new_status, "updatedReplicas") == replicas
+        and int_at(new_status, "replicas") == replicas
+        and int_at(new_status, "availableReplicas") == replicas
+        and int_at(new_status, "observedGeneration") >= int_at(d, "metadata.generation")
     )
 
 
@@ -651,13 +651,13 @@ def deployment_progressing(d: Manifest, new_status: Mapping[str, Any]) -> bool:
     more available replicas.
     """
     old = _mapping(d.get("status"), "status")
-    old_old = get_int(old, "replicas") - get_int(old, "updatedReplicas")
-    new_old = get_int(new_status, "replicas") - get_int(new_status, "updatedReplicas")
+    old_old = int_at(old, "replicas") - int_at(old, "updatedReplicas")
+    new_old = int_at(new_status, "replicas") - int_at(new_status, "updatedReplicas")
     return (
-        get_int(new_status, "updatedReplicas") > get_int(old, "updatedReplicas")
+        int_at(new_status, "updatedReplicas") > int_at(old, "updatedReplicas")
         or new_old < old_old
-        or get_int(new_status, "readyReplicas") > get_int(old, "readyReplicas")
-        or get_int(new_status, "availableReplicas") > get_int(old, "availableReplicas")
+        or int_at(new_status, "readyReplicas") > int_at(old, "readyReplicas")
+        or int_at(new_status, "availableReplicas") > int_at(old, "availableReplicas")
     )
 
 
@@ -677,7 +677,7 @@ def deployment_timed_out(d: Manifest, new_status: Mapping[str, Any], now: TimeVa
         return False
     if condition.get("reason") == REASON_TIMED_OUT:
         return True
-    deadline = get_int(d, "spec.progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
+    deadline = int_at(d, "spec.progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
     since = time_ns(condition.get("lastUpdateTime"), "status.conditions.lastUpdateTime")
     now_ns = time_ns(now, "now")
     # A zero lastUpdateTime is year 1 in Go: far in the past, so it has timed out unless now
