@@ -494,7 +494,6 @@ def sync_job(  # syncJob and manageJob are one long decision
     indexed = spec.get("completionMode") == "Indexed"
     completions: int | None = spec.get("completions")
     suspended = bool(spec.get("suspend"))
-    per_index = indexed and spec.get("backoffLimitPerIndex") is not None
     only_failed = spec.get("podReplacementPolicy") == "Failed"
     result = JobSync()
 
@@ -514,83 +513,18 @@ def sync_job(  # syncJob and manageJob are one long decision
         status["startTime"] = now
     result.backoff = new_backoff_record(backoff, new_succeeded, new_failed)
 
-    finished: dict[str, Any] | None = None
-    criteria = _find(conditions, "SuccessCriteriaMet")
-    if criteria is not None:
-        finished = dict(criteria)
-    else:
-        target = _find(conditions, "FailureTarget")
-        if target is not None:
-            finished = _condition("Failed", "True", target["reason"], target["message"], now)
-        else:
-            message = next(
-                (
-                    m
-                    for p in pods
-                    if _phase(p) == "Failed"
-                    for m in [match_pod_failure_policy(policy, p)[0]]
-                    if m is not None
-                ),
-                None,
-            )
-            if message is not None:
-                finished = _condition("FailureTarget", "True", "PodFailurePolicy", message, now)
-    if finished is None:
-        if failed > int(spec["backoffLimit"]) or _past_backoff_limit_on_failure(spec, pods):
-            finished = _condition(
-                "FailureTarget",
-                "True",
-                "BackoffLimitExceeded",
-                "Job has reached the specified backoff limit",
-                now,
-            )
-        elif spec.get("activeDeadlineSeconds") is not None and not suspended:
-            remaining = int(spec["activeDeadlineSeconds"]) - (now - int(status["startTime"]))
-            if remaining <= 0:
-                finished = _condition(
-                    "FailureTarget",
-                    "True",
-                    "DeadlineExceeded",
-                    "Job was active longer than specified deadline",
-                    now,
-                )
-            else:
-                result.requeue_after = remaining
+    finished = _terminal_condition(
+        spec, status, conditions, pods, result, failed=failed, suspended=suspended, now=now
+    )
 
     succeeded_indexes: list[int] = []
     failed_indexes: list[int] | None = None
     if indexed:
         assert completions is not None  # noqa: S101  # validation requires it for Indexed
-        succeeded_indexes = sorted(
-            set(parse_indexes(old_status.get("completedIndexes"), completions))
-            | {
-                i
-                for p in new_succeeded
-                for i in [completion_index(p)]
-                if i is not None and i < completions
-            }
+        succeeded_indexes, failed_indexes, finished = _indexed_outcome(
+            job, new_succeeded, new_failed, finished, completions=completions, now=now
         )
         succeeded = len(succeeded_indexes)
-        if per_index:
-            failed_indexes = _failed_indexes(job, new_failed, completions)
-            if finished is None:
-                limit = spec.get("maxFailedIndexes")
-                if limit is not None and len(failed_indexes) > int(limit):
-                    finished = _condition(
-                        "FailureTarget",
-                        "True",
-                        "MaxFailedIndexesExceeded",
-                        "Job has exceeded the specified maximal number of failed indexes",
-                        now,
-                    )
-                elif failed_indexes and len(failed_indexes) + succeeded >= completions:
-                    finished = _condition(
-                        "FailureTarget", "True", "FailedIndexes", "Job has failed indexes", now
-                    )
-        if finished is None:
-            message = match_success_policy(spec.get("successPolicy"), succeeded_indexes)
-            if message is not None:
-                finished = _condition("SuccessCriteriaMet", "True", "SuccessPolicy", message, now)
 
     if finished is not None:
         # deleteActivePods: the Job is decided; its running pods go.
@@ -651,6 +585,44 @@ def sync_job(  # syncJob and manageJob are one long decision
             ):
                 status["startTime"] = now
 
+    _track_status(
+        job,
+        uncounted,
+        result,
+        status=status,
+        conditions=conditions,
+        finished=finished,
+        counts=(active, ready, terminating, succeeded, failed),
+        succeeded_indexes=succeeded_indexes if indexed else None,
+        failed_indexes=failed_indexes,
+        now=now,
+    )
+    return result
+
+
+def _track_status(
+    job: Mapping[str, Any],
+    uncounted: Sequence[Mapping[str, Any]],
+    result: JobSync,
+    *,
+    status: dict[str, Any],
+    conditions: list[dict[str, Any]],
+    finished: dict[str, Any] | None,
+    counts: tuple[int, int, int, int, int],
+    succeeded_indexes: list[int] | None,
+    failed_indexes: list[int] | None,
+    now: int,
+) -> None:
+    """Count the finished pods and write the Job's new status into ``result``.
+
+    Mirrors job_controller.go ``trackJobStatusAndRemoveFinalizers`` (every finished pod counted
+    once; a failing Job counts its unfinished pods as failed) and ``enactJobFinished`` (the
+    terminal condition waits for terminating pods to be gone). ``counts`` is (active, ready,
+    terminating, succeeded, failed); ``succeeded_indexes`` is None for a NonIndexed Job.
+    """
+    active, ready, terminating, succeeded, failed = counts
+    indexed = succeeded_indexes is not None
+    policy = job["spec"].get("podFailurePolicy")
     # trackJobStatusAndRemoveFinalizers: count every finished pod, once.
     finishing_failed = finished is not None and finished["type"] != "SuccessCriteriaMet"
     for pod in uncounted:
@@ -671,7 +643,7 @@ def sync_job(  # syncJob and manageJob are one long decision
     status["terminating"] = terminating
     status["succeeded"] = succeeded
     status["failed"] = failed
-    if indexed:
+    if succeeded_indexes is not None:
         status["completedIndexes"] = format_indexes(succeeded_indexes)
         if failed_indexes is not None:
             status["failedIndexes"] = format_indexes(failed_indexes)
@@ -691,7 +663,122 @@ def sync_job(  # syncJob and manageJob are one long decision
     if conditions:
         status["conditions"] = conditions
     result.status = status
-    return result
+
+
+def _terminal_condition(
+    spec: Mapping[str, Any],
+    status: Mapping[str, Any],
+    conditions: Sequence[Mapping[str, Any]],
+    pods: Sequence[Mapping[str, Any]],
+    result: JobSync,
+    *,
+    failed: int,
+    suspended: bool,
+    now: int,
+) -> dict[str, Any] | None:
+    """The condition that ends the Job before its indexes are looked at, or None.
+
+    The part of job_controller.go ``syncJob`` that reads an earlier ``SuccessCriteriaMet`` or
+    ``FailureTarget`` condition, then ``matchPodFailurePolicy`` over the failed pods,
+    ``exceedsBackoffLimit`` / ``pastBackoffLimitOnFailure`` and ``pastActiveDeadline``
+    (setting ``result.requeue_after`` to the time left before the deadline).
+    """
+    finished: dict[str, Any] | None = None
+    policy = spec.get("podFailurePolicy")
+    criteria = _find(conditions, "SuccessCriteriaMet")
+    if criteria is not None:
+        finished = dict(criteria)
+    else:
+        target = _find(conditions, "FailureTarget")
+        if target is not None:
+            finished = _condition("Failed", "True", target["reason"], target["message"], now)
+        else:
+            message = next(
+                (
+                    m
+                    for p in pods
+                    if _phase(p) == "Failed"
+                    for m in [match_pod_failure_policy(policy, p)[0]]
+                    if m is not None
+                ),
+                None,
+            )
+            if message is not None:
+                finished = _condition("FailureTarget", "True", "PodFailurePolicy", message, now)
+    if finished is None:
+        if failed > int(spec["backoffLimit"]) or _past_backoff_limit_on_failure(spec, pods):
+            finished = _condition(
+                "FailureTarget",
+                "True",
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit",
+                now,
+            )
+        elif spec.get("activeDeadlineSeconds") is not None and not suspended:
+            remaining = int(spec["activeDeadlineSeconds"]) - (now - int(status["startTime"]))
+            if remaining <= 0:
+                finished = _condition(
+                    "FailureTarget",
+                    "True",
+                    "DeadlineExceeded",
+                    "Job was active longer than specified deadline",
+                    now,
+                )
+            else:
+                result.requeue_after = remaining
+    return finished
+
+
+def _indexed_outcome(
+    job: Mapping[str, Any],
+    new_succeeded: Sequence[Mapping[str, Any]],
+    new_failed: Sequence[Mapping[str, Any]],
+    finished: dict[str, Any] | None,
+    *,
+    completions: int,
+    now: int,
+) -> tuple[list[int], list[int] | None, dict[str, Any] | None]:
+    """An Indexed Job's succeeded and failed indexes, and the condition they end it with.
+
+    The Indexed part of job_controller.go ``syncJob``: ``calculateSucceededIndexes``, with
+    ``backoffLimitPerIndex`` ``calculateFailedIndexes`` and the ``maxFailedIndexes`` /
+    failed-indexes checks, then ``matchSuccessPolicy``; ``finished`` is kept when already set.
+    """
+    spec = job["spec"]
+    old_status = mapping_at(job, "status")
+    per_index = spec.get("backoffLimitPerIndex") is not None
+    succeeded_indexes = sorted(
+        set(parse_indexes(old_status.get("completedIndexes"), completions))
+        | {
+            i
+            for p in new_succeeded
+            for i in [completion_index(p)]
+            if i is not None and i < completions
+        }
+    )
+    succeeded = len(succeeded_indexes)
+    failed_indexes: list[int] | None = None
+    if per_index:
+        failed_indexes = _failed_indexes(job, new_failed, completions)
+        if finished is None:
+            limit = spec.get("maxFailedIndexes")
+            if limit is not None and len(failed_indexes) > int(limit):
+                finished = _condition(
+                    "FailureTarget",
+                    "True",
+                    "MaxFailedIndexesExceeded",
+                    "Job has exceeded the specified maximal number of failed indexes",
+                    now,
+                )
+            elif failed_indexes and len(failed_indexes) + succeeded >= completions:
+                finished = _condition(
+                    "FailureTarget", "True", "FailedIndexes", "Job has failed indexes", now
+                )
+    if finished is None:
+        message = match_success_policy(spec.get("successPolicy"), succeeded_indexes)
+        if message is not None:
+            finished = _condition("SuccessCriteriaMet", "True", "SuccessPolicy", message, now)
+    return succeeded_indexes, failed_indexes, finished
 
 
 def _manage_job(  # manageJob's inputs
