@@ -4,6 +4,9 @@ Mirrors the parts of ``pkg/scheduler/schedule_one.go`` (``findNodesThatPassFilte
 ``prioritizeNodes``), ``pkg/scheduler/framework/runtime/framework.go`` (``RunFilterPlugins``) and
 ``framework/types.go`` (``FitError.Error``) that the model needs, with the default profile of
 ``pkg/scheduler/apis/config/v1/default_plugins.go``, at kubernetes master after v1.35.
+:func:`node_scores` and :func:`balanced_allocation_scores` (the NodeResources scores of every node)
+are here because they run in a cycle; the per-node arithmetic is in
+:mod:`~kmodel.semantics.scheduling.noderesources`.
 """
 
 from __future__ import annotations
