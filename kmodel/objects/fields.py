@@ -10,8 +10,8 @@ say which reading they give:
   absent or ``null`` field, as the API decodes a value field;
 - :func:`mapping_at`, :func:`list_at`, :func:`int_at` and :func:`str_at`: the same by dotted
   path (``spec.template.spec``);
-- ``optional_*`` (:func:`optional_mapping_field`, :func:`optional_int_field`) and
-  :func:`read_path`: ``None`` for an absent or ``null`` field, as Go keeps a nil pointer.
+- :func:`read_path`: ``None`` for an absent or ``null`` field, as Go keeps a nil pointer
+  (``*int32``, ``*RollingUpdateDeployment``): the reader that keeps nil and empty apart.
 
 A value of the wrong type raises :class:`kmodel.errors.InputError` naming the object and the
 field path, so a bad manifest never surfaces as a ``KeyError`` or ``TypeError``.
@@ -37,8 +37,6 @@ __all__ = [
     "mapping_field",
     "object_name",
     "object_ref",
-    "optional_int_field",
-    "optional_mapping_field",
     "read_path",
     "require_manifest",
     "require_manifests",
@@ -226,24 +224,6 @@ def string_map_field(
 def object_name(obj: Manifest) -> str:
     """``metadata.name`` of a manifest (``""`` when absent)."""
     return str_field(mapping_field(obj, "metadata", "metadata", obj), "name", "metadata.name", obj)
-
-
-def optional_mapping_field(
-    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
-) -> Mapping[str, Any] | None:
-    """``value[key]`` as a mapping, or ``None`` when absent or ``null`` (a nil pointer)."""
-    if value.get(key) is None:
-        return None
-    return mapping_field(value, key, path, obj)
-
-
-def optional_int_field(
-    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
-) -> int | None:
-    """``value[key]`` as an integer, or ``None`` when absent or ``null`` (a nil ``*int32``)."""
-    if value.get(key) is None:
-        return None
-    return int_field(value, key, path, obj)
 
 
 def mapping_at(obj: Mapping[str, Any], dotted: str) -> Mapping[str, Any]:
