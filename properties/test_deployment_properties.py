@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kmodel.internal.gocompat import go_round
 from kmodel.semantics import deployment as dep
 from kmodel.semantics import replicaset as rsm
 
@@ -76,7 +77,7 @@ def test_go_round_is_half_away_from_zero(numerator, denominator):
     value = Fraction(numerator, denominator)
     exact = Decimal(numerator) / Decimal(denominator)
     expected = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    assert dep._go_round_half_away(value) == expected
+    assert go_round(value) == expected
 
 
 @FAST

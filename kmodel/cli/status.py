@@ -10,7 +10,8 @@ from kmodel.cli.options import (
     output_options,
     parse_feature_gates,
 )
-from kmodel.objects.defaults import default_pod
+from kmodel.objects.defaults import set_defaults
+from kmodel.objects.fields import mapping_at, read_path
 from kmodel.objects.manifests import LoadOptions
 from kmodel.report.output import write_output
 from kmodel.report.status import PodStatusReport, render_status
@@ -60,15 +61,15 @@ def status(
         if obj.kind != "Pod":
             skip(f"{obj.source}: skipping {obj.label}: kmodel status reports Pods only")
             continue
-        pod = default_pod(obj.body)
-        node = (pod.get("spec") or {}).get("nodeName") or None
+        pod = set_defaults(obj.body)
+        node = read_path(pod, "spec.nodeName") or None
         if node is None:
             phase, conditions = unbound_pod_status(pod)
         else:
             phase = api_pod_phase(pod, feature_gates=gates)
             conditions = pod_conditions(pod, phase, feature_gates=gates)
         # kubectl reads the status the API would hold: the reported phase and conditions.
-        reported = {**pod, "status": {**(pod.get("status") or {}), "phase": phase}}
+        reported = {**pod, "status": {**mapping_at(pod, "status"), "phase": phase}}
         reported["status"]["conditions"] = conditions
         row = print_pod(reported)
         reports.append(

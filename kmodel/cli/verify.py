@@ -25,6 +25,7 @@ from kmodel.cli.progress import ProgressDisplay
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.explore.spec import read_cluster, read_spec_file, read_workloads
 from kmodel.explore.spec_format import PlacementTarget
+from kmodel.objects.fields import mapping_at
 from kmodel.objects.manifests import LoadedObject, SkippedObject, Source, load_manifests
 from kmodel.objects.validate import MODELLED_KINDS
 from kmodel.report.output import write_output
@@ -77,7 +78,7 @@ def _loaded(bodies: Sequence[Mapping[str, Any]], file: str) -> list[LoadedObject
     objects = []
     for i, body in enumerate(bodies):
         kind = str(body.get("kind"))
-        metadata = body.get("metadata") or {}
+        metadata = mapping_at(body, "metadata")
         spec = MODELLED_KINDS.get(kind)
         namespace = (metadata.get("namespace") or "default") if spec and spec.namespaced else None
         objects.append(
@@ -170,7 +171,7 @@ def _save_counterexamples(target: _Target, result: VerifyResult, folder: Path) -
         pods = []
         for pod, node in r.counterexample.items():
             manifest = dict(result.pods[pod])
-            manifest["spec"] = {**dict(manifest.get("spec") or {}), "nodeName": node}
+            manifest["spec"] = {**dict(mapping_at(manifest, "spec")), "nodeName": node}
             pods.append(manifest)
         header = (
             f"# kmodel verify: counterexample to `{r.prop.name}` on {target.source}\n"

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kmodel.errors import InputError
+from kmodel.objects.fields import list_at, mapping_at, read_path
 
 __all__ = [
     "CONDITION_TYPES",
@@ -143,7 +144,7 @@ class PodOutcome:
 
 
 def _condition(status: Mapping[str, Any], kind: str) -> str:
-    for condition in status.get("conditions") or []:
+    for condition in list_at(status, "conditions"):
         if condition.get("type") == kind:
             reason = condition.get("reason") or ""
             return f"{condition.get('status')}/{reason}" if reason else str(condition.get("status"))
@@ -159,7 +160,7 @@ def _last_terminations(status: Mapping[str, Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     for key in ("initContainerStatuses", "containerStatuses"):
         for entry in status.get(key) or []:
-            terminated = (entry.get("lastState") or {}).get("terminated")
+            terminated = read_path(entry, "lastState.terminated")
             if terminated is not None:
                 found[str(entry.get("name"))] = (
                     f"{terminated.get('exitCode')}/{terminated.get('reason') or ''}"
@@ -204,8 +205,8 @@ def outcome_from_history(history: Iterable[Observation], *, end: float) -> dict[
     for pod, observations in grouped.items():
         started: list[str] = []
         for observation in observations:
-            for status in observation.status.get("initContainerStatuses") or []:
-                state = status.get("state") or {}
+            for status in list_at(observation.status, "initContainerStatuses"):
+                state = mapping_at(status, "state")
                 begun = state.get("running") is not None or state.get("terminated") is not None
                 if begun and status.get("name") not in started:
                     started.append(str(status.get("name")))
@@ -397,29 +398,29 @@ def compare(
             disagree(
                 pod, "status.phase", wanted.get("phase"), outcome.final_phase, outcome.last_step
             )
-        for kind, allowed in (wanted.get("conditions") or {}).items():
+        for kind, allowed in mapping_at(wanted, "conditions").items():
             options = allowed if isinstance(allowed, list) else [allowed]
             actual = outcome.final_conditions.get(kind, "absent")
             if actual not in options:
                 shown = " or ".join(options)
                 disagree(pod, f"condition {kind}", shown, actual, outcome.last_step)
-        for name, bounds in (wanted.get("restarts") or {}).items():
+        for name, bounds in mapping_at(wanted, "restarts").items():
             low, high = bounds
             actual_count = outcome.restarts.get(name, 0)
             if not low <= actual_count <= high:
                 shown = str(low) if low == high else f"{low}..{high}"
                 disagree(pod, f"restartCount of {name}", shown, actual_count, outcome.last_step)
-        for name, allowed in (wanted.get("lastTerminations") or {}).items():
+        for name, allowed in mapping_at(wanted, "lastTerminations").items():
             options = allowed if isinstance(allowed, list) else [allowed]
             actual = outcome.last_terminations.get(name, "none")
             if actual not in options:
                 shown = " or ".join(options)
                 disagree(pod, f"last termination of {name}", shown, actual, outcome.last_step)
-        if list(wanted.get("initOrder") or []) != outcome.init_order:
+        if list(list_at(wanted, "initOrder")) != outcome.init_order:
             disagree(
                 pod,
                 "init order",
-                _show(wanted.get("initOrder") or []),
+                _show(list_at(wanted, "initOrder")),
                 _show(outcome.init_order),
                 outcome.last_step,
             )
@@ -427,7 +428,7 @@ def compare(
         if pod not in pods:
             disagree(pod, "existence", "absent", "present", outcome.last_step)
     last_step = max((o.last_step for o in engine.values()), default=0)
-    facts = expect.get("facts") or {}
+    facts = mapping_at(expect, "facts")
     first = [o for p, o in engine.items() if "#" not in p]
     if "distinctPodIPs" in facts:
         ips = [o.ip for o in first]

@@ -20,6 +20,7 @@ from kmodel.cluster.components import Tick
 from kmodel.cluster.model import Cluster, ClusterConfig
 from kmodel.conformance.compare import Observation, expectation_from_history
 from kmodel.conformance.scenarios import Scenario
+from kmodel.objects.fields import mapping_at
 from kmodel.semantics.containers import BackOffPolicy
 
 __all__ = ["CONFORMANCE_BACKOFF", "NODE_NAME", "model_expectation", "model_history"]
@@ -54,7 +55,7 @@ def _public_status(status: Mapping[str, Any], pod: Mapping[str, Any]) -> dict[st
     images = {
         c["name"]: c.get("image", "")
         for key in ("initContainers", "containers")
-        for c in (pod.get("spec") or {}).get(key) or []
+        for c in mapping_at(pod, "spec").get(key) or []
     }
     result = copy.deepcopy(dict(status))
     for key in ("initContainerStatuses", "containerStatuses"):

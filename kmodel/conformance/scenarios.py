@@ -35,7 +35,8 @@ from kmodel.cluster.model import Program
 from kmodel.conformance.scenario_format import MAX_WINDOW, ConformanceScenarioFormat
 from kmodel.errors import InputError
 from kmodel.internal.formats import parse_format
-from kmodel.objects.defaults import default_pod
+from kmodel.objects.defaults import set_defaults
+from kmodel.objects.fields import list_at, mapping_at
 from kmodel.objects.manifests import SkippedObject, load_text, parse_yaml, read_text_file
 
 __all__ = [
@@ -126,7 +127,7 @@ class Scenario:
         """The model program of every container, by (pod name, container name)."""
         result: dict[tuple[str, str], Program] = {}
         for index, pod in enumerate(self.pods):
-            spec = pod.get("spec") or {}
+            spec = mapping_at(pod, "spec")
             for key in ("initContainers", "containers"):
                 for position, container in enumerate(spec.get(key) or []):
                     path = f"pods[{index}].spec.{key}[{position}]"
@@ -215,7 +216,7 @@ _ALWAYS_PASSES: Final = (["true"], [":"])
 def probe_file(container: Mapping[str, Any], *, probe_field: str = "readinessProbe") -> str | None:
     """The file an exec probe checks (``cat F``, ``test -f F``, ``[ -f F ]``)."""
     probe = container.get(probe_field) or {}
-    command = list((probe.get("exec") or {}).get("command") or [])
+    command = list(list_at(probe, "exec.command"))
     if len(command) == 3 and command[:2] in (["sh", "-c"], ["/bin/sh", "-c"]):
         command = str(command[2]).split()
     if len(command) == 2 and command[0] == "cat":
@@ -237,7 +238,7 @@ def _probe_files(container: Mapping[str, Any]) -> dict[str, str | None]:
         probe = container.get(probe_field)
         if not probe:
             continue
-        command = [str(p) for p in (probe.get("exec") or {}).get("command") or []]
+        command = [str(p) for p in list_at(probe, "exec.command")]
         if command in _ALWAYS_PASSES:
             files[probe_field] = None
             continue
@@ -331,8 +332,8 @@ def program_for(container: Mapping[str, Any]) -> Program:
     Anything else raises :class:`InputError`, so a scenario never runs a command the model
     silently misreads.
     """
-    command = [str(part) for part in container.get("command") or []]
-    command += [str(part) for part in container.get("args") or []]
+    command = [str(part) for part in list_at(container, "command")]
+    command += [str(part) for part in list_at(container, "args")]
     if not command:
         raise InputError("a conformance container needs a command", path="command")
     if len(command) == 3 and command[0] in {"sh", "/bin/sh"} and command[1] == "-c":
@@ -341,9 +342,7 @@ def program_for(container: Mapping[str, Any]) -> Program:
         statements = [(";", " ".join(command))]
     probed = probe_file(container)
     has_probe = bool(container.get("readinessProbe"))
-    probe_command = list(
-        ((container.get("readinessProbe") or {}).get("exec") or {}).get("command") or []
-    )
+    probe_command = list(list_at(container, "readinessProbe.exec.command"))
     always_ready = probe_command in _ALWAYS_PASSES
     probe_files = _probe_files(container)
     watched = {f for f in probe_files.values() if f is not None}
@@ -490,7 +489,7 @@ def scenario_from_text(
                 obj=obj.label,
                 path="kind",
             )
-    pods = [default_pod(o.body) for o in objects]
+    pods = [set_defaults(o.body) for o in objects]
     try:
         declared = parse_format(ConformanceScenarioFormat, document, file=file)
     except InputError as error:

@@ -20,13 +20,14 @@ from kmodel.cluster.actions import Action
 from kmodel.cluster.model import Cluster
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Invariant
+from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.semantics.replicaset import controller_ref, is_pod_ready
 
 __all__ = ["Coverage", "merge_summaries", "state_fingerprint"]
 
 
 def _condition(obj: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
-    conditions = (obj.get("status") or {}).get("conditions") or []
+    conditions = list_at(obj, "status.conditions")
     return next((c for c in conditions if c.get("type") == kind), {})
 
 
@@ -39,11 +40,11 @@ def _pod_shape(pod: Mapping[str, Any]) -> tuple[str, ...]:
     metadata = pod["metadata"]
     owner = controller_ref(pod)
     who = f"{owner.get('kind')}/{owner.get('name')}" if owner else f"Pod/{metadata.get('name')}"
-    status = pod.get("status") or {}
+    status = mapping_at(pod, "status")
     return (
         str(metadata.get("namespace")),
         who,
-        str((pod.get("spec") or {}).get("nodeName") or ""),
+        str(read_path(pod, "spec.nodeName") or ""),
         str(status.get("phase") or ""),
         "ready" if is_pod_ready(pod) else "",
         "deleting" if metadata.get("deletionTimestamp") is not None else "",
@@ -68,7 +69,7 @@ def state_fingerprint(cluster: Cluster) -> int:
         (
             rs["metadata"]["namespace"],
             rs["metadata"]["name"],
-            (rs.get("spec") or {}).get("replicas"),
+            read_path(rs, "spec.replicas"),
         )
         for rs in store.list_objects("ReplicaSet")
     )
@@ -76,8 +77,8 @@ def state_fingerprint(cluster: Cluster) -> int:
         (
             d["metadata"]["namespace"],
             d["metadata"]["name"],
-            (d.get("spec") or {}).get("replicas"),
-            bool((d.get("spec") or {}).get("paused")),
+            read_path(d, "spec.replicas"),
+            bool(read_path(d, "spec.paused")),
         )
         for d in store.list_objects("Deployment")
     )
@@ -85,8 +86,8 @@ def state_fingerprint(cluster: Cluster) -> int:
         (
             n["metadata"]["name"],
             str(_condition(n, "Ready").get("status", "")),
-            bool((n.get("spec") or {}).get("unschedulable")),
-            tuple(sorted(str(t.get("key")) for t in (n.get("spec") or {}).get("taints") or [])),
+            bool(read_path(n, "spec.unschedulable")),
+            tuple(sorted(str(t.get("key")) for t in list_at(n, "spec.taints"))),
         )
         for n in store.list_objects("Node")
     )
@@ -97,7 +98,7 @@ def state_fingerprint(cluster: Cluster) -> int:
         (
             e["metadata"]["namespace"],
             e["metadata"]["name"],
-            sum(len(s.get("addresses") or []) for s in e.get("subsets") or []),
+            sum(len(list_at(s, "addresses")) for s in list_at(e, "subsets")),
         )
         for e in store.list_objects("Endpoints")
     )
@@ -196,7 +197,7 @@ def _workloads(objects: Sequence[Mapping[str, Any]]) -> list[str]:
         kind = str(obj.get("kind"))
         if kind == "Node":
             continue
-        metadata = obj.get("metadata") or {}
+        metadata = mapping_at(obj, "metadata")
         namespace = metadata.get("namespace") or "default"
         cluster_scoped = kind in {"PersistentVolume", "StorageClass"}
         name = metadata.get("name")
@@ -208,9 +209,9 @@ def _unscheduled(cluster: Cluster) -> list[dict[str, str]]:
     """Live pods without a node, with the reason and message of their PodScheduled condition."""
     found = []
     for pod in cluster.store.list_objects("Pod"):
-        if (pod.get("spec") or {}).get("nodeName") or pod["metadata"].get("deletionTimestamp"):
+        if read_path(pod, "spec.nodeName") or pod["metadata"].get("deletionTimestamp"):
             continue
-        if (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
+        if read_path(pod, "status.phase") in {"Succeeded", "Failed"}:
             continue
         scheduled = _condition(pod, "PodScheduled")
         found.append(

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from kmodel.errors import InputError
+from kmodel.internal.gocompat import go_parse_int
 from kmodel.internal.gofmt import go_quote
+from kmodel.objects.fields import list_at, mapping_at
 from kmodel.objects.names import is_qualified_name, is_valid_label_value
 
 __all__ = [
@@ -44,18 +46,6 @@ LABEL_SELECTOR_OPERATORS: Final[frozenset[str]] = frozenset(
 )
 #: Operators a ``v1.NodeSelectorRequirement`` accepts (``nodeSelectorRequirementsAsSelector``).
 NODE_SELECTOR_OPERATORS: Final[frozenset[str]] = LABEL_SELECTOR_OPERATORS | {"Gt", "Lt"}
-
-_INT64_MIN: Final = -(2**63)
-_INT64_MAX: Final = 2**63 - 1
-
-
-def _parse_int64(text: str) -> int | None:
-    """``strconv.ParseInt(text, 10, 64)``: decimal, optional sign, no spaces or underscores."""
-    body = text[1:] if text[:1] in "+-" else text
-    if not body or not body.isascii() or not body.isdigit():
-        return None
-    number = int(text)
-    return number if _INT64_MIN <= number <= _INT64_MAX else None
 
 
 @dataclass(frozen=True)
@@ -85,7 +75,7 @@ class Requirement:
         # for a label value that does not parse.
         if self.key not in labels:
             return False
-        have = _parse_int64(labels[self.key])
+        have = go_parse_int(labels[self.key], 64)
         if have is None:
             return False
         want = int(self.values[0])
@@ -196,7 +186,7 @@ def new_requirement(key: str, operator: Operator, values: Sequence[str], path: s
                 ),
             )
             for index, value in enumerate(values)
-            if _parse_int64(value) is None
+            if go_parse_int(value, 64) is None
         )
     for index, value in enumerate(values):
         value_errors = is_valid_label_value(value)
@@ -235,8 +225,8 @@ def label_selector_as_selector(selector: object, path: str = "spec.selector") ->
         return LabelSelector(nothing=True)
     if not isinstance(selector, Mapping):
         raise InputError(f"must be a mapping, got {selector!r}", path=path)
-    match_labels = selector.get("matchLabels") or {}
-    match_expressions = selector.get("matchExpressions") or []
+    match_labels = mapping_at(selector, "matchLabels")
+    match_expressions = list_at(selector, "matchExpressions")
     if not isinstance(match_labels, Mapping):
         raise InputError("must be a mapping of label keys to values", path=f"{path}.matchLabels")
     if not isinstance(match_expressions, list):
@@ -257,7 +247,7 @@ def label_selector_as_selector(selector: object, path: str = "spec.selector") ->
                 f"{go_quote(str(operator))} is not a valid label selector operator",
                 path=f"{where}.operator",
             )
-        raw_values = expression.get("values") or []
+        raw_values = list_at(expression, "values")
         if not isinstance(raw_values, list):
             raise InputError("must be a list of strings", path=f"{where}.values")
         values = [_string(v, f"{where}.values[{i}]") for i, v in enumerate(raw_values)]
@@ -272,10 +262,10 @@ def labels_of(obj: Mapping[str, object], path: str = "metadata.labels") -> dict[
     Raises:
         InputError: if the labels are not a mapping of strings to strings.
     """
-    metadata = obj.get("metadata") or {}
+    metadata = mapping_at(obj, "metadata")
     if not isinstance(metadata, Mapping):
         raise InputError("must be a mapping", path="metadata")
-    labels = metadata.get("labels") or {}
+    labels = mapping_at(metadata, "labels")
     if not isinstance(labels, Mapping):
         raise InputError("must be a mapping", path=path)
     result: dict[str, str] = {}

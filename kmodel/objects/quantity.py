@@ -14,6 +14,7 @@ import math
 from fractions import Fraction
 
 from kmodel.errors import InputError
+from kmodel.internal.gocompat import go_int32
 
 __all__ = [
     "MAX_QUANTITY",
@@ -104,7 +105,7 @@ def _interpret_suffix(suffix: str) -> tuple[int, int]:
             exponent = int(digits)
             if abs(exponent) <= 2**63 - 1:
                 # Go converts the parsed int64 with int32(...), wrapping around.
-                return 10, (exponent + 2**31) % 2**32 - 2**31
+                return 10, go_int32(exponent)
     raise ValueError(_ERR_SUFFIX)
 
 

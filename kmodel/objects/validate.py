@@ -45,8 +45,14 @@ from fractions import Fraction
 from typing import Any, NoReturn
 
 from kmodel.errors import InputError, join_path
+from kmodel.internal.gocompat import MAX_INT32
 from kmodel.internal.values import describe_value, go_value
 from kmodel.objects.cron import parse_schedule
+from kmodel.objects.defaults import (
+    DEFAULT_MAX_SURGE,
+    DEFAULT_MAX_UNAVAILABLE,
+    DEFAULT_PROGRESS_DEADLINE_SECONDS,
+)
 from kmodel.objects.field_check import map_entry_path
 from kmodel.objects.labels import selector_matches
 from kmodel.objects.names import (
@@ -693,11 +699,11 @@ def validate_pod_spec(spec: Manifest, path: str, *, template: bool = False) -> N
         _not_supported(join_path(path, "restartPolicy"), restart_policy, _RESTART_POLICIES)
     _validate_labels(_string_map(spec, "nodeSelector", path), join_path(path, "nodeSelector"))
     deadline = _optional_int(spec, "activeDeadlineSeconds", path, bits=64)
-    if deadline is not None and not 1 <= deadline <= 2**31 - 1:
+    if deadline is not None and not 1 <= deadline <= MAX_INT32:
         _invalid(
             join_path(path, "activeDeadlineSeconds"),
             deadline,
-            f"must be between 1 and {2**31 - 1}, inclusive",
+            f"must be between 1 and {MAX_INT32}, inclusive",
         )
     node_name = _string(spec, "nodeName", path)
     if node_name:
@@ -896,8 +902,8 @@ def _validate_deployment_strategy(spec: Manifest) -> None:
         # SetDefaults_Deployment fills both in with 25% before validation.
         max_unavailable = _int_or_string(rolling, "maxUnavailable", path)
         max_surge = _int_or_string(rolling, "maxSurge", path)
-        max_unavailable = "25%" if max_unavailable is None else max_unavailable
-        max_surge = "25%" if max_surge is None else max_surge
+        max_unavailable = DEFAULT_MAX_UNAVAILABLE if max_unavailable is None else max_unavailable
+        max_surge = DEFAULT_MAX_SURGE if max_surge is None else max_surge
         _validate_int_or_percent(max_unavailable, f"{path}.maxUnavailable")
         _validate_int_or_percent(max_surge, f"{path}.maxSurge")
         if _int_or_percent_value(max_unavailable) == 0 and _int_or_percent_value(max_surge) == 0:
@@ -918,7 +924,7 @@ def _validate_deployment(body: Manifest) -> None:
     _optional_bool(spec, "paused", "spec")
     deadline = _optional_int(spec, "progressDeadlineSeconds", "spec")
     min_ready = _optional_int(spec, "minReadySeconds", "spec") or 0
-    deadline = 600 if deadline is None else deadline  # SetDefaults_Deployment
+    deadline = DEFAULT_PROGRESS_DEADLINE_SECONDS if deadline is None else deadline
     _validate_nonnegative(deadline, "spec.progressDeadlineSeconds")
     if deadline <= min_ready:
         _invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds")

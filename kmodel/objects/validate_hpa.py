@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from kmodel.errors import join_path
-from kmodel.objects.hpa_defaults import set_defaults
+from kmodel.objects.defaults import set_defaults_horizontal_pod_autoscaler
 from kmodel.objects.names import is_dns1123_subdomain
 from kmodel.objects.quantity import parse_quantity
 from kmodel.objects.types import Manifest
@@ -51,7 +51,7 @@ def validate_horizontal_pod_autoscaler(body: Manifest) -> None:
         InputError: the first violation, with its field path.
     """
     _validate_object_meta(body, namespaced=True, name_validator=is_dns1123_subdomain)
-    spec = _mapping(set_defaults(body), "spec", "")
+    spec = _mapping(set_defaults_horizontal_pod_autoscaler(body), "spec", "")
     reference = _mapping(spec, "scaleTargetRef", "spec")
     if not _string(reference, "kind", "spec.scaleTargetRef"):
         _required("spec.scaleTargetRef.kind")

@@ -2,9 +2,10 @@
 
 Every function names, in its docstring, the upstream function it mirrors. The most used ones are
 re-exported here; the modules hold the rest: ``pods`` and ``containers`` (kubelet),
-``resources``, ``scheduling`` and ``scheduling_filters`` (kube-scheduler), ``replicaset`` and
-``deployment`` (controllers), ``printers`` (``kubectl get pods``). Label selectors live in
-:mod:`kmodel.objects.labels`.
+``resources`` and the ``scheduling`` package, one module per plugin (kube-scheduler),
+``replicaset`` and the ``deployment`` package, one module per upstream file (controllers),
+``printers`` (``kubectl get pods``). Label selectors live in :mod:`kmodel.objects.labels`, field
+access in :mod:`kmodel.objects.fields`, the API defaults in :mod:`kmodel.objects.defaults`.
 
 The re-exports are imported on first use (PEP 562), so a command that needs one module
 (``kmodel status`` needs ``pods``) does not load the scheduler and the controllers.

@@ -20,6 +20,7 @@ from typing import Any, Final, Literal, TypedDict
 
 from kmodel.errors import InputError
 from kmodel.internal.gofmt import go_duration
+from kmodel.objects.fields import mapping_at, read_path
 from kmodel.objects.types import Manifest
 from kmodel.semantics.pods import container_should_restart, is_restartable_init_container
 
@@ -131,7 +132,7 @@ def container_hash(container: Manifest) -> str:
 
 def backoff_key(pod: Manifest, container: Manifest) -> str:
     """Mirrors ``kuberuntime getStableKey``: ``name_namespace_uid_container_hash``."""
-    metadata = pod.get("metadata") or {}
+    metadata = mapping_at(pod, "metadata")
     return "_".join(
         [
             str(metadata.get("name", "")),
@@ -224,8 +225,8 @@ def should_container_be_restarted(
     while running; otherwise by restart policy (``ContainerShouldRestart`` with
     ContainerRestartRules and for sidecars, the pod policy classically).
     """
-    metadata = pod.get("metadata") or {}
-    spec = pod.get("spec") or {}
+    metadata = mapping_at(pod, "metadata")
+    spec = mapping_at(pod, "spec")
     if metadata.get("deletionTimestamp") is not None:
         return False
     if latest is None:
@@ -312,8 +313,8 @@ def convert_container_statuses(
     Returns:
         The statuses, or None (Go nil) when there are no containers.
     """
-    spec = pod.get("spec") or {}
-    metadata = pod.get("metadata") or {}
+    spec = mapping_at(pod, "spec")
+    metadata = mapping_at(pod, "metadata")
     has_init = bool(spec.get("initContainers"))
     default_reason = _POD_INITIALIZING if has_init else _CONTAINER_CREATING
     old_by_name = {str(s.get("name")): s for s in old_statuses or ()}
@@ -329,7 +330,7 @@ def convert_container_statuses(
         }
         old = old_by_name.get(name)
         if old is not None:
-            if (old.get("state") or {}).get("terminated") is not None:
+            if read_path(old, "state.terminated") is not None:
                 status = dict(old)
             else:
                 status["restartCount"] = old.get("restartCount", 0)
@@ -342,13 +343,13 @@ def convert_container_statuses(
         old = old_by_name.get(name)
         if name in names_with_records or old is None:
             continue
-        old_state = old.get("state") or {}
+        old_state = mapping_at(old, "state")
         if old_state.get("terminated") is not None or old_state.get("running") is None:
             continue
-        waiting = (status.get("state") or {}).get("waiting")
+        waiting = read_path(status, "state.waiting")
         if waiting is None or waiting.get("reason") != default_reason:
             continue
-        if ((status.get("lastState") or {}).get("terminated")) is not None:
+        if (read_path(status, "lastState.terminated")) is not None:
             continue
         status["lastState"] = {
             "terminated": {
@@ -400,7 +401,7 @@ def convert_container_statuses(
         if failure is None:
             continue
         status = statuses[name]
-        if (status.get("state") or {}).get("terminated") is not None:
+        if read_path(status, "state.terminated") is not None:
             status["lastState"] = status["state"]
         status["state"] = {"waiting": {"reason": failure[0], "message": failure[1]}}
 
@@ -411,7 +412,7 @@ def convert_container_statuses(
             if (
                 not is_restartable_init_container(container)
                 and name not in names_with_records
-                and (status.get("state") or {}).get("waiting") is not None
+                and read_path(status, "state.waiting") is not None
             ):
                 status["state"] = {"terminated": {"exitCode": 0, "reason": "Completed"}}
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kmodel.objects.cron import Schedule, parse_schedule, to_datetime
+from kmodel.objects.fields import list_at, mapping_at, read_path
 
 __all__ = [
     "MANY_MISSED",
@@ -47,12 +48,12 @@ def most_recent_schedule_time(
     first missed time over the interval between the first two, plus one). A schedule whose two
     next times coincide (or that never fires) gives no time.
     """
-    metadata = cronjob.get("metadata") or {}
-    status = cronjob.get("status") or {}
+    metadata = mapping_at(cronjob, "metadata")
+    status = mapping_at(cronjob, "status")
     earliest = int(metadata.get("creationTimestamp") or 0)
     if status.get("lastScheduleTime") is not None:
         earliest = int(status["lastScheduleTime"])
-    deadline = (cronjob.get("spec") or {}).get("startingDeadlineSeconds")
+    deadline = read_path(cronjob, "spec.startingDeadlineSeconds")
     if include_deadline and deadline is not None:
         earliest = max(earliest, now - int(deadline))
     t1 = schedule.next(earliest)
@@ -95,7 +96,7 @@ def job_name(cronjob: Mapping[str, Any], scheduled: int) -> str:
 
 def _finished(job: Mapping[str, Any]) -> str | None:
     """``IsJobFinished`` / ``getFinishedStatus``: "Complete", "Failed" or None."""
-    for condition in (job.get("status") or {}).get("conditions") or []:
+    for condition in list_at(job, "status.conditions"):
         if condition.get("type") in {"Complete", "Failed"} and condition.get("status") == "True":
             return str(condition["type"])
     return None
@@ -131,7 +132,7 @@ def _ref(job: Mapping[str, Any]) -> dict[str, Any]:
 
 def _start_key(job: Mapping[str, Any]) -> tuple[int, int, str]:
     """``byJobStartTime``: started ones first, by start time, then by name."""
-    start = (job.get("status") or {}).get("startTime")
+    start = read_path(job, "status.startTime")
     return (1 if start is None else 0, int(start or 0), str(job["metadata"]["name"]))
 
 
@@ -145,11 +146,11 @@ def sync_cronjob(  # syncCronJob is one long decision
         jobs: the Jobs whose controller is the CronJob.
         now: the logical clock.
     """
-    spec = cronjob.get("spec") or {}
+    spec = mapping_at(cronjob, "spec")
     result = CronJobSync()
-    status = dict(cronjob.get("status") or {})
+    status = dict(mapping_at(cronjob, "status"))
     by_uid = {j["metadata"].get("uid"): j for j in jobs}
-    active = [dict(r) for r in status.get("active") or []]
+    active = [dict(r) for r in list_at(status, "active")]
     active_names = {r.get("name") for r in active}
     for job in jobs:
         finished = _finished(job)
@@ -164,7 +165,7 @@ def sync_cronjob(  # syncCronJob is one long decision
             result.events.append(
                 ("SawCompletedJob", f"Saw completed job: {name}, condition: {finished}")
             )
-            completion = (job.get("status") or {}).get("completionTime")
+            completion = read_path(job, "status.completionTime")
             if finished == "Complete" and completion is not None:
                 last = status.get("lastSuccessfulTime")
                 if last is None or int(completion) > int(last):
@@ -213,9 +214,9 @@ def sync_cronjob(  # syncCronJob is one long decision
             if replaced is not None:
                 result.delete.append(replaced)
         status["active"] = active = []
-    template = spec.get("jobTemplate") or {}
-    template_metadata = template.get("metadata") or {}
-    annotations = dict(template_metadata.get("annotations") or {})
+    template = mapping_at(spec, "jobTemplate")
+    template_metadata = mapping_at(template, "metadata")
+    annotations = dict(mapping_at(template_metadata, "annotations"))
     annotations[SCHEDULED_TIMESTAMP_ANNOTATION] = _rfc3339(scheduled, schedule.zone)
     result.create = {
         "apiVersion": "batch/v1",
@@ -223,7 +224,7 @@ def sync_cronjob(  # syncCronJob is one long decision
         "metadata": {
             "name": name,
             "namespace": cronjob["metadata"]["namespace"],
-            "labels": dict(template_metadata.get("labels") or {}),
+            "labels": dict(mapping_at(template_metadata, "labels")),
             "annotations": annotations,
             "ownerReferences": [
                 {
@@ -236,7 +237,7 @@ def sync_cronjob(  # syncCronJob is one long decision
                 }
             ],
         },
-        "spec": dict(template.get("spec") or {}),
+        "spec": dict(mapping_at(template, "spec")),
     }
     status["lastScheduleTime"] = scheduled
     return result

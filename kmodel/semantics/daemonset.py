@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kmodel.errors import InputError
+from kmodel.objects.defaults import set_defaults_daemon_set as apply_daemonset_defaults
+from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
 from kmodel.semantics.replicaset import TimeValue, is_pod_available, is_pod_ready, time_ns
@@ -88,32 +90,8 @@ _NODE_NAME_FIELD: Final = "metadata.name"
 # ----------------------------------------------------------------------------- defaults
 
 
-def apply_daemonset_defaults(ds: Manifest) -> dict[str, Any]:
-    """A copy of the DaemonSet with the apps/v1 defaults filled in.
-
-    Mirrors ``pkg/apis/apps/v1/defaults.go SetDefaults_DaemonSet``: ``updateStrategy.type``
-    RollingUpdate; for RollingUpdate, ``rollingUpdate.maxUnavailable`` 1 and ``maxSurge`` 0;
-    ``revisionHistoryLimit`` 10. OnDelete gets no ``rollingUpdate``.
-    """
-    result: dict[str, Any] = copy.deepcopy(dict(ds))
-    spec = result.setdefault("spec", {})
-    strategy = spec.setdefault("updateStrategy", {})
-    if not strategy.get("type"):
-        strategy["type"] = "RollingUpdate"
-    if strategy["type"] == "RollingUpdate":
-        rolling = strategy.get("rollingUpdate") or {}
-        strategy["rollingUpdate"] = rolling
-        if rolling.get("maxUnavailable") is None:
-            rolling["maxUnavailable"] = 1
-        if rolling.get("maxSurge") is None:
-            rolling["maxSurge"] = 0
-    if spec.get("revisionHistoryLimit") is None:
-        spec["revisionHistoryLimit"] = 10
-    return result
-
-
 def _rolling(ds: Manifest) -> Mapping[str, Any] | None:
-    strategy = (ds.get("spec") or {}).get("updateStrategy") or {}
+    strategy = mapping_at(ds, "spec.updateStrategy")
     if (strategy.get("type") or "RollingUpdate") != "RollingUpdate":
         return None
     rolling = strategy.get("rollingUpdate")
@@ -202,7 +180,7 @@ def add_or_update_daemon_pod_tolerations(spec: Mapping[str, Any]) -> dict[str, A
     The copy is shallow (only ``tolerations`` is new): callers that edit it copy it first.
     """
     result: dict[str, Any] = dict(spec)
-    tolerations: list[dict[str, Any]] = list(result.get("tolerations") or [])
+    tolerations: list[dict[str, Any]] = list(list_at(result, "tolerations"))
     added = list(DAEMON_POD_TOLERATIONS)
     if result.get("hostNetwork"):
         added.append(NETWORK_UNAVAILABLE_TOLERATION)
@@ -214,10 +192,10 @@ def add_or_update_daemon_pod_tolerations(spec: Mapping[str, Any]) -> dict[str, A
 
 def new_pod(ds: Manifest, node_name: str) -> dict[str, Any]:
     """The pod the controller judges a node with. Mirrors ``daemon_controller.go NewPod``."""
-    spec = (ds.get("spec") or {}).get("template") or {}
-    metadata = dict(spec.get("metadata") or {})  # shallow: only read
-    metadata["namespace"] = (ds.get("metadata") or {}).get("namespace") or "default"
-    pod_spec = add_or_update_daemon_pod_tolerations(spec.get("spec") or {})
+    spec = mapping_at(ds, "spec.template")
+    metadata = dict(mapping_at(spec, "metadata"))  # shallow: only read
+    metadata["namespace"] = read_path(ds, "metadata.namespace") or "default"
+    pod_spec = add_or_update_daemon_pod_tolerations(mapping_at(spec, "spec"))
     pod_spec["nodeName"] = node_name
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod_spec}
 
@@ -232,8 +210,8 @@ def node_should_run_daemon_pod(node: Manifest, ds: Manifest) -> tuple[bool, bool
     NoExecute taint is untolerated. The pod is judged with the daemon tolerations added
     (``NewPod``).
     """
-    name = str((node.get("metadata") or {}).get("name") or "")
-    template_node = ((ds.get("spec") or {}).get("template") or {}).get("spec") or {}
+    name = str(read_path(node, "metadata.name") or "")
+    template_node = mapping_at(ds, "spec.template.spec")
     wanted = template_node.get("nodeName") or ""
     if wanted not in {"", name}:
         return False, False
@@ -265,7 +243,7 @@ def node_eligibility(nodes: Sequence[Manifest], ds: Manifest) -> dict[str, tuple
 
 
 def _should_run(node: Manifest, ds: Manifest, known: Eligibility | None) -> tuple[bool, bool]:
-    name = str((node.get("metadata") or {}).get("name") or "")
+    name = str(read_path(node, "metadata.name") or "")
     if known is not None and name in known:
         return known[name]
     return node_should_run_daemon_pod(node, ds)
@@ -281,8 +259,8 @@ def replace_node_name_node_affinity(
     """
     result: dict[str, Any] = copy.deepcopy(dict(affinity or {}))
     term = {"matchFields": [{"key": _NODE_NAME_FIELD, "operator": "In", "values": [node_name]}]}
-    node_affinity = dict(result.get("nodeAffinity") or {})
-    required = dict(node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    node_affinity = dict(mapping_at(result, "nodeAffinity"))
+    required = dict(mapping_at(node_affinity, "requiredDuringSchedulingIgnoredDuringExecution"))
     required["nodeSelectorTerms"] = [term]
     node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = required
     result["nodeAffinity"] = node_affinity
@@ -295,14 +273,14 @@ def daemon_pod_template(ds: Manifest, revision_hash: str) -> dict[str, Any]:
     Mirrors ``daemonset_util.go CreatePodTemplate``: the DaemonSet's template with the
     ``controller-revision-hash`` label and the daemon tolerations.
     """
-    template: dict[str, Any] = copy.deepcopy(dict((ds.get("spec") or {}).get("template") or {}))
+    template: dict[str, Any] = copy.deepcopy(dict(mapping_at(ds, "spec.template")))
     metadata = template.setdefault("metadata", {})
-    labels = dict(metadata.get("labels") or {})
+    labels = dict(mapping_at(metadata, "labels"))
     if revision_hash:
         labels[HASH_LABEL] = revision_hash
     metadata["labels"] = labels
     template["spec"] = copy.deepcopy(
-        add_or_update_daemon_pod_tolerations(template.get("spec") or {})
+        add_or_update_daemon_pod_tolerations(mapping_at(template, "spec"))
     )
     return template
 
@@ -313,15 +291,18 @@ def get_target_node_name(pod: Manifest) -> str | None:
     Mirrors ``daemonset_util.go GetTargetNodeName``: the first required node-selector term's
     ``metadata.name In [node]`` field requirement; None when there is neither.
     """
-    spec = pod.get("spec") or {}
+    spec = mapping_at(pod, "spec")
     if spec.get("nodeName"):
         return str(spec["nodeName"])
-    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-        "requiredDuringSchedulingIgnoredDuringExecution"
-    ) or {}
-    for term in required.get("nodeSelectorTerms") or []:
+    required = (
+        mapping_at(spec, "affinity.nodeAffinity").get(
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        )
+        or {}
+    )
+    for term in list_at(required, "nodeSelectorTerms"):
         for field in (term or {}).get("matchFields") or []:
-            values = field.get("values") or []
+            values = list_at(field, "values")
             if field.get("key") == _NODE_NAME_FIELD and field.get("operator") == "In" and values:
                 if len(values) == 1:
                     return str(values[0])
@@ -330,11 +311,11 @@ def get_target_node_name(pod: Manifest) -> str | None:
 
 
 def _terminal(pod: Manifest) -> bool:
-    return (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}
+    return read_path(pod, "status.phase") in {"Succeeded", "Failed"}
 
 
 def _deleting(pod: Manifest) -> bool:
-    return (pod.get("metadata") or {}).get("deletionTimestamp") is not None
+    return read_path(pod, "metadata.deletionTimestamp") is not None
 
 
 def nodes_to_daemon_pods(
@@ -361,9 +342,9 @@ def pod_order_key(pod: Manifest) -> tuple[bool, int, str]:
 
     Mirrors ``daemon_controller.go podByCreationTimestampAndPhase.Less``.
     """
-    metadata = pod.get("metadata") or {}
+    metadata = mapping_at(pod, "metadata")
     created = time_ns(metadata.get("creationTimestamp"), "metadata.creationTimestamp") or 0
-    return (not (pod.get("spec") or {}).get("nodeName"), created, str(metadata.get("name") or ""))
+    return (not read_path(pod, "spec.nodeName"), created, str(metadata.get("name") or ""))
 
 
 def is_pod_updated(pod: Manifest, revision_hash: str) -> bool:
@@ -371,7 +352,7 @@ def is_pod_updated(pod: Manifest, revision_hash: str) -> bool:
 
     Mirrors ``daemonset_util.go IsPodUpdated`` without the deprecated template generation.
     """
-    labels = (pod.get("metadata") or {}).get("labels") or {}
+    labels = mapping_at(pod, "metadata.labels")
     return bool(revision_hash) and labels.get(HASH_LABEL) == revision_hash
 
 
@@ -392,7 +373,7 @@ class NodePlan:
 
 
 def _min_ready(ds: Manifest) -> int:
-    value = (ds.get("spec") or {}).get("minReadySeconds") or 0
+    value = read_path(ds, "spec.minReadySeconds") or 0
     return int(value)
 
 
@@ -425,7 +406,7 @@ def pods_should_be_on_node(
         for pod in pods:
             if _deleting(pod):
                 continue
-            phase = (pod.get("status") or {}).get("phase")
+            phase = read_path(pod, "status.phase")
             if phase in {"Failed", "Succeeded"}:
                 delete.append(pod["metadata"]["name"])
             else:
@@ -490,7 +471,7 @@ def manage(
         delete.extend(
             p["metadata"]["name"]
             for p in node_to_pods[node_name]
-            if not (p.get("spec") or {}).get("nodeName")
+            if not read_path(p, "spec.nodeName")
         )
     return needing, delete
 

@@ -2,7 +2,7 @@
 
 Mirrors ``pkg/controller/podautoscaler/replica_calculator.go`` (the replica count a metric asks
 for) and ``pkg/controller/podautoscaler/horizontal.go`` (stabilization, scaling policies, min/max
-and the conditions); the API defaults are in :mod:`kmodel.objects.hpa_defaults`. Quantities are
+and the conditions); the API defaults are in :mod:`kmodel.objects.defaults`. Quantities are
 milli-values (ints), as upstream computes them; ratios are floats as upstream's ``float64``.
 
 The controller's memory (recent recommendations, scale events) is passed in and returned, never
@@ -15,6 +15,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
+
+from kmodel.internal.gocompat import MAX_INT32, MIN_INT32
+from kmodel.objects.fields import list_at
 
 __all__ = [
     "CPU_INITIALIZATION_PERIOD",
@@ -369,7 +372,7 @@ class ScalingRules:
             str(rules["selectPolicy"]),
             tuple(
                 (str(p["type"]), int(p["value"]), int(p["periodSeconds"]))
-                for p in rules.get("policies") or []
+                for p in list_at(rules, "policies")
             ),
         )
 
@@ -489,7 +492,7 @@ def calculate_scale_up_limit_with_scaling_rules(
         else:
             proposals.append(math.ceil(start * (1 + value / 100)))
     if not proposals:
-        return -(2**31) if rules.select_policy != "Min" else 2**31 - 1
+        return MIN_INT32 if rules.select_policy != "Min" else MAX_INT32
     return min(proposals) if rules.select_policy == "Min" else max(proposals)
 
 
@@ -520,7 +523,7 @@ def calculate_scale_down_limit_with_behaviors(
         else:
             proposals.append(int(start * (1 - value / 100)))
     if not proposals:
-        return 2**31 - 1 if rules.select_policy != "Min" else -(2**31)
+        return MAX_INT32 if rules.select_policy != "Min" else MIN_INT32
     return max(proposals) if rules.select_policy == "Min" else min(proposals)
 
 

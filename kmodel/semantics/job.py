@@ -28,6 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from kmodel.internal.gocompat import MAX_INT32
+from kmodel.objects.defaults import set_defaults_job as job_defaults
+from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.semantics.replicaset import filter_active_pods, is_pod_ready
 
 __all__ = [
@@ -70,43 +73,16 @@ DEFAULT_POD_FAILURE_BACKOFF: Final = 10
 MAX_POD_FAILURE_BACKOFF: Final = 600
 #: ``MaxPodCreateDeletePerSync``.
 MAX_POD_CREATE_DELETE_PER_SYNC: Final = 500
-_MAX_INT32: Final = 2**31 - 1
 
 
 # ----------------------------------------------------------------------------- defaults
-
-
-def job_defaults(job: Mapping[str, Any]) -> dict[str, Any]:
-    """The Job with batch/v1 defaults (``SetDefaults_Job``); the input is left as it is.
-
-    Both ``completions`` and ``parallelism`` unset: both 1. ``parallelism`` unset: 1.
-    ``backoffLimit``: 6, or MaxInt32 with ``backoffLimitPerIndex``. ``completionMode``:
-    NonIndexed. ``suspend``: false. ``podReplacementPolicy``: Failed with a
-    ``podFailurePolicy``, TerminatingOrFailed otherwise. ``manualSelector`` false.
-    """
-    spec = dict(job.get("spec") or {})
-    if spec.get("completions") is None and spec.get("parallelism") is None:
-        spec["completions"] = 1
-        spec["parallelism"] = 1
-    if spec.get("parallelism") is None:
-        spec["parallelism"] = 1
-    if spec.get("backoffLimit") is None:
-        spec["backoffLimit"] = _MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6
-    spec.setdefault("completionMode", "NonIndexed")
-    if spec.get("suspend") is None:
-        spec["suspend"] = False
-    if spec.get("podReplacementPolicy") is None:
-        spec["podReplacementPolicy"] = (
-            "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
-        )
-    return {**job, "spec": spec}
 
 
 def is_job_finished(job: Mapping[str, Any]) -> bool:
     """``util.IsJobFinished``: a Complete or Failed condition with status True."""
     return any(
         c.get("type") in {"Complete", "Failed"} and c.get("status") == "True"
-        for c in (job.get("status") or {}).get("conditions") or []
+        for c in list_at(job, "status.conditions")
     )
 
 
@@ -114,15 +90,15 @@ def is_job_finished(job: Mapping[str, Any]) -> bool:
 
 
 def _phase(pod: Mapping[str, Any]) -> str:
-    return str((pod.get("status") or {}).get("phase") or "")
+    return str(read_path(pod, "status.phase") or "")
 
 
 def _has_finalizer(pod: Mapping[str, Any]) -> bool:
-    return TRACKING_FINALIZER in ((pod.get("metadata") or {}).get("finalizers") or [])
+    return TRACKING_FINALIZER in list_at(pod, "metadata.finalizers")
 
 
 def _deleting(pod: Mapping[str, Any]) -> bool:
-    return (pod.get("metadata") or {}).get("deletionTimestamp") is not None
+    return read_path(pod, "metadata.deletionTimestamp") is not None
 
 
 def is_pod_failed(pod: Mapping[str, Any], job: Mapping[str, Any]) -> bool:
@@ -131,7 +107,7 @@ def is_pod_failed(pod: Mapping[str, Any], job: Mapping[str, Any]) -> bool:
     With a ``podFailurePolicy`` or ``podReplacementPolicy: Failed`` only the Failed phase
     counts; otherwise a pod being deleted that did not succeed counts too.
     """
-    spec = job.get("spec") or {}
+    spec = mapping_at(job, "spec")
     if spec.get("podFailurePolicy") is not None or spec.get("podReplacementPolicy") == "Failed":
         return _phase(pod) == "Failed"
     if _phase(pod) == "Failed":
@@ -146,14 +122,14 @@ def _is_terminating(pod: Mapping[str, Any]) -> bool:
 
 def completion_index(pod: Mapping[str, Any]) -> int | None:
     """``getCompletionIndex``: the pod's index annotation, or None (``unknownCompletionIndex``)."""
-    raw = ((pod.get("metadata") or {}).get("annotations") or {}).get(COMPLETION_INDEX_ANNOTATION)
+    raw = mapping_at(pod, "metadata.annotations").get(COMPLETION_INDEX_ANNOTATION)
     if not isinstance(raw, str) or not raw.isdigit():
         return None
     return int(raw)
 
 
 def _int_annotation(pod: Mapping[str, Any], name: str) -> int:
-    raw = ((pod.get("metadata") or {}).get("annotations") or {}).get(name)
+    raw = mapping_at(pod, "metadata.annotations").get(name)
     return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
 
 
@@ -164,11 +140,11 @@ def finished_time(pod: Mapping[str, Any]) -> int:
     condition's transition time; else ``deletionTimestamp`` minus the grace period; else the
     creation time.
     """
-    status = pod.get("status") or {}
+    status = mapping_at(pod, "status")
     latest: int | None = None
-    statuses = status.get("containerStatuses") or []
+    statuses = list_at(status, "containerStatuses")
     for container in statuses:
-        terminated = (container.get("state") or {}).get("terminated")
+        terminated = read_path(container, "state.terminated")
         if not terminated or terminated.get("finishedAt") is None:
             latest = None
             break
@@ -176,12 +152,12 @@ def finished_time(pod: Mapping[str, Any]) -> int:
         latest = at if latest is None else max(latest, at)
     if latest is not None and statuses:
         return latest
-    for condition in status.get("conditions") or []:
+    for condition in list_at(status, "conditions"):
         if condition.get("type") == "Ready" and condition.get("status") == "False":
             at = condition.get("lastTransitionTime")
             if isinstance(at, int):
                 return at
-    metadata = pod.get("metadata") or {}
+    metadata = mapping_at(pod, "metadata")
     deleted = metadata.get("deletionTimestamp")
     if isinstance(deleted, int):
         return deleted - int(metadata.get("deletionGracePeriodSeconds") or 0)
@@ -197,9 +173,9 @@ def _matching_container(
 ) -> tuple[str, int] | None:
     """``getMatchingContainerFromList``: the first terminated, non-zero exit that matches."""
     name = requirement.get("containerName")
-    values = requirement.get("values") or []
+    values = list_at(requirement, "values")
     for status in statuses:
-        terminated = (status.get("state") or {}).get("terminated")
+        terminated = read_path(status, "state.terminated")
         if not terminated:
             continue
         if name is not None and name != status.get("name"):
@@ -224,16 +200,16 @@ def match_pod_failure_policy(
     """
     if policy is None:
         return None, True, None
-    status = pod.get("status") or {}
-    metadata = pod.get("metadata") or {}
+    status = mapping_at(pod, "status")
+    metadata = mapping_at(pod, "metadata")
     pod_name = f"{metadata.get('namespace')}/{metadata.get('name')}"
-    for index, rule in enumerate(policy.get("rules") or []):
+    for index, rule in enumerate(list_at(policy, "rules")):
         action = rule.get("action")
         message: str | None = None
         if rule.get("onExitCodes") is not None:
             found = _matching_container(
-                status.get("containerStatuses") or [], rule["onExitCodes"]
-            ) or _matching_container(status.get("initContainerStatuses") or [], rule["onExitCodes"])
+                list_at(status, "containerStatuses"), rule["onExitCodes"]
+            ) or _matching_container(list_at(status, "initContainerStatuses"), rule["onExitCodes"])
             if found is None:
                 continue
             message = (
@@ -244,7 +220,7 @@ def match_pod_failure_policy(
             condition = next(
                 (
                     c
-                    for c in status.get("conditions") or []
+                    for c in list_at(status, "conditions")
                     for pattern in rule["onPodConditions"]
                     if c.get("type") == pattern.get("type")
                     and c.get("status") == pattern.get("status", "True")
@@ -362,11 +338,11 @@ def match_success_policy(policy: Mapping[str, Any] | None, succeeded: Sequence[i
     if policy is None:
         return None
     done = set(succeeded)
-    for rule in policy.get("rules") or []:
+    for rule in list_at(policy, "rules"):
         wanted_text = rule.get("succeededIndexes")
         count = rule.get("succeededCount")
         if wanted_text is not None:
-            wanted = set(parse_indexes(str(wanted_text), _MAX_INT32))
+            wanted = set(parse_indexes(str(wanted_text), MAX_INT32))
             matched = len(wanted & done)
             if count is None and wanted <= done:
                 return "Matched rules at index " + str(policy["rules"].index(rule))
@@ -441,7 +417,7 @@ def _past_backoff_limit_on_failure(
     spec: Mapping[str, Any], pods: Sequence[Mapping[str, Any]]
 ) -> bool:
     """``pastBackoffLimitOnFailure``: with OnFailure, restarts of running pods reach the limit."""
-    template_spec = (spec.get("template") or {}).get("spec") or {}
+    template_spec = mapping_at(spec, "template.spec")
     if template_spec.get("restartPolicy") != "OnFailure":
         return False
     restarts = sum(
@@ -449,8 +425,8 @@ def _past_backoff_limit_on_failure(
         for p in pods
         if _phase(p) in {"Running", "Pending"}
         for s in [
-            *((p.get("status") or {}).get("initContainerStatuses") or []),
-            *((p.get("status") or {}).get("containerStatuses") or []),
+            *list_at(p, "status.initContainerStatuses"),
+            *list_at(p, "status.containerStatuses"),
         ]
     )
     limit = int(spec["backoffLimit"])
@@ -462,7 +438,7 @@ def _failed_indexes(
 ) -> list[int]:
     """``calculateFailedIndexes``: recorded failed indexes plus those failed for good now."""
     spec = job["spec"]
-    failed = set(parse_indexes((job.get("status") or {}).get("failedIndexes"), completions))
+    failed = set(parse_indexes(read_path(job, "status.failedIndexes"), completions))
     for pod in new_failed:
         index = completion_index(pod)
         if index is None or index >= completions:
@@ -485,7 +461,7 @@ def _replacement_failure_counts(
     failed = [p for p in pods if completion_index(p) == index and is_pod_failed(p, job)]
     if not failed:
         return 0, 0
-    last = max(failed, key=lambda p: (finished_time(p), (p.get("metadata") or {}).get("name", "")))
+    last = max(failed, key=lambda p: (finished_time(p), mapping_at(p, "metadata").get("name", "")))
     counts = _int_annotation(last, INDEX_FAILURE_COUNT_ANNOTATION)
     ignored = _int_annotation(last, INDEX_IGNORED_FAILURE_COUNT_ANNOTATION)
     _, counted, _ = match_pod_failure_policy(job["spec"].get("podFailurePolicy"), last)
@@ -512,13 +488,12 @@ def sync_job(  # syncJob and manageJob are one long decision
     if is_job_finished(job):
         return None
     spec = job["spec"]
-    old_status = job.get("status") or {}
+    old_status = mapping_at(job, "status")
     status: dict[str, Any] = {k: v for k, v in old_status.items() if k != "conditions"}
-    conditions: list[dict[str, Any]] = [dict(c) for c in old_status.get("conditions") or []]
+    conditions: list[dict[str, Any]] = [dict(c) for c in list_at(old_status, "conditions")]
     indexed = spec.get("completionMode") == "Indexed"
     completions: int | None = spec.get("completions")
     suspended = bool(spec.get("suspend"))
-    per_index = indexed and spec.get("backoffLimitPerIndex") is not None
     only_failed = spec.get("podReplacementPolicy") == "Failed"
     result = JobSync()
 
@@ -538,83 +513,18 @@ def sync_job(  # syncJob and manageJob are one long decision
         status["startTime"] = now
     result.backoff = new_backoff_record(backoff, new_succeeded, new_failed)
 
-    finished: dict[str, Any] | None = None
-    criteria = _find(conditions, "SuccessCriteriaMet")
-    if criteria is not None:
-        finished = dict(criteria)
-    else:
-        target = _find(conditions, "FailureTarget")
-        if target is not None:
-            finished = _condition("Failed", "True", target["reason"], target["message"], now)
-        else:
-            message = next(
-                (
-                    m
-                    for p in pods
-                    if _phase(p) == "Failed"
-                    for m in [match_pod_failure_policy(policy, p)[0]]
-                    if m is not None
-                ),
-                None,
-            )
-            if message is not None:
-                finished = _condition("FailureTarget", "True", "PodFailurePolicy", message, now)
-    if finished is None:
-        if failed > int(spec["backoffLimit"]) or _past_backoff_limit_on_failure(spec, pods):
-            finished = _condition(
-                "FailureTarget",
-                "True",
-                "BackoffLimitExceeded",
-                "Job has reached the specified backoff limit",
-                now,
-            )
-        elif spec.get("activeDeadlineSeconds") is not None and not suspended:
-            remaining = int(spec["activeDeadlineSeconds"]) - (now - int(status["startTime"]))
-            if remaining <= 0:
-                finished = _condition(
-                    "FailureTarget",
-                    "True",
-                    "DeadlineExceeded",
-                    "Job was active longer than specified deadline",
-                    now,
-                )
-            else:
-                result.requeue_after = remaining
+    finished = _terminal_condition(
+        spec, status, conditions, pods, result, failed=failed, suspended=suspended, now=now
+    )
 
     succeeded_indexes: list[int] = []
     failed_indexes: list[int] | None = None
     if indexed:
         assert completions is not None  # noqa: S101  # validation requires it for Indexed
-        succeeded_indexes = sorted(
-            set(parse_indexes(old_status.get("completedIndexes"), completions))
-            | {
-                i
-                for p in new_succeeded
-                for i in [completion_index(p)]
-                if i is not None and i < completions
-            }
+        succeeded_indexes, failed_indexes, finished = _indexed_outcome(
+            job, new_succeeded, new_failed, finished, completions=completions, now=now
         )
         succeeded = len(succeeded_indexes)
-        if per_index:
-            failed_indexes = _failed_indexes(job, new_failed, completions)
-            if finished is None:
-                limit = spec.get("maxFailedIndexes")
-                if limit is not None and len(failed_indexes) > int(limit):
-                    finished = _condition(
-                        "FailureTarget",
-                        "True",
-                        "MaxFailedIndexesExceeded",
-                        "Job has exceeded the specified maximal number of failed indexes",
-                        now,
-                    )
-                elif failed_indexes and len(failed_indexes) + succeeded >= completions:
-                    finished = _condition(
-                        "FailureTarget", "True", "FailedIndexes", "Job has failed indexes", now
-                    )
-        if finished is None:
-            message = match_success_policy(spec.get("successPolicy"), succeeded_indexes)
-            if message is not None:
-                finished = _condition("SuccessCriteriaMet", "True", "SuccessPolicy", message, now)
 
     if finished is not None:
         # deleteActivePods: the Job is decided; its running pods go.
@@ -626,7 +536,7 @@ def sync_job(  # syncJob and manageJob are one long decision
         active = 0
     else:
         manage_called = (
-            expectations_satisfied and (job.get("metadata") or {}).get("deletionTimestamp") is None
+            expectations_satisfied and read_path(job, "metadata.deletionTimestamp") is None
         )
         if manage_called:
             active = _manage_job(
@@ -675,6 +585,44 @@ def sync_job(  # syncJob and manageJob are one long decision
             ):
                 status["startTime"] = now
 
+    _track_status(
+        job,
+        uncounted,
+        result,
+        status=status,
+        conditions=conditions,
+        finished=finished,
+        counts=(active, ready, terminating, succeeded, failed),
+        succeeded_indexes=succeeded_indexes if indexed else None,
+        failed_indexes=failed_indexes,
+        now=now,
+    )
+    return result
+
+
+def _track_status(
+    job: Mapping[str, Any],
+    uncounted: Sequence[Mapping[str, Any]],
+    result: JobSync,
+    *,
+    status: dict[str, Any],
+    conditions: list[dict[str, Any]],
+    finished: dict[str, Any] | None,
+    counts: tuple[int, int, int, int, int],
+    succeeded_indexes: list[int] | None,
+    failed_indexes: list[int] | None,
+    now: int,
+) -> None:
+    """Count the finished pods and write the Job's new status into ``result``.
+
+    Mirrors job_controller.go ``trackJobStatusAndRemoveFinalizers`` (every finished pod counted
+    once; a failing Job counts its unfinished pods as failed) and ``enactJobFinished`` (the
+    terminal condition waits for terminating pods to be gone). ``counts`` is (active, ready,
+    terminating, succeeded, failed); ``succeeded_indexes`` is None for a NonIndexed Job.
+    """
+    active, ready, terminating, succeeded, failed = counts
+    indexed = succeeded_indexes is not None
+    policy = job["spec"].get("podFailurePolicy")
     # trackJobStatusAndRemoveFinalizers: count every finished pod, once.
     finishing_failed = finished is not None and finished["type"] != "SuccessCriteriaMet"
     for pod in uncounted:
@@ -695,7 +643,7 @@ def sync_job(  # syncJob and manageJob are one long decision
     status["terminating"] = terminating
     status["succeeded"] = succeeded
     status["failed"] = failed
-    if indexed:
+    if succeeded_indexes is not None:
         status["completedIndexes"] = format_indexes(succeeded_indexes)
         if failed_indexes is not None:
             status["failedIndexes"] = format_indexes(failed_indexes)
@@ -715,7 +663,122 @@ def sync_job(  # syncJob and manageJob are one long decision
     if conditions:
         status["conditions"] = conditions
     result.status = status
-    return result
+
+
+def _terminal_condition(
+    spec: Mapping[str, Any],
+    status: Mapping[str, Any],
+    conditions: Sequence[Mapping[str, Any]],
+    pods: Sequence[Mapping[str, Any]],
+    result: JobSync,
+    *,
+    failed: int,
+    suspended: bool,
+    now: int,
+) -> dict[str, Any] | None:
+    """The condition that ends the Job before its indexes are looked at, or None.
+
+    The part of job_controller.go ``syncJob`` that reads an earlier ``SuccessCriteriaMet`` or
+    ``FailureTarget`` condition, then ``matchPodFailurePolicy`` over the failed pods,
+    ``exceedsBackoffLimit`` / ``pastBackoffLimitOnFailure`` and ``pastActiveDeadline``
+    (setting ``result.requeue_after`` to the time left before the deadline).
+    """
+    finished: dict[str, Any] | None = None
+    policy = spec.get("podFailurePolicy")
+    criteria = _find(conditions, "SuccessCriteriaMet")
+    if criteria is not None:
+        finished = dict(criteria)
+    else:
+        target = _find(conditions, "FailureTarget")
+        if target is not None:
+            finished = _condition("Failed", "True", target["reason"], target["message"], now)
+        else:
+            message = next(
+                (
+                    m
+                    for p in pods
+                    if _phase(p) == "Failed"
+                    for m in [match_pod_failure_policy(policy, p)[0]]
+                    if m is not None
+                ),
+                None,
+            )
+            if message is not None:
+                finished = _condition("FailureTarget", "True", "PodFailurePolicy", message, now)
+    if finished is None:
+        if failed > int(spec["backoffLimit"]) or _past_backoff_limit_on_failure(spec, pods):
+            finished = _condition(
+                "FailureTarget",
+                "True",
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit",
+                now,
+            )
+        elif spec.get("activeDeadlineSeconds") is not None and not suspended:
+            remaining = int(spec["activeDeadlineSeconds"]) - (now - int(status["startTime"]))
+            if remaining <= 0:
+                finished = _condition(
+                    "FailureTarget",
+                    "True",
+                    "DeadlineExceeded",
+                    "Job was active longer than specified deadline",
+                    now,
+                )
+            else:
+                result.requeue_after = remaining
+    return finished
+
+
+def _indexed_outcome(
+    job: Mapping[str, Any],
+    new_succeeded: Sequence[Mapping[str, Any]],
+    new_failed: Sequence[Mapping[str, Any]],
+    finished: dict[str, Any] | None,
+    *,
+    completions: int,
+    now: int,
+) -> tuple[list[int], list[int] | None, dict[str, Any] | None]:
+    """An Indexed Job's succeeded and failed indexes, and the condition they end it with.
+
+    The Indexed part of job_controller.go ``syncJob``: ``calculateSucceededIndexes``, with
+    ``backoffLimitPerIndex`` ``calculateFailedIndexes`` and the ``maxFailedIndexes`` /
+    failed-indexes checks, then ``matchSuccessPolicy``; ``finished`` is kept when already set.
+    """
+    spec = job["spec"]
+    old_status = mapping_at(job, "status")
+    per_index = spec.get("backoffLimitPerIndex") is not None
+    succeeded_indexes = sorted(
+        set(parse_indexes(old_status.get("completedIndexes"), completions))
+        | {
+            i
+            for p in new_succeeded
+            for i in [completion_index(p)]
+            if i is not None and i < completions
+        }
+    )
+    succeeded = len(succeeded_indexes)
+    failed_indexes: list[int] | None = None
+    if per_index:
+        failed_indexes = _failed_indexes(job, new_failed, completions)
+        if finished is None:
+            limit = spec.get("maxFailedIndexes")
+            if limit is not None and len(failed_indexes) > int(limit):
+                finished = _condition(
+                    "FailureTarget",
+                    "True",
+                    "MaxFailedIndexesExceeded",
+                    "Job has exceeded the specified maximal number of failed indexes",
+                    now,
+                )
+            elif failed_indexes and len(failed_indexes) + succeeded >= completions:
+                finished = _condition(
+                    "FailureTarget", "True", "FailedIndexes", "Job has failed indexes", now
+                )
+    if finished is None:
+        message = match_success_policy(spec.get("successPolicy"), succeeded_indexes)
+        if message is not None:
+            finished = _condition("SuccessCriteriaMet", "True", "SuccessPolicy", message, now)
+    return succeeded_indexes, failed_indexes, finished
 
 
 def _manage_job(  # manageJob's inputs
@@ -812,7 +875,7 @@ def _pods_for_removal(
         seen: set[int] = set()
         rest = []
         done = set(succeeded_indexes)
-        for pod in sorted(active_pods, key=lambda p: (p.get("metadata") or {}).get("name", "")):
+        for pod in sorted(active_pods, key=lambda p: mapping_at(p, "metadata").get("name", "")):
             index = completion_index(pod)
             if index is None or index >= completions or index in done or index in seen:
                 chosen.append(pod)
@@ -827,13 +890,13 @@ def _pods_for_removal(
 
 
 def _removal_rank(pod: Mapping[str, Any]) -> tuple[int, int, int, str]:
-    node = (pod.get("spec") or {}).get("nodeName")
+    node = read_path(pod, "spec.nodeName")
     phase_rank = {"Pending": 0, "Unknown": 1, "Running": 2}.get(_phase(pod), 1)
     return (
         0 if not node else 1,
         phase_rank,
         1 if is_pod_ready(pod) else 0,
-        str((pod.get("metadata") or {}).get("name", "")),
+        str(mapping_at(pod, "metadata").get("name", "")),
     )
 
 
@@ -844,10 +907,10 @@ def ttl_expiry(job: Mapping[str, Any]) -> int | None:
     ``getFinishAndExpireTime``: the finish time (the Complete or Failed condition's
     ``lastTransitionTime``) plus ``ttlSecondsAfterFinished``; only for a finished Job that sets it.
     """
-    ttl = (job.get("spec") or {}).get("ttlSecondsAfterFinished")
+    ttl = read_path(job, "spec.ttlSecondsAfterFinished")
     if ttl is None:
         return None
-    for condition in (job.get("status") or {}).get("conditions") or []:
+    for condition in list_at(job, "status.conditions"):
         if condition.get("type") in {"Complete", "Failed"} and condition.get("status") == "True":
             return int(condition.get("lastTransitionTime") or 0) + int(ttl)
     return None

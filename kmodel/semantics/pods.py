@@ -18,6 +18,8 @@ from typing import Any, Final
 
 from kmodel.errors import InputError
 from kmodel.internal.gofmt import go_quote, go_string_list
+from kmodel.objects.fields import list_at
+from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.types import Manifest, PodCondition, PodPhase
 
 __all__ = [
@@ -91,14 +93,6 @@ def _gates(feature_gates: Mapping[str, bool] | None) -> dict[str, bool]:
             raise InputError("must be true or false", path=f"featureGates.{name}")
         gates[name] = enabled
     return gates
-
-
-def _mapping(value: object, path: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InputError(f"must be a mapping, not {type(value).__name__}", path=path)
-    return value
 
 
 def _containers(pod: Manifest, key: str) -> list[Mapping[str, Any]]:
@@ -197,12 +191,12 @@ def is_static_pod(pod: Manifest) -> bool:
 
 def _matching_restart_rule(container: Manifest, exit_code: int) -> Mapping[str, Any] | None:
     """Mirrors ``pkg/api/v1/pod/util.go FindMatchingContainerRestartRule``."""
-    rules = container.get("restartPolicyRules") or []
+    rules = list_at(container, "restartPolicyRules")
     for rule in rules:
         exit_codes = rule.get("exitCodes")
         if exit_codes is None:
             continue
-        matched = exit_code in (exit_codes.get("values") or [])
+        matched = exit_code in list_at(exit_codes, "values")
         operator = exit_codes.get("operator")
         if (operator == "In" and matched) or (operator == "NotIn" and not matched):
             return dict(rule)
@@ -512,7 +506,7 @@ def _pod_ready(
         )
     spec = _mapping(pod.get("spec"), "spec")
     messages: list[str] = []
-    for gate in spec.get("readinessGates") or []:
+    for gate in list_at(spec, "readinessGates"):
         gate_type = str(_mapping(gate, "spec.readinessGates[]").get("conditionType", ""))
         found = _find_condition(conditions, gate_type)
         if found is None:
@@ -577,7 +571,7 @@ def _has_restart_all_rule(pod: Manifest) -> bool:
     return any(
         rule.get("action") == "RestartAllContainers"
         for container in containers
-        for rule in container.get("restartPolicyRules") or []
+        for rule in list_at(container, "restartPolicyRules")
     )
 
 
@@ -663,7 +657,7 @@ def pod_conditions(
         phase = api_pod_phase(pod, feature_gates=gates)
     status = _mapping(pod.get("status"), "status")
     old_conditions = [
-        _mapping(c, f"status.conditions[{i}]") for i, c in enumerate(status.get("conditions") or [])
+        _mapping(c, f"status.conditions[{i}]") for i, c in enumerate(list_at(status, "conditions"))
     ]
     owned = KUBELET_OWNED_CONDITIONS | (
         {"PodReadyToStartContainers"} if gates["PodReadyToStartContainersCondition"] else set()
@@ -709,8 +703,8 @@ def merge_pod_status(
     transitioning = (
         old_status.get("phase") not in _TERMINAL and new_status.get("phase") in _TERMINAL
     )
-    conditions = [dict(c) for c in old_status.get("conditions") or [] if c.get("type") not in owned]
-    for condition in new_status.get("conditions") or []:
+    conditions = [dict(c) for c in list_at(old_status, "conditions") if c.get("type") not in owned]
+    for condition in list_at(new_status, "conditions"):
         kind = condition.get("type")
         if kind in owned:
             conditions.append(dict(condition))

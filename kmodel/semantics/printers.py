@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kmodel.errors import InputError
+from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.types import Manifest, PodCondition
 from kmodel.semantics.pods import is_restartable_init_container
 
@@ -57,14 +58,6 @@ class PodRow:
     ready: str
     status: str
     restarts: int
-
-
-def _mapping(value: object, path: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InputError(f"must be a mapping, not {type(value).__name__}", path=path)
-    return value
 
 
 def _list(parent: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:

@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from kmodel.objects.fields import mapping_at
+
 __all__ = [
     "DEFAULT_TERMINATION_GRACE_SECONDS",
     "MINIMUM_GRACE_SECONDS",
@@ -311,8 +313,8 @@ def kill_grace_seconds(pod: Mapping[str, Any], probe: Mapping[str, Any] | None) 
     ``terminationGracePeriodSeconds`` if set, else the pod's ``terminationGracePeriodSeconds``;
     then ``killContainer`` raises it to at least ``minimumGracePeriodInSeconds`` (2).
     """
-    metadata = pod.get("metadata") or {}
-    spec = pod.get("spec") or {}
+    metadata = mapping_at(pod, "metadata")
+    spec = mapping_at(pod, "spec")
     if metadata.get("deletionGracePeriodSeconds") is not None:
         grace = int(metadata["deletionGracePeriodSeconds"])
     elif (probe or {}).get("terminationGracePeriodSeconds") is not None:

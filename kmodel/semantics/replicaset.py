@@ -30,8 +30,10 @@ from fractions import Fraction
 from typing import Any, Final, Literal
 
 from kmodel.errors import InputError
-from kmodel.internal.fields import mapping as _mapping
-from kmodel.internal.fields import read_path as _field
+from kmodel.internal.gocompat import go_log2_int, go_parse_int
+from kmodel.objects.fields import as_list, int_at, str_at
+from kmodel.objects.fields import mapping as _mapping
+from kmodel.objects.fields import read_path as _field
 from kmodel.objects.labels import LabelSelector, label_selector_as_selector, labels_of
 from kmodel.objects.types import Manifest
 
@@ -48,7 +50,6 @@ __all__ = [
     "claim_decision",
     "controller_ref",
     "filter_active_pods",
-    "get_int",
     "is_pod_active",
     "is_pod_available",
     "is_pod_ready",
@@ -70,8 +71,6 @@ SLOW_START_INITIAL_BATCH_SIZE: Final = 1
 POD_DELETION_COST_ANNOTATION: Final = "controller.kubernetes.io/pod-deletion-cost"
 
 _NS_PER_SECOND: Final = 10**9
-_INT32_MIN: Final = -(2**31)
-_INT32_MAX: Final = 2**31 - 1
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 )
@@ -80,7 +79,6 @@ _GO_ZERO_TIME_NS: Final = (
     * 86400
     * _NS_PER_SECOND
 )
-_GO_DECIMAL = re.compile(r"^[+-]?[0-9]+$")
 
 #: A time as the model accepts it: logical seconds (int or float), an RFC 3339 string, or None.
 TimeValue = int | float | str | None
@@ -134,60 +132,17 @@ def time_ns(value: object, path: str = "time") -> int | None:
     raise InputError(f"invalid time {value!r}: expected seconds or an RFC 3339 string", path=path)
 
 
-def _list(obj: object, path: str) -> list[Any]:
-    if obj is None:
-        return []
-    if not isinstance(obj, list):
-        raise InputError(f"must be a list, got {type(obj).__name__}", path=path)
-    return obj
-
-
-def get_int(obj: Manifest, dotted: str, default: int = 0) -> int:
-    """Read an integer field by dotted path (``spec.replicas``), ``default`` when absent.
-
-    Raises:
-        InputError: if the value is not an integer (booleans are refused), with the path.
-    """
-    value = _field(obj, dotted)
-    if type(value) is int:  # the common case first
-        return value
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"must be an integer, got {value!r}", path=dotted)
-    return value
-
-
-def _str(obj: Manifest, dotted: str) -> str:
-    value = _field(obj, dotted)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f"must be a string, got {value!r}", path=dotted)
-    return value
-
-
 def _annotations(obj: Manifest) -> Mapping[str, Any]:
     return _mapping(_field(obj, "metadata.annotations"), "metadata.annotations")
 
 
 def _conditions(obj: Manifest) -> list[Mapping[str, Any]]:
-    conditions = _list(_field(obj, "status.conditions"), "status.conditions")
+    conditions = as_list(_field(obj, "status.conditions"), "status.conditions")
     # Plain dicts as they are; the element's path is only spelled out for anything else.
     return [
         c if type(c) is dict else _mapping(c, f"status.conditions[{i}]")
         for i, c in enumerate(conditions)
     ]
-
-
-def _go_parse_int(text: str, bits: int) -> int | None:
-    """Mirror ``strconv.ParseInt(text, 10, bits)``: ``None`` on a syntax or range error."""
-    if not _GO_DECIMAL.match(text):
-        return None
-    value = int(text)
-    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
-        return None
-    return value
 
 
 # ---------------------------------------------------------------- pods
@@ -198,7 +153,7 @@ def is_pod_active(pod: Manifest) -> bool:
 
     Mirrors ``pkg/controller/controller_utils.go IsPodActive``.
     """
-    phase = _str(pod, "status.phase")
+    phase = str_at(pod, "status.phase")
     return (
         phase not in {"Succeeded", "Failed"} and _field(pod, "metadata.deletionTimestamp") is None
     )
@@ -264,7 +219,7 @@ def pod_deletion_cost(pod: Manifest) -> int:
     first = value[0]
     if not (first == "-" or value == "0" or "1" <= first <= "9"):
         return 0
-    parsed = _go_parse_int(value, 32)
+    parsed = go_parse_int(value, 32)
     return 0 if parsed is None else parsed
 
 
@@ -280,18 +235,16 @@ def _ready_time(pod: Manifest) -> int | None:
 def _max_container_restarts(pod: Manifest) -> tuple[int, int]:
     """Mirrors controller_utils.go ``maxContainerRestarts``: (regular, sidecar) maxima."""
     regular = 0
-    for status in _list(_field(pod, "status.containerStatuses"), "status.containerStatuses"):
-        regular = max(
-            regular, get_int(_mapping(status, "status.containerStatuses"), "restartCount")
-        )
+    for status in as_list(_field(pod, "status.containerStatuses"), "status.containerStatuses"):
+        regular = max(regular, int_at(_mapping(status, "status.containerStatuses"), "restartCount"))
     sidecars: set[object] = set()
-    for container in _list(_field(pod, "spec.initContainers"), "spec.initContainers"):
+    for container in as_list(_field(pod, "spec.initContainers"), "spec.initContainers"):
         if _mapping(container, "spec.initContainers").get("restartPolicy") == "Always":
             sidecars.add(container.get("name"))
     sidecar = 0
-    for status in _list(_field(pod, "status.initContainerStatuses"), "status"):
+    for status in as_list(_field(pod, "status.initContainerStatuses"), "status"):
         if _mapping(status, "status.initContainerStatuses").get("name") in sidecars:
-            sidecar = max(sidecar, get_int(status, "restartCount"))
+            sidecar = max(sidecar, int_at(status, "restartCount"))
     return regular, sidecar
 
 
@@ -302,31 +255,17 @@ def _after_or_zero(t1: int | None, t2: int | None) -> bool:
     return t1 > t2
 
 
-def _go_log2_floor(duration_ns: int) -> int:
-    """``int64(math.Log2(float64(d)))`` exactly as Go computes it.
-
-    Go's ``math.Log2`` is ``Log(frac)*(1/Ln2) + exp`` after ``Frexp`` (exact for powers of two);
-    the float conversion and the final rounding can put a duration just below ``2**k`` (from
-    about 2**47 ns, 39 hours) into bucket ``k``, which an exact integer log would not.
-    """
-    value = float(duration_ns)
-    frac, exp = math.frexp(value)
-    if frac == 0.5:
-        return exp - 1
-    return int(math.log(frac) * (1 / math.log(2)) + exp)
-
-
 def _logarithmic_rank_diff(t1: int, t2: int, now: int) -> int:
     """Mirrors controller_utils.go ``logarithmicRankDiff``."""
     d1 = now - t1
     d2 = now - t2
-    r1 = _go_log2_floor(d1) if d1 > 0 else -1
-    r2 = _go_log2_floor(d2) if d2 > 0 else -1
+    r1 = go_log2_int(d1) if d1 > 0 else -1
+    r2 = go_log2_int(d2) if d2 > 0 else -1
     return r1 - r2
 
 
 def _uid(pod: Manifest) -> str:
-    return _str(pod, "metadata.uid")
+    return str_at(pod, "metadata.uid")
 
 
 def active_pods_less(
@@ -342,15 +281,15 @@ def active_pods_less(
     UID); higher max restart count first (regular containers, then sidecars); newer
     creationTimestamp first (same bucketing). A zero ``now`` falls back to plain time order.
     """
-    node_i = _str(pod_i, "spec.nodeName")
-    node_j = _str(pod_j, "spec.nodeName")
+    node_i = str_at(pod_i, "spec.nodeName")
+    node_j = str_at(pod_j, "spec.nodeName")
     # 1. Unassigned < assigned.
     if node_i != node_j and (not node_i or not node_j):
         return not node_i
     # 2. PodPending < PodUnknown < PodRunning.
     ordinal = {"Pending": 0, "Unknown": 1, "Running": 2}
-    phase_i = ordinal.get(_str(pod_i, "status.phase"), 0)
-    phase_j = ordinal.get(_str(pod_j, "status.phase"), 0)
+    phase_i = ordinal.get(str_at(pod_i, "status.phase"), 0)
+    phase_j = ordinal.get(str_at(pod_j, "status.phase"), 0)
     if phase_i != phase_j:
         return phase_i < phase_j
     # 3. Not ready < ready.
@@ -407,9 +346,9 @@ def pod_ranks(pods_to_rank: Sequence[Manifest], related_pods: Sequence[Manifest]
     on_node: dict[str, int] = {}
     for pod in related_pods:
         if is_pod_active(pod):
-            node = _str(pod, "spec.nodeName")
+            node = str_at(pod, "spec.nodeName")
             on_node[node] = on_node.get(node, 0) + 1
-    return [on_node.get(_str(pod, "spec.nodeName"), 0) for pod in pods_to_rank]
+    return [on_node.get(str_at(pod, "spec.nodeName"), 0) for pod in pods_to_rank]
 
 
 def pods_to_delete(
@@ -544,7 +483,7 @@ def manage_replicas_plan(
     Raises:
         InputError: for a negative ``spec.replicas`` or malformed pods.
     """
-    replicas = get_int(rs, "spec.replicas", 1)
+    replicas = int_at(rs, "spec.replicas", 1)
     if replicas < 0:
         raise InputError("must be greater than or equal to 0", path="spec.replicas")
     diff = len(active_pods) - replicas
@@ -566,7 +505,7 @@ def controller_ref(obj: Manifest) -> Mapping[str, Any] | None:
 
     Mirrors ``metav1.GetControllerOfNoCopy`` (the first such reference).
     """
-    refs = _list(_field(obj, "metadata.ownerReferences"), "metadata.ownerReferences")
+    refs = as_list(_field(obj, "metadata.ownerReferences"), "metadata.ownerReferences")
     for index, ref in enumerate(refs):
         owner = _mapping(ref, f"metadata.ownerReferences[{index}]")
         if owner.get("controller") is True:
@@ -635,7 +574,7 @@ def claim_decision(
     rs_deleting = _field(rs, "metadata.deletionTimestamp") is not None
     ref = controller_ref(pod)
     if ref is not None:
-        if ref.get("uid") != _str(rs, "metadata.uid"):
+        if ref.get("uid") != str_at(rs, "metadata.uid"):
             return ClaimDecision("ignore", claimed=False)
         if matches:
             return ClaimDecision("claim", claimed=True)
@@ -646,20 +585,20 @@ def claim_decision(
         return ClaimDecision("ignore", claimed=False)
     if _field(pod, "metadata.deletionTimestamp") is not None:
         return ClaimDecision("ignore", claimed=False)
-    namespace = _str(rs, "metadata.namespace")
-    if namespace and namespace != _str(pod, "metadata.namespace"):
+    namespace = str_at(rs, "metadata.namespace")
+    if namespace and namespace != str_at(pod, "metadata.namespace"):
         return ClaimDecision("ignore", claimed=False)
-    name = f"{namespace}/{_str(rs, 'metadata.name')}"
+    name = f"{namespace}/{str_at(rs, 'metadata.name')}"
     if not fresh_rs_found:
         return ClaimDecision("ignore", claimed=False, error=f"{name} could not be fetched")
     fresh = rs if fresh_rs is None else fresh_rs
-    if _str(fresh, "metadata.uid") != _str(rs, "metadata.uid"):
+    if str_at(fresh, "metadata.uid") != str_at(rs, "metadata.uid"):
         return ClaimDecision(
             "ignore",
             claimed=False,
             error=(
-                f"original {name} is gone: got uid {_str(fresh, 'metadata.uid')}, "
-                f"wanted {_str(rs, 'metadata.uid')}"
+                f"original {name} is gone: got uid {str_at(fresh, 'metadata.uid')}, "
+                f"wanted {str_at(rs, 'metadata.uid')}"
             ),
         )
     deleted_at = _field(fresh, "metadata.deletionTimestamp")
@@ -703,7 +642,7 @@ def calculate_status(
     template_labels = _mapping(
         _field(rs, "spec.template.metadata.labels"), "spec.template.metadata.labels"
     )
-    min_ready = get_int(rs, "spec.minReadySeconds")
+    min_ready = int_at(rs, "spec.minReadySeconds")
     fully_labeled = ready = available = 0
     for pod in active_pods:
         labels = labels_of(pod)
@@ -717,7 +656,7 @@ def calculate_status(
     conditions = [dict(c) for c in _conditions(rs)]
     failure = next((c for c in conditions if c.get("type") == "ReplicaFailure"), None)
     if manage_replicas_error is not None and failure is None:
-        diff = len(active_pods) - get_int(rs, "spec.replicas", 1)
+        diff = len(active_pods) - int_at(rs, "spec.replicas", 1)
         reason = "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else ""
         conditions.append(
             {

@@ -22,9 +22,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from kmodel.errors import InputError
-from kmodel.objects.quantity import milli_value, parse_quantity, value
-from kmodel.objects.types import Manifest
-from kmodel.semantics.scheduling_fields import (
+from kmodel.objects.fields import (
     list_field,
     mapping_field,
     object_ref,
@@ -32,6 +30,8 @@ from kmodel.semantics.scheduling_fields import (
     require_manifests,
     str_field,
 )
+from kmodel.objects.quantity import milli_value, parse_quantity, value
+from kmodel.objects.types import Manifest
 
 __all__ = [
     "CPU",

@@ -36,6 +36,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from kmodel.internal.gocompat import MAX_INT32
+from kmodel.objects.defaults import set_defaults_stateful_set as apply_stateful_set_defaults
+from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.objects.types import Manifest
 from kmodel.semantics.replicaset import is_pod_available, is_pod_ready
 
@@ -91,46 +94,9 @@ POD_NAME_LABEL: Final = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL: Final = "apps.kubernetes.io/pod-index"
 
 _STATEFUL_POD = re.compile(r"^(.*)-([0-9]+)$")
-_INT32_MAX: Final = 2**31 - 1
 
 
 # ---------------------------------------------------------------- defaults
-
-
-def apply_stateful_set_defaults(sts: Manifest) -> dict[str, Any]:
-    """A copy of ``sts`` with the apps/v1 defaults.
-
-    Mirrors ``SetDefaults_StatefulSet``: ``podManagementPolicy: OrderedReady``,
-    ``updateStrategy: RollingUpdate`` with ``partition: 0`` (and ``maxUnavailable: 1``, the
-    ``MaxUnavailableStatefulSet`` gate being on), ``replicas: 1``, ``revisionHistoryLimit: 10``,
-    and ``persistentVolumeClaimRetentionPolicy`` ``Retain``/``Retain``.
-    """
-    body = copy.deepcopy(dict(sts))
-    spec = body.setdefault("spec", {})
-    if not spec.get("podManagementPolicy"):
-        spec["podManagementPolicy"] = "OrderedReady"
-    strategy = spec.setdefault("updateStrategy", {})
-    if not strategy.get("type"):
-        strategy["type"] = "RollingUpdate"
-    if strategy["type"] == "RollingUpdate":
-        rolling = strategy.get("rollingUpdate")
-        rolling = {} if rolling is None else rolling
-        strategy["rollingUpdate"] = rolling
-        if rolling.get("partition") is None:
-            rolling["partition"] = 0
-        if rolling.get("maxUnavailable") is None:
-            rolling["maxUnavailable"] = 1
-    if spec.get("replicas") is None:
-        spec["replicas"] = 1
-    if spec.get("revisionHistoryLimit") is None:
-        spec["revisionHistoryLimit"] = 10
-    policy = spec.get("persistentVolumeClaimRetentionPolicy")
-    policy = {} if policy is None else policy
-    spec["persistentVolumeClaimRetentionPolicy"] = policy
-    for when in ("whenDeleted", "whenScaled"):
-        if not policy.get(when):
-            policy[when] = "Retain"
-    return body
 
 
 # ---------------------------------------------------------------- identity
@@ -146,7 +112,7 @@ def get_parent_name_and_ordinal(pod: Manifest) -> tuple[str, int]:
     if match is None:
         return "", -1
     ordinal = int(match.group(2))
-    return match.group(1), ordinal if ordinal <= _INT32_MAX else -1
+    return match.group(1), ordinal if ordinal <= MAX_INT32 else -1
 
 
 def get_ordinal(pod: Manifest) -> int:
@@ -171,7 +137,7 @@ def is_member_of(sts: Manifest, pod: Manifest) -> bool:
 
 def get_start_ordinal(sts: Manifest) -> int:
     """``getStartOrdinal``: ``spec.ordinals.start`` (0 when unset)."""
-    return int(((sts.get("spec") or {}).get("ordinals") or {}).get("start") or 0)
+    return int(read_path(sts, "spec.ordinals.start") or 0)
 
 
 def get_end_ordinal(sts: Manifest) -> int:
@@ -188,7 +154,7 @@ def pod_in_ordinal_range(pod: Manifest, sts: Manifest) -> bool:
 def identity_matches(sts: Manifest, pod: Manifest) -> bool:
     """``identityMatches``: name, namespace and the pod-name label are the set's for the ordinal."""
     parent, ordinal = get_parent_name_and_ordinal(pod)
-    labels = pod["metadata"].get("labels") or {}
+    labels = mapping_at(pod, "metadata.labels")
     return (
         ordinal >= 0
         and parent == sts["metadata"]["name"]
@@ -203,8 +169,8 @@ def storage_matches(sts: Manifest, pod: Manifest) -> bool:
     ordinal = get_ordinal(pod)
     if ordinal < 0:
         return False
-    volumes = {v.get("name"): v for v in (pod.get("spec") or {}).get("volumes") or []}
-    for template in sts["spec"].get("volumeClaimTemplates") or []:
+    volumes = {v.get("name"): v for v in list_at(pod, "spec.volumes")}
+    for template in list_at(sts, "spec.volumeClaimTemplates"):
         volume = volumes.get(template["metadata"]["name"])
         source = (volume or {}).get("persistentVolumeClaim")
         if source is None or source.get("claimName") != get_persistent_volume_claim_name(
@@ -221,13 +187,13 @@ def get_persistent_volume_claims(sts: Manifest, ordinal: int) -> dict[str, dict[
     set's ``matchLabels`` (upstream also copies the template's own labels over them).
     """
     claims: dict[str, dict[str, Any]] = {}
-    match_labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
-    for template in sts["spec"].get("volumeClaimTemplates") or []:
+    match_labels = mapping_at(sts, "spec.selector.matchLabels")
+    for template in list_at(sts, "spec.volumeClaimTemplates"):
         claim = copy.deepcopy(dict(template))
-        metadata = dict(claim.get("metadata") or {})
+        metadata = dict(mapping_at(claim, "metadata"))
         metadata["name"] = get_persistent_volume_claim_name(sts, template, ordinal)
         metadata["namespace"] = sts["metadata"].get("namespace")
-        metadata["labels"] = {**(metadata.get("labels") or {}), **match_labels}
+        metadata["labels"] = {**mapping_at(metadata, "labels"), **match_labels}
         claim["metadata"] = metadata
         claim["apiVersion"] = "v1"
         claim["kind"] = "PersistentVolumeClaim"
@@ -255,13 +221,13 @@ def new_stateful_set_pod(sts: Manifest, ordinal: int) -> dict[str, Any]:
     ``persistentVolumeClaim`` volume per claim template, replacing a template volume of the same
     name).
     """
-    template = sts["spec"].get("template") or {}
-    metadata = template.get("metadata") or {}
+    template = mapping_at(sts, "spec.template")
+    metadata = mapping_at(template, "metadata")
     name = get_pod_name(sts, ordinal)
-    labels = dict(metadata.get("labels") or {})
+    labels = dict(mapping_at(metadata, "labels"))
     labels[POD_NAME_LABEL] = name
     labels[POD_INDEX_LABEL] = str(ordinal)
-    spec = copy.deepcopy(dict(template.get("spec") or {}))
+    spec = copy.deepcopy(dict(mapping_at(template, "spec")))
     spec["hostname"] = name
     service = sts["spec"].get("serviceName")
     if service:
@@ -271,7 +237,7 @@ def new_stateful_set_pod(sts: Manifest, ordinal: int) -> dict[str, Any]:
         {"name": name_, "persistentVolumeClaim": {"claimName": claim["metadata"]["name"]}}
         for name_, claim in claims.items()
     ]
-    volumes.extend(v for v in spec.get("volumes") or [] if v.get("name") not in claims)
+    volumes.extend(v for v in list_at(spec, "volumes") if v.get("name") not in claims)
     if volumes:
         spec["volumes"] = volumes
     pod_metadata: dict[str, Any] = {
@@ -298,13 +264,13 @@ def new_versioned_stateful_set_pod(
     ``rollingUpdate`` block, ordinals below ``status.currentReplicas``); every other pod is made
     from the update revision.
     """
-    strategy = current_set["spec"].get("updateStrategy") or {}
+    strategy = mapping_at(current_set, "spec.updateStrategy")
     rolling = strategy.get("rollingUpdate")
     start = get_start_ordinal(current_set)
     if strategy.get("type") == "RollingUpdate" and (
         (
             rolling is None
-            and ordinal < start + int((current_set.get("status") or {}).get("currentReplicas", 0))
+            and ordinal < start + int(mapping_at(current_set, "status").get("currentReplicas", 0))
         )
         or (rolling is not None and ordinal < start + int(rolling.get("partition") or 0))
     ):
@@ -320,7 +286,7 @@ def new_versioned_stateful_set_pod(
 
 
 def _phase(pod: Manifest) -> str:
-    return str((pod.get("status") or {}).get("phase") or "")
+    return str(read_path(pod, "status.phase") or "")
 
 
 def is_created(pod: Manifest) -> bool:
@@ -375,7 +341,7 @@ def allows_burst(sts: Manifest) -> bool:
 
 def get_pod_revision(pod: Manifest) -> str:
     """``getPodRevision``: the ``controller-revision-hash`` label ("" without one)."""
-    return str((pod["metadata"].get("labels") or {}).get(REVISION_LABEL, ""))
+    return str(mapping_at(pod, "metadata.labels").get(REVISION_LABEL, ""))
 
 
 def max_unavailable(value: int | str | None, replicas: int) -> int:
@@ -391,7 +357,7 @@ def max_unavailable(value: int | str | None, replicas: int) -> int:
 
 def retention_policy(sts: Manifest) -> tuple[str, str]:
     """``getPersistentVolumeClaimRetentionPolicy``: (whenDeleted, whenScaled), Retain by default."""
-    policy = sts["spec"].get("persistentVolumeClaimRetentionPolicy") or {}
+    policy = mapping_at(sts, "spec.persistentVolumeClaimRetentionPolicy")
     return str(policy.get("whenDeleted") or "Retain"), str(policy.get("whenScaled") or "Retain")
 
 
@@ -405,7 +371,7 @@ def claim_owner_refs(sts: Manifest, pod: Manifest, claim: Manifest) -> list[dict
     References to other objects are kept. ``pod`` needs a UID (a created pod).
     """
     when_deleted, when_scaled = retention_policy(sts)
-    refs = [dict(r) for r in claim["metadata"].get("ownerReferences") or []]
+    refs = [dict(r) for r in list_at(claim, "metadata.ownerReferences")]
     set_uid, pod_uid = sts["metadata"]["uid"], pod["metadata"]["uid"]
     want_set = when_deleted == "Delete"
     want_pod = False
@@ -432,7 +398,7 @@ def has_stale_owner_ref(claim: Manifest, pod: Manifest) -> bool:
     uid = pod["metadata"].get("uid")
     return any(
         r.get("kind") == "Pod" and r.get("name") == pod["metadata"]["name"] and r.get("uid") != uid
-        for r in claim["metadata"].get("ownerReferences") or []
+        for r in list_at(claim, "metadata.ownerReferences")
     )
 
 
@@ -483,7 +449,7 @@ def compute_replica_status(
 
 def complete_rolling_update(sts: Manifest, status: dict[str, Any]) -> None:
     """``completeRollingUpdate``: once every replica is updated and ready, current = update."""
-    strategy = sts["spec"].get("updateStrategy") or {}
+    strategy = mapping_at(sts, "spec.updateStrategy")
     if (
         strategy.get("type") == "RollingUpdate"
         and status["updatedReplicas"] == status["replicas"]
@@ -495,7 +461,7 @@ def complete_rolling_update(sts: Manifest, status: dict[str, Any]) -> None:
 
 def inconsistent_status(sts: Manifest, status: Mapping[str, Any]) -> bool:
     """``inconsistentStatus``: the computed status differs from the stored one in a field."""
-    stored = sts.get("status") or {}
+    stored = mapping_at(sts, "status")
     return any(stored.get(key, _ZERO.get(key)) != status.get(key) for key in _STATUS_FIELDS)
 
 
@@ -742,13 +708,13 @@ def _restored(sts: Manifest, pod: Manifest) -> dict[str, Any]:
     """``updateIdentity`` and ``updateStorage`` applied to a copy of ``pod``."""
     body = copy.deepcopy(dict(pod))
     fresh = new_stateful_set_pod(sts, get_ordinal(pod))
-    labels = dict(body["metadata"].get("labels") or {})
+    labels = dict(mapping_at(body, "metadata.labels"))
     labels[POD_NAME_LABEL] = fresh["metadata"]["name"]
     labels[POD_INDEX_LABEL] = fresh["metadata"]["labels"][POD_INDEX_LABEL]
     body["metadata"]["labels"] = labels
-    claims = {v["name"] for v in fresh["spec"].get("volumes") or [] if "persistentVolumeClaim" in v}
-    volumes = [v for v in fresh["spec"].get("volumes") or [] if v["name"] in claims]
-    volumes.extend(v for v in body["spec"].get("volumes") or [] if v.get("name") not in claims)
+    claims = {v["name"] for v in list_at(fresh, "spec.volumes") if "persistentVolumeClaim" in v}
+    volumes = [v for v in list_at(fresh, "spec.volumes") if v["name"] in claims]
+    volumes.extend(v for v in list_at(body, "spec.volumes") if v.get("name") not in claims)
     body["spec"]["volumes"] = volumes
     return body
 
@@ -787,7 +753,7 @@ def _rolling_update(  # noqa: PLR0917  # upstream's parameters
     plan: StatefulSetPlan,
 ) -> None:
     """``updateStatefulSetAfterInvariantEstablished``: delete outdated pods, highest first."""
-    rolling = sts["spec"]["updateStrategy"].get("rollingUpdate") or {}
+    rolling = mapping_at(sts, "spec.updateStrategy.rollingUpdate")
     update_min = int(rolling.get("partition") or 0)
     allowed = max_unavailable(rolling.get("maxUnavailable"), int(sts["spec"]["replicas"]))
     min_ready = int(sts["spec"].get("minReadySeconds") or 0)

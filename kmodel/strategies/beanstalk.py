@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Final
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
+from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.semantics.replicaset import is_pod_ready
 from kmodel.strategies.policies import Strategy, batch_size
 
@@ -79,7 +80,7 @@ def environment_manifest(
         raise InputError(f"capacity must be at least 1, not {capacity}", path="capacity")
     if timeout < 0:
         raise InputError(f"timeout must not be negative, not {timeout}", path="timeout")
-    containers = ((template.get("spec") or {}).get("containers")) or []
+    containers = list_at(template, "spec.containers")
     if not any(c.get("name") == container for c in containers):
         raise InputError(f"the pod template has no container {container!r}", path="container")
     return {
@@ -107,7 +108,7 @@ def environment_manifest(
 
 def pod_image(pod: Mapping[str, Any], *, container: str | None = None) -> str:
     """The image of a pod's container (the first when ``container`` is None)."""
-    for c in (pod.get("spec") or {}).get("containers") or []:
+    for c in list_at(pod, "spec.containers"):
         if container is None or c.get("name") == container:
             return str(c.get("image", ""))
     return ""
@@ -115,7 +116,7 @@ def pod_image(pod: Mapping[str, Any], *, container: str | None = None) -> str:
 
 def _live(pod: Mapping[str, Any]) -> bool:
     """An instance that exists and is not being terminated."""
-    return pod["metadata"].get("deletionTimestamp") is None and (pod.get("status") or {}).get(
+    return pod["metadata"].get("deletionTimestamp") is None and mapping_at(pod, "status").get(
         "phase"
     ) not in {"Succeeded", "Failed"}
 
@@ -246,18 +247,18 @@ def _new_pod(
 ) -> dict[str, Any]:
     spec = env["spec"]
     template = copy.deepcopy(dict(spec["template"]))
-    metadata = template.get("metadata") or {}
+    metadata = mapping_at(template, "metadata")
     name = env["metadata"]["name"]
     labels = {
-        **dict(metadata.get("labels") or {}),
+        **dict(mapping_at(metadata, "labels")),
         ENVIRONMENT_LABEL: name,
         SLOT_LABEL: slot,
         GROUP_LABEL: group,
         TARGET_GROUP_LABEL: target_group,
         ATTACHED_LABEL: "true",
     }
-    pod_spec = template.get("spec") or {}
-    for container in pod_spec.get("containers") or []:
+    pod_spec = mapping_at(template, "spec")
+    for container in list_at(pod_spec, "containers"):
         if container.get("name") == spec["container"]:
             container["image"] = image
     return {
@@ -267,7 +268,7 @@ def _new_pod(
             "generateName": f"{name}-{slot}-",
             "namespace": env["metadata"]["namespace"],
             "labels": labels,
-            "annotations": dict(metadata.get("annotations") or {}),
+            "annotations": dict(mapping_at(metadata, "annotations")),
         },
         "spec": pod_spec,
     }
@@ -304,7 +305,7 @@ class _Sync:
                 return
             pod = written
         key = ("Pod", self.namespace, pod["metadata"]["name"])
-        graceful = bool((pod.get("spec") or {}).get("nodeName"))
+        graceful = bool(read_path(pod, "spec.nodeName"))
         self.cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
 
     # ----------------------------------------------------------------- reconcile

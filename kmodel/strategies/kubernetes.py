@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components import RollbackDeployment
 from kmodel.cluster.model import Cluster
+from kmodel.objects.fields import list_at, mapping_at
 from kmodel.semantics.deployment import REASON_TIMED_OUT
 
 __all__ = ["OPERATOR_ANNOTATION", "OperatorRollback", "deadline_exceeded", "operator_actions"]
@@ -30,13 +31,13 @@ def deadline_exceeded(deployment: Mapping[str, Any]) -> bool:
         c.get("type") == "Progressing"
         and c.get("status") == "False"
         and c.get("reason") == REASON_TIMED_OUT
-        for c in (deployment.get("status") or {}).get("conditions") or []
+        for c in list_at(deployment, "status.conditions")
     )
 
 
 def _template_images(deployment: Mapping[str, Any]) -> list[str]:
-    spec = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
-    return [str(c.get("image", "")) for c in spec.get("containers") or []]
+    spec = mapping_at(deployment, "spec.template.spec")
+    return [str(c.get("image", "")) for c in list_at(spec, "containers")]
 
 
 @register

@@ -18,6 +18,7 @@ from typing import Any
 
 from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
+from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.semantics.replicaset import controller_ref, is_pod_ready
 from kmodel.strategies.beanstalk import (
     ATTACHED_LABEL,
@@ -74,7 +75,7 @@ class Target:
 
 def _serving(cluster: Cluster, pod: Mapping[str, Any], container: str) -> bool:
     """Whether the application process of a pod is running now (it can answer a request)."""
-    node = (pod.get("spec") or {}).get("nodeName")
+    node = read_path(pod, "spec.nodeName")
     machine = cluster.machines.get(str(node))
     if machine is None or not machine.up:
         return False
@@ -97,7 +98,7 @@ def _targets(cluster: Cluster, target: Target) -> list[tuple[Fraction, list[Mapp
         names = [
             a.get("targetRef", {}).get("name")
             for subset in (endpoints or {}).get("subsets") or []
-            for a in subset.get("addresses") or []
+            for a in list_at(subset, "addresses")
         ]
         # An endpoint whose pod is gone still receives its share (and fails it): an empty body.
         endpoint_pods: list[Mapping[str, Any]] = [
@@ -184,8 +185,8 @@ def _instances(cluster: Cluster, target: Target) -> int:
     return sum(
         1
         for p in pods
-        if (p.get("spec") or {}).get("nodeName")
-        and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+        if read_path(p, "spec.nodeName")
+        and read_path(p, "status.phase") not in {"Succeeded", "Failed"}
     )
 
 
@@ -391,8 +392,8 @@ class Meter:
         d = cluster.store.get(("Deployment", self.target.namespace, self.target.name))
         if d is None:
             return None
-        status = d.get("status") or {}
-        replicas = (d.get("spec") or {}).get("replicas", 1)
+        status = mapping_at(d, "status")
+        replicas = mapping_at(d, "spec").get("replicas", 1)
         complete = (
             status.get("observedGeneration", 0) >= d["metadata"].get("generation", 1)
             and status.get("updatedReplicas", 0) == replicas

@@ -50,6 +50,7 @@ from kmodel.explore.spec import (
     read_workloads,
     refuse_unmodelled,
 )
+from kmodel.objects.fields import read_path
 from kmodel.strategies.beanstalk import (
     DeployVersion,
     beanstalk_actions,
@@ -291,7 +292,7 @@ def load_strategies_spec(
         if o.get("kind") == "Service"
         and o["metadata"].get("namespace", "default")
         == deployment["metadata"].get("namespace", "default")
-        and (o.get("spec") or {}).get("selector")
+        and read_path(o, "spec.selector")
         and all(labels.get(k) == v for k, v in o["spec"]["selector"].items())
     ]
     if not services:

@@ -38,6 +38,7 @@ import z3
 
 from kmodel.cluster.topology import HOSTNAME_LABEL, cluster_graph, domains
 from kmodel.errors import InputError
+from kmodel.objects.fields import mapping_at, read_path
 from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
@@ -113,7 +114,7 @@ class _Controller:
     replicas: int
 
     def matches(self, pod: Manifest) -> bool:
-        namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+        namespace = read_path(pod, "metadata.namespace") or "default"
         return namespace == self.namespace and self.selector.matches(labels_of(pod))
 
 
@@ -121,7 +122,7 @@ def _controller(objects: Sequence[LoadedObject], prop: Property) -> _Controller:
     wanted = prop.deployment or ""
     for obj in objects:
         if obj.kind in {"Deployment", "ReplicaSet"} and f"{obj.namespace}/{obj.name}" == wanted:
-            spec = obj.body.get("spec") or {}
+            spec = mapping_at(obj.body, "spec")
             selector = label_selector(spec.get("selector"), "spec.selector", obj.body)
             return _Controller(obj, obj.namespace or "default", selector, spec.get("replicas", 1))
     file, _, path = prop.where.partition(": ")
@@ -138,9 +139,9 @@ def bound_pods(inp: PlacementInput) -> dict[str, tuple[Manifest, str]]:
     """Bound pod name -> (manifest, node)."""
     found: dict[str, tuple[Manifest, str]] = {}
     for pod in inp.bound_pods:
-        meta = pod.get("metadata") or {}
+        meta = mapping_at(pod, "metadata")
         name = _pod_name(meta.get("namespace") or "default", str(meta.get("name")))
-        found[name] = (pod, str((pod.get("spec") or {}).get("nodeName")))
+        found[name] = (pod, str(read_path(pod, "spec.nodeName")))
     return found
 
 
@@ -472,7 +473,7 @@ class _Prover:
             o
             for o in self.objects
             if not (o.kind == "Node" and o.name in lost)
-            and not (o.kind == "Pod" and (o.body.get("spec") or {}).get("nodeName") in lost)
+            and not (o.kind == "Pod" and read_path(o.body, "spec.nodeName") in lost)
         ]
         return placement_input(kept, objective="nodes", on_warning=lambda _m: None)
 
@@ -490,19 +491,19 @@ class _Prover:
                 demand[g] = (0, count)
                 continue
             template = group.template
-            namespace = (template.get("metadata") or {}).get("namespace") or "default"
+            namespace = read_path(template, "metadata.namespace") or "default"
             required = count
             for pdb in pdbs:
                 if (pdb.namespace or "default") != namespace:
                     continue
-                spec = pdb.body.get("spec") or {}
+                spec = mapping_at(pdb.body, "spec")
                 selector = label_selector(spec.get("selector"), "spec.selector", pdb.body)
                 if prop.keep == "all" or not selector.matches(labels_of(template)):
                     continue
                 healthy = sum(
                     1
                     for pod in bound
-                    if ((pod.get("metadata") or {}).get("namespace") or "default") == namespace
+                    if (read_path(pod, "metadata.namespace") or "default") == namespace
                     and selector.matches(labels_of(pod))
                 )
                 expected = healthy + count
@@ -775,7 +776,7 @@ def verify(
 
 def _pod_manifest(template: Manifest, name: str) -> dict[str, Any]:
     pod = copy.deepcopy(dict(template))
-    metadata = dict(pod.get("metadata") or {})
+    metadata = dict(mapping_at(pod, "metadata"))
     metadata["name"] = name.rpartition("/")[2]
     pod["metadata"] = metadata
     return pod

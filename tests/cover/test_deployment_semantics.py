@@ -266,59 +266,6 @@ def test_defaults_fill_in_read_only_mappings_without_touching_them():
     assert dict(strategy) == {"type": "RollingUpdate", "rollingUpdate": rolling}
 
 
-# ---------------------------------------------------------------- validation
-
-
-def test_validation_accepts_the_defaults_and_valid_values():
-    assert dep.validate_rolling_update(None) == []
-    assert dep.validate_rolling_update({"maxSurge": 0, "maxUnavailable": "100%"}) == []
-
-
-def test_validation_both_zero():
-    errors = dep.validate_rolling_update({"maxSurge": "0%", "maxUnavailable": 0})
-    assert [(e.path, e.message) for e in errors] == [
-        (
-            "spec.strategy.rollingUpdate.maxUnavailable",
-            "Invalid value: 0: may not be 0 when `maxSurge` is 0",
-        )
-    ]
-
-
-def test_validation_negative_and_over_100_percent():
-    errors = dep.validate_rolling_update({"maxSurge": -1, "maxUnavailable": "101%"})
-    assert [(e.path, e.message) for e in errors] == [
-        (
-            "spec.strategy.rollingUpdate.maxSurge",
-            "Invalid value: -1: must be greater than or equal to 0",
-        ),
-        (
-            "spec.strategy.rollingUpdate.maxUnavailable",
-            'Invalid value: "101%": must not be greater than 100%',
-        ),
-    ]
-
-
-def test_validation_bad_percent_string():
-    errors = dep.validate_rolling_update({"maxSurge": "5", "maxUnavailable": 1})
-    assert len(errors) == 1
-    assert errors[0].path == "spec.strategy.rollingUpdate.maxSurge"
-    assert errors[0].message == (
-        'Invalid value: "5": a valid percent string must be a numeric string followed by an '
-        "ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
-    )
-
-
-def test_validate_deployment_strategy_raises_the_first_error():
-    dep.validate_deployment_strategy(deployment(3))
-    with pytest.raises(InputError) as caught:
-        dep.validate_deployment_strategy(deployment(3, 0, 0))
-    assert caught.value.path == "spec.strategy.rollingUpdate.maxUnavailable"
-    with pytest.raises(InputError) as caught:
-        dep.validate_deployment_strategy(deployment(3, 1, 0, strategy="Recreate"))
-    assert caught.value.path == "spec.strategy.rollingUpdate"
-    dep.validate_deployment_strategy(deployment(3, strategy="Recreate"))
-
-
 # ---------------------------------------------------------------- 5.3 rolling update
 
 
@@ -403,7 +350,7 @@ def test_cleanup_unhealthy_orders_by_creation_then_name_and_stops_at_budget():
     result = dep.cleanup_unhealthy_replicas([b, a], d, 5)
     assert [(x.name, x.to_replicas) for x in result.actions] == [("a", 0), ("b", 3)]
     assert result.total == 5
-    assert [dep._replicas(rs) for rs in result.old_rss] == [0, 3]
+    assert [rs["spec"]["replicas"] for rs in result.old_rss] == [0, 3]
 
 
 def test_cleanup_unhealthy_error_when_available_exceeds_spec():

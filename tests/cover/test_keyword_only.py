@@ -32,8 +32,18 @@ PENDING = {
     "kmodel/cluster/store.py": {"APIStore.list_objects"},
     "kmodel/objects/cron.py": {"parse_schedule", "to_datetime"},
     "kmodel/objects/labels.py": {"label_selector_as_selector", "labels_of", "selector_matches"},
-    "kmodel/semantics/deployment.py": {
-        "validate_rolling_update",
+    "kmodel/objects/fields.py": {
+        "require_manifest",
+        "require_manifests",
+        "mapping_field",
+        "list_field",
+        "str_field",
+        "int_field",
+        "int_at",
+        "bool_field",
+        "string_map_field",
+    },
+    "kmodel/semantics/deployment/util.py": {
         "get_scaled_value_from_int_or_percent",
         "resolve_fenceposts",
         "set_new_replica_set_annotations",
@@ -41,34 +51,21 @@ PENDING = {
     "kmodel/semantics/pods.py": {"pod_conditions"},
     "kmodel/semantics/replicaset.py": {
         "time_ns",
-        "get_int",
         "slow_start_batches",
         "slow_start_outcome",
         "manage_replicas_plan",
         "claim_decision",
         "calculate_status",
     },
-    "kmodel/semantics/scheduling.py": {
+    "kmodel/semantics/scheduling/framework.py": {
         "node_scores",
-        "balanced_allocation_skips",
         "balanced_allocation_scores",
         "SchedulingCycle.node_scores",
         "SchedulingCycle.balanced_allocation_scores",
     },
-    "kmodel/semantics/scheduling_fields.py": {
-        "require_manifest",
-        "require_manifests",
-        "mapping_field",
-        "list_field",
-        "str_field",
-        "int_field",
-        "bool_field",
-        "string_map_field",
-    },
-    "kmodel/semantics/scheduling_selectors.py": {
-        "label_selector",
-        "find_matching_untolerated_taint",
-    },
+    "kmodel/semantics/scheduling/noderesources.py": {"balanced_allocation_skips"},
+    "kmodel/semantics/scheduling/objects.py": {"label_selector"},
+    "kmodel/semantics/scheduling/tainttoleration.py": {"find_matching_untolerated_taint"},
 }
 
 

@@ -458,6 +458,31 @@ BAD_OBJECTS = [
         id="bad-percent",
     ),
     pytest.param(
+        mutated(deployment(), ("spec", "strategy"), {"rollingUpdate": {"maxUnavailable": "101%"}}),
+        "Deployment/default/web",
+        "spec.strategy.rollingUpdate.maxUnavailable",
+        'Invalid value: "101%": must not be greater than 100%',
+        id="unavailable-over-100-percent",
+    ),
+    pytest.param(
+        mutated(deployment(), ("spec", "strategy"), {"rollingUpdate": {"maxSurge": -1}}),
+        "Deployment/default/web",
+        "spec.strategy.rollingUpdate.maxSurge",
+        "Invalid value: -1: must be greater than or equal to 0",
+        id="negative-surge",
+    ),
+    pytest.param(
+        mutated(
+            deployment(),
+            ("spec", "strategy"),
+            {"type": "Recreate", "rollingUpdate": {"maxSurge": 1}},
+        ),
+        "Deployment/default/web",
+        "spec.strategy.rollingUpdate",
+        "Forbidden: may not be specified when strategy `type` is 'Recreate'",
+        id="recreate-with-rolling-update",
+    ),
+    pytest.param(
         mutated(deployment(), ("spec", "minReadySeconds"), 900),
         "Deployment/default/web",
         "spec.progressDeadlineSeconds",

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from kmodel.errors import InputError
+from kmodel.internal.gocompat import go_log2_int
 from kmodel.objects.labels import label_selector_as_selector, selector_matches
 from kmodel.semantics import replicaset as rsm
 
@@ -208,10 +209,10 @@ def test_rule_9_equal_pods_are_not_less():
 
 def test_go_log2_floor_matches_go_near_powers_of_two():
     # Exact powers of two: Frexp gives 0.5 exactly.
-    assert rsm._go_log2_floor(2**30) == 30
-    assert rsm._go_log2_floor(2**30 - 1) == 29
+    assert go_log2_int(2**30) == 30
+    assert go_log2_int(2**30 - 1) == 29
     # Far above 2**53 the float conversion rounds 2**60 - 1 up to 2**60, as Go does.
-    assert rsm._go_log2_floor(2**60 - 1) == 60
+    assert go_log2_int(2**60 - 1) == 60
 
 
 def test_pod_ranks_count_active_related_pods_per_node():

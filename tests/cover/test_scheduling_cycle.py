@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from kmodel.errors import InputError
-from kmodel.semantics import scheduling
 from kmodel.semantics.scheduling import (
     SchedulingCycle,
     balanced_allocation_scores,
     filter_failures,
+    framework,
     node_scores,
 )
 from tests.helpers.scheduling import make_node, make_pod, requests
@@ -146,13 +146,13 @@ def test_least_allocated_score_from_shared_usage():
 def test_node_usage_is_computed_once_per_node(monkeypatch):
     nodes, pods = cluster()
     calls: list[int] = []
-    real = scheduling.node_usage
+    real = framework.node_usage
 
     def counting(pods_on_node):
         calls.append(len(pods_on_node))
         return real(pods_on_node)
 
-    monkeypatch.setattr(scheduling, "node_usage", counting)
+    monkeypatch.setattr(framework, "node_usage", counting)
     cycle = SchedulingCycle(PODS_TO_SCHEDULE["tier-x"], nodes, pods=pods)
     for node in nodes:
         cycle.filter_failures(node)
@@ -195,11 +195,11 @@ def test_callers_may_supply_cached_node_aggregates():
 
     def allocatable_of(node):
         asked.append(node["metadata"]["name"])
-        return scheduling.node_allocatable(node)
+        return framework.node_allocatable(node)
 
     def usage_of(pods_on_node):
         asked.append(f"{len(pods_on_node)} pods")
-        return scheduling.node_usage(pods_on_node)
+        return framework.node_usage(pods_on_node)
 
     plain = SchedulingCycle(pod, nodes, pods=pods)
     supplied = SchedulingCycle(

@@ -17,7 +17,8 @@ from kmodel.cluster.components.nodes import GarbageCollectPod
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
 from kmodel.invariants import make_invariant
-from kmodel.semantics import replicaset, scheduling
+from kmodel.semantics import replicaset
+from kmodel.semantics.scheduling import framework
 from tests.helpers.zones import node
 
 OPTIONS = ExploreOptions(examples=60, max_steps=12, seed=0)
@@ -231,8 +232,8 @@ def test_a_scheduler_that_ignores_volume_topology_is_caught(monkeypatch):
     )
 
     def ignore_volumes(patch: pytest.MonkeyPatch) -> None:
-        patch.setattr(scheduling, "volume_binding_failures", lambda *_: [])
-        patch.setattr(scheduling, "volume_zone_failures", lambda *_: [])
+        patch.setattr(framework, "volume_binding_failures", lambda *_: [])
+        patch.setattr(framework, "volume_zone_failures", lambda *_: [])
 
     message = caught(scenario, "volume_zone_matches", monkeypatch, ignore_volumes)
     assert "no nodeAffinity term selects the node" in message
@@ -336,7 +337,7 @@ def test_a_scheduler_that_ignores_taints_is_caught(monkeypatch):
     )
 
     def ignore_taints(patch: pytest.MonkeyPatch) -> None:
-        patch.setattr(scheduling, "taint_toleration_failures", lambda *_: [])
+        patch.setattr(framework, "taint_toleration_failures", lambda *_: [])
 
     message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_taints)
     assert "fails TaintToleration (dedicated:NoSchedule)" in message
