@@ -858,7 +858,7 @@ class EventuallyStable(Invariant):
             namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
             current = cluster.store.get(("Endpoints", namespace, name))
 
-            desired = endpoints_for(cluster, service, cluster.store)
+            desired = endpoints_for(service, cluster.store)
             if (current or {}).get("subsets") != desired["subsets"]:
                 violations.append(
                     self.violation(

@@ -26,7 +26,6 @@ from kmodel.semantics import daemonset as dsem
 from kmodel.semantics import replicaset as rsem
 
 __all__ = [
-    "SetDaemonSetImage",
     "SyncDaemonSet",
     "daemonset_actions",
     "daemonset_revision_hash",
@@ -344,34 +343,6 @@ class SyncDaemonSet(Action):
             cluster.update({**current, "status": status})
 
 
-@register
-@dataclass(frozen=True)
-class SetDaemonSetImage(Action):
-    """``kubectl set image daemonset/...``: a new image for one container (a rollout)."""
-
-    name: ClassVar[str] = "set-daemonset-image"
-    category: ClassVar[str] = "user"
-    namespace: str
-    daemonset: str
-    container: str
-    image: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"user rolls out image {self.image} to daemonset {self.namespace}/{self.daemonset}"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Change the template."""
-        stored = cluster.store.get(("DaemonSet", self.namespace, self.daemonset))
-        if stored is None:
-            return
-        body = copy.deepcopy(dict(stored))
-        for container in body["spec"]["template"]["spec"].get("containers") or []:
-            if container.get("name") == self.container:
-                container["image"] = self.image
-        cluster.update(body)
-
-
 def _pods_by_owner(cluster: Cluster) -> dict[tuple[str, str | None], tuple[tuple[str, str], ...]]:
     """(namespace, controller UID or None) -> (name, resourceVersion) of the cached pods.
 
@@ -402,9 +373,9 @@ def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
     A sync reads the DaemonSet, its own pods and the orphans it may adopt (other pods change
     on most steps and are left out of the key), the nodes' names, labels and taints, its
     ControllerRevisions, its expectations, and the time when availability or an expectation
-    timeout depends on it. The informer is never delayed by faults (``QUIET_COMPONENTS``) and
-    its writes cannot conflict (creates with generated names, deletes by UID, status on a fresh
-    read), so the cache stands for the store.
+    timeout depends on it. While its cache holds the store's objects the cache stands for the
+    store; while its watch lags or dropped an event (a fault), the store's revisions of what
+    the sync reads from it and writes (the DaemonSet, pods, revisions) are in the key too.
     """
     action = SyncDaemonSet(ds["metadata"]["namespace"], ds["metadata"]["name"])
     view = cluster.view(_COMPONENT)
@@ -416,9 +387,13 @@ def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
         cluster.derive("daemonset-node-signature", n, _node_signature)
         for n in view.list_objects("Node")
     )
+    store = cluster.store
+    read = ("DaemonSet", "Pod", "ControllerRevision")
+    stored = None if view.in_sync(store) else tuple(store.kind_revision.get(k, 0) for k in read)
     key = (
         "daemonset-needs-sync",
         action,
+        stored,
         metadata["resourceVersion"],
         pods.get((metadata["namespace"], metadata["uid"]), ()),
         pods.get((metadata["namespace"], None), ()),
