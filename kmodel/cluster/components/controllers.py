@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
 from kmodel.objects.labels import labels_of, selector_matches
@@ -68,54 +69,13 @@ def _owned_by_uid(cluster: Cluster, obj: Mapping[str, Any], uid: str) -> bool:
     return ref is not None and ref.get("uid") == uid
 
 
-def _owner_ref(owner: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": owner["kind"],
-        "name": owner["metadata"]["name"],
-        "uid": owner["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-
-
 # ----------------------------------------------------------------------------- ReplicaSet
 
 
-def _rs_pods(cluster: Cluster, rs: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:
-    """Claim pods for a ReplicaSet (adopting and releasing); returns (claimed, namespace pods)."""
-    view = cluster.view("replicaset")
-    namespace = rs["metadata"]["namespace"]
-    pods = list(view.list_objects("Pod", namespace))
-    claimed: list[Any] = []
-    for pod in pods:
-        decision = rsem.claim_decision(
-            rs,
-            pod,
-            cluster.store.get(("ReplicaSet", namespace, rs["metadata"]["name"])),
-            # Compiled once per ReplicaSet version (and first here, where claiming did it).
-            selector=cluster.derive("rs-selector", rs, rsem.rs_selector),
-        )
-        if decision.action == "adopt":
-            body = copy.deepcopy(dict(pod))
-            body["metadata"]["ownerReferences"] = [
-                *(body["metadata"].get("ownerReferences") or []),
-                _owner_ref(rs),
-            ]
-            written = cluster.update(body)
-            if written is not None:
-                claimed.append(written)
-        elif decision.action == "release":
-            body = copy.deepcopy(dict(pod))
-            body["metadata"]["ownerReferences"] = [
-                r
-                for r in body["metadata"].get("ownerReferences") or []
-                if r.get("uid") != rs["metadata"]["uid"]
-            ]
-            cluster.update(body)
-        elif decision.claimed:
-            claimed.append(pod)
-    return claimed, pods
+def _rs_pods(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
+    """Claim pods for a ReplicaSet (adopting and releasing)."""
+    pods = cluster.view("replicaset").list_objects("Pod", rs["metadata"]["namespace"])
+    return claim_pods(cluster, rs, list(pods), "apps/v1")
 
 
 def _expectations_satisfied(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
@@ -174,7 +134,7 @@ def _new_pod(rs: Mapping[str, Any]) -> dict[str, Any]:
             "namespace": rs["metadata"]["namespace"],
             "labels": dict(metadata.get("labels") or {}),
             "annotations": dict(metadata.get("annotations") or {}),
-            "ownerReferences": [_owner_ref(rs)],
+            "ownerReferences": [controller_owner_ref(rs, "apps/v1")],
         },
         "spec": template.get("spec") or {},
     }
@@ -203,7 +163,7 @@ class SyncReplicaSet(Action):
         rs = view.get(("ReplicaSet", self.namespace, self.replicaset))
         if rs is None:
             return
-        claimed, _ = _rs_pods(cluster, rs)
+        claimed = _rs_pods(cluster, rs)
         active = self.active_pods(claimed)
         error = None
         if _expectations_satisfied(cluster, rs) and rs["metadata"].get("deletionTimestamp") is None:
@@ -413,7 +373,7 @@ class SyncDeployment(Action):
                 "name": f"{d['metadata']['name']}-{pod_hash}",
                 "namespace": d["metadata"]["namespace"],
                 "labels": labels,
-                "ownerReferences": [_owner_ref(d)],
+                "ownerReferences": [controller_owner_ref(d, "apps/v1")],
             },
             "spec": {
                 "replicas": 0,

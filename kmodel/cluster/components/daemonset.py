@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.controllers import pod_template_hash
 from kmodel.cluster.components.expectations import expectations_satisfied
+from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref
 from kmodel.cluster.model import Cluster
 from kmodel.objects.types import Manifest
 from kmodel.semantics import daemonset as dsem
@@ -34,17 +35,6 @@ __all__ = [
 
 _COMPONENT = "daemonset"
 _REVISION_PATCH_KEYS = ("spec", "template")
-
-
-def _owner_ref(ds: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "name": ds["metadata"]["name"],
-        "uid": ds["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
 
 
 def daemonset_revision_hash(ds: Mapping[str, Any]) -> str:
@@ -94,33 +84,8 @@ def eligibility(
 
 def _claim(cluster: Cluster, ds: Mapping[str, Any]) -> list[Manifest]:
     """``getDaemonPods``: claim the namespace's pods (adopt matching orphans, release others)."""
-    view = cluster.view(_COMPONENT)
-    namespace = ds["metadata"]["namespace"]
-    selector = cluster.derive("rs-selector", ds, rsem.rs_selector)
-    fresh = cluster.store.get(("DaemonSet", namespace, ds["metadata"]["name"]))
-    claimed: list[Manifest] = []
-    for pod in list(view.list_objects("Pod", namespace)):
-        decision = rsem.claim_decision(ds, pod, fresh, selector=selector)
-        if decision.action == "adopt":
-            body = copy.deepcopy(dict(pod))
-            body["metadata"]["ownerReferences"] = [
-                *(body["metadata"].get("ownerReferences") or []),
-                _owner_ref(ds),
-            ]
-            written = cluster.update(body)
-            if written is not None:
-                claimed.append(written)
-        elif decision.action == "release":
-            body = copy.deepcopy(dict(pod))
-            body["metadata"]["ownerReferences"] = [
-                r
-                for r in body["metadata"].get("ownerReferences") or []
-                if r.get("uid") != ds["metadata"]["uid"]
-            ]
-            cluster.update(body)
-        elif decision.claimed:
-            claimed.append(pod)
-    return claimed
+    pods = cluster.view(_COMPONENT).list_objects("Pod", ds["metadata"]["namespace"])
+    return claim_pods(cluster, ds, list(pods), "apps/v1")
 
 
 def _expectations_satisfied(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
@@ -219,7 +184,7 @@ class SyncDaemonSet(Action):
                     "namespace": self.namespace,
                     "labels": dict(metadata.get("labels") or {}),
                     "annotations": dict(metadata.get("annotations") or {}),
-                    "ownerReferences": [_owner_ref(ds)],
+                    "ownerReferences": [controller_owner_ref(ds, "apps/v1")],
                 },
                 "spec": spec,
             }
@@ -279,7 +244,7 @@ class SyncDaemonSet(Action):
                         "namespace": self.namespace,
                         "labels": labels,
                         "annotations": dict(ds["metadata"].get("annotations") or {}),
-                        "ownerReferences": [_owner_ref(ds)],
+                        "ownerReferences": [controller_owner_ref(ds, "apps/v1")],
                     },
                     "data": {"spec": {"template": {**template, "$patch": "replace"}}},
                     "revision": next_revision,
