@@ -1,0 +1,111 @@
+"""The registries: components, faults and user actions, each declared once and read from there."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from kmodel.cluster.build import build_cluster
+from kmodel.cluster.components import COMPONENTS
+from kmodel.cluster.faults import FAULT_KINDS, FAULTS, ControllerRestart, WatchDelay, WatchDrop
+from kmodel.cluster.model import ClusterConfig
+from kmodel.cluster.registry import Component, ComponentTable
+from kmodel.cluster.user_actions import USER_ACTIONS, SetDaemonSetImage
+from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
+from kmodel.explore.run import Run
+from kmodel.explore.spec_format import CheckSpecFormat
+from kmodel.invariants import make_invariant
+from tests.test_cluster import node
+from tests.test_daemonset_controller import daemonset
+
+#: Every component that reads the API through an informer (upstream: every controller, the
+#: scheduler and kube-proxy); the kubelet and the node lifecycle controllers read the store.
+INFORMER_READERS = {
+    "scheduler",
+    "volume",
+    "deployment",
+    "replicaset",
+    "statefulset",
+    "daemonset",
+    "job",
+    "cronjob",
+    "endpoints",
+    "proxy",
+    "disruption",
+    "hpa",
+}
+
+
+def test_watch_faults_and_restarts_reach_every_informer_reader_and_only_those() -> None:
+    run = Run(
+        Scenario(
+            objects=[node("n1"), daemonset()],
+            faults={"watch_delay": 1, "watch_drop": 1, "controller_restart": 1},
+        )
+    )
+    faults = run.fault_choices()
+    for fault in (WatchDelay, WatchDrop, ControllerRestart):
+        targets = {a.component for a in faults if isinstance(a, fault)}
+        assert targets == INFORMER_READERS, fault.name
+    assert set(run.cluster.informers) == INFORMER_READERS
+
+
+def test_a_new_informer_component_gets_the_watch_faults_from_its_declaration() -> None:
+    extra = Component("example", lambda cluster: [], informer=True, summary="an example")
+    table = ComponentTable((*COMPONENTS, extra))
+    run = Run(Scenario(objects=[node("n1")], faults={"watch_drop": 1}, config=_with(table)))
+    assert WatchDrop("example") in run.fault_choices()
+    assert "example" in run.cluster.informers
+
+
+def test_the_daemonset_controller_recovers_from_every_watch_fault_and_restart() -> None:
+    rollout = UserAction(
+        "rollout",
+        {"daemonset": "default/agent", "container": "a", "images": ["agent:2"]},
+    )
+    scenario = Scenario(
+        objects=[node("n1"), node("n2"), daemonset()],
+        faults={"watch_delay": 1, "watch_drop": 1, "controller_restart": 1},
+        user_actions=(rollout,),
+        invariants=(
+            make_invariant("daemonset_one_pod_per_node"),
+            make_invariant("eventually_stable"),
+        ),
+    )
+    assert explore(scenario, ExploreOptions(examples=25, max_steps=12, seed=1)) == []
+
+
+def test_a_table_refuses_two_components_of_one_name_and_replacing_an_unknown_one() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        ComponentTable((*COMPONENTS, COMPONENTS["scheduler"]))
+    with pytest.raises(KeyError):
+        COMPONENTS.replacing(dataclasses.replace(COMPONENTS["scheduler"], name="nope"))
+
+
+def test_a_replaced_component_is_what_the_cluster_runs() -> None:
+    idle = dataclasses.replace(COMPONENTS["daemonset"], steps=lambda cluster: [])
+    cluster = build_cluster([node("n1"), daemonset()], config=_with(COMPONENTS.replacing(idle)))
+    cluster.settle()
+    assert list(cluster.store.list_objects("Pod")) == []
+    faithful = build_cluster([node("n1"), daemonset()])
+    faithful.settle()
+    assert len(list(faithful.store.list_objects("Pod"))) == 1
+
+
+def test_the_spec_format_offers_exactly_the_declared_faults_and_actions() -> None:
+    schema = CheckSpecFormat.model_json_schema()
+    assert schema["properties"]["faults"]["propertyNames"]["enum"] == list(FAULT_KINDS)
+    assert tuple(f.kind for f in FAULTS) == FAULT_KINDS
+    action = schema["$defs"]["Action"]
+    assert list(action["properties"]) == [k.kind for k in USER_ACTIONS]
+
+
+def test_a_user_action_entry_becomes_its_declared_actions() -> None:
+    rollout = UserAction("rollout", {"daemonset": "agent", "container": "a", "images": ["x"]})
+    assert rollout.actions() == [SetDaemonSetImage("default", "agent", "a", "x")]
+    assert UserAction("no-such-kind", {}).actions() == []
+
+
+def _with(table: ComponentTable) -> ClusterConfig:
+    return ClusterConfig(components=table)
