@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Protocol
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -42,6 +43,7 @@ __all__ = [
     "SetImage",
     "SetLoad",
     "SetStatefulSetImage",
+    "SpecContext",
     "UpdateConfigMap",
     "UserActionKind",
 ]
@@ -511,6 +513,31 @@ class LoadParams(ActionParams):
 # ----------------------------------------------------------------------------- the table
 
 
+class SpecContext(Protocol):
+    """What an action entry is checked against: its spec (:mod:`kmodel.explore.spec` gives it)."""
+
+    @property
+    def node_names(self) -> AbstractSet[str]:
+        """The names of the cluster's nodes."""
+        ...
+
+    def reference(self, kind: str, name: str, path: str) -> str:
+        """``namespace/name`` of the workload of ``kind`` called ``name`` (error: at ``path``)."""
+        ...
+
+    def workload(self, kind: str, key: str) -> Mapping[str, Any]:
+        """The workload of ``kind`` at ``key`` (a :meth:`reference`)."""
+        ...
+
+    def milli(self, value: object, path: str) -> int:
+        """A quantity as a milli-value (error: at ``path``)."""
+        ...
+
+    def error(self, path: str, message: str) -> Exception:
+        """The error to raise for the entry's field at ``path``."""
+        ...
+
+
 @dataclass(frozen=True)
 class UserActionKind:
     """One kind of user action a spec may offer (``actions: [{<kind>: {...}}]``).
@@ -521,12 +548,57 @@ class UserActionKind:
         summary: what it does, for the spec's schema and the README.
         actions: the concrete actions a resolved entry offers (workload references made
             ``namespace/name``; the second argument is the namespace of bare names).
+        resolve: what checking an entry against its spec does beyond the references to
+            workloads (``deployment``, ``statefulset``, ``daemonset``, made ``namespace/name``
+            for every kind): defaults and checks, in place on the parameters, whose path is
+            the third argument.
     """
 
     kind: str
     params: type[ActionParams]
     summary: str
     actions: Callable[[Mapping[str, Any], str], list[Action]]
+    resolve: Callable[[dict[str, Any], SpecContext, str], None] | None = None
+
+
+def _resolve_rollout(params: dict[str, Any], spec: SpecContext, where: str) -> None:
+    """The container defaults to the workload's first; a named one must be the workload's."""
+    if "daemonset" in params:
+        workload = spec.workload("DaemonSet", params["daemonset"])
+    elif "statefulset" in params:
+        workload = spec.workload("StatefulSet", params["statefulset"])
+    else:
+        workload = spec.workload("Deployment", params["deployment"])
+    containers = [c["name"] for c in workload["spec"]["template"]["spec"]["containers"]]
+    params.setdefault("container", containers[0])
+    if params["container"] not in containers:
+        raise spec.error(
+            f"{where}.container",
+            f"no container {params['container']!r} in the {workload['kind']} "
+            f"(has: {', '.join(containers)})",
+        )
+
+
+def _resolve_drain(params: dict[str, Any], spec: SpecContext, where: str) -> None:
+    """``nodes: any`` is every node; a named node must be the cluster's."""
+    nodes = params.get("nodes", "any")
+    params["nodes"] = sorted(spec.node_names) if nodes == "any" else nodes
+    for j, node in enumerate(params["nodes"]):
+        if node not in spec.node_names:
+            raise spec.error(f"{where}.nodes[{j}]", f"no node {node!r} in the cluster")
+
+
+def _resolve_configmap(params: dict[str, Any], spec: SpecContext, where: str) -> None:  # noqa: ARG001  # the hook's signature
+    """The values are strings (a ConfigMap holds strings)."""
+    params["values"] = [str(v) for v in params["values"]]
+
+
+def _resolve_load(params: dict[str, Any], spec: SpecContext, where: str) -> None:
+    """``hpa`` is a HorizontalPodAutoscaler of the workloads; ``levels`` are milli-values."""
+    params["hpa"] = spec.reference("HorizontalPodAutoscaler", str(params["hpa"]), f"{where}.hpa")
+    params["levels"] = [
+        spec.milli(v, f"{where}.levels[{j}]") for j, v in enumerate(params["levels"])
+    ]
 
 
 def _ref(reference: object, namespace_default: str) -> tuple[str, str]:
@@ -569,7 +641,11 @@ def _deployment_ref(p: Mapping[str, Any], namespace_default: str) -> tuple[str, 
 
 USER_ACTIONS: Final[tuple[UserActionKind, ...]] = (
     UserActionKind(
-        "rollout", RolloutParams, "kubectl set image: roll a container out to each image", _rollouts
+        "rollout",
+        RolloutParams,
+        "kubectl set image: roll a container out to each image",
+        _rollouts,
+        _resolve_rollout,
     ),
     UserActionKind("scale", ScaleParams, "kubectl scale", _scales),
     UserActionKind(
@@ -610,6 +686,7 @@ USER_ACTIONS: Final[tuple[UserActionKind, ...]] = (
             UpdateConfigMap(*_ref(p.get("name", ""), ns), str(p.get("key", "")), str(v))
             for v in p.get("values", [])
         ],
+        _resolve_configmap,
     ),
     UserActionKind("ungate", UngateParams, "remove scheduling gates", _ungates),
     UserActionKind(
@@ -617,6 +694,7 @@ USER_ACTIONS: Final[tuple[UserActionKind, ...]] = (
         LoadParams,
         "an HPA's load switches to a level",
         lambda p, ns: [SetLoad(*_ref(p.get("hpa", ""), ns), int(v)) for v in p["levels"]],
+        _resolve_load,
     ),
 )
 
