@@ -14,6 +14,7 @@ from kmodel.cluster.registry import Component, ComponentTable
 from kmodel.cluster.user_actions import USER_ACTIONS, SetDaemonSetImage
 from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
 from kmodel.explore.run import Run
+from kmodel.explore.spec import load_spec
 from kmodel.explore.spec_format import CheckSpecFormat
 from kmodel.invariants import make_invariant
 from tests.test_cluster import node
@@ -109,3 +110,33 @@ def test_a_user_action_entry_becomes_its_declared_actions() -> None:
 
 def _with(table: ComponentTable) -> ClusterConfig:
     return ClusterConfig(components=table)
+
+
+def test_each_kind_resolves_its_entry_against_the_spec(tmp_path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        """
+cluster:
+  nodes: [{pool: n, count: 2}]
+workloads:
+  - {apiVersion: apps/v1, kind: DaemonSet, metadata: {name: agent},
+     spec: {selector: {matchLabels: {app: a}}, template: {metadata: {labels: {app: a}},
+     spec: {containers: [{name: c, image: agent:1}]}}}}
+  - {apiVersion: v1, kind: ConfigMap, metadata: {name: settings}, data: {mode: a}}
+actions:
+  - drain: {nodes: any}
+  - rollout: {daemonset: agent, images: [agent:2]}
+  - configmap: {name: settings, key: mode, values: [1]}
+invariants: [no_overcommit]
+""",
+        encoding="utf-8",
+    )
+    resolved = {u.kind: dict(u.params) for u in load_spec(spec).scenario.user_actions}
+    assert resolved["drain"] == {"nodes": ["n-1", "n-2"]}
+    assert resolved["rollout"] == {
+        "daemonset": "default/agent",
+        "images": ["agent:2"],
+        "container": "c",
+    }
+    assert resolved["configmap"]["values"] == ["1"]
+    assert all(k.resolve is not None for k in USER_ACTIONS if k.kind in resolved)

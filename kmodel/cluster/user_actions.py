@@ -671,6 +671,7 @@ USER_ACTIONS: Final[tuple[UserActionKind, ...]] = (
         DrainParams,
         "kubectl drain",
         lambda p, _: [DrainNode(str(n)) for n in p.get("nodes", [])],
+        _resolve_drain,
     ),
     UserActionKind(
         "delete",
