@@ -12,13 +12,11 @@ from kmodel.cluster.faults import FAULT_KINDS, FAULTS, ControllerRestart, WatchD
 from kmodel.cluster.model import ClusterConfig
 from kmodel.cluster.registry import Component, ComponentTable
 from kmodel.cluster.user_actions import USER_ACTIONS, SetDaemonSetImage
-from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
+from kmodel.explore import Scenario, UserAction
 from kmodel.explore.run import Run
 from kmodel.explore.spec import load_spec
 from kmodel.explore.spec_format import CheckSpecFormat
-from kmodel.invariants import make_invariant
-from tests.test_cluster import node
-from tests.test_daemonset_controller import daemonset
+from tests.helpers.cluster import daemonset, node
 
 #: Every component that reads the API through an informer (upstream: every controller, the
 #: scheduler and kube-proxy); the kubelet and the node lifecycle controllers read the store.
@@ -58,23 +56,6 @@ def test_a_new_informer_component_gets_the_watch_faults_from_its_declaration() -
     run = Run(Scenario(objects=[node("n1")], faults={"watch_drop": 1}, config=_with(table)))
     assert WatchDrop("example") in run.fault_choices()
     assert "example" in run.cluster.informers
-
-
-def test_the_daemonset_controller_recovers_from_every_watch_fault_and_restart() -> None:
-    rollout = UserAction(
-        "rollout",
-        {"daemonset": "default/agent", "container": "a", "images": ["agent:2"]},
-    )
-    scenario = Scenario(
-        objects=[node("n1"), node("n2"), daemonset()],
-        faults={"watch_delay": 1, "watch_drop": 1, "controller_restart": 1},
-        user_actions=(rollout,),
-        invariants=(
-            make_invariant("daemonset_one_pod_per_node"),
-            make_invariant("eventually_stable"),
-        ),
-    )
-    assert explore(scenario, ExploreOptions(examples=25, max_steps=12, seed=1)) == []
 
 
 def test_a_table_refuses_two_components_of_one_name_and_replacing_an_unknown_one() -> None:
