@@ -2,7 +2,7 @@
 
 The property suite's cluster state machine (``properties/test_cluster_model.py``) runs under a
 Hypothesis profile (``ci`` by default, see ``kmodel.profiles``) with a deliberately broken component
-injected from the test side, as the quality tests do (``ClusterConfig.mutations``). For each
+injected from the test side, as the quality tests do (``tests/helpers/mutants.py``). For each
 mutant it measures the time (wall clock, and CPU seconds of the process) from the start to the
 first example that violates the invariant the mutant breaks (``MUTANTS``) and to the report
 (the test fails with its counterexample), the number of actions in the reported trace (the
@@ -37,6 +37,7 @@ from properties.test_cluster_model import (
     scenarios,
     upstream_scale_stall,
 )
+from tests.helpers.mutants import MUTANTS as MUTANT_COMPONENTS
 
 #: Mutants the property suite can see (every pod is Ready at once there, so no readiness ones),
 #: each with the invariant it breaks and how that violation's message starts. Only such
@@ -89,7 +90,7 @@ def measure(mutant: str, profile: str, examples: int | None = None) -> Outcome:
 
     def with_mutant(scenario: Scenario) -> Scenario:
         # The generated config (container programs, probes) stays; only the mutant is added.
-        config = replace(scenario.config, mutations=scenario.config.mutations | {mutant})
+        config = replace(scenario.config, components=MUTANT_COMPONENTS[mutant])
         return replace(scenario, config=config)
 
     class Timed(Run):

@@ -49,8 +49,10 @@ from rich.table import Table
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import NodeCrash, NodeRecover, ScaleDeployment, SetImage, Tick
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.faults import NodeCrash, NodeRecover
 from kmodel.cluster.model import Cluster, Step
+from kmodel.cluster.user_actions import ScaleDeployment, SetImage
 from kmodel.explore.coverage import Coverage
 from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.explore.search import ExploreOptions, explore

@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 
+from kmodel.cluster.components.controllers import SyncDeployment, _equal_ignore_hash, defaulted
+from kmodel.cluster.components.daemonset import daemonset_revision_hash, eligibility
+from kmodel.cluster.components.disruption import pdb_status
+from kmodel.cluster.components.network import endpoints_for
 from kmodel.cluster.model import Cluster, Step
 from kmodel.errors import InputError
 from kmodel.objects.labels import labels_of, selector_matches
@@ -295,8 +299,6 @@ def _controller_ref(cluster: Cluster, obj: Mapping[str, Any]) -> Mapping[str, An
 
 def _rolling_out_of(d: Mapping[str, Any], rss: list[Mapping[str, Any]]) -> bool:
     """Whether a ReplicaSet (of ``rss``, the Deployment's) of an older template has replicas."""
-    from kmodel.cluster.components.controllers import _equal_ignore_hash  # noqa: PLC0415
-
     template = (d.get("spec") or {}).get("template") or {}
     return any(
         not _equal_ignore_hash((rs.get("spec") or {}).get("template") or {}, template)
@@ -316,8 +318,6 @@ def available_pods(cluster: Cluster, d: Mapping[str, Any]) -> int:
 
 def _min_available(cluster: Cluster, raw: Mapping[str, Any]) -> int:
     """``MinAvailable`` of a stored Deployment (with its defaults)."""
-    from kmodel.cluster.components.controllers import defaulted  # noqa: PLC0415
-
     return dep.min_available(defaulted(cluster, raw))
 
 
@@ -349,8 +349,6 @@ class RollingUpdateBounds(Invariant):
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Compare live counts with the Deployment's fence posts."""
-        from kmodel.cluster.components.controllers import SyncDeployment, defaulted  # noqa: PLC0415
-
         violations = []
         for raw in cluster.store.list_objects("Deployment"):
             d = defaulted(cluster, raw)
@@ -441,11 +439,6 @@ class RecreateNoOverlap(Invariant):
 
     def _check(self, cluster: Cluster) -> tuple[tuple[Violation, ...], bool]:
         """The violations, and whether some Recreate Deployment had old pods that may run."""
-        from kmodel.cluster.components.controllers import (  # noqa: PLC0415
-            _equal_ignore_hash,
-            defaulted,
-        )
-
         violations = []
         rolling = False
         for raw in cluster.store.list_objects("Deployment"):
@@ -570,11 +563,6 @@ class DaemonSetRolloutBounds(Invariant):
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Compare nodes without an available pod with maxUnavailable."""
-        from kmodel.cluster.components.daemonset import (  # noqa: PLC0415
-            daemonset_revision_hash,
-            eligibility,
-        )
-
         violations = []
         nodes = list(cluster.store.list_objects("Node"))
         for raw in cluster.store.list_objects("DaemonSet"):
@@ -711,8 +699,6 @@ class PdbRespected(Invariant):
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """After each admitted eviction, count the healthy pods each covering PDB selects."""
-        from kmodel.cluster.components.disruption import pdb_status  # noqa: PLC0415
-
         new = cluster.evictions[history.evictions_seen :]
         history.evictions_seen = len(cluster.evictions)
         violations = []
@@ -805,15 +791,11 @@ class EventuallyStable(Invariant):
                         replicas=want,
                     )
                 )
-        from kmodel.cluster.components.controllers import defaulted  # noqa: PLC0415
-
         for raw in cluster.store.list_objects("Deployment"):
             d = defaulted(cluster, raw)
             rss, dpods = _deployment_pods(cluster, d)
             replicas = d["spec"]["replicas"]
             template = d["spec"]["template"]
-            from kmodel.cluster.components.controllers import _equal_ignore_hash  # noqa: PLC0415
-
             new = [rs for rs in rss if _equal_ignore_hash(rs["spec"]["template"], template)]
             stragglers = [
                 rs for rs in rss if rs not in new and (rs.get("spec") or {}).get("replicas", 0) > 0
@@ -852,13 +834,11 @@ class EventuallyStable(Invariant):
                     )
                 )
         violations.extend(self._stateful_sets(cluster))
-        from kmodel.cluster.components.network import endpoints_for  # noqa: PLC0415
-
         for service in cluster.store.list_objects("Service"):
             namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
             current = cluster.store.get(("Endpoints", namespace, name))
 
-            desired = endpoints_for(cluster, service, cluster.store)
+            desired = endpoints_for(service, cluster.store)
             if (current or {}).get("subsets") != desired["subsets"]:
                 violations.append(
                     self.violation(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kmodel.cluster.components import NodeCrash, NodeRecover, Tick
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.faults import NodeCrash, NodeRecover
 from kmodel.cluster.model import ClusterConfig
 from kmodel.explore.run import Scenario
 from kmodel.invariants import make_invariant
 from properties import tracekit
+from tests.helpers.mutants import MUTANTS
 from tests.helpers.zones import NODES, web
 
 SCENARIO = Scenario(
@@ -17,7 +19,7 @@ SCENARIO = Scenario(
     invariants=(make_invariant("eventually_stable"), make_invariant("no_overcommit")),
     ticks=(1, 10),
 )
-BROKEN = replace(SCENARIO, config=ClusterConfig(mutations=frozenset({"rs-counts-terminating"})))
+BROKEN = replace(SCENARIO, config=ClusterConfig(components=MUTANTS["rs-counts-terminating"]))
 
 
 def accept_all(run, violation) -> bool:

@@ -1,7 +1,8 @@
 """The JSON Schema of each of kmodel's own file formats, generated from the format's model.
 
 ``make schemas`` (``python -m kmodel.cli.schemas``) writes ``schemas/<format>.schema.json`` and
-the README's generated key tables;
+the README's generated tables (each format's keys, and the fault, user action and component
+tables of :mod:`kmodel.cluster`);
 ``--check`` only compares, and ``tests/cover/test_schemas.py`` fails when a committed schema differs
 from its model, so the published schemas cannot drift. Editors read them through
 ``# yaml-language-server: $schema=...`` (README, "Specs").
@@ -17,7 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["SCHEMAS", "SCHEMA_FOLDER", "key_table", "main", "render"]
+__all__ = [
+    "REGISTRY_TABLES",
+    "SCHEMAS",
+    "SCHEMA_FOLDER",
+    "key_table",
+    "main",
+    "registry_table",
+    "render",
+]
 
 #: Each format's schema file stem and its model (``module:class``).
 SCHEMAS: Final = {
@@ -54,6 +63,39 @@ def render(name: str) -> str:
         **model.model_json_schema(schema_generator=_schema_generator()),
     }
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def registry_table(name: str) -> str:
+    """A Markdown table of one of the cluster's tables: ``faults``, ``actions`` or ``components``.
+
+    Read from :data:`kmodel.cluster.faults.FAULTS`, :data:`kmodel.cluster.user_actions.USER_ACTIONS`
+    and :data:`kmodel.cluster.components.COMPONENTS`, the tables exploration reads.
+    """
+    from kmodel.cluster.components import COMPONENTS  # noqa: PLC0415 (only when writing docs)
+    from kmodel.cluster.faults import FAULTS  # noqa: PLC0415
+    from kmodel.cluster.user_actions import USER_ACTIONS  # noqa: PLC0415
+
+    if name == "faults":
+        rows = [f"| `{f.kind}` | `{f.action.name}` | {f.summary} |" for f in FAULTS]
+        header = "| fault | in traces | what happens |"
+    elif name == "actions":
+        rows = []
+        for kind in USER_ACTIONS:
+            keys = ", ".join(
+                f"`{field.alias or key}`" for key, field in kind.params.model_fields.items()
+            )
+            rows.append(f"| `{kind.kind}` | {keys} | {kind.summary} |")
+        header = "| action | keys | what it does |"
+    else:
+        rows = [
+            f"| `{c.name}` | {'yes' if c.informer else 'no'} | {c.summary} |" for c in COMPONENTS
+        ]
+        header = "| component | reads through an informer (watch faults, restarts) | steps |"
+    return "\n".join([header, "|---|---|---|", *rows]) + "\n"
+
+
+#: The README's generated tables of the cluster's registries (see :func:`registry_table`).
+REGISTRY_TABLES: Final = ("faults", "actions", "components")
 
 
 def key_table(name: str) -> str:
@@ -98,7 +140,9 @@ def _readme_with_tables(text: str) -> str:
     """The README with each ``<!-- keys: NAME -->`` ... ``<!-- end keys -->`` table rendered."""
 
     def table(match: re.Match[str]) -> str:
-        return f"{match.group(1)}\n{key_table(match.group(2))}{match.group(3)}"
+        name = match.group(2)
+        rendered = registry_table(name) if name in REGISTRY_TABLES else key_table(name)
+        return f"{match.group(1)}\n{rendered}{match.group(3)}"
 
     return _KEY_TABLE.sub(table, text)
 

@@ -1,14 +1,21 @@
 """Actions: one component doing one reconcile step, one fault happening, or one user request.
 
 Every action is a frozen dataclass with plain JSON-able fields, so a trace is a list of actions
-that replays exactly. :func:`action_from_json` rebuilds one from its JSON form.
+that replays exactly; :meth:`Action.apply` is what it does to the cluster. :func:`register` makes
+a class known by name and :func:`action_from_json` rebuilds one from its JSON form. Component
+steps live with their components (:mod:`kmodel.cluster.components`), faults in
+:mod:`kmodel.cluster.faults`, user requests in :mod:`kmodel.cluster.user_actions` and the clock
+in :mod:`kmodel.cluster.clock`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from kmodel.cluster.model import Change, Cluster
 
 __all__ = ["ACTIONS", "Action", "action_from_json", "register"]
 
@@ -25,12 +32,16 @@ class Action:
     #: Periodic upkeep (heartbeats) that changes objects without moving the cluster forward.
     maintenance: ClassVar[bool] = False
 
+    def apply(self, cluster: Cluster) -> None:
+        """Do it: the writes, runtime changes and clock moves this action makes on ``cluster``."""
+        raise NotImplementedError(type(self).__name__)
+
     def describe(self) -> str:
         """The action in words, for traces."""
         fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
         return f"{self.name}({fields})"
 
-    def hides(self, change: Any) -> bool:  # noqa: ANN401  # a Change; actions sit below the model
+    def hides(self, change: Change) -> bool:
         """Whether a change this action makes is routine and left out of traces."""
         return False
 

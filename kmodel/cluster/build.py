@@ -6,6 +6,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kmodel.cluster.components import COMPONENTS
 from kmodel.cluster.model import Cluster, ClusterConfig, Machine
 from kmodel.cluster.store import APIStore
 
@@ -59,7 +60,9 @@ def build_cluster(
         static_pods: static pod manifests per node name.
     """
     store = APIStore(members=control_plane_members)
-    cluster = Cluster(store=store, config=config or ClusterConfig())
+    config = config or ClusterConfig()
+    table = COMPONENTS if config.components is None else config.components
+    cluster = Cluster(store=store, components=table, config=config)
     bodies = sorted((_clean(o) for o in objects), key=lambda o: _ORDER.get(str(o.get("kind")), 50))
     for body in bodies:
         kind = body.get("kind")

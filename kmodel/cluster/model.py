@@ -21,7 +21,9 @@ from fractions import Fraction
 from typing import Any, Final, TypeVar
 
 from kmodel.cluster.actions import Action
+from kmodel.cluster.clock import Tick
 from kmodel.cluster.informer import Informer
+from kmodel.cluster.registry import ComponentTable
 from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, key_of
 from kmodel.semantics.containers import BackOffPolicy
 from kmodel.semantics.printers import scheduling_gated_condition
@@ -29,8 +31,7 @@ from kmodel.semantics.printers import scheduling_gated_condition
 T = TypeVar("T")
 
 __all__ = [
-    "COMPONENTS",
-    "QUIET_COMPONENTS",
+    "SETTLE_IDLE_TICKS",
     "UNREAD_CLOCK",
     "Change",
     "ClockRead",
@@ -42,25 +43,8 @@ __all__ = [
     "Step",
 ]
 
-#: The components that read through an informer.
-COMPONENTS: Final = (
-    "scheduler",
-    "replicaset",
-    "deployment",
-    "statefulset",
-    "endpoints",
-    "nodelifecycle",
-    "disruption",
-    "volume",
-    "proxy",
-    "job",
-    "cronjob",
-    "hpa",
-)
-
-#: Components that read through an informer but that watch faults leave alone, so scenarios
-#: without their kinds explore exactly as before (the DaemonSet controller).
-QUIET_COMPONENTS: Final = ("daemonset",)
+#: How many idle clock ticks :meth:`Cluster.settle` allows before it calls the cluster stable.
+SETTLE_IDLE_TICKS: Final = 40
 
 #: Tolerations added to every pod by the DefaultTolerationSeconds admission plugin.
 DEFAULT_TOLERATIONS: Final = (
@@ -138,10 +122,12 @@ class ClusterConfig:
         configmap_sync_delay: how long a ConfigMap change takes to reach a volume mount.
         settle_horizon: logical seconds after which "eventually" is judged (longer than any
             upstream timer: eviction 300 s, progress deadline 600 s, back-off reset 600 s).
-        mutations: names of deliberately broken component variants (quality tests).
         crash_loop_backoff: the kubelet's crash-loop back-off bounds.
         controllers: extra controller components, as functions from the cluster to the
             actions they would take now.
+        components: the components the cluster runs; None: the built-in ones
+            (:data:`kmodel.cluster.components.COMPONENTS`). Tests swap a broken variant of
+            one in with :meth:`~kmodel.cluster.registry.ComponentTable.replacing`.
     """
 
     programs: Mapping[str, Program] = field(default_factory=dict)
@@ -149,7 +135,6 @@ class ClusterConfig:
     heartbeat_interval: int = 10
     configmap_sync_delay: int = 60
     settle_horizon: int = 1800
-    mutations: frozenset[str] = frozenset()
     crash_loop_backoff: BackOffPolicy = field(default_factory=BackOffPolicy)
     #: Controllers defined outside kmodel.cluster (e.g. kmodel.strategies): each lists the steps
     #: it would take now, and they join the built-in components' steps (exploration, settling).
@@ -157,6 +142,7 @@ class ClusterConfig:
     #: The load each HorizontalPodAutoscaler's metrics read, by ``namespace/name`` (a
     #: ``kmodel.cluster.components.hpa.Load``).
     loads: Mapping[str, Any] = field(default_factory=dict)
+    components: ComponentTable | None = None
 
     def program(self, image: str) -> Program:
         """The behaviour of a container image."""
@@ -542,6 +528,8 @@ class Cluster:
     """The whole cluster state. Build one with :func:`kmodel.cluster.build.build_cluster`."""
 
     store: APIStore
+    #: The components it runs, in the order their steps are offered.
+    components: ComponentTable
     config: ClusterConfig = field(default_factory=ClusterConfig)
     machines: dict[str, Machine] = field(default_factory=dict)
     informers: dict[str, Informer] = field(default_factory=dict)
@@ -566,7 +554,7 @@ class Cluster:
     )
 
     def __post_init__(self) -> None:
-        for name in (*COMPONENTS, *QUIET_COMPONENTS):
+        for name in self.components.informer_names:
             self.informers.setdefault(name, Informer())
             self.memory.setdefault(name, {})
 
@@ -658,16 +646,17 @@ class Cluster:
         value = self.cache[key] = compute()
         return value
 
-    def fork(self, components: Iterable[str] = COMPONENTS) -> Cluster:
+    def fork(self, components: Iterable[str] | None = None) -> Cluster:
         """A scratch cluster for a dry run of a component step: its writes touch nothing here.
 
-        The store is forked; the informers and memory of ``components`` are copied (the others
-        are left empty and must not be used). Machines are shared, so only steps that leave
+        The store is forked; the informers and memory of ``components`` (default: every one
+        that reads through an informer) are copied (the others are left empty and must not be
+        used). Machines are shared, so only steps that leave
         machines alone (controllers, not kubelets) may run on a fork.
         """
         probe = copy.copy(self)
         probe.store = self.store.fork()
-        wanted = set(components)
+        wanted = set(self.components.informer_names if components is None else components)
         # The components left out share one empty, lagging informer: none of them may be used.
         unused = Informer(lagging=True)
         probe.informers = {
@@ -722,14 +711,14 @@ class Cluster:
                 setattr(clone, spec.name, copy.deepcopy(getattr(self, spec.name)))
         return clone
 
-    def would_change(self, action: Action, components: Iterable[str] = COMPONENTS) -> bool:
+    def would_change(self, action: Action, components: Iterable[str] | None = None) -> bool:
         """Whether ``action`` would write anything now (a dry run on a fork)."""
         probe = self.fork(components)
-        action.apply(probe)  # type: ignore[attr-defined]
+        action.apply(probe)
         return bool(probe.store.log)
 
     def would_change_within(
-        self, action: Action, components: Iterable[str] = COMPONENTS
+        self, action: Action, components: Iterable[str] | None = None
     ) -> tuple[bool, ClockWindow] | None:
         """:meth:`would_change`, with the times its answer holds for; None if that is unknown.
 
@@ -744,7 +733,7 @@ class Cluster:
         window = ClockWindow()
         probe.store.now = _WatchedClock(window, self.store.now)  # type: ignore[assignment]
         try:
-            action.apply(probe)  # type: ignore[attr-defined]
+            action.apply(probe)
         except (ClockRead, Exception):  # noqa: BLE001  # any failure: let the real dry run tell
             return None
         return bool(probe.store.log), window
@@ -779,7 +768,7 @@ class Cluster:
         """Apply one action and return what it changed."""
         before = self.store.revision
         self.memory["_step"] = {"errors": []}
-        action.apply(self)  # type: ignore[attr-defined]
+        action.apply(self)
         self.steps += 1
         every = (
             Change(e.type, e.key[0], e.key[1], e.key[2], summarise(e))
@@ -791,9 +780,7 @@ class Cluster:
 
     def enabled_actions(self) -> list[Action]:
         """Component steps that would do something now (faults and user actions excluded)."""
-        from kmodel.cluster import components  # noqa: PLC0415  # components import this module
-
-        return components.enabled(self, all_choices=True)
+        return self.components.enabled(self, all_choices=True)
 
     def settle(
         self,
@@ -816,8 +803,6 @@ class Cluster:
         stops when it returns True (a monitor checks the safety invariants there, so a
         violation that the settling would repair later is seen, at its step).
         """
-        from kmodel.cluster import components  # noqa: PLC0415
-
         stop = False
 
         def take(action: Action) -> Step:
@@ -829,10 +814,10 @@ class Cluster:
 
         steps: list[Step] = []
         idle = 0
-        limit = components.SETTLE_IDLE_TICKS if idle_ticks is None else idle_ticks
+        limit = SETTLE_IDLE_TICKS if idle_ticks is None else idle_ticks
         deadline = self.now + (self.config.settle_horizon if horizon is None else horizon)
         while len(steps) < max_steps and self.now <= deadline:
-            actions = components.enabled(self)
+            actions = self.components.enabled(self)
             progressed = False
             for action in actions:
                 step = take(action)
@@ -845,7 +830,7 @@ class Cluster:
             if not advance or idle >= limit:
                 break
             idle += 1
-            take(components.Tick(self.config.heartbeat_interval))
+            take(Tick(self.config.heartbeat_interval))
             if stop:
                 break
         return steps
@@ -868,8 +853,8 @@ class Cluster:
 
 #: Cluster fields :meth:`Cluster.copy` copies by hand (the config is frozen, so it is shared).
 _CLUSTER_COPIED_BY_HAND: Final = frozenset(
-    {"store", "config", "machines", "informers", "memory", "requests", "evictions", "faults"}
-    | {"steps", "next_service_ip", "cache", "derived", "derived_parent"}
+    {"store", "components", "config", "machines", "informers", "memory", "requests"}
+    | {"evictions", "faults", "steps", "next_service_ip", "cache", "derived", "derived_parent"}
 )
 
 

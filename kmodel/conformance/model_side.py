@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import Tick
+from kmodel.cluster.clock import Tick
 from kmodel.cluster.model import Cluster, ClusterConfig
 from kmodel.conformance.compare import Observation, expectation_from_history
 from kmodel.conformance.scenarios import Scenario
@@ -105,10 +105,8 @@ class _Recorder:
 
 def _run_second(cluster: Cluster, recorder: _Recorder) -> None:
     """Run components to a fixpoint at the current logical time."""
-    from kmodel.cluster import components  # noqa: PLC0415  # the cluster package wires these late
-
     for _ in range(_STEPS_PER_SECOND):
-        actions = components.enabled(cluster)
+        actions = cluster.components.enabled(cluster)
         progressed = False
         for action in actions:
             step = cluster.step(action)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kmodel.explore.spec import SpecReader
     from kmodel.explore.spec_format import LoadEntry
 
-__all__ = ["hpa_names", "read_loads", "resolve_load_action"]
+__all__ = ["hpa_names", "milli_of", "read_loads"]
 
 
 def hpa_names(objects: Sequence[Mapping[str, Any]]) -> set[str]:
@@ -46,7 +46,8 @@ def _hpa_ref(reader: SpecReader, name: str, path: str, hpas: set[str]) -> str:
     return key
 
 
-def _milli(reader: SpecReader, value: object, path: str) -> int:
+def milli_of(reader: SpecReader, value: object, path: str) -> int:
+    """A quantity as a milli-value, not negative (errors name ``path``)."""
     try:
         amount = milli_value(parse_quantity(value))
     except InputError as error:
@@ -58,13 +59,13 @@ def _milli(reader: SpecReader, value: object, path: str) -> int:
 
 def _series(reader: SpecReader, value: Any, path: str) -> tuple[tuple[int, int], ...]:  # noqa: ANN401  # a quantity or the parsed points
     if not isinstance(value, list):
-        return ((0, _milli(reader, value, path)),)
+        return ((0, milli_of(reader, value, path)),)
     points: list[tuple[int, int]] = []
     for index, point in enumerate(value):
         item_path = f"{path}[{index}]"
         if points and point.at <= points[-1][0]:
             raise reader.error(f"{item_path}.at", "must be later than the previous point")
-        points.append((point.at, _milli(reader, point.value, f"{item_path}.value")))
+        points.append((point.at, milli_of(reader, point.value, f"{item_path}.value")))
     if not points:
         raise reader.error(path, "needs at least one point")
     return tuple(points)
@@ -83,13 +84,3 @@ def read_loads(
         else:
             loads[key] = Load(_series(reader, entry.per_pod, f"{path}.perPod"), spread=False)
     return loads
-
-
-def resolve_load_action(
-    reader: SpecReader, params: dict[str, Any], where: str, hpas: set[str]
-) -> None:
-    """Resolve a ``load`` action's parameters in place: ``hpa`` a key, ``levels`` milli-values."""
-    params["hpa"] = _hpa_ref(reader, str(params["hpa"]), f"{where}.hpa", hpas)
-    params["levels"] = [
-        _milli(reader, v, f"{where}.levels[{j}]") for j, v in enumerate(params["levels"])
-    ]

@@ -17,36 +17,10 @@ from typing import Any, Final
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import (
-    ContainerCrash,
-    ControllerRestart,
-    ControlPlaneCrash,
-    ControlPlaneRecover,
-    DeletePod,
-    DrainNode,
-    KubeletHeal,
-    KubeletPartition,
-    MachineGone,
-    NodeCrash,
-    NodeRecover,
-    PauseDeployment,
-    RemoveSchedulingGates,
-    RollbackDeployment,
-    ScaleDeployment,
-    ScaleStatefulSet,
-    SetDaemonSetImage,
-    SetImage,
-    SetLoad,
-    SetStatefulSetImage,
-    Tick,
-    UpdateConfigMap,
-    WatchDelay,
-    WatchDeliver,
-    WatchDrop,
-    ZoneOutage,
-)
-from kmodel.cluster.model import COMPONENTS, Cluster, ClusterConfig, Step
-from kmodel.cluster.topology import cluster_graph, zones
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.faults import FAULT_KINDS, FAULTS, RECOVERIES, fault_kind, transient_endings
+from kmodel.cluster.model import Cluster, ClusterConfig, Step
+from kmodel.cluster.user_actions import USER_ACTION_KINDS
 from kmodel.invariants import Invariant, Monitor, Violation
 
 __all__ = [
@@ -58,21 +32,8 @@ __all__ = [
     "serving_capacity",
 ]
 
-#: Fault kinds a scenario may allow, and the action that starts each.
-FAULT_KINDS: Final = (
-    "container_crash",
-    "node_crash",
-    "zone_outage",
-    "machine_gone",
-    "kubelet_partition",
-    "control_plane_crash",
-    "controller_restart",
-    "watch_delay",
-    "watch_drop",
-)
-
-#: Exit codes a crashing container may exit with.
-_CRASH_CODES: Final = (1, 137)
+#: The faults by kind (:data:`FAULT_KINDS` lists them).
+_FAULTS_BY_KIND: Final = {fault.kind: fault for fault in FAULTS}
 
 
 def serving_capacity(cluster: Cluster) -> int:
@@ -101,14 +62,10 @@ def ready_pods(cluster: Cluster) -> int:
 class UserAction:
     """A user action a scenario allows: its kind and the concrete choices it offers.
 
-    ``kind`` is ``rollout`` (``deployment`` or ``daemonset``, ``container``, ``images``), ``scale``
-    (``deployment``, ``replicas``), ``rollback``, ``pause`` and ``resume`` (``deployment``),
-    ``drain`` (``nodes``), ``rollout`` and ``scale`` of a StatefulSet (``statefulset`` instead
-    of ``deployment``),
-    ``delete`` (``pods``: ``namespace/name`` or ``name``), ``configmap`` (``name``, ``key``,
-    ``values``), ``load`` (``hpa``, ``levels``: an HPA's load switches to a level) or
-    ``ungate`` (``pods``, or ``deployment``: remove scheduling gates);
-    ``budget`` caps how often it happens (None: any number of times).
+    ``kind`` is the spec name of one of :data:`kmodel.cluster.user_actions.USER_ACTIONS`
+    (``rollout``, ``scale``, ``rollback``, ``pause``, ``resume``, ``drain``, ``delete``,
+    ``configmap``, ``ungate``, ``load``); ``params`` are its resolved parameters (workloads as
+    ``namespace/name``); ``budget`` caps how often it happens (None: any number of times).
     """
 
     kind: str
@@ -116,63 +73,9 @@ class UserAction:
     budget: int | None = 1
 
     def actions(self, *, namespace_default: str = "default") -> list[Action]:
-        """The concrete actions this allows."""
-        p = dict(self.params)
-        target = p.get("deployment", p.get("daemonset", p.get("name", "")))
-        namespace, _, name = str(target).rpartition("/")
-        namespace = namespace or namespace_default
-        if p.get("statefulset"):
-            return _statefulset_actions(self.kind, p)
-        if self.kind == "rollout" and "daemonset" in p:
-            return [
-                SetDaemonSetImage(namespace, name, str(p.get("container", "")), str(image))
-                for image in p.get("images", [])
-            ]
-        if self.kind == "rollout":
-            return [
-                SetImage(namespace, name, str(p.get("container", "")), str(image))
-                for image in p.get("images", [])
-            ]
-        if self.kind == "scale":
-            return [ScaleDeployment(namespace, name, int(r)) for r in p.get("replicas", [])]
-        if self.kind == "rollback":
-            return [RollbackDeployment(namespace, name)]
-        if self.kind == "pause":
-            return [PauseDeployment(namespace, name, paused=True)]
-        if self.kind == "resume":
-            return [PauseDeployment(namespace, name, paused=False)]
-        if self.kind == "drain":
-            return [DrainNode(str(n)) for n in p.get("nodes", [])]
-        if self.kind == "delete":
-            targets = [str(pod).rpartition("/") for pod in p.get("pods", [])]
-            return [DeletePod(ns or namespace_default, pod) for ns, _, pod in targets]
-        if self.kind == "ungate":
-            if p.get("deployment"):
-                return [RemoveSchedulingGates(namespace, deployment=name)]
-            targets = [str(pod).rpartition("/") for pod in p.get("pods", [])]
-            return [RemoveSchedulingGates(ns or namespace_default, pod) for ns, _, pod in targets]
-        if self.kind == "load":
-            hpa_namespace, _, hpa = str(p.get("hpa", "")).rpartition("/")
-            return [SetLoad(hpa_namespace or namespace_default, hpa, int(v)) for v in p["levels"]]
-        if self.kind == "configmap":
-            return [
-                UpdateConfigMap(namespace, name, str(p.get("key", "")), str(v))
-                for v in p.get("values", [])
-            ]
-        return []
-
-
-def _statefulset_actions(kind: str, params: Mapping[str, Any]) -> list[Action]:
-    """A StatefulSet's ``rollout`` (``images``) or ``scale`` (``replicas``)."""
-    namespace, _, name = str(params["statefulset"]).rpartition("/")
-    namespace = namespace or "default"
-    if kind == "rollout":
-        container = str(params.get("container", ""))
-        return [
-            SetStatefulSetImage(namespace, name, container, str(image))
-            for image in params.get("images", [])
-        ]
-    return [ScaleStatefulSet(namespace, name, int(r)) for r in params.get("replicas", [])]
+        """The concrete actions this allows (none for a kind kmodel does not know)."""
+        declared = USER_ACTION_KINDS.get(self.kind)
+        return [] if declared is None else declared.actions(self.params, namespace_default)
 
 
 @dataclass(frozen=True)
@@ -285,55 +188,13 @@ class Run:
 
     def fault_choices(self) -> list[Action]:
         """Faults allowed now (within budget), then their recoveries."""
-        cluster = self.cluster
-        nodes = sorted(cluster.machines)
-        up = [n for n in nodes if cluster.machines[n].up]
-        faults: list[Action] = []
-        recoveries: list[Action] = []
-        for kind, budget in self.scenario.faults.items():
-            if not self._budget_left(kind, budget):
-                continue
-            if kind == "container_crash":
-                for name in up:
-                    for runtime in cluster.machines[name].pods.values():
-                        faults.extend(
-                            ContainerCrash(name, runtime.namespace, runtime.name, container, code)
-                            for container in runtime.running()
-                            for code in _CRASH_CODES
-                        )
-            elif kind == "node_crash":
-                faults.extend(NodeCrash(n) for n in up)
-            elif kind == "machine_gone":
-                faults.extend(MachineGone(n) for n in nodes if cluster.machines[n].exists)
-            elif kind == "zone_outage":
-                graph = cluster_graph(cluster.store.list_objects("Node"))
-                faults.extend(ZoneOutage(z) for z in zones(graph))
-            elif kind == "kubelet_partition":
-                faults.extend(
-                    KubeletPartition(n) for n in up if not cluster.machines[n].partitioned
-                )
-            elif kind == "control_plane_crash":
-                faults.extend(
-                    ControlPlaneCrash(m)
-                    for m in range(cluster.store.members)
-                    if m not in cluster.store.down
-                )
-            elif kind == "controller_restart":
-                # Every component that reads through an informer (the scheduler included).
-                faults.extend(ControllerRestart(c) for c in COMPONENTS)
-            elif kind == "watch_delay":
-                faults.extend(WatchDelay(c) for c in COMPONENTS if not cluster.informers[c].lagging)
-            elif kind == "watch_drop":
-                faults.extend(WatchDrop(c) for c in COMPONENTS)
-        if "node_crash" in self.scenario.faults or "zone_outage" in self.scenario.faults:
-            recoveries.extend(
-                NodeRecover(n)
-                for n in nodes
-                if not cluster.machines[n].up and cluster.machines[n].exists
-            )
-        recoveries.extend(KubeletHeal(n) for n in nodes if cluster.machines[n].partitioned)
-        recoveries.extend(ControlPlaneRecover(m) for m in sorted(cluster.store.down))
-        recoveries.extend(WatchDeliver(c) for c in COMPONENTS if cluster.informers[c].lagging)
+        faults = [
+            action
+            for kind, budget in self.scenario.faults.items()
+            if self._budget_left(kind, budget)
+            for action in _FAULTS_BY_KIND[kind].choices(self.cluster)
+        ]
+        recoveries = [action for r in RECOVERIES for action in r.choices(self.cluster)]
         return faults + recoveries
 
     def user_choices(self) -> list[Action]:
@@ -377,17 +238,7 @@ class Run:
             if action in actions:
                 self.used[f"user:{user.kind}"] += 1
                 return
-        kind = {
-            "container-crash": "container_crash",
-            "node-crash": "node_crash",
-            "zone-outage": "zone_outage",
-            "machine-gone": "machine_gone",
-            "kubelet-partition": "kubelet_partition",
-            "control-plane-crash": "control_plane_crash",
-            "controller-restart": "controller_restart",
-            "watch-delay": "watch_delay",
-            "watch-drop": "watch_drop",
-        }.get(action.name)
+        kind = fault_kind(action)
         if kind is not None:
             self.used[kind] += 1
 
@@ -411,13 +262,8 @@ class Run:
         a safety invariant (the eventual ones are then not judged: the cluster is not at rest).
         """
         cluster = self.cluster
-        endings: list[Action] = [
-            *(ControlPlaneRecover(m) for m in sorted(cluster.store.down)),
-            *(KubeletHeal(n) for n in sorted(cluster.machines) if cluster.machines[n].partitioned),
-            *(WatchDeliver(c) for c in COMPONENTS if cluster.informers[c].lagging),
-        ]
         found: list[Violation] = []
-        for action in endings:
+        for action in transient_endings(cluster):
             found.extend(self.do(action))
 
         def check(step: Step) -> bool:

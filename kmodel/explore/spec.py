@@ -64,8 +64,9 @@ from typing import Any, Final, TypeVar
 import yaml
 
 from kmodel.cluster.model import ClusterConfig, Program
+from kmodel.cluster.user_actions import USER_ACTION_KINDS
 from kmodel.errors import InputError
-from kmodel.explore.load import hpa_names, read_loads, resolve_load_action
+from kmodel.explore.load import hpa_names, milli_of, read_loads
 from kmodel.explore.run import Scenario, UserAction
 from kmodel.explore.search import ExploreOptions
 from kmodel.explore.spec_format import (
@@ -634,51 +635,12 @@ def load_spec(
     ignore = spec.ignore_unmodelled
     refuse_unmodelled(reader, left_out, ignore if isinstance(ignore, bool) else frozenset(ignore))
     objects = [*cluster.nodes, *workloads]
-    deployments = {
-        f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
-        for o in objects
-        if o.get("kind") == "Deployment"
-    }
-    daemonsets = {
-        f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
-        for o in objects
-        if o.get("kind") == "DaemonSet"
-    }
     programs = {image: parse_program(program) for image, program in spec.programs.items()}
     hpas = hpa_names(objects)
     loads = read_loads(reader, spec.load, hpas)
-
-    statefulsets = {
-        f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}": o
-        for o in objects
-        if o.get("kind") == "StatefulSet"
-    }
-
-    def statefulset_ref(name: str, path: str) -> str:
-        key = name if "/" in name else f"default/{name}"
-        if key not in statefulsets:
-            raise reader.error(path, f"no StatefulSet {name!r} among the workloads")
-        return key
-
-    def deployment_ref(name: str, path: str) -> str:
-        key = name if "/" in name else f"default/{name}"
-        if key not in deployments:
-            raise reader.error(path, f"no Deployment {name!r} among the workloads")
-        return key
-
+    context = _SpecContext(reader, objects, frozenset(node_names))
     users = [
-        _user_action(
-            action,
-            f"actions[{i}].{action.kind}",
-            deployment_ref=deployment_ref,
-            deployments=deployments,
-            statefulset_ref=statefulset_ref,
-            statefulsets=statefulsets,
-            daemonsets=daemonsets,
-            node_names=node_names,
-            reader=reader,
-            hpas=hpas,
-        )
+        _user_action(action, f"actions[{i}].{action.kind}", context)
         for i, action in enumerate(spec.actions)
     ]
 
@@ -696,8 +658,8 @@ def load_spec(
         except InputError as error:  # the catalogue knows the field path, not the file
             raise error.located(file=file) from None
         if hasattr(invariant, "deployment") and invariant.deployment:
-            invariant.deployment = deployment_ref(
-                str(invariant.deployment), f"{path}.{name}.deployment"
+            invariant.deployment = context.reference(
+                "Deployment", str(invariant.deployment), f"{path}.{name}.deployment"
             )
         invariants.append(invariant)
         names.append(name)
@@ -728,24 +690,60 @@ def load_spec(
     )
 
 
-def _user_action(
-    action: Action,
-    where: str,
-    *,
-    deployment_ref: Callable[[str, str], str],
-    deployments: Mapping[str, Mapping[str, Any]],
-    statefulset_ref: Callable[[str, str], str],
-    statefulsets: Mapping[str, Mapping[str, Any]],
-    daemonsets: Mapping[str, Mapping[str, Any]],
-    node_names: set[str],
-    reader: SpecReader,
-    hpas: set[str],
-) -> UserAction:
+class _SpecContext:
+    """What a spec's action entries are checked against: its workloads and nodes."""
+
+    def __init__(
+        self, reader: SpecReader, objects: Sequence[Mapping[str, Any]], nodes: frozenset[str]
+    ) -> None:
+        self._reader = reader
+        self._objects = {(o.get("kind"), _key(o)): o for o in objects if o.get("kind") != "Node"}
+        self._nodes = nodes
+
+    @property
+    def node_names(self) -> frozenset[str]:
+        """The names of the cluster's nodes."""
+        return self._nodes
+
+    def reference(self, kind: str, name: str, path: str) -> str:
+        """``namespace/name`` of a workload of ``kind``; an error at ``path`` if there is none."""
+        key = name if "/" in name else f"default/{name}"
+        if (kind, key) not in self._objects:
+            raise self._reader.error(path, f"no {kind} {name!r} among the workloads")
+        return key
+
+    def workload(self, kind: str, key: str) -> Mapping[str, Any]:
+        """The workload of ``kind`` at ``key`` (from :meth:`reference`)."""
+        return self._objects[kind, key]
+
+    def milli(self, value: object, path: str) -> int:
+        """A quantity as a milli-value, not negative."""
+        return milli_of(self._reader, value, path)
+
+    def error(self, path: str, message: str) -> Exception:
+        """The spec's error at ``path``."""
+        return self._reader.error(path, message)
+
+
+def _key(obj: Mapping[str, Any]) -> str:
+    """``namespace/name`` of a namespaced object (``default`` when none is given)."""
+    return f"{obj['metadata'].get('namespace', 'default')}/{obj['metadata']['name']}"
+
+
+#: The workload kinds an action entry names by these keys.
+_WORKLOAD_KEYS: Final = {
+    "deployment": "Deployment",
+    "statefulset": "StatefulSet",
+    "daemonset": "DaemonSet",
+}
+
+
+def _user_action(action: Action, where: str, context: _SpecContext) -> UserAction:
     """A validated action resolved against the spec's workloads and nodes (``where``: its path).
 
-    The parameters keep the keys the spec gave (less ``times``), with a Deployment's or a
-    StatefulSet's name made ``namespace/name``, a rollout's container defaulted to the first
-    and ``drain: any`` made every node.
+    The parameters keep the keys the spec gave (less ``times``), with each workload reference
+    made ``namespace/name``; then the kind's own ``resolve`` (``USER_ACTIONS``) defaults and
+    checks the rest (a rollout's container, ``drain: any``, a load's levels).
     """
     params_model = action.params
     params: dict[str, Any] = {
@@ -755,44 +753,12 @@ def _user_action(
     }
     times = params_model.times
     budget = None if times == "any" else times
-    deployment = params.get("deployment")
-    if deployment is not None:
-        params["deployment"] = deployment_ref(deployment, f"{where}.deployment")
-    statefulset = params.get("statefulset")
-    if statefulset is not None:
-        params["statefulset"] = statefulset_ref(statefulset, f"{where}.statefulset")
-    daemonset = params.get("daemonset")
-    if daemonset is not None:
-        params["daemonset"] = daemonset if "/" in daemonset else f"default/{daemonset}"
-        if params["daemonset"] not in daemonsets:
-            raise reader.error(
-                f"{where}.daemonset", f"no DaemonSet {daemonset!r} among the workloads"
-            )
-    if action.kind == "rollout":
-        if daemonset is not None:
-            workload = daemonsets[params["daemonset"]]
-        elif statefulset is not None:
-            workload = statefulsets[params["statefulset"]]
-        else:
-            workload = deployments[params["deployment"]]
-        containers = [c["name"] for c in workload["spec"]["template"]["spec"]["containers"]]
-        params.setdefault("container", containers[0])
-        if params["container"] not in containers:
-            raise reader.error(
-                f"{where}.container",
-                f"no container {params['container']!r} in the {workload['kind']} "
-                f"(has: {', '.join(containers)})",
-            )
-    elif action.kind == "drain":
-        nodes = params.get("nodes", "any")
-        params["nodes"] = sorted(node_names) if nodes == "any" else nodes
-        for j, node in enumerate(params["nodes"]):
-            if node not in node_names:
-                raise reader.error(f"{where}.nodes[{j}]", f"no node {node!r} in the cluster")
-    elif action.kind == "configmap":
-        params["values"] = [str(v) for v in params["values"]]
-    elif action.kind == "load":
-        resolve_load_action(reader, params, where, hpas)
+    for key, kind in _WORKLOAD_KEYS.items():
+        if params.get(key) is not None:
+            params[key] = context.reference(kind, params[key], f"{where}.{key}")
+    declared = USER_ACTION_KINDS[action.kind]
+    if declared.resolve is not None:
+        declared.resolve(params, context, where)
     return UserAction(action.kind, params, budget)
 
 

@@ -9,7 +9,7 @@ would. The sections shared with other formats (cluster, programs, faults, explor
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,13 +19,15 @@ from pydantic import (
     Field,
     Tag,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from kmodel.explore.run import FAULT_KINDS
-from kmodel.internal.formats import Count, FormatModel, NonEmpty, Positive
+from kmodel.cluster.faults import FAULT_KINDS
+from kmodel.cluster.user_actions import USER_ACTIONS, ActionParams
+from kmodel.internal.formats import Count, FormatModel, NonEmpty, Positive, Quantity
 
 __all__ = [
     "Action",
@@ -46,8 +48,6 @@ __all__ = [
 
 #: Seconds, or null (never / until killed).
 Seconds = Annotated[int | None, Field(ge=0)]
-#: A resource amount: ``"500m"``, ``8Gi``, ``4``.
-Quantity = Annotated[str | int | float, Field(description="a quantity: 500m, 8Gi, 4")]
 #: A Kubernetes manifest, kept as a plain mapping: the objects layer validates it.
 Manifest = Annotated[
     dict[str, Any], Field(description="a Kubernetes manifest (validated as the API server would)")
@@ -239,126 +239,8 @@ class StrategiesExplore(ExploreSection):
     max_steps: Positive = Field(15, alias="maxSteps", description="steps per run")
 
 
-class ActionParams(FormatModel):
-    times: Annotated[Positive | Literal["any"], Field(description="how often (any: no limit)")] = 1
-
-
-class DeploymentParams(ActionParams):
-    deployment: NonEmpty = Field(description="a Deployment of the workloads (namespace/name)")
-
-
-class WorkloadParams(ActionParams):
-    """A Deployment or a StatefulSet of the workloads (exactly one)."""
-
-    deployment: NonEmpty | None = Field(
-        None, description="a Deployment of the workloads (namespace/name)"
-    )
-    statefulset: NonEmpty | None = Field(
-        None, description="a StatefulSet of the workloads (namespace/name)"
-    )
-
-    @model_validator(mode="after")
-    def _one_workload(self) -> WorkloadParams:
-        if (self.deployment is None) == (self.statefulset is None):
-            raise PydanticCustomError(
-                "one_workload", "needs exactly one of deployment or statefulset"
-            )
-        return self
-
-
-class RolloutParams(ActionParams):
-    """``kubectl set image``: roll a workload's container out to each image in turn.
-
-    The workload is a Deployment, a StatefulSet or a DaemonSet of the workloads (exactly one).
-    """
-
-    deployment: NonEmpty | None = Field(
-        None, description="a Deployment of the workloads (namespace/name)"
-    )
-    statefulset: NonEmpty | None = Field(
-        None, description="a StatefulSet of the workloads (namespace/name)"
-    )
-    daemonset: NonEmpty | None = Field(
-        None, description="a DaemonSet of the workloads (namespace/name)"
-    )
-    container: NonEmpty | None = Field(None, description="the container (default: the first)")
-    images: list[NonEmpty] = Field(description="the images offered")
-
-    @model_validator(mode="after")
-    def _one_workload(self) -> RolloutParams:
-        named = [w for w in (self.deployment, self.statefulset, self.daemonset) if w is not None]
-        if self.daemonset is not None and len(named) > 1:
-            raise PydanticCustomError(
-                "one_workload", "needs exactly one of deployment, statefulset or daemonset"
-            )
-        if self.daemonset is None and (self.deployment is None) == (self.statefulset is None):
-            raise PydanticCustomError(
-                "one_workload", "needs exactly one of deployment or statefulset"
-            )
-        return self
-
-
-class ScaleParams(WorkloadParams):
-    """``kubectl scale``."""
-
-    replicas: list[Count] = Field(description="the replica counts offered")
-
-
-class DrainParams(ActionParams):
-    """``kubectl drain``."""
-
-    nodes: list[NonEmpty] | Literal["any"] = Field("any", description="node names, or any")
-
-
-class DeleteParams(ActionParams):
-    """``kubectl delete pod``."""
-
-    pods: list[NonEmpty] = Field(description="pods: namespace/name or name")
-
-
-class ConfigMapParams(ActionParams):
-    """An update of one ConfigMap key."""
-
-    name: NonEmpty = Field(description="the ConfigMap")
-    key: NonEmpty = Field(description="its key")
-    values: list[Any] = Field(description="the values offered")
-
-
-class UngateParams(ActionParams):
-    """Remove scheduling gates from pods, or from a Deployment's pods."""
-
-    pods: list[NonEmpty] | None = Field(None, description="pods: namespace/name or name")
-    deployment: NonEmpty | None = Field(None, description="a Deployment of the workloads")
-
-    @model_validator(mode="after")
-    def _one_target(self) -> UngateParams:
-        if (self.pods is None) == (self.deployment is None):
-            raise PydanticCustomError("one_target", "needs exactly one of pods or deployment")
-        return self
-
-
-class LoadParams(ActionParams):
-    """The load on a HorizontalPodAutoscaler's target switches to one of the levels."""
-
-    hpa: NonEmpty = Field(description="a HorizontalPodAutoscaler of the workloads (namespace/name)")
-    levels: list[Quantity] = Field(description="the levels offered, as the HPA's load reads them")
-
-
-class Action(FormatModel):
+class _ActionEntry(FormatModel):
     """One user action the exploration may take: exactly one key."""
-
-    rollout: RolloutParams | None = Field(
-        None, description="kubectl set image: roll a container out to each image"
-    )
-    scale: ScaleParams | None = Field(None, description="kubectl scale")
-    rollback: DeploymentParams | None = Field(None, description="kubectl rollout undo")
-    pause: DeploymentParams | None = Field(None, description="kubectl rollout pause")
-    resume: DeploymentParams | None = Field(None, description="kubectl rollout resume")
-    drain: DrainParams | None = Field(None, description="kubectl drain")
-    delete: DeleteParams | None = Field(None, description="kubectl delete pod")
-    configmap: ConfigMapParams | None = Field(None, description="update a ConfigMap key")
-    ungate: UngateParams | None = Field(None, description="remove scheduling gates")
-    load: LoadParams | None = Field(None, description="an HPA's load switches to a level")
 
     key_noun: ClassVar[str] = "action"
 
@@ -386,10 +268,21 @@ class Action(FormatModel):
     def params(self) -> ActionParams:
         """The action's parameters."""
         value = getattr(self, self.kind)
-        return value if value is not None else ActionParams()
+        return value if isinstance(value, ActionParams) else ActionParams()
 
 
-_ACTION_KINDS = ", ".join(Action.model_fields)
+if TYPE_CHECKING:
+    Action = _ActionEntry
+else:
+    # One optional key per kind of kmodel.cluster.user_actions.USER_ACTIONS, in its order.
+    Action = create_model(
+        "Action",
+        __base__=_ActionEntry,
+        __doc__=_ActionEntry.__doc__,
+        **{k.kind: (k.params | None, Field(None, description=k.summary)) for k in USER_ACTIONS},
+    )
+
+_ACTION_KINDS = ", ".join(k.kind for k in USER_ACTIONS)
 
 
 class LoadPoint(FormatModel):

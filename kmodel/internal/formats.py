@@ -30,7 +30,15 @@ from kmodel.objects.field_check import closest_field
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
-__all__ = ["Count", "FormatModel", "NonEmpty", "Positive", "format_errors", "parse_format"]
+__all__ = [
+    "Count",
+    "FormatModel",
+    "NonEmpty",
+    "Positive",
+    "Quantity",
+    "format_errors",
+    "parse_format",
+]
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -40,6 +48,8 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 Count = Annotated[int, Field(ge=0)]
 #: A whole number, 1 or more.
 Positive = Annotated[int, Field(ge=1)]
+#: A resource amount: ``"500m"``, ``8Gi``, ``4``.
+Quantity = Annotated[str | int | float, Field(description="a quantity: 500m, 8Gi, 4")]
 
 
 class FormatModel(BaseModel):

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.components import RollbackDeployment
 from kmodel.cluster.model import Cluster
+from kmodel.cluster.user_actions import RollbackDeployment
 from kmodel.objects.fields import list_at, mapping_at
 from kmodel.semantics.deployment import REASON_TIMED_OUT
 

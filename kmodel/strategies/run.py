@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kmodel.cluster import components
 from kmodel.cluster.actions import Action
-from kmodel.cluster.components import ControlPlaneRecover, KubeletHeal, Tick, WatchDeliver
-from kmodel.cluster.model import COMPONENTS, Cluster
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.faults import transient_endings
+from kmodel.cluster.model import SETTLE_IDLE_TICKS, Cluster
 from kmodel.explore.run import Run, Scenario
 from kmodel.explore.search import StaleActionError
 from kmodel.invariants import Violation
@@ -109,14 +109,10 @@ class StrategyRun(Run):
         ticks in a row), nothing changes any more: one tick takes it to the window's end.
         """
         cluster = self.cluster
-        for action in [
-            *(ControlPlaneRecover(m) for m in sorted(cluster.store.down)),
-            *(KubeletHeal(n) for n in sorted(cluster.machines) if cluster.machines[n].partitioned),
-            *(WatchDeliver(c) for c in COMPONENTS if cluster.informers[c].lagging),
-        ]:
+        for action in transient_endings(cluster):
             self.do(action)
         interval = cluster.config.heartbeat_interval
-        limit = max(components.SETTLE_IDLE_TICKS, self.scenario.wait_seconds // interval + 5)
+        limit = max(SETTLE_IDLE_TICKS, self.scenario.wait_seconds // interval + 5)
         deadline = max(cluster.now + cluster.config.settle_horizon, self.meter.window_end or 0)
         idle = 0
         while (
@@ -125,7 +121,7 @@ class StrategyRun(Run):
             and len(self.settle_steps) < self.max_settle_steps
         ):
             progressed = False
-            for action in components.enabled(cluster):
+            for action in cluster.components.enabled(cluster):
                 self._settle_step(action)
                 progressed = progressed or (
                     self.settle_steps[-1].changed and not action.maintenance

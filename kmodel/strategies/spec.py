@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from kmodel.cluster.components import SetImage
 from kmodel.cluster.model import ClusterConfig, Program
+from kmodel.cluster.user_actions import SetImage
 from kmodel.errors import InputError
 from kmodel.explore.search import ExploreOptions
 from kmodel.explore.spec import (

@@ -5,20 +5,19 @@ from __future__ import annotations
 import copy
 
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import (
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.components.kubelet import KubeletCleanupPods, KubeletSyncPod
+from kmodel.cluster.components.scheduler import SchedulePod
+from kmodel.cluster.faults import (
     ControlPlaneCrash,
     ControlPlaneRecover,
-    KubeletCleanupPods,
     KubeletHeal,
     KubeletPartition,
     NodeCrash,
     NodeRecover,
-    SchedulePod,
-    Tick,
     WatchDelay,
     WatchDeliver,
 )
-from kmodel.cluster.components.kubelet import KubeletSyncPod
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.invariants import Monitor, make_invariant
 from tests.helpers.cluster import deployment, node, pods

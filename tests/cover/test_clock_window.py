@@ -8,8 +8,10 @@ import pytest
 
 from benchmarks.model import choose, fresh_cluster
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import SetImage, SyncDeployment, Tick
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.components.controllers import SyncDeployment
 from kmodel.cluster.model import ClockRead, ClockWindow, ClusterConfig, Program, _WatchedClock
+from kmodel.cluster.user_actions import SetImage
 from kmodel.semantics.replicaset import time_ns
 from tests.helpers.zones import NODES, web
 

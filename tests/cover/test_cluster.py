@@ -7,26 +7,28 @@ import copy
 import pytest
 
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import (
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.components.controllers import SyncDeployment
+from kmodel.cluster.components.kubelet import KubeletSyncPod, runtime_key
+from kmodel.cluster.components.network import ServeRequest, request_choices, resolve
+from kmodel.cluster.components.scheduler import SchedulePod
+from kmodel.cluster.faults import (
     ControlPlaneCrash,
     ControlPlaneRecover,
-    DeletePod,
-    DrainNode,
     KubeletPartition,
     NodeCrash,
-    ScaleDeployment,
-    SchedulePod,
-    SetImage,
-    SyncDeployment,
-    Tick,
-    UpdateConfigMap,
     WatchDelay,
     WatchDeliver,
 )
-from kmodel.cluster.components.kubelet import KubeletSyncPod, runtime_key
-from kmodel.cluster.components.network import ServeRequest, request_choices, resolve
 from kmodel.cluster.model import ClusterConfig, Program, _WatchedClock
 from kmodel.cluster.store import APIStore, Conflict, NotFound, Unavailable
+from kmodel.cluster.user_actions import (
+    DeletePod,
+    DrainNode,
+    ScaleDeployment,
+    SetImage,
+    UpdateConfigMap,
+)
 from kmodel.invariants import Monitor, make_invariant
 from tests.helpers.cluster import deployment, node, pods, ready, service
 

@@ -18,25 +18,24 @@ import pytest
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import (
-    ControllerRestart,
-    NodeCrash,
-    NodeRecover,
-    ScaleDeployment,
-    SetImage,
-    Tick,
-    WatchDelay,
-    WatchDeliver,
-    WatchDrop,
-    storage,
-)
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.components import COMPONENTS, storage
 from kmodel.cluster.components.controllers import _defaults_sharing
 from kmodel.cluster.components.disruption import SyncDisruptionBudget
 from kmodel.cluster.components.network import SyncEndpoints, endpoints_for
 from kmodel.cluster.components.storage import BindVolume
+from kmodel.cluster.faults import (
+    ControllerRestart,
+    NodeCrash,
+    NodeRecover,
+    WatchDelay,
+    WatchDeliver,
+    WatchDrop,
+)
 from kmodel.cluster.informer import Informer
-from kmodel.cluster.model import COMPONENTS, Cluster
+from kmodel.cluster.model import Cluster
 from kmodel.cluster.store import APIStore
+from kmodel.cluster.user_actions import ScaleDeployment, SetImage
 from kmodel.errors import InputError
 from kmodel.invariants import Monitor
 from kmodel.semantics import deployment as dep
@@ -101,7 +100,7 @@ def cold(cluster: Cluster) -> Cluster:
 def disturbance(cluster: Cluster, rng: random.Random) -> Action | None:
     """Now and then a user action or a fault, as exploration mixes them in."""
     roll = rng.random()
-    component = rng.choice(COMPONENTS)
+    component = rng.choice(COMPONENTS.informer_names)
     choices: list[Action] = [
         Tick(rng.choice((1, 5, 30, 301))),
         SetImage("default", rng.choice(("web", "api")), "app", rng.choice(("app:1", "app:2"))),
@@ -230,14 +229,14 @@ def test_endpoints_selector_is_compiled_when_first_needed():
     view = cluster.view("endpoints")
     web = service("web")
     web["metadata"]["namespace"] = "default"
-    addresses = endpoints_for(cluster, web, view)["subsets"][0]["addresses"]
+    addresses = endpoints_for(web, view)["subsets"][0]["addresses"]
     assert len(addresses) == 3  # the web pods, each once
     bad = {**web, "spec": {"selector": {"app": ["web"]}}}
     with pytest.raises(InputError, match=r"spec\.selector"):
-        endpoints_for(cluster, bad, view)
+        endpoints_for(bad, view)
     # No pod with an IP in the namespace: the selector is never read, so never refused.
     elsewhere = {**bad, "metadata": {"name": "web", "namespace": "empty"}}
-    assert endpoints_for(cluster, elsewhere, view)["subsets"] == []
+    assert endpoints_for(elsewhere, view)["subsets"] == []
 
 
 # ----------------------------------------------------------------------------- drop, then relist

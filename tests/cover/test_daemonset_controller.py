@@ -10,14 +10,9 @@ import pytest
 import yaml
 
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import (
-    DrainNode,
-    MachineGone,
-    NodeCrash,
-    NodeRecover,
-    SetDaemonSetImage,
-)
+from kmodel.cluster.faults import MachineGone, NodeCrash, NodeRecover
 from kmodel.cluster.model import Cluster, Machine
+from kmodel.cluster.user_actions import DrainNode, SetDaemonSetImage
 from kmodel.errors import InputError
 from kmodel.explore.spec import load_spec
 from kmodel.invariants import Monitor, make_invariant

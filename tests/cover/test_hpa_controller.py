@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import SetLoad, SyncHorizontalPodAutoscaler
-from kmodel.cluster.components.hpa import Load
+from kmodel.cluster.components.hpa import Load, SyncHorizontalPodAutoscaler
 from kmodel.cluster.model import Cluster, ClusterConfig
+from kmodel.cluster.user_actions import SetLoad
 from tests.helpers.cluster import deployment, node
 
 

@@ -13,7 +13,8 @@ import yaml
 
 from kmodel.cli.main import main
 from kmodel.cluster.actions import action_from_json
-from kmodel.cluster.components import RemoveSchedulingGates, ScaleDeployment, Tick
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.user_actions import RemoveSchedulingGates, ScaleDeployment
 from kmodel.conformance.scenarios import scenario_from_text
 from kmodel.errors import EXIT_INPUT, InputError
 from kmodel.explore.coverage import Coverage, state_fingerprint

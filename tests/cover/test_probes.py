@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kmodel.cluster import components
 from kmodel.cluster.build import build_cluster
+from kmodel.cluster.clock import Tick
 from kmodel.cluster.model import Cluster, ClusterConfig, Program
 from kmodel.errors import InputError
 from kmodel.explore.search import ExploreOptions, explore
@@ -226,7 +226,7 @@ def statuses_over(cluster: Cluster, seconds: int) -> dict[int, dict]:
     for _ in range(seconds + 1):
         for _ in range(100):
             progressed = False
-            for action in components.enabled(cluster):
+            for action in cluster.components.enabled(cluster):
                 step = cluster.step(action)
                 progressed = progressed or (step.changed and not action.maintenance)
             if not progressed:
@@ -237,7 +237,7 @@ def statuses_over(cluster: Cluster, seconds: int) -> dict[int, dict]:
         if status != last:
             seen[cluster.now] = status
             last = status
-        cluster.step(components.Tick(1))
+        cluster.step(Tick(1))
     return seen
 
 
@@ -416,5 +416,5 @@ def test_init_containers_report_started_while_they_run() -> None:
         cluster.settle(advance=False)
         status = cluster.store.get(("Pod", "default", "p"))["status"]
         seen.append(status["initContainerStatuses"][0]["started"])
-        cluster.step(components.Tick(1))
+        cluster.step(Tick(1))
     assert seen == [True] * 5 + [False] * 3  # upstream isContainerStarted: running

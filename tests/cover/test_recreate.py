@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
-from kmodel.cluster import components
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import SetImage, Tick
+from kmodel.cluster.clock import Tick
 from kmodel.cluster.components.controllers import SyncDeployment, SyncReplicaSet
 from kmodel.cluster.model import Cluster, Step
+from kmodel.cluster.user_actions import SetImage
 from kmodel.errors import EXIT_OK
 from kmodel.invariants import Monitor, make_invariant
 from kmodel.semantics import deployment as dep
@@ -268,7 +268,7 @@ def run_to_rest(cluster: Cluster, after_step: Callable[[Step], None]) -> None:
     idle = 0
     while idle < 40:
         progressed = False
-        for action in components.enabled(cluster):
+        for action in cluster.components.enabled(cluster):
             step = cluster.step(action)
             after_step(step)
             progressed = progressed or (step.changed and not action.maintenance)
@@ -298,7 +298,9 @@ def test_the_new_replica_set_waits_for_the_last_old_pod(rolled):
 def test_a_terminating_old_pod_holds_the_new_replica_set_back(rolled):
     rolled.step(SyncDeployment("default", "web"))
     # The ReplicaSet controller deletes the old pods: they are terminating, still Running.
-    run_to_rest_until = [a for a in components.enabled(rolled) if isinstance(a, SyncReplicaSet)]
+    run_to_rest_until = [
+        a for a in rolled.components.enabled(rolled) if isinstance(a, SyncReplicaSet)
+    ]
     for action in run_to_rest_until:
         rolled.step(action)
     terminating = [p for p in pods(rolled) if p["metadata"].get("deletionTimestamp") is not None]

@@ -14,12 +14,10 @@ from typing import Any
 import pytest
 
 from kmodel.cluster.build import build_cluster
-from kmodel.cluster.components import KubeletHeal, KubeletPartition, Tick
-from kmodel.cluster.components.statefulset import (
-    ScaleStatefulSet,
-    SetStatefulSetImage,
-)
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.faults import KubeletHeal, KubeletPartition
 from kmodel.cluster.model import Cluster
+from kmodel.cluster.user_actions import ScaleStatefulSet, SetStatefulSetImage
 from kmodel.errors import InputError
 from kmodel.objects.validate import validate_object
 from kmodel.semantics import statefulset as sem

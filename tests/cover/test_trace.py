@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from kmodel.cluster.components import NodeCrash, Tick
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.faults import NodeCrash
 from kmodel.cluster.model import Change
 from kmodel.errors import InputError
 from kmodel.explore.run import Run

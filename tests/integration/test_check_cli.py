@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import yaml
 
-from kmodel.cluster.components import SetImage
+from kmodel.cluster.user_actions import SetImage
 from kmodel.errors import EXIT_FINDING, EXIT_INPUT, EXIT_OK
 from kmodel.explore.spec import load_spec
 from kmodel.explore.trace import Trace, TraceStep, load_trace

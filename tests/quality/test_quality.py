@@ -1,8 +1,9 @@
 """Quality: deliberately broken controllers that exploration must catch, with short traces.
 
-Each mutant is a one-line departure from upstream behaviour (``ClusterConfig.mutations``). The
-exploration that finds nothing wrong in the faithful model must find each mutant's bug and
-shrink the counterexample to a handful of steps.
+Each mutant is a one-line departure from upstream behaviour, injected from the test side: a
+component of the table replaced by a broken variant (``tests/helpers/mutants.py``, through
+``ClusterConfig.components``). The exploration that finds nothing wrong in the faithful model
+must find each mutant's bug and shrink the counterexample to a handful of steps.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import copy
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
 from kmodel.invariants import make_invariant
+from tests.helpers.mutants import MUTANTS
 from tests.helpers.zones import NODES, web
 
 ROLLOUT = UserAction(
@@ -20,11 +22,11 @@ ROLLOUT = UserAction(
 OPTIONS = ExploreOptions(examples=60, max_steps=20, seed=0)
 
 
-def scenario(objects, invariants, *, mutations=(), **kwargs) -> Scenario:
+def scenario(objects, invariants, *, mutant: str | None = None, **kwargs) -> Scenario:
     config = kwargs.pop("config", ClusterConfig())
     config = ClusterConfig(
         programs=config.programs,
-        mutations=frozenset(mutations),
+        components=None if mutant is None else MUTANTS[mutant],
         heartbeat_interval=config.heartbeat_interval,
     )
     return Scenario(
@@ -49,7 +51,7 @@ def test_deployment_controller_that_ignores_max_unavailable_is_caught():
     broken = scenario(
         objects,
         ["rolling_update_bounds"],
-        mutations={"deployment-ignores-max-unavailable"},
+        mutant="deployment-ignores-max-unavailable",
         **kwargs,
     )
     finding = only(explore(broken, options=OPTIONS), "rolling_update_bounds")
@@ -61,7 +63,7 @@ def test_replicaset_controller_that_counts_terminating_pods_is_caught():
     objects = [*NODES, *web(2, 1, 0)]
     kwargs = {"faults": {"node_crash": 1}, "ticks": (10, 60)}
     assert explore(scenario(objects, ["eventually_stable"], **kwargs), options=OPTIONS) == []
-    broken = scenario(objects, ["eventually_stable"], mutations={"rs-counts-terminating"}, **kwargs)
+    broken = scenario(objects, ["eventually_stable"], mutant="rs-counts-terminating", **kwargs)
     finding = only(explore(broken, options=OPTIONS), "eventually_stable")
     assert finding.at_fixpoint
     assert len(finding.actions) <= 3
@@ -75,7 +77,7 @@ def test_endpoints_controller_that_includes_unready_pods_is_caught():
     kwargs = {"user_actions": (ROLLOUT,), "config": slow}
     assert explore(scenario(objects, ["endpoints_ready_only"], **kwargs), options=OPTIONS) == []
     broken = scenario(
-        objects, ["endpoints_ready_only"], mutations={"endpoints-include-unready"}, **kwargs
+        objects, ["endpoints_ready_only"], mutant="endpoints-include-unready", **kwargs
     )
     finding = only(explore(broken, options=OPTIONS), "endpoints_ready_only")
     # rollout, deployment sync, replicaset sync, schedule, kubelet start, endpoints sync

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
 from kmodel.objects.labels import labels_of, selector_matches
@@ -22,7 +23,13 @@ from kmodel.objects.types import Manifest
 from kmodel.semantics import deployment as dep
 from kmodel.semantics import replicaset as rsem
 
-__all__ = ["SyncDeployment", "SyncReplicaSet", "controller_actions", "pod_template_hash"]
+__all__ = [
+    "SyncDeployment",
+    "SyncReplicaSet",
+    "deployment_actions",
+    "pod_template_hash",
+    "replicaset_actions",
+]
 
 _HASH_LABEL = "pod-template-hash"
 _EXPECTATIONS_TIMEOUT = 300
@@ -62,54 +69,13 @@ def _owned_by_uid(cluster: Cluster, obj: Mapping[str, Any], uid: str) -> bool:
     return ref is not None and ref.get("uid") == uid
 
 
-def _owner_ref(owner: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": owner["kind"],
-        "name": owner["metadata"]["name"],
-        "uid": owner["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-
-
 # ----------------------------------------------------------------------------- ReplicaSet
 
 
-def _rs_pods(cluster: Cluster, rs: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:
-    """Claim pods for a ReplicaSet (adopting and releasing); returns (claimed, namespace pods)."""
-    view = cluster.view("replicaset")
-    namespace = rs["metadata"]["namespace"]
-    pods = list(view.list_objects("Pod", namespace))
-    claimed: list[Any] = []
-    for pod in pods:
-        decision = rsem.claim_decision(
-            rs,
-            pod,
-            cluster.store.get(("ReplicaSet", namespace, rs["metadata"]["name"])),
-            # Compiled once per ReplicaSet version (and first here, where claiming did it).
-            selector=cluster.derive("rs-selector", rs, rsem.rs_selector),
-        )
-        if decision.action == "adopt":
-            body = copy.deepcopy(dict(pod))
-            body["metadata"]["ownerReferences"] = [
-                *(body["metadata"].get("ownerReferences") or []),
-                _owner_ref(rs),
-            ]
-            written = cluster.update(body)
-            if written is not None:
-                claimed.append(written)
-        elif decision.action == "release":
-            body = copy.deepcopy(dict(pod))
-            body["metadata"]["ownerReferences"] = [
-                r
-                for r in body["metadata"].get("ownerReferences") or []
-                if r.get("uid") != rs["metadata"]["uid"]
-            ]
-            cluster.update(body)
-        elif decision.claimed:
-            claimed.append(pod)
-    return claimed, pods
+def _rs_pods(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
+    """Claim pods for a ReplicaSet (adopting and releasing)."""
+    pods = cluster.view("replicaset").list_objects("Pod", rs["metadata"]["namespace"])
+    return claim_pods(cluster, rs, list(pods), "apps/v1")
 
 
 def _expectations_satisfied(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
@@ -134,14 +100,6 @@ def _expectations_satisfied(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
         ),
     )
     return not any(uid in live for uid in record["dels"])
-
-
-def _active(cluster: Cluster, pods: list[Any]) -> list[Any]:
-    if "rs-counts-terminating" in cluster.config.mutations:
-        return [
-            p for p in pods if (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
-        ]
-    return rsem.filter_active_pods(pods)
 
 
 def _related(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
@@ -176,7 +134,7 @@ def _new_pod(rs: Mapping[str, Any]) -> dict[str, Any]:
             "namespace": rs["metadata"]["namespace"],
             "labels": dict(metadata.get("labels") or {}),
             "annotations": dict(metadata.get("annotations") or {}),
-            "ownerReferences": [_owner_ref(rs)],
+            "ownerReferences": [controller_owner_ref(rs, "apps/v1")],
         },
         "spec": template.get("spec") or {},
     }
@@ -195,14 +153,18 @@ class SyncReplicaSet(Action):
         """In words."""
         return f"replicaset controller syncs {self.namespace}/{self.replicaset}"
 
+    def active_pods(self, pods: list[Any]) -> list[Any]:
+        """The pods that count toward the replicas (``controller.FilterActivePods``)."""
+        return rsem.filter_active_pods(pods)
+
     def apply(self, cluster: Cluster) -> None:
         """One ``syncReplicaSet``."""
         view = cluster.view("replicaset")
         rs = view.get(("ReplicaSet", self.namespace, self.replicaset))
         if rs is None:
             return
-        claimed, _ = _rs_pods(cluster, rs)
-        active = _active(cluster, claimed)
+        claimed = _rs_pods(cluster, rs)
+        active = self.active_pods(claimed)
         error = None
         if _expectations_satisfied(cluster, rs) and rs["metadata"].get("deletionTimestamp") is None:
             plan = rsem.manage_replicas_plan(rs, active, _related(cluster, rs), cluster.now)
@@ -363,15 +325,9 @@ class SyncDeployment(Action):
             self._rollout_status(cluster, d)
             return
         active_old = [r for r in old_rss if (r.get("spec") or {}).get("replicas", 0) > 0]
-        if "deployment-ignores-max-unavailable" in cluster.config.mutations:
-            plan_actions = [
-                dep.ScaleAction(r["metadata"]["name"], r["spec"]["replicas"], 0) for r in active_old
-            ]
-            scaled_down = bool(plan_actions)
-        else:
-            plan = dep.reconcile_old_replica_sets(all_rss, active_old, new_rs, d)
-            plan_actions = plan.actions
-            scaled_down = plan.scaled_down
+        plan = self.scale_down_old(all_rss, active_old, new_rs, d)
+        plan_actions = plan.actions
+        scaled_down = plan.scaled_down
         by_name = {r["metadata"]["name"]: r for r in old_rss}
         for action in plan_actions:
             _write_rs_scale(cluster, by_name[action.name], action)
@@ -390,6 +346,16 @@ class SyncDeployment(Action):
 
     # ----------------------------------------------------------------- helpers
 
+    def scale_down_old(
+        self,
+        all_rss: list[Manifest],
+        active_old: list[Manifest],
+        new_rs: Manifest,
+        d: dict[str, Any],
+    ) -> dep.ReconcileOldPlan:
+        """``reconcileOldReplicaSets``: how far the old ReplicaSets scale down now."""
+        return dep.reconcile_old_replica_sets(all_rss, active_old, new_rs, d)
+
     def _create_new_rs(
         self, cluster: Cluster, d: dict[str, Any], rss: list[Manifest]
     ) -> Manifest | None:
@@ -407,7 +373,7 @@ class SyncDeployment(Action):
                 "name": f"{d['metadata']['name']}-{pod_hash}",
                 "namespace": d["metadata"]["namespace"],
                 "labels": labels,
-                "ownerReferences": [_owner_ref(d)],
+                "ownerReferences": [controller_owner_ref(d, "apps/v1")],
             },
             "spec": {
                 "replicas": 0,
@@ -583,6 +549,7 @@ def _index_pods(
 
 def _rs_needs_sync(
     cluster: Cluster,
+    sync: SyncReplicaSet,
     rs: Mapping[str, Any],
     pods: Mapping[tuple[str, str | None], tuple[tuple[str, str], ...]],
 ) -> bool:
@@ -595,6 +562,7 @@ def _rs_needs_sync(
     namespace = metadata["namespace"]
     key = (
         "rs-needs-sync",
+        type(sync),
         metadata["uid"],
         metadata["resourceVersion"],
         pods.get((namespace, metadata["uid"]), ()),
@@ -602,7 +570,7 @@ def _rs_needs_sync(
         _expectations_satisfied(cluster, rs),
         cluster.now if _reads_time(rs) else None,
     )
-    return bool(cluster.memo(key, lambda: _rs_needs_sync_now(cluster, rs)))
+    return bool(cluster.memo(key, lambda: _rs_needs_sync_now(cluster, sync, rs)))
 
 
 def _reads_time(rs: Mapping[str, Any]) -> bool:
@@ -615,7 +583,7 @@ def _reads_time(rs: Mapping[str, Any]) -> bool:
     return not (min_ready is None or (type(min_ready) is int and min_ready == 0))
 
 
-def _rs_needs_sync_now(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
+def _rs_needs_sync_now(cluster: Cluster, sync: SyncReplicaSet, rs: Mapping[str, Any]) -> bool:
     view = cluster.view("replicaset")
     namespace = rs["metadata"]["namespace"]
     pods = list(view.list_objects("Pod", namespace))
@@ -629,7 +597,7 @@ def _rs_needs_sync_now(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
     ]
     if orphans:
         return True
-    active = _active(cluster, claimed)
+    active = sync.active_pods(claimed)
     if len(active) != (rs.get("spec") or {}).get("replicas", 1) and _expectations_satisfied(
         cluster, rs
     ):
@@ -639,9 +607,8 @@ def _rs_needs_sync_now(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
     return status != rs.get("status")
 
 
-def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
-    """Whether a sync would write anything (a dry run, cached on what it reads)."""
-    action = SyncDeployment(d["metadata"]["namespace"], d["metadata"]["name"])
+def _deployment_needs_sync(cluster: Cluster, action: SyncDeployment, d: Mapping[str, Any]) -> bool:
+    """Whether ``action`` (a sync of ``d``) would write anything (a dry run, cached on reads)."""
     view = cluster.informers["deployment"]
     store = cluster.store
     # A sync reads the Deployment and ReplicaSets (cached and stored: the writes it tries may
@@ -683,17 +650,26 @@ def _deployment_needs_sync(cluster: Cluster, d: Mapping[str, Any]) -> bool:
     )
 
 
-def controller_actions(cluster: Cluster) -> list[Action]:
-    """ReplicaSet and Deployment syncs that would do something now."""
-    deployments: list[Action] = [
-        SyncDeployment(d["metadata"]["namespace"], d["metadata"]["name"])
-        for d in cluster.view("deployment").list_objects("Deployment")
-        if _deployment_needs_sync(cluster, d)
-    ]
+def deployment_actions(
+    cluster: Cluster, *, sync: type[SyncDeployment] = SyncDeployment
+) -> list[Action]:
+    """Deployment syncs (of class ``sync``) that would do something now."""
+    found: list[Action] = []
+    for d in cluster.view("deployment").list_objects("Deployment"):
+        action = sync(d["metadata"]["namespace"], d["metadata"]["name"])
+        if _deployment_needs_sync(cluster, action, d):
+            found.append(action)
+    return found
+
+
+def replicaset_actions(
+    cluster: Cluster, *, sync: type[SyncReplicaSet] = SyncReplicaSet
+) -> list[Action]:
+    """ReplicaSet syncs (of class ``sync``) that would do something now."""
     pods = _pods_by_controller(cluster)
-    replicasets: list[Action] = [
-        SyncReplicaSet(rs["metadata"]["namespace"], rs["metadata"]["name"])
-        for rs in cluster.view("replicaset").list_objects("ReplicaSet")
-        if _rs_needs_sync(cluster, rs, pods)
-    ]
-    return deployments + replicasets
+    found: list[Action] = []
+    for rs in cluster.view("replicaset").list_objects("ReplicaSet"):
+        action = sync(rs["metadata"]["namespace"], rs["metadata"]["name"])
+        if _rs_needs_sync(cluster, action, rs, pods):
+            found.append(action)
+    return found

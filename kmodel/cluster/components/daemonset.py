@@ -20,13 +20,13 @@ from typing import Any, ClassVar
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.controllers import pod_template_hash
 from kmodel.cluster.components.expectations import expectations_satisfied
+from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref
 from kmodel.cluster.model import Cluster
 from kmodel.objects.types import Manifest
 from kmodel.semantics import daemonset as dsem
 from kmodel.semantics import replicaset as rsem
 
 __all__ = [
-    "SetDaemonSetImage",
     "SyncDaemonSet",
     "daemonset_actions",
     "daemonset_revision_hash",
@@ -35,17 +35,6 @@ __all__ = [
 
 _COMPONENT = "daemonset"
 _REVISION_PATCH_KEYS = ("spec", "template")
-
-
-def _owner_ref(ds: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "name": ds["metadata"]["name"],
-        "uid": ds["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
 
 
 def daemonset_revision_hash(ds: Mapping[str, Any]) -> str:
@@ -95,33 +84,8 @@ def eligibility(
 
 def _claim(cluster: Cluster, ds: Mapping[str, Any]) -> list[Manifest]:
     """``getDaemonPods``: claim the namespace's pods (adopt matching orphans, release others)."""
-    view = cluster.view(_COMPONENT)
-    namespace = ds["metadata"]["namespace"]
-    selector = cluster.derive("rs-selector", ds, rsem.rs_selector)
-    fresh = cluster.store.get(("DaemonSet", namespace, ds["metadata"]["name"]))
-    claimed: list[Manifest] = []
-    for pod in list(view.list_objects("Pod", namespace)):
-        decision = rsem.claim_decision(ds, pod, fresh, selector=selector)
-        if decision.action == "adopt":
-            body = copy.deepcopy(dict(pod))
-            body["metadata"]["ownerReferences"] = [
-                *(body["metadata"].get("ownerReferences") or []),
-                _owner_ref(ds),
-            ]
-            written = cluster.update(body)
-            if written is not None:
-                claimed.append(written)
-        elif decision.action == "release":
-            body = copy.deepcopy(dict(pod))
-            body["metadata"]["ownerReferences"] = [
-                r
-                for r in body["metadata"].get("ownerReferences") or []
-                if r.get("uid") != ds["metadata"]["uid"]
-            ]
-            cluster.update(body)
-        elif decision.claimed:
-            claimed.append(pod)
-    return claimed
+    pods = cluster.view(_COMPONENT).list_objects("Pod", ds["metadata"]["namespace"])
+    return claim_pods(cluster, ds, list(pods), "apps/v1")
 
 
 def _expectations_satisfied(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
@@ -220,7 +184,7 @@ class SyncDaemonSet(Action):
                     "namespace": self.namespace,
                     "labels": dict(metadata.get("labels") or {}),
                     "annotations": dict(metadata.get("annotations") or {}),
-                    "ownerReferences": [_owner_ref(ds)],
+                    "ownerReferences": [controller_owner_ref(ds, "apps/v1")],
                 },
                 "spec": spec,
             }
@@ -280,7 +244,7 @@ class SyncDaemonSet(Action):
                         "namespace": self.namespace,
                         "labels": labels,
                         "annotations": dict(ds["metadata"].get("annotations") or {}),
-                        "ownerReferences": [_owner_ref(ds)],
+                        "ownerReferences": [controller_owner_ref(ds, "apps/v1")],
                     },
                     "data": {"spec": {"template": {**template, "$patch": "replace"}}},
                     "revision": next_revision,
@@ -344,34 +308,6 @@ class SyncDaemonSet(Action):
             cluster.update({**current, "status": status})
 
 
-@register
-@dataclass(frozen=True)
-class SetDaemonSetImage(Action):
-    """``kubectl set image daemonset/...``: a new image for one container (a rollout)."""
-
-    name: ClassVar[str] = "set-daemonset-image"
-    category: ClassVar[str] = "user"
-    namespace: str
-    daemonset: str
-    container: str
-    image: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"user rolls out image {self.image} to daemonset {self.namespace}/{self.daemonset}"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Change the template."""
-        stored = cluster.store.get(("DaemonSet", self.namespace, self.daemonset))
-        if stored is None:
-            return
-        body = copy.deepcopy(dict(stored))
-        for container in body["spec"]["template"]["spec"].get("containers") or []:
-            if container.get("name") == self.container:
-                container["image"] = self.image
-        cluster.update(body)
-
-
 def _pods_by_owner(cluster: Cluster) -> dict[tuple[str, str | None], tuple[tuple[str, str], ...]]:
     """(namespace, controller UID or None) -> (name, resourceVersion) of the cached pods.
 
@@ -402,9 +338,9 @@ def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
     A sync reads the DaemonSet, its own pods and the orphans it may adopt (other pods change
     on most steps and are left out of the key), the nodes' names, labels and taints, its
     ControllerRevisions, its expectations, and the time when availability or an expectation
-    timeout depends on it. The informer is never delayed by faults (``QUIET_COMPONENTS``) and
-    its writes cannot conflict (creates with generated names, deletes by UID, status on a fresh
-    read), so the cache stands for the store.
+    timeout depends on it. While its cache holds the store's objects the cache stands for the
+    store; while its watch lags or dropped an event (a fault), the store's revisions of what
+    the sync reads from it and writes (the DaemonSet, pods, revisions) are in the key too.
     """
     action = SyncDaemonSet(ds["metadata"]["namespace"], ds["metadata"]["name"])
     view = cluster.view(_COMPONENT)
@@ -416,9 +352,13 @@ def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
         cluster.derive("daemonset-node-signature", n, _node_signature)
         for n in view.list_objects("Node")
     )
+    store = cluster.store
+    read = ("DaemonSet", "Pod", "ControllerRevision")
+    stored = None if view.in_sync(store) else tuple(store.kind_revision.get(k, 0) for k in read)
     key = (
         "daemonset-needs-sync",
         action,
+        stored,
         metadata["resourceVersion"],
         pods.get((metadata["namespace"], metadata["uid"]), ()),
         pods.get((metadata["namespace"], None), ()),

@@ -31,7 +31,6 @@ from kmodel.semantics.replicaset import is_pod_ready
 
 __all__ = [
     "Load",
-    "SetLoad",
     "SyncHorizontalPodAutoscaler",
     "hpa_actions",
     "hpa_key",
@@ -79,26 +78,6 @@ def load_value(cluster: Cluster, key: str) -> tuple[int, bool] | None:
     if given is None:
         return None
     return given.at(cluster.now), spread
-
-
-@register
-@dataclass(frozen=True)
-class SetLoad(Action):
-    """The load on an HPA's target changes to a chosen level (a user-side input)."""
-
-    name: ClassVar[str] = "load"
-    category: ClassVar[str] = "user"
-    namespace: str
-    hpa: str
-    level: int
-
-    def describe(self) -> str:
-        """In words."""
-        return f"load on {self.namespace}/{self.hpa} becomes {self.level}m"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Record the level; metrics read it from now on."""
-        cluster.memory.setdefault("load", {})[hpa_key(self.namespace, self.hpa)] = self.level
 
 
 def _pod_samples(

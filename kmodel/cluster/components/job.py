@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.expectations import expectations_satisfied
+from kmodel.cluster.components.ownership import controller_owner_ref
 from kmodel.cluster.model import Cluster
 from kmodel.semantics import job as jobsem
 from kmodel.semantics.replicaset import controller_ref
@@ -34,17 +35,6 @@ __all__ = [
 #: The component name: its informer and memory.
 COMPONENT: Final = "job"
 #: ``controller.ExpectationsTimeout`` (5 minutes).
-
-
-def _owner_ref(job: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "name": job["metadata"]["name"],
-        "uid": job["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
 
 
 def job_pod(job: Mapping[str, Any], index: int | None, counts: tuple[int, int]) -> dict[str, Any]:
@@ -88,7 +78,7 @@ def job_pod(job: Mapping[str, Any], index: int | None, counts: tuple[int, int]) 
             "namespace": job["metadata"]["namespace"],
             "labels": labels,
             "annotations": annotations,
-            "ownerReferences": [_owner_ref(job)],
+            "ownerReferences": [controller_owner_ref(job, "batch/v1")],
             "finalizers": [jobsem.TRACKING_FINALIZER],
         },
         "spec": spec,

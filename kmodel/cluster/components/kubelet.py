@@ -54,6 +54,7 @@ __all__ = [
     "PodRuntime",
     "SyncStaticPods",
     "kubelet_actions",
+    "post_due_heartbeats",
     "runtime_key",
 ]
 
@@ -971,3 +972,17 @@ def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
     if status != pod.get("status"):
         return True
     return bool(trial.records != runtime.records or trial.backoff != runtime.backoff)
+
+
+def post_due_heartbeats(cluster: Cluster) -> None:
+    """The kubelets' heartbeats while time passes (their own schedule, not a decision).
+
+    Every running kubelet that reaches the API and whose heartbeat interval has passed posts
+    its node status.
+    """
+    interval = cluster.config.heartbeat_interval
+    for name in sorted(cluster.machines):
+        machine = cluster.machines[name]
+        due = cluster.now - machine.last_heartbeat >= interval
+        if machine.up and not machine.partitioned and due:
+            KubeletHeartbeat(name).apply(cluster)

@@ -32,14 +32,13 @@ __all__ = [
 ]
 
 
-def endpoints_for(cluster: Cluster, service: Mapping[str, Any], view: ObjectView) -> dict[str, Any]:
+def endpoints_for(service: Mapping[str, Any], view: ObjectView) -> dict[str, Any]:
     """The Endpoints object the controller computes for a Service from ``view``."""
     namespace = service["metadata"]["namespace"]
     selector = (service.get("spec") or {}).get("selector")
     ready: list[dict[str, Any]] = []
     not_ready: list[dict[str, Any]] = []
     publish = bool((service.get("spec") or {}).get("publishNotReadyAddresses"))
-    include_unready = "endpoints-include-unready" in cluster.config.mutations
     if selector:
         # Compiled once, where it was first compiled (after the first pod's labels: the same
         # errors in the same order), not once per pod.
@@ -66,7 +65,7 @@ def endpoints_for(cluster: Cluster, service: Mapping[str, Any], view: ObjectView
                     "uid": pod["metadata"]["uid"],
                 },
             }
-            if publish or include_unready or (is_pod_ready(pod) and not terminating):
+            if publish or (is_pod_ready(pod) and not terminating):
                 ready.append(address)
             elif not terminating:
                 not_ready.append(address)
@@ -101,6 +100,10 @@ class SyncEndpoints(Action):
         """In words."""
         return f"endpoints controller syncs service {self.namespace}/{self.service}"
 
+    def desired(self, service: Mapping[str, Any], view: ObjectView) -> dict[str, Any]:
+        """The Endpoints the controller computes for the Service (:func:`endpoints_for`)."""
+        return endpoints_for(service, view)
+
     def apply(self, cluster: Cluster) -> None:
         """Create, update or delete the Endpoints object."""
         view = cluster.view("endpoints")
@@ -110,7 +113,7 @@ class SyncEndpoints(Action):
             if current is not None:
                 cluster.delete(("Endpoints", self.namespace, self.service))
             return
-        desired = endpoints_for(cluster, service, view)
+        desired = self.desired(service, view)
         if current is None:
             cluster.create(desired)
         elif current.get("subsets") != desired["subsets"]:
@@ -119,14 +122,16 @@ class SyncEndpoints(Action):
             cluster.update(body)
 
 
-def endpoint_actions(cluster: Cluster) -> list[Action]:
-    """Endpoints syncs that would change something."""
+def endpoint_actions(
+    cluster: Cluster, *, sync: type[SyncEndpoints] = SyncEndpoints
+) -> list[Action]:
+    """Endpoints syncs (of class ``sync``) that would change something."""
     view = cluster.view("endpoints")
-    key = ("endpoints", view.versions("Service", "Endpoints", "Pod"))
-    return list(cluster.memo(key, lambda: _endpoint_actions(cluster)))
+    key = ("endpoints", sync, view.versions("Service", "Endpoints", "Pod"))
+    return list(cluster.memo(key, lambda: _endpoint_actions(cluster, sync)))
 
 
-def _endpoint_actions(cluster: Cluster) -> list[Action]:
+def _endpoint_actions(cluster: Cluster, sync: type[SyncEndpoints]) -> list[Action]:
     actions: list[Action] = []
     view = cluster.view("endpoints")
     services = {
@@ -134,13 +139,14 @@ def _endpoint_actions(cluster: Cluster) -> list[Action]:
     }
     for (namespace, name), service in services.items():
         current = view.get(("Endpoints", namespace, name))
-        desired = endpoints_for(cluster, service, view)
+        action = sync(namespace, name)
+        desired = action.desired(service, view)
         if current is None or current.get("subsets") != desired["subsets"]:
-            actions.append(SyncEndpoints(namespace, name))
+            actions.append(action)
     for endpoints in view.list_objects("Endpoints"):
         key = (endpoints["metadata"]["namespace"], endpoints["metadata"]["name"])
         if key not in services:
-            actions.append(SyncEndpoints(*key))
+            actions.append(sync(*key))
     return actions
 
 

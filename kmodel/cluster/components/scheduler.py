@@ -31,7 +31,6 @@ from kmodel.cluster.actions import Action, register
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
-from kmodel.semantics.replicaset import controller_ref
 from kmodel.semantics.resources import NodeUsage, node_allocatable, node_usage, pod_is_terminal
 from kmodel.semantics.scheduling import (
     DEFAULT_SCORE_PLUGIN_WEIGHTS,
@@ -43,7 +42,6 @@ from kmodel.semantics.scheduling_status import fit_error_message, scheduling_gat
 
 __all__ = [
     "MarkUnschedulable",
-    "RemoveSchedulingGates",
     "SchedulePod",
     "schedule_choices",
     "scheduler_actions",
@@ -285,54 +283,6 @@ class MarkUnschedulable(Action):
         ] + [condition]
         if body != current:
             cluster.update(body)
-
-
-@register
-@dataclass(frozen=True)
-class RemoveSchedulingGates(Action):
-    """The gates' owner lets pods be scheduled: it removes their ``spec.schedulingGates``.
-
-    What the controller behind a gate does once its condition holds (Kueue admitting a
-    workload, say); the API allows removing gates, never adding them. ``pod`` names one pod;
-    with ``deployment`` instead, every gated pod of that Deployment's ReplicaSets.
-    """
-
-    name: ClassVar[str] = "ungate"
-    category: ClassVar[str] = "user"
-    namespace: str
-    pod: str = ""
-    deployment: str = ""
-
-    def describe(self) -> str:
-        """In words."""
-        target = f"pod {self.pod}" if self.pod else f"the pods of deployment {self.deployment}"
-        return f"the scheduling gates of {self.namespace}/{target} are removed"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Update each gated target pod without its gates."""
-        for pod in self._targets(cluster):
-            body = copy.deepcopy(dict(pod))
-            body["spec"].pop("schedulingGates", None)
-            cluster.update(body)
-
-    def _targets(self, cluster: Cluster) -> list[Mapping[str, Any]]:
-        store = cluster.store
-        if self.pod:
-            pod = store.get(("Pod", self.namespace, self.pod))
-            return [pod] if pod is not None and scheduling_gates(pod) else []
-        deployment = store.get(("Deployment", self.namespace, self.deployment))
-        if deployment is None:
-            return []
-        owned = {
-            rs["metadata"]["uid"]
-            for rs in store.list_objects("ReplicaSet", self.namespace)
-            if (controller_ref(rs) or {}).get("uid") == deployment["metadata"]["uid"]
-        }
-        return [
-            p
-            for p in store.list_objects("Pod", self.namespace)
-            if (controller_ref(p) or {}).get("uid") in owned and scheduling_gates(p)
-        ]
 
 
 def _scheduling_shape(pod: Mapping[str, Any]) -> tuple[str, ...]:

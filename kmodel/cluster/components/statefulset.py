@@ -35,8 +35,6 @@ from kmodel.semantics.replicaset import controller_ref
 
 __all__ = [
     "CollectClaim",
-    "ScaleStatefulSet",
-    "SetStatefulSetImage",
     "SyncStatefulSet",
     "statefulset_actions",
 ]
@@ -315,67 +313,6 @@ def _orphaned(cluster: Cluster, claim: Mapping[str, Any]) -> bool:
         if owner is not None and owner["metadata"]["uid"] == ref.get("uid"):
             return False
     return True
-
-
-# ----------------------------------------------------------------------------- user requests
-
-
-def _stateful_set(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
-    current = cluster.store.get(("StatefulSet", namespace, name))
-    return None if current is None else copy.deepcopy(dict(current))
-
-
-@register
-@dataclass(frozen=True)
-class SetStatefulSetImage(Action):
-    """``kubectl set image statefulset/...``: a new image for one container (a rollout)."""
-
-    name: ClassVar[str] = "set-statefulset-image"
-    category: ClassVar[str] = "user"
-    namespace: str
-    statefulset: str
-    container: str
-    image: str
-
-    def describe(self) -> str:
-        """In words."""
-        return (
-            f"user rolls out image {self.image} to statefulset {self.namespace}/{self.statefulset}"
-        )
-
-    def apply(self, cluster: Cluster) -> None:
-        """Change the template."""
-        body = _stateful_set(cluster, self.namespace, self.statefulset)
-        if body is None:
-            return
-        for container in body["spec"]["template"]["spec"].get("containers") or []:
-            if container.get("name") == self.container:
-                container["image"] = self.image
-        cluster.update(body)
-
-
-@register
-@dataclass(frozen=True)
-class ScaleStatefulSet(Action):
-    """``kubectl scale statefulset/...``: set a StatefulSet's replicas."""
-
-    name: ClassVar[str] = "scale-statefulset"
-    category: ClassVar[str] = "user"
-    namespace: str
-    statefulset: str
-    replicas: int
-
-    def describe(self) -> str:
-        """In words."""
-        return f"user scales statefulset {self.namespace}/{self.statefulset} to {self.replicas}"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Change spec.replicas."""
-        body = _stateful_set(cluster, self.namespace, self.statefulset)
-        if body is None:
-            return
-        body["spec"]["replicas"] = self.replicas
-        cluster.update(body)
 
 
 # ----------------------------------------------------------------------------- scheduling

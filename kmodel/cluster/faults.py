@@ -1,37 +1,46 @@
-"""Faults, user requests and the clock: everything that is not a component's reconcile step."""
+"""Faults, declared once: each kind a spec may allow, what it does and when it can happen.
+
+A fault kind is one :class:`Fault` in :data:`FAULTS`: its spec name (``faults: {kind: budget}``),
+the :class:`Action` that happens (a registered class, so traces name and replay it), the
+choices it offers on the cluster as it is now, and a line for the README. What ends a transient
+fault is one :class:`Recovery` in :data:`RECOVERIES`: offered while the fault lasts, and applied
+before the eventual invariants are judged when ``at_finish``. Exploration (``Run``), spec
+validation and the README's fault table read these tables.
+"""
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.model import COMPONENTS, Change, Cluster
-from kmodel.cluster.topology import ZONE_LABEL, cluster_graph, domains
+from kmodel.cluster.topology import ZONE_LABEL, cluster_graph, domains, zones
+
+if TYPE_CHECKING:
+    from kmodel.cluster.model import Cluster
 
 __all__ = [
+    "FAULTS",
+    "FAULT_KINDS",
+    "RECOVERIES",
     "ContainerCrash",
     "ControlPlaneCrash",
     "ControlPlaneRecover",
     "ControllerRestart",
-    "DeletePod",
-    "DrainNode",
+    "Fault",
     "KubeletHeal",
     "KubeletPartition",
     "MachineGone",
     "NodeCrash",
     "NodeRecover",
-    "PauseDeployment",
-    "RollbackDeployment",
-    "ScaleDeployment",
-    "SetImage",
-    "Tick",
-    "UpdateConfigMap",
+    "Recovery",
     "WatchDelay",
     "WatchDeliver",
     "WatchDrop",
     "ZoneOutage",
+    "fault_kind",
+    "transient_endings",
 ]
 
 
@@ -39,53 +48,6 @@ def _fault(cluster: Cluster, kind: str, node: str | None = None) -> None:
     cluster.faults.append(kind)
     if node is not None:
         cluster.machines[node].epoch += 1
-
-
-# ----------------------------------------------------------------------------- clock
-
-
-@register
-@dataclass(frozen=True)
-class Tick(Action):
-    """Time passes."""
-
-    name: ClassVar[str] = "tick"
-    category: ClassVar[str] = "clock"
-    seconds: int
-
-    def describe(self) -> str:
-        """In words."""
-        return f"{self.seconds}s pass"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Advance the clock; healthy kubelets keep posting status on their own schedule.
-
-        Heartbeats are the kubelet's own periodic work, not a reconcile decision: a node stops
-        heartbeating only through a fault (crash, partition), never because time jumped.
-        """
-        from kmodel.cluster.components.kubelet import KubeletHeartbeat  # noqa: PLC0415
-
-        remaining = self.seconds
-        interval = cluster.config.heartbeat_interval
-        while remaining > 0:
-            advance = min(remaining, interval)
-            cluster.store.now += advance
-            remaining -= advance
-            for name in sorted(cluster.machines):
-                machine = cluster.machines[name]
-                if (
-                    machine.up
-                    and not machine.partitioned
-                    and cluster.now - machine.last_heartbeat >= interval
-                ):
-                    KubeletHeartbeat(name).apply(cluster)
-
-    def hides(self, change: Change) -> bool:
-        """Heartbeats posted while time passes are not worth a line in a trace."""
-        return change.kind == "Node" and change.summary == "ready=True"
-
-
-# ----------------------------------------------------------------------------- faults
 
 
 @register
@@ -367,206 +329,178 @@ class WatchDrop(Action):
         _fault(cluster, self.name)
 
 
-# ----------------------------------------------------------------------------- user requests
+# ----------------------------------------------------------------------------- the tables
 
 
-def _deployment(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
-    current = cluster.store.get(("Deployment", namespace, name))
-    return None if current is None else copy.deepcopy(dict(current))
-
-
-@register
 @dataclass(frozen=True)
-class SetImage(Action):
-    """``kubectl set image``: a new image for one container of a Deployment (a rollout)."""
+class Fault:
+    """One fault kind a spec may allow.
 
-    name: ClassVar[str] = "set-image"
-    category: ClassVar[str] = "user"
-    namespace: str
-    deployment: str
-    container: str
-    image: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"user rolls out image {self.image} to {self.namespace}/{self.deployment}"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Change the template."""
-        body = _deployment(cluster, self.namespace, self.deployment)
-        if body is None:
-            return
-        for container in body["spec"]["template"]["spec"].get("containers") or []:
-            if container.get("name") == self.container:
-                container["image"] = self.image
-        cluster.update(body)
-
-
-@register
-@dataclass(frozen=True)
-class ScaleDeployment(Action):
-    """``kubectl scale``: set a Deployment's replicas."""
-
-    name: ClassVar[str] = "scale"
-    category: ClassVar[str] = "user"
-    namespace: str
-    deployment: str
-    replicas: int
-
-    def describe(self) -> str:
-        """In words."""
-        return f"user scales {self.namespace}/{self.deployment} to {self.replicas}"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Change spec.replicas."""
-        body = _deployment(cluster, self.namespace, self.deployment)
-        if body is None:
-            return
-        body["spec"]["replicas"] = self.replicas
-        cluster.update(body)
-
-
-@register
-@dataclass(frozen=True)
-class RollbackDeployment(Action):
-    """``kubectl rollout undo``: copy the previous revision's template into the Deployment.
-
-    For apps/v1 kubectl does this on the client side: it finds the ReplicaSet of the previous
-    revision and patches its template (without the pod-template-hash label) into the Deployment.
+    Attributes:
+        kind: its name in a spec's ``faults:`` block.
+        action: the action that happens (its ``name`` is what traces show).
+        choices: the faults of this kind possible on the cluster now, in a fixed order.
+        summary: what happens, for the README's fault table.
     """
 
-    name: ClassVar[str] = "rollback"
-    category: ClassVar[str] = "user"
-    namespace: str
-    deployment: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"user rolls back {self.namespace}/{self.deployment}"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Patch the template from the previous revision."""
-        from kmodel.semantics.deployment import last_revision, revision  # noqa: PLC0415
-
-        body = _deployment(cluster, self.namespace, self.deployment)
-        if body is None:
-            return
-        owned = [
-            rs
-            for rs in cluster.store.list_objects("ReplicaSet", self.namespace)
-            if any(
-                r.get("uid") == body["metadata"]["uid"]
-                for r in rs["metadata"].get("ownerReferences") or []
-            )
-        ]
-        target = last_revision(owned)
-        previous = next((rs for rs in owned if revision(rs) == target), None)
-        if previous is None or target == 0:
-            return
-        template = copy.deepcopy(previous["spec"]["template"])
-        template.get("metadata", {}).get("labels", {}).pop("pod-template-hash", None)
-        body["spec"]["template"] = template
-        cluster.update(body)
+    kind: str
+    action: type[Action]
+    choices: Callable[[Cluster], list[Action]]
+    summary: str
 
 
-@register
 @dataclass(frozen=True)
-class DrainNode(Action):
-    """``kubectl drain``: cordon a node, then evict its pods (see :mod:`.disruption`)."""
+class Recovery:
+    """What ends a transient fault: offered while it lasts.
 
-    name: ClassVar[str] = "drain"
-    category: ClassVar[str] = "user"
-    node: str
+    Attributes:
+        action: the recovery.
+        choices: the recoveries possible now (none while nothing is to recover).
+        at_finish: the fault is transient: it ends before the eventual invariants are judged
+            (crashed machines stay down: the cluster must heal around them).
+    """
 
-    def describe(self) -> str:
-        """In words."""
-        return f"user drains node {self.node}"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Cordon and mark as draining."""
-        node = cluster.store.get(("Node", "", self.node))
-        if node is None:
-            return
-        body = copy.deepcopy(dict(node))
-        body.setdefault("spec", {})["unschedulable"] = True
-        if cluster.update(body) is not None:
-            cluster.memory.setdefault("drain", {}).setdefault("nodes", set()).add(self.node)
+    action: type[Action]
+    choices: Callable[[Cluster], list[Action]]
+    at_finish: bool
 
 
-@register
-@dataclass(frozen=True)
-class UpdateConfigMap(Action):
-    """``kubectl apply`` of a ConfigMap with a new value for one key."""
-
-    name: ClassVar[str] = "update-configmap"
-    category: ClassVar[str] = "user"
-    namespace: str
-    configmap: str
-    key: str
-    value: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"user sets {self.key}={self.value!r} in ConfigMap {self.namespace}/{self.configmap}"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Update the data."""
-        current = cluster.store.get(("ConfigMap", self.namespace, self.configmap))
-        if current is None:
-            return
-        body = copy.deepcopy(dict(current))
-        body.setdefault("data", {})[self.key] = self.value
-        cluster.update(body)
+#: Exit codes a crashing container may exit with.
+_CRASH_CODES: Final = (1, 137)
 
 
-assert set(COMPONENTS) >= {"replicaset", "deployment"}  # noqa: S101  # names used by faults
+def _up(cluster: Cluster) -> list[str]:
+    return [n for n in sorted(cluster.machines) if cluster.machines[n].up]
 
 
-@register
-@dataclass(frozen=True)
-class DeletePod(Action):
-    """``kubectl delete pod``: a graceful deletion through the API."""
-
-    name: ClassVar[str] = "delete-pod"
-    category: ClassVar[str] = "user"
-    namespace: str
-    pod: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"user deletes pod {self.namespace}/{self.pod}"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Delete (gracefully when the pod is bound to a node)."""
-        current = cluster.store.get(("Pod", self.namespace, self.pod))
-        if current is None:
-            return
-        graceful = bool((current.get("spec") or {}).get("nodeName"))
-        cluster.delete(
-            ("Pod", self.namespace, self.pod), uid=current["metadata"]["uid"], graceful=graceful
-        )
+def _container_crashes(cluster: Cluster) -> list[Action]:
+    return [
+        ContainerCrash(name, runtime.namespace, runtime.name, container, code)
+        for name in _up(cluster)
+        for runtime in cluster.machines[name].pods.values()
+        for container in runtime.running()
+        for code in _CRASH_CODES
+    ]
 
 
-@register
-@dataclass(frozen=True)
-class PauseDeployment(Action):
-    """``kubectl rollout pause`` (``paused: true``) or ``resume`` (``paused: false``)."""
+def _zone_outages(cluster: Cluster) -> list[Action]:
+    return [ZoneOutage(z) for z in zones(cluster_graph(cluster.store.list_objects("Node")))]
 
-    name: ClassVar[str] = "pause"
-    category: ClassVar[str] = "user"
-    namespace: str
-    deployment: str
-    paused: bool = True
 
-    def describe(self) -> str:
-        """In words."""
-        verb = "pauses" if self.paused else "resumes"
-        return f"user {verb} the rollout of {self.namespace}/{self.deployment}"
+FAULTS: Final[tuple[Fault, ...]] = (
+    Fault(
+        "container_crash",
+        ContainerCrash,
+        _container_crashes,
+        "a running container exits on its own (code 1 or 137)",
+    ),
+    Fault(
+        "node_crash",
+        NodeCrash,
+        lambda cluster: [NodeCrash(n) for n in _up(cluster)],
+        "a machine stops, with its kubelet and containers (recovers: `node-recover`)",
+    ),
+    Fault(
+        "zone_outage",
+        ZoneOutage,
+        _zone_outages,
+        "every machine of a zone stops (each recovers: `node-recover`)",
+    ),
+    Fault(
+        "machine_gone",
+        MachineGone,
+        lambda cluster: [
+            MachineGone(n) for n in sorted(cluster.machines) if cluster.machines[n].exists
+        ],
+        "the cloud deletes a node's instance, for good",
+    ),
+    Fault(
+        "kubelet_partition",
+        KubeletPartition,
+        lambda cluster: [
+            KubeletPartition(n) for n in _up(cluster) if not cluster.machines[n].partitioned
+        ],
+        "a kubelet is cut off from the API server; its containers keep running (heals)",
+    ),
+    Fault(
+        "control_plane_crash",
+        ControlPlaneCrash,
+        lambda cluster: [
+            ControlPlaneCrash(m)
+            for m in range(cluster.store.members)
+            if m not in cluster.store.down
+        ],
+        "an etcd member crashes; without quorum nothing is written (recovers)",
+    ),
+    Fault(
+        "controller_restart",
+        ControllerRestart,
+        lambda cluster: [ControllerRestart(c) for c in cluster.components.informer_names],
+        "a component that reads through an informer restarts: memory lost, cache relisted",
+    ),
+    Fault(
+        "watch_delay",
+        WatchDelay,
+        lambda cluster: [
+            WatchDelay(c)
+            for c in cluster.components.informer_names
+            if not cluster.informers[c].lagging
+        ],
+        "an informer-reading component's watch stalls: it acts on stale reads (catches up)",
+    ),
+    Fault(
+        "watch_drop",
+        WatchDrop,
+        lambda cluster: [WatchDrop(c) for c in cluster.components.informer_names],
+        "an informer-reading component's watch loses its next event (a relist repairs it)",
+    ),
+)
 
-    def apply(self, cluster: Cluster) -> None:
-        """Set ``spec.paused``."""
-        body = _deployment(cluster, self.namespace, self.deployment)
-        if body is None:
-            return
-        body["spec"]["paused"] = self.paused
-        cluster.update(body)
+#: The fault kinds a spec may allow, in :data:`FAULTS` order.
+FAULT_KINDS: Final = tuple(f.kind for f in FAULTS)
+
+#: Recoveries, in the order they are offered (and, the transient ones, applied at the end).
+RECOVERIES: Final[tuple[Recovery, ...]] = (
+    Recovery(
+        NodeRecover,
+        lambda cluster: [
+            NodeRecover(n)
+            for n in sorted(cluster.machines)
+            if not cluster.machines[n].up and cluster.machines[n].exists
+        ],
+        at_finish=False,
+    ),
+    Recovery(
+        KubeletHeal,
+        lambda cluster: [
+            KubeletHeal(n) for n in sorted(cluster.machines) if cluster.machines[n].partitioned
+        ],
+        at_finish=True,
+    ),
+    Recovery(
+        ControlPlaneRecover,
+        lambda cluster: [ControlPlaneRecover(m) for m in sorted(cluster.store.down)],
+        at_finish=True,
+    ),
+    Recovery(
+        WatchDeliver,
+        lambda cluster: [
+            WatchDeliver(c)
+            for c in cluster.components.informer_names
+            if cluster.informers[c].lagging
+        ],
+        at_finish=True,
+    ),
+)
+
+_KIND_BY_ACTION: Final = {f.action.name: f.kind for f in FAULTS}
+
+
+def fault_kind(action: Action) -> str | None:
+    """The fault kind whose budget ``action`` uses (None: not a fault a spec allows)."""
+    return _KIND_BY_ACTION.get(action.name)
+
+
+def transient_endings(cluster: Cluster) -> list[Action]:
+    """What ends every transient fault now: applied before the eventual invariants are judged."""
+    return [action for r in RECOVERIES if r.at_finish for action in r.choices(cluster)]

@@ -1,0 +1,70 @@
+"""Controller references: how a controller marks, adopts and releases the pods it owns.
+
+Shared by the ReplicaSet, Deployment, DaemonSet and Job controllers (the StatefulSet
+controller's references are :mod:`kmodel.semantics.statefulset`'s).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kmodel.cluster.model import Cluster
+from kmodel.objects.types import Manifest
+from kmodel.semantics import replicaset as rsem
+
+__all__ = ["claim_pods", "controller_owner_ref"]
+
+
+def controller_owner_ref(owner: Mapping[str, Any], api_version: str) -> dict[str, Any]:
+    """The owner reference a controller puts on what it creates (``metav1.NewControllerRef``).
+
+    ``controller`` and ``blockOwnerDeletion`` are true, as upstream's helper sets them.
+    """
+    return {
+        "apiVersion": api_version,
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def claim_pods(
+    cluster: Cluster, owner: Mapping[str, Any], pods: Iterable[Manifest], api_version: str
+) -> list[Manifest]:
+    """The pods ``owner`` claims, adopting matching orphans and releasing its non-matching ones.
+
+    Mirrors ``pkg/controller/controller_ref_manager.go PodControllerRefManager.ClaimPods``: each
+    decision is :func:`kmodel.semantics.replicaset.claim_decision` (adoption rechecks the owner
+    on a fresh read of the store); an adoption adds the owner's controller reference, a release
+    removes every reference to its UID, and an adopted pod counts once its update is written.
+    """
+    metadata = owner["metadata"]
+    selector = cluster.derive("rs-selector", owner, rsem.rs_selector)
+    fresh = cluster.store.get((owner["kind"], metadata["namespace"], metadata["name"]))
+    claimed: list[Manifest] = []
+    for pod in pods:
+        decision = rsem.claim_decision(owner, pod, fresh, selector=selector)
+        if decision.action == "adopt":
+            body = copy.deepcopy(dict(pod))
+            body["metadata"]["ownerReferences"] = [
+                *(body["metadata"].get("ownerReferences") or []),
+                controller_owner_ref(owner, api_version),
+            ]
+            written = cluster.update(body)
+            if written is not None:
+                claimed.append(written)
+        elif decision.action == "release":
+            body = copy.deepcopy(dict(pod))
+            body["metadata"]["ownerReferences"] = [
+                r
+                for r in body["metadata"].get("ownerReferences") or []
+                if r.get("uid") != metadata["uid"]
+            ]
+            cluster.update(body)
+        elif decision.claimed:
+            claimed.append(pod)
+    return claimed
