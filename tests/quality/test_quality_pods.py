@@ -341,3 +341,61 @@ def test_a_scheduler_that_ignores_taints_is_caught(monkeypatch):
 
     message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_taints)
     assert "fails TaintToleration (dedicated:NoSchedule)" in message
+
+
+def test_a_scheduler_that_ignores_pod_anti_affinity_is_caught(monkeypatch):
+    apart = {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "labelSelector": {"matchLabels": {"app": "web"}},
+                    "topologyKey": "topology.kubernetes.io/zone",
+                }
+            ]
+        }
+    }
+    scenario = Scenario(
+        objects=[
+            node("n1", "a"),
+            node("n2", "b"),
+            deployment(0, {"name": "app", "image": "app:1"}, affinity=apart),
+        ],
+        user_actions=(UserAction("scale", {"deployment": "web", "replicas": [3]}),),
+        invariants=(make_invariant("binding_passes_filters"),),
+    )
+
+    def ignore_anti_affinity(patch: pytest.MonkeyPatch) -> None:
+        patch.setattr(scheduling, "inter_pod_affinity_check", lambda *_: [])
+
+    message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_anti_affinity)
+    assert "InterPodAffinity" in message
+
+
+def test_a_scheduler_that_ignores_topology_spread_is_caught(monkeypatch):
+    spread = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "web"}},
+        }
+    ]
+    scenario = Scenario(
+        objects=[
+            small_node("n1", "a"),
+            node("n2", "b"),
+            deployment(
+                0,
+                {"name": "app", "image": "app:1", "resources": {"requests": {"cpu": "400m"}}},
+                topologySpreadConstraints=spread,
+            ),
+        ],
+        user_actions=(UserAction("scale", {"deployment": "web", "replicas": [4]}),),
+        invariants=(make_invariant("binding_passes_filters"),),
+    )
+
+    def ignore_spread(patch: pytest.MonkeyPatch) -> None:
+        patch.setattr(scheduling, "topology_spread_check", lambda *_: [])
+
+    message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_spread)
+    assert "PodTopologySpread" in message
