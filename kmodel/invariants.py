@@ -74,6 +74,8 @@ class History:
     claims_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: DaemonSet key -> whether it had at most maxUnavailable nodes without an available pod.
     daemon_rollout_ready: dict[str, bool] = field(default_factory=dict)
+    #: Job UID -> its ``status.succeeded`` when last seen (``job_complete_consistent``).
+    job_succeeded: dict[str, int] = field(default_factory=dict)
 
 
 class Invariant:
@@ -1128,6 +1130,55 @@ class JobNotFailed(Invariant):
                         failed=(job.get("status") or {}).get("failed", 0),
                     )
                 )
+        return violations
+
+
+class JobCompleteConsistent(Invariant):
+    """A Job is Complete only once enough of its pods succeeded, and its count never shrinks.
+
+    Upstream's ``job_controller.go syncJob``: with ``completions`` set a Job completes when
+    ``succeeded >= completions``; without, when a pod succeeded and none is active (the
+    work-queue pattern). A finished Job is Complete or Failed, never both, and
+    ``status.succeeded`` only grows (it counts pods tracked through their finalizers).
+    Stated from the Job's own status.
+    """
+
+    name = "job_complete_consistent"
+    description = "a Job is Complete only after completions pods succeeded; succeeded never drops"
+    precondition = "a Job completed"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge each Job's conditions against its counts, and its count against the last one."""
+        if "Job" not in cluster.store.kind_revision:
+            return []
+        violations = []
+        for job in cluster.store.list_objects("Job"):
+            status = job.get("status") or {}
+            true = {
+                c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"
+            }
+            succeeded = int(status.get("succeeded") or 0)
+            uid = job["metadata"]["uid"]
+            before = history.job_succeeded.get(uid, 0)
+            history.job_succeeded[uid] = succeeded
+            problems = []
+            if succeeded < before:
+                problems.append(f"status.succeeded dropped from {before} to {succeeded}")
+            if "Complete" in true:
+                history.met.add(self.name)
+                completions = (job.get("spec") or {}).get("completions")
+                if completions is not None and succeeded < int(completions):
+                    problems.append(f"Complete with {succeeded} of {completions} succeeded")
+                if completions is None and succeeded == 0:
+                    problems.append("Complete without a succeeded pod")
+                if int(status.get("active") or 0):
+                    problems.append(f"Complete with {status.get('active')} active pods")
+                if "Failed" in true:
+                    problems.append("both Complete and Failed")
+            violations.extend(
+                self.violation(f"job {_name(job)}: {problem}", job=_name(job))
+                for problem in problems
+            )
         return violations
 
 
@@ -2435,6 +2486,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         JobFinishedNoNewPods,
         IndexedJobOnePodPerIndex,
         JobNotFailed,
+        JobCompleteConsistent,
         CronJobForbidNoOverlap,
         HpaWithinBounds,
         HpaNoFlapping,
