@@ -550,6 +550,87 @@ class DaemonSetOnePodPerNode(Invariant):
         return violations
 
 
+class DaemonSetNodesEligible(Invariant):
+    """A DaemonSet creates a pod only for a node that should run it.
+
+    Upstream's ``daemon_controller.go nodeShouldRunDaemonPod``: the node passes the pod's
+    ``nodeSelector`` and required node affinity, and every NoSchedule and NoExecute taint on
+    it is tolerated (the controller adds its own tolerations to the pod, so the created pod's
+    tolerations are judged). Stated from the created pod and its target node, read from the
+    objects (the node a pod targets is its ``nodeName`` or the ``metadata.name`` field its
+    node affinity names), on the steps where the controller created pods with its cache in
+    sync.
+    """
+
+    name = "daemonset_nodes_eligible"
+    description = "a DaemonSet creates pods only for nodes that should run them"
+    precondition = "the DaemonSet controller created a pod with its cache in sync"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge each pod the step created for a DaemonSet against its target node."""
+        if step is None or not any(c.kind == "Pod" and c.type == "ADDED" for c in step.changes):
+            return []
+        informer = cluster.informers.get("daemonset")
+        if informer is not None and (informer.lagging or informer.dropped):
+            return []
+        violations: list[Violation] = []
+        for change in step.changes:
+            pod = cluster.store.get(("Pod", change.namespace, change.name))
+            if change.type != "ADDED" or pod is None:
+                continue
+            ref = next(
+                (r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")),
+                None,
+            )
+            target = _target_node(pod)
+            node = cluster.store.get(("Node", "", target)) if target else None
+            if ref is None or ref.get("kind") != "DaemonSet" or node is None:
+                continue
+            history.met.add(self.name)
+            spec = pod.get("spec") or {}
+            labels = labels_of(node)
+            problems = [
+                f"untolerated taint {taint.get('key')}:{taint.get('effect')}"
+                for taint in (node.get("spec") or {}).get("taints") or []
+                if taint.get("effect") in {"NoSchedule", "NoExecute"}
+                and not any(_tolerates(t, taint) for t in spec.get("tolerations") or [])
+            ]
+            required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+                "requiredDuringSchedulingIgnoredDuringExecution"
+            ) or {}
+            terms = required.get("nodeSelectorTerms") or []
+            if any(labels.get(k) != v for k, v in (spec.get("nodeSelector") or {}).items()) or (
+                terms and not any(_term_matches(term, labels) for term in terms)
+            ):
+                problems.append("node selector or affinity")
+            violations.extend(
+                self.violation(
+                    f"daemonset {ref.get('name')} created {_name(pod)} for node {target}, "
+                    f"which fails {problem}",
+                    pod=_name(pod),
+                    node=target,
+                )
+                for problem in problems
+            )
+        return violations
+
+
+def _target_node(pod: Mapping[str, Any]) -> str | None:
+    """``spec.nodeName``, else the node a ``metadata.name`` matchFields term names."""
+    spec = pod.get("spec") or {}
+    if spec.get("nodeName"):
+        return str(spec["nodeName"])
+    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
+    for term in required.get("nodeSelectorTerms") or []:
+        for field_requirement in term.get("matchFields") or []:
+            values = field_requirement.get("values") or []
+            if field_requirement.get("key") == "metadata.name" and len(values) == 1:
+                return str(values[0])
+    return None
+
+
 class DaemonSetRolloutBounds(Invariant):
     """During a DaemonSet rollout without faults, unavailable pods stay within maxUnavailable.
 
@@ -1151,7 +1232,7 @@ class JobCompleteConsistent(Invariant):
         """Judge each Job's conditions against its counts, and its count against the last one."""
         if "Job" not in cluster.store.kind_revision:
             return []
-        violations = []
+        violations: list[Violation] = []
         for job in cluster.store.list_objects("Job"):
             status = job.get("status") or {}
             true = {
@@ -2475,6 +2556,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         RollingUpdateBounds,
         RecreateNoOverlap,
         DaemonSetOnePodPerNode,
+        DaemonSetNodesEligible,
         DaemonSetRolloutBounds,
         MinAvailable,
         StaticPodsSurvive,
