@@ -1,13 +1,25 @@
-"""Kill first: under mutmut, run a mutant's tests fastest first (``-x`` stops at the first kill).
+"""Under mutmut: derandomized examples, and a mutant's tests run fastest first (``-x`` stops at
+the first kill).
 
 Loaded with ``-p properties.mutation_order`` (``[tool.mutmut] pytest_add_cli_args``). The
-durations are the ones mutmut measured on the faithful model (its stats run); outside mutmut
-the order is left as collected.
+loaded Hypothesis profile keeps its budget but draws derandomized, so that a mutant is killed
+or not the same way on every run. The durations are the ones mutmut measured on the faithful
+model (its stats run); outside mutmut the order is left as collected.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Derandomize whichever profile conftest.py loaded."""
+    name = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+    settings.register_profile("mutation", settings.get_profile(name), derandomize=True)
+    settings.load_profile("mutation")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
