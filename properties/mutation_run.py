@@ -41,13 +41,15 @@ def generate() -> dict[str, list[str]]:
 
 
 def _recorded() -> dict[str, list[str]]:
-    """The mutants an earlier run generated, by file (``--report-only``)."""
-    return {
-        str(meta.relative_to(MUTANTS)).removesuffix(".meta"): sorted(
-            json.loads(meta.read_text())["exit_code_by_key"]
-        )
-        for meta in sorted(MUTANTS.rglob("*.py.meta"))
-    }
+    """The mutants generated, by file, of the files the configuration mutates now."""
+    from mutmut.configuration import config  # noqa: PLC0415 (the mutation extra only)
+
+    by_file = {}
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        path = str(meta.relative_to(MUTANTS)).removesuffix(".meta")
+        if config().should_mutate(path):
+            by_file[path] = sorted(json.loads(meta.read_text())["exit_code_by_key"])
+    return by_file
 
 
 def sample(names: list[str], size: int) -> list[str]:
