@@ -52,13 +52,14 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks scale
 
 ## make mutation: mutmut over the components on a deterministic sample (not part of make test;
-## SAMPLE=N mutants per file, default 2; PROFILE=dev for a quicker, weaker test command);
-## writes reports/mutation.md
+## SAMPLE=N mutants per file, default 2; PROFILE=dev, or EXAMPLES=N STEPS=M, for a quicker and
+## weaker test command on a loaded machine); writes reports/mutation.md
 SAMPLE ?= 2
 PROFILE ?= ci
 mutation: $(BIN)/.installed
 	$(PIP) -e '.[mutation]'
-	HYPOTHESIS_PROFILE=$(PROFILE) $(BIN)/python -m properties.mutation_run --sample $(SAMPLE) --jobs 2
+	HYPOTHESIS_PROFILE=$(PROFILE) MUTATION_EXAMPLES=$(EXAMPLES) MUTATION_STEPS=$(STEPS) \
+		$(BIN)/python -m properties.mutation_run --sample $(SAMPLE) --jobs 2
 
 ## make lock: re-resolve constraints.txt (every extra, every platform) from pyproject.toml's ranges
 lock: $(BIN)/.installed

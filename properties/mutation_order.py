@@ -16,9 +16,11 @@ from hypothesis import settings
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Derandomize whichever profile conftest.py loaded."""
+    """Derandomize whichever profile conftest.py loaded ($MUTATION_EXAMPLES: its budget)."""
     name = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-    settings.register_profile("mutation", settings.get_profile(name), derandomize=True)
+    examples = os.environ.get("MUTATION_EXAMPLES")
+    budget = {"max_examples": int(examples)} if examples else {}
+    settings.register_profile("mutation", settings.get_profile(name), derandomize=True, **budget)
     settings.load_profile("mutation")
 
 
