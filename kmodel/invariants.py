@@ -2048,8 +2048,9 @@ class BindingPassesFilters(Invariant):
     node's other live pods plus this one within cpu, memory and pods). Volume topology is
     :class:`VolumeZoneMatches`. InterPodAffinity and PodTopologySpread are restated too (see
     :func:`_pod_affinity_failures` and :func:`_spread_failures`).
-    Judged on each scheduler binding while its cache is in sync (a stale cache filters what
-    it saw, upstream too).
+    A pod with ``schedulingGates`` is never bound (the SchedulingGates PreEnqueue plugin keeps
+    it out of the queue). Judged on each scheduler binding while its cache is in sync (a stale
+    cache filters what it saw, upstream too).
     """
 
     name = "binding_passes_filters"
@@ -2098,6 +2099,8 @@ def _filter_failures(
     tolerations = spec.get("tolerations") or []
     node_spec = node.get("spec") or {}
     failures = []
+    if spec.get("schedulingGates"):  # PreEnqueue: a gated pod never enters the active queue
+        failures.append("SchedulingGates (the pod is still gated)")
     cordon = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
     if node_spec.get("unschedulable") and not any(_tolerates(t, cordon) for t in tolerations):
         failures.append("NodeUnschedulable")

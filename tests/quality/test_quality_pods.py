@@ -399,3 +399,21 @@ def test_a_scheduler_that_ignores_topology_spread_is_caught(monkeypatch):
 
     message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_spread)
     assert "PodTopologySpread" in message
+
+
+def test_a_scheduler_that_binds_gated_pods_is_caught(monkeypatch):
+    gates = [{"name": "example.com/quota"}]
+    scenario = Scenario(
+        objects=[
+            node("n1", "a"),
+            deployment(0, {"name": "app", "image": "app:1"}, schedulingGates=gates),
+        ],
+        user_actions=(UserAction("scale", {"deployment": "web", "replicas": [1]}),),
+        invariants=(make_invariant("binding_passes_filters"),),
+    )
+
+    def ignore_gates(patch: pytest.MonkeyPatch) -> None:
+        patch.setattr(scheduler, "scheduling_gates", lambda *_: [])
+
+    message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_gates)
+    assert "SchedulingGates" in message
