@@ -1479,6 +1479,16 @@ def _phase_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
                     f"Succeeded but container {container.get('name')} did not exit 0 "
                     f"(state {(regular.get(container.get('name')) or {}).get('state')})"
                 )
+    # getPhase: with no container left to run (Never, or OnFailure after exits 0) the phase the
+    # kubelet writes with these statuses is terminal, in the same status update.
+    ended = [_terminated(regular.get(c.get("name"))) for c in spec.get("containers") or []]
+    done = bool(ended) and all(
+        t is not None and (policy == "Never" or t.get("exitCode") == 0) for t in ended
+    )
+    if policy != "Always" and done and phase in {"Pending", "Running"}:
+        problems.append(
+            f"{phase} although every container has exited for good (restartPolicy {policy})"
+        )
     checked = [(c, regular.get(c.get("name")), policy) for c in spec.get("containers") or []]
     checked += [
         (c, init.get(c.get("name")), "Never" if policy == "Never" else "OnFailure")

@@ -417,3 +417,24 @@ def test_a_scheduler_that_binds_gated_pods_is_caught(monkeypatch):
 
     message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_gates)
     assert "SchedulingGates" in message
+
+
+def test_a_kubelet_that_computes_the_phase_from_the_previous_status_is_caught(monkeypatch):
+    # The pod runs until a crash fault ends its container (the start state is settled).
+    scenario = Scenario(
+        objects=[node("n1", "a"), pod("job", [{"name": "job", "image": "job:1"}], policy="Never")],
+        invariants=(make_invariant("pod_phase_consistent"),),
+        faults={"container_crash": 1},
+    )
+
+    def previous_status(patch: pytest.MonkeyPatch) -> None:
+        faithful = kubelet.api_pod_phase
+
+        def lagging(probe: dict, *, old_status: Any = None, **kwargs: Any) -> str:
+            stale = {**probe, "status": old_status or probe["status"]}
+            return faithful(stale, old_status=old_status, **kwargs)
+
+        patch.setattr(kubelet, "api_pod_phase", lagging)
+
+    message = caught(scenario, "pod_phase_consistent", monkeypatch, previous_status)
+    assert "every container has exited for good" in message
