@@ -6,7 +6,7 @@ whose names hash lowest, so a sample stays put while other functions change), ru
 the sample with two workers (its test selection by coverage: a mutant runs only the tests
 that called its function; fastest first, see ``properties/mutation_order.py``), and write the
 score per component with the surviving mutants' diffs to ``reports/mutation.md``. Mutants
-shown equivalent (``tests/quality_equivalent_mutants.txt``) are left out of the score.
+shown equivalent (``tests/quality/equivalent_mutants.txt``) are left out of the score.
 
 Usage: ``python -m properties.mutation_run [--sample N] [--jobs N] [--report FILE] [NAME...]``
 (names or globs re-run those mutants only, e.g. the survivors after a new invariant).
@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 MUTANTS = Path("mutants")
-EQUIVALENT = Path("tests/quality_equivalent_mutants.txt")
+EQUIVALENT = Path("tests/quality/equivalent_mutants.txt")
 #: mutmut's exit codes by outcome (``mutmut.stats.status_by_exit_code``), as reported here.
 OUTCOMES = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
 TIMEOUTS = {36, -24, 24, 152, 255}

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from kmodel.cli.check import PROFILES
 from kmodel.explore import explore
 from kmodel.explore.spec import load_spec, spec_paths
+from kmodel.profiles import PROFILES
 
 #: The budget: ``kmodel check --profile`` (``ci`` unless $HYPOTHESIS_PROFILE names another),
 #: or $MUTATION_EXAMPLES runs of $MUTATION_STEPS actions (a quick run on a loaded machine).
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-EXAMPLES = int(os.environ.get("MUTATION_EXAMPLES") or PROFILES[PROFILE][0])
-MAX_STEPS = int(os.environ.get("MUTATION_STEPS") or PROFILES[PROFILE][1])
+EXAMPLES = int(os.environ.get("MUTATION_EXAMPLES") or PROFILES[PROFILE].examples)
+MAX_STEPS = int(os.environ.get("MUTATION_STEPS") or PROFILES[PROFILE].max_steps)
 #: Every spec; with a reduced budget only those expected to pass (a violation spec may need
 #: more runs than the budget gives to find its violation on the faithful model).
 SPECS = [
@@ -37,6 +37,7 @@ SPECS = [
 def test_spec_gives_its_expected_outcome(path: Path) -> None:
     """The spec's outcome under the profile's budget is the one it expects (no example database)."""
     spec = load_spec(path)
-    findings = explore(spec.scenario, replace(spec.options, examples=EXAMPLES, max_steps=MAX_STEPS))
+    options = replace(spec.options, examples=EXAMPLES, max_steps=MAX_STEPS)
+    findings = explore(spec.scenario, options=options)
     outcome = "violation" if findings else "pass"
     assert outcome == (spec.expect or "pass"), [f.violation.message for f in findings]

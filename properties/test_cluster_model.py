@@ -15,7 +15,7 @@ bare OnFailure and Never pods whose programs exit, a zonal PersistentVolume, and
 at the end faults stop, the components settle and the cluster must be eventually stable
 (except on tight nodes, where pods may rightly stay Pending). ``target()`` steers towards
 full nodes and unready pods. REACH counts how often each feature and each invariant's
-precondition was reached (``tests/test_quality_reach.py`` prints it).
+precondition was reached (``tests/quality/test_quality_reach.py`` prints it).
 """
 
 from __future__ import annotations

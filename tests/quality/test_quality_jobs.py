@@ -127,7 +127,7 @@ def test_job_controller_that_completes_one_pod_early_is_caught(
         config=ClusterConfig(programs={"registry.example.com/batch:1": Program(run_for=5)}),
         ticks=(10, 60),
     )
-    assert explore(scenario, OPTIONS) == []
+    assert explore(scenario, options=OPTIONS) == []
     faithful = jobsem.sync_job
 
     def off_by_one(job: Any, pods: Any, **kwargs: Any) -> Any:
@@ -135,6 +135,6 @@ def test_job_controller_that_completes_one_pod_early_is_caught(
         return faithful({**job, "spec": spec}, pods, **kwargs)
 
     monkeypatch.setattr(jobsem, "sync_job", off_by_one)
-    findings = explore(scenario, OPTIONS)
+    findings = explore(scenario, options=OPTIONS)
     assert [f.invariant for f in findings] == ["job_complete_consistent"]
     assert "Complete with 1 of 2 succeeded" in findings[0].violation.message

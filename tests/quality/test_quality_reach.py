@@ -8,13 +8,10 @@ exercised, would make the suite blind to the bugs that invariant is for.
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from properties import test_cluster_model as suite
-
-pytestmark = pytest.mark.quality
 
 #: Invariants whose precondition needs a feature of the generators (and which must be met).
 REACHED_THROUGH_FEATURES = (
