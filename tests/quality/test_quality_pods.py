@@ -365,7 +365,7 @@ def test_a_scheduler_that_ignores_pod_anti_affinity_is_caught(monkeypatch):
     )
 
     def ignore_anti_affinity(patch: pytest.MonkeyPatch) -> None:
-        patch.setattr(scheduling, "inter_pod_affinity_check", lambda *_: [])
+        patch.setattr(framework, "inter_pod_affinity_check", lambda *_: [])
 
     message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_anti_affinity)
     assert "InterPodAffinity" in message
@@ -395,7 +395,7 @@ def test_a_scheduler_that_ignores_topology_spread_is_caught(monkeypatch):
     )
 
     def ignore_spread(patch: pytest.MonkeyPatch) -> None:
-        patch.setattr(scheduling, "topology_spread_check", lambda *_: [])
+        patch.setattr(framework, "topology_spread_check", lambda *_: [])
 
     message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_spread)
     assert "PodTopologySpread" in message
