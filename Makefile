@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-fast lint typecheck layers pytest bench lock schemas clean
+.PHONY: run test test-fast lint typecheck layers pytest bench lock schemas clean mutation
 
 # Every install takes its versions from constraints.txt (the lock): what make and CI install is what
 # was tested. `make lock` refreshes it from the ranges in pyproject.toml.
@@ -51,6 +51,16 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks verify
 	$(BIN)/python -m benchmarks scale
 
+## make mutation: mutmut over the components on a deterministic sample (not part of make test;
+## SAMPLE=N mutants per file, default 2; PROFILE=dev, or EXAMPLES=N STEPS=M, for a quicker and
+## weaker test command on a loaded machine); writes reports/mutation.md
+SAMPLE ?= 2
+PROFILE ?= ci
+mutation: $(BIN)/.installed
+	$(PIP) -e '.[mutation]'
+	HYPOTHESIS_PROFILE=$(PROFILE) MUTATION_EXAMPLES=$(EXAMPLES) MUTATION_STEPS=$(STEPS) \
+		$(BIN)/python -m properties.mutation_run --sample $(SAMPLE) --jobs 2
+
 ## make lock: re-resolve constraints.txt (every extra, every platform) from pyproject.toml's ranges
 lock: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet uv==0.13.9
@@ -62,4 +72,4 @@ schemas: $(BIN)/.installed
 	$(BIN)/python -m kmodel.cli.schemas
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf mutants $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -78,6 +78,8 @@ class History:
     claims_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: DaemonSet key -> whether it had at most maxUnavailable nodes without an available pod.
     daemon_rollout_ready: dict[str, bool] = field(default_factory=dict)
+    #: Job UID -> its ``status.succeeded`` when last seen (``job_complete_consistent``).
+    job_succeeded: dict[str, int] = field(default_factory=dict)
 
 
 class Invariant:
@@ -539,6 +541,87 @@ class DaemonSetOnePodPerNode(Invariant):
                         )
                     )
         return violations
+
+
+class DaemonSetNodesEligible(Invariant):
+    """A DaemonSet creates a pod only for a node that should run it.
+
+    Upstream's ``daemon_controller.go nodeShouldRunDaemonPod``: the node passes the pod's
+    ``nodeSelector`` and required node affinity, and every NoSchedule and NoExecute taint on
+    it is tolerated (the controller adds its own tolerations to the pod, so the created pod's
+    tolerations are judged). Stated from the created pod and its target node, read from the
+    objects (the node a pod targets is its ``nodeName`` or the ``metadata.name`` field its
+    node affinity names), on the steps where the controller created pods with its cache in
+    sync.
+    """
+
+    name = "daemonset_nodes_eligible"
+    description = "a DaemonSet creates pods only for nodes that should run them"
+    precondition = "the DaemonSet controller created a pod with its cache in sync"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge each pod the step created for a DaemonSet against its target node."""
+        if step is None or not any(c.kind == "Pod" and c.type == "ADDED" for c in step.changes):
+            return []
+        informer = cluster.informers.get("daemonset")
+        if informer is not None and (informer.lagging or informer.dropped):
+            return []
+        violations: list[Violation] = []
+        for change in step.changes:
+            pod = cluster.store.get(("Pod", change.namespace, change.name))
+            if change.type != "ADDED" or pod is None:
+                continue
+            ref = next(
+                (r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")),
+                None,
+            )
+            target = _target_node(pod)
+            node = cluster.store.get(("Node", "", target)) if target else None
+            if ref is None or ref.get("kind") != "DaemonSet" or node is None:
+                continue
+            history.met.add(self.name)
+            spec = pod.get("spec") or {}
+            labels = labels_of(node)
+            problems = [
+                f"untolerated taint {taint.get('key')}:{taint.get('effect')}"
+                for taint in (node.get("spec") or {}).get("taints") or []
+                if taint.get("effect") in {"NoSchedule", "NoExecute"}
+                and not any(_tolerates(t, taint) for t in spec.get("tolerations") or [])
+            ]
+            required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+                "requiredDuringSchedulingIgnoredDuringExecution"
+            ) or {}
+            terms = required.get("nodeSelectorTerms") or []
+            if any(labels.get(k) != v for k, v in (spec.get("nodeSelector") or {}).items()) or (
+                terms and not any(_term_matches(term, labels) for term in terms)
+            ):
+                problems.append("node selector or affinity")
+            violations.extend(
+                self.violation(
+                    f"daemonset {ref.get('name')} created {_name(pod)} for node {target}, "
+                    f"which fails {problem}",
+                    pod=_name(pod),
+                    node=target,
+                )
+                for problem in problems
+            )
+        return violations
+
+
+def _target_node(pod: Mapping[str, Any]) -> str | None:
+    """``spec.nodeName``, else the node a ``metadata.name`` matchFields term names."""
+    spec = pod.get("spec") or {}
+    if spec.get("nodeName"):
+        return str(spec["nodeName"])
+    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
+    for term in required.get("nodeSelectorTerms") or []:
+        for field_requirement in term.get("matchFields") or []:
+            values = field_requirement.get("values") or []
+            if field_requirement.get("key") == "metadata.name" and len(values) == 1:
+                return str(values[0])
+    return None
 
 
 class DaemonSetRolloutBounds(Invariant):
@@ -1111,6 +1194,55 @@ class JobNotFailed(Invariant):
         return violations
 
 
+class JobCompleteConsistent(Invariant):
+    """A Job is Complete only once enough of its pods succeeded, and its count never shrinks.
+
+    Upstream's ``job_controller.go syncJob``: with ``completions`` set a Job completes when
+    ``succeeded >= completions``; without, when a pod succeeded and none is active (the
+    work-queue pattern). A finished Job is Complete or Failed, never both, and
+    ``status.succeeded`` only grows (it counts pods tracked through their finalizers).
+    Stated from the Job's own status.
+    """
+
+    name = "job_complete_consistent"
+    description = "a Job is Complete only after completions pods succeeded; succeeded never drops"
+    precondition = "a Job completed"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge each Job's conditions against its counts, and its count against the last one."""
+        if "Job" not in cluster.store.kind_revision:
+            return []
+        violations: list[Violation] = []
+        for job in cluster.store.list_objects("Job"):
+            status = job.get("status") or {}
+            true = {
+                c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"
+            }
+            succeeded = int(status.get("succeeded") or 0)
+            uid = job["metadata"]["uid"]
+            before = history.job_succeeded.get(uid, 0)
+            history.job_succeeded[uid] = succeeded
+            problems = []
+            if succeeded < before:
+                problems.append(f"status.succeeded dropped from {before} to {succeeded}")
+            if "Complete" in true:
+                history.met.add(self.name)
+                completions = (job.get("spec") or {}).get("completions")
+                if completions is not None and succeeded < int(completions):
+                    problems.append(f"Complete with {succeeded} of {completions} succeeded")
+                if completions is None and succeeded == 0:
+                    problems.append("Complete without a succeeded pod")
+                if int(status.get("active") or 0):
+                    problems.append(f"Complete with {status.get('active')} active pods")
+                if "Failed" in true:
+                    problems.append("both Complete and Failed")
+            violations.extend(
+                self.violation(f"job {_name(job)}: {problem}", job=_name(job))
+                for problem in problems
+            )
+        return violations
+
+
 class CronJobForbidNoOverlap(Invariant):
     """A CronJob with ``concurrencyPolicy: Forbid`` never has two unfinished Jobs at once.
 
@@ -1327,6 +1459,16 @@ def _phase_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
                     f"Succeeded but container {container.get('name')} did not exit 0 "
                     f"(state {(regular.get(container.get('name')) or {}).get('state')})"
                 )
+    # getPhase: with no container left to run (Never, or OnFailure after exits 0) the phase the
+    # kubelet writes with these statuses is terminal, in the same status update.
+    ended = [_terminated(regular.get(c.get("name"))) for c in spec.get("containers") or []]
+    done = bool(ended) and all(
+        t is not None and (policy == "Never" or t.get("exitCode") == 0) for t in ended
+    )
+    if policy != "Always" and done and phase in {"Pending", "Running"}:
+        problems.append(
+            f"{phase} although every container has exited for good (restartPolicy {policy})"
+        )
     checked = [(c, regular.get(c.get("name")), policy) for c in spec.get("containers") or []]
     checked += [
         (c, init.get(c.get("name")), "Never" if policy == "Never" else "OnFailure")
@@ -1894,9 +2036,11 @@ class BindingPassesFilters(Invariant):
     NoExecute taint tolerated), NodeAffinity (``nodeSelector`` and the required node
     affinity terms), NodePorts (no host port in use on the node) and NodeResourcesFit (the
     node's other live pods plus this one within cpu, memory and pods). Volume topology is
-    :class:`VolumeZoneMatches`; pod (anti-)affinity and topology spread are not restated.
-    Judged on each scheduler binding while its cache is in sync (a stale cache filters what
-    it saw, upstream too).
+    :class:`VolumeZoneMatches`. InterPodAffinity and PodTopologySpread are restated too (see
+    :func:`_pod_affinity_failures` and :func:`_spread_failures`).
+    A pod with ``schedulingGates`` is never bound (the SchedulingGates PreEnqueue plugin keeps
+    it out of the queue). Judged on each scheduler binding while its cache is in sync (a stale
+    cache filters what it saw, upstream too).
     """
 
     name = "binding_passes_filters"
@@ -1945,6 +2089,8 @@ def _filter_failures(
     tolerations = spec.get("tolerations") or []
     node_spec = node.get("spec") or {}
     failures = []
+    if spec.get("schedulingGates"):  # PreEnqueue: a gated pod never enters the active queue
+        failures.append("SchedulingGates (the pod is still gated)")
     cordon = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
     if node_spec.get("unschedulable") and not any(_tolerates(t, cordon) for t in tolerations):
         failures.append("NodeUnschedulable")
@@ -1970,6 +2116,9 @@ def _filter_failures(
         for port in _container_ports(pod)
         if port.get("hostPort") and any(_ports_conflict(_host_port(port), u) for u in in_use)
     )
+    placed = _placed_pods(cluster, pod)
+    failures.extend(_pod_affinity_failures(pod, node, placed))
+    failures.extend(_spread_failures(cluster, pod, node, placed))
     allocatable = cluster.derive("allocatable", node, node_allocatable)
     if "pods" in allocatable and len(others) + 1 > allocatable["pods"]:
         failures.append("NodeResourcesFit (pods)")
@@ -1979,6 +2128,194 @@ def _filter_failures(
         if wanted and requested + wanted > allocatable.get(resource, 0):
             failures.append(f"NodeResourcesFit ({resource})")
     return failures
+
+
+def _placed_pods(
+    cluster: Cluster, pod: Mapping[str, Any]
+) -> list[tuple[Mapping[str, Any], Mapping[str, str], bool]]:
+    """Every other pod bound to a node: the pod, its node's labels, and whether it surely counts.
+
+    Upstream's filters see the scheduler's cache, which keeps a deleted pod until its delete
+    event and may or may not hold terminal ones: "surely counts" is a live pod not being
+    deleted, so a check that needs a pod to exist may use every bound pod and one that needs a
+    pod absent only the sure ones (no false alarm on what the cache may hold).
+    """
+    labels_by_node = {
+        n["metadata"]["name"]: labels_of(n) for n in cluster.store.list_objects("Node")
+    }
+    return [
+        (p, labels_by_node[node], _live(p) and not p["metadata"].get("deletionTimestamp"))
+        for p in _pods(cluster)
+        if (node := (p.get("spec") or {}).get("nodeName")) in labels_by_node
+        and p["metadata"]["uid"] != pod["metadata"]["uid"]
+    ]
+
+
+def _required_terms(pod: Mapping[str, Any], kind: str) -> list[Mapping[str, Any]]:
+    affinity = ((pod.get("spec") or {}).get("affinity") or {}).get(kind) or {}
+    return list(affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+
+
+def _term_selects(
+    term: Mapping[str, Any], owner: Mapping[str, Any], other: Mapping[str, Any]
+) -> bool | None:
+    """Whether a pod (anti-)affinity term of ``owner`` selects ``other`` (None: cannot tell).
+
+    Restated from ``framework.AffinityTerm.Matches``: the term's namespaces (the owner's own
+    when it names none and has no namespace selector; every namespace for an empty selector)
+    and its label selector. A non-empty namespace selector needs the Namespace objects'
+    labels, which the model does not keep: such a term is not judged.
+    """
+    namespaces = set(term.get("namespaces") or [])
+    namespace_selector = term.get("namespaceSelector")
+    if namespace_selector:
+        return None
+    other_namespace = other["metadata"].get("namespace")
+    if namespace_selector is None and not namespaces:
+        namespaces = {owner["metadata"].get("namespace")}
+    if namespace_selector is None and other_namespace not in namespaces:
+        return False
+    return selector_matches(term.get("labelSelector"), labels_of(other))
+
+
+def _pod_affinity_failures(
+    pod: Mapping[str, Any],
+    node: Mapping[str, Any],
+    placed: Sequence[tuple[Mapping[str, Any], Mapping[str, str], bool]],
+) -> list[str]:
+    """InterPodAffinity, restated from upstream's ``interpodaffinity/filtering.go``.
+
+    Three rules: no sure pod in the node's topology domain of an anti-affinity term of the
+    incoming pod matches it; no sure pod's own anti-affinity term selects the incoming pod in
+    that pod's domain; and every affinity term has a matching bound pod in the node's domain,
+    unless no bound pod matches all the terms and the incoming pod matches them itself (the
+    first pod of a group, ``satisfyPodAffinity``).
+    """
+    labels = labels_of(node)
+    failures = []
+    for term in _required_terms(pod, "podAntiAffinity"):
+        key = term.get("topologyKey")
+        if key in labels and any(
+            sure and other_labels.get(key) == labels[key] and _term_selects(term, pod, other)
+            for other, other_labels, sure in placed
+        ):
+            failures.append(f"InterPodAffinity (anti-affinity {key})")
+    for other, other_labels, sure in placed:
+        for term in _required_terms(other, "podAntiAffinity") if sure else []:
+            key = term.get("topologyKey")
+            if (
+                key in labels
+                and other_labels.get(key) == labels[key]
+                and _term_selects(term, other, pod)
+            ):
+                failures.append(f"InterPodAffinity (existing pod {_name(other)}'s anti-affinity)")
+    terms = _required_terms(pod, "podAffinity")
+    if any(_term_selects(term, pod, pod) is None for term in terms):
+        return failures
+    keys = {term.get("topologyKey") for term in terms}
+    matching = [
+        (other_labels, sure)
+        for other, other_labels, sure in placed
+        if keys & other_labels.keys() and all(_term_selects(term, pod, other) for term in terms)
+    ]
+    first = not any(sure for _, sure in matching) and all(_term_selects(t, pod, pod) for t in terms)
+    for term in terms:
+        key = term.get("topologyKey")
+        if key not in labels:
+            failures.append(f"InterPodAffinity (affinity {key}: node has no such label)")
+        elif not first and not any(other.get(key) == labels[key] for other, _ in matching):
+            failures.append(f"InterPodAffinity (affinity {key})")
+    return failures
+
+
+def _spread_failures(
+    cluster: Cluster,
+    pod: Mapping[str, Any],
+    node: Mapping[str, Any],
+    placed: Sequence[tuple[Mapping[str, Any], Mapping[str, str], bool]],
+) -> list[str]:
+    """PodTopologySpread's filter, restated from upstream's ``podtopologyspread/filtering.go``.
+
+    For each ``DoNotSchedule`` constraint: the node has the topology key, and the count of
+    matching pods in its domain plus the incoming pod (if it matches) minus the least count
+    over the eligible domains is at most ``maxSkew``. Eligible nodes have every constraint's
+    key and, by the default policies, pass the pod's node selector and required node
+    affinity (``nodeAffinityPolicy: Honor``) with taints ignored (``nodeTaintsPolicy:
+    Ignore``; with Honor, untolerated NoSchedule/NoExecute taints exclude a node). Counted:
+    pods of the incoming pod's namespace matching the selector (``matchLabelKeys`` added),
+    the node's domain counting sure pods only and the least domain every bound pod (so the
+    skew judged is never above upstream's). ``minDomains`` only raises upstream's skew, so it
+    is left out (no false alarm).
+    """
+    spec = pod.get("spec") or {}
+    constraints = [
+        c
+        for c in spec.get("topologySpreadConstraints") or []
+        if c.get("whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule"
+    ]
+    if not constraints:
+        return []
+    labels = labels_of(node)
+    pod_labels = labels_of(pod)
+    keys = [c.get("topologyKey") for c in constraints]
+    failures = []
+    for constraint in constraints:
+        key = constraint.get("topologyKey")
+        if key not in labels:
+            failures.append(f"PodTopologySpread ({key}: node has no such label)")
+            continue
+        selector = dict(constraint.get("labelSelector") or {})
+        extra = {
+            k: pod_labels[k] for k in constraint.get("matchLabelKeys") or [] if k in pod_labels
+        }
+        if extra:
+            selector["matchLabels"] = {**(selector.get("matchLabels") or {}), **extra}
+        eligible = {
+            labels_of(n)[key]
+            for n in cluster.store.list_objects("Node")
+            if all(k in labels_of(n) for k in keys) and _spread_eligible(constraint, spec, n)
+        }
+        least = Counter[str](dict.fromkeys(eligible, 0))
+        here = 0
+        for other, other_labels, sure in placed:
+            if other["metadata"].get("namespace") != pod["metadata"].get("namespace"):
+                continue
+            if not selector_matches(selector, labels_of(other)):
+                continue
+            if other_labels.get(key) in least:
+                least[other_labels[key]] += 1
+            if sure and other_labels.get(key) == labels[key]:
+                here += 1
+        if not least:
+            continue
+        itself = 1 if selector_matches(selector, pod_labels) else 0
+        if here + itself - min(least.values()) > int(constraint.get("maxSkew", 1)):
+            failures.append(f"PodTopologySpread ({key}, maxSkew {constraint.get('maxSkew')})")
+    return failures
+
+
+def _spread_eligible(
+    constraint: Mapping[str, Any], spec: Mapping[str, Any], node: Mapping[str, Any]
+) -> bool:
+    """Whether a node's domain counts for a spread constraint (its node policies)."""
+    labels = labels_of(node)
+    if constraint.get("nodeAffinityPolicy", "Honor") == "Honor":
+        required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        ) or {}
+        terms = required.get("nodeSelectorTerms") or []
+        if any(labels.get(k) != v for k, v in (spec.get("nodeSelector") or {}).items()) or (
+            terms and not any(_term_matches(term, labels) for term in terms)
+        ):
+            return False
+    if constraint.get("nodeTaintsPolicy", "Ignore") == "Honor":
+        tolerations = spec.get("tolerations") or []
+        return not any(
+            taint.get("effect") in {"NoSchedule", "NoExecute"}
+            and not any(_tolerates(t, taint) for t in tolerations)
+            for taint in (node.get("spec") or {}).get("taints") or []
+        )
+    return True
 
 
 #: A host port bound on every address (``hostIP`` unset).
@@ -2212,6 +2549,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         RollingUpdateBounds,
         RecreateNoOverlap,
         DaemonSetOnePodPerNode,
+        DaemonSetNodesEligible,
         DaemonSetRolloutBounds,
         MinAvailable,
         StaticPodsSurvive,
@@ -2223,6 +2561,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         JobFinishedNoNewPods,
         IndexedJobOnePodPerIndex,
         JobNotFailed,
+        JobCompleteConsistent,
         CronJobForbidNoOverlap,
         HpaWithinBounds,
         HpaNoFlapping,

@@ -5,31 +5,50 @@ PodDisruptionBudget) while components step in any order, users roll out, scale, 
 drain, and faults happen within a budget. Some Deployments have startup and liveness probes,
 and their later images start slowly (within the startup probe's budget), so probes run under
 the same faults. Some clusters also run a StatefulSet (OrderedReady or Parallel, any
-maxUnavailable and partition) that users roll out and scale. Every safety invariant of the
-catalogue is checked
-after each step, and at the end faults stop, the components settle and the cluster must be
-eventually stable. Capacity is ample by construction, so a violation is a bug in the model.
+maxUnavailable and partition) that users roll out and scale.
+
+Each example also switches on a random subset of FEATURES (swarm testing: a feature left out
+cannot crowd out the others): tight 2-cpu nodes, a tainted node that one Deployment
+tolerates, init containers and sidecars, readiness probes with slow and mixed readiness,
+bare OnFailure and Never pods whose programs exit, a zonal PersistentVolume, and relists
+(dropped watches). Every safety invariant of the catalogue is checked after each step, and
+at the end faults stop, the components settle and the cluster must be eventually stable
+(except on tight nodes, where pods may rightly stay Pending). ``target()`` steers towards
+full nodes and unready pods. REACH counts how often each feature and each invariant's
+precondition was reached (``tests/quality/test_quality_reach.py`` prints it).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
-from hypothesis import Phase, settings
+from hypothesis import Phase, settings, target
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.invariants import CATALOGUE, MinAvailable, Violation
+from kmodel.objects.quantity import parse_quantity
 from properties import tracekit
 from tests.helpers.scheduling import make_deployment
 
 IMAGES = ["registry.example.com/app:1", "registry.example.com/app:2", "registry.example.com/app:3"]
+INIT_IMAGE = "registry.example.com/init:1"
+SIDECAR_IMAGE = "registry.example.com/proxy:1"
+JOB_IMAGE = "registry.example.com/task:1"
+FAILING_IMAGE = "registry.example.com/task-fails:1"
+
+#: The features an example may switch on (swarm testing: a random subset per example).
+FEATURES = ("tight", "tainted", "init", "readiness", "bare_pods", "zonal_pv", "relists")
+
+#: Examples run, each feature switched on, and each invariant's precondition met (by name).
+REACH: Counter[str] = Counter()
 
 
-def node(name: str, zone: str) -> dict:
+def node(name: str, zone: str, cpu: str = "16") -> dict:
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -38,8 +57,8 @@ def node(name: str, zone: str) -> dict:
             "labels": {"kubernetes.io/hostname": name, "topology.kubernetes.io/zone": zone},
         },
         "status": {
-            "allocatable": {"cpu": "16", "memory": "64Gi", "pods": "110"},
-            "capacity": {"cpu": "16", "memory": "64Gi", "pods": "110"},
+            "allocatable": {"cpu": cpu, "memory": "64Gi", "pods": "110"},
+            "capacity": {"cpu": cpu, "memory": "64Gi", "pods": "110"},
         },
     }
 
@@ -47,10 +66,21 @@ def node(name: str, zone: str) -> dict:
 #: A startup probe that gives a container 60 s to start, and a liveness probe held off until.
 STARTUP_PROBE = {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 10, "failureThreshold": 6}
 LIVENESS_PROBE = {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 10, "failureThreshold": 1}
+READINESS_PROBE = {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 5}
+TAINT = {"key": "dedicated", "value": "db", "effect": "NoSchedule"}
 
 
 def deployment(
-    name: str, replicas: int, surge: object, unavailable: object, *, probes: bool = False
+    name: str,
+    replicas: int,
+    surge: object,
+    unavailable: object,
+    *,
+    probes: bool = False,
+    readiness: bool = False,
+    init: bool = False,
+    tolerates: bool = False,
+    cpu: str = "100m",
 ) -> dict:
     strategy = {
         "type": "RollingUpdate",
@@ -59,12 +89,90 @@ def deployment(
     container = {
         "name": "app",
         "image": IMAGES[0],
-        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
+        "resources": {"requests": {"cpu": cpu, "memory": "64Mi"}},
     }
     if probes:
         container["startupProbe"] = STARTUP_PROBE
         container["livenessProbe"] = LIVENESS_PROBE
-    return make_deployment(name, replicas, [container], strategy=strategy)
+    if readiness:
+        container["readinessProbe"] = READINESS_PROBE
+    body = make_deployment(name, replicas, [container], strategy=strategy)
+    pod_spec = body["spec"]["template"]["spec"]
+    if init:  # an init container that runs to completion, then a sidecar (restartPolicy Always)
+        pod_spec["initContainers"] = [
+            {"name": "setup", "image": INIT_IMAGE},
+            {"name": "proxy", "image": SIDECAR_IMAGE, "restartPolicy": "Always"},
+        ]
+    if tolerates:
+        pod_spec["tolerations"] = [{**TAINT, "operator": "Equal"}]
+    return body
+
+
+def bare_pod(name: str, image: str, policy: str) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "restartPolicy": policy,
+            "containers": [
+                {
+                    "name": "task",
+                    "image": image,
+                    "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
+                }
+            ],
+        },
+    }
+
+
+def zonal_volume(zone: str) -> list[dict]:
+    """A PersistentVolume in ``zone``, its claim and a Recreate Deployment that mounts it."""
+    volume = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": f"data-{zone}"},
+        "spec": {
+            "capacity": {"storage": "10Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "zonal",
+            "nodeAffinity": {
+                "required": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {
+                                    "key": "topology.kubernetes.io/zone",
+                                    "operator": "In",
+                                    "values": [zone],
+                                }
+                            ]
+                        }
+                    ]
+                }
+            },
+        },
+    }
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data", "namespace": "default"},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "zonal",
+            "resources": {"requests": {"storage": "5Gi"}},
+        },
+    }
+    container = {
+        "name": "db",
+        "image": IMAGES[0],
+        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
+    }
+    body = make_deployment("store", 1, [container], strategy={"type": "Recreate"})
+    body["spec"]["template"]["spec"]["volumes"] = [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "data"}}
+    ]
+    return [volume, claim, body]
 
 
 def service(name: str) -> dict:
@@ -118,19 +226,46 @@ def stateful_set(replicas: int, policy: str, partition: int, max_unavailable: ob
 fence_posts = st.sampled_from([(1, 0), (0, 1), ("25%", "25%"), (2, 1), ("50%", 0), (0, "100%")])
 
 
+def scenarios() -> st.SearchStrategy[Scenario]:
+    """The generated scenarios alone (for callers that plant their own bugs, see benchmarks)."""
+    return featured_scenarios().map(lambda generated: generated[0])
+
+
 @st.composite
-def scenarios(draw: st.DrawFn) -> Scenario:
+def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
+    """A generated cluster and what may happen to it, with the features switched on."""
+    features = draw(st.frozensets(st.sampled_from(FEATURES)), label="features")
     zones = ["a", "b", "c"][: draw(st.integers(1, 3))]
     count = draw(st.integers(1, 6))
-    nodes = [node(f"node-{i + 1}", zones[i % len(zones)]) for i in range(count)]
+    tight = "tight" in features
+    nodes = [
+        node(f"node-{i + 1}", zones[i % len(zones)], "2" if tight else "16") for i in range(count)
+    ]
+    # A tainted node needs two others for the pods that do not tolerate it (a crash takes one).
+    tainted = "tainted" in features and count > 2
+    if tainted:
+        nodes[0]["spec"] = {"taints": [TAINT]}
+        nodes[0]["metadata"]["labels"]["dedicated"] = "db"
     objects: list[dict] = [*nodes]
     users: list[UserAction] = []
+    programs: dict[str, Program] = {}
     for i in range(draw(st.integers(1, 3))):
         name = f"app{i}"
         surge, unavailable = draw(fence_posts)
         replicas = draw(st.integers(1, 4))
         probes = draw(st.booleans())
-        objects += [deployment(name, replicas, surge, unavailable, probes=probes), service(name)]
+        body = deployment(
+            name,
+            replicas,
+            surge,
+            unavailable,
+            probes=probes,
+            readiness="readiness" in features and draw(st.booleans()),
+            init="init" in features and draw(st.booleans()),
+            tolerates=tainted and i == 0,
+            cpu=draw(st.sampled_from(["300m", "700m"])) if tight else "100m",
+        )
+        objects += [body, service(name)]
         if draw(st.booleans()):
             objects.append(pdb(name))
         users += [
@@ -155,33 +290,56 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             ),
             UserAction("scale", {"statefulset": "default/db", "replicas": [0, 2, 4]}, 1),
         ]
-    if count > 2:  # a drain and a crash together still leave a node to run on
+    if "bare_pods" in features:
+        # OnFailure: fails once, then succeeds; Never: fails for good.
+        objects += [
+            bare_pod("task-onfailure", JOB_IMAGE, "OnFailure"),
+            bare_pod("task-never", FAILING_IMAGE, "Never"),
+        ]
+        programs[JOB_IMAGE] = Program(run_for=draw(st.sampled_from([5, 20])), exit_codes=(1,))
+        programs[FAILING_IMAGE] = Program(run_for=draw(st.sampled_from([5, 20])), exit_code=1)
+    # A zonal volume needs two nodes in its zone (a crash may take one); no drain then.
+    zonal = "zonal_pv" in features and count >= 2 * len(zones)
+    if zonal:
+        objects += zonal_volume(zones[0])
+    if count > 2 and not zonal:  # a drain and a crash together still leave a node to run on
         users.append(UserAction("drain", {"nodes": [nodes[0]["metadata"]["name"]]}, 1))
     faults: dict[str, int | None] = {
         "container_crash": 2,
         "controller_restart": 1,
         "watch_delay": 1,
     }
+    if "relists" in features:
+        faults["watch_drop"] = 1
     if count > 1:
         faults["node_crash"] = 1
         faults["kubelet_partition"] = 1
     invariants = [
         cls()
         for cls in CATALOGUE.values()
-        if cls is not MinAvailable and cls.name != "drains_complete"
+        if cls is not MinAvailable
+        and cls.name != "drains_complete"
+        and not (tight and cls.name == "eventually_stable")
     ]
     # Later images start slowly, within the startup probe's 60 s (without a startup probe,
     # the containers have no liveness probe either: a slow start only delays readiness).
-    programs = {
-        image: Program(starts_after=draw(st.sampled_from([0, 15, 45]))) for image in IMAGES[1:]
-    }
-    return Scenario(
+    for image in IMAGES[1:]:
+        programs[image] = Program(starts_after=draw(st.sampled_from([0, 15, 45])))
+    if "readiness" in features:  # mixed readiness: the first image's pods get Ready late
+        programs[IMAGES[0]] = Program(ready_after=draw(st.sampled_from([0, 10, 40])))
+    if "init" in features:
+        programs[INIT_IMAGE] = Program(run_for=draw(st.sampled_from([1, 10])))
+    switched = frozenset(
+        f for f in features if (f != "tainted" or tainted) and (f != "zonal_pv" or zonal)
+    )
+    scenario = Scenario(
         objects=objects,
         faults=faults,
         user_actions=users,
         invariants=invariants,
         config=ClusterConfig(programs=programs),
     )
+    return scenario, switched
 
 
 def upstream_scale_stall(run: Run, message: str) -> bool:
@@ -245,13 +403,22 @@ class ClusterModel(RuleBasedStateMachine):
 
     run: Run
     chosen: list[Action]
+    features: frozenset[str]
+    #: The highest pressure seen this example, by target label (``target()`` once each).
+    pressure: dict[str, float]
 
-    @initialize(scenario=scenarios())
-    def build(self, scenario: Scenario) -> None:
+    @initialize(scenario=featured_scenarios())
+    def build(self, scenario: Scenario | tuple[Scenario, frozenset[str]]) -> None:
+        if isinstance(scenario, tuple):
+            scenario, self.features = scenario
+        else:  # a subclass drew the scenario itself (benchmarks/finding.py)
+            self.features = frozenset()
         self.run = Run(scenario)
         self.chosen = []
+        self.pressure = {"fullest node (cpu requested per allocatable)": 0.0, "unready pods": 0.0}
         assert self.run.violations == []
 
+    @precondition(lambda self: bool(self.run.choices()))
     @rule(data=st.data())
     def step(self, data: st.DataObject) -> None:
         choices = self.run.choices()
@@ -260,16 +427,50 @@ class ClusterModel(RuleBasedStateMachine):
         found = self.run.do(action)
         if found:
             self.fail(found)
+        self.measure()
+
+    def measure(self) -> None:
+        """Note how close this state is to overcommit and to unavailability (for ``target``)."""
+        store = self.run.cluster.store
+        requested: Counter[str] = Counter()  # cpu cores by node
+        unready = 0
+        for pod in store.list_objects("Pod"):
+            conditions = {
+                c["type"]: c["status"] for c in pod.get("status", {}).get("conditions", [])
+            }
+            if pod.get("status", {}).get("phase") in {"Succeeded", "Failed"}:
+                continue
+            unready += conditions.get("Ready") != "True"
+            if node_name := pod["spec"].get("nodeName"):
+                requested[node_name] += sum(
+                    float(parse_quantity(c.get("resources", {}).get("requests", {}).get("cpu", 0)))
+                    for c in pod["spec"]["containers"]
+                )
+        fullest = max(
+            (
+                requested[n["metadata"]["name"]]
+                / float(parse_quantity(n["status"]["allocatable"]["cpu"]))
+                for n in store.list_objects("Node")
+            ),
+            default=0.0,
+        )
+        labels = list(self.pressure)
+        self.pressure[labels[0]] = max(self.pressure[labels[0]], fullest)
+        self.pressure[labels[1]] = max(self.pressure[labels[1]], float(unready))
 
     def teardown(self) -> None:
         run = getattr(self, "run", None)
         if run is not None:
+            for label, value in self.pressure.items():
+                target(value, label=label)
             found = [
                 v
                 for v in run.finish()
                 if not upstream_scale_stall(run, v.message)
                 and not stateful_member_on_a_dead_node(run, v.message)
             ]
+            REACH.update(["examples", *(f"feature {f}" for f in self.features)])
+            REACH.update(f"precondition {name}" for name in run.monitor.history.met)
             if found:
                 self.fail(found)
 

@@ -90,3 +90,20 @@ def test_manage_that_ignores_old_pods_is_caught(monkeypatch: pytest.MonkeyPatch)
     assert [f.invariant for f in findings] == ["daemonset_one_pod_per_node"]
     assert len(findings[0].actions) <= 4
     assert "more than 1" in findings[0].violation.message
+
+
+def test_a_daemonset_controller_that_ignores_taints_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    nodes = copy.deepcopy(NODES)
+    nodes[0]["spec"] = {"taints": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]}
+    base = Scenario(
+        objects=[*nodes, daemonset()],
+        invariants=(make_invariant("daemonset_nodes_eligible"),),
+        user_actions=(ROLLOUT,),  # pods created while checked (the start state is settled)
+    )
+    assert explore(base, options=OPTIONS) == []
+    monkeypatch.setattr(dsem, "find_matching_untolerated_taint", lambda *_: None)
+    findings = explore(base, options=OPTIONS)
+    assert [f.invariant for f in findings] == ["daemonset_nodes_eligible"]
+    assert "untolerated taint dedicated:NoSchedule" in findings[0].violation.message

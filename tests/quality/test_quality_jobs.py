@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import ExploreOptions, Scenario, explore
 from kmodel.explore.spec import load_spec
 from kmodel.invariants import make_invariant
@@ -100,3 +101,40 @@ def test_cronjob_controller_that_ignores_forbid_is_caught(monkeypatch: pytest.Mo
     findings = explore(load_spec(SPECS / "cronjob-forbid-long-run.yaml").scenario, options=options)
     assert [f.invariant for f in findings] == ["cronjob_forbid_no_overlap"]
     assert "runs 2 jobs at once" in findings[0].violation.message
+
+
+def test_job_controller_that_completes_one_pod_early_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "batch", "namespace": "default"},
+        "spec": {
+            "completions": 2,
+            "parallelism": 1,
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "work", "image": "registry.example.com/batch:1"}],
+                }
+            },
+        },
+    }
+    scenario = Scenario(
+        objects=[_node("n1"), job],
+        invariants=(make_invariant("job_complete_consistent"),),
+        config=ClusterConfig(programs={"registry.example.com/batch:1": Program(run_for=5)}),
+        ticks=(10, 60),
+    )
+    assert explore(scenario, options=OPTIONS) == []
+    faithful = jobsem.sync_job
+
+    def off_by_one(job: Any, pods: Any, **kwargs: Any) -> Any:
+        spec = {**job["spec"], "completions": job["spec"]["completions"] - 1}
+        return faithful({**job, "spec": spec}, pods, **kwargs)
+
+    monkeypatch.setattr(jobsem, "sync_job", off_by_one)
+    findings = explore(scenario, options=OPTIONS)
+    assert [f.invariant for f in findings] == ["job_complete_consistent"]
+    assert "Complete with 1 of 2 succeeded" in findings[0].violation.message

@@ -341,3 +341,100 @@ def test_a_scheduler_that_ignores_taints_is_caught(monkeypatch):
 
     message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_taints)
     assert "fails TaintToleration (dedicated:NoSchedule)" in message
+
+
+def test_a_scheduler_that_ignores_pod_anti_affinity_is_caught(monkeypatch):
+    apart = {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "labelSelector": {"matchLabels": {"app": "web"}},
+                    "topologyKey": "topology.kubernetes.io/zone",
+                }
+            ]
+        }
+    }
+    scenario = Scenario(
+        objects=[
+            node("n1", "a"),
+            node("n2", "b"),
+            deployment(0, {"name": "app", "image": "app:1"}, affinity=apart),
+        ],
+        user_actions=(UserAction("scale", {"deployment": "web", "replicas": [3]}),),
+        invariants=(make_invariant("binding_passes_filters"),),
+    )
+
+    def ignore_anti_affinity(patch: pytest.MonkeyPatch) -> None:
+        patch.setattr(framework, "inter_pod_affinity_check", lambda *_: [])
+
+    message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_anti_affinity)
+    assert "InterPodAffinity" in message
+
+
+def test_a_scheduler_that_ignores_topology_spread_is_caught(monkeypatch):
+    spread = [
+        {
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app": "web"}},
+        }
+    ]
+    scenario = Scenario(
+        objects=[
+            small_node("n1", "a"),
+            node("n2", "b"),
+            deployment(
+                0,
+                {"name": "app", "image": "app:1", "resources": {"requests": {"cpu": "400m"}}},
+                topologySpreadConstraints=spread,
+            ),
+        ],
+        user_actions=(UserAction("scale", {"deployment": "web", "replicas": [4]}),),
+        invariants=(make_invariant("binding_passes_filters"),),
+    )
+
+    def ignore_spread(patch: pytest.MonkeyPatch) -> None:
+        patch.setattr(framework, "topology_spread_check", lambda *_: [])
+
+    message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_spread)
+    assert "PodTopologySpread" in message
+
+
+def test_a_scheduler_that_binds_gated_pods_is_caught(monkeypatch):
+    gates = [{"name": "example.com/quota"}]
+    scenario = Scenario(
+        objects=[
+            node("n1", "a"),
+            deployment(0, {"name": "app", "image": "app:1"}, schedulingGates=gates),
+        ],
+        user_actions=(UserAction("scale", {"deployment": "web", "replicas": [1]}),),
+        invariants=(make_invariant("binding_passes_filters"),),
+    )
+
+    def ignore_gates(patch: pytest.MonkeyPatch) -> None:
+        patch.setattr(scheduler, "scheduling_gates", lambda *_: [])
+
+    message = caught(scenario, "binding_passes_filters", monkeypatch, ignore_gates)
+    assert "SchedulingGates" in message
+
+
+def test_a_kubelet_that_computes_the_phase_from_the_previous_status_is_caught(monkeypatch):
+    # The pod runs until a crash fault ends its container (the start state is settled).
+    scenario = Scenario(
+        objects=[node("n1", "a"), pod("job", [{"name": "job", "image": "job:1"}], policy="Never")],
+        invariants=(make_invariant("pod_phase_consistent"),),
+        faults={"container_crash": 1},
+    )
+
+    def previous_status(patch: pytest.MonkeyPatch) -> None:
+        faithful = kubelet.api_pod_phase
+
+        def lagging(probe: dict, *, old_status: Any = None, **kwargs: Any) -> str:
+            stale = {**probe, "status": old_status or probe["status"]}
+            return faithful(stale, old_status=old_status, **kwargs)
+
+        patch.setattr(kubelet, "api_pod_phase", lagging)
+
+    message = caught(scenario, "pod_phase_consistent", monkeypatch, previous_status)
+    assert "every container has exited for good" in message
