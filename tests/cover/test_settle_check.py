@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kmodel.cluster.user_actions import ScaleDeployment
 from kmodel.cluster.model import Cluster, Step
+from kmodel.cluster.user_actions import ScaleDeployment
 from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.explore.search import ExploreOptions, explore, run_actions
 from kmodel.invariants import History, Invariant, Violation
