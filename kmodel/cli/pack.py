@@ -16,6 +16,7 @@ from kmodel.cli.progress import ProgressDisplay
 from kmodel.cli.stdio import command_started
 from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.objects.manifests import LoadOptions, SkippedObject
+from kmodel.placement.constrained import CONSTRAINED_SHARE, engine_gaps, with_constraints
 from kmodel.placement.engine.isolated import BackgroundCall
 from kmodel.placement.engine.problem import PackingResult, Status
 from kmodel.placement.engine.solve import SolveOptions, solve
@@ -192,10 +193,19 @@ def pack(
         running = BackgroundCall(heuristic_runs, inp)
         try:
             limit = max(0.1, solve_until - time.perf_counter())
+            # Rules beyond the engine go to Z3 afterwards: the engine's share gives the bound.
+            constrained = bool(engine_gaps(inp))
+            share = CONSTRAINED_SHARE if constrained else 1.0
             phase("presolve")
-            result = solve(
-                problem, options=SolveOptions(time_limit=limit, progress=solver_progress)
-            )
+            options = SolveOptions(time_limit=limit * share, progress=solver_progress)
+            result = solve(problem, options=options)
+            if constrained:
+                # Z3 runs while kube-scheduler's runs go on the second core (their packings
+                # are the fallback when Z3 finds none in time).
+                phase("Z3: spread, pod affinity and host ports")
+                seeds = [(run.name, run.placement) for run in engine_heuristics(inp)]
+                left = max(0.1, solve_until - time.perf_counter())
+                result = with_constraints(inp, result, seeds, time_limit=left)
             phase("kube-scheduler, FFD and BFD")
             runs = _heuristics(inp, running, solve_until - time.perf_counter())
         finally:

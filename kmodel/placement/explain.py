@@ -40,7 +40,15 @@ class Explanation:
     groups: tuple[str, ...]
 
 
-_ORDER = {"demand": 0, "eligibility": 1, "anti-affinity": 2, "spread": 3, "capacity": 4}
+_ORDER = {
+    "demand": 0,
+    "eligibility": 1,
+    "anti-affinity": 2,
+    "affinity": 3,
+    "spread": 4,
+    "ports": 5,
+    "capacity": 6,
+}
 
 
 def explain(inp: PlacementInput, *, timeout: float = 30.0) -> Explanation:

@@ -40,7 +40,10 @@ go become counting constraints instead:
   group per topology domain (per node when the key is ``kubernetes.io/hostname``);
 * a ``DoNotSchedule`` topology spread constraint: per domain, pods of the group plus the
   bound pods its selector matches, within ``maxSkew`` of the least-loaded domain; nodes
-  without the topology key are not eligible.
+  without the topology key are not eligible;
+* a required pod affinity term (same namespace or listed ``namespaces``) that selects pods
+  being placed: left out of the Filter call and counted instead (a domain receiving a pod
+  holds a selected pod); nodes without its topology key are not eligible.
 
 The packer handles the per-node limits and per-domain anti-affinity (at most one pod of the
 group per zone, as :class:`~kmodel.placement.engine.problem.DomainCap`) itself; topology spread
@@ -52,8 +55,9 @@ non-negative integer (e.g. cents per hour); a node without it costs 1. Pod prior
 ``system-node-critical`` (2000001000) and ``system-cluster-critical`` (2000000000), else 0
 (PriorityClass objects are not loaded from FILES).
 
-Not modelled: required pod affinity between pods being placed (it is checked against the bound
-pods only), preferred (soft) rules, PodTopologySpread's cluster default constraints.
+Not modelled: required pod anti-affinity towards other groups' pods being placed (checked
+against the bound pods only), affinity terms with a ``namespaceSelector`` (likewise), preferred
+(soft) rules, PodTopologySpread's cluster default constraints.
 """
 
 from __future__ import annotations
@@ -90,6 +94,7 @@ from kmodel.semantics.resources import (
     pod_requests,
 )
 from kmodel.semantics.scheduling import SchedulingCycle
+from kmodel.semantics.scheduling_filters import ERR_REASON_AFFINITY_RULES_NOT_MATCH
 from kmodel.semantics.scheduling_selectors import label_selector
 from kmodel.semantics.scheduling_status import scheduling_gates
 
@@ -126,11 +131,14 @@ class DomainLimit:
     """A counting rule over the topology domains of one key, for one pod group.
 
     Attributes:
-        kind: ``anti-affinity`` (at most ``limit`` pods of the group per domain) or ``spread``
-            (per domain, within ``limit`` = maxSkew of the least-loaded domain).
+        kind: ``anti-affinity`` (at most ``limit`` pods of the group per domain), ``spread``
+            (per domain, within ``limit`` = maxSkew of the least-loaded domain) or ``affinity``
+            (required pod affinity to pods being placed: a domain receiving a pod of the group
+            holds a pod the term selects; see :mod:`kmodel.placement.verify`).
         topology_key: the node label that defines the domains.
-        limit: 1 for anti-affinity, ``maxSkew`` for spread.
-        domains: domain value -> the eligible node names in it.
+        limit: 1 for anti-affinity and affinity, ``maxSkew`` for spread.
+        domains: domain value -> the eligible node names in it (for affinity, every node with
+            the key: the selected pods may be anywhere).
         existing: domain value -> bound pods the rule counts there.
         counted_groups: indexes of the groups whose pods the rule counts (spread selectors may
             match other groups); for anti-affinity just the group itself.
@@ -147,9 +155,11 @@ class DomainLimit:
 
     def describe(self, group: str) -> str:
         """The rule in words."""
+        where = "node" if self.topology_key == HOSTNAME_KEY else f"{self.topology_key} value"
         if self.kind == "anti-affinity":
-            where = "node" if self.topology_key == HOSTNAME_KEY else f"{self.topology_key} value"
             return f"{group}: at most {self.limit} per {where} (required pod anti-affinity)"
+        if self.kind == "affinity":
+            return f"{group}: only on a {where} holding a pod it selects (required pod affinity)"
         return (
             f"{group}: spread over {self.topology_key} with maxSkew {self.limit} "
             "(topology spread, DoNotSchedule)"
@@ -533,6 +543,56 @@ def _self_terms(pod: Manifest) -> tuple[list[tuple[str, int]], list[Mapping[str,
         if isinstance(c, Mapping) and c.get("whenUnsatisfiable") == "DoNotSchedule"
     ]
     return anti, spreads
+
+
+@dataclass(frozen=True)
+class _AffinityTerm:
+    """A required pod affinity term that selects pods being placed."""
+
+    index: int
+    topology_key: str
+    selector: LabelSelector
+    namespaces: frozenset[str]
+    counted: tuple[int, ...]
+
+
+def _placed_affinity_terms(pod: Manifest, templates: Sequence[Manifest]) -> list[_AffinityTerm]:
+    """The pod's required affinity terms that select some group's template (in ``templates``).
+
+    A term with a ``namespaceSelector`` stays with the Filter (checked against bound pods).
+    """
+    spec = pod.get("spec") or {}
+    namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+    affinity = (spec.get("affinity") or {}).get("podAffinity") or {}
+    found: list[_AffinityTerm] = []
+    for i, term in enumerate(affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or []):
+        if term.get("namespaceSelector") is not None:
+            continue
+        path = f"spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[{i}]"
+        selector = label_selector(term.get("labelSelector"), f"{path}.labelSelector", pod)
+        namespaces = frozenset(term.get("namespaces") or [namespace])
+        counted = tuple(
+            g
+            for g, other in enumerate(templates)
+            if ((other.get("metadata") or {}).get("namespace") or "default") in namespaces
+            and selector.matches(labels_of(other))
+        )
+        if counted:
+            found.append(
+                _AffinityTerm(i, str(term.get("topologyKey") or ""), selector, namespaces, counted)
+            )
+    return found
+
+
+def _without_affinity_terms(bare: Manifest, terms: Sequence[_AffinityTerm]) -> Manifest:
+    """``bare`` without the given required pod affinity terms (they become counting rules)."""
+    if not terms:
+        return bare
+    drop = {t.index for t in terms}
+    affinity = bare["spec"]["affinity"]["podAffinity"]
+    key = "requiredDuringSchedulingIgnoredDuringExecution"
+    affinity[key] = [t for i, t in enumerate(affinity[key]) if i not in drop]
+    return bare
 
 
 def _load_vector(
@@ -946,7 +1006,12 @@ def _strings(value: object) -> set[str]:
 
 
 def _eligibility(
-    bare: Manifest, spread_keys: Sequence[str], nodes: Sequence[ClusterNode], ctx: _Context
+    bare: Manifest,
+    spread_keys: Sequence[str],
+    nodes: Sequence[ClusterNode],
+    ctx: _Context,
+    *,
+    affinity_keys: Sequence[str] = (),
 ) -> _Eligibility:
     """The Filter plugins' verdict on every node (memoised in ``ctx`` by :func:`_filter_key`).
 
@@ -955,7 +1020,7 @@ def _eligibility(
     Nodes of one class (:func:`_node_classes`) share their representative's verdict, unless
     the pod or a volume names a node or the hostname label.
     """
-    key = _filter_key(bare, spread_keys)
+    key = _filter_key(bare, [*spread_keys, *(f"affinity:{k}" for k in affinity_keys)])
     if key is not None and key in ctx.eligibility:
         return ctx.eligibility[key]
     cycle = SchedulingCycle(bare, ctx.node_bodies, pods=ctx.bound_bodies, volumes=ctx.volumes)
@@ -973,6 +1038,8 @@ def _eligibility(
             failures = [
                 "node(s) didn't match pod topology spread constraints (missing required label)"
             ]
+        if not failures and any(k not in node.labels for k in affinity_keys):
+            failures = [ERR_REASON_AFFINITY_RULES_NOT_MATCH]
         if failures:
             reasons[node.name] = tuple(failures)
         else:
@@ -991,10 +1058,15 @@ def _group(
     bound_bodies = ctx.bound_bodies
     demand = tuple(1 if d == PODS else request.get(d, 0) for d in dims)
     anti, spreads = _self_terms(template)
+    affinity = _placed_affinity_terms(template, ctx.templates)
     spread_keys = [str(c.get("topologyKey") or "") for c in spreads]
-    eligible, reasons = _eligibility(_stripped(template), spread_keys, nodes, ctx)
+    bare = _without_affinity_terms(_stripped(template), affinity)
+    affinity_keys = [t.topology_key for t in affinity]
+    eligible, reasons = _eligibility(bare, spread_keys, nodes, ctx, affinity_keys=affinity_keys)
     namespace = (template.get("metadata") or {}).get("namespace") or "default"
-    limits: list[DomainLimit] = []
+    limits: list[DomainLimit] = [
+        _affinity_limit(term, ctx, [n.name for n in nodes]) for term in affinity
+    ]
     max_per_node: int | None = None
     for key, _ in anti:
         if key == HOSTNAME_KEY:
@@ -1050,6 +1122,23 @@ def _group(
         limits=tuple(limits),
         source=entry.where,
     )
+
+
+def _affinity_limit(term: _AffinityTerm, ctx: _Context, node_names: Sequence[str]) -> DomainLimit:
+    """The counting rule of a required pod affinity term over every node with its key."""
+    domains = _domains(ctx, node_names, term.topology_key)
+    node_domain = {n: d for d, members in domains.items() for n in members}
+    existing: dict[str, int] = dict.fromkeys(domains, 0)
+    for pod in ctx.bound_bodies:
+        meta = pod.get("metadata") or {}
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        if (
+            (meta.get("namespace") or "default") in term.namespaces
+            and term.selector.matches(labels_of(pod))
+            and node_name in node_domain
+        ):
+            existing[node_domain[node_name]] += 1
+    return DomainLimit("affinity", term.topology_key, 1, domains, existing, term.counted)
 
 
 def _domains(ctx: _Context, eligible: Collection[str], key: str) -> dict[str, tuple[str, ...]]:

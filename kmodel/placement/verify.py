@@ -11,6 +11,11 @@
 * required anti-affinity on the group itself: at most one pod per node or per domain;
 * topology spread (DoNotSchedule): a domain that receives a pod of the group holds at most
   ``maxSkew`` more matching pods than any other domain (than 0 below ``minDomains`` domains);
+* required pod affinity to placed pods: a domain that receives a pod of the group holds a
+  matching pod of another group or a bound one; when the group matches its own term and no
+  bound pod does, one domain may go without (the first pod's, which upstream admits when no
+  pod matches anywhere yet);
+* host ports: two placed pods whose ports conflict (the NodePorts filter) never share a node;
 * demand: every pod of each group is placed (used by :mod:`kmodel.placement.explain`).
 
 :func:`verify_placement` substitutes a placement's counts and lets Z3 decide each constraint,
@@ -29,14 +34,16 @@ from fractions import Fraction
 import z3
 
 from kmodel.errors import InputError
-from kmodel.placement.manifests import HOSTNAME_KEY, PlacementInput
+from kmodel.placement.manifests import HOSTNAME_KEY, DomainLimit, PlacementInput
 from kmodel.semantics.resources import CPU, PODS
+from kmodel.semantics.scheduling_filters import node_ports_failures
 
 __all__ = [
     "ConstraintModel",
     "Rule",
     "constraint_model",
     "describe_amount",
+    "port_conflicts",
     "verify_placement",
 ]
 
@@ -85,6 +92,27 @@ class ConstraintModel:
     counts: dict[tuple[int, str], z3.ArithRef] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
     nonnegative: list[z3.BoolRef] = field(default_factory=list)
+
+
+def port_conflicts(inp: PlacementInput) -> list[tuple[int, int]]:
+    """Pairs of groups (``g <= h``) whose pods cannot share a node because of host ports.
+
+    The NodePorts filter (:func:`kmodel.semantics.scheduling_filters.node_ports_failures`) is
+    asked about one pod of each group with one pod of the other on the node; ``(g, g)`` means
+    two pods of the same group conflict.
+    """
+    # A pod with a host port always conflicts with a copy of itself.
+    users = [
+        g
+        for g, group in enumerate(inp.groups)
+        if node_ports_failures(group.template, [group.template])
+    ]
+    return [
+        (g, h)
+        for i, g in enumerate(users)
+        for h in users[i:]
+        if node_ports_failures(inp.groups[g].template, [inp.groups[h].template])
+    ]
 
 
 def _node_list(names: Sequence[str]) -> str:
@@ -186,6 +214,10 @@ def constraint_model(
                     )
                 model.rules.append(Rule("anti-affinity", limit.describe(group.name), formula))
                 continue
+            if limit.kind == "affinity":
+                formula = _affinity(g, limit, x)
+                model.rules.append(Rule("affinity", limit.describe(group.name), formula))
+                continue
             totals = {
                 domain: limit.existing.get(domain, 0)
                 + _total([x[c, n] for c in limit.counted_groups for n in members if (c, n) in x])
@@ -204,6 +236,16 @@ def constraint_model(
                 )
             formula = z3.And(clauses) if clauses else z3.BoolVal(val=True)
             model.rules.append(Rule("spread", limit.describe(group.name), formula))
+    for g, h in port_conflicts(inp):
+        for n in sorted(inp.groups[g].eligible & inp.groups[h].eligible):
+            if (g, n) not in x or (h, n) not in x:
+                continue
+            formula = x[g, n] <= 1 if g == h else z3.Or(x[g, n] == 0, x[h, n] == 0)
+            words = (
+                f"{inp.groups[g].name} and {inp.groups[h].name} cannot share node {n}: "
+                "node(s) didn't have free ports for the requested pod ports"
+            )
+            model.rules.append(Rule("ports", words, formula))
     for g, group in enumerate(inp.groups):
         needs = ", ".join(
             describe_amount(dim, group.demand[d])
@@ -221,6 +263,22 @@ def constraint_model(
             )
         )
     return model
+
+
+def _affinity(g: int, limit: DomainLimit, x: Mapping[tuple[int, str], z3.ArithRef]) -> z3.BoolRef:
+    """Required pod affinity of group ``g`` to the pods ``limit`` counts (module docstring)."""
+    lacking: list[z3.BoolRef] = []
+    for domain, members in limit.domains.items():
+        receives = _total([x[g, n] for n in members if (g, n) in x]) > 0
+        support = limit.existing.get(domain, 0) + _total(
+            [x[c, n] for c in limit.counted_groups if c != g for n in members if (c, n) in x]
+        )
+        lacking.append(z3.And(receives, support == 0))
+    if not lacking:
+        return z3.BoolVal(val=True)
+    if g in limit.counted_groups and not any(limit.existing.values()):
+        return z3.Sum([z3.If(lack, 1, 0) for lack in lacking]) <= 1
+    return z3.Not(z3.Or(lacking))
 
 
 def _variables(formula: z3.ExprRef) -> list[z3.ExprRef]:

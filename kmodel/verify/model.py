@@ -7,8 +7,7 @@ pod of ``g`` on ``n`` (eligibility: node selectors and affinity, taints and tole
 zones, pod (anti-)affinity towards the bound pods, ports of the bound pods), and the rules that
 depend on where the other placed pods go are :func:`kmodel.placement.verify.constraint_model`'s
 named constraints (resources, anti-affinity per node or domain, topology spread with
-``DoNotSchedule``), plus host ports between placed pods (the NodePorts filter on every pair of
-groups).
+``DoNotSchedule``, required pod affinity to placed pods, host ports between placed pods).
 
 Nodes that no rule tells apart (same free resources, same eligibility for every group, same
 value for every topology key in play, same bound pods counted by a per-node rule) form a class;
@@ -24,9 +23,9 @@ from dataclasses import dataclass, field, replace
 
 import z3
 
-from kmodel.placement.manifests import HOSTNAME_KEY, PlacementInput
-from kmodel.placement.verify import Rule, constraint_model
-from kmodel.semantics.scheduling_filters import node_ports_failures
+from kmodel.placement.constrained import node_classes
+from kmodel.placement.manifests import PlacementInput
+from kmodel.placement.verify import Rule, constraint_model, port_conflicts
 
 __all__ = ["Encoding", "encode", "node_classes", "port_conflicts", "without_nodes"]
 
@@ -75,27 +74,6 @@ class Encoding:
         return result
 
 
-def port_conflicts(inp: PlacementInput) -> list[tuple[int, int]]:
-    """Pairs of groups (``g <= h``) whose pods cannot share a node because of host ports.
-
-    The NodePorts filter (:func:`kmodel.semantics.scheduling_filters.node_ports_failures`) is
-    asked about one pod of each group with one pod of the other on the node; ``(g, g)`` means
-    two pods of the same group conflict.
-    """
-    # A pod with a host port always conflicts with a copy of itself.
-    users = [
-        g
-        for g, group in enumerate(inp.groups)
-        if node_ports_failures(group.template, [group.template])
-    ]
-    return [
-        (g, h)
-        for i, g in enumerate(users)
-        for h in users[i:]
-        if node_ports_failures(inp.groups[g].template, [inp.groups[h].template])
-    ]
-
-
 def without_nodes(inp: PlacementInput, removed: Collection[str]) -> PlacementInput:
     """The input on the cluster minus ``removed`` (no bound pod may be on a removed node).
 
@@ -138,37 +116,6 @@ def without_nodes(inp: PlacementInput, removed: Collection[str]) -> PlacementInp
     return replace(inp, nodes=nodes, groups=tuple(groups), _types=types)
 
 
-def node_classes(
-    inp: PlacementInput, keys: Collection[str], *, per_node: Mapping[str, object] | None = None
-) -> list[list[str]]:
-    """Nodes no rule tells apart (see the module docstring), each class in name order.
-
-    Args:
-        inp: the placement input.
-        keys: topology keys in play besides the groups' own rules (a property's domains).
-        per_node: anything else that sets a node apart (bound pods a per-node rule counts).
-    """
-    rule_keys = {limit.topology_key for group in inp.groups for limit in group.limits}
-    labels = sorted((set(keys) | rule_keys) - {HOSTNAME_KEY})
-    hostname_rules = any(
-        limit.topology_key == HOSTNAME_KEY and any(limit.existing.values())
-        for group in inp.groups
-        for limit in group.limits
-    )
-    classes: dict[tuple[object, ...], list[str]] = {}
-    for node in inp.nodes:
-        signature = (
-            node.capacity,
-            node.load,
-            tuple(node.name in group.eligible for group in inp.groups),
-            tuple(node.labels.get(k) for k in labels),
-            node.name if hostname_rules else None,
-            (per_node or {}).get(node.name),
-        )
-        classes.setdefault(signature, []).append(node.name)
-    return list(classes.values())
-
-
 def encode(
     inp: PlacementInput,
     *,
@@ -203,7 +150,6 @@ def encode(
     solver.add(model.nonnegative)
     rules = [rule for rule in model.rules if rule.kind not in {"demand", "eligibility"}]
     eligibility = [rule.words for rule in model.rules if rule.kind == "eligibility"]
-    x = model.counts
     for g in included:
         group = inp.groups[g]
         low, high = (demand or {}).get(g, (len(group.pods), len(group.pods)))
@@ -215,16 +161,6 @@ def encode(
             what = f"{what} (of {high})"
             rules.append(Rule("demand", what, z3.And(total >= low, total <= high)))
         encoding.excluded[what] = [w for w in eligibility if w.startswith(f"{group.name} ")]
-    for g, h in port_conflicts(inp):
-        if g not in included or h not in included:
-            continue
-        for n in sorted(inp.groups[g].eligible & inp.groups[h].eligible):
-            formula = x[g, n] <= 1 if g == h else z3.Or(x[g, n] == 0, x[h, n] == 0)
-            words = (
-                f"{inp.groups[g].name} and {inp.groups[h].name} cannot share node {n}: "
-                "node(s) didn't have free ports for the requested pod ports"
-            )
-            rules.append(Rule("ports", words, formula))
     for k, rule in enumerate(rules):
         if track:
             literal = f"rule{k}"
