@@ -50,6 +50,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks startup
 	$(BIN)/python -m benchmarks verify
 	$(BIN)/python -m benchmarks scale
+	$(BIN)/python -m benchmarks constrained
 
 ## make mutation: mutmut over the components on a deterministic sample (not part of make test;
 ## SAMPLE=N mutants per file, default 2; PROFILE=dev, or EXAMPLES=N STEPS=M, for a quicker and

@@ -2,13 +2,14 @@
 ``python -m benchmarks model [--steps N] [--seed S] [--examples E]``,
 ``python -m benchmarks startup [--runs N]``, ``python -m benchmarks verify [--sizes 30,100,300]``
 ``python -m benchmarks finding [--profile ci] [--mutant NAME]`` or
-``python -m benchmarks scale [--examples N] [--workers 1,2,4] [SPEC...]``."""
+``python -m benchmarks scale [--examples N] [--workers 1,2,4] [SPEC...]`` or
+``python -m benchmarks constrained [--sizes 3,5,7,10] [--timeout S]``."""
 
 from __future__ import annotations
 
 import sys
 
-from benchmarks import finding, model, placement, scale, startup, verify
+from benchmarks import constrained, finding, model, placement, scale, startup, verify
 
 BENCHMARKS = {
     "placement": placement.main,
@@ -17,6 +18,7 @@ BENCHMARKS = {
     "verify": verify.main,
     "finding": finding.main,
     "scale": scale.main,
+    "constrained": constrained.main,
 }
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import z3
 
 from kmodel.placement.engine.problem import Objective, PackingResult, Status
-from kmodel.placement.manifests import HOSTNAME_KEY, PlacementInput
+from kmodel.placement.manifests import HOSTNAME_KEY, ClusterNode, PlacementInput
 from kmodel.placement.verify import constraint_model, port_conflicts, verify_placement
 
 __all__ = [
@@ -48,6 +48,9 @@ __all__ = [
 
 #: The engine's share of the solve time when Z3 follows (it gives the bound and a packing).
 CONSTRAINED_SHARE = 0.3
+
+#: Of the search time, the part the first call (at the engine's bound) may take.
+_BOUND_PROBE_SHARE = 0.25
 
 #: Search strategies: the descending bound (default) and ``z3.Optimize`` (for measuring).
 STRATEGIES = ("descend", "optimize")
@@ -103,6 +106,11 @@ def node_classes(
     return list(classes.values())
 
 
+def _weight(inp: PlacementInput, node: ClusterNode) -> int:
+    """What using ``node`` adds to the value."""
+    return node.price if inp.objective is Objective.COST else 1
+
+
 def placement_value(inp: PlacementInput, placement: Mapping[str, str]) -> int:
     """Nodes in use (a placed or bound pod on them), or their total price for ``cost``."""
     used = {n.name for n in inp.nodes if n.bound} | set(placement.values())
@@ -135,7 +143,7 @@ class ConstrainedOutcome:
 
 @dataclass
 class _Model:
-    solver: z3.Solver | z3.Optimize
+    assertions: list[z3.BoolRef]
     x: dict[tuple[int, str], z3.ArithRef]
     objective: z3.ArithRef
 
@@ -150,17 +158,227 @@ class _Model:
         return found
 
 
-def _build(inp: PlacementInput, *, optimize: bool) -> _Model:
+def spread_counts(inp: PlacementInput) -> dict[tuple[int, str, str], tuple[int, int]]:
+    """Pods of a group per domain that the rules imply, as (least, most).
+
+    For a spread rule counting only its own group, no bound pod, ``D >= minDomains`` domains,
+    ``T`` pods and ``maxSkew`` ``s``: a receiving domain holds at most the least-loaded
+    domain's count plus ``s``, so at most ``T // D + s``; every receiving domain holds at most
+    ``s`` more than domain ``d``, so ``T <= c_d + (D - 1)(c_d + s)`` and ``c_d`` is at least
+    ``ceil((T - (D - 1) s) / D)``. On such a key, a group eligible in one domain only (a zonal
+    volume) has every pod there. Keys: (group, topology key, domain value).
+    """
+    found: dict[tuple[int, str, str], tuple[int, int]] = {}
+    for g, group in enumerate(inp.groups):
+        for limit in group.limits:
+            domains = len(limit.domains)
+            if (
+                limit.kind != "spread"
+                or limit.counted_groups != (g,)
+                or any(limit.existing.values())
+                or domains < max(1, limit.min_domains)
+            ):
+                continue
+            total, skew = len(group.pods), limit.limit
+            least = max(0, -(((domains - 1) * skew - total) // domains))
+            most = total // domains + skew
+            for value in limit.domains:
+                key = (g, limit.topology_key, value)
+                old = found.get(key, (0, total))
+                found[key] = (max(old[0], least), min(old[1], most))
+    # A group eligible in one domain of such a key only (a zonal volume) has all its pods there.
+    for key in sorted({k for _, k, _ in found}):
+        for g, group in enumerate(inp.groups):
+            values = {n.labels.get(key) for n in inp.nodes if n.name in group.eligible}
+            if len(values) == 1 and None not in values:
+                found[g, key, values.pop()] = (len(group.pods), len(group.pods))
+    return found
+
+
+def _domain_nodes(inp: PlacementInput, key: str) -> dict[str, list[int]]:
+    """Topology domain value -> indexes of every node carrying it."""
+    members: dict[str, list[int]] = {}
+    for i, node in enumerate(inp.nodes):
+        if key in node.labels:
+            members.setdefault(node.labels[key], []).append(i)
+    return members
+
+
+def domain_volume_needs(inp: PlacementInput) -> dict[tuple[str, str], tuple[list[int], int]]:
+    """Unbound nodes each domain must use for the pods :func:`spread_counts` puts there.
+
+    Per domain and dimension, the volume of the least counts must fit in the bound nodes' free
+    room plus the largest free rooms of as few unbound nodes as possible. Keys: (topology key,
+    domain value) -> (indexes of the domain's unbound nodes, how many of them must be used).
+    """
+    least: dict[tuple[str, str], dict[int, int]] = {}
+    for (g, key, value), (low, _) in spread_counts(inp).items():
+        if low:
+            least.setdefault((key, value), {})[g] = low
+    needs: dict[tuple[str, str], tuple[list[int], int]] = {}
+    for (key, value), counts in least.items():
+        members = _domain_nodes(inp, key).get(value, [])
+        unbound = [i for i in members if not inp.nodes[i].bound]
+        need = 0
+        for d in range(len(inp.dimensions)):
+            volume = sum(inp.groups[g].demand[d] * c for g, c in counts.items())
+            volume -= sum(
+                inp.nodes[i].capacity[d] - inp.nodes[i].load[d]
+                for i in members
+                if inp.nodes[i].bound
+            )
+            rooms = sorted(
+                (inp.nodes[i].capacity[d] - inp.nodes[i].load[d] for i in unbound), reverse=True
+            )
+            used = 0
+            while volume > 0 and used < len(rooms):
+                volume -= rooms[used]
+                used += 1
+            need = max(need, used)
+        needs[key, value] = (unbound, need)
+    return needs
+
+
+def spread_volume_bound(inp: PlacementInput) -> int:
+    """A lower bound on the value from :func:`domain_volume_needs` (0 without spread rules).
+
+    Per topology key its domains are disjoint: the bound nodes, plus per domain its needed
+    unbound nodes (the cheapest, for ``cost``), summed; the best key's.
+    """
+    weight = {
+        i: (n.price if inp.objective is Objective.COST else 1) for i, n in enumerate(inp.nodes)
+    }
+    fixed = sum(weight[i] for i, n in enumerate(inp.nodes) if n.bound)
+    per_key: dict[str, int] = {}
+    for (key, _), (unbound, need) in domain_volume_needs(inp).items():
+        cheapest = sorted(weight[i] for i in unbound)[:need]
+        per_key[key] = per_key.get(key, 0) + sum(cheapest)
+    return fixed + max(per_key.values(), default=0)
+
+
+class _Facts:
+    """The model's assertions, collected (each check gets a fresh solver: see _Search.check)."""
+
+    def __init__(self) -> None:
+        self.facts: list[z3.BoolRef] = []
+
+    def add(self, *facts: z3.BoolRef | list[z3.BoolRef]) -> None:
+        for fact in facts:
+            self.facts.extend(fact if isinstance(fact, list) else [fact])
+
+
+def _split_key(inp: PlacementInput) -> tuple[str, dict[str, dict[int, int]]] | None:
+    """A topology key whose domains the implied counts fix for every group, if any.
+
+    Then a packing is a packing of each domain with its own pods (every node carries the key):
+    returns the key and, per domain value, group -> pods there.
+    """
+    counts = spread_counts(inp)
+    for key in sorted({k for _, k, _ in counts}):
+        domains = _domain_nodes(inp, key)
+        if sum(len(m) for m in domains.values()) != len(inp.nodes):
+            continue
+        split: dict[str, dict[int, int]] = {value: {} for value in domains}
+        for g, group in enumerate(inp.groups):
+            # Each domain holds at least its least count: when those add up to the group, exactly.
+            fixed = {v: counts.get((g, key, v), (0, 0)) for v in domains}
+            if sum(low for low, _ in fixed.values()) == len(group.pods):
+                for v, (low, _) in fixed.items():
+                    split[v][g] = low
+            else:
+                break
+        else:
+            return key, split
+    return None
+
+
+def _domain_input(
+    inp: PlacementInput, key: str, value: str, pods: Mapping[int, tuple[str, ...]]
+) -> PlacementInput:
+    """``inp`` restricted to the nodes of one domain and the pods ``pods`` puts there.
+
+    Spread rules over ``key`` are dropped (the fixed counts keep them); every other rule keeps
+    the domain's part.
+    """
+    nodes = tuple(n for n in inp.nodes if n.labels.get(key) == value)
+    names = {n.name for n in nodes}
+    groups = []
+    for g, group in enumerate(inp.groups):
+        limits = []
+        for limit in group.limits:
+            if limit.kind == "spread" and limit.topology_key == key:
+                continue
+            domains = {d: tuple(n for n in m if n in names) for d, m in limit.domains.items()}
+            kept = {d: m for d, m in domains.items() if m}
+            existing = {d: c for d, c in limit.existing.items() if d in kept}
+            limits.append(replace(limit, domains=kept, existing=existing))
+        groups.append(
+            replace(
+                group,
+                pods=pods.get(g, ()),
+                eligible=group.eligible & names,
+                reasons={n: r for n, r in group.reasons.items() if n in names},
+                limits=tuple(limits),
+            )
+        )
+    return replace(inp, nodes=nodes, groups=tuple(groups), _types=())
+
+
+def _by_domain(search: _Search, share: float) -> None:
+    """Pack each domain of a :func:`_split_key` key on its own and offer the union.
+
+    The union goes through the verifier like any packing; a domain that fails leaves the
+    search as it was.
+    """
+    split = _split_key(search.inp)
+    if split is None:
+        return
+    key, counts = split
+    inp = search.inp
+    taken = dict.fromkeys(range(len(inp.groups)), 0)
+    union: dict[str, str] = {}
+    values = sorted(counts)
+    budget = (search.deadline - time.perf_counter()) * share
+    needs = domain_volume_needs(inp)
+    for k, value in enumerate(values):
+        pods = {}
+        for g, count in counts[value].items():
+            pods[g] = inp.groups[g].pods[taken[g] : taken[g] + count]
+            taken[g] += count
+        part = _domain_input(inp, key, value, pods)
+        if not part.pod_names:
+            continue
+        seconds = budget / (len(values) - k) if budget > 0 else 0.0
+        started = time.perf_counter()
+        unbound, need = needs.get((key, value), ([], 0))
+        weights = [_weight(inp, inp.nodes[i]) for i in unbound]
+        least = sum(sorted(weights)[:need]) + placement_value(part, {})
+        found = pack_constrained(part, lower_bound=least, time_limit=max(0.1, seconds))
+        budget -= time.perf_counter() - started
+        if not found.placement:
+            return
+        union.update(found.placement)
+        search.checks += found.checks
+    if not verify_placement(inp, union):
+        value = placement_value(inp, union)
+        if search.value is None or value < search.value:
+            search.value, search.placement = value, union
+            search.found_by = f"z3 per {key} domain"
+
+
+def _build(inp: PlacementInput) -> _Model:
     """Every rule of ``inp`` over the eligible pairs, all pods placed, symmetry broken."""
     pairs = [(g, n) for g, group in enumerate(inp.groups) for n in sorted(group.eligible)]
     rules = constraint_model(inp, pairs=pairs)
-    solver: z3.Solver | z3.Optimize = z3.Optimize() if optimize else z3.SimpleSolver()
+    solver = _Facts()
     x = rules.counts
     solver.add(rules.nonnegative)
     solver.add([r.formula for r in rules.rules if r.kind not in {"demand", "eligibility"}])
     on_node: dict[str, list[z3.ArithRef]] = {}
-    for (_, n), var in x.items():
+    for (g, n), var in x.items():
         on_node.setdefault(n, []).append(var)
+        group = inp.groups[g]
+        solver.add(var <= min(len(group.pods), group.max_per_node or len(group.pods)))
     for g, group in enumerate(inp.groups):
         solver.add(
             z3.Sum([x[g, n] for n in sorted(group.eligible)] or [z3.IntVal(0)]) == len(group.pods)
@@ -168,12 +386,25 @@ def _build(inp: PlacementInput, *, optimize: bool) -> _Model:
     weight = {n.name: (n.price if inp.objective is Objective.COST else 1) for n in inp.nodes}
     fixed = sum(weight[n.name] for n in inp.nodes if n.bound)
     terms: list[z3.ArithRef] = []
+    used_of: dict[str, z3.ArithRef] = {}
     for node in inp.nodes:
         if node.bound or node.name not in on_node:
             continue
-        used = z3.Bool(f"used_{node.name}")
-        solver.add(z3.Implies(z3.Sum(on_node[node.name]) > 0, used))
-        terms.append(z3.If(used, weight[node.name], 0))
+        # 0 or 1; every capacity holds only on a used node (pure integer arithmetic, so the
+        # relaxation bounds the nodes by volume, and the goal bit-blasts).
+        used = z3.Int(f"used_{node.name}")
+        used_of[node.name] = used
+        solver.add(used >= 0, used <= 1)
+        for d in range(len(inp.dimensions)):
+            load = [
+                inp.groups[g].demand[d] * x[g, node.name]
+                for g in range(len(inp.groups))
+                if (g, node.name) in x and inp.groups[g].demand[d]
+            ]
+            if load:
+                free = node.capacity[d] - node.load[d]
+                solver.add(z3.Sum(load) <= free * used)
+        terms.append(weight[node.name] * used)
     objective = z3.IntVal(fixed) + z3.Sum(terms) if terms else z3.IntVal(fixed)
     prices = {n.name: n.price for n in inp.nodes} if inp.objective is Objective.COST else None
     for members in node_classes(inp, (), per_node=prices):
@@ -190,18 +421,17 @@ def _build(inp: PlacementInput, *, optimize: bool) -> _Model:
                     z3.And(totals[i] == totals[i + 1], x[first, a] >= x[first, b]),
                 )
             )
-    return _Model(solver, x, objective)
-
-
-def _hint(model: _Model, inp: PlacementInput, placement: Mapping[str, str]) -> None:
-    """Z3's initial values from a packing (a hint only: nothing is asserted)."""
-    group_of = inp.group_of_pod()
-    counts: dict[tuple[int, str], int] = {}
-    for pod, node in placement.items():
-        key = (group_of[pod], node)
-        counts[key] = counts.get(key, 0) + 1
-    for key, var in model.x.items():
-        model.solver.set_initial_value(var, counts.get(key, 0))
+    # Implied by the spread rules (redundant, so sound): per-domain counts, per-domain nodes.
+    for (g, key, value), (low, high) in spread_counts(inp).items():
+        members = [inp.nodes[i].name for i in _domain_nodes(inp, key).get(value, [])]
+        placed = [x[g, n] for n in members if (g, n) in x]
+        if placed:
+            solver.add(z3.Sum(placed) >= low, z3.Sum(placed) <= high)
+    for unbound, need in domain_volume_needs(inp).values():
+        flags = [used_of[inp.nodes[i].name] for i in unbound if inp.nodes[i].name in used_of]
+        if need:
+            solver.add(z3.Sum(flags or [z3.IntVal(0)]) >= need)
+    return _Model(solver.facts, x, objective)
 
 
 @dataclass
@@ -215,6 +445,7 @@ class _Search:
     placement: dict[str, str]
     found_by: str
     proven: int
+    bound_by: str
     checks: int = 0
 
     def left_ms(self) -> int:
@@ -226,20 +457,24 @@ class _Search:
         if self.value is None or value < self.value:
             self.value, self.placement, self.found_by = value, placement, found_by
 
-    def check(self, target: int | None) -> z3.CheckSatResult:
-        """Is there a packing of value at most ``target`` (None: any)? Keeps what it finds."""
-        solver = self.model.solver
-        solver.push()
+    def check(self, target: int | None, *, share: float = 1.0) -> z3.CheckSatResult:
+        """Is there a packing of value at most ``target`` (None: any)? Keeps what it finds.
+
+        ``share``: of the time left, the part this call may take.
+        """
+        # A fresh solver per call: Z3's QF_LIA tactics (preprocessing, bounds) apply to a
+        # non-incremental goal only, and find packings many times faster than push/pop.
+        solver = z3.SolverFor("QF_LIA")
+        solver.add(self.model.assertions)
         if target is not None:
             solver.add(self.model.objective <= target)
-        solver.set("timeout", self.left_ms())
+        solver.set("timeout", max(1, int(self.left_ms() * share)))
         outcome = solver.check()
         self.checks += 1
         if outcome == z3.sat:
             self.offer(solver.model(), "z3")
-        elif outcome == z3.unsat and target is not None:
-            self.proven = max(self.proven, target + 1)
-        solver.pop()
+        elif outcome == z3.unsat and target is not None and target + 1 > self.proven:
+            self.proven, self.bound_by = target + 1, "z3 (nothing below)"
         return outcome
 
     def outcome(self, prover: str) -> ConstrainedOutcome:
@@ -248,22 +483,23 @@ class _Search:
             return ConstrainedOutcome(Status.UNKNOWN, None, self.proven, {}, method, self.checks)
         proven = min(self.proven, self.value)
         optimal = proven >= self.value
-        bound = f"{prover}, {self.checks} Z3 calls" if self.checks else "engine (relaxation)"
         return ConstrainedOutcome(
             Status.OPTIMAL if optimal else Status.FEASIBLE,
             self.value,
             proven,
             self.placement,
-            f"z3 constrained: packing by {self.found_by}; bound {proven} by {bound}",
+            f"z3 constrained ({prover}, {self.checks} Z3 calls): packing by {self.found_by}; "
+            f"bound {proven} by {self.bound_by}",
             self.checks,
         )
 
 
 def _descend(search: _Search) -> Status | None:
     """The descending bound (module docstring); INFEASIBLE when no packing exists at all."""
+    _by_domain(search, _BOUND_PROBE_SHARE)
     # The relaxation's bound first: often the optimum, and then one call proves it.
     if search.value is None or search.proven < search.value:
-        search.check(search.proven)
+        search.check(search.proven, share=_BOUND_PROBE_SHARE)
     while search.value is None or search.proven < search.value:
         if time.perf_counter() >= search.deadline:
             return None
@@ -278,9 +514,8 @@ def _descend(search: _Search) -> Status | None:
 
 def _optimize(search: _Search) -> Status | None:
     """``z3.Optimize`` below the incumbent; INFEASIBLE when no packing exists at all."""
-    solver = search.model.solver
-    if not isinstance(solver, z3.Optimize):
-        raise TypeError("the optimize strategy needs a z3.Optimize")
+    solver = z3.Optimize()
+    solver.add(search.model.assertions)
     if search.value is not None:
         solver.add(search.model.objective <= search.value)
     handle = solver.minimize(search.model.objective)
@@ -289,7 +524,8 @@ def _optimize(search: _Search) -> Status | None:
     search.checks += 1
     if outcome == z3.sat:
         search.offer(solver.model(), "z3 Optimize")
-        search.proven = max(search.proven, handle.lower().as_long())
+        if handle.lower().as_long() > search.proven:
+            search.proven, search.bound_by = handle.lower().as_long(), "z3 Optimize"
     elif outcome == z3.unsat and search.value is None:
         return Status.INFEASIBLE
     return None
@@ -329,15 +565,16 @@ def pack_constrained(
         if set(p) == pods and not verify_placement(inp, p)
     ]
     value, name, best = min(valid, default=(None, "", {}), key=lambda v: (v[0], v[1]))
-    model = _build(inp, optimize=strategy == "optimize")
-    if best:
-        _hint(model, inp, best)
-    search = _Search(inp, model, deadline, value, best, name, lower_bound)
+    model = _build(inp)
+    spread = spread_volume_bound(inp)
+    bound_by = "spread volume" if spread > lower_bound else "engine (relaxation)"
+    proven = max(spread, lower_bound)
+    search = _Search(inp, model, deadline, value, best, name, proven, bound_by)
     ended = _optimize(search) if strategy == "optimize" else _descend(search)
     if ended is Status.INFEASIBLE:
         method = "z3 constrained: no placement of every pod keeps every rule"
-        return ConstrainedOutcome(Status.INFEASIBLE, None, lower_bound, {}, method, search.checks)
-    return search.outcome("z3 Optimize" if strategy == "optimize" else "z3 descending bound")
+        return ConstrainedOutcome(Status.INFEASIBLE, None, proven, {}, method, search.checks)
+    return search.outcome("Optimize" if strategy == "optimize" else "descending bound")
 
 
 def with_constraints(
