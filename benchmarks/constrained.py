@@ -361,9 +361,9 @@ def main(argv: list[str]) -> int:
                     *_cell(run.value, run.optimal, run.wall_seconds),
                     *other,
                     ratio,
-                    run.method[:60] or run.error,
+                    run.method[:90] or run.error,
                 )
-    Console().print(table)
+    Console(width=220).print(table)
     if not with_cpsat:
         print("CP-SAT: not installed (pip install -e '.[bench]') or --no-cpsat")
     if wrong:
