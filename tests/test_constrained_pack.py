@@ -46,9 +46,7 @@ def with_port(body: dict[str, Any], port: int) -> dict[str, Any]:
 def tiny_instance(seed: int) -> list[dict[str, Any]]:
     """Zone a with 2 nodes, zone b with 1, 2-3 Deployments (at most 5 pods), random rules."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible instance
-    nodes = [
-        node(name, zone=name[0], cpu=str(rng.choice((2, 3)))) for name in ("a1", "a2", "b1")
-    ]
+    nodes = [node(name, zone=name[0], cpu=str(rng.choice((2, 3)))) for name in ("a1", "a2", "b1")]
     apps = ["web", "cache", "agent"][: rng.choice((2, 3))]
     objects: list[dict[str, Any]] = []
     left = 5
