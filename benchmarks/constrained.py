@@ -1,6 +1,8 @@
 """Constrained packing on the user's path: spread, affinity, anti-affinity, zonal volumes, ports.
 
-``python -m benchmarks constrained [--sizes 4,6,8,10] [--zones 3] [--timeout 60] [--seed 0]``
+``python -m benchmarks constrained [--sizes 3,5,7,10] [--zones 3] [--seeds 1] [--timeout 60]
+[--strategies]`` (``--strategies``: also time the library's descending bound against
+``z3.Optimize``).
 
 Each instance is a Kubernetes-shaped cluster written as Node, Deployment, StatefulSet,
 PersistentVolume and PersistentVolumeClaim manifests with a planted placement whose value is
@@ -38,6 +40,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +52,7 @@ from rich.table import Table
 from benchmarks.manifests import CliRun, run_pack
 from benchmarks.placement import REPO, cpsat_available
 from kmodel.objects.manifests import load_manifests
-from kmodel.placement.constrained import node_classes
+from kmodel.placement.constrained import STRATEGIES, node_classes, pack_constrained
 from kmodel.placement.manifests import HOSTNAME_KEY, ZONE_KEY, PlacementInput, placement_input
 from kmodel.placement.problem import Objective
 from kmodel.placement.verify import port_conflicts
@@ -316,6 +319,29 @@ def _cell(value: int | None, optimal: bool, seconds: float) -> tuple[str, str, s
     return ("-" if value is None else str(value), "yes" if optimal else "no", f"{seconds:.1f}")
 
 
+def _strategies(args: argparse.Namespace) -> None:
+    """Seconds of each Z3 search on the library path (no seeds, no engine bound)."""
+    table = Table(title="Z3 searches on the library path (pack_constrained, no seeds)")
+    for column in ("instance", "optimum", *(f"{s} value/proven/s" for s in STRATEGIES)):
+        table.add_column(column)
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in (int(s) for s in args.sizes.split(",")):
+            inst = instance(k, zones=args.zones)
+            inp = load(write(inst, Path(tmp)))
+            cells = []
+            for strategy in STRATEGIES:
+                start = time.perf_counter()
+                found = pack_constrained(
+                    inp, lower_bound=0, time_limit=args.timeout, strategy=strategy
+                )
+                seconds = time.perf_counter() - start
+                cells.append(
+                    " / ".join(_cell(found.value, found.status.value == "optimal", seconds))
+                )
+            table.add_row(inst.name, str(inst.optimum), *cells)
+    Console(width=220).print(table)
+
+
 def main(argv: list[str]) -> int:
     """Run the family, print the table; exit 1 when an answer contradicts a planted optimum."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks constrained")
@@ -324,6 +350,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seeds", type=int, default=1, help="instances per size")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run")
     parser.add_argument("--no-cpsat", action="store_true")
+    parser.add_argument(
+        "--strategies",
+        action="store_true",
+        help="also time the library's two Z3 searches (descend, optimize) without seeds",
+    )
     args = parser.parse_args(argv)
     with_cpsat = cpsat_available() and not args.no_cpsat
     table = Table(title=f"Constrained packing (kmodel pack --timeout {args.timeout:g})")
@@ -364,6 +395,8 @@ def main(argv: list[str]) -> int:
                     run.method[:90] or run.error,
                 )
     Console(width=220).print(table)
+    if args.strategies:
+        _strategies(args)
     if not with_cpsat:
         print("CP-SAT: not installed (pip install -e '.[bench]') or --no-cpsat")
     if wrong:
