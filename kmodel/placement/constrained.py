@@ -60,8 +60,8 @@ __all__ = [
 #: The engine's share of the solve time when Z3 follows (it gives the bound and a packing).
 CONSTRAINED_SHARE = 0.3
 
-#: Of the search time, the part the per-domain packing, then the call at the bound, may take.
-_BOUND_PROBE_SHARE = 0.25
+#: Of the search time, the part the per-domain packing may take, then the call at the bound.
+_BY_DOMAIN_SHARE, _BOUND_PROBE_SHARE = 0.6, 0.25
 
 #: Search strategies: the descending bound (default) and ``z3.Optimize`` (for measuring).
 STRATEGIES = ("descend", "optimize")
@@ -508,7 +508,7 @@ class _Search:
 
 def _descend(search: _Search) -> Status | None:
     """The descending bound (module docstring); INFEASIBLE when no packing exists at all."""
-    _by_domain(search, _BOUND_PROBE_SHARE)
+    _by_domain(search, _BY_DOMAIN_SHARE)
     # The relaxation's bound first: often the optimum, and then one call proves it.
     if search.value is None or search.proven < search.value:
         search.check(search.proven, share=_BOUND_PROBE_SHARE)
