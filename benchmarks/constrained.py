@@ -255,7 +255,7 @@ def write(inst: ConstrainedInstance, folder: Path) -> Path:
 
 def load(path: Path) -> PlacementInput:
     """The placement input ``kmodel pack`` builds from the file (objective ``nodes``)."""
-    return placement_input(load_manifests([str(path)]), Objective.NODES)
+    return placement_input(load_manifests([str(path)]), objective=Objective.NODES)
 
 
 def export_model(inp: PlacementInput) -> dict[str, Any]:

@@ -18,8 +18,14 @@ from kmodel.placement.constrained import (
 from kmodel.placement.problem import Status
 from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
-from tests.placekit import HOST, ZONE, as_yaml, build, deployment, node
-from tests.test_pack_cli import run
+from tests.helpers.cli import cli
+from tests.helpers.placement import HOST, ZONE, as_yaml, build, deployment, node
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    """``kmodel ARGV`` in this process: exit code and standard output."""
+    code = cli(*argv)
+    return code, capsys.readouterr().out
 
 
 def spread(app: str, key: str = ZONE, skew: int = 1) -> list[dict[str, Any]]:
@@ -167,7 +173,7 @@ ZONE_SPREAD = [
 
 def test_the_engine_alone_breaks_the_spread_and_cannot_prove_the_optimum():
     inp = build(*ZONE_SPREAD)
-    result = solve(inp.problem(), SolveOptions(time_limit=5))
+    result = solve(inp.problem(), options=SolveOptions(time_limit=5))
     # Four 1-cpu pods fit one node, and the engine does not see maxSkew.
     assert result.lower_bound == 1
     assert verify_placement(inp, inp.decode(result.placement)) != []
@@ -176,7 +182,7 @@ def test_the_engine_alone_breaks_the_spread_and_cannot_prove_the_optimum():
 def test_pack_cli_optimises_max_skew_exactly(capsys, tmp_path):
     path = tmp_path / "spread.yaml"
     path.write_text(as_yaml(*ZONE_SPREAD))
-    code, out, _ = run(capsys, "pack", str(path), "-o", "json")
+    code, out = run(capsys, "pack", str(path), "-o", "json")
     result = json.loads(out)
     assert code == 0, result["method"]
     assert (result["status"], result["nodes_used"], result["lower_bound"]) == ("optimal", 2, 2)
@@ -200,7 +206,7 @@ def test_pack_cli_places_pods_with_required_affinity_to_pods_being_placed(capsys
             deployment("web", 4, cpu="1500m", affinity=near),
         )
     )
-    code, out, _ = run(capsys, "pack", str(path), "-o", "json")
+    code, out = run(capsys, "pack", str(path), "-o", "json")
     result = json.loads(out)
     assert code == 0, result["method"]
     placement = result["placement"]
@@ -220,7 +226,7 @@ def test_pack_cli_keeps_host_ports_apart(capsys, tmp_path):
             with_port(deployment("exporter", 1, cpu="100m"), 9100),
         )
     )
-    code, out, _ = run(capsys, "pack", str(path), "-o", "json")
+    code, out = run(capsys, "pack", str(path), "-o", "json")
     result = json.loads(out)
     assert code == 0, result["method"]
     assert (result["status"], result["nodes_used"]) == ("optimal", 3)
