@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 #: The engine's share of the solve time when Z3 follows (it gives the bound and a packing).
-CONSTRAINED_SHARE = 0.3
+CONSTRAINED_SHARE = 0.2
 
 #: Of the search time, the part the per-domain packing may take, then the call at the bound.
 _BY_DOMAIN_SHARE, _BOUND_PROBE_SHARE = 0.6, 0.25

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.constrained import export_model, instance, load, write
 from kmodel.placement.constrained import (
     domain_volume_needs,
     engine_gaps,
@@ -231,3 +232,16 @@ def test_pack_cli_keeps_host_ports_apart(capsys, tmp_path):
     assert code == 0, result["method"]
     assert (result["status"], result["nodes_used"]) == ("optimal", 3)
     assert len(set(result["placement"].values())) == 3
+
+
+def test_the_benchmark_family_solves_per_zone_to_its_planted_optimum(tmp_path):
+    inst = instance(2)
+    inp = load(write(inst, tmp_path))
+    assert spread_volume_bound(inp) == inst.optimum
+    found = pack_constrained(inp, lower_bound=0, time_limit=60)
+    assert (found.status, found.value) == (Status.OPTIMAL, inst.optimum)
+    assert "per topology.kubernetes.io/zone domain" in found.method
+    assert verify_placement(inp, found.placement) == []
+    model = export_model(inp)
+    assert {rule["kind"] for rule in model["rules"]} == {"spread", "affinity", "anti-affinity"}
+    assert model["ports"]
