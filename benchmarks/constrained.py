@@ -54,9 +54,9 @@ from rich.table import Table
 from benchmarks.manifests import CliRun, run_pack
 from benchmarks.placement import REPO, cpsat_available
 from kmodel.objects.manifests import load_manifests
+from kmodel.placement import Objective
 from kmodel.placement.constrained import STRATEGIES, node_classes, pack_constrained
 from kmodel.placement.manifests import HOSTNAME_KEY, ZONE_KEY, PlacementInput, placement_input
-from kmodel.placement.problem import Objective
 from kmodel.placement.verify import port_conflicts
 
 __all__ = ["ConstrainedInstance", "export_model", "instance", "main"]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from benchmarks.constrained import export_model, instance, load, write
+from kmodel.placement import SolveOptions, Status, solve
 from kmodel.placement.constrained import (
     domain_volume_needs,
     engine_gaps,
@@ -16,8 +17,6 @@ from kmodel.placement.constrained import (
     spread_counts,
     spread_volume_bound,
 )
-from kmodel.placement.problem import Status
-from kmodel.placement.solver import SolveOptions, solve
 from kmodel.placement.verify import verify_placement
 from tests.helpers.cli import cli
 from tests.helpers.placement import HOST, ZONE, as_yaml, build, deployment, node
