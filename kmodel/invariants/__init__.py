@@ -10,8 +10,9 @@ Build invariants by name with :func:`make_invariant` (``no_overcommit``,
 ``module:function`` reference to a function ``(cluster) -> list[str]``.
 """
 
-from kmodel.invariants.deployments import CATALOGUE, Invariant, Monitor, Violation, make_invariant
-from kmodel.invariants.deployments import History as History
+from kmodel.invariants.base import History as History
+from kmodel.invariants.base import Invariant, Violation
+from kmodel.invariants.catalogue import CATALOGUE, Monitor, make_invariant
 from kmodel.invariants.deployments import MinAvailable as MinAvailable
 
 __all__ = [

@@ -1,0 +1,132 @@
+"""The shared vocabulary of invariants: violations, history and the base class."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from kmodel.cluster.model import Cluster, Step
+from kmodel.semantics.replicaset import controller_ref
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken invariant: which, in words, and the values that break it."""
+
+    invariant: str
+    message: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"invariant": self.invariant, "message": self.message, "values": dict(self.values)}
+
+
+@dataclass
+class History:
+    """What invariants remember across steps."""
+
+    terminal: dict[str, str] = field(default_factory=dict)
+    #: Deployment key -> whether it had reached min availability since its last template change.
+    rollout_ready: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    static_uids: dict[str, str] = field(default_factory=dict)
+    evictions_seen: int = 0
+    #: invariant:HPA key -> the rescales its status recorded: (lastScaleTime, from, to).
+    hpa_scales: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
+    #: Invariants whose precondition held at some step (see :attr:`Invariant.precondition`).
+    met: set[str] = field(default_factory=set)
+    #: Job UID -> UIDs of its pods when it was first seen finished (``job_finished_no_new_pods``).
+    finished_jobs: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Pod UID -> the claims it mounts, remembered from the API (a pod may run on after its
+    #: object is gone).
+    claims_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: DaemonSet key -> whether it had at most maxUnavailable nodes without an available pod.
+    daemon_rollout_ready: dict[str, bool] = field(default_factory=dict)
+    #: Job UID -> its ``status.succeeded`` when last seen (``job_complete_consistent``).
+    job_succeeded: dict[str, int] = field(default_factory=dict)
+
+
+class Invariant:
+    """Base class: a named predicate, ``safety`` (every step) or ``eventual`` (at a fixpoint)."""
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "safety"
+    description: ClassVar[str] = ""
+    #: What must happen before the invariant says anything ("" when it always does); a check
+    #: records in ``history.met`` when it did, so a pass that never tested it can be told.
+    precondition: ClassVar[str] = ""
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """The violations in the cluster's current state."""
+        raise NotImplementedError
+
+    def violation(self, message: str, **values: object) -> Violation:
+        """Build a violation of this invariant."""
+        return Violation(self.name, message, values)
+
+
+def _pods(cluster: Cluster) -> list[Mapping[str, Any]]:
+    return list(cluster.store.list_objects("Pod"))
+
+
+def _live(pod: Mapping[str, Any]) -> bool:
+    return (pod.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+
+
+def _name(obj: Mapping[str, Any]) -> str:
+    metadata = obj.get("metadata") or {}
+    namespace = metadata.get("namespace")
+    return f"{namespace}/{metadata.get('name')}" if namespace else str(metadata.get("name"))
+
+
+def _controller_ref(cluster: Cluster, obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """``controller_ref``, computed once per stored object version."""
+    return cluster.derive("controller-ref", obj, controller_ref)
+
+
+def _conditions(pod: Mapping[str, Any]) -> dict[str, str]:
+    """A pod's condition statuses by type."""
+    return {
+        str(c.get("type")): str(c.get("status"))
+        for c in (pod.get("status") or {}).get("conditions") or []
+    }
+
+
+def _term_matches(term: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """A node selector term (``matchExpressions`` on labels; ``matchFields`` unsupported here)."""
+    for requirement in term.get("matchExpressions") or []:
+        key, operator = requirement.get("key"), requirement.get("operator")
+        values = [str(v) for v in requirement.get("values") or []]
+        value = labels.get(str(key))
+        if operator == "In" and value not in values:
+            return False
+        if operator == "NotIn" and value in values:
+            return False
+        if operator == "Exists" and value is None:
+            return False
+        if operator == "DoesNotExist" and value is not None:
+            return False
+        if operator in {"Gt", "Lt"}:
+            try:
+                number, bound = int(str(value)), int(values[0])
+            except (TypeError, ValueError, IndexError):
+                return False
+            if (operator == "Gt" and not number > bound) or (
+                operator == "Lt" and not number < bound
+            ):
+                return False
+    return True
+
+
+def _tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
+    """Whether a toleration matches a taint, restated from ``v1.Toleration.ToleratesTaint``."""
+    if toleration.get("effect") and toleration.get("effect") != taint.get("effect"):
+        return False
+    key = toleration.get("key") or ""
+    if key and key != taint.get("key"):
+        return False
+    operator = toleration.get("operator") or "Equal"
+    if operator == "Exists":
+        return True
+    return bool(key) and (toleration.get("value") or "") == (taint.get("value") or "")

@@ -1,0 +1,190 @@
+"""The invariant catalogue by name, user-written invariants and the step-by-step monitor."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from kmodel.cluster.model import Cluster, Step
+from kmodel.errors import InputError
+from kmodel.invariants.base import History, Invariant, Violation
+from kmodel.invariants.cluster import (
+    NoOvercommit,
+    QuorumWrites,
+    StaticPodsSurvive,
+    TerminalPhaseStable,
+    UniqueUids,
+)
+from kmodel.invariants.daemonsets import (
+    DaemonSetNodesEligible,
+    DaemonSetOnePodPerNode,
+    DaemonSetRolloutBounds,
+)
+from kmodel.invariants.deployments import (
+    DrainsComplete,
+    EndpointsReadyOnly,
+    EventuallyStable,
+    MinAvailable,
+    PdbRespected,
+    RecreateNoOverlap,
+    ReplicaSetScaleSafe,
+    RollingUpdateBounds,
+)
+from kmodel.invariants.hpa import HpaNoFlapping, HpaWithinBounds
+from kmodel.invariants.jobs import (
+    CronJobForbidNoOverlap,
+    IndexedJobOnePodPerIndex,
+    JobCompleteConsistent,
+    JobFinishedNoNewPods,
+    JobNotFailed,
+    JobParallelism,
+)
+from kmodel.invariants.pods import (
+    InitContainersFirst,
+    LostNodePodsNotReady,
+    PodGcSafe,
+    PodPhaseConsistent,
+    PodReadyConsistent,
+    TaintEvictionTiming,
+    VolumeZoneMatches,
+)
+from kmodel.invariants.scheduling import BindingPassesFilters
+from kmodel.invariants.statefulsets import (
+    StatefulSetClaimExclusive,
+    StatefulSetIdentity,
+    StatefulSetOrdered,
+)
+
+
+@dataclass
+class UserInvariant(Invariant):
+    """A user-written predicate: ``module:function`` taking the cluster, returning messages."""
+
+    reference: str = ""
+    function: Callable[[Cluster], Sequence[str]] | None = None
+    kind: ClassVar[str] = "safety"
+
+    @property
+    def label(self) -> str:
+        """The name shown in reports."""
+        return self.reference
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Call the function."""
+        assert self.function is not None  # noqa: S101  # set by make_invariant
+        return [Violation(self.reference, str(m), {}) for m in self.function(cluster)]
+
+
+CATALOGUE: dict[str, type[Invariant]] = {
+    cls.name: cls
+    for cls in (
+        NoOvercommit,
+        UniqueUids,
+        TerminalPhaseStable,
+        EndpointsReadyOnly,
+        RollingUpdateBounds,
+        RecreateNoOverlap,
+        DaemonSetOnePodPerNode,
+        DaemonSetNodesEligible,
+        DaemonSetRolloutBounds,
+        MinAvailable,
+        StaticPodsSurvive,
+        PdbRespected,
+        QuorumWrites,
+        EventuallyStable,
+        DrainsComplete,
+        JobParallelism,
+        JobFinishedNoNewPods,
+        IndexedJobOnePodPerIndex,
+        JobNotFailed,
+        JobCompleteConsistent,
+        CronJobForbidNoOverlap,
+        HpaWithinBounds,
+        HpaNoFlapping,
+        PodPhaseConsistent,
+        InitContainersFirst,
+        PodReadyConsistent,
+        PodGcSafe,
+        VolumeZoneMatches,
+        LostNodePodsNotReady,
+        TaintEvictionTiming,
+        ReplicaSetScaleSafe,
+        BindingPassesFilters,
+    )
+}
+CATALOGUE.update(
+    {cls.name: cls for cls in (StatefulSetIdentity, StatefulSetClaimExclusive, StatefulSetOrdered)}
+)
+
+
+def make_invariant(
+    name: str, *, params: Mapping[str, Any] | None = None, path: str = "invariants"
+) -> Invariant:
+    """Build an invariant from its catalogue name (or ``module:function``) and parameters.
+
+    Raises:
+        InputError: unknown name, bad parameters, or a reference that does not import.
+    """
+    params = dict(params or {})
+    if ":" in name:
+        module_name, _, function_name = name.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise InputError(f"cannot import {module_name!r}: {error}", path=path) from None
+        function = getattr(module, function_name, None)
+        if not callable(function):
+            raise InputError(f"{module_name!r} has no function {function_name!r}", path=path)
+        return UserInvariant(reference=name, function=function)
+    cls = CATALOGUE.get(name)
+    if cls is None:
+        known = ", ".join(sorted(CATALOGUE))
+        raise InputError(f"unknown invariant {name!r} (known: {known})", path=path)
+    if cls is MinAvailable:
+        deployment = params.pop("deployment", None)
+        count = params.pop("count", None)
+        if not isinstance(deployment, str) or not deployment:
+            raise InputError("needs `deployment: <name>`", path=f"{path}.min_available.deployment")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InputError(
+                "needs `count: <non-negative integer>`", path=f"{path}.min_available.count"
+            )
+        if params:
+            raise InputError(f"unknown parameters {sorted(params)}", path=f"{path}.min_available")
+        return MinAvailable(deployment=deployment, count=count)
+    if params:
+        raise InputError(f"{name} takes no parameters, got {sorted(params)}", path=f"{path}.{name}")
+    return cls()
+
+
+@dataclass
+class Monitor:
+    """Checks a set of invariants step after step, keeping the history they need."""
+
+    invariants: list[Invariant]
+    history: History = field(default_factory=History)
+
+    @classmethod
+    def default(cls) -> Monitor:
+        """Every safety invariant of the catalogue that takes no parameters."""
+        return cls(
+            [c() for c in CATALOGUE.values() if c is not MinAvailable and c.kind == "safety"]
+        )
+
+    def observe(self, cluster: Cluster, *, step: Step | None = None) -> list[Violation]:
+        """Check the safety invariants after a step."""
+        found: list[Violation] = []
+        for invariant in self.invariants:
+            if invariant.kind == "safety":
+                found.extend(invariant.check(cluster, step, self.history))
+        return found
+
+    def at_fixpoint(self, cluster: Cluster) -> list[Violation]:
+        """Check the eventual invariants (call after ``cluster.settle()``)."""
+        found: list[Violation] = []
+        for invariant in self.invariants:
+            if invariant.kind == "eventual":
+                found.extend(invariant.check(cluster, None, self.history))
+        return found

@@ -1,0 +1,163 @@
+"""Invariants guarding cluster-wide facts: capacity, UIDs, terminal phases, static pods, quorum."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from kmodel.cluster.model import Cluster, Step
+from kmodel.invariants.base import History, Invariant, Violation, _live, _name, _pods
+from kmodel.semantics.resources import node_allocatable, pod_requests
+
+
+class NoOvercommit(Invariant):
+    """No node's bound, non-terminal pods request more than its allocatable (cpu, memory, pods)."""
+
+    name = "no_overcommit"
+    description = "no node is over its allocatable"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Sum requests per node (once per revision of the stored pods and nodes)."""
+        revisions = cluster.store.kind_revision
+        key = ("no-overcommit", type(self), revisions.get("Pod", 0), revisions.get("Node", 0))
+        return list(cluster.memo(key, lambda: tuple(self._check(cluster))))
+
+    def _check(self, cluster: Cluster) -> list[Violation]:
+        violations: list[Violation] = []
+        by_node: dict[str, list[Mapping[str, Any]]] = {}
+        for pod in _pods(cluster):
+            node = (pod.get("spec") or {}).get("nodeName")
+            if node and _live(pod):
+                by_node.setdefault(str(node), []).append(pod)
+        for node in cluster.store.list_objects("Node"):
+            name = node["metadata"]["name"]
+            pods = by_node.get(name, [])
+            allocatable = cluster.derive("allocatable", node, node_allocatable)
+            used: dict[str, int] = {"cpu": 0, "memory": 0}
+            for pod in pods:
+                # A pod's requests never change (no in-place resize in the model): cache by UID.
+                uid = pod["metadata"]["uid"]
+                requests = cluster.memo(("requests", uid), partial(pod_requests, pod))
+                # Only these are compared (a Counter summing every resource cost more).
+                used["cpu"] += requests.get("cpu", 0)
+                used["memory"] += requests.get("memory", 0)
+            used["pods"] = len(pods)
+            violations.extend(
+                self.violation(
+                    f"node {name} is over its allocatable {resource}: "
+                    f"{used[resource]} requested, {allocatable[resource]} allocatable",
+                    node=name,
+                    resource=resource,
+                    requested=used[resource],
+                    allocatable=allocatable[resource],
+                )
+                for resource in ("cpu", "memory", "pods")
+                if resource in allocatable and used[resource] > allocatable[resource]
+            )
+        return violations
+
+
+class UniqueUids(Invariant):
+    """No two live pods (in the API or on a machine) share a UID."""
+
+    name = "unique_uids"
+    description = "no two live pods have the same UID"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Count UIDs in the store, and runtime pods that claim another pod's UID."""
+        counts = Counter(p["metadata"]["uid"] for p in _pods(cluster))
+        names: dict[str, str] = {p["metadata"]["uid"]: _name(p) for p in _pods(cluster)}
+        for machine in cluster.machines.values():
+            for runtime in machine.pods.values():
+                uid = runtime.uid
+                if uid in names and names[uid] != f"{runtime.namespace}/{runtime.name}":
+                    counts[uid] += 1
+        return [
+            self.violation(f"UID {uid} is used by {n} live pods", uid=uid, count=n)
+            for uid, n in sorted(counts.items())
+            if n > 1
+        ]
+
+
+class TerminalPhaseStable(Invariant):
+    """A pod that reached Succeeded or Failed never changes phase again."""
+
+    name = "terminal_phase_stable"
+    description = "a terminal phase never changes"
+    precondition = "a pod reached Succeeded or Failed"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare with the terminal phases seen before."""
+        violations = []
+        for pod in _pods(cluster):
+            uid = pod["metadata"]["uid"]
+            phase = (pod.get("status") or {}).get("phase")
+            seen = history.terminal.get(uid)
+            if seen is not None and phase != seen:
+                violations.append(
+                    self.violation(
+                        f"pod {_name(pod)} went from {seen} to {phase}",
+                        pod=_name(pod),
+                        before=seen,
+                        after=phase,
+                    )
+                )
+            elif phase in {"Succeeded", "Failed"}:
+                history.terminal[uid] = str(phase)
+                history.met.add(self.name)
+        return violations
+
+
+class StaticPodsSurvive(Invariant):
+    """Deleting a static pod's mirror through the API never stops the static pod."""
+
+    name = "static_pods_survive"
+    description = "a static pod's mirror cannot be deleted through the API"
+    precondition = "a static pod ran"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Each up machine's static pods keep running once started."""
+        violations = []
+        for machine in cluster.machines.values():
+            if not machine.up:
+                continue
+            for manifest in machine.static_pods:
+                name = f"{manifest['metadata']['name']}-{machine.name}"
+                running = any(r.name == name and r.running() for r in machine.pods.values())
+                key = f"{machine.name}/{name}"
+                if running:
+                    history.static_uids[key] = "running"
+                    history.met.add(self.name)
+                elif history.static_uids.get(key) == "running":
+                    violations.append(
+                        self.violation(
+                            f"static pod {name} on {machine.name} stopped",
+                            node=machine.name,
+                            pod=name,
+                        )
+                    )
+        return violations
+
+
+class QuorumWrites(Invariant):
+    """Nothing is written while etcd has no quorum."""
+
+    name = "quorum_writes"
+    description = "nothing writes without quorum"
+    precondition = "etcd lost quorum"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """A step that changed objects while a majority was down broke quorum."""
+        if not cluster.store.has_quorum:
+            history.met.add(self.name)
+        if step is not None and step.changes and not cluster.store.has_quorum:
+            return [
+                self.violation(
+                    f"{len(step.changes)} writes committed without quorum "
+                    f"({len(cluster.store.down)} of {cluster.store.members} members down)",
+                    writes=len(step.changes),
+                )
+            ]
+        return []

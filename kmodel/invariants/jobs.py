@@ -1,0 +1,280 @@
+"""Invariants guarding Jobs and CronJobs: parallelism, completion, indexes, overlap."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from kmodel.cluster.model import Cluster, Step
+from kmodel.invariants.base import History, Invariant, Violation, _live, _name, _pods
+from kmodel.semantics.replicaset import controller_ref
+
+
+def _job_pods(cluster: Cluster) -> dict[str, list[Mapping[str, Any]]]:
+    """Job UID -> the pods it controls (by owner reference)."""
+    by_job: dict[str, list[Mapping[str, Any]]] = {}
+    for pod in _pods(cluster):
+        ref = controller_ref(pod)
+        if ref is not None and ref.get("kind") == "Job":
+            by_job.setdefault(str(ref.get("uid")), []).append(pod)
+    return by_job
+
+
+def _job_active(pod: Mapping[str, Any]) -> bool:
+    """Counted in a Job's ``status.active``: not terminal and not being deleted."""
+    return _live(pod) and pod["metadata"].get("deletionTimestamp") is None
+
+
+class JobParallelism(Invariant):
+    """A Job never has more active pods than its ``parallelism`` (``manageJob``'s wantActive)."""
+
+    name = "job_parallelism"
+    description = "a Job never has more than parallelism active pods"
+    precondition = "a Job had an active pod"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Count each Job's active pods."""
+        if "Job" not in cluster.store.kind_revision:
+            return []
+        pods = _job_pods(cluster)
+        violations = []
+        for job in cluster.store.list_objects("Job"):
+            spec = job.get("spec") or {}
+            parallelism = spec.get("parallelism")
+            parallelism = 1 if parallelism is None else int(parallelism)
+            active = [p for p in pods.get(job["metadata"]["uid"], []) if _job_active(p)]
+            if active:
+                history.met.add(self.name)
+            if len(active) > parallelism:
+                violations.append(
+                    self.violation(
+                        f"job {_name(job)} has {len(active)} active pods, "
+                        f"parallelism is {parallelism}",
+                        job=_name(job),
+                        active=len(active),
+                        parallelism=parallelism,
+                    )
+                )
+        return violations
+
+
+class JobFinishedNoNewPods(Invariant):
+    """A Job with a Complete or Failed condition never gets a new pod."""
+
+    name = "job_finished_no_new_pods"
+    description = "a finished Job never gets new pods"
+    precondition = "a Job finished"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare each finished Job's pods with those it had when it finished."""
+        if "Job" not in cluster.store.kind_revision:
+            return []
+        pods = _job_pods(cluster)
+        violations = []
+        for job in cluster.store.list_objects("Job"):
+            uid = job["metadata"]["uid"]
+            uids = frozenset(p["metadata"]["uid"] for p in pods.get(uid, []))
+            seen = history.finished_jobs.get(uid)
+            if seen is None:
+                finished = any(
+                    c.get("type") in {"Complete", "Failed"} and c.get("status") == "True"
+                    for c in (job.get("status") or {}).get("conditions") or []
+                )
+                if finished:
+                    history.finished_jobs[uid] = uids
+                    history.met.add(self.name)
+                continue
+            new = sorted(_name(p) for p in pods.get(uid, []) if p["metadata"]["uid"] not in seen)
+            if new:
+                violations.append(
+                    self.violation(
+                        f"finished job {_name(job)} got new pods: {', '.join(new)}",
+                        job=_name(job),
+                        pods=new,
+                    )
+                )
+        return violations
+
+
+class IndexedJobOnePodPerIndex(Invariant):
+    """An Indexed Job never runs two pods of one index at once.
+
+    With ``podReplacementPolicy: Failed`` (the default with a ``podFailurePolicy``) a pod
+    counts until it reaches a terminal phase, terminating or not; with
+    ``TerminatingOrFailed`` a terminating pod may overlap its replacement, so only active pods
+    count.
+    """
+
+    name = "indexed_job_one_pod_per_index"
+    description = "an Indexed Job never runs two pods of one index at once"
+    precondition = "an Indexed Job had a running pod"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Count each index's running pods."""
+        if "Job" not in cluster.store.kind_revision:
+            return []
+        pods = _job_pods(cluster)
+        violations: list[Violation] = []
+        for job in cluster.store.list_objects("Job"):
+            spec = job.get("spec") or {}
+            if spec.get("completionMode") != "Indexed":
+                continue
+            replacement = spec.get("podReplacementPolicy") or (
+                "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
+            )
+            counts: Counter[str] = Counter()
+            for pod in pods.get(job["metadata"]["uid"], []):
+                running = _live(pod) if replacement == "Failed" else _job_active(pod)
+                index = (pod["metadata"].get("annotations") or {}).get(
+                    "batch.kubernetes.io/job-completion-index"
+                )
+                if running and index is not None:
+                    counts[str(index)] += 1
+            if counts:
+                history.met.add(self.name)
+            violations.extend(
+                self.violation(
+                    f"indexed job {_name(job)} runs {n} pods of index {index}",
+                    job=_name(job),
+                    index=index,
+                    pods=n,
+                )
+                for index, n in sorted(counts.items())
+                if n > 1
+            )
+        return violations
+
+
+class JobNotFailed(Invariant):
+    """No Job fails: none gets a ``FailureTarget`` or ``Failed`` condition.
+
+    Not an upstream guarantee but what a batch pipeline wants: the violation carries the
+    Job controller's reason and message (BackoffLimitExceeded, PodFailurePolicy,
+    DeadlineExceeded, FailedIndexes, MaxFailedIndexesExceeded).
+    """
+
+    name = "job_not_failed"
+    description = "no Job fails"
+    precondition = "a Job had a pod"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Look for failure conditions."""
+        if "Job" not in cluster.store.kind_revision:
+            return []
+        pods = _job_pods(cluster)
+        violations = []
+        for job in cluster.store.list_objects("Job"):
+            if pods.get(job["metadata"]["uid"]):
+                history.met.add(self.name)
+            condition = next(
+                (
+                    c
+                    for c in (job.get("status") or {}).get("conditions") or []
+                    if c.get("type") in {"FailureTarget", "Failed"} and c.get("status") == "True"
+                ),
+                None,
+            )
+            if condition is not None:
+                violations.append(
+                    self.violation(
+                        f"job {_name(job)} failed: {condition.get('reason')}: "
+                        f"{condition.get('message')}",
+                        job=_name(job),
+                        reason=condition.get("reason"),
+                        failed=(job.get("status") or {}).get("failed", 0),
+                    )
+                )
+        return violations
+
+
+class JobCompleteConsistent(Invariant):
+    """A Job is Complete only once enough of its pods succeeded, and its count never shrinks.
+
+    Upstream's ``job_controller.go syncJob``: with ``completions`` set a Job completes when
+    ``succeeded >= completions``; without, when a pod succeeded and none is active (the
+    work-queue pattern). A finished Job is Complete or Failed, never both, and
+    ``status.succeeded`` only grows (it counts pods tracked through their finalizers).
+    Stated from the Job's own status.
+    """
+
+    name = "job_complete_consistent"
+    description = "a Job is Complete only after completions pods succeeded; succeeded never drops"
+    precondition = "a Job completed"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge each Job's conditions against its counts, and its count against the last one."""
+        if "Job" not in cluster.store.kind_revision:
+            return []
+        violations: list[Violation] = []
+        for job in cluster.store.list_objects("Job"):
+            status = job.get("status") or {}
+            true = {
+                c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"
+            }
+            succeeded = int(status.get("succeeded") or 0)
+            uid = job["metadata"]["uid"]
+            before = history.job_succeeded.get(uid, 0)
+            history.job_succeeded[uid] = succeeded
+            problems = []
+            if succeeded < before:
+                problems.append(f"status.succeeded dropped from {before} to {succeeded}")
+            if "Complete" in true:
+                history.met.add(self.name)
+                completions = (job.get("spec") or {}).get("completions")
+                if completions is not None and succeeded < int(completions):
+                    problems.append(f"Complete with {succeeded} of {completions} succeeded")
+                if completions is None and succeeded == 0:
+                    problems.append("Complete without a succeeded pod")
+                if int(status.get("active") or 0):
+                    problems.append(f"Complete with {status.get('active')} active pods")
+                if "Failed" in true:
+                    problems.append("both Complete and Failed")
+            violations.extend(
+                self.violation(f"job {_name(job)}: {problem}", job=_name(job))
+                for problem in problems
+            )
+        return violations
+
+
+class CronJobForbidNoOverlap(Invariant):
+    """A CronJob with ``concurrencyPolicy: Forbid`` never has two unfinished Jobs at once.
+
+    A Job counts from its creation until it has a Complete or Failed condition or is deleted.
+    """
+
+    name = "cronjob_forbid_no_overlap"
+    description = "a Forbid CronJob never runs two Jobs at once"
+    precondition = "a Forbid CronJob had a running Job"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Count each Forbid CronJob's unfinished Jobs."""
+        if "CronJob" not in cluster.store.kind_revision:
+            return []
+        running: dict[str, list[str]] = {}
+        for job in cluster.store.list_objects("Job"):
+            ref = controller_ref(job)
+            finished = any(
+                c.get("type") in {"Complete", "Failed"} and c.get("status") == "True"
+                for c in (job.get("status") or {}).get("conditions") or []
+            )
+            deleting = job["metadata"].get("deletionTimestamp") is not None
+            if ref is not None and ref.get("kind") == "CronJob" and not finished and not deleting:
+                running.setdefault(str(ref.get("uid")), []).append(job["metadata"]["name"])
+        violations: list[Violation] = []
+        for cronjob in cluster.store.list_objects("CronJob"):
+            if (cronjob.get("spec") or {}).get("concurrencyPolicy") != "Forbid":
+                continue
+            jobs = sorted(running.get(cronjob["metadata"]["uid"], []))
+            if jobs:
+                history.met.add(self.name)
+            if len(jobs) > 1:
+                violations.append(
+                    self.violation(
+                        f"cronjob {_name(cronjob)} with concurrencyPolicy Forbid runs "
+                        f"{len(jobs)} jobs at once: {', '.join(jobs)}",
+                        cronjob=_name(cronjob),
+                        jobs=jobs,
+                    )
+                )
+        return violations

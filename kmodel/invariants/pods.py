@@ -1,0 +1,463 @@
+"""Invariants guarding pods on nodes: kubelet status, pod GC, volume zones, lost nodes, taints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kmodel.cluster.model import Cluster, Step
+from kmodel.invariants.base import (
+    History,
+    Invariant,
+    Violation,
+    _conditions,
+    _live,
+    _name,
+    _pods,
+    _term_matches,
+    _tolerates,
+)
+from kmodel.objects.labels import labels_of
+
+
+def _is_sidecar(container: Mapping[str, Any]) -> bool:
+    """An init container with ``restartPolicy: Always`` (a sidecar: it keeps running)."""
+    return container.get("restartPolicy") == "Always"
+
+
+def _statuses(pod: Mapping[str, Any], field_name: str) -> dict[str, Mapping[str, Any]]:
+    return {str(s.get("name")): s for s in (pod.get("status") or {}).get(field_name) or []}
+
+
+def _terminated(status: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    return ((status or {}).get("state") or {}).get("terminated")
+
+
+class PodPhaseConsistent(Invariant):
+    """A pod's phase agrees with its containers' exits and its restart policy.
+
+    Upstream promises (``kubelet_pods.go getPhase``, ``kuberuntime_manager.go
+    computePodActions`` with ``ShouldContainerBeRestarted``; the pod lifecycle documentation):
+    a pod is Succeeded only when every regular container terminated with exit code 0; under
+    ``restartPolicy: Never`` no container (regular or regular init) is ever restarted; under
+    ``OnFailure`` (and for regular init containers under ``Always``) a container is restarted
+    only after it failed, so a restarted one's last termination has a non-zero exit code.
+    """
+
+    name = "pod_phase_consistent"
+    description = "phase and restarts follow container exits and the restart policy"
+    precondition = "a pod Succeeded, or a container of a pod restarting only on failure exited"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Check every pod (once per stored version)."""
+        violations: list[Violation] = []
+        for pod in _pods(cluster):
+            problems, exercised = cluster.derive("pod-phase-consistent", pod, _phase_problems)
+            if exercised:
+                history.met.add(self.name)
+            violations.extend(
+                self.violation(f"pod {_name(pod)}: {problem}", pod=_name(pod))
+                for problem in problems
+            )
+        return violations
+
+
+def _phase_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
+    """What breaks :class:`PodPhaseConsistent` for one pod, and whether it was exercised."""
+    spec = pod.get("spec") or {}
+    policy = spec.get("restartPolicy") or "Always"
+    phase = (pod.get("status") or {}).get("phase")
+    regular = _statuses(pod, "containerStatuses")
+    init = _statuses(pod, "initContainerStatuses")
+    problems: list[str] = []
+    exercised = phase == "Succeeded"
+    if phase == "Succeeded":
+        for container in spec.get("containers") or []:
+            terminated = _terminated(regular.get(container.get("name")))
+            if terminated is None or terminated.get("exitCode") != 0:
+                problems.append(
+                    f"Succeeded but container {container.get('name')} did not exit 0 "
+                    f"(state {(regular.get(container.get('name')) or {}).get('state')})"
+                )
+    # getPhase: with no container left to run (Never, or OnFailure after exits 0) the phase the
+    # kubelet writes with these statuses is terminal, in the same status update.
+    ended = [_terminated(regular.get(c.get("name"))) for c in spec.get("containers") or []]
+    done = bool(ended) and all(
+        t is not None and (policy == "Never" or t.get("exitCode") == 0) for t in ended
+    )
+    if policy != "Always" and done and phase in {"Pending", "Running"}:
+        problems.append(
+            f"{phase} although every container has exited for good (restartPolicy {policy})"
+        )
+    checked = [(c, regular.get(c.get("name")), policy) for c in spec.get("containers") or []]
+    checked += [
+        (c, init.get(c.get("name")), "Never" if policy == "Never" else "OnFailure")
+        for c in spec.get("initContainers") or []
+        if not _is_sidecar(c)
+    ]
+    for container, status, effective in checked:
+        if effective == "Always" or status is None:
+            continue
+        if _terminated(status) is not None or status.get("lastState"):
+            exercised = True
+        restarts = int(status.get("restartCount") or 0)
+        if restarts and effective == "Never":
+            problems.append(
+                f"container {container.get('name')} restarted {restarts} times under "
+                "restartPolicy Never"
+            )
+        last = _terminated(status.get("lastState"))
+        if restarts and effective == "OnFailure" and last is not None and last.get("exitCode") == 0:
+            problems.append(
+                f"container {container.get('name')} restarted after exiting 0 "
+                f"(restartPolicy {policy})"
+            )
+    return tuple(problems), exercised
+
+
+class InitContainersFirst(Invariant):
+    """Regular containers start only after every (non-sidecar) init container completed.
+
+    Upstream promises it (``kuberuntime_manager.go computePodActions`` /
+    ``computeInitContainerActions``; the init-containers documentation: "each init container
+    must complete successfully before the next one starts", and app containers start after
+    all of them): while a regular container runs, each regular init container's status shows
+    it terminated with exit code 0; while an init container runs, so do those before it.
+    """
+
+    name = "init_containers_first"
+    description = "regular containers start only after every init container completed"
+    precondition = "a pod with init containers ran a regular container"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Check every pod with init containers."""
+        violations: list[Violation] = []
+        for pod in _pods(cluster):
+            problems, exercised = cluster.derive("init-containers-first", pod, _init_problems)
+            if exercised:
+                history.met.add(self.name)
+            violations.extend(
+                self.violation(f"pod {_name(pod)}: {problem}", pod=_name(pod))
+                for problem in problems
+            )
+        return violations
+
+
+def _init_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
+    """What breaks :class:`InitContainersFirst` for one pod, and whether it was exercised.
+
+    Only containers running now are judged: after a sandbox is recreated (a rebooted node)
+    the init containers run again while the regular ones keep the state of their last run.
+    """
+    spec = pod.get("spec") or {}
+    inits = [c for c in spec.get("initContainers") or [] if not _is_sidecar(c)]
+    if not inits:
+        return (), False
+    statuses = _statuses(pod, "initContainerStatuses")
+
+    def running(status: Mapping[str, Any] | None) -> bool:
+        return ((status or {}).get("state") or {}).get("running") is not None
+
+    problems = []
+    exercised = False
+    for index, container in enumerate(inits):
+        if not running(statuses.get(container.get("name"))):
+            continue
+        for before in inits[:index]:
+            terminated = _terminated(statuses.get(before.get("name")))
+            if terminated is None or terminated.get("exitCode") != 0:
+                problems.append(
+                    f"init container {container.get('name')} runs before init container "
+                    f"{before.get('name')} completed"
+                )
+    for name, status in _statuses(pod, "containerStatuses").items():
+        if not running(status):
+            continue
+        exercised = True
+        for container in inits:
+            terminated = _terminated(statuses.get(container.get("name")))
+            if terminated is None or terminated.get("exitCode") != 0:
+                problems.append(
+                    f"container {name} runs before init container {container.get('name')} completed"
+                )
+    return tuple(problems), exercised
+
+
+class PodReadyConsistent(Invariant):
+    """A pod is Ready only when every container is ready and every readiness gate holds.
+
+    Upstream promises it (``pkg/kubelet/status/generate.go GeneratePodReadyCondition`` and
+    ``GenerateContainersReadyCondition``; the pod readiness-gate documentation): ``Ready=True``
+    needs every regular container and every sidecar ready, and each ``readinessGates``
+    condition present with status True; a terminal pod is never Ready.
+    """
+
+    name = "pod_ready_consistent"
+    description = "Ready only when every container is ready and the readiness gates hold"
+    precondition = "a pod was Ready"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Check every Ready pod."""
+        violations: list[Violation] = []
+        for pod in _pods(cluster):
+            problems, exercised = cluster.derive("pod-ready-consistent", pod, _ready_problems)
+            if exercised:
+                history.met.add(self.name)
+            violations.extend(
+                self.violation(f"pod {_name(pod)} is Ready but {problem}", pod=_name(pod))
+                for problem in problems
+            )
+        return violations
+
+
+def _ready_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
+    """What breaks :class:`PodReadyConsistent` for one pod, and whether it was exercised."""
+    conditions = _conditions(pod)
+    if conditions.get("Ready") != "True":
+        return (), False
+    spec = pod.get("spec") or {}
+    problems = []
+    phase = (pod.get("status") or {}).get("phase")
+    if phase in {"Succeeded", "Failed"}:
+        problems.append(f"its phase is {phase}")
+    regular = _statuses(pod, "containerStatuses")
+    init = _statuses(pod, "initContainerStatuses")
+    wanted = [(c, regular) for c in spec.get("containers") or []]
+    wanted += [(c, init) for c in spec.get("initContainers") or [] if _is_sidecar(c)]
+    for container, statuses in wanted:
+        status = statuses.get(container.get("name")) or {}
+        if status.get("ready") is not True:
+            problems.append(f"container {container.get('name')} is not ready")
+    for gate in spec.get("readinessGates") or []:
+        kind = gate.get("conditionType")
+        if conditions.get(str(kind)) != "True":
+            problems.append(f"readiness gate {kind} is {conditions.get(str(kind), 'absent')}")
+    return tuple(problems), True
+
+
+class PodGcSafe(Invariant):
+    """Pod GC never deletes a pod that may still run on a live node.
+
+    Upstream promises it (``pkg/controller/podgc/gc_controller.go``): the collector deletes
+    terminated pods (``gcTerminated``), pods whose node is gone (``gcOrphaned``, after
+    confirming the Node is absent), terminating pods on a node tainted
+    ``node.kubernetes.io/out-of-service`` (``gcTerminating``) and unscheduled terminating pods
+    (``gcUnscheduledTerminating``). A pod it deletes is one of those: never a live pod bound
+    to an existing Node without the out-of-service taint.
+    """
+
+    name = "pod_gc_safe"
+    description = "pod GC never deletes a pod running on a live node"
+    precondition = "pod GC deleted a pod"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge each pod the step's pod GC deleted by its last state."""
+        if step is None or step.action.name != "podgc":
+            return []
+        deleted = {
+            (c.namespace, c.name) for c in step.changes if c.kind == "Pod" and c.type == "DELETED"
+        }
+        violations: list[Violation] = []
+        # The deleting write is among the step's last few events (podgc deletes one pod).
+        for event in reversed(cluster.store.log[-8:]):
+            namespace, name = event.key[1], event.key[2]
+            if event.type != "DELETED" or event.key[0] != "Pod" or (namespace, name) not in deleted:
+                continue
+            deleted.discard((namespace, name))
+            history.met.add(self.name)
+            pod = event.object
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            node = cluster.store.get(("Node", "", str(node_name))) if node_name else None
+            if node is None or not _live(pod):
+                continue
+            out_of_service = any(
+                t.get("key") == "node.kubernetes.io/out-of-service"
+                for t in (node.get("spec") or {}).get("taints") or []
+            )
+            if pod["metadata"].get("deletionTimestamp") is not None and out_of_service:
+                continue
+            violations.append(
+                self.violation(
+                    f"pod GC deleted pod {namespace}/{name}, live on existing node {node_name}",
+                    pod=f"{namespace}/{name}",
+                    node=node_name,
+                )
+            )
+        return violations
+
+
+_ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
+
+
+class VolumeZoneMatches(Invariant):
+    """A bound PV's zone and node affinity admit the node of every pod that uses it.
+
+    Upstream promises it (``volumebinding`` and ``volumezone`` Filter plugins; the
+    persistent-volumes documentation on node affinity): a pod using a claim bound to a volume
+    runs only on a node that the volume's ``nodeAffinity`` required terms select and whose
+    zone label is among the volume's zone labels (a ``__``-separated set).
+    """
+
+    name = "volume_zone_matches"
+    description = "every pod using a bound PV runs on a node in the PV's zone"
+    precondition = "a pod using a bound volume got a node"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Check each bound pod's claims."""
+        violations: list[Violation] = []
+        for pod in _pods(cluster):
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            if not node_name or not _live(pod):
+                continue
+            claims = [
+                (v.get("persistentVolumeClaim") or {}).get("claimName")
+                for v in (pod.get("spec") or {}).get("volumes") or []
+                if v.get("persistentVolumeClaim")
+            ]
+            node = cluster.store.get(("Node", "", str(node_name)))
+            if not claims or node is None:
+                continue
+            labels = labels_of(node)
+            for claim_name in claims:
+                claim = cluster.store.get(
+                    ("PersistentVolumeClaim", pod["metadata"]["namespace"], str(claim_name))
+                )
+                volume_name = ((claim or {}).get("spec") or {}).get("volumeName")
+                volume = cluster.store.get(("PersistentVolume", "", str(volume_name)))
+                if volume is None:
+                    continue
+                history.met.add(self.name)
+                problem = _volume_mismatch(volume, labels)
+                if problem:
+                    violations.append(
+                        self.violation(
+                            f"pod {_name(pod)} on node {node_name} uses volume "
+                            f"{volume['metadata']['name']}: {problem}",
+                            pod=_name(pod),
+                            node=node_name,
+                            volume=volume["metadata"]["name"],
+                        )
+                    )
+        return violations
+
+
+def _volume_mismatch(volume: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    """Why a node's labels are outside a volume's zone or node affinity ("" when inside)."""
+    volume_labels = labels_of(volume)
+    for key in _ZONE_LABELS:
+        if key in volume_labels and labels.get(key) not in volume_labels[key].split("__"):
+            return f"{key} {labels.get(key)!r} is not in {volume_labels[key]!r}"
+    required = (((volume.get("spec") or {}).get("nodeAffinity") or {}).get("required")) or {}
+    terms = required.get("nodeSelectorTerms") or []
+    if terms and not any(_term_matches(term, labels) for term in terms):
+        return "no nodeAffinity term selects the node"
+    return ""
+
+
+class LostNodePodsNotReady(Invariant):
+    """Once the node lifecycle controller ran, a node without heartbeats and its pods are not Ready.
+
+    Upstream promises it (``node_lifecycle_controller.go monitorNodeHealth`` with
+    ``tryUpdateNodeHealth`` and ``MarkPodsNotReady``): a node whose last heartbeat is older
+    than ``--node-monitor-grace-period`` gets ``Ready=Unknown``, and every pod bound to it gets
+    ``Ready=False``. Judged right after the controller checked the node (later, a healed
+    kubelet may report its pods before its node, as upstream).
+    """
+
+    name = "lost_node_pods_not_ready"
+    description = "pods on a node without heartbeats are not Ready after node lifecycle ran"
+    precondition = "the node lifecycle controller checked a node whose heartbeat was too old"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """After each node-health step, judge the node it checked."""
+        if step is None or step.action.name != "node-health" or not step.changes:
+            return []  # only a check whose writes went through (not one without quorum)
+        node_name = str(getattr(step.action, "node", ""))
+        node = cluster.store.get(("Node", "", node_name))
+        if node is None:
+            return []
+        ready = next(
+            (
+                c
+                for c in (node.get("status") or {}).get("conditions") or []
+                if c.get("type") == "Ready"
+            ),
+            None,
+        )
+        if ready is None or ready.get("lastHeartbeatTime") is None:
+            return []
+        stale = (
+            int(ready["lastHeartbeatTime"]) + cluster.config.node_monitor_grace_period < cluster.now
+        )
+        if not stale and ready.get("status") != "Unknown":
+            return []
+        history.met.add(self.name)
+        violations = []
+        if ready.get("status") == "True":
+            violations.append(
+                self.violation(
+                    f"node {node_name} is Ready with its last heartbeat at "
+                    f"{ready['lastHeartbeatTime']} (now {cluster.now})",
+                    node=node_name,
+                )
+            )
+        for pod in _pods(cluster):
+            if (pod.get("spec") or {}).get("nodeName") != node_name or not _live(pod):
+                continue
+            if _conditions(pod).get("Ready") == "True":
+                violations.append(
+                    self.violation(
+                        f"pod {_name(pod)} on node {node_name} (no heartbeat) is still Ready",
+                        pod=_name(pod),
+                        node=node_name,
+                    )
+                )
+        return violations
+
+
+class TaintEvictionTiming(Invariant):
+    """Taint eviction deletes a pod only once a NoExecute taint is no longer tolerated.
+
+    Upstream promises it (``pkg/controller/tainteviction/taint_eviction.go``
+    ``processPodOnNode`` and ``getMinTolerationTime``; the taints-and-tolerations
+    documentation): a pod is deleted at once for a NoExecute taint it does not tolerate, after
+    the smallest ``tolerationSeconds`` of the matching tolerations since the taint's
+    ``timeAdded``, and never for a taint a toleration without ``tolerationSeconds`` matches.
+    Judged on each eviction (the "never before" half; a pod left past its time shows in
+    ``eventually_stable``).
+    """
+
+    name = "taint_eviction_timing"
+    description = "NoExecute taints evict no pod before its tolerationSeconds"
+    precondition = "taint eviction deleted a pod"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge the pod each taint-evict step deleted."""
+        if step is None or step.action.name != "taint-evict":
+            return []
+        namespace = str(getattr(step.action, "namespace", ""))
+        name = str(getattr(step.action, "pod", ""))
+        pod = cluster.store.get(("Pod", namespace, name))
+        if pod is None or not any(c.kind == "Pod" and c.name == name for c in step.changes):
+            return []
+        history.met.add(self.name)
+        node = cluster.store.get(("Node", "", str((pod.get("spec") or {}).get("nodeName"))))
+        tolerations = (pod.get("spec") or {}).get("tolerations") or []
+        for taint in ((node or {}).get("spec") or {}).get("taints") or []:
+            if taint.get("effect") != "NoExecute":
+                continue
+            matching = [t for t in tolerations if _tolerates(t, taint)]
+            if not matching:
+                return []
+            seconds = [t.get("tolerationSeconds") for t in matching]
+            if all(s is not None for s in seconds) and cluster.now >= int(
+                taint.get("timeAdded") or 0
+            ) + min(max(int(s), 0) for s in seconds if s is not None):
+                return []
+        return [
+            self.violation(
+                f"taint eviction deleted pod {namespace}/{name} before any NoExecute taint's "
+                f"tolerationSeconds ran out (now {cluster.now})",
+                pod=f"{namespace}/{name}",
+            )
+        ]
