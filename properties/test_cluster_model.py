@@ -360,7 +360,9 @@ def upstream_scale_stall(run: Run, message: str) -> bool:
         replicas = d["spec"]["replicas"]
         active = [
             rs
-            for rs in run.cluster.store.list_objects("ReplicaSet", d["metadata"]["namespace"])
+            for rs in run.cluster.store.list_objects(
+                "ReplicaSet", namespace=d["metadata"]["namespace"]
+            )
             if rs["spec"].get("replicas", 0) > 0
             and rs["metadata"]["ownerReferences"][0]["uid"] == d["metadata"]["uid"]
         ]

@@ -168,7 +168,7 @@ def test_get_proportion_never_overshoots_what_is_left(spec, before, replicas, to
 @FAST
 @given(st.integers(min_value=0, max_value=2000), st.integers(min_value=1, max_value=8))
 def test_slow_start_batches_double_and_sum(count, initial):
-    batches = rsm.slow_start_batches(count, initial)
+    batches = rsm.slow_start_batches(count, initial=initial)
     assert sum(batches) == count
     assert all(b > 0 for b in batches)
     for previous, current in itertools.pairwise(batches):

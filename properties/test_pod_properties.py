@@ -149,7 +149,7 @@ def test_a_terminal_pod_with_everything_stopped_is_succeeded_or_failed(pod):
 
 @given(pods(), st.sampled_from(["Pending", "Running", "Succeeded", "Failed"]))
 def test_terminal_phase_never_has_ready_true(pod, phase):
-    conditions = by_type(pod_conditions(pod, phase))
+    conditions = by_type(pod_conditions(pod, phase=phase))
     if phase in {"Succeeded", "Failed"}:
         assert conditions["Ready"]["status"] == "False"
         assert conditions["ContainersReady"]["status"] == "False"

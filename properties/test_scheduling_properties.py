@@ -72,7 +72,7 @@ STRATEGIES = st.sampled_from(
 @given(pods_requesting(), nodes_with_usage(), STRATEGIES)
 def test_scores_are_always_between_0_and_100(pod, node_and_used, strategy):
     node, used = node_and_used
-    for score in node_scores(pod, [node], used, strategy).values():
+    for score in node_scores(pod, [node], used, scoring_strategy=strategy).values():
         assert 0 <= score <= 100
     for score in balanced_allocation_scores(pod, [node], used).values():
         assert 0 <= score <= 100
@@ -98,8 +98,8 @@ def test_least_and_most_allocated_move_in_opposite_directions(pod, node_and_used
     ]
     least_before = node_scores(pod, [node], used)["n"]
     least_after = node_scores(pod, [node], more)["n"]
-    most_before = node_scores(pod, [node], used, {"type": "MostAllocated"})["n"]
-    most_after = node_scores(pod, [node], more, {"type": "MostAllocated"})["n"]
+    most_before = node_scores(pod, [node], used, scoring_strategy={"type": "MostAllocated"})["n"]
+    most_after = node_scores(pod, [node], more, scoring_strategy={"type": "MostAllocated"})["n"]
     assert least_after <= least_before
     assert most_after >= most_before
 

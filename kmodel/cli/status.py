@@ -67,7 +67,7 @@ def status(
             phase, conditions = unbound_pod_status(pod)
         else:
             phase = api_pod_phase(pod, feature_gates=gates)
-            conditions = pod_conditions(pod, phase, feature_gates=gates)
+            conditions = pod_conditions(pod, phase=phase, feature_gates=gates)
         # kubectl reads the status the API would hold: the reported phase and conditions.
         reported = {**pod, "status": {**mapping_at(pod, "status"), "phase": phase}}
         reported["status"]["conditions"] = conditions

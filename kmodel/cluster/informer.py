@@ -23,7 +23,7 @@ class ObjectView(Protocol):
     """Anything that lists objects by kind: an informer's cache, or the store itself."""
 
     def list_objects(
-        self, kind: str, namespace: str | None = None
+        self, kind: str, *, namespace: str | None = None
     ) -> Iterator[Mapping[str, Any]]:  # pragma: no cover - protocol
         """Objects of a kind, in key order."""
         ...
@@ -154,7 +154,9 @@ class Informer:
         """The cached object, or None."""
         return self.cache.get(key[0], {}).get((key[1], key[2]))
 
-    def list_objects(self, kind: str, namespace: str | None = None) -> Iterator[Mapping[str, Any]]:
+    def list_objects(
+        self, kind: str, *, namespace: str | None = None
+    ) -> Iterator[Mapping[str, Any]]:
         """Cached objects of a kind, in key order."""
         bucket = self.cache.get(kind, {})
         keys = self._sorted.get(kind)

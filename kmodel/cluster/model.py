@@ -646,7 +646,7 @@ class Cluster:
         value = self.cache[key] = compute()
         return value
 
-    def fork(self, components: Iterable[str] | None = None) -> Cluster:
+    def fork(self, *, components: Iterable[str] | None = None) -> Cluster:
         """A scratch cluster for a dry run of a component step: its writes touch nothing here.
 
         The store is forked; the informers and memory of ``components`` (default: every one
@@ -711,14 +711,14 @@ class Cluster:
                 setattr(clone, spec.name, copy.deepcopy(getattr(self, spec.name)))
         return clone
 
-    def would_change(self, action: Action, components: Iterable[str] | None = None) -> bool:
+    def would_change(self, action: Action, *, components: Iterable[str] | None = None) -> bool:
         """Whether ``action`` would write anything now (a dry run on a fork)."""
-        probe = self.fork(components)
+        probe = self.fork(components=components)
         action.apply(probe)
         return bool(probe.store.log)
 
     def would_change_within(
-        self, action: Action, components: Iterable[str] | None = None
+        self, action: Action, *, components: Iterable[str] | None = None
     ) -> tuple[bool, ClockWindow] | None:
         """:meth:`would_change`, with the times its answer holds for; None if that is unknown.
 
@@ -729,7 +729,7 @@ class Cluster:
         """
         if type(self.store.now) is not int:
             return None
-        probe = self.fork(components)
+        probe = self.fork(components=components)
         window = ClockWindow()
         probe.store.now = _WatchedClock(window, self.store.now)  # type: ignore[assignment]
         try:

@@ -147,7 +147,9 @@ class APIStore:
         """The current object (a quorum read), or None."""
         return self.objects.get(key)
 
-    def list_objects(self, kind: str, namespace: str | None = None) -> Iterator[Mapping[str, Any]]:
+    def list_objects(
+        self, kind: str, *, namespace: str | None = None
+    ) -> Iterator[Mapping[str, Any]]:
         """Current objects of a kind, in key order (deterministic)."""
         keys = self._sorted_keys.get(kind)
         if keys is None:  # the list is replaced, never edited: running iterations keep theirs

@@ -130,7 +130,7 @@ class RollbackDeployment(Action):
             return
         owned = [
             rs
-            for rs in cluster.store.list_objects("ReplicaSet", self.namespace)
+            for rs in cluster.store.list_objects("ReplicaSet", namespace=self.namespace)
             if any(
                 r.get("uid") == body["metadata"]["uid"]
                 for r in rs["metadata"].get("ownerReferences") or []
@@ -370,12 +370,12 @@ class RemoveSchedulingGates(Action):
             return []
         owned = {
             rs["metadata"]["uid"]
-            for rs in store.list_objects("ReplicaSet", self.namespace)
+            for rs in store.list_objects("ReplicaSet", namespace=self.namespace)
             if (controller_ref(rs) or {}).get("uid") == deployment["metadata"]["uid"]
         }
         return [
             p
-            for p in store.list_objects("Pod", self.namespace)
+            for p in store.list_objects("Pod", namespace=self.namespace)
             if (controller_ref(p) or {}).get("uid") in owned and scheduling_gates(p)
         ]
 

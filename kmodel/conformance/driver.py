@@ -672,7 +672,7 @@ class EngineRun:
         probe_pod = {**pod.manifest, "status": body}
         phase = api_pod_phase(probe_pod, old_status=old, pod_is_terminal=pod.terminal)
         body["phase"] = phase
-        body["conditions"] = list(pod_conditions({**pod.manifest, "status": body}, phase))
+        body["conditions"] = list(pod_conditions({**pod.manifest, "status": body}, phase=phase))
         running = any(r and r[0].get("state") == "running" for r in pod.records.values())
         return merge_pod_status(old, body, could_have_running_containers=running)
 

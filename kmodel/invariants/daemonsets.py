@@ -37,7 +37,7 @@ def _daemon_pods_by_node(
     """
     uid = ds["metadata"]["uid"]
     result: dict[str, list[Mapping[str, Any]]] = {}
-    for pod in cluster.store.list_objects("Pod", ds["metadata"]["namespace"]):
+    for pod in cluster.store.list_objects("Pod", namespace=ds["metadata"]["namespace"]):
         if (_controller_ref(cluster, pod) or {}).get("uid") != uid or not _live(pod):
             continue
         if pod["metadata"].get("deletionTimestamp") is not None and not deleting:

@@ -86,7 +86,7 @@ def _deployment_pods(
         ("deployment-replicasets", namespace, uid, rs_revision),
         lambda: tuple(
             rs
-            for rs in cluster.store.list_objects("ReplicaSet", namespace)
+            for rs in cluster.store.list_objects("ReplicaSet", namespace=namespace)
             if (_controller_ref(cluster, rs) or {}).get("uid") == uid
         ),
     )
@@ -95,7 +95,7 @@ def _deployment_pods(
         uids = {rs["metadata"]["uid"] for rs in rss}
         return tuple(
             p
-            for p in cluster.store.list_objects("Pod", namespace)
+            for p in cluster.store.list_objects("Pod", namespace=namespace)
             if (_controller_ref(cluster, p) or {}).get("uid") in uids
             and _live(p)
             and p["metadata"].get("deletionTimestamp") is None
@@ -260,14 +260,14 @@ class RecreateNoOverlap(Invariant):
             template = d["spec"]["template"]
             new_uids: set[str] = set()
             old_uids: set[str] = set()
-            for rs in cluster.store.list_objects("ReplicaSet", namespace):
+            for rs in cluster.store.list_objects("ReplicaSet", namespace=namespace):
                 if (_controller_ref(cluster, rs) or {}).get("uid") != uid:
                     continue
                 same = _equal_ignore_hash((rs.get("spec") or {}).get("template") or {}, template)
                 (new_uids if same else old_uids).add(rs["metadata"]["uid"])
             old_pods: list[str] = []
             new_pods: list[str] = []
-            for pod in cluster.store.list_objects("Pod", namespace):
+            for pod in cluster.store.list_objects("Pod", namespace=namespace):
                 if not _live(pod):
                     continue
                 owner = (_controller_ref(cluster, pod) or {}).get("uid")
@@ -349,7 +349,7 @@ class PdbRespected(Invariant):
             victim = cluster.store.get(("Pod", namespace, pod_name))
             if victim is None or not is_pod_ready(victim):
                 continue
-            for pdb in cluster.store.list_objects("PodDisruptionBudget", namespace):
+            for pdb in cluster.store.list_objects("PodDisruptionBudget", namespace=namespace):
                 if not selector_matches((pdb.get("spec") or {}).get("selector"), labels_of(victim)):
                     continue
                 fresh = pdb_status(pdb, pods)
@@ -662,7 +662,7 @@ def _related_pods(cluster: Cluster, rs: Mapping[str, Any]) -> list[Mapping[str, 
     else:
         uids = {
             other["metadata"]["uid"]
-            for other in cluster.store.list_objects("ReplicaSet", namespace)
+            for other in cluster.store.list_objects("ReplicaSet", namespace=namespace)
             if any(
                 r.get("uid") == owner.get("uid") and r.get("controller")
                 for r in other["metadata"].get("ownerReferences") or []
@@ -670,7 +670,7 @@ def _related_pods(cluster: Cluster, rs: Mapping[str, Any]) -> list[Mapping[str, 
         }
     return [
         p
-        for p in cluster.store.list_objects("Pod", namespace)
+        for p in cluster.store.list_objects("Pod", namespace=namespace)
         if any(
             r.get("uid") in uids and r.get("controller")
             for r in p["metadata"].get("ownerReferences") or []

@@ -174,7 +174,7 @@ class StatefulSetOrdered(Invariant):
                 history.met.add(self.name)
                 higher = [
                     p["metadata"]["name"]
-                    for p in cluster.store.list_objects("Pod", change.namespace)
+                    for p in cluster.store.list_objects("Pod", namespace=change.namespace)
                     if p["metadata"]["name"].rpartition("-")[0] == parent
                     and p["metadata"]["name"].rpartition("-")[2].isdigit()
                     and int(p["metadata"]["name"].rpartition("-")[2]) > ordinal

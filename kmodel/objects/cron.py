@@ -139,7 +139,7 @@ def _value(text: str, names: Mapping[str, int], path: str) -> int:
     return int(text)
 
 
-def parse_schedule(text: str, zone: str | None = None, *, path: str = "spec.schedule") -> Schedule:
+def parse_schedule(text: str, *, zone: str | None = None, path: str = "spec.schedule") -> Schedule:
     """``cron.ParseStandard`` of a schedule, in ``zone`` (an IANA name; None: UTC).
 
     Raises:
@@ -177,6 +177,6 @@ def parse_schedule(text: str, zone: str | None = None, *, path: str = "spec.sche
     )
 
 
-def to_datetime(seconds: int, zone: str = "UTC") -> dt.datetime:
+def to_datetime(seconds: int, *, zone: str = "UTC") -> dt.datetime:
     """The instant of a logical second, in ``zone``."""
     return dt.datetime.fromtimestamp(seconds, tz=_UTC).astimezone(zoneinfo.ZoneInfo(zone))

@@ -115,7 +115,7 @@ def object_ref(obj: Manifest) -> str:
     return "/".join(parts)
 
 
-def require_manifest(value: object, what: str, kind: str | None = None) -> Manifest:
+def require_manifest(value: object, what: str, *, kind: str | None = None) -> Manifest:
     """Check that ``value`` is a manifest (a mapping), named ``what`` in the error.
 
     Raises:
@@ -131,7 +131,7 @@ def require_manifest(value: object, what: str, kind: str | None = None) -> Manif
     return value
 
 
-def require_manifests(values: object, what: str, kind: str | None = None) -> list[Manifest]:
+def require_manifests(values: object, what: str, *, kind: str | None = None) -> list[Manifest]:
     """Check that ``values`` is a sequence of manifests.
 
     Raises:
@@ -141,7 +141,7 @@ def require_manifests(values: object, what: str, kind: str | None = None) -> lis
         isinstance(values, str | bytes) or not isinstance(values, Sequence)
     ):
         raise InputError(f"{what} must be a list of manifests, not {type(values).__name__}")
-    return [require_manifest(v, f"{what}[{i}]", kind) for i, v in enumerate(values)]
+    return [require_manifest(v, f"{what}[{i}]", kind=kind) for i, v in enumerate(values)]
 
 
 def _fail(obj: Manifest | None, path: str, message: str) -> InputError:
@@ -149,7 +149,7 @@ def _fail(obj: Manifest | None, path: str, message: str) -> InputError:
 
 
 def mapping_field(
-    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
+    value: Mapping[str, Any], key: str, path: str, *, obj: Manifest | None = None
 ) -> Mapping[str, Any]:
     """``value[key]`` as a mapping; absent or ``null`` gives ``{}``."""
     item = value.get(key)
@@ -161,7 +161,7 @@ def mapping_field(
 
 
 def list_field(
-    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
+    value: Mapping[str, Any], key: str, path: str, *, obj: Manifest | None = None
 ) -> list[Any]:
     """``value[key]`` as a list; absent or ``null`` gives ``[]``."""
     item = value.get(key)
@@ -172,7 +172,7 @@ def list_field(
     return list(item)
 
 
-def str_field(value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None) -> str:
+def str_field(value: Mapping[str, Any], key: str, path: str, *, obj: Manifest | None = None) -> str:
     """``value[key]`` as a string; absent or ``null`` gives ``""``."""
     item = value.get(key)
     if item is None:
@@ -186,6 +186,7 @@ def int_field(
     value: Mapping[str, Any],
     key: str,
     path: str,
+    *,
     obj: Manifest | None = None,
     default: int = 0,
 ) -> int:
@@ -198,7 +199,9 @@ def int_field(
     return item
 
 
-def bool_field(value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None) -> bool:
+def bool_field(
+    value: Mapping[str, Any], key: str, path: str, *, obj: Manifest | None = None
+) -> bool:
     """``value[key]`` as a boolean; absent or ``null`` gives ``False``."""
     item = value.get(key)
     if item is None:
@@ -209,10 +212,10 @@ def bool_field(value: Mapping[str, Any], key: str, path: str, obj: Manifest | No
 
 
 def string_map_field(
-    value: Mapping[str, Any], key: str, path: str, obj: Manifest | None = None
+    value: Mapping[str, Any], key: str, path: str, *, obj: Manifest | None = None
 ) -> dict[str, str]:
     """``value[key]`` as a ``map[string]string`` (labels, nodeSelector); absent gives ``{}``."""
-    raw = mapping_field(value, key, path, obj)
+    raw = mapping_field(value, key, path, obj=obj)
     result: dict[str, str] = {}
     for k, v in raw.items():
         if not isinstance(k, str) or not isinstance(v, str):
@@ -223,7 +226,9 @@ def string_map_field(
 
 def object_name(obj: Manifest) -> str:
     """``metadata.name`` of a manifest (``""`` when absent)."""
-    return str_field(mapping_field(obj, "metadata", "metadata", obj), "name", "metadata.name", obj)
+    return str_field(
+        mapping_field(obj, "metadata", "metadata", obj=obj), "name", "metadata.name", obj=obj
+    )
 
 
 def mapping_at(obj: Mapping[str, Any], dotted: str) -> Mapping[str, Any]:
@@ -250,7 +255,7 @@ def list_at(obj: Mapping[str, Any], dotted: str) -> list[Any]:
     return as_list(value, dotted)
 
 
-def int_at(obj: Mapping[str, Any], dotted: str, default: int = 0) -> int:
+def int_at(obj: Mapping[str, Any], dotted: str, *, default: int = 0) -> int:
     """The integer at a dotted path (``spec.replicas``); ``default`` where absent or ``null``.
 
     Booleans are refused, as Go's decoder refuses them for an integer field.

@@ -203,7 +203,7 @@ def new_requirement(key: str, operator: Operator, values: Sequence[str], path: s
     return Requirement(key, operator, tuple(values))
 
 
-def label_selector_as_selector(selector: object, path: str = "spec.selector") -> LabelSelector:
+def label_selector_as_selector(selector: object, *, path: str = "spec.selector") -> LabelSelector:
     """Compile a ``metav1.LabelSelector`` manifest into a selector.
 
     Mirrors ``k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go LabelSelectorAsSelector``: a nil
@@ -256,7 +256,7 @@ def label_selector_as_selector(selector: object, path: str = "spec.selector") ->
     return LabelSelector(tuple(requirements))
 
 
-def labels_of(obj: Mapping[str, object], path: str = "metadata.labels") -> dict[str, str]:
+def labels_of(obj: Mapping[str, object], *, path: str = "metadata.labels") -> dict[str, str]:
     """Return the ``metadata.labels`` of an object as a dict (empty when absent).
 
     Raises:
@@ -277,6 +277,7 @@ def labels_of(obj: Mapping[str, object], path: str = "metadata.labels") -> dict[
 def selector_matches(
     selector: Mapping[str, object] | None,
     labels: Mapping[str, str],
+    *,
     path: str = "spec.selector",
 ) -> bool:
     """Whether a selector manifest matches a label set.
@@ -286,4 +287,4 @@ def selector_matches(
     Raises:
         InputError: if the selector is invalid (see :func:`label_selector_as_selector`).
     """
-    return label_selector_as_selector(selector, path).matches(labels)
+    return label_selector_as_selector(selector, path=path).matches(labels)

@@ -1423,7 +1423,7 @@ def _validate_cron_job(body: Manifest) -> None:
             "cannot use both timeZone field and TZ or CRON_TZ in schedule",
         )
     try:
-        parse_schedule(schedule, zone)
+        parse_schedule(schedule, zone=zone)
     except InputError as error:
         _invalid(
             error.path or "spec.schedule",

@@ -225,7 +225,7 @@ def _scores(
     """Mirrors ``prioritizeNodes``: sum of plugin score x plugin weight, per feasible node."""
     totals = dict.fromkeys((str(n["metadata"]["name"]) for n in feasible), 0)
     parts = (
-        ("NodeResourcesFit", node_scores(pod, feasible, pods, strategy)),
+        ("NodeResourcesFit", node_scores(pod, feasible, pods, scoring_strategy=strategy)),
         ("NodeResourcesBalancedAllocation", balanced_allocation_scores(pod, feasible, pods)),
         ("TaintToleration", taint_toleration_scores(pod, feasible)),
         ("NodeAffinity", node_affinity_scores(pod, feasible)),

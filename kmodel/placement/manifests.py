@@ -430,9 +430,9 @@ def _template_pod(obj: LoadedObject) -> tuple[Manifest, int, LabelSelector]:
     if obj.kind == "Job":
         # The Job controller's pods carry the job-name label the API server adds.
         selector_body = {"matchLabels": {"batch.kubernetes.io/job-name": obj.name}}
-        return pod, replicas, label_selector(selector_body, "spec.selector", obj.body)
+        return pod, replicas, label_selector(selector_body, "spec.selector", obj=obj.body)
     try:
-        selector = label_selector(spec.get("selector"), "spec.selector", obj.body)
+        selector = label_selector(spec.get("selector"), "spec.selector", obj=obj.body)
     except InputError as exc:
         raise exc.located(file=obj.source.file, document=obj.source.document) from None
     return pod, replicas, selector
@@ -530,7 +530,7 @@ def _self_terms(pod: Manifest) -> tuple[list[tuple[str, int]], list[Mapping[str,
     affinity = (spec.get("affinity") or {}).get("podAntiAffinity") or {}
     for i, term in enumerate(affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or []):
         path = f"spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[{i}]"
-        selector = label_selector(term.get("labelSelector"), f"{path}.labelSelector", pod)
+        selector = label_selector(term.get("labelSelector"), f"{path}.labelSelector", obj=pod)
         names = term.get("namespaces") or []
         same_namespace = (not names and term.get("namespaceSelector") is None) or (
             namespace in names
@@ -569,7 +569,7 @@ def _placed_affinity_terms(pod: Manifest, templates: Sequence[Manifest]) -> list
         if term.get("namespaceSelector") is not None:
             continue
         path = f"spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[{i}]"
-        selector = label_selector(term.get("labelSelector"), f"{path}.labelSelector", pod)
+        selector = label_selector(term.get("labelSelector"), f"{path}.labelSelector", obj=pod)
         namespaces = frozenset(term.get("namespaces") or [namespace])
         counted = tuple(
             g
@@ -636,7 +636,7 @@ def _take_daemon_overhead(
         namespace = ds.namespace or "default"
         spec = ds.body.get("spec") or {}
         try:
-            selector = label_selector(spec.get("selector"), "spec.selector", ds.body)
+            selector = label_selector(spec.get("selector"), "spec.selector", obj=ds.body)
             targeted: list[str] = []
             requests = _daemon_requests(new_pod(ds.body, ""))
             for name, body in bodies.items():
@@ -1077,7 +1077,7 @@ def _group(
         path = f"spec.topologySpreadConstraints[{i}]"
         key = spread_keys[i]
         selector = label_selector(
-            constraint.get("labelSelector"), f"{path}.labelSelector", template
+            constraint.get("labelSelector"), f"{path}.labelSelector", obj=template
         )
         max_skew = constraint.get("maxSkew")
         if isinstance(max_skew, bool) or not isinstance(max_skew, int) or max_skew <= 0:

@@ -177,7 +177,7 @@ def sync_cronjob(  # syncCronJob is one long decision
     result.status = status
     if cronjob["metadata"].get("deletionTimestamp") is not None or spec.get("suspend"):
         return result
-    schedule = parse_schedule(str(spec.get("schedule", "")), spec.get("timeZone"))
+    schedule = parse_schedule(str(spec.get("schedule", "")), zone=spec.get("timeZone"))
     scheduled, too_many = next_schedule_time({**cronjob, "status": status}, now, schedule)
     if too_many:
         result.events.append(
@@ -245,7 +245,7 @@ def sync_cronjob(  # syncCronJob is one long decision
 
 def _rfc3339(seconds: int, zone: str) -> str:
     """``time.Format(time.RFC3339)`` of the instant in ``zone``."""
-    text = to_datetime(seconds, zone).isoformat()
+    text = to_datetime(seconds, zone=zone).isoformat()
     return text.replace("+00:00", "Z")
 
 

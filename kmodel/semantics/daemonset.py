@@ -224,13 +224,16 @@ def node_should_run_daemon_pod(node: Manifest, ds: Manifest) -> tuple[bool, bool
     def schedule_or_execute(taint: Taint) -> bool:
         return taint.effect in {"NoSchedule", "NoExecute"}
 
-    if find_matching_untolerated_taint(taints, tolerations, schedule_or_execute) is None:
+    if (
+        find_matching_untolerated_taint(taints, tolerations, taint_filter=schedule_or_execute)
+        is None
+    ):
         return True, True
 
     def execute(taint: Taint) -> bool:
         return taint.effect == "NoExecute"
 
-    return False, find_matching_untolerated_taint(taints, tolerations, execute) is None
+    return False, find_matching_untolerated_taint(taints, tolerations, taint_filter=execute) is None
 
 
 #: node name -> :func:`node_should_run_daemon_pod` for one DaemonSet, when the caller has it.
@@ -343,7 +346,7 @@ def pod_order_key(pod: Manifest) -> tuple[bool, int, str]:
     Mirrors ``daemon_controller.go podByCreationTimestampAndPhase.Less``.
     """
     metadata = mapping_at(pod, "metadata")
-    created = time_ns(metadata.get("creationTimestamp"), "metadata.creationTimestamp") or 0
+    created = time_ns(metadata.get("creationTimestamp"), path="metadata.creationTimestamp") or 0
     return (not read_path(pod, "spec.nodeName"), created, str(metadata.get("name") or ""))
 
 

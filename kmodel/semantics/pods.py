@@ -628,8 +628,8 @@ def _ready_to_start_containers(pod: Manifest) -> PodCondition:
 
 def pod_conditions(
     pod: Manifest,
-    phase: str | None = None,
     *,
+    phase: str | None = None,
     feature_gates: Mapping[str, bool] | None = None,
 ) -> list[PodCondition]:
     """The kubelet-owned conditions of a pod, in the order the kubelet appends them.

@@ -87,7 +87,7 @@ TimeValue = int | float | str | None
 # ---------------------------------------------------------------- small readers
 
 
-def time_ns(value: object, path: str = "time") -> int | None:
+def time_ns(value: object, *, path: str = "time") -> int | None:
     """Convert a time to exact integer nanoseconds; ``None`` for the zero time.
 
     Numbers are seconds (a float is read by its shortest decimal form, so ``0.1`` is exactly
@@ -198,8 +198,10 @@ def is_pod_available(pod: Manifest, min_ready_seconds: int, now: TimeValue) -> b
         return True
     condition = _ready_condition(pod)
     assert condition is not None  # noqa: S101 - is_pod_ready found it
-    since = time_ns(condition.get("lastTransitionTime"), "status.conditions.lastTransitionTime")
-    now_ns = time_ns(now, "now")
+    since = time_ns(
+        condition.get("lastTransitionTime"), path="status.conditions.lastTransitionTime"
+    )
+    now_ns = time_ns(now, path="now")
     if since is None or now_ns is None:
         # Go: a zero transition time is refused; a zero now is before every real time.
         return False
@@ -228,7 +230,7 @@ def _ready_time(pod: Manifest) -> int | None:
     if is_pod_ready(pod):
         for condition in _conditions(pod):
             if condition.get("type") == "Ready" and condition.get("status") == "True":
-                return time_ns(condition.get("lastTransitionTime"), "lastTransitionTime")
+                return time_ns(condition.get("lastTransitionTime"), path="lastTransitionTime")
     return None
 
 
@@ -305,7 +307,7 @@ def active_pods_less(
     # 5. Doubled up < not doubled up.
     if rank_i != rank_j:
         return rank_i > rank_j
-    now_ns = time_ns(now, "now")
+    now_ns = time_ns(now, path="now")
     # 6. Been ready for empty time < less time < more time.
     if ready_i and ready_j:
         ready_time_i = _ready_time(pod_i)
@@ -325,8 +327,12 @@ def active_pods_less(
     if restarts_i[1] != restarts_j[1]:
         return restarts_i[1] > restarts_j[1]
     # 8. Empty creation time < newer < older.
-    created_i = time_ns(_field(pod_i, "metadata.creationTimestamp"), "metadata.creationTimestamp")
-    created_j = time_ns(_field(pod_j, "metadata.creationTimestamp"), "metadata.creationTimestamp")
+    created_i = time_ns(
+        _field(pod_i, "metadata.creationTimestamp"), path="metadata.creationTimestamp"
+    )
+    created_j = time_ns(
+        _field(pod_j, "metadata.creationTimestamp"), path="metadata.creationTimestamp"
+    )
     if created_i != created_j:
         if now_ns is None or created_i is None or created_j is None:
             return _after_or_zero(created_i, created_j)
@@ -389,7 +395,7 @@ def pods_to_delete(
 # ---------------------------------------------------------------- manageReplicas
 
 
-def slow_start_batches(count: int, initial: int = SLOW_START_INITIAL_BATCH_SIZE) -> list[int]:
+def slow_start_batches(count: int, *, initial: int = SLOW_START_INITIAL_BATCH_SIZE) -> list[int]:
     """Batch sizes ``slowStartBatch`` uses for ``count`` calls: 1, 2, 4, ..., capped remainder.
 
     Mirrors ``replica_set.go slowStartBatch`` (the loop
@@ -433,7 +439,7 @@ class SlowStartOutcome:
 
 
 def slow_start_outcome(
-    count: int, failing: Collection[int] = (), initial: int = SLOW_START_INITIAL_BATCH_SIZE
+    count: int, *, failing: Collection[int] = (), initial: int = SLOW_START_INITIAL_BATCH_SIZE
 ) -> SlowStartOutcome:
     """Run ``slowStartBatch`` where the calls numbered in ``failing`` (0-based) fail.
 
@@ -442,7 +448,7 @@ def slow_start_outcome(
     """
     successes = 0
     attempted = 0
-    for batch in slow_start_batches(count, initial):
+    for batch in slow_start_batches(count, initial=initial):
         errors = sum(1 for call in range(attempted, attempted + batch) if call in failing)
         successes += batch - errors
         attempted += batch
@@ -473,6 +479,7 @@ def manage_replicas_plan(
     active_pods: Sequence[Manifest],
     related_pods: Sequence[Manifest],
     now: TimeValue,
+    *,
     burst_replicas: int = BURST_REPLICAS,
 ) -> ManageReplicasPlan:
     """Plan one ``manageReplicas`` call: how many pods to create, or which to delete.
@@ -483,7 +490,7 @@ def manage_replicas_plan(
     Raises:
         InputError: for a negative ``spec.replicas`` or malformed pods.
     """
-    replicas = int_at(rs, "spec.replicas", 1)
+    replicas = int_at(rs, "spec.replicas", default=1)
     if replicas < 0:
         raise InputError("must be greater than or equal to 0", path="spec.replicas")
     diff = len(active_pods) - replicas
@@ -538,15 +545,16 @@ def rs_selector(rs: Manifest) -> LabelSelector:
     """
     raw_selector = _field(rs, "spec.selector")
     return label_selector_as_selector(
-        None if raw_selector is None else _mapping(raw_selector, "spec.selector"), "spec.selector"
+        None if raw_selector is None else _mapping(raw_selector, "spec.selector"),
+        path="spec.selector",
     )
 
 
 def claim_decision(
     rs: Manifest,
     pod: Manifest,
-    fresh_rs: Manifest | None = None,
     *,
+    fresh_rs: Manifest | None = None,
     fresh_rs_found: bool = True,
     selector: LabelSelector | None = None,
 ) -> ClaimDecision:
@@ -616,6 +624,7 @@ def calculate_status(
     rs: Manifest,
     active_pods: Sequence[Manifest],
     now: TimeValue,
+    *,
     manage_replicas_error: str | None = None,
 ) -> dict[str, Any]:
     """The ReplicaSet status after a sync.
@@ -656,7 +665,7 @@ def calculate_status(
     conditions = [dict(c) for c in _conditions(rs)]
     failure = next((c for c in conditions if c.get("type") == "ReplicaFailure"), None)
     if manage_replicas_error is not None and failure is None:
-        diff = len(active_pods) - int_at(rs, "spec.replicas", 1)
+        diff = len(active_pods) - int_at(rs, "spec.replicas", default=1)
         reason = "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else ""
         conditions.append(
             {

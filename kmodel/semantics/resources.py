@@ -170,7 +170,7 @@ def _container_requests(
     request is requested at its limit. Applying it here makes a manifest as written and the same
     pod as stored (already defaulted) give the same answer.
     """
-    resources = mapping_field(container, "resources", f"{path}.resources", pod)
+    resources = mapping_field(container, "resources", f"{path}.resources", obj=pod)
     requests = _resource_list(resources.get("requests"), f"{path}.resources.requests", pod)
     limits = _resource_list(resources.get("limits"), f"{path}.resources.limits", pod)
     for name, amount in limits.items():
@@ -198,8 +198,8 @@ def _take_max(total: dict[str, Fraction], other: Mapping[str, Fraction]) -> None
 
 
 def _containers(pod: Manifest, key: str) -> list[Mapping[str, Any]]:
-    spec = mapping_field(pod, "spec", "spec", pod)
-    containers = list_field(spec, key, f"spec.{key}", pod)
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
+    containers = list_field(spec, key, f"spec.{key}", obj=pod)
     for i, container in enumerate(containers):
         if not isinstance(container, Mapping):
             raise InputError(
@@ -226,7 +226,7 @@ def _aggregate_container_requests(
     for i, container in enumerate(_containers(pod, "initContainers")):
         path = f"spec.initContainers[{i}]"
         requests = _apply_non_missing(_container_requests(container, path, pod), non_missing)
-        restart_policy = str_field(container, "restartPolicy", f"{path}.restartPolicy", pod)
+        restart_policy = str_field(container, "restartPolicy", f"{path}.restartPolicy", obj=pod)
         if restart_policy == "Always":
             _add(total, requests)
             _add(sidecars, requests)
@@ -248,8 +248,8 @@ def _pod_level_requests(pod: Manifest) -> dict[str, Fraction]:
     request to the containers' effective request when some container requests that resource,
     and to the limit otherwise.
     """
-    spec = mapping_field(pod, "spec", "spec", pod)
-    resources = mapping_field(spec, "resources", "spec.resources", pod)
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
+    resources = mapping_field(spec, "resources", "spec.resources", obj=pod)
     requests = _resource_list(resources.get("requests"), "spec.resources.requests", pod)
     limits = _resource_list(resources.get("limits"), "spec.resources.limits", pod)
     missing = [name for name in limits if name in _POD_LEVEL_RESOURCES and name not in requests]
@@ -355,7 +355,7 @@ def _compute_pod_request_amounts(
     total = _aggregate_container_requests(pod, non_missing)
     total.update(_pod_level_requests(pod))
     if not exclude_overhead:
-        spec = mapping_field(pod, "spec", "spec", pod)
+        spec = mapping_field(pod, "spec", "spec", obj=pod)
         _add(total, _resource_list(spec.get("overhead"), "spec.overhead", pod))
     return total
 
@@ -423,8 +423,8 @@ def node_allocatable(node: Manifest) -> dict[str, int]:
     Raises:
         InputError: the node or its allocatable list is malformed.
     """
-    node = require_manifest(node, "node", "Node")
-    status = mapping_field(node, "status", "status", node)
+    node = require_manifest(node, "node", kind="Node")
+    status = mapping_field(node, "status", "status", obj=node)
     amounts = _resource_list(status.get("allocatable"), "status.allocatable", node)
     return {
         name: _to_units(name, amount)
@@ -439,8 +439,8 @@ def pod_is_terminal(pod: Manifest) -> bool:
     The scheduler's pod informer drops such pods (``status.phase!=Succeeded,status.phase!=Failed``
     in ``pkg/scheduler/scheduler.go newPodInformer``), so they use no node resources.
     """
-    status = mapping_field(pod, "status", "status", pod)
-    return str_field(status, "phase", "status.phase", pod) in _TERMINAL_PHASES
+    status = mapping_field(pod, "status", "status", obj=pod)
+    return str_field(status, "phase", "status.phase", obj=pod) in _TERMINAL_PHASES
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def environment_pods(cluster: Cluster, namespace: str, environment: str) -> list
     """Every pod of an environment that is in the store (terminating ones included)."""
     return [
         p
-        for p in cluster.store.list_objects("Pod", namespace)
+        for p in cluster.store.list_objects("Pod", namespace=namespace)
         if (p["metadata"].get("labels") or {}).get(ENVIRONMENT_LABEL) == environment
     ]
 
@@ -576,4 +576,4 @@ def beanstalk_actions(cluster: Cluster) -> list[Action]:
 def _would_change(cluster: Cluster, action: Action) -> bool:
     """A dry run of a sync, cached on everything it reads (the store and the clock)."""
     key = (action, cluster.store.revision, cluster.now, cluster.store.has_quorum)
-    return bool(cluster.memo(key, lambda: cluster.would_change(action, ())))
+    return bool(cluster.memo(key, lambda: cluster.would_change(action, components=())))

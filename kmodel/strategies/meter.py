@@ -166,12 +166,12 @@ def deployment_pods(cluster: Cluster, target: Target) -> list[Mapping[str, Any]]
     owner = d["metadata"]["uid"]
     replicasets = {
         rs["metadata"]["uid"]
-        for rs in cluster.store.list_objects("ReplicaSet", target.namespace)
+        for rs in cluster.store.list_objects("ReplicaSet", namespace=target.namespace)
         if (controller_ref(rs) or {}).get("uid") == owner
     }
     return [
         p
-        for p in cluster.store.list_objects("Pod", target.namespace)
+        for p in cluster.store.list_objects("Pod", namespace=target.namespace)
         if (controller_ref(p) or {}).get("uid") in replicasets
     ]
 

@@ -123,7 +123,7 @@ def _controller(objects: Sequence[LoadedObject], prop: Property) -> _Controller:
     for obj in objects:
         if obj.kind in {"Deployment", "ReplicaSet"} and f"{obj.namespace}/{obj.name}" == wanted:
             spec = mapping_at(obj.body, "spec")
-            selector = label_selector(spec.get("selector"), "spec.selector", obj.body)
+            selector = label_selector(spec.get("selector"), "spec.selector", obj=obj.body)
             return _Controller(obj, obj.namespace or "default", selector, spec.get("replicas", 1))
     file, _, path = prop.where.partition(": ")
     raise InputError(
@@ -497,7 +497,7 @@ class _Prover:
                 if (pdb.namespace or "default") != namespace:
                     continue
                 spec = mapping_at(pdb.body, "spec")
-                selector = label_selector(spec.get("selector"), "spec.selector", pdb.body)
+                selector = label_selector(spec.get("selector"), "spec.selector", obj=pdb.body)
                 if prop.keep == "all" or not selector.matches(labels_of(template)):
                     continue
                 healthy = sum(

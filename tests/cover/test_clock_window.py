@@ -70,17 +70,17 @@ def test_a_stalled_rollout_answers_until_its_progress_deadline_then_times_out():
     c.step(SetImage("default", "web", "app", NEW_IMAGE))
     c.settle(advance=False)
     action = SyncDeployment("default", "web")
-    outcome = c.would_change_within(action, ("deployment",))
+    outcome = c.would_change_within(action, components=("deployment",))
     assert outcome is not None
     answer, window = outcome
     assert answer is False
     assert c.now in window
     assert window.high is not None
     while c.now <= window.high:
-        assert c.would_change(action, ("deployment",)) is False
+        assert c.would_change(action, components=("deployment",)) is False
         c.step(Tick(10))
     assert c.now not in window
-    assert c.would_change(action, ("deployment",)) is True  # ProgressDeadlineExceeded
+    assert c.would_change(action, components=("deployment",)) is True  # ProgressDeadlineExceeded
 
 
 def test_answers_reused_within_their_window_agree_with_real_dry_runs_along_a_walk():
@@ -92,9 +92,11 @@ def test_answers_reused_within_their_window_agree_with_real_dry_runs_along_a_wal
             action = SyncDeployment(d["metadata"]["namespace"], d["metadata"]["name"])
             # What the production key stands for: the store and the controller's cache.
             key = ("test", action, c.store.revision, c.informers["deployment"].version)
-            reused = c.memo_within(key, lambda a=action: c.would_change_within(a, ("deployment",)))
+            reused = c.memo_within(
+                key, lambda a=action: c.would_change_within(a, components=("deployment",))
+            )
             if reused is not None:
                 answered += 1
-                assert reused == c.would_change(action, ("deployment",))
+                assert reused == c.would_change(action, components=("deployment",))
         c.step(choose(c, rng))
     assert answered > 250

@@ -423,11 +423,11 @@ def test_dry_runs_with_a_watched_clock_agree_with_real_ones_and_leave_no_clock_b
             break
         # Controllers only: forks share the machines, so kubelet steps never run on one.
         action = SyncDeployment("default", "web")
-        within = c.would_change_within(action, ("deployment",))
+        within = c.would_change_within(action, components=("deployment",))
         if within is not None:
             answered += 1
             assert c.now in within[1]
-            assert within[0] == c.would_change(action, ("deployment",))
+            assert within[0] == c.would_change(action, components=("deployment",))
         c.step(actions[0])
     assert answered > 0
     assert not _holds_watched_clock([c.cache, c.derived])  # no stand-in clock left in caches

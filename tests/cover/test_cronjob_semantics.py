@@ -39,7 +39,7 @@ def at(text: str) -> int:
     ],
 )
 def test_next(schedule: str, zone: str | None, after: str, want: str) -> None:
-    assert parse_schedule(schedule, zone).next(at(after)) == at(want)
+    assert parse_schedule(schedule, zone=zone).next(at(after)) == at(want)
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_bad_schedules(schedule: str, message: str) -> None:
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_schedule(schedule)
     with pytest.raises(InputError, match="unknown time zone"):
-        parse_schedule("* * * * *", "Mars/Olympus")
+        parse_schedule("* * * * *", zone="Mars/Olympus")
 
 
 def cronjob(status: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]:

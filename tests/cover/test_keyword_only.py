@@ -18,55 +18,9 @@ FIXED = {
     ("kmodel/pytest_plugin.py", "KmodelSpecItem.repr_failure"): "pytest's Item.repr_failure",
 }
 
-#: Packages being split this session (issue 13 sections 1, 2 and 4): their functions become
-#: keyword-only once the splits land, so that the two changes do not collide. Names may only
-#: leave this list.
-PENDING = {
-    "kmodel/cluster/components/controllers.py": {"pod_template_hash"},
-    "kmodel/cluster/informer.py": {"ObjectView.list_objects", "Informer.list_objects"},
-    "kmodel/cluster/model.py": {
-        "Cluster.fork",
-        "Cluster.would_change",
-        "Cluster.would_change_within",
-    },
-    "kmodel/cluster/store.py": {"APIStore.list_objects"},
-    "kmodel/objects/cron.py": {"parse_schedule", "to_datetime"},
-    "kmodel/objects/labels.py": {"label_selector_as_selector", "labels_of", "selector_matches"},
-    "kmodel/objects/fields.py": {
-        "require_manifest",
-        "require_manifests",
-        "mapping_field",
-        "list_field",
-        "str_field",
-        "int_field",
-        "int_at",
-        "bool_field",
-        "string_map_field",
-    },
-    "kmodel/semantics/deployment/util.py": {
-        "get_scaled_value_from_int_or_percent",
-        "resolve_fenceposts",
-        "set_new_replica_set_annotations",
-    },
-    "kmodel/semantics/pods.py": {"pod_conditions"},
-    "kmodel/semantics/replicaset.py": {
-        "time_ns",
-        "slow_start_batches",
-        "slow_start_outcome",
-        "manage_replicas_plan",
-        "claim_decision",
-        "calculate_status",
-    },
-    "kmodel/semantics/scheduling/framework.py": {
-        "node_scores",
-        "balanced_allocation_scores",
-        "SchedulingCycle.node_scores",
-        "SchedulingCycle.balanced_allocation_scores",
-    },
-    "kmodel/semantics/scheduling/noderesources.py": {"balanced_allocation_skips"},
-    "kmodel/semantics/scheduling/objects.py": {"label_selector"},
-    "kmodel/semantics/scheduling/tainttoleration.py": {"find_matching_untolerated_taint"},
-}
+#: Functions allowed to wait for a module split before becoming keyword-only (none now: the
+#: registry, semantics and placement splits have landed). Names may only leave this list.
+PENDING: dict[str, set[str]] = {}
 
 
 def _exported(tree: ast.Module) -> set[str] | None:

@@ -64,7 +64,7 @@ def test_times_convert_to_exact_nanoseconds():
     assert rsm.time_ns("0001-01-01T00:00:00Z") is None  # Go's zero time
     for bad in ("yesterday", True, [1]):
         with pytest.raises(InputError):
-            rsm.time_ns(bad, "metadata.creationTimestamp")
+            rsm.time_ns(bad, path="metadata.creationTimestamp")
 
 
 # ---------------------------------------------------------------- 4.1 active, ready, available

@@ -54,20 +54,20 @@ def test_least_allocated_is_the_default(cluster):
     pod, node, used = cluster
     # cpu (4000-1500)*100/4000 = 62 (62.5 truncated); memory (10-3)*100/10 = 70; (62+70)/2 = 66.
     assert node_scores(pod, [node], used) == {"a": 66}
-    assert node_scores(pod, [node], used, LEAST) == {"a": 66}
+    assert node_scores(pod, [node], used, scoring_strategy=LEAST) == {"a": 66}
 
 
 def test_most_allocated(cluster):
     pod, node, used = cluster
     # cpu 1500*100/4000 = 37; memory 30; (37+30)/2 = 33 (33.5 truncated).
-    assert node_scores(pod, [node], used, MOST) == {"a": 33}
+    assert node_scores(pod, [node], used, scoring_strategy=MOST) == {"a": 33}
 
 
 def test_weights_divide_by_the_weight_sum(cluster):
     pod, node, used = cluster
     strategy = {**LEAST, "resources": [{"name": "cpu", "weight": 3}, {"name": "memory"}]}
     # (62*3 + 70*1) / 4 = 256/4 = 64.
-    assert node_scores(pod, [node], used, strategy) == {"a": 64}
+    assert node_scores(pod, [node], used, scoring_strategy=strategy) == {"a": 64}
 
 
 def test_missing_requests_count_as_100m_and_200mi_for_both_pod_and_node():
@@ -88,7 +88,7 @@ def test_over_capacity_scores_zero_least_and_full_most():
     node = make_node("a", cpu="1", memory="1Gi")
     big = make_pod("p", resources=requests(cpu="2", memory="2Gi"))
     assert node_scores(big, [node], []) == {"a": 0}
-    assert node_scores(big, [node], [], MOST) == {"a": 100}
+    assert node_scores(big, [node], [], scoring_strategy=MOST) == {"a": 100}
 
 
 def test_scalar_resources_the_pod_does_not_request_are_skipped():
@@ -96,21 +96,21 @@ def test_scalar_resources_the_pod_does_not_request_are_skipped():
     strategy = {**LEAST, "resources": [{"name": "cpu"}, {"name": "example.com/gpu"}]}
     cpu_only = make_pod("p", resources=requests(cpu="1"))
     # gpu skipped: cpu (4000-1000)*100/4000 = 75 alone.
-    assert node_scores(cpu_only, [node], [], strategy) == {"a": 75}
+    assert node_scores(cpu_only, [node], [], scoring_strategy=strategy) == {"a": 75}
     used = [make_pod("u", node="a", resources=requests(**{"example.com/gpu": "1"}))]
     gpu = make_pod("p", resources=requests(cpu="1", **{"example.com/gpu": "1"}))
     # gpu: (4-2)*100/4 = 50; cpu: 3000 free + default 100m of the gpu pod -> (4000-1100)*100/4000
     # = 72; (72+50)/2 = 61.
-    assert node_scores(gpu, [node], used, strategy) == {"a": 61}
+    assert node_scores(gpu, [node], used, scoring_strategy=strategy) == {"a": 61}
 
 
 def test_a_resource_the_node_lacks_is_skipped_and_no_resource_left_scores_zero():
     node = make_node("a", cpu="4")
     gpu = make_pod("p", resources=requests(cpu="1", **{"example.com/gpu": "1"}))
     strategy = {**LEAST, "resources": [{"name": "cpu"}, {"name": "example.com/gpu"}]}
-    assert node_scores(gpu, [node], [], strategy) == {"a": 75}
+    assert node_scores(gpu, [node], [], scoring_strategy=strategy) == {"a": 75}
     only_gpu = {**LEAST, "resources": [{"name": "example.com/gpu"}]}
-    assert node_scores(gpu, [node], [], only_gpu) == {"a": 0}
+    assert node_scores(gpu, [node], [], scoring_strategy=only_gpu) == {"a": 0}
 
 
 def test_ephemeral_storage_uses_actual_requests():
@@ -119,7 +119,7 @@ def test_ephemeral_storage_uses_actual_requests():
     pod = make_pod("p", resources=requests(ephemeral_storage="1Gi"))
     strategy = {**LEAST, "resources": [{"name": "ephemeral-storage"}]}
     # (10-5)*100/10 = 50.
-    assert node_scores(pod, [node], used, strategy) == {"a": 50}
+    assert node_scores(pod, [node], used, scoring_strategy=strategy) == {"a": 50}
 
 
 def test_scores_per_node_use_only_that_nodes_pods():
@@ -127,7 +127,7 @@ def test_scores_per_node_use_only_that_nodes_pods():
     used = [make_pod("u", node="a", resources=requests(cpu="1", memory="1Gi"))]
     pod = make_pod("p", resources=requests(cpu="1", memory="1Gi"))
     assert node_scores(pod, nodes, used) == {"a": 0, "b": 50}
-    assert node_scores(pod, nodes, used, MOST) == {"a": 100, "b": 50}
+    assert node_scores(pod, nodes, used, scoring_strategy=MOST) == {"a": 100, "b": 50}
 
 
 # ----------------------------------------------------------------- RequestedToCapacityRatio
@@ -137,17 +137,21 @@ def test_requested_to_capacity_ratio_rounds_half_away_from_zero(cluster):
     pod, node, used = cluster
     # default shape {0:0, 100:10} scaled to {0:0, 100:100}: cpu util 37 -> 37, memory 30 -> 30;
     # round((37+30)/2 = 33.5) = 34 (MostAllocated truncates the same sum to 33).
-    assert node_scores(pod, [node], used, RATIO) == {"a": 34}
+    assert node_scores(pod, [node], used, scoring_strategy=RATIO) == {"a": 34}
 
 
 def test_only_positive_resource_scores_enter_the_weighted_mean(cluster):
     pod, node, used = cluster
     # shape {0:0, 40:0, 100:10}: cpu util 37 -> 0 (left out of both sums);
     # memory util 30 -> 0 as well -> no resource -> 0.
-    assert node_scores(pod, [node], used, shaped((0, 0), (40, 0), (100, 10))) == {"a": 0}
+    assert node_scores(pod, [node], used, scoring_strategy=shaped((0, 0), (40, 0), (100, 10))) == {
+        "a": 0
+    }
     # shape {0:0, 35:0, 100:10}: cpu 37 -> 0 + 100*(37-35)/65 = 3; memory 30 -> 0, left out.
     # Score = 3*1/1 = 3, not (3+0)/2.
-    assert node_scores(pod, [node], used, shaped((0, 0), (35, 0), (100, 10))) == {"a": 3}
+    assert node_scores(pod, [node], used, scoring_strategy=shaped((0, 0), (35, 0), (100, 10))) == {
+        "a": 3
+    }
 
 
 def test_broken_linear_function_truncates_toward_zero():
@@ -171,13 +175,13 @@ def test_ratio_uses_full_utilization_when_over_capacity():
     node = make_node("a", cpu="1", memory="1Gi")
     big = make_pod("p", resources=requests(cpu="3", memory="3Gi"))
     # util 100 -> f(100) on the shape {0:10, 100:2} scaled: 20 for both resources.
-    assert node_scores(big, [node], [], shaped((0, 10), (100, 2))) == {"a": 20}
+    assert node_scores(big, [node], [], scoring_strategy=shaped((0, 10), (100, 2))) == {"a": 20}
 
 
 def test_ratio_least_allocated_like_shape(cluster):
     pod, node, used = cluster
     # shape {0:10, 100:0}: cpu 37 -> 100 - 37 = 63; memory 30 -> 70; round(66.5) = 67.
-    assert node_scores(pod, [node], used, shaped((0, 10), (100, 0))) == {"a": 67}
+    assert node_scores(pod, [node], used, scoring_strategy=shaped((0, 10), (100, 0))) == {"a": 67}
 
 
 # ----------------------------------------------------------------- BalancedAllocation
@@ -195,7 +199,7 @@ def test_balanced_with_three_resources():
     resources = [{"name": "cpu"}, {"name": "memory"}, {"name": "ephemeral-storage"}]
     # fractions 0.5, 0.25, 0.75: mean 0.5, variance (0 + 0.0625 + 0.0625)/3 = 0.041667,
     # std 0.20412; (1 - 0.20412)*100 = 79.59 -> 79.
-    assert balanced_allocation_scores(pod, [node], [], resources) == {"a": 79}
+    assert balanced_allocation_scores(pod, [node], [], resources=resources) == {"a": 79}
 
 
 def test_balanced_uses_actual_requests_and_caps_fractions_at_one():
@@ -212,7 +216,7 @@ def test_balanced_uses_actual_requests_and_caps_fractions_at_one():
 def test_balanced_with_one_resource_is_always_100():
     node = make_node("a", cpu="4")
     pod = make_pod("p", resources=requests(cpu="3"))
-    assert balanced_allocation_scores(pod, [node], [], [{"name": "cpu"}]) == {"a": 100}
+    assert balanced_allocation_scores(pod, [node], [], resources=[{"name": "cpu"}]) == {"a": 100}
 
 
 def test_balanced_skips_best_effort_pods():
@@ -231,11 +235,11 @@ def test_balanced_skips_best_effort_pods():
 def test_balanced_resources_validation():
     pod = make_pod("p", resources=requests(cpu="1"))
     with pytest.raises(InputError) as caught:
-        balanced_allocation_scores(pod, [], [], [{"name": "cpu", "weight": 2}])
+        balanced_allocation_scores(pod, [], [], resources=[{"name": "cpu", "weight": 2}])
     assert caught.value.path == "resources[0].weight"
     assert caught.value.message == "Invalid value: 2: must be 1"
     with pytest.raises(InputError) as caught:
-        balanced_allocation_scores(pod, [], [], [{"name": "cpu"}, {"name": "cpu"}])
+        balanced_allocation_scores(pod, [], [], resources=[{"name": "cpu"}, {"name": "cpu"}])
     assert caught.value.path == "resources[1].name"
     assert caught.value.message == 'Duplicate value: "cpu"'
 
@@ -312,7 +316,7 @@ def test_default_score_plugin_weights():
 )
 def test_invalid_strategies(strategy, path, message):
     with pytest.raises(InputError) as caught:
-        node_scores(make_pod("p"), [make_node("a")], [], strategy)
+        node_scores(make_pod("p"), [make_node("a")], [], scoring_strategy=strategy)
     assert caught.value.path == path
     assert caught.value.message.startswith(message)
 

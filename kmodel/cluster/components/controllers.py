@@ -36,7 +36,7 @@ _EXPECTATIONS_TIMEOUT = 300
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def pod_template_hash(template: Mapping[str, Any], collision_count: int = 0) -> str:
+def pod_template_hash(template: Mapping[str, Any], *, collision_count: int = 0) -> str:
     """A stable hash of a pod template (``controller.ComputeHash``: FNV-32a, safe-encoded).
 
     kmodel hashes the template's JSON, so the value differs from upstream's, but equal templates
@@ -74,7 +74,7 @@ def _owned_by_uid(cluster: Cluster, obj: Mapping[str, Any], uid: str) -> bool:
 
 def _rs_pods(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
     """Claim pods for a ReplicaSet (adopting and releasing)."""
-    pods = cluster.view("replicaset").list_objects("Pod", rs["metadata"]["namespace"])
+    pods = cluster.view("replicaset").list_objects("Pod", namespace=rs["metadata"]["namespace"])
     return claim_pods(cluster, rs, list(pods), "apps/v1")
 
 
@@ -95,7 +95,7 @@ def _expectations_satisfied(cluster: Cluster, rs: Mapping[str, Any]) -> bool:
         ("live-pod-uids", namespace, view.versions("Pod")),
         lambda: frozenset(
             p["metadata"]["uid"]
-            for p in view.list_objects("Pod", namespace)
+            for p in view.list_objects("Pod", namespace=namespace)
             if p["metadata"].get("deletionTimestamp") is None
         ),
     )
@@ -112,13 +112,13 @@ def _related(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
     else:
         siblings = [
             other
-            for other in view.list_objects("ReplicaSet", namespace)
+            for other in view.list_objects("ReplicaSet", namespace=namespace)
             if (_controller_ref(cluster, other) or {}).get("uid") == owner.get("uid")
         ]
     uids = {s["metadata"]["uid"] for s in siblings}
     return [
         p
-        for p in view.list_objects("Pod", namespace)
+        for p in view.list_objects("Pod", namespace=namespace)
         if (_controller_ref(cluster, p) or {}).get("uid") in uids
     ]
 
@@ -188,7 +188,7 @@ class SyncReplicaSet(Action):
                 cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
             if record["adds"] or record["dels"]:
                 cluster.memory["replicaset"][rs["metadata"]["uid"]] = record
-        status = rsem.calculate_status(rs, active, cluster.now, error)
+        status = rsem.calculate_status(rs, active, cluster.now, manage_replicas_error=error)
         status["observedGeneration"] = rs["metadata"].get("generation", 1)
         if status != rs.get("status"):
             fresh = cluster.store.get(("ReplicaSet", self.namespace, self.replicaset))
@@ -277,7 +277,9 @@ class SyncDeployment(Action):
         d = dict(defaulted(cluster, d))  # a shallow copy: the cached one is shared
         start = cluster.store.revision
         rss = [
-            r for r in view.list_objects("ReplicaSet", self.namespace) if _owned_by(cluster, r, d)
+            r
+            for r in view.list_objects("ReplicaSet", namespace=self.namespace)
+            if _owned_by(cluster, r, d)
         ]
         template = d["spec"]["template"]
         new_rs = next((r for r in rss if _equal_ignore_hash(r["spec"]["template"], template)), None)
@@ -360,7 +362,9 @@ class SyncDeployment(Action):
         self, cluster: Cluster, d: dict[str, Any], rss: list[Manifest]
     ) -> Manifest | None:
         template = copy.deepcopy(d["spec"]["template"])
-        pod_hash = pod_template_hash(template, (d.get("status") or {}).get("collisionCount", 0))
+        pod_hash = pod_template_hash(
+            template, collision_count=(d.get("status") or {}).get("collisionCount", 0)
+        )
         labels = dict(template.get("metadata", {}).get("labels") or {})
         labels[_HASH_LABEL] = pod_hash
         template.setdefault("metadata", {})["labels"] = labels
@@ -444,7 +448,9 @@ class SyncDeployment(Action):
         as listed (plus the new one once created).
         """
         view = cluster.view("deployment")
-        pod_map = dep.get_pod_map_for_deployment(d, rss, view.list_objects("Pod", self.namespace))
+        pod_map = dep.get_pod_map_for_deployment(
+            d, rss, view.list_objects("Pod", namespace=self.namespace)
+        )
         plan = dep.rollout_recreate(d, new_rs, old_rss, pod_map)
         by_name = {r["metadata"]["name"]: r for r in old_rss}
         for action in plan.scale_down:
@@ -492,7 +498,7 @@ class SyncDeployment(Action):
             view = cluster.view("deployment")
             rss = [
                 r
-                for r in view.list_objects("ReplicaSet", self.namespace)
+                for r in view.list_objects("ReplicaSet", namespace=self.namespace)
                 if _owned_by(cluster, r, d)
             ]
             template = d["spec"]["template"]
@@ -586,7 +592,7 @@ def _reads_time(rs: Mapping[str, Any]) -> bool:
 def _rs_needs_sync_now(cluster: Cluster, sync: SyncReplicaSet, rs: Mapping[str, Any]) -> bool:
     view = cluster.view("replicaset")
     namespace = rs["metadata"]["namespace"]
-    pods = list(view.list_objects("Pod", namespace))
+    pods = list(view.list_objects("Pod", namespace=namespace))
     claimed = [p for p in pods if _owned_by(cluster, p, rs)]
     orphans = [
         p
@@ -627,7 +633,7 @@ def _deployment_needs_sync(cluster: Cluster, action: SyncDeployment, d: Mapping[
             ("deployment-replicasets", namespace, prefix, owner, view.versions("ReplicaSet")),
             lambda: tuple(
                 (r["metadata"]["name"], r["metadata"]["resourceVersion"])
-                for r in view.list_objects("ReplicaSet", namespace)
+                for r in view.list_objects("ReplicaSet", namespace=namespace)
                 if r["metadata"]["name"].startswith(prefix) or _owned_by_uid(cluster, r, owner)
             ),
         )
@@ -642,11 +648,15 @@ def _deployment_needs_sync(cluster: Cluster, action: SyncDeployment, d: Mapping[
     # A sync's answer holds for the times at which every comparison it made with the clock comes
     # out the same (see Cluster.would_change_within): for any time at rest, until a timeout is
     # due mid-rollout. A sync that uses the clock otherwise is keyed on the time as well.
-    within = cluster.memo_within(key, lambda: cluster.would_change_within(action, ("deployment",)))
+    within = cluster.memo_within(
+        key, lambda: cluster.would_change_within(action, components=("deployment",))
+    )
     if within is not None:
         return within
     return bool(
-        cluster.memo((key, cluster.now), lambda: cluster.would_change(action, ("deployment",)))
+        cluster.memo(
+            (key, cluster.now), lambda: cluster.would_change(action, components=("deployment",))
+        )
     )
 
 

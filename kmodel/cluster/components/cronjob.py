@@ -27,7 +27,7 @@ COMPONENT: Final = "cronjob"
 def _owned(cluster: Cluster, kind: str, namespace: str, uid: str) -> list[Any]:
     return [
         o
-        for o in cluster.view(COMPONENT).list_objects(kind, namespace)
+        for o in cluster.view(COMPONENT).list_objects(kind, namespace=namespace)
         if (controller_ref(o) or {}).get("uid") == uid
     ]
 
@@ -103,6 +103,6 @@ def cronjob_actions(cluster: Cluster) -> list[Action]:
             cluster.store.has_quorum,
             cluster.now,
         )
-        if cluster.memo(key, partial(cluster.would_change, action, (COMPONENT,))):
+        if cluster.memo(key, partial(cluster.would_change, action, components=(COMPONENT,))):
             actions.append(action)
     return actions

@@ -45,7 +45,7 @@ def daemonset_revision_hash(ds: Mapping[str, Any]) -> str:
     """
     template = (ds.get("spec") or {}).get("template") or {}
     collisions = int((ds.get("status") or {}).get("collisionCount") or 0)
-    return pod_template_hash(template, collisions)
+    return pod_template_hash(template, collision_count=collisions)
 
 
 def _defaulted(cluster: Cluster, ds: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def eligibility(
 
 def _claim(cluster: Cluster, ds: Mapping[str, Any]) -> list[Manifest]:
     """``getDaemonPods``: claim the namespace's pods (adopt matching orphans, release others)."""
-    pods = cluster.view(_COMPONENT).list_objects("Pod", ds["metadata"]["namespace"])
+    pods = cluster.view(_COMPONENT).list_objects("Pod", namespace=ds["metadata"]["namespace"])
     return claim_pods(cluster, ds, list(pods), "apps/v1")
 
 
@@ -208,7 +208,7 @@ class SyncDaemonSet(Action):
         uid = ds["metadata"]["uid"]
         return [
             r
-            for r in view.list_objects("ControllerRevision", self.namespace)
+            for r in view.list_objects("ControllerRevision", namespace=self.namespace)
             if (rsem.controller_ref(r) or {}).get("uid") == uid
         ]
 
@@ -368,7 +368,7 @@ def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
         None if record is None else (record["at"], tuple(record["adds"]), tuple(record["dels"])),
         cluster.now if (min_ready or record is not None) else None,
     )
-    return bool(cluster.memo(key, lambda: cluster.would_change(action, (_COMPONENT,))))
+    return bool(cluster.memo(key, lambda: cluster.would_change(action, components=(_COMPONENT,))))
 
 
 def daemonset_actions(cluster: Cluster) -> list[Action]:

@@ -85,7 +85,7 @@ class SyncDisruptionBudget(Action):
         pdb = view.get(("PodDisruptionBudget", self.namespace, self.pdb))
         if pdb is None:
             return
-        status = pdb_status(pdb, list(view.list_objects("Pod", self.namespace)))
+        status = pdb_status(pdb, list(view.list_objects("Pod", namespace=self.namespace)))
         current = cluster.store.get(("PodDisruptionBudget", self.namespace, self.pdb))
         if current is not None and current.get("status") != status:
             cluster.update({**current, "status": status})
@@ -112,7 +112,7 @@ class EvictPod(Action):
             return
         budgets = [
             b
-            for b in cluster.store.list_objects("PodDisruptionBudget", self.namespace)
+            for b in cluster.store.list_objects("PodDisruptionBudget", namespace=self.namespace)
             if selector_matches((b.get("spec") or {}).get("selector"), labels_of(pod))
         ]
         for budget in budgets:

@@ -24,7 +24,7 @@ def expectations_satisfied(cluster: Cluster, component: str, key: str, namespace
         return False
     live = {
         p["metadata"]["uid"]
-        for p in view.list_objects("Pod", namespace)
+        for p in view.list_objects("Pod", namespace=namespace)
         if p["metadata"].get("deletionTimestamp") is None
     }
     return not any(uid in live for uid in record["dels"])

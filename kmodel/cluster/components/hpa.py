@@ -349,7 +349,7 @@ class SyncHorizontalPodAutoscaler(Action):
             selector = (target.get("spec") or {}).get("selector")
             pods = [
                 p
-                for p in view.list_objects("Pod", self.namespace)
+                for p in view.list_objects("Pod", namespace=self.namespace)
                 if selector_matches(selector, labels_of(p))
             ]
             load = load_value(cluster, hpa_key(self.namespace, self.hpa))

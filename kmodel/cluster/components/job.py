@@ -89,7 +89,7 @@ def _job_pods(cluster: Cluster, job: Mapping[str, Any]) -> list[Mapping[str, Any
     uid = job["metadata"]["uid"]
     return [
         p
-        for p in cluster.view(COMPONENT).list_objects("Pod", job["metadata"]["namespace"])
+        for p in cluster.view(COMPONENT).list_objects("Pod", namespace=job["metadata"]["namespace"])
         if (controller_ref(p) or {}).get("uid") == uid
     ]
 
@@ -269,7 +269,7 @@ def job_actions(cluster: Cluster) -> list[Action]:
             cluster.now,
             repr(sorted(cluster.memory.get(COMPONENT, {}).items())),
         )
-        if cluster.memo(key, partial(cluster.would_change, action, (COMPONENT,))):
+        if cluster.memo(key, partial(cluster.would_change, action, components=(COMPONENT,))):
             actions.append(action)
     orphans = cluster.memo(
         ("job-orphans", view.versions("Job", "Pod")),

@@ -488,7 +488,7 @@ def build_status(
     probe = {**pod, "status": status_body}
     phase = api_pod_phase(probe, old_status=old_status, pod_is_terminal=runtime.terminal)
     status_body["phase"] = phase
-    conditions = pod_conditions({**probe, "status": status_body}, phase)
+    conditions = pod_conditions({**probe, "status": status_body}, phase=phase)
     status_body["conditions"] = [
         *[c for c in old_status.get("conditions") or [] if c.get("type") not in _OWNED],
         *conditions,

@@ -43,13 +43,15 @@ def endpoints_for(service: Mapping[str, Any], view: ObjectView) -> dict[str, Any
         # Compiled once, where it was first compiled (after the first pod's labels: the same
         # errors in the same order), not once per pod.
         compiled: LabelSelector | None = None
-        for pod in view.list_objects("Pod", namespace):
+        for pod in view.list_objects("Pod", namespace=namespace):
             ip = (pod.get("status") or {}).get("podIP")
             if not ip:
                 continue
             labels = labels_of(pod)
             if compiled is None:
-                compiled = label_selector_as_selector({"matchLabels": selector}, "spec.selector")
+                compiled = label_selector_as_selector(
+                    {"matchLabels": selector}, path="spec.selector"
+                )
             if not compiled.matches(labels):
                 continue
             if (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
@@ -177,7 +179,7 @@ class ServeRequest(Action):
     def apply(self, cluster: Cluster) -> None:
         """Record which pod served it, or that it was refused (no running pod at that IP)."""
         served = ""
-        for pod in cluster.store.list_objects("Pod", self.namespace):
+        for pod in cluster.store.list_objects("Pod", namespace=self.namespace):
             status = pod.get("status") or {}
             if status.get("podIP") != self.ip:
                 continue

@@ -47,7 +47,7 @@ def claim_pods(
     fresh = cluster.store.get((owner["kind"], metadata["namespace"], metadata["name"]))
     claimed: list[Manifest] = []
     for pod in pods:
-        decision = rsem.claim_decision(owner, pod, fresh, selector=selector)
+        decision = rsem.claim_decision(owner, pod, fresh_rs=fresh, selector=selector)
         if decision.action == "adopt":
             body = copy.deepcopy(dict(pod))
             body["metadata"]["ownerReferences"] = [

@@ -50,7 +50,7 @@ __all__ = [
 
 def _volumes(view: Informer, namespace: str) -> list[Mapping[str, Any]]:
     return [
-        *view.list_objects("PersistentVolumeClaim", namespace),
+        *view.list_objects("PersistentVolumeClaim", namespace=namespace),
         *view.list_objects("PersistentVolume"),
         *view.list_objects("StorageClass"),
     ]

@@ -61,7 +61,7 @@ def set_pods(cluster: Cluster, sts: Mapping[str, Any], component: str = COMPONEN
     uid = sts["metadata"]["uid"]
     return [
         p
-        for p in view.list_objects("Pod", sts["metadata"]["namespace"])
+        for p in view.list_objects("Pod", namespace=sts["metadata"]["namespace"])
         if _owned(cluster, p, uid) and sem.is_member_of(sts, p)
     ]
 
@@ -103,7 +103,7 @@ class SyncStatefulSet(Action):
         revisions = sorted(
             (
                 r
-                for r in view.list_objects("ControllerRevision", self.namespace)
+                for r in view.list_objects("ControllerRevision", namespace=self.namespace)
                 if _owned(cluster, r, uid)
             ),
             key=lambda r: (int(r.get("revision", 0)), r["metadata"]["name"]),
@@ -111,7 +111,7 @@ class SyncStatefulSet(Action):
         stored_status = sts.get("status") or {}
         collisions = int(stored_status.get("collisionCount") or 0)
         data = _revision_data(sts)
-        name = f"{self.statefulset}-{pod_template_hash(data, collisions)}"
+        name = f"{self.statefulset}-{pod_template_hash(data, collision_count=collisions)}"
         choice = sem.select_revisions(
             revisions, name, data, str(stored_status.get("currentRevision") or "")
         )
@@ -136,7 +136,7 @@ class SyncStatefulSet(Action):
         update_set = _with_template(sts, by_name.get(choice.update))
         claims = {
             c["metadata"]["name"]: c
-            for c in view.list_objects("PersistentVolumeClaim", self.namespace)
+            for c in view.list_objects("PersistentVolumeClaim", namespace=self.namespace)
         }
         plan = sem.update_stateful_set(
             sts,
@@ -334,7 +334,7 @@ def _needs_sync(cluster: Cluster, sts: Mapping[str, Any]) -> bool:
         ("statefulset-members", namespace, sts["metadata"]["name"], view.versions("Pod")),
         lambda: tuple(
             (p["metadata"]["name"], p["metadata"]["resourceVersion"])
-            for p in view.list_objects("Pod", namespace)
+            for p in view.list_objects("Pod", namespace=namespace)
             if sem.is_member_of(sts, p)
         ),
     )
@@ -346,11 +346,15 @@ def _needs_sync(cluster: Cluster, sts: Mapping[str, Any]) -> bool:
     key = ("statefulset-needs-sync", action, reads, stored, store.has_quorum)
     # The answer holds for the times at which every comparison the sync made with the clock
     # comes out the same (Cluster.would_change_within); otherwise it is keyed on the time too.
-    within = cluster.memo_within(key, lambda: cluster.would_change_within(action, (COMPONENT,)))
+    within = cluster.memo_within(
+        key, lambda: cluster.would_change_within(action, components=(COMPONENT,))
+    )
     if within is not None:
         return within
     return bool(
-        cluster.memo((key, cluster.now), lambda: cluster.would_change(action, (COMPONENT,)))
+        cluster.memo(
+            (key, cluster.now), lambda: cluster.would_change(action, components=(COMPONENT,))
+        )
     )
 
 

@@ -29,7 +29,7 @@ def get_pod_map_for_deployment(
     Raises:
         InputError: a malformed selector, labels or owner references.
     """
-    selector = label_selector_as_selector(_get(d, "spec.selector"), "spec.selector")
+    selector = label_selector_as_selector(_get(d, "spec.selector"), path="spec.selector")
     pod_map: dict[str, list[Manifest]] = {str(_get(rs, "metadata.uid")): [] for rs in rss}
     for pod in pods:
         if not selector.matches(labels_of(pod)):

@@ -167,9 +167,9 @@ def requeue_stuck_deployment(
         return None
     if deployment_complete(d, new_status) or current.get("reason") == REASON_TIMED_OUT:
         return None
-    deadline = int_at(d, "spec.progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
-    since = time_ns(current.get("lastUpdateTime"), "status.conditions.lastUpdateTime")
-    now_ns = time_ns(now, "now")
+    deadline = int_at(d, "spec.progressDeadlineSeconds", default=DEFAULT_PROGRESS_DEADLINE_SECONDS)
+    since = time_ns(current.get("lastUpdateTime"), path="status.conditions.lastUpdateTime")
+    now_ns = time_ns(now, path="now")
     if since is None or now_ns is None:
         return 0.0
     after = since + deadline * _NS_PER_SECOND - now_ns

@@ -183,7 +183,7 @@ def cleanup_deployment(d: Manifest, old_rss: Sequence[Manifest | None]) -> list[
     """
     if not has_revision_history_limit(d):
         return []
-    limit = int_at(d, "spec.revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
+    limit = int_at(d, "spec.revisionHistoryLimit", default=DEFAULT_REVISION_HISTORY_LIMIT)
     candidates = [
         rs for rs in old_rss if rs is not None and _get(rs, "metadata.deletionTimestamp") is None
     ]

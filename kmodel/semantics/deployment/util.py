@@ -126,7 +126,7 @@ def _replicas(d: Manifest) -> int:
         value = spec.get("replicas")
         if type(value) is int and value >= 0:
             return value
-    replicas = int_at(d, "spec.replicas", 1)
+    replicas = int_at(d, "spec.replicas", default=1)
     if replicas < 0:
         raise InputError("must be greater than or equal to 0", path="spec.replicas")
     return replicas
@@ -178,7 +178,7 @@ def _active(rss: Sequence[Manifest | None]) -> list[Manifest]:
 
 def _creation_key(rs: Manifest) -> tuple[int, int, str]:
     """Sort key of controller_utils.go ``ReplicaSetsByCreationTimestamp`` (zero time first)."""
-    created = time_ns(_get(rs, "metadata.creationTimestamp"), "metadata.creationTimestamp")
+    created = time_ns(_get(rs, "metadata.creationTimestamp"), path="metadata.creationTimestamp")
     return (0, 0, _name(rs)) if created is None else (1, created, _name(rs))
 
 
@@ -193,7 +193,7 @@ def _sum_status(rss: Sequence[Manifest | None], key: str) -> int:
 
 
 def get_scaled_value_from_int_or_percent(
-    value: object, total: int, round_up: bool, path: str = "value"
+    value: object, total: int, round_up: bool, *, path: str = "value"
 ) -> int:
     """Scale an int-or-percent against ``total``.
 
@@ -238,6 +238,7 @@ def resolve_fenceposts(
     max_surge_value: object,
     max_unavailable_value: object,
     desired: int,
+    *,
     path: str = "spec.strategy.rollingUpdate",
 ) -> tuple[int, int]:
     """Resolve maxSurge and maxUnavailable against the desired replica count.
@@ -367,6 +368,7 @@ def set_new_replica_set_annotations(
     new_rs: Manifest,
     new_revision: str,
     exists: bool,
+    *,
     rev_history_limit_in_chars: int = MAX_REV_HISTORY_LENGTH_IN_CHARS,
 ) -> tuple[dict[str, str], bool]:
     """The new RS's annotations after ``getNewReplicaSet`` syncs them, and whether they changed.
@@ -561,13 +563,13 @@ def get_proportion(
 
 def has_revision_history_limit(d: Manifest) -> bool:
     """Mirrors deployment_util.go ``HasRevisionHistoryLimit`` (set, and not MaxInt32)."""
-    limit = int_at(d, "spec.revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
+    limit = int_at(d, "spec.revisionHistoryLimit", default=DEFAULT_REVISION_HISTORY_LIMIT)
     return limit != MAX_INT32
 
 
 def has_progress_deadline(d: Manifest) -> bool:
     """Mirrors deployment_util.go ``HasProgressDeadline`` (set, and not MaxInt32)."""
-    deadline = int_at(d, "spec.progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
+    deadline = int_at(d, "spec.progressDeadlineSeconds", default=DEFAULT_PROGRESS_DEADLINE_SECONDS)
     return deadline != MAX_INT32
 
 
@@ -677,9 +679,9 @@ def deployment_timed_out(d: Manifest, new_status: Mapping[str, Any], now: TimeVa
         return False
     if condition.get("reason") == REASON_TIMED_OUT:
         return True
-    deadline = int_at(d, "spec.progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
-    since = time_ns(condition.get("lastUpdateTime"), "status.conditions.lastUpdateTime")
-    now_ns = time_ns(now, "now")
+    deadline = int_at(d, "spec.progressDeadlineSeconds", default=DEFAULT_PROGRESS_DEADLINE_SECONDS)
+    since = time_ns(condition.get("lastUpdateTime"), path="status.conditions.lastUpdateTime")
+    now_ns = time_ns(now, path="now")
     # A zero lastUpdateTime is year 1 in Go: far in the past, so it has timed out unless now
     # is zero too.
     if since is None:

@@ -82,6 +82,7 @@ def node_scores(
     pod: Manifest,
     nodes: Sequence[Manifest],
     pods: Sequence[Manifest],
+    *,
     scoring_strategy: Mapping[str, Any] | None = None,
 ) -> dict[str, int]:
     """NodeResourcesFit Score for each node, 0..100.
@@ -106,13 +107,16 @@ def node_scores(
     Raises:
         InputError: a malformed manifest or an invalid strategy (with its field path).
     """
-    return SchedulingCycle(pod, nodes, pods=pods).node_scores(nodes, scoring_strategy)
+    return SchedulingCycle(pod, nodes, pods=pods).node_scores(
+        nodes, scoring_strategy=scoring_strategy
+    )
 
 
 def balanced_allocation_scores(
     pod: Manifest,
     nodes: Sequence[Manifest],
     pods: Sequence[Manifest],
+    *,
     resources: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, int]:
     """NodeResourcesBalancedAllocation Score for each node, 0..100 (v1.35 formula).
@@ -136,7 +140,9 @@ def balanced_allocation_scores(
     Raises:
         InputError: a malformed manifest or invalid resources.
     """
-    return SchedulingCycle(pod, nodes, pods=pods).balanced_allocation_scores(nodes, resources)
+    return SchedulingCycle(pod, nodes, pods=pods).balanced_allocation_scores(
+        nodes, resources=resources
+    )
 
 
 def filter_failures(
@@ -306,9 +312,9 @@ class SchedulingCycle:
             InputError: a malformed manifest or argument.
         """
         pod = require_manifest(self._pod, "pod")
-        node = require_manifest(node, "node", "Node")
+        node = require_manifest(node, "node", kind="Node")
         if self._all_nodes is None:
-            all_nodes = require_manifests(self._nodes, "nodes", "Node")
+            all_nodes = require_manifests(self._nodes, "nodes", kind="Node")
             self._pods_by_node()
             self._all_nodes = all_nodes
         name = object_name(node)
@@ -335,7 +341,7 @@ class SchedulingCycle:
     # ----------------------------------------------------------------- Score
 
     def node_scores(
-        self, nodes: Sequence[Manifest], scoring_strategy: Mapping[str, Any] | None = None
+        self, nodes: Sequence[Manifest], *, scoring_strategy: Mapping[str, Any] | None = None
     ) -> dict[str, int]:
         """NodeResourcesFit Score for each of ``nodes`` (see :func:`node_scores`).
 
@@ -360,7 +366,7 @@ class SchedulingCycle:
         return scores
 
     def balanced_allocation_scores(
-        self, nodes: Sequence[Manifest], resources: Sequence[Mapping[str, Any]] | None = None
+        self, nodes: Sequence[Manifest], *, resources: Sequence[Mapping[str, Any]] | None = None
     ) -> dict[str, int]:
         """NodeResourcesBalancedAllocation Score per node (see :func:`balanced_allocation_scores`).
 

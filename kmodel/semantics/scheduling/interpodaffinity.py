@@ -73,28 +73,30 @@ def _affinity_terms(pod: Manifest, kind: str) -> list[_AffinityTerm]:
     A term with neither ``namespaces`` nor ``namespaceSelector`` applies to the pod's own
     namespace.
     """
-    spec = mapping_field(pod, "spec", "spec", pod)
-    affinity = mapping_field(spec, "affinity", "spec.affinity", pod)
-    section = mapping_field(affinity, kind, f"spec.affinity.{kind}", pod)
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
+    affinity = mapping_field(spec, "affinity", "spec.affinity", obj=pod)
+    section = mapping_field(affinity, kind, f"spec.affinity.{kind}", obj=pod)
     path = f"spec.affinity.{kind}.requiredDuringSchedulingIgnoredDuringExecution"
-    raw_terms = list_field(section, "requiredDuringSchedulingIgnoredDuringExecution", path, pod)
+    raw_terms = list_field(section, "requiredDuringSchedulingIgnoredDuringExecution", path, obj=pod)
     terms: list[_AffinityTerm] = []
     for i, raw in enumerate(raw_terms):
         term_path = f"{path}[{i}]"
         if not isinstance(raw, Mapping):
             raise InputError("must be a mapping", obj=object_ref(pod), path=term_path)
-        names = list_field(raw, "namespaces", f"{term_path}.namespaces", pod)
+        names = list_field(raw, "namespaces", f"{term_path}.namespaces", obj=pod)
         ns_raw: Any = raw.get("namespaceSelector")
         if not names and ns_raw is None:
             names = [pod_namespace(pod)]
         terms.append(
             _AffinityTerm(
                 namespaces=frozenset(str(n) for n in names),
-                namespace_selector=label_selector(ns_raw, f"{term_path}.namespaceSelector", pod),
-                selector=label_selector(
-                    raw.get("labelSelector"), f"{term_path}.labelSelector", pod
+                namespace_selector=label_selector(
+                    ns_raw, f"{term_path}.namespaceSelector", obj=pod
                 ),
-                topology_key=str_field(raw, "topologyKey", f"{term_path}.topologyKey", pod),
+                selector=label_selector(
+                    raw.get("labelSelector"), f"{term_path}.labelSelector", obj=pod
+                ),
+                topology_key=str_field(raw, "topologyKey", f"{term_path}.topologyKey", obj=pod),
             )
         )
     return terms
@@ -103,7 +105,7 @@ def _affinity_terms(pod: Manifest, kind: str) -> list[_AffinityTerm]:
 def _namespace_labels(namespaces: Sequence[Manifest]) -> dict[str, dict[str, str]]:
     """Labels per namespace; the API server always sets ``kubernetes.io/metadata.name``."""
     result: dict[str, dict[str, str]] = {}
-    for namespace in require_manifests(namespaces, "namespaces", "Namespace"):
+    for namespace in require_manifests(namespaces, "namespaces", kind="Namespace"):
         name = object_name(namespace)
         result[name] = {**node_labels(namespace), _NAMESPACE_NAME_LABEL: name}
     return result
@@ -150,7 +152,7 @@ def inter_pod_affinity_failures(
             only its ``kubernetes.io/metadata.name`` label.
     """
     pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
+    node = require_manifest(node, "node", kind="Node")
     state = inter_pod_affinity_state(
         pod, nodes=nodes, grouped=lambda: pods_by_node(pods), namespaces=namespaces
     )
@@ -206,7 +208,7 @@ def inter_pod_affinity_state(
     affinity_counts: dict[tuple[str, str], int] = {}
     anti_counts: dict[tuple[str, str], int] = {}
     existing_anti_counts: dict[tuple[str, str], int] = {}
-    for other in require_manifests(nodes, "nodes", "Node"):
+    for other in require_manifests(nodes, "nodes", kind="Node"):
         labels = node_labels(other)
         for existing in by_node.get(object_name(other), []):
             existing_ns_labels = _labels_of_namespace(known, pod_namespace(existing))

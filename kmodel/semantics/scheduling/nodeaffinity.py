@@ -76,7 +76,7 @@ def node_affinity_failures(pod: Manifest, node: Manifest) -> list[str]:
     :func:`~kmodel.semantics.scheduling_selectors.pod_matches_required_node_affinity`.
     """
     pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
+    node = require_manifest(node, "node", kind="Node")
     if pod_matches_required_node_affinity(pod, node):
         return []
     return [ERR_REASON_NODE_AFFINITY]
@@ -90,8 +90,8 @@ def _node_selector_requirements(
     for i, expr in enumerate(raw):
         if not isinstance(expr, Mapping):
             raise InputError("must be a mapping", obj=object_ref(obj), path=f"{path}[{i}]")
-        operator = str_field(expr, "operator", f"{path}[{i}].operator", obj)
-        key = str_field(expr, "key", f"{path}[{i}].key", obj)
+        operator = str_field(expr, "operator", f"{path}[{i}].operator", obj=obj)
+        key = str_field(expr, "key", f"{path}[{i}].key", obj=obj)
         values = _string_list(expr.get("values"), f"{path}[{i}].values", obj)
         if operator not in NODE_SELECTOR_OPERATORS:
             return None, True
@@ -117,8 +117,8 @@ def _field_requirements_match(
     for i, expr in enumerate(raw):
         if not isinstance(expr, Mapping):
             raise InputError("must be a mapping", obj=object_ref(obj), path=f"{path}[{i}]")
-        operator = str_field(expr, "operator", f"{path}[{i}].operator", obj)
-        key = str_field(expr, "key", f"{path}[{i}].key", obj)
+        operator = str_field(expr, "operator", f"{path}[{i}].operator", obj=obj)
+        key = str_field(expr, "key", f"{path}[{i}].key", obj=obj)
         values = _string_list(expr.get("values"), f"{path}[{i}].values", obj)
         if operator not in {"In", "NotIn"} or len(values) != 1:
             return None
@@ -140,8 +140,8 @@ def node_selector_term_matches(
     Raises:
         InputError: the term is not shaped like a NodeSelectorTerm.
     """
-    expressions = list_field(term, "matchExpressions", f"{path}.matchExpressions", obj)
-    match_fields = list_field(term, "matchFields", f"{path}.matchFields", obj)
+    expressions = list_field(term, "matchExpressions", f"{path}.matchExpressions", obj=obj)
+    match_fields = list_field(term, "matchFields", f"{path}.matchFields", obj=obj)
     if not expressions and not match_fields:
         return False
     if expressions:
@@ -171,7 +171,7 @@ def node_matches_node_selector(
 
     Mirrors ``LazyErrorNodeSelector.Match``; no terms match nothing.
     """
-    terms = list_field(node_selector, "nodeSelectorTerms", f"{path}.nodeSelectorTerms", obj)
+    terms = list_field(node_selector, "nodeSelectorTerms", f"{path}.nodeSelectorTerms", obj=obj)
     for i, term in enumerate(terms):
         term_path = f"{path}.nodeSelectorTerms[{i}]"
         if term is None:
@@ -184,9 +184,9 @@ def node_matches_node_selector(
 
 
 def _node_affinity(pod: Manifest) -> Mapping[str, Any]:
-    spec = mapping_field(pod, "spec", "spec", pod)
-    affinity = mapping_field(spec, "affinity", "spec.affinity", pod)
-    return mapping_field(affinity, "nodeAffinity", "spec.affinity.nodeAffinity", pod)
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
+    affinity = mapping_field(spec, "affinity", "spec.affinity", obj=pod)
+    return mapping_field(affinity, "nodeAffinity", "spec.affinity.nodeAffinity", obj=pod)
 
 
 def pod_matches_required_node_affinity(pod: Manifest, node: Manifest) -> bool:
@@ -199,8 +199,8 @@ def pod_matches_required_node_affinity(pod: Manifest, node: Manifest) -> bool:
     Raises:
         InputError: the pod or node is malformed.
     """
-    spec = mapping_field(pod, "spec", "spec", pod)
-    selector = string_map_field(spec, "nodeSelector", "spec.nodeSelector", pod)
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
+    selector = string_map_field(spec, "nodeSelector", "spec.nodeSelector", obj=pod)
     labels = node_labels(node)
     if any(labels.get(k) != v for k, v in selector.items()):
         return False
@@ -228,13 +228,13 @@ def preferred_node_affinity_score(pod: Manifest, node: Manifest) -> int | None:
     path = "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution"
     if affinity.get("preferredDuringSchedulingIgnoredDuringExecution") is None:
         return None
-    terms = list_field(affinity, "preferredDuringSchedulingIgnoredDuringExecution", path, pod)
+    terms = list_field(affinity, "preferredDuringSchedulingIgnoredDuringExecution", path, obj=pod)
     score = 0
     for i, term in enumerate(terms):
         if not isinstance(term, Mapping):
             raise InputError("must be a mapping", obj=object_ref(pod), path=f"{path}[{i}]")
-        weight = int_field(term, "weight", f"{path}[{i}].weight", pod)
-        preference = mapping_field(term, "preference", f"{path}[{i}].preference", pod)
+        weight = int_field(term, "weight", f"{path}[{i}].weight", obj=pod)
+        preference = mapping_field(term, "preference", f"{path}[{i}].preference", obj=pod)
         if weight == 0:
             continue
         if node_selector_term_matches(preference, f"{path}[{i}].preference", pod, node):

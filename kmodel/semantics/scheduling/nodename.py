@@ -25,7 +25,7 @@ ERR_REASON_NODE_NAME: Final = "node(s) didn't match the requested node name"
 def node_name_failures(pod: Manifest, node: Manifest) -> list[str]:
     """NodeName Filter: mirrors ``nodename/node_name.go Fits`` (empty nodeName fits anywhere)."""
     pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
-    spec = mapping_field(pod, "spec", "spec", pod)
-    wanted = str_field(spec, "nodeName", "spec.nodeName", pod)
+    node = require_manifest(node, "node", kind="Node")
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
+    wanted = str_field(spec, "nodeName", "spec.nodeName", obj=pod)
     return [] if not wanted or wanted == object_name(node) else [ERR_REASON_NODE_NAME]

@@ -33,25 +33,25 @@ def _host_ports(pod: Manifest) -> list[tuple[str, str, int]]:
 
     Each as ``(hostIP, protocol, hostPort)`` sanitized as ``HostPortInfo.sanitize`` does.
     """
-    spec = mapping_field(pod, "spec", "spec", pod)
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
     ports: list[tuple[str, str, int]] = []
     for key in ("initContainers", "containers"):
-        for i, container in enumerate(list_field(spec, key, f"spec.{key}", pod)):
+        for i, container in enumerate(list_field(spec, key, f"spec.{key}", obj=pod)):
             path = f"spec.{key}[{i}]"
             if not isinstance(container, Mapping):
                 raise InputError("must be a mapping", obj=object_ref(pod), path=path)
-            policy = str_field(container, "restartPolicy", f"{path}.restartPolicy", pod)
+            policy = str_field(container, "restartPolicy", f"{path}.restartPolicy", obj=pod)
             if key == "initContainers" and policy != "Always":
                 continue
-            for j, port in enumerate(list_field(container, "ports", f"{path}.ports", pod)):
+            for j, port in enumerate(list_field(container, "ports", f"{path}.ports", obj=pod)):
                 port_path = f"{path}.ports[{j}]"
                 if not isinstance(port, Mapping):
                     raise InputError("must be a mapping", obj=object_ref(pod), path=port_path)
-                host_port = int_field(port, "hostPort", f"{port_path}.hostPort", pod)
+                host_port = int_field(port, "hostPort", f"{port_path}.hostPort", obj=pod)
                 if host_port <= 0:
                     continue
-                ip = str_field(port, "hostIP", f"{port_path}.hostIP", pod)
-                protocol = str_field(port, "protocol", f"{port_path}.protocol", pod)
+                ip = str_field(port, "hostIP", f"{port_path}.hostIP", obj=pod)
+                protocol = str_field(port, "protocol", f"{port_path}.protocol", obj=pod)
                 ports.append((ip or _DEFAULT_BIND_ALL_HOST_IP, protocol or "TCP", host_port))
     return ports
 

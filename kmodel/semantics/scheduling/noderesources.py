@@ -86,7 +86,7 @@ def node_fit_failures(
         InputError: a manifest or argument is malformed.
     """
     pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
+    node = require_manifest(node, "node", kind="Node")
     ignored, groups = _ignored_names(ignored_resources, ignored_resource_groups)
     return _fit_failures(pod, node_allocatable(node), node_usage(pods_on_node), ignored, groups)
 
@@ -287,7 +287,7 @@ def _score_inputs(
 
 
 def balanced_allocation_skips(
-    pod: Manifest, resources: Sequence[Mapping[str, Any]] | None = None
+    pod: Manifest, *, resources: Sequence[Mapping[str, Any]] | None = None
 ) -> bool:
     """Whether NodeResourcesBalancedAllocation skips the pod.
 

@@ -35,9 +35,9 @@ def node_unschedulable_failures(pod: Manifest, node: Manifest) -> list[str]:
     ``node.kubernetes.io/unschedulable:NoSchedule`` taint.
     """
     pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
-    spec = mapping_field(node, "spec", "spec", node)
-    if not bool_field(spec, "unschedulable", "spec.unschedulable", node):
+    node = require_manifest(node, "node", kind="Node")
+    spec = mapping_field(node, "spec", "spec", obj=node)
+    if not bool_field(spec, "unschedulable", "spec.unschedulable", obj=node):
         return []
     taint = Taint(_TAINT_NODE_UNSCHEDULABLE, "", "NoSchedule")
     if tolerations_tolerate_taint(pod_tolerations(pod), taint):

@@ -30,7 +30,7 @@ __all__ = ["label_selector", "node_labels", "pod_namespace", "pods_by_node"]
 
 
 def _nodes_by_name(nodes: Sequence[Manifest]) -> dict[str, Manifest]:
-    checked = require_manifests(nodes, "nodes", "Node")
+    checked = require_manifests(nodes, "nodes", kind="Node")
     by_name: dict[str, Manifest] = {}
     for i, node in enumerate(checked):
         name = object_name(node)
@@ -42,8 +42,8 @@ def _nodes_by_name(nodes: Sequence[Manifest]) -> dict[str, Manifest]:
 
 def pod_namespace(pod: Manifest) -> str:
     """``metadata.namespace`` of a pod; a manifest without one lands in ``default``."""
-    metadata = mapping_field(pod, "metadata", "metadata", pod)
-    return str_field(metadata, "namespace", "metadata.namespace", pod) or "default"
+    metadata = mapping_field(pod, "metadata", "metadata", obj=pod)
+    return str_field(metadata, "namespace", "metadata.namespace", obj=pod) or "default"
 
 
 def _pod_labels(pod: Manifest) -> dict[str, str]:
@@ -58,8 +58,8 @@ def pods_by_node(pods: Sequence[Manifest]) -> dict[str, list[Manifest]]:
     """
     grouped: dict[str, list[Manifest]] = {}
     for pod in require_manifests(pods, "pods"):
-        spec = mapping_field(pod, "spec", "spec", pod)
-        node_name = str_field(spec, "nodeName", "spec.nodeName", pod)
+        spec = mapping_field(pod, "spec", "spec", obj=pod)
+        node_name = str_field(spec, "nodeName", "spec.nodeName", obj=pod)
         if node_name and not pod_is_terminal(pod):
             grouped.setdefault(node_name, []).append(pod)
     return grouped
@@ -75,7 +75,7 @@ def _string_list(raw: object, path: str, obj: Manifest | None) -> list[str]:
     return list(raw)
 
 
-def label_selector(raw: object, path: str, obj: Manifest | None = None) -> LabelSelector:
+def label_selector(raw: object, path: str, *, obj: Manifest | None = None) -> LabelSelector:
     """Compile a ``metav1.LabelSelector`` of ``obj``, naming ``obj`` in any error.
 
     The compilation itself is :func:`kmodel.objects.labels.label_selector_as_selector`
@@ -85,12 +85,12 @@ def label_selector(raw: object, path: str, obj: Manifest | None = None) -> Label
         InputError: a malformed selector (the upstream error text, at its field path).
     """
     try:
-        return label_selector_as_selector(raw, path)
+        return label_selector_as_selector(raw, path=path)
     except InputError as exc:
         raise exc.located(obj=object_ref(obj) if obj is not None else None) from None
 
 
 def node_labels(node: Manifest) -> dict[str, str]:
     """``metadata.labels`` of a node (or any object)."""
-    metadata = mapping_field(node, "metadata", "metadata", node)
-    return string_map_field(metadata, "labels", "metadata.labels", node)
+    metadata = mapping_field(node, "metadata", "metadata", obj=node)
+    return string_map_field(metadata, "labels", "metadata.labels", obj=node)

@@ -69,22 +69,27 @@ def _spread_constraints(pod: Manifest) -> list[_SpreadConstraint]:
     ``matchLabelKeys`` values present on the pod are ANDed into the selector; minDomains
     defaults to 1, nodeAffinityPolicy to Honor, nodeTaintsPolicy to Ignore.
     """
-    spec = mapping_field(pod, "spec", "spec", pod)
-    raw_list = list_field(spec, "topologySpreadConstraints", "spec.topologySpreadConstraints", pod)
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
+    raw_list = list_field(
+        spec, "topologySpreadConstraints", "spec.topologySpreadConstraints", obj=pod
+    )
     labels = _pod_labels(pod)
     constraints: list[_SpreadConstraint] = []
     for i, raw in enumerate(raw_list):
         path = f"spec.topologySpreadConstraints[{i}]"
         if not isinstance(raw, Mapping):
             raise InputError("must be a mapping", obj=object_ref(pod), path=path)
-        if str_field(raw, "whenUnsatisfiable", f"{path}.whenUnsatisfiable", pod) != "DoNotSchedule":
+        if (
+            str_field(raw, "whenUnsatisfiable", f"{path}.whenUnsatisfiable", obj=pod)
+            != "DoNotSchedule"
+        ):
             continue
-        selector = label_selector(raw.get("labelSelector"), f"{path}.labelSelector", pod)
-        keys = list_field(raw, "matchLabelKeys", f"{path}.matchLabelKeys", pod)
+        selector = label_selector(raw.get("labelSelector"), f"{path}.labelSelector", obj=pod)
+        keys = list_field(raw, "matchLabelKeys", f"{path}.matchLabelKeys", obj=pod)
         extra = {k: labels[k] for k in keys if isinstance(k, str) and k in labels}
         if extra:
             selector = selector.with_labels(extra)
-        max_skew = int_field(raw, "maxSkew", f"{path}.maxSkew", pod)
+        max_skew = int_field(raw, "maxSkew", f"{path}.maxSkew", obj=pod)
         if max_skew <= 0:
             raise InputError(
                 "must be greater than zero", obj=object_ref(pod), path=f"{path}.maxSkew"
@@ -92,15 +97,15 @@ def _spread_constraints(pod: Manifest) -> list[_SpreadConstraint]:
         constraints.append(
             _SpreadConstraint(
                 max_skew=max_skew,
-                topology_key=str_field(raw, "topologyKey", f"{path}.topologyKey", pod),
+                topology_key=str_field(raw, "topologyKey", f"{path}.topologyKey", obj=pod),
                 selector=selector,
-                min_domains=int_field(raw, "minDomains", f"{path}.minDomains", pod, default=1),
+                min_domains=int_field(raw, "minDomains", f"{path}.minDomains", obj=pod, default=1),
                 node_affinity_policy=str_field(
-                    raw, "nodeAffinityPolicy", f"{path}.nodeAffinityPolicy", pod
+                    raw, "nodeAffinityPolicy", f"{path}.nodeAffinityPolicy", obj=pod
                 )
                 or "Honor",
                 node_taints_policy=str_field(
-                    raw, "nodeTaintsPolicy", f"{path}.nodeTaintsPolicy", pod
+                    raw, "nodeTaintsPolicy", f"{path}.nodeTaintsPolicy", obj=pod
                 )
                 or "Ignore",
             )
@@ -109,7 +114,7 @@ def _spread_constraints(pod: Manifest) -> list[_SpreadConstraint]:
 
 
 def _is_deleting(pod: Manifest) -> bool:
-    metadata = mapping_field(pod, "metadata", "metadata", pod)
+    metadata = mapping_field(pod, "metadata", "metadata", obj=pod)
     return metadata.get("deletionTimestamp") is not None
 
 
@@ -136,7 +141,7 @@ def _included(constraint: _SpreadConstraint, pod: Manifest, node: Manifest) -> b
         untolerated = find_matching_untolerated_taint(
             node_taints(node),
             pod_tolerations(pod),
-            lambda t: t.effect in {"NoSchedule", "NoExecute"},
+            taint_filter=lambda t: t.effect in {"NoSchedule", "NoExecute"},
         )
         if untolerated is not None:
             return False
@@ -162,7 +167,7 @@ def pod_topology_spread_failures(
         pods: the pods bound to any node.
     """
     pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
+    node = require_manifest(node, "node", kind="Node")
     state = topology_spread_state(pod, nodes=nodes, grouped=lambda: pods_by_node(pods))
     return topology_spread_check(state, node)
 
@@ -204,7 +209,7 @@ def topology_spread_state(
     namespace = pod_namespace(pod)
     by_node = grouped()
     value_counts: list[dict[str, int]] = [{} for _ in constraints]
-    for other in require_manifests(nodes, "nodes", "Node"):
+    for other in require_manifests(nodes, "nodes", kind="Node"):
         labels = node_labels(other)
         if any(c.topology_key not in labels for c in constraints):
             continue

@@ -71,11 +71,11 @@ def taint_toleration_failures(pod: Manifest, node: Manifest) -> list[str]:
     ``node(s) had untolerated taint {key: value}``; PreferNoSchedule taints are ignored.
     """
     pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
+    node = require_manifest(node, "node", kind="Node")
     taint = find_matching_untolerated_taint(
         node_taints(node),
         pod_tolerations(pod),
-        lambda t: t.effect in {"NoSchedule", "NoExecute"},
+        taint_filter=lambda t: t.effect in {"NoSchedule", "NoExecute"},
     )
     if taint is None:
         return []
@@ -97,17 +97,17 @@ def node_taints(node: Manifest) -> list[Taint]:
     Raises:
         InputError: a taint is malformed.
     """
-    spec = mapping_field(node, "spec", "spec", node)
+    spec = mapping_field(node, "spec", "spec", obj=node)
     taints: list[Taint] = []
-    for i, raw in enumerate(list_field(spec, "taints", "spec.taints", node)):
+    for i, raw in enumerate(list_field(spec, "taints", "spec.taints", obj=node)):
         path = f"spec.taints[{i}]"
         if not isinstance(raw, Mapping):
             raise InputError("must be a mapping", obj=object_ref(node), path=path)
         taints.append(
             Taint(
-                str_field(raw, "key", f"{path}.key", node),
-                str_field(raw, "value", f"{path}.value", node),
-                str_field(raw, "effect", f"{path}.effect", node),
+                str_field(raw, "key", f"{path}.key", obj=node),
+                str_field(raw, "value", f"{path}.value", obj=node),
+                str_field(raw, "effect", f"{path}.effect", obj=node),
             )
         )
     return taints
@@ -119,14 +119,14 @@ def pod_tolerations(pod: Manifest) -> list[Mapping[str, Any]]:
     Raises:
         InputError: a toleration is malformed.
     """
-    spec = mapping_field(pod, "spec", "spec", pod)
-    tolerations = list_field(spec, "tolerations", "spec.tolerations", pod)
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
+    tolerations = list_field(spec, "tolerations", "spec.tolerations", obj=pod)
     for i, raw in enumerate(tolerations):
         path = f"spec.tolerations[{i}]"
         if not isinstance(raw, Mapping):
             raise InputError("must be a mapping", obj=object_ref(pod), path=path)
         for key in ("key", "operator", "value", "effect"):
-            str_field(raw, key, f"{path}.{key}", pod)
+            str_field(raw, key, f"{path}.{key}", obj=pod)
     return tolerations
 
 
@@ -157,6 +157,7 @@ def tolerations_tolerate_taint(tolerations: Sequence[Mapping[str, Any]], taint: 
 def find_matching_untolerated_taint(
     taints: Sequence[Taint],
     tolerations: Sequence[Mapping[str, Any]],
+    *,
     taint_filter: Callable[[Taint], bool] | None = None,
 ) -> Taint | None:
     """The first taint (in node order) that passes ``taint_filter`` and no toleration tolerates.

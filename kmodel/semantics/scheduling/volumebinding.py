@@ -65,33 +65,37 @@ def _volume_objects(
 
 def _claim_names(pod: Manifest) -> list[str]:
     """The claim names of the pod's ``persistentVolumeClaim`` volumes, in order."""
-    spec = mapping_field(pod, "spec", "spec", pod)
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
     names: list[str] = []
-    for i, volume in enumerate(list_field(spec, "volumes", "spec.volumes", pod)):
+    for i, volume in enumerate(list_field(spec, "volumes", "spec.volumes", obj=pod)):
         path = f"spec.volumes[{i}]"
         if not isinstance(volume, Mapping):
             raise InputError("must be a mapping", obj=object_ref(pod), path=path)
         if volume.get("persistentVolumeClaim") is None:
             continue
-        claim = mapping_field(volume, "persistentVolumeClaim", f"{path}.persistentVolumeClaim", pod)
-        names.append(str_field(claim, "claimName", f"{path}.persistentVolumeClaim.claimName", pod))
+        claim = mapping_field(
+            volume, "persistentVolumeClaim", f"{path}.persistentVolumeClaim", obj=pod
+        )
+        names.append(
+            str_field(claim, "claimName", f"{path}.persistentVolumeClaim.claimName", obj=pod)
+        )
     return names
 
 
 def _claim_class(claim: Manifest) -> str:
     """Mirrors ``storagehelpers.GetPersistentVolumeClaimClass`` (beta annotation first)."""
-    metadata = mapping_field(claim, "metadata", "metadata", claim)
-    annotations = string_map_field(metadata, "annotations", "metadata.annotations", claim)
+    metadata = mapping_field(claim, "metadata", "metadata", obj=claim)
+    annotations = string_map_field(metadata, "annotations", "metadata.annotations", obj=claim)
     beta = annotations.get("volume.beta.kubernetes.io/storage-class")
     if beta is not None:
         return beta
-    spec = mapping_field(claim, "spec", "spec", claim)
-    return str_field(spec, "storageClassName", "spec.storageClassName", claim)
+    spec = mapping_field(claim, "spec", "spec", obj=claim)
+    return str_field(spec, "storageClassName", "spec.storageClassName", obj=claim)
 
 
 def _binding_mode(storage_class: Manifest) -> str:
     """``volumeBindingMode``; the API server defaults an absent one to Immediate."""
-    mode = str_field(storage_class, "volumeBindingMode", "volumeBindingMode", storage_class)
+    mode = str_field(storage_class, "volumeBindingMode", "volumeBindingMode", obj=storage_class)
     return mode or "Immediate"
 
 
@@ -110,8 +114,8 @@ def _bound_volumes(pod: Manifest, volumes: Sequence[Manifest]) -> tuple[list[Man
         claim = claims.get((namespace, claim_name))
         if claim is None:
             return bound, [f'persistentvolumeclaim "{claim_name}" not found']
-        claim_spec = mapping_field(claim, "spec", "spec", claim)
-        pv_name = str_field(claim_spec, "volumeName", "spec.volumeName", claim)
+        claim_spec = mapping_field(claim, "spec", "spec", obj=claim)
+        pv_name = str_field(claim_spec, "volumeName", "spec.volumeName", obj=claim)
         if not pv_name:
             class_name = _claim_class(claim)
             if not class_name:
@@ -142,15 +146,15 @@ def volume_binding_failures(
     assumed provisionable (dynamic provisioning is not modelled).
     """
     pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
+    node = require_manifest(node, "node", kind="Node")
     claims, pvs, classes = _volume_objects(volumes)
     namespace = pod_namespace(pod)
     for claim_name in _claim_names(pod):
         claim = claims.get((namespace, claim_name))
         if claim is None:
             return [f'persistentvolumeclaim "{claim_name}" not found']
-        claim_spec = mapping_field(claim, "spec", "spec", claim)
-        pv_name = str_field(claim_spec, "volumeName", "spec.volumeName", claim)
+        claim_spec = mapping_field(claim, "spec", "spec", obj=claim)
+        pv_name = str_field(claim_spec, "volumeName", "spec.volumeName", obj=claim)
         if not pv_name:
             storage_class = classes.get(_claim_class(claim))
             if storage_class is None or _binding_mode(storage_class) != "WaitForFirstConsumer":
@@ -159,8 +163,8 @@ def volume_binding_failures(
         pv = pvs.get(pv_name)
         if pv is None:
             return [ERR_REASON_PV_NOT_EXIST]
-        pv_spec = mapping_field(pv, "spec", "spec", pv)
-        affinity = mapping_field(pv_spec, "nodeAffinity", "spec.nodeAffinity", pv)
+        pv_spec = mapping_field(pv, "spec", "spec", obj=pv)
+        affinity = mapping_field(pv_spec, "nodeAffinity", "spec.nodeAffinity", obj=pv)
         required = affinity.get("required")
         if required is None:
             continue

@@ -50,9 +50,9 @@ def volume_zone_failures(pod: Manifest, node: Manifest, volumes: Sequence[Manife
         volumes: PersistentVolumeClaim, PersistentVolume and StorageClass manifests.
     """
     pod = require_manifest(pod, "pod")
-    node = require_manifest(node, "node", "Node")
-    spec = mapping_field(pod, "spec", "spec", pod)
-    if not list_field(spec, "volumes", "spec.volumes", pod):
+    node = require_manifest(node, "node", kind="Node")
+    spec = mapping_field(pod, "spec", "spec", obj=pod)
+    if not list_field(spec, "volumes", "spec.volumes", obj=pod):
         return []
     pvs, errors = _bound_volumes(pod, volumes)
     if errors:
