@@ -103,7 +103,7 @@ def test_a_daemonset_controller_that_ignores_taints_is_caught(
         user_actions=(ROLLOUT,),  # pods created while checked (the start state is settled)
     )
     assert explore(base, options=OPTIONS) == []
-    monkeypatch.setattr(dsem, "find_matching_untolerated_taint", lambda *_: None)
+    monkeypatch.setattr(dsem, "find_matching_untolerated_taint", lambda *_, **__: None)
     findings = explore(base, options=OPTIONS)
     assert [f.invariant for f in findings] == ["daemonset_nodes_eligible"]
     assert "untolerated taint dedicated:NoSchedule" in findings[0].violation.message

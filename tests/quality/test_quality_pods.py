@@ -131,8 +131,8 @@ def test_a_kubelet_that_reports_ready_before_its_containers_are_is_caught(monkey
     def ready_when_running(patch: pytest.MonkeyPatch) -> None:
         faithful = kubelet.pod_conditions
 
-        def conditions(pod_body, phase, *args, **kwargs):
-            result = faithful(pod_body, phase, *args, **kwargs)
+        def conditions(pod_body, *, phase=None, **kwargs):
+            result = faithful(pod_body, phase=phase, **kwargs)
             if phase != "Running":
                 return result
             return [
