@@ -23,7 +23,7 @@ from kmodel.cluster.components.hpa import hpa_key
 from kmodel.internal.formats import Count, FormatModel, NonEmpty, Positive, Quantity
 from kmodel.semantics.deployment import last_revision, revision
 from kmodel.semantics.replicaset import controller_ref
-from kmodel.semantics.scheduling_status import scheduling_gates
+from kmodel.semantics.scheduling import scheduling_gates
 
 if TYPE_CHECKING:
     from kmodel.cluster.model import Cluster

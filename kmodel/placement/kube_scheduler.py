@@ -55,10 +55,10 @@ from kmodel.semantics.scheduling import (
     node_affinity_scores,
     node_fit_failures,
     node_scores,
+    node_taints,
     parse_scoring_strategy,
     taint_toleration_scores,
 )
-from kmodel.semantics.scheduling_selectors import node_taints
 
 __all__ = [
     "STRATEGIES",

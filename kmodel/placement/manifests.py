@@ -93,10 +93,12 @@ from kmodel.semantics.resources import (
     pod_is_terminal,
     pod_requests,
 )
-from kmodel.semantics.scheduling import SchedulingCycle
-from kmodel.semantics.scheduling_filters import ERR_REASON_AFFINITY_RULES_NOT_MATCH
-from kmodel.semantics.scheduling_selectors import label_selector
-from kmodel.semantics.scheduling_status import scheduling_gates
+from kmodel.semantics.scheduling import (
+    ERR_REASON_AFFINITY_RULES_NOT_MATCH,
+    SchedulingCycle,
+    label_selector,
+    scheduling_gates,
+)
 
 __all__ = [
     "HOSTNAME_KEY",

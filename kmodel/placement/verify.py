@@ -36,7 +36,7 @@ import z3
 from kmodel.errors import InputError
 from kmodel.placement.manifests import HOSTNAME_KEY, DomainLimit, PlacementInput
 from kmodel.semantics.resources import CPU, PODS
-from kmodel.semantics.scheduling_filters import node_ports_failures
+from kmodel.semantics.scheduling import node_ports_failures
 
 __all__ = [
     "ConstraintModel",
@@ -97,7 +97,7 @@ class ConstraintModel:
 def port_conflicts(inp: PlacementInput) -> list[tuple[int, int]]:
     """Pairs of groups (``g <= h``) whose pods cannot share a node because of host ports.
 
-    The NodePorts filter (:func:`kmodel.semantics.scheduling_filters.node_ports_failures`) is
+    The NodePorts filter (:func:`kmodel.semantics.scheduling.node_ports_failures`) is
     asked about one pod of each group with one pod of the other on the node; ``(g, g)`` means
     two pods of the same group conflict.
     """

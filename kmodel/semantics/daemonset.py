@@ -27,7 +27,7 @@ from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
 from kmodel.semantics.replicaset import TimeValue, is_pod_available, is_pod_ready, time_ns
-from kmodel.semantics.scheduling_selectors import (
+from kmodel.semantics.scheduling import (
     Taint,
     find_matching_untolerated_taint,
     node_taints,

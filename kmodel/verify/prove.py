@@ -46,7 +46,7 @@ from kmodel.placement.engine.heuristics import FitRule, greedy_pack
 from kmodel.placement.manifests import HOSTNAME_KEY, PlacementInput, placement_input
 from kmodel.placement.verify import verify_placement
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
-from kmodel.semantics.scheduling_selectors import label_selector
+from kmodel.semantics.scheduling import label_selector
 from kmodel.verify.model import Encoding, encode, port_conflicts, without_nodes
 from kmodel.verify.properties import Property
 from kmodel.verify.witness import greedy_placement

@@ -21,7 +21,7 @@ from kmodel.explore.coverage import Coverage, state_fingerprint
 from kmodel.explore.run import Run
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.explore.spec import load_spec
-from kmodel.semantics.scheduling_status import fit_error_message
+from kmodel.semantics.scheduling import fit_error_message
 from kmodel.strategies.spec import load_strategies_spec
 from tests.helpers import placement as placekit
 from tests.helpers.paths import ROOT

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kmodel.errors import InputError
-from kmodel.semantics.scheduling import filter_failures
-from kmodel.semantics.scheduling_filters import (
+from kmodel.semantics.scheduling import (
+    filter_failures,
     inter_pod_affinity_failures,
     node_affinity_failures,
     node_name_failures,

@@ -35,10 +35,11 @@ from kmodel.semantics.resources import NodeUsage, node_allocatable, node_usage, 
 from kmodel.semantics.scheduling import (
     DEFAULT_SCORE_PLUGIN_WEIGHTS,
     SchedulingCycle,
+    fit_error_message,
     node_affinity_scores,
+    scheduling_gates,
     taint_toleration_scores,
 )
-from kmodel.semantics.scheduling_status import fit_error_message, scheduling_gates
 
 __all__ = [
     "MarkUnschedulable",

@@ -12,9 +12,7 @@ cycle that runs the default profile's filters and scores in :mod:`~.framework`.
 ``k8s-semantics.md`` section 6 holds the decision tables. Each plugin returns its failure
 reason(s) exactly as upstream formats them, or ``[]`` when the node passes.
 
-Every public name is re-exported here. ``kmodel.semantics.scheduling_filters``,
-``scheduling_selectors`` and ``scheduling_status`` are the modules' former homes, kept as
-re-exports.
+Every public name is re-exported here; callers import from the package.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def node_affinity_failures(pod: Manifest, node: Manifest) -> list[str]:
 
     Mirrors ``nodeaffinity/node_affinity.go Filter`` (no ``addedAffinity`` configured):
     ``spec.nodeSelector`` and the required node affinity, via
-    :func:`~kmodel.semantics.scheduling_selectors.pod_matches_required_node_affinity`.
+    :func:`~kmodel.semantics.scheduling.pod_matches_required_node_affinity`.
     """
     pod = require_manifest(pod, "pod")
     node = require_manifest(node, "node", kind="Node")
