@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kmodel.objects import hpa_defaults
+from kmodel.objects import defaults
 from kmodel.semantics import hpa
 
 NOW = 1000
@@ -137,7 +137,9 @@ def test_object_and_external_metrics() -> None:
 
 
 def test_defaults() -> None:
-    body = hpa_defaults.set_defaults({"spec": {"maxReplicas": 5, "behavior": {"scaleUp": {}}}})
+    body = defaults.set_defaults_horizontal_pod_autoscaler(
+        {"spec": {"maxReplicas": 5, "behavior": {"scaleUp": {}}}}
+    )
     spec = body["spec"]
     assert spec["minReplicas"] == 1
     assert spec["metrics"][0]["resource"]["target"]["averageUtilization"] == 80
@@ -147,11 +149,14 @@ def test_defaults() -> None:
         "value": 4,
         "periodSeconds": 15,
     }
-    assert "behavior" not in hpa_defaults.set_defaults({"spec": {"maxReplicas": 5}})["spec"]
+    assert (
+        "behavior"
+        not in defaults.set_defaults_horizontal_pod_autoscaler({"spec": {"maxReplicas": 5}})["spec"]
+    )
 
 
-UP = hpa.ScalingRules.of(hpa_defaults.generate_scale_up_rules(None))
-DOWN = hpa.ScalingRules.of(hpa_defaults.generate_scale_down_rules(None))
+UP = hpa.ScalingRules.of(defaults.generate_scale_up_rules(None))
+DOWN = hpa.ScalingRules.of(defaults.generate_scale_down_rules(None))
 
 
 def test_scale_up_limit_policies() -> None:

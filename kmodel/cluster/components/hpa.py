@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import Cluster
-from kmodel.objects.hpa_defaults import set_defaults
+from kmodel.objects.defaults import set_defaults_horizontal_pod_autoscaler as set_defaults
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.objects.quantity import milli_value, parse_quantity
 from kmodel.semantics import hpa as sem
