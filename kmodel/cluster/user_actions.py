@@ -49,19 +49,55 @@ __all__ = [
 ]
 
 
-def _deployment(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
-    current = cluster.store.get(("Deployment", namespace, name))
-    return None if current is None else copy.deepcopy(dict(current))
+@dataclass(frozen=True)
+class _ObjectEdit(Action):
+    """A user's edit of one namespaced object: read it, change a copy, write it back.
+
+    Nothing happens when the object is gone. Each subclass declares its fields (their order is
+    its traces' and its constructor's), names the field holding the object's name in
+    :attr:`name_field`, and changes the copy in :meth:`edit`.
+    """
+
+    category: ClassVar[str] = "user"
+    #: The kind of the object edited.
+    object_kind: ClassVar[str]
+    #: The field that holds the object's name.
+    name_field: ClassVar[str]
+    namespace: str
+
+    def stored_copy(self, cluster: Cluster) -> dict[str, Any] | None:
+        """A copy of the object as the API holds it, or ``None`` when it is gone."""
+        key = (self.object_kind, self.namespace, str(getattr(self, self.name_field)))
+        current = cluster.store.get(key)
+        return None if current is None else copy.deepcopy(dict(current))
+
+    def edit(self, body: dict[str, Any]) -> None:
+        """Change ``body``, a copy of the stored object."""
+        raise NotImplementedError(type(self).__name__)
+
+    def apply(self, cluster: Cluster) -> None:
+        """Write the edited copy, if the object is still there."""
+        body = self.stored_copy(cluster)
+        if body is not None:
+            self.edit(body)
+            cluster.update(body)
+
+
+def _set_container_image(workload: dict[str, Any], container: str, image: str) -> None:
+    """``kubectl set image``: the pod template's container called ``container`` runs ``image``."""
+    for declared in workload["spec"]["template"]["spec"].get("containers") or []:
+        if declared.get("name") == container:
+            declared["image"] = image
 
 
 @register
 @dataclass(frozen=True)
-class SetImage(Action):
+class SetImage(_ObjectEdit):
     """``kubectl set image``: a new image for one container of a Deployment (a rollout)."""
 
     name: ClassVar[str] = "set-image"
-    category: ClassVar[str] = "user"
-    namespace: str
+    object_kind: ClassVar[str] = "Deployment"
+    name_field: ClassVar[str] = "deployment"
     deployment: str
     container: str
     image: str
@@ -70,25 +106,19 @@ class SetImage(Action):
         """In words."""
         return f"user rolls out image {self.image} to {self.namespace}/{self.deployment}"
 
-    def apply(self, cluster: Cluster) -> None:
+    def edit(self, body: dict[str, Any]) -> None:
         """Change the template."""
-        body = _deployment(cluster, self.namespace, self.deployment)
-        if body is None:
-            return
-        for container in body["spec"]["template"]["spec"].get("containers") or []:
-            if container.get("name") == self.container:
-                container["image"] = self.image
-        cluster.update(body)
+        _set_container_image(body, self.container, self.image)
 
 
 @register
 @dataclass(frozen=True)
-class ScaleDeployment(Action):
+class ScaleDeployment(_ObjectEdit):
     """``kubectl scale``: set a Deployment's replicas."""
 
     name: ClassVar[str] = "scale"
-    category: ClassVar[str] = "user"
-    namespace: str
+    object_kind: ClassVar[str] = "Deployment"
+    name_field: ClassVar[str] = "deployment"
     deployment: str
     replicas: int
 
@@ -96,18 +126,14 @@ class ScaleDeployment(Action):
         """In words."""
         return f"user scales {self.namespace}/{self.deployment} to {self.replicas}"
 
-    def apply(self, cluster: Cluster) -> None:
+    def edit(self, body: dict[str, Any]) -> None:
         """Change spec.replicas."""
-        body = _deployment(cluster, self.namespace, self.deployment)
-        if body is None:
-            return
         body["spec"]["replicas"] = self.replicas
-        cluster.update(body)
 
 
 @register
 @dataclass(frozen=True)
-class RollbackDeployment(Action):
+class RollbackDeployment(_ObjectEdit):
     """``kubectl rollout undo``: copy the previous revision's template into the Deployment.
 
     For apps/v1 kubectl does this on the client side: it finds the ReplicaSet of the previous
@@ -115,8 +141,8 @@ class RollbackDeployment(Action):
     """
 
     name: ClassVar[str] = "rollback"
-    category: ClassVar[str] = "user"
-    namespace: str
+    object_kind: ClassVar[str] = "Deployment"
+    name_field: ClassVar[str] = "deployment"
     deployment: str
 
     def describe(self) -> str:
@@ -124,8 +150,8 @@ class RollbackDeployment(Action):
         return f"user rolls back {self.namespace}/{self.deployment}"
 
     def apply(self, cluster: Cluster) -> None:
-        """Patch the template from the previous revision."""
-        body = _deployment(cluster, self.namespace, self.deployment)
+        """Patch the template from the previous revision (no write when there is none)."""
+        body = self.stored_copy(cluster)
         if body is None:
             return
         owned = [
@@ -172,12 +198,12 @@ class DrainNode(Action):
 
 @register
 @dataclass(frozen=True)
-class UpdateConfigMap(Action):
+class UpdateConfigMap(_ObjectEdit):
     """``kubectl apply`` of a ConfigMap with a new value for one key."""
 
     name: ClassVar[str] = "update-configmap"
-    category: ClassVar[str] = "user"
-    namespace: str
+    object_kind: ClassVar[str] = "ConfigMap"
+    name_field: ClassVar[str] = "configmap"
     configmap: str
     key: str
     value: str
@@ -186,14 +212,9 @@ class UpdateConfigMap(Action):
         """In words."""
         return f"user sets {self.key}={self.value!r} in ConfigMap {self.namespace}/{self.configmap}"
 
-    def apply(self, cluster: Cluster) -> None:
+    def edit(self, body: dict[str, Any]) -> None:
         """Update the data."""
-        current = cluster.store.get(("ConfigMap", self.namespace, self.configmap))
-        if current is None:
-            return
-        body = copy.deepcopy(dict(current))
         body.setdefault("data", {})[self.key] = self.value
-        cluster.update(body)
 
 
 @register
@@ -223,12 +244,12 @@ class DeletePod(Action):
 
 @register
 @dataclass(frozen=True)
-class PauseDeployment(Action):
+class PauseDeployment(_ObjectEdit):
     """``kubectl rollout pause`` (``paused: true``) or ``resume`` (``paused: false``)."""
 
     name: ClassVar[str] = "pause"
-    category: ClassVar[str] = "user"
-    namespace: str
+    object_kind: ClassVar[str] = "Deployment"
+    name_field: ClassVar[str] = "deployment"
     deployment: str
     paused: bool = True
 
@@ -237,28 +258,19 @@ class PauseDeployment(Action):
         verb = "pauses" if self.paused else "resumes"
         return f"user {verb} the rollout of {self.namespace}/{self.deployment}"
 
-    def apply(self, cluster: Cluster) -> None:
+    def edit(self, body: dict[str, Any]) -> None:
         """Set ``spec.paused``."""
-        body = _deployment(cluster, self.namespace, self.deployment)
-        if body is None:
-            return
         body["spec"]["paused"] = self.paused
-        cluster.update(body)
-
-
-def _stateful_set(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
-    current = cluster.store.get(("StatefulSet", namespace, name))
-    return None if current is None else copy.deepcopy(dict(current))
 
 
 @register
 @dataclass(frozen=True)
-class SetStatefulSetImage(Action):
+class SetStatefulSetImage(_ObjectEdit):
     """``kubectl set image statefulset/...``: a new image for one container (a rollout)."""
 
     name: ClassVar[str] = "set-statefulset-image"
-    category: ClassVar[str] = "user"
-    namespace: str
+    object_kind: ClassVar[str] = "StatefulSet"
+    name_field: ClassVar[str] = "statefulset"
     statefulset: str
     container: str
     image: str
@@ -269,25 +281,19 @@ class SetStatefulSetImage(Action):
             f"user rolls out image {self.image} to statefulset {self.namespace}/{self.statefulset}"
         )
 
-    def apply(self, cluster: Cluster) -> None:
+    def edit(self, body: dict[str, Any]) -> None:
         """Change the template."""
-        body = _stateful_set(cluster, self.namespace, self.statefulset)
-        if body is None:
-            return
-        for container in body["spec"]["template"]["spec"].get("containers") or []:
-            if container.get("name") == self.container:
-                container["image"] = self.image
-        cluster.update(body)
+        _set_container_image(body, self.container, self.image)
 
 
 @register
 @dataclass(frozen=True)
-class ScaleStatefulSet(Action):
+class ScaleStatefulSet(_ObjectEdit):
     """``kubectl scale statefulset/...``: set a StatefulSet's replicas."""
 
     name: ClassVar[str] = "scale-statefulset"
-    category: ClassVar[str] = "user"
-    namespace: str
+    object_kind: ClassVar[str] = "StatefulSet"
+    name_field: ClassVar[str] = "statefulset"
     statefulset: str
     replicas: int
 
@@ -295,23 +301,19 @@ class ScaleStatefulSet(Action):
         """In words."""
         return f"user scales statefulset {self.namespace}/{self.statefulset} to {self.replicas}"
 
-    def apply(self, cluster: Cluster) -> None:
+    def edit(self, body: dict[str, Any]) -> None:
         """Change spec.replicas."""
-        body = _stateful_set(cluster, self.namespace, self.statefulset)
-        if body is None:
-            return
         body["spec"]["replicas"] = self.replicas
-        cluster.update(body)
 
 
 @register
 @dataclass(frozen=True)
-class SetDaemonSetImage(Action):
+class SetDaemonSetImage(_ObjectEdit):
     """``kubectl set image daemonset/...``: a new image for one container (a rollout)."""
 
     name: ClassVar[str] = "set-daemonset-image"
-    category: ClassVar[str] = "user"
-    namespace: str
+    object_kind: ClassVar[str] = "DaemonSet"
+    name_field: ClassVar[str] = "daemonset"
     daemonset: str
     container: str
     image: str
@@ -320,16 +322,9 @@ class SetDaemonSetImage(Action):
         """In words."""
         return f"user rolls out image {self.image} to daemonset {self.namespace}/{self.daemonset}"
 
-    def apply(self, cluster: Cluster) -> None:
+    def edit(self, body: dict[str, Any]) -> None:
         """Change the template."""
-        stored = cluster.store.get(("DaemonSet", self.namespace, self.daemonset))
-        if stored is None:
-            return
-        body = copy.deepcopy(dict(stored))
-        for container in body["spec"]["template"]["spec"].get("containers") or []:
-            if container.get("name") == self.container:
-                container["image"] = self.image
-        cluster.update(body)
+        _set_container_image(body, self.container, self.image)
 
 
 @register
@@ -432,18 +427,12 @@ class WorkloadParams(ActionParams):
         return self
 
 
-class RolloutParams(ActionParams):
+class RolloutParams(WorkloadParams):
     """``kubectl set image``: roll a workload's container out to each image in turn.
 
     The workload is a Deployment, a StatefulSet or a DaemonSet of the workloads (exactly one).
     """
 
-    deployment: NonEmpty | None = Field(
-        None, description="a Deployment of the workloads (namespace/name)"
-    )
-    statefulset: NonEmpty | None = Field(
-        None, description="a StatefulSet of the workloads (namespace/name)"
-    )
     daemonset: NonEmpty | None = Field(
         None, description="a DaemonSet of the workloads (namespace/name)"
     )
@@ -561,14 +550,28 @@ class UserActionKind:
     resolve: Callable[[dict[str, Any], SpecContext, str], None] | None = None
 
 
+#: The actions a ``rollout`` entry offers, by the key naming its workload.
+_ROLLOUTS: Final[Mapping[str, type[SetImage | SetStatefulSetImage | SetDaemonSetImage]]] = {
+    "deployment": SetImage,
+    "statefulset": SetStatefulSetImage,
+    "daemonset": SetDaemonSetImage,
+}
+#: The actions a ``scale`` entry offers, by the key naming its workload.
+_SCALES: Final[Mapping[str, type[ScaleDeployment | ScaleStatefulSet]]] = {
+    "deployment": ScaleDeployment,
+    "statefulset": ScaleStatefulSet,
+}
+
+
+def _workload_key(params: Mapping[str, Any]) -> str:
+    """The key naming an entry's workload: ``statefulset`` or ``daemonset`` when given."""
+    return next((key for key in ("statefulset", "daemonset") if params.get(key)), "deployment")
+
+
 def _resolve_rollout(params: dict[str, Any], spec: SpecContext, where: str) -> None:
     """The container defaults to the workload's first; a named one must be the workload's."""
-    if "daemonset" in params:
-        workload = spec.workload("DaemonSet", params["daemonset"])
-    elif "statefulset" in params:
-        workload = spec.workload("StatefulSet", params["statefulset"])
-    else:
-        workload = spec.workload("Deployment", params["deployment"])
+    key = _workload_key(params)
+    workload = spec.workload(_ROLLOUTS[key].object_kind, params[key])
     containers = [c["name"] for c in workload["spec"]["template"]["spec"]["containers"]]
     params.setdefault("container", containers[0])
     if params["container"] not in containers:
@@ -608,24 +611,16 @@ def _ref(reference: object, namespace_default: str) -> tuple[str, str]:
 
 
 def _rollouts(p: Mapping[str, Any], namespace_default: str) -> list[Action]:
+    key = _workload_key(p)
+    namespace, name = _ref(p.get(key, ""), namespace_default)
     container = str(p.get("container", ""))
-    images = [str(image) for image in p.get("images", [])]
-    if p.get("statefulset"):
-        namespace, name = _ref(p["statefulset"], "default")
-        return [SetStatefulSetImage(namespace, name, container, image) for image in images]
-    if "daemonset" in p:
-        namespace, name = _ref(p["daemonset"], namespace_default)
-        return [SetDaemonSetImage(namespace, name, container, image) for image in images]
-    namespace, name = _ref(p.get("deployment", ""), namespace_default)
-    return [SetImage(namespace, name, container, image) for image in images]
+    return [_ROLLOUTS[key](namespace, name, container, str(image)) for image in p.get("images", [])]
 
 
 def _scales(p: Mapping[str, Any], namespace_default: str) -> list[Action]:
-    if p.get("statefulset"):
-        namespace, name = _ref(p["statefulset"], "default")
-        return [ScaleStatefulSet(namespace, name, int(r)) for r in p.get("replicas", [])]
-    namespace, name = _ref(p.get("deployment", ""), namespace_default)
-    return [ScaleDeployment(namespace, name, int(r)) for r in p.get("replicas", [])]
+    key = _workload_key(p)
+    namespace, name = _ref(p.get(key, ""), namespace_default)
+    return [_SCALES[key](namespace, name, int(r)) for r in p.get("replicas", [])]
 
 
 def _ungates(p: Mapping[str, Any], namespace_default: str) -> list[Action]:

@@ -463,24 +463,37 @@ def test_scale_down_with_when_scaled_delete_removes_the_claim():
     assert cluster.store.get(("PersistentVolumeClaim", "default", "data-db-1")) is not None
 
 
-def test_check_refuses_nothing_and_runs_a_stateful_set_spec(tmp_path):
+def _one_stateful_set_spec(folder, actions: str):
+    """A spec of one StatefulSet ``z`` (container ``c``) on one node, offering ``actions``."""
     from kmodel.explore.spec import load_spec  # noqa: PLC0415
 
-    spec = tmp_path / "s.yaml"
+    spec = folder / "s.yaml"
     spec.write_text(
         "cluster: {nodes: [{pool: n, count: 1, cpu: '4', memory: 8Gi}]}\n"
         "workloads:\n"
         "  - {apiVersion: apps/v1, kind: StatefulSet, metadata: {name: z},"
         " spec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}},"
         " spec: {containers: [{name: c, image: i}]}}}}\n"
-        "actions: [{scale: {statefulset: z, replicas: [2]}}]\n"
+        f"actions: {actions}\n"
         "invariants: [statefulset_identity]\n"
     )
-    loaded = load_spec(spec)
+    return load_spec(spec)
+
+
+def test_check_refuses_nothing_and_runs_a_stateful_set_spec(tmp_path):
+    loaded = _one_stateful_set_spec(tmp_path, "[{scale: {statefulset: z, replicas: [2]}}]")
     assert loaded.left_out == ()
     assert [a.describe() for u in loaded.scenario.user_actions for a in u.actions()] == [
         "user scales statefulset default/z to 2"
     ]
+
+
+def test_a_rollout_entry_with_a_null_workload_key_rolls_out_the_named_one(tmp_path):
+    loaded = _one_stateful_set_spec(
+        tmp_path, "[{rollout: {statefulset: z, daemonset: null, images: [j]}}]"
+    )
+    (rollout,) = loaded.scenario.user_actions
+    assert rollout.actions() == [SetStatefulSetImage("default", "z", "c", "j")]
 
 
 # ----------------------------------------------------------------------------- pack
