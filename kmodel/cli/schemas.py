@@ -90,7 +90,10 @@ def registry_table(name: str) -> str:
         rows = [
             f"| `{c.name}` | {'yes' if c.informer else 'no'} | {c.summary} |" for c in COMPONENTS
         ]
-        header = "| component | reads through an informer (watch faults, restarts) | steps |"
+        header = (
+            "| component | reads through a shared informer (`watch_*` faults, "
+            "`controller_restart`) | steps |"
+        )
     return "\n".join([header, "|---|---|---|", *rows]) + "\n"
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.kubelet import KubeletRestart
+from kmodel.cluster.informer import Informer, kubelet_informer, kubelet_informer_name
 from kmodel.cluster.topology import ZONE_LABEL, cluster_graph, domains, zones
 
 if TYPE_CHECKING:
@@ -31,6 +33,9 @@ __all__ = [
     "Fault",
     "KubeletHeal",
     "KubeletPartition",
+    "KubeletWatchDelay",
+    "KubeletWatchDeliver",
+    "KubeletWatchDrop",
     "MachineGone",
     "NodeCrash",
     "NodeRecover",
@@ -123,12 +128,13 @@ class NodeRecover(Action):
         return f"node {self.node} recovers"
 
     def apply(self, cluster: Cluster) -> None:
-        """Start the machine."""
+        """Start the machine; its kubelet starts with a fresh list of its pods."""
         machine = cluster.machines[self.node]
         if not machine.up and machine.exists:
             machine.up = True
             machine.last_heartbeat = 0
             machine.epoch += 1
+            _kubelet_informer(cluster, self.node).relist(cluster.store)
 
 
 @register
@@ -329,6 +335,78 @@ class WatchDrop(Action):
         _fault(cluster, self.name)
 
 
+def _kubelet_informer(cluster: Cluster, node: str) -> Informer:
+    return kubelet_informer(cluster.informers, cluster.store, node)
+
+
+def _reaches_api(cluster: Cluster, node: str) -> bool:
+    machine = cluster.machines[node]
+    return machine.up and not machine.partitioned
+
+
+@register
+@dataclass(frozen=True)
+class KubeletWatchDelay(Action):
+    """A kubelet's pod watch stalls: it keeps running and cleaning up pods from stale reads."""
+
+    name: ClassVar[str] = "kubelet-watch-delay"
+    category: ClassVar[str] = "fault"
+    node: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"kubelet on {self.node}: its pod watch stalls (stale reads)"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Stop automatic delivery."""
+        _kubelet_informer(cluster, self.node).lagging = True
+        _fault(cluster, self.name, self.node)
+
+
+@register
+@dataclass(frozen=True)
+class KubeletWatchDeliver(Action):
+    """A kubelet's stalled pod watch delivers everything pending and resumes."""
+
+    name: ClassVar[str] = "kubelet-watch-deliver"
+    category: ClassVar[str] = "fault"
+    node: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"kubelet on {self.node}: its pod watch catches up"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Resume; deliver now unless the kubelet cannot reach the API server."""
+        informer = _kubelet_informer(cluster, self.node)
+        informer.lagging = False
+        if _reaches_api(cluster, self.node):
+            informer.deliver(cluster.store)
+        cluster.machines[self.node].epoch += 1
+
+
+@register
+@dataclass(frozen=True)
+class KubeletWatchDrop(Action):
+    """A kubelet's pod watch loses its next event (until a restart relists)."""
+
+    name: ClassVar[str] = "kubelet-watch-drop"
+    category: ClassVar[str] = "fault"
+    node: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"kubelet on {self.node}: its pod watch drops its next event"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Drop the next event the watch sends this kubelet."""
+        informer = _kubelet_informer(cluster, self.node)
+        if _reaches_api(cluster, self.node):
+            informer.catch_up(cluster.store)
+        informer.drop_next += 1
+        _fault(cluster, self.name, self.node)
+
+
 # ----------------------------------------------------------------------------- the tables
 
 
@@ -371,6 +449,10 @@ _CRASH_CODES: Final = (1, 137)
 
 def _up(cluster: Cluster) -> list[str]:
     return [n for n in sorted(cluster.machines) if cluster.machines[n].up]
+
+
+def _reaching_api(cluster: Cluster) -> list[str]:
+    return [n for n in _up(cluster) if not cluster.machines[n].partitioned]
 
 
 def _container_crashes(cluster: Cluster) -> list[Action]:
@@ -454,6 +536,30 @@ FAULTS: Final[tuple[Fault, ...]] = (
         lambda cluster: [WatchDrop(c) for c in cluster.components.informer_names],
         "an informer-reading component's watch loses its next event (a relist repairs it)",
     ),
+    Fault(
+        "kubelet_restart",
+        KubeletRestart,
+        lambda cluster: [KubeletRestart(n) for n in _reaching_api(cluster)],
+        "a kubelet restarts: its pod informer relists, its back-off and probe results are lost, "
+        "its containers keep running",
+    ),
+    Fault(
+        "kubelet_watch_delay",
+        KubeletWatchDelay,
+        lambda cluster: [
+            KubeletWatchDelay(n)
+            for n in _reaching_api(cluster)
+            if not _kubelet_informer(cluster, n).lagging
+        ],
+        "a kubelet's pod watch stalls: it syncs and cleans up pods from stale reads "
+        "(catches up: `kubelet-watch-deliver`)",
+    ),
+    Fault(
+        "kubelet_watch_drop",
+        KubeletWatchDrop,
+        lambda cluster: [KubeletWatchDrop(n) for n in _reaching_api(cluster)],
+        "a kubelet's pod watch loses its next event (a kubelet restart relists)",
+    ),
 )
 
 #: The fault kinds a spec may allow, in :data:`FAULTS` order.
@@ -483,6 +589,13 @@ RECOVERIES: Final[tuple[Recovery, ...]] = (
         at_finish=True,
     ),
     Recovery(
+        KubeletWatchDeliver,
+        lambda cluster: [
+            KubeletWatchDeliver(n) for n in sorted(cluster.machines) if _kubelet_lagging(cluster, n)
+        ],
+        at_finish=True,
+    ),
+    Recovery(
         WatchDeliver,
         lambda cluster: [
             WatchDeliver(c)
@@ -492,6 +605,13 @@ RECOVERIES: Final[tuple[Recovery, ...]] = (
         at_finish=True,
     ),
 )
+
+
+def _kubelet_lagging(cluster: Cluster, node: str) -> bool:
+    """Whether the kubelet's pod watch lags (without making its informer)."""
+    informer = cluster.informers.get(kubelet_informer_name(node))
+    return informer is not None and informer.lagging
+
 
 _KIND_BY_ACTION: Final = {f.action.name: f.kind for f in FAULTS}
 

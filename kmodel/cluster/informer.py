@@ -4,7 +4,9 @@ A component never reads the store directly: it reads its informer's cache, which
 store's watch log up to a cursor. By default an informer catches up before its component acts
 (prompt watch delivery). Faults make it lag (``lagging``: it catches up only when an explicit
 delivery action says so) or lose an event (``drop_next``), as a slow or broken watch does; a
-relist (a restarted component) rebuilds the cache from the store.
+relist (a restarted component) rebuilds the cache from the store. A kubelet's informer holds
+only the pods bound to its node (``node``: the field selector ``spec.nodeName=<node>`` of
+``pkg/kubelet/config/apiserver.go NewSourceApiserver``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, Final, Protocol
 
 from kmodel.cluster.store import APIStore, ObjectKey
 
-__all__ = ["Informer", "ObjectView"]
+__all__ = ["Informer", "ObjectView", "kubelet_informer", "kubelet_informer_name"]
 
 
 class ObjectView(Protocol):
@@ -43,6 +45,8 @@ class Informer:
     cache: dict[str, dict[tuple[str, str], Mapping[str, Any]]] = field(default_factory=dict)
     #: An event was dropped since the last relist: the cache may differ from the store for good.
     dropped: bool = False
+    #: Only pods bound to this node (a kubelet's watch); None: every object.
+    node: str | None = None
     #: Changes whenever the cache may have: unique over all informers (a cache key).
     version: int = field(default_factory=lambda: next(_VERSIONS))
     #: Changes whenever the cached objects of a kind may have (see :meth:`versions`).
@@ -59,6 +63,9 @@ class Informer:
             events = events[:limit]
         for event in events:
             self.revision = event.revision
+            if self.node is not None and not self._selects(event.key[0], event.object):
+                # Outside the field selector: a pod the watch never sent, or a delete of one.
+                continue
             if self.drop_next:
                 self.drop_next -= 1
                 self.dropped = True
@@ -74,6 +81,10 @@ class Informer:
                 bucket[(namespace, name)] = event.object
         return len(events)
 
+    def _selects(self, kind: str, obj: Mapping[str, Any]) -> bool:
+        """Whether ``obj`` passes this informer's field selector (``node`` must be set)."""
+        return kind == "Pod" and (obj.get("spec") or {}).get("nodeName") == self.node
+
     def catch_up(self, store: APIStore) -> None:
         """Deliver everything pending unless the watch is lagging (a fault)."""
         # Revisions are dense: nothing is pending when the cursor is at the store's revision.
@@ -87,7 +98,8 @@ class Informer:
         self.version = next(_VERSIONS)
         self.kind_version = {}  # every kind starts afresh (see versions)
         for (kind, namespace, name), obj in store.objects.items():
-            self.cache.setdefault(kind, {})[(namespace, name)] = obj
+            if self.node is None or self._selects(kind, obj):
+                self.cache.setdefault(kind, {})[(namespace, name)] = obj
         self.revision = store.revision
         self.lagging = False
         self.drop_next = 0
@@ -109,6 +121,7 @@ class Informer:
             drop_next=self.drop_next,
             cache={kind: dict(bucket) for kind, bucket in self.cache.items()},
             dropped=self.dropped,
+            node=self.node,
             # Key lists are replaced, never edited: the copy may start from the same ones.
             _sorted=dict(self._sorted),
         )
@@ -165,3 +178,22 @@ class Informer:
         for key in keys:
             if namespace is None or key[0] == namespace:
                 yield bucket[key]
+
+
+def kubelet_informer_name(node: str) -> str:
+    """The key of the kubelet on ``node``'s informer in a cluster's informers."""
+    return f"kubelet/{node}"
+
+
+def kubelet_informer(informers: dict[str, Informer], store: APIStore, node: str) -> Informer:
+    """The pod informer of the kubelet on ``node``, made by a first list when first needed.
+
+    Upstream each kubelet watches the pods bound to its node (``config/apiserver.go``); the
+    cache is as of the last delivery (a caller catches it up when the kubelet reaches the API).
+    """
+    name = kubelet_informer_name(node)
+    informer = informers.get(name)
+    if informer is None:
+        informer = informers[name] = Informer(node=node)
+        informer.relist(store)
+    return informer

@@ -8,7 +8,17 @@ import pytest
 
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components import COMPONENTS
-from kmodel.cluster.faults import FAULT_KINDS, FAULTS, ControllerRestart, WatchDelay, WatchDrop
+from kmodel.cluster.components.kubelet import KubeletRestart
+from kmodel.cluster.faults import (
+    FAULT_KINDS,
+    FAULTS,
+    ControllerRestart,
+    KubeletWatchDelay,
+    KubeletWatchDeliver,
+    KubeletWatchDrop,
+    WatchDelay,
+    WatchDrop,
+)
 from kmodel.cluster.model import ClusterConfig
 from kmodel.cluster.registry import Component, ComponentTable
 from kmodel.cluster.user_actions import USER_ACTIONS, SetDaemonSetImage
@@ -18,8 +28,9 @@ from kmodel.explore.spec import load_spec
 from kmodel.explore.spec_format import CheckSpecFormat
 from tests.helpers.cluster import daemonset, node
 
-#: Every component that reads the API through an informer (upstream: every controller, the
-#: scheduler and kube-proxy); the kubelet and the node lifecycle controllers read the store.
+#: Every component that reads the API through a shared informer (upstream: every controller, the
+#: scheduler and kube-proxy); each kubelet has its own informer over its node's pods (its own
+#: faults), the node lifecycle controllers read the store.
 INFORMER_READERS = {
     "scheduler",
     "volume",
@@ -47,7 +58,23 @@ def test_watch_faults_and_restarts_reach_every_informer_reader_and_only_those() 
     for fault in (WatchDelay, WatchDrop, ControllerRestart):
         targets = {a.component for a in faults if isinstance(a, fault)}
         assert targets == INFORMER_READERS, fault.name
-    assert set(run.cluster.informers) == INFORMER_READERS
+    assert set(run.cluster.informers) == INFORMER_READERS | {"kubelet/n1"}
+
+
+def test_the_kubelet_faults_reach_each_kubelet_that_reaches_the_api() -> None:
+    run = Run(
+        Scenario(
+            objects=[node("n1"), node("n2"), daemonset()],
+            faults={"kubelet_watch_delay": 1, "kubelet_watch_drop": 1, "kubelet_restart": 1},
+        )
+    )
+    run.cluster.machines["n2"].partitioned = True
+    faults = run.fault_choices()
+    for fault in (KubeletWatchDelay, KubeletWatchDrop, KubeletRestart):
+        assert {a.node for a in faults if isinstance(a, fault)} == {"n1"}, fault.name
+    run.do(KubeletWatchDelay("n1"))
+    assert KubeletWatchDelay("n1") not in run.fault_choices()
+    assert KubeletWatchDeliver("n1") in run.fault_choices()
 
 
 def test_a_new_informer_component_gets_the_watch_faults_from_its_declaration() -> None:

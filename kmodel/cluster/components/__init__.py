@@ -51,7 +51,10 @@ COMPONENTS: Final = ComponentTable(
             "kubelet",
             kubelet_actions,
             informer=False,
-            summary="pod sync, static pods, cleanup of pods gone from the API, heartbeats",
+            # Each kubelet reads its node's pods through an informer of its own, which the
+            # kubelet_* faults reach (kmodel.cluster.faults), not the shared watch faults.
+            summary="pod sync, static pods, cleanup of pods gone from its informer, heartbeats; "
+            "each reads its node's pods through its own informer (the `kubelet_*` faults)",
             on_tick=post_due_heartbeats,
         ),
         Component(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.informer import Informer, kubelet_informer
 from kmodel.cluster.model import UNREAD_CLOCK, ClockRead, Cluster, Machine, Program
 from kmodel.cluster.store import key_of
 from kmodel.objects.types import Manifest
@@ -50,10 +51,12 @@ from kmodel.semantics.scheduling import kubelet_admission_failure
 __all__ = [
     "KubeletCleanupPods",
     "KubeletHeartbeat",
+    "KubeletRestart",
     "KubeletSyncPod",
     "PodRuntime",
     "SyncStaticPods",
     "kubelet_actions",
+    "kubelet_view",
     "post_due_heartbeats",
     "runtime_key",
 ]
@@ -195,19 +198,13 @@ def _started_since(
     return next((c.at for c in changes if c.result == "Success"), None)
 
 
-def _probe_kill(
-    cluster: Cluster,
-    runtime: PodRuntime,
-    pod: Manifest,
-    container: Manifest,
-    record: RuntimeContainer,
-) -> RuntimeContainer | None:
-    """The exited record of a run the kubelet kills after a failed liveness or startup probe.
+def _probe_failure(
+    cluster: Cluster, runtime: PodRuntime, container: Manifest, record: RuntimeContainer
+) -> tuple[int, str] | None:
+    """When the run's liveness (else startup) probe first fails, and which; None: never.
 
     ``computePodActions`` kills a running container whose liveness (else startup) result is
-    Failure; the kill sends SIGTERM and waits the grace period (``setTerminationGracePeriod``)
-    before SIGKILL. The program exits ``stops_after`` seconds after SIGTERM (143), or at the
-    end of the grace period if it ignores SIGTERM or is slower (137). None: no such kill.
+    Failure (see :func:`_probe_kill`).
     """
     if not container.get("livenessProbe") and not container.get("startupProbe"):
         return None
@@ -232,9 +229,28 @@ def _probe_kill(
             probing_from=started,
         )
         failures.extend((c.at, probe_field) for c in changes if c.result == "Failure")
-    if not failures:
+    return min(failures) if failures else None
+
+
+def _probe_kill(
+    cluster: Cluster,
+    runtime: PodRuntime,
+    pod: Manifest,
+    container: Manifest,
+    record: RuntimeContainer,
+) -> RuntimeContainer | None:
+    """The exited record of a run the kubelet kills after a failed liveness or startup probe.
+
+    ``computePodActions`` kills a running container whose liveness (else startup) result is
+    Failure; the kill sends SIGTERM and waits the grace period (``setTerminationGracePeriod``)
+    before SIGKILL. The program exits ``stops_after`` seconds after SIGTERM (143), or at the
+    end of the grace period if it ignores SIGTERM or is slower (137). None: no such kill.
+    """
+    failure = _probe_failure(cluster, runtime, container, record)
+    if failure is None:
         return None
-    failed_at, probe_field = min(failures)
+    failed_at, probe_field = failure
+    program = cluster.config.program(container.get("image", ""))
     grace = kill_grace_seconds(pod, container.get(probe_field))
     stops = program.stops_after
     graceful = stops is not None and stops < grace
@@ -598,27 +614,29 @@ class KubeletSyncPod(Action):
         return f"kubelet on {self.node} syncs pod {self.namespace}/{self.pod}"
 
     def apply(self, cluster: Cluster) -> None:
-        """Run one pod-worker sync."""
+        """Run one pod-worker sync of the pod as the kubelet's informer shows it."""
         machine = cluster.machines[self.node]
         if not machine.up:
             return
         machine.epoch += 1
-        pod = cluster.store.get(("Pod", self.namespace, self.pod))
-        if pod is None or (pod.get("spec") or {}).get("nodeName") != self.node:
-            return
         if machine.partitioned:
             return
+        cached = kubelet_view(cluster, machine).get(("Pod", self.namespace, self.pod))
+        if cached is None:
+            return
+        pod, fresh = _with_api_status(cluster, cached)
         deleting = pod["metadata"].get("deletionTimestamp") is not None
         if deleting and runtime_key(pod).startswith("static:"):
             # Deleting a mirror pod through the API does not stop the static pod: the kubelet
             # lets the mirror go (and recreates it) while the containers keep running.
-            cluster.delete(key_of(pod), uid=pod["metadata"]["uid"])
+            if fresh is not None:
+                cluster.delete(key_of(pod), uid=pod["metadata"]["uid"])
             return
         known = machine.pods.get(runtime_key(pod))
         if known is not None and known.rejected is not None and not deleting:
-            _write_rejection(cluster, pod, known.rejected)  # again, if the first write failed
+            _write_rejection(cluster, fresh, known.rejected)  # again, if the first write failed
             return
-        if known is None and not deleting and _reject(cluster, machine, pod):
+        if known is None and not deleting and _reject(cluster, machine, pod, fresh):
             return
         if known is None and not deleting and _terminal_phase(pod):
             # A rebooted kubelet never runs a pod the API already shows terminal (``SyncPod``
@@ -642,16 +660,40 @@ class KubeletSyncPod(Action):
             _sync_volumes(cluster, runtime, pod)
             _run_containers(cluster, runtime, pod)
         status = build_status(cluster, machine, runtime, pod)
-        if status != pod.get("status"):
-            written = cluster.update({**pod, "status": status})
+        if fresh is not None and status != pod.get("status"):
+            written = cluster.update({**fresh, "status": status})
             if written is not None:
-                pod = written
+                pod = fresh = written
         if deleting and not runtime.running():
-            # The pod worker is done: remove the API object (grace period over).
-            if cluster.delete(key_of(pod), uid=pod["metadata"]["uid"]) is None:
+            # The pod worker is done: remove the API object (grace period over). A pod already
+            # gone from the API is forgotten by the cleanup once the informer shows it gone.
+            uid = pod["metadata"]["uid"]
+            if fresh is not None and cluster.delete(key_of(pod), uid=uid) is None:
                 machine.pods.pop(runtime_key(pod), None)
         elif pod.get("status", {}).get("phase") in {"Succeeded", "Failed"}:
             runtime.terminal = True
+
+
+def _with_api_status(
+    cluster: Cluster, cached: Manifest
+) -> tuple[Manifest, Mapping[str, Any] | None]:
+    """The pod a sync works on, and the API's pod its status is written to (None: none).
+
+    The pod worker syncs the pod its informer holds (``podManager``: spec, deletion), while
+    the status manager reads the pod from the API server before it writes
+    (``status_manager.go syncPod``) and merges with the status stored there
+    (``mergePodStatus``), so the sync's old status is the API's. A pod gone from the API, or
+    replaced there by another of the same name (another UID), gets no status written.
+    """
+    fresh = cluster.store.get(key_of(cached))
+    if fresh is cached:
+        return cached, fresh
+    if fresh is None or fresh["metadata"]["uid"] != cached["metadata"]["uid"]:
+        return cached, None
+    pod = {k: v for k, v in cached.items() if k != "status"}
+    if "status" in fresh:
+        pod["status"] = fresh["status"]
+    return pod, fresh
 
 
 def _terminal_phase(pod: Manifest) -> bool:
@@ -659,10 +701,14 @@ def _terminal_phase(pod: Manifest) -> bool:
 
 
 def _admitted(cluster: Cluster, machine: Machine, pod: Manifest) -> list[Manifest]:
-    """The other pods the kubelet admitted and that still use the node (``GetActivePods``)."""
+    """The other pods the kubelet admitted and that still use the node (``GetActivePods``).
+
+    Read from the kubelet's informer (its pod manager), as upstream.
+    """
+    uid = pod["metadata"]["uid"]
     others = []
-    for other in cluster.store.list_objects("Pod"):
-        if (other.get("spec") or {}).get("nodeName") != machine.name or other is pod:
+    for other in kubelet_view(cluster, machine).list_objects("Pod"):
+        if other["metadata"]["uid"] == uid:
             continue
         runtime = machine.pods.get(runtime_key(other))
         if runtime is not None and (not runtime.terminal or runtime.running()):
@@ -670,7 +716,9 @@ def _admitted(cluster: Cluster, machine: Machine, pod: Manifest) -> list[Manifes
     return others
 
 
-def _reject(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
+def _reject(
+    cluster: Cluster, machine: Machine, pod: Manifest, fresh: Mapping[str, Any] | None
+) -> bool:
     """Admit a pod new to this kubelet, or reject it (phase Failed); returns whether rejected.
 
     Mirrors ``kubelet.go HandlePodAdditions`` → ``canAdmitPod`` → ``predicate.go Admit`` (see
@@ -701,12 +749,19 @@ def _reject(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
         probe_origin=cluster.now,
         rejected=(reason, f"Pod was rejected: {message}"),
     )
-    _write_rejection(cluster, pod, (reason, f"Pod was rejected: {message}"))
+    _write_rejection(cluster, fresh, (reason, f"Pod was rejected: {message}"))
     return True
 
 
-def _write_rejection(cluster: Cluster, pod: Manifest, rejection: tuple[str, str]) -> None:
-    """``statusManager.SetPodStatus`` of a rejected pod: Failed with the reason and message."""
+def _write_rejection(
+    cluster: Cluster, pod: Mapping[str, Any] | None, rejection: tuple[str, str]
+) -> None:
+    """``statusManager.SetPodStatus`` of a rejected pod: Failed with the reason and message.
+
+    ``pod`` is the pod in the API (None: gone, so nothing is written).
+    """
+    if pod is None:
+        return
     old_status = pod.get("status") or {}
     if old_status.get("phase") == "Failed":
         return
@@ -780,13 +835,15 @@ def _orphans(machine: Machine, bound: list[Manifest]) -> list[str]:
 @register
 @dataclass(frozen=True)
 class KubeletCleanupPods(Action):
-    """The kubelet stops the containers of pods gone from the API and forgets them.
+    """The kubelet stops the containers of pods gone from its informer and forgets them.
 
     Mirrors ``kubelet_pods.go HandlePodCleanups`` (with ``HandlePodRemoves`` for the pods its
-    config source reports removed): a pod the kubelet still runs but the API no longer binds
-    to its node (force-deleted, or deleted by pod GC or the node lifecycle controller) is
-    killed and its runtime state removed. A partitioned kubelet sees no removals: its pods
-    keep running until the partition heals and it lists the API again.
+    config source reports removed): a pod the kubelet still runs but its informer no longer
+    holds (force-deleted, or deleted by pod GC or the node lifecycle controller) is killed and
+    its runtime state removed. The kubelet learns of a removal through its watch: a partitioned
+    kubelet sees none, so its pods keep running until the partition heals and its watch
+    delivers the removal (later, while its watch lags; never, for a dropped delete, until a
+    restart relists).
     """
 
     name: ClassVar[str] = "kubelet-cleanup"
@@ -801,8 +858,7 @@ class KubeletCleanupPods(Action):
         machine = cluster.machines[self.node]
         if not machine.up or machine.partitioned:
             return
-        bound = _pods_by_node(cluster).get(self.node, [])
-        orphans = _orphans(machine, bound)
+        orphans = _orphans(machine, list(kubelet_view(cluster, machine).list_objects("Pod")))
         if orphans:
             machine.epoch += 1
         for key in orphans:
@@ -810,17 +866,71 @@ class KubeletCleanupPods(Action):
             del machine.pods[key]
 
 
-def _sync_static_pods(cluster: Cluster, machine: Machine) -> list[Action]:
+@register
+@dataclass(frozen=True)
+class KubeletRestart(Action):
+    """The kubelet on ``node`` restarts: its informer relists and its in-memory state is lost.
+
+    Upstream (``kubelet.go NewMainKubelet``) the crash-loop back-off (``backOff``), the probe
+    workers with their results (``prober_manager.go``, ``results_manager.go``) and the status
+    manager's cache live in the kubelet's memory; the containers with their restart counts and
+    exit codes, the pod sandboxes (IPs) and the volumes live in the container runtime and on
+    disk, and survive. After the restart each pod's probe workers start again (``AddPod``):
+    results are back to their initial values and the tickers start from the restart, and a
+    container in back-off restarts at its next sync. What the old kubelet saw happen before it
+    died (exits, a probe kill under way, which the runtime finishes) stays as it was: a pod
+    with a kill under way keeps its workers' timing. Pods are not admitted again (the ones
+    that ran fit before). A kubelet cut off from the API server does not restart here: until
+    its first list it would clean up nothing (``sourcesReady``), as if it had not restarted.
+    """
+
+    name: ClassVar[str] = "kubelet-restart"
+    category: ClassVar[str] = "fault"
+    node: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"kubelet on {self.node} restarts"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Record what the old kubelet saw, forget its memory, relist."""
+        machine = cluster.machines[self.node]
+        if not machine.up or machine.partitioned:
+            return
+        informer = kubelet_informer(cluster.informers, cluster.store, self.node)
+        known = {runtime_key(pod): pod for pod in informer.list_objects("Pod")}
+        for key, runtime in machine.pods.items():
+            pod = known.get(key)
+            if pod is not None:
+                _observe_exits(cluster, runtime, pod)
+            if pod is None or not _kill_under_way(cluster, runtime, pod):
+                runtime.probe_origin = cluster.now
+            runtime.backoff.clear()
+            runtime.reasons.clear()
+        informer.relist(cluster.store)
+        machine.epoch += 1
+        cluster.faults.append(self.name)
+
+
+def _kill_under_way(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> bool:
+    """Whether a running container of the pod failed its probe by now (its kill is under way)."""
+    containers = _containers_by_name(pod)
+    for name in runtime.running():
+        record = runtime.records[name][0]
+        failure = _probe_failure(cluster, runtime, containers.get(name) or {}, record)
+        if failure is not None and failure[0] <= cluster.now:
+            return True
+    return False
+
+
+def _sync_static_pods(machine: Machine, view: Informer) -> list[Action]:
+    """The mirror-pod sync, when the kubelet's informer lacks a mirror (``podManager``)."""
     return [
         SyncStaticPods(machine.name)
         for _ in [0]
         if machine.static_pods
-        and machine.up
-        and not machine.partitioned
         and any(
-            cluster.store.get(
-                ("Pod", p["metadata"].get("namespace", "default"), _static_name(p, machine))
-            )
+            view.get(("Pod", p["metadata"].get("namespace", "default"), _static_name(p, machine)))
             is None
             for p in machine.static_pods
         )
@@ -845,14 +955,17 @@ class SyncStaticPods(Action):
         return f"kubelet on {self.node} (re)creates mirror pods of its static pods"
 
     def apply(self, cluster: Cluster) -> None:
-        """Create missing mirror pods, bound to this node."""
+        """Create the mirror pods missing from the kubelet's informer, bound to this node."""
         machine = cluster.machines[self.node]
+        if not machine.up or machine.partitioned:
+            return
+        view = kubelet_view(cluster, machine)
         for manifest in machine.static_pods:
             body = copy.deepcopy(dict(manifest))
             metadata = body.setdefault("metadata", {})
             name = _static_name(body, machine)
             namespace = metadata.get("namespace", "default")
-            if cluster.store.get(("Pod", namespace, name)) is not None:
+            if view.get(("Pod", namespace, name)) is not None:
                 continue
             metadata["name"] = name
             metadata["namespace"] = namespace
@@ -868,15 +981,21 @@ class SyncStaticPods(Action):
             cluster.create(body)
 
 
+def kubelet_view(cluster: Cluster, machine: Machine) -> Informer:
+    """The kubelet's informer over the pods bound to its node (its pod manager's source).
+
+    Caught up unless the machine is down, the kubelet is cut off from the API server, or its
+    watch lags (a fault).
+    """
+    informer = kubelet_informer(cluster.informers, cluster.store, machine.name)
+    if machine.up and not machine.partitioned:
+        informer.catch_up(cluster.store)
+    return informer
+
+
 def kubelet_actions(cluster: Cluster) -> list[Action]:
-    """Kubelet steps that would do something now."""
+    """Kubelet steps that would do something now, each from its kubelet's informer."""
     actions: list[Action] = []
-    # One pass over the pods, in key order, once per revision of the stored pods (the checks
-    # below only read the store).
-    bound = cluster.memo(
-        ("kubelet-pods-by-node", cluster.store.kind_revision.get("Pod", 0)),
-        lambda: _pods_by_node(cluster),
-    )
     for name in sorted(cluster.machines):
         machine = cluster.machines[name]
         if not machine.up or machine.partitioned:
@@ -896,10 +1015,12 @@ def kubelet_actions(cluster: Cluster) -> list[Action]:
             )
             if ready is None or ready.get("lastHeartbeatTime") != cluster.now:
                 actions.append(KubeletHeartbeat(name))
-        actions.extend(_sync_static_pods(cluster, machine))
-        if machine.pods and _orphans(machine, bound.get(name, [])):
+        view = kubelet_view(cluster, machine)
+        actions.extend(_sync_static_pods(machine, view))
+        pods = _cached_pods(cluster, view)
+        if machine.pods and _orphans(machine, pods):
             actions.append(KubeletCleanupPods(name))
-        for pod in bound.get(name, ()):
+        for pod in pods:
             if _needs_sync(cluster, machine, pod):
                 metadata = pod["metadata"]
                 actions.append(
@@ -908,34 +1029,48 @@ def kubelet_actions(cluster: Cluster) -> list[Action]:
     return actions
 
 
-def _pods_by_node(cluster: Cluster) -> dict[object, list[Manifest]]:
-    bound: dict[object, list[Manifest]] = {}
-    for pod in cluster.store.list_objects("Pod"):
-        bound.setdefault((pod.get("spec") or {}).get("nodeName"), []).append(pod)
-    return bound
+def _cached_pods(cluster: Cluster, view: Informer) -> list[Manifest]:
+    """The kubelet's pods in key order, listed once per change of its cache."""
+    return cluster.memo(
+        ("kubelet-pods", view.versions("Pod")), lambda: list(view.list_objects("Pod"))
+    )
 
 
-def _needs_sync(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
+def _needs_sync(cluster: Cluster, machine: Machine, cached: Manifest) -> bool:
     """Whether a sync of this pod would change anything (cached on what it reads).
 
-    A pod at rest (running forever, no probe delay pending) never looks at the clock: that
-    answer is cached without the time, so clock ticks leave it be.
+    ``cached`` is the pod as the kubelet's informer holds it; the sync also reads the API's
+    status (see :func:`_with_api_status`). A pod at rest (running forever, no probe delay
+    pending) never looks at the clock: that answer is cached without the time, so clock ticks
+    leave it be.
     """
+    pod, fresh = _with_api_status(cluster, cached)
     key = (
         "kubelet-needs-sync",
         pod["metadata"]["uid"],
         pod["metadata"]["resourceVersion"],
+        None if fresh is None else fresh["metadata"]["resourceVersion"],
         machine.epoch,
         cluster.store.kind_revision.get("ConfigMap", 0),
         cluster.store.kind_revision.get("Secret", 0),
     )
-    anytime = cluster.memo(("anytime", key), lambda: _needs_sync_at_any_time(cluster, machine, pod))
+    writable = fresh is not None
+    anytime = cluster.memo(
+        ("anytime", key), lambda: _needs_sync_at_any_time(cluster, machine, pod, writable=writable)
+    )
     if anytime is not None:
         return anytime
-    return bool(cluster.memo((key, cluster.now), lambda: _needs_sync_now(cluster, machine, pod)))
+    return bool(
+        cluster.memo(
+            (key, cluster.now),
+            lambda: _needs_sync_now(cluster, machine, pod, writable=writable),
+        )
+    )
 
 
-def _needs_sync_at_any_time(cluster: Cluster, machine: Machine, pod: Manifest) -> bool | None:
+def _needs_sync_at_any_time(
+    cluster: Cluster, machine: Machine, pod: Manifest, *, writable: bool
+) -> bool | None:
     """:func:`_needs_sync_now` under a clock that raises on use; None if it looked at it.
 
     See :data:`~kmodel.cluster.model.UNREAD_CLOCK`; the dry run only touches copies, so the
@@ -944,22 +1079,32 @@ def _needs_sync_at_any_time(cluster: Cluster, machine: Machine, pod: Manifest) -
     now = cluster.store.now
     cluster.store.now = UNREAD_CLOCK  # type: ignore[assignment]
     try:
-        return _needs_sync_now(cluster, machine, pod)
+        return _needs_sync_now(cluster, machine, pod, writable=writable)
     except (ClockRead, Exception):  # noqa: BLE001  # any failure: let the real dry run tell
         return None
     finally:
         cluster.store.now = now
 
 
-def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
-    """A dry run of a pod sync on copies of the runtime."""
+def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest, *, writable: bool) -> bool:
+    """A dry run of a pod sync on copies of the runtime.
+
+    Without a pod in the API to write to (``writable`` false: the kubelet's informer is behind
+    a deletion) only a change of the runtime counts.
+    """
     runtime = machine.pods.get(runtime_key(pod))
-    if runtime is None or pod["metadata"].get("deletionTimestamp") is not None:
+    if pod["metadata"].get("deletionTimestamp") is not None:
+        if writable:
+            return True
+        if runtime_key(pod).startswith("static:"):
+            return False  # the mirror is gone already: nothing to delete
+        return runtime is None or bool(runtime.running()) or not runtime.terminal
+    if runtime is None:
         return True
     if runtime.terminal and (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
         return False
     if runtime.rejected is not None:
-        return True  # its Failed status is still to be written
+        return writable  # its Failed status is still to be written
     trial = runtime.copy()
     saved = (machine.next_ip,)
     try:
@@ -969,7 +1114,7 @@ def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest) -> bool:
         status = build_status(cluster, machine, trial, pod)
     finally:
         machine.next_ip = saved[0]
-    if status != pod.get("status"):
+    if writable and status != pod.get("status"):
         return True
     return bool(trial.records != runtime.records or trial.backoff != runtime.backoff)
 
