@@ -10,12 +10,14 @@ maxUnavailable and partition) that users roll out and scale.
 Each example also switches on a random subset of FEATURES (swarm testing: a feature left out
 cannot crowd out the others): tight 2-cpu nodes, a tainted node that one Deployment
 tolerates, init containers and sidecars, readiness probes with slow and mixed readiness,
-bare OnFailure and Never pods whose programs exit, a zonal PersistentVolume, and relists
-(dropped watches). Every safety invariant of the catalogue is checked after each step, and
-at the end faults stop, the components settle and the cluster must be eventually stable
-(except on tight nodes, where pods may rightly stay Pending). ``target()`` steers towards
-full nodes and unready pods. REACH counts how often each feature and each invariant's
-precondition was reached (``tests/quality/test_quality_reach.py`` prints it).
+bare OnFailure and Never pods whose programs exit (and which users may force-delete), a
+zonal PersistentVolume, and relists (dropped watches, the kubelets' too). Kubelets' watches
+lag and kubelets restart like the controllers'. Every safety invariant of the catalogue is
+checked after each step, and at the end faults stop, the components settle and the cluster
+must be eventually stable (except on tight nodes, where pods may rightly stay Pending).
+``target()`` steers towards full nodes and unready pods. REACH counts how often each feature
+and each invariant's precondition was reached (``tests/quality/test_quality_reach.py`` prints
+it).
 """
 
 from __future__ import annotations
@@ -298,6 +300,10 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
         ]
         programs[JOB_IMAGE] = Program(run_for=draw(st.sampled_from([5, 20])), exit_codes=(1,))
         programs[FAILING_IMAGE] = Program(run_for=draw(st.sampled_from([5, 20])), exit_code=1)
+        # Force-deleted while they may run: their kubelets must stop them (HandlePodCleanups).
+        users.append(
+            UserAction("delete", {"pods": ["task-onfailure", "task-never"], "force": True}, 1)
+        )
     # A zonal volume needs two nodes in its zone (a crash may take one); no drain then.
     zonal = "zonal_pv" in features and count >= 2 * len(zones)
     if zonal:
@@ -308,9 +314,12 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
         "container_crash": 2,
         "controller_restart": 1,
         "watch_delay": 1,
+        "kubelet_watch_delay": 1,
+        "kubelet_restart": 1,
     }
     if "relists" in features:
         faults["watch_drop"] = 1
+        faults["kubelet_watch_drop"] = 1
     if count > 1:
         faults["node_crash"] = 1
         faults["kubelet_partition"] = 1

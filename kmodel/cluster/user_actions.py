@@ -34,6 +34,7 @@ __all__ = [
     "ActionParams",
     "DeletePod",
     "DrainNode",
+    "ForceDeletePod",
     "PauseDeployment",
     "RemoveSchedulingGates",
     "RollbackDeployment",
@@ -240,6 +241,30 @@ class DeletePod(Action):
         cluster.delete(
             ("Pod", self.namespace, self.pod), uid=current["metadata"]["uid"], graceful=graceful
         )
+
+
+@register
+@dataclass(frozen=True)
+class ForceDeletePod(DeletePod):
+    """``kubectl delete pod --force --grace-period=0``: the pod leaves the API at once.
+
+    The API server removes the object without waiting for its kubelet (a pod with finalizers
+    stays, terminating, until they are gone); the kubelet stops its containers once its watch
+    delivers the deletion (``HandlePodCleanups``), so they may run on for a while, and a
+    replacement may start before they stop.
+    """
+
+    name: ClassVar[str] = "force-delete-pod"
+
+    def describe(self) -> str:
+        """In words."""
+        return f"user force-deletes pod {self.namespace}/{self.pod}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Delete without grace."""
+        current = cluster.store.get(("Pod", self.namespace, self.pod))
+        if current is not None:
+            cluster.delete(("Pod", self.namespace, self.pod), uid=current["metadata"]["uid"])
 
 
 @register
@@ -469,6 +494,11 @@ class DeleteParams(ActionParams):
     """``kubectl delete pod``."""
 
     pods: list[NonEmpty] = Field(description="pods: namespace/name or name")
+    force: bool = Field(
+        default=False,
+        description="--force --grace-period=0: removed from the API at once, without waiting "
+        "for the kubelet to stop the containers",
+    )
 
 
 class ConfigMapParams(ActionParams):
@@ -671,8 +701,11 @@ USER_ACTIONS: Final[tuple[UserActionKind, ...]] = (
     UserActionKind(
         "delete",
         DeleteParams,
-        "kubectl delete pod",
-        lambda p, ns: [DeletePod(*_ref(pod, ns)) for pod in p.get("pods", [])],
+        "kubectl delete pod (`force`: --force --grace-period=0)",
+        lambda p, ns: [
+            (ForceDeletePod if p.get("force") else DeletePod)(*_ref(pod, ns))
+            for pod in p.get("pods", [])
+        ],
     ),
     UserActionKind(
         "configmap",

@@ -44,6 +44,7 @@ from kmodel.invariants.jobs import (
 from kmodel.invariants.pods import (
     InitContainersFirst,
     LostNodePodsNotReady,
+    OrphansStopped,
     PodGcSafe,
     PodPhaseConsistent,
     PodReadyConsistent,
@@ -107,6 +108,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         InitContainersFirst,
         PodReadyConsistent,
         PodGcSafe,
+        OrphansStopped,
         VolumeZoneMatches,
         LostNodePodsNotReady,
         TaintEvictionTiming,

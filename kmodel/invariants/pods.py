@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kmodel.cluster.informer import kubelet_informer_name
 from kmodel.cluster.model import Cluster, Step
 from kmodel.invariants.base import (
     History,
@@ -282,6 +283,58 @@ class PodGcSafe(Invariant):
                     pod=f"{namespace}/{name}",
                     node=node_name,
                 )
+            )
+        return violations
+
+
+class OrphansStopped(Invariant):
+    """At rest, no kubelet runs the containers of a pod that is gone from the API.
+
+    Upstream promises it (``kubelet_pods.go HandlePodCleanups``, run every housekeeping period,
+    and ``HandlePodRemoves`` on its watch's delete): the kubelet kills the containers of every
+    pod its API source no longer lists; static pods run from its own manifests and stay. Judged
+    where the kubelet can know: on running machines that reach the API and whose pod watch
+    neither lags nor lost an event since its last list (a dropped delete is only repaired by a
+    relist).
+    """
+
+    name = "orphans_stopped"
+    kind = "eventual"
+    description = "kubelets stop the containers of pods gone from the API"
+    precondition = "a bound pod left the API without a graceful deletion"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare each judged machine's running pods with the API's pods bound to it."""
+        if any(
+            event.type == "DELETED"
+            and event.key[0] == "Pod"
+            and (event.object.get("spec") or {}).get("nodeName")
+            and "deletionGracePeriodSeconds" not in event.object["metadata"]
+            for event in cluster.store.log
+        ):
+            history.met.add(self.name)
+        bound = {
+            (str((p.get("spec") or {}).get("nodeName")), p["metadata"]["uid"])
+            for p in _pods(cluster)
+        }
+        violations: list[Violation] = []
+        for name in sorted(cluster.machines):
+            machine = cluster.machines[name]
+            informer = cluster.informers.get(kubelet_informer_name(name))
+            if not machine.up or machine.partitioned or informer is None:
+                continue
+            if informer.lagging or informer.dropped:
+                continue
+            violations.extend(
+                self.violation(
+                    f"kubelet on {name} still runs {', '.join(runtime.running())} of pod "
+                    f"{runtime.namespace}/{runtime.name} (UID {runtime.uid}), gone from the API",
+                    node=name,
+                    pod=f"{runtime.namespace}/{runtime.name}",
+                    uid=runtime.uid,
+                )
+                for runtime in machine.pods.values()
+                if not runtime.static and runtime.running() and (name, runtime.uid) not in bound
             )
         return violations
 
