@@ -36,6 +36,7 @@ __all__ = [
     "KubeletWatchDelay",
     "KubeletWatchDeliver",
     "KubeletWatchDrop",
+    "KubeletWatchRelist",
     "MachineGone",
     "NodeCrash",
     "NodeRecover",
@@ -43,6 +44,7 @@ __all__ = [
     "WatchDelay",
     "WatchDeliver",
     "WatchDrop",
+    "WatchRelist",
     "ZoneOutage",
     "fault_kind",
     "transient_endings",
@@ -201,7 +203,11 @@ class KubeletPartition(Action):
 @register
 @dataclass(frozen=True)
 class KubeletHeal(Action):
-    """A partitioned kubelet reaches the API server again."""
+    """A partitioned kubelet reaches the API server again.
+
+    Its pod watch broke while it was cut off, so its reflector lists afresh
+    (``Reflector.ListAndWatch`` starts over with a list): deletions it missed reach it at once.
+    """
 
     name: ClassVar[str] = "kubelet-heal"
     category: ClassVar[str] = "fault"
@@ -212,9 +218,11 @@ class KubeletHeal(Action):
         return f"kubelet on {self.node} reaches the API server again"
 
     def apply(self, cluster: Cluster) -> None:
-        """Heal."""
+        """Heal: the kubelet's reflector, whose watch broke, lists its pods afresh."""
         cluster.machines[self.node].partitioned = False
         cluster.machines[self.node].epoch += 1
+        if cluster.machines[self.node].up:
+            _kubelet_informer(cluster, self.node).relist(cluster.store)
 
 
 @register
@@ -407,6 +415,44 @@ class KubeletWatchDrop(Action):
         _fault(cluster, self.name, self.node)
 
 
+@register
+@dataclass(frozen=True)
+class WatchRelist(Action):
+    """A component's broken watch ends and its reflector lists afresh: what it lost is back."""
+
+    name: ClassVar[str] = "watch-relist"
+    category: ClassVar[str] = "fault"
+    component: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"{self.component}'s reflector lists afresh"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Relist (the component's memory stays: it did not restart)."""
+        cluster.informers[self.component].relist(cluster.store)
+
+
+@register
+@dataclass(frozen=True)
+class KubeletWatchRelist(Action):
+    """A kubelet's broken pod watch ends and its reflector lists afresh."""
+
+    name: ClassVar[str] = "kubelet-watch-relist"
+    category: ClassVar[str] = "fault"
+    node: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"kubelet on {self.node}: its pod reflector lists afresh"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Relist, when the kubelet reaches the API server."""
+        if _reaches_api(cluster, self.node):
+            _kubelet_informer(cluster, self.node).relist(cluster.store)
+            cluster.machines[self.node].epoch += 1
+
+
 # ----------------------------------------------------------------------------- the tables
 
 
@@ -534,7 +580,8 @@ FAULTS: Final[tuple[Fault, ...]] = (
         "watch_drop",
         WatchDrop,
         lambda cluster: [WatchDrop(c) for c in cluster.components.informer_names],
-        "an informer-reading component's watch loses its next event (a relist repairs it)",
+        "an informer-reading component's watch loses its next event (a relist repairs it: "
+        "`watch-relist`)",
     ),
     Fault(
         "kubelet_restart",
@@ -558,7 +605,8 @@ FAULTS: Final[tuple[Fault, ...]] = (
         "kubelet_watch_drop",
         KubeletWatchDrop,
         lambda cluster: [KubeletWatchDrop(n) for n in _reaching_api(cluster)],
-        "a kubelet's pod watch loses its next event (a kubelet restart relists)",
+        "a kubelet's pod watch loses its next event (a relist repairs it: "
+        "`kubelet-watch-relist`, a healed partition, a restart)",
     ),
 )
 
@@ -604,6 +652,22 @@ RECOVERIES: Final[tuple[Recovery, ...]] = (
         ],
         at_finish=True,
     ),
+    Recovery(
+        KubeletWatchRelist,
+        lambda cluster: [
+            KubeletWatchRelist(n) for n in _reaching_api(cluster) if _kubelet_dropped(cluster, n)
+        ],
+        at_finish=True,
+    ),
+    Recovery(
+        WatchRelist,
+        lambda cluster: [
+            WatchRelist(c)
+            for c in cluster.components.informer_names
+            if cluster.informers[c].dropped or cluster.informers[c].drop_next
+        ],
+        at_finish=True,
+    ),
 )
 
 
@@ -611,6 +675,12 @@ def _kubelet_lagging(cluster: Cluster, node: str) -> bool:
     """Whether the kubelet's pod watch lags (without making its informer)."""
     informer = cluster.informers.get(kubelet_informer_name(node))
     return informer is not None and informer.lagging
+
+
+def _kubelet_dropped(cluster: Cluster, node: str) -> bool:
+    """Whether the kubelet's pod watch lost an event since its last list, or is to lose one."""
+    informer = cluster.informers.get(kubelet_informer_name(node))
+    return informer is not None and bool(informer.dropped or informer.drop_next)
 
 
 _KIND_BY_ACTION: Final = {f.action.name: f.kind for f in FAULTS}

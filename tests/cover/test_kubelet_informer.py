@@ -17,8 +17,10 @@ from kmodel.cluster.faults import (
     KubeletWatchDelay,
     KubeletWatchDeliver,
     KubeletWatchDrop,
+    KubeletWatchRelist,
     NodeCrash,
     NodeRecover,
+    transient_endings,
 )
 from kmodel.cluster.informer import kubelet_informer_name
 from kmodel.cluster.model import ClusterConfig, Program
@@ -72,36 +74,37 @@ def test_a_lagging_kubelet_keeps_a_force_deleted_pod_running_until_its_watch_del
     assert runtime_key(pod) not in cluster.machines["n1"].pods
 
 
-def test_cleanup_follows_a_healed_partition_at_once_unless_the_watch_lags():
-    for lagging in (False, True):
+def test_cleanup_follows_a_healed_partition_at_once_as_its_reflector_lists_afresh():
+    for lost in (None, KubeletWatchDelay("n1"), KubeletWatchDrop("n1")):
         cluster, pod = _one_pod()
+        if lost is not None:
+            cluster.step(lost)  # the watch was stalled or lost the delete: the list repairs it
         cluster.step(KubeletPartition("n1"))
         _force_delete(cluster, pod)
         cluster.step(Tick(60))
         assert KubeletCleanupPods("n1") not in cluster.enabled_actions()
         assert _runs(cluster, pod)
-        if lagging:
-            cluster.step(KubeletWatchDelay("n1"))
         cluster.step(KubeletHeal("n1"))
-        assert (KubeletCleanupPods("n1") in cluster.enabled_actions()) is not lagging
-        if lagging:
-            cluster.step(KubeletWatchDeliver("n1"))
-            assert KubeletCleanupPods("n1") in cluster.enabled_actions()
+        assert KubeletCleanupPods("n1") in cluster.enabled_actions()
+        cluster.step(KubeletCleanupPods("n1"))
+        assert not _runs(cluster, pod)
 
 
-def test_a_dropped_delete_keeps_the_containers_running_until_a_restart_relists():
-    cluster, pod = _one_pod()
-    cluster.step(KubeletWatchDrop("n1"))
-    _force_delete(cluster, pod)
-    cluster.settle(idle_ticks=3)
-    assert _runs(cluster, pod)  # the kubelet never heard of the deletion
-    (replacement,) = pods(cluster)
-    assert replacement["status"]["phase"] == "Running"  # later events arrive
-    cluster.step(KubeletRestart("n1"))
-    assert KubeletCleanupPods("n1") in cluster.enabled_actions()
-    cluster.settle(idle_ticks=3)
-    assert not _runs(cluster, pod)
-    assert _runs(cluster, replacement)
+def test_a_dropped_delete_keeps_the_containers_running_until_a_relist():
+    for relist in (KubeletRestart("n1"), KubeletWatchRelist("n1")):
+        cluster, pod = _one_pod()
+        cluster.step(KubeletWatchDrop("n1"))
+        _force_delete(cluster, pod)
+        cluster.settle(idle_ticks=3)
+        assert _runs(cluster, pod)  # the kubelet never heard of the deletion
+        (replacement,) = pods(cluster)
+        assert replacement["status"]["phase"] == "Running"  # later events arrive
+        assert transient_endings(cluster) == [KubeletWatchRelist("n1")]
+        cluster.step(relist)
+        assert KubeletCleanupPods("n1") in cluster.enabled_actions()
+        cluster.settle(idle_ticks=3)
+        assert not _runs(cluster, pod)
+        assert _runs(cluster, replacement)
 
 
 def test_a_lagging_kubelet_writes_status_to_the_pod_in_the_api():
