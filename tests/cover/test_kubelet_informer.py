@@ -25,6 +25,7 @@ from kmodel.cluster.faults import (
 from kmodel.cluster.informer import kubelet_informer_name
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.cluster.store import key_of
+from kmodel.cluster.user_actions import DeletePod
 from tests.helpers.cluster import deployment, node, pods
 
 
@@ -156,3 +157,27 @@ def test_a_rebooted_kubelet_lists_its_pods_afresh():
     assert not informer.lagging
     assert not informer.drop_next
     assert informer.get(key_of(pod)) is cluster.store.get(key_of(pod))
+
+
+def test_a_lagging_kubelet_leaves_a_pod_it_removed_alone_when_its_name_is_reused():
+    cluster = build_cluster([node("n1")])
+    body = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": "app:1"}]},
+    }
+    cluster.create(body)
+    cluster.settle(idle_ticks=2)
+    cluster.step(DeletePod("default", "p"))  # graceful: the kubelet stops it, then removes it
+    cluster.step(KubeletSyncPod("n1", "default", "p"))
+    assert cluster.store.get(("Pod", "default", "p")) is None
+    cluster.step(KubeletWatchDelay("n1"))  # its cache still shows the old pod, terminating
+    cluster.create(body)  # the same name again, another UID
+    machine = cluster.machines["n1"]
+    next_ip = machine.next_ip
+    assert KubeletSyncPod("n1", "default", "p") not in cluster.enabled_actions()
+    cluster.step(KubeletWatchDeliver("n1"))
+    cluster.settle(idle_ticks=2)
+    assert machine.next_ip == next_ip + 1  # one IP: the new pod's
+    assert cluster.store.get(("Pod", "default", "p"))["status"]["phase"] == "Running"

@@ -633,6 +633,8 @@ class KubeletSyncPod(Action):
                 cluster.delete(key_of(pod), uid=pod["metadata"]["uid"])
             return
         known = machine.pods.get(runtime_key(pod))
+        if deleting and known is None and fresh is None:
+            return  # gone from the API, never run here: nothing to stop, nothing to confirm
         if known is not None and known.rejected is not None and not deleting:
             _write_rejection(cluster, fresh, known.rejected)  # again, if the first write failed
             return
@@ -1096,9 +1098,9 @@ def _needs_sync_now(cluster: Cluster, machine: Machine, pod: Manifest, *, writab
     if pod["metadata"].get("deletionTimestamp") is not None:
         if writable:
             return True
-        if runtime_key(pod).startswith("static:"):
-            return False  # the mirror is gone already: nothing to delete
-        return runtime is None or bool(runtime.running()) or not runtime.terminal
+        if runtime is None or runtime_key(pod).startswith("static:"):
+            return False  # gone from the API: nothing to confirm; a static pod keeps running
+        return bool(runtime.running()) or not runtime.terminal  # containers still to stop
     if runtime is None:
         return True
     if runtime.terminal and (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
