@@ -27,6 +27,7 @@ REACHED_THROUGH_FEATURES = (
     "volume_zone_matches",
     "lost_node_pods_not_ready",
     "replicaset_scale_safe",
+    "orphans_stopped",
 )
 
 
