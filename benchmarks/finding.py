@@ -31,6 +31,7 @@ from kmodel.cluster.actions import Action
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Violation
 from kmodel.profiles import register_hypothesis_profiles
+from properties.determinism import seed_only_draws
 from properties.test_cluster_model import (
     ClusterModel,
     TestClusterModel,
@@ -133,7 +134,8 @@ def measure(mutant: str, profile: str, examples: int | None = None) -> Outcome:
         chosen = settings(chosen, max_examples=examples)
     message = "no violation found"
     try:
-        run_state_machine_as_test(Broken, settings=chosen)
+        with seed_only_draws():
+            run_state_machine_as_test(Broken, settings=chosen)
     except AssertionError as error:
         message = str(error)
         # The failing example Hypothesis reports lists one line per rule call.

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 from benchmarks.__main__ import main
-from tests.helpers.paths import ROOT
 
 
 def test_model_benchmark_prints_its_table(capsys):
@@ -27,23 +22,17 @@ def test_startup_benchmark_prints_its_table(capsys):
     assert "kmodel status specs/pods" in out
 
 
-def test_finding_benchmark_reports_a_planted_bug_with_its_shortest_trace():
+def test_finding_benchmark_reports_a_planted_bug_with_its_shortest_trace(capsys, monkeypatch):
     # The derandomized ci profile is deterministic; the budget leaves room above the example
-    # that violates first today (the 24th under ci), so that changes to the generators do not
-    # make the planted bug slip out of it. The run stops at the first violation.
-    # It runs in a fresh interpreter, as `python -m benchmarks finding` does: in the full test
-    # session the derandomized stream has been seen to differ after other tests ran.
+    # that violates first today (the 75th under ci), so that changes to the generators do not
+    # make the planted bug slip out of it. The run stops at the first violation. In this
+    # session as in a fresh interpreter: the draws depend on the seed alone
+    # (properties/determinism.py), not on the modules other tests imported.
+    monkeypatch.setenv("COLUMNS", "250")
     budget = 300
     command = ["finding", "--mutant", "rs-counts-terminating", "--examples", str(budget)]
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", *command],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env={**os.environ, "COLUMNS": "250"},
-    )
-    out = done.stdout
+    assert main(command) == 0
+    out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if "rs-counts-terminating" in line)
     cells = [cell.strip() for cell in row.split("│")]
     # mutant, first violation s (CPU s), report s (CPU s), example steps, trace steps,
