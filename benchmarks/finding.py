@@ -28,10 +28,10 @@ from rich.console import Console
 from rich.table import Table
 
 from kmodel.cluster.actions import Action
+from kmodel.explore.determinism import seed_only_draws
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Violation
 from kmodel.profiles import register_hypothesis_profiles
-from properties.determinism import seed_only_draws
 from properties.test_cluster_model import (
     ClusterModel,
     TestClusterModel,

@@ -31,11 +31,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 
 from kmodel.cluster.actions import Action
 from kmodel.cluster.model import ClusterConfig, Program
+from kmodel.explore.determinism import seed_only_draws
 from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.invariants import CATALOGUE, MinAvailable, Violation
 from kmodel.objects.quantity import parse_quantity
 from properties import tracekit
-from properties.determinism import seed_only_draws
 from tests.helpers.scheduling import make_deployment
 
 IMAGES = ["registry.example.com/app:1", "registry.example.com/app:2", "registry.example.com/app:3"]

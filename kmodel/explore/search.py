@@ -29,6 +29,7 @@ from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
 from kmodel.explore.coverage import Coverage
 from kmodel.explore.database import KeyedDatabase
+from kmodel.explore.determinism import seed_only_draws
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Violation
 
@@ -277,7 +278,10 @@ def _search(
             callback(counter.examples, counter.steps)
 
     try:
-        probe()
+        # The same spec and seed draw the same runs in any process: the CLI, a user's pytest
+        # session with its own modules imported, a distributed worker.
+        with seed_only_draws():
+            probe()
     except _Violated as violated:
         return violated
     return None

@@ -7,7 +7,7 @@ import importlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from properties.determinism import seed_only_draws
+from kmodel.explore.determinism import seed_only_draws
 
 #: A range no module of the repository spells a literal in: only the planted module's are there.
 LOW = 10**9 + 7

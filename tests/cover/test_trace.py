@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis.internal.conjecture import providers
 
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.faults import NodeCrash
@@ -405,3 +406,24 @@ def test_a_lost_node_shows_each_taint_with_its_effect() -> None:
         "taints=node.kubernetes.io/unreachable:NoSchedule,node.kubernetes.io/unreachable:NoExecute"
         in (node.summary)
     )
+
+
+def test_a_search_draws_no_literal_of_the_imported_modules(tmp_path: Path) -> None:
+    # Hypothesis draws literals of the local modules imported so far unless the search stops
+    # it (kmodel.explore.determinism, whose own test shows the effect): a user's modules must
+    # not change what a spec and seed run.
+    path = tmp_path / "safe.yaml"
+    body = safe_variant()
+    body["explore"] = {**body["explore"], "examples": 3}
+    path.write_text(yaml.safe_dump(body), encoding="utf-8")
+    spec = load_spec(path)
+    pools: list[Any] = []
+
+    def look(examples: int, steps: int) -> None:
+        del examples, steps
+        pool = providers.HypothesisProvider._local_constants
+        pools.append(pool)
+
+    explore(spec.scenario, options=spec.options, progress=look)
+    assert len(pools) == 3
+    assert all(not (p.integers or p.floats or p.strings or p.bytes) for p in pools)

@@ -27,7 +27,7 @@ def test_finding_benchmark_reports_a_planted_bug_with_its_shortest_trace(capsys,
     # that violates first today (the 75th under ci), so that changes to the generators do not
     # make the planted bug slip out of it. The run stops at the first violation. In this
     # session as in a fresh interpreter: the draws depend on the seed alone
-    # (properties/determinism.py), not on the modules other tests imported.
+    # (kmodel/explore/determinism.py), not on the modules other tests imported.
     monkeypatch.setenv("COLUMNS", "250")
     budget = 300
     command = ["finding", "--mutant", "rs-counts-terminating", "--examples", str(budget)]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from kmodel.explore.determinism import seed_only_draws
 from properties import test_cluster_model as suite
-from properties.determinism import seed_only_draws
 
 #: Invariants whose precondition needs a feature of the generators (and which must be met).
 REACHED_THROUGH_FEATURES = (
@@ -44,7 +44,7 @@ def reach(examples: int = 40) -> dict[str, int]:
 
 def test_the_generators_reach_every_feature_and_precondition(capsys):
     # In this session as in a fresh interpreter: the draws depend on the seed alone
-    # (properties/determinism.py), not on the modules other tests imported before.
+    # (kmodel/explore/determinism.py), not on the modules other tests imported before.
     counts = reach()
     examples = counts.pop("examples")
     with capsys.disabled():

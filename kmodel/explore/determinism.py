@@ -1,5 +1,7 @@
 """Hypothesis draws that depend on the seed alone, not on what the process imported before.
 
+Used by every search (:mod:`kmodel.explore.search`) and by the property suite.
+
 Hypothesis (6.131 on) sometimes answers an integer draw with a literal taken from the source of
 the *local* modules imported so far: ``HypothesisProvider._local_constants``, filled by
 ``providers._get_local_constants`` whenever ``sys.modules`` has grown (files under ``tests/`` or
@@ -29,11 +31,13 @@ def seed_only_draws() -> Iterator[None]:
     provider = providers.HypothesisProvider
     saved = provider.__dict__["_local_constants"]
     # A plain class attribute: each provider (one per test case) reads it instead of the pool.
-    provider._local_constants = Constants()  # type: ignore[assignment]
+    # Hypothesis has no public switch for its constant pool; the lock pins the version this
+    # was read from, and tests/cover/test_seed_only_draws.py fails if the pool moves.
+    provider._local_constants = Constants()  # type: ignore[assignment]  # noqa: SLF001
     # Allowed constants are cached by draw constraints, pool included: start and end afresh.
     providers.CONSTANTS_CACHE.cache.clear()
     try:
         yield
     finally:
-        provider._local_constants = saved  # type: ignore[assignment]
+        provider._local_constants = saved  # type: ignore[method-assign]  # noqa: SLF001
         providers.CONSTANTS_CACHE.cache.clear()
