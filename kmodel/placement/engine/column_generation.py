@@ -2,8 +2,10 @@
 
 New patterns come from the pricing problem (:mod:`kmodel.placement.engine.pricing`), the
 restricted master is :class:`kmodel.placement.engine.master.RestrictedMaster`, stabilised by
-:mod:`kmodel.placement.engine.stabilisation`. The bound is valid at every iteration, so the
-generation may stop at any time.
+:mod:`kmodel.placement.engine.stabilisation` (dual-optimal inequalities; with vector pricing
+over several node types, Wentges' smoothing and exact pricing, so the Lagrangian bound climbs
+towards the LP value instead of oscillating far below it). The bound is valid at every
+iteration, so the generation may stop at any time.
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ from kmodel.placement.engine.master import (
     master_rows,
     unplaced_weights,
 )
+from kmodel.placement.engine.pricing import RC_TOLERANCE
 from kmodel.placement.engine.problem import Objective, PackingProblem
 from kmodel.placement.engine.stabilisation import (
+    DualSmoothing,
     dual_optimal_inequalities,
+    dual_smoothing,
     interior_point_prices,
+    smoothing_applies,
 )
 
 __all__ = ["ColumnGeneration", "column_generation", "generate", "round_up"]
@@ -78,13 +84,16 @@ def generate(
     *,
     known_bound: int = 0,
     converge: bool = False,
+    smoothing: DualSmoothing | None = None,
 ) -> tuple[int, float, np.ndarray | None, int]:
     """Column generation on ``master``: (bound, LP value, last LP solution, iterations).
 
     Stops as soon as the rounded-up restricted LP value is at most ``known_bound`` (a bound
     proven otherwise): the relaxation cannot prove more, and the tail of the generation is
     its slowest part. ``converge`` goes on to the LP optimum all the same (the
-    reduced-cost enumeration wants the best duals).
+    reduced-cost enumeration wants the best duals). With ``smoothing`` every pricing is exact
+    and runs at the smoothed duals (:class:`DualSmoothing`); the LP optimum is proven only by
+    a round at the master's own duals that finds no column.
     """
     best_bound = max(master.fixed, known_bound)
     lp_value = math.inf
@@ -96,14 +105,26 @@ def generate(
         if solved is None:
             break
         lp_value, duals, x = solved
-        bound, new, exact = master.price(duals, deadline)
+        at_master = smoothing is None or smoothing.at_master()
+        point = duals if smoothing is None else smoothing.point(duals)
+        bound, new, exact = master.price(
+            point,
+            deadline,
+            exact=smoothing is not None,
+            seconds=None if smoothing is None else smoothing.seconds,
+        )
         best_bound = max(best_bound, round_up(bound))
         if upper_bound is not None and best_bound >= upper_bound:
             break
         if best_bound >= round_up(lp_value) and not converge:
             break  # the rounded LP value is reached: more columns cannot raise the bound
+        if smoothing is not None:
+            smoothing.observe(point, bound)
+            priced_out = any(master.reduced_cost(p, duals) < -RC_TOLERANCE for p in new)
+            if smoothing.price_again(priced_out=priced_out, at_master=at_master, exact=exact):
+                continue  # the master is unchanged: price nearer its duals, or to the end
         if not master.add(new):
-            if exact:
+            if exact and at_master:
                 best_bound = max(best_bound, round_up(lp_value))
             break
     return best_bound, lp_value, x, iterations
@@ -143,7 +164,12 @@ def column_generation(
     exchanges = dual_optimal_inequalities(problem, master_rows(problem))
     master = RestrictedMaster(problem, initial, exchanges=exchanges)
     bound, lp_value, x, iterations = generate(
-        master, deadline, upper_bound, known_bound=lower_bound, converge=converge
+        master,
+        deadline,
+        upper_bound,
+        known_bound=lower_bound,
+        converge=converge,
+        smoothing=dual_smoothing() if smoothing_applies(problem) else None,
     )
     converged = lp_value < math.inf and bound >= round_up(lp_value)
     usage: dict[int, float] = {}

@@ -47,6 +47,7 @@ __all__ = [
     "CompactSolution",
     "compact_at_bound",
     "compact_feasible",
+    "compact_out_of_reach",
     "compact_search",
     "compact_size",
     "node_counts_at_bound",
@@ -518,6 +519,18 @@ def _pack_node_counts(
 
 #: The largest compact model (integer variables) handed to HiGHS at the bound.
 MAX_COMPACT_VARIABLES = 30_000
+
+
+def compact_out_of_reach(problem: PackingProblem, lb: int) -> bool:
+    """Whether the compact model is too large for HiGHS even at the bound ``lb`` (NODES).
+
+    Every packing uses at least ``lb`` nodes, each a slot of ``groups + 1`` variables, so no
+    call of :func:`compact_at_bound` or :func:`compact_search` would run.
+    """
+    return (
+        problem.objective is Objective.NODES
+        and lb * (len(problem.groups) + 1) > MAX_COMPACT_VARIABLES
+    )
 
 
 def compact_at_bound(

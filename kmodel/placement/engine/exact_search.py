@@ -24,7 +24,12 @@ from dataclasses import dataclass
 
 from kmodel.placement.engine.arcflow import arcflow_applies, arcflow_search
 from kmodel.placement.engine.column_generation import ColumnGeneration, column_generation
-from kmodel.placement.engine.compact import compact_at_bound, compact_search, node_counts_at_bound
+from kmodel.placement.engine.compact import (
+    compact_at_bound,
+    compact_out_of_reach,
+    compact_search,
+    node_counts_at_bound,
+)
 from kmodel.placement.engine.completion import BackgroundCompletion, complete_bins
 from kmodel.placement.engine.enumeration import enumerated_search
 from kmodel.placement.engine.heuristics import Packing
@@ -164,10 +169,13 @@ def search_at_bound(
         counted = node_counts_at_bound(problem, lb=lb, clock=clock)
         if counted is not None:
             return SearchOutcome(lb, lb, counted, "node-count packing (HiGHS)", "node-count cover")
+    # Replica groups too many for the compact model: the pattern master over the relaxation's
+    # columns finds the packing, and the more columns, the better it is (openb).
+    alone = grouped and not arcflow and compact_out_of_reach(problem, lb)
     cg = column_generation(
         problem,
         initial_patterns(problem, packings),
-        deadline=clock.deadline(SCHEDULE.relaxation),
+        deadline=clock.deadline(SCHEDULE.relaxation_alone if alone else SCHEDULE.relaxation),
         upper_bound=ub,
         lower_bound=lb,
         # The enumeration wants the LP optimum's duals; Kubernetes-shaped problems (replica

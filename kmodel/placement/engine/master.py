@@ -353,8 +353,50 @@ class RestrictedMaster:
         # HiGHS's row duals of "<=" rows are <= 0 in a minimisation: the prices are their negation.
         return value + self.fixed, -np.asarray(solution.row_dual), np.asarray(solution.col_value)
 
-    def price(self, duals: np.ndarray, deadline: float) -> tuple[float, list[Pattern], bool]:
-        """Lagrangian bound of ``duals`` (fixed part included), improving patterns, exactness."""
+    def reduced_cost(self, pattern: Pattern, duals: np.ndarray) -> float:
+        """The reduced cost of ``pattern``'s column under the row prices ``duals`` (>= 0)."""
+        entries = column_entries(self.rows, pattern)
+        return self.costs[pattern.node_type] + float(
+            sum(v * max(0.0, float(duals[r])) for r, v in entries)
+        )
+
+    def _on_other_types(self, patterns: Sequence[Pattern], duals: np.ndarray) -> list[Pattern]:
+        """The contents of ``patterns`` on the other node types they fit and price out on."""
+        problem = self.problem
+        demand = np.array([g.demand for g in problem.groups], dtype=float).reshape(
+            len(problem.groups), -1
+        )
+        out: list[Pattern] = []
+        for p in patterns:
+            counts = np.array(p.counts)
+            used = counts @ demand
+            for t in self.rows.types:
+                if t == p.node_type or (used > np.array(problem.node_types[t].free)).any():
+                    continue
+                if (counts > np.array(self.upper[t])).any():
+                    continue
+                moved = Pattern(t, p.counts)
+                if self.reduced_cost(moved, duals) < -RC_TOLERANCE:
+                    out.append(moved)
+        return out
+
+    def price(
+        self,
+        duals: np.ndarray,
+        deadline: float,
+        *,
+        exact: bool = False,
+        seconds: float | None = None,
+    ) -> tuple[float, list[Pattern], bool]:
+        """Lagrangian bound of ``duals`` (fixed part included), improving patterns, exactness.
+
+        ``exact``: every vector pricing problem is solved to optimality (HiGHS), not only
+        those where no greedy pattern prices out; the bound is then as tight as ``duals``
+        allow (:class:`kmodel.placement.engine.stabilisation.DualSmoothing`), and every
+        improving pattern also comes back on each other node type it fits and prices out on
+        (node types of similar shapes share their best contents: fewer rounds). ``seconds``
+        caps each of those solves (:func:`~kmodel.placement.engine.pricing.price_pattern`).
+        """
         rows, problem = self.rows, self.problem
         n_cover, n_types = len(rows.cover), len(rows.types)
         # Any prices >= 0 give a valid Lagrangian bound; HiGHS's may be a hair below zero.
@@ -387,7 +429,15 @@ class RestrictedMaster:
             others: list[tuple[float, list[int]]] = []
             if chosen:
                 found, proven, counts, others = price_pattern(
-                    problem, t, chosen, value, upper, deadline, self.costs[t] + mu[k]
+                    problem,
+                    t,
+                    chosen,
+                    value,
+                    upper,
+                    deadline,
+                    self.costs[t] + mu[k],
+                    exact=exact,
+                    seconds=seconds,
                 )
             # Exact: the bound on the best pattern is met, or proves no column prices out.
             exact &= proven <= max(found, self.costs[t] + mu[k]) + 1e-9
@@ -415,6 +465,8 @@ class RestrictedMaster:
                 )
                 for k, t in enumerate(rows.types)
             }
+        if exact:
+            new += self._on_other_types(new, duals)
         # Ties go to the later prices: nearer convergence, fewer patterns look cheap.
         if exact and (self.prices is None or bound + self.fixed >= self.prices.bound):
             self.prices = DualPrices(float(bound + self.fixed), per_type)

@@ -38,6 +38,7 @@ __all__ = [
     "greedy_knapsack",
     "knapsack_branch_and_bound",
     "knapsack_dp",
+    "knapsack_lp_bound",
     "knapsack_milp",
     "price_pattern",
     "upper_counts",
@@ -382,14 +383,47 @@ def knapsack_dp(
     return found, max(found, float(best[capacity]) + len(pieces) * _DP_MARGIN), top, others
 
 
+def knapsack_lp_bound(
+    values: Sequence[float],
+    demands: Sequence[Sequence[int]],
+    bounds: Sequence[int],
+    capacity: Sequence[int],
+) -> float:
+    """The LP relaxation's value of the bounded knapsack (HiGHS): a bound on its optimum.
+
+    Tighter than :func:`fractional_bound` with several binding dimensions (it takes them all
+    at once); ``inf`` when HiGHS fails, which proves nothing.
+    """
+    n = len(values)
+    if not n:
+        return 0.0
+    a = np.array([[w[d] for w in demands] for d in range(len(capacity))], dtype=float)
+    lp = linprog(
+        -np.asarray(values, dtype=float),
+        A_ub=a,
+        b_ub=np.asarray(capacity, dtype=float),
+        bounds=list(zip([0.0] * n, [float(b) for b in bounds], strict=True)),
+        method="highs",
+    )
+    if lp.status != 0:
+        return math.inf
+    # HiGHS's feasibility tolerance: the true LP optimum is at most a hair above its value.
+    return float(-lp.fun) * (1 + 1e-7) + 1e-7
+
+
 def knapsack_milp(
     values: Sequence[float],
     demands: Sequence[Sequence[int]],
     bounds: Sequence[int],
     capacity: Sequence[int],
     time_limit: float,
+    *,
+    gap: float = 1e-9,
 ) -> tuple[float, float, list[int]]:
-    """Bounded multi-dimensional knapsack by HiGHS: (value found, proven upper bound, counts)."""
+    """Bounded multi-dimensional knapsack by HiGHS: (value found, proven upper bound, counts).
+
+    ``gap``: HiGHS stops once its proven bound is within this fraction of the value found.
+    """
     n = len(values)
     dims = [d for d in range(len(capacity)) if any(w[d] for w in demands)]
     constraints = []
@@ -402,7 +436,7 @@ def knapsack_milp(
             constraints=constraints,
             integrality=np.ones(n),
             bounds=Bounds(np.zeros(n), np.asarray(bounds, dtype=float)),
-            options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": 1e-9},
+            options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": gap},
         )
     if res.x is None:
         # No solution at all within the limit: the LP relaxation's value is an upper bound.
@@ -428,11 +462,19 @@ def price_pattern(  # noqa: PLR0917 - the master's one call
     upper: Sequence[int],
     deadline: float,
     wanted: float,
+    *,
+    exact: bool = False,
+    seconds: float | None = None,
 ) -> tuple[float, float, list[int], list[tuple[float, list[int]]]]:
     """Best pattern on one node type for the dual values.
 
     With several dimensions, a greedy pattern worth more than ``wanted`` (the column cost
-    plus the type's dual) is returned at once, with the LP bound as the proven bound.
+    plus the type's dual) is returned at once, with the LP bound as the proven bound; with
+    ``exact`` HiGHS solves the knapsack to optimality instead (the proven bound is then its
+    value, as the stabilised generation's Lagrangian bound needs), the greedy patterns coming
+    back as further columns; ``seconds`` caps that solve (HiGHS's best pattern within it and
+    its proven bound, valid but looser: most of HiGHS's time goes to closing the last
+    percent of the bound, while the pattern it finds first is nearly always the best).
 
     Returns:
         (value, proven bound, counts, further good packings as (value, counts)).
@@ -452,6 +494,23 @@ def price_pattern(  # noqa: PLR0917 - the master's one call
     sub_demands = [tuple(w[d] for d in active) for w in demands]
     sub_free = [free[d] for d in active]
     greedy = greedy_knapsack(vals, sub_demands, bounds, sub_free)
+    if exact:
+        relaxed = knapsack_lp_bound(vals, sub_demands, bounds, sub_free)
+        if relaxed <= wanted + RC_TOLERANCE:
+            # Not even the LP relaxation prices out: no pattern does, and its value is bound
+            # enough (the Lagrangian bound takes only the part above ``wanted``).
+            best = greedy[0] if greedy else (0.0, [0] * len(vals))
+            return best[0], max(best[0], relaxed), best[1], greedy[1:_EXTRA_COLUMNS]
+        left = deadline - time.perf_counter()
+        found, proven, counts = knapsack_milp(
+            vals,
+            sub_demands,
+            bounds,
+            sub_free,
+            left if seconds is None else min(left, seconds),
+            gap=_BOUND_GAP,
+        )
+        return found, proven, counts, greedy[:_EXTRA_COLUMNS]
     if greedy and greedy[0][0] > wanted + RC_TOLERANCE:
         # A column prices out: no exact search this round (its bound is the LP bound).
         proven = max(greedy[0][0], fractional_bound(vals, sub_demands, bounds, sub_free))
@@ -478,6 +537,11 @@ def price_pattern(  # noqa: PLR0917 - the master's one call
     )
     return found, proven, counts, []
 
+
+#: The relative optimality gap of the exact pricing (``exact``): its proven bound, not the
+#: pattern, feeds the Lagrangian bound, and closing the last fraction of a percent costs
+#: HiGHS most of its time.
+_BOUND_GAP = 1e-3
 
 #: Improving columns one vector pricing search collects (fewer rounds of column generation on
 #: vector instances; benchmarks/README.md).

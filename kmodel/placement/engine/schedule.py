@@ -34,7 +34,8 @@ class TimeSchedule:
     Attributes:
         heuristics: fraction of the *whole* limit the perturbed heuristic restarts may use.
         heuristics_replica_cost: seconds at most for the restarts on replica groups with the
-            COST objective (the node-count packing and the compact model do better there).
+            NODES or COST objective (the node-count packing, the pattern master and the
+            compact model do better there).
         first_completion: bin completion at the simple bound, before the relaxation.
         background_margin: seconds before the limit at which the background bin completion
             stops, so that its answer is in before the solve ends.
@@ -42,6 +43,8 @@ class TimeSchedule:
         node_count_cover_min: seconds the cover gets at the least.
         node_count_packing: packing on the cover's node counts.
         relaxation: column generation for the pattern model's bound.
+        relaxation_alone: the same on replica groups the compact model is too large for
+            (the integer master over its columns is then the only search: it wants columns).
         compact_at_bound: the compact model asked for a packing at the bound.
         compact_search_grouped: the compact model's search between the bounds, on replica
             groups on several node types.
@@ -75,6 +78,7 @@ class TimeSchedule:
     node_count_cover_min: float = 0.05
     node_count_packing: Share = Share(0.7)
     relaxation: Share = Share(0.5)
+    relaxation_alone: Share = Share(0.75)
     compact_at_bound: Share = Share(0.4, reserve=0.1)
     compact_search_grouped: Share = Share(0.85, reserve=0.1)
     compact_search: Share = Share(0.6, reserve=0.1)
