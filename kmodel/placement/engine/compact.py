@@ -534,12 +534,18 @@ def compact_out_of_reach(problem: PackingProblem, lb: int) -> bool:
 
 
 def compact_at_bound(
-    problem: PackingProblem, usage: dict[int, float], *, lb: int, clock: Clock
+    problem: PackingProblem,
+    usage: dict[int, float],
+    *,
+    lb: int,
+    clock: Clock,
+    share: Share = SCHEDULE.compact_at_bound,
 ) -> tuple[int, dict[int, int] | None]:
     """Ask the compact model (HiGHS) for a packing at the lower bound: (bound, packing).
 
     The slots per type are the relaxation's nodes of the type rounded up, plus one; a packing
     found is optimal. When the slots cover every usable node, "infeasible" raises the bound.
+    ``share``: its slice of the time left.
     """
     slots = {
         t: math.ceil(usage.get(t, 0.0) - 1e-6) + 1
@@ -548,9 +554,7 @@ def compact_at_bound(
     }
     if compact_size(problem, lb, slots) > MAX_COMPACT_VARIABLES:
         return lb, None
-    solution = compact_feasible(
-        problem, lb, slots, deadline=clock.deadline(SCHEDULE.compact_at_bound)
-    )
+    solution = compact_feasible(problem, lb, slots, deadline=clock.deadline(share))
     if solution.placement is not None:
         placement = solution.placement
         if check_placement(problem, placement) or len(placement) != problem.n_items:

@@ -300,6 +300,22 @@ def _arcflow(s: _Search) -> bool:
     return False
 
 
+def _compact_again(s: _Search) -> bool:
+    """Replica groups, the gap still open: the compact model at the bound with the time left.
+
+    Its first call had a share of the time; when it ran out there (not proven infeasible) and
+    the integer master found nothing better, nothing else would use the rest of the limit.
+    """
+    if s.replica_groups and s.gap() and s.clock.remaining_seconds() > SCHEDULE.last_dive_min_left:
+        raised, found = compact_at_bound(
+            s.problem, s.cg.usage, lb=s.lb, clock=s.clock, share=SCHEDULE.compact_at_bound_again
+        )
+        s.raise_bound(raised, _COMPACT)
+        if found is not None:
+            s.take(found, _COMPACT)
+    return False
+
+
 def _last_dive(s: _Search) -> bool:
     """Time is left and nothing closed the gap: a longer dive than the first one."""
     left = s.clock.remaining_seconds()
@@ -318,5 +334,6 @@ STEPS: tuple[Callable[[_Search], bool], ...] = (
     _complete,
     _compact_on_identical_nodes,
     _arcflow,
+    _compact_again,
     _last_dive,
 )

@@ -46,6 +46,8 @@ class TimeSchedule:
         relaxation_alone: the same on replica groups the compact model is too large for
             (the integer master over its columns is then the only search: it wants columns).
         compact_at_bound: the compact model asked for a packing at the bound.
+        compact_at_bound_again: replica groups, the gap still open after the integer master:
+            the compact model at the bound again, with the time left.
         compact_search_grouped: the compact model's search between the bounds, on replica
             groups on several node types.
         compact_search: the same search elsewhere.
@@ -80,6 +82,7 @@ class TimeSchedule:
     relaxation: Share = Share(0.5)
     relaxation_alone: Share = Share(0.75)
     compact_at_bound: Share = Share(0.4, reserve=0.1)
+    compact_at_bound_again: Share = Share(0.95, reserve=0.1)
     compact_search_grouped: Share = Share(0.85, reserve=0.1)
     compact_search: Share = Share(0.6, reserve=0.1)
     compact_search_stop: float = 0.2
