@@ -170,6 +170,8 @@ class Run:
             invariants=list(self.monitor.invariants),
             history=copy.deepcopy(self.monitor.history),
         )
+        # The copied history is the one the answers were checked with: they carry over.
+        clone.monitor.checks = self.monitor.checks.copy(source=self.cluster, target=clone.cluster)
         clone.steps = list(self.steps)
         clone.settle_steps = list(self.settle_steps)
         clone.used = Counter(self.used)

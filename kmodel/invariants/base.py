@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from kmodel.cluster.model import Cluster, Step
 from kmodel.semantics.replicaset import controller_ref
+
+if TYPE_CHECKING:
+    from kmodel.cluster.store import APIStore
+
+#: :attr:`Invariant.reads` entries besides the kinds of stored objects: the logical clock
+#: (``cluster.now``), the faults that happened (``cluster.faults``), the evictions admitted
+#: (``cluster.evictions``) and the control plane's quorum (``store.members`` and ``down``).
+CLOCK: Final = "@clock"
+FAULTS: Final = "@faults"
+EVICTIONS: Final = "@evictions"
+QUORUM: Final = "@quorum"
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,15 @@ class Invariant:
     #: What must happen before the invariant says anything ("" when it always does); a check
     #: records in ``history.met`` when it did, so a pass that never tested it can be told.
     precondition: ClassVar[str] = ""
+    #: Everything the check reads: kinds of stored objects (``"Pod"``) and :data:`CLOCK`,
+    #: :data:`FAULTS`, :data:`EVICTIONS`, :data:`QUORUM`. After a step that changed none of
+    #: them, :class:`Checks` reuses the check's last answer instead of checking again, so a
+    #: declaration must be complete and the check idempotent (checking the same inputs twice
+    #: gives the same violations and leaves the history, ``met`` included, as the first check
+    #: left it). None, the default, re-checks after every step: what an invariant that reads
+    #: the step, the machines, the informers or component memory, or that consumes a record
+    #: (new evictions) or moves a history on each check, keeps.
+    reads: ClassVar[frozenset[str] | None] = None
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """The violations in the cluster's current state."""
@@ -64,6 +84,95 @@ class Invariant:
     def violation(self, message: str, **values: object) -> Violation:
         """Build a violation of this invariant."""
         return Violation(self.name, message, values)
+
+
+@dataclass
+class Checks:
+    """The invariants' last answers, and the inputs they were computed from.
+
+    :meth:`observe` checks an invariant again only when something it :attr:`~Invariant.reads`
+    changed since its last check, on the same store (a step writes through the store, which
+    records the last revision that touched each kind); otherwise its last answer stands, as
+    checking again would give it (see :attr:`Invariant.reads`).
+    """
+
+    #: The store the answers were computed on (None: no answers yet).
+    store: APIStore | None = None
+    revision: int = 0
+    now: int = 0
+    faults: int = 0
+    evictions: int = 0
+    quorum: tuple[int, frozenset[int]] = (0, frozenset())
+    #: Each invariant's last violations, by its position in the monitor's list (with the
+    #: invariant, so that an answer is never taken for another one's).
+    answers: dict[int, tuple[Invariant, list[Violation]]] = field(default_factory=dict)
+
+    def changed(self, cluster: Cluster) -> set[str] | None:
+        """What changed since the last check (None: anything may have)."""
+        store = cluster.store
+        if store is not self.store or store.revision < self.revision:
+            return None
+        changed = {kind for kind, at in store.kind_revision.items() if at > self.revision}
+        if store.now != self.now:
+            changed.add(CLOCK)
+        if len(cluster.faults) != self.faults:
+            changed.add(FAULTS)
+        if len(cluster.evictions) != self.evictions:
+            changed.add(EVICTIONS)
+        if (store.members, frozenset(store.down)) != self.quorum:
+            changed.add(QUORUM)
+        return changed
+
+    def observe(
+        self,
+        invariants: list[Invariant],
+        cluster: Cluster,
+        step: Step | None,
+        history: History,
+    ) -> list[Violation]:
+        """The safety invariants' violations now, each checked again only if it must be."""
+        changed = self.changed(cluster)
+        found: list[Violation] = []
+        for index, invariant in enumerate(invariants):
+            if invariant.kind != "safety":
+                continue
+            reads = invariant.reads
+            answer = self.answers.get(index)
+            if (
+                answer is None
+                or answer[0] is not invariant
+                or changed is None
+                or reads is None
+                or not reads.isdisjoint(changed)
+            ):
+                answer = self.answers[index] = (invariant, invariant.check(cluster, step, history))
+            found.extend(answer[1])
+        self.rebind(cluster)
+        return found
+
+    def rebind(self, cluster: Cluster) -> None:
+        """Note ``cluster``'s inputs as those the answers hold for (an exact copy's, say)."""
+        store = cluster.store
+        self.store = store
+        self.revision = store.revision
+        self.now = store.now
+        self.faults = len(cluster.faults)
+        self.evictions = len(cluster.evictions)
+        self.quorum = (store.members, frozenset(store.down))
+
+    def copy(self, *, source: Cluster, target: Cluster) -> Checks:
+        """These answers for ``target``, an exact copy of ``source`` (see ``Cluster.copy``).
+
+        The copy's store holds the same revisions, clock and records, so what changed since
+        the answers is the same on both; answers for another cluster than ``source`` are
+        dropped.
+        """
+        if self.store is not source.store:
+            return Checks()
+        clone = Checks(**self.__dict__)
+        clone.store = target.store
+        clone.answers = dict(self.answers)
+        return clone
 
 
 def _pods(cluster: Cluster) -> list[Mapping[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from kmodel.cluster.model import Cluster, Step
 from kmodel.errors import InputError
-from kmodel.invariants.base import History, Invariant, Violation
+from kmodel.invariants.base import Checks, History, Invariant, Violation
 from kmodel.invariants.cluster import (
     NoOvercommit,
     QuorumWrites,
@@ -167,6 +167,8 @@ class Monitor:
 
     invariants: list[Invariant]
     history: History = field(default_factory=History)
+    #: The last answers, reused while nothing an invariant reads changes (see ``Checks``).
+    checks: Checks = field(default_factory=Checks, init=False, repr=False, compare=False)
 
     @classmethod
     def default(cls) -> Monitor:
@@ -176,12 +178,8 @@ class Monitor:
         )
 
     def observe(self, cluster: Cluster, *, step: Step | None = None) -> list[Violation]:
-        """Check the safety invariants after a step."""
-        found: list[Violation] = []
-        for invariant in self.invariants:
-            if invariant.kind == "safety":
-                found.extend(invariant.check(cluster, step, self.history))
-        return found
+        """Check the safety invariants after a step (those whose inputs changed)."""
+        return self.checks.observe(self.invariants, cluster, step, self.history)
 
     def at_fixpoint(self, cluster: Cluster) -> list[Violation]:
         """Check the eventual invariants (call after ``cluster.settle()``)."""

@@ -17,6 +17,7 @@ class NoOvercommit(Invariant):
 
     name = "no_overcommit"
     description = "no node is over its allocatable"
+    reads = frozenset({"Pod", "Node"})
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Sum requests per node (once per revision of the stored pods and nodes)."""
@@ -87,6 +88,7 @@ class TerminalPhaseStable(Invariant):
     name = "terminal_phase_stable"
     description = "a terminal phase never changes"
     precondition = "a pod reached Succeeded or Failed"
+    reads = frozenset({"Pod"})
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Compare with the terminal phases seen before."""

@@ -13,6 +13,7 @@ from kmodel.cluster.components.disruption import pdb_status
 from kmodel.cluster.components.network import endpoints_for
 from kmodel.cluster.model import Cluster, Step
 from kmodel.invariants.base import (
+    CLOCK,
     History,
     Invariant,
     Violation,
@@ -233,6 +234,7 @@ class RecreateNoOverlap(Invariant):
     name = "recreate_no_overlap"
     description = "a Recreate Deployment never runs old and new pods at once"
     precondition = "a Recreate Deployment's template changed while its pods could run"
+    reads = frozenset({"Deployment", "ReplicaSet", "Pod"})
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Look for old and new pods that may run together (once per version of the objects)."""
@@ -299,6 +301,7 @@ class MinAvailable(Invariant):
     name: ClassVar[str] = "min_available"
     description: ClassVar[str] = "a deployment never has fewer than `count` available pods"
     precondition: ClassVar[str] = "the deployment had `count` available pods"
+    reads: ClassVar[frozenset[str] | None] = frozenset({"Deployment", "ReplicaSet", "Pod", CLOCK})
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Count available pods."""

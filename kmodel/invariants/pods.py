@@ -48,6 +48,7 @@ class PodPhaseConsistent(Invariant):
     name = "pod_phase_consistent"
     description = "phase and restarts follow container exits and the restart policy"
     precondition = "a pod Succeeded, or a container of a pod restarting only on failure exited"
+    reads = frozenset({"Pod"})
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Check every pod (once per stored version)."""
@@ -129,6 +130,7 @@ class InitContainersFirst(Invariant):
     name = "init_containers_first"
     description = "regular containers start only after every init container completed"
     precondition = "a pod with init containers ran a regular container"
+    reads = frozenset({"Pod"})
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Check every pod with init containers."""
@@ -196,6 +198,7 @@ class PodReadyConsistent(Invariant):
     name = "pod_ready_consistent"
     description = "Ready only when every container is ready and the readiness gates hold"
     precondition = "a pod was Ready"
+    reads = frozenset({"Pod"})
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Check every Ready pod."""
@@ -354,6 +357,7 @@ class VolumeZoneMatches(Invariant):
     name = "volume_zone_matches"
     description = "every pod using a bound PV runs on a node in the PV's zone"
     precondition = "a pod using a bound volume got a node"
+    reads = frozenset({"Pod", "Node", "PersistentVolumeClaim", "PersistentVolume"})
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Check each bound pod's claims."""

@@ -1,0 +1,136 @@
+"""The monitor re-checks an invariant only when something it reads changed.
+
+An invariant declares what it reads (``Invariant.reads``); after a step that changed none of
+it the monitor reuses its last answer. These tests pin that down: the answers and the history
+along a walk with faults are those of checking every invariant after every step, an invariant
+is checked again exactly when what it reads changed, and an undeclared one after every step.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import ClassVar
+
+from kmodel.cluster.build import build_cluster
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.faults import NodeCrash, NodeRecover
+from kmodel.cluster.model import Cluster, Step
+from kmodel.cluster.user_actions import ScaleDeployment, SetImage
+from kmodel.explore.run import Run, Scenario
+from kmodel.invariants import CATALOGUE, Invariant, Monitor, Violation, make_invariant
+from kmodel.invariants.base import Checks, History
+from tests.helpers.cluster import deployment, node, service
+
+
+def small_cluster() -> Cluster:
+    cluster = build_cluster(
+        [
+            node("n1", "a", cpu="2"),
+            node("n2", "b", cpu="2"),
+            deployment("web", 3, minReadySeconds=3),
+            deployment("api", 2, strategy={"type": "Recreate"}),
+            service("web"),
+        ]
+    )
+    cluster.settle()
+    return cluster
+
+
+def every_safety_invariant() -> list[Invariant]:
+    """The catalogue's safety invariants, ``min_available`` on both Deployments included."""
+    plain = [
+        make_invariant(name)
+        for name, cls in CATALOGUE.items()
+        if cls.kind == "safety" and name != "min_available"
+    ]
+    counts = [
+        make_invariant("min_available", params={"deployment": d, "count": 1})
+        for d in ("default/web", "default/api")
+    ]
+    return plain + counts
+
+
+def test_reused_answers_are_those_of_checking_everything_along_a_walk_with_faults():
+    rng = random.Random(11)  # noqa: S311 - a seeded walk, not cryptography
+    cluster = small_cluster()
+    incremental = Monitor(every_safety_invariant())
+    full = Monitor(every_safety_invariant())
+    assert incremental.observe(cluster) == full.observe(cluster)
+    reused = 0
+    for _ in range(120):
+        roll = rng.random()
+        enabled = cluster.enabled_actions()
+        if roll < 0.25 or not enabled:
+            action = Tick(rng.choice((1, 10, 60)))
+        elif roll < 0.3:
+            action = SetImage("default", rng.choice(("web", "api")), "app", rng.choice("12"))
+        elif roll < 0.33:
+            action = ScaleDeployment("default", "web", rng.randint(0, 4))
+        elif roll < 0.36:
+            action = NodeCrash("n2") if cluster.machines["n2"].up else NodeRecover("n2")
+        else:
+            action = rng.choice(enabled)
+        step = cluster.step(action)
+        changed = incremental.checks.changed(cluster)
+        assert changed is not None
+        reused += sum(
+            1 for i in incremental.invariants if i.reads is not None and i.reads.isdisjoint(changed)
+        )
+        full.checks = Checks()  # no answers: every invariant is checked
+        assert incremental.observe(cluster, step=step) == full.observe(cluster, step=step)
+        assert incremental.history == full.history
+    assert reused > 100  # the walk did reuse answers
+
+
+class CountingInvariant(Invariant):
+    """Counts its checks; finds nothing."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.checks = 0
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        self.checks += 1
+        return []
+
+
+class ReadsPods(CountingInvariant):
+    reads: ClassVar[frozenset[str] | None] = frozenset({"Pod"})
+
+
+class ReadsClock(CountingInvariant):
+    reads: ClassVar[frozenset[str] | None] = frozenset({"@clock"})
+
+
+def test_an_invariant_is_checked_again_only_when_what_it_reads_changed():
+    cluster = small_cluster()
+    pods, clock, always = ReadsPods(), ReadsClock(), CountingInvariant()
+    monitor = Monitor([pods, clock, always])
+    monitor.observe(cluster)
+    assert (pods.checks, clock.checks, always.checks) == (1, 1, 1)
+    # Time passes: heartbeats write Nodes, no pod changes.
+    monitor.observe(cluster, step=cluster.step(Tick(10)))
+    assert (pods.checks, clock.checks, always.checks) == (1, 2, 2)
+    # A rollout: the pods change at the same time.
+    cluster.step(SetImage("default", "web", "app", "app:2"))
+    steps = cluster.settle(advance=False)
+    assert any(c.kind == "Pod" for s in steps for c in s.changes)
+    monitor.observe(cluster, step=steps[-1])
+    assert (pods.checks, clock.checks, always.checks) == (2, 2, 3)
+    # Another cluster (a different store): everything is checked again.
+    monitor.observe(small_cluster())
+    assert (pods.checks, clock.checks, always.checks) == (3, 3, 4)
+
+
+def test_a_copied_run_keeps_the_answers_its_original_had():
+    pods, always = ReadsPods(), CountingInvariant()
+    scenario = Scenario(objects=[node("n1"), deployment("web", 2)], invariants=[pods, always])
+    started = Run(scenario)
+    assert (pods.checks, always.checks) == (1, 1)
+    copy = started.copy()
+    copy.do(Tick(10))
+    assert (pods.checks, always.checks) == (1, 2)
+    # The original goes on from its own answers, untouched by the copy's step.
+    started.do(Tick(1))
+    assert (pods.checks, always.checks) == (1, 3)
