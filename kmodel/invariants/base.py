@@ -19,6 +19,8 @@ CLOCK: Final = "@clock"
 FAULTS: Final = "@faults"
 EVICTIONS: Final = "@evictions"
 QUORUM: Final = "@quorum"
+#: Every input besides stored kinds that :attr:`Invariant.reads` may name.
+INPUTS: Final = frozenset({CLOCK, FAULTS, EVICTIONS, QUORUM})
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,33 @@ class Invariant:
     #: the step, the machines, the informers or component memory, or that consumes a record
     #: (new evictions) or moves a history on each check, keeps.
     reads: ClassVar[frozenset[str] | None] = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """Refuse a ``reads`` that is not a frozenset of kinds and known inputs.
+
+        A misspelt entry would make the monitor reuse answers it must not, silently.
+        """
+        super().__init_subclass__(**kwargs)
+        reads = cls.__dict__.get("reads")
+        if reads is None:
+            return
+        wrong = (
+            [reads]
+            if not isinstance(reads, frozenset)
+            else sorted(
+                repr(entry)
+                for entry in reads
+                if not isinstance(entry, str)
+                or (entry.startswith("@") and entry not in INPUTS)
+                or (not entry.startswith("@") and not (entry[:1].isupper() and entry.isalnum()))
+            )
+        )
+        if wrong:
+            message = (
+                f"{cls.__name__}.reads must be a frozenset of kinds (such as 'Pod') and of "
+                f"{', '.join(sorted(INPUTS))}; not {', '.join(map(str, wrong))}"
+            )
+            raise TypeError(message)
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """The violations in the cluster's current state."""
@@ -176,7 +205,12 @@ class Checks:
 
 
 def _pods(cluster: Cluster) -> list[Mapping[str, Any]]:
-    return list(cluster.store.list_objects("Pod"))
+    """The stored pods in key order (listed once per revision of the stored pods)."""
+    revision = cluster.store.kind_revision.get("Pod", 0)
+    listed: tuple[Mapping[str, Any], ...] = cluster.memo(
+        ("stored-pods", revision), lambda: tuple(cluster.store.list_objects("Pod"))
+    )
+    return list(listed)
 
 
 def _live(pod: Mapping[str, Any]) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from typing import ClassVar
 
+import pytest
+
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.faults import NodeCrash, NodeRecover
@@ -18,7 +20,8 @@ from kmodel.cluster.model import Cluster, Step
 from kmodel.cluster.user_actions import ScaleDeployment, SetImage
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import CATALOGUE, Invariant, Monitor, Violation, make_invariant
-from kmodel.invariants.base import Checks, History
+from kmodel.invariants.base import INPUTS, Checks, History
+from kmodel.objects.validate import MODELLED_KINDS
 from tests.helpers.cluster import deployment, node, service
 
 
@@ -134,3 +137,27 @@ def test_a_copied_run_keeps_the_answers_its_original_had():
     # The original goes on from its own answers, untouched by the copy's step.
     started.do(Tick(1))
     assert (pods.checks, always.checks) == (1, 3)
+
+
+def test_a_misspelt_reads_declaration_is_refused_where_the_class_is_defined():
+    with pytest.raises(TypeError, match=r"Misspelt.reads must be .* not '@time'"):
+
+        class Misspelt(CountingInvariant):
+            reads: ClassVar[frozenset[str] | None] = frozenset({"Pod", "@time"})
+
+    with pytest.raises(TypeError, match=r"NotAKind.reads .* not 'pods'"):
+
+        class NotAKind(CountingInvariant):
+            reads: ClassVar[frozenset[str] | None] = frozenset({"pods"})
+
+    with pytest.raises(TypeError, match=r"AList.reads must be a frozenset"):
+
+        class AList(CountingInvariant):
+            reads = ("Pod",)  # type: ignore[assignment]
+
+
+def test_every_catalogue_declaration_names_kinds_the_model_stores():
+    stored = {"Endpoints", *MODELLED_KINDS}
+    for cls in CATALOGUE.values():
+        if cls.reads is not None:
+            assert cls.reads - INPUTS <= stored, cls.name
