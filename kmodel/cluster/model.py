@@ -654,7 +654,7 @@ class Cluster:
         used). Machines are shared, so only steps that leave
         machines alone (controllers, not kubelets) may run on a fork.
         """
-        probe = copy.copy(self)
+        probe = _shallow_copy(self)
         probe.store = self.store.fork()
         wanted = set(self.components.informer_names if components is None else components)
         # The components left out share one empty, lagging informer: none of them may be used.
@@ -692,7 +692,7 @@ class Cluster:
         versions), and ``derived`` is keyed by stored objects, which the copy shares. Fields not
         listed in ``_CLUSTER_COPIED_BY_HAND`` (added later, say) are deep-copied.
         """
-        clone = copy.copy(self)
+        clone = _shallow_copy(self)
         clone.store = self.store.copy()
         clone.machines = {name: machine.copy() for name, machine in self.machines.items()}
         clone.informers = {
@@ -849,6 +849,13 @@ class Cluster:
         ip = f"10.96.{self.next_service_ip // 256}.{self.next_service_ip % 256}"
         self.next_service_ip += 1
         return ip
+
+
+def _shallow_copy(cluster: Cluster) -> Cluster:
+    """``copy.copy(cluster)`` without its generic protocol (a dry run forks one per sync)."""
+    clone = object.__new__(Cluster)
+    clone.__dict__.update(cluster.__dict__)
+    return clone
 
 
 #: Cluster fields :meth:`Cluster.copy` copies by hand (the config is frozen, so it is shared).
