@@ -8,11 +8,13 @@ is checked again exactly when what it reads changed, and an undeclared one after
 
 from __future__ import annotations
 
+import copy
 import random
 from typing import ClassVar
 
 import pytest
 
+from kmodel.cluster.actions import Action
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.faults import NodeCrash, NodeRecover
@@ -39,6 +41,23 @@ def small_cluster() -> Cluster:
     return cluster
 
 
+def walk_step(cluster: Cluster, rng: random.Random) -> Action:
+    """Mostly an enabled component step; now and then time, a rollout, a scale, a node crash."""
+    enabled = cluster.enabled_actions()
+    roll = rng.random()
+    if roll < 0.08:
+        return SetImage(
+            "default", rng.choice(("web", "api")), "app", rng.choice(("app:1", "app:2"))
+        )
+    if roll < 0.14:
+        return ScaleDeployment("default", rng.choice(("web", "api")), rng.randint(0, 4))
+    if roll < 0.17:
+        return NodeCrash("n2") if cluster.machines["n2"].up else NodeRecover("n2")
+    if roll < 0.35 or not enabled:
+        return Tick(rng.choice((1, 10, 60)))
+    return rng.choice(enabled)
+
+
 def every_safety_invariant() -> list[Invariant]:
     """The catalogue's safety invariants, ``min_available`` on both Deployments included."""
     plain = [
@@ -61,19 +80,7 @@ def test_reused_answers_are_those_of_checking_everything_along_a_walk_with_fault
     assert incremental.observe(cluster) == full.observe(cluster)
     reused = 0
     for _ in range(120):
-        roll = rng.random()
-        enabled = cluster.enabled_actions()
-        if roll < 0.25 or not enabled:
-            action = Tick(rng.choice((1, 10, 60)))
-        elif roll < 0.3:
-            action = SetImage("default", rng.choice(("web", "api")), "app", rng.choice("12"))
-        elif roll < 0.33:
-            action = ScaleDeployment("default", "web", rng.randint(0, 4))
-        elif roll < 0.36:
-            action = NodeCrash("n2") if cluster.machines["n2"].up else NodeRecover("n2")
-        else:
-            action = rng.choice(enabled)
-        step = cluster.step(action)
+        step = cluster.step(walk_step(cluster, rng))
         changed = incremental.checks.changed(cluster)
         assert changed is not None
         reused += sum(
@@ -161,3 +168,31 @@ def test_every_catalogue_declaration_names_kinds_the_model_stores():
     for cls in CATALOGUE.values():
         if cls.reads is not None:
             assert cls.reads - INPUTS <= stored, cls.name
+
+
+def test_declared_invariants_are_idempotent_and_ignore_the_step_along_a_walk():
+    """What a declaration promises, checked on every declared invariant of the catalogue.
+
+    Checked without the step, an invariant gives the same violations and history as with it;
+    checked twice on the same state, the second check changes nothing the first did not.
+    """
+    rng = random.Random(5)  # noqa: S311 - a seeded walk, not cryptography
+    cluster = small_cluster()
+    declared = [i for i in every_safety_invariant() if i.reads is not None]
+    assert len(declared) >= 8
+    history = History()
+    for _ in range(100):
+        step = cluster.step(walk_step(cluster, rng))
+        for invariant in declared:
+            # From the walk's history with an empty ``met``, so that what a check adds shows.
+            start = copy.deepcopy(history)
+            start.met.clear()
+            with_step = copy.deepcopy(start)
+            first = invariant.check(cluster, step, with_step)
+            without_step = copy.deepcopy(start)
+            assert invariant.check(cluster, None, without_step) == first, invariant.name
+            assert without_step == with_step, invariant.name  # the step is not read
+            again = copy.deepcopy(with_step)
+            assert invariant.check(cluster, step, again) == first, invariant.name
+            assert again == with_step, invariant.name  # checking again changes nothing
+            invariant.check(cluster, step, history)  # the walk's history moves on
