@@ -56,7 +56,7 @@ from kmodel.cluster.user_actions import ScaleDeployment, SetImage
 from kmodel.explore.coverage import Coverage
 from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.explore.search import ExploreOptions, explore
-from kmodel.invariants import Monitor
+from kmodel.invariants import Monitor, Violation
 
 #: (node name, zone): 5 nodes over 3 zones.
 NODES = (("n1", "a"), ("n2", "b"), ("n3", "c"), ("n4", "a"), ("n5", "b"))
@@ -330,10 +330,24 @@ def anatomy(examples: int, max_steps: int, seed: int) -> Measurement:
     """Examples run by hand, the CPU time of chosen steps and of settling measured apart."""
     rng = random.Random(seed)  # noqa: S311 - a seeded workload, not cryptography
     started = Run(scenario(Monitor.default().invariants), initial=scenario([]).build())
-    chosen = settled = 0
-    choosing_cpu = settling_cpu = 0.0
+    chosen = settled = checked = reused = 0
+    choosing_cpu = settling_cpu = invariants_cpu = 0.0
+
+    def timed(observe: Callable[..., list[Violation]]) -> Callable[..., list[Violation]]:
+        def observe_timed(*args: Any, **kwargs: Any) -> list[Violation]:  # noqa: ANN401
+            nonlocal invariants_cpu
+            clock = time.process_time()
+            try:
+                return observe(*args, **kwargs)
+            finally:
+                invariants_cpu += time.process_time() - clock
+
+        return observe_timed
+
     for _ in range(examples):
         run = started.copy()
+        before = (run.monitor.checks.checked, run.monitor.checks.reused)
+        run.monitor.observe = timed(run.monitor.observe)  # type: ignore[method-assign]
         clock = time.process_time()
         for _ in range(rng.randint(0, max_steps)):
             choices = run.choices()
@@ -345,12 +359,16 @@ def anatomy(examples: int, max_steps: int, seed: int) -> Measurement:
         settling_cpu += time.process_time() - middle
         choosing_cpu += middle - clock
         settled += len(run.settle_steps)
+        checked += run.monitor.checks.checked - before[0]
+        reused += run.monitor.checks.reused - before[1]
     cpu = choosing_cpu + settling_cpu
     note = (
         f"{examples} examples: settling {settled / examples:.0f} steps and "
         f"{1000 * settling_cpu / examples:.0f} ms CPU per example, "
         f"{100 * settling_cpu / cpu:.0f} % of the CPU time; "
-        f"chosen steps alone {chosen / choosing_cpu if choosing_cpu else 0:,.0f} per CPU s"
+        f"chosen steps alone {chosen / choosing_cpu if choosing_cpu else 0:,.0f} per CPU s; "
+        f"safety invariants {100 * invariants_cpu / cpu:.0f} % of the CPU time, "
+        f"{100 * reused / max(checked + reused, 1):.0f} % of their answers reused (Invariant.reads)"
     )
     return Measurement("anatomy of an example (chosen steps + settling)", chosen, cpu, cpu, note)
 
