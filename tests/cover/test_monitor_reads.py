@@ -22,7 +22,7 @@ from kmodel.cluster.model import Cluster, Step
 from kmodel.cluster.user_actions import ScaleDeployment, SetImage
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import CATALOGUE, Invariant, Monitor, Violation, make_invariant
-from kmodel.invariants.base import INPUTS, Checks, History
+from kmodel.invariants.base import CLOCK, EVICTIONS, FAULTS, INPUTS, QUORUM, Checks, History
 from kmodel.objects.validate import MODELLED_KINDS
 from tests.helpers.cluster import deployment, node, service
 
@@ -196,3 +196,16 @@ def test_declared_invariants_are_idempotent_and_ignore_the_step_along_a_walk():
             assert invariant.check(cluster, step, again) == first, invariant.name
             assert again == with_step, invariant.name  # checking again changes nothing
             invariant.check(cluster, step, history)  # the walk's history moves on
+
+
+def test_the_inputs_besides_kinds_are_seen_to_change():
+    cluster = small_cluster()
+    checks = Checks()
+    assert checks.changed(cluster) is None  # no answers yet: anything may have changed
+    checks.rebind(cluster)
+    assert checks.changed(cluster) == set()
+    cluster.faults.append("node_crash")
+    cluster.evictions.append((cluster.now, ("Pod", "default", "web")))
+    cluster.store.down.add(0)
+    cluster.store.now += 1
+    assert checks.changed(cluster) == {CLOCK, FAULTS, EVICTIONS, QUORUM}
