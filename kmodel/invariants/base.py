@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -60,6 +60,11 @@ class History:
     job_succeeded: dict[str, int] = field(default_factory=dict)
 
 
+#: One problem :meth:`Invariant.judge_each` reports: its words, or its words and the values
+#: that show it.
+Problem = str | tuple[str, Mapping[str, Any]]
+
+
 class Invariant:
     """Base class: a named predicate, ``safety`` (every step) or ``eventual`` (at a fixpoint)."""
 
@@ -113,6 +118,31 @@ class Invariant:
     def violation(self, message: str, **values: object) -> Violation:
         """Build a violation of this invariant."""
         return Violation(self.name, message, values)
+
+    def judge_each(
+        self,
+        history: History,
+        objects: Iterable[Mapping[str, Any]],
+        judge: Callable[[Mapping[str, Any]], tuple[Sequence[Problem], bool]],
+        *,
+        noun: str,
+    ) -> list[Violation]:
+        """Judge objects one at a time, each problem a violation.
+
+        ``judge`` gives an object's problems and whether the invariant's precondition held
+        for it; a problem is worded ``<noun> <namespace/name>: <problem>`` and its values name
+        the object (under ``noun``).
+        """
+        found: list[Violation] = []
+        for obj in objects:
+            problems, exercised = judge(obj)
+            if exercised:
+                history.met.add(self.name)
+            name = _name(obj)
+            for problem in problems:
+                text, values = (problem, {}) if isinstance(problem, str) else problem
+                found.append(self.violation(f"{noun} {name}: {text}", **{noun: name, **values}))
+        return found
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kmodel.cluster.model import Cluster, Step
-from kmodel.invariants.base import History, Invariant, Violation, _live, _name, _pods
+from kmodel.invariants.base import History, Invariant, Problem, Violation, _live, _name, _pods
 from kmodel.semantics.replicaset import controller_ref
 
 
@@ -38,25 +38,17 @@ class JobParallelism(Invariant):
         if "Job" not in cluster.store.kind_revision:
             return []
         pods = _job_pods(cluster)
-        violations = []
-        for job in cluster.store.list_objects("Job"):
-            spec = job.get("spec") or {}
-            parallelism = spec.get("parallelism")
+
+        def judge(job: Mapping[str, Any]) -> tuple[list[Problem], bool]:
+            parallelism = (job.get("spec") or {}).get("parallelism")
             parallelism = 1 if parallelism is None else int(parallelism)
             active = [p for p in pods.get(job["metadata"]["uid"], []) if _job_active(p)]
-            if active:
-                history.met.add(self.name)
-            if len(active) > parallelism:
-                violations.append(
-                    self.violation(
-                        f"job {_name(job)} has {len(active)} active pods, "
-                        f"parallelism is {parallelism}",
-                        job=_name(job),
-                        active=len(active),
-                        parallelism=parallelism,
-                    )
-                )
-        return violations
+            if len(active) <= parallelism:
+                return [], bool(active)
+            counts = {"active": len(active), "parallelism": parallelism}
+            return [(f"{len(active)} active pods, parallelism is {parallelism}", counts)], True
+
+        return self.judge_each(history, cluster.store.list_objects("Job"), judge, noun="job")
 
 
 class JobFinishedNoNewPods(Invariant):
@@ -115,11 +107,9 @@ class IndexedJobOnePodPerIndex(Invariant):
         if "Job" not in cluster.store.kind_revision:
             return []
         pods = _job_pods(cluster)
-        violations: list[Violation] = []
-        for job in cluster.store.list_objects("Job"):
+
+        def judge(job: Mapping[str, Any]) -> tuple[list[Problem], bool]:
             spec = job.get("spec") or {}
-            if spec.get("completionMode") != "Indexed":
-                continue
             replacement = spec.get("podReplacementPolicy") or (
                 "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
             )
@@ -131,19 +121,19 @@ class IndexedJobOnePodPerIndex(Invariant):
                 )
                 if running and index is not None:
                     counts[str(index)] += 1
-            if counts:
-                history.met.add(self.name)
-            violations.extend(
-                self.violation(
-                    f"indexed job {_name(job)} runs {n} pods of index {index}",
-                    job=_name(job),
-                    index=index,
-                    pods=n,
-                )
+            problems: list[Problem] = [
+                (f"indexed, runs {n} pods of index {index}", {"index": index, "pods": n})
                 for index, n in sorted(counts.items())
                 if n > 1
-            )
-        return violations
+            ]
+            return problems, bool(counts)
+
+        indexed = (
+            job
+            for job in cluster.store.list_objects("Job")
+            if (job.get("spec") or {}).get("completionMode") == "Indexed"
+        )
+        return self.judge_each(history, indexed, judge, noun="job")
 
 
 class JobNotFailed(Invariant):
@@ -163,29 +153,25 @@ class JobNotFailed(Invariant):
         if "Job" not in cluster.store.kind_revision:
             return []
         pods = _job_pods(cluster)
-        violations = []
-        for job in cluster.store.list_objects("Job"):
-            if pods.get(job["metadata"]["uid"]):
-                history.met.add(self.name)
+
+        def judge(job: Mapping[str, Any]) -> tuple[list[Problem], bool]:
+            status = job.get("status") or {}
             condition = next(
                 (
                     c
-                    for c in (job.get("status") or {}).get("conditions") or []
+                    for c in status.get("conditions") or []
                     if c.get("type") in {"FailureTarget", "Failed"} and c.get("status") == "True"
                 ),
                 None,
             )
-            if condition is not None:
-                violations.append(
-                    self.violation(
-                        f"job {_name(job)} failed: {condition.get('reason')}: "
-                        f"{condition.get('message')}",
-                        job=_name(job),
-                        reason=condition.get("reason"),
-                        failed=(job.get("status") or {}).get("failed", 0),
-                    )
-                )
-        return violations
+            exercised = bool(pods.get(job["metadata"]["uid"]))
+            if condition is None:
+                return [], exercised
+            text = f"failed: {condition.get('reason')}: {condition.get('message')}"
+            values = {"reason": condition.get("reason"), "failed": status.get("failed", 0)}
+            return [(text, values)], exercised
+
+        return self.judge_each(history, cluster.store.list_objects("Job"), judge, noun="job")
 
 
 class JobCompleteConsistent(Invariant):
@@ -206,8 +192,8 @@ class JobCompleteConsistent(Invariant):
         """Judge each Job's conditions against its counts, and its count against the last one."""
         if "Job" not in cluster.store.kind_revision:
             return []
-        violations: list[Violation] = []
-        for job in cluster.store.list_objects("Job"):
+
+        def judge(job: Mapping[str, Any]) -> tuple[list[Problem], bool]:
             status = job.get("status") or {}
             true = {
                 c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"
@@ -216,11 +202,10 @@ class JobCompleteConsistent(Invariant):
             uid = job["metadata"]["uid"]
             before = history.job_succeeded.get(uid, 0)
             history.job_succeeded[uid] = succeeded
-            problems = []
+            problems: list[Problem] = []
             if succeeded < before:
                 problems.append(f"status.succeeded dropped from {before} to {succeeded}")
             if "Complete" in true:
-                history.met.add(self.name)
                 completions = (job.get("spec") or {}).get("completions")
                 if completions is not None and succeeded < int(completions):
                     problems.append(f"Complete with {succeeded} of {completions} succeeded")
@@ -230,11 +215,9 @@ class JobCompleteConsistent(Invariant):
                     problems.append(f"Complete with {status.get('active')} active pods")
                 if "Failed" in true:
                     problems.append("both Complete and Failed")
-            violations.extend(
-                self.violation(f"job {_name(job)}: {problem}", job=_name(job))
-                for problem in problems
-            )
-        return violations
+            return problems, "Complete" in true
+
+        return self.judge_each(history, cluster.store.list_objects("Job"), judge, noun="job")
 
 
 class CronJobForbidNoOverlap(Invariant):

@@ -52,16 +52,12 @@ class PodPhaseConsistent(Invariant):
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Check every pod (once per stored version)."""
-        violations: list[Violation] = []
-        for pod in _pods(cluster):
-            problems, exercised = cluster.derive("pod-phase-consistent", pod, _phase_problems)
-            if exercised:
-                history.met.add(self.name)
-            violations.extend(
-                self.violation(f"pod {_name(pod)}: {problem}", pod=_name(pod))
-                for problem in problems
-            )
-        return violations
+        return self.judge_each(
+            history,
+            _pods(cluster),
+            lambda pod: cluster.derive("pod-phase-consistent", pod, _phase_problems),
+            noun="pod",
+        )
 
 
 def _phase_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
@@ -134,16 +130,12 @@ class InitContainersFirst(Invariant):
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Check every pod with init containers."""
-        violations: list[Violation] = []
-        for pod in _pods(cluster):
-            problems, exercised = cluster.derive("init-containers-first", pod, _init_problems)
-            if exercised:
-                history.met.add(self.name)
-            violations.extend(
-                self.violation(f"pod {_name(pod)}: {problem}", pod=_name(pod))
-                for problem in problems
-            )
-        return violations
+        return self.judge_each(
+            history,
+            _pods(cluster),
+            lambda pod: cluster.derive("init-containers-first", pod, _init_problems),
+            noun="pod",
+        )
 
 
 def _init_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
@@ -202,16 +194,12 @@ class PodReadyConsistent(Invariant):
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Check every Ready pod."""
-        violations: list[Violation] = []
-        for pod in _pods(cluster):
-            problems, exercised = cluster.derive("pod-ready-consistent", pod, _ready_problems)
-            if exercised:
-                history.met.add(self.name)
-            violations.extend(
-                self.violation(f"pod {_name(pod)} is Ready but {problem}", pod=_name(pod))
-                for problem in problems
-            )
-        return violations
+        return self.judge_each(
+            history,
+            _pods(cluster),
+            lambda pod: cluster.derive("pod-ready-consistent", pod, _ready_problems),
+            noun="pod",
+        )
 
 
 def _ready_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
@@ -223,7 +211,7 @@ def _ready_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
     problems = []
     phase = (pod.get("status") or {}).get("phase")
     if phase in {"Succeeded", "Failed"}:
-        problems.append(f"its phase is {phase}")
+        problems.append(f"Ready but its phase is {phase}")
     regular = _statuses(pod, "containerStatuses")
     init = _statuses(pod, "initContainerStatuses")
     wanted = [(c, regular) for c in spec.get("containers") or []]
@@ -231,11 +219,13 @@ def _ready_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
     for container, statuses in wanted:
         status = statuses.get(container.get("name")) or {}
         if status.get("ready") is not True:
-            problems.append(f"container {container.get('name')} is not ready")
+            problems.append(f"Ready but container {container.get('name')} is not ready")
     for gate in spec.get("readinessGates") or []:
         kind = gate.get("conditionType")
         if conditions.get(str(kind)) != "True":
-            problems.append(f"readiness gate {kind} is {conditions.get(str(kind), 'absent')}")
+            problems.append(
+                f"Ready but readiness gate {kind} is {conditions.get(str(kind), 'absent')}"
+            )
     return tuple(problems), True
 
 

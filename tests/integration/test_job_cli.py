@@ -41,7 +41,7 @@ def test_backoff_limit_spec_reports_the_controllers_reason(
     (finding,) = result["findings"]
     assert finding["invariant"] == "job_not_failed"
     assert finding["message"] == (
-        "job default/report failed: BackoffLimitExceeded: "
+        "job default/report: failed: BackoffLimitExceeded: "
         "Job has reached the specified backoff limit"
     )
     assert finding["values"]["failed"] == 3 + 1  # two rounds of parallelism 2
