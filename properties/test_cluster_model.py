@@ -11,13 +11,13 @@ Each example also switches on a random subset of FEATURES (swarm testing: a feat
 cannot crowd out the others): tight 2-cpu nodes, a tainted node that one Deployment
 tolerates, init containers and sidecars, readiness probes with slow and mixed readiness,
 bare OnFailure and Never pods whose programs exit (and which users may force-delete), a
-zonal PersistentVolume, relists (dropped watches), and kubelets whose watches lag (or drop,
-with relists) and which restart. Every safety invariant of the catalogue is checked after
-each step, and at the end faults stop, the components settle and the cluster must be
-eventually stable (except on tight nodes, where pods may rightly stay Pending).
-``target()`` steers towards full nodes and unready pods. REACH counts how often each feature
-and each invariant's precondition was reached (``tests/quality/test_quality_reach.py`` prints
-it).
+zonal PersistentVolume, relists (dropped watches), kubelets whose watches lag (or drop,
+with relists) and which restart, and traffic (clients send requests to the Services through
+kube-proxy). Every safety invariant of the catalogue is checked after each step, and at the
+end faults stop, the components settle and the cluster must be eventually stable (except on
+tight nodes, where pods may rightly stay Pending). ``target()`` steers towards full nodes and
+unready pods. REACH counts how often each feature and each invariant's precondition was
+reached (``tests/quality/test_quality_reach.py`` prints it).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ FEATURES = (
     "zonal_pv",
     "relists",
     "kubelet_watches",
+    "traffic",
 )
 
 #: Examples run, each feature switched on, and each invariant's precondition met (by name).
@@ -287,6 +288,8 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
             UserAction("scale", {"deployment": name, "replicas": [0, 2, 5]}, 1),
             UserAction("rollback", {"deployment": name}, 1),
         ]
+        if "traffic" in features:  # clients send requests through kube-proxy at any time
+            users.append(UserAction("requests", {"service": f"default/{name}"}, None))
     if draw(st.booleans()):
         objects.append(
             stateful_set(

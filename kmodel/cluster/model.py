@@ -535,8 +535,9 @@ class Cluster:
     informers: dict[str, Informer] = field(default_factory=dict)
     #: In-memory component state that a restart loses (e.g. ReplicaSet expectations).
     memory: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: Requests served through kube-proxy: (time, service, pod name or "" when refused).
-    requests: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Requests sent through kube-proxy: (time, service, pod name or "" when refused, the
+    #: endpoint address kube-proxy chose or "" when it knew none).
+    requests: list[tuple[int, str, str, str]] = field(default_factory=list)
     #: Evictions admitted through the eviction API: (time, pod key).
     evictions: list[tuple[int, ObjectKey]] = field(default_factory=list)
     #: Faults that happened, by kind (invariants that assume "no faults" read this).

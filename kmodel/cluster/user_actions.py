@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.hpa import hpa_key
+from kmodel.cluster.components.network import SendRequests
 from kmodel.internal.formats import Count, FormatModel, NonEmpty, Positive, Quantity
 from kmodel.semantics.deployment import last_revision, revision
 from kmodel.semantics.replicaset import controller_ref
@@ -529,6 +530,12 @@ class LoadParams(ActionParams):
     levels: list[Quantity] = Field(description="the levels offered, as the HPA's load reads them")
 
 
+class RequestParams(ActionParams):
+    """Clients send requests to a Service through kube-proxy."""
+
+    service: NonEmpty = Field(description="a Service of the workloads (namespace/name)")
+
+
 # ----------------------------------------------------------------------------- the table
 
 
@@ -634,6 +641,11 @@ def _resolve_load(params: dict[str, Any], spec: SpecContext, where: str) -> None
     ]
 
 
+def _resolve_requests(params: dict[str, Any], spec: SpecContext, where: str) -> None:
+    """``service`` is a Service of the workloads."""
+    params["service"] = spec.reference("Service", str(params["service"]), f"{where}.service")
+
+
 def _ref(reference: object, namespace_default: str) -> tuple[str, str]:
     """``namespace/name`` or ``name`` as (namespace, name)."""
     namespace, _, name = str(reference).rpartition("/")
@@ -724,6 +736,13 @@ USER_ACTIONS: Final[tuple[UserActionKind, ...]] = (
         "an HPA's load switches to a level",
         lambda p, ns: [SetLoad(*_ref(p.get("hpa", ""), ns), int(v)) for v in p["levels"]],
         _resolve_load,
+    ),
+    UserActionKind(
+        "requests",
+        RequestParams,
+        "clients send a request to a Service through each endpoint kube-proxy routes to",
+        lambda p, ns: [SendRequests(*_ref(p.get("service", ""), ns))],
+        _resolve_requests,
     ),
 )
 

@@ -64,8 +64,9 @@ class UserAction:
 
     ``kind`` is the spec name of one of :data:`kmodel.cluster.user_actions.USER_ACTIONS`
     (``rollout``, ``scale``, ``rollback``, ``pause``, ``resume``, ``drain``, ``delete``,
-    ``configmap``, ``ungate``, ``load``); ``params`` are its resolved parameters (workloads as
-    ``namespace/name``); ``budget`` caps how often it happens (None: any number of times).
+    ``configmap``, ``ungate``, ``load``, ``requests``); ``params`` are its resolved parameters
+    (workloads as ``namespace/name``); ``budget`` caps how often it happens (None: any number
+    of times).
     """
 
     kind: str

@@ -58,6 +58,11 @@ class History:
     daemon_rollout_ready: dict[str, bool] = field(default_factory=dict)
     #: Job UID -> its ``status.succeeded`` when last seen (``job_complete_consistent``).
     job_succeeded: dict[str, int] = field(default_factory=dict)
+    #: How many of the cluster's recorded requests were judged (``requests_reach_ready_pods``).
+    requests_judged: int = 0
+    #: Service key -> the resourceVersion of the Endpoints an up-to-date endpoints controller
+    #: wrote last, and the IPs of the Ready, non-terminating pods then.
+    endpoints_written: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
 
 #: One problem :meth:`Invariant.judge_each` reports: its words, or its words and the values

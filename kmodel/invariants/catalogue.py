@@ -52,6 +52,7 @@ from kmodel.invariants.pods import (
     VolumeZoneMatches,
 )
 from kmodel.invariants.scheduling import BindingPassesFilters
+from kmodel.invariants.services import RequestsReachReadyPods
 from kmodel.invariants.statefulsets import (
     StatefulSetClaimExclusive,
     StatefulSetIdentity,
@@ -114,6 +115,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         TaintEvictionTiming,
         ReplicaSetScaleSafe,
         BindingPassesFilters,
+        RequestsReachReadyPods,
     )
 }
 CATALOGUE.update(

@@ -10,7 +10,12 @@ from kmodel.cluster.build import build_cluster
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.components.controllers import SyncDeployment
 from kmodel.cluster.components.kubelet import KubeletSyncPod, runtime_key
-from kmodel.cluster.components.network import ServeRequest, request_choices, resolve
+from kmodel.cluster.components.network import (
+    SendRequests,
+    ServeRequest,
+    request_choices,
+    resolve,
+)
 from kmodel.cluster.components.scheduler import SchedulePod
 from kmodel.cluster.faults import (
     ControlPlaneCrash,
@@ -116,6 +121,16 @@ def test_requests_go_to_ready_endpoints(cluster):
     assert cluster.requests[-1][2] == choices[0]["targetRef"]["name"]
     cluster.step(ServeRequest("default", "web", "10.9.9.9"))
     assert cluster.requests[-1][2] == ""  # refused
+
+
+def test_clients_send_a_request_through_each_endpoint_kube_proxy_knows(cluster):
+    addresses = request_choices(cluster, "default", "web")
+    cluster.step(SendRequests("default", "web"))
+    assert [(r[2], r[3]) for r in cluster.requests] == [
+        (a["targetRef"]["name"], a["ip"]) for a in addresses
+    ]
+    cluster.step(SendRequests("default", "nope"))
+    assert cluster.requests[-1][2:] == ("", "")  # no endpoints: refused
 
 
 def test_rolling_update_replaces_every_pod(cluster):

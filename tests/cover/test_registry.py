@@ -131,10 +131,13 @@ workloads:
      spec: {selector: {matchLabels: {app: a}}, template: {metadata: {labels: {app: a}},
      spec: {containers: [{name: c, image: agent:1}]}}}}
   - {apiVersion: v1, kind: ConfigMap, metadata: {name: settings}, data: {mode: a}}
+  - {apiVersion: v1, kind: Service, metadata: {name: front},
+     spec: {selector: {app: a}, ports: [{port: 80}]}}
 actions:
   - drain: {nodes: any}
   - rollout: {daemonset: agent, images: [agent:2]}
   - configmap: {name: settings, key: mode, values: [1]}
+  - requests: {service: front, times: any}
 invariants: [no_overcommit]
 """,
         encoding="utf-8",
@@ -147,4 +150,5 @@ invariants: [no_overcommit]
         "container": "c",
     }
     assert resolved["configmap"]["values"] == ["1"]
+    assert resolved["requests"] == {"service": "default/front"}
     assert all(k.resolve is not None for k in USER_ACTIONS if k.kind in resolved)

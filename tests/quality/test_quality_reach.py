@@ -24,6 +24,7 @@ REACHED_THROUGH_FEATURES = (
     "lost_node_pods_not_ready",
     "replicaset_scale_safe",
     "orphans_stopped",
+    "requests_reach_ready_pods",
 )
 
 

@@ -4,7 +4,8 @@ The endpoints controller (``pkg/controller/endpoint/endpoints_controller.go sync
 the pods a Service selects: Ready pods that are not terminating become ``addresses``, the others
 ``notReadyAddresses`` (unless ``publishNotReadyAddresses``). kube-proxy forwards a request to one
 endpoint from its own, possibly stale, view; each endpoint is an explorable choice
-(:class:`ServeRequest`), and a request to an endpoint whose pod is gone is refused. Cluster DNS
+(:class:`ServeRequest`; :class:`SendRequests`, the ``requests`` user action, sends one through
+each), and a request to an endpoint whose pod is gone is refused. Cluster DNS
 resolves ``<service>.<namespace>.svc.cluster.local`` to the Service's ClusterIP.
 """
 
@@ -23,6 +24,7 @@ from kmodel.objects.labels import LabelSelector, label_selector_as_selector, lab
 from kmodel.semantics.replicaset import is_pod_ready
 
 __all__ = [
+    "SendRequests",
     "ServeRequest",
     "SyncEndpoints",
     "endpoint_actions",
@@ -188,7 +190,36 @@ class ServeRequest(Action):
             runtime = machine.pods.get(runtime_key(pod)) if machine and machine.up else None
             if runtime is not None and runtime.running():
                 served = pod["metadata"]["name"]
-        cluster.requests.append((cluster.now, f"{self.namespace}/{self.service}", served))
+        cluster.requests.append((cluster.now, f"{self.namespace}/{self.service}", served, self.ip))
+
+
+@register
+@dataclass(frozen=True)
+class SendRequests(Action):
+    """Clients send requests to a Service: one through each endpoint kube-proxy routes to.
+
+    kube-proxy picks one of the ready endpoints it knows (its view of the Service's
+    Endpoints, possibly stale) for each connection; a request through every one of them
+    covers each choice in one step. A Service kube-proxy knows no endpoint of refuses the
+    request (recorded with no pod and no address).
+    """
+
+    name: ClassVar[str] = "requests"
+    category: ClassVar[str] = "user"
+    namespace: str
+    service: str
+
+    def describe(self) -> str:
+        """In words."""
+        return f"clients send requests to service {self.namespace}/{self.service}"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Serve one request per endpoint kube-proxy knows (see :class:`ServeRequest`)."""
+        addresses = request_choices(cluster, self.namespace, self.service)
+        if not addresses:
+            cluster.requests.append((cluster.now, f"{self.namespace}/{self.service}", "", ""))
+        for address in addresses:
+            ServeRequest(self.namespace, self.service, str(address.get("ip"))).apply(cluster)
 
 
 def resolve(cluster: Cluster, name: str) -> str | None:
