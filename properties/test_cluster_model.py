@@ -12,12 +12,15 @@ cannot crowd out the others): tight 2-cpu nodes, a tainted node that one Deploym
 tolerates, init containers and sidecars, readiness probes with slow and mixed readiness,
 bare OnFailure and Never pods whose programs exit (and which users may force-delete), a
 zonal PersistentVolume, relists (dropped watches), kubelets whose watches lag (or drop,
-with relists) and which restart, and traffic (clients send requests to the Services through
-kube-proxy). Every safety invariant of the catalogue is checked after each step, and at the
-end faults stop, the components settle and the cluster must be eventually stable (except on
-tight nodes, where pods may rightly stay Pending). ``target()`` steers towards full nodes and
-unready pods. REACH counts how often each feature and each invariant's precondition was
-reached (``tests/quality/test_quality_reach.py`` prints it).
+with relists) and which restart, traffic (clients send requests to the Services through
+kube-proxy), a CronJob starting a Job (indexed or not) every minute whose pods run to
+completion, and an HPA on the first Deployment whose load users raise and drop
+(``job_not_failed`` is left out: failing is a Job's right, not a bug). Every safety
+invariant of the catalogue is checked after each step, and at the end faults stop, the
+components settle and the cluster must be eventually stable (except on tight nodes, where
+pods may rightly stay Pending). ``target()`` steers towards full nodes and unready pods.
+REACH counts how often each feature and each invariant's precondition was reached
+(``tests/quality/test_quality_reach.py`` prints it).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from kmodel.cluster.actions import Action
+from kmodel.cluster.components.hpa import Load
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore.determinism import seed_only_draws
 from kmodel.explore.run import Run, Scenario, UserAction
@@ -43,6 +47,8 @@ INIT_IMAGE = "registry.example.com/init:1"
 SIDECAR_IMAGE = "registry.example.com/proxy:1"
 JOB_IMAGE = "registry.example.com/task:1"
 FAILING_IMAGE = "registry.example.com/task-fails:1"
+WORK_IMAGE = "registry.example.com/work:1"
+FLAKY_IMAGE = "registry.example.com/flaky:1"
 
 #: The features an example may switch on (swarm testing: a random subset per example).
 FEATURES = (
@@ -55,6 +61,8 @@ FEATURES = (
     "relists",
     "kubelet_watches",
     "traffic",
+    "jobs",
+    "autoscaled",
 )
 
 #: Examples run, each feature switched on, and each invariant's precondition met (by name).
@@ -135,6 +143,62 @@ def bare_pod(name: str, image: str, policy: str) -> dict:
                     "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
                 }
             ],
+        },
+    }
+
+
+def cron_job(*, indexed: bool, policy: str) -> dict:
+    """A CronJob starting a Job every minute: two completions, two pods at a time, exit 0."""
+    job_spec: dict = {
+        "completions": 2,
+        "parallelism": 2,
+        "template": {
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [
+                    {
+                        "name": "work",
+                        "image": WORK_IMAGE,
+                        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
+                    }
+                ],
+            }
+        },
+    }
+    if indexed:
+        job_spec["completionMode"] = "Indexed"
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "batch", "namespace": "default"},
+        "spec": {
+            "schedule": "* * * * *",
+            "concurrencyPolicy": policy,
+            "jobTemplate": {"spec": job_spec},
+        },
+    }
+
+
+def autoscaler(deployment: str) -> dict:
+    """An HPA on a Deployment's cpu (50 % of request), 1 to 5 replicas, scale-down window 60 s."""
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": deployment, "namespace": "default"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment},
+            "minReplicas": 1,
+            "maxReplicas": 5,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": 50},
+                    },
+                }
+            ],
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 60}},
         },
     }
 
@@ -317,6 +381,20 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
         users.append(
             UserAction("delete", {"pods": ["task-onfailure", "task-never"], "force": True}, 1)
         )
+    if "readiness" in features:  # a bare pod whose readiness probe starts failing for good
+        flaky = bare_pod("flaky", FLAKY_IMAGE, "Always")
+        flaky["spec"]["containers"][0]["readinessProbe"] = READINESS_PROBE
+        objects.append(flaky)
+        programs[FLAKY_IMAGE] = Program(unready_after=draw(st.sampled_from([10, 30])))
+    if "jobs" in features:
+        policy = draw(st.sampled_from(["Allow", "Forbid"]))
+        objects.append(cron_job(indexed=draw(st.booleans()), policy=policy))
+        programs[WORK_IMAGE] = Program(run_for=draw(st.sampled_from([5, 20, 90])))
+    loads: dict[str, Load] = {}
+    if "autoscaled" in features:  # app0's load may rise past its pods' requests, and fall
+        objects.append(autoscaler("app0"))
+        loads["default/app0"] = Load(((0, draw(st.sampled_from([30, 150]))),))
+        users.append(UserAction("load", {"hpa": "default/app0", "levels": [600, 20]}, 2))
     # A zonal volume needs two nodes in its zone (a crash may take one); no drain then.
     zonal = "zonal_pv" in features and count >= 2 * len(zones)
     if zonal:
@@ -342,7 +420,7 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
         cls()
         for cls in CATALOGUE.values()
         if cls is not MinAvailable
-        and cls.name != "drains_complete"
+        and cls.name not in {"drains_complete", "job_not_failed"}
         and not (tight and cls.name == "eventually_stable")
     ]
     # Later images start slowly, within the startup probe's 60 s (without a startup probe,
@@ -361,7 +439,7 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
         faults=faults,
         user_actions=users,
         invariants=invariants,
-        config=ClusterConfig(programs=programs),
+        config=ClusterConfig(programs=programs, loads=loads),
     )
     return scenario, switched
 
