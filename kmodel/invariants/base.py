@@ -58,6 +58,11 @@ class History:
     daemon_rollout_ready: dict[str, bool] = field(default_factory=dict)
     #: Job UID -> its ``status.succeeded`` when last seen (``job_complete_consistent``).
     job_succeeded: dict[str, int] = field(default_factory=dict)
+    #: Node -> (taint key, value) -> the earliest ``timeAdded`` of its NoExecute taints since
+    #: it last had none (``taint_eviction_timing``); nodes whose spell ended are in
+    #: ``noexecute_ended`` (their spell is kept until a new one starts).
+    noexecute_taints: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+    noexecute_ended: set[str] = field(default_factory=set)
     #: How many of the cluster's recorded requests were judged (``requests_reach_ready_pods``).
     requests_judged: int = 0
     #: Service key -> the resourceVersion of the Endpoints an up-to-date endpoints controller

@@ -468,10 +468,13 @@ class TaintEvictionTiming(Invariant):
     Upstream promises it (``pkg/controller/tainteviction/taint_eviction.go``
     ``processPodOnNode`` and ``getMinTolerationTime``; the taints-and-tolerations
     documentation): a pod is deleted at once for a NoExecute taint it does not tolerate, after
-    the smallest ``tolerationSeconds`` of the matching tolerations since the taint's
-    ``timeAdded``, and never for a taint a toleration without ``tolerationSeconds`` matches.
-    Judged on each eviction (the "never before" half; a pod left past its time shows in
-    ``eventually_stable``).
+    the smallest ``tolerationSeconds`` of the matching tolerations since the taint came, and
+    never for a taint a toleration without ``tolerationSeconds`` matches. Upstream keeps a
+    scheduled eviction while the node's NoExecute taints change (one swapped for another) and
+    cancels it only once they are gone, which may race with the eviction itself: a taint counts
+    from the earliest ``timeAdded`` of its key since the node last had no NoExecute taint, and
+    the taints of that spell still count at the step they are removed. Judged on each eviction
+    (the "never before" half; a pod left past its time shows in ``eventually_stable``).
     """
 
     name = "taint_eviction_timing"
@@ -479,7 +482,26 @@ class TaintEvictionTiming(Invariant):
     precondition = "taint eviction deleted a pod"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
-        """Judge the pod each taint-evict step deleted."""
+        """Follow each node's NoExecute taints; judge the pod each taint-evict step deleted."""
+        spells, ended = history.noexecute_taints, history.noexecute_ended
+        for node in cluster.store.list_objects("Node"):
+            name = node["metadata"]["name"]
+            taints = [
+                t
+                for t in (node.get("spec") or {}).get("taints") or []
+                if t.get("effect") == "NoExecute"
+            ]
+            if not taints:
+                ended.add(name)  # the spell is kept: an eviction may race with its end
+                continue
+            if name in ended:
+                ended.discard(name)
+                spells.pop(name, None)
+            spell = spells.setdefault(name, {})
+            for taint in taints:
+                added = int(taint.get("timeAdded") or 0)
+                held = (str(taint.get("key") or ""), str(taint.get("value") or ""))
+                spell[held] = min(spell.get(held, added), added)
         if step is None or step.action.name != "taint-evict":
             return []
         namespace = str(getattr(step.action, "namespace", ""))
@@ -488,18 +510,17 @@ class TaintEvictionTiming(Invariant):
         if pod is None or not any(c.kind == "Pod" and c.name == name for c in step.changes):
             return []
         history.met.add(self.name)
-        node = cluster.store.get(("Node", "", str((pod.get("spec") or {}).get("nodeName"))))
+        spell = spells.get(str((pod.get("spec") or {}).get("nodeName")), {})
         tolerations = (pod.get("spec") or {}).get("tolerations") or []
-        for taint in ((node or {}).get("spec") or {}).get("taints") or []:
-            if taint.get("effect") != "NoExecute":
-                continue
+        for (taint_key, value), added in spell.items():
+            taint = {"key": taint_key, "value": value, "effect": "NoExecute"}
             matching = [t for t in tolerations if _tolerates(t, taint)]
             if not matching:
                 return []
             seconds = [t.get("tolerationSeconds") for t in matching]
-            if all(s is not None for s in seconds) and cluster.now >= int(
-                taint.get("timeAdded") or 0
-            ) + min(max(int(s), 0) for s in seconds if s is not None):
+            if all(s is not None for s in seconds) and cluster.now >= added + min(
+                max(int(s), 0) for s in seconds if s is not None
+            ):
                 return []
         return [
             self.violation(
