@@ -180,14 +180,14 @@ def cron_job(*, indexed: bool, policy: str) -> dict:
 
 
 def autoscaler(deployment: str) -> dict:
-    """An HPA on a Deployment's cpu (50 % of request), 1 to 5 replicas, scale-down window 60 s."""
+    """An HPA on a Deployment's cpu (50 % of request), 2 to 5 replicas, scale-down window 60 s."""
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": deployment, "namespace": "default"},
         "spec": {
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment},
-            "minReplicas": 1,
+            "minReplicas": 2,
             "maxReplicas": 5,
             "metrics": [
                 {

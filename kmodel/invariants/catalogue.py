@@ -32,7 +32,7 @@ from kmodel.invariants.deployments import (
     ReplicaSetScaleSafe,
     RollingUpdateBounds,
 )
-from kmodel.invariants.hpa import HpaNoFlapping, HpaWithinBounds
+from kmodel.invariants.hpa import HpaLimitsConsistent, HpaNoFlapping, HpaWithinBounds
 from kmodel.invariants.jobs import (
     CronJobForbidNoOverlap,
     IndexedJobOnePodPerIndex,
@@ -105,6 +105,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         CronJobForbidNoOverlap,
         HpaWithinBounds,
         HpaNoFlapping,
+        HpaLimitsConsistent,
         PodPhaseConsistent,
         InitContainersFirst,
         PodReadyConsistent,

@@ -110,6 +110,64 @@ class HpaNoFlapping(Invariant):
         return violations
 
 
+#: ScalingLimited's reasons (``horizontal.go convertDesiredReplicasWithRules`` and
+#: ``convertDesiredReplicasWithBehaviorRate``).
+_LIMIT_REASONS = frozenset(
+    {"TooFewReplicas", "TooManyReplicas", "ScaleUpLimit", "ScaleDownLimit", "DesiredWithinRange"}
+)
+
+
+class HpaLimitsConsistent(Invariant):
+    """An HPA's ScalingLimited condition says truly why its desired count is what it is.
+
+    Upstream (``pkg/controller/podautoscaler/horizontal.go``: ``normalizeDesiredReplicas*``
+    with ``convertDesiredReplicasWithRules`` / ``convertDesiredReplicasWithBehaviorRate``;
+    the HPA walkthrough's ``kubectl describe hpa`` conditions) sets ScalingLimited on every
+    reconcile that computed a recommendation: ``True`` with ``TooFewReplicas`` when the count
+    was raised to ``minReplicas``, ``TooManyReplicas`` when it was cut to ``maxReplicas``,
+    ``ScaleUpLimit`` / ``ScaleDownLimit`` when a rate limit held it; ``False`` with
+    ``DesiredWithinRange`` otherwise. Judged from the HPA's own status while its metrics were
+    computed (``ScalingActive`` True): the reason is one of those, agrees with the status, and
+    the min/max reasons come with ``desiredReplicas`` at that bound.
+    """
+
+    name = "hpa_limits_consistent"
+    description = "an HPA's ScalingLimited reason agrees with its desired count and bounds"
+    precondition = "an HPA computed a recommendation"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge each active HPA's ScalingLimited condition."""
+        return self.judge_each(
+            history,
+            cluster.store.list_objects("HorizontalPodAutoscaler"),
+            _limit_problems,
+            noun="hpa",
+        )
+
+
+def _limit_problems(hpa: Mapping[str, Any]) -> tuple[list[str], bool]:
+    status = hpa.get("status") or {}
+    conditions = {str(c.get("type")): c for c in status.get("conditions") or []}
+    limited = conditions.get("ScalingLimited")
+    if (conditions.get("ScalingActive") or {}).get("status") != "True" or limited is None:
+        return [], False
+    spec = hpa.get("spec") or {}
+    reason, held = limited.get("reason"), limited.get("status")
+    desired = status.get("desiredReplicas")
+    bounds = {
+        "TooFewReplicas": int(spec.get("minReplicas", 1)),
+        "TooManyReplicas": int(spec.get("maxReplicas", 0)),
+    }
+    problems = []
+    if reason not in _LIMIT_REASONS:
+        problems.append(f"ScalingLimited has reason {reason!r}, none of upstream's")
+    elif (held == "True") == (reason == "DesiredWithinRange"):
+        problems.append(f"ScalingLimited is {held} with reason {reason}")
+    elif held == "True" and reason in bounds and desired != bounds[str(reason)]:
+        problems.append(f"ScalingLimited {reason} but desiredReplicas is {desired}")
+    return problems, True
+
+
 # ----------------------------------------------------------------- pods: kubelet, pod GC, volumes
 # Stated from the pod's own status fields, never through kmodel.semantics.pods (the kubelet
 # derives its status with it: a bug there must not move the check).

@@ -12,6 +12,7 @@ import pytest
 
 from kmodel.explore import ExploreOptions, explore
 from kmodel.explore.spec import load_spec
+from kmodel.invariants import make_invariant
 from kmodel.semantics import hpa
 from tests.helpers.paths import ROOT
 
@@ -56,3 +57,22 @@ def test_hpa_that_ignores_max_replicas_is_caught(monkeypatch: pytest.MonkeyPatch
     findings = explore(_scenario(), options=OPTIONS)
     assert _invariants(findings) == ["hpa_within_bounds"]
     assert "outside [3, 8]" in findings[0].violation.message
+
+
+def test_hpa_that_misreports_why_it_is_limited_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    faithful = hpa.convert_desired_replicas_with_behavior_rate
+
+    def misreported(**kwargs):
+        limit = faithful(**kwargs)
+        if limit.reason == "TooManyReplicas":  # held at maxReplicas, said to be at minReplicas
+            return dataclasses.replace(limit, reason="TooFewReplicas")
+        return limit
+
+    scenario = _scenario()
+    limits = make_invariant("hpa_limits_consistent")
+    scenario = dataclasses.replace(scenario, invariants=(*scenario.invariants, limits))
+    assert explore(scenario, options=OPTIONS) == []
+    monkeypatch.setattr(hpa, "convert_desired_replicas_with_behavior_rate", misreported)
+    findings = explore(scenario, options=OPTIONS)
+    assert _invariants(findings) == ["hpa_limits_consistent"]
+    assert "ScalingLimited TooFewReplicas but desiredReplicas is 8" in findings[0].violation.message
