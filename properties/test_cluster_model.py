@@ -486,16 +486,28 @@ def stateful_member_on_a_dead_node(run: Run, message: str) -> bool:
 
     The pod stays in the API (Terminating once evicted) because only its kubelet could confirm
     it stopped, and the controller waits for it to be gone (at most one pod per identity).
+    Under ``OrderedReady`` the members above it are then never created either.
     """
     if not message.startswith("statefulset "):
         return False
+    store = run.cluster.store
+    sts_name = message.removeprefix("statefulset ").partition(" ")[0]
+    namespace, _, name = sts_name.partition("/")
+    sts = store.get(("StatefulSet", namespace, name)) or {}
+    ordered = (sts.get("spec") or {}).get("podManagementPolicy", "OrderedReady") == "OrderedReady"
     missing = message.partition("(not: ")[2].partition(")")[0].split(", ")
-    for name in missing:
-        pod = run.cluster.store.get(("Pod", "default", name))
-        machine = run.cluster.machines.get(str(((pod or {}).get("spec") or {}).get("nodeName")))
+    stuck: list[int] = []
+    absent: list[int] = []
+    for member in missing:
+        pod = store.get(("Pod", namespace, member))
+        if pod is None:
+            absent.append(int(member.rpartition("-")[2]))
+            continue
+        machine = run.cluster.machines.get(str((pod.get("spec") or {}).get("nodeName")))
         if machine is None or machine.up:
             return False
-    return True
+        stuck.append(int(member.rpartition("-")[2]))
+    return bool(stuck) and (not absent or (ordered and min(absent) > min(stuck)))
 
 
 class ClusterModel(RuleBasedStateMachine):
