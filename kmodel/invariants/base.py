@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from kmodel.cluster.model import Cluster, Step
+from kmodel.objects.quantity import quantity_in_model_units
 from kmodel.semantics.replicaset import controller_ref
 
 if TYPE_CHECKING:
@@ -319,3 +320,74 @@ def _tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
     if operator == "Exists":
         return True
     return bool(key) and (toleration.get("value") or "") == (taint.get("value") or "")
+
+
+#: The resources the capacity invariants compare (cpu in millicores, memory in bytes).
+_COMPARED = ("cpu", "memory")
+
+
+def _amounts(resources: object) -> dict[str, int]:
+    """A resource list's cpu and memory in model units (absent or malformed: nothing)."""
+    if not isinstance(resources, Mapping):
+        return {}
+    return {
+        name: quantity_in_model_units(name, resources[name])
+        for name in _COMPARED
+        if resources.get(name) is not None
+    }
+
+
+def _container_request(container: Mapping[str, Any]) -> dict[str, int]:
+    """Requests, a resource with only a limit requested at its limit (``SetDefaults_Pod``)."""
+    resources = container.get("resources") or {}
+    return {**_amounts(resources.get("limits")), **_amounts(resources.get("requests"))}
+
+
+def _pod_requests(pod: Mapping[str, Any]) -> dict[str, int]:
+    """A pod's cpu and memory requests, restated from upstream's ``PodRequests``.
+
+    ``component-helpers/resource/helpers.go``: the regular containers and the sidecars
+    (restartable init containers) are summed; each init container needs its own request plus
+    the sidecars started before it, and the pod needs the larger of the two per resource;
+    pod-level ``spec.resources`` requests replace that aggregate (a pod-level limit alone
+    requests the aggregate, or the limit when no container asks); ``spec.overhead`` is added.
+    """
+    spec = pod.get("spec") or {}
+    total = dict.fromkeys(_COMPARED, 0)
+    sidecars = dict.fromkeys(_COMPARED, 0)
+    init_peak = dict.fromkeys(_COMPARED, 0)
+    asked: set[str] = set()
+    for container in spec.get("containers") or []:
+        for name, amount in _container_request(container).items():
+            total[name] += amount
+            asked.add(name)
+    for container in spec.get("initContainers") or []:
+        request = _container_request(container)
+        asked.update(request)
+        sidecar = container.get("restartPolicy") == "Always"
+        for name in _COMPARED:
+            if sidecar:
+                total[name] += request.get(name, 0)
+                sidecars[name] += request.get(name, 0)
+                need = sidecars[name]
+            else:
+                need = request.get(name, 0) + sidecars[name]
+            init_peak[name] = max(init_peak[name], need)
+    needed = {name: max(total[name], init_peak[name]) for name in _COMPARED}
+    pod_level = spec.get("resources") or {}
+    limits = _amounts(pod_level.get("limits"))
+    for name, amount in {**limits, **_amounts(pod_level.get("requests"))}.items():
+        from_limit = name not in _amounts(pod_level.get("requests"))
+        needed[name] = needed[name] if from_limit and name in asked else amount
+    for name, amount in _amounts(spec.get("overhead")).items():
+        needed[name] += amount
+    return needed
+
+
+def _allocatable(node: Mapping[str, Any]) -> dict[str, int]:
+    """A node's allocatable cpu, memory and pods, those ``status.allocatable`` gives."""
+    allocatable = (node.get("status") or {}).get("allocatable") or {}
+    found = _amounts(allocatable)
+    if isinstance(allocatable, Mapping) and allocatable.get("pods") is not None:
+        found["pods"] = quantity_in_model_units("pods", allocatable["pods"])
+    return found

@@ -8,8 +8,16 @@ from functools import partial
 from typing import Any
 
 from kmodel.cluster.model import Cluster, Step
-from kmodel.invariants.base import History, Invariant, Violation, _live, _name, _pods
-from kmodel.semantics.resources import node_allocatable, pod_requests
+from kmodel.invariants.base import (
+    History,
+    Invariant,
+    Violation,
+    _allocatable,
+    _live,
+    _name,
+    _pod_requests,
+    _pods,
+)
 
 
 class NoOvercommit(Invariant):
@@ -35,12 +43,12 @@ class NoOvercommit(Invariant):
         for node in cluster.store.list_objects("Node"):
             name = node["metadata"]["name"]
             pods = by_node.get(name, [])
-            allocatable = cluster.derive("allocatable", node, node_allocatable)
+            allocatable = cluster.derive("invariant-allocatable", node, _allocatable)
             used: dict[str, int] = {"cpu": 0, "memory": 0}
             for pod in pods:
                 # A pod's requests never change (no in-place resize in the model): cache by UID.
                 uid = pod["metadata"]["uid"]
-                requests = cluster.memo(("requests", uid), partial(pod_requests, pod))
+                requests = cluster.memo(("invariant-requests", uid), partial(_pod_requests, pod))
                 # Only these are compared (a Counter summing every resource cost more).
                 used["cpu"] += requests.get("cpu", 0)
                 used["memory"] += requests.get("memory", 0)

@@ -11,14 +11,15 @@ from kmodel.invariants.base import (
     History,
     Invariant,
     Violation,
+    _allocatable,
     _live,
     _name,
+    _pod_requests,
     _pods,
     _term_matches,
     _tolerates,
 )
 from kmodel.objects.labels import labels_of, selector_matches
-from kmodel.semantics.resources import node_allocatable, pod_requests
 
 
 class BindingPassesFilters(Invariant):
@@ -114,12 +115,12 @@ def _filter_failures(
     placed = _placed_pods(cluster, pod)
     failures.extend(_pod_affinity_failures(pod, node, placed))
     failures.extend(_spread_failures(cluster, pod, node, placed))
-    allocatable = cluster.derive("allocatable", node, node_allocatable)
+    allocatable = cluster.derive("invariant-allocatable", node, _allocatable)
     if "pods" in allocatable and len(others) + 1 > allocatable["pods"]:
         failures.append("NodeResourcesFit (pods)")
     for resource in ("cpu", "memory"):
-        wanted = pod_requests(pod).get(resource, 0)
-        requested = sum(pod_requests(p).get(resource, 0) for p in others)
+        wanted = _pod_requests(pod).get(resource, 0)
+        requested = sum(_pod_requests(p).get(resource, 0) for p in others)
         if wanted and requested + wanted > allocatable.get(resource, 0):
             failures.append(f"NodeResourcesFit ({resource})")
     return failures
