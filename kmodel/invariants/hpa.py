@@ -134,6 +134,7 @@ class HpaLimitsConsistent(Invariant):
     name = "hpa_limits_consistent"
     description = "an HPA's ScalingLimited reason agrees with its desired count and bounds"
     precondition = "an HPA computed a recommendation"
+    reads = frozenset({"HorizontalPodAutoscaler"})
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Judge each active HPA's ScalingLimited condition."""
