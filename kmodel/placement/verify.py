@@ -18,7 +18,7 @@
 * host ports: two placed pods whose ports conflict (the NodePorts filter) never share a node;
 * demand: every pod of each group is placed (used by :mod:`kmodel.placement.explain`).
 
-:func:`verify_placement` substitutes a placement's counts and lets Z3 decide each constraint,
+:func:`verify_placement` states each constraint over a placement's counts and lets Z3 decide it,
 so the verdict does not rely on the packer's own checks. It states the model over the
 ``(group, node)`` pairs the placement uses only (every other count is 0 and drops out of the
 sums), so a trace of thousands of pods on thousands of nodes gives thousands of variables, not
@@ -165,6 +165,13 @@ def constraint_model(
         var = z3.Int(f"x_{pair[0]}_{pair[1]}")
         model.counts[pair] = var
         model.nonnegative.append(var >= 0)
+    _state_rules(inp, model)
+    return model
+
+
+def _state_rules(inp: PlacementInput, model: ConstraintModel) -> None:
+    """Add every rule of ``inp`` to ``model``, over its counts (variables, or a placement's
+    values: :func:`verify_placement` states the rules over constants, each then ground)."""
     x = model.counts
     on_node: dict[str, list[int]] = {}
     for g, node_name in x:
@@ -262,7 +269,6 @@ def constraint_model(
                 _total([x[g, n.name] for n in inp.nodes if (g, n.name) in x]) == count,
             )
         )
-    return model
 
 
 def _affinity(g: int, limit: DomainLimit, x: Mapping[tuple[int, str], z3.ArithRef]) -> z3.BoolRef:
@@ -279,23 +285,6 @@ def _affinity(g: int, limit: DomainLimit, x: Mapping[tuple[int, str], z3.ArithRe
     if g in limit.counted_groups and not any(limit.existing.values()):
         return z3.Sum([z3.If(lack, 1, 0) for lack in lacking]) <= 1
     return z3.Not(z3.Or(lacking))
-
-
-def _variables(formula: z3.ExprRef) -> list[z3.ExprRef]:
-    """The uninterpreted constants (count variables) of ``formula``, each once."""
-    found: dict[int, z3.ExprRef] = {}
-    seen: set[int] = set()
-    stack = [formula]
-    while stack:
-        expr = stack.pop()
-        if expr.get_id() in seen:
-            continue
-        seen.add(expr.get_id())
-        if z3.is_const(expr) and expr.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            found[expr.get_id()] = expr
-        else:
-            stack.extend(expr.children())
-    return list(found.values())
 
 
 def verify_placement(inp: PlacementInput, placement: Mapping[str, str]) -> list[str]:
@@ -330,15 +319,15 @@ def verify_placement(inp: PlacementInput, placement: Mapping[str, str]) -> list[
             problems.append(f"pod {pod} is placed on node {node}, which does not exist")
             continue
         counts[group_of[pod], node] = counts.get((group_of[pod], node), 0) + 1
-    model = constraint_model(inp, pairs=list(counts))
-    # Each rule gets only its own variables' values: substituting every count into every rule
-    # is quadratic in the pods.
-    values = {var.get_id(): (var, z3.IntVal(counts[key])) for key, var in model.counts.items()}
+    # The rules are stated over the placement's counts as constants: each rule is then a ground
+    # formula that Z3 evaluates, the same formula as over variables with the counts substituted
+    # (substituting into each rule cost more than stating it; counts not in the placement are 0
+    # and drop out of the sums, as in constraint_model with ``pairs``).
+    model = ConstraintModel(counts={key: z3.IntVal(count) for key, count in counts.items()})
+    _state_rules(inp, model)
     for rule in model.rules:
         if rule.kind == "demand":
             continue
-        substitution = [values[v.get_id()] for v in _variables(rule.formula)]
-        verdict = z3.simplify(z3.substitute(rule.formula, *substitution))
-        if not z3.is_true(verdict):
+        if not z3.is_true(z3.simplify(rule.formula)):
             problems.append(f"violated: {rule.words}")
     return problems
