@@ -12,6 +12,10 @@ JSON of ``kmodel pack`` (one object, stable keys):
   the nodes any placement of every pod needs (null otherwise);
 * ``optimal``: true only when optimality is proven;
 * ``solve_seconds``: wall time of the solve;
+* ``phase_seconds``: wall seconds of the command's phases: ``reading`` (from the command's
+  start: the manifests, validation and the placement input), ``solve`` (presolve, solve, Z3
+  for the rules beyond the engine, waiting for the heuristics) and ``verification`` (checking
+  the placement reported; the report's writing follows);
 * ``method``: what presolve did, what found the packing and what proved the bound (e.g.
   ``presolve: memory, pods cannot bind (dropped); bin completion; bound volume``);
 * ``placement``: {pod: node} for the pods kmodel placed (bound pods are not repeated);
@@ -78,6 +82,7 @@ class PackReport:
         not_modelled: objects skipped because the model does not know their kind.
         method: see the module docstring.
         overhead: per DaemonSet, the nodes its pod was taken off and its requests.
+        phase_seconds: wall seconds per phase of the command (see the module docstring).
     """
 
     objective: str
@@ -96,6 +101,7 @@ class PackReport:
     not_modelled: Sequence[str] = field(default_factory=tuple)
     method: str = ""
     overhead: Sequence[DaemonOverhead] = field(default_factory=tuple)
+    phase_seconds: Mapping[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON object."""
@@ -107,6 +113,7 @@ class PackReport:
             "nodes_lower_bound": self.nodes_lower_bound,
             "optimal": self.optimal,
             "solve_seconds": round(self.solve_seconds, 3),
+            "phase_seconds": dict(self.phase_seconds),
             "method": self.method,
             "placement": dict(self.placement),
             "heuristics": {

@@ -34,6 +34,7 @@ def test_pack_json_has_exactly_the_documented_keys_and_beats_the_default_schedul
         "nodes_lower_bound",
         "optimal",
         "solve_seconds",
+        "phase_seconds",
         "method",
         "placement",
         "heuristics",
