@@ -170,8 +170,11 @@ def constraint_model(
 
 
 def _state_rules(inp: PlacementInput, model: ConstraintModel) -> None:
-    """Add every rule of ``inp`` to ``model``, over its counts (variables, or a placement's
-    values: :func:`verify_placement` states the rules over constants, each then ground)."""
+    """Add every rule of ``inp`` to ``model``, over its counts.
+
+    The counts are variables, or a placement's values (:func:`verify_placement`: each rule is
+    then a ground formula).
+    """
     x = model.counts
     on_node: dict[str, list[int]] = {}
     for g, node_name in x:
