@@ -201,11 +201,16 @@ class _Resolver(Resolver):
 
 
 class _GuardedComposer(Composer):
-    """A composer that bounds nesting depth (Python's own composer is recursive)."""
+    """A composer that bounds nesting depth (Python's own composer is recursive).
+
+    It also notes whether the document defined an anchor (``anchored``): without one it has no
+    alias (an alias to an undefined anchor is an error), so its nodes form a tree.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.depth = 0
+        self.anchored = False
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         self.depth += 1
@@ -216,6 +221,8 @@ class _GuardedComposer(Composer):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+            # The composer forgets its anchors at the document's end: note them on the way out.
+            self.anchored = self.anchored or bool(self.anchors)
 
 
 class _StrictSafeConstructor(SafeConstructor):
@@ -384,10 +391,13 @@ def _parse_documents(text: str, file: str) -> list[tuple[int, Any]]:
     node: Node | None = None
     try:
         while loader.check_node():
+            loader.anchored = False
             node = loader.get_node()
             data = None
             if node is not None:
-                _check_aliasing(node)
+                if loader.anchored:
+                    # Without an anchor the document is a tree: nothing to expand or cyclic.
+                    _check_aliasing(node)
                 data = loader.construct_document(node)
             documents.append((index, _to_json_like(data)))
             node = None
