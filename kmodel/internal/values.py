@@ -1,7 +1,7 @@
 """How error messages show a bad value: one wording for the loader and the library.
 
 The manifest validator (:mod:`kmodel.objects.validate`) and library functions that check their
-own arguments (e.g. :func:`kmodel.semantics.deployment.apply_deployment_defaults`) describe a
+own arguments (e.g. :func:`kmodel.objects.defaults.set_defaults_deployment`) describe a
 value the same way, so a mistake reads the same whether it is caught at load time or later.
 """
 

@@ -17,12 +17,9 @@ from kmodel.invariants.base import (
     _term_matches,
     _tolerates,
 )
+from kmodel.objects.defaults import set_defaults_daemon_set
 from kmodel.objects.labels import labels_of
-from kmodel.semantics.daemonset import (
-    HASH_LABEL,
-    apply_daemonset_defaults,
-    get_target_node_name,
-)
+from kmodel.semantics.daemonset import HASH_LABEL, get_target_node_name
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
 from kmodel.semantics.replicaset import is_pod_available
 
@@ -195,7 +192,7 @@ class DaemonSetRolloutBounds(Invariant):
         violations = []
         nodes = list(cluster.store.list_objects("Node"))
         for raw in cluster.store.list_objects("DaemonSet"):
-            ds = apply_daemonset_defaults(raw)
+            ds = set_defaults_daemon_set(raw)
             strategy = ds["spec"]["updateStrategy"]
             if strategy["type"] != "RollingUpdate":
                 continue

@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kmodel.errors import InputError
+from kmodel.objects.defaults import set_defaults_stateful_set
 from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
@@ -451,7 +452,7 @@ def _stateful_set_groups(
     pod is, so the member is placed without it (and a warning says so).
     """
     template, replicas, _ = _template_pod(obj)
-    body = sts_sem.apply_stateful_set_defaults(
+    body = set_defaults_stateful_set(
         {**obj.body, "metadata": {**obj.body.get("metadata", {}), "uid": ""}}
     )
     body["spec"]["replicas"] = replicas

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kmodel.errors import InputError
-from kmodel.objects.defaults import set_defaults_daemon_set as apply_daemonset_defaults
 from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
@@ -45,7 +44,6 @@ __all__ = [
     "add_or_update_daemon_pod_tolerations",
     "add_or_update_toleration",
     "allows_surge",
-    "apply_daemonset_defaults",
     "calculate_status",
     "daemon_pod_template",
     "find_updated_pods_on_node",

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kmodel.internal.gocompat import MAX_INT32
-from kmodel.objects.defaults import set_defaults_job as job_defaults
 from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.semantics.replicaset import filter_active_pods, is_pod_ready
 
@@ -47,7 +46,6 @@ __all__ = [
     "format_indexes",
     "is_job_finished",
     "is_pod_failed",
-    "job_defaults",
     "match_pod_failure_policy",
     "match_success_policy",
     "new_backoff_record",
@@ -479,7 +477,8 @@ def sync_job(  # syncJob and manageJob are one long decision
     """One ``syncJob`` of a defaulted Job over the pods it owns; None for a finished Job.
 
     Args:
-        job: the Job with :func:`job_defaults` applied (and its ``status``).
+        job: the Job with :func:`~kmodel.objects.defaults.set_defaults_job` applied (and its
+            ``status``).
         pods: the pods the Job controls, terminating and finished ones included.
         now: the logical clock.
         backoff: the controller's back-off record for the Job (``podBackoffStore``).

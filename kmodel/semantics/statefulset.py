@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from kmodel.internal.gocompat import MAX_INT32
-from kmodel.objects.defaults import set_defaults_stateful_set as apply_stateful_set_defaults
 from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.objects.types import Manifest
 from kmodel.semantics.replicaset import is_pod_available, is_pod_ready
@@ -50,7 +49,6 @@ __all__ = [
     "RevisionChoice",
     "StatefulSetPlan",
     "allows_burst",
-    "apply_stateful_set_defaults",
     "claim_owner_refs",
     "complete_rolling_update",
     "compute_replica_status",
@@ -535,7 +533,7 @@ def update_stateful_set(
     """``updateStatefulSet`` (and ``updateStatusStatus``'s ``completeRollingUpdate``).
 
     Args:
-        sts: the defaulted set (:func:`apply_stateful_set_defaults`).
+        sts: the defaulted set (:func:`~kmodel.objects.defaults.set_defaults_stateful_set`).
         current_set: the set with the current revision's template (``ApplyRevision``).
         update_set: the set with the update revision's template.
         current_revision: the current revision's name.

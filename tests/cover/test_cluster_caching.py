@@ -38,7 +38,7 @@ from kmodel.cluster.store import APIStore
 from kmodel.cluster.user_actions import ScaleDeployment, SetImage
 from kmodel.errors import InputError
 from kmodel.invariants import Monitor
-from kmodel.semantics import deployment as dep
+from kmodel.objects.defaults import set_defaults_deployment
 from tests.helpers.scheduling import make_deployment
 
 A = TypeVar("A", bound=Action)
@@ -197,7 +197,7 @@ def test_deployment_defaults_share_what_they_leave_alone(spec):
     d["spec"] = {**spec, "template": d["spec"]["template"]}
     d["status"] = {"conditions": [{"type": "Available", "status": "True"}]}
     shared = _defaults_sharing(d)
-    assert shared == dep.apply_deployment_defaults(d)
+    assert shared == set_defaults_deployment(d)
     # The template and status are the stored object's own; the defaulted parts are copies.
     assert shared["spec"]["template"] is d["spec"]["template"]
     assert shared["status"] is d["status"]
@@ -221,7 +221,7 @@ def outcome(default: Callable[[dict], dict], d: dict) -> object:
     ],
 )
 def test_deployment_defaults_of_odd_shapes_come_out_as_upstream_ones(d):
-    assert outcome(_defaults_sharing, d) == outcome(dep.apply_deployment_defaults, d)
+    assert outcome(_defaults_sharing, d) == outcome(set_defaults_deployment, d)
 
 
 def test_endpoints_selector_is_compiled_when_first_needed():

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from kmodel.errors import InputError
+from kmodel.objects.defaults import set_defaults_daemon_set
 from kmodel.objects.validate import validate_object
 from kmodel.semantics import daemonset as dsem
 
@@ -45,7 +46,7 @@ def daemonset(
     }
     if strategy is not None:
         body["spec"]["updateStrategy"] = strategy
-    return dsem.apply_daemonset_defaults(body)
+    return set_defaults_daemon_set(body)
 
 
 def pod(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kmodel.errors import InputError
+from kmodel.objects.defaults import set_defaults_deployment, set_defaults_deployment_in_place
 from kmodel.objects.validate import validate_object
 from kmodel.semantics import deployment as dep
 from kmodel.semantics.deployment import (
@@ -150,7 +151,7 @@ def test_unknown_strategy_is_input_error():
 
 
 def test_apps_v1_defaults():
-    defaulted = dep.apply_deployment_defaults({"spec": {}})
+    defaulted = set_defaults_deployment({"spec": {}})
     assert defaulted["spec"] == {
         "replicas": 1,
         "strategy": {
@@ -160,7 +161,7 @@ def test_apps_v1_defaults():
         "revisionHistoryLimit": 10,
         "progressDeadlineSeconds": 600,
     }
-    recreate = dep.apply_deployment_defaults({"spec": {"strategy": {"type": "Recreate"}}})
+    recreate = set_defaults_deployment({"spec": {"strategy": {"type": "Recreate"}}})
     assert "rollingUpdate" not in recreate["spec"]["strategy"]
 
 
@@ -204,11 +205,11 @@ def load_time_error(d: dict[str, Any]) -> InputError:
 def test_defaults_refuse_a_bad_shape_as_the_validator_does_at_load_time(spec, path):
     d = valid_deployment(**spec)
     if path is None:
-        assert dep.apply_deployment_defaults(d)["spec"]["strategy"] == spec["strategy"]
+        assert set_defaults_deployment(d)["spec"]["strategy"] == spec["strategy"]
         return
     expected = load_time_error(d)
     assert expected.path == path  # the mistake the case is about
-    for default in (dep.apply_deployment_defaults, dep.apply_deployment_defaults_in_place):
+    for default in (set_defaults_deployment, set_defaults_deployment_in_place):
         with pytest.raises(InputError) as caught:
             default(copy.deepcopy(d))
         assert (caught.value.path, caught.value.message) == (expected.path, expected.message)
@@ -217,20 +218,20 @@ def test_defaults_refuse_a_bad_shape_as_the_validator_does_at_load_time(spec, pa
 def test_defaults_refuse_a_spec_that_is_not_a_mapping():
     d = {"kind": "Deployment", "spec": "web"}
     with pytest.raises(InputError) as caught:
-        dep.apply_deployment_defaults(d)
+        set_defaults_deployment(d)
     assert caught.value.path == "spec"
     assert caught.value.message == 'must be a mapping, not string "web"'
     with pytest.raises(InputError, match="dict") as caught:
-        dep.apply_deployment_defaults_in_place(MappingProxyType({"spec": {}}))  # type: ignore[arg-type]
+        set_defaults_deployment_in_place(MappingProxyType({"spec": {}}))  # type: ignore[arg-type]
     assert caught.value.path is None
     with pytest.raises(InputError, match="mapping, not a list"):
-        dep.apply_deployment_defaults([("spec", {})])  # type: ignore[arg-type]
+        set_defaults_deployment([("spec", {})])  # type: ignore[arg-type]
 
 
 def test_long_strings_are_cut_in_the_message_as_the_validator_cuts_them():
     d = valid_deployment(strategy="z" * 100)
     with pytest.raises(InputError) as caught:
-        dep.apply_deployment_defaults(d)
+        set_defaults_deployment(d)
     assert caught.value.message == load_time_error(d).message
     assert len(caught.value.message) < 80
 
@@ -245,7 +246,7 @@ def test_defaults_read_a_null_object_as_an_empty_one(null):
         d["spec"]["strategy"] = None
     else:
         d["spec"]["strategy"]["rollingUpdate"] = None
-    assert dep.apply_deployment_defaults(d) == dep.apply_deployment_defaults({"spec": {}})
+    assert set_defaults_deployment(d) == set_defaults_deployment({"spec": {}})
 
 
 def test_defaults_fill_in_read_only_mappings_without_touching_them():
@@ -258,11 +259,11 @@ def test_defaults_fill_in_read_only_mappings_without_touching_them():
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}},
         }
     }
-    assert dep.apply_deployment_defaults(d) == dep.apply_deployment_defaults(plain)
+    assert set_defaults_deployment(d) == set_defaults_deployment(plain)
     assert dict(rolling) == {"maxSurge": 1}  # left alone
     # In place: the dict on top is filled in, the read-only mappings under it are replaced.
     top = {"spec": d["spec"]}
-    assert dep.apply_deployment_defaults_in_place(top) == dep.apply_deployment_defaults(plain)
+    assert set_defaults_deployment_in_place(top) == set_defaults_deployment(plain)
     assert dict(strategy) == {"type": "RollingUpdate", "rollingUpdate": rolling}
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kmodel.objects.defaults import set_defaults_job
 from kmodel.semantics import job as js
 
 FIN = js.TRACKING_FINALIZER
@@ -67,7 +68,7 @@ def job(status: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]:
         "spec": {"template": {"spec": {"restartPolicy": "Never"}}, **spec},
         "status": status or {},
     }
-    return js.job_defaults(body)
+    return set_defaults_job(body)
 
 
 def types(sync: js.JobSync) -> list[str]:
@@ -78,13 +79,13 @@ def types(sync: js.JobSync) -> list[str]:
 
 
 def test_defaults_as_set_defaults_job() -> None:
-    spec = js.job_defaults({"spec": {}})["spec"]
+    spec = set_defaults_job({"spec": {}})["spec"]
     assert (spec["completions"], spec["parallelism"], spec["backoffLimit"]) == (1, 1, 6)
     assert spec["completionMode"] == "NonIndexed"
     assert spec["podReplacementPolicy"] == "TerminatingOrFailed"
-    with_policy = js.job_defaults({"spec": {"podFailurePolicy": {"rules": []}}})["spec"]
+    with_policy = set_defaults_job({"spec": {"podFailurePolicy": {"rules": []}}})["spec"]
     assert with_policy["podReplacementPolicy"] == "Failed"
-    per_index = js.job_defaults({"spec": {"backoffLimitPerIndex": 1, "parallelism": 2}})["spec"]
+    per_index = set_defaults_job({"spec": {"backoffLimitPerIndex": 1, "parallelism": 2}})["spec"]
     assert per_index["backoffLimit"] == 2**31 - 1
     assert per_index.get("completions") is None
 

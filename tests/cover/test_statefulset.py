@@ -19,6 +19,7 @@ from kmodel.cluster.faults import KubeletHeal, KubeletPartition
 from kmodel.cluster.model import Cluster
 from kmodel.cluster.user_actions import ScaleStatefulSet, SetStatefulSetImage
 from kmodel.errors import InputError
+from kmodel.objects.defaults import set_defaults_stateful_set
 from kmodel.objects.validate import validate_object
 from kmodel.semantics import statefulset as sem
 from tests.helpers.statefulset import VOLUMES, db, volume
@@ -52,7 +53,7 @@ def stateful_set(replicas: int = 3, **spec: Any) -> dict[str, Any]:
             **spec,
         },
     }
-    return sem.apply_stateful_set_defaults(body)
+    return set_defaults_stateful_set(body)
 
 
 def running(pod: dict[str, Any], uid: str, *, ready: bool = True, since: int = 0) -> dict:
@@ -157,7 +158,7 @@ def test_new_pods_below_the_partition_get_the_current_revision():
 
 
 def test_defaults_as_set_defaults_stateful_set():
-    sts = sem.apply_stateful_set_defaults({"metadata": {"name": "x"}, "spec": {}})
+    sts = set_defaults_stateful_set({"metadata": {"name": "x"}, "spec": {}})
     assert sts["spec"]["podManagementPolicy"] == "OrderedReady"
     assert sts["spec"]["updateStrategy"] == {
         "type": "RollingUpdate",

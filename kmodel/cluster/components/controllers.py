@@ -18,6 +18,7 @@ from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
+from kmodel.objects.defaults import set_defaults_deployment, set_defaults_deployment_in_place
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.objects.types import Manifest
 from kmodel.semantics import deployment as dep
@@ -219,7 +220,7 @@ def defaulted(cluster: Cluster, d: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _defaults_sharing(d: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`~kmodel.semantics.deployment.apply_deployment_defaults`, sharing what it leaves be.
+    """:func:`~kmodel.objects.defaults.set_defaults_deployment`, sharing what it leaves be.
 
     Mirrors ``pkg/apis/apps/v1/defaults.go SetDefaults_Deployment`` through that function. Only
     ``spec``, ``spec.strategy`` and ``spec.strategy.rollingUpdate`` get defaults, so only they
@@ -231,15 +232,15 @@ def _defaults_sharing(d: Mapping[str, Any]) -> dict[str, Any]:
     strategy = spec.get("strategy") if type(spec) is dict else None
     rolling = strategy.get("rollingUpdate") if type(strategy) is dict else None
     if type(spec) is not dict or type(strategy) not in {dict, type(None)}:
-        return dep.apply_deployment_defaults(d)
+        return set_defaults_deployment(d)
     if rolling is not None and type(rolling) is not dict:
-        return dep.apply_deployment_defaults(d)
-    # An empty copy where apply_deployment_defaults would create one: the same result.
+        return set_defaults_deployment(d)
+    # An empty copy where set_defaults_deployment would create one: the same result.
     shallow = {**d, "spec": {**spec, "strategy": dict(strategy or {})}}
     strategy_copy = shallow["spec"]["strategy"]
     if rolling is not None:
         strategy_copy["rollingUpdate"] = dict(rolling)
-    return dep.apply_deployment_defaults_in_place(shallow)
+    return set_defaults_deployment_in_place(shallow)
 
 
 def _write_rs_scale(cluster: Cluster, rs: Mapping[str, Any], action: dep.ScaleAction) -> bool:

@@ -22,6 +22,7 @@ from kmodel.cluster.components.controllers import pod_template_hash
 from kmodel.cluster.components.expectations import expectations_satisfied
 from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref
 from kmodel.cluster.model import Cluster
+from kmodel.objects.defaults import set_defaults_daemon_set
 from kmodel.objects.types import Manifest
 from kmodel.semantics import daemonset as dsem
 from kmodel.semantics import replicaset as rsem
@@ -49,7 +50,7 @@ def daemonset_revision_hash(ds: Mapping[str, Any]) -> str:
 
 
 def _defaulted(cluster: Cluster, ds: Mapping[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = cluster.derive("daemonset-defaults", ds, dsem.apply_daemonset_defaults)
+    result: dict[str, Any] = cluster.derive("daemonset-defaults", ds, set_defaults_daemon_set)
     return result
 
 

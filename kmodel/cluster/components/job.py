@@ -20,6 +20,7 @@ from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.expectations import expectations_satisfied
 from kmodel.cluster.components.ownership import controller_owner_ref
 from kmodel.cluster.model import Cluster
+from kmodel.objects.defaults import set_defaults_job
 from kmodel.semantics import job as jobsem
 from kmodel.semantics.replicaset import controller_ref
 
@@ -120,7 +121,7 @@ class SyncJob(Action):
         cached = cluster.view(COMPONENT).get(("Job", self.namespace, self.job))
         if cached is None:
             return
-        job = jobsem.job_defaults(cached)
+        job = set_defaults_job(cached)
         uid = job["metadata"]["uid"]
         pods = _job_pods(cluster, job)
         plan = jobsem.sync_job(

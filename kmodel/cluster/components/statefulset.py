@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.controllers import pod_template_hash
 from kmodel.cluster.model import Cluster
+from kmodel.objects.defaults import set_defaults_stateful_set
 from kmodel.semantics import statefulset as sem
 from kmodel.semantics.replicaset import controller_ref
 
@@ -44,9 +45,7 @@ COMPONENT = "statefulset"
 
 def defaulted(cluster: Cluster, sts: Mapping[str, Any]) -> dict[str, Any]:
     """The set with apps/v1 defaults, once per stored version (callers only read it)."""
-    result: dict[str, Any] = cluster.derive(
-        "statefulset-defaults", sts, sem.apply_stateful_set_defaults
-    )
+    result: dict[str, Any] = cluster.derive("statefulset-defaults", sts, set_defaults_stateful_set)
     return result
 
 

@@ -5,9 +5,8 @@ One module per upstream file: :mod:`~kmodel.semantics.deployment.util`
 :mod:`~.rolling` (``rolling.go``), :mod:`~.recreate` (``recreate.go``), :mod:`~.rollback`
 (``rollback.go``), :mod:`~.progress` (``progress.go``), :mod:`~.controller`
 (``deployment_controller.go``); ``k8s-semantics.md`` section 5. The apps/v1 defaults
-(``SetDefaults_Deployment``) are in :mod:`kmodel.objects.defaults` (re-exported here as
-:func:`apply_deployment_defaults`), the strategy's validation (``ValidateDeploymentStrategy``)
-in :mod:`kmodel.objects.validate`.
+(``SetDefaults_Deployment``) are in :mod:`kmodel.objects.defaults`, the strategy's validation
+(``ValidateDeploymentStrategy``) in :mod:`kmodel.objects.validate`.
 Upstream: kubernetes master after v1.35. Every public name is re-exported here.
 
 Inputs are Deployment and ReplicaSet manifests (camelCase keys). A field the manifest leaves out
@@ -28,10 +27,6 @@ from kmodel.objects.defaults import (
     DEFAULT_MAX_UNAVAILABLE,
     DEFAULT_PROGRESS_DEADLINE_SECONDS,
     DEFAULT_REVISION_HISTORY_LIMIT,
-)
-from kmodel.objects.defaults import set_defaults_deployment as apply_deployment_defaults
-from kmodel.objects.defaults import (
-    set_defaults_deployment_in_place as apply_deployment_defaults_in_place,
 )
 from kmodel.semantics.deployment.controller import (
     get_pod_map_for_deployment,
@@ -134,8 +129,6 @@ __all__ = [
     "RecreatePlan",
     "RollbackDecision",
     "ScaleAction",
-    "apply_deployment_defaults",
-    "apply_deployment_defaults_in_place",
     "calculate_status",
     "check_paused_conditions",
     "cleanup_deployment",
