@@ -9,28 +9,8 @@ and :mod:`~kmodel.placement.kube_scheduler` / :mod:`~kmodel.placement.scheduler_
 with kube-scheduler's own choices.
 """
 
-from kmodel.placement.engine import (
-    Bound,
-    Enumeration,
-    FitRule,
-    ItemGroup,
-    NodeType,
-    Objective,
-    Packing,
-    PackingProblem,
-    PackingResult,
-    SolveOptions,
-    Status,
-    best_heuristic,
-    bin_packing_problem,
-    check_placement,
-    complete_bins,
-    completion_applies,
-    enumerate_patterns,
-    greedy_pack,
-    lower_bound,
-    solve,
-)
+from kmodel.placement import engine
+from kmodel.placement.engine import *  # noqa: F403  (its __all__: the engine's public API)
 from kmodel.placement.scheduler_sim import (
     MEBIBYTE,
     SCORING_STRATEGIES,
@@ -43,26 +23,7 @@ __all__ = [
     "MEBIBYTE",
     "SCORING_STRATEGIES",
     "SIMULATED_RESOURCES",
-    "Bound",
-    "Enumeration",
-    "FitRule",
-    "ItemGroup",
-    "NodeType",
-    "Objective",
-    "Packing",
-    "PackingProblem",
-    "PackingResult",
-    "SolveOptions",
-    "Status",
-    "best_heuristic",
-    "bin_packing_problem",
-    "check_placement",
-    "complete_bins",
-    "completion_applies",
-    "enumerate_patterns",
-    "greedy_pack",
-    "lower_bound",
     "simulate_kube_scheduler",
     "simulates_scoring_strategy",
-    "solve",
 ]
+__all__ += engine.__all__
