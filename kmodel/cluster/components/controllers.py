@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref
+from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref, delete_pod
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_deployment, set_defaults_deployment_in_place
@@ -184,9 +184,7 @@ class SyncReplicaSet(Action):
                         break
             for pod in plan.delete:
                 record["dels"].append(pod["metadata"]["uid"])
-                key = ("Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
-                graceful = bool((pod.get("spec") or {}).get("nodeName"))
-                cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
+                delete_pod(cluster, pod)
             if record["adds"] or record["dels"]:
                 cluster.memory["replicaset"][rs["metadata"]["uid"]] = record
         status = rsem.calculate_status(rs, active, cluster.now, manage_replicas_error=error)

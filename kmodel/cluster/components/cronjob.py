@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.model import Cluster
 from kmodel.semantics import cronjob as cronsem
 from kmodel.semantics.replicaset import controller_ref
@@ -55,9 +56,7 @@ class SyncCronJob(Action):
         plan = cronsem.sync_cronjob(cached, jobs, now=cluster.now)
         for job in plan.delete:
             for pod in _owned(cluster, "Pod", self.namespace, job["metadata"]["uid"]):
-                graceful = bool((pod.get("spec") or {}).get("nodeName"))
-                key = ("Pod", self.namespace, pod["metadata"]["name"])
-                cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
+                delete_pod(cluster, pod)
             key = ("Job", self.namespace, job["metadata"]["name"])
             cluster.delete(key, uid=job["metadata"]["uid"])
         status = plan.status

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.controllers import pod_template_hash
 from kmodel.cluster.components.expectations import expectations_satisfied
-from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref
+from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref, delete_pod
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_daemon_set
 from kmodel.objects.types import Manifest
@@ -198,10 +198,7 @@ class SyncDaemonSet(Action):
             if pod is None:
                 continue
             record["dels"].append(pod["metadata"]["uid"])
-            graceful = bool((pod.get("spec") or {}).get("nodeName"))
-            cluster.delete(
-                ("Pod", self.namespace, name), uid=pod["metadata"]["uid"], graceful=graceful
-            )
+            delete_pod(cluster, pod)
         cluster.memory[_COMPONENT][ds["metadata"]["uid"]] = record
 
     def _owned_revisions(self, cluster: Cluster, ds: Mapping[str, Any]) -> list[Manifest]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.model import Cluster
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.semantics.replicaset import is_pod_ready
@@ -133,12 +134,8 @@ class EvictPod(Action):
             pod = cluster.update(_with_disruption_target(pod, cluster.now))
             if pod is None:
                 return
-        graceful = bool((pod.get("spec") or {}).get("nodeName"))
         if (
-            cluster.delete(
-                ("Pod", self.namespace, self.pod), uid=pod["metadata"]["uid"], graceful=graceful
-            )
-            is not None
+            delete_pod(cluster, pod) is not None
             or cluster.store.get(("Pod", self.namespace, self.pod)) is None
         ):
             cluster.evictions.append((cluster.now, ("Pod", self.namespace, self.pod)))

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.expectations import expectations_satisfied
-from kmodel.cluster.components.ownership import controller_owner_ref
+from kmodel.cluster.components.ownership import controller_owner_ref, delete_pod
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_job
 from kmodel.semantics import job as jobsem
@@ -137,9 +137,7 @@ class SyncJob(Action):
         record: dict[str, Any] = {"at": cluster.now, "adds": [], "dels": []}
         for pod in plan.delete:
             record["dels"].append(pod["metadata"]["uid"])
-            key = ("Pod", pod["metadata"]["namespace"], pod["metadata"]["name"])
-            graceful = bool((pod.get("spec") or {}).get("nodeName"))
-            cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
+            delete_pod(cluster, pod)
         counts = plan.failure_counts or [(0, 0)] * len(plan.create)
         for index, failure_counts in zip(plan.create, counts, strict=True):
             created = cluster.create(job_pod(job, index, failure_counts))
@@ -197,9 +195,7 @@ class DeleteExpiredJob(Action):
         if expiry is None or expiry > cluster.now:
             return
         for pod in _job_pods(cluster, job):
-            graceful = bool((pod.get("spec") or {}).get("nodeName"))
-            key = ("Pod", self.namespace, pod["metadata"]["name"])
-            cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
+            delete_pod(cluster, pod)
         cluster.delete(("Job", self.namespace, self.job), uid=job["metadata"]["uid"])
 
 

@@ -1,4 +1,4 @@
-"""Controller references: how a controller marks, adopts and releases the pods it owns.
+"""Controller references: how a controller marks, adopts, releases and deletes the pods it owns.
 
 Shared by the ReplicaSet, Deployment, DaemonSet and Job controllers (the StatefulSet
 controller's references are :mod:`kmodel.semantics.statefulset`'s).
@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kmodel.cluster.model import Cluster
+from kmodel.objects.fields import str_at
 from kmodel.objects.types import Manifest
 from kmodel.semantics import replicaset as rsem
 
-__all__ = ["claim_pods", "controller_owner_ref"]
+__all__ = ["claim_pods", "controller_owner_ref", "delete_pod"]
 
 
 def controller_owner_ref(owner: Mapping[str, Any], api_version: str) -> dict[str, Any]:
@@ -68,3 +69,18 @@ def claim_pods(
         elif decision.claimed:
             claimed.append(pod)
     return claimed
+
+
+def delete_pod(cluster: Cluster, pod: Manifest) -> Mapping[str, Any] | None:
+    """Delete ``pod`` (its UID a precondition), gracefully when it is bound to a node.
+
+    Mirrors ``pkg/registry/core/pod/strategy.go CheckGracefulDelete`` for the node: a pod no
+    node runs is deleted at once; a bound one is marked and its kubelet confirms the deletion.
+    Returns the pod as the API holds it after the call (None once removed or on a refused write).
+    """
+    metadata = pod["metadata"]
+    return cluster.delete(
+        ("Pod", metadata["namespace"], metadata["name"]),
+        uid=metadata["uid"],
+        graceful=bool(str_at(pod, "spec.nodeName")),
+    )
