@@ -19,6 +19,7 @@ from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_deployment, set_defaults_deployment_in_place
+from kmodel.objects.fields import int_at, list_at, mapping_at, read_path
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.objects.types import Manifest
 from kmodel.semantics import deployment as dep
@@ -125,19 +126,18 @@ def _related(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
 
 
 def _new_pod(rs: Mapping[str, Any]) -> dict[str, Any]:
-    template = copy.deepcopy((rs.get("spec") or {}).get("template") or {})
-    metadata = template.get("metadata") or {}
+    template = copy.deepcopy(mapping_at(rs, "spec.template"))
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
             "generateName": rs["metadata"]["name"] + "-",
             "namespace": rs["metadata"]["namespace"],
-            "labels": dict(metadata.get("labels") or {}),
-            "annotations": dict(metadata.get("annotations") or {}),
+            "labels": dict(mapping_at(template, "metadata.labels")),
+            "annotations": dict(mapping_at(template, "metadata.annotations")),
             "ownerReferences": [controller_owner_ref(rs, "apps/v1")],
         },
-        "spec": template.get("spec") or {},
+        "spec": mapping_at(template, "spec"),
     }
 
 
@@ -202,7 +202,7 @@ def _equal_ignore_hash(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """``EqualIgnoreHash``: templates equal apart from the pod-template-hash label."""
 
     def parts(template: Mapping[str, Any]) -> tuple[Any, Any, Any]:
-        metadata = dict(template.get("metadata") or {})
+        metadata = dict(mapping_at(template, "metadata"))
         labels = dict(metadata.pop("labels", None) or {})
         labels.pop(_HASH_LABEL, None)
         rest = {k: v for k, v in template.items() if k != "metadata"}
@@ -248,7 +248,7 @@ def _write_rs_scale(cluster: Cluster, rs: Mapping[str, Any], action: dep.ScaleAc
     body["spec"] = dict(rs["spec"])
     body["metadata"] = dict(rs["metadata"])
     body["spec"]["replicas"] = action.to_replicas
-    annotations = dict(body["metadata"].get("annotations") or {})
+    annotations = dict(mapping_at(rs, "metadata.annotations"))
     annotations.update(action.annotations)
     body["metadata"]["annotations"] = annotations
     return cluster.update(body) is not None
@@ -287,15 +287,14 @@ class SyncDeployment(Action):
         paused_conditions = dep.check_paused_conditions(d, cluster.now)
         if paused_conditions is not None:
             self._write_status(
-                cluster, d, {**(d.get("status") or {}), "conditions": paused_conditions}
+                cluster, d, {**mapping_at(d, "status"), "conditions": paused_conditions}
             )
             return
 
         if d["spec"].get("paused"):
             self._sync(cluster, d, new_rs, old_rss)
             return
-        annotations = d["metadata"].get("annotations") or {}
-        if "deprecated.deployment.rollback.to" in annotations:
+        if "deprecated.deployment.rollback.to" in mapping_at(d, "metadata.annotations"):
             decision = dep.rollback(d, rss)
             if decision is not None:
                 body = copy.deepcopy(
@@ -310,7 +309,7 @@ class SyncDeployment(Action):
             self._sync(cluster, d, new_rs, old_rss)
             return
         if new_rs is not None and not any(
-            c.get("type") == "Progressing" for c in (d.get("status") or {}).get("conditions") or []
+            c.get("type") == "Progressing" for c in list_at(d, "status.conditions")
         ):
             self._progressing(cluster, d, "FoundNewReplicaSet", "Found new replica set", new_rs)
         if d["spec"]["strategy"].get("type") == "Recreate":
@@ -325,7 +324,7 @@ class SyncDeployment(Action):
         if new_scale is not None and _write_rs_scale(cluster, new_rs, new_scale):
             self._rollout_status(cluster, d)
             return
-        active_old = [r for r in old_rss if (r.get("spec") or {}).get("replicas", 0) > 0]
+        active_old = [r for r in old_rss if int_at(r, "spec.replicas") > 0]
         plan = self.scale_down_old(all_rss, active_old, new_rs, d)
         plan_actions = plan.actions
         scaled_down = plan.scaled_down
@@ -361,13 +360,11 @@ class SyncDeployment(Action):
         self, cluster: Cluster, d: dict[str, Any], rss: list[Manifest]
     ) -> Manifest | None:
         template = copy.deepcopy(d["spec"]["template"])
-        pod_hash = pod_template_hash(
-            template, collision_count=(d.get("status") or {}).get("collisionCount", 0)
-        )
-        labels = dict(template.get("metadata", {}).get("labels") or {})
+        pod_hash = pod_template_hash(template, collision_count=int_at(d, "status.collisionCount"))
+        labels = dict(mapping_at(template, "metadata.labels"))
         labels[_HASH_LABEL] = pod_hash
         template.setdefault("metadata", {})["labels"] = labels
-        selector = copy.deepcopy(d["spec"].get("selector") or {})
+        selector = copy.deepcopy(dict(mapping_at(d, "spec.selector")))
         selector.setdefault("matchLabels", {})[_HASH_LABEL] = pod_hash
         body: dict[str, Any] = {
             "apiVersion": "apps/v1",
@@ -406,9 +403,9 @@ class SyncDeployment(Action):
         condition = dep.new_deployment_condition(
             "Progressing", "True", reason, message, cluster.now
         )
-        status = dict(d.get("status") or {})
+        status = dict(mapping_at(d, "status"))
         status["conditions"] = dep.set_deployment_condition(
-            status.get("conditions") or [], condition
+            list_at(status, "conditions"), condition
         )
         self._write_status(cluster, d, status)
         current = cluster.store.get(("Deployment", self.namespace, self.deployment))
@@ -584,7 +581,7 @@ def _reads_time(rs: Mapping[str, Any]) -> bool:
     ``calculate_status`` without a manage-replicas error reads ``now`` only in
     ``is_pod_available``, and only when ``spec.minReadySeconds`` is not 0 (absent reads as 0).
     """
-    min_ready = (rs.get("spec") or {}).get("minReadySeconds")
+    min_ready = read_path(rs, "spec.minReadySeconds")
     return not (min_ready is None or (type(min_ready) is int and min_ready == 0))
 
 
@@ -598,12 +595,12 @@ def _rs_needs_sync_now(cluster: Cluster, sync: SyncReplicaSet, rs: Mapping[str, 
         for p in pods
         if _controller_ref(cluster, p) is None
         and p["metadata"].get("deletionTimestamp") is None
-        and selector_matches((rs.get("spec") or {}).get("selector"), labels_of(p))
+        and selector_matches(read_path(rs, "spec.selector"), labels_of(p))
     ]
     if orphans:
         return True
     active = sync.active_pods(claimed)
-    if len(active) != (rs.get("spec") or {}).get("replicas", 1) and _expectations_satisfied(
+    if len(active) != int_at(rs, "spec.replicas", default=1) and _expectations_satisfied(
         cluster, rs
     ):
         return True
@@ -620,7 +617,7 @@ def _deployment_needs_sync(cluster: Cluster, action: SyncDeployment, d: Mapping[
     # conflict), and Pods only for the Recreate strategy, which waits for old pods to stop. Pods
     # change on almost every step, so leaving them out of the key for RollingUpdate Deployments
     # is what lets the dry run's result be reused.
-    strategy = ((d.get("spec") or {}).get("strategy") or {}).get("type")
+    strategy = read_path(d, "spec.strategy.type")
     pods = view.versions("Pod") if strategy == "Recreate" else None
     if view.in_sync(store):
         # The store holds what the cache holds: the sync depends on this Deployment and on the
