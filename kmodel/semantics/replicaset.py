@@ -49,6 +49,7 @@ __all__ = [
     "calculate_status",
     "claim_decision",
     "controller_ref",
+    "controller_uid",
     "filter_active_pods",
     "is_pod_active",
     "is_pod_available",
@@ -518,6 +519,16 @@ def controller_ref(obj: Manifest) -> Mapping[str, Any] | None:
         if owner.get("controller") is True:
             return owner
     return None
+
+
+def controller_uid(obj: Manifest) -> str | None:
+    """The UID its controller reference (:func:`controller_ref`) names; None without one.
+
+    Mirrors ``metav1.GetControllerOf(obj)`` (``apimachinery/pkg/apis/meta/v1/controller_ref.go``)
+    followed by ``.UID``, as upstream's controllers compare owners.
+    """
+    ref = controller_ref(obj)
+    return None if ref is None else ref.get("uid")
 
 
 @dataclass(frozen=True)

@@ -472,3 +472,14 @@ def test_invalid_selectors(selector, path, message_start):
 
 def test_prefixed_keys_are_valid():
     assert selector_matches({"matchLabels": {"example.com/app": "web"}}, {"example.com/app": "web"})
+
+
+def test_controller_uid_is_the_uid_of_the_first_controller_reference() -> None:
+    def owned(*refs: dict[str, Any]) -> dict[str, Any]:
+        return {"metadata": {"ownerReferences": list(refs)}}
+
+    assert rsm.controller_uid({"metadata": {}}) is None
+    assert rsm.controller_uid(owned({"uid": "a"}, {"uid": "b", "controller": False})) is None
+    assert rsm.controller_uid(owned({"uid": "a"}, {"uid": "b", "controller": True})) == "b"
+    first = owned({"uid": "c", "controller": True}, {"uid": "d", "controller": True})
+    assert rsm.controller_uid(first) == "c"

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref, delete_pod
+from kmodel.cluster.components.ownership import (
+    cached_controller_uid,
+    claim_pods,
+    controller_owner_ref,
+    delete_pod,
+)
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_deployment, set_defaults_deployment_in_place
@@ -62,13 +67,8 @@ def _controller_ref(cluster: Cluster, obj: Mapping[str, Any]) -> Mapping[str, An
 
 
 def _owned_by(cluster: Cluster, obj: Mapping[str, Any], owner: Mapping[str, Any]) -> bool:
-    ref = cluster.derive("controller-ref", obj, rsem.controller_ref)
-    return ref is not None and ref.get("uid") == owner["metadata"]["uid"]
-
-
-def _owned_by_uid(cluster: Cluster, obj: Mapping[str, Any], uid: str) -> bool:
-    ref = cluster.derive("controller-ref", obj, rsem.controller_ref)
-    return ref is not None and ref.get("uid") == uid
+    uid: str = owner["metadata"]["uid"]
+    return cached_controller_uid(cluster, obj) == uid
 
 
 # ----------------------------------------------------------------------------- ReplicaSet
@@ -115,13 +115,13 @@ def _related(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
         siblings = [
             other
             for other in view.list_objects("ReplicaSet", namespace=namespace)
-            if (_controller_ref(cluster, other) or {}).get("uid") == owner.get("uid")
+            if cached_controller_uid(cluster, other) == owner.get("uid")
         ]
     uids = {s["metadata"]["uid"] for s in siblings}
     return [
         p
         for p in view.list_objects("Pod", namespace=namespace)
-        if (_controller_ref(cluster, p) or {}).get("uid") in uids
+        if cached_controller_uid(cluster, p) in uids
     ]
 
 
@@ -514,11 +514,6 @@ class SyncDeployment(Action):
         cluster.update({**current, "status": status})
 
 
-def _controller_uid(obj: Mapping[str, Any]) -> str | None:
-    ref = rsem.controller_ref(obj)
-    return None if ref is None else ref.get("uid")
-
-
 def _pods_by_controller(
     cluster: Cluster,
 ) -> dict[tuple[str, str | None], tuple[tuple[str, str], ...]]:
@@ -539,7 +534,7 @@ def _index_pods(
     index: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
     for pod in view.list_objects("Pod"):
         metadata = pod["metadata"]
-        owner = cluster.derive("controller-uid", pod, _controller_uid)
+        owner = cached_controller_uid(cluster, pod)
         if owner is None and metadata.get("deletionTimestamp") is not None:
             continue
         index.setdefault((metadata["namespace"], owner), []).append(
@@ -630,7 +625,8 @@ def _deployment_needs_sync(cluster: Cluster, action: SyncDeployment, d: Mapping[
             lambda: tuple(
                 (r["metadata"]["name"], r["metadata"]["resourceVersion"])
                 for r in view.list_objects("ReplicaSet", namespace=namespace)
-                if r["metadata"]["name"].startswith(prefix) or _owned_by_uid(cluster, r, owner)
+                if r["metadata"]["name"].startswith(prefix)
+                or cached_controller_uid(cluster, r) == owner
             ),
         )
         reads: tuple[Any, ...] = (d["metadata"]["resourceVersion"], replicasets)

@@ -14,10 +14,9 @@ from functools import partial
 from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.components.ownership import delete_pod
+from kmodel.cluster.components.ownership import cached_controller_uid, delete_pod
 from kmodel.cluster.model import Cluster
 from kmodel.semantics import cronjob as cronsem
-from kmodel.semantics.replicaset import controller_ref
 
 __all__ = ["COMPONENT", "SyncCronJob", "cronjob_actions"]
 
@@ -29,7 +28,7 @@ def _owned(cluster: Cluster, kind: str, namespace: str, uid: str) -> list[Any]:
     return [
         o
         for o in cluster.view(COMPONENT).list_objects(kind, namespace=namespace)
-        if (controller_ref(o) or {}).get("uid") == uid
+        if cached_controller_uid(cluster, o) == uid
     ]
 
 

@@ -20,12 +20,16 @@ from typing import Any, ClassVar
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.controllers import pod_template_hash
 from kmodel.cluster.components.expectations import expectations_satisfied
-from kmodel.cluster.components.ownership import claim_pods, controller_owner_ref, delete_pod
+from kmodel.cluster.components.ownership import (
+    cached_controller_uid,
+    claim_pods,
+    controller_owner_ref,
+    delete_pod,
+)
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_daemon_set
 from kmodel.objects.types import Manifest
 from kmodel.semantics import daemonset as dsem
-from kmodel.semantics import replicaset as rsem
 
 __all__ = [
     "SyncDaemonSet",
@@ -207,7 +211,7 @@ class SyncDaemonSet(Action):
         return [
             r
             for r in view.list_objects("ControllerRevision", namespace=self.namespace)
-            if (rsem.controller_ref(r) or {}).get("uid") == uid
+            if cached_controller_uid(cluster, r) == uid
         ]
 
     def _construct_history(
@@ -316,8 +320,7 @@ def _pods_by_owner(cluster: Cluster) -> dict[tuple[str, str | None], tuple[tuple
     def index() -> dict[tuple[str, str | None], tuple[tuple[str, str], ...]]:
         groups: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
         for pod in view.list_objects("Pod"):
-            ref = cluster.derive("controller-ref", pod, rsem.controller_ref)
-            owner = None if ref is None else ref.get("uid")
+            owner = cached_controller_uid(cluster, pod)
             metadata = pod["metadata"]
             groups.setdefault((metadata["namespace"], owner), []).append(
                 (metadata["name"], metadata["resourceVersion"])

@@ -18,7 +18,11 @@ from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.expectations import expectations_satisfied
-from kmodel.cluster.components.ownership import controller_owner_ref, delete_pod
+from kmodel.cluster.components.ownership import (
+    cached_controller_uid,
+    controller_owner_ref,
+    delete_pod,
+)
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_job
 from kmodel.semantics import job as jobsem
@@ -91,7 +95,7 @@ def _job_pods(cluster: Cluster, job: Mapping[str, Any]) -> list[Mapping[str, Any
     return [
         p
         for p in cluster.view(COMPONENT).list_objects("Pod", namespace=job["metadata"]["namespace"])
-        if (controller_ref(p) or {}).get("uid") == uid
+        if cached_controller_uid(cluster, p) == uid
     ]
 
 

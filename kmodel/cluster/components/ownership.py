@@ -15,7 +15,13 @@ from kmodel.objects.fields import str_at
 from kmodel.objects.types import Manifest
 from kmodel.semantics import replicaset as rsem
 
-__all__ = ["claim_pods", "controller_owner_ref", "delete_pod"]
+__all__ = ["cached_controller_uid", "claim_pods", "controller_owner_ref", "delete_pod"]
+
+
+def cached_controller_uid(cluster: Cluster, obj: Mapping[str, Any]) -> str | None:
+    """:func:`~kmodel.semantics.replicaset.controller_uid` of a stored object, once per version."""
+    uid: str | None = cluster.derive("controller-uid", obj, rsem.controller_uid)
+    return uid
 
 
 def controller_owner_ref(owner: Mapping[str, Any], api_version: str) -> dict[str, Any]:

@@ -29,10 +29,10 @@ from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.controllers import pod_template_hash
+from kmodel.cluster.components.ownership import cached_controller_uid
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_stateful_set
 from kmodel.semantics import statefulset as sem
-from kmodel.semantics.replicaset import controller_ref
 
 __all__ = [
     "CollectClaim",
@@ -49,11 +49,6 @@ def defaulted(cluster: Cluster, sts: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _owned(cluster: Cluster, obj: Mapping[str, Any], uid: str) -> bool:
-    ref = cluster.derive("controller-ref", obj, controller_ref)
-    return ref is not None and ref.get("uid") == uid
-
-
 def set_pods(cluster: Cluster, sts: Mapping[str, Any], component: str = COMPONENT) -> list[Any]:
     """The set's pods in a component's cache: owned by it and named as its members."""
     view = cluster.view(component)
@@ -61,7 +56,7 @@ def set_pods(cluster: Cluster, sts: Mapping[str, Any], component: str = COMPONEN
     return [
         p
         for p in view.list_objects("Pod", namespace=sts["metadata"]["namespace"])
-        if _owned(cluster, p, uid) and sem.is_member_of(sts, p)
+        if cached_controller_uid(cluster, p) == uid and sem.is_member_of(sts, p)
     ]
 
 
@@ -103,7 +98,7 @@ class SyncStatefulSet(Action):
             (
                 r
                 for r in view.list_objects("ControllerRevision", namespace=self.namespace)
-                if _owned(cluster, r, uid)
+                if cached_controller_uid(cluster, r) == uid
             ),
             key=lambda r: (int(r.get("revision", 0)), r["metadata"]["name"]),
         )
