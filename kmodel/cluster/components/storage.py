@@ -17,15 +17,14 @@ from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import Cluster
+from kmodel.objects.fields import list_at, read_path, str_at
 from kmodel.objects.quantity import quantity_in_model_units
 
 __all__ = ["BindVolume", "best_volume", "storage_actions"]
 
 
-def _storage(obj: Mapping[str, Any], *path: str) -> int:
-    value: Any = obj
-    for key in path:
-        value = (value or {}).get(key)
+def _storage(obj: Mapping[str, Any], dotted: str) -> int:
+    value = read_path(obj, dotted)
     return quantity_in_model_units("storage", value) if value is not None else 0
 
 
@@ -33,23 +32,21 @@ def best_volume(
     claim: Mapping[str, Any], volumes: list[Mapping[str, Any]]
 ) -> Mapping[str, Any] | None:
     """``findBestMatchForClaim``: the smallest matching Available volume, by name on ties."""
-    spec = claim.get("spec") or {}
-    request = _storage(claim, "spec", "resources", "requests", "storage")
-    modes = set(spec.get("accessModes") or [])
-    storage_class = spec.get("storageClassName") or ""
+    request = _storage(claim, "spec.resources.requests.storage")
+    modes = set(list_at(claim, "spec.accessModes"))
+    storage_class = str_at(claim, "spec.storageClassName")
     candidates = []
     for volume in volumes:
-        vspec = volume.get("spec") or {}
-        if vspec.get("claimRef") or (volume.get("status") or {}).get("phase") not in {
+        if read_path(volume, "spec.claimRef") or read_path(volume, "status.phase") not in {
             None,
             "Available",
         }:
             continue
-        if (vspec.get("storageClassName") or "") != storage_class:
+        if str_at(volume, "spec.storageClassName") != storage_class:
             continue
-        if not modes <= set(vspec.get("accessModes") or []):
+        if not modes <= set(list_at(volume, "spec.accessModes")):
             continue
-        capacity = _storage(volume, "spec", "capacity", "storage")
+        capacity = _storage(volume, "spec.capacity.storage")
         if capacity < request:
             continue
         candidates.append((capacity, volume["metadata"]["name"], volume))
@@ -73,7 +70,7 @@ class BindVolume(Action):
         """Bind both sides (volume first, as upstream does)."""
         view = cluster.view("volume")
         claim = view.get(("PersistentVolumeClaim", self.namespace, self.claim))
-        if claim is None or (claim.get("spec") or {}).get("volumeName"):
+        if claim is None or str_at(claim, "spec.volumeName"):
             return
         volume = best_volume(claim, list(view.list_objects("PersistentVolume")))
         if volume is None:
@@ -107,5 +104,5 @@ def _storage_actions(cluster: Cluster) -> list[Action]:
     return [
         BindVolume(c["metadata"]["namespace"], c["metadata"]["name"])
         for c in view.list_objects("PersistentVolumeClaim")
-        if not (c.get("spec") or {}).get("volumeName") and best_volume(c, volumes) is not None
+        if not str_at(c, "spec.volumeName") and best_volume(c, volumes) is not None
     ]
