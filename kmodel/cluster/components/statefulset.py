@@ -32,6 +32,7 @@ from kmodel.cluster.components.controllers import pod_template_hash
 from kmodel.cluster.components.ownership import cached_controller_uid
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_stateful_set
+from kmodel.objects.fields import int_at, list_at, mapping_at, str_at
 from kmodel.semantics import statefulset as sem
 
 __all__ = [
@@ -62,7 +63,7 @@ def set_pods(cluster: Cluster, sts: Mapping[str, Any], component: str = COMPONEN
 
 def _revision_data(sts: Mapping[str, Any]) -> dict[str, Any]:
     """``getPatch``: what a revision records of the set (its pod template)."""
-    return {"spec": {"template": sts["spec"].get("template") or {}}}
+    return {"spec": {"template": mapping_at(sts, "spec.template")}}
 
 
 def _with_template(sts: dict[str, Any], revision: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -102,13 +103,10 @@ class SyncStatefulSet(Action):
             ),
             key=lambda r: (int(r.get("revision", 0)), r["metadata"]["name"]),
         )
-        stored_status = sts.get("status") or {}
-        collisions = int(stored_status.get("collisionCount") or 0)
+        collisions = int_at(sts, "status.collisionCount")
         data = _revision_data(sts)
         name = f"{self.statefulset}-{pod_template_hash(data, collision_count=collisions)}"
-        choice = sem.select_revisions(
-            revisions, name, data, str(stored_status.get("currentRevision") or "")
-        )
+        choice = sem.select_revisions(revisions, name, data, str_at(sts, "status.currentRevision"))
         by_name = {r["metadata"]["name"]: r for r in revisions}
         if choice.action == "bump":
             bumped = cluster.update({**by_name[choice.update], "revision": choice.revision})
@@ -122,7 +120,9 @@ class SyncStatefulSet(Action):
                 taken = cluster.store.get(("ControllerRevision", self.namespace, name))
                 if taken is not None and taken.get("data") != data:
                     self._write_status(
-                        cluster, raw, {**stored_status, "collisionCount": collisions + 1}
+                        cluster,
+                        raw,
+                        {**mapping_at(sts, "status"), "collisionCount": collisions + 1},
                     )
                 return
             by_name[name] = created
@@ -170,7 +170,7 @@ class SyncStatefulSet(Action):
         number: int,
     ) -> Mapping[str, Any] | None:
         """``history.NewControllerRevision`` + ``CreateControllerRevision``."""
-        labels = dict((sts["spec"]["template"].get("metadata") or {}).get("labels") or {})
+        labels = dict(mapping_at(sts, "spec.template.metadata.labels"))
         labels[sem.REVISION_LABEL] = name.rsplit("-", 1)[-1]
         body = {
             "apiVersion": "apps/v1",
@@ -228,7 +228,7 @@ class SyncStatefulSet(Action):
                 written = cluster.create(operation.body)
             elif operation.verb == "delete-pod":
                 pod = by_name.get(operation.name) or {}
-                graceful = bool((pod.get("spec") or {}).get("nodeName"))
+                graceful = bool(str_at(pod, "spec.nodeName"))
                 written = self._delete_pod(cluster, operation, graceful=graceful)
             elif operation.verb == "update-pod":
                 assert operation.body is not None  # noqa: S101
@@ -298,7 +298,7 @@ def key_of_claim(claim: Mapping[str, Any]) -> tuple[str, str, str]:
 
 
 def _orphaned(cluster: Cluster, claim: Mapping[str, Any]) -> bool:
-    refs = claim["metadata"].get("ownerReferences") or []
+    refs = list_at(claim, "metadata.ownerReferences")
     if not refs:
         return False
     namespace = claim["metadata"]["namespace"]
