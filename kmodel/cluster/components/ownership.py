@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kmodel.cluster.model import Cluster
-from kmodel.objects.fields import str_at
+from kmodel.objects.fields import list_at, str_at
 from kmodel.objects.types import Manifest
 from kmodel.semantics import replicaset as rsem
 
@@ -58,7 +58,7 @@ def claim_pods(
         if decision.action == "adopt":
             body = copy.deepcopy(dict(pod))
             body["metadata"]["ownerReferences"] = [
-                *(body["metadata"].get("ownerReferences") or []),
+                *list_at(body, "metadata.ownerReferences"),
                 controller_owner_ref(owner, api_version),
             ]
             written = cluster.update(body)
@@ -68,7 +68,7 @@ def claim_pods(
             body = copy.deepcopy(dict(pod))
             body["metadata"]["ownerReferences"] = [
                 r
-                for r in body["metadata"].get("ownerReferences") or []
+                for r in list_at(body, "metadata.ownerReferences")
                 if r.get("uid") != metadata["uid"]
             ]
             cluster.update(body)
