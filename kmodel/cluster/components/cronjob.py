@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Final
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.ownership import cached_controller_uid, delete_pod
 from kmodel.cluster.model import Cluster
+from kmodel.objects.fields import mapping_at
 from kmodel.semantics import cronjob as cronsem
 
 __all__ = ["COMPONENT", "SyncCronJob", "cronjob_actions"]
@@ -67,7 +68,7 @@ class SyncCronJob(Action):
                 **status,
                 "active": [*status.get("active", []), _active_ref(created)],
             }
-        if status != (cached.get("status") or {}):
+        if status != mapping_at(cached, "status"):
             fresh = cluster.store.get(("CronJob", self.namespace, self.cronjob))
             if fresh is not None and fresh["metadata"]["uid"] == uid:
                 cluster.update({**fresh, "status": status})
