@@ -25,6 +25,7 @@ from kmodel.cluster.components.ownership import (
 )
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_job
+from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.semantics import job as jobsem
 from kmodel.semantics.replicaset import controller_ref
 
@@ -50,11 +51,10 @@ def job_pod(job: Mapping[str, Any], index: int | None, counts: tuple[int, int]) 
     an Indexed pod gets its index as annotation and label, the hostname ``<job>-<index>`` and
     the name prefix ``<job>-<index>-``; with ``backoffLimitPerIndex`` its failure counts.
     """
-    template = copy.deepcopy((job.get("spec") or {}).get("template") or {})
-    metadata = template.get("metadata") or {}
+    template = copy.deepcopy(mapping_at(job, "spec.template"))
     name = job["metadata"]["name"]
     uid = job["metadata"]["uid"]
-    labels = dict(metadata.get("labels") or {})
+    labels = dict(mapping_at(template, "metadata.labels"))
     labels.update(
         {
             "batch.kubernetes.io/controller-uid": uid,
@@ -63,15 +63,15 @@ def job_pod(job: Mapping[str, Any], index: int | None, counts: tuple[int, int]) 
             "job-name": name,
         }
     )
-    annotations = dict(metadata.get("annotations") or {})
-    spec = dict(template.get("spec") or {})
+    annotations = dict(mapping_at(template, "metadata.annotations"))
+    spec = dict(mapping_at(template, "spec"))
     generate = f"{name}-"
     if index is not None:
         annotations[jobsem.COMPLETION_INDEX_ANNOTATION] = str(index)
         labels[jobsem.COMPLETION_INDEX_ANNOTATION] = str(index)
         spec.setdefault("hostname", f"{name}-{index}")
         generate = f"{name}-{index}-"
-        if (job.get("spec") or {}).get("backoffLimitPerIndex") is not None:
+        if read_path(job, "spec.backoffLimitPerIndex") is not None:
             annotations[jobsem.INDEX_FAILURE_COUNT_ANNOTATION] = str(counts[0])
             if counts[1]:
                 annotations["batch.kubernetes.io/job-index-ignored-failure-count"] = str(counts[1])
@@ -157,17 +157,12 @@ class SyncJob(Action):
             fresh = cluster.store.get(("Pod", self.namespace, pod["metadata"]["name"]))
             if fresh is None or fresh["metadata"]["uid"] != pod["metadata"]["uid"]:
                 continue
-            finalizers = [
-                f
-                for f in fresh["metadata"].get("finalizers") or []
-                if f != jobsem.TRACKING_FINALIZER
-            ]
-            body = {**fresh, "metadata": {**fresh["metadata"], "finalizers": finalizers}}
-            all_removed = cluster.update(body) is not None and all_removed
+            written = cluster.update(_without_tracking_finalizer(fresh))
+            all_removed = written is not None and all_removed
         if not all_removed:
             return
         memory[f"backoff/{uid}"] = plan.backoff
-        if plan.status != (cached.get("status") or {}):
+        if plan.status != mapping_at(cached, "status"):
             fresh_job = cluster.store.get(("Job", self.namespace, self.job))
             if fresh_job is not None and fresh_job["metadata"]["uid"] == uid:
                 cluster.update({**fresh_job, "status": plan.status})
@@ -228,15 +223,18 @@ class ReleaseOrphanPod(Action):
         fresh = cluster.store.get(("Pod", self.namespace, self.pod))
         if fresh is None or fresh["metadata"]["uid"] != pod["metadata"]["uid"]:
             return
-        finalizers = [
-            f for f in fresh["metadata"].get("finalizers") or [] if f != jobsem.TRACKING_FINALIZER
-        ]
-        cluster.update({**fresh, "metadata": {**fresh["metadata"], "finalizers": finalizers}})
+        cluster.update(_without_tracking_finalizer(fresh))
+
+
+def _without_tracking_finalizer(pod: Mapping[str, Any]) -> dict[str, Any]:
+    """The pod with the Job tracking finalizer removed (what the controller writes once counted)."""
+    finalizers = [f for f in list_at(pod, "metadata.finalizers") if f != jobsem.TRACKING_FINALIZER]
+    return {**pod, "metadata": {**pod["metadata"], "finalizers": finalizers}}
 
 
 def _orphaned(cluster: Cluster, pod: Mapping[str, Any]) -> bool:
     """The pod has the tracking finalizer and no Job with its controller's UID is cached."""
-    if jobsem.TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or []):
+    if jobsem.TRACKING_FINALIZER not in list_at(pod, "metadata.finalizers"):
         return False
     ref = controller_ref(pod)
     if ref is not None and ref.get("kind") == "Job":
