@@ -28,6 +28,8 @@ from kmodel.cluster.components.ownership import (
 )
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_daemon_set
+from kmodel.objects.fields import int_at, list_at, mapping_at, read_path
+from kmodel.objects.labels import labels_of
 from kmodel.objects.types import Manifest
 from kmodel.semantics import daemonset as dsem
 
@@ -48,9 +50,8 @@ def daemonset_revision_hash(ds: Mapping[str, Any]) -> str:
     As the Deployment's ``pod-template-hash`` (:func:`pod_template_hash`): deterministic,
     equal for equal templates, not upstream's value.
     """
-    template = (ds.get("spec") or {}).get("template") or {}
-    collisions = int((ds.get("status") or {}).get("collisionCount") or 0)
-    return pod_template_hash(template, collision_count=collisions)
+    collisions = int_at(ds, "status.collisionCount")
+    return pod_template_hash(mapping_at(ds, "spec.template"), collision_count=collisions)
 
 
 def _defaulted(cluster: Cluster, ds: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,12 +61,12 @@ def _defaulted(cluster: Cluster, ds: Mapping[str, Any]) -> dict[str, Any]:
 
 def _node_signature(node: Mapping[str, Any]) -> tuple[Any, ...]:
     """What ``NodeShouldRunDaemonPod`` reads of a node: its name, labels and taints."""
-    metadata = node.get("metadata") or {}
-    taints = ((node.get("spec") or {}).get("taints")) or []
     return (
-        metadata.get("name"),
-        tuple(sorted((metadata.get("labels") or {}).items())),
-        tuple((t.get("key"), t.get("value"), t.get("effect")) for t in taints),
+        read_path(node, "metadata.name"),
+        tuple(sorted(labels_of(node).items())),
+        tuple(
+            (t.get("key"), t.get("value"), t.get("effect")) for t in list_at(node, "spec.taints")
+        ),
     )
 
 
@@ -123,7 +124,7 @@ class SyncDaemonSet(Action):
         raw = view.get(("DaemonSet", self.namespace, self.daemonset))
         if raw is None or raw["metadata"].get("deletionTimestamp") is not None:
             return
-        selector = (raw.get("spec") or {}).get("selector") or {}
+        selector = mapping_at(raw, "spec.selector")
         if not selector.get("matchLabels") and not selector.get("matchExpressions"):
             return  # upstream: "This daemon set is selecting all pods"
         ds = _defaulted(cluster, raw)
@@ -177,9 +178,8 @@ class SyncDaemonSet(Action):
             return
         record: dict[str, Any] = {"at": cluster.now, "adds": [], "dels": []}
         template = dsem.daemon_pod_template(ds, revision_hash)
-        metadata = template.get("metadata") or {}
         for node in create_on:
-            spec = copy.deepcopy(template.get("spec") or {})
+            spec = copy.deepcopy(dict(mapping_at(template, "spec")))
             spec["affinity"] = dsem.replace_node_name_node_affinity(spec.get("affinity"), node)
             body = {
                 "apiVersion": "v1",
@@ -187,8 +187,8 @@ class SyncDaemonSet(Action):
                 "metadata": {
                     "generateName": f"{ds['metadata']['name']}-",
                     "namespace": self.namespace,
-                    "labels": dict(metadata.get("labels") or {}),
-                    "annotations": dict(metadata.get("annotations") or {}),
+                    "labels": dict(mapping_at(template, "metadata.labels")),
+                    "annotations": dict(mapping_at(template, "metadata.annotations")),
                     "ownerReferences": [controller_owner_ref(ds, "apps/v1")],
                 },
                 "spec": spec,
@@ -226,16 +226,12 @@ class SyncDaemonSet(Action):
         """
         revision_hash = daemonset_revision_hash(ds)
         revisions = self._owned_revisions(cluster, ds)
-        current = [
-            r
-            for r in revisions
-            if (r["metadata"].get("labels") or {}).get(dsem.HASH_LABEL) == revision_hash
-        ]
+        current = [r for r in revisions if labels_of(r).get(dsem.HASH_LABEL) == revision_hash]
         old = [r for r in revisions if r not in current]
         next_revision = max((_revision_number(r) for r in old), default=0) + 1
         if not current:
-            template = copy.deepcopy((ds.get("spec") or {}).get("template") or {})
-            labels = dict((template.get("metadata") or {}).get("labels") or {})
+            template = copy.deepcopy(mapping_at(ds, "spec.template"))
+            labels = dict(mapping_at(template, "metadata.labels"))
             labels[dsem.HASH_LABEL] = revision_hash
             cluster.create(
                 {
@@ -245,7 +241,7 @@ class SyncDaemonSet(Action):
                         "name": f"{ds['metadata']['name']}-{revision_hash}",
                         "namespace": self.namespace,
                         "labels": labels,
-                        "annotations": dict(ds["metadata"].get("annotations") or {}),
+                        "annotations": dict(mapping_at(ds, "metadata.annotations")),
                         "ownerReferences": [controller_owner_ref(ds, "apps/v1")],
                     },
                     "data": {"spec": {"template": {**template, "$patch": "replace"}}},
@@ -265,15 +261,9 @@ class SyncDaemonSet(Action):
         if excess <= 0:
             return
         # Every claimed pod counts, terminal and deleted ones too (includeDeletedTerminal).
-        live = {
-            (p["metadata"].get("labels") or {}).get(dsem.HASH_LABEL) for p in _claim(cluster, ds)
-        }
+        live = {labels_of(p).get(dsem.HASH_LABEL) for p in _claim(cluster, ds)}
         unused = sorted(
-            (
-                r
-                for r in old_revisions
-                if (r["metadata"].get("labels") or {}).get(dsem.HASH_LABEL) not in live
-            ),
+            (r for r in old_revisions if labels_of(r).get(dsem.HASH_LABEL) not in live),
             key=_revision_number,
         )
         for revision in unused[:excess]:
@@ -300,13 +290,13 @@ class SyncDaemonSet(Action):
             return
         status = {
             k: v
-            for k, v in (current.get("status") or {}).items()
+            for k, v in mapping_at(current, "status").items()
             if k in {"observedGeneration", "collisionCount", "conditions"}
         }
         status.update(counts)
         if observed:
             status["observedGeneration"] = ds["metadata"].get("generation", 1)
-        if status != (current.get("status") or {}):
+        if status != mapping_at(current, "status"):
             cluster.update({**current, "status": status})
 
 
@@ -348,7 +338,7 @@ def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
     metadata = ds["metadata"]
     pods = _pods_by_owner(cluster)
     record = cluster.memory[_COMPONENT].get(metadata["uid"])
-    min_ready = int((ds.get("spec") or {}).get("minReadySeconds") or 0)
+    min_ready = int_at(ds, "spec.minReadySeconds")
     nodes = tuple(
         cluster.derive("daemonset-node-signature", n, _node_signature)
         for n in view.list_objects("Node")
