@@ -9,6 +9,7 @@ import pytest
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.components.controllers import SyncDeployment
+from kmodel.cluster.components.disruption import pdb_status
 from kmodel.cluster.components.kubelet import KubeletSyncPod, runtime_key
 from kmodel.cluster.components.network import (
     SendRequests,
@@ -280,6 +281,32 @@ def test_pdb_blocks_a_drain_and_the_monitor_says_so():
     )
     monitor = Monitor([make_invariant("drains_complete")])
     assert [v.invariant for v in monitor.at_fixpoint(c)] == ["drains_complete"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "desired"),
+    [
+        ({"maxUnavailable": "50%"}, 1),  # 3 - ceil(1.5)
+        ({"minAvailable": "50%"}, 2),  # ceil(1.5)
+        ({"minAvailable": 2}, 2),
+        ({}, 1),
+    ],
+)
+def test_pdb_status_rounds_percentages_up(spec, desired):
+    def web(name: str) -> dict:
+        conditions = [{"type": "Ready", "status": "True"}]
+        return {
+            "metadata": {"name": name, "namespace": "default", "labels": {"app": "web"}},
+            "status": {"phase": "Running", "conditions": conditions},
+        }
+
+    pdb = {
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {**spec, "selector": {"matchLabels": {"app": "web"}}},
+    }
+    status = pdb_status(pdb, [web("a"), web("b"), web("c")])
+    assert (status["expectedPods"], status["currentHealthy"]) == (3, 3)
+    assert (status["desiredHealthy"], status["disruptionsAllowed"]) == (desired, 3 - desired)
 
 
 def test_zonal_volume_pins_the_pod_to_its_zone():

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,42 +21,48 @@ from typing import Any, ClassVar
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.model import Cluster
+from kmodel.objects.fields import int_at, list_at, mapping_at, read_path, str_at
 from kmodel.objects.labels import labels_of, selector_matches
-from kmodel.semantics.replicaset import is_pod_ready
+from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
+from kmodel.semantics.replicaset import controller_ref, is_pod_ready
 
 __all__ = ["EvictPod", "SyncDisruptionBudget", "disruption_actions", "pdb_status"]
 
 
-def _scaled(value: int | str, total: int) -> int:
-    """``intstr.GetScaledValueFromIntOrPercent``, rounding up as the disruption controller does."""
-    if isinstance(value, str) and value.endswith("%"):
-        return math.ceil(int(value[:-1]) * total / 100)
-    return int(value)
-
-
 def _covered(pdb: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    selector = (pdb.get("spec") or {}).get("selector")
+    selector = read_path(pdb, "spec.selector")
     return [
         p
         for p in pods
         if p["metadata"]["namespace"] == pdb["metadata"]["namespace"]
         and selector_matches(selector, labels_of(p))
-        and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+        and str_at(p, "status.phase") not in {"Succeeded", "Failed"}
     ]
 
 
 def pdb_status(pdb: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """The status the disruption controller computes for a PDB over ``pods``."""
+    """The status the disruption controller computes for a PDB over ``pods``.
+
+    Mirrors ``pkg/controller/disruption/disruption.go getExpectedPodCount`` (percentages round
+    up) and ``countHealthyPods``, counting the covered pods that are not terminal as expected.
+    Not mirrored: ``getExpectedScale`` (the owning controllers' replicas) as the expected count
+    for ``maxUnavailable`` and percentages.
+    """
     covered = _covered(pdb, pods)
     expected = len(covered)
     healthy = sum(
         1 for p in covered if is_pod_ready(p) and p["metadata"].get("deletionTimestamp") is None
     )
-    spec = pdb.get("spec") or {}
+    spec = mapping_at(pdb, "spec")
     if spec.get("maxUnavailable") is not None:
-        desired = max(0, expected - _scaled(spec["maxUnavailable"], expected))
+        unavailable = get_scaled_value_from_int_or_percent(
+            spec["maxUnavailable"], expected, round_up=True, path="spec.maxUnavailable"
+        )
+        desired = max(0, expected - unavailable)
     else:
-        desired = _scaled(spec.get("minAvailable", 1), expected)
+        desired = get_scaled_value_from_int_or_percent(
+            spec.get("minAvailable", 1), expected, round_up=True, path="spec.minAvailable"
+        )
     return {
         "currentHealthy": healthy,
         "desiredHealthy": desired,
@@ -114,10 +119,10 @@ class EvictPod(Action):
         budgets = [
             b
             for b in cluster.store.list_objects("PodDisruptionBudget", namespace=self.namespace)
-            if selector_matches((b.get("spec") or {}).get("selector"), labels_of(pod))
+            if selector_matches(read_path(b, "spec.selector"), labels_of(pod))
         ]
         for budget in budgets:
-            if (budget.get("status") or {}).get("disruptionsAllowed", 0) <= 0:
+            if int_at(budget, "status.disruptionsAllowed") <= 0:
                 cluster._errors().append(  # noqa: SLF001  # the API's 429 is a refused write
                     "TooManyRequests: Cannot evict pod as it would violate the pod's "
                     "disruption budget."
@@ -128,8 +133,7 @@ class EvictPod(Action):
             body["status"]["disruptionsAllowed"] -= 1
             if cluster.update(body) is None:
                 return
-        phase = (pod.get("status") or {}).get("phase")
-        if phase not in {"Succeeded", "Failed"}:
+        if str_at(pod, "status.phase") not in {"Succeeded", "Failed"}:
             # addConditionAndDeletePod: the eviction marks the pod before deleting it.
             pod = cluster.update(_with_disruption_target(pod, cluster.now))
             if pod is None:
@@ -148,7 +152,7 @@ def _with_disruption_target(pod: Mapping[str, Any], now: int) -> dict[str, Any]:
     DisruptionTarget, status True, reason EvictionByEvictionAPI, message "Eviction API:
     evicting", replacing one the pod has.
     """
-    status = dict(pod.get("status") or {})
+    status = dict(mapping_at(pod, "status"))
     condition = {
         "type": "DisruptionTarget",
         "status": "True",
@@ -156,7 +160,7 @@ def _with_disruption_target(pod: Mapping[str, Any], now: int) -> dict[str, Any]:
         "message": "Eviction API: evicting",
         "lastTransitionTime": now,
     }
-    others = [c for c in status.get("conditions") or [] if c.get("type") != "DisruptionTarget"]
+    others = [c for c in list_at(status, "conditions") if c.get("type") != "DisruptionTarget"]
     status["conditions"] = [*others, condition]
     return {**pod, "status": status}
 
@@ -186,9 +190,9 @@ def _disruption_actions(cluster: Cluster) -> list[Action]:
     actions.extend(
         EvictPod(pod["metadata"]["namespace"], pod["metadata"]["name"])
         for pod in cluster.store.list_objects("Pod")
-        if (pod.get("spec") or {}).get("nodeName") in draining
+        if str_at(pod, "spec.nodeName") in draining
         and pod["metadata"].get("deletionTimestamp") is None
-        and not (pod["metadata"].get("annotations") or {}).get("kubernetes.io/config.mirror")
+        and not mapping_at(pod, "metadata.annotations").get("kubernetes.io/config.mirror")
         and not is_daemon_pod(pod)
     )
     return actions
@@ -201,7 +205,5 @@ def is_daemon_pod(pod: Mapping[str, Any]) -> bool:
     DaemonSet is skipped (its controller would recreate it on the cordoned node, which daemon
     pods tolerate). Not mirrored: the check that the DaemonSet still exists.
     """
-    for ref in (pod.get("metadata") or {}).get("ownerReferences") or []:
-        if ref.get("controller") is True:
-            return bool(ref.get("kind") == "DaemonSet")
-    return False
+    ref = controller_ref(pod)
+    return ref is not None and ref.get("kind") == "DaemonSet"
