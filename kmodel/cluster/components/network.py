@@ -20,6 +20,7 @@ from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.kubelet import runtime_key
 from kmodel.cluster.informer import ObjectView
 from kmodel.cluster.model import Cluster
+from kmodel.objects.fields import list_at, mapping_at, read_path, str_at
 from kmodel.objects.labels import LabelSelector, label_selector_as_selector, labels_of
 from kmodel.semantics.replicaset import is_pod_ready
 
@@ -37,16 +38,16 @@ __all__ = [
 def endpoints_for(service: Mapping[str, Any], view: ObjectView) -> dict[str, Any]:
     """The Endpoints object the controller computes for a Service from ``view``."""
     namespace = service["metadata"]["namespace"]
-    selector = (service.get("spec") or {}).get("selector")
+    selector = mapping_at(service, "spec.selector")
     ready: list[dict[str, Any]] = []
     not_ready: list[dict[str, Any]] = []
-    publish = bool((service.get("spec") or {}).get("publishNotReadyAddresses"))
+    publish = bool(read_path(service, "spec.publishNotReadyAddresses"))
     if selector:
         # Compiled once, where it was first compiled (after the first pod's labels: the same
         # errors in the same order), not once per pod.
         compiled: LabelSelector | None = None
         for pod in view.list_objects("Pod", namespace=namespace):
-            ip = (pod.get("status") or {}).get("podIP")
+            ip = str_at(pod, "status.podIP")
             if not ip:
                 continue
             labels = labels_of(pod)
@@ -56,12 +57,12 @@ def endpoints_for(service: Mapping[str, Any], view: ObjectView) -> dict[str, Any
                 )
             if not compiled.matches(labels):
                 continue
-            if (pod.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
+            if str_at(pod, "status.phase") in {"Succeeded", "Failed"}:
                 continue
             terminating = pod["metadata"].get("deletionTimestamp") is not None
             address = {
                 "ip": ip,
-                "nodeName": (pod.get("spec") or {}).get("nodeName", ""),
+                "nodeName": str_at(pod, "spec.nodeName"),
                 "targetRef": {
                     "kind": "Pod",
                     "namespace": namespace,
@@ -81,7 +82,7 @@ def endpoints_for(service: Mapping[str, Any], view: ObjectView) -> dict[str, Any
     if subset:
         subset["ports"] = [
             {"port": p.get("targetPort", p.get("port")), "protocol": p.get("protocol", "TCP")}
-            for p in (service.get("spec") or {}).get("ports") or []
+            for p in list_at(service, "spec.ports")
         ]
     return {
         "apiVersion": "v1",
@@ -160,7 +161,7 @@ def request_choices(cluster: Cluster, namespace: str, service: str) -> list[dict
     endpoints = view.get(("Endpoints", namespace, service))
     if endpoints is None:
         return []
-    return [a for subset in endpoints.get("subsets") or [] for a in subset.get("addresses") or []]
+    return [a for subset in list_at(endpoints, "subsets") for a in list_at(subset, "addresses")]
 
 
 @register
@@ -230,4 +231,5 @@ def resolve(cluster: Cluster, name: str) -> str | None:
     obj = cluster.store.get(("Service", namespace, service))
     if obj is None:
         return None
-    return (obj.get("spec") or {}).get("clusterIP")
+    cluster_ip: str | None = read_path(obj, "spec.clusterIP")
+    return cluster_ip
