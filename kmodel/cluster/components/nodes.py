@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import Cluster
+from kmodel.objects.fields import list_at, mapping_at, str_at
 
 __all__ = [
     "CloudNodeSync",
@@ -38,7 +39,7 @@ UNREACHABLE: Final = "node.kubernetes.io/unreachable"
 
 def _ready_condition(node: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return next(
-        (c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"),
+        (c for c in list_at(node, "status.conditions") if c.get("type") == "Ready"),
         None,
     )
 
@@ -56,10 +57,10 @@ def _node_update(cluster: Cluster, node: Mapping[str, Any]) -> dict[str, Any] | 
             body[part] = dict(body[part])
     spec = body.setdefault("spec", {})
     status = body.setdefault("status", {})
-    taints = [t for t in spec.get("taints") or [] if t.get("key") != UNREACHABLE]
+    taints = [t for t in list_at(spec, "taints") if t.get("key") != UNREACHABLE]
     if stale:
         if ready is None or ready.get("status") != "Unknown":
-            conditions = [c for c in status.get("conditions") or [] if c.get("type") != "Ready"]
+            conditions = [c for c in list_at(status, "conditions") if c.get("type") != "Ready"]
             conditions.append(
                 {
                     "type": "Ready",
@@ -72,7 +73,7 @@ def _node_update(cluster: Cluster, node: Mapping[str, Any]) -> dict[str, Any] | 
             )
             status["conditions"] = conditions
         existing = {
-            t.get("effect"): t for t in spec.get("taints") or [] if t.get("key") == UNREACHABLE
+            t.get("effect"): t for t in list_at(spec, "taints") if t.get("key") == UNREACHABLE
         }
         taints.extend(
             existing.get(effect) or {"key": UNREACHABLE, "effect": effect, "timeAdded": cluster.now}
@@ -112,11 +113,11 @@ class MonitorNodeHealth(Action):
             # From the workloads' point of view this is an involuntary disruption.
             cluster.faults.append("node-unreachable")
             for pod in list(cluster.store.list_objects("Pod")):
-                if (pod.get("spec") or {}).get("nodeName") != self.node:
+                if str_at(pod, "spec.nodeName") != self.node:
                     continue
-                conditions = (pod.get("status") or {}).get("conditions") or []
                 if not any(
-                    c.get("type") == "Ready" and c.get("status") == "True" for c in conditions
+                    c.get("type") == "Ready" and c.get("status") == "True"
+                    for c in list_at(pod, "status.conditions")
                 ):
                     continue
                 patched = copy.deepcopy(dict(pod))
@@ -131,8 +132,8 @@ def _eviction_due(cluster: Cluster, pod: Mapping[str, Any], node: Mapping[str, A
     """Whether the taint eviction controller deletes this pod now."""
     if pod["metadata"].get("deletionTimestamp") is not None:
         return False
-    tolerations = (pod.get("spec") or {}).get("tolerations") or []
-    for taint in (node.get("spec") or {}).get("taints") or []:
+    tolerations = list_at(pod, "spec.tolerations")
+    for taint in list_at(node, "spec.taints"):
         if taint.get("effect") != "NoExecute":
             continue
         matching = [
@@ -256,7 +257,7 @@ def node_actions(cluster: Cluster) -> list[Action]:
 def _eviction_shape(pod: Mapping[str, Any]) -> tuple[Any, ...]:
     """What the pod garbage collector and taint eviction read of a pod."""
     metadata = pod["metadata"]
-    spec = pod.get("spec") or {}
+    spec = mapping_at(pod, "spec")
     return (
         metadata["namespace"],
         metadata["name"],
@@ -282,7 +283,7 @@ def _node_pod_actions(cluster: Cluster) -> list[Action]:
     actions: list[Action] = []
     nodes = {n["metadata"]["name"]: n for n in cluster.store.list_objects("Node")}
     for pod in cluster.store.list_objects("Pod"):
-        node_name = (pod.get("spec") or {}).get("nodeName")
+        node_name = str_at(pod, "spec.nodeName")
         if not node_name:
             continue
         namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
