@@ -31,6 +31,7 @@ from kmodel.cluster.actions import Action, register
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
+from kmodel.objects.fields import list_at, mapping_at, str_at
 from kmodel.semantics.resources import NodeUsage, node_allocatable, node_usage, pod_is_terminal
 from kmodel.semantics.scheduling import (
     DEFAULT_SCORE_PLUGIN_WEIGHTS,
@@ -110,10 +111,10 @@ def _pending(cluster: Cluster, view: Informer) -> list[Mapping[str, Any]]:
     return [
         p
         for p in view.list_objects("Pod")
-        if not (p.get("spec") or {}).get("nodeName")
+        if not str_at(p, "spec.nodeName")
         and (p["metadata"]["namespace"], p["metadata"]["name"]) not in assumed
         and p["metadata"].get("deletionTimestamp") is None
-        and (p.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
+        and str_at(p, "status.phase") not in {"Succeeded", "Failed"}
         and not scheduling_gates(p)
     ]
 
@@ -137,7 +138,7 @@ def _assumed(cluster: Cluster) -> tuple[tuple[str, str, str, str], ...]:
         if (
             pod is not None
             and pod["metadata"].get("uid") == uid
-            and not (pod.get("spec") or {}).get("nodeName")
+            and not str_at(pod, "spec.nodeName")
         ):
             live.append((namespace, name, uid, node))
     return tuple(live)
@@ -157,7 +158,7 @@ def _assumed_pods(cluster: Cluster) -> list[Mapping[str, Any]]:
 
 def _bound_to(pod: Mapping[str, Any], *, node: str) -> Mapping[str, Any]:
     """``pod`` as bound to ``node`` (the scheduler's ``assumedPod.Spec.NodeName = host``)."""
-    return {**pod, "spec": {**(pod.get("spec") or {}), "nodeName": node}}
+    return {**pod, "spec": {**mapping_at(pod, "spec"), "nodeName": node}}
 
 
 def _cycle(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dict[str, int], int]:
@@ -174,7 +175,7 @@ def _cycle(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dict[st
 def _cycle_now(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dict[str, int], int]:
     view = cluster.view("scheduler")
     nodes = list(view.list_objects("Node"))
-    pods = [p for p in view.list_objects("Pod") if (p.get("spec") or {}).get("nodeName")]
+    pods = [p for p in view.list_objects("Pod") if str_at(p, "spec.nodeName")]
     pods.extend(_assumed_pods(cluster))
     choices, reasons = schedule_choices(
         pod,
@@ -222,7 +223,7 @@ class SchedulePod(Action):
     def apply(self, cluster: Cluster) -> None:
         """Run the scheduling cycle and bind to ``node`` if it is still a top-scored choice."""
         current = cluster.view("scheduler").get(("Pod", self.namespace, self.pod))
-        if current is None or (current.get("spec") or {}).get("nodeName"):
+        if current is None or str_at(current, "spec.nodeName"):
             return
         if scheduling_gates(current):
             return
@@ -230,14 +231,14 @@ class SchedulePod(Action):
         if self.node not in choices:
             return
         current = cluster.store.get(("Pod", self.namespace, self.pod))
-        if current is None or (current.get("spec") or {}).get("nodeName"):
+        if current is None or str_at(current, "spec.nodeName"):
             return
         body = copy.deepcopy(dict(current))
         body["spec"]["nodeName"] = self.node
-        status = body.setdefault("status", {})
-        status["conditions"] = [
-            c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"
-        ] + [{"type": "PodScheduled", "status": "True", "lastTransitionTime": cluster.now}]
+        _set_pod_scheduled(
+            body.setdefault("status", {}),
+            {"type": "PodScheduled", "status": "True", "lastTransitionTime": cluster.now},
+        )
         if cluster.update(body) is not None:
             # AssumePod: counted on its node until the informer confirms the binding.
             memory = cluster.memory["scheduler"]
@@ -264,7 +265,7 @@ class MarkUnschedulable(Action):
     def apply(self, cluster: Cluster) -> None:
         """Write ``PodScheduled=False`` with reason Unschedulable."""
         current = cluster.store.get(("Pod", self.namespace, self.pod))
-        if current is None or (current.get("spec") or {}).get("nodeName"):
+        if current is None or str_at(current, "spec.nodeName"):
             return
         if scheduling_gates(current):
             return
@@ -279,11 +280,15 @@ class MarkUnschedulable(Action):
             "message": fit_error_message(total, reasons),
             "lastTransitionTime": cluster.now,
         }
-        status["conditions"] = [
-            c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"
-        ] + [condition]
+        _set_pod_scheduled(status, condition)
         if body != current:
             cluster.update(body)
+
+
+def _set_pod_scheduled(status: dict[str, Any], condition: dict[str, Any]) -> None:
+    """Put ``condition`` last in ``status.conditions``, in place of any PodScheduled one."""
+    kept = [c for c in list_at(status, "conditions") if c.get("type") != "PodScheduled"]
+    status["conditions"] = [*kept, condition]
 
 
 def _scheduling_shape(pod: Mapping[str, Any]) -> tuple[str, ...]:
@@ -296,8 +301,8 @@ def _scheduling_shape(pod: Mapping[str, Any]) -> tuple[str, ...]:
     whether MarkUnschedulable has anything to say).
     """
     metadata = {k: v for k, v in pod["metadata"].items() if k != "resourceVersion"}
-    spec = pod.get("spec") or {}
-    status = pod.get("status") or {}
+    spec = mapping_at(pod, "spec")
+    status = mapping_at(pod, "status")
     seen = status if not spec.get("nodeName") else _terminal(pod)
     return tuple(json.dumps(part, sort_keys=True, default=repr) for part in (metadata, spec, seen))
 
@@ -332,7 +337,7 @@ def _node_shape(node: Mapping[str, Any]) -> str:
     lifecycle controller derives from them.
     """
     metadata = {k: v for k, v in node["metadata"].items() if k != "resourceVersion"}
-    status = {k: v for k, v in (node.get("status") or {}).items() if k != "conditions"}
+    status = {k: v for k, v in mapping_at(node, "status").items() if k != "conditions"}
     rest = {k: v for k, v in node.items() if k not in {"metadata", "status"}}
     return json.dumps([metadata, status, rest], sort_keys=True, default=repr)
 
@@ -400,7 +405,7 @@ def _world(cluster: Cluster, *, bound_only: bool = False) -> tuple[Any, ...]:
         lambda: tuple(
             cluster.derive("scheduling-shape", p, _scheduling_shape)
             for p in view.list_objects("Pod")
-            if not bound_only or (p.get("spec") or {}).get("nodeName")
+            if not bound_only or str_at(p, "spec.nodeName")
         ),
     )
     return (
@@ -430,11 +435,7 @@ def _scheduler_actions(cluster: Cluster) -> list[Action]:
             actions.extend(SchedulePod(namespace, name, node) for node in choices)
             continue
         scheduled = next(
-            (
-                c
-                for c in (pod.get("status") or {}).get("conditions") or []
-                if c.get("type") == "PodScheduled"
-            ),
+            (c for c in list_at(pod, "status.conditions") if c.get("type") == "PodScheduled"),
             None,
         )
         message = fit_error_message(total, reasons)
