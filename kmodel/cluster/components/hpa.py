@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Final
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_horizontal_pod_autoscaler as set_defaults
+from kmodel.objects.fields import int_at, list_at, mapping_at, read_path, str_at
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.objects.quantity import milli_value, parse_quantity
 from kmodel.semantics import hpa as sem
@@ -86,10 +87,8 @@ def _pod_samples(
     """Per-pod metric samples: Running pods on up, reachable nodes; Ready ones share the load."""
     reporting = []
     for pod in pods:
-        status = pod.get("status") or {}
-        node = (pod.get("spec") or {}).get("nodeName")
-        machine = cluster.machines.get(node or "")
-        if status.get("phase") != "Running" or machine is None:
+        machine = cluster.machines.get(str_at(pod, "spec.nodeName"))
+        if str_at(pod, "status.phase") != "Running" or machine is None:
             continue
         if not machine.up or machine.partitioned:
             continue
@@ -103,8 +102,8 @@ def _pod_samples(
 def _request(pod: Mapping[str, Any], resource: str) -> int | None:
     """``calculatePodRequests``: the sum of the containers' requests (None if one has none)."""
     total = 0
-    for container in (pod.get("spec") or {}).get("containers") or []:
-        requests = (container.get("resources") or {}).get("requests") or {}
+    for container in list_at(pod, "spec.containers"):
+        requests = mapping_at(container, "resources.requests")
         if resource not in requests:
             return None
         total += milli_value(parse_quantity(requests[resource]))
@@ -112,8 +111,8 @@ def _request(pod: Mapping[str, Any], resource: str) -> int | None:
 
 
 def _sample(pod: Mapping[str, Any], resource: str) -> sem.PodSample:
-    status = pod.get("status") or {}
-    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    status = mapping_at(pod, "status")
+    ready = next((c for c in list_at(status, "conditions") if c.get("type") == "Ready"), None)
     return sem.PodSample(
         name=pod["metadata"]["name"],
         phase=str(status.get("phase", "Pending")),
@@ -159,9 +158,7 @@ def _compute_for_metric(  # upstream's computeReplicasForMetric inputs
 ) -> _Metric:
     """``computeReplicasForMetric`` for one metric spec."""
     kind = str(metric.get("type"))
-    source = metric.get({"Resource": "resource", "Pods": "pods"}.get(kind, kind.lower())) or {}
-    target = source.get("target") or {}
-    now = cluster.now
+    source = mapping_at(metric, {"Resource": "resource", "Pods": "pods"}.get(kind, kind.lower()))
     try:
         if kind == "ContainerResource":
             message = "kmodel does not model ContainerResource metrics"
@@ -170,61 +167,17 @@ def _compute_for_metric(  # upstream's computeReplicasForMetric inputs
             message = "no load is given for this HPA"
             raise sem.ReplicaCalculationError(message)  # noqa: TRY301
         if kind in {"Resource", "Pods"}:
-            resource = str(source.get("name", "")) if kind == "Resource" else ""
-            metric_name = str((source.get("metric") or {}).get("name", ""))
-            samples = _pod_samples(cluster, pods, load)
-            pod_samples = [_sample(p, resource) for p in pods]
-            if kind == "Resource" and target.get("type") == "Utilization":
-                replicas, utilization, raw = sem.get_resource_replicas(
-                    spec_replicas,
-                    int(target["averageUtilization"]),
-                    pod_samples,
-                    samples,
-                    cpu=resource == "cpu",
-                    now=now,
-                )
-                current = {"averageUtilization": utilization, "averageValue": _quantity(raw)}
-                name = f"{resource} resource utilization (percentage of request)"
-            else:
-                replicas, average = sem.calc_plain_metric_replicas(
-                    spec_replicas,
-                    milli_value(parse_quantity(target["averageValue"])),
-                    pod_samples,
-                    samples,
-                    cpu=resource == "cpu",
-                    now=now,
-                )
-                current = {"averageValue": _quantity(average)}
-                name = (
-                    f"{resource} resource" if kind == "Resource" else f"pods metric {metric_name}"
-                )
-            body = {"name": resource} if kind == "Resource" else {"metric": source.get("metric")}
-            status = {"type": kind, kind.lower(): {**body, "current": current}}
-            return _Metric(replicas, name, status)
-        value, spread = load
-        total = value if spread else value * sum(1 for p in pods if is_pod_ready(p))
-        metric_name = str((source.get("metric") or {}).get("name", ""))
-        if target.get("type") == "AverageValue":
-            replicas, average = sem.get_object_per_pod_metric_replicas(
-                status_replicas, milli_value(parse_quantity(target["averageValue"])), total
+            return _pod_metric(
+                cluster, kind, source, spec_replicas=spec_replicas, pods=pods, load=load
             )
-            current = {"averageValue": _quantity(average)}
-        else:
-            wanted = milli_value(parse_quantity(target["value"]))
-            ready = sum(
-                1
-                for p in pods
-                if (p.get("status") or {}).get("phase") == "Running" and is_pod_ready(p)
-            )
-            replicas = sem.get_usage_ratio_replica_count(spec_replicas, total / wanted, ready)
-            current = {"value": _quantity(total)}
-        if kind == "Object":
-            described = source.get("describedObject") or {}
-            name = f"{described.get('kind')} metric {metric_name}"
-        else:
-            name = f"external metric {metric_name}"
-        status = {"type": kind, kind.lower(): {"metric": source.get("metric"), "current": current}}
-        return _Metric(replicas, name, status)
+        return _total_metric(
+            kind,
+            source,
+            spec_replicas=spec_replicas,
+            status_replicas=status_replicas,
+            pods=pods,
+            load=load,
+        )
     except sem.ReplicaCalculationError as error:
         return _Metric(
             failure=(
@@ -232,6 +185,79 @@ def _compute_for_metric(  # upstream's computeReplicasForMetric inputs
                 f"the HPA was unable to compute the replica count: {error}",
             )
         )
+
+
+def _pod_metric(
+    cluster: Cluster,
+    kind: str,
+    source: Mapping[str, Any],
+    *,
+    spec_replicas: int,
+    pods: Sequence[Mapping[str, Any]],
+    load: tuple[int, bool],
+) -> _Metric:
+    """A Resource or Pods metric: ``GetResourceReplicas`` or ``GetMetricReplicas``."""
+    target = mapping_at(source, "target")
+    resource = str(source.get("name", "")) if kind == "Resource" else ""
+    samples = _pod_samples(cluster, pods, load)
+    pod_samples = [_sample(p, resource) for p in pods]
+    if kind == "Resource" and target.get("type") == "Utilization":
+        replicas, utilization, raw = sem.get_resource_replicas(
+            spec_replicas,
+            int(target["averageUtilization"]),
+            pod_samples,
+            samples,
+            cpu=resource == "cpu",
+            now=cluster.now,
+        )
+        current = {"averageUtilization": utilization, "averageValue": _quantity(raw)}
+        name = f"{resource} resource utilization (percentage of request)"
+    else:
+        replicas, average = sem.calc_plain_metric_replicas(
+            spec_replicas,
+            milli_value(parse_quantity(target["averageValue"])),
+            pod_samples,
+            samples,
+            cpu=resource == "cpu",
+            now=cluster.now,
+        )
+        current = {"averageValue": _quantity(average)}
+        metric_name = str_at(source, "metric.name")
+        name = f"{resource} resource" if kind == "Resource" else f"pods metric {metric_name}"
+    body = {"name": resource} if kind == "Resource" else {"metric": source.get("metric")}
+    return _Metric(replicas, name, {"type": kind, kind.lower(): {**body, "current": current}})
+
+
+def _total_metric(
+    kind: str,
+    source: Mapping[str, Any],
+    *,
+    spec_replicas: int,
+    status_replicas: int,
+    pods: Sequence[Mapping[str, Any]],
+    load: tuple[int, bool],
+) -> _Metric:
+    """An Object or External metric: ``GetObjectPerPodMetricReplicas`` or the usage ratio."""
+    target = mapping_at(source, "target")
+    value, spread = load
+    total = value if spread else value * sum(1 for p in pods if is_pod_ready(p))
+    metric_name = str_at(source, "metric.name")
+    if target.get("type") == "AverageValue":
+        replicas, average = sem.get_object_per_pod_metric_replicas(
+            status_replicas, milli_value(parse_quantity(target["averageValue"])), total
+        )
+        current = {"averageValue": _quantity(average)}
+    else:
+        wanted = milli_value(parse_quantity(target["value"]))
+        ready = sum(1 for p in pods if str_at(p, "status.phase") == "Running" and is_pod_ready(p))
+        replicas = sem.get_usage_ratio_replica_count(spec_replicas, total / wanted, ready)
+        current = {"value": _quantity(total)}
+    if kind == "Object":
+        name = f"{mapping_at(source, 'describedObject').get('kind')} metric {metric_name}"
+    else:
+        name = f"external metric {metric_name}"
+    status = {"type": kind, kind.lower(): {"metric": source.get("metric"), "current": current}}
+    return _Metric(replicas, name, status)
 
 
 def _set_condition(
@@ -265,6 +291,36 @@ def _longest_period(rules: sem.ScalingRules) -> int:
     return max((period for _, _, period in rules.policies), default=0)
 
 
+def _scaling_active(
+    proposals: Sequence[_Metric], current: int, conditions: list[dict[str, Any]], *, now: int
+) -> int | None:
+    """The metrics' replica count (the highest valid proposal), with ScalingActive set.
+
+    As ``computeReplicasForMetrics`` and ``reconcileAutoscaler``: when every metric failed, or
+    one failed and the others propose fewer than ``current`` replicas, the first failure's
+    condition is set and the answer is None (no rescale).
+    """
+    best = 0
+    best_name = ""
+    for proposal in proposals:
+        if proposal.failure is None and (best == 0 or proposal.replicas > best):
+            best, best_name = proposal.replicas, proposal.name
+    failures = [p.failure for p in proposals if p.failure is not None]
+    if len(failures) >= len(proposals) or (failures and best < current):
+        reason, message = failures[0]
+        _set_condition(conditions, "ScalingActive", "False", reason, message, now=now)
+        return None
+    _set_condition(
+        conditions,
+        "ScalingActive",
+        "True",
+        "ValidMetricFound",
+        f"the HPA was able to successfully calculate a replica count from {best_name}",
+        now=now,
+    )
+    return best
+
+
 @register
 @dataclass(frozen=True)
 class SyncHorizontalPodAutoscaler(Action):
@@ -280,49 +336,24 @@ class SyncHorizontalPodAutoscaler(Action):
 
     def apply(self, cluster: Cluster) -> None:  # upstream's flow
         """Read the scale and metrics, decide, write the scale and the status."""
-        view = cluster.view(_COMPONENT)
-        stored = view.get(("HorizontalPodAutoscaler", self.namespace, self.hpa))
+        stored = cluster.view(_COMPONENT).get(("HorizontalPodAutoscaler", self.namespace, self.hpa))
         if stored is None:
             return
-        hpa = set_defaults(stored)
-        spec = hpa["spec"]
-        uid = stored["metadata"]["uid"]
+        spec = set_defaults(stored)["spec"]
         memory = cluster.memory[_COMPONENT].setdefault(
-            uid, {"recommendations": (), "up": (), "down": (), "synced": None}
+            stored["metadata"]["uid"],
+            {"recommendations": (), "up": (), "down": (), "synced": None},
         )
         memory["synced"] = cluster.now
         now = cluster.now
-        conditions = [dict(c) for c in (stored.get("status") or {}).get("conditions") or []]
-        ref = spec.get("scaleTargetRef") or {}
-        target = (
-            cluster.store.get(("Deployment", self.namespace, str(ref.get("name"))))
-            if ref.get("kind") == "Deployment"
-            else None
-        )
-        status: dict[str, Any] = dict(stored.get("status") or {})
+        conditions = [dict(c) for c in list_at(stored, "status.conditions")]
+        status: dict[str, Any] = dict(mapping_at(stored, "status"))
+        target = self._scale_target(cluster, spec, conditions)
         if target is None:
-            _set_condition(
-                conditions,
-                "AbleToScale",
-                "False",
-                "FailedGetScale",
-                "the HPA controller was unable to get the target's current scale: "
-                f'{str(ref.get("kind", "")).lower()}s "{ref.get("name")}" not found',
-                now=now,
-            )
             status["conditions"] = conditions
             self._write_status(cluster, stored, status)
             return
-        _set_condition(
-            conditions,
-            "AbleToScale",
-            "True",
-            "SucceededGetScale",
-            "the HPA controller was able to get the target's current scale",
-            now=now,
-        )
-        current = int((target.get("spec") or {}).get("replicas", 1))
-        status_replicas = int((target.get("status") or {}).get("replicas", 0))
+        current = int_at(target, "spec.replicas", default=1)
         if not memory["recommendations"]:
             # recordInitialRecommendation
             memory["recommendations"] = (sem.Recommendation(current, now),)
@@ -346,114 +377,29 @@ class SyncHorizontalPodAutoscaler(Action):
         elif current < min_replicas:
             desired = min_replicas
         else:
-            selector = (target.get("spec") or {}).get("selector")
-            pods = [
-                p
-                for p in view.list_objects("Pod", namespace=self.namespace)
-                if selector_matches(selector, labels_of(p))
-            ]
-            load = load_value(cluster, hpa_key(self.namespace, self.hpa))
-            proposals = [
-                _compute_for_metric(
-                    cluster,
-                    metric,
-                    spec_replicas=current,
-                    status_replicas=status_replicas,
-                    pods=pods,
-                    load=load,
-                )
-                for metric in spec["metrics"]
-            ]
+            proposals = self._proposals(cluster, spec, target, current)
             metric_statuses = [p.status for p in proposals if p.status is not None]
-            valid = [p for p in proposals if p.failure is None]
-            best = 0
-            best_name = ""
-            for proposal in valid:
-                if best == 0 or proposal.replicas > best:
-                    best, best_name = proposal.replicas, proposal.name
-            failures = [p.failure for p in proposals if p.failure is not None]
-            if len(failures) >= len(proposals) or (failures and best < current):
-                reason, message = failures[0]
-                _set_condition(conditions, "ScalingActive", "False", reason, message, now=now)
+            best = _scaling_active(proposals, current, conditions, now=now)
+            if best is None:
                 status.update(currentReplicas=current, currentMetrics=metric_statuses or None)
                 status["conditions"] = conditions
                 self._write_status(cluster, stored, status)
                 return
-            _set_condition(
+            desired = self._stabilized_and_limited(
+                memory,
+                spec.get("behavior"),
                 conditions,
-                "ScalingActive",
-                "True",
-                "ValidMetricFound",
-                f"the HPA was able to successfully calculate a replica count from {best_name}",
+                current=current,
+                desired=max(desired, best),
+                bounds=(min_replicas, max_replicas),
                 now=now,
             )
-            desired = max(desired, best)
-            behavior = spec.get("behavior")
-            if behavior is None:
-                stabilized, memory["recommendations"] = sem.stabilize_recommendation(
-                    memory["recommendations"], desired, now=now
-                )
-                able = sem.stabilized_reason(stabilized, desired)
-                limited = sem.convert_desired_replicas_with_rules(
-                    current, stabilized, min_replicas, max_replicas
-                )
-            else:
-                up = sem.ScalingRules.of(behavior["scaleUp"])
-                down = sem.ScalingRules.of(behavior["scaleDown"])
-                stabilized, memory["recommendations"] = sem.stabilize_recommendation_with_behaviors(
-                    memory["recommendations"],
-                    current=current,
-                    desired=desired,
-                    up=up,
-                    down=down,
-                    now=now,
-                )
-                able = sem.stabilized_reason(stabilized, desired)
-                limited = sem.convert_desired_replicas_with_behavior_rate(
-                    current=current,
-                    desired=stabilized,
-                    min_replicas=min_replicas,
-                    max_replicas=max_replicas,
-                    up=up,
-                    down=down,
-                    up_events=memory["up"],
-                    down_events=memory["down"],
-                    now=now,
-                )
-            _set_condition(conditions, "AbleToScale", "True", able.reason, able.message, now=now)
-            _set_condition(
-                conditions,
-                "ScalingLimited",
-                "False" if limited.replicas == stabilized else "True",
-                limited.reason,
-                limited.message,
-                now=now,
-            )
-            desired = limited.replicas
             rescale = desired != current
         if rescale:
-            body = copy.deepcopy(dict(target))
-            body["spec"]["replicas"] = desired
-            if cluster.update(body) is None:
-                _set_condition(
-                    conditions,
-                    "AbleToScale",
-                    "False",
-                    "FailedUpdateScale",
-                    "the HPA controller was unable to update the target scale",
-                    now=now,
-                )
+            if not self._rescale(cluster, target, desired, conditions):
                 status["conditions"] = conditions
                 self._write_status(cluster, stored, status)
                 return
-            _set_condition(
-                conditions,
-                "AbleToScale",
-                "True",
-                "SucceededRescale",
-                f"the HPA controller was able to update the target scale to {desired}",
-                now=now,
-            )
             self._store_scale_event(memory, spec.get("behavior"), current, desired, now)
             status["lastScaleTime"] = now
         else:
@@ -465,6 +411,154 @@ class SyncHorizontalPodAutoscaler(Action):
             conditions=conditions,
         )
         self._write_status(cluster, stored, status)
+
+    def _scale_target(
+        self, cluster: Cluster, spec: Mapping[str, Any], conditions: list[dict[str, Any]]
+    ) -> Mapping[str, Any] | None:
+        """The target's scale (its Deployment), with the AbleToScale condition it sets."""
+        ref = mapping_at(spec, "scaleTargetRef")
+        target = (
+            cluster.store.get(("Deployment", self.namespace, str(ref.get("name"))))
+            if ref.get("kind") == "Deployment"
+            else None
+        )
+        if target is None:
+            _set_condition(
+                conditions,
+                "AbleToScale",
+                "False",
+                "FailedGetScale",
+                "the HPA controller was unable to get the target's current scale: "
+                f'{str(ref.get("kind", "")).lower()}s "{ref.get("name")}" not found',
+                now=cluster.now,
+            )
+            return None
+        _set_condition(
+            conditions,
+            "AbleToScale",
+            "True",
+            "SucceededGetScale",
+            "the HPA controller was able to get the target's current scale",
+            now=cluster.now,
+        )
+        return target
+
+    def _proposals(
+        self,
+        cluster: Cluster,
+        spec: Mapping[str, Any],
+        target: Mapping[str, Any],
+        current: int,
+    ) -> list[_Metric]:
+        """``computeReplicasForMetrics``: each metric's proposal over the target's pods."""
+        selector = read_path(target, "spec.selector")
+        pods = [
+            p
+            for p in cluster.view(_COMPONENT).list_objects("Pod", namespace=self.namespace)
+            if selector_matches(selector, labels_of(p))
+        ]
+        load = load_value(cluster, hpa_key(self.namespace, self.hpa))
+        status_replicas = int_at(target, "status.replicas")
+        return [
+            _compute_for_metric(
+                cluster,
+                metric,
+                spec_replicas=current,
+                status_replicas=status_replicas,
+                pods=pods,
+                load=load,
+            )
+            for metric in spec["metrics"]
+        ]
+
+    @staticmethod
+    def _stabilized_and_limited(
+        memory: dict[str, Any],
+        behavior: Mapping[str, Any] | None,
+        conditions: list[dict[str, Any]],
+        *,
+        current: int,
+        desired: int,
+        bounds: tuple[int, int],
+        now: int,
+    ) -> int:
+        """``normalizeDesiredReplicas[WithBehaviors]``: stabilize, then limit (bounds, rates).
+
+        Sets the AbleToScale and ScalingLimited conditions; the recommendations are kept in
+        ``memory``; ``bounds`` are minReplicas and maxReplicas.
+        """
+        min_replicas, max_replicas = bounds
+        if behavior is None:
+            stabilized, memory["recommendations"] = sem.stabilize_recommendation(
+                memory["recommendations"], desired, now=now
+            )
+            able = sem.stabilized_reason(stabilized, desired)
+            limited = sem.convert_desired_replicas_with_rules(
+                current, stabilized, min_replicas, max_replicas
+            )
+        else:
+            up = sem.ScalingRules.of(behavior["scaleUp"])
+            down = sem.ScalingRules.of(behavior["scaleDown"])
+            stabilized, memory["recommendations"] = sem.stabilize_recommendation_with_behaviors(
+                memory["recommendations"],
+                current=current,
+                desired=desired,
+                up=up,
+                down=down,
+                now=now,
+            )
+            able = sem.stabilized_reason(stabilized, desired)
+            limited = sem.convert_desired_replicas_with_behavior_rate(
+                current=current,
+                desired=stabilized,
+                min_replicas=min_replicas,
+                max_replicas=max_replicas,
+                up=up,
+                down=down,
+                up_events=memory["up"],
+                down_events=memory["down"],
+                now=now,
+            )
+        _set_condition(conditions, "AbleToScale", "True", able.reason, able.message, now=now)
+        _set_condition(
+            conditions,
+            "ScalingLimited",
+            "False" if limited.replicas == stabilized else "True",
+            limited.reason,
+            limited.message,
+            now=now,
+        )
+        return limited.replicas
+
+    @staticmethod
+    def _rescale(
+        cluster: Cluster,
+        target: Mapping[str, Any],
+        desired: int,
+        conditions: list[dict[str, Any]],
+    ) -> bool:
+        """Write the target's ``spec.replicas`` (the scale subresource); whether it was written."""
+        body = copy.deepcopy(dict(target))
+        body["spec"]["replicas"] = desired
+        if cluster.update(body) is None:
+            _set_condition(
+                conditions,
+                "AbleToScale",
+                "False",
+                "FailedUpdateScale",
+                "the HPA controller was unable to update the target scale",
+                now=cluster.now,
+            )
+            return False
+        _set_condition(
+            conditions,
+            "AbleToScale",
+            "True",
+            "SucceededRescale",
+            f"the HPA controller was able to update the target scale to {desired}",
+            now=cluster.now,
+        )
+        return True
 
     @staticmethod
     def _store_scale_event(
