@@ -20,6 +20,7 @@ from kmodel.cluster.components.ownership import (
     claim_pods,
     controller_owner_ref,
     delete_pod,
+    pod_from_template,
 )
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.model import Cluster
@@ -125,22 +126,6 @@ def _related(cluster: Cluster, rs: Mapping[str, Any]) -> list[Any]:
     ]
 
 
-def _new_pod(rs: Mapping[str, Any]) -> dict[str, Any]:
-    template = copy.deepcopy(mapping_at(rs, "spec.template"))
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "generateName": rs["metadata"]["name"] + "-",
-            "namespace": rs["metadata"]["namespace"],
-            "labels": dict(mapping_at(template, "metadata.labels")),
-            "annotations": dict(mapping_at(template, "metadata.annotations")),
-            "ownerReferences": [controller_owner_ref(rs, "apps/v1")],
-        },
-        "spec": mapping_at(template, "spec"),
-    }
-
-
 @register
 @dataclass(frozen=True)
 class SyncReplicaSet(Action):
@@ -174,7 +159,9 @@ class SyncReplicaSet(Action):
                 for batch in plan.create_batches:
                     failed = False
                     for _ in range(batch):
-                        created = cluster.create(_new_pod(rs))
+                        template = mapping_at(rs, "spec.template")
+                        new_pod = pod_from_template(template, rs, api_version="apps/v1")
+                        created = cluster.create(new_pod)
                         if created is None:
                             failed = True
                             error = "FailedCreate"

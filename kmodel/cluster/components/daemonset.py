@@ -25,6 +25,7 @@ from kmodel.cluster.components.ownership import (
     claim_pods,
     controller_owner_ref,
     delete_pod,
+    pod_from_template,
 )
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_daemon_set
@@ -179,20 +180,9 @@ class SyncDaemonSet(Action):
         record: dict[str, Any] = {"at": cluster.now, "adds": [], "dels": []}
         template = dsem.daemon_pod_template(ds, revision_hash)
         for node in create_on:
-            spec = copy.deepcopy(dict(mapping_at(template, "spec")))
+            body = pod_from_template(template, ds, api_version="apps/v1")
+            spec = body["spec"]
             spec["affinity"] = dsem.replace_node_name_node_affinity(spec.get("affinity"), node)
-            body = {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {
-                    "generateName": f"{ds['metadata']['name']}-",
-                    "namespace": self.namespace,
-                    "labels": dict(mapping_at(template, "metadata.labels")),
-                    "annotations": dict(mapping_at(template, "metadata.annotations")),
-                    "ownerReferences": [controller_owner_ref(ds, "apps/v1")],
-                },
-                "spec": spec,
-            }
             created = cluster.create(body)
             if created is None:
                 break  # upstream skips the rest of the batch after an error

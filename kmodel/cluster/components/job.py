@@ -10,7 +10,6 @@ restart loses them, as upstream's in-memory stores).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -20,8 +19,8 @@ from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.expectations import expectations_satisfied
 from kmodel.cluster.components.ownership import (
     cached_controller_uid,
-    controller_owner_ref,
     delete_pod,
+    pod_from_template,
 )
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_job
@@ -51,10 +50,11 @@ def job_pod(job: Mapping[str, Any], index: int | None, counts: tuple[int, int]) 
     an Indexed pod gets its index as annotation and label, the hostname ``<job>-<index>`` and
     the name prefix ``<job>-<index>-``; with ``backoffLimitPerIndex`` its failure counts.
     """
-    template = copy.deepcopy(mapping_at(job, "spec.template"))
+    pod = pod_from_template(mapping_at(job, "spec.template"), job, api_version="batch/v1")
+    metadata, spec = pod["metadata"], pod["spec"]
     name = job["metadata"]["name"]
     uid = job["metadata"]["uid"]
-    labels = dict(mapping_at(template, "metadata.labels"))
+    labels, annotations = metadata["labels"], metadata["annotations"]
     labels.update(
         {
             "batch.kubernetes.io/controller-uid": uid,
@@ -63,31 +63,17 @@ def job_pod(job: Mapping[str, Any], index: int | None, counts: tuple[int, int]) 
             "job-name": name,
         }
     )
-    annotations = dict(mapping_at(template, "metadata.annotations"))
-    spec = dict(mapping_at(template, "spec"))
-    generate = f"{name}-"
     if index is not None:
         annotations[jobsem.COMPLETION_INDEX_ANNOTATION] = str(index)
         labels[jobsem.COMPLETION_INDEX_ANNOTATION] = str(index)
         spec.setdefault("hostname", f"{name}-{index}")
-        generate = f"{name}-{index}-"
+        metadata["generateName"] = f"{name}-{index}-"
         if read_path(job, "spec.backoffLimitPerIndex") is not None:
             annotations[jobsem.INDEX_FAILURE_COUNT_ANNOTATION] = str(counts[0])
             if counts[1]:
                 annotations["batch.kubernetes.io/job-index-ignored-failure-count"] = str(counts[1])
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "generateName": generate,
-            "namespace": job["metadata"]["namespace"],
-            "labels": labels,
-            "annotations": annotations,
-            "ownerReferences": [controller_owner_ref(job, "batch/v1")],
-            "finalizers": [jobsem.TRACKING_FINALIZER],
-        },
-        "spec": spec,
-    }
+    metadata["finalizers"] = [jobsem.TRACKING_FINALIZER]
+    return pod
 
 
 def _job_pods(cluster: Cluster, job: Mapping[str, Any]) -> list[Mapping[str, Any]]:

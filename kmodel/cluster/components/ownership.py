@@ -11,11 +11,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kmodel.cluster.model import Cluster
-from kmodel.objects.fields import list_at, str_at
+from kmodel.objects.fields import list_at, mapping_at, str_at
 from kmodel.objects.types import Manifest
 from kmodel.semantics import replicaset as rsem
 
-__all__ = ["cached_controller_uid", "claim_pods", "controller_owner_ref", "delete_pod"]
+__all__ = [
+    "cached_controller_uid",
+    "claim_pods",
+    "controller_owner_ref",
+    "delete_pod",
+    "pod_from_template",
+]
 
 
 def cached_controller_uid(cluster: Cluster, obj: Mapping[str, Any]) -> str | None:
@@ -36,6 +42,29 @@ def controller_owner_ref(owner: Mapping[str, Any], api_version: str) -> dict[str
         "uid": owner["metadata"]["uid"],
         "controller": True,
         "blockOwnerDeletion": True,
+    }
+
+
+def pod_from_template(
+    template: Mapping[str, Any], owner: Mapping[str, Any], *, api_version: str
+) -> dict[str, Any]:
+    """A new pod for ``owner`` from a pod template, its name generated from the owner's.
+
+    Mirrors ``pkg/controller/controller_utils.go GetPodFromTemplate``: the template's labels,
+    annotations and spec (copies), ``generateName`` ``<owner>-`` and the owner's controller
+    reference. Not mirrored: the template's finalizers.
+    """
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "generateName": owner["metadata"]["name"] + "-",
+            "namespace": owner["metadata"]["namespace"],
+            "labels": dict(mapping_at(template, "metadata.labels")),
+            "annotations": dict(mapping_at(template, "metadata.annotations")),
+            "ownerReferences": [controller_owner_ref(owner, api_version)],
+        },
+        "spec": copy.deepcopy(dict(mapping_at(template, "spec"))),
     }
 
 
