@@ -57,7 +57,8 @@ def _node_update(cluster: Cluster, node: Mapping[str, Any]) -> dict[str, Any] | 
             body[part] = dict(body[part])
     spec = body.setdefault("spec", {})
     status = body.setdefault("status", {})
-    taints = [t for t in list_at(spec, "taints") if t.get("key") != UNREACHABLE]
+    node_taints = list_at(spec, "taints")
+    taints = [t for t in node_taints if t.get("key") != UNREACHABLE]
     if stale:
         if ready is None or ready.get("status") != "Unknown":
             conditions = [c for c in list_at(status, "conditions") if c.get("type") != "Ready"]
@@ -72,9 +73,7 @@ def _node_update(cluster: Cluster, node: Mapping[str, Any]) -> dict[str, Any] | 
                 }
             )
             status["conditions"] = conditions
-        existing = {
-            t.get("effect"): t for t in list_at(spec, "taints") if t.get("key") == UNREACHABLE
-        }
+        existing = {t.get("effect"): t for t in node_taints if t.get("key") == UNREACHABLE}
         taints.extend(
             existing.get(effect) or {"key": UNREACHABLE, "effect": effect, "timeAdded": cluster.now}
             for effect in ("NoSchedule", "NoExecute")
@@ -132,10 +131,12 @@ def _eviction_due(cluster: Cluster, pod: Mapping[str, Any], node: Mapping[str, A
     """Whether the taint eviction controller deletes this pod now."""
     if pod["metadata"].get("deletionTimestamp") is not None:
         return False
+    # Most nodes have no NoExecute taint: the pod's tolerations are read only when one has.
+    no_execute = [t for t in list_at(node, "spec.taints") if t.get("effect") == "NoExecute"]
+    if not no_execute:
+        return False
     tolerations = list_at(pod, "spec.tolerations")
-    for taint in list_at(node, "spec.taints"):
-        if taint.get("effect") != "NoExecute":
-            continue
+    for taint in no_execute:
         matching = [
             t
             for t in tolerations
