@@ -19,7 +19,9 @@ __all__ = [
     "MIN_INT32",
     "go_atoi",
     "go_div",
+    "go_float_div",
     "go_int32",
+    "go_int64_ceil",
     "go_log2_int",
     "go_parse_int",
     "go_round",
@@ -57,6 +59,26 @@ def go_div(numerator: int, denominator: int) -> int:
     """Go's integer division: truncation toward zero (Python's ``//`` floors)."""
     quotient = abs(numerator) // abs(denominator)
     return quotient if (numerator >= 0) == (denominator > 0) else -quotient
+
+
+def go_float_div(numerator: float, denominator: float) -> float:
+    """Go's ``float64`` division: IEEE 754, so x/0 is +-Inf and 0/0 NaN (where Python raises)."""
+    if denominator != 0:
+        return numerator / denominator
+    if numerator == 0 or math.isnan(numerator):
+        return math.nan
+    return math.copysign(math.inf, numerator) * math.copysign(1.0, denominator)
+
+
+def go_int64_ceil(number: float) -> int:
+    """``int64(math.Ceil(x))`` as Go computes it on amd64.
+
+    A NaN, an infinity or an out-of-range value converts to the "integer indefinite"
+    ``math.MinInt64`` (what ``CVTTSD2SI`` gives), not an error.
+    """
+    if math.isnan(number) or math.isinf(number) or not -(2.0**63) <= number < 2.0**63:
+        return -(2**63)
+    return math.ceil(number)
 
 
 def go_round(number: float | Fraction) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from kmodel.internal.gocompat import MAX_INT32, MIN_INT32
+from kmodel.internal.gocompat import MAX_INT32, MIN_INT32, go_float_div, go_int64_ceil
 from kmodel.objects.fields import list_at
 
 __all__ = [
@@ -314,13 +314,16 @@ def get_object_per_pod_metric_replicas(
 ) -> tuple[int, int]:
     """``GetObjectPerPodMetricReplicas``: an Object metric with an AverageValue target.
 
-    Returns (replicas, value per current replica, rounded up).
+    Returns (replicas, value per current replica, rounded up). Go divides in ``float64``: with
+    no replica in the target's status (a Deployment whose pods are not created yet) the ratio is
+    +Inf (or NaN for a value of 0, which compares false) and the value per replica is
+    ``int64(+Inf)``, as upstream computes them.
     """
     replicas = status_replicas
-    ratio = value / (target_average * replicas)
+    ratio = go_float_div(value, target_average * replicas)
     if abs(1.0 - ratio) > tolerance:
         replicas = math.ceil(value / target_average)
-    return replicas, math.ceil(value / status_replicas)
+    return replicas, go_int64_ceil(go_float_div(value, status_replicas))
 
 
 def get_external_per_pod_metric_replicas(

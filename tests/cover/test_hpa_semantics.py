@@ -269,3 +269,11 @@ def test_store_scale_event_reuses_outdated_slot() -> None:
         now=NOW,
     )
     assert events == (hpa.ScaleEvent(3, NOW), hpa.ScaleEvent(1, NOW - 5))
+
+
+def test_an_average_value_metric_of_a_target_with_no_replica_yet_divides_as_go_does():
+    # Upstream divides in float64: +Inf ratio, int64(+Inf) per replica (MinInt64 on amd64).
+    assert hpa.get_object_per_pod_metric_replicas(0, 1000, 8500) == (9, -(2**63))
+    # 0/0 is NaN, which compares false against the tolerance: the count stays.
+    assert hpa.get_object_per_pod_metric_replicas(0, 1000, 0) == (0, -(2**63))
+    assert hpa.get_external_per_pod_metric_replicas(0, 100, [300, 300]) == (6, -(2**63))
