@@ -22,150 +22,27 @@ as the caller gave it.
 
 from __future__ import annotations
 
-from kmodel.objects.defaults import (
-    DEFAULT_MAX_SURGE,
-    DEFAULT_MAX_UNAVAILABLE,
-    DEFAULT_PROGRESS_DEADLINE_SECONDS,
-    DEFAULT_REVISION_HISTORY_LIMIT,
-)
-from kmodel.semantics.deployment.controller import (
-    get_pod_map_for_deployment,
-)
-from kmodel.semantics.deployment.progress import (
-    requeue_stuck_deployment,
-    sync_rollout_status,
-)
-from kmodel.semantics.deployment.recreate import (
-    RecreatePlan,
-    old_pods_running,
-    rollout_recreate,
-    scale_down_old_replica_sets_for_recreate,
-    scale_up_new_replica_set_for_recreate,
-)
-from kmodel.semantics.deployment.rollback import (
-    RollbackDecision,
-    rollback,
-)
-from kmodel.semantics.deployment.rolling import (
-    CleanupResult,
-    ReconcileOldPlan,
-    cleanup_unhealthy_replicas,
-    max_scaled_down,
-    reconcile_new_replica_set,
-    reconcile_old_replica_sets,
-    scale_down_old_replica_sets_for_rolling_update,
-)
-from kmodel.semantics.deployment.sync import (
-    ScaleAction,
-    calculate_status,
-    check_paused_conditions,
-    cleanup_deployment,
-    is_scaling_event,
-    scale,
-)
-from kmodel.semantics.deployment.util import (
-    DESIRED_REPLICAS_ANNOTATION,
-    MAX_REPLICAS_ANNOTATION,
-    MAX_REV_HISTORY_LENGTH_IN_CHARS,
-    REASON_MIN_AVAILABLE,
-    REASON_MIN_UNAVAILABLE,
-    REASON_NEW_RS_AVAILABLE,
-    REASON_PAUSED,
-    REASON_RESUMED,
-    REASON_ROLLBACK_DONE,
-    REASON_ROLLBACK_NOT_FOUND,
-    REASON_ROLLBACK_UNCHANGED,
-    REASON_RS_UPDATED,
-    REASON_TIMED_OUT,
-    REVISION_ANNOTATION,
-    REVISION_HISTORY_ANNOTATION,
-    ROLLBACK_TO_ANNOTATION,
-    deployment_complete,
-    deployment_progressing,
-    deployment_timed_out,
-    find_active_or_latest,
-    get_proportion,
-    get_scaled_value_from_int_or_percent,
-    has_progress_deadline,
-    has_revision_history_limit,
-    is_saturated,
-    last_revision,
-    max_revision,
-    max_surge,
-    max_unavailable,
-    min_available,
-    new_deployment_condition,
-    new_rs_new_replicas,
-    replica_set_fraction,
-    resolve_fenceposts,
-    revision,
-    set_deployment_condition,
-    set_new_replica_set_annotations,
-)
+import kmodel.semantics.deployment.controller as _controller
+import kmodel.semantics.deployment.progress as _progress
+import kmodel.semantics.deployment.recreate as _recreate
+import kmodel.semantics.deployment.rollback as _rollback
+import kmodel.semantics.deployment.rolling as _rolling
+import kmodel.semantics.deployment.sync as _sync
+import kmodel.semantics.deployment.util as _util
+from kmodel.semantics.deployment.controller import *  # noqa: F403  (its __all__)
+from kmodel.semantics.deployment.progress import *  # noqa: F403  (its __all__)
+from kmodel.semantics.deployment.recreate import *  # noqa: F403  (its __all__)
+from kmodel.semantics.deployment.rollback import *  # noqa: F403  (its __all__)
+from kmodel.semantics.deployment.rolling import *  # noqa: F403  (its __all__)
+from kmodel.semantics.deployment.sync import *  # noqa: F403  (its __all__)
+from kmodel.semantics.deployment.util import *  # noqa: F403  (its __all__)
 
-__all__ = [
-    "DEFAULT_MAX_SURGE",
-    "DEFAULT_MAX_UNAVAILABLE",
-    "DEFAULT_PROGRESS_DEADLINE_SECONDS",
-    "DEFAULT_REVISION_HISTORY_LIMIT",
-    "DESIRED_REPLICAS_ANNOTATION",
-    "MAX_REPLICAS_ANNOTATION",
-    "MAX_REV_HISTORY_LENGTH_IN_CHARS",
-    "REASON_MIN_AVAILABLE",
-    "REASON_MIN_UNAVAILABLE",
-    "REASON_NEW_RS_AVAILABLE",
-    "REASON_PAUSED",
-    "REASON_RESUMED",
-    "REASON_ROLLBACK_DONE",
-    "REASON_ROLLBACK_NOT_FOUND",
-    "REASON_ROLLBACK_UNCHANGED",
-    "REASON_RS_UPDATED",
-    "REASON_TIMED_OUT",
-    "REVISION_ANNOTATION",
-    "REVISION_HISTORY_ANNOTATION",
-    "ROLLBACK_TO_ANNOTATION",
-    "CleanupResult",
-    "ReconcileOldPlan",
-    "RecreatePlan",
-    "RollbackDecision",
-    "ScaleAction",
-    "calculate_status",
-    "check_paused_conditions",
-    "cleanup_deployment",
-    "cleanup_unhealthy_replicas",
-    "deployment_complete",
-    "deployment_progressing",
-    "deployment_timed_out",
-    "find_active_or_latest",
-    "get_pod_map_for_deployment",
-    "get_proportion",
-    "get_scaled_value_from_int_or_percent",
-    "has_progress_deadline",
-    "has_revision_history_limit",
-    "is_saturated",
-    "is_scaling_event",
-    "last_revision",
-    "max_revision",
-    "max_scaled_down",
-    "max_surge",
-    "max_unavailable",
-    "min_available",
-    "new_deployment_condition",
-    "new_rs_new_replicas",
-    "old_pods_running",
-    "reconcile_new_replica_set",
-    "reconcile_old_replica_sets",
-    "replica_set_fraction",
-    "requeue_stuck_deployment",
-    "resolve_fenceposts",
-    "revision",
-    "rollback",
-    "rollout_recreate",
-    "scale",
-    "scale_down_old_replica_sets_for_recreate",
-    "scale_down_old_replica_sets_for_rolling_update",
-    "scale_up_new_replica_set_for_recreate",
-    "set_deployment_condition",
-    "set_new_replica_set_annotations",
-    "sync_rollout_status",
-]
+#: Every module's public names (each module's ``__all__`` is the one list of them).
+__all__: list[str] = []
+__all__ += _controller.__all__
+__all__ += _progress.__all__
+__all__ += _recreate.__all__
+__all__ += _rollback.__all__
+__all__ += _rolling.__all__
+__all__ += _sync.__all__
+__all__ += _util.__all__
