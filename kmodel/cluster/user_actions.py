@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.hpa import hpa_key
 from kmodel.cluster.components.network import SendRequests
+from kmodel.cluster.components.ownership import delete_pod
 from kmodel.internal.formats import Count, FormatModel, NonEmpty, Positive, Quantity
 from kmodel.semantics.deployment import last_revision, revision
 from kmodel.semantics.replicaset import controller_ref
@@ -236,12 +237,8 @@ class DeletePod(Action):
     def apply(self, cluster: Cluster) -> None:
         """Delete (gracefully when the pod is bound to a node)."""
         current = cluster.store.get(("Pod", self.namespace, self.pod))
-        if current is None:
-            return
-        graceful = bool((current.get("spec") or {}).get("nodeName"))
-        cluster.delete(
-            ("Pod", self.namespace, self.pod), uid=current["metadata"]["uid"], graceful=graceful
-        )
+        if current is not None:
+            delete_pod(cluster, current)
 
 
 @register

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.model import Cluster
 from kmodel.errors import InputError
-from kmodel.objects.fields import list_at, mapping_at, read_path
+from kmodel.objects.fields import list_at, mapping_at
 from kmodel.semantics.replicaset import is_pod_ready
 from kmodel.strategies.policies import Strategy, batch_size
 
@@ -304,9 +305,7 @@ class _Sync:
             if written is None:
                 return
             pod = written
-        key = ("Pod", self.namespace, pod["metadata"]["name"])
-        graceful = bool(read_path(pod, "spec.nodeName"))
-        self.cluster.delete(key, uid=pod["metadata"]["uid"], graceful=graceful)
+        delete_pod(self.cluster, pod)
 
     # ----------------------------------------------------------------- reconcile
 
