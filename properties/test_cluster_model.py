@@ -40,6 +40,7 @@ from kmodel.explore.run import Run, Scenario, UserAction
 from kmodel.invariants import CATALOGUE, MinAvailable, Violation
 from kmodel.objects.quantity import parse_quantity
 from properties import tracekit
+from tests.helpers import zones as zone_helpers
 from tests.helpers.scheduling import make_deployment
 
 IMAGES = ["registry.example.com/app:1", "registry.example.com/app:2", "registry.example.com/app:3"]
@@ -205,41 +206,8 @@ def autoscaler(deployment: str) -> dict:
 
 def zonal_volume(zone: str) -> list[dict]:
     """A PersistentVolume in ``zone``, its claim and a Recreate Deployment that mounts it."""
-    volume = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": f"data-{zone}"},
-        "spec": {
-            "capacity": {"storage": "10Gi"},
-            "accessModes": ["ReadWriteOnce"],
-            "storageClassName": "zonal",
-            "nodeAffinity": {
-                "required": {
-                    "nodeSelectorTerms": [
-                        {
-                            "matchExpressions": [
-                                {
-                                    "key": "topology.kubernetes.io/zone",
-                                    "operator": "In",
-                                    "values": [zone],
-                                }
-                            ]
-                        }
-                    ]
-                }
-            },
-        },
-    }
-    claim = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "data", "namespace": "default"},
-        "spec": {
-            "accessModes": ["ReadWriteOnce"],
-            "storageClassName": "zonal",
-            "resources": {"requests": {"storage": "5Gi"}},
-        },
-    }
+    volume = zone_helpers.zonal_volume(f"data-{zone}", zone)
+    claim = zone_helpers.claim("data")
     container = {
         "name": "db",
         "image": IMAGES[0],

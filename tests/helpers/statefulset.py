@@ -4,33 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.helpers.zones import zonal_volume
+
 
 def volume(name: str, zone: str) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": name},
-        "spec": {
-            "capacity": {"storage": "10Gi"},
-            "accessModes": ["ReadWriteOnce"],
-            "storageClassName": "ssd",
-            "nodeAffinity": {
-                "required": {
-                    "nodeSelectorTerms": [
-                        {
-                            "matchExpressions": [
-                                {
-                                    "key": "topology.kubernetes.io/zone",
-                                    "operator": "In",
-                                    "values": [zone],
-                                }
-                            ]
-                        }
-                    ]
-                }
-            },
-        },
-    }
+    return zonal_volume(name, zone, storage_class="ssd")
 
 
 def db(replicas: int = 2, **spec: Any) -> dict:

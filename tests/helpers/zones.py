@@ -1,4 +1,4 @@
-"""A three-zone cluster: zoned Nodes, and the web Deployment and Service rolled out on it."""
+"""A three-zone cluster: zoned Nodes, zonal volumes, and the web Deployment and Service."""
 
 from __future__ import annotations
 
@@ -12,6 +12,38 @@ def node(name: str, zone: str) -> dict:
         "kind": "Node",
         "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
         "status": {"allocatable": resources, "capacity": dict(resources)},
+    }
+
+
+def zonal_volume(name: str, zone: str, *, storage_class: str = "zonal") -> dict:
+    """A 10Gi ReadWriteOnce PersistentVolume whose node affinity requires ``zone``."""
+    zone_term = {"key": "topology.kubernetes.io/zone", "operator": "In", "values": [zone]}
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {
+            "capacity": {"storage": "10Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": storage_class,
+            "nodeAffinity": {
+                "required": {"nodeSelectorTerms": [{"matchExpressions": [zone_term]}]}
+            },
+        },
+    }
+
+
+def claim(name: str, *, storage_class: str = "zonal") -> dict:
+    """A 5Gi ReadWriteOnce PersistentVolumeClaim in ``default``."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": storage_class,
+            "resources": {"requests": {"storage": "5Gi"}},
+        },
     }
 
 

@@ -19,7 +19,7 @@ from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
 from kmodel.invariants import make_invariant
 from kmodel.semantics import replicaset
 from kmodel.semantics.scheduling import framework
-from tests.helpers.zones import node
+from tests.helpers.zones import claim, node, zonal_volume
 
 OPTIONS = ExploreOptions(examples=60, max_steps=12, seed=0)
 
@@ -185,48 +185,15 @@ def test_pod_gc_that_collects_pods_of_unready_nodes_is_caught(monkeypatch):
 
 
 def test_a_scheduler_that_ignores_volume_topology_is_caught(monkeypatch):
-    volume = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": "data-c"},
-        "spec": {
-            "capacity": {"storage": "10Gi"},
-            "accessModes": ["ReadWriteOnce"],
-            "storageClassName": "zonal",
-            "nodeAffinity": {
-                "required": {
-                    "nodeSelectorTerms": [
-                        {
-                            "matchExpressions": [
-                                {
-                                    "key": "topology.kubernetes.io/zone",
-                                    "operator": "In",
-                                    "values": ["c"],
-                                }
-                            ]
-                        }
-                    ]
-                }
-            },
-        },
-    }
-    claim = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "data", "namespace": "default"},
-        "spec": {
-            "accessModes": ["ReadWriteOnce"],
-            "storageClassName": "zonal",
-            "resources": {"requests": {"storage": "5Gi"}},
-        },
-    }
+    volume = zonal_volume("data-c", "c")
+    volume_claim = claim("data")
     db = deployment(
         0,
         {"name": "db", "image": "db:1"},
         volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
     )
     scenario = Scenario(
-        objects=[node("n1", "a"), node("n2", "b"), node("n3", "c"), volume, claim, db],
+        objects=[node("n1", "a"), node("n2", "b"), node("n3", "c"), volume, volume_claim, db],
         user_actions=(UserAction("scale", {"deployment": "web", "replicas": [1]}),),
         invariants=(make_invariant("volume_zone_matches"),),
     )
