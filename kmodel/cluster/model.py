@@ -891,8 +891,3 @@ def admit_pod(pod: Mapping[str, Any]) -> dict[str, Any]:
         status.setdefault("phase", "Pending")
         status["conditions"] = [*(status.get("conditions") or []), gated]
     return obj
-
-
-def objects_by_key(objects: Iterable[Mapping[str, Any]]) -> dict[ObjectKey, Mapping[str, Any]]:
-    """Index objects by store key."""
-    return {key_of(o): o for o in objects}

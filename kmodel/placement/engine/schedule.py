@@ -121,10 +121,6 @@ class Clock:
         """Seconds since the clock started."""
         return time.perf_counter() - self.start
 
-    def remaining_ms(self) -> int:
-        """Whole milliseconds left (0 once the limit has passed)."""
-        return max(0, int((self.limit - self.elapsed()) * 1000))
-
     def remaining_seconds(self) -> float:
         """Seconds left (0 once the limit has passed)."""
         return max(0.0, self.limit - self.elapsed())
