@@ -98,6 +98,18 @@ def test_a_timeout_leaves_nothing_behind(engine: Any, monkeypatch: pytest.Monkey
     assert nothing_left(engine, run_id)
 
 
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT at its default, as a terminal's Ctrl-C finds it.
+
+    A shell starts a background command (``make test &`` in a script, many CI runners) with
+    SIGINT ignored; the child would inherit that and Python would never raise
+    KeyboardInterrupt, so the run would finish normally instead of being interrupted. kmodel
+    keeps an inherited SIG_IGN on purpose (POSIX convention: whoever ignored it wanted it so;
+    SIGTERM still interrupts), so the test, which plays the user at a terminal, resets it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_an_interrupted_run_leaves_nothing_behind(engine: Any, signum: int) -> None:
     run_id = f"test-{uuid.uuid4().hex[:8]}"
@@ -111,7 +123,13 @@ def test_an_interrupted_run_leaves_nothing_behind(engine: Any, signum: int) -> N
         str(SPECS / "run-forever.yaml"),
         str(SPECS / "shared-volume.yaml"),
     ]
-    with subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,  # noqa: PLW1509  # no threads run in the test process here
+    ) as process:
         try:
             deadline = time.monotonic() + 30
             while not leftovers(engine, run_id)["containers"]:
