@@ -51,6 +51,10 @@ __all__ = [
 ]
 
 
+#: containerd's exit code for a container whose task vanished (``unknownExitCode``).
+_UNKNOWN_EXIT_CODE: Final = 255
+
+
 def _fault(cluster: Cluster, kind: str, node: str | None = None) -> None:
     cluster.faults.append(kind)
     if node is not None:
@@ -108,10 +112,17 @@ class NodeCrash(Action):
         return f"node {self.node} crashes"
 
     def apply(self, cluster: Cluster) -> None:
-        """Stop the machine; the runtime state is lost."""
+        """Stop the machine: the kubelet's memory is lost, the runtime's container records kept.
+
+        containerd checkpoints its containers on disk, so their records (restart counts, exit
+        codes) outlive the machine; see :class:`NodeRecover` for what it makes of them.
+        """
         machine = cluster.machines[self.node]
         if machine.up:
             machine.up = False
+            for key, runtime in machine.pods.items():
+                if any(runtime.records.values()):
+                    machine.kept_containers[key] = runtime.records
             machine.pods.clear()
             _fault(cluster, self.name, self.node)
 
@@ -130,10 +141,25 @@ class NodeRecover(Action):
         return f"node {self.node} recovers"
 
     def apply(self, cluster: Cluster) -> None:
-        """Start the machine; its kubelet starts with a fresh list of its pods."""
+        """Start the machine; its kubelet starts with a fresh list of its pods.
+
+        The runtime recovers its checkpointed containers (containerd
+        ``internal/cri/server/restart.go loadContainer``): one that was running has lost its
+        task and is exited now with code 255 and reason ``Unknown``.
+        """
         machine = cluster.machines[self.node]
         if not machine.up and machine.exists:
             machine.up = True
+            for by_name in machine.kept_containers.values():
+                for records in by_name.values():
+                    if records and records[0].get("state") == "running":
+                        records[0] = {
+                            **records[0],
+                            "state": "exited",
+                            "exitCode": _UNKNOWN_EXIT_CODE,
+                            "reason": "Unknown",
+                            "finishedAt": cluster.now,
+                        }
             machine.last_heartbeat = 0
             machine.epoch += 1
             _kubelet_informer(cluster, self.node).relist(cluster.store)
@@ -178,6 +204,7 @@ class MachineGone(Action):
         machine.up = False
         machine.exists = False
         machine.pods.clear()
+        machine.kept_containers.clear()
         _fault(cluster, self.name, self.node)
 
 
@@ -526,7 +553,8 @@ FAULTS: Final[tuple[Fault, ...]] = (
         "node_crash",
         NodeCrash,
         lambda cluster: [NodeCrash(n) for n in _up(cluster)],
-        "a machine stops, with its kubelet and containers (recovers: `node-recover`)",
+        "a machine stops, with its kubelet and containers; the runtime keeps their records "
+        "(recovers: `node-recover`, the kubelet recreates the sandboxes)",
     ),
     Fault(
         "zone_outage",

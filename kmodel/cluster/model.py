@@ -25,7 +25,7 @@ from kmodel.cluster.clock import Tick
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.registry import ComponentTable
 from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, key_of
-from kmodel.semantics.containers import BackOffPolicy
+from kmodel.semantics.containers import BackOffPolicy, RuntimeContainer
 from kmodel.semantics.printers import scheduling_gated_condition
 
 T = TypeVar("T")
@@ -158,6 +158,9 @@ class Machine:
         exists: the cloud still has the instance (the cloud controller removes the Node otherwise).
         partitioned: the kubelet cannot reach the API server.
         pods: runtime state per pod UID (see :mod:`kmodel.cluster.kubelet`).
+        kept_containers: container records the runtime keeps across a reboot, by runtime key
+            and container name, newest first (containerd's checkpoint survives; the kubelet's
+            memory does not): taken back when the rebooted kubelet syncs the pod.
         static_pods: static pod manifests the kubelet reads from its manifest folder.
         index: the node's number, for its pod CIDR (10.244.<index>.0/24).
         next_ip: the next host number for a pod IP.
@@ -169,6 +172,7 @@ class Machine:
     exists: bool = True
     partitioned: bool = False
     pods: dict[str, Any] = field(default_factory=dict)
+    kept_containers: dict[str, dict[str, list[RuntimeContainer]]] = field(default_factory=dict)
     static_pods: list[Mapping[str, Any]] = field(default_factory=list)
     next_ip: int = 2
     last_heartbeat: int = 0
@@ -183,6 +187,10 @@ class Machine:
         """
         clone = copy.copy(self)
         clone.pods = {uid: runtime.copy() for uid, runtime in self.pods.items()}
+        clone.kept_containers = {
+            key: {name: [r.copy() for r in records] for name, records in by_name.items()}
+            for key, by_name in self.kept_containers.items()
+        }
         clone.static_pods = copy.deepcopy(self.static_pods)
         for spec in fields(self):
             if spec.name not in _MACHINE_COPIED_BY_HAND:
@@ -193,7 +201,7 @@ class Machine:
 #: Machine fields :meth:`Machine.copy` copies by hand: scalars, and the containers it copies.
 _MACHINE_COPIED_BY_HAND: Final = frozenset(
     {"name", "index", "up", "exists", "partitioned", "pods", "static_pods", "next_ip"}
-    | {"last_heartbeat", "epoch"}
+    | {"last_heartbeat", "epoch", "kept_containers"}
 )
 
 

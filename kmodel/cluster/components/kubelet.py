@@ -93,6 +93,10 @@ class PodRuntime:
     probe_origin: int = 0
     #: Admission rejected the pod: the reason and message its Failed status carries.
     rejected: tuple[str, str] | None = None
+    #: The pod's sandbox runs. False for a pod whose containers the runtime kept across a
+    #: reboot: its sandbox died with the machine (``PodSandboxChanged``), see
+    #: :func:`_recreate_sandbox`.
+    sandbox_ready: bool = True
 
     def latest(self, name: str) -> RuntimeContainer | None:
         """The newest runtime record of a container."""
@@ -137,6 +141,7 @@ _COPIED_SHALLOW: Final = frozenset(
         "mounted",
         "probe_origin",
         "rejected",
+        "sandbox_ready",
     }
 )
 
@@ -343,7 +348,9 @@ def _start(
             "name": name,
             "state": "running",
             "startedAt": cluster.now,
-            # The runtime keeps two records, so the count carries on from the newest one.
+            # ``startContainer``: the newest record's count + 1. Without a record (never ran,
+            # or an init container purged with its logs when the sandbox was recreated)
+            # ``calcRestartCountByLogDir`` finds no log file left: 0.
             "restartCount": int(latest.get("restartCount", 0)) + 1 if latest is not None else 0,
             "image": container.get("image", ""),
         },
@@ -360,8 +367,50 @@ def _start(
     return True
 
 
+def _recreate_sandbox(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None:
+    """``computePodActions`` for a pod whose sandbox died (a reboot), and ``SyncPod``'s start.
+
+    Mirrors ``kuberuntime_manager.go computePodActions`` (its ``createPodSandbox`` branch) and
+    ``SyncPod``: a ``restartPolicy: Never`` pod that has container records gets no new sandbox
+    and nothing runs again; neither does a pod with no regular container to start (OnFailure
+    ones that succeeded are not) once a regular container was created
+    (``hasAnyRegularContainerCreated``). Otherwise a new sandbox (a new IP) starts:
+    ``purgeInitContainers`` removes every init container's records (and their logs), then the
+    first init container starts, or without init containers every regular container to
+    start. Regular containers keep their records, so their restart counts carry on.
+    """
+    spec = pod.get("spec") or {}
+    if spec.get("restartPolicy", "Always") == "Never" and any(runtime.records.values()):
+        return
+    regular = spec.get("containers") or []
+    to_start = [
+        c
+        for c in regular
+        if not (
+            spec.get("restartPolicy") == "OnFailure"
+            and (latest := runtime.latest(c.get("name"))) is not None
+            and latest.get("state") == "exited"
+            and latest.get("exitCode") == 0
+        )
+    ]
+    if not to_start and any(runtime.records.get(c.get("name")) for c in regular):
+        return
+    runtime.sandbox_ready = True
+    runtime.ip = cluster.allocate_pod_ip(str(spec.get("nodeName", "")))
+    runtime.probe_origin = cluster.now
+    init = spec.get("initContainers") or []
+    for container in init:
+        runtime.records.pop(container.get("name"), None)
+    for container in init[:1] or to_start:
+        restart = runtime.latest(container.get("name")) is not None
+        _start(cluster, runtime, pod, container, restart=restart)
+
+
 def _run_containers(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None:
     """``computePodActions``: init containers in order, sidecars, then regular containers."""
+    if not runtime.sandbox_ready:
+        _recreate_sandbox(cluster, runtime, pod)
+        return
     spec = pod.get("spec") or {}
     for container in spec.get("initContainers") or []:
         name = container.get("name")
@@ -535,9 +584,27 @@ def runtime_key(pod: Manifest) -> str:
 
 
 def _runtime_for(cluster: Cluster, machine: Machine, pod: Manifest) -> PodRuntime:
+    """The pod's runtime state; a new one for a pod this kubelet does not run yet.
+
+    A pod whose containers the runtime kept across a reboot gets them back, with its sandbox
+    dead (``PodSandboxChanged``: the sandbox is not ready) and its IP as the API last showed.
+    """
     metadata = pod["metadata"]
     key = runtime_key(pod)
     runtime: PodRuntime | None = machine.pods.get(key)
+    kept = machine.kept_containers.pop(key, None) if runtime is None else None
+    if kept is not None:
+        runtime = PodRuntime(
+            uid=metadata["uid"],
+            name=metadata["name"],
+            namespace=metadata.get("namespace", "default"),
+            ip=str((pod.get("status") or {}).get("podIP", "")),
+            records=kept,
+            static=key.startswith("static:"),
+            probe_origin=cluster.now,
+            sandbox_ready=False,
+        )
+        machine.pods[key] = runtime
     if runtime is None:
         runtime = PodRuntime(
             uid=metadata["uid"],
@@ -642,8 +709,10 @@ class KubeletSyncPod(Action):
             return
         if known is None and not deleting and _terminal_phase(pod):
             # A rebooted kubelet never runs a pod the API already shows terminal (``SyncPod``
-            # skips terminal pods): it only remembers it, containers and status untouched.
+            # skips terminal pods): it only remembers it, containers and status untouched
+            # (what the runtime kept of it is the container GC's).
             metadata = pod["metadata"]
+            machine.kept_containers.pop(runtime_key(pod), None)
             machine.pods[runtime_key(pod)] = PodRuntime(
                 uid=metadata["uid"],
                 name=metadata["name"],
@@ -741,7 +810,9 @@ def _reject(
         return False
     reason, message = failure
     metadata = pod["metadata"]
-    # The pod worker never runs it: a terminal runtime entry without containers or IP.
+    # The pod worker never runs it: a terminal runtime entry without containers or IP (what
+    # the runtime kept of it across a reboot is the container GC's: gone).
+    machine.kept_containers.pop(runtime_key(pod), None)
     machine.pods[runtime_key(pod)] = PodRuntime(
         uid=metadata["uid"],
         name=metadata["name"],
@@ -830,7 +901,9 @@ def _orphans(machine: Machine, bound: list[Manifest]) -> list[str]:
     """
     wanted = {runtime_key(pod) for pod in bound} | {str(pod["metadata"]["uid"]) for pod in bound}
     return [
-        key for key in sorted(machine.pods) if not key.startswith("static:") and key not in wanted
+        key
+        for key in sorted({*machine.pods, *machine.kept_containers})
+        if not key.startswith("static:") and key not in wanted
     ]
 
 
@@ -864,8 +937,12 @@ class KubeletCleanupPods(Action):
         if orphans:
             machine.epoch += 1
         for key in orphans:
-            _kill_all(cluster, machine.pods[key])
-            del machine.pods[key]
+            # Containers the runtime kept across a reboot go with them (the container GC's
+            # ``evictContainers`` removes every container of a deleted pod).
+            machine.kept_containers.pop(key, None)
+            if key in machine.pods:
+                _kill_all(cluster, machine.pods[key])
+                del machine.pods[key]
 
 
 @register
@@ -1020,7 +1097,7 @@ def kubelet_actions(cluster: Cluster) -> list[Action]:
         view = kubelet_view(cluster, machine)
         actions.extend(_sync_static_pods(machine, view))
         pods = _cached_pods(cluster, view)
-        if machine.pods and _orphans(machine, pods):
+        if (machine.pods or machine.kept_containers) and _orphans(machine, pods):
             actions.append(KubeletCleanupPods(name))
         for pod in pods:
             if _needs_sync(cluster, machine, pod):
