@@ -69,6 +69,9 @@ class History:
     #: Service key -> the resourceVersion of the Endpoints an up-to-date endpoints controller
     #: wrote last, and the IPs of the Ready, non-terminating pods then.
     endpoints_written: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    #: Pod UID -> regular container -> the highest ``restartCount`` its status showed
+    #: (``restart_count_monotonic``).
+    restart_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 #: One problem :meth:`Invariant.judge_each` reports: its words, or its words and the values

@@ -48,6 +48,7 @@ from kmodel.invariants.pods import (
     PodGcSafe,
     PodPhaseConsistent,
     PodReadyConsistent,
+    RestartCountMonotonic,
     TaintEvictionTiming,
     VolumeZoneMatches,
 )
@@ -111,6 +112,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         PodReadyConsistent,
         PodGcSafe,
         OrphansStopped,
+        RestartCountMonotonic,
         VolumeZoneMatches,
         LostNodePodsNotReady,
         TaintEvictionTiming,

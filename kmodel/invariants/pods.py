@@ -332,6 +332,48 @@ class OrphansStopped(Invariant):
         return violations
 
 
+class RestartCountMonotonic(Invariant):
+    """A regular container's ``restartCount`` never goes down for the same pod.
+
+    Upstream promises it (``kuberuntime_container.go startContainer``: a container starts with
+    its newest record's count + 1, or without a record the count its log directory gives,
+    ``calcRestartCountByLogDir``; ``kubelet_pods.go convertToAPIContainerStatuses`` reports
+    the newest record's count, or carries the previous status's count over, + 1 for a
+    container that vanished while running). The container runtime keeps a pod's exited
+    containers across a kubelet restart and a machine reboot, so the count of a pod's regular
+    container only grows while the pod (its UID) lives. Init containers are left out: when the
+    sandbox is recreated (``SyncPod``) ``purgeInitContainers`` removes them with their logs,
+    and they count from 0 again. Stated from the pods' statuses over time.
+    """
+
+    name = "restart_count_monotonic"
+    description = "a regular container's restartCount never decreases for the same pod UID"
+    precondition = "a regular container restarted"
+    reads = frozenset({"Pod"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare each regular container's count with the highest one its pod showed."""
+
+        def judge(pod: Mapping[str, Any]) -> tuple[list[str], bool]:
+            highest = history.restart_counts.setdefault(pod["metadata"]["uid"], {})
+            problems: list[str] = []
+            for container in (pod.get("spec") or {}).get("containers") or []:
+                name = str(container.get("name"))
+                status = _statuses(pod, "containerStatuses").get(name)
+                if status is None:
+                    continue
+                count = int(status.get("restartCount") or 0)
+                before = highest.get(name, 0)
+                if count < before:
+                    problems.append(
+                        f"container {name}'s restartCount went down from {before} to {count}"
+                    )
+                highest[name] = max(before, count)
+            return problems, any(highest.values())
+
+        return self.judge_each(history, _pods(cluster), judge, noun="pod")
+
+
 _ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
 
 
