@@ -310,174 +310,205 @@ class ControllerRestart(Action):
         _fault(cluster, self.name)
 
 
+# Watch faults, one family for every informer: a control-plane component's (named by its
+# ``component``) and a kubelet's pod watch (named by its ``node``). What differs between them
+# the informer knows: whether it reaches the API server, and what to invalidate when it changes
+# (:meth:`Informer.reaches_api`, :meth:`Informer.invalidate`). The action names stay apart, as
+# traces and specs' fault kinds spell them.
+
+
+@dataclass(frozen=True)
+class _ComponentWatch(Action):
+    """A watch fault on a control-plane component's informer."""
+
+    component: str
+
+    def informer(self, cluster: Cluster) -> Informer:
+        """The component's informer."""
+        return cluster.informers[self.component]
+
+    def owner(self) -> str:
+        """Whose watch, in words ("<owner>watch ...")."""
+        return f"{self.component}'s "
+
+
+@dataclass(frozen=True)
+class _KubeletWatch(Action):
+    """A watch fault on the pod informer of the kubelet on ``node``."""
+
+    node: str
+
+    def informer(self, cluster: Cluster) -> Informer:
+        """The kubelet's pod informer (made by a first list when first needed)."""
+        return _kubelet_informer(cluster, self.node)
+
+    def owner(self) -> str:
+        """Whose watch, in words ("<owner>watch ...")."""
+        return f"kubelet on {self.node}: its pod "
+
+
+class _WatchFault(Action):
+    """The behaviour of a watch fault, on whichever informer its target names.
+
+    A concrete fault lists its target first (``class WatchDelay(_ComponentWatch, _Stall)``),
+    so the target's :meth:`informer` and :meth:`owner` are the ones used.
+    """
+
+    def informer(self, cluster: Cluster) -> Informer:  # pragma: no cover - the targets define it
+        """The informer the fault acts on."""
+        raise NotImplementedError
+
+    def owner(self) -> str:  # pragma: no cover - the targets define it
+        """Whose watch, in words."""
+        raise NotImplementedError
+
+    def _record(self, cluster: Cluster, informer: Informer) -> None:
+        cluster.faults.append(self.name)
+        informer.invalidate(cluster.machines)
+
+
+class _Stall(_WatchFault):
+    """The watch stalls: its owner keeps acting on what it has seen so far."""
+
+    def describe(self) -> str:
+        """In words."""
+        return f"{self.owner()}watch stalls (stale reads)"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Stop automatic delivery."""
+        informer = self.informer(cluster)
+        informer.lagging = True
+        self._record(cluster, informer)
+
+
+class _Deliver(_WatchFault):
+    """A stalled watch delivers everything pending and resumes."""
+
+    def describe(self) -> str:
+        """In words."""
+        return f"{self.owner()}watch catches up"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Resume; deliver now unless the owner cannot reach the API server."""
+        informer = self.informer(cluster)
+        informer.lagging = False
+        if informer.reaches_api(cluster.machines):
+            informer.deliver(cluster.store)
+        informer.invalidate(cluster.machines)
+
+
+class _Drop(_WatchFault):
+    """The watch loses its next event, until a relist repairs the cache.
+
+    What is pending is delivered first unless the watch stalls (then the event lost is the
+    first the stalled watch would have delivered).
+    """
+
+    def describe(self) -> str:
+        """In words."""
+        return f"{self.owner()}watch drops its next event"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Drop the next event the watch sends."""
+        informer = self.informer(cluster)
+        if informer.reaches_api(cluster.machines):
+            informer.catch_up(cluster.store)
+        informer.drop_next += 1
+        self._record(cluster, informer)
+
+
+class _Relist(_WatchFault):
+    """A broken watch ends and its reflector lists afresh (``Reflector.ListAndWatch``).
+
+    What the watch lost is back; the owner's memory stays (it did not restart).
+    """
+
+    def describe(self) -> str:
+        """In words."""
+        return f"{self.owner()}reflector lists afresh"
+
+    def apply(self, cluster: Cluster) -> None:
+        """Relist, when the owner reaches the API server."""
+        informer = self.informer(cluster)
+        if informer.reaches_api(cluster.machines):
+            informer.relist(cluster.store)
+            informer.invalidate(cluster.machines)
+
+
 @register
 @dataclass(frozen=True)
-class WatchDelay(Action):
+class WatchDelay(_ComponentWatch, _Stall):
     """A component's watch stalls: it keeps acting on what it has seen so far."""
 
     name: ClassVar[str] = "watch-delay"
     category: ClassVar[str] = "fault"
-    component: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"{self.component}'s watch stalls (stale reads)"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Stop automatic delivery."""
-        cluster.informers[self.component].lagging = True
-        _fault(cluster, self.name)
 
 
 @register
 @dataclass(frozen=True)
-class WatchDeliver(Action):
-    """A stalled watch delivers everything pending and resumes."""
+class WatchDeliver(_ComponentWatch, _Deliver):
+    """A component's stalled watch delivers everything pending and resumes."""
 
     name: ClassVar[str] = "watch-deliver"
     category: ClassVar[str] = "fault"
-    component: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"{self.component}'s watch catches up"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Deliver and resume."""
-        informer = cluster.informers[self.component]
-        informer.lagging = False
-        informer.deliver(cluster.store)
 
 
 @register
 @dataclass(frozen=True)
-class WatchDrop(Action):
+class WatchDrop(_ComponentWatch, _Drop):
     """A component's watch loses its next event (until a relist repairs the cache)."""
 
     name: ClassVar[str] = "watch-drop"
     category: ClassVar[str] = "fault"
-    component: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"{self.component}'s watch drops its next event"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Drop the next event."""
-        informer = cluster.informers[self.component]
-        informer.deliver(cluster.store)
-        informer.drop_next += 1
-        _fault(cluster, self.name)
-
-
-def _kubelet_informer(cluster: Cluster, node: str) -> Informer:
-    return kubelet_informer(cluster.informers, cluster.store, node)
-
-
-def _reaches_api(cluster: Cluster, node: str) -> bool:
-    machine = cluster.machines[node]
-    return machine.up and not machine.partitioned
 
 
 @register
 @dataclass(frozen=True)
-class KubeletWatchDelay(Action):
-    """A kubelet's pod watch stalls: it keeps running and cleaning up pods from stale reads."""
-
-    name: ClassVar[str] = "kubelet-watch-delay"
-    category: ClassVar[str] = "fault"
-    node: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"kubelet on {self.node}: its pod watch stalls (stale reads)"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Stop automatic delivery."""
-        _kubelet_informer(cluster, self.node).lagging = True
-        _fault(cluster, self.name, self.node)
-
-
-@register
-@dataclass(frozen=True)
-class KubeletWatchDeliver(Action):
-    """A kubelet's stalled pod watch delivers everything pending and resumes."""
-
-    name: ClassVar[str] = "kubelet-watch-deliver"
-    category: ClassVar[str] = "fault"
-    node: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"kubelet on {self.node}: its pod watch catches up"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Resume; deliver now unless the kubelet cannot reach the API server."""
-        informer = _kubelet_informer(cluster, self.node)
-        informer.lagging = False
-        if _reaches_api(cluster, self.node):
-            informer.deliver(cluster.store)
-        cluster.machines[self.node].epoch += 1
-
-
-@register
-@dataclass(frozen=True)
-class KubeletWatchDrop(Action):
-    """A kubelet's pod watch loses its next event (until a restart relists)."""
-
-    name: ClassVar[str] = "kubelet-watch-drop"
-    category: ClassVar[str] = "fault"
-    node: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"kubelet on {self.node}: its pod watch drops its next event"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Drop the next event the watch sends this kubelet."""
-        informer = _kubelet_informer(cluster, self.node)
-        if _reaches_api(cluster, self.node):
-            informer.catch_up(cluster.store)
-        informer.drop_next += 1
-        _fault(cluster, self.name, self.node)
-
-
-@register
-@dataclass(frozen=True)
-class WatchRelist(Action):
+class WatchRelist(_ComponentWatch, _Relist):
     """A component's broken watch ends and its reflector lists afresh: what it lost is back."""
 
     name: ClassVar[str] = "watch-relist"
     category: ClassVar[str] = "fault"
-    component: str
-
-    def describe(self) -> str:
-        """In words."""
-        return f"{self.component}'s reflector lists afresh"
-
-    def apply(self, cluster: Cluster) -> None:
-        """Relist (the component's memory stays: it did not restart)."""
-        cluster.informers[self.component].relist(cluster.store)
 
 
 @register
 @dataclass(frozen=True)
-class KubeletWatchRelist(Action):
+class KubeletWatchDelay(_KubeletWatch, _Stall):
+    """A kubelet's pod watch stalls: it keeps running and cleaning up pods from stale reads."""
+
+    name: ClassVar[str] = "kubelet-watch-delay"
+    category: ClassVar[str] = "fault"
+
+
+@register
+@dataclass(frozen=True)
+class KubeletWatchDeliver(_KubeletWatch, _Deliver):
+    """A kubelet's stalled pod watch delivers everything pending and resumes."""
+
+    name: ClassVar[str] = "kubelet-watch-deliver"
+    category: ClassVar[str] = "fault"
+
+
+@register
+@dataclass(frozen=True)
+class KubeletWatchDrop(_KubeletWatch, _Drop):
+    """A kubelet's pod watch loses its next event (until a restart or a relist)."""
+
+    name: ClassVar[str] = "kubelet-watch-drop"
+    category: ClassVar[str] = "fault"
+
+
+@register
+@dataclass(frozen=True)
+class KubeletWatchRelist(_KubeletWatch, _Relist):
     """A kubelet's broken pod watch ends and its reflector lists afresh."""
 
     name: ClassVar[str] = "kubelet-watch-relist"
     category: ClassVar[str] = "fault"
-    node: str
 
-    def describe(self) -> str:
-        """In words."""
-        return f"kubelet on {self.node}: its pod reflector lists afresh"
 
-    def apply(self, cluster: Cluster) -> None:
-        """Relist, when the kubelet reaches the API server."""
-        if _reaches_api(cluster, self.node):
-            _kubelet_informer(cluster, self.node).relist(cluster.store)
-            cluster.machines[self.node].epoch += 1
+def _kubelet_informer(cluster: Cluster, node: str) -> Informer:
+    return kubelet_informer(cluster.informers, cluster.store, node)
 
 
 # ----------------------------------------------------------------------------- the tables

@@ -6,7 +6,9 @@ store's watch log up to a cursor. By default an informer catches up before its c
 delivery action says so) or lose an event (``drop_next``), as a slow or broken watch does; a
 relist (a restarted component) rebuilds the cache from the store. A kubelet's informer holds
 only the pods bound to its node (``node``: the field selector ``spec.nodeName=<node>`` of
-``pkg/kubelet/config/apiserver.go NewSourceApiserver``).
+``pkg/kubelet/config/apiserver.go NewSourceApiserver``); it reaches the API server only while
+its machine runs and is not cut off, and a change to it invalidates what was derived from the
+machine (:meth:`Informer.reaches_api`, :meth:`Informer.invalidate`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from typing import Any, Final, Protocol
 
 from kmodel.cluster.store import APIStore, ObjectKey
 
-__all__ = ["Informer", "ObjectView", "kubelet_informer", "kubelet_informer_name"]
+__all__ = [
+    "Informer",
+    "MachineState",
+    "ObjectView",
+    "kubelet_informer",
+    "kubelet_informer_name",
+]
 
 
 class ObjectView(Protocol):
@@ -29,6 +37,14 @@ class ObjectView(Protocol):
     ) -> Iterator[Mapping[str, Any]]:  # pragma: no cover - protocol
         """Objects of a kind, in key order."""
         ...
+
+
+class MachineState(Protocol):
+    """What an informer reads and bumps of the machine a kubelet runs on."""
+
+    up: bool
+    partitioned: bool
+    epoch: int
 
 
 #: Source of :attr:`Informer.version` values.
@@ -93,6 +109,26 @@ class Informer:
     def _selects(self, kind: str, obj: Mapping[str, Any]) -> bool:
         """Whether ``obj`` passes this informer's field selector (``node`` must be set)."""
         return kind == "Pod" and (obj.get("spec") or {}).get("nodeName") == self.node
+
+    def reaches_api(self, machines: Mapping[str, MachineState]) -> bool:
+        """Whether this watch reaches the API server.
+
+        A kubelet's does only while its machine runs and is not cut off; a control-plane
+        component's always does.
+        """
+        if self.node is None:
+            return True
+        machine = machines[self.node]
+        return machine.up and not machine.partitioned
+
+    def invalidate(self, machines: Mapping[str, MachineState]) -> None:
+        """Tell whoever caches results derived from this informer that it changed.
+
+        A kubelet's syncs are cached on its machine's epoch; a control-plane component's
+        results are keyed on :meth:`versions`, which the informer moves itself.
+        """
+        if self.node is not None:
+            machines[self.node].epoch += 1
 
     def catch_up(self, store: APIStore) -> None:
         """Deliver everything pending unless the watch is lagging (a fault)."""
