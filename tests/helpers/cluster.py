@@ -34,6 +34,32 @@ def service(name: str = "web") -> dict:
     }
 
 
+def web_deployment(
+    replicas: int,
+    container: dict[str, Any],
+    *,
+    strategy: dict[str, Any] | None = None,
+    **pod_spec: Any,
+) -> dict[str, Any]:
+    """The web Deployment: one ``container``, pods labelled ``app: web``, in ``default``.
+
+    ``strategy`` is the Deployment's; ``pod_spec`` adds pod template spec fields.
+    """
+    extra = {} if strategy is None else {"strategy": strategy}
+    return make_deployment("web", replicas, [container], pod_spec=pod_spec, **extra)
+
+
+def web_app(
+    replicas: int,
+    container: dict[str, Any],
+    *,
+    strategy: dict[str, Any] | None = None,
+    **pod_spec: Any,
+) -> list[dict[str, Any]]:
+    """The web Deployment (:func:`web_deployment`) and its Service."""
+    return [web_deployment(replicas, container, strategy=strategy, **pod_spec), service()]
+
+
 def pods(cluster, app: str = "web") -> list[dict]:
     return [
         p

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.helpers.cluster import web_app
+
 IMAGE = "registry.example.com/app:1"
 
 
@@ -48,6 +50,7 @@ def claim(name: str, *, storage_class: str = "zonal") -> dict:
 
 
 def web(replicas: int, surge: object, unavailable: object, *, probe: bool = False) -> list[dict]:
+    """The web Deployment (a RollingUpdate with these bounds) and its Service."""
     container: dict = {
         "name": "app",
         "image": IMAGE,
@@ -55,30 +58,11 @@ def web(replicas: int, surge: object, unavailable: object, *, probe: bool = Fals
     }
     if probe:
         container["readinessProbe"] = {"httpGet": {"path": "/", "port": 80}}
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "web"}},
-            "strategy": {
-                "type": "RollingUpdate",
-                "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
-            },
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [container]},
-            },
-        },
+    strategy = {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": surge, "maxUnavailable": unavailable},
     }
-    service = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
-    }
-    return [deployment, service]
+    return web_app(replicas, container, strategy=strategy)
 
 
 NODES = [node("n1", "a"), node("n2", "b"), node("n3", "c")]

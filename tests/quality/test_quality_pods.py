@@ -19,6 +19,7 @@ from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
 from kmodel.invariants import make_invariant
 from kmodel.semantics import replicaset
 from kmodel.semantics.scheduling import framework
+from tests.helpers.cluster import web_deployment
 from tests.helpers.zones import claim, node, zonal_volume
 
 OPTIONS = ExploreOptions(examples=60, max_steps=12, seed=0)
@@ -37,22 +38,6 @@ def pod(name: str, containers: list[dict], *, policy: str = "Always", **spec: An
         "kind": "Pod",
         "metadata": {"name": name, "namespace": "default"},
         "spec": {"restartPolicy": policy, "containers": containers, **spec},
-    }
-
-
-def deployment(replicas: int, container: dict, **pod_spec: Any) -> dict:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [container], **pod_spec},
-            },
-        },
     }
 
 
@@ -94,7 +79,7 @@ def test_a_kubelet_that_starts_containers_before_init_completes_is_caught(monkey
     scenario = Scenario(
         objects=[
             node("n1", "a"),
-            deployment(
+            web_deployment(
                 0,
                 {"name": "app", "image": "app:1"},
                 initContainers=[{"name": "setup", "image": "init:1"}],
@@ -121,7 +106,7 @@ def test_a_kubelet_that_reports_ready_before_its_containers_are_is_caught(monkey
         "readinessProbe": {"httpGet": {"path": "/", "port": 80}},
     }
     scenario = Scenario(
-        objects=[node("n1", "a"), deployment(0, probed)],
+        objects=[node("n1", "a"), web_deployment(0, probed)],
         user_actions=(UserAction("scale", {"deployment": "web", "replicas": [1]}),),
         invariants=(make_invariant("pod_ready_consistent"),),
         config=config,
@@ -151,7 +136,7 @@ def test_pod_gc_that_collects_pods_of_unready_nodes_is_caught(monkeypatch):
         objects=[
             node("n1", "a"),
             node("n2", "b"),
-            deployment(2, {"name": "app", "image": "app:1"}),
+            web_deployment(2, {"name": "app", "image": "app:1"}),
         ],
         faults={"kubelet_partition": 1},
         invariants=(make_invariant("pod_gc_safe"),),
@@ -187,7 +172,7 @@ def test_pod_gc_that_collects_pods_of_unready_nodes_is_caught(monkeypatch):
 def test_a_scheduler_that_ignores_volume_topology_is_caught(monkeypatch):
     volume = zonal_volume("data-c", "c")
     volume_claim = claim("data")
-    db = deployment(
+    db = web_deployment(
         0,
         {"name": "db", "image": "db:1"},
         volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
@@ -210,7 +195,7 @@ def test_a_scheduler_without_its_assume_cache_is_caught(monkeypatch):
     container = {"name": "app", "image": "app:1", "resources": {"requests": {"cpu": "600m"}}}
     # Two pods wait behind a scheduling gate: once it goes, a stalled scheduler sees both
     # pending and, without its assumed pods, both nodes free.
-    gated = deployment(2, container, schedulingGates=[{"name": "example.com/quota"}])
+    gated = web_deployment(2, container, schedulingGates=[{"name": "example.com/quota"}])
     scenario = Scenario(
         objects=[small_node("n1", "a"), small_node("n2", "b"), gated],
         faults={"watch_delay": None},
@@ -229,7 +214,11 @@ def test_a_scheduler_without_its_assume_cache_is_caught(monkeypatch):
 
 
 PARTITIONED = {
-    "objects": [node("n1", "a"), node("n2", "b"), deployment(2, {"name": "app", "image": "app:1"})],
+    "objects": [
+        node("n1", "a"),
+        node("n2", "b"),
+        web_deployment(2, {"name": "app", "image": "app:1"}),
+    ],
     "faults": {"kubelet_partition": 1},
     "ticks": (10, 60),
 }
@@ -271,7 +260,7 @@ def test_a_replicaset_that_deletes_its_best_pods_first_is_caught(monkeypatch):
         objects=[
             node("n1", "a"),
             node("n2", "b"),
-            deployment(3, {"name": "app", "image": "app:1"}),
+            web_deployment(3, {"name": "app", "image": "app:1"}),
         ],
         user_actions=(UserAction("scale", {"deployment": "web", "replicas": [2]}),),
         invariants=(make_invariant("replicaset_scale_safe"),),
@@ -298,7 +287,7 @@ def test_a_scheduler_that_ignores_taints_is_caught(monkeypatch):
     tainted = node("n1", "a")
     tainted["spec"] = {"taints": [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]}
     scenario = Scenario(
-        objects=[tainted, node("n2", "b"), deployment(0, {"name": "app", "image": "app:1"})],
+        objects=[tainted, node("n2", "b"), web_deployment(0, {"name": "app", "image": "app:1"})],
         user_actions=(UserAction("scale", {"deployment": "web", "replicas": [2]}),),
         invariants=(make_invariant("binding_passes_filters"),),
     )
@@ -325,7 +314,7 @@ def test_a_scheduler_that_ignores_pod_anti_affinity_is_caught(monkeypatch):
         objects=[
             node("n1", "a"),
             node("n2", "b"),
-            deployment(0, {"name": "app", "image": "app:1"}, affinity=apart),
+            web_deployment(0, {"name": "app", "image": "app:1"}, affinity=apart),
         ],
         user_actions=(UserAction("scale", {"deployment": "web", "replicas": [3]}),),
         invariants=(make_invariant("binding_passes_filters"),),
@@ -351,7 +340,7 @@ def test_a_scheduler_that_ignores_topology_spread_is_caught(monkeypatch):
         objects=[
             small_node("n1", "a"),
             node("n2", "b"),
-            deployment(
+            web_deployment(
                 0,
                 {"name": "app", "image": "app:1", "resources": {"requests": {"cpu": "400m"}}},
                 topologySpreadConstraints=spread,
@@ -373,7 +362,7 @@ def test_a_scheduler_that_binds_gated_pods_is_caught(monkeypatch):
     scenario = Scenario(
         objects=[
             node("n1", "a"),
-            deployment(0, {"name": "app", "image": "app:1"}, schedulingGates=gates),
+            web_deployment(0, {"name": "app", "image": "app:1"}, schedulingGates=gates),
         ],
         user_actions=(UserAction("scale", {"deployment": "web", "replicas": [1]}),),
         invariants=(make_invariant("binding_passes_filters"),),

@@ -13,6 +13,7 @@ from kmodel.cluster.components import network
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
 from kmodel.invariants import make_invariant
+from tests.helpers.cluster import web_app
 from tests.helpers.zones import node
 
 OPTIONS = ExploreOptions(examples=60, max_steps=12, seed=0)
@@ -21,28 +22,7 @@ PROBE = {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 5}
 
 def web(replicas: int) -> list[dict[str, Any]]:
     """A Deployment whose pods get Ready late or go unready, and its Service."""
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {
-                    "containers": [{"name": "app", "image": "app:1", "readinessProbe": PROBE}]
-                },
-            },
-        },
-    }
-    service = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
-    }
-    return [deployment, service]
+    return web_app(replicas, {"name": "app", "image": "app:1", "readinessProbe": PROBE})
 
 
 def scenario() -> Scenario:
