@@ -130,7 +130,7 @@ class NodeCrash(Action):
 @register
 @dataclass(frozen=True)
 class NodeRecover(Action):
-    """A crashed machine boots again; its kubelet starts with an empty runtime."""
+    """A crashed machine boots again: its kubelet starts afresh, its runtime with what it kept."""
 
     name: ClassVar[str] = "node-recover"
     category: ClassVar[str] = "fault"
