@@ -525,6 +525,11 @@ class _WatchedClock:  # noqa: PLW1641  # __hash__ is assigned below (it raises)
     __len__ = __iter__ = __contains__ = __getitem__ = _read
 
 
+def _watched(now: object) -> bool:
+    """Whether ``now`` is a :class:`_WatchedClock` (a probe's, see ``Cluster.idle_window``)."""
+    return type(now) is _WatchedClock
+
+
 #: What :class:`_WatchedClock` reads of itself (any other attribute access raises).
 _WATCHED_CLOCK_OWN: Final = frozenset(
     {*_WatchedClock.__slots__, "parts", "linear", "compare", "__copy__", "__deepcopy__"}
@@ -646,6 +651,8 @@ class Cluster:
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, cached under ``key`` (which must hold every revision it depends on)."""
+        if _watched(self.store.now):  # a key may hold it (see idle_window)
+            return compute()
         # One lookup, not two: a key is a tuple of revisions, hashed anew on every lookup.
         cached = self.cache.get(key, _ABSENT)
         if cached is not _ABSENT:
@@ -756,6 +763,9 @@ class Cluster:
         (then so does this). ``key`` must hold everything but the time the result depends on.
         Each key keeps the windows of its last few results.
         """
+        if _watched(self.store.now):  # see idle_window: nothing is cached
+            outcome = compute()
+            return None if outcome is None else outcome[0]
         entries = self.cache.get(("within", key), ())
         now = self.now
         for window, value in entries:
@@ -770,6 +780,35 @@ class Cluster:
         # A new tuple, never an edited one: copies of this cluster share the cache's values.
         self.cache[("within", key)] = (*entries[-7:], (outcome[1], outcome[0]))
         return outcome[0]
+
+    def idle_window(self, quiet: Callable[[Cluster, Step], bool]) -> ClockWindow | None:
+        """The times after the next idle tick at which the cluster is as idle as then; or None.
+
+        A probe (a copy of this cluster) takes the next heartbeat-sized :class:`Tick` with a
+        watched clock (see :class:`_WatchedClock`): the heartbeats it posts carry that clock,
+        and every component lists its steps (nothing is cached: :meth:`memo` computes). If no
+        component would take a step and ``quiet`` (the safety invariants) finds nothing on the
+        probe, the window holds the times at which every comparison made with the clock comes
+        out the same: ticking on to any of them changes nothing but the clock and the
+        heartbeats, so :meth:`settle` may take those ticks as one. None when a component
+        would act, ``quiet`` objects, or the probe used the clock otherwise (then settling
+        ticks one interval at a time, as without a window).
+        """
+        if type(self.store.now) is not int:
+            return None
+        interval = self.config.heartbeat_interval
+        probe = self.copy()
+        probe.cache = {}
+        window = ClockWindow()
+        # Watched as the time after the tick: the tick adds the interval back.
+        probe.store.now = _WatchedClock(window, self.now + interval, 1, -interval)  # type: ignore[assignment]
+        try:
+            step = probe.step(Tick(interval))
+            if probe.components.enabled(probe) or not quiet(probe, step):
+                return None
+        except (ClockRead, Exception):  # noqa: BLE001  # any failure: tick one at a time
+            return None
+        return window
 
     # ----------------------------------------------------------------- stepping
 
@@ -799,6 +838,7 @@ class Cluster:
         idle_ticks: int | None = None,
         horizon: int | None = None,
         on_step: Callable[[Step], bool] | None = None,
+        quiet: Callable[[Cluster, Step], bool] | None = None,
     ) -> list[Step]:
         """Run components until nothing is left to do (a fixpoint), or until the horizon.
 
@@ -811,6 +851,12 @@ class Cluster:
         ``on_step`` is called after each step, on the state that step left, and settling
         stops when it returns True (a monitor checks the safety invariants there, so a
         violation that the settling would repair later is seen, at its step).
+
+        With ``quiet`` (whether the safety invariants find nothing on a cluster after a step),
+        idle ticks that provably change nothing but the clock and the heartbeats are taken as
+        one longer :class:`Tick` (see :meth:`idle_window`): the states settling stops at, checks
+        and reaches are those of ticking one interval at a time; the recorded steps differ (one
+        ``Ns pass`` step for several).
         """
         stop = False
 
@@ -822,10 +868,13 @@ class Cluster:
             return step
 
         steps: list[Step] = []
+        #: Ticks taken as part of a longer one (each counts as a step, for ``max_steps``).
+        merged = 0
         idle = 0
         limit = SETTLE_IDLE_TICKS if idle_ticks is None else idle_ticks
         deadline = self.now + (self.config.settle_horizon if horizon is None else horizon)
-        while len(steps) < max_steps and self.now <= deadline:
+        interval = self.config.heartbeat_interval
+        while len(steps) + merged < max_steps and self.now <= deadline:
             actions = self.components.enabled(self)
             progressed = False
             for action in actions:
@@ -838,8 +887,23 @@ class Cluster:
                 continue
             if not advance or idle >= limit:
                 break
-            idle += 1
-            take(Tick(self.config.heartbeat_interval))
+            ticks = 1
+            if quiet is not None and idle + 1 < limit:
+                window = self.idle_window(quiet)
+                # Tick i (i < ticks) may be merged when its state is idle (its time is in the
+                # window) and ticking one at a time would go on after it (idle count, horizon
+                # and step budget left).
+                while (
+                    window is not None
+                    and idle + ticks < limit
+                    and self.now + ticks * interval <= deadline
+                    and len(steps) + merged + ticks < max_steps
+                    and self.now + ticks * interval in window
+                ):
+                    ticks += 1
+            idle += ticks
+            merged += ticks - 1
+            take(Tick(ticks * interval))
             if stop:
                 break
         return steps

@@ -279,7 +279,7 @@ class Run:
         # ends at the first that violates an invariant: a violation the settling would repair
         # later is still seen, and the recorded settling ends at the step that caused it.
         before_settling = len(found)
-        cluster.settle(on_step=check)
+        cluster.settle(on_step=check, quiet=self.monitor.quiet)
         if len(found) == before_settling:  # settled to the end: judge the state at rest
             found.extend(self.monitor.at_fixpoint(cluster))
         self.violations.extend(found)

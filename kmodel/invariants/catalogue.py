@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -185,6 +186,18 @@ class Monitor:
     def observe(self, cluster: Cluster, *, step: Step | None = None) -> list[Violation]:
         """Check the safety invariants after a step (those whose inputs changed)."""
         return self.checks.observe(self.invariants, cluster, step, self.history)
+
+    def quiet(self, cluster: Cluster, step: Step) -> bool:
+        """Whether every safety invariant finds nothing after ``step`` and leaves the history.
+
+        Checks them all afresh on a copy of the history (for ``Cluster.idle_window``'s probe:
+        a state that settling may tick through without checking it on its own).
+        """
+        history = copy.deepcopy(self.history)
+        for invariant in self.invariants:
+            if invariant.kind == "safety" and invariant.check(cluster, step, history):
+                return False
+        return history == self.history
 
     def at_fixpoint(self, cluster: Cluster) -> list[Violation]:
         """Check the eventual invariants (call after ``cluster.settle()``)."""

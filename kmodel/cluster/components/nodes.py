@@ -48,7 +48,9 @@ def _node_update(cluster: Cluster, node: Mapping[str, Any]) -> dict[str, Any] | 
     """The node after one health check, or None when nothing changes."""
     ready = _ready_condition(node)
     heartbeat = (ready or {}).get("lastHeartbeatTime", node["metadata"].get("creationTimestamp", 0))
-    stale = cluster.now - int(heartbeat) > cluster.config.node_monitor_grace_period
+    # An int as it is (a dry run's watched clock passes for one: see Cluster.idle_window).
+    heartbeat = heartbeat if isinstance(heartbeat, int) else int(heartbeat)
+    stale = cluster.now - heartbeat > cluster.config.node_monitor_grace_period
     # A copy two levels deep is enough: below, only spec.taints and status.conditions change,
     # and they are replaced by new lists, never edited (stored objects are never mutated).
     body = dict(node)
