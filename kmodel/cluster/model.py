@@ -362,7 +362,11 @@ class ClockWindow:
             isinstance(now, int)
             and (self.low is None or self.low <= now)
             and (self.high is None or now <= self.high)
-            and now not in self.excluded
+            and (
+                now not in self.excluded
+                if type(now) is int
+                else all(now != excluded for excluded in self.excluded)  # a watched clock
+            )
         )
 
     def narrow(self, op: str, bound: Fraction) -> None:
@@ -525,11 +529,6 @@ class _WatchedClock:  # noqa: PLW1641  # __hash__ is assigned below (it raises)
     __len__ = __iter__ = __contains__ = __getitem__ = _read
 
 
-def _watched(now: object) -> bool:
-    """Whether ``now`` is a :class:`_WatchedClock` (a probe's, see ``Cluster.idle_window``)."""
-    return type(now) is _WatchedClock
-
-
 #: What :class:`_WatchedClock` reads of itself (any other attribute access raises).
 _WATCHED_CLOCK_OWN: Final = frozenset(
     {*_WatchedClock.__slots__, "parts", "linear", "compare", "__copy__", "__deepcopy__"}
@@ -651,10 +650,11 @@ class Cluster:
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, cached under ``key`` (which must hold every revision it depends on)."""
-        if _watched(self.store.now):  # a key may hold it (see idle_window)
-            return compute()
         # One lookup, not two: a key is a tuple of revisions, hashed anew on every lookup.
-        cached = self.cache.get(key, _ABSENT)
+        try:
+            cached = self.cache.get(key, _ABSENT)
+        except ClockRead:  # the key holds a probe's watched clock (see idle_window)
+            return compute()
         if cached is not _ABSENT:
             return cached  # type: ignore[no-any-return]
         if len(self.cache) > 50_000:
@@ -763,17 +763,15 @@ class Cluster:
         (then so does this). ``key`` must hold everything but the time the result depends on.
         Each key keeps the windows of its last few results.
         """
-        if _watched(self.store.now):  # see idle_window: nothing is cached
-            outcome = compute()
-            return None if outcome is None else outcome[0]
         entries = self.cache.get(("within", key), ())
         now = self.now
         for window, value in entries:
+            # A probe's watched clock (see idle_window) notes the comparisons this makes.
             if now in window:
                 cached: T = value
                 return cached
         outcome = compute()
-        if outcome is None:
+        if outcome is None:  # also for a probe's watched clock: its results are not kept
             return None
         if len(self.cache) > 50_000:
             self.cache.clear()
@@ -786,7 +784,8 @@ class Cluster:
 
         A probe (a copy of this cluster) takes the next heartbeat-sized :class:`Tick` with a
         watched clock (see :class:`_WatchedClock`): the heartbeats it posts carry that clock,
-        and every component lists its steps (nothing is cached: :meth:`memo` computes). If no
+        and every component lists its steps (:meth:`memo` computes what is keyed on the clock,
+        and reuses only results keyed without it, which do not depend on it). If no
         component would take a step and ``quiet`` (the safety invariants) finds nothing on the
         probe, the window holds the times at which every comparison made with the clock comes
         out the same: ticking on to any of them changes nothing but the clock and the
@@ -797,8 +796,8 @@ class Cluster:
         if type(self.store.now) is not int:
             return None
         interval = self.config.heartbeat_interval
+        # The copy keeps the caches: results keyed without the clock do not depend on it.
         probe = self.copy()
-        probe.cache = {}
         window = ClockWindow()
         # Watched as the time after the tick: the tick adds the interval back.
         probe.store.now = _WatchedClock(window, self.now + interval, 1, -interval)  # type: ignore[assignment]
