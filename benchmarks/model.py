@@ -17,7 +17,8 @@ measurements, each on a seeded, deterministic workload:
   steps a copy of it (as :func:`~kmodel.explore.search.explore` does); the rate includes the
   build, the copies, and the settling every example ends with (its steps are not counted).
   That settling is most of the time: an example of about 20 chosen steps ends with 40 to 180
-  settling steps (a rollout or a node crash played out, then 40 idle ticks). One untimed
+  settling steps (a rollout or a node crash played out, then 40 idle ticks, which settling
+  takes as a few longer ticks where a probe shows them idle: ``Cluster.idle_window``). One untimed
   example runs first, so that the first timed row does not pay for importing what
   exploration uses (Hypothesis' engine, the components' first calls).
 * **anatomy of an example**: examples run by hand as :func:`explore` runs them (a copy of the
@@ -330,7 +331,7 @@ def anatomy(examples: int, max_steps: int, seed: int) -> Measurement:
     """Examples run by hand, the CPU time of chosen steps and of settling measured apart."""
     rng = random.Random(seed)  # noqa: S311 - a seeded workload, not cryptography
     started = Run(scenario(Monitor.default().invariants), initial=scenario([]).build())
-    chosen = settled = checked = reused = 0
+    chosen = settled = checked = reused = ticks = intervals = 0
     choosing_cpu = settling_cpu = invariants_cpu = 0.0
 
     def timed(observe: Callable[..., list[Violation]]) -> Callable[..., list[Violation]]:
@@ -359,11 +360,17 @@ def anatomy(examples: int, max_steps: int, seed: int) -> Measurement:
         settling_cpu += time.process_time() - middle
         choosing_cpu += middle - clock
         settled += len(run.settle_steps)
+        for step in run.settle_steps:
+            if isinstance(step.action, Tick):
+                ticks += 1
+                intervals += step.action.seconds // run.cluster.config.heartbeat_interval
         checked += run.monitor.checks.checked - before[0]
         reused += run.monitor.checks.reused - before[1]
     cpu = choosing_cpu + settling_cpu
     note = (
-        f"{examples} examples: settling {settled / examples:.0f} steps and "
+        f"{examples} examples: settling {settled / examples:.0f} steps "
+        f"({(settled - ticks) / examples:.0f} component steps, {ticks / examples:.0f} ticks "
+        f"covering {intervals / examples:.0f} heartbeat intervals) and "
         f"{1000 * settling_cpu / examples:.0f} ms CPU per example, "
         f"{100 * settling_cpu / cpu:.0f} % of the CPU time; "
         f"chosen steps alone {chosen / choosing_cpu if choosing_cpu else 0:,.0f} per CPU s; "
