@@ -46,6 +46,11 @@ __all__ = [
 #: How many idle clock ticks :meth:`Cluster.settle` allows before it calls the cluster stable.
 SETTLE_IDLE_TICKS: Final = 40
 
+#: :meth:`Cluster.settle` probes idle ticks again after a probe that merged more ticks than this.
+_PROBE_PAID_OFF: Final = 2
+#: ... and stops probing for the rest of the settling after this many that did not.
+_PROBES_UNPAID: Final = 2
+
 #: Tolerations added to every pod by the DefaultTolerationSeconds admission plugin.
 DEFAULT_TOLERATIONS: Final = (
     {
@@ -869,6 +874,9 @@ class Cluster:
         steps: list[Step] = []
         #: Ticks taken as part of a longer one (each counts as a step, for ``max_steps``).
         merged = 0
+        #: Whether to probe the next idle tick (see idle_window).
+        probing = quiet is not None
+        unpaid = 0
         idle = 0
         limit = SETTLE_IDLE_TICKS if idle_ticks is None else idle_ticks
         deadline = self.now + (self.config.settle_horizon if horizon is None else horizon)
@@ -883,11 +891,12 @@ class Cluster:
                     return steps
             if progressed:
                 idle = 0
+                probing = quiet is not None and unpaid < _PROBES_UNPAID
                 continue
             if not advance or idle >= limit:
                 break
             ticks = 1
-            if quiet is not None and idle + 1 < limit:
+            if probing and quiet is not None and 0 < idle < limit - 1:
                 window = self.idle_window(quiet)
                 # Tick i (i < ticks) may be merged when its state is idle (its time is in the
                 # window) and ticking one at a time would go on after it (idle count, horizon
@@ -900,6 +909,11 @@ class Cluster:
                     and self.now + ticks * interval in window
                 ):
                     ticks += 1
+                # A probe costs about what the tick it spares does: after one that spared
+                # none (a component due soon, an HPA's sync period), probe again only once a
+                # component step made progress, and not at all after a few such.
+                probing = ticks > _PROBE_PAID_OFF
+                unpaid += not probing
             idle += ticks
             merged += ticks - 1
             take(Tick(ticks * interval))
