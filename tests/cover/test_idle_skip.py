@@ -93,7 +93,7 @@ def test_skipped_and_ticked_settling_agree_on_random_runs(
     started = Run(scenario)
     rng = random.Random(3)  # noqa: S311 - seeded choices, not cryptography
     merged_ticks = 0
-    for _ in range(12):
+    for _ in range(8):
         run = started.copy()
         for _ in range(rng.randint(0, 12)):
             choices = run.choices()
