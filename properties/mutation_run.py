@@ -3,8 +3,9 @@
 Steps: generate every mutant of ``[tool.mutmut] only_mutate`` (the cluster components and the
 semantics they call), take a deterministic sample per component file (the ``SAMPLE`` mutants
 whose names hash lowest, so a sample stays put while other functions change), run mutmut on
-the sample with two workers (its test selection by coverage: a mutant runs only the tests
-that called its function; fastest first, see ``properties/mutation_order.py``), and write the
+the sample with two workers (``properties/mutation_mutmut.py``; its test selection by
+coverage: a mutant runs only the tests that called its function; fastest first, within a CPU
+budget per test, see ``properties/mutation_order.py``), and write the
 score per component with the surviving mutants' diffs to ``reports/mutation.md``. Mutants
 shown equivalent (``tests/quality/equivalent_mutants.txt``) are left out of the score.
 
@@ -140,7 +141,10 @@ def main() -> None:
     )
     if not args.report_only:
         subprocess.run(
-            [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.jobs), *wanted],
+            [
+                *(sys.executable, "-m", "properties.mutation_mutmut"),
+                *("--max-children", str(args.jobs), *wanted),
+            ],
             check=False,
         )
     text = report(chosen, results(by_file), equivalents)

@@ -55,12 +55,16 @@ class ExploreOptions:
         max_steps: chosen actions per run.
         seed: the seed; the same scenario and seed give the same findings.
         shrink: shrink counterexamples (on by default).
+        every_invariant: after a finding, search on for the invariants not found yet (on by
+            default); off, the search ends at its first finding (a caller that only asks
+            whether anything is violated, such as ``make mutation``'s spec tests).
     """
 
     examples: int = 100
     max_steps: int = 40
     seed: int = 0
     shrink: bool = True
+    every_invariant: bool = True
 
 
 @dataclass(frozen=True)
@@ -365,8 +369,8 @@ def _explore(
             Finding(name, violated.violation, tuple(violated.actions), violated.at_fixpoint)
         )
         kept = [i for i in remaining if _label(i) != name]
-        if len(kept) == len(remaining):  # a violation no listed invariant claims: stop
-            break
+        if len(kept) == len(remaining) or not options.every_invariant:
+            break  # a violation no listed invariant claims, or the first finding is enough
         remaining = kept
     if coverage is not None:
         coverage.started(start.initial())
