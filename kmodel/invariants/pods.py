@@ -8,6 +8,7 @@ from typing import Any
 from kmodel.cluster.informer import kubelet_informer_name
 from kmodel.cluster.model import Cluster, Step
 from kmodel.invariants.base import (
+    CLOCK,
     History,
     Invariant,
     Violation,
@@ -278,6 +279,37 @@ class PodGcSafe(Invariant):
                 )
             )
         return violations
+
+
+class OrphanedPodsCollected(Invariant):
+    """At rest, no pod is bound to a node that no longer exists.
+
+    Upstream promises it (``pkg/controller/podgc/gc_controller.go gcOrphaned``): the pod
+    garbage collector deletes every pod whose ``spec.nodeName`` names a Node that is gone (once
+    a quarantine confirms the Node is absent), whatever the pod's phase and whether it is
+    terminating or not; nothing else would, as no kubelet is left to confirm its end.
+    """
+
+    name = "orphaned_pods_collected"
+    kind = "eventual"
+    description = "pod GC deletes the pods of nodes that are gone"
+    precondition = "a Node was deleted"
+    reads = frozenset({"Pod", "Node"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Every stored pod's node, if it names one, exists."""
+        nodes = {n["metadata"]["name"] for n in cluster.store.list_objects("Node")}
+        if any(e.type == "DELETED" and e.key[0] == "Node" for e in cluster.store.log):
+            history.met.add(self.name)
+        return [
+            self.violation(
+                f"pod {_name(pod)} is still bound to node {node_name}, which is gone",
+                pod=_name(pod),
+                node=node_name,
+            )
+            for pod in _pods(cluster)
+            if (node_name := (pod.get("spec") or {}).get("nodeName")) and node_name not in nodes
+        ]
 
 
 class OrphansStopped(Invariant):
@@ -571,3 +603,104 @@ class TaintEvictionTiming(Invariant):
                 pod=f"{namespace}/{name}",
             )
         ]
+
+
+class TaintEvictionsDone(Invariant):
+    """At rest, no pod stays on a node whose NoExecute taint it no longer tolerates.
+
+    Upstream promises it (``pkg/controller/tainteviction/taint_eviction.go
+    processPodOnNode``, ``getMinTolerationTime``; the taints-and-tolerations documentation):
+    a pod bound to a node with a NoExecute taint that none of its tolerations matches is
+    deleted at once, and one whose matching tolerations all carry ``tolerationSeconds`` is
+    deleted once the smallest of them has passed since the taint came (``timeAdded``); only a
+    matching toleration without ``tolerationSeconds`` keeps it there. The "not before" half is
+    ``taint_eviction_timing``; this is the "and then it is gone" half, judged once the
+    components settled (settling lets the clock run past the default 300 s tolerations).
+    """
+
+    name = "taint_evictions_done"
+    kind = "eventual"
+    description = "pods whose NoExecute taints ran out are evicted"
+    precondition = "a node had a NoExecute taint at rest"
+    reads = frozenset({"Pod", "Node", CLOCK})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge every pod not being deleted against its node's NoExecute taints."""
+        tainted = {
+            node["metadata"]["name"]: taints
+            for node in cluster.store.list_objects("Node")
+            if (
+                taints := [
+                    t
+                    for t in (node.get("spec") or {}).get("taints") or []
+                    if t.get("effect") == "NoExecute"
+                ]
+            )
+        }
+        if tainted:
+            history.met.add(self.name)
+        violations: list[Violation] = []
+        for pod in _pods(cluster):
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            if node_name not in tainted or pod["metadata"].get("deletionTimestamp") is not None:
+                continue
+            tolerations = (pod.get("spec") or {}).get("tolerations") or []
+            for taint in tainted[node_name]:
+                matching = [t for t in tolerations if _tolerates(t, taint)]
+                seconds = [t.get("tolerationSeconds") for t in matching]
+                if matching and any(s is None for s in seconds):
+                    continue
+                due = int(taint.get("timeAdded") or 0) + min(
+                    (max(int(s), 0) for s in seconds if s is not None), default=0
+                )
+                if cluster.now >= due:
+                    violations.append(
+                        self.violation(
+                            f"pod {_name(pod)} is still on node {node_name}, whose NoExecute "
+                            f"taint {taint.get('key')} it tolerates until {due} "
+                            f"(now {cluster.now})"
+                            if matching
+                            else f"pod {_name(pod)} is still on node {node_name}, whose "
+                            f"NoExecute taint {taint.get('key')} it does not tolerate",
+                            pod=_name(pod),
+                            node=node_name,
+                            taint=str(taint.get("key")),
+                        )
+                    )
+                    break
+        return violations
+
+
+class RestartsAfterExit(Invariant):
+    """A container is started again only after its previous instance terminated.
+
+    Upstream promises it (``kuberuntime_manager.go computePodActions``: a container is
+    restarted only once it exited, init containers one at a time after the one before exited
+    0; ``kubelet_pods.go convertToAPIContainerStatuses``: ``lastState`` is the previous
+    instance, which the kubelet ended before starting the next): a container status's
+    ``lastState``, when set, is ``terminated``, never ``running`` or ``waiting``.
+    """
+
+    name = "restarts_after_exit"
+    description = "a container restarts only after its previous instance terminated"
+    precondition = "a container was restarted"
+    reads = frozenset({"Pod"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge the last state of every container status of every pod."""
+
+        def judge(pod: Mapping[str, Any]) -> tuple[list[str], bool]:
+            statuses = [
+                s
+                for field_name in ("initContainerStatuses", "containerStatuses")
+                for s in (pod.get("status") or {}).get(field_name) or []
+            ]
+            problems = [
+                f"container {s.get('name')} was started again while its previous instance was "
+                f"still {', '.join(sorted(s['lastState']))} (restartCount {s.get('restartCount')})"
+                for s in statuses
+                if s.get("lastState") and "terminated" not in s["lastState"]
+            ]
+            return problems, any(int(s.get("restartCount") or 0) > 0 for s in statuses)
+
+        return self.judge_each(history, _pods(cluster), judge, noun="pod")
