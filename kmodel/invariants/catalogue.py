@@ -35,6 +35,7 @@ from kmodel.invariants.deployments import (
 )
 from kmodel.invariants.hpa import HpaLimitsConsistent, HpaNoFlapping, HpaWithinBounds
 from kmodel.invariants.jobs import (
+    CronJobActiveRefs,
     CronJobForbidNoOverlap,
     IndexedJobOnePodPerIndex,
     JobCompleteConsistent,
@@ -108,6 +109,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         JobNotFailed,
         JobCompleteConsistent,
         CronJobForbidNoOverlap,
+        CronJobActiveRefs,
         HpaWithinBounds,
         HpaNoFlapping,
         HpaLimitsConsistent,

@@ -261,3 +261,48 @@ class CronJobForbidNoOverlap(Invariant):
                     )
                 )
         return violations
+
+
+class CronJobActiveRefs(Invariant):
+    """A CronJob's ``status.active`` refers to its Jobs as the API names them.
+
+    Upstream promises it (``cronjob_controllerv2.go syncCronJob`` adds ``ref.GetReference`` of
+    the Job it created; ``status.active`` is a list of ``ObjectReference``): each entry of
+    ``status.active`` that names a stored Job carries that Job's ``apiVersion``, ``kind``,
+    ``namespace`` (checked while the uid names it: a reference to a Job deleted since is
+    dropped at the next sync), and the Job's controller is the CronJob.
+    """
+
+    name = "cronjob_active_refs"
+    description = "a CronJob's active list refers to its own Jobs as the API names them"
+    precondition = "a CronJob listed an active Job"
+    reads = frozenset({"CronJob", "Job"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare each active reference with the Job it names."""
+        if "CronJob" not in cluster.store.kind_revision:
+            return []
+
+        def judge(cronjob: Mapping[str, Any]) -> tuple[list[str], bool]:
+            active = (cronjob.get("status") or {}).get("active") or []
+            problems = []
+            for ref in active:
+                namespace = cronjob["metadata"]["namespace"]
+                job = cluster.store.get(("Job", namespace, str(ref.get("name"))))
+                if job is None or ref.get("uid") != job["metadata"]["uid"]:
+                    continue  # deleted (or re-created) since: the next sync drops it
+                expected = {"apiVersion": job.get("apiVersion"), "kind": job.get("kind")}
+                expected["namespace"] = namespace
+                wrong = sorted(k for k, v in expected.items() if ref.get(k) != v)
+                if wrong:
+                    problems.append(
+                        f"active reference to job {ref.get('name')} has a wrong "
+                        f"{', '.join(wrong)}: {', '.join(repr(ref.get(k)) for k in wrong)}"
+                    )
+                if (controller_ref(job) or {}).get("uid") != cronjob["metadata"]["uid"]:
+                    problems.append(f"lists job {ref.get('name')}, which it does not control")
+            return problems, bool(active)
+
+        return self.judge_each(
+            history, cluster.store.list_objects("CronJob"), judge, noun="cronjob"
+        )

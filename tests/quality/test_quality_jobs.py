@@ -8,10 +8,12 @@ same index. The faithful model waits for the pod to fail.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from kmodel.cluster.components import cronjob
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import ExploreOptions, Scenario, explore
 from kmodel.explore.spec import load_spec
@@ -138,3 +140,21 @@ def test_job_controller_that_completes_one_pod_early_is_caught(
     findings = explore(scenario, options=OPTIONS)
     assert [f.invariant for f in findings] == ["job_complete_consistent"]
     assert "Complete with 1 of 2 succeeded" in findings[0].violation.message
+
+
+def test_cronjob_controller_with_a_stale_active_reference_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = replace(
+        load_spec(SPECS / "cronjob-forbid-long-run.yaml").scenario,
+        invariants=(make_invariant("cronjob_active_refs"),),
+    )
+    options = ExploreOptions(examples=10, max_steps=10, seed=0)
+    assert explore(scenario, options=options) == []
+    faithful = cronjob._active_ref
+    monkeypatch.setattr(
+        cronjob, "_active_ref", lambda job: {**faithful(job), "apiVersion": "batch/v1beta1"}
+    )
+    findings = explore(scenario, options=options)
+    assert [f.invariant for f in findings] == ["cronjob_active_refs"]
+    assert "has a wrong apiVersion: 'batch/v1beta1'" in findings[0].violation.message
