@@ -21,6 +21,7 @@ from kmodel.invariants.cluster import (
 from kmodel.invariants.daemonsets import (
     DaemonSetNodesEligible,
     DaemonSetOnePodPerNode,
+    DaemonSetRolledOut,
     DaemonSetRolloutBounds,
 )
 from kmodel.invariants.deployments import (
@@ -97,6 +98,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         DaemonSetOnePodPerNode,
         DaemonSetNodesEligible,
         DaemonSetRolloutBounds,
+        DaemonSetRolledOut,
         MinAvailable,
         StaticPodsSurvive,
         PdbRespected,

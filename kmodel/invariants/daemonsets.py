@@ -241,3 +241,56 @@ class DaemonSetRolloutBounds(Invariant):
                     )
             history.daemon_rollout_ready[key] = reached or unavailable <= limit
         return violations
+
+
+class DaemonSetRolledOut(Invariant):
+    """At rest, a RollingUpdate DaemonSet on healthy nodes runs its current template only.
+
+    Upstream promises it (``pkg/controller/daemon/update.go rollingUpdate``; the DaemonSet
+    rolling-update documentation): the controller replaces the pods of an old template, as many
+    at a time as ``maxUnavailable`` (and ``maxSurge``) allow, until every node runs the new one;
+    only unavailable nodes hold the rollout up. Stated from the objects once the components
+    settled: when every Node is Ready, no pod the DaemonSet controls, not terminal and not being
+    deleted, runs a container image other than the template's for that container.
+    ``OnDelete`` DaemonSets are left out (their pods change only when deleted).
+    """
+
+    name = "daemonset_rolled_out"
+    kind = "eventual"
+    description = "a RollingUpdate DaemonSet on Ready nodes finishes its rollout"
+    precondition = "a RollingUpdate DaemonSet had every node Ready at rest"
+    reads = frozenset({"DaemonSet", "Pod", "Node"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare each pod's images with its DaemonSet's template, when every node is Ready."""
+        if "DaemonSet" not in cluster.store.kind_revision:
+            return []
+        for node in cluster.store.list_objects("Node"):
+            conditions = (node.get("status") or {}).get("conditions") or []
+            if not any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions):
+                return []  # a rollout may rightly wait for an unavailable node
+
+        def judge(ds: Mapping[str, Any]) -> tuple[list[str], bool]:
+            strategy = ((ds.get("spec") or {}).get("updateStrategy") or {}).get("type")
+            if strategy == "OnDelete":
+                return [], False
+            template = ((ds.get("spec") or {}).get("template") or {}).get("spec") or {}
+            images = {
+                str(c.get("name")): c.get("image")
+                for field_name in ("initContainers", "containers")
+                for c in template.get(field_name) or []
+            }
+            problems = [
+                f"pod {pod['metadata']['name']} on node {node} still runs container "
+                f"{c.get('name')} as {c.get('image')}, not {images.get(str(c.get('name')))}"
+                for node, pods in sorted(_daemon_pods_by_node(cluster, ds).items())
+                for pod in pods
+                for field_name in ("initContainers", "containers")
+                for c in (pod.get("spec") or {}).get(field_name) or []
+                if c.get("image") != images.get(str(c.get("name")))
+            ]
+            return problems, True
+
+        return self.judge_each(
+            history, cluster.store.list_objects("DaemonSet"), judge, noun="daemonset"
+        )

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from kmodel.cluster.components.daemonset import SyncDaemonSet
 from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
 from kmodel.invariants import make_invariant
 from kmodel.semantics import daemonset as dsem
@@ -107,3 +108,19 @@ def test_a_daemonset_controller_that_ignores_taints_is_caught(
     findings = explore(base, options=OPTIONS)
     assert [f.invariant for f in findings] == ["daemonset_nodes_eligible"]
     assert "untolerated taint dedicated:NoSchedule" in findings[0].violation.message
+
+
+def test_a_daemonset_controller_that_never_deletes_old_pods_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rollout = scenario("daemonset_rolled_out")
+    assert explore(rollout, options=OPTIONS) == []
+    faithful = SyncDaemonSet._sync_nodes
+
+    def keeps_old_pods(self: SyncDaemonSet, cluster: Any, ds: Any, delete: Any, *rest: Any) -> None:
+        faithful(self, cluster, ds, [], *rest)
+
+    monkeypatch.setattr(SyncDaemonSet, "_sync_nodes", keeps_old_pods)
+    findings = explore(rollout, options=OPTIONS)
+    assert [f.invariant for f in findings] == ["daemonset_rolled_out"]
+    assert "still runs container a as agent:1, not agent:2" in findings[0].violation.message
