@@ -46,7 +46,8 @@ def test_knapsack_dp_is_exact_and_its_packings_fit(items, capacity, extra):
     # Taking a piece must win by a hair (1e-12): what the margins lose, the proven value covers.
     best = _best_by_brute_force(values, weights, bounds, capacity)
     assert best - 1e-9 <= found <= best + 1e-12
-    assert best <= proven <= found + 1e-9
+    # Sums of the same values in another order may differ in the last bit (1e-12 covers it).
+    assert best - 1e-12 <= proven <= found + 1e-9
     assert len(others) <= extra
     for worth, taken in [(found, counts), *others]:
         assert all(0 <= n <= b for n, b in zip(taken, bounds, strict=True))
