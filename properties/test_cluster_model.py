@@ -499,7 +499,13 @@ class ClusterModel(RuleBasedStateMachine):
             self.features = frozenset()
         self.run = Run(scenario)
         self.chosen = []
-        self.pressure = {"fullest node (cpu requested per allocatable)": 0.0, "unready pods": 0.0}
+        self.pressure = {
+            "fullest node (cpu requested per allocatable)": 0.0,
+            "unready pods": 0.0,
+            # Summed over steps: how long pods were left on crashed machines (a crash that is
+            # not recovered before the end leaves the controllers to heal around it).
+            "pods on crashed machines, per step": 0.0,
+        }
         assert self.run.violations == []
 
     @precondition(lambda self: bool(self.run.choices()))
@@ -514,10 +520,11 @@ class ClusterModel(RuleBasedStateMachine):
         self.measure()
 
     def measure(self) -> None:
-        """Note how close this state is to overcommit and to unavailability (for ``target``)."""
+        """Note how close this state is to overcommit, unavailability and lost machines."""
         store = self.run.cluster.store
         requested: Counter[str] = Counter()  # cpu cores by node
-        unready = 0
+        unready = stranded = 0
+        machines = self.run.cluster.machines
         for pod in store.list_objects("Pod"):
             conditions = {
                 c["type"]: c["status"] for c in pod.get("status", {}).get("conditions", [])
@@ -526,6 +533,8 @@ class ClusterModel(RuleBasedStateMachine):
                 continue
             unready += conditions.get("Ready") != "True"
             if node_name := pod["spec"].get("nodeName"):
+                machine = machines.get(node_name)
+                stranded += machine is not None and not machine.up
                 requested[node_name] += sum(
                     float(parse_quantity(c.get("resources", {}).get("requests", {}).get("cpu", 0)))
                     for c in pod["spec"]["containers"]
@@ -541,6 +550,7 @@ class ClusterModel(RuleBasedStateMachine):
         labels = list(self.pressure)
         self.pressure[labels[0]] = max(self.pressure[labels[0]], fullest)
         self.pressure[labels[1]] = max(self.pressure[labels[1]], float(unready))
+        self.pressure[labels[2]] += float(stranded)
 
     def teardown(self) -> None:
         run = getattr(self, "run", None)
