@@ -284,9 +284,10 @@ def readiness_result(
     container that is not started is not ready (``probing_from`` None or later). Once it is
     started, a result that is not Success triggers an immediate probe (``manualTriggerCh``) at
     each status update, so it turns ready as soon as the probe can pass: ``initialDelaySeconds``
-    elapsed and the container answering within ``timeoutSeconds``. Once ready, it turns unready
-    only on the ticker (``origin + k * periodSeconds``): at the ``failureThreshold``-th failed
-    probe in a row.
+    elapsed and the container answering within ``timeoutSeconds``. A container whose answers
+    already fail by then (its startup probe passed too late) is never ready. Once ready, it
+    turns unready only on the ticker (``origin + k * periodSeconds``): at the
+    ``failureThreshold``-th failed probe in a row.
     """
     if probing_from is None or now < probing_from:
         return False
@@ -297,10 +298,12 @@ def readiness_result(
         return False
     if answers.fails_from is None:
         return True
-    if answers.fails_from <= ready_from:
-        return False  # never answered while a probe could run
-    earliest = max(started_at + answers.fails_from, probing_from + 1)
-    first = max(0, _ceil_div(earliest - origin, timings.period))
+    failing_from = started_at + answers.fails_from
+    if failing_from <= max(started_at + ready_from, probing_from):
+        # Every probe that may run (from its start, past the delay) fails: the worker's
+        # initial Failure stands, as doProbe never sets a Success.
+        return False
+    first = max(0, _ceil_div(failing_from - origin, timings.period))
     unready_at = origin + (first + timings.failure_threshold - 1) * timings.period + answers.latency
     return now < unready_at
 

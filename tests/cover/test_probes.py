@@ -184,6 +184,13 @@ def test_readiness_rises_at_a_status_update_and_falls_on_the_ticker() -> None:
     assert not ready(20, probing_from=None)
     never = ProbeAnswers(passes_from=5, fails_from=5)
     assert not readiness_result(timings, never, origin=0, started_at=0, probing_from=0, now=6)
+    # Started (its startup probe passed) at 20, after its answers turned to failures at 15:
+    # no readiness probe can pass, so it is never Ready.
+    late = ProbeAnswers(passes_from=2, fails_from=15)
+    assert not any(
+        readiness_result(timings, late, origin=0, started_at=0, probing_from=20, now=now)
+        for now in range(20, 60)
+    )
 
 
 def test_kill_grace_period_prefers_deletion_then_probe_then_pod() -> None:
