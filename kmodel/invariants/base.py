@@ -72,6 +72,11 @@ class History:
     #: Pod UID -> regular container -> the highest ``restartCount`` its status showed
     #: (``restart_count_monotonic``).
     restart_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Pod UID -> the resourceVersion last judged, the containers running in the version
+    #: before it and in it (``container_exit_recorded``; init containers as ``init:<name>``).
+    running_containers: dict[str, tuple[str, frozenset[str], frozenset[str]]] = field(
+        default_factory=dict
+    )
 
 
 #: One problem :meth:`Invariant.judge_each` reports: its words, or its words and the values

@@ -45,6 +45,7 @@ from kmodel.invariants.jobs import (
     JobParallelism,
 )
 from kmodel.invariants.pods import (
+    ContainerExitRecorded,
     InitContainersFirst,
     LostNodePodsNotReady,
     OrphanedPodsCollected,
@@ -130,6 +131,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         ReplicaSetScaleSafe,
         BindingPassesFilters,
         RequestsReachReadyPods,
+        ContainerExitRecorded,
     )
 }
 CATALOGUE.update(

@@ -230,6 +230,61 @@ def _ready_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
     return tuple(problems), True
 
 
+class ContainerExitRecorded(Invariant):
+    """A container whose status stops showing it running shows how that run ended.
+
+    Upstream promises it (``pkg/kubelet/kubelet_pods.go convertToAPIContainerStatuses``): an
+    exited run is shown as ``state.terminated``, moved to ``lastState`` while the container
+    waits to start again; a container that was Running and that the runtime no longer reports
+    (a rebooted node) is shown waiting with ``lastState.terminated`` reason
+    ``ContainerStatusUnknown`` and exit code 137. So when a container status goes from running
+    to waiting, its ``lastState.terminated`` is set.
+    """
+
+    name = "container_exit_recorded"
+    description = "a container that stops running shows how its run ended (lastState)"
+    precondition = "a container status went from running to waiting"
+    reads = frozenset({"Pod"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare each pod's container states with those of its previous version.
+
+        Idempotent (the monitor may judge the same versions twice): a pod's previous version
+        moves on only when its resourceVersion does.
+        """
+        pods = _pods(cluster)
+        seen = history.running_containers
+
+        def judge(pod: Mapping[str, Any]) -> tuple[list[str], bool]:
+            metadata = pod["metadata"]
+            uid, version = str(metadata.get("uid")), str(metadata.get("resourceVersion"))
+            judged, before, now = seen.get(uid, ("", frozenset(), frozenset()))
+            if judged != version:  # a new version: the one judged last is now the one before
+                before = now
+            running: set[str] = set()
+            problems: list[str] = []
+            exercised = False
+            for prefix, field_name in (
+                ("init:", "initContainerStatuses"),
+                ("", "containerStatuses"),
+            ):
+                for name, status in _statuses(pod, field_name).items():
+                    state = status.get("state") or {}
+                    if state.get("running") is not None:
+                        running.add(prefix + name)
+                    elif prefix + name in before and state.get("waiting") is not None:
+                        exercised = True
+                        if ((status.get("lastState") or {}).get("terminated")) is None:
+                            problems.append(
+                                f"container {name} went from running to waiting without "
+                                "lastState.terminated"
+                            )
+            seen[uid] = (version, before, frozenset(running))
+            return problems, exercised
+
+        return self.judge_each(history, pods, judge, noun="pod")
+
+
 class PodGcSafe(Invariant):
     """Pod GC never deletes a pod that may still run on a live node.
 

@@ -394,3 +394,39 @@ def test_a_kubelet_that_computes_the_phase_from_the_previous_status_is_caught(mo
 
     message = caught(scenario, "pod_phase_consistent", monkeypatch, previous_status)
     assert "every container has exited for good" in message
+
+
+def test_a_kubelet_that_forgets_containers_lost_in_a_reboot_is_caught(monkeypatch):
+    # After a reboot the init container runs again; the app container, running before the
+    # crash, waits with no runtime record and must show that its run ended (lastState).
+    config = ClusterConfig(programs={"init:1": Program(run_for=10)})
+    app = pod(
+        "app",
+        [{"name": "app", "image": "app:1"}],
+        nodeName="n1",
+        initContainers=[{"name": "setup", "image": "init:1"}],
+    )
+    scenario = Scenario(
+        objects=[node("n1", "a"), app],
+        faults={"node_crash": 1},
+        invariants=(make_invariant("container_exit_recorded"),),
+        config=config,
+        ticks=(10,),
+    )
+
+    def forget_vanished(patch: pytest.MonkeyPatch) -> None:
+        # The vanished-container branch skipped: the old status's last state is not recorded.
+        real = kubelet.convert_container_statuses
+
+        def convert(pod, containers, runtime, old_statuses, **options):
+            statuses = real(pod, containers, runtime, old_statuses, **options)
+            for status in statuses or []:
+                last = (status.get("lastState") or {}).get("terminated") or {}
+                if last.get("reason") == "ContainerStatusUnknown":
+                    del status["lastState"]
+            return statuses
+
+        patch.setattr(kubelet, "convert_container_statuses", convert)
+
+    message = caught(scenario, "container_exit_recorded", monkeypatch, forget_vanished)
+    assert "app went from running to waiting without lastState.terminated" in message
