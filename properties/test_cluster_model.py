@@ -308,22 +308,17 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
         surge, unavailable = draw(fence_posts)
         replicas = draw(st.integers(1, 4))
         probes = draw(st.booleans())
-        # Drawn in this order (a change of order moves every later example of the derandomized
-        # profile, which the finding benchmark measures).
-        readiness = "readiness" in features and draw(st.booleans())
-        init = "init" in features and draw(st.booleans())
-        cpu = draw(st.sampled_from(["300m", "700m"])) if tight else "100m"
         body = deployment(
             name,
             replicas,
             surge,
             unavailable,
             probes=probes,
-            readiness=readiness,
-            init=init,
+            readiness="readiness" in features and draw(st.booleans()),
+            init="init" in features and draw(st.booleans()),
             tolerates=tainted and i == 0,
-            cpu=cpu,
-            overhead="500m" if cpu == "300m" else None,  # no draw of its own (as above)
+            cpu=draw(st.sampled_from(["300m", "700m"])) if tight else "100m",
+            overhead="500m" if tight and draw(st.booleans()) else None,
         )
         objects += [body, service(name)]
         if draw(st.booleans()):
@@ -372,8 +367,7 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
     if "jobs" in features:
         policy = draw(st.sampled_from(["Allow", "Forbid"]))
         indexed = draw(st.booleans())
-        # A work queue (no completions) when not Indexed under Allow: no draw of its own (above).
-        completions = None if not indexed and policy == "Allow" else 2
+        completions = 2 if indexed else draw(st.sampled_from([2, None]))
         objects.append(cron_job(indexed=indexed, policy=policy, completions=completions))
         programs[WORK_IMAGE] = Program(run_for=draw(st.sampled_from([5, 20, 90])))
     loads: dict[str, Load] = {}
