@@ -8,18 +8,17 @@ the same faults. Some clusters also run a StatefulSet (OrderedReady or Parallel,
 maxUnavailable and partition) that users roll out and scale.
 
 Each example also switches on a random subset of FEATURES (swarm testing: a feature left out
-cannot crowd out the others): tight 2-cpu nodes (some pods with a RuntimeClass's
-``spec.overhead``), a tainted node that one Deployment tolerates, init containers and
-sidecars, readiness probes with slow and mixed readiness, bare OnFailure and Never pods whose
-programs exit (and which users may force-delete), a zonal PersistentVolume, relists (dropped
-watches), kubelets whose watches lag (or drop, with relists) and which restart, traffic
-(clients send requests to the Services through kube-proxy), a CronJob starting a Job (indexed
-or not, some without completions) every minute whose pods run to completion, and an HPA on
-the first Deployment whose load users raise and drop (``job_not_failed`` is left out: failing
-is a Job's right, not a bug). Every safety invariant of the catalogue is checked after each
-step, and at the end faults stop, the components settle and the cluster must be eventually
-stable (except on tight nodes, where pods may rightly stay Pending). ``target()`` steers
-towards full nodes, unready pods and pods left on crashed machines.
+cannot crowd out the others): tight 2-cpu nodes, a tainted node that one Deployment
+tolerates, init containers and sidecars, readiness probes with slow and mixed readiness,
+bare OnFailure and Never pods whose programs exit (and which users may force-delete), a
+zonal PersistentVolume, relists (dropped watches), kubelets whose watches lag (or drop,
+with relists) and which restart, traffic (clients send requests to the Services through
+kube-proxy), a CronJob starting a Job (indexed or not) every minute whose pods run to
+completion, and an HPA on the first Deployment whose load users raise and drop
+(``job_not_failed`` is left out: failing is a Job's right, not a bug). Every safety
+invariant of the catalogue is checked after each step, and at the end faults stop, the
+components settle and the cluster must be eventually stable (except on tight nodes, where
+pods may rightly stay Pending). ``target()`` steers towards full nodes and unready pods.
 REACH counts how often each feature and each invariant's precondition was reached
 (``tests/quality/test_quality_reach.py`` prints it).
 """
@@ -104,7 +103,6 @@ def deployment(
     init: bool = False,
     tolerates: bool = False,
     cpu: str = "100m",
-    overhead: str | None = None,
 ) -> dict:
     strategy = {
         "type": "RollingUpdate",
@@ -129,8 +127,6 @@ def deployment(
         ]
     if tolerates:
         pod_spec["tolerations"] = [{**TAINT, "operator": "Equal"}]
-    if overhead is not None:  # as RuntimeClass admission sets it: counted on top of the requests
-        pod_spec["overhead"] = {"cpu": overhead}
     return body
 
 
@@ -152,13 +148,10 @@ def bare_pod(name: str, image: str, policy: str) -> dict:
     }
 
 
-def cron_job(*, indexed: bool, policy: str, completions: int | None = 2) -> dict:
-    """A CronJob starting a Job every minute: two pods at a time that exit 0.
-
-    The Job wants two completions, or none (a work queue: done once a pod succeeded and none
-    is active); an Indexed Job needs completions.
-    """
+def cron_job(*, indexed: bool, policy: str) -> dict:
+    """A CronJob starting a Job every minute: two completions, two pods at a time, exit 0."""
     job_spec: dict = {
+        "completions": 2,
         "parallelism": 2,
         "template": {
             "spec": {
@@ -173,8 +166,6 @@ def cron_job(*, indexed: bool, policy: str, completions: int | None = 2) -> dict
             }
         },
     }
-    if completions is not None:
-        job_spec["completions"] = completions
     if indexed:
         job_spec["completionMode"] = "Indexed"
     return {
@@ -318,7 +309,6 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
             init="init" in features and draw(st.booleans()),
             tolerates=tainted and i == 0,
             cpu=draw(st.sampled_from(["300m", "700m"])) if tight else "100m",
-            overhead="500m" if tight and draw(st.booleans()) else None,
         )
         objects += [body, service(name)]
         if draw(st.booleans()):
@@ -366,9 +356,7 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
         programs[FLAKY_IMAGE] = Program(unready_after=draw(st.sampled_from([10, 30])))
     if "jobs" in features:
         policy = draw(st.sampled_from(["Allow", "Forbid"]))
-        indexed = draw(st.booleans())
-        completions = 2 if indexed else draw(st.sampled_from([2, None]))
-        objects.append(cron_job(indexed=indexed, policy=policy, completions=completions))
+        objects.append(cron_job(indexed=draw(st.booleans()), policy=policy))
         programs[WORK_IMAGE] = Program(run_for=draw(st.sampled_from([5, 20, 90])))
     loads: dict[str, Load] = {}
     if "autoscaled" in features:  # app0's load may rise past its pods' requests, and fall
