@@ -18,7 +18,8 @@ completion, and an HPA on the first Deployment whose load users raise and drop
 (``job_not_failed`` is left out: failing is a Job's right, not a bug). Every safety
 invariant of the catalogue is checked after each step, and at the end faults stop, the
 components settle and the cluster must be eventually stable (except on tight nodes, where
-pods may rightly stay Pending). ``target()`` steers towards full nodes and unready pods.
+pods may rightly stay Pending). ``target()`` steers towards full nodes, unready pods and pods
+left on crashed machines.
 REACH counts how often each feature and each invariant's precondition was reached
 (``tests/quality/test_quality_reach.py`` prints it).
 """
