@@ -18,8 +18,7 @@ completion, and an HPA on the first Deployment whose load users raise and drop
 (``job_not_failed`` is left out: failing is a Job's right, not a bug). Every safety
 invariant of the catalogue is checked after each step, and at the end faults stop, the
 components settle and the cluster must be eventually stable (except on tight nodes, where
-pods may rightly stay Pending). ``target()`` steers towards full nodes, unready pods and pods
-left on crashed machines.
+pods may rightly stay Pending). ``target()`` steers towards full nodes and unready pods.
 REACH counts how often each feature and each invariant's precondition was reached
 (``tests/quality/test_quality_reach.py`` prints it).
 """
@@ -500,13 +499,7 @@ class ClusterModel(RuleBasedStateMachine):
             self.features = frozenset()
         self.run = Run(scenario)
         self.chosen = []
-        self.pressure = {
-            "fullest node (cpu requested per allocatable)": 0.0,
-            "unready pods": 0.0,
-            # Summed over steps: how long pods were left on crashed machines (a crash that is
-            # not recovered before the end leaves the controllers to heal around it).
-            "pods on crashed machines, per step": 0.0,
-        }
+        self.pressure = {"fullest node (cpu requested per allocatable)": 0.0, "unready pods": 0.0}
         assert self.run.violations == []
 
     @precondition(lambda self: bool(self.run.choices()))
@@ -521,11 +514,10 @@ class ClusterModel(RuleBasedStateMachine):
         self.measure()
 
     def measure(self) -> None:
-        """Note how close this state is to overcommit, unavailability and lost machines."""
+        """Note how close this state is to overcommit and to unavailability (for ``target``)."""
         store = self.run.cluster.store
         requested: Counter[str] = Counter()  # cpu cores by node
-        unready = stranded = 0
-        machines = self.run.cluster.machines
+        unready = 0
         for pod in store.list_objects("Pod"):
             conditions = {
                 c["type"]: c["status"] for c in pod.get("status", {}).get("conditions", [])
@@ -534,8 +526,6 @@ class ClusterModel(RuleBasedStateMachine):
                 continue
             unready += conditions.get("Ready") != "True"
             if node_name := pod["spec"].get("nodeName"):
-                machine = machines.get(node_name)
-                stranded += machine is not None and not machine.up
                 requested[node_name] += sum(
                     float(parse_quantity(c.get("resources", {}).get("requests", {}).get("cpu", 0)))
                     for c in pod["spec"]["containers"]
@@ -551,7 +541,6 @@ class ClusterModel(RuleBasedStateMachine):
         labels = list(self.pressure)
         self.pressure[labels[0]] = max(self.pressure[labels[0]], fullest)
         self.pressure[labels[1]] = max(self.pressure[labels[1]], float(unready))
-        self.pressure[labels[2]] += float(stranded)
 
     def teardown(self) -> None:
         run = getattr(self, "run", None)
