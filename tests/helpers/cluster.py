@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from kmodel.explore import ExploreOptions
+from kmodel.profiles import PROFILES
 from tests.helpers.scheduling import make_deployment
+
+#: The ``ci`` profile's budget (``kmodel check --profile ci``), seed 0: what a quality test's
+#: broken variant must be caught within.
+CI_BUDGET = ExploreOptions(
+    examples=PROFILES["ci"].examples, max_steps=PROFILES["ci"].max_steps, seed=0
+)
 
 
 def node(name: str, zone: str = "a", cpu: str = "4") -> dict:
@@ -23,6 +31,16 @@ def node(name: str, zone: str = "a", cpu: str = "4") -> dict:
 def deployment(name: str = "web", replicas: int = 3, image: str = "app:1", **spec) -> dict:
     container = {"name": "app", "image": image, "resources": {"requests": {"cpu": "500m"}}}
     return make_deployment(name, replicas, [container], **spec)
+
+
+def bare_pod(name: str, image: str = "app:1") -> dict[str, Any]:
+    """A Pod with no owner and one container (restartPolicy Always by default)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"containers": [{"name": "app", "image": image}]},
+    }
 
 
 def service(name: str = "web") -> dict:

@@ -9,26 +9,10 @@ the pods gone from its informer is caught by ``orphans_stopped`` (issue 19 §3).
 
 from __future__ import annotations
 
-from typing import Any
-
 from kmodel.cluster.components import kubelet
-from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
+from kmodel.explore import Scenario, UserAction, explore
 from kmodel.invariants import make_invariant
-from kmodel.profiles import PROFILES
-from tests.helpers.cluster import deployment, node
-
-#: The ``ci`` profile's budget (``kmodel check --profile ci``).
-CI = ExploreOptions(examples=PROFILES["ci"].examples, max_steps=PROFILES["ci"].max_steps, seed=0)
-
-
-def bare_pod(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {"containers": [{"name": "app", "image": "app:1"}]},
-    }
-
+from tests.helpers.cluster import CI_BUDGET, bare_pod, deployment, node
 
 SCENARIO = Scenario(
     objects=[node("n1"), node("n2"), bare_pod("batch"), deployment(replicas=2)],
@@ -44,9 +28,9 @@ SCENARIO = Scenario(
 
 
 def test_a_kubelet_that_ignores_its_informers_deletes_is_caught(monkeypatch):
-    assert explore(SCENARIO, options=CI) == []
+    assert explore(SCENARIO, options=CI_BUDGET) == []
     # The plausible bug: cleanup that never finds a pod gone (HandlePodRemoves not wired up).
     monkeypatch.setattr(kubelet, "_orphans", lambda machine, bound: [])
-    findings = explore(SCENARIO, options=CI)
+    findings = explore(SCENARIO, options=CI_BUDGET)
     assert [f.invariant for f in findings] == ["orphans_stopped"]
     assert "still runs app of pod default/batch" in findings[0].violation.message

@@ -9,30 +9,14 @@ as a runtime that clears its state without the log-directory fallback would) is 
 
 from __future__ import annotations
 
-from typing import Any
-
 from kmodel.cluster.components import kubelet
 from kmodel.cluster.model import ClusterConfig, Program
-from kmodel.explore import ExploreOptions, Scenario, explore
+from kmodel.explore import Scenario, explore
 from kmodel.invariants import make_invariant
-from kmodel.profiles import PROFILES
-from tests.helpers.cluster import node
-
-#: The ``ci`` profile's budget (``kmodel check --profile ci``).
-CI = ExploreOptions(examples=PROFILES["ci"].examples, max_steps=PROFILES["ci"].max_steps, seed=0)
-
-
-def bare_pod(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {"containers": [{"name": "app", "image": "flaky:1"}]},
-    }
-
+from tests.helpers.cluster import CI_BUDGET, bare_pod, node
 
 SCENARIO = Scenario(
-    objects=[node("n1"), bare_pod("batch")],
+    objects=[node("n1"), bare_pod("batch", image="flaky:1")],
     # The first run fails after 5 s, later ones run on: the pod has restarted once.
     config=ClusterConfig(programs={"flaky:1": Program(exit_codes=(1,), exits_after=5)}),
     faults={"node_crash": 1},
@@ -46,7 +30,7 @@ SCENARIO = Scenario(
 
 
 def test_a_kubelet_that_forgets_the_runtimes_containers_on_reboot_is_caught(monkeypatch):
-    assert explore(SCENARIO, options=CI) == []
+    assert explore(SCENARIO, options=CI_BUDGET) == []
     faithful = kubelet._runtime_for
 
     def forgetful(cluster, machine, pod):
@@ -55,6 +39,6 @@ def test_a_kubelet_that_forgets_the_runtimes_containers_on_reboot_is_caught(monk
         return faithful(cluster, machine, pod)
 
     monkeypatch.setattr(kubelet, "_runtime_for", forgetful)
-    findings = explore(SCENARIO, options=CI)
+    findings = explore(SCENARIO, options=CI_BUDGET)
     assert [f.invariant for f in findings] == ["restart_count_monotonic"]
     assert "restartCount went down from 1 to 0" in findings[0].violation.message
