@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
-from kmodel.cluster.components.kubelet import KubeletRestart
+from kmodel.cluster.components.kubelet import KubeletRestart, exit_running
 from kmodel.cluster.informer import Informer, kubelet_informer, kubelet_informer_name
 from kmodel.cluster.topology import ZONE_LABEL, cluster_graph, domains, zones
 
@@ -151,15 +151,9 @@ class NodeRecover(Action):
         if not machine.up and machine.exists:
             machine.up = True
             for by_name in machine.kept_containers.values():
-                for records in by_name.values():
-                    if records and records[0].get("state") == "running":
-                        records[0] = {
-                            **records[0],
-                            "state": "exited",
-                            "exitCode": _UNKNOWN_EXIT_CODE,
-                            "reason": "Unknown",
-                            "finishedAt": cluster.now,
-                        }
+                exit_running(
+                    by_name, exit_code=_UNKNOWN_EXIT_CODE, reason="Unknown", now=cluster.now
+                )
             machine.last_heartbeat = 0
             machine.epoch += 1
             _kubelet_informer(cluster, self.node).relist(cluster.store)

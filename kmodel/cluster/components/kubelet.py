@@ -55,6 +55,7 @@ __all__ = [
     "KubeletSyncPod",
     "PodRuntime",
     "SyncStaticPods",
+    "exit_running",
     "kubelet_actions",
     "kubelet_view",
     "post_due_heartbeats",
@@ -300,14 +301,21 @@ def _observe_exits(cluster: Cluster, runtime: PodRuntime, pod: Manifest) -> None
 
 
 def _kill_all(cluster: Cluster, runtime: PodRuntime) -> None:
-    for records in runtime.records.values():
-        if records and records[0].get("state") == "running":
-            records[0] = {
-                **records[0],
+    exit_running(runtime.records, exit_code=_TERMINATED_BY_KUBELET, reason="Error", now=cluster.now)
+
+
+def exit_running(
+    records: Mapping[str, list[RuntimeContainer]], *, exit_code: int, reason: str, now: int
+) -> None:
+    """Each container whose newest record runs: exited now, with ``exit_code`` and ``reason``."""
+    for history in records.values():
+        if history and history[0].get("state") == "running":
+            history[0] = {
+                **history[0],
                 "state": "exited",
-                "exitCode": _TERMINATED_BY_KUBELET,
-                "reason": "Error",
-                "finishedAt": cluster.now,
+                "exitCode": exit_code,
+                "reason": reason,
+                "finishedAt": now,
             }
 
 
