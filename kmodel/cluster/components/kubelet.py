@@ -600,27 +600,21 @@ def _runtime_for(cluster: Cluster, machine: Machine, pod: Manifest) -> PodRuntim
     metadata = pod["metadata"]
     key = runtime_key(pod)
     runtime: PodRuntime | None = machine.pods.get(key)
-    kept = machine.kept_containers.pop(key, None) if runtime is None else None
-    if kept is not None:
-        runtime = PodRuntime(
-            uid=metadata["uid"],
-            name=metadata["name"],
-            namespace=metadata.get("namespace", "default"),
-            ip=str((pod.get("status") or {}).get("podIP", "")),
-            records=kept,
-            static=key.startswith("static:"),
-            probe_origin=cluster.now,
-            sandbox_ready=False,
-        )
-        machine.pods[key] = runtime
     if runtime is None:
+        kept = machine.kept_containers.pop(key, None)
         runtime = PodRuntime(
             uid=metadata["uid"],
             name=metadata["name"],
             namespace=metadata.get("namespace", "default"),
-            ip=cluster.allocate_pod_ip(machine.name),
+            ip=(
+                cluster.allocate_pod_ip(machine.name)
+                if kept is None
+                else str((pod.get("status") or {}).get("podIP", ""))
+            ),
+            records={} if kept is None else kept,
             static=key.startswith("static:"),
             probe_origin=cluster.now,
+            sandbox_ready=kept is None,
         )
         machine.pods[key] = runtime
     runtime.uid = metadata["uid"]
@@ -717,18 +711,8 @@ class KubeletSyncPod(Action):
             return
         if known is None and not deleting and _terminal_phase(pod):
             # A rebooted kubelet never runs a pod the API already shows terminal (``SyncPod``
-            # skips terminal pods): it only remembers it, containers and status untouched
-            # (what the runtime kept of it is the container GC's).
-            metadata = pod["metadata"]
-            machine.kept_containers.pop(runtime_key(pod), None)
-            machine.pods[runtime_key(pod)] = PodRuntime(
-                uid=metadata["uid"],
-                name=metadata["name"],
-                namespace=metadata.get("namespace", "default"),
-                ip="",
-                terminal=True,
-                probe_origin=cluster.now,
-            )
+            # skips terminal pods): it only remembers it, containers and status untouched.
+            _remember_terminal(cluster, machine, pod)
             return
         runtime = _runtime_for(cluster, machine, pod)
         _observe_exits(cluster, runtime, pod)
@@ -816,10 +800,21 @@ def _reject(
     failure = kubelet_admission_failure(pod, node, _admitted(cluster, machine, pod))
     if failure is None:
         return False
-    reason, message = failure
+    rejected = (failure[0], f"Pod was rejected: {failure[1]}")
+    # The pod worker never runs it.
+    _remember_terminal(cluster, machine, pod, rejected=rejected)
+    _write_rejection(cluster, fresh, rejected)
+    return True
+
+
+def _remember_terminal(
+    cluster: Cluster, machine: Machine, pod: Manifest, *, rejected: tuple[str, str] | None = None
+) -> None:
+    """A terminal runtime entry for a pod this kubelet will not run: no containers, no IP.
+
+    What the runtime kept of the pod across a reboot is the container GC's: gone.
+    """
     metadata = pod["metadata"]
-    # The pod worker never runs it: a terminal runtime entry without containers or IP (what
-    # the runtime kept of it across a reboot is the container GC's: gone).
     machine.kept_containers.pop(runtime_key(pod), None)
     machine.pods[runtime_key(pod)] = PodRuntime(
         uid=metadata["uid"],
@@ -828,10 +823,8 @@ def _reject(
         ip="",
         terminal=True,
         probe_origin=cluster.now,
-        rejected=(reason, f"Pod was rejected: {message}"),
+        rejected=rejected,
     )
-    _write_rejection(cluster, fresh, (reason, f"Pod was rejected: {message}"))
-    return True
 
 
 def _write_rejection(
