@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kmodel.cluster.informer import kubelet_informer_name
@@ -591,6 +591,21 @@ class LostNodePodsNotReady(Invariant):
         return violations
 
 
+def _toleration_seconds(
+    tolerations: Sequence[Mapping[str, Any]], taint: Mapping[str, Any]
+) -> int | None:
+    """How long a pod may stay once the NoExecute ``taint`` is added; None: as long as it stays.
+
+    Upstream's rule (``taint_eviction.go processPodOnNode``, ``getMinTolerationTime``): no
+    matching toleration, 0 (evicted at once); a matching one without ``tolerationSeconds``,
+    forever; else the smallest ``tolerationSeconds`` of those that match, a negative one as 0.
+    """
+    seconds = [t.get("tolerationSeconds") for t in tolerations if _tolerates(t, taint)]
+    if any(s is None for s in seconds):
+        return None
+    return min((max(int(s), 0) for s in seconds if s is not None), default=0)
+
+
 class TaintEvictionTiming(Invariant):
     """Taint eviction deletes a pod only once a NoExecute taint is no longer tolerated.
 
@@ -643,13 +658,8 @@ class TaintEvictionTiming(Invariant):
         tolerations = (pod.get("spec") or {}).get("tolerations") or []
         for (taint_key, value), added in spell.items():
             taint = {"key": taint_key, "value": value, "effect": "NoExecute"}
-            matching = [t for t in tolerations if _tolerates(t, taint)]
-            if not matching:
-                return []
-            seconds = [t.get("tolerationSeconds") for t in matching]
-            if all(s is not None for s in seconds) and cluster.now >= added + min(
-                max(int(s), 0) for s in seconds if s is not None
-            ):
+            seconds = _toleration_seconds(tolerations, taint)
+            if seconds is not None and cluster.now >= added + seconds:
                 return []
         return [
             self.violation(
@@ -701,20 +711,17 @@ class TaintEvictionsDone(Invariant):
                 continue
             tolerations = (pod.get("spec") or {}).get("tolerations") or []
             for taint in tainted[node_name]:
-                matching = [t for t in tolerations if _tolerates(t, taint)]
-                seconds = [t.get("tolerationSeconds") for t in matching]
-                if matching and any(s is None for s in seconds):
+                seconds = _toleration_seconds(tolerations, taint)
+                if seconds is None:
                     continue
-                due = int(taint.get("timeAdded") or 0) + min(
-                    (max(int(s), 0) for s in seconds if s is not None), default=0
-                )
+                due = int(taint.get("timeAdded") or 0) + seconds
                 if cluster.now >= due:
                     violations.append(
                         self.violation(
                             f"pod {_name(pod)} is still on node {node_name}, whose NoExecute "
                             f"taint {taint.get('key')} it tolerates until {due} "
                             f"(now {cluster.now})"
-                            if matching
+                            if any(_tolerates(t, taint) for t in tolerations)
                             else f"pod {_name(pod)} is still on node {node_name}, whose "
                             f"NoExecute taint {taint.get('key')} it does not tolerate",
                             pod=_name(pod),
