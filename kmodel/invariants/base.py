@@ -283,11 +283,11 @@ def _controller_ref(cluster: Cluster, obj: Mapping[str, Any]) -> Mapping[str, An
     return cluster.derive("controller-ref", obj, controller_ref)
 
 
-def _conditions(pod: Mapping[str, Any]) -> dict[str, str]:
-    """A pod's condition statuses by type."""
+def _conditions(obj: Mapping[str, Any]) -> dict[str, str]:
+    """A pod's or a node's condition statuses by type."""
     return {
         str(c.get("type")): str(c.get("status"))
-        for c in (pod.get("status") or {}).get("conditions") or []
+        for c in (obj.get("status") or {}).get("conditions") or []
     }
 
 

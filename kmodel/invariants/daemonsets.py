@@ -11,6 +11,7 @@ from kmodel.invariants.base import (
     History,
     Invariant,
     Violation,
+    _conditions,
     _controller_ref,
     _live,
     _name,
@@ -265,10 +266,8 @@ class DaemonSetRolledOut(Invariant):
         """Compare each pod's images with its DaemonSet's template, when every node is Ready."""
         if "DaemonSet" not in cluster.store.kind_revision:
             return []
-        for node in cluster.store.list_objects("Node"):
-            conditions = (node.get("status") or {}).get("conditions") or []
-            if not any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions):
-                return []  # a rollout may rightly wait for an unavailable node
+        if any(_conditions(n).get("Ready") != "True" for n in cluster.store.list_objects("Node")):
+            return []  # a rollout may rightly wait for an unavailable node
 
         def judge(ds: Mapping[str, Any]) -> tuple[list[str], bool]:
             strategy = ((ds.get("spec") or {}).get("updateStrategy") or {}).get("type")

@@ -291,8 +291,11 @@ class CronJobActiveRefs(Invariant):
                 job = cluster.store.get(("Job", namespace, str(ref.get("name"))))
                 if job is None or ref.get("uid") != job["metadata"]["uid"]:
                     continue  # deleted (or re-created) since: the next sync drops it
-                expected = {"apiVersion": job.get("apiVersion"), "kind": job.get("kind")}
-                expected["namespace"] = namespace
+                expected = {
+                    "apiVersion": job.get("apiVersion"),
+                    "kind": job.get("kind"),
+                    "namespace": namespace,
+                }
                 wrong = sorted(k for k, v in expected.items() if ref.get(k) != v)
                 if wrong:
                     problems.append(
