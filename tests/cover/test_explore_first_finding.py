@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kmodel.cluster.model import Cluster, Step
 from kmodel.explore.run import Scenario
 from kmodel.explore.search import ExploreOptions, explore
 from kmodel.invariants import History, Invariant, Violation
+from tests.helpers.cluster import node
 
 
 class NoNodes(Invariant):
@@ -27,14 +26,7 @@ class NoNodesEither(NoNodes):
 
 
 def _scenario() -> Scenario:
-    capacity = {"cpu": "2", "memory": "4Gi", "pods": "20"}
-    node: dict[str, Any] = {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {"name": "n1"},
-        "status": {"allocatable": dict(capacity), "capacity": dict(capacity)},
-    }
-    return Scenario(objects=[node], invariants=(NoNodes(), NoNodesEither()))
+    return Scenario(objects=[node("n1")], invariants=(NoNodes(), NoNodesEither()))
 
 
 def test_every_invariant_is_searched_for_by_default() -> None:
