@@ -1,0 +1,120 @@
+"""``make mutation``'s pytest plugin and mutmut wrapper do what the mutation run relies on.
+
+``properties/mutation_order.py`` is loaded by mutmut (``-p properties.mutation_order``); here it
+is loaded the same way into a pytest subprocess, with mutmut's measured durations replaced by
+the test's own, so a mutant that spins is stopped by the CPU budget within a second, not the
+budget's 30 s slack.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from properties import mutation_mutmut
+from tests.helpers.paths import ROOT
+
+#: The plugin's budget, shrunk for the test: 2 x 0.05 s measured + 0.3 s of CPU time.
+CONFTEST = """
+from properties import mutation_order
+
+mutation_order.BUDGET_SLACK = 0.3
+mutation_order._durations = lambda: {"test_model.py::test_spins": 0.05}
+"""
+
+#: A test that takes about one CPU second on the "faithful model", and one that checks whether
+#: the failing trace is shortened (the real shorten rejects these arguments).
+TESTS = """
+import time
+
+from properties import tracekit
+
+
+def test_spins():
+    end = time.process_time() + 1.0
+    while time.process_time() < end:
+        pass
+
+
+def test_shortening_is_off_under_a_mutant():
+    assert tracekit.shorten(None, [], "x", accept=None) is None
+"""
+
+
+def _run_under_the_plugin(tmp_path: Path, mutant: str, *args: str) -> int:
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "test_model.py").write_text(TESTS)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "MUTANT_UNDER_TEST": mutant,
+        "HYPOTHESIS_PROFILE": "default",
+    }
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "properties.mutation_order"]
+    command += ["-p", "no:cacheprovider", *args]
+    return subprocess.run(command, cwd=tmp_path, env=env, check=False).returncode
+
+
+def test_a_mutant_past_its_cpu_budget_ends_as_mutmuts_timeout(tmp_path):
+    mutant = "kmodel.semantics.job.x__manage_job__mutmut_31"
+    assert _run_under_the_plugin(tmp_path, mutant, "test_model.py::test_spins") == 36
+
+
+def test_the_faithful_model_has_no_budget(tmp_path):
+    # mutmut's stats run names no mutant: the same test runs its full second and passes.
+    assert _run_under_the_plugin(tmp_path, "stats", "test_model.py::test_spins") == 0
+
+
+def test_a_mutant_s_failing_trace_is_not_shortened(tmp_path):
+    mutant = "kmodel.semantics.job.x__manage_job__mutmut_31"
+    test = "test_model.py::test_shortening_is_off_under_a_mutant"
+    assert _run_under_the_plugin(tmp_path, mutant, test) == 0
+    assert _run_under_the_plugin(tmp_path, "stats", test) != 0
+
+
+class _FakeMutmut:
+    """mutmut's ``__main__`` as far as the wrapper touches it: a run is stats, then clean tests."""
+
+    def __init__(self, *, full_stats: bool) -> None:
+        self.full_stats = full_stats
+        self.clean_runs: list[list[str]] = []
+
+    def run_stats_collection(self, runner: object, tests: list[str] | None = None) -> None:
+        del runner, tests
+
+    def get_mutant_runner(self, max_workers: int = 1) -> types.SimpleNamespace:
+        del max_workers
+        return types.SimpleNamespace(run_clean_tests=self._clean)
+
+    def _clean(self, tests: list[str]) -> int:
+        self.clean_runs.append(list(tests))
+        return 0
+
+    def cli(self, arguments: list[str]) -> None:
+        assert arguments[0] == "run"
+        # As mutmut's run: stats (all tests, or only the new ones), then the clean run.
+        module = sys.modules["mutmut.__main__"]
+        module.run_stats_collection(None, None if self.full_stats else ["t::new"])
+        runner = module.get_mutant_runner(2)
+        runner.run_clean_tests(["t::a", "t::b"])
+
+
+@pytest.mark.parametrize(("full_stats", "clean_runs"), [(True, []), (False, [["t::a", "t::b"]])])
+def test_the_clean_run_is_skipped_only_right_after_a_full_stats_run(
+    monkeypatch, full_stats, clean_runs
+):
+    fake = _FakeMutmut(full_stats=full_stats)
+    module = types.ModuleType("mutmut.__main__")
+    for name in ("run_stats_collection", "get_mutant_runner", "cli"):
+        setattr(module, name, getattr(fake, name))
+    package = types.ModuleType("mutmut")
+    package.__path__ = []
+    monkeypatch.setitem(sys.modules, "mutmut", package)
+    monkeypatch.setitem(sys.modules, "mutmut.__main__", module)
+    mutation_mutmut.main(["--max-children", "2"])
+    assert fake.clean_runs == clean_runs
