@@ -357,7 +357,7 @@ class _WatchFault(Action):
         raise NotImplementedError
 
     def _record(self, cluster: Cluster, informer: Informer) -> None:
-        cluster.faults.append(self.name)
+        _fault(cluster, self.name)
         informer.invalidate(cluster.machines)
 
 
