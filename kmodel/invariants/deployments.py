@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any, ClassVar
 
 from kmodel.cluster.components.controllers import SyncDeployment, _equal_ignore_hash, defaulted
-from kmodel.cluster.components.disruption import pdb_status
 from kmodel.cluster.components.network import endpoints_for
 from kmodel.cluster.model import Cluster, Step
 from kmodel.invariants.base import (
@@ -328,14 +327,97 @@ class MinAvailable(Invariant):
         return []
 
 
+#: Seconds an eviction's ``status.disruptedPods`` entry keeps its pod out of the healthy count
+#: (upstream's ``DeletionTimeout``, restated).
+_DISRUPTED_FOR = 120
+#: Kinds whose objects carry the scale upstream reads (a ``scale`` subresource).
+_SCALED_KINDS = frozenset({"ReplicationController", "Deployment", "ReplicaSet", "StatefulSet"})
+
+
+def _budget_pods(cluster: Cluster, pdb: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The stored pods of the budget's namespace its selector matches, terminal ones too."""
+    namespace = pdb["metadata"]["namespace"]
+    selector = (pdb.get("spec") or {}).get("selector")
+    return [
+        p
+        for p in _pods(cluster)
+        if p["metadata"]["namespace"] == namespace and selector_matches(selector, labels_of(p))
+    ]
+
+
+def _budget_healthy(pdb: Mapping[str, Any], pods: list[Mapping[str, Any]], now: int) -> int:
+    """Pods that are Ready, not being deleted and not just evicted (``disruptedPods``)."""
+    disrupted = ((pdb.get("status") or {}).get("disruptedPods")) or {}
+    return sum(
+        1
+        for p in pods
+        if p["metadata"].get("deletionTimestamp") is None
+        and _conditions(p).get("Ready") == "True"
+        and not (
+            isinstance(disrupted.get(p["metadata"]["name"]), int)
+            and disrupted[p["metadata"]["name"]] + _DISRUPTED_FOR > now
+        )
+    )
+
+
+def _percent_of(value: object, total: int) -> int:
+    """An int as is, ``"N%"`` of ``total`` rounded up."""
+    if isinstance(value, int):
+        return value
+    return -(-int(str(value).rstrip("%")) * total // 100)
+
+
+def _budget_target(
+    cluster: Cluster, pdb: Mapping[str, Any], pods: list[Mapping[str, Any]]
+) -> tuple[int, int] | str:
+    """(expectedPods, desiredHealthy) as upstream defines them, or why it cannot.
+
+    The PodDisruptionBudget API's promise, restated from the stored objects: an integer
+    ``minAvailable`` is desired out of the selected pods; ``maxUnavailable`` and a percentage
+    ``minAvailable`` count against the replicas the selected pods' owners want (a ReplicaSet's
+    Deployment when it has one), each owner once; pods without an owner are left out; an owner
+    without replicas (a DaemonSet, a Job) or one that is gone makes the budget uncomputable.
+    """
+    spec = pdb.get("spec") or {}
+    max_unavailable, min_available = spec.get("maxUnavailable"), spec.get("minAvailable")
+    if max_unavailable is None and min_available is None:
+        return 0, 0
+    if max_unavailable is None and isinstance(min_available, int):
+        return len(pods), min_available
+    wanted: dict[str, int] = {}
+    for pod in pods:
+        ref = controller_ref(pod)
+        if ref is None:
+            continue
+        namespace = pod["metadata"]["namespace"]
+        owner = cluster.store.get((str(ref.get("kind")), namespace, str(ref.get("name"))))
+        if ref.get("kind") not in _SCALED_KINDS:
+            return f"pod {_name(pod)} is owned by a {ref.get('kind')}, which has no replicas"
+        if owner is None or owner["metadata"]["uid"] != ref.get("uid"):
+            return f"pod {_name(pod)}'s owner {ref.get('kind')}/{ref.get('name')} is gone"
+        top = controller_ref(owner)
+        if ref.get("kind") == "ReplicaSet" and top is not None and top.get("kind") == "Deployment":
+            deployment = cluster.store.get(("Deployment", namespace, str(top.get("name"))))
+            if deployment is not None and deployment["metadata"]["uid"] == top.get("uid"):
+                owner = deployment
+        wanted[owner["metadata"]["uid"]] = (owner.get("spec") or {}).get("replicas", 1)
+    expected = sum(wanted.values())
+    if max_unavailable is not None:
+        return expected, max(0, expected - _percent_of(max_unavailable, expected))
+    return expected, _percent_of(min_available, expected)
+
+
 class PdbRespected(Invariant):
     """An admitted eviction never takes a PodDisruptionBudget below its desired healthy pods.
 
     Judged per evicted pod and per budget that covers it, as the eviction API promises it: when
-    the budget's status was current (its ``currentHealthy`` matched the healthy pods just before),
-    evicting a healthy pod must leave at least ``desiredHealthy`` healthy pods. (With a stale
-    status, e.g. pods added or gone unready since the disruption controller last synced, the
-    eviction API over-evicts upstream too: that race is the controller's lag, not the budget.)
+    the budget's status was current (its ``currentHealthy`` was the healthy pods just before,
+    counted here from the pods: the victim and those Ready, not being deleted and not just
+    evicted, now; its ``desiredHealthy`` and ``expectedPods`` those the budget's spec gives,
+    restated here from the pods and their owners' replicas), evicting a healthy pod must leave
+    at least ``desiredHealthy`` healthy pods. (With a stale status, e.g. pods added or gone
+    unready since the disruption controller last synced, the eviction API over-evicts upstream
+    too: that race is the controller's lag, not the budget.)
     """
 
     name = "pdb_respected"
@@ -347,34 +429,112 @@ class PdbRespected(Invariant):
         new = cluster.evictions[history.evictions_seen :]
         history.evictions_seen = len(cluster.evictions)
         violations = []
-        pods = _pods(cluster)
         for _, (_, namespace, pod_name) in new:
             victim = cluster.store.get(("Pod", namespace, pod_name))
-            if victim is None or not is_pod_ready(victim):
+            if victim is None or _conditions(victim).get("Ready") != "True":
                 continue
             for pdb in cluster.store.list_objects("PodDisruptionBudget", namespace=namespace):
                 if not selector_matches((pdb.get("spec") or {}).get("selector"), labels_of(victim)):
                     continue
-                fresh = pdb_status(pdb, pods)
+                pods = _budget_pods(cluster, pdb)
+                healthy = _budget_healthy(pdb, pods, cluster.now)
+                target = _budget_target(cluster, pdb, pods)
                 recorded = pdb.get("status") or {}
-                current = (
-                    recorded.get("currentHealthy") == fresh["currentHealthy"] + 1
-                    and recorded.get("desiredHealthy") == fresh["desiredHealthy"]
-                    and recorded.get("expectedPods") == fresh["expectedPods"]
+                current = not isinstance(target, str) and (
+                    recorded.get("currentHealthy") == healthy + 1
+                    and recorded.get("expectedPods") == target[0]
+                    and recorded.get("desiredHealthy") == target[1]
                 )
-                if current:
-                    history.met.add(self.name)
-                if current and fresh["currentHealthy"] < fresh["desiredHealthy"]:
+                if not current or isinstance(target, str):
+                    continue
+                history.met.add(self.name)
+                if healthy < target[1]:
                     violations.append(
                         self.violation(
                             f"evicting {namespace}/{pod_name} left PDB {_name(pdb)} with "
-                            f"{fresh['currentHealthy']} healthy pods, fewer than "
-                            f"{fresh['desiredHealthy']}",
+                            f"{healthy} healthy pods, fewer than {target[1]}",
                             pdb=_name(pdb),
-                            healthy=fresh["currentHealthy"],
-                            desired=fresh["desiredHealthy"],
+                            healthy=healthy,
+                            desired=target[1],
                         )
                     )
+        return violations
+
+
+class PdbStatusCurrent(Invariant):
+    """At rest, each PodDisruptionBudget's status is the one its spec and pods give.
+
+    Upstream promises it (``pkg/controller/disruption/disruption.go``: every change of a budget,
+    of a pod it selects or of a controller resyncs the budget): ``currentHealthy`` counts the
+    selected pods that are Ready, not being deleted and not just evicted; ``expectedPods`` and
+    ``desiredHealthy`` are the spec's (see :func:`_budget_target`); ``disruptionsAllowed`` is
+    ``currentHealthy - desiredHealthy``, never negative and 0 while no pod is expected;
+    ``observedGeneration`` is the budget's generation; the ``DisruptionAllowed`` condition is
+    True (SufficientPods) exactly when a disruption is allowed, else False (InsufficientPods).
+    A budget whose expected count cannot be computed (a selected pod owned by a DaemonSet or a
+    Job under ``maxUnavailable`` or a percentage) allows no disruption and says why
+    (``DisruptionAllowed`` False, SyncFailed).
+    """
+
+    name = "pdb_status_current"
+    kind = "eventual"
+    description = "the disruption controller keeps each PDB's status current"
+    precondition = "a PodDisruptionBudget existed"
+    reads = frozenset(
+        {"PodDisruptionBudget", "Pod", *_SCALED_KINDS, CLOCK},
+    )
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Restate each budget's status from the objects and compare it with the recorded one."""
+        violations = []
+        for pdb in cluster.store.list_objects("PodDisruptionBudget"):
+            history.met.add(self.name)
+            recorded = pdb.get("status") or {}
+            conditions = {c.get("type"): c for c in recorded.get("conditions") or []}
+            condition = conditions.get("DisruptionAllowed") or {}
+            said = (condition.get("status"), condition.get("reason"))
+            pods = _budget_pods(cluster, pdb)
+            target = _budget_target(cluster, pdb, pods)
+            if isinstance(target, str):
+                allowed_now = recorded.get("disruptionsAllowed")
+                if (allowed_now, said) != (0, ("False", "SyncFailed")):
+                    violations.append(
+                        self.violation(
+                            f"PDB {_name(pdb)} allows {allowed_now} disruptions (condition "
+                            f"{said[1]}) at rest, but its expected pods cannot be counted: "
+                            f"{target}",
+                            pdb=_name(pdb),
+                            disruptionsAllowed=allowed_now,
+                            reason=said[1],
+                        )
+                    )
+                continue
+            expected, desired = target
+            healthy = _budget_healthy(pdb, pods, cluster.now)
+            allowed = max(0, healthy - desired) if expected > 0 else 0
+            want: dict[str, object] = {
+                "currentHealthy": healthy,
+                "desiredHealthy": desired,
+                "expectedPods": expected,
+                "disruptionsAllowed": allowed,
+                "observedGeneration": pdb["metadata"].get("generation", 1),
+            }
+            got: dict[str, object] = {key: recorded.get(key) for key in want}
+            want_said = ("True", "SufficientPods") if allowed else ("False", "InsufficientPods")
+            wrong = [
+                f"{key} {got[key]} (want {want[key]})" for key in want if got[key] != want[key]
+            ]
+            if said != want_said:
+                wrong.append(f"condition DisruptionAllowed {said} (want {want_said})")
+            if wrong:
+                violations.append(
+                    self.violation(
+                        f"PDB {_name(pdb)} at rest records {', '.join(wrong)}",
+                        pdb=_name(pdb),
+                        recorded=got,
+                        expected=want,
+                    )
+                )
         return violations
 
 

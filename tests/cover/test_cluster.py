@@ -289,24 +289,43 @@ def test_pdb_blocks_a_drain_and_the_monitor_says_so():
         ({"maxUnavailable": "50%"}, 1),  # 3 - ceil(1.5)
         ({"minAvailable": "50%"}, 2),  # ceil(1.5)
         ({"minAvailable": 2}, 2),
-        ({}, 1),
+        ({}, 0),  # neither set: nothing expected, nothing desired
     ],
 )
 def test_pdb_status_rounds_percentages_up(spec, desired):
-    def web(name: str) -> dict:
-        conditions = [{"type": "Ready", "status": "True"}]
-        return {
-            "metadata": {"name": name, "namespace": "default", "labels": {"app": "web"}},
-            "status": {"phase": "Running", "conditions": conditions},
+    store = APIStore()
+    rs = store.create(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {"replicas": 3},
         }
-
+    )
+    ref = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "controller": True}
+    for name in "abc":
+        store.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": name,
+                    "namespace": "default",
+                    "labels": {"app": "web"},
+                    "ownerReferences": [{**ref, "uid": rs["metadata"]["uid"]}],
+                },
+                "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+            }
+        )
     pdb = {
         "metadata": {"name": "web", "namespace": "default"},
         "spec": {**spec, "selector": {"matchLabels": {"app": "web"}}},
     }
-    status = pdb_status(pdb, [web("a"), web("b"), web("c")])
-    assert (status["expectedPods"], status["currentHealthy"]) == (3, 3)
-    assert (status["desiredHealthy"], status["disruptionsAllowed"]) == (desired, 3 - desired)
+    status = pdb_status(pdb, store, store.now)
+    expected = 3 if spec else 0
+    allowed = 3 - desired if spec else 0
+    assert (status["expectedPods"], status["currentHealthy"]) == (expected, 3)
+    assert (status["desiredHealthy"], status["disruptionsAllowed"]) == (desired, allowed)
 
 
 def test_zonal_volume_pins_the_pod_to_its_zone():

@@ -1,12 +1,30 @@
 """PodDisruptionBudgets, the eviction API and node drains.
 
-* Disruption controller (``pkg/controller/disruption/disruption.go``): a PDB's status counts the
-  healthy (Ready) pods it selects and allows ``currentHealthy - desiredHealthy`` disruptions,
-  where ``desiredHealthy`` is ``minAvailable`` (a percentage of the expected pods, rounded up) or
-  ``expected - maxUnavailable`` (a percentage rounded up), expected being the pods counted.
+* Disruption controller (``pkg/controller/disruption/disruption.go``), one sync per PDB as
+  upstream's ``trySync``: the PDB covers every pod of its namespace its selector matches,
+  terminal ones included (``getPodsForPdb``). An integer ``minAvailable`` is the desired
+  healthy count and the covered pods the expected count; ``maxUnavailable`` (an integer or a
+  percentage) and a percentage ``minAvailable`` scale against the summed ``spec.replicas`` of
+  the distinct controllers of the covered pods (``getExpectedScale``: a ReplicationController,
+  a ReplicaSet's Deployment, a ReplicaSet no Deployment controls, a StatefulSet, read from the
+  controller's informer, then the scale subresource of the API; a pod without a controller is
+  unmanaged and left out). Healthy pods are the Ready ones neither being deleted nor listed in
+  ``status.disruptedPods`` within the 120 s ``DeletionTimeout`` (``countHealthyPods``);
+  ``disruptionsAllowed = currentHealthy - desiredHealthy``, 0 when negative or when no pod is
+  expected, with the ``DisruptionAllowed`` condition (``SufficientPods`` /
+  ``InsufficientPods``; ``updatePdbStatus``). A sync that fails (a pod whose controller kind
+  has no scale subresource, such as a DaemonSet or a Job, under ``maxUnavailable`` or a
+  percentage; a controller that is not found) writes ``disruptionsAllowed: 0`` and
+  ``DisruptionAllowed`` False, reason ``SyncFailed``, with the error, keeping the other fields
+  (``failSafe``). Timestamps are the model's logical seconds. Not mirrored: the events the
+  controller records, the clean-up of stale ``DisruptionTarget`` pod conditions, the
+  resourceVersion conflict of a status write from a stale cache (the model writes onto the
+  stored budget).
 * Eviction API (``pkg/registry/core/pod/storage/eviction.go``): an eviction is refused with 429
   ("Cannot evict pod as it would violate the pod's disruption budget.") while a covering PDB
-  allows no disruption; otherwise the PDB's allowance is decremented and the pod is deleted.
+  has not observed its generation or allows no disruption; otherwise the PDB's allowance is
+  decremented (its condition updated when it reaches 0), the pod is listed in
+  ``status.disruptedPods`` and deleted (``checkAndDecrement``).
 * ``kubectl drain --ignore-daemonsets``: cordon the node, then evict its pods but DaemonSet
   pods (retrying refused evictions forever).
 """
@@ -14,62 +32,392 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.ownership import delete_pod
+from kmodel.cluster.informer import ObjectView
 from kmodel.cluster.model import Cluster
+from kmodel.cluster.store import ObjectKey
 from kmodel.objects.fields import int_at, list_at, mapping_at, read_path, str_at
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
 from kmodel.semantics.replicaset import controller_ref, is_pod_ready
 
-__all__ = ["EvictPod", "SyncDisruptionBudget", "disruption_actions", "pdb_status"]
+__all__ = [
+    "DELETION_TIMEOUT",
+    "EvictPod",
+    "SyncDisruptionBudget",
+    "disruption_actions",
+    "pdb_status",
+]
+
+#: ``DeletionTimeout``: how long a pod the eviction API listed in ``status.disruptedPods`` is
+#: taken as about to be deleted (not healthy) before the controller drops the entry.
+DELETION_TIMEOUT: Final = 120
+
+#: Resources the API serves, by (group, version, kind), and whether each has a scale
+#: subresource (the RESTMapper and discovery ``getScaleController`` consults).
+_RESOURCES: Final[Mapping[tuple[str, str, str], tuple[str, bool]]] = {
+    ("", "v1", "ReplicationController"): ("replicationcontrollers", True),
+    ("", "v1", "Pod"): ("pods", False),
+    ("", "v1", "Node"): ("nodes", False),
+    ("apps", "v1", "Deployment"): ("deployments", True),
+    ("apps", "v1", "ReplicaSet"): ("replicasets", True),
+    ("apps", "v1", "StatefulSet"): ("statefulsets", True),
+    ("apps", "v1", "DaemonSet"): ("daemonsets", False),
+    ("batch", "v1", "Job"): ("jobs", False),
+    ("batch", "v1", "CronJob"): ("cronjobs", False),
+}
 
 
-def _covered(pdb: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+class SyncFailedError(Exception):
+    """A PDB sync failed: upstream's ``trySync`` returned this error (see ``failSafe``)."""
+
+
+def _group_version(api_version: str) -> tuple[str, str]:
+    """Mirrors ``schema.ParseGroupVersion``: ``"apps/v1"`` is (apps, v1), ``"v1"`` ("", v1)."""
+    if api_version in {"", "/"}:
+        return "", ""
+    parts = api_version.split("/")
+    if len(parts) == 1:
+        return "", parts[0]
+    if len(parts) == 2:  # group/version
+        return parts[0], parts[1]
+    raise SyncFailedError(f"unexpected GroupVersion string: {api_version}")
+
+
+def _verify_group_kind(ref: Mapping[str, Any], kind: str, groups: tuple[str, ...]) -> bool:
+    """Mirrors ``disruption.go verifyGroupKind``."""
+    group, _ = _group_version(str(ref.get("apiVersion") or ""))
+    return ref.get("kind") == kind and group in groups
+
+
+def _listed(
+    view: ObjectView, kind: str, namespace: str, ref: Mapping[str, Any]
+) -> Mapping[str, Any] | None:
+    """The cached ``kind`` the reference names, if its UID is the reference's (a lister Get)."""
+    obj = _get(view, (kind, namespace, str(ref.get("name") or "")))
+    if obj is None or obj["metadata"].get("uid") != ref.get("uid"):
+        return None
+    return obj
+
+
+def _get(view: ObjectView, key: ObjectKey) -> Mapping[str, Any] | None:
+    getter = getattr(view, "get", None)
+    if getter is not None:
+        found: Mapping[str, Any] | None = getter(key)
+        return found
+    for obj in view.list_objects(key[0], namespace=key[1]):
+        if obj["metadata"]["name"] == key[2]:
+            return obj
+    return None
+
+
+def _replicas(obj: Mapping[str, Any]) -> int:
+    return int_at(obj, "spec.replicas", default=1)
+
+
+def _find_controller(
+    ref: Mapping[str, Any], namespace: str, view: ObjectView, api: ObjectView
+) -> tuple[str, int] | None:
+    """The (UID, scale) of the controller a pod's controller reference leads to, or None.
+
+    Mirrors ``disruption.go finders`` in order: ``getPodReplicationController``,
+    ``getPodDeployment`` (the ReplicaSet's controlling Deployment), ``getPodReplicaSet`` (a
+    ReplicaSet no Deployment controls), ``getPodStatefulSet`` (each from the informer, the UID
+    checked), then ``getScaleController``: the scale subresource read from the API server, an
+    error for a kind the API does not serve or one without a scale subresource.
+    """
+    if _verify_group_kind(ref, "ReplicationController", ("",)):
+        rc = _listed(view, "ReplicationController", namespace, ref)
+        if rc is not None:
+            return rc["metadata"]["uid"], _replicas(rc)
+    if _verify_group_kind(ref, "ReplicaSet", ("apps", "extensions")):
+        rs = _listed(view, "ReplicaSet", namespace, ref)
+        if rs is not None:
+            owner = controller_ref(rs)
+            if owner is not None and _verify_group_kind(
+                owner, "Deployment", ("apps", "extensions")
+            ):
+                d = _listed(view, "Deployment", namespace, owner)
+                if d is not None:
+                    return d["metadata"]["uid"], _replicas(d)
+            if owner is None or owner.get("kind") != "Deployment":
+                return rs["metadata"]["uid"], _replicas(rs)
+    if _verify_group_kind(ref, "StatefulSet", ("apps",)):
+        ss = _listed(view, "StatefulSet", namespace, ref)
+        if ss is not None:
+            return ss["metadata"]["uid"], _replicas(ss)
+    return _scale_controller(ref, namespace, api)
+
+
+def _scale_controller(
+    ref: Mapping[str, Any], namespace: str, api: ObjectView
+) -> tuple[str, int] | None:
+    """Mirrors ``disruption.go getScaleController`` (with ``implementsScale``).
+
+    Raises:
+        SyncFailedError: the API serves no such kind (the RESTMapper's ``no matches for
+            kind``), or the kind has no scale subresource (``... does not implement the scale
+            subresource``).
+    """
+    group, version = _group_version(str(ref.get("apiVersion") or ""))
+    kind = str(ref.get("kind") or "")
+    resource = _RESOURCES.get((group, version, kind))
+    if resource is None:
+        searched = f"{group}/{version}" if group else version
+        raise SyncFailedError(f'no matches for kind "{kind}" in version "{searched}"')
+    plural, scalable = resource
+    if not scalable:
+        name = f"{plural}.{group}" if group else plural
+        raise SyncFailedError(f"{name} does not implement the scale subresource")
+    obj = _get(api, (kind, namespace, str(ref.get("name") or "")))
+    if obj is None or obj["metadata"].get("uid") != ref.get("uid"):
+        return None
+    return obj["metadata"]["uid"], _replicas(obj)
+
+
+def pods_for_pdb(pdb: Mapping[str, Any], view: ObjectView) -> list[Mapping[str, Any]]:
+    """Every pod of the PDB's namespace its selector matches, terminal ones included.
+
+    Mirrors ``disruption.go getPodsForPdb`` (``podLister.Pods(ns).List(selector)``).
+    """
     selector = read_path(pdb, "spec.selector")
     return [
         p
-        for p in pods
-        if p["metadata"]["namespace"] == pdb["metadata"]["namespace"]
-        and selector_matches(selector, labels_of(p))
-        and str_at(p, "status.phase") not in {"Succeeded", "Failed"}
+        for p in view.list_objects("Pod", namespace=pdb["metadata"]["namespace"])
+        if selector_matches(selector, labels_of(p))
     ]
 
 
-def pdb_status(pdb: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """The status the disruption controller computes for a PDB over ``pods``.
+def expected_scale(
+    pods: list[Mapping[str, Any]], view: ObjectView, api: ObjectView
+) -> tuple[int, list[str]]:
+    """The summed scale of the pods' distinct controllers, and the unmanaged pods' names.
 
-    Mirrors ``pkg/controller/disruption/disruption.go getExpectedPodCount`` (percentages round
-    up) and ``countHealthyPods``, counting the covered pods that are not terminal as expected.
-    Not mirrored: ``getExpectedScale`` (the owning controllers' replicas) as the expected count
-    for ``maxUnavailable`` and percentages.
+    Mirrors ``disruption.go getExpectedScale``.
+
+    Raises:
+        SyncFailedError: a finder failed, or no finder found a pod's controller (``found no
+            controllers for pod``).
     """
-    covered = _covered(pdb, pods)
-    expected = len(covered)
-    healthy = sum(
-        1 for p in covered if is_pod_ready(p) and p["metadata"].get("deletionTimestamp") is None
-    )
+    scales: dict[str, int] = {}
+    unmanaged: list[str] = []
+    for pod in pods:
+        ref = controller_ref(pod)
+        if ref is None:
+            unmanaged.append(pod["metadata"]["name"])
+            continue
+        if ref.get("uid") in scales:
+            continue
+        found = _find_controller(ref, pod["metadata"]["namespace"], view, api)
+        if found is None:
+            raise SyncFailedError(f'found no controllers for pod "{pod["metadata"]["name"]}"')
+        scales[found[0]] = found[1]
+    return sum(scales.values()), unmanaged
+
+
+def expected_pod_count(
+    pdb: Mapping[str, Any], pods: list[Mapping[str, Any]], view: ObjectView, api: ObjectView
+) -> tuple[int, int]:
+    """(expectedCount, desiredHealthy) of a PDB over its pods.
+
+    Mirrors ``disruption.go getExpectedPodCount``: ``maxUnavailable`` (percentages round up)
+    against the controllers' scale, desired at least 0; an integer ``minAvailable`` against
+    the pods; a percentage one (rounded up) against the scale; neither set: both 0.
+
+    Raises:
+        SyncFailedError: as :func:`expected_scale`.
+    """
     spec = mapping_at(pdb, "spec")
     if spec.get("maxUnavailable") is not None:
+        expected, _ = expected_scale(pods, view, api)
         unavailable = get_scaled_value_from_int_or_percent(
             spec["maxUnavailable"], expected, round_up=True, path="spec.maxUnavailable"
         )
-        desired = max(0, expected - unavailable)
-    else:
-        desired = get_scaled_value_from_int_or_percent(
-            spec.get("minAvailable", 1), expected, round_up=True, path="spec.minAvailable"
+        return expected, max(0, expected - unavailable)
+    min_available = spec.get("minAvailable")
+    if min_available is None:
+        return 0, 0
+    if isinstance(min_available, int):
+        return len(pods), min_available
+    expected, _ = expected_scale(pods, view, api)
+    return expected, get_scaled_value_from_int_or_percent(
+        min_available, expected, round_up=True, path="spec.minAvailable"
+    )
+
+
+def _seconds(value: object) -> int:
+    """A timestamp as logical seconds: the model writes ints; a manifest RFC 3339 text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(dt.datetime.fromisoformat(str(value)).timestamp())
+
+
+def disrupted_pod_map(
+    pdb: Mapping[str, Any], pods: list[Mapping[str, Any]], now: int
+) -> dict[str, int]:
+    """The ``disruptedPods`` entries still in force.
+
+    Mirrors ``disruption.go buildDisruptedPodMap``: an entry stays for a covered pod not being
+    deleted, while ``now`` is not past its time plus :data:`DELETION_TIMEOUT`.
+    """
+    recorded = mapping_at(pdb, "status.disruptedPods")
+    kept: dict[str, int] = {}
+    for pod in pods:
+        name = pod["metadata"]["name"]
+        if pod["metadata"].get("deletionTimestamp") is not None or name not in recorded:
+            continue
+        if not _seconds(recorded[name]) + DELETION_TIMEOUT < now:
+            kept[name] = recorded[name]
+    return kept
+
+
+def count_healthy_pods(
+    pods: list[Mapping[str, Any]], disrupted: Mapping[str, Any], now: int
+) -> int:
+    """Mirrors ``disruption.go countHealthyPods``: Ready, not being deleted, not disrupted."""
+    healthy = 0
+    for pod in pods:
+        if pod["metadata"].get("deletionTimestamp") is not None:
+            continue
+        since = disrupted.get(pod["metadata"]["name"])
+        if since is not None and _seconds(since) + DELETION_TIMEOUT > now:
+            continue
+        if is_pod_ready(pod):
+            healthy += 1
+    return healthy
+
+
+def _set_condition(
+    conditions: list[Mapping[str, Any]], condition: dict[str, Any], now: int
+) -> list[Mapping[str, Any]]:
+    """Mirrors ``apimeta.SetStatusCondition``: a changed status moves ``lastTransitionTime``."""
+    result: list[Mapping[str, Any]] = []
+    found = False
+    for existing in conditions:
+        if existing.get("type") != condition["type"]:
+            result.append(existing)
+            continue
+        found = True
+        since = (
+            existing.get("lastTransitionTime", now)
+            if existing.get("status") == condition["status"]
+            else now
         )
-    return {
+        result.append({**existing, **condition, "lastTransitionTime": since})
+    if not found:
+        result.append({**condition, "lastTransitionTime": now})
+    return result
+
+
+def disruption_allowed_condition(status: Mapping[str, Any], now: int) -> dict[str, Any]:
+    """The status with its ``DisruptionAllowed`` condition set from ``disruptionsAllowed``.
+
+    Mirrors ``component-helpers/apps/poddisruptionbudget/helpers.go
+    UpdateDisruptionAllowedCondition``: True, SufficientPods while disruptions are allowed,
+    else False, InsufficientPods (message empty).
+    """
+    allowed = int_at(status, "disruptionsAllowed") > 0
+    condition = {
+        "type": "DisruptionAllowed",
+        "status": "True" if allowed else "False",
+        "reason": "SufficientPods" if allowed else "InsufficientPods",
+        "message": "",
+        "observedGeneration": int_at(status, "observedGeneration"),
+    }
+    conditions = _set_condition(list_at(status, "conditions"), condition, now)
+    return {**status, "conditions": conditions}
+
+
+def _conditions_up_to_date(pdb: Mapping[str, Any]) -> bool:
+    """Mirrors ``helpers.go ConditionsAreUpToDate``."""
+    conditions = list_at(pdb, "status.conditions")
+    condition = next((c for c in conditions if c.get("type") == "DisruptionAllowed"), None)
+    if condition is None:
+        return False
+    if int_at(pdb, "status.observedGeneration") != pdb["metadata"].get("generation", 1):
+        return False
+    if int_at(pdb, "status.disruptionsAllowed") > 0:
+        want = ("True", "SufficientPods")
+    else:
+        want = ("False", "InsufficientPods")
+    return (condition.get("status"), condition.get("reason")) == want
+
+
+def fail_safe(pdb: Mapping[str, Any], error: str, now: int) -> dict[str, Any]:
+    """The status a failed sync writes.
+
+    Mirrors ``disruption.go failSafe``: ``disruptionsAllowed`` 0 and ``DisruptionAllowed``
+    False, reason SyncFailed, the error as message; every other field as it was.
+    """
+    status = dict(mapping_at(pdb, "status"))
+    status["disruptionsAllowed"] = 0
+    condition = {
+        "type": "DisruptionAllowed",
+        "status": "False",
+        "reason": "SyncFailed",
+        "message": error,
+        "observedGeneration": int_at(status, "observedGeneration"),
+    }
+    status["conditions"] = _set_condition(list_at(status, "conditions"), condition, now)
+    return status
+
+
+def pdb_status(
+    pdb: Mapping[str, Any], view: ObjectView, now: int, *, api: ObjectView | None = None
+) -> dict[str, Any]:
+    """The status one disruption-controller sync of ``pdb`` leaves (its own when unchanged).
+
+    Mirrors ``disruption.go trySync`` (``getPodsForPdb``, ``getExpectedPodCount``,
+    ``buildDisruptedPodMap``, ``countHealthyPods``) and ``updatePdbStatus``:
+    ``disruptionsAllowed`` is ``currentHealthy - desiredHealthy``, 0 when that is negative or
+    ``expectedCount <= 0``; nothing is written when every field, ``observedGeneration`` and the
+    condition are already current. A failed sync gives :func:`fail_safe`'s status.
+
+    Args:
+        pdb: the budget as the controller's cache holds it.
+        view: the controller's informer (pods and the controllers of ``getExpectedScale``).
+        now: the logical clock.
+        api: what the scale subresource reads (the API server); ``view`` when None.
+    """
+    pods = pods_for_pdb(pdb, view)
+    try:
+        expected, desired = expected_pod_count(pdb, pods, view, view if api is None else api)
+    except SyncFailedError as error:
+        return fail_safe(pdb, str(error), now)
+    disrupted = disrupted_pod_map(pdb, pods, now)
+    healthy = count_healthy_pods(pods, disrupted, now)
+    allowed = healthy - desired
+    if expected <= 0 or allowed <= 0:
+        allowed = 0
+    status = mapping_at(pdb, "status")
+    generation = pdb["metadata"].get("generation", 1)
+    if (
+        status.get("currentHealthy", 0) == healthy
+        and status.get("desiredHealthy", 0) == desired
+        and status.get("expectedPods", 0) == expected
+        and status.get("disruptionsAllowed", 0) == allowed
+        and dict(mapping_at(status, "disruptedPods")) == disrupted
+        and status.get("observedGeneration", 0) == generation
+        and _conditions_up_to_date(pdb)
+    ):
+        return dict(status)
+    fresh = {
         "currentHealthy": healthy,
         "desiredHealthy": desired,
         "expectedPods": expected,
-        "disruptionsAllowed": max(0, healthy - desired),
-        "observedGeneration": pdb["metadata"].get("generation", 1),
+        "disruptionsAllowed": allowed,
+        "observedGeneration": generation,
+        "conditions": list_at(status, "conditions"),
     }
+    if disrupted:
+        fresh["disruptedPods"] = disrupted
+    return disruption_allowed_condition(fresh, now)
 
 
 @register
@@ -86,15 +434,18 @@ class SyncDisruptionBudget(Action):
         return f"disruption controller syncs PDB {self.namespace}/{self.pdb}"
 
     def apply(self, cluster: Cluster) -> None:
-        """Write the status."""
+        """Write the status one sync computes from the controller's cache.
+
+        Written as ``writePdbStatus`` writes it: an update of the cached budget, which a
+        stale cache gets refused (a conflict: upstream requeues the budget).
+        """
         view = cluster.view("disruption")
         pdb = view.get(("PodDisruptionBudget", self.namespace, self.pdb))
         if pdb is None:
             return
-        status = pdb_status(pdb, list(view.list_objects("Pod", namespace=self.namespace)))
-        current = cluster.store.get(("PodDisruptionBudget", self.namespace, self.pdb))
-        if current is not None and current.get("status") != status:
-            cluster.update({**current, "status": status})
+        status = pdb_status(pdb, view, cluster.now, api=cluster.store)
+        if pdb.get("status") != status:
+            cluster.update({**pdb, "status": status})
 
 
 @register
@@ -122,16 +473,20 @@ class EvictPod(Action):
             if selector_matches(read_path(b, "spec.selector"), labels_of(pod))
         ]
         for budget in budgets:
-            if int_at(budget, "status.disruptionsAllowed") <= 0:
+            # checkAndDecrement: a budget whose status is behind its spec, or that allows no
+            # disruption, refuses the eviction with 429.
+            if (
+                int_at(budget, "status.observedGeneration")
+                < budget["metadata"].get("generation", 1)
+                or int_at(budget, "status.disruptionsAllowed") <= 0
+            ):
                 cluster._errors().append(  # noqa: SLF001  # the API's 429 is a refused write
                     "TooManyRequests: Cannot evict pod as it would violate the pod's "
                     "disruption budget."
                 )
                 return
         for budget in budgets:
-            body = copy.deepcopy(dict(budget))
-            body["status"]["disruptionsAllowed"] -= 1
-            if cluster.update(body) is None:
+            if cluster.update(_decremented(budget, self.pod, cluster.now)) is None:
                 return
         if str_at(pod, "status.phase") not in {"Succeeded", "Failed"}:
             # addConditionAndDeletePod: the eviction marks the pod before deleting it.
@@ -143,6 +498,21 @@ class EvictPod(Action):
             or cluster.store.get(("Pod", self.namespace, self.pod)) is None
         ):
             cluster.evictions.append((cluster.now, ("Pod", self.namespace, self.pod)))
+
+
+def _decremented(budget: Mapping[str, Any], pod: str, now: int) -> dict[str, Any]:
+    """The budget an admitted eviction of ``pod`` writes.
+
+    Mirrors ``eviction.go checkAndDecrement``: one disruption fewer (the ``DisruptionAllowed``
+    condition updated when none is left), and the pod listed in ``disruptedPods`` at ``now``,
+    so that the controller counts it as unhealthy until it sees the pod being deleted.
+    """
+    status = copy.deepcopy(dict(mapping_at(budget, "status")))
+    status["disruptionsAllowed"] -= 1
+    if status["disruptionsAllowed"] == 0:
+        status = disruption_allowed_condition(status, now)
+    status["disruptedPods"] = {**mapping_at(status, "disruptedPods"), pod: now}
+    return {**budget, "status": status}
 
 
 def _with_disruption_target(pod: Mapping[str, Any], now: int) -> dict[str, Any]:
@@ -165,26 +535,35 @@ def _with_disruption_target(pod: Mapping[str, Any], now: int) -> dict[str, Any]:
     return {**pod, "status": status}
 
 
+#: The kinds a PDB sync reads from the controller's cache and, for the scale subresource,
+#: from the API (``getExpectedScale``).
+_CONTROLLER_KINDS: Final = ("ReplicationController", "Deployment", "ReplicaSet", "StatefulSet")
+
+
 def disruption_actions(cluster: Cluster) -> list[Action]:
     """PDB syncs that would change a status, and pending evictions of draining nodes."""
     view = cluster.view("disruption")
     draining = frozenset(cluster.memory.setdefault("drain", {}).get("nodes", set()))
+    # A disruptedPods entry expires with time (buildDisruptedPodMap's recheck).
+    timed = any(
+        mapping_at(pdb, "status.disruptedPods") for pdb in view.list_objects("PodDisruptionBudget")
+    )
     key = (
         "disruption",
-        view.versions("PodDisruptionBudget", "Pod"),
-        cluster.store.kind_revision.get("Pod", 0),
+        view.versions("PodDisruptionBudget", "Pod", *_CONTROLLER_KINDS),
+        tuple(cluster.store.kind_revision.get(kind, 0) for kind in ("Pod", *_CONTROLLER_KINDS)),
         draining,
+        cluster.now if timed else None,
     )
     return list(cluster.memo(key, lambda: _disruption_actions(cluster)))
 
 
 def _disruption_actions(cluster: Cluster) -> list[Action]:
     view = cluster.view("disruption")
-    pods = list(view.list_objects("Pod"))
     actions: list[Action] = [
         SyncDisruptionBudget(pdb["metadata"]["namespace"], pdb["metadata"]["name"])
         for pdb in view.list_objects("PodDisruptionBudget")
-        if pdb.get("status") != pdb_status(pdb, pods)
+        if pdb.get("status") != pdb_status(pdb, view, cluster.now, api=cluster.store)
     ]
     draining = cluster.memory.setdefault("drain", {}).get("nodes", set())
     actions.extend(
