@@ -480,8 +480,9 @@ class PdbStatusCurrent(Invariant):
     kind = "eventual"
     description = "the disruption controller keeps each PDB's status current"
     precondition = "a PodDisruptionBudget existed"
+    # No ReplicationController: the model stores none (a pod naming one finds it gone).
     reads = frozenset(
-        {"PodDisruptionBudget", "Pod", *_SCALED_KINDS, CLOCK},
+        {"PodDisruptionBudget", "Pod", "Deployment", "ReplicaSet", "StatefulSet", CLOCK}
     )
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:

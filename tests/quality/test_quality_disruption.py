@@ -1,0 +1,113 @@
+"""Quality: broken disruption controllers and eviction APIs, injected from the test side.
+
+The faithful model raises nothing on these scenarios; each broken variant is a plausible bug
+(the model's own former shortcuts among them) and is caught under the ``ci`` profile:
+
+* a controller that leaves terminal pods out of a budget (upstream's ``getPodsForPdb`` lists
+  every matching pod, so a finished Job's pods stay expected under an integer
+  ``minAvailable``) is caught by ``pdb_status_current``;
+* a controller that counts the covered pods as expected instead of their controllers' scale
+  (no ``getExpectedScale``) lets a ``maxUnavailable`` budget over DaemonSet pods allow a
+  disruption where upstream's sync fails safe (SyncFailed, 0 allowed): ``pdb_status_current``;
+* an eviction API that ignores ``disruptionsAllowed`` is caught by ``pdb_respected``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kmodel.cluster.components import disruption
+from kmodel.cluster.model import ClusterConfig, Program
+from kmodel.explore import Scenario, UserAction, explore
+from kmodel.invariants import make_invariant
+from tests.helpers.cluster import CI_BUDGET, daemonset, deployment, node
+
+
+def budget(selector: dict[str, str], **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "budget", "namespace": "default"},
+        "spec": {"selector": {"matchLabels": selector}, **spec},
+    }
+
+
+JOB = {
+    "apiVersion": "batch/v1",
+    "kind": "Job",
+    "metadata": {"name": "batch", "namespace": "default"},
+    "spec": {
+        "completions": 2,
+        "parallelism": 2,
+        "template": {
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [{"name": "work", "image": "registry.example.com/batch:1"}],
+            }
+        },
+    },
+}
+
+
+def test_a_controller_that_drops_terminal_pods_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = Scenario(
+        objects=[node("n1"), JOB, budget({"job-name": "batch"}, minAvailable=1)],
+        invariants=(make_invariant("pdb_status_current"),),
+        config=ClusterConfig(programs={"registry.example.com/batch:1": Program(run_for=5)}),
+        ticks=(10, 60),
+    )
+    assert explore(scenario, options=CI_BUDGET) == []
+    faithful = disruption.pods_for_pdb
+
+    def without_terminal(pdb: Any, view: Any) -> list[Any]:
+        terminal = {"Succeeded", "Failed"}
+        pods = faithful(pdb, view)
+        return [p for p in pods if (p.get("status") or {}).get("phase") not in terminal]
+
+    monkeypatch.setattr(disruption, "pods_for_pdb", without_terminal)
+    findings = explore(scenario, options=CI_BUDGET)
+    assert [f.invariant for f in findings] == ["pdb_status_current"]
+    assert "expectedPods 0 (want 2)" in findings[0].violation.message
+
+
+def test_a_controller_that_counts_pods_instead_of_scale_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = Scenario(
+        objects=[node("n1"), node("n2"), daemonset(), budget({"app": "agent"}, maxUnavailable=1)],
+        invariants=(make_invariant("pdb_status_current"),),
+    )
+    assert explore(scenario, options=CI_BUDGET) == []
+    monkeypatch.setattr(disruption, "expected_scale", lambda pods, view, api: (len(pods), []))
+    findings = explore(scenario, options=CI_BUDGET)
+    assert [f.invariant for f in findings] == ["pdb_status_current"]
+    message = findings[0].violation.message
+    assert "allows 1 disruptions (condition SufficientPods) at rest" in message
+    assert "owned by a DaemonSet, which has no replicas" in message
+
+
+def test_an_eviction_api_that_ignores_the_budget_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = Scenario(
+        objects=[
+            node("n1"),
+            node("n2"),
+            deployment(replicas=1),
+            budget({"app": "web"}, minAvailable=1),
+        ],
+        user_actions=[UserAction("drain", {"nodes": ["n1", "n2"]}, 1)],
+        invariants=(make_invariant("pdb_respected"),),
+    )
+    assert explore(scenario, options=CI_BUDGET) == []
+    faithful = disruption.int_at
+
+    def always_allowed(obj: Any, dotted: str, **kwargs: Any) -> int:
+        return 1 if dotted == "status.disruptionsAllowed" else faithful(obj, dotted, **kwargs)
+
+    monkeypatch.setattr(disruption, "int_at", always_allowed)
+    findings = explore(scenario, options=CI_BUDGET)
+    assert [f.invariant for f in findings] == ["pdb_respected"]
+    assert "with 0 healthy pods, fewer than 1" in findings[0].violation.message
