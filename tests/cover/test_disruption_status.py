@@ -16,7 +16,8 @@ import pytest
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components.disruption import EvictPod, SyncDisruptionBudget, pdb_status
 from kmodel.cluster.user_actions import DrainNode
-from tests.helpers.cluster import deployment, node, pods
+from kmodel.invariants import Monitor, make_invariant
+from tests.helpers.cluster import daemonset, deployment, node, pods
 
 NS = "default"
 
@@ -353,3 +354,45 @@ def test_an_eviction_waits_for_the_budget_to_observe_its_generation():
         )
         is None
     )
+
+
+def test_a_daemon_set_budget_fails_safe_at_rest_and_the_invariant_agrees():
+    pdb = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "agent", "namespace": "default"},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "agent"}}},
+    }
+    c = build_cluster([node("n1"), node("n2"), daemonset(), pdb])
+    c.settle()
+    status = c.store.get(("PodDisruptionBudget", "default", "agent"))["status"]
+    assert status["disruptionsAllowed"] == 0
+    assert (condition(status)["reason"], condition(status)["message"]) == (
+        "SyncFailed",
+        "daemonsets.apps does not implement the scale subresource",
+    )
+    monitor = Monitor([make_invariant("pdb_status_current")])
+    assert monitor.at_fixpoint(c) == []
+    # A status that allows a disruption there is what the invariant refuses.
+    stored = c.store.get(("PodDisruptionBudget", "default", "agent"))
+    c.store.update({**stored, "status": {**status, "disruptionsAllowed": 1}})
+    (found,) = monitor.at_fixpoint(c)
+    assert "allows 1 disruptions (condition SyncFailed) at rest" in found.message
+
+
+def test_pdb_status_current_names_each_wrong_field():
+    pdb = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+    }
+    c = build_cluster([node("n1"), node("n2"), deployment(replicas=3), pdb])
+    c.settle()
+    monitor = Monitor([make_invariant("pdb_status_current")])
+    assert monitor.at_fixpoint(c) == []
+    stored = c.store.get(("PodDisruptionBudget", "default", "web"))
+    assert counts(stored["status"]) == (1, 3, 2, 3)
+    c.store.update({**stored, "status": {**stored["status"], "expectedPods": 2}})
+    (found,) = monitor.at_fixpoint(c)
+    assert found.message == "PDB default/web at rest records expectedPods 2 (want 3)"
