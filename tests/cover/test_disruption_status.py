@@ -15,6 +15,7 @@ import pytest
 
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components.disruption import EvictPod, SyncDisruptionBudget, pdb_status
+from kmodel.cluster.faults import WatchDrop
 from kmodel.cluster.user_actions import DrainNode
 from kmodel.invariants import Monitor, make_invariant
 from tests.helpers.cluster import daemonset, deployment, node, pods
@@ -396,3 +397,25 @@ def test_pdb_status_current_names_each_wrong_field():
     c.store.update({**stored, "status": {**stored["status"], "expectedPods": 2}})
     (found,) = monitor.at_fixpoint(c)
     assert found.message == "PDB default/web at rest records expectedPods 2 (want 3)"
+
+
+def test_a_sync_from_a_stale_cache_conflicts_and_writes_nothing():
+    # writePdbStatus updates the cached budget: when the controller's watch lost the eviction's
+    # write of the budget (but saw the pod go), the write is refused (upstream requeues).
+    pdb = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+    }
+    c = build_cluster([node("n1"), node("n2"), deployment(replicas=2), pdb])
+    c.settle()
+    victim = pods(c)[0]
+    c.step(DrainNode(victim["spec"]["nodeName"]))
+    c.step(WatchDrop("disruption"))
+    c.step(EvictPod("default", victim["metadata"]["name"]))  # its first write: the budget
+    evicted = c.store.get(("PodDisruptionBudget", "default", "web"))
+    assert SyncDisruptionBudget("default", "web") in c.enabled_actions()
+    step = c.step(SyncDisruptionBudget("default", "web"))
+    assert c.store.get(("PodDisruptionBudget", "default", "web")) is evicted
+    assert any(e.startswith("Conflict:") for e in step.errors)
