@@ -16,10 +16,10 @@
   has no scale subresource, such as a DaemonSet or a Job, under ``maxUnavailable`` or a
   percentage; a controller that is not found) writes ``disruptionsAllowed: 0`` and
   ``DisruptionAllowed`` False, reason ``SyncFailed``, with the error, keeping the other fields
-  (``failSafe``). Timestamps are the model's logical seconds. Not mirrored: the events the
-  controller records, the clean-up of stale ``DisruptionTarget`` pod conditions, the
-  resourceVersion conflict of a status write from a stale cache (the model writes onto the
-  stored budget).
+  (``failSafe``). The status is written as an update of the cached budget, so a stale cache
+  gets a conflict (``writePdbStatus``). Timestamps are the model's logical seconds. Not
+  mirrored: the events the controller records, the clean-up of stale ``DisruptionTarget`` pod
+  conditions.
 * Eviction API (``pkg/registry/core/pod/storage/eviction.go``): an eviction is refused with 429
   ("Cannot evict pod as it would violate the pod's disruption budget.") while a covering PDB
   has not observed its generation or allows no disruption; otherwise the PDB's allowance is
