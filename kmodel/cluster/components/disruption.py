@@ -24,7 +24,10 @@
   ("Cannot evict pod as it would violate the pod's disruption budget.") while a covering PDB
   has not observed its generation or allows no disruption; otherwise the PDB's allowance is
   decremented (its condition updated when it reaches 0), the pod is listed in
-  ``status.disruptedPods`` and deleted (``checkAndDecrement``).
+  ``status.disruptedPods`` and deleted (``checkAndDecrement``). Not mirrored: the refusal of a
+  pod covered by more than one PDB (the model checks and decrements each), the direct deletion
+  of terminal, pending and terminating pods (``canIgnorePDB``), the unready-pod shortcut and
+  ``unhealthyPodEvictionPolicy``.
 * ``kubectl drain --ignore-daemonsets``: cordon the node, then evict its pods but DaemonSet
   pods (retrying refused evictions forever).
 """
