@@ -853,17 +853,6 @@ def test_sync_rollout_status_copies_replica_failure_from_new_rs_first():
     assert copied["lastUpdateTime"] == 7
 
 
-def test_requeue_stuck_deployment():
-    d = deployment(3)
-    d["status"] = progressing("ReplicaSetUpdated", 100)
-    busy = {"updatedReplicas": 1, "replicas": 3, "availableReplicas": 1}
-    # 100 + 600 - 400 = 300 s.
-    assert dep.requeue_stuck_deployment(d, busy, now=400) == 300
-    assert dep.requeue_stuck_deployment(d, busy, now=699.5) == 0
-    d["status"] = progressing("ProgressDeadlineExceeded", 100)
-    assert dep.requeue_stuck_deployment(d, busy, now=400) is None
-
-
 def test_check_paused_conditions():
     paused = deployment(3, spec={"paused": True})
     conditions = dep.check_paused_conditions(paused, now=3)

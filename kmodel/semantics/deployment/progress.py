@@ -1,7 +1,8 @@
 """The Progressing condition and the progress deadline.
 
-Mirrors ``pkg/controller/deployment/progress.go`` (``syncRolloutStatus``,
-``requeueStuckDeployment``).
+Mirrors ``pkg/controller/deployment/progress.go`` ``syncRolloutStatus``. Not mirrored:
+``requeueStuckDeployment``, the workqueue delay until the deadline is due; the model offers the
+controller a step whenever its dry run would change something, the timeout included.
 """
 
 from __future__ import annotations
@@ -10,13 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kmodel.internal.gofmt import go_quote
-from kmodel.objects.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS
-from kmodel.objects.fields import int_at
 from kmodel.objects.fields import mapping as _mapping
 from kmodel.objects.types import Manifest
 from kmodel.semantics.deployment.sync import calculate_status
 from kmodel.semantics.deployment.util import (
-    _NS_PER_SECOND,
     REASON_NEW_RS_AVAILABLE,
     REASON_RS_UPDATED,
     REASON_TIMED_OUT,
@@ -30,9 +28,9 @@ from kmodel.semantics.deployment.util import (
     new_deployment_condition,
     set_deployment_condition,
 )
-from kmodel.semantics.replicaset import TimeValue, time_ns
+from kmodel.semantics.replicaset import TimeValue
 
-__all__ = ["requeue_stuck_deployment", "sync_rollout_status"]
+__all__ = ["sync_rollout_status"]
 
 
 def _replica_failures(
@@ -149,30 +147,3 @@ def sync_rollout_status(
         conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
     status["conditions"] = conditions
     return status
-
-
-def requeue_stuck_deployment(
-    d: Manifest, new_status: Mapping[str, Any], now: TimeValue
-) -> float | None:
-    """Seconds until the progress check is due, 0 for now, ``None`` for no requeue.
-
-    Mirrors progress.go ``requeueStuckDeployment`` (which returns -1 for "no requeue"): none
-    without a deadline or a current Progressing condition, or when the rollout is complete or
-    already timed out; otherwise ``lastUpdateTime + deadline - now``, and 0 when under a second
-    (upstream then adds a second to the delay it enqueues with).
-    """
-    old_status = _mapping(d.get("status"), "status")
-    current = _find_condition(_status_conditions(old_status, "status"), "Progressing")
-    if not has_progress_deadline(d) or current is None:
-        return None
-    if deployment_complete(d, new_status) or current.get("reason") == REASON_TIMED_OUT:
-        return None
-    deadline = int_at(d, "spec.progressDeadlineSeconds", default=DEFAULT_PROGRESS_DEADLINE_SECONDS)
-    since = time_ns(current.get("lastUpdateTime"), path="status.conditions.lastUpdateTime")
-    now_ns = time_ns(now, path="now")
-    if since is None or now_ns is None:
-        return 0.0
-    after = since + deadline * _NS_PER_SECOND - now_ns
-    if after < _NS_PER_SECOND:
-        return 0.0
-    return after / _NS_PER_SECOND
