@@ -680,7 +680,9 @@ class DrainsComplete(Invariant):
     Drain leaves mirror pods and pods a DaemonSet controls be (``--ignore-daemonsets``).
 
     A drain that can never finish (a PodDisruptionBudget that allows no disruption, a pod that
-    cannot be rescheduled) leaves the node cordoned with its pods forever.
+    cannot be rescheduled) leaves the node cordoned with its pods forever; one the eviction API
+    refused other than with 429 (a pod covered by two budgets: ``kubectl drain`` fails, as
+    ``kubectl/pkg/drain/drain.go evictPods`` does not retry it) is named with the refusal.
     """
 
     name = "drains_complete"
@@ -690,28 +692,38 @@ class DrainsComplete(Invariant):
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Look for live, non-mirror pods on draining nodes."""
-        draining = sorted(cluster.memory.get("drain", {}).get("nodes", set()))
+        drain = cluster.memory.get("drain", {})
+        draining = sorted(drain.get("nodes", set()))
+        failed = drain.get("failed", {})
         if draining:
             history.met.add(self.name)
         violations = []
         for node in draining:
-            stuck = [
-                _name(p)
+            left = [
+                p
                 for p in _pods(cluster)
                 if (p.get("spec") or {}).get("nodeName") == node
                 and _live(p)
                 and not (p["metadata"].get("annotations") or {}).get("kubernetes.io/config.mirror")
                 and (controller_ref(p) or {}).get("kind") != "DaemonSet"
             ]
-            if stuck:
-                violations.append(
-                    self.violation(
-                        f"drain of node {node} never finishes: "
-                        f"{', '.join(stuck)} cannot be evicted",
-                        node=node,
-                        pods=stuck,
-                    )
+            if left:
+                stuck = [_name(p) for p in left]
+                keys = [
+                    (p["metadata"]["namespace"], p["metadata"]["name"], p["metadata"].get("uid"))
+                    for p in left
+                ]
+                refused = [
+                    f"{_name(p)} ({failed[k]})"
+                    for p, k in zip(left, keys, strict=True)
+                    if k in failed
+                ]
+                message = (
+                    f"drain of node {node} never finishes: {', '.join(stuck)} cannot be evicted"
                 )
+                if refused:
+                    message += f"; the drain gave up on {', '.join(refused)}"
+                violations.append(self.violation(message, node=node, pods=stuck))
         return violations
 
 

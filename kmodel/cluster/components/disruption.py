@@ -454,7 +454,11 @@ class SyncDisruptionBudget(Action):
 @register
 @dataclass(frozen=True)
 class EvictPod(Action):
-    """``kubectl drain`` asks the eviction API to evict one pod from a draining node."""
+    """``kubectl drain`` asks the eviction API to evict one pod from a draining node.
+
+    Mirrors ``kubectl/pkg/drain/drain.go evictPods``'s loop for one pod: a 429 is retried
+    (offered again), a NotFound ends it, any other refusal fails the drain for the pod.
+    """
 
     name: ClassVar[str] = "evict"
     category: ClassVar[str] = "user"
@@ -466,41 +470,155 @@ class EvictPod(Action):
         return f"drain evicts {self.namespace}/{self.pod}"
 
     def apply(self, cluster: Cluster) -> None:
-        """Admit the eviction if every covering PDB allows a disruption, then delete the pod."""
+        """Ask the eviction API to evict the pod; ``kubectl drain`` gives up on a hard refusal.
+
+        Mirrors ``pkg/registry/core/pod/storage/eviction.go EvictionREST.Create`` (see
+        :func:`evict`); a refusal other than 429 (the 500 of a pod covered by two budgets, the
+        403 of a negative allowance) ends drain's eviction loop for the pod, as
+        ``kubectl/pkg/drain/drain.go evictPods`` returns it as the drain's error: the pod is
+        remembered and not evicted again by this drain.
+        """
+        refusal = evict(cluster, self.namespace, self.pod)
+        if refusal is None or refusal.startswith(_TOO_MANY_REQUESTS):
+            return  # evicted, gone (NotFound: drain is done with it) or retried after 5 s
         pod = cluster.store.get(("Pod", self.namespace, self.pod))
-        if pod is None or pod["metadata"].get("deletionTimestamp") is not None:
-            return
-        budgets = [
-            b
-            for b in cluster.store.list_objects("PodDisruptionBudget", namespace=self.namespace)
-            if selector_matches(read_path(b, "spec.selector"), labels_of(pod))
-        ]
-        for budget in budgets:
-            # checkAndDecrement: a budget whose status is behind its spec, or that allows no
-            # disruption, refuses the eviction with 429.
-            if (
-                int_at(budget, "status.observedGeneration")
-                < budget["metadata"].get("generation", 1)
-                or int_at(budget, "status.disruptionsAllowed") <= 0
-            ):
-                cluster._errors().append(  # noqa: SLF001  # the API's 429 is a refused write
-                    "TooManyRequests: Cannot evict pod as it would violate the pod's "
-                    "disruption budget."
-                )
-                return
-        for budget in budgets:
-            if cluster.update(_decremented(budget, self.pod, cluster.now)) is None:
-                return
-        if str_at(pod, "status.phase") not in {"Succeeded", "Failed"}:
-            # addConditionAndDeletePod: the eviction marks the pod before deleting it.
-            pod = cluster.update(_with_disruption_target(pod, cluster.now))
-            if pod is None:
-                return
-        if (
-            delete_pod(cluster, pod) is not None
-            or cluster.store.get(("Pod", self.namespace, self.pod)) is None
-        ):
-            cluster.evictions.append((cluster.now, ("Pod", self.namespace, self.pod)))
+        if pod is not None:
+            failed = cluster.memory.setdefault("drain", {}).setdefault("failed", {})
+            failed[(self.namespace, self.pod, pod["metadata"]["uid"])] = refusal
+
+
+#: The reason a 429 refusal is recorded with; ``kubectl drain`` retries those after 5 s.
+_TOO_MANY_REQUESTS: Final = "TooManyRequests: "
+_VIOLATES_BUDGET: Final = "Cannot evict pod as it would violate the pod's disruption budget."
+#: The status the eviction API answers for a pod more than one budget covers (code 500).
+MULTIPLE_PDBS: Final = (
+    "This pod has more than one PodDisruptionBudget, which the eviction subresource does not "
+    "support."
+)
+
+
+def can_ignore_pdb(pod: Mapping[str, Any]) -> bool:
+    """Whether the eviction API deletes the pod without consulting any budget.
+
+    Mirrors ``eviction.go canIgnorePDB``: a Succeeded, Failed or Pending pod, or one already
+    being deleted.
+    """
+    return (
+        str_at(pod, "status.phase") in {"Succeeded", "Failed", "Pending"}
+        or pod["metadata"].get("deletionTimestamp") is not None
+    )
+
+
+def pod_disruption_budgets(cluster: Cluster, pod: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The budgets of the pod's namespace whose selector matches its labels.
+
+    Mirrors ``eviction.go getPodDisruptionBudgets`` (an empty selector matches every pod, a
+    missing one none).
+    """
+    return [
+        b
+        for b in cluster.store.list_objects(
+            "PodDisruptionBudget", namespace=pod["metadata"]["namespace"]
+        )
+        if selector_matches(read_path(b, "spec.selector"), labels_of(pod))
+    ]
+
+
+def check_and_decrement(budget: Mapping[str, Any], pod: str, now: int) -> str | dict[str, Any]:
+    """The refusal of one budget, or the budget an admitted eviction of ``pod`` writes.
+
+    Mirrors ``eviction.go checkAndDecrement``: 429 while the status has not observed the
+    budget's generation (``createTooManyRequestsError``), 403 for a negative allowance or a
+    ``disruptedPods`` map past ``MaxDisruptedPodSize`` (2000), 429 when no disruption is
+    allowed; else :func:`_decremented`.
+    """
+    name = budget["metadata"]["name"]
+    if int_at(budget, "status.observedGeneration") < budget["metadata"].get("generation", 1):
+        return (
+            f"{_TOO_MANY_REQUESTS}{_VIOLATES_BUDGET} (The disruption budget {name} is still "
+            "being processed by the server.)"
+        )
+    allowed = int_at(budget, "status.disruptionsAllowed")
+    forbidden = f'Forbidden: poddisruptionbudget.policy "{name}" is forbidden: '
+    if allowed < 0:
+        return forbidden + "pdb disruptions allowed is negative"
+    if len(mapping_at(budget, "status.disruptedPods")) > _MAX_DISRUPTED_POD_SIZE:
+        return (
+            forbidden + "DisruptedPods map too big - too many evictions not confirmed by PDB "
+            "controller"
+        )
+    if allowed == 0:
+        return (
+            f"{_TOO_MANY_REQUESTS}{_VIOLATES_BUDGET} (The disruption budget {name} needs "
+            f"{int_at(budget, 'status.desiredHealthy')} healthy pods and has "
+            f"{int_at(budget, 'status.currentHealthy')} currently)"
+        )
+    return _decremented(budget, pod, now)
+
+
+#: ``MaxDisruptedPodSize``: past this many ``disruptedPods`` entries a budget refuses evictions.
+_MAX_DISRUPTED_POD_SIZE: Final = 2000
+
+
+def evict(cluster: Cluster, namespace: str, name: str) -> str | None:
+    """One eviction request; the refusal recorded on the step (None: evicted or not found).
+
+    Mirrors ``eviction.go EvictionREST.Create``: a pod :func:`can_ignore_pdb` admits is
+    deleted at once (``addConditionAndDeletePod``); otherwise the covering budgets are listed
+    (:func:`pod_disruption_budgets`): more than one refuses with 500 (:data:`MULTIPLE_PDBS`);
+    none admits; a pod that is not Ready is deleted without touching the budget when its
+    ``spec.unhealthyPodEvictionPolicy`` is AlwaysAllow, or (IfHealthyBudget, the default) when
+    the budget's status has ``currentHealthy >= desiredHealthy > 0``; else the budget is
+    checked and decremented (:func:`check_and_decrement`). Admitted, the pod gets the
+    ``DisruptionTarget`` condition and is deleted. The request is atomic here, so the
+    resourceVersion preconditions upstream sets to catch a pod that turned Ready meanwhile
+    (``shouldEnforceResourceVersion``, ``updateDeletionOptions``) always hold, and the
+    conflict retries (``EvictionsRetry``) never run. Not mirrored: dry runs and client
+    delete options.
+    """
+    pod = cluster.store.get(("Pod", namespace, name))
+    if pod is None:
+        return None
+    if not can_ignore_pdb(pod):
+        budgets = pod_disruption_budgets(cluster, pod)
+        if len(budgets) > 1:
+            return _refuse(cluster, f"InternalError: {MULTIPLE_PDBS}")
+        if budgets and not _unhealthy_pod_may_go(budgets[0], pod):
+            decided = check_and_decrement(budgets[0], name, cluster.now)
+            if isinstance(decided, str):
+                return _refuse(cluster, decided)
+            if cluster.update(decided) is None:
+                return None
+    # addConditionAndDeletePod: the eviction marks the pod before deleting it.
+    marked = cluster.update(_with_disruption_target(pod, cluster.now))
+    if marked is None:
+        return None
+    if (
+        delete_pod(cluster, marked) is not None
+        or cluster.store.get(("Pod", namespace, name)) is None
+    ):
+        cluster.evictions.append((cluster.now, ("Pod", namespace, name)))
+    return None
+
+
+def _unhealthy_pod_may_go(budget: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
+    """Whether an unhealthy (not Ready) pod is evicted without decrementing the budget.
+
+    Mirrors the ``unhealthyPodEvictionPolicy`` branch of ``EvictionREST.Create``: AlwaysAllow
+    admits it; IfHealthyBudget (also when unset) while the status has ``currentHealthy >=
+    desiredHealthy`` and ``desiredHealthy > 0``. A Ready pod is always guarded.
+    """
+    if is_pod_ready(pod):
+        return False
+    if str_at(budget, "spec.unhealthyPodEvictionPolicy") == "AlwaysAllow":
+        return True
+    desired = int_at(budget, "status.desiredHealthy")
+    return int_at(budget, "status.currentHealthy") >= desired > 0
+
+
+def _refuse(cluster: Cluster, refusal: str) -> str:
+    cluster._errors().append(refusal)  # noqa: SLF001  # the API's refusal of the request
+    return refusal
 
 
 def _decremented(budget: Mapping[str, Any], pod: str, now: int) -> dict[str, Any]:
@@ -546,7 +664,9 @@ _CONTROLLER_KINDS: Final = ("ReplicationController", "Deployment", "ReplicaSet",
 def disruption_actions(cluster: Cluster) -> list[Action]:
     """PDB syncs that would change a status, and pending evictions of draining nodes."""
     view = cluster.view("disruption")
-    draining = frozenset(cluster.memory.setdefault("drain", {}).get("nodes", set()))
+    drain = cluster.memory.setdefault("drain", {})
+    draining = frozenset(drain.get("nodes", set()))
+    failed = frozenset(drain.get("failed", {}))
     # A disruptedPods entry expires with time (buildDisruptedPodMap's recheck).
     timed = any(
         mapping_at(pdb, "status.disruptedPods") for pdb in view.list_objects("PodDisruptionBudget")
@@ -556,6 +676,7 @@ def disruption_actions(cluster: Cluster) -> list[Action]:
         view.versions("PodDisruptionBudget", "Pod", *_CONTROLLER_KINDS),
         tuple(cluster.store.kind_revision.get(kind, 0) for kind in ("Pod", *_CONTROLLER_KINDS)),
         draining,
+        failed,
         cluster.now if timed else None,
     )
     return list(cluster.memo(key, lambda: _disruption_actions(cluster)))
@@ -568,12 +689,16 @@ def _disruption_actions(cluster: Cluster) -> list[Action]:
         for pdb in view.list_objects("PodDisruptionBudget")
         if pdb.get("status") != pdb_status(pdb, view, cluster.now, api=cluster.store)
     ]
-    draining = cluster.memory.setdefault("drain", {}).get("nodes", set())
+    drain = cluster.memory.setdefault("drain", {})
+    draining = drain.get("nodes", set())
+    failed = drain.get("failed", {})
     actions.extend(
         EvictPod(pod["metadata"]["namespace"], pod["metadata"]["name"])
         for pod in cluster.store.list_objects("Pod")
         if str_at(pod, "spec.nodeName") in draining
         and pod["metadata"].get("deletionTimestamp") is None
+        and (pod["metadata"]["namespace"], pod["metadata"]["name"], pod["metadata"]["uid"])
+        not in failed
         and not mapping_at(pod, "metadata.annotations").get("kubernetes.io/config.mirror")
         and not is_daemon_pod(pod)
     )
