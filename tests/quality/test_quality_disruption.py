@@ -9,7 +9,10 @@ The faithful model raises nothing on these scenarios; each broken variant is a p
 * a controller that counts the covered pods as expected instead of their controllers' scale
   (no ``getExpectedScale``) lets a ``maxUnavailable`` budget over DaemonSet pods allow a
   disruption where upstream's sync fails safe (SyncFailed, 0 allowed): ``pdb_status_current``;
-* an eviction API that ignores ``disruptionsAllowed`` is caught by ``pdb_respected``.
+* an eviction API that ignores ``disruptionsAllowed`` is caught by ``pdb_respected``;
+* an eviction API that applies the unhealthy-pod shortcut (delete without decrementing while
+  ``currentHealthy >= desiredHealthy > 0``) to Ready pods too, which upstream's
+  ``EvictionREST.Create`` keeps for pods that are not Ready, is caught by ``pdb_respected``.
 """
 
 from __future__ import annotations
@@ -111,3 +114,31 @@ def test_an_eviction_api_that_ignores_the_budget_is_caught(
     findings = explore(scenario, options=CI_BUDGET)
     assert [f.invariant for f in findings] == ["pdb_respected"]
     assert "with 0 healthy pods, fewer than 1" in findings[0].violation.message
+
+
+def test_an_eviction_api_that_lets_ready_pods_skip_the_budget_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # minAvailable 2 over 2 replicas: currentHealthy 2 >= desiredHealthy 2 > 0 and no
+    # disruption allowed, so the faithful API refuses every Ready pod with 429.
+    scenario = Scenario(
+        objects=[
+            node("n1"),
+            node("n2"),
+            deployment(replicas=2),
+            budget({"app": "web"}, minAvailable=2),
+        ],
+        user_actions=[UserAction("drain", {"nodes": ["n1", "n2"]}, 1)],
+        invariants=(make_invariant("pdb_respected"),),
+    )
+    assert explore(scenario, options=CI_BUDGET) == []
+
+    def shortcut_for_every_pod(pdb: Any, pod: Any) -> bool:
+        status = pdb.get("status") or {}
+        desired = status.get("desiredHealthy", 0)
+        return bool(status.get("currentHealthy", 0) >= desired > 0)
+
+    monkeypatch.setattr(disruption, "_unhealthy_pod_may_go", shortcut_for_every_pod)
+    findings = explore(scenario, options=CI_BUDGET)
+    assert [f.invariant for f in findings] == ["pdb_respected"]
+    assert "with 1 healthy pods, fewer than 2" in findings[0].violation.message
