@@ -20,16 +20,28 @@
   gets a conflict (``writePdbStatus``). Timestamps are the model's logical seconds. Not
   mirrored: the events the controller records, the clean-up of stale ``DisruptionTarget`` pod
   conditions.
-* Eviction API (``pkg/registry/core/pod/storage/eviction.go``): an eviction is refused with 429
-  ("Cannot evict pod as it would violate the pod's disruption budget.") while a covering PDB
-  has not observed its generation or allows no disruption; otherwise the PDB's allowance is
-  decremented (its condition updated when it reaches 0), the pod is listed in
-  ``status.disruptedPods`` and deleted (``checkAndDecrement``). Not mirrored: the refusal of a
-  pod covered by more than one PDB (the model checks and decrements each), the direct deletion
-  of terminal, pending and terminating pods (``canIgnorePDB``), the unready-pod shortcut and
-  ``unhealthyPodEvictionPolicy``.
+* Eviction API (``pkg/registry/core/pod/storage/eviction.go EvictionREST.Create``): a
+  Succeeded, Failed or Pending pod, or one already being deleted, is deleted without looking
+  at any PDB (``canIgnorePDB``). Otherwise a pod covered by more than one PDB is refused with
+  500 ("This pod has more than one PodDisruptionBudget, which the eviction subresource does
+  not support."), and writes nothing; a pod no PDB covers is deleted. A pod that is not Ready
+  is deleted without touching its PDB when the PDB's ``spec.unhealthyPodEvictionPolicy`` is
+  AlwaysAllow, or (IfHealthyBudget, the default) when its status has ``currentHealthy >=
+  desiredHealthy > 0``. Else ``checkAndDecrement``: 429 ("Cannot evict pod as it would violate
+  the pod's disruption budget.", with upstream's cause: the budget "is still being processed
+  by the server" while its status has not observed its generation, or "needs N healthy pods
+  and has M currently" when it allows no disruption), 403 for a negative allowance or more
+  than 2000 ``disruptedPods``; admitted, the allowance is decremented (the condition updated
+  when it reaches 0) and the pod listed in ``status.disruptedPods``. Every admitted pod gets
+  the ``DisruptionTarget`` condition and is deleted (``addConditionAndDeletePod``). A request
+  is one atomic step here, so upstream's resourceVersion preconditions (a pod that turned
+  Ready meanwhile, ``shouldEnforceResourceVersion``) always hold and its conflict retries
+  never run. Not mirrored: dry runs and client delete options.
 * ``kubectl drain --ignore-daemonsets``: cordon the node, then evict its pods but DaemonSet
-  pods (retrying refused evictions forever).
+  and mirror pods, retrying a 429 (``kubectl/pkg/drain/drain.go evictPods``: after 5 s) for
+  ever; any other refusal (the 500 of a pod two PDBs cover) fails the drain for that pod,
+  which it does not evict again. Not mirrored: drain evicts pods already being deleted when
+  it lists them (which only adds ``DisruptionTarget``); the model's drain leaves them be.
 """
 
 from __future__ import annotations
