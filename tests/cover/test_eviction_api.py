@@ -331,3 +331,36 @@ def test_drain_retries_a_429() -> None:
     c.step(DrainNode("n1"))
     assert c.step(EvictPod(NS, "t1")).errors
     assert EvictPod(NS, "t1") in c.enabled_actions()
+
+
+# ------------------------------------------------------------------ pdb_respected
+
+
+def test_pdb_respected_leaves_an_unready_victim_out() -> None:
+    # AlwaysAllow evicts the budget's only pod, not Ready, leaving 0 healthy pods of the 1
+    # desired: upstream allows it (the pod was not healthy), so the invariant says nothing.
+    guarded = budget()
+    guarded["spec"]["minAvailable"] = 1
+    status = {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 1}
+    c = setup("t9", ready=False, policy="AlwaysAllow", budgets=((guarded, status),))
+    c.store.update(
+        {
+            **c.store.get(("PodDisruptionBudget", NS, "foo")),
+            "status": {**foo_status(c), "expectedPods": 1},
+        }
+    )
+    monitor = Monitor([make_invariant("pdb_respected")])
+    step = c.step(EvictPod(NS, "t9"))
+    assert evicted(c, "t9")
+    assert monitor.observe(c, step=step) == []
+    assert "pdb_respected" not in monitor.history.met
+    # A Ready victim is judged: counts current, but an allowance the counts do not give.
+    c = setup("t9", ready=True, policy="AlwaysAllow", budgets=((guarded, status),))
+    current = {**foo_status(c), "expectedPods": 1, "currentHealthy": 1, "disruptionsAllowed": 1}
+    c.store.update({**c.store.get(("PodDisruptionBudget", NS, "foo")), "status": current})
+    monitor = Monitor([make_invariant("pdb_respected")])
+    (found,) = monitor.observe(c, step=c.step(EvictPod(NS, "t9")))
+    assert (
+        found.message
+        == "evicting default/t9 left PDB default/foo with 0 healthy pods, fewer than 1"
+    )
