@@ -277,9 +277,9 @@ class APIStore:
             if obj["metadata"].get("deletionTimestamp") is None:
                 obj["metadata"]["deletionTimestamp"] = self.now
                 if graceful:
-                    # The pod's grace period, as the API server records it (the pod strategy's
-                    # CheckGracefulDelete turns 0 into 1 unless forced); the model's kubelet
-                    # kills at once, the value marks the deletion as graceful.
+                    # The pod's grace period, as the API server records it (positive: a
+                    # deletion with none removes the pod at once, see ownership.delete_pod);
+                    # the model's kubelet kills at once, the value marks the deletion graceful.
                     grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds")
                     obj["metadata"]["deletionGracePeriodSeconds"] = (
                         30 if grace is None else max(int(grace), 1)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.model import Cluster
 from kmodel.objects.fields import list_at, mapping_at, str_at
 
@@ -180,11 +181,11 @@ class TaintEvict(Action):
         return f"taint eviction deletes {self.namespace}/{self.pod}"
 
     def apply(self, cluster: Cluster) -> None:
-        """Delete the pod gracefully."""
+        """Delete the pod, as any deletion without options (see delete_pod)."""
         pod = cluster.store.get(("Pod", self.namespace, self.pod))
         if pod is None:
             return
-        cluster.delete(("Pod", self.namespace, self.pod), uid=pod["metadata"]["uid"], graceful=True)
+        delete_pod(cluster, pod)
 
 
 @register

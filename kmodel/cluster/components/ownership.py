@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kmodel.cluster.model import Cluster
-from kmodel.objects.fields import list_at, mapping_at, str_at
+from kmodel.objects.fields import list_at, mapping_at, read_path, str_at
 from kmodel.objects.types import Manifest
 from kmodel.semantics import replicaset as rsem
 
@@ -20,6 +20,7 @@ __all__ = [
     "claim_pods",
     "controller_owner_ref",
     "delete_pod",
+    "deletion_grace_period",
     "pod_from_template",
 ]
 
@@ -107,15 +108,29 @@ def claim_pods(
 
 
 def delete_pod(cluster: Cluster, pod: Manifest) -> Mapping[str, Any] | None:
-    """Delete ``pod`` (its UID a precondition), gracefully when it is bound to a node.
+    """Delete ``pod`` (its UID a precondition), gracefully when :func:`deletion_grace_period`.
 
-    Mirrors ``pkg/registry/core/pod/strategy.go CheckGracefulDelete`` for the node: a pod no
-    node runs is deleted at once; a bound one is marked and its kubelet confirms the deletion.
+    A graceful deletion marks the pod and its kubelet confirms it; otherwise the API server
+    removes the pod at once and the kubelet cleans up what still runs (``HandlePodCleanups``).
     Returns the pod as the API holds it after the call (None once removed or on a refused write).
     """
     metadata = pod["metadata"]
     return cluster.delete(
         ("Pod", metadata["namespace"], metadata["name"]),
         uid=metadata["uid"],
-        graceful=bool(str_at(pod, "spec.nodeName")),
+        graceful=deletion_grace_period(pod) > 0,
     )
+
+
+def deletion_grace_period(pod: Manifest) -> int:
+    """The grace period a deletion without options gives ``pod``; 0 deletes it at once.
+
+    Mirrors ``pkg/registry/core/pod/strategy.go CheckGracefulDelete``: the pod's
+    ``terminationGracePeriodSeconds`` (30 by ``SetDefaults_PodSpec``), 0 for a pod no node runs
+    or one already Succeeded or Failed, and 1 for a negative period.
+    """
+    grace = read_path(pod, "spec.terminationGracePeriodSeconds")
+    period = 30 if grace is None else int(grace)
+    if not str_at(pod, "spec.nodeName") or str_at(pod, "status.phase") in {"Succeeded", "Failed"}:
+        period = 0
+    return 1 if period < 0 else period

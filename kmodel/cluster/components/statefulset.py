@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.controllers import pod_template_hash
-from kmodel.cluster.components.ownership import cached_controller_uid
+from kmodel.cluster.components.ownership import cached_controller_uid, deletion_grace_period
 from kmodel.cluster.model import Cluster
 from kmodel.objects.defaults import set_defaults_stateful_set
 from kmodel.objects.fields import int_at, list_at, mapping_at, str_at
@@ -228,7 +228,7 @@ class SyncStatefulSet(Action):
                 written = cluster.create(operation.body)
             elif operation.verb == "delete-pod":
                 pod = by_name.get(operation.name) or {}
-                graceful = bool(str_at(pod, "spec.nodeName"))
+                graceful = deletion_grace_period(pod) > 0 if pod else False
                 written = self._delete_pod(cluster, operation, graceful=graceful)
             elif operation.verb == "update-pod":
                 assert operation.body is not None  # noqa: S101
