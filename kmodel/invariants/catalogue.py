@@ -29,6 +29,7 @@ from kmodel.invariants.deployments import (
     EndpointsReadyOnly,
     EventuallyStable,
     MinAvailable,
+    OldReplicaSetsOldestFirst,
     PdbRespected,
     PdbStatusCurrent,
     RecreateNoOverlap,
@@ -39,10 +40,12 @@ from kmodel.invariants.hpa import HpaLimitsConsistent, HpaNoFlapping, HpaWithinB
 from kmodel.invariants.jobs import (
     CronJobActiveRefs,
     CronJobForbidNoOverlap,
+    FinishedJobsExpire,
     IndexedJobOnePodPerIndex,
     JobCompleteConsistent,
     JobFinishedNoNewPods,
     JobNotFailed,
+    JobOrphansReleased,
     JobParallelism,
 )
 from kmodel.invariants.pods import (
@@ -97,6 +100,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         EndpointsReadyOnly,
         RollingUpdateBounds,
         RecreateNoOverlap,
+        OldReplicaSetsOldestFirst,
         DaemonSetOnePodPerNode,
         DaemonSetNodesEligible,
         DaemonSetRolloutBounds,
@@ -113,6 +117,8 @@ CATALOGUE: dict[str, type[Invariant]] = {
         IndexedJobOnePodPerIndex,
         JobNotFailed,
         JobCompleteConsistent,
+        FinishedJobsExpire,
+        JobOrphansReleased,
         CronJobForbidNoOverlap,
         CronJobActiveRefs,
         HpaWithinBounds,

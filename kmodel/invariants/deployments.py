@@ -218,6 +218,147 @@ class RollingUpdateBounds(Invariant):
         return violations
 
 
+#: The annotation the Deployment controller keeps on each of its ReplicaSets: the Deployment's
+#: ``spec.replicas`` when it last scaled the ReplicaSet (``deployment_util.go
+#: DesiredReplicasAnnotation``).
+_DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
+
+
+class OldReplicaSetsOldestFirst(Invariant):
+    """A rolling update scales its old ReplicaSets down oldest first.
+
+    Upstream's order (``rolling.go reconcileOldReplicaSets``): ``cleanupUnhealthyReplicas``
+    first takes from each old ReplicaSet, sorted by ``controller.ReplicaSetsByCreationTimestamp``
+    (``creationTimestamp``, then name), at most its unavailable replicas (``spec.replicas -
+    status.availableReplicas``) while its budget lasts; then
+    ``scaleDownOldReplicaSetsForRollingUpdate`` takes, in the same order, up to all of each
+    one's replicas while availability allows. Stated from the objects before and after one
+    Deployment controller step on a RollingUpdate Deployment (not paused, not a scaling event:
+    every active ReplicaSet's ``desired-replicas`` annotation, where set, is the Deployment's
+    ``spec.replicas``, ``sync.go isScalingEvent``), with the controller's cache in sync: when an
+    old ReplicaSet (template not the Deployment's) is scaled down, every old ReplicaSet created
+    before it ends the step with at most its available replicas; and with none at all when the
+    newer one went below its available replicas (only the second pass takes those).
+    """
+
+    name = "old_replicasets_oldest_first"
+    description = "a rolling update scales old ReplicaSets down oldest first"
+    precondition = "a rolling update scaled an old ReplicaSet down while an older one had replicas"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge the ReplicaSets the Deployment controller scaled in this step."""
+        action = None if step is None else step.action
+        if not isinstance(action, SyncDeployment) or step is None or not step.changes:
+            return []
+        informer = cluster.informers["deployment"]
+        if informer.lagging or informer.dropped:
+            return []
+        namespace = action.namespace
+        raw = cluster.store.get(("Deployment", namespace, action.deployment))
+        if raw is None:
+            return []
+        d = defaulted(cluster, raw)
+        spec = d["spec"]
+        if spec["strategy"].get("type") != "RollingUpdate" or spec.get("paused"):
+            return []
+        log = cluster.store.log
+        start = len(log) - len(step.changes)  # a sync hides none of its writes
+        written = {
+            e.key[2] for e in log[start:] if e.key[0] == "ReplicaSet" and e.key[1] == namespace
+        }
+        if not written:
+            return []
+        uid = d["metadata"]["uid"]
+        before: dict[str, Mapping[str, Any]] = {}
+        for rs in cluster.store.list_objects("ReplicaSet", namespace=namespace):
+            if rs["metadata"]["name"] not in written:
+                before[rs["metadata"]["name"]] = rs
+        for name in written:
+            key = ("ReplicaSet", namespace, name)
+            created = next(e for e in log[start:] if e.key == key).type == "ADDED"
+            earlier = None if created else _before(log, start, key)
+            if earlier is None and not created:
+                return []  # not in this log (a fork's starts empty): what it was is unknown
+            if earlier is not None:
+                before[name] = earlier
+        mine = [
+            rs for rs in before.values() if (_controller_ref(cluster, rs) or {}).get("uid") == uid
+        ]
+        replicas = spec["replicas"]
+        if any(
+            (rs.get("spec") or {}).get("replicas", 0) > 0
+            and _DESIRED_REPLICAS in (rs["metadata"].get("annotations") or {})
+            and rs["metadata"]["annotations"][_DESIRED_REPLICAS] != str(replicas)
+            for rs in mine
+        ):
+            return []  # a scaling event: sync.go scale sizes them proportionally instead
+        template = spec["template"]
+        old = sorted(
+            (
+                rs
+                for rs in mine
+                if not _equal_ignore_hash((rs.get("spec") or {}).get("template") or {}, template)
+            ),
+            key=_created,
+        )
+        after = {name: cluster.store.get(("ReplicaSet", namespace, name)) for name in written}
+
+        def now(rs: Mapping[str, Any]) -> int:
+            fresh = after.get(rs["metadata"]["name"], rs)
+            if fresh is None or fresh["metadata"]["uid"] != rs["metadata"]["uid"]:
+                return 0  # deleted in the step (cleanupDeployment deletes only empty ones)
+            return int((fresh.get("spec") or {}).get("replicas", 0))
+
+        violations = []
+        for index, newer in enumerate(old):
+            was = int((newer.get("spec") or {}).get("replicas", 0))
+            shrunk = now(newer)
+            if shrunk >= was:
+                continue
+            available = int((newer.get("status") or {}).get("availableReplicas", 0) or 0)
+            second_pass = shrunk < min(was, available)
+            for older in old[:index]:
+                if int((older.get("spec") or {}).get("replicas", 0)) <= 0:
+                    continue
+                history.met.add(self.name)
+                kept = now(older)
+                limit = (
+                    0
+                    if second_pass
+                    else int((older.get("status") or {}).get("availableReplicas", 0) or 0)
+                )
+                if kept > limit:
+                    violations.append(
+                        self.violation(
+                            f"deployment {_name(d)} scaled old replicaset {_name(newer)} down "
+                            f"({was} -> {shrunk}) while the older {_name(older)} kept {kept} "
+                            f"replicas (at most {limit} once a newer one is scaled down)",
+                            deployment=_name(d),
+                            scaled=_name(newer),
+                            older=_name(older),
+                            kept=kept,
+                            limit=limit,
+                        )
+                    )
+        return violations
+
+
+def _created(rs: Mapping[str, Any]) -> tuple[int, int, str]:
+    """``controller.ReplicaSetsByCreationTimestamp``: creation time, then name (unset first)."""
+    created = rs["metadata"].get("creationTimestamp")
+    name = str(rs["metadata"]["name"])
+    return (0, 0, name) if created is None else (1, int(created), name)
+
+
+def _before(log: list[Any], start: int, key: tuple[str, str, str]) -> Mapping[str, Any] | None:
+    """The object at ``key`` as the log had it before ``log[start]`` (None: not found)."""
+    for index in range(start - 1, -1, -1):
+        event = log[index]
+        if event.key == key:
+            return None if event.type == "DELETED" else event.object
+    return None
+
+
 class RecreateNoOverlap(Invariant):
     """A Recreate Deployment never has a pod of an old ReplicaSet and one of the new at once.
 

@@ -309,3 +309,99 @@ class CronJobActiveRefs(Invariant):
         return self.judge_each(
             history, cluster.store.list_objects("CronJob"), judge, noun="cronjob"
         )
+
+
+#: The finalizer the Job controller puts on each pod it creates and removes once the pod is
+#: counted in the Job's status (``batch.kubernetes.io/job-tracking``).
+_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
+
+
+class FinishedJobsExpire(Invariant):
+    """At rest, no finished Job whose ``ttlSecondsAfterFinished`` ran out is left.
+
+    Upstream's TTL-after-finished controller (``pkg/controller/ttlafterfinished/
+    ttlafterfinished_controller.go processJob``, ``getFinishAndExpireTime``) deletes a Job
+    that sets ``ttlSecondsAfterFinished`` once that long has passed since it finished: since
+    the ``lastTransitionTime`` of its Complete or Failed condition (status True).
+    """
+
+    name = "finished_jobs_expire"
+    kind = "eventual"
+    description = "a finished Job is deleted once its ttlSecondsAfterFinished ran out"
+    precondition = "a Job that sets ttlSecondsAfterFinished finished"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Look for finished Jobs past their TTL that are not being deleted."""
+        if "Job" not in cluster.store.kind_revision:
+            return []
+        # Exercised once a Job with a TTL was written finished (deleted since, or not).
+        if any(e.key[0] == "Job" and _expiry(e.object) is not None for e in cluster.store.log):
+            history.met.add(self.name)
+
+        def judge(job: Mapping[str, Any]) -> tuple[list[Problem], bool]:
+            expired = _expiry(job)
+            if (
+                expired is None
+                or expired > cluster.now
+                or job["metadata"].get("deletionTimestamp") is not None
+            ):
+                return [], False
+            ttl = job["spec"]["ttlSecondsAfterFinished"]
+            text = (
+                f"finished with ttlSecondsAfterFinished {ttl}, which ran out at {expired} s, "
+                f"still there at {cluster.now} s"
+            )
+            return [(text, {"expired_at": expired, "now": cluster.now})], True
+
+        return self.judge_each(history, cluster.store.list_objects("Job"), judge, noun="job")
+
+
+def _expiry(job: Mapping[str, Any]) -> int | None:
+    """When a finished Job's ``ttlSecondsAfterFinished`` runs out (None: none, or not finished).
+
+    The ``lastTransitionTime`` of its Complete or Failed condition plus the TTL.
+    """
+    ttl = (job.get("spec") or {}).get("ttlSecondsAfterFinished")
+    if ttl is None:
+        return None
+    for condition in (job.get("status") or {}).get("conditions") or []:
+        if condition.get("type") in {"Complete", "Failed"} and condition.get("status") == "True":
+            return int(condition.get("lastTransitionTime") or 0) + int(ttl)
+    return None
+
+
+class JobOrphansReleased(Invariant):
+    """At rest, no pod keeps the Job tracking finalizer once no Job controls it.
+
+    Upstream's Job controller releases such a pod (``job_controller.go`` ``addPod`` /
+    ``updatePod`` / ``deleteJob`` enqueue it, ``syncOrphanPod`` removes the finalizer): a pod
+    with ``batch.kubernetes.io/job-tracking`` and no controller reference, or whose controller
+    reference names a Job that is gone (no Job of that name with that UID), loses the
+    finalizer; otherwise it would stay in the API for good once deleted.
+    """
+
+    name = "job_orphans_released"
+    kind = "eventual"
+    description = "a pod no Job controls never keeps the Job tracking finalizer"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Look for pods with the finalizer whose Job is gone."""
+        violations: list[Violation] = []
+        for pod in _pods(cluster):
+            if _TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or []):
+                continue
+            ref = controller_ref(pod)
+            if ref is not None:
+                if ref.get("kind") != "Job":
+                    continue  # another controller's pod: upstream leaves its finalizer be
+                job = cluster.store.get(("Job", pod["metadata"]["namespace"], str(ref.get("name"))))
+                if job is not None and job["metadata"]["uid"] == ref.get("uid"):
+                    continue
+            history.met.add(self.name)
+            violations.append(
+                self.violation(
+                    f"pod {_name(pod)} keeps the Job tracking finalizer, but no Job controls it",
+                    pod=_name(pod),
+                )
+            )
+        return violations

@@ -35,6 +35,17 @@ class IgnoresMaxUnavailable(SyncDeployment):
 
 
 @dataclass(frozen=True)
+class ScalesOldByName(SyncDeployment):
+    """Orders old ReplicaSets by name alone, not by age (``ReplicaSetsByCreationTimestamp``)."""
+
+    def scale_down_old(self, all_rss, active_old, new_rs, d) -> ReconcileOldPlan:
+        def unstamped(rs: Any) -> Any:
+            return {**rs, "metadata": {**rs["metadata"], "creationTimestamp": None}}
+
+        return super().scale_down_old(all_rss, [unstamped(r) for r in active_old], new_rs, d)
+
+
+@dataclass(frozen=True)
 class CountsTerminating(SyncReplicaSet):
     """Counts terminating pods as active (upstream ``FilterActivePods`` leaves them out)."""
 
@@ -61,6 +72,9 @@ def with_sync(table: ComponentTable, component: str, steps: Any, sync: type) -> 
 MUTANTS = {
     "deployment-ignores-max-unavailable": with_sync(
         COMPONENTS, "deployment", deployment_actions, IgnoresMaxUnavailable
+    ),
+    "deployment-scales-old-by-name": with_sync(
+        COMPONENTS, "deployment", deployment_actions, ScalesOldByName
     ),
     "rs-counts-terminating": with_sync(
         COMPONENTS, "replicaset", replicaset_actions, CountsTerminating

@@ -59,6 +59,24 @@ def test_deployment_controller_that_ignores_max_unavailable_is_caught():
     assert "available pods" in finding.violation.message
 
 
+def test_deployment_controller_that_scales_old_replicasets_by_name_is_caught():
+    # app:3's ReplicaSet (web-7gwmwsf) is newer than app:1's (web-gsq82wl) but sorts first by
+    # name. Rolled out to app:3 (maxSurge 0, maxUnavailable 1: app:1 goes 3 -> 2, app:3 gets
+    # one pod), then to app:2 before that finished, the controller may take one more replica
+    # from the old ReplicaSets: upstream from app:1's, the oldest; the broken one from app:3's.
+    images = ["registry.example.com/app:3", "registry.example.com/app:2"]
+    rollouts = UserAction("rollout", {"deployment": "web", "container": "app", "images": images}, 2)
+    objects = [*NODES, *web(3, 0, 1)]
+    kwargs = {"user_actions": (rollouts,), "ticks": (10,)}
+    options = ExploreOptions(examples=60, max_steps=25, seed=0)
+    invariants = ["old_replicasets_oldest_first"]
+    assert explore(scenario(objects, invariants, **kwargs), options=options) == []
+    broken = scenario(objects, invariants, mutant="deployment-scales-old-by-name", **kwargs)
+    finding = only(explore(broken, options=options), "old_replicasets_oldest_first")
+    assert len(finding.actions) <= 10
+    assert "while the older default/web-gsq82wl kept 2 replicas" in finding.violation.message
+
+
 def test_replicaset_controller_that_counts_terminating_pods_is_caught():
     objects = [*NODES, *web(2, 1, 0)]
     kwargs = {"faults": {"node_crash": 1}, "ticks": (10, 60)}
