@@ -36,7 +36,12 @@ from kmodel.invariants.deployments import (
     ReplicaSetScaleSafe,
     RollingUpdateBounds,
 )
-from kmodel.invariants.hpa import HpaLimitsConsistent, HpaNoFlapping, HpaWithinBounds
+from kmodel.invariants.hpa import (
+    HpaLimitsConsistent,
+    HpaNoFlapping,
+    HpaUtilizationWhole,
+    HpaWithinBounds,
+)
 from kmodel.invariants.jobs import (
     CronJobActiveRefs,
     CronJobForbidNoOverlap,
@@ -124,6 +129,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         HpaWithinBounds,
         HpaNoFlapping,
         HpaLimitsConsistent,
+        HpaUtilizationWhole,
         PodPhaseConsistent,
         InitContainersFirst,
         PodReadyConsistent,

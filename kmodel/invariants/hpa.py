@@ -146,6 +146,43 @@ class HpaLimitsConsistent(Invariant):
         )
 
 
+class HpaUtilizationWhole(Invariant):
+    """The resource utilization an HPA reports is a whole percentage.
+
+    Upstream computes it in integers and truncates it (``metrics/utilization.go
+    GetResourceUtilizationRatio``: ``int32((metricsTotal * 100) / requestsTotal)``), and the
+    field is an ``int32`` (``autoscaling/v2 MetricValueStatus.averageUtilization``): the API
+    server decodes nothing else. Judged on every ``status.currentMetrics`` entry that carries
+    ``current.averageUtilization``.
+    """
+
+    name = "hpa_utilization_whole"
+    description = "an HPA reports its resource utilization as a whole percentage"
+    precondition = "an HPA reported a resource utilization"
+    reads = frozenset({"HorizontalPodAutoscaler"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Look at each reported utilization's type."""
+
+        def judge(hpa: Mapping[str, Any]) -> tuple[list[str], bool]:
+            reported = [
+                ((metric.get(key) or {}).get("current") or {})["averageUtilization"]
+                for metric in (hpa.get("status") or {}).get("currentMetrics") or []
+                for key in ("resource", "containerResource")
+                if "averageUtilization" in ((metric.get(key) or {}).get("current") or {})
+            ]
+            problems = [
+                f"reports averageUtilization {value!r}, not a whole percentage"
+                for value in reported
+                if type(value) is not int or not -(2**31) <= value < 2**31
+            ]
+            return problems, bool(reported)
+
+        return self.judge_each(
+            history, cluster.store.list_objects("HorizontalPodAutoscaler"), judge, noun="hpa"
+        )
+
+
 def _limit_problems(hpa: Mapping[str, Any]) -> tuple[list[str], bool]:
     status = hpa.get("status") or {}
     conditions = {str(c.get("type")): c for c in status.get("conditions") or []}
