@@ -464,6 +464,50 @@ class RestartCountMonotonic(Invariant):
 _ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
 
 
+class PodMountsResolve(Invariant):
+    """Every volume a pod's containers mount is one of the pod's volumes.
+
+    Upstream's API server refuses any other pod (``pkg/apis/core/validation``
+    ``ValidateVolumeMounts`` / ``ValidateVolumeDevices``: a ``volumeMounts`` or
+    ``volumeDevices`` entry whose ``name`` is not in ``spec.volumes`` is "Not found"), so no
+    stored pod has one, whoever created it: a controller's pods carry their template's volumes
+    (``GetPodFromTemplate``; a StatefulSet's ``updateStorage`` adds a claim volume per
+    claim template and keeps the template's other volumes).
+    """
+
+    name = "pod_mounts_resolve"
+    description = "every volume a container mounts is one of its pod's volumes"
+    precondition = "a pod's container mounted a volume"
+    reads = frozenset({"Pod"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Check every pod (once per stored version)."""
+        return self.judge_each(
+            history,
+            _pods(cluster),
+            lambda pod: cluster.derive("pod-mounts-resolve", pod, _mount_problems),
+            noun="pod",
+        )
+
+
+def _mount_problems(pod: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
+    spec = pod.get("spec") or {}
+    volumes = {v.get("name") for v in spec.get("volumes") or []}
+    problems: list[str] = []
+    mounted = False
+    for field in ("initContainers", "containers", "ephemeralContainers"):
+        for container in spec.get(field) or []:
+            for key in ("volumeMounts", "volumeDevices"):
+                for mount in container.get(key) or []:
+                    mounted = True
+                    if mount.get("name") not in volumes:
+                        problems.append(
+                            f"container {container.get('name')} mounts volume "
+                            f"{mount.get('name')!r}, which the pod does not have"
+                        )
+    return tuple(problems), mounted
+
+
 class VolumeZoneMatches(Invariant):
     """A bound PV's zone and node affinity admit the node of every pod that uses it.
 
