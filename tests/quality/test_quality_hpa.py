@@ -76,3 +76,26 @@ def test_hpa_that_misreports_why_it_is_limited_is_caught(monkeypatch: pytest.Mon
     findings = explore(scenario, options=OPTIONS)
     assert _invariants(findings) == ["hpa_limits_consistent"]
     assert "ScalingLimited TooFewReplicas but desiredReplicas is 8" in findings[0].violation.message
+
+
+def test_hpa_that_reports_a_fractional_utilization_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    faithful = hpa._resource_utilization_ratio
+
+    def fractional(metrics, requests, target_utilization):
+        ratio, _, raw = faithful(metrics, requests, target_utilization)
+        exact = (
+            sum(v for k, v in metrics.items() if k in requests)
+            * 100
+            / sum(v for k, v in requests.items() if k in metrics)
+        )
+        return ratio, exact, raw  # upstream truncates it to an int32 percentage
+
+    options = ExploreOptions(examples=5, max_steps=6, seed=0)
+    scenario = _scenario()
+    assert explore(scenario, options=options) == []
+    monkeypatch.setattr(hpa, "_resource_utilization_ratio", fractional)
+    findings = explore(scenario, options=options)
+    assert _invariants(findings) == ["hpa_utilization_whole"]
+    assert "not a whole percentage" in findings[0].violation.message

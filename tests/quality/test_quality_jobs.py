@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from kmodel.cluster.components import cronjob
+from kmodel.cluster.components import job as jobctl
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import ExploreOptions, Scenario, explore
 from kmodel.explore.spec import load_spec
@@ -158,3 +159,34 @@ def test_cronjob_controller_with_a_stale_active_reference_is_caught(
     findings = explore(scenario, options=options)
     assert [f.invariant for f in findings] == ["cronjob_active_refs"]
     assert "has a wrong apiVersion: 'batch/v1beta1'" in findings[0].violation.message
+
+
+# ----------------------------------------------------------------- TTL and orphan pods
+WORK_QUEUE = SPECS / "job-work-queue-ttl.yaml"
+QUICK = ExploreOptions(examples=5, max_steps=4, seed=0)
+
+
+def test_faithful_work_queue_job_expires_and_releases_its_orphan() -> None:
+    assert explore(load_spec(WORK_QUEUE).scenario, options=QUICK) == []
+
+
+def test_ttl_controller_that_never_deletes_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobctl.DeleteExpiredJob, "apply", lambda self, cluster: None)
+    findings = explore(load_spec(WORK_QUEUE).scenario, options=QUICK)
+    assert [f.invariant for f in findings] == ["finished_jobs_expire"]
+    assert findings[0].at_fixpoint
+    assert "job default/drain-queue: finished with ttlSecondsAfterFinished 60" in (
+        findings[0].violation.message
+    )
+
+
+def test_job_controller_that_keeps_orphan_finalizers_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jobctl.ReleaseOrphanPod, "apply", lambda self, cluster: None)
+    findings = explore(load_spec(WORK_QUEUE).scenario, options=QUICK)
+    assert [f.invariant for f in findings] == ["job_orphans_released"]
+    assert findings[0].at_fixpoint
+    assert "pod default/import-7xk2p keeps the Job tracking finalizer" in (
+        findings[0].violation.message
+    )

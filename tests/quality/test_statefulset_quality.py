@@ -6,11 +6,16 @@ import copy
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import pytest
+
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.statefulset import SyncStatefulSet, set_pods
 from kmodel.cluster.model import Cluster, ClusterConfig
 from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
+from kmodel.explore.spec import load_spec
 from kmodel.invariants import make_invariant
+from kmodel.semantics import statefulset as stssem
+from tests.helpers.paths import ROOT
 from tests.helpers.statefulset import VOLUMES, db
 from tests.helpers.zones import NODES, node
 
@@ -76,3 +81,26 @@ def test_a_controller_that_replaces_before_the_old_pod_is_gone_is_caught():
     identity = next(f for f in findings if f.invariant == "statefulset_identity")
     assert "runs 2 times at once" in identity.violation.message
     assert len(identity.actions) <= 8
+
+
+def test_a_controller_that_drops_template_volumes_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The bundled spec's members mount their claim and the template's emptyDir; a controller
+    # that builds its pods with the claim volumes alone leaves the emptyDir mount dangling.
+    scenario = load_spec(ROOT / "specs" / "statefulset-partition-waits.yaml").scenario
+    options = ExploreOptions(examples=5, max_steps=4, seed=0)
+    assert explore(scenario, options=options) == []
+    faithful = stssem.new_stateful_set_pod
+
+    def claims_only(sts: Any, ordinal: int) -> dict[str, Any]:
+        pod = faithful(sts, ordinal)
+        claims = {c["metadata"]["name"] for c in sts["spec"].get("volumeClaimTemplates") or []}
+        pod["spec"]["volumes"] = [v for v in pod["spec"]["volumes"] if v["name"] in claims]
+        return pod
+
+    monkeypatch.setattr(stssem, "new_stateful_set_pod", claims_only)
+    findings = explore(scenario, options=options)
+    assert {f.invariant for f in findings} >= {"pod_mounts_resolve"}
+    mounts = next(f for f in findings if f.invariant == "pod_mounts_resolve")
+    assert "mounts volume 'run', which the pod does not have" in mounts.violation.message
