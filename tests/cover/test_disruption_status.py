@@ -16,6 +16,7 @@ import pytest
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components.disruption import EvictPod, SyncDisruptionBudget, pdb_status
 from kmodel.cluster.faults import WatchDrop
+from kmodel.cluster.model import Cluster
 from kmodel.cluster.user_actions import DrainNode
 from kmodel.invariants import Monitor, make_invariant
 from tests.helpers.cluster import daemonset, deployment, node, pods
@@ -110,6 +111,19 @@ def condition(status: Mapping[str, Any]) -> dict[str, Any]:
 def sync(pdb: Mapping[str, Any], *objects: Mapping[str, Any], now: int = 10) -> dict[str, Any]:
     view = View(pdb, *objects)
     return pdb_status(pdb, view, now)
+
+
+def settled_web(*, replicas: int) -> Cluster:
+    """Two nodes, the web Deployment and a ``maxUnavailable: 1`` budget over it, settled."""
+    pdb = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+    }
+    c = build_cluster([node("n1"), node("n2"), deployment(replicas=replicas), pdb])
+    c.settle()
+    return c
 
 
 def test_no_selector_matches_every_pod():  # TestNoSelector
@@ -307,14 +321,7 @@ def test_an_up_to_date_status_is_left_as_it_is_and_conditions_keep_their_time():
 def test_an_admitted_eviction_lists_the_pod_and_updates_the_condition():
     # eviction.go checkAndDecrement: the allowance goes 1 -> 0 (the condition says so), the pod
     # is listed in disruptedPods; the controller drops it once it sees the pod being deleted.
-    pdb = {
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
-    }
-    c = build_cluster([node("n1"), node("n2"), deployment(replicas=2), pdb])
-    c.settle()
+    c = settled_web(replicas=2)
     status = c.store.get(("PodDisruptionBudget", "default", "web"))["status"]
     assert counts(status) == (1, 2, 1, 2)
     victim = pods(c)[0]
@@ -335,14 +342,7 @@ def test_an_admitted_eviction_lists_the_pod_and_updates_the_condition():
 
 
 def test_an_eviction_waits_for_the_budget_to_observe_its_generation():
-    pdb = {
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
-    }
-    c = build_cluster([node("n1"), node("n2"), deployment(replicas=2), pdb])
-    c.settle()
+    c = settled_web(replicas=2)
     stored = c.store.get(("PodDisruptionBudget", "default", "web"))
     c.update({**stored, "spec": {**stored["spec"], "maxUnavailable": 2}})  # generation 2
     victim = pods(c)[0]
@@ -382,14 +382,7 @@ def test_a_daemon_set_budget_fails_safe_at_rest_and_the_invariant_agrees():
 
 
 def test_pdb_status_current_names_each_wrong_field():
-    pdb = {
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
-    }
-    c = build_cluster([node("n1"), node("n2"), deployment(replicas=3), pdb])
-    c.settle()
+    c = settled_web(replicas=3)
     monitor = Monitor([make_invariant("pdb_status_current")])
     assert monitor.at_fixpoint(c) == []
     stored = c.store.get(("PodDisruptionBudget", "default", "web"))
@@ -402,14 +395,7 @@ def test_pdb_status_current_names_each_wrong_field():
 def test_a_sync_from_a_stale_cache_conflicts_and_writes_nothing():
     # writePdbStatus updates the cached budget: when the controller's watch lost the eviction's
     # write of the budget (but saw the pod go), the write is refused (upstream requeues).
-    pdb = {
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
-    }
-    c = build_cluster([node("n1"), node("n2"), deployment(replicas=2), pdb])
-    c.settle()
+    c = settled_web(replicas=2)
     victim = pods(c)[0]
     c.step(DrainNode(victim["spec"]["nodeName"]))
     c.step(WatchDrop("disruption"))

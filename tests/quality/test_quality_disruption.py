@@ -91,19 +91,24 @@ def test_a_controller_that_counts_pods_instead_of_scale_is_caught(
     assert "owned by a DaemonSet, which has no replicas" in message
 
 
-def test_an_eviction_api_that_ignores_the_budget_is_caught(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    scenario = Scenario(
+def drain_both_nodes(*, replicas: int, min_available: int) -> Scenario:
+    """The web Deployment under a ``minAvailable`` budget, both nodes drained, pdb_respected."""
+    return Scenario(
         objects=[
             node("n1"),
             node("n2"),
-            deployment(replicas=1),
-            budget({"app": "web"}, minAvailable=1),
+            deployment(replicas=replicas),
+            budget({"app": "web"}, minAvailable=min_available),
         ],
         user_actions=[UserAction("drain", {"nodes": ["n1", "n2"]}, 1)],
         invariants=(make_invariant("pdb_respected"),),
     )
+
+
+def test_an_eviction_api_that_ignores_the_budget_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = drain_both_nodes(replicas=1, min_available=1)
     assert explore(scenario, options=CI_BUDGET) == []
     faithful = disruption.int_at
 
@@ -121,16 +126,7 @@ def test_an_eviction_api_that_lets_ready_pods_skip_the_budget_is_caught(
 ) -> None:
     # minAvailable 2 over 2 replicas: currentHealthy 2 >= desiredHealthy 2 > 0 and no
     # disruption allowed, so the faithful API refuses every Ready pod with 429.
-    scenario = Scenario(
-        objects=[
-            node("n1"),
-            node("n2"),
-            deployment(replicas=2),
-            budget({"app": "web"}, minAvailable=2),
-        ],
-        user_actions=[UserAction("drain", {"nodes": ["n1", "n2"]}, 1)],
-        invariants=(make_invariant("pdb_respected"),),
-    )
+    scenario = drain_both_nodes(replicas=2, min_available=2)
     assert explore(scenario, options=CI_BUDGET) == []
 
     def shortcut_for_every_pod(pdb: Any, pod: Any) -> bool:
