@@ -96,3 +96,20 @@ def test_cronjob_replace_deletes_the_running_job_and_its_pods() -> None:
     assert stored is not None
     assert [r["name"] for r in stored["status"]["active"]] == ["cj-10"]
     assert stored["status"]["lastScheduleTime"] == 600
+
+
+def test_template_finalizers_reach_the_pods_and_outlive_the_jobs_own() -> None:
+    # GetPodFromTemplate copies the template's finalizers; the Job controller appends its
+    # tracking finalizer (appendJobCompletionFinalizerIfNotFound) and later removes only that.
+    held = job()
+    held["spec"]["template"]["metadata"] = {"finalizers": ["example.com/keep"]}
+    cluster = build_cluster([NODE, held], config=CONFIG)
+    created = next(
+        s for s in cluster.settle() if any(c.kind == "Pod" and c.type == "ADDED" for c in s.changes)
+    )
+    (pod_key,) = [(c.kind, c.namespace, c.name) for c in created.changes if c.kind == "Pod"]
+    first = next(e.object for e in cluster.store.log if e.key == pod_key)
+    assert first["metadata"]["finalizers"] == ["example.com/keep", jobsem.TRACKING_FINALIZER]
+    (pod,) = cluster.store.list_objects("Pod")
+    assert pod["status"]["phase"] == "Succeeded"
+    assert pod["metadata"]["finalizers"] == ["example.com/keep"]

@@ -72,7 +72,10 @@ def job_pod(job: Mapping[str, Any], index: int | None, counts: tuple[int, int]) 
             annotations[jobsem.INDEX_FAILURE_COUNT_ANNOTATION] = str(counts[0])
             if counts[1]:
                 annotations["batch.kubernetes.io/job-index-ignored-failure-count"] = str(counts[1])
-    metadata["finalizers"] = [jobsem.TRACKING_FINALIZER]
+    # appendJobCompletionFinalizerIfNotFound: after the template's own finalizers.
+    finalizers = metadata.setdefault("finalizers", [])
+    if jobsem.TRACKING_FINALIZER not in finalizers:
+        finalizers.append(jobsem.TRACKING_FINALIZER)
     return pod
 
 

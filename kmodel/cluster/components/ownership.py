@@ -52,19 +52,23 @@ def pod_from_template(
     """A new pod for ``owner`` from a pod template, its name generated from the owner's.
 
     Mirrors ``pkg/controller/controller_utils.go GetPodFromTemplate``: the template's labels,
-    annotations and spec (copies), ``generateName`` ``<owner>-`` and the owner's controller
-    reference. Not mirrored: the template's finalizers.
+    annotations, finalizers and spec (copies), ``generateName`` ``<owner>-`` and the owner's
+    controller reference.
     """
+    metadata: dict[str, Any] = {
+        "generateName": owner["metadata"]["name"] + "-",
+        "namespace": owner["metadata"]["namespace"],
+        "labels": dict(mapping_at(template, "metadata.labels")),
+        "annotations": dict(mapping_at(template, "metadata.annotations")),
+        "ownerReferences": [controller_owner_ref(owner, api_version)],
+    }
+    finalizers = list_at(template, "metadata.finalizers")
+    if finalizers:
+        metadata["finalizers"] = list(finalizers)
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {
-            "generateName": owner["metadata"]["name"] + "-",
-            "namespace": owner["metadata"]["namespace"],
-            "labels": dict(mapping_at(template, "metadata.labels")),
-            "annotations": dict(mapping_at(template, "metadata.annotations")),
-            "ownerReferences": [controller_owner_ref(owner, api_version)],
-        },
+        "metadata": metadata,
         "spec": copy.deepcopy(dict(mapping_at(template, "spec"))),
     }
 
