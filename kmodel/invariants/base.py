@@ -272,6 +272,16 @@ def _live(pod: Mapping[str, Any]) -> bool:
     return (pod.get("status") or {}).get("phase") not in {"Succeeded", "Failed"}
 
 
+def _acted_by(cluster: Cluster) -> int:
+    """The latest time the components surely had their turn at, for an eventual invariant.
+
+    Settling runs the components between clock ticks and, in a cluster that never comes to
+    rest, stops right after a tick: what fell due during that last tick had no component step
+    yet, so a deadline is judged only once it passed a tick before the end.
+    """
+    return cluster.now - cluster.config.heartbeat_interval
+
+
 def _name(obj: Mapping[str, Any]) -> str:
     metadata = obj.get("metadata") or {}
     namespace = metadata.get("namespace")

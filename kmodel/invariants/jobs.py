@@ -7,7 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from kmodel.cluster.model import Cluster, Step
-from kmodel.invariants.base import History, Invariant, Problem, Violation, _live, _name, _pods
+from kmodel.invariants.base import (
+    History,
+    Invariant,
+    Problem,
+    Violation,
+    _acted_by,
+    _live,
+    _name,
+    _pods,
+)
 from kmodel.semantics.replicaset import controller_ref
 
 
@@ -341,12 +350,9 @@ class FinishedJobsExpire(Invariant):
 
         def judge(job: Mapping[str, Any]) -> tuple[list[Problem], bool]:
             expired = _expiry(job)
-            # Settling runs the components between clock ticks and, in a cluster that never
-            # comes to rest, stops right after a tick: a TTL that ran out during that last tick
-            # has had no controller step yet.
             if (
                 expired is None
-                or expired > cluster.now - cluster.config.heartbeat_interval
+                or expired > _acted_by(cluster)
                 or job["metadata"].get("deletionTimestamp") is not None
             ):
                 return [], False

@@ -12,6 +12,7 @@ from kmodel.invariants.base import (
     History,
     Invariant,
     Violation,
+    _acted_by,
     _conditions,
     _live,
     _name,
@@ -724,7 +725,8 @@ class TaintEvictionsDone(Invariant):
     deleted once the smallest of them has passed since the taint came (``timeAdded``); only a
     matching toleration without ``tolerationSeconds`` keeps it there. The "not before" half is
     ``taint_eviction_timing``; this is the "and then it is gone" half, judged once the
-    components settled (settling lets the clock run past the default 300 s tolerations).
+    components settled (settling lets the clock run past the default 300 s tolerations), on
+    the tolerations that ran out before settling's last clock tick.
     """
 
     name = "taint_evictions_done"
@@ -759,7 +761,7 @@ class TaintEvictionsDone(Invariant):
                 if seconds is None:
                     continue
                 due = int(taint.get("timeAdded") or 0) + seconds
-                if cluster.now >= due:
+                if _acted_by(cluster) >= due:
                     violations.append(
                         self.violation(
                             f"pod {_name(pod)} is still on node {node_name}, whose NoExecute "
