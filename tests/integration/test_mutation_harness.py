@@ -24,7 +24,10 @@ CONFTEST = """
 from properties import mutation_order
 
 mutation_order.BUDGET_SLACK = 0.3
-mutation_order._durations = lambda: {"test_model.py::test_spins": 0.05}
+mutation_order._durations = lambda: {
+    "test_model.py::test_shortening_is_off_under_a_mutant": 0.01,
+    "test_model.py::test_spins": 0.05,
+}
 """
 
 #: A test that takes about one CPU second on the "faithful model", and one that checks whether
@@ -35,14 +38,14 @@ import time
 from properties import tracekit
 
 
+def test_shortening_is_off_under_a_mutant():
+    assert tracekit.shorten(None, [], "x", accept=None) is None
+
+
 def test_spins():
     end = time.process_time() + 1.0
     while time.process_time() < end:
         pass
-
-
-def test_shortening_is_off_under_a_mutant():
-    assert tracekit.shorten(None, [], "x", accept=None) is None
 """
 
 
@@ -60,21 +63,18 @@ def _run_under_the_plugin(tmp_path: Path, mutant: str, *args: str) -> int:
     return subprocess.run(command, cwd=tmp_path, env=env, check=False).returncode
 
 
-def test_a_mutant_past_its_cpu_budget_ends_as_mutmuts_timeout(tmp_path):
+def test_a_mutant_has_a_cpu_budget_and_no_trace_shortening(tmp_path):
     mutant = "kmodel.semantics.job.x__manage_job__mutmut_31"
-    assert _run_under_the_plugin(tmp_path, mutant, "test_model.py::test_spins") == 36
+    # Shortest measured first: the shortening check passes, then the spinning test ends the
+    # whole process with mutmut's timeout code (-x, as mutmut runs: a failing check stops
+    # the run with pytest's 1 instead).
+    assert _run_under_the_plugin(tmp_path, mutant, "-x") == 36
 
 
-def test_the_faithful_model_has_no_budget(tmp_path):
-    # mutmut's stats run names no mutant: the same test runs its full second and passes.
-    assert _run_under_the_plugin(tmp_path, "stats", "test_model.py::test_spins") == 0
-
-
-def test_a_mutant_s_failing_trace_is_not_shortened(tmp_path):
-    mutant = "kmodel.semantics.job.x__manage_job__mutmut_31"
-    test = "test_model.py::test_shortening_is_off_under_a_mutant"
-    assert _run_under_the_plugin(tmp_path, mutant, test) == 0
-    assert _run_under_the_plugin(tmp_path, "stats", test) != 0
+def test_the_faithful_model_has_no_budget_and_shortens_traces(tmp_path):
+    # mutmut's stats run names no mutant: the real shorten rejects the check's arguments (a
+    # failure), and the spinning test runs its full second and passes (no timeout's 36).
+    assert _run_under_the_plugin(tmp_path, "stats") == 1
 
 
 class _FakeMutmut:
