@@ -1,9 +1,8 @@
 """The cluster model explored with Hypothesis: generated clusters, workloads and interleavings.
 
 Clusters of 1-6 nodes over 1-3 zones run 1-3 Deployments (each behind a Service, some with a
-PodDisruptionBudget whose ``unhealthyPodEvictionPolicy`` is unset, IfHealthyBudget or
-AlwaysAllow) while components step in any order, users roll out, scale, roll back and drain,
-and faults happen within a budget. Some Deployments have startup and liveness probes,
+PodDisruptionBudget) while components step in any order, users roll out, scale, roll back and
+drain, and faults happen within a budget. Some Deployments have startup and liveness probes,
 and their later images start slowly (within the startup probe's budget), so probes run under
 the same faults. Some clusters also run a StatefulSet (OrderedReady or Parallel, any
 maxUnavailable and partition) that users roll out and scale.
@@ -230,15 +229,12 @@ def service(name: str) -> dict:
     }
 
 
-def pdb(name: str, unhealthy_policy: str | None = None) -> dict:
-    spec: dict = {"maxUnavailable": 1, "selector": {"matchLabels": {"app": name}}}
-    if unhealthy_policy is not None:  # unset is IfHealthyBudget
-        spec["unhealthyPodEvictionPolicy"] = unhealthy_policy
+def pdb(name: str) -> dict:
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
         "metadata": {"name": name, "namespace": "default"},
-        "spec": spec,
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": name}}},
     }
 
 
@@ -316,8 +312,7 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
         )
         objects += [body, service(name)]
         if draw(st.booleans()):
-            policy = draw(st.sampled_from([None, "IfHealthyBudget", "AlwaysAllow"]))
-            objects.append(pdb(name, policy))
+            objects.append(pdb(name))
         users += [
             UserAction(
                 "rollout", {"deployment": name, "container": "app", "images": IMAGES[1:]}, 2
