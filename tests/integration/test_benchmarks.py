@@ -24,7 +24,7 @@ def test_startup_benchmark_prints_its_table(capsys):
 
 def test_finding_benchmark_reports_a_planted_bug_with_its_shortest_trace(capsys, monkeypatch):
     # The derandomized ci profile is deterministic; the budget leaves room above the example
-    # that violates first today (the 19th under ci), so that changes to the generators do not
+    # that violates first today (the 17th under ci), so that changes to the generators do not
     # make the planted bug slip out of it. The run stops at the first violation. In this
     # session as in a fresh interpreter: the draws depend on the seed alone
     # (kmodel/explore/determinism.py), not on the modules other tests imported. A bug found
