@@ -30,7 +30,11 @@ __all__ = [
 
 
 class ObjectView(Protocol):
-    """Anything that lists objects by kind: an informer's cache, or the store itself."""
+    """Objects by kind and key: an informer's cache, or the store itself."""
+
+    def get(self, key: ObjectKey) -> Mapping[str, Any] | None:  # pragma: no cover - protocol
+        """The object at ``key``, or None."""
+        ...
 
     def list_objects(
         self, kind: str, *, namespace: str | None = None

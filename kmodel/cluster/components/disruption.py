@@ -56,7 +56,6 @@ from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.informer import ObjectView
 from kmodel.cluster.model import Cluster
-from kmodel.cluster.store import ObjectKey
 from kmodel.objects.fields import int_at, list_at, mapping_at, read_path, str_at
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
@@ -115,21 +114,10 @@ def _listed(
     view: ObjectView, kind: str, namespace: str, ref: Mapping[str, Any]
 ) -> Mapping[str, Any] | None:
     """The cached ``kind`` the reference names, if its UID is the reference's (a lister Get)."""
-    obj = _get(view, (kind, namespace, str(ref.get("name") or "")))
+    obj = view.get((kind, namespace, str(ref.get("name") or "")))
     if obj is None or obj["metadata"].get("uid") != ref.get("uid"):
         return None
     return obj
-
-
-def _get(view: ObjectView, key: ObjectKey) -> Mapping[str, Any] | None:
-    getter = getattr(view, "get", None)
-    if getter is not None:
-        found: Mapping[str, Any] | None = getter(key)
-        return found
-    for obj in view.list_objects(key[0], namespace=key[1]):
-        if obj["metadata"]["name"] == key[2]:
-            return obj
-    return None
 
 
 def _replicas(obj: Mapping[str, Any]) -> int:
@@ -190,7 +178,7 @@ def _scale_controller(
     if not scalable:
         name = f"{plural}.{group}" if group else plural
         raise SyncFailedError(f"{name} does not implement the scale subresource")
-    obj = _get(api, (kind, namespace, str(ref.get("name") or "")))
+    obj = api.get((kind, namespace, str(ref.get("name") or "")))
     if obj is None or obj["metadata"].get("uid") != ref.get("uid"):
         return None
     return obj["metadata"]["uid"], _replicas(obj)
