@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 import types
 from pathlib import Path
 
@@ -118,3 +119,61 @@ def test_the_clean_run_is_skipped_only_right_after_a_full_stats_run(
     monkeypatch.setitem(sys.modules, "mutmut.__main__", module)
     mutation_mutmut.main(["--max-children", "2"])
     assert fake.clean_runs == clean_runs
+
+
+#: A function whose results are memoised in a module-level table, as
+#: ``kmodel.semantics.resources`` memoises pod requests, and a test that calls it.
+MEMOISED = """
+_MEMO = {}
+
+
+def double(n):
+    if n not in _MEMO:
+        _MEMO[n] = _double(n)
+    return _MEMO[n]
+
+
+def _double(n):
+    return n * 2
+"""
+MEMOISED_TEST = """
+from calc.core import double
+
+
+def test_double():
+    assert double(3) == 6
+"""
+
+
+def _mutmut_verdicts(tmp_path: Path, isolation: dict[str, str]) -> set[str]:
+    """mutmut's verdicts on ``_double``'s mutants under ``isolation`` (its config keys)."""
+    (tmp_path / "calc").mkdir(parents=True)
+    (tmp_path / "calc" / "__init__.py").write_text("")
+    (tmp_path / "calc" / "core.py").write_text(MEMOISED)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_core.py").write_text(MEMOISED_TEST)
+    keys = "".join(f'{key} = "{value}"\n' for key, value in isolation.items())
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.mutmut]\nsource_paths = ["calc/"]\n'
+        'pytest_add_cli_args_test_selection = ["tests/"]\n' + keys
+    )
+    mutmut = [sys.executable, "-m", "mutmut"]
+    subprocess.run([*mutmut, "run"], cwd=tmp_path, capture_output=True, check=True)
+    listed = subprocess.run(
+        [*mutmut, "results", "--all", "true"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {line.rpartition(": ")[2] for line in listed.splitlines() if "x__double__" in line}
+
+
+def test_a_mutant_does_not_inherit_the_stats_runs_memos(tmp_path):
+    # The isolation make mutation uses: every mutant of the memoised helper is killed. Under
+    # mutmut's default (fork from the process that ran the stats), the stats run's memo answers
+    # for the helper and hides every mutant of it (the second half: the check can fail).
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    isolation = {key: config[key] for key in ("process_isolation", "forkserver_warmup")}
+    assert _mutmut_verdicts(tmp_path / "ours", isolation) == {"killed"}
+    assert _mutmut_verdicts(tmp_path / "default", {}) == {"survived"}
