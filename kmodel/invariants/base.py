@@ -77,6 +77,10 @@ class History:
     running_containers: dict[str, tuple[str, frozenset[str], frozenset[str]]] = field(
         default_factory=dict
     )
+    #: (pod UID, container, ``startedAt``) of each container run seen Ready, and -> when it
+    #: was first seen unready again while running (``readiness_kept_until_failures``).
+    ready_runs: set[tuple[str, str, str]] = field(default_factory=set)
+    unready_since: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 #: One problem :meth:`Invariant.judge_each` reports: its words, or its words and the values

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kmodel.cluster.informer import kubelet_informer_name
-from kmodel.cluster.model import Cluster, Step
+from kmodel.cluster.model import Cluster, Program, Step
 from kmodel.invariants.base import (
     CLOCK,
     History,
@@ -460,6 +460,79 @@ class RestartCountMonotonic(Invariant):
             return problems, any(highest.values())
 
         return self.judge_each(history, _pods(cluster), judge, noun="pod")
+
+
+#: ``SetDefaults_Probe`` (pkg/apis/core/v1/defaults.go): a probe's period and failure threshold.
+_PROBE_PERIOD_DEFAULT = 10
+_PROBE_FAILURE_THRESHOLD_DEFAULT = 3
+
+
+class ReadinessKeptUntilFailures(Invariant):
+    """A Ready container turns unready only after ``failureThreshold`` failed readiness probes.
+
+    Upstream promises it (``prober/worker.go doProbe``: a Failure replaces the worker's Success
+    only once ``resultRun`` reaches ``failureThreshold``; probes run every ``periodSeconds`` and
+    a result is known when the probe returns). So a container run that was Ready is reported
+    unready, while it still runs, no sooner than ``failureThreshold - 1`` periods plus one
+    probe's duration after its readiness endpoint began failing, and never while the endpoint
+    still passes. Stated from the pods' statuses over time, the container's ``readinessProbe``
+    and what its image's program answers (``unreadyAfter``, ``probeSeconds``).
+    """
+
+    name = "readiness_kept_until_failures"
+    description = "a Ready container turns unready only after failureThreshold failed probes"
+    precondition = "a Ready container turned unready while running"
+    reads = frozenset({"Pod"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Judge each running container's readiness against when its probes began failing."""
+
+        def judge(pod: Mapping[str, Any]) -> tuple[list[str], bool]:
+            problems: list[str] = []
+            exercised = False
+            statuses = _statuses(pod, "containerStatuses")
+            for container in (pod.get("spec") or {}).get("containers") or []:
+                name = str(container.get("name"))
+                status = statuses.get(name) or {}
+                running = (status.get("state") or {}).get("running")
+                probe = container.get("readinessProbe")
+                if running is None or not probe:
+                    continue
+                run = (str(pod["metadata"]["uid"]), name, str(running.get("startedAt")))
+                if status.get("ready"):
+                    history.ready_runs.add(run)
+                    continue
+                if run not in history.ready_runs:
+                    continue
+                exercised = True
+                seen = history.unready_since.setdefault(run, cluster.now)
+                problem = _unready_too_soon(
+                    probe, cluster.config.program(str(container.get("image", ""))), running, seen
+                )
+                if problem:
+                    problems.append(f"container {name} {problem}")
+            return problems, exercised
+
+        return self.judge_each(history, _pods(cluster), judge, noun="pod")
+
+
+def _unready_too_soon(
+    probe: Mapping[str, Any], program: Program, running: Mapping[str, Any], seen: int
+) -> str:
+    """Why a run seen unready at ``seen`` turned so too soon ("" when it did not)."""
+    if program.unready_after is None:
+        return f"turned unready at {seen} s while its readiness endpoint passes"
+    period = int(probe.get("periodSeconds") or _PROBE_PERIOD_DEFAULT)
+    threshold = int(probe.get("failureThreshold") or _PROBE_FAILURE_THRESHOLD_DEFAULT)
+    failing_from = int(running.get("startedAt") or 0) + program.unready_after
+    earliest = failing_from + (threshold - 1) * period + program.probe_seconds
+    if seen < earliest:
+        return (
+            f"turned unready at {seen} s: its readiness endpoint fails from {failing_from} s, "
+            f"so {threshold} failed probes {period} s apart, each taking "
+            f"{program.probe_seconds} s, end no sooner than {earliest} s"
+        )
+    return ""
 
 
 _ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")

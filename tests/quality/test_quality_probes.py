@@ -1,21 +1,27 @@
 """Quality: a kubelet with a broken prober, injected from the test side, must be caught.
 
-The scenario is the bundled startup-probe spec's: a rollout to a version that takes 45 s to
-start, protected by its startup probe. The faithful model finishes the rollout; each broken
-prober kills the slow starter before it can answer, so the rollout never finishes.
+The first scenario is the bundled startup-probe spec's: a rollout to a version that takes 45 s
+to start, protected by its startup probe. The faithful model finishes the rollout; each broken
+prober kills the slow starter before it can answer, so the rollout never finishes. The second
+is the bundled ``readiness-slow-probe`` spec: each broken readiness prober turns a Ready
+container unready before ``failureThreshold`` slow probes have failed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from kmodel.cluster.components import kubelet
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
+from kmodel.explore.spec import load_spec
 from kmodel.invariants import make_invariant
+from kmodel.semantics.probes import ProbeAnswers, ProbeTimings
+from tests.helpers.paths import ROOT
 from tests.helpers.zones import NODES, web
 
 SLOW = "registry.example.com/app:2"
@@ -72,3 +78,42 @@ def test_a_broken_prober_that_kills_a_slow_starter_is_caught(
     assert findings[0].at_fixpoint
     assert len(findings[0].actions) <= 2
     assert "did not finish its rollout" in findings[0].violation.message
+
+
+def slow_readiness() -> Scenario:
+    """The bundled ``readiness-slow-probe`` spec: 3 s probes, failing 40 s after each start."""
+    return load_spec(ROOT / "specs" / "readiness-slow-probe.yaml").scenario
+
+
+def count_the_probe_duration_backwards(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last failed probe's answer is taken a probe's duration before it, not after."""
+    result = kubelet.readiness_result
+
+    def backwards(timings: ProbeTimings, answers: ProbeAnswers, **times: Any) -> bool:
+        return result(timings, dataclasses.replace(answers, latency=-answers.latency), **times)
+
+    monkeypatch.setattr(kubelet, "readiness_result", backwards)
+
+
+def drop_readiness_at_the_first_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readiness drops at the first failed probe (its ``failureThreshold`` read as 1)."""
+    result = kubelet.readiness_result
+
+    def hasty(timings: ProbeTimings, answers: ProbeAnswers, **times: Any) -> bool:
+        return result(dataclasses.replace(timings, failure_threshold=1), answers, **times)
+
+    monkeypatch.setattr(kubelet, "readiness_result", hasty)
+
+
+@pytest.mark.parametrize(
+    "breakage", [count_the_probe_duration_backwards, drop_readiness_at_the_first_failure]
+)
+def test_a_prober_that_drops_readiness_too_soon_is_caught(
+    monkeypatch: pytest.MonkeyPatch, breakage: Callable[[pytest.MonkeyPatch], None]
+) -> None:
+    options = ExploreOptions(examples=30, max_steps=8, seed=0)
+    assert explore(slow_readiness(), options=options) == []
+    breakage(monkeypatch)
+    findings = explore(slow_readiness(), options=options)
+    assert [f.invariant for f in findings] == ["readiness_kept_until_failures"]
+    assert "turned unready at" in findings[0].violation.message
