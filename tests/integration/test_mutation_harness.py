@@ -177,3 +177,35 @@ def test_a_mutant_does_not_inherit_the_stats_runs_memos(tmp_path):
     isolation = {key: config[key] for key in ("process_isolation", "forkserver_warmup")}
     assert _mutmut_verdicts(tmp_path / "ours", isolation) == {"killed"}
     assert _mutmut_verdicts(tmp_path / "default", {}) == {"survived"}
+
+
+#: Collects make mutation's test selection as mutmut's fork server warms up, then prints how
+#: many entries kmodel's process-wide memos hold.
+COLLECT_THEN_COUNT_MEMOS = """
+import sys
+
+import pytest
+
+pytest.main(["--collect-only", "-qqq", "-p", "no:cacheprovider", *sys.argv[1:]])
+
+from kmodel.semantics import resources
+
+units = resources._to_units.cache_info().currsize
+print(len(resources._REQUEST_AMOUNTS), len(resources._POD_USAGE), units)
+"""
+
+
+def test_the_fork_servers_warm_up_computes_nothing_a_mutant_could_inherit():
+    # The fork server collects the tests before forking each mutant's process: collecting must
+    # run no model code, or the memos it fills would answer for the mutated functions.
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    assert config["forkserver_warmup"] == "collect"
+    selection = config["pytest_add_cli_args_test_selection"]
+    shown = subprocess.run(
+        [sys.executable, "-c", COLLECT_THEN_COUNT_MEMOS, *selection],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert shown.splitlines()[-1] == "0 0 0"
