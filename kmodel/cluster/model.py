@@ -617,10 +617,12 @@ class Cluster:
         return self.try_write(lambda: self.store.update(body))
 
     def delete(
-        self, key: ObjectKey, *, uid: str | None = None, graceful: bool = False
+        self, key: ObjectKey, *, uid: str | None = None, grace_period_seconds: int | None = None
     ) -> Mapping[str, Any] | None:
-        """Delete an object (graceful for pods on a node)."""
-        return self.try_write(lambda: self.store.delete(key, uid=uid, graceful=graceful))
+        """Delete an object; a positive grace period marks it first (see APIStore.delete)."""
+        return self.try_write(
+            lambda: self.store.delete(key, uid=uid, grace_period_seconds=grace_period_seconds)
+        )
 
     # ----------------------------------------------------------------- dry runs
 

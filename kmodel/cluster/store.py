@@ -255,13 +255,16 @@ class APIStore:
         return obj
 
     def delete(
-        self, key: ObjectKey, *, uid: str | None = None, graceful: bool = False
+        self, key: ObjectKey, *, uid: str | None = None, grace_period_seconds: int | None = None
     ) -> Mapping[str, Any] | None:
         """Delete an object, or mark it for deletion.
 
         The object gets a ``deletionTimestamp`` and stays while it has finalizers or when
-        ``graceful`` (a pod bound to a running kubelet, which confirms later); otherwise it is
-        removed. Returns the object as it is after the call (None once removed).
+        ``grace_period_seconds`` is positive (a pod bound to a running kubelet, which confirms
+        later; the caller decides the period, for a pod
+        :func:`kmodel.cluster.components.ownership.deletion_grace_period`), recorded as its
+        ``deletionGracePeriodSeconds``; otherwise (None or 0) it is removed. Returns the object
+        as it is after the call (None once removed).
 
         Raises:
             NotFound: no such object, or ``uid`` does not match (a UID precondition).
@@ -273,17 +276,12 @@ class APIStore:
             raise NotFound(f"{key[0]} {key[2]!r} not found")
         obj = dict(current)
         obj["metadata"] = dict(current["metadata"])
-        if obj["metadata"].get("finalizers") or graceful:
+        if obj["metadata"].get("finalizers") or grace_period_seconds:
             if obj["metadata"].get("deletionTimestamp") is None:
                 obj["metadata"]["deletionTimestamp"] = self.now
-                if graceful:
-                    # The pod's grace period, as the API server records it (positive: a
-                    # deletion with none removes the pod at once, see ownership.delete_pod);
-                    # the model's kubelet kills at once, the value marks the deletion graceful.
-                    grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds")
-                    obj["metadata"]["deletionGracePeriodSeconds"] = (
-                        30 if grace is None else max(int(grace), 1)
-                    )
+                if grace_period_seconds:
+                    # The model's kubelet kills at once; the value marks the deletion graceful.
+                    obj["metadata"]["deletionGracePeriodSeconds"] = grace_period_seconds
                 self._commit("MODIFIED", obj)
             return obj
         self._commit("DELETED", obj)

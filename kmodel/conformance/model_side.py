@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.clock import Tick
+from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.model import Cluster, ClusterConfig
 from kmodel.conformance.compare import Observation, expectation_from_history
 from kmodel.conformance.scenarios import Scenario
@@ -144,7 +145,7 @@ def model_history(scenario: Scenario) -> list[Observation]:
                 key = ("Pod", original["metadata"]["namespace"], replacement.pod)
                 current = cluster.store.get(key)
                 if current is not None:
-                    cluster.delete(key, uid=current["metadata"]["uid"], graceful=True)
+                    delete_pod(cluster, current)
                     recorder.record(cluster.steps)
                 pending.append(replacement.pod)
         _run_second(cluster, recorder)

@@ -17,6 +17,7 @@ from kmodel.cluster.components.network import (
     request_choices,
     resolve,
 )
+from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.components.scheduler import SchedulePod
 from kmodel.cluster.faults import (
     ControlPlaneCrash,
@@ -78,6 +79,38 @@ def test_store_generation_finalizers_and_graceful_deletion():
     store.update(released)
     assert store.get(("ConfigMap", "default", "g")) is None
     assert guarded["metadata"]["uid"] == "uid-00002"
+
+
+@pytest.mark.parametrize(
+    ("grace", "node_name", "phase", "recorded"),
+    [
+        (None, "n1", "Running", 30),  # SetDefaults_PodSpec's 30 s
+        (5, "n1", "Running", 5),
+        (-3, "n1", "Running", 1),  # negative: 1
+        (0, "n1", "Running", None),  # no grace: removed at once
+        (5, "", "Pending", None),  # no node runs it
+        (5, "n1", "Succeeded", None),  # already terminal
+        (5, "n1", "Failed", None),
+    ],
+)
+def test_a_pod_deletion_records_the_grace_period_deletion_grace_period_decides(
+    grace, node_name, phase, recorded
+):
+    """The store records the period ownership.deletion_grace_period decided, or removes the pod."""
+    spec = {"nodeName": node_name, "containers": [{"name": "c", "image": "app:1"}]}
+    if grace is not None:
+        spec["terminationGracePeriodSeconds"] = grace
+    c = build_cluster([node("n1", "a")])
+    created = c.store.create({"kind": "Pod", "metadata": {"name": "p"}, "spec": spec})
+    pod = c.store.update({**created, "status": {"phase": phase}})
+    after = delete_pod(c, pod)
+    if recorded is None:
+        assert after is None
+        assert c.store.get(("Pod", "default", "p")) is None
+    else:
+        assert after is not None
+        assert after["metadata"]["deletionGracePeriodSeconds"] == recorded
+        assert c.store.get(("Pod", "default", "p")) == after
 
 
 def test_store_needs_quorum_for_writes():

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from kmodel.cluster.build import build_cluster
+from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.faults import MachineGone, NodeCrash, NodeRecover
 from kmodel.cluster.model import Cluster, Machine
 from kmodel.cluster.user_actions import DrainNode, SetDaemonSetImage
@@ -147,7 +148,7 @@ def test_on_delete_updates_only_deleted_pods() -> None:
     cluster.settle()
     assert pods_by_node(cluster) == {"n1": ["agent:1"], "n2": ["agent:1"]}
     victim = next(p for p in cluster.store.list_objects("Pod") if p["spec"]["nodeName"] == "n1")
-    cluster.delete(("Pod", "default", victim["metadata"]["name"]), graceful=True)
+    delete_pod(cluster, victim)
     cluster.settle()
     assert pods_by_node(cluster) == {"n1": ["agent:2"], "n2": ["agent:1"]}
     assert status(cluster)["updatedNumberScheduled"] == 1

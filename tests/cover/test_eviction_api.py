@@ -16,6 +16,7 @@ import pytest
 
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components.disruption import MULTIPLE_PDBS, EvictPod
+from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.model import Cluster
 from kmodel.cluster.user_actions import DrainNode
 from kmodel.invariants import Monitor, make_invariant
@@ -63,9 +64,9 @@ def setup(
     status: dict[str, Any] = {"phase": phase}
     if ready is not None:
         status["conditions"] = [{"type": "Ready", "status": "True" if ready else "False"}]
-    c.store.update({**stored, "status": status})
+    updated = c.store.update({**stored, "status": status})
     if deleting:
-        c.store.delete(("Pod", NS, name), graceful=True)
+        delete_pod(c, updated)
     for body, pdb_status in budgets:
         key = ("PodDisruptionBudget", NS, body["metadata"]["name"])
         stored = c.store.get(key)

@@ -122,7 +122,7 @@ def delete_pod(cluster: Cluster, pod: Manifest) -> Mapping[str, Any] | None:
     return cluster.delete(
         ("Pod", metadata["namespace"], metadata["name"]),
         uid=metadata["uid"],
-        graceful=deletion_grace_period(pod) > 0,
+        grace_period_seconds=deletion_grace_period(pod),
     )
 
 

@@ -228,8 +228,8 @@ class SyncStatefulSet(Action):
                 written = cluster.create(operation.body)
             elif operation.verb == "delete-pod":
                 pod = by_name.get(operation.name) or {}
-                graceful = deletion_grace_period(pod) > 0 if pod else False
-                written = self._delete_pod(cluster, operation, graceful=graceful)
+                grace = deletion_grace_period(pod) if pod else 0
+                written = self._delete_pod(cluster, operation, grace=grace)
             elif operation.verb == "update-pod":
                 assert operation.body is not None  # noqa: S101
                 written = cluster.update(operation.body)
@@ -249,13 +249,13 @@ class SyncStatefulSet(Action):
         return True
 
     def _delete_pod(
-        self, cluster: Cluster, operation: sem.Operation, *, graceful: bool
+        self, cluster: Cluster, operation: sem.Operation, *, grace: int
     ) -> Mapping[str, Any] | None:
         """Delete a pod; an empty mapping once it is gone (None: the write was refused)."""
 
         def write() -> Mapping[str, Any]:
             key = ("Pod", self.namespace, operation.name)
-            return cluster.store.delete(key, uid=operation.uid, graceful=graceful) or {}
+            return cluster.store.delete(key, uid=operation.uid, grace_period_seconds=grace) or {}
 
         return cluster.try_write(write)
 
