@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from kmodel.cluster.model import Cluster, Step
 from kmodel.objects.quantity import quantity_in_model_units
-from kmodel.semantics.replicaset import controller_ref
+
+# A timestamp parser, not logic an invariant checks: the kubelet writes numbers, a manifest's
+# status may hold RFC 3339 strings, and both must read as the same instant.
+from kmodel.semantics.replicaset import time_ns
 
 if TYPE_CHECKING:
     from kmodel.cluster.store import APIStore
@@ -292,9 +295,51 @@ def _name(obj: Mapping[str, Any]) -> str:
     return f"{namespace}/{metadata.get('name')}" if namespace else str(metadata.get("name"))
 
 
+def _controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The first owner reference with ``controller: true`` (``metav1.GetControllerOf``)."""
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if isinstance(ref, Mapping) and ref.get("controller") is True:
+            return ref
+    return None
+
+
 def _controller_ref(cluster: Cluster, obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """``controller_ref``, computed once per stored object version."""
-    return cluster.derive("controller-ref", obj, controller_ref)
+    """:func:`_controller_of`, computed once per stored object version.
+
+    Under a key of its own: the controllers cache theirs, and a wrong one must not be read here.
+    """
+    return cluster.derive("invariant-controller-ref", obj, _controller_of)
+
+
+def _ready_condition(pod: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The pod's first condition of type Ready (``GetPodReadyCondition``)."""
+    for condition in (pod.get("status") or {}).get("conditions") or []:
+        if isinstance(condition, Mapping) and condition.get("type") == "Ready":
+            return condition
+    return None
+
+
+def _pod_ready(pod: Mapping[str, Any]) -> bool:
+    """Whether the pod's Ready condition is True (``IsPodReady``)."""
+    condition = _ready_condition(pod)
+    return condition is not None and condition.get("status") == "True"
+
+
+def _pod_available(pod: Mapping[str, Any], min_ready_seconds: int, now: int) -> bool:
+    """Whether the pod has been Ready for more than ``min_ready_seconds`` at ``now``.
+
+    ``IsPodAvailable``'s promise: Ready, and with a positive ``minReadySeconds`` its Ready
+    condition's ``lastTransitionTime`` that many seconds strictly before now (a zero transition
+    time never qualifies).
+    """
+    condition = _ready_condition(pod)
+    if condition is None or condition.get("status") != "True":
+        return False
+    if min_ready_seconds == 0:
+        return True
+    since = time_ns(condition.get("lastTransitionTime"), path="lastTransitionTime")
+    now_ns = time_ns(now)
+    return since is not None and now_ns is not None and since + min_ready_seconds * 10**9 < now_ns
 
 
 def _conditions(obj: Mapping[str, Any]) -> dict[str, str]:

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
 
-from kmodel.cluster.components.controllers import SyncDeployment, _equal_ignore_hash, defaulted
-from kmodel.cluster.components.network import endpoints_for
 from kmodel.cluster.model import Cluster, Step
 from kmodel.invariants.base import (
     CLOCK,
@@ -17,14 +15,108 @@ from kmodel.invariants.base import (
     Invariant,
     Violation,
     _conditions,
+    _controller_of,
     _controller_ref,
     _live,
     _name,
+    _pod_available,
+    _pod_ready,
     _pods,
 )
 from kmodel.objects.labels import labels_of, selector_matches
-from kmodel.semantics import deployment as dep
-from kmodel.semantics.replicaset import controller_ref, is_pod_available, is_pod_ready
+
+#: The label the Deployment controller adds to each ReplicaSet's pod template, and so to its
+#: pods (``apps/v1 DefaultDeploymentUniqueLabelKey``).
+_POD_TEMPLATE_HASH = "pod-template-hash"
+#: The Deployment controller's step (``SyncDeployment.name``), named rather than imported so
+#: that no invariant here depends on the controller module it checks.
+_DEPLOYMENT_SYNC = "deployment-sync"
+
+
+def _template_parts(template: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """A pod template's labels without the pod-template-hash one, its other metadata, the rest.
+
+    Absent and empty read alike, as ``apiequality.Semantic.DeepEqual`` reads nil and empty.
+    """
+    metadata = dict(template.get("metadata") or {})
+    labels = {
+        key: value
+        for key, value in (metadata.pop("labels", None) or {}).items()
+        if key != _POD_TEMPLATE_HASH
+    }
+    return labels, metadata, {key: v for key, v in template.items() if key != "metadata"}
+
+
+def _same_template(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two pod templates are equal apart from the pod-template-hash label.
+
+    What makes a ReplicaSet a Deployment's new one upstream (``FindNewReplicaSet`` by
+    ``EqualIgnoreHash``): the Deployment's template is the ReplicaSet's without that label.
+    """
+    return _template_parts(a) == _template_parts(b)
+
+
+def _defaults(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The Deployment with the apps/v1 defaults the invariants read (``SetDefaults_Deployment``).
+
+    ``spec.replicas`` 1; ``spec.strategy.type`` RollingUpdate; for RollingUpdate,
+    ``maxUnavailable`` and ``maxSurge`` 25%. The stored object is not modified.
+    """
+    spec = dict(raw.get("spec") or {})
+    if spec.get("replicas") is None:
+        spec["replicas"] = 1
+    strategy = dict(spec.get("strategy") or {})
+    if not strategy.get("type"):
+        strategy["type"] = "RollingUpdate"
+    if strategy["type"] == "RollingUpdate":
+        rolling = dict(strategy.get("rollingUpdate") or {})
+        for field in ("maxUnavailable", "maxSurge"):
+            if rolling.get(field) is None:
+                rolling[field] = "25%"
+        strategy["rollingUpdate"] = rolling
+    spec["strategy"] = strategy
+    return {**raw, "spec": spec}
+
+
+def defaulted(cluster: Cluster, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`_defaults` of a stored Deployment, once per version (callers only read it)."""
+    result: dict[str, Any] = cluster.derive("invariant-deployment-defaults", raw, _defaults)
+    return result
+
+
+def _scaled(value: object, total: int, *, round_up: bool) -> int:
+    """An int-or-percent against ``total``: an int as is, ``"N%"`` of it rounded as asked."""
+    if isinstance(value, int):
+        return value
+    share = int(str(value).removesuffix("%")) * total
+    return -(-share // 100) if round_up else share // 100
+
+
+def _fenceposts(d: Mapping[str, Any]) -> tuple[int, int]:
+    """(maxSurge, maxUnavailable) of a defaulted RollingUpdate Deployment, as pod counts.
+
+    Upstream's reading (``ResolveFenceposts``, ``MaxUnavailable``): maxSurge rounds up and
+    maxUnavailable down against ``spec.replicas``; when both come to 0, maxUnavailable is 1;
+    maxUnavailable is at most the replicas, and 0 for no replicas.
+    """
+    replicas = int(d["spec"]["replicas"])
+    rolling = d["spec"]["strategy"]["rollingUpdate"]
+    surge = _scaled(rolling["maxSurge"], replicas, round_up=True)
+    unavailable = _scaled(rolling["maxUnavailable"], replicas, round_up=False)
+    if surge == 0 and unavailable == 0:
+        unavailable = 1
+    return surge, min(unavailable, replicas)
+
+
+def _is_sync_of(step: Step | None, namespace: str, name: str) -> bool:
+    """Whether ``step`` is the Deployment controller's sync of that Deployment."""
+    action = None if step is None else step.action
+    return (
+        action is not None
+        and action.name == _DEPLOYMENT_SYNC
+        and getattr(action, "namespace", None) == namespace
+        and getattr(action, "deployment", None) == name
+    )
 
 
 class EndpointsReadyOnly(Invariant):
@@ -58,7 +150,7 @@ class EndpointsReadyOnly(Invariant):
                     pod = pods.get(str(ref.get("uid")))
                     if (
                         pod is None
-                        or not is_pod_ready(pod)
+                        or not _pod_ready(pod)
                         or pod["metadata"].get("deletionTimestamp") is not None
                     ):
                         violations.append(
@@ -112,7 +204,7 @@ def _rolling_out_of(d: Mapping[str, Any], rss: list[Mapping[str, Any]]) -> bool:
     """Whether a ReplicaSet (of ``rss``, the Deployment's) of an older template has replicas."""
     template = (d.get("spec") or {}).get("template") or {}
     return any(
-        not _equal_ignore_hash((rs.get("spec") or {}).get("template") or {}, template)
+        not _same_template((rs.get("spec") or {}).get("template") or {}, template)
         and (
             (rs.get("spec") or {}).get("replicas", 0) > 0
             or (rs.get("status") or {}).get("replicas", 0) > 0
@@ -128,13 +220,14 @@ def available_pods(cluster: Cluster, d: Mapping[str, Any]) -> int:
 
 
 def _min_available(cluster: Cluster, raw: Mapping[str, Any]) -> int:
-    """``MinAvailable`` of a stored Deployment (with its defaults)."""
-    return dep.min_available(defaulted(cluster, raw))
+    """``replicas - maxUnavailable`` of a stored RollingUpdate Deployment (with its defaults)."""
+    d = defaulted(cluster, raw)
+    return int(d["spec"]["replicas"]) - _fenceposts(d)[1]
 
 
 def _available_of(cluster: Cluster, d: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> int:
     min_ready = int((d.get("spec") or {}).get("minReadySeconds", 0) or 0)
-    return sum(1 for p in pods if is_pod_available(p, min_ready, cluster.now))
+    return sum(1 for p in pods if _pod_available(p, min_ready, cluster.now))
 
 
 class RollingUpdateBounds(Invariant):
@@ -167,15 +260,14 @@ class RollingUpdateBounds(Invariant):
                 continue
             key = _name(d)
             replicas = d["spec"]["replicas"]
-            acted = step is None or (
-                isinstance(step.action, SyncDeployment)
-                and f"{step.action.namespace}/{step.action.deployment}" == key
+            acted = step is None or _is_sync_of(
+                step, d["metadata"]["namespace"], d["metadata"]["name"]
             )
             # What the checks below read, listed once (they used to list it up to three times).
             rss, pods = _deployment_pods(cluster, d)
             if acted:
                 total = sum((rs.get("spec") or {}).get("replicas", 0) for rs in rss)
-                surge_limit = replicas + dep.max_surge(d)
+                surge_limit = replicas + _fenceposts(d)[0]
                 if total > surge_limit:
                     violations.append(
                         self.violation(
@@ -248,13 +340,13 @@ class OldReplicaSetsOldestFirst(Invariant):
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Judge the ReplicaSets the Deployment controller scaled in this step."""
         action = None if step is None else step.action
-        if not isinstance(action, SyncDeployment) or step is None or not step.changes:
+        if action is None or action.name != _DEPLOYMENT_SYNC or step is None or not step.changes:
             return []
         informer = cluster.informers["deployment"]
         if informer.lagging or informer.dropped:
             return []
-        namespace = action.namespace
-        raw = cluster.store.get(("Deployment", namespace, action.deployment))
+        namespace = str(getattr(action, "namespace", ""))
+        raw = cluster.store.get(("Deployment", namespace, str(getattr(action, "deployment", ""))))
         if raw is None:
             return []
         d = defaulted(cluster, raw)
@@ -297,7 +389,7 @@ class OldReplicaSetsOldestFirst(Invariant):
             (
                 rs
                 for rs in mine
-                if not _equal_ignore_hash((rs.get("spec") or {}).get("template") or {}, template)
+                if not _same_template((rs.get("spec") or {}).get("template") or {}, template)
             ),
             key=_created,
         )
@@ -405,7 +497,7 @@ class RecreateNoOverlap(Invariant):
             for rs in cluster.store.list_objects("ReplicaSet", namespace=namespace):
                 if (_controller_ref(cluster, rs) or {}).get("uid") != uid:
                     continue
-                same = _equal_ignore_hash((rs.get("spec") or {}).get("template") or {}, template)
+                same = _same_template((rs.get("spec") or {}).get("template") or {}, template)
                 (new_uids if same else old_uids).add(rs["metadata"]["uid"])
             old_pods: list[str] = []
             new_pods: list[str] = []
@@ -527,7 +619,7 @@ def _budget_target(
         return len(pods), min_available
     wanted: dict[str, int] = {}
     for pod in pods:
-        ref = controller_ref(pod)
+        ref = _controller_of(pod)
         if ref is None:
             continue
         namespace = pod["metadata"]["namespace"]
@@ -536,7 +628,7 @@ def _budget_target(
             return f"pod {_name(pod)} is owned by a {ref.get('kind')}, which has no replicas"
         if owner is None or owner["metadata"]["uid"] != ref.get("uid"):
             return f"pod {_name(pod)}'s owner {ref.get('kind')}/{ref.get('name')} is gone"
-        top = controller_ref(owner)
+        top = _controller_of(owner)
         if ref.get("kind") == "ReplicaSet" and top is not None and top.get("kind") == "Deployment":
             deployment = cluster.store.get(("Deployment", namespace, str(top.get("name"))))
             if deployment is not None and deployment["metadata"]["uid"] == top.get("uid"):
@@ -703,7 +795,7 @@ class EventuallyStable(Invariant):
             have = [
                 p
                 for p in pods
-                if (controller_ref(p) or {}).get("uid") == rs["metadata"]["uid"]
+                if (_controller_of(p) or {}).get("uid") == rs["metadata"]["uid"]
                 and _live(p)
                 and p["metadata"].get("deletionTimestamp") is None
             ]
@@ -721,7 +813,7 @@ class EventuallyStable(Invariant):
             rss, dpods = _deployment_pods(cluster, d)
             replicas = d["spec"]["replicas"]
             template = d["spec"]["template"]
-            new = [rs for rs in rss if _equal_ignore_hash(rs["spec"]["template"], template)]
+            new = [rs for rs in rss if _same_template(rs["spec"]["template"], template)]
             stragglers = [
                 rs for rs in rss if rs not in new and (rs.get("spec") or {}).get("replicas", 0) > 0
             ]
@@ -761,10 +853,10 @@ class EventuallyStable(Invariant):
         violations.extend(self._stateful_sets(cluster))
         for service in cluster.store.list_objects("Service"):
             namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
+            if not (service.get("spec") or {}).get("selector"):
+                continue  # the endpoints controller manages no Endpoints for it
             current = cluster.store.get(("Endpoints", namespace, name))
-
-            desired = endpoints_for(service, cluster.store)
-            if (current or {}).get("subsets") != desired["subsets"]:
+            if current is None or _listed(current) != _promised(service, pods):
                 violations.append(
                     self.violation(
                         f"service {namespace}/{name} endpoints differ from its Ready pods",
@@ -799,7 +891,7 @@ class EventuallyStable(Invariant):
                 if not (
                     pod is not None
                     and (pod.get("status") or {}).get("phase") == "Running"
-                    and is_pod_ready(pod)
+                    and _pod_ready(pod)
                     and pod["metadata"].get("deletionTimestamp") is None
                 ):
                     missing.append(f"{name}-{ordinal}")
@@ -813,6 +905,78 @@ class EventuallyStable(Invariant):
                     )
                 )
         return violations
+
+
+#: What a Service's Endpoints list: ready addresses, not-ready addresses, ports; an address as
+#: (ip, node, pod name, pod uid).
+_EndpointsContent = tuple[frozenset[tuple[str, str, str, str]], frozenset[Any], tuple[Any, ...]]
+
+
+def _listed(endpoints: Mapping[str, Any]) -> _EndpointsContent:
+    """The addresses and ports an Endpoints object lists (over all its subsets)."""
+
+    def addresses(field: str) -> frozenset[tuple[str, str, str, str]]:
+        return frozenset(
+            (
+                str(a.get("ip")),
+                str(a.get("nodeName") or ""),
+                str((a.get("targetRef") or {}).get("name")),
+                str((a.get("targetRef") or {}).get("uid")),
+            )
+            for subset in endpoints.get("subsets") or []
+            for a in subset.get(field) or []
+        )
+
+    ready, not_ready = addresses("addresses"), addresses("notReadyAddresses")
+    ports = next(
+        (tuple(subset.get("ports") or []) for subset in endpoints.get("subsets") or []), ()
+    )
+    return ready, not_ready, ports if ready or not_ready else ()
+
+
+def _promised(service: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> _EndpointsContent:
+    """The addresses and ports the endpoints controller promises a Service with a selector.
+
+    Upstream's guarantee (``pkg/controller/endpoint``, as the EndpointSlice controller gives
+    it): each pod of the Service's namespace whose labels carry every key and value of
+    ``spec.selector``, that has an IP and is not Succeeded or Failed, is an address of its IP,
+    node and name; ready when its Ready condition is True and it is not terminating (any such
+    pod with ``spec.publishNotReadyAddresses``), else not ready unless it is terminating. The
+    ports are the Service's, each its ``targetPort`` (its ``port`` when unset) and protocol
+    (TCP by default).
+    """
+    spec = service.get("spec") or {}
+    namespace = service["metadata"]["namespace"]
+    selector = spec.get("selector") or {}
+    publish = bool(spec.get("publishNotReadyAddresses"))
+    ready: set[tuple[str, str, str, str]] = set()
+    not_ready: set[tuple[str, str, str, str]] = set()
+    for pod in pods:
+        labels = pod["metadata"].get("labels") or {}
+        ip = (pod.get("status") or {}).get("podIP")
+        if (
+            pod["metadata"]["namespace"] != namespace
+            or not ip
+            or not _live(pod)
+            or any(labels.get(key) != value for key, value in selector.items())
+        ):
+            continue
+        terminating = pod["metadata"].get("deletionTimestamp") is not None
+        address = (
+            str(ip),
+            str((pod.get("spec") or {}).get("nodeName") or ""),
+            str(pod["metadata"]["name"]),
+            str(pod["metadata"]["uid"]),
+        )
+        if publish or (_pod_ready(pod) and not terminating):
+            ready.add(address)
+        elif not terminating:
+            not_ready.add(address)
+    ports = tuple(
+        {"port": p.get("targetPort", p.get("port")), "protocol": p.get("protocol", "TCP")}
+        for p in spec.get("ports") or []
+    )
+    return frozenset(ready), frozenset(not_ready), ports if ready or not_ready else ()
 
 
 class DrainsComplete(Invariant):
@@ -846,7 +1010,7 @@ class DrainsComplete(Invariant):
                 if (p.get("spec") or {}).get("nodeName") == node
                 and _live(p)
                 and not (p["metadata"].get("annotations") or {}).get("kubernetes.io/config.mirror")
-                and (controller_ref(p) or {}).get("kind") != "DaemonSet"
+                and (_controller_of(p) or {}).get("kind") != "DaemonSet"
             ]
             if left:
                 stuck = [_name(p) for p in left]

@@ -13,18 +13,18 @@ from kmodel.invariants.base import (
     Problem,
     Violation,
     _acted_by,
+    _controller_of,
     _live,
     _name,
     _pods,
 )
-from kmodel.semantics.replicaset import controller_ref
 
 
 def _job_pods(cluster: Cluster) -> dict[str, list[Mapping[str, Any]]]:
     """Job UID -> the pods it controls (by owner reference)."""
     by_job: dict[str, list[Mapping[str, Any]]] = {}
     for pod in _pods(cluster):
-        ref = controller_ref(pod)
+        ref = _controller_of(pod)
         if ref is not None and ref.get("kind") == "Job":
             by_job.setdefault(str(ref.get("uid")), []).append(pod)
     return by_job
@@ -245,7 +245,7 @@ class CronJobForbidNoOverlap(Invariant):
             return []
         running: dict[str, list[str]] = {}
         for job in cluster.store.list_objects("Job"):
-            ref = controller_ref(job)
+            ref = _controller_of(job)
             finished = any(
                 c.get("type") in {"Complete", "Failed"} and c.get("status") == "True"
                 for c in (job.get("status") or {}).get("conditions") or []
@@ -311,7 +311,7 @@ class CronJobActiveRefs(Invariant):
                         f"active reference to job {ref.get('name')} has a wrong "
                         f"{', '.join(wrong)}: {', '.join(repr(ref.get(k)) for k in wrong)}"
                     )
-                if (controller_ref(job) or {}).get("uid") != cronjob["metadata"]["uid"]:
+                if (_controller_of(job) or {}).get("uid") != cronjob["metadata"]["uid"]:
                     problems.append(f"lists job {ref.get('name')}, which it does not control")
             return problems, bool(active)
 
@@ -400,7 +400,7 @@ class JobOrphansReleased(Invariant):
         for pod in _pods(cluster):
             if _TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or []):
                 continue
-            ref = controller_ref(pod)
+            ref = _controller_of(pod)
             if ref is not None:
                 if ref.get("kind") != "Job":
                     continue  # another controller's pod: upstream leaves its finalizer be

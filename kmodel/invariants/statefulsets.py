@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kmodel.cluster.model import Cluster, Step
-from kmodel.invariants.base import History, Invariant, Violation, _pods
-from kmodel.semantics.replicaset import is_pod_ready
+from kmodel.invariants.base import History, Invariant, Violation, _pod_ready, _pods
 
 
 def _stateful_identities(cluster: Cluster) -> dict[tuple[str, str], Mapping[str, Any]]:
@@ -155,7 +154,7 @@ class StatefulSetOrdered(Invariant):
                     pod = cluster.store.get(("Pod", change.namespace, f"{parent}-{lower}"))
                     ready = pod is not None and (
                         (pod.get("status") or {}).get("phase") == "Running"
-                        and is_pod_ready(pod)
+                        and _pod_ready(pod)
                         and pod["metadata"].get("deletionTimestamp") is None
                     )
                     if not ready:
