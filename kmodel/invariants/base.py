@@ -311,6 +311,17 @@ def _controller_ref(cluster: Cluster, obj: Mapping[str, Any]) -> Mapping[str, An
     return cluster.derive("invariant-controller-ref", obj, _controller_of)
 
 
+def _scaled(value: object, total: int, *, round_up: bool) -> int:
+    """An int-or-percent against ``total`` (``GetScaledValueFromIntOrPercent``'s reading).
+
+    An int as is, ``"N%"`` that share of ``total`` rounded up or down as asked.
+    """
+    if isinstance(value, int):
+        return value
+    share = int(str(value).removesuffix("%")) * total
+    return -(-share // 100) if round_up else share // 100
+
+
 def _ready_condition(pod: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The pod's first condition of type Ready (``GetPodReadyCondition``)."""
     for condition in (pod.get("status") or {}).get("conditions") or []:

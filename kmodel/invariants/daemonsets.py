@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kmodel.cluster.components.daemonset import daemonset_revision_hash, eligibility
 from kmodel.cluster.model import Cluster, Step
 from kmodel.invariants.base import (
     History,
@@ -15,14 +14,35 @@ from kmodel.invariants.base import (
     _controller_ref,
     _live,
     _name,
+    _pod_available,
+    _scaled,
     _term_matches,
     _tolerates,
 )
-from kmodel.objects.defaults import set_defaults_daemon_set
 from kmodel.objects.labels import labels_of
-from kmodel.semantics.daemonset import HASH_LABEL, get_target_node_name
-from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
-from kmodel.semantics.replicaset import is_pod_available
+
+#: The label naming the revision of a DaemonSet's template on its pods and ControllerRevisions
+#: (``apps/v1 DefaultDaemonSetUniqueLabelKey``).
+_REVISION_HASH = "controller-revision-hash"
+#: The tolerations the DaemonSet controller gives every daemon pod
+#: (``daemonset_util.go AddOrUpdateDaemonPodTolerations``), network-unavailable only with
+#: ``hostNetwork``.
+_DAEMON_TOLERATIONS = tuple(
+    {"key": f"node.kubernetes.io/{key}", "operator": "Exists", "effect": effect}
+    for key, effect in (
+        ("not-ready", "NoExecute"),
+        ("unreachable", "NoExecute"),
+        ("disk-pressure", "NoSchedule"),
+        ("memory-pressure", "NoSchedule"),
+        ("pid-pressure", "NoSchedule"),
+        ("unschedulable", "NoSchedule"),
+    )
+)
+_HOST_NETWORK_TOLERATION = {
+    "key": "node.kubernetes.io/network-unavailable",
+    "operator": "Exists",
+    "effect": "NoSchedule",
+}
 
 
 def _daemon_pods_by_node(
@@ -40,7 +60,7 @@ def _daemon_pods_by_node(
             continue
         if pod["metadata"].get("deletionTimestamp") is not None and not deleting:
             continue
-        node = get_target_node_name(pod)
+        node = _target_node(pod)
         if node is not None:
             result.setdefault(node, []).append(pod)
     return result
@@ -153,7 +173,11 @@ class DaemonSetNodesEligible(Invariant):
 
 
 def _target_node(pod: Mapping[str, Any]) -> str | None:
-    """``spec.nodeName``, else the node a ``metadata.name`` matchFields term names."""
+    """The node a daemon pod is for (``GetTargetNodeName``'s reading of the pod).
+
+    Its ``spec.nodeName``, else the node the first ``metadata.name In`` field requirement of
+    its required node affinity names (none unless it names exactly one).
+    """
     spec = pod.get("spec") or {}
     if spec.get("nodeName"):
         return str(spec["nodeName"])
@@ -163,9 +187,97 @@ def _target_node(pod: Mapping[str, Any]) -> str | None:
     for term in required.get("nodeSelectorTerms") or []:
         for field_requirement in term.get("matchFields") or []:
             values = field_requirement.get("values") or []
-            if field_requirement.get("key") == "metadata.name" and len(values) == 1:
-                return str(values[0])
+            if field_requirement.get("key") == "metadata.name" and (
+                field_requirement.get("operator") == "In"
+            ):
+                return str(values[0]) if len(values) == 1 else None
     return None
+
+
+def _fields_match(term: Mapping[str, Any], node_name: str) -> bool:
+    """A node selector term's ``metadata.name`` field requirements (In, NotIn) on the node."""
+    for requirement in term.get("matchFields") or []:
+        values = [str(v) for v in requirement.get("values") or []]
+        operator = requirement.get("operator")
+        if (operator == "In" and node_name not in values) or (
+            operator == "NotIn" and node_name in values
+        ):
+            return False
+    return True
+
+
+def _should_run(ds: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
+    """Whether ``node`` should run a pod of ``ds``: ``NodeShouldRunDaemonPod``'s promise.
+
+    The template's ``nodeName``, if set, is the node's; the node's labels pass the template's
+    ``nodeSelector`` and one term (labels and ``metadata.name`` fields) of its required node
+    affinity; every NoSchedule and NoExecute taint of the node is tolerated by the template's
+    tolerations and those the controller adds to every daemon pod.
+    """
+    spec = ((ds.get("spec") or {}).get("template") or {}).get("spec") or {}
+    name = str(node["metadata"]["name"])
+    if spec.get("nodeName") not in {None, "", name}:
+        return False
+    labels = labels_of(node)
+    if any(labels.get(key) != value for key, value in (spec.get("nodeSelector") or {}).items()):
+        return False
+    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    )
+    if required is not None and not any(
+        _term_matches(term, labels) and _fields_match(term, name)
+        for term in required.get("nodeSelectorTerms") or []
+    ):
+        return False
+    tolerations = [*(spec.get("tolerations") or []), *_DAEMON_TOLERATIONS]
+    if spec.get("hostNetwork"):
+        tolerations.append(_HOST_NETWORK_TOLERATION)
+    return all(
+        any(_tolerates(t, taint) for t in tolerations)
+        for taint in (node.get("spec") or {}).get("taints") or []
+        if taint.get("effect") in {"NoSchedule", "NoExecute"}
+    )
+
+
+def _current_revision(cluster: Cluster, ds: Mapping[str, Any]) -> str | None:
+    """The ``controller-revision-hash`` of the DaemonSet's current template, None before any.
+
+    Read from the ControllerRevisions it controls: upstream's ``constructHistory`` gives the
+    current one the highest ``revision``.
+    """
+    uid = ds["metadata"]["uid"]
+    owned = [
+        r
+        for r in cluster.store.list_objects(
+            "ControllerRevision", namespace=ds["metadata"]["namespace"]
+        )
+        if (_controller_ref(cluster, r) or {}).get("uid") == uid
+    ]
+    if not owned:
+        return None
+    newest = max(owned, key=lambda r: int(r.get("revision") or 0))
+    return (newest["metadata"].get("labels") or {}).get(_REVISION_HASH)
+
+
+def _defaults(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The DaemonSet with the apps/v1 defaults its invariants read (``SetDefaults_DaemonSet``).
+
+    ``updateStrategy.type`` RollingUpdate; for RollingUpdate, ``maxUnavailable`` 1 and
+    ``maxSurge`` 0. The stored object is not modified.
+    """
+    spec = dict(raw.get("spec") or {})
+    strategy = dict(spec.get("updateStrategy") or {})
+    if not strategy.get("type"):
+        strategy["type"] = "RollingUpdate"
+    if strategy["type"] == "RollingUpdate":
+        rolling = dict(strategy.get("rollingUpdate") or {})
+        if rolling.get("maxUnavailable") is None:
+            rolling["maxUnavailable"] = 1
+        if rolling.get("maxSurge") is None:
+            rolling["maxSurge"] = 0
+        strategy["rollingUpdate"] = rolling
+    spec["updateStrategy"] = strategy
+    return {**raw, "spec": spec}
 
 
 class DaemonSetRolloutBounds(Invariant):
@@ -193,36 +305,31 @@ class DaemonSetRolloutBounds(Invariant):
         violations = []
         nodes = list(cluster.store.list_objects("Node"))
         for raw in cluster.store.list_objects("DaemonSet"):
-            ds = set_defaults_daemon_set(raw)
+            ds = _defaults(raw)
             strategy = ds["spec"]["updateStrategy"]
             if strategy["type"] != "RollingUpdate":
                 continue
             key = _name(ds)
-            revision = daemonset_revision_hash(ds)
+            revision = _current_revision(cluster, ds)
             by_node = _daemon_pods_by_node(cluster, ds)
-            should_run = eligibility(cluster, raw, nodes)
-            wanted = [n for n in nodes if should_run[n["metadata"]["name"]][0]]
+            wanted = [n for n in nodes if _should_run(ds, n)]
             min_ready = int(ds["spec"].get("minReadySeconds") or 0)
             unavailable = sum(
                 1
                 for n in wanted
                 if not any(
-                    is_pod_available(p, min_ready, cluster.now)
+                    _pod_available(p, min_ready, cluster.now)
                     for p in by_node.get(n["metadata"]["name"], [])
                 )
             )
             rolling = strategy["rollingUpdate"]
-            limit = get_scaled_value_from_int_or_percent(
-                rolling["maxUnavailable"], len(wanted), round_up=True
-            )
-            surge = get_scaled_value_from_int_or_percent(
-                rolling["maxSurge"], len(wanted), round_up=True
-            )
+            limit = _scaled(rolling["maxUnavailable"], len(wanted), round_up=True)
+            surge = _scaled(rolling["maxSurge"], len(wanted), round_up=True)
             if wanted and limit == 0 and surge == 0:
                 limit = 1
             # A pod of an old revision may still run (terminating ones too).
             rolling_out = any(
-                (p["metadata"].get("labels") or {}).get(HASH_LABEL) != revision
+                (p["metadata"].get("labels") or {}).get(_REVISION_HASH) != revision
                 for pods in _daemon_pods_by_node(cluster, ds, deleting=True).values()
                 for p in pods
             )

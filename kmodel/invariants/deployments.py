@@ -22,6 +22,7 @@ from kmodel.invariants.base import (
     _pod_available,
     _pod_ready,
     _pods,
+    _scaled,
 )
 from kmodel.objects.labels import labels_of, selector_matches
 
@@ -82,14 +83,6 @@ def defaulted(cluster: Cluster, raw: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`_defaults` of a stored Deployment, once per version (callers only read it)."""
     result: dict[str, Any] = cluster.derive("invariant-deployment-defaults", raw, _defaults)
     return result
-
-
-def _scaled(value: object, total: int, *, round_up: bool) -> int:
-    """An int-or-percent against ``total``: an int as is, ``"N%"`` of it rounded as asked."""
-    if isinstance(value, int):
-        return value
-    share = int(str(value).removesuffix("%")) * total
-    return -(-share // 100) if round_up else share // 100
 
 
 def _fenceposts(d: Mapping[str, Any]) -> tuple[int, int]:

@@ -1,10 +1,10 @@
 """Invariants read the objects, not the helpers they check: a bug in such a helper is caught.
 
 Each test breaks one helper a component uses, inside the helper (monkeypatched from the test
-side), that the Deployment and endpoints invariants used to call themselves, runs the cluster,
-and shows the invariant flags the state the broken helper leads to; the same run with the
-faithful helper passes. Had the invariant called the helper, it would have moved with the bug
-and stayed quiet (as each did before the invariants restated them).
+side), that the Deployment, endpoints and DaemonSet invariants used to call themselves, runs
+the cluster, and shows the invariant flags the state the broken helper leads to; the same run
+with the faithful helper passes. Had the invariant called the helper, it would have moved with
+the bug and stayed quiet (as each did before the invariants restated them).
 """
 
 from __future__ import annotations
@@ -14,27 +14,29 @@ from typing import Any
 
 import pytest
 
+from kmodel.cluster.actions import Action
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.components import controllers, network
 from kmodel.cluster.model import Cluster, ClusterConfig, Program
-from kmodel.cluster.user_actions import SetImage
+from kmodel.cluster.user_actions import SetDaemonSetImage, SetImage
 from kmodel.invariants import Monitor, make_invariant
 from kmodel.invariants.base import Violation
 from kmodel.objects.labels import label_selector_as_selector
+from kmodel.semantics import daemonset as dsem
 from kmodel.semantics import replicaset
-from tests.helpers.cluster import deployment, node, service
+from tests.helpers.cluster import daemonset, deployment, node, service
+
+ROLLOUT = SetImage("default", "web", "app", "app:2")
 
 
-def _roll_out(cluster: Cluster, monitor: Monitor) -> list[Violation]:
-    """Roll out app:2 step by step, each step judged; then judge the fixpoint.
+def _roll_out(cluster: Cluster, monitor: Monitor, rollout: Action = ROLLOUT) -> list[Violation]:
+    """Roll out (app:2 by default) step by step, each step judged; then judge the fixpoint.
 
     The last enabled action goes first: it lets a ReplicaSet scaled down delete its pods
     before the new ones start, where the bounds of a rollout matter.
     """
     cluster.settle()
-    found = list(
-        monitor.observe(cluster, step=cluster.step(SetImage("default", "web", "app", "app:2")))
-    )
+    found = list(monitor.observe(cluster, step=cluster.step(rollout)))
     for _ in range(2_000):
         actions = cluster.enabled_actions()
         if not actions:
@@ -124,3 +126,29 @@ def test_endpoints_ready_only_reads_the_ready_condition_itself(
     cluster = build_cluster([node("n1"), node("n2"), probed, service()], config=slow)
     found = _roll_out(cluster, Monitor([make_invariant("endpoints_ready_only")]))
     assert _invariants(found) == ({"endpoints_ready_only"} if broken else set())
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_daemonset_rollout_bounds_judges_which_nodes_should_run_the_pod_itself(
+    monkeypatch: pytest.MonkeyPatch, broken: bool
+) -> None:
+    """Daemon pods without the controller's tolerations: a cordoned node gets no pod.
+
+    The node should run one (the unschedulable taint is tolerated upstream), so it counts as
+    unavailable from the start, and the rollout's first deletion takes the DaemonSet past
+    maxUnavailable 1.
+    """
+    if broken:  # what the controller's eligibility and pod template read
+        monkeypatch.setattr(dsem, "add_or_update_daemon_pod_tolerations", dict)
+    cordoned = node("n3")
+    cordoned["spec"] = {
+        "unschedulable": True,
+        "taints": [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}],
+    }
+    cluster = build_cluster([node("n1"), node("n2"), cordoned, daemonset()])
+    found = _roll_out(
+        cluster,
+        Monitor([make_invariant("daemonset_rollout_bounds")]),
+        SetDaemonSetImage("default", "agent", "a", "agent:2"),
+    )
+    assert _invariants(found) == ({"daemonset_rollout_bounds"} if broken else set())
