@@ -18,10 +18,17 @@ from kmodel.invariants.base import (
     _pod_requests,
     _pods,
 )
+from kmodel.objects.quantity import quantity_in_model_units
 
 
 class NoOvercommit(Invariant):
-    """No node's bound, non-terminal pods request more than its allocatable (cpu, memory, pods)."""
+    """No node's bound, non-terminal pods request more than its allocatable.
+
+    The kubelet's promise (``predicate.go predicateAdmitHandler.Admit``: ``noderesources.Fits``
+    over the pods it admitted), checked for cpu, memory, pods and each extended resource the
+    node lists (the kubelet drops an extended resource its node does not list,
+    ``removeMissingExtendedResources``, so such a request is not judged).
+    """
 
     name = "no_overcommit"
     description = "no node is over its allocatable"
@@ -53,6 +60,18 @@ class NoOvercommit(Invariant):
                 used["cpu"] += requests.get("cpu", 0)
                 used["memory"] += requests.get("memory", 0)
             used["pods"] = len(pods)
+            compared: list[str] = [r for r in ("cpu", "memory", "pods") if r in allocatable]
+            extended = cluster.derive("invariant-extended-allocatable", node, _extended_allocatable)
+            if extended:  # only nodes that list one pay for the extended requests
+                allocatable = {**allocatable, **extended}
+                compared.extend(sorted(extended))
+                for pod in pods:
+                    uid = pod["metadata"]["uid"]
+                    wanted = cluster.memo(
+                        ("invariant-extended-requests", uid), partial(_extended_requests, pod)
+                    )
+                    for resource in extended:
+                        used[resource] = used.get(resource, 0) + wanted.get(resource, 0)
             violations.extend(
                 self.violation(
                     f"node {name} is over its allocatable {resource}: "
@@ -62,10 +81,64 @@ class NoOvercommit(Invariant):
                     requested=used[resource],
                     allocatable=allocatable[resource],
                 )
-                for resource in ("cpu", "memory", "pods")
-                if resource in allocatable and used[resource] > allocatable[resource]
+                for resource in compared
+                if used.get(resource, 0) > allocatable[resource]
             )
         return violations
+
+
+def _is_extended(name: str) -> bool:
+    """Whether ``name`` is an extended resource (``IsExtendedResourceName``).
+
+    A domain-prefixed name outside ``kubernetes.io`` (``example.com/gpu``), not ``requests.``.
+    """
+    return "/" in name and "kubernetes.io/" not in name and not name.startswith("requests.")
+
+
+def _extended_allocatable(node: Mapping[str, Any]) -> dict[str, int]:
+    """The extended resources a node's ``status.allocatable`` lists, in whole units."""
+    allocatable = (node.get("status") or {}).get("allocatable") or {}
+    return {
+        str(name): quantity_in_model_units(str(name), amount)
+        for name, amount in allocatable.items()
+        if _is_extended(str(name))
+    }
+
+
+def _extended_requests(pod: Mapping[str, Any]) -> dict[str, int]:
+    """A pod's extended resource requests, aggregated as upstream's ``PodRequests`` does.
+
+    A container's request is its ``requests`` entry, else its ``limits`` one (extended resources
+    are requested at their limit); regular containers and sidecars (restartable init
+    containers) are summed, each other init container needs its own plus the sidecars started
+    before it, and the pod needs the larger per resource.
+    """
+
+    def container_requests(container: Mapping[str, Any]) -> dict[str, int]:
+        resources = container.get("resources") or {}
+        found = {**(resources.get("limits") or {}), **(resources.get("requests") or {})}
+        return {
+            str(k): quantity_in_model_units(str(k), v)
+            for k, v in found.items()
+            if _is_extended(str(k))
+        }
+
+    spec = pod.get("spec") or {}
+    total: Counter[str] = Counter()
+    for container in spec.get("containers") or []:
+        total.update(container_requests(container))
+    sidecars: Counter[str] = Counter()
+    peak: Counter[str] = Counter()
+    for container in spec.get("initContainers") or []:
+        request = container_requests(container)
+        if container.get("restartPolicy") == "Always":
+            total.update(request)
+            sidecars.update(request)
+            need = Counter(sidecars)
+        else:
+            need = Counter(request) + sidecars
+        peak = peak | need
+    return dict(total | peak)
 
 
 class UniqueUids(Invariant):
