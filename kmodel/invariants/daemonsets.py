@@ -288,9 +288,10 @@ class DaemonSetRolloutBounds(Invariant):
     marked for deletion do not count) number at most ``maxUnavailable`` (a percentage of those
     nodes, rounded up; 0 with ``maxSurge`` set, 1 when both come out 0). Stated from the
     objects: while a template change rolls out (some pod of the DaemonSet that may still run,
-    terminating or not, has another ``controller-revision-hash`` than the template's), once
-    that many nodes or fewer lack an available pod, they never number more while no fault has
-    happened.
+    terminating or not, has another ``controller-revision-hash`` than the current revision,
+    :func:`_current_revision`), once that many of the nodes that should run it
+    (:func:`_should_run`) or fewer lack an available pod, they never number more while no
+    fault has happened.
     """
 
     name = "daemonset_rollout_bounds"

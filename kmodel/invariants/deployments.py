@@ -37,7 +37,7 @@ _DEPLOYMENT_SYNC = "deployment-sync"
 def _template_parts(template: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     """A pod template's labels without the pod-template-hash one, its other metadata, the rest.
 
-    Absent and empty read alike, as ``apiequality.Semantic.DeepEqual`` reads nil and empty.
+    An absent ``metadata`` or ``labels`` reads as an empty one.
     """
     metadata = dict(template.get("metadata") or {})
     labels = {
@@ -79,7 +79,7 @@ def _defaults(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {**raw, "spec": spec}
 
 
-def defaulted(cluster: Cluster, raw: Mapping[str, Any]) -> dict[str, Any]:
+def _defaulted(cluster: Cluster, raw: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`_defaults` of a stored Deployment, once per version (callers only read it)."""
     result: dict[str, Any] = cluster.derive("invariant-deployment-defaults", raw, _defaults)
     return result
@@ -214,7 +214,7 @@ def available_pods(cluster: Cluster, d: Mapping[str, Any]) -> int:
 
 def _min_available(cluster: Cluster, raw: Mapping[str, Any]) -> int:
     """``replicas - maxUnavailable`` of a stored RollingUpdate Deployment (with its defaults)."""
-    d = defaulted(cluster, raw)
+    d = _defaulted(cluster, raw)
     return int(d["spec"]["replicas"]) - _fenceposts(d)[1]
 
 
@@ -248,7 +248,7 @@ class RollingUpdateBounds(Invariant):
         """Compare live counts with the Deployment's fence posts."""
         violations = []
         for raw in cluster.store.list_objects("Deployment"):
-            d = defaulted(cluster, raw)
+            d = _defaulted(cluster, raw)
             if d["spec"]["strategy"].get("type") != "RollingUpdate":
                 continue
             key = _name(d)
@@ -342,7 +342,7 @@ class OldReplicaSetsOldestFirst(Invariant):
         raw = cluster.store.get(("Deployment", namespace, str(getattr(action, "deployment", ""))))
         if raw is None:
             return []
-        d = defaulted(cluster, raw)
+        d = _defaulted(cluster, raw)
         spec = d["spec"]
         if spec["strategy"].get("type") != "RollingUpdate" or spec.get("paused"):
             return []
@@ -480,7 +480,7 @@ class RecreateNoOverlap(Invariant):
         violations = []
         rolling = False
         for raw in cluster.store.list_objects("Deployment"):
-            d = defaulted(cluster, raw)
+            d = _defaulted(cluster, raw)
             if d["spec"]["strategy"].get("type") != "Recreate":
                 continue
             namespace, uid = d["metadata"]["namespace"], d["metadata"]["uid"]
@@ -802,7 +802,7 @@ class EventuallyStable(Invariant):
                     )
                 )
         for raw in cluster.store.list_objects("Deployment"):
-            d = defaulted(cluster, raw)
+            d = _defaulted(cluster, raw)
             rss, dpods = _deployment_pods(cluster, d)
             replicas = d["spec"]["replicas"]
             template = d["spec"]["template"]
