@@ -25,6 +25,7 @@ from kmodel.invariants.daemonsets import (
     DaemonSetRolloutBounds,
 )
 from kmodel.invariants.deployments import (
+    DeploymentConditionsConsistent,
     DrainsComplete,
     EndpointsReadyOnly,
     EventuallyStable,
@@ -107,6 +108,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         EndpointsReadyOnly,
         RollingUpdateBounds,
         RecreateNoOverlap,
+        DeploymentConditionsConsistent,
         OldReplicaSetsOldestFirst,
         DaemonSetOnePodPerNode,
         DaemonSetNodesEligible,

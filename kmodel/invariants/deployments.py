@@ -517,6 +517,63 @@ class RecreateNoOverlap(Invariant):
         return tuple(violations), rolling
 
 
+#: The status each reason of a Deployment condition comes with, as the controller pairs them
+#: (``deployment/util/deployment_util.go``: its reason constants and the
+#: ``NewDeploymentCondition`` calls in ``progress.go``, ``sync.go`` and ``rolling.go``).
+_CONDITION_STATUS_BY_REASON: dict[tuple[str, str], str] = {
+    ("Progressing", "NewReplicaSetCreated"): "True",
+    ("Progressing", "FoundNewReplicaSet"): "True",
+    ("Progressing", "ReplicaSetUpdated"): "True",
+    ("Progressing", "NewReplicaSetAvailable"): "True",
+    ("Progressing", "ProgressDeadlineExceeded"): "False",
+    ("Progressing", "ReplicaSetCreateError"): "False",
+    ("Progressing", "DeploymentPaused"): "Unknown",
+    ("Progressing", "DeploymentResumed"): "Unknown",
+    ("Available", "MinimumReplicasAvailable"): "True",
+    ("Available", "MinimumReplicasUnavailable"): "False",
+}
+
+
+class DeploymentConditionsConsistent(Invariant):
+    """A Deployment condition's status is the one its reason comes with.
+
+    Upstream's Deployment controller pairs them (``deployment_util.go``'s reasons, set by
+    ``syncRolloutStatus``, ``calculateStatus``, ``getNewReplicaSet`` and the pause handling), and
+    ``kubectl rollout status`` and the Deployment documentation read them so: a rollout past
+    its ``progressDeadlineSeconds`` is ``Progressing=False`` with reason
+    ``ProgressDeadlineExceeded``, a finished one ``Progressing=True`` with
+    ``NewReplicaSetAvailable``, a paused one ``Unknown``; ``Available`` is True with
+    ``MinimumReplicasAvailable``, False with ``MinimumReplicasUnavailable``. Stated from each
+    Deployment's ``status.conditions``; reasons outside the table are not judged.
+    """
+
+    name = "deployment_conditions_consistent"
+    description = "a Deployment condition's status is the one its reason comes with"
+    precondition = "a Deployment's rollout passed its progress deadline"
+    reads = frozenset({"Deployment"})
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Check every Deployment's conditions (once per stored version)."""
+
+        def judge(d: Mapping[str, Any]) -> tuple[list[str], bool]:
+            problems = []
+            timed_out = False
+            for condition in (d.get("status") or {}).get("conditions") or []:
+                kind, reason = str(condition.get("type")), str(condition.get("reason"))
+                timed_out = timed_out or reason == "ProgressDeadlineExceeded"
+                expected = _CONDITION_STATUS_BY_REASON.get((kind, reason))
+                if expected is not None and condition.get("status") != expected:
+                    problems.append(
+                        f"condition {kind} has reason {reason} with status "
+                        f"{condition.get('status')!r}, not {expected!r}"
+                    )
+            return problems, timed_out
+
+        return self.judge_each(
+            history, cluster.store.list_objects("Deployment"), judge, noun="deployment"
+        )
+
+
 @dataclass
 class MinAvailable(Invariant):
     """A Deployment keeps at least ``count`` available pods at every step (once it had them)."""

@@ -9,11 +9,15 @@ must find each mutant's bug and shrink the counterexample to a handful of steps.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import ExploreOptions, Scenario, UserAction, explore
+from kmodel.explore.spec import load_spec
 from kmodel.invariants import make_invariant
+from kmodel.semantics.deployment import progress
 from tests.helpers.mutants import MUTANTS
+from tests.helpers.paths import ROOT
 from tests.helpers.zones import NODES, web
 
 ROLLOUT = UserAction(
@@ -101,3 +105,22 @@ def test_endpoints_controller_that_includes_unready_pods_is_caught():
     # rollout, deployment sync, replicaset sync, schedule, kubelet start, endpoints sync
     assert len(finding.actions) <= 6
     assert "not Ready" in finding.violation.message
+
+
+def test_deployment_controller_that_misreports_a_missed_deadline_is_caught(monkeypatch):
+    # The bundled rollout-deadline-exceeded spec: a stuck rollout past its 60 s deadline. The
+    # broken controller reports the timeout as Progressing=True, the status of a rollout that
+    # still progresses.
+    stuck = load_spec(ROOT / "specs" / "rollout-deadline-exceeded.yaml").scenario
+    options = ExploreOptions(examples=20, max_steps=6, seed=0)
+    assert explore(stuck, options=options) == []
+    condition = progress.new_deployment_condition
+
+    def misreported(kind: str, status: str, reason: str, *rest: Any) -> dict[str, Any]:
+        status = "True" if reason == "ProgressDeadlineExceeded" else status
+        return condition(kind, status, reason, *rest)
+
+    monkeypatch.setattr(progress, "new_deployment_condition", misreported)
+    findings = explore(stuck, options=options)
+    assert [f.invariant for f in findings] == ["deployment_conditions_consistent"]
+    assert "ProgressDeadlineExceeded with status 'True'" in findings[0].violation.message
