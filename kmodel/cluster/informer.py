@@ -136,9 +136,13 @@ class Informer:
 
     def catch_up(self, store: APIStore) -> None:
         """Deliver everything pending unless the watch is lagging (a fault)."""
-        # Revisions are dense: nothing is pending when the cursor is at the store's revision.
-        if not self.lagging and self.revision != store.revision:
+        if self.would_deliver(store):
             self.deliver(store)
+
+    def would_deliver(self, store: APIStore) -> bool:
+        """Whether :meth:`catch_up` would deliver anything (reading a view catches it up)."""
+        # Revisions are dense: nothing is pending when the cursor is at the store's revision.
+        return not self.lagging and self.revision != store.revision
 
     def relist(self, store: APIStore) -> None:
         """Rebuild the cache from a fresh list, as a restarted component does."""
