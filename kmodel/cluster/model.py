@@ -669,6 +669,24 @@ class Cluster:
         value = self.cache[key] = compute()
         return value
 
+    def memo_on(self, name: str, objects: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, a pure function of never mutated ``objects``, cached by their identities.
+
+        The entry holds the objects and is checked by identity, as :meth:`derive` does: ids are
+        reused once objects are gone (a copy of a cluster carries the keys, not the objects
+        they were taken from).
+        """
+        key = (name, *map(id, objects))
+        entry = self.cache.get(key)
+        if entry is not None and all(map(operator.is_, entry[0], objects)):
+            cached: T = entry[1]
+            return cached
+        value = compute()
+        if len(self.cache) > 50_000:
+            self.cache.clear()
+        self.cache[key] = (objects, value)
+        return value
+
     def fork(self, *, components: Iterable[str] | None = None) -> Cluster:
         """A scratch cluster for a dry run of a component step: its writes touch nothing here.
 

@@ -176,28 +176,50 @@ def _deployment_pods(
         ),
     )
 
+    pod_revision = cluster.store.kind_revision.get("Pod", 0)
+
     def active_pods() -> tuple[Mapping[str, Any], ...]:
         uids = {rs["metadata"]["uid"] for rs in rss}
-        return tuple(
-            p
-            for p in cluster.store.list_objects("Pod", namespace=namespace)
-            if (_controller_ref(cluster, p) or {}).get("uid") in uids
-            and _live(p)
-            and p["metadata"].get("deletionTimestamp") is None
+        owned = cluster.memo(
+            ("active-pods-with-owners", namespace, pod_revision),
+            partial(_active_pods_with_owners, cluster, namespace),
         )
+        return tuple(pod for pod, owner in owned if owner in uids)
 
-    pod_revision = cluster.store.kind_revision.get("Pod", 0)
     pods: tuple[Mapping[str, Any], ...] = cluster.memo(
         ("deployment-pods", namespace, uid, rs_revision, pod_revision), active_pods
     )
     return list(rss), list(pods)
 
 
-def _rolling_out_of(d: Mapping[str, Any], rss: list[Mapping[str, Any]]) -> bool:
+def _active_pods_with_owners(
+    cluster: Cluster, namespace: str
+) -> tuple[tuple[Mapping[str, Any], object], ...]:
+    """The namespace's live, non-terminating pods in key order, each with its controller's UID.
+
+    Listed once per revision of the stored pods for every Deployment of the namespace.
+    """
+    return tuple(
+        (p, (_controller_ref(cluster, p) or {}).get("uid"))
+        for p in cluster.store.list_objects("Pod", namespace=namespace)
+        if _live(p) and p["metadata"].get("deletionTimestamp") is None
+    )
+
+
+def _rolling_out_of(cluster: Cluster, d: Mapping[str, Any], rss: list[Mapping[str, Any]]) -> bool:
     """Whether a ReplicaSet (of ``rss``, the Deployment's) of an older template has replicas."""
     template = (d.get("spec") or {}).get("template") or {}
+
+    def older(rs: Mapping[str, Any]) -> bool:
+        # Stored templates are shared by the versions of their object (status writes keep
+        # them): compared once per pair.
+        old = (rs.get("spec") or {}).get("template") or {}
+        return cluster.memo_on(
+            "template-differs", (old, template), lambda: not _same_template(old, template)
+        )
+
     return any(
-        not _same_template((rs.get("spec") or {}).get("template") or {}, template)
+        older(rs)
         and (
             (rs.get("spec") or {}).get("replicas", 0) > 0
             or (rs.get("status") or {}).get("replicas", 0) > 0
@@ -285,7 +307,9 @@ class RollingUpdateBounds(Invariant):
                 partial(_available_of, cluster, d, pods),
             )
             size, reached = history.rollout_ready.get(key, (replicas, False))
-            rolling = cluster.memo(("rolling-out", *version), partial(_rolling_out_of, d, rss))
+            rolling = cluster.memo(
+                ("rolling-out", *version), partial(_rolling_out_of, cluster, d, rss)
+            )
             reached = reached and size == replicas and not cluster.faults and rolling
             if reached:
                 history.met.add(self.name)

@@ -147,6 +147,23 @@ def test_cached_invariants_still_see_an_overcommitted_node():
     assert ("no_overcommit", "cpu") in found
 
 
+def test_results_cached_on_objects_hold_only_for_those_very_objects():
+    cluster = build_cluster([node("n1", "a")])
+    template, equal = {"spec": {"x": 1}}, {"spec": {"x": 1}}
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cluster.memo_on("shape", (template,), compute) == 1
+    assert cluster.memo_on("shape", (template,), compute) == 1  # the same object: cached
+    assert cluster.memo_on("shape", (equal,), compute) == 2  # an equal one is another object
+    # An entry left under a reused id (its object gone) is not taken for the new object's.
+    cluster.cache[("shape", id(template))] = ((equal,), "stale")
+    assert cluster.memo_on("shape", (template,), compute) == 3
+
+
 def test_informer_kind_versions_change_only_with_their_kind():
     store = APIStore()
     informer = Informer()

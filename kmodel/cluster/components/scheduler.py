@@ -191,19 +191,8 @@ def _cycle_now(cluster: Cluster, pod: Mapping[str, Any]) -> tuple[list[str], dic
 
 
 def _node_usage(cluster: Cluster, pods_here: Sequence[Mapping[str, Any]]) -> NodeUsage:
-    """``node_usage`` of stored (never mutated) pods, cached by their identities.
-
-    The entry holds the pods and is checked by identity, as :meth:`Cluster.derive` does: ids
-    are reused once objects are gone (a deep copy of a cluster carries the keys, not the
-    objects they were taken from).
-    """
-    key = ("node-usage", *map(id, pods_here))
-    held, usage = cluster.memo(key, lambda: (tuple(pods_here), node_usage(pods_here)))
-    if all(a is b for a, b in zip(held, pods_here, strict=True)):
-        return usage
-    usage = node_usage(pods_here)
-    cluster.cache[key] = (tuple(pods_here), usage)
-    return usage
+    """``node_usage`` of stored (never mutated) pods, cached by their identities."""
+    return cluster.memo_on("node-usage", tuple(pods_here), lambda: node_usage(pods_here))
 
 
 @register
