@@ -178,8 +178,17 @@ def quantity_in_model_units(resource: str, raw: object) -> int:
     cpu in millicores (``MilliValue``), every other resource in whole units (``Value``), as
     the scheduler's ``framework.Resource.Add`` reads them.
     """
+    if type(raw) is str:
+        return _text_in_model_units(resource == "cpu", raw)
     amount = parse_quantity(raw)
     return milli_value(amount) if resource == "cpu" else value(amount)
+
+
+@functools.lru_cache(maxsize=8192)
+def _text_in_model_units(milli: bool, text: str) -> int:
+    """A quantity string in model units (cached: every node status and pod is read again)."""
+    amount = parse_quantity(text)
+    return milli_value(amount) if milli else value(amount)
 
 
 def format_quantity(resource: str, units: int) -> str:
