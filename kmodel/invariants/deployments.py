@@ -302,8 +302,10 @@ class RollingUpdateBounds(Invariant):
                 d["metadata"]["resourceVersion"],
                 revisions.get("ReplicaSet", 0),
             )
-            available = cluster.memo(
-                ("deployment-available", *version, revisions.get("Pod", 0), cluster.now),
+            # Keyed on the pods themselves: another Deployment's pods changing leaves it be.
+            available = cluster.memo_on(
+                ("deployment-available", cluster.now),
+                (raw, *pods),
                 partial(_available_of, cluster, d, pods),
             )
             size, reached = history.rollout_ready.get(key, (replicas, False))

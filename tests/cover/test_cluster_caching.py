@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import pytest
 
+from kmodel.cluster import model
 from kmodel.cluster.actions import Action
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.clock import Tick
@@ -162,6 +163,8 @@ def test_results_cached_on_objects_hold_only_for_those_very_objects():
     # An entry left under a reused id (its object gone) is not taken for the new object's.
     cluster.cache[("shape", id(template))] = ((equal,), "stale")
     assert cluster.memo_on("shape", (template,), compute) == 3
+    # A name holding a probe's stand-in clock (it cannot be hashed) computes afresh.
+    assert cluster.memo_on(("at", model.UNREAD_CLOCK), (template,), compute) == 4
 
 
 def test_informer_kind_versions_change_only_with_their_kind():
