@@ -149,8 +149,11 @@ class UniqueUids(Invariant):
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
         """Count UIDs in the store, and runtime pods that claim another pod's UID."""
-        counts = Counter(p["metadata"]["uid"] for p in _pods(cluster))
-        names: dict[str, str] = {p["metadata"]["uid"]: _name(p) for p in _pods(cluster)}
+        stored, names = cluster.memo(
+            ("stored-pod-uids", cluster.store.kind_revision.get("Pod", 0)),
+            partial(_stored_uids, cluster),
+        )
+        counts = Counter(stored)
         for machine in cluster.machines.values():
             for runtime in machine.pods.values():
                 uid = runtime.uid
@@ -161,6 +164,14 @@ class UniqueUids(Invariant):
             for uid, n in sorted(counts.items())
             if n > 1
         ]
+
+
+def _stored_uids(cluster: Cluster) -> tuple[Counter[str], dict[str, str]]:
+    """How many stored pods hold each UID, and the name of a pod holding it (callers only read)."""
+    pods = _pods(cluster)
+    return Counter(p["metadata"]["uid"] for p in pods), {
+        p["metadata"]["uid"]: _name(p) for p in pods
+    }
 
 
 class TerminalPhaseStable(Invariant):
