@@ -343,6 +343,8 @@ class _UnreadClock:
 
 #: What :meth:`Cluster.memo` finds for a key it has no value for (a value may be None).
 _ABSENT: Final = object()
+#: Entries a cluster's caches (``cache``, ``derived``) may hold before they are emptied.
+_CACHE_LIMIT: Final = 50_000
 
 #: The clock of a dry run whose answer must hold at any time (it raises on any use): such a run
 #: never looked at the time, so it takes the same path at every ``now``.
@@ -650,7 +652,7 @@ class Cluster:
             if parent_store.objects.get(key_of(obj)) is obj:
                 target = parent
         value = compute(obj)
-        if len(target) > 50_000:
+        if len(target) > _CACHE_LIMIT:
             target.clear()
         target[key] = (obj, value)
         return value
@@ -664,7 +666,7 @@ class Cluster:
             return compute()
         if cached is not _ABSENT:
             return cached  # type: ignore[no-any-return]
-        if len(self.cache) > 50_000:
+        if len(self.cache) > _CACHE_LIMIT:
             self.cache.clear()
         value = self.cache[key] = compute()
         return value
@@ -685,7 +687,7 @@ class Cluster:
             cached: T = entry[1]
             return cached
         value = compute()
-        if len(self.cache) > 50_000:
+        if len(self.cache) > _CACHE_LIMIT:
             self.cache.clear()
         self.cache[key] = (objects, value)
         return value
@@ -801,7 +803,7 @@ class Cluster:
         outcome = compute()
         if outcome is None:  # also for a probe's watched clock: its results are not kept
             return None
-        if len(self.cache) > 50_000:
+        if len(self.cache) > _CACHE_LIMIT:
             self.cache.clear()
         # A new tuple, never an edited one: copies of this cluster share the cache's values.
         self.cache[("within", key)] = (*entries[-7:], (outcome[1], outcome[0]))
