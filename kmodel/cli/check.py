@@ -34,7 +34,7 @@ from kmodel.explore.database import (
     database_address,
     open_database,
 )
-from kmodel.explore.run import Scenario
+from kmodel.explore.run import LOOP_INVARIANT, Scenario
 from kmodel.explore.search import (
     ExploreOptions,
     SeedRange,
@@ -290,7 +290,8 @@ def _spec_result(spec: Spec, options: ExploreOptions) -> SpecResult:
         name=spec.name,
         description=spec.description,
         expect=spec.expect,
-        invariants=list(spec.invariant_names),
+        # Settling checks for a replacement loop in every spec (see kmodel.cluster.replacement).
+        invariants=[*spec.invariant_names, LOOP_INVARIANT],
         seed=options.seed,
         not_modelled=[item.as_json() for item in spec.left_out],
     )

@@ -24,6 +24,7 @@ from kmodel.cluster.actions import Action
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.registry import ComponentTable
+from kmodel.cluster.replacement import InstantFailures, ReplacementLoop
 from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, key_of
 from kmodel.semantics.containers import BackOffPolicy, RuntimeContainer
 from kmodel.semantics.printers import scheduling_gated_condition
@@ -572,6 +573,8 @@ class Cluster:
     derived_parent: tuple[dict[tuple[str, int], tuple[Any, Any]], APIStore] | None = field(
         default=None, repr=False
     )
+    #: Why the last :meth:`settle` stopped with time standing still, if it did.
+    replacement_loop: ReplacementLoop | None = None
 
     def __post_init__(self) -> None:
         for name in self.components.informer_names:
@@ -879,7 +882,10 @@ class Cluster:
         seconds of logical time have passed (``config.settle_horizon`` by default).
         ``on_step`` is called after each step, on the state that step left, and settling
         stops when it returns True (a monitor checks the safety invariants there, so a
-        violation that the settling would repair later is seen, at its step).
+        violation that the settling would repair later is seen, at its step). Settling also
+        stops at a :class:`~kmodel.cluster.replacement.ReplacementLoop` (a controller
+        replacing pods that fail as they are made, so time could never pass), which it
+        leaves in :attr:`replacement_loop` (None when settling ended otherwise).
 
         With ``quiet`` (whether the safety invariants find nothing on a cluster after a step),
         idle ticks that provably change nothing but the clock and the heartbeats are taken as
@@ -888,12 +894,18 @@ class Cluster:
         ``Ns pass`` step for several).
         """
         stop = False
+        self.replacement_loop = None
+        failures = InstantFailures()
 
         def take(action: Action) -> Step:
             nonlocal stop
             step = self.step(action)
             steps.append(step)
             stop = on_step is not None and on_step(step)
+            pods = [(c.kind, c.namespace, c.name) for c in step.changes if c.kind == "Pod"]
+            if pods and (loop := failures.observe(self.store, pods)) is not None:
+                self.replacement_loop = loop
+                stop = True
             return step
 
         steps: list[Step] = []
@@ -973,6 +985,7 @@ def _shallow_copy(cluster: Cluster) -> Cluster:
 _CLUSTER_COPIED_BY_HAND: Final = frozenset(
     {"store", "components", "config", "machines", "informers", "memory", "requests"}
     | {"evictions", "faults", "steps", "next_service_ip", "cache", "derived", "derived_parent"}
+    | {"replacement_loop"}
 )
 
 

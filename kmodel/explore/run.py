@@ -20,15 +20,18 @@ from kmodel.cluster.build import build_cluster
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.faults import FAULT_KINDS, FAULTS, RECOVERIES, fault_kind, transient_endings
 from kmodel.cluster.model import Cluster, ClusterConfig, Step
+from kmodel.cluster.replacement import LOOP_INVARIANT
 from kmodel.cluster.user_actions import USER_ACTION_KINDS
 from kmodel.invariants import Invariant, Monitor, Violation
 
 __all__ = [
     "FAULT_KINDS",
+    "LOOP_INVARIANT",
     "Run",
     "Scenario",
     "UserAction",
     "ready_pods",
+    "replacement_loop_found",
     "serving_capacity",
 ]
 
@@ -152,6 +155,7 @@ class Run:
         self.cluster = self.initial.copy() if self.initial is not None else self.scenario.build()
         self.monitor = Monitor(list(self.scenario.invariants))
         self.violations = self.monitor.observe(self.cluster, step=None)
+        self.violations.extend(replacement_loop_found(self.cluster))
         self.availability.append((0, serving_capacity(self.cluster)))
         self.ready.append((0, ready_pods(self.cluster)))
 
@@ -280,10 +284,23 @@ class Run:
         # later is still seen, and the recorded settling ends at the step that caused it.
         before_settling = len(found)
         cluster.settle(on_step=check, quiet=self.monitor.quiet)
+        found.extend(replacement_loop_found(cluster))
         if len(found) == before_settling:  # settled to the end: judge the state at rest
             found.extend(self.monitor.at_fixpoint(cluster))
         self.violations.extend(found)
         return found
+
+
+def replacement_loop_found(cluster: Cluster) -> list[Violation]:
+    """The replacement loop the cluster's last settling stopped at, as a violation.
+
+    Checked in every spec: settling cannot go on past one, so no invariant could be judged after.
+    """
+    loop = cluster.replacement_loop
+    if loop is None:
+        return []
+    values = {"owner": loop.owner, "time": loop.time, "failed": loop.failed, "kept": loop.kept}
+    return [Violation(LOOP_INVARIANT, loop.describe(), values)]
 
 
 #: Run fields :meth:`Run.copy` copies by hand (the scenario is frozen and the initial cluster is

@@ -22,12 +22,16 @@ from kmodel.objects.quantity import quantity_in_model_units
 
 
 class NoOvercommit(Invariant):
-    """No node's bound, non-terminal pods request more than its allocatable.
+    """No node's accepted, non-terminal pods request more than its allocatable.
 
-    The kubelet's promise (``predicate.go predicateAdmitHandler.Admit``: ``noderesources.Fits``
-    over the pods it admitted), checked for cpu, memory, pods and each extended resource the
-    node lists (the kubelet drops an extended resource its node does not list,
-    ``removeMissingExtendedResources``, so such a request is not judged).
+    The scheduler's promise (it binds a pod only where ``noderesources.Fits``) and the
+    kubelet's (``predicate.go predicateAdmitHandler.Admit``: ``Fits`` over the pods it
+    admitted), checked for cpu, memory, pods and each extended resource the node lists (the
+    kubelet drops an extended resource its node does not list,
+    ``removeMissingExtendedResources``, so such a request is not judged). A pod counts once one
+    of them accepted it: bound through the binding API (``PodScheduled=True``) or acknowledged
+    by its kubelet (``status.startTime``). A pod created with ``spec.nodeName`` is neither until
+    its kubelet admits or rejects it; nothing promised it room before.
     """
 
     name = "no_overcommit"
@@ -45,7 +49,7 @@ class NoOvercommit(Invariant):
         by_node: dict[str, list[Mapping[str, Any]]] = {}
         for pod in _pods(cluster):
             node = (pod.get("spec") or {}).get("nodeName")
-            if node and _live(pod):
+            if node and _live(pod) and _accepted(pod):
                 by_node.setdefault(str(node), []).append(pod)
         for node in cluster.store.list_objects("Node"):
             name = node["metadata"]["name"]
@@ -85,6 +89,15 @@ class NoOvercommit(Invariant):
                 if used.get(resource, 0) > allocatable[resource]
             )
         return violations
+
+
+def _accepted(pod: Mapping[str, Any]) -> bool:
+    """Whether the scheduler bound the pod or its kubelet acknowledged it (see NoOvercommit)."""
+    status = pod.get("status") or {}
+    return status.get("startTime") is not None or any(
+        c.get("type") == "PodScheduled" and c.get("status") == "True"
+        for c in status.get("conditions") or ()
+    )
 
 
 def _is_extended(name: str) -> bool:

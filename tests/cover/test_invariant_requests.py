@@ -90,7 +90,7 @@ def _pinned(name: str, requests: dict) -> dict:
         "kind": "Pod",
         "metadata": {"name": name, "namespace": "default"},
         "spec": {"nodeName": "n1", "containers": [container]},
-        "status": {"phase": "Running"},
+        "status": {"phase": "Running", "startTime": 0},
     }
 
 

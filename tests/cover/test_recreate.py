@@ -398,7 +398,8 @@ def test_a_spec_selects_the_invariant_and_a_recreate_rollout_keeps_it(tmp_path, 
     code = cli("check", path, "-o", "json", "--traces", tmp_path / "traces")
     result = json.loads(capsys.readouterr().out)["specs"][0]
     assert result["invariants"] == [
-        {"name": "recreate_no_overlap", "status": "pass", "exercised": True}
+        {"name": "recreate_no_overlap", "status": "pass", "exercised": True},
+        {"name": "no_replacement_loop", "status": "pass", "exercised": True},
     ]
     assert code == EXIT_OK
     # Without a rollout no old pod ever faces a new template: the pass is flagged.
@@ -407,5 +408,6 @@ def test_a_spec_selects_the_invariant_and_a_recreate_rollout_keeps_it(tmp_path, 
     cli("check", path, "-o", "json", "--traces", tmp_path / "traces")
     result = json.loads(capsys.readouterr().out)["specs"][0]
     assert result["invariants"] == [
-        {"name": "recreate_no_overlap", "status": "pass", "exercised": False}
+        {"name": "recreate_no_overlap", "status": "pass", "exercised": False},
+        {"name": "no_replacement_loop", "status": "pass", "exercised": True},
     ]

@@ -400,6 +400,7 @@ def test_json_output_of_small_specs(small_outputs: dict[str, str], small_specs: 
     assert passing["invariants"] == [
         {"name": "no_overcommit", "status": "pass", "exercised": True},
         {"name": "min_available", "status": "pass", "exercised": True},
+        {"name": "no_replacement_loop", "status": "pass", "exercised": True},
     ]
 
 
@@ -646,7 +647,10 @@ def test_user_invariant_module_function_end_to_end(
     )  # fmt: skip
     assert code == EXIT_FINDING
     (result,) = json.loads(target.read_text(encoding="utf-8"))["specs"]
-    assert result["invariants"] == [{"name": reference, "status": "violation", "exercised": True}]
+    assert result["invariants"] == [
+        {"name": reference, "status": "violation", "exercised": True},
+        {"name": "no_replacement_loop", "status": "pass", "exercised": True},
+    ]
     (finding,) = result["findings"]
     assert finding["invariant"] == reference
     assert finding["message"].startswith("3 web pods: ")
