@@ -8,10 +8,10 @@ objects through its informer and carries out what these functions decide.
 Where upstream iterates a Go map (``rollingUpdate`` over ``nodeToDaemonPods``), the order is
 random; here it is node-name order, one of upstream's possible orders.
 
-Not mirrored: the failed-pod deletion back-off (``failedPodsBackoff``, 1 s doubling to 15 min:
-a Failed daemon pod is deleted at the next sync), the deprecated
-``pod-template-generation`` label and ``deprecated.daemonset.template.generation`` annotation
-(pods are matched by the ``controller-revision-hash`` label alone), and events.
+Not mirrored: the deprecated ``pod-template-generation`` label and
+``deprecated.daemonset.template.generation`` annotation (pods are matched by the
+``controller-revision-hash`` label alone), the back-off's periodic ``GC`` (an expired entry
+acts as a missing one), and events.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any, Final
 from kmodel.errors import InputError
 from kmodel.objects.fields import list_at, mapping_at, read_path
 from kmodel.objects.types import Manifest
+from kmodel.semantics.containers import BackOffEntry, Seconds
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
 from kmodel.semantics.replicaset import TimeValue, is_pod_available, is_pod_ready, time_ns
 from kmodel.semantics.scheduling import (
@@ -39,6 +40,7 @@ __all__ = [
     "HASH_LABEL",
     "NETWORK_UNAVAILABLE_TOLERATION",
     "Eligibility",
+    "ManagePlan",
     "NodePlan",
     "RollingUpdatePlan",
     "add_or_update_daemon_pod_tolerations",
@@ -46,6 +48,8 @@ __all__ = [
     "allows_surge",
     "calculate_status",
     "daemon_pod_template",
+    "failed_pod_deletion",
+    "failed_pods_backoff_key",
     "find_updated_pods_on_node",
     "get_target_node_name",
     "is_pod_updated",
@@ -360,6 +364,38 @@ def is_pod_updated(pod: Manifest, revision_hash: str) -> bool:
 # ----------------------------------------------------------------------------- manage
 
 
+#: ``failedPodsBackoff``: ``flowcontrol.NewBackOff(1*time.Second, 15*time.Minute)``, no jitter.
+FAILED_PODS_BACKOFF_INITIAL: Final = 1
+FAILED_PODS_BACKOFF_MAX: Final = 15 * 60
+
+
+def failed_pods_backoff_key(ds: Manifest, node_name: str) -> str:
+    """Mirrors ``daemon_controller.go failedPodsBackoffKey``: ``<uid>/<observedGeneration>/<node>``.
+
+    A new generation of the DaemonSet starts a fresh back-off.
+    """
+    generation = int(read_path(ds, "status.observedGeneration") or 0)
+    return f"{ds['metadata'].get('uid', '')}/{generation}/{node_name}"
+
+
+def failed_pod_deletion(entry: BackOffEntry | None, now: Seconds) -> BackOffEntry | None:
+    """The node's back-off entry once a Failed daemon pod is deleted now; None: not yet.
+
+    Mirrors ``podsShouldBeOnNode``'s use of ``failedPodsBackoff`` (so a kubelet that rejects
+    the pod is not fought in a hot loop): ``IsInBackOffSinceUpdate(key, now)`` holds the
+    deletion back while less than the entry's delay has passed since its last update, unless
+    the entry expired (more than twice the 15 min maximum since then, ``hasExpired``); else
+    ``Next(key, now)``: a missing or expired entry starts at 1 s, any other doubles, up to
+    15 min, updated now.
+    """
+    expired = entry is not None and now - entry.last_update > 2 * FAILED_PODS_BACKOFF_MAX
+    if entry is not None and not expired and now - entry.last_update < entry.backoff:
+        return None
+    if entry is None or expired:
+        return BackOffEntry(backoff=FAILED_PODS_BACKOFF_INITIAL, last_update=now)
+    return BackOffEntry(backoff=min(entry.backoff * 2, FAILED_PODS_BACKOFF_MAX), last_update=now)
+
+
 @dataclass(frozen=True)
 class NodePlan:
     """What ``podsShouldBeOnNode`` decides for one node.
@@ -367,10 +403,12 @@ class NodePlan:
     Attributes:
         create: the node needs a daemon pod.
         delete: names of pods to delete.
+        backoff: the node's failed-pod back-off entry after the decision (None: unchanged).
     """
 
     create: bool
     delete: tuple[str, ...]
+    backoff: BackOffEntry | None = None
 
 
 def _min_ready(ds: Manifest) -> int:
@@ -383,14 +421,17 @@ def pods_should_be_on_node(
     daemon_pods: Sequence[Manifest] | None,
     ds: Manifest,
     revision_hash: str,
-    now: TimeValue,
+    now: int,
     *,
     eligibility: Eligibility | None = None,
+    backoff: BackOffEntry | None = None,
 ) -> NodePlan:
     """Whether a node needs a daemon pod, and which of its daemon pods go.
 
     Mirrors ``daemon_controller.go podsShouldBeOnNode``: a node that should run the pod and has
-    none gets one; where pods may continue running, Failed and Succeeded pods go; without
+    none gets one; where pods may continue running, Succeeded pods go and Failed ones go
+    unless the node's failed-pod back-off (``backoff``: see :func:`failed_pod_deletion`) holds
+    them back, one back-off step per Failed pod; without
     surge all running pods but the first (``podByCreationTimestampAndPhase``) go; with surge
     the oldest new-hash and oldest old-hash pods may stay together (the old one goes once it
     is not ready or the new one is available), others go; where pods may not continue, all
@@ -402,22 +443,31 @@ def pods_should_be_on_node(
     if should_run and not exists:
         return NodePlan(create=True, delete=())
     delete: list[str] = []
+    backed_off: BackOffEntry | None = None
     if should_continue:
         running: list[Manifest] = []
         for pod in pods:
             if _deleting(pod):
                 continue
             phase = read_path(pod, "status.phase")
-            if phase in {"Failed", "Succeeded"}:
+            if phase == "Failed":
+                stepped = failed_pod_deletion(backoff, now)
+                if stepped is None:
+                    continue  # held back: upstream requeues the DaemonSet after the delay
+                backoff = backed_off = stepped
+                delete.append(pod["metadata"]["name"])
+            elif phase == "Succeeded":
                 delete.append(pod["metadata"]["name"])
             else:
                 running.append(pod)
         running.sort(key=pod_order_key)
         if not allows_surge(ds):
             delete.extend(p["metadata"]["name"] for p in running[1:])
-            return NodePlan(create=False, delete=tuple(delete))
+            return NodePlan(create=False, delete=tuple(delete), backoff=backed_off)
         if len(running) <= 1:
-            return NodePlan(create=not running and should_run, delete=tuple(delete))
+            return NodePlan(
+                create=not running and should_run, delete=tuple(delete), backoff=backed_off
+            )
         oldest_new: Manifest | None = None
         oldest_old: Manifest | None = None
         for pod in running:
@@ -430,13 +480,29 @@ def pods_should_be_on_node(
                 continue
             delete.append(pod["metadata"]["name"])
         if oldest_new is None or oldest_old is None:
-            return NodePlan(create=False, delete=tuple(delete))
+            return NodePlan(create=False, delete=tuple(delete), backoff=backed_off)
         if not is_pod_ready(oldest_old) or is_pod_available(oldest_new, _min_ready(ds), now):
             delete.append(oldest_old["metadata"]["name"])
-        return NodePlan(create=False, delete=tuple(delete))
+        return NodePlan(create=False, delete=tuple(delete), backoff=backed_off)
     if exists:
         delete.extend(p["metadata"]["name"] for p in pods if not _deleting(p))
     return NodePlan(create=False, delete=tuple(delete))
+
+
+@dataclass(frozen=True)
+class ManagePlan:
+    """What ``manage`` decides for a DaemonSet.
+
+    Attributes:
+        needing: the nodes that need a daemon pod, in node order.
+        delete: names of pods to delete, in node order.
+        backoff: the failed-pod back-off entries it stepped, by
+            :func:`failed_pods_backoff_key`.
+    """
+
+    needing: tuple[str, ...]
+    delete: tuple[str, ...]
+    backoff: Mapping[str, BackOffEntry]
 
 
 def manage(
@@ -444,28 +510,40 @@ def manage(
     nodes: Sequence[Manifest],
     node_to_pods: Mapping[str, Sequence[Manifest]],
     revision_hash: str,
-    now: TimeValue,
+    now: int,
     *,
     eligibility: Eligibility | None = None,
-) -> tuple[list[str], list[str]]:
-    """(nodes needing a daemon pod, names of pods to delete), in node order.
+    backoff: Mapping[str, BackOffEntry] | None = None,
+) -> ManagePlan:
+    """The nodes needing a daemon pod and the pods to delete.
 
-    Mirrors ``daemon_controller.go manage``: :func:`pods_should_be_on_node` for every node,
-    then ``getUnscheduledPodsWithoutNode``: unbound pods for nodes that no longer exist go
-    (bound ones are the pod garbage collector's).
+    Mirrors ``daemon_controller.go manage``: :func:`pods_should_be_on_node` for every node
+    (with the controller's failed-pod back-off entries, ``backoff``), then
+    ``getUnscheduledPodsWithoutNode``: unbound pods for nodes that no longer exist go (bound
+    ones are the pod garbage collector's).
     """
     needing: list[str] = []
     delete: list[str] = []
+    stepped: dict[str, BackOffEntry] = {}
     names = set()
     for node in nodes:
         name = str(node["metadata"]["name"])
         names.add(name)
+        key = failed_pods_backoff_key(ds, name)
         plan = pods_should_be_on_node(
-            node, node_to_pods.get(name), ds, revision_hash, now, eligibility=eligibility
+            node,
+            node_to_pods.get(name),
+            ds,
+            revision_hash,
+            now,
+            eligibility=eligibility,
+            backoff=(backoff or {}).get(key),
         )
         if plan.create:
             needing.append(name)
         delete.extend(plan.delete)
+        if plan.backoff is not None:
+            stepped[key] = plan.backoff
     for node_name in sorted(node_to_pods):
         if node_name in names:
             continue
@@ -474,7 +552,7 @@ def manage(
             for p in node_to_pods[node_name]
             if not read_path(p, "spec.nodeName")
         )
-    return needing, delete
+    return ManagePlan(needing=tuple(needing), delete=tuple(delete), backoff=stepped)
 
 
 # ----------------------------------------------------------------------------- rolling update

@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from kmodel.cluster.build import build_cluster
+from kmodel.cluster.clock import Tick
+from kmodel.cluster.components.daemonset import SyncDaemonSet, daemonset_actions
 from kmodel.cluster.components.ownership import delete_pod
 from kmodel.cluster.faults import MachineGone, NodeCrash, NodeRecover
 from kmodel.cluster.model import Cluster, Machine
@@ -17,6 +19,7 @@ from kmodel.cluster.user_actions import DrainNode, SetDaemonSetImage
 from kmodel.errors import InputError
 from kmodel.explore.spec import load_spec
 from kmodel.invariants import Monitor, make_invariant
+from kmodel.semantics.containers import BackOffEntry
 from kmodel.semantics.daemonset import HASH_LABEL
 from tests.helpers.cluster import daemonset, node
 from tests.helpers.paths import ROOT
@@ -211,3 +214,44 @@ def test_spec_rollout_names_a_daemonset(tmp_path: Path) -> None:
         InputError, match="needs exactly one of deployment, statefulset or daemonset"
     ):
         load_spec(target)
+
+
+def _reject_daemon_pod(cluster: Cluster) -> str:
+    """Bind the DaemonSet's one live pod to n1 as Failed, as a kubelet rejecting it leaves it."""
+    live = [
+        p
+        for p in cluster.store.list_objects("Pod")
+        if (p.get("status") or {}).get("phase") != "Failed"
+    ]
+    (pod,) = live
+    cluster.store.update(
+        {
+            **pod,
+            "spec": {**pod["spec"], "nodeName": "n1"},
+            "status": {"phase": "Failed", "reason": "OutOfcpu"},
+        }
+    )
+    return str(pod["metadata"]["name"])
+
+
+def test_failed_daemon_pods_are_deleted_with_a_back_off() -> None:
+    """``podsShouldBeOnNode``'s ``failedPodsBackoff``: 1 s, then doubling, per node."""
+    cluster = build_cluster([node("n1"), daemonset()])
+    sync = SyncDaemonSet("default", "agent")
+    ds = cluster.store.get(("DaemonSet", "default", "agent"))
+    assert ds is not None
+    cluster.step(sync)  # its pod, and a status that observed generation 1
+    key = f"{ds['metadata']['uid']}/1/n1"
+    first = _reject_daemon_pod(cluster)
+    cluster.step(sync)  # deleted at once: the node had no back-off entry
+    assert cluster.store.get(("Pod", "default", first)) is None
+    assert cluster.memory["daemonset"]["failedPodsBackoff"] == {key: BackOffEntry(1, 0)}
+    cluster.step(sync)  # its replacement
+    second = _reject_daemon_pod(cluster)
+    # The replacement failed at once: held back for 1 s, so the controller has nothing to do.
+    assert daemonset_actions(cluster) == []
+    cluster.step(Tick(1))
+    assert daemonset_actions(cluster) == [sync]
+    cluster.step(sync)
+    assert cluster.store.get(("Pod", "default", second)) is None
+    assert cluster.memory["daemonset"]["failedPodsBackoff"][key] == BackOffEntry(2, 1)

@@ -16,6 +16,7 @@ from kmodel.errors import InputError
 from kmodel.objects.defaults import set_defaults_daemon_set
 from kmodel.objects.validate import validate_object
 from kmodel.semantics import daemonset as dsem
+from kmodel.semantics.containers import BackOffEntry
 
 HASH = "new"
 
@@ -277,15 +278,15 @@ def test_manage_creates_on_eligible_nodes_and_deletes_misscheduled() -> None:
         "c": [pod("p-c", "c")],
         "gone": [pod("p-gone", "gone", bound=False)],
     }
-    needing, delete = dsem.manage(ds, nodes, pods, HASH, 100)
-    assert needing == ["a"]
+    plan = dsem.manage(ds, nodes, pods, HASH, 100)
+    assert plan.needing == ("a",)
     # b no longer matches; the unbound pod of a removed node goes (podgc cannot reach it).
-    assert delete == ["p-b", "p-gone"]
+    assert plan.delete == ("p-b", "p-gone")
 
 
 def test_removed_node_bound_pod_is_left_to_pod_gc() -> None:
-    needing, delete = dsem.manage(daemonset(), [], {"gone": [pod("p", "gone")]}, HASH, 100)
-    assert (needing, delete) == ([], [])
+    plan = dsem.manage(daemonset(), [], {"gone": [pod("p", "gone")]}, HASH, 100)
+    assert plan == dsem.ManagePlan(needing=(), delete=(), backoff={})
 
 
 def test_duplicates_keep_the_oldest_and_failed_pods_go() -> None:
@@ -296,7 +297,8 @@ def test_duplicates_keep_the_oldest_and_failed_pods_go() -> None:
         pod("dead", "n", phase="Failed"),
     ]
     plan = dsem.pods_should_be_on_node(node("n"), pods, ds, HASH, 100)
-    assert plan == dsem.NodePlan(create=False, delete=("dead", "young"))
+    first = BackOffEntry(backoff=1, last_update=100)
+    assert plan == dsem.NodePlan(create=False, delete=("dead", "young"), backoff=first)
     # A bound pod sorts before an unbound one whatever its age.
     plan = dsem.pods_should_be_on_node(
         node("n"),
@@ -312,9 +314,45 @@ def test_a_failed_only_pod_is_replaced_on_the_next_sync() -> None:
     plan = dsem.pods_should_be_on_node(
         node("n"), [pod("dead", "n", phase="Failed")], daemonset(), HASH, 100
     )
-    assert plan == dsem.NodePlan(create=False, delete=("dead",))
+    assert plan == dsem.NodePlan(
+        create=False, delete=("dead",), backoff=BackOffEntry(backoff=1, last_update=100)
+    )
     # Once gone, the node has no entry and gets a new pod.
     assert dsem.pods_should_be_on_node(node("n"), None, daemonset(), HASH, 100).create
+
+
+@pytest.mark.parametrize(
+    ("entry", "now", "after"),
+    [
+        (None, 100, (1, 100)),  # the first failure: deleted, 1 s from now
+        ((1, 100), 100, None),  # the replacement failed at once: held back
+        ((1, 100), 101, (2, 101)),  # the delay passed: deleted, the delay doubles
+        ((8, 200), 207, None),
+        ((8, 200), 208, (16, 208)),
+        ((900, 1000), 1900, (900, 1900)),  # doubling stops at 15 min
+        ((900, 1000), 2800, (900, 2800)),  # 2 x 15 min since: not expired yet
+        ((900, 1000), 2801, (1, 2801)),  # expired (hasExpired): back to 1 s
+    ],
+)
+def test_failed_pod_deletion_backs_off(
+    entry: tuple[int, int] | None, now: int, after: tuple[int, int] | None
+) -> None:
+    before = None if entry is None else BackOffEntry(*entry)
+    expected = None if after is None else BackOffEntry(*after)
+    assert dsem.failed_pod_deletion(before, now) == expected
+
+
+def test_manage_keys_the_backoff_by_daemonset_generation_and_node() -> None:
+    ds = daemonset()
+    ds["metadata"]["uid"] = "u1"
+    ds["status"] = {"observedGeneration": 3}
+    failed = {"a": [pod("dead-a", "a", phase="Failed")], "b": [pod("dead-b", "b", phase="Failed")]}
+    held = {"u1/3/a": BackOffEntry(backoff=4, last_update=98)}
+    plan = dsem.manage(ds, [node("a"), node("b")], failed, HASH, 100, backoff=held)
+    # a's pod waits until 102; b has no entry yet.
+    assert plan.delete == ("dead-b",)
+    assert plan.backoff == {"u1/3/b": BackOffEntry(backoff=1, last_update=100)}
+    assert dsem.failed_pods_backoff_key(ds, "a") == "u1/3/a"
 
 
 def test_surge_keeps_old_and_new_until_new_is_available() -> None:

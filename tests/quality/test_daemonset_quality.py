@@ -74,17 +74,20 @@ def test_manage_that_ignores_old_pods_is_caught(monkeypatch: pytest.MonkeyPatch)
         nodes: Sequence[Mapping[str, Any]],
         node_to_pods: Mapping[str, Sequence[Mapping[str, Any]]],
         revision_hash: str,
-        now: object,
+        now: int,
         *,
         eligibility: dsem.Eligibility | None = None,
-    ) -> tuple[list[str], list[str]]:
+        backoff: Mapping[str, Any] | None = None,
+    ) -> dsem.ManagePlan:
         """Sees only pods of the current revision: old ones neither count nor go."""
         current = {
             name: [p for p in pods if dsem.is_pod_updated(p, revision_hash)]
             for name, pods in node_to_pods.items()
         }
         seen = {k: v for k, v in current.items() if v}
-        return real_manage(ds, nodes, seen, revision_hash, now, eligibility=eligibility)
+        return real_manage(
+            ds, nodes, seen, revision_hash, now, eligibility=eligibility, backoff=backoff
+        )
 
     monkeypatch.setattr(dsem, "manage", manage_without_pods)
     findings = explore(scenario("daemonset_one_pod_per_node"), options=OPTIONS)

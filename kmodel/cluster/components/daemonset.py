@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 _COMPONENT = "daemonset"
+#: The component memory's entry for ``failedPodsBackoff`` (back-off entries by
+#: ``dsem.failed_pods_backoff_key``; the other entries are expectations by DaemonSet UID). A
+#: controller restart loses it, as upstream's in-memory back-off.
+_FAILED_PODS_BACKOFF = "failedPodsBackoff"
 _REVISION_PATCH_KEYS = ("spec", "template")
 
 
@@ -160,11 +164,13 @@ class SyncDaemonSet(Action):
     ) -> bool:
         """``manage`` then ``syncNodes``; whether it wrote anything."""
         pods = dsem.nodes_to_daemon_pods(_claim(cluster, ds))
-        needing, delete = dsem.manage(
-            ds, nodes, pods, revision_hash, cluster.now, eligibility=eligible
+        backoff = cluster.memory[_COMPONENT].setdefault(_FAILED_PODS_BACKOFF, {})
+        plan = dsem.manage(
+            ds, nodes, pods, revision_hash, cluster.now, eligibility=eligible, backoff=backoff
         )
-        self._sync_nodes(cluster, ds, delete, needing, revision_hash)
-        return bool(needing or delete)
+        backoff.update(plan.backoff)
+        self._sync_nodes(cluster, ds, list(plan.delete), list(plan.needing), revision_hash)
+        return bool(plan.needing or plan.delete)
 
     def _sync_nodes(
         self,
@@ -318,16 +324,23 @@ def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
 
     A sync reads the DaemonSet, its own pods and the orphans it may adopt (other pods change
     on most steps and are left out of the key), the nodes' names, labels and taints, its
-    ControllerRevisions, its expectations, and the time when availability or an expectation
-    timeout depends on it. While its cache holds the store's objects the cache stands for the
-    store; while its watch lags or dropped an event (a fault), the store's revisions of what
-    the sync reads from it and writes (the DaemonSet, pods, revisions) are in the key too.
+    ControllerRevisions, its expectations and failed-pod back-off entries, and the time when
+    availability, an expectation timeout or a back-off depends on it. While its cache holds
+    the store's objects the cache stands for the store; while its watch lags or dropped an
+    event (a fault), the store's revisions of what the sync reads from it and writes (the
+    DaemonSet, pods, revisions) are in the key too.
     """
     action = SyncDaemonSet(ds["metadata"]["namespace"], ds["metadata"]["name"])
     view = cluster.view(_COMPONENT)
     metadata = ds["metadata"]
     pods = _pods_by_owner(cluster)
     record = cluster.memory[_COMPONENT].get(metadata["uid"])
+    prefix = f"{metadata['uid']}/"
+    backoff = tuple(
+        (key, entry)
+        for key, entry in sorted(cluster.memory[_COMPONENT].get(_FAILED_PODS_BACKOFF, {}).items())
+        if key.startswith(prefix)
+    )
     min_ready = int_at(ds, "spec.minReadySeconds")
     nodes = tuple(
         cluster.derive("daemonset-node-signature", n, _node_signature)
@@ -347,7 +360,8 @@ def _needs_sync(cluster: Cluster, ds: Mapping[str, Any]) -> bool:
         view.versions("ControllerRevision"),
         cluster.store.has_quorum,
         None if record is None else (record["at"], tuple(record["adds"]), tuple(record["dels"])),
-        cluster.now if (min_ready or record is not None) else None,
+        backoff,
+        cluster.now if (min_ready or record is not None or backoff) else None,
     )
     return bool(cluster.memo(key, lambda: cluster.would_change(action, components=(_COMPONENT,))))
 
