@@ -42,6 +42,7 @@ __all__ = [
     "merge_pod_status",
     "pod_conditions",
     "pod_phase",
+    "update_pod_condition",
 ]
 
 # Reason constants, pkg/kubelet/status/generate.go.
@@ -729,6 +730,33 @@ def merge_pod_status(
         _replace_or_append(conditions, dict(_condition("ContainersReady", "False", reason)))
         _replace_or_append(conditions, dict(_condition("Ready", "False", reason)))
     return merged
+
+
+def update_pod_condition(
+    conditions: Iterable[Mapping[str, Any]], condition: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], bool]:
+    """The conditions with ``condition`` set, and whether that changed them.
+
+    Mirrors ``podutil.UpdatePodCondition``: a condition of a new type is appended; one of a
+    type the pod has replaces it in place, keeping its ``lastTransitionTime`` when the status
+    is unchanged; changed unless status, reason, message, ``lastProbeTime`` and
+    ``lastTransitionTime`` all stay.
+    """
+    updated = [dict(c) for c in conditions]
+    new = dict(condition)
+    for index, old in enumerate(updated):
+        if old.get("type") != new.get("type"):
+            continue
+        if new.get("status") == old.get("status"):
+            new["lastTransitionTime"] = old.get("lastTransitionTime")
+        same = all(
+            new.get(field) == old.get(field)
+            for field in ("status", "reason", "message", "lastProbeTime", "lastTransitionTime")
+        )
+        updated[index] = new
+        return updated, not same
+    updated.append(new)
+    return updated, True
 
 
 def _replace_or_append(conditions: list[dict[str, Any]], condition: dict[str, Any]) -> None:

@@ -339,6 +339,48 @@ def test_drain_retries_a_429() -> None:
     assert EvictPod(NS, "t1") in c.enabled_actions()
 
 
+def test_drain_evicts_a_pod_already_being_deleted_once() -> None:
+    # drain.go lists the terminating pod and evicts it: canIgnorePDB, so the eviction API only
+    # sets DisruptionTarget (the delete changes nothing); it is not evicted again.
+    c = setup("t1", ready=True, deleting=True, budgets=foo(disruptionsAllowed=0))
+    deleted_at = c.store.get(("Pod", NS, "t1"))["metadata"]["deletionTimestamp"]
+    c.step(DrainNode("n1"))
+    assert EvictPod(NS, "t1") in c.enabled_actions()
+    assert c.step(EvictPod(NS, "t1")).errors == ()
+    pod = c.store.get(("Pod", NS, "t1"))
+    assert pod["metadata"]["deletionTimestamp"] == deleted_at
+    assert disruption_target(c, "t1") == {
+        "type": "DisruptionTarget",
+        "status": "True",
+        "reason": "EvictionByEvictionAPI",
+        "message": "Eviction API: evicting",
+        "lastTransitionTime": c.now,
+    }
+    assert EvictPod(NS, "t1") not in c.enabled_actions()
+
+
+def test_an_eviction_updates_a_disruption_target_condition_in_place() -> None:
+    # UpdatePodCondition: same status, so the transition time stays; reason and message change.
+    c = setup("t1", phase="Pending")
+    pod = c.store.get(("Pod", NS, "t1"))
+    earlier = {"type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler"}
+    ready = {"type": "Ready", "status": "False"}
+    conditions = [{**earlier, "lastTransitionTime": -5}, ready]
+    c.store.update({**pod, "status": {**pod["status"], "conditions": conditions}})
+    c.step(EvictPod(NS, "t1"))
+    assert [x["type"] for x in c.store.log[-1].object["status"]["conditions"]] == [
+        "DisruptionTarget",
+        "Ready",
+    ]
+    assert disruption_target(c, "t1") == {
+        "type": "DisruptionTarget",
+        "status": "True",
+        "reason": "EvictionByEvictionAPI",
+        "message": "Eviction API: evicting",
+        "lastTransitionTime": -5,
+    }
+
+
 # ------------------------------------------------------------------ pdb_respected
 
 

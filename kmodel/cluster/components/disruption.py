@@ -40,8 +40,10 @@
 * ``kubectl drain --ignore-daemonsets``: cordon the node, then evict its pods but DaemonSet
   and mirror pods, retrying a 429 (``kubectl/pkg/drain/drain.go evictPods``: after 5 s) for
   ever; any other refusal (the 500 of a pod two PDBs cover) fails the drain for that pod,
-  which it does not evict again. Not mirrored: drain evicts pods already being deleted when
-  it lists them (which only adds ``DisruptionTarget``); the model's drain leaves them be.
+  which it does not evict again. A pod already being deleted is evicted too (the eviction
+  API only sets its ``DisruptionTarget`` condition), once: upstream's drain lists the pods
+  once, the model's keeps listing them, so a terminating pod that has the condition is left
+  be.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from kmodel.cluster.model import Cluster
 from kmodel.objects.fields import int_at, list_at, mapping_at, read_path, str_at
 from kmodel.objects.labels import labels_of, selector_matches
 from kmodel.semantics.deployment import get_scaled_value_from_int_or_percent
+from kmodel.semantics.pods import update_pod_condition
 from kmodel.semantics.replicaset import controller_ref, is_pod_ready
 
 __all__ = [
@@ -636,24 +639,39 @@ def _decremented(budget: Mapping[str, Any], pod: str, now: int) -> dict[str, Any
     return {**budget, "status": status}
 
 
+#: The condition ``addConditionAndDeletePod`` sets (its ``lastTransitionTime`` aside).
+_EVICTION_CONDITION: Final = {
+    "type": "DisruptionTarget",
+    "status": "True",
+    "reason": "EvictionByEvictionAPI",
+    "message": "Eviction API: evicting",
+}
+
+
 def _with_disruption_target(pod: Mapping[str, Any], now: int) -> dict[str, Any]:
     """The pod with the eviction API's ``DisruptionTarget`` condition.
 
     Mirrors ``pkg/registry/core/pod/storage/eviction.go addConditionAndDeletePod``: type
     DisruptionTarget, status True, reason EvictionByEvictionAPI, message "Eviction API:
-    evicting", replacing one the pod has.
+    evicting", set by ``UpdatePodCondition``.
     """
     status = dict(mapping_at(pod, "status"))
-    condition = {
-        "type": "DisruptionTarget",
-        "status": "True",
-        "reason": "EvictionByEvictionAPI",
-        "message": "Eviction API: evicting",
-        "lastTransitionTime": now,
-    }
-    others = [c for c in list_at(status, "conditions") if c.get("type") != "DisruptionTarget"]
-    status["conditions"] = [*others, condition]
+    condition = {**_EVICTION_CONDITION, "lastTransitionTime": now}
+    status["conditions"], _ = update_pod_condition(list_at(status, "conditions"), condition)
     return {**pod, "status": status}
+
+
+def _evicted_while_terminating(pod: Mapping[str, Any]) -> bool:
+    """Whether a pod being deleted already carries the condition an eviction sets.
+
+    ``kubectl drain`` evicts every pod it lists once, those already being deleted included
+    (the eviction API then only sets ``DisruptionTarget``: ``canIgnorePDB``); the model's
+    drain lists continuously, so a terminating pod carrying that condition counts as evicted.
+    """
+    return pod["metadata"].get("deletionTimestamp") is not None and any(
+        all(c.get(k) == v for k, v in _EVICTION_CONDITION.items())
+        for c in list_at(pod, "status.conditions")
+    )
 
 
 #: The kinds a PDB sync reads from the controller's cache and, for the scale subresource,
@@ -696,7 +714,7 @@ def _disruption_actions(cluster: Cluster) -> list[Action]:
         EvictPod(pod["metadata"]["namespace"], pod["metadata"]["name"])
         for pod in cluster.store.list_objects("Pod")
         if str_at(pod, "spec.nodeName") in draining
-        and pod["metadata"].get("deletionTimestamp") is None
+        and not _evicted_while_terminating(pod)
         and (pod["metadata"]["namespace"], pod["metadata"]["name"], pod["metadata"]["uid"])
         not in failed
         and not mapping_at(pod, "metadata.annotations").get("kubernetes.io/config.mirror")
