@@ -386,8 +386,9 @@ class JobOrphansReleased(Invariant):
     Upstream's Job controller releases such a pod (``job_controller.go`` ``addPod`` /
     ``updatePod`` / ``deleteJob`` enqueue it, ``syncOrphanPod`` removes the finalizer): a pod
     with ``batch.kubernetes.io/job-tracking`` and no controller reference, or whose controller
-    reference names a Job that is gone (no Job of that name with that UID), loses the
-    finalizer; otherwise it would stay in the API for good once deleted.
+    reference names a ``batch/v1`` Job that is gone (no Job of that name with that UID), loses
+    the finalizer; otherwise it would stay in the API for good once deleted. A pod another
+    controller controls keeps it (``syncOrphanPod`` leaves it be).
     """
 
     name = "job_orphans_released"
@@ -402,7 +403,7 @@ class JobOrphansReleased(Invariant):
                 continue
             ref = _controller_of(pod)
             if ref is not None:
-                if ref.get("kind") != "Job":
+                if ref.get("kind") != "Job" or ref.get("apiVersion") != "batch/v1":
                     continue  # another controller's pod: upstream leaves its finalizer be
                 job = cluster.store.get(("Job", pod["metadata"]["namespace"], str(ref.get("name"))))
                 if job is not None and job["metadata"]["uid"] == ref.get("uid"):

@@ -113,3 +113,44 @@ def test_template_finalizers_reach_the_pods_and_outlive_the_jobs_own() -> None:
     (pod,) = cluster.store.list_objects("Pod")
     assert pod["status"]["phase"] == "Succeeded"
     assert pod["metadata"]["finalizers"] == ["example.com/keep"]
+
+
+def _tracked_pod(name: str, owner: dict[str, Any] | None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        "name": name,
+        "namespace": "default",
+        "finalizers": [jobsem.TRACKING_FINALIZER],
+    }
+    if owner is not None:
+        metadata["ownerReferences"] = [{**owner, "controller": True}]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": metadata,
+        "spec": {"containers": [{"name": "c", "image": "app:1"}]},
+    }
+
+
+def test_orphan_release_leaves_pods_other_controllers_control() -> None:
+    """``syncOrphanPod``: only pods no ``batch/v1`` Job controls lose the tracking finalizer."""
+    gone_job = {"apiVersion": "batch/v1", "kind": "Job", "name": "gone", "uid": "u-gone"}
+    replica_set = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "u-rs"}
+    other_job = {"apiVersion": "example.com/v1", "kind": "Job", "name": "gone", "uid": "u-x"}
+    cluster = build_cluster(
+        [
+            job(),  # the Job controller runs once a Job was written
+            _tracked_pod("no-owner", None),
+            _tracked_pod("job-gone", gone_job),
+            _tracked_pod("replicaset", replica_set),
+            _tracked_pod("custom-job", other_job),
+        ],
+        config=CONFIG,
+    )
+    cluster.settle()
+    kept = {
+        name
+        for name in ("no-owner", "job-gone", "replicaset", "custom-job")
+        if jobsem.TRACKING_FINALIZER
+        in cluster.store.get(("Pod", "default", name))["metadata"].get("finalizers", [])
+    }
+    assert kept == {"replicaset", "custom-job"}

@@ -222,16 +222,22 @@ def _without_tracking_finalizer(pod: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _orphaned(cluster: Cluster, pod: Mapping[str, Any]) -> bool:
-    """The pod has the tracking finalizer and no Job with its controller's UID is cached."""
+    """The pod has the tracking finalizer and no Job controls it: the controller releases it.
+
+    Mirrors ``job_controller.go syncOrphanPod``: a pod without a controller is released; one
+    whose controller is not a ``batch/v1`` Job keeps its finalizer (not the Job controller's
+    business); one whose Job (by name and UID, in the cache) is there keeps it too.
+    """
     if jobsem.TRACKING_FINALIZER not in list_at(pod, "metadata.finalizers"):
         return False
     ref = controller_ref(pod)
-    if ref is not None and ref.get("kind") == "Job":
-        key = ("Job", str(pod["metadata"]["namespace"]), str(ref.get("name")))
-        job = cluster.view(COMPONENT).get(key)
-        if job is not None and job["metadata"]["uid"] == ref.get("uid"):
-            return False
-    return True
+    if ref is None:
+        return True
+    if ref.get("kind") != "Job" or ref.get("apiVersion") != "batch/v1":
+        return False
+    key = ("Job", str(pod["metadata"]["namespace"]), str(ref.get("name")))
+    job = cluster.view(COMPONENT).get(key)
+    return job is None or job["metadata"]["uid"] != ref.get("uid")
 
 
 def job_actions(cluster: Cluster) -> list[Action]:
