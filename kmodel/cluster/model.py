@@ -25,7 +25,7 @@ from kmodel.cluster.clock import Tick
 from kmodel.cluster.informer import Informer
 from kmodel.cluster.registry import ComponentTable
 from kmodel.cluster.replacement import InstantFailures, ReplacementLoop
-from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, key_of
+from kmodel.cluster.store import APIError, APIStore, ObjectKey, WatchEvent, Written, key_of
 from kmodel.semantics.containers import BackOffPolicy, RuntimeContainer
 from kmodel.semantics.printers import scheduling_gated_condition
 
@@ -761,10 +761,17 @@ class Cluster:
         return clone
 
     def would_change(self, action: Action, *, components: Iterable[str] | None = None) -> bool:
-        """Whether ``action`` would write anything now (a dry run on a fork)."""
+        """Whether ``action`` would write anything now (a dry run on a fork).
+
+        The dry run stops at its first write: that is the answer, whatever it would do next.
+        """
         probe = self.fork(components=components)
-        action.apply(probe)
-        return bool(probe.store.log)
+        probe.store.stop_at_write = True
+        try:
+            action.apply(probe)
+        except Written:
+            return True
+        return False
 
     def would_change_within(
         self, action: Action, *, components: Iterable[str] | None = None
@@ -774,18 +781,23 @@ class Cluster:
         The dry run runs with a clock that notes every comparison made with it (see
         :class:`_WatchedClock`): at every time of the window each comparison comes out the same,
         so the run takes the same path and gives the same answer, as long as nothing else it
-        reads changes. A dry run that uses the clock otherwise (or fails) gives None.
+        reads changes. A dry run that uses the clock otherwise (or fails) gives None. It stops
+        at its first write, so the window holds the comparisons made up to it: at those times
+        the run takes the same path that far and writes, whatever it would do next.
         """
         if type(self.store.now) is not int:
             return None
         probe = self.fork(components=components)
+        probe.store.stop_at_write = True
         window = ClockWindow()
         probe.store.now = _WatchedClock(window, self.store.now)  # type: ignore[assignment]
         try:
             action.apply(probe)
+        except Written:
+            return True, window
         except (ClockRead, Exception):  # noqa: BLE001  # any failure: let the real dry run tell
             return None
-        return bool(probe.store.log), window
+        return False, window
 
     def memo_within(
         self, key: Hashable, compute: Callable[[], tuple[T, ClockWindow] | None]

@@ -31,6 +31,7 @@ __all__ = [
     "ObjectKey",
     "Unavailable",
     "WatchEvent",
+    "Written",
     "key_of",
 ]
 
@@ -66,6 +67,13 @@ class Unavailable(APIError):  # noqa: N818  # Kubernetes StatusReason names
     """etcd has no quorum: the write cannot be committed."""
 
     reason = "ServiceUnavailable"
+
+
+class Written(BaseException):  # an outcome, not an error
+    """A dry run's store committed its first write (see :attr:`APIStore.stop_at_write`).
+
+    A BaseException, so that no ``except Exception`` in the code under the dry run swallows it.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +131,9 @@ class APIStore:
     kind_revision: dict[str, int] = field(default_factory=dict)
     #: When each object was last written (logical seconds).
     modified_at: dict[ObjectKey, int] = field(default_factory=dict)
+    #: Raise :class:`Written` once a write commits: a dry run that asks only whether the
+    #: action writes anything has its answer then (the rest of the run cannot undo the write).
+    stop_at_write: bool = False
     _uids: int = 0
     _names: int = 0
     #: Keys of each kind in order, rebuilt only when a key of that kind comes or goes.
@@ -174,6 +185,8 @@ class APIStore:
             obj["metadata"]["resourceVersion"] = str(self.revision)
             self.objects[key] = obj
         self.log.append(WatchEvent(self.revision, kind, key, obj))
+        if self.stop_at_write:
+            raise Written
 
     def create(self, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """Create an object; fills name (from ``generateName``), uid, revision and timestamps.
