@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 import pytest
 
+from kmodel.cluster.actions import Action
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.components.controllers import SyncDeployment
@@ -27,7 +29,7 @@ from kmodel.cluster.faults import (
     WatchDelay,
     WatchDeliver,
 )
-from kmodel.cluster.model import ClusterConfig, Program, _WatchedClock
+from kmodel.cluster.model import Cluster, ClusterConfig, Program, _WatchedClock
 from kmodel.cluster.store import APIStore, Conflict, NotFound, Unavailable
 from kmodel.cluster.user_actions import (
     DeletePod,
@@ -539,3 +541,34 @@ def _holds_watched_clock(value: object) -> bool:
     if isinstance(value, (list, tuple, set, frozenset)):
         return any(_holds_watched_clock(v) for v in value)
     return False
+
+
+@dataclass(frozen=True)
+class _WritesTwiceThenReadsTheClock(Action):
+    """Creates two ConfigMaps, then compares the clock: how far a dry run gets shows."""
+
+    reached: list[str]
+
+    def apply(self, cluster: Cluster) -> None:
+        for name in ("first", "second"):
+            cluster.create({"kind": "ConfigMap", "metadata": {"name": name}})
+            self.reached.append(name)
+        self.reached.append(f"late={cluster.now > 100}")
+
+
+def test_dry_runs_stop_at_their_first_write():
+    # Whether an action writes is known at its first write: the dry run ends there, and its
+    # window holds none of the comparisons made after it (they cannot change the answer).
+    c = build_cluster([node("n1")])
+    reached: list[str] = []
+    action = _WritesTwiceThenReadsTheClock(reached)
+    assert c.would_change(action, components=())
+    assert reached == []  # it stopped in the first create
+    within = c.would_change_within(action, components=())
+    assert within is not None
+    assert within[0]
+    assert (within[1].low, within[1].high) == (None, None)
+    assert reached == []
+    assert not list(c.store.list_objects("ConfigMap"))  # the fork's writes stay in the fork
+    c.step(action)
+    assert reached == ["first", "second", "late=False"]
