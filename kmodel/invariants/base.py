@@ -164,6 +164,8 @@ class Invariant:
             problems, exercised = judge(obj)
             if exercised:
                 history.met.add(self.name)
+            if not problems:
+                continue
             name = _name(obj)
             for problem in problems:
                 text, values = (problem, {}) if isinstance(problem, str) else problem
