@@ -173,7 +173,7 @@ class Run:
         clone.monitor = replace(
             self.monitor,
             invariants=list(self.monitor.invariants),
-            history=copy.deepcopy(self.monitor.history),
+            history=self.monitor.history.copy(),
         )
         # The copied history is the one the answers were checked with: they carry over.
         clone.monitor.checks = self.monitor.checks.copy(source=self.cluster, target=clone.cluster)

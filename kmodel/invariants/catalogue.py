@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -225,7 +224,7 @@ class Monitor:
         Checks them all afresh on a copy of the history (for ``Cluster.idle_window``'s probe:
         a state that settling may tick through without checking it on its own).
         """
-        history = copy.deepcopy(self.history)
+        history = self.history.copy()
         for invariant in self.invariants:
             if invariant.kind == "safety" and invariant.check(cluster, step, history):
                 return False

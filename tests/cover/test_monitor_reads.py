@@ -209,3 +209,27 @@ def test_the_inputs_besides_kinds_are_seen_to_change():
     cluster.store.down.add(0)
     cluster.store.now += 1
     assert checks.changed(cluster) == {CLOCK, FAULTS, EVICTIONS, QUORUM}
+
+
+def test_history_copy_is_a_deep_copy():
+    # History.copy copies by hand what deepcopy did: it equals a deep copy, and editing the
+    # copy's containers (nested ones included) leaves the original as it was.
+    history = History(
+        terminal={"u1": "Failed"},
+        hpa_scales={"h": [(1, 2, 3)]},
+        met={"x"},
+        noexecute_taints={"n1": {("k", "v"): 5}},
+        restart_counts={"u1": {"app": 2}},
+        running_containers={"u1": ("7", frozenset(), frozenset({"app"}))},
+        requests_judged=3,
+    )
+    snapshot = copy.deepcopy(history)
+    clone = history.copy()
+    assert clone == snapshot
+    clone.terminal.clear()
+    clone.hpa_scales["h"].append((4, 5, 6))
+    clone.met.clear()
+    clone.noexecute_taints["n1"].clear()
+    clone.restart_counts["u1"]["app"] = 9
+    clone.requests_judged = 4
+    assert history == snapshot
