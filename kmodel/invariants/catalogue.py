@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from kmodel.cluster.model import Cluster, Step
+from kmodel.cluster.replacement import LOOP_INVARIANT
 from kmodel.errors import InputError
 from kmodel.invariants.base import Checks, History, Invariant, Violation
 from kmodel.invariants.cluster import (
@@ -177,6 +178,12 @@ def make_invariant(
         if not callable(function):
             raise InputError(f"{module_name!r} has no function {function_name!r}", path=path)
         return UserInvariant(reference=name, function=function)
+    if name == LOOP_INVARIANT:
+        raise InputError(
+            f"{name} is checked in every spec (settling stops at a replacement loop); "
+            "remove it from the list",
+            path=path,
+        )
     cls = CATALOGUE.get(name)
     if cls is None:
         known = ", ".join(sorted(CATALOGUE))

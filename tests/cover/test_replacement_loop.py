@@ -10,6 +10,7 @@ from kmodel.cli.main import main
 from kmodel.cluster.build import build_cluster
 from kmodel.cluster.replacement import LOOP_INVARIANT, InstantFailures
 from kmodel.cluster.store import APIStore
+from kmodel.errors import InputError
 from kmodel.explore.run import Run, Scenario
 from kmodel.invariants import Monitor, make_invariant
 from tests.helpers.cluster import deployment, node, pods
@@ -150,3 +151,9 @@ def test_check_reports_a_loop_at_the_start_in_every_format(tmp_path, capsys):
     assert code == 1
     assert f'name="{LOOP_INVARIANT}"' in junit
     assert "OutOfcpu on w-1" in junit
+
+
+def test_a_spec_cannot_list_the_loop_check_it_always_gets():
+    with pytest.raises(InputError, match="checked in every spec") as raised:
+        make_invariant(LOOP_INVARIANT, path="invariants[1]")
+    assert raised.value.path == "invariants[1]"
