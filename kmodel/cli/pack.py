@@ -14,7 +14,7 @@ import click
 from kmodel.cli.options import load_cli_manifests, manifest_input_options, output_options
 from kmodel.cli.progress import ProgressDisplay
 from kmodel.cli.stdio import command_started
-from kmodel.errors import FindingError, IncompleteError, InputError
+from kmodel.errors import FindingError, IncompleteError, InputError, KmodelError
 from kmodel.objects.manifests import LoadOptions, SkippedObject
 from kmodel.placement.constrained import CONSTRAINED_SHARE, engine_gaps, with_constraints
 from kmodel.placement.engine.isolated import BackgroundCall
@@ -126,11 +126,20 @@ def _finish_estimate(timeout: float, pods: int) -> float:
 def _heuristics(
     inp: PlacementInput, running: BackgroundCall[list[HeuristicRun]], wait: float
 ) -> list[HeuristicRun]:
-    """The heuristics' runs from the background, or FFD and BFD alone when they are late."""
+    """The heuristics' runs from the background, or FFD and BFD alone when they are late.
+
+    Raises:
+        KmodelError: the runs raised (a kmodel bug: exit code 3, not a silent omission).
+    """
     done, runs = running.poll(timeout=wait)
     if done and runs is not None:
         return runs
     running.stop()
+    if running.error is not None:
+        raise KmodelError(
+            f"kube-scheduler's heuristic runs failed ({running.error}); this is a kmodel bug, "
+            "please report it with the input"
+        )
     _warn(
         "kube-scheduler's runs did not finish within --timeout and are not shown (FFD and BFD are)"
     )

@@ -184,6 +184,20 @@ def test_timeout_bounds_the_command_when_the_heuristics_are_late(capsys, monkeyp
     assert "kube-scheduler's runs did not finish within --timeout" in err
 
 
+def test_heuristics_that_raise_are_an_internal_error_not_a_timeout(capsys, monkeypatch):
+    # They run in a forked child: a bug there used to read "did not finish within --timeout".
+    def broken(_inp):
+        message = "a broken heuristic"
+        raise ValueError(message)
+
+    monkeypatch.setattr("kmodel.cli.pack.heuristic_runs", broken)
+    code, out, err = run(capsys, "pack", *CLUSTER, "-o", "json", "--timeout", "20")
+    assert code == 3
+    assert out == ""
+    assert "kube-scheduler's heuristic runs failed (ValueError: a broken heuristic)" in err
+    assert "did not finish" not in err
+
+
 def test_a_heuristic_packing_at_the_proven_bound_is_reported_optimal(capsys, monkeypatch):
     # The solver stopped with a worse packing but had proven the bound a heuristic meets.
     real = pack_module.solve

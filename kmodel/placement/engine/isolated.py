@@ -123,10 +123,17 @@ def _call_child(  # pragma: no cover - in a child
     os.dup2(devnull, 1)
     try:
         answer = target(*args, **kwargs)
-    except Exception:  # noqa: BLE001 - the caller treats any failure as "no answer"
-        answer = None
+    except Exception as error:  # noqa: BLE001 - reported to the caller as what went wrong
+        answer = ChildFailure(f"{type(error).__name__}: {error}")
     conn.send(answer)
     conn.close()
+
+
+@dataclass(frozen=True)
+class ChildFailure:
+    """What a :class:`BackgroundCall` child sends when its target raised."""
+
+    error: str
 
 
 class BackgroundCall(Generic[T]):
@@ -135,7 +142,8 @@ class BackgroundCall(Generic[T]):
     The placement engine runs bin completion this way on a second core during column
     generation: the two find packings on different instances, and a 2-core machine runs both
     for the time of one. The target must end by itself (a deadline of its own); :meth:`stop`
-    ends it early. A failed or killed child answers ``None``.
+    ends it early. A failed or killed child answers ``None``; :attr:`error` then says what the
+    target raised, if it raised (None when it was killed or died).
     """
 
     def __init__(self, target: Callable[..., T | None], *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - the target's arguments
@@ -148,14 +156,18 @@ class BackgroundCall(Generic[T]):
         child.close()
         self._done = False
         self._answer: T | None = None
+        self.error: str | None = None
 
     def poll(self, *, timeout: float = 0.0) -> tuple[bool, T | None]:
         """(finished, answer): waits up to ``timeout`` seconds for the child's answer."""
         if not self._done and self._conn.poll(max(0.0, timeout)):
             try:
-                self._answer = self._conn.recv()
+                answer = self._conn.recv()
             except EOFError:  # the child died without an answer
-                self._answer = None
+                answer = None
+            if isinstance(answer, ChildFailure):
+                self.error, answer = answer.error, None
+            self._answer = answer
             self._done = True
             self.stop()
         return self._done, self._answer
