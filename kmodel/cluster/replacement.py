@@ -99,7 +99,8 @@ class InstantFailures:
             if metadata.get("creationTimestamp") != now:
                 continue
             self.failed.setdefault(owner, set()).add(str(metadata.get("uid")))
-            reason = f"{status.get('reason') or 'Failed'} on {pod['spec'].get('nodeName') or '-'}"
+            node = (pod.get("spec") or {}).get("nodeName") or "-"
+            reason = f"{status.get('reason') or 'Failed'} on {node}"
             self.reasons.setdefault(owner, {})[reason] = None
             loop = self._loop(store, owner, metadata)
             if loop is not None:
