@@ -734,29 +734,23 @@ def merge_pod_status(
 
 def update_pod_condition(
     conditions: Iterable[Mapping[str, Any]], condition: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], bool]:
-    """The conditions with ``condition`` set, and whether that changed them.
+) -> list[dict[str, Any]]:
+    """The conditions with ``condition`` set.
 
     Mirrors ``podutil.UpdatePodCondition``: a condition of a new type is appended; one of a
     type the pod has replaces it in place, keeping its ``lastTransitionTime`` when the status
-    is unchanged; changed unless status, reason, message, ``lastProbeTime`` and
-    ``lastTransitionTime`` all stay.
+    is unchanged. (Upstream also returns whether anything changed; no caller here needs it.)
     """
     updated = [dict(c) for c in conditions]
     new = dict(condition)
     for index, old in enumerate(updated):
-        if old.get("type") != new.get("type"):
-            continue
-        if new.get("status") == old.get("status"):
-            new["lastTransitionTime"] = old.get("lastTransitionTime")
-        same = all(
-            new.get(field) == old.get(field)
-            for field in ("status", "reason", "message", "lastProbeTime", "lastTransitionTime")
-        )
-        updated[index] = new
-        return updated, not same
+        if old.get("type") == new.get("type"):
+            if new.get("status") == old.get("status"):
+                new["lastTransitionTime"] = old.get("lastTransitionTime")
+            updated[index] = new
+            return updated
     updated.append(new)
-    return updated, True
+    return updated
 
 
 def _replace_or_append(conditions: list[dict[str, Any]], condition: dict[str, Any]) -> None:

@@ -657,7 +657,7 @@ def _with_disruption_target(pod: Mapping[str, Any], now: int) -> dict[str, Any]:
     """
     status = dict(mapping_at(pod, "status"))
     condition = {**_EVICTION_CONDITION, "lastTransitionTime": now}
-    status["conditions"], _ = update_pod_condition(list_at(status, "conditions"), condition)
+    status["conditions"] = update_pod_condition(list_at(status, "conditions"), condition)
     return {**pod, "status": status}
 
 
