@@ -9,14 +9,16 @@ JSON output is one object (documented in the README, "kmodel strategies")::
                      "cases": [{"failure": "none"|<failure mode>, "runs": int,
                                 "outcomes": {"Succeeded"|"Failed"|"Incomplete": int},
                                 "worst": {<figure>: {"value": str, "trace": path|null}},
-                                "nominal": {<figure>: str}}]}]}
+                                "nominal": {<figure>: str},
+                                "replacementLoop": str|null}]}]}
 
 Figures: ``min_capacity``, ``min_good_capacity``, ``peak_extra``, ``steps``, ``seconds``,
 ``bad_share``, ``failed_share`` (shares of the traffic within ``window`` seconds of the
 release), ``outcome`` (the worst way a run ended), ``new_before_healthy`` (1 when the new
 version served before all its instances were healthy); values are strings (integers,
 four-decimal shares, ``never``, an outcome). Every cell of the table is one of these figures,
-so each links to the trace that reaches it.
+so each links to the trace that reaches it. ``replacementLoop`` describes the replacement loop
+(pods failing as they are made, replaced with no time passing) a run of the case stopped at.
 
 The text table fits the terminal (rich wraps its cells) and shows a narrower set of columns;
 ``--output markdown`` and ``--report`` show every column.
@@ -101,6 +103,7 @@ class StrategiesReport:
                                 figure: format_value(value)
                                 for figure, value in sorted(r.nominal.items())
                             },
+                            "replacementLoop": r.replacement_loop,
                         }
                         for r in self.results
                         if r.strategy == s.name
@@ -113,6 +116,24 @@ class StrategiesReport:
 
 def _percent(text: str) -> str:
     return text if text == "never" else f"{float(text) * 100:.1f}%"
+
+
+def _completion(case: CaseResult) -> str:
+    """The worst steps and time to complete, or ``never`` when a run never completed."""
+    steps, seconds = case.worst["steps"], case.worst["seconds"]
+    if steps is None or seconds is None:
+        return "never"
+    return f"{format_value(steps)} ({format_value(seconds)}s)"
+
+
+def _loops(report: StrategiesReport) -> list[str]:
+    """One line per case a run of which stopped at a replacement loop."""
+    return [
+        f"replacement loop, {r.strategy} "
+        f"({'good' if r.failure == 'none' else r.failure} release): {r.replacement_loop}"
+        for r in report.results
+        if r.replacement_loop is not None
+    ]
 
 
 def _restore(case: CaseResult) -> str:
@@ -164,9 +185,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "steps (time) to complete",
         "steps (time) to complete",
-        lambda case, _: (
-            f"{format_value(case.worst['steps'])} ({format_value(case.worst['seconds'])}s)"
-        ),
+        lambda case, _: _completion(case),
     ),
     Column(
         "requests failed",
@@ -275,6 +294,8 @@ def _text(report: StrategiesReport, width: int | None = None) -> str:
         for row in rows:
             grid.add_row(*(row[i] for i in picked))
         console.print(grid)
+    for line in _loops(report):
+        console.print(line, markup=False)
     traces = sorted(set(report.trace_files.values()))
     if traces:
         console.print(
@@ -304,6 +325,8 @@ def _markdown(report: StrategiesReport, plot: str | None = None) -> str:
         "|" + "---|" * len(header),
     ]
     out += ["| " + " | ".join(r) + " |" for r in rows]
+    if loops := _loops(report):
+        out += ["", *(f"- {line}" for line in loops)]
     if plot:
         out += ["", f"![serving capacity over the steps of each strategy]({plot})"]
     out += ["", "## Worst-case traces", ""]

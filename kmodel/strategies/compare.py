@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings, target
 from hypothesis import strategies as st
 
 from kmodel.cluster.actions import Action
+from kmodel.cluster.replacement import LOOP_INVARIANT
 from kmodel.explore.search import ExploreOptions
 from kmodel.strategies.run import StrategyRun, StrategyScenario, run_strategy
 from kmodel.strategies.spec import StrategiesSpec
@@ -114,6 +115,8 @@ class CaseResult:
         outcomes: how the runs ended (``Succeeded``, ``Failed``, ``Incomplete``) and how often.
         nominal: the figures of the nominal run (nothing chosen but the deployment).
         nominal_series: serving capacity after each step of the nominal run.
+        replacement_loop: the replacement loop the first run that stopped at one stopped at,
+            described (see :mod:`kmodel.cluster.replacement`); that run ends ``Incomplete``.
     """
 
     strategy: str
@@ -124,6 +127,7 @@ class CaseResult:
     outcomes: dict[str, int] = field(default_factory=dict)
     nominal: dict[str, Value] = field(default_factory=dict)
     nominal_series: list[tuple[int, int]] = field(default_factory=list)
+    replacement_loop: str | None = None
 
     def record(self, run: StrategyRun, actions: tuple[Action, ...]) -> None:
         """Fold one finished run into the worst cases."""
@@ -133,6 +137,10 @@ class CaseResult:
             self.nominal_series = list(run.meter.figures.capacity_series)
         self.runs += 1
         outcome = run.meter.figures.outcome
+        if self.replacement_loop is None:
+            self.replacement_loop = next(
+                (v.message for v in run.violations if v.invariant == LOOP_INVARIANT), None
+            )
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         broken = self.failure != "none"
         for figure, value in values.items():

@@ -18,8 +18,8 @@ from typing import Any
 from kmodel.cluster.actions import Action
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.faults import transient_endings
-from kmodel.cluster.model import SETTLE_IDLE_TICKS, Cluster
-from kmodel.explore.run import Run, Scenario
+from kmodel.cluster.model import SETTLE_IDLE_TICKS, Cluster, Step
+from kmodel.explore.run import Run, Scenario, replacement_loop_found
 from kmodel.explore.search import StaleActionError
 from kmodel.invariants import Violation
 from kmodel.strategies.meter import DEFAULT_WINDOW, Meter, Target
@@ -103,46 +103,44 @@ class StrategyRun(Run):
     def finish(self) -> list[Violation]:
         """Stop transient faults, then let the components work until nothing is measured.
 
-        Like :meth:`kmodel.cluster.model.Cluster.settle`, with the meter watching every step
-        and an idle allowance that outlasts the strategy's timeouts, until the deployment has
-        ended and its traffic window has closed. Once the cluster is at rest (that many idle
-        ticks in a row), nothing changes any more: one tick takes it to the window's end.
+        :meth:`kmodel.cluster.model.Cluster.settle`, with the meter watching every step and an
+        idle allowance that outlasts the strategy's timeouts, until the deployment has ended
+        and its traffic window has closed. Once the cluster is at rest (that many idle ticks in
+        a row), nothing changes any more: one tick takes it to the window's end. A replacement
+        loop ends the run (the deployment stays ``Incomplete``) and is returned as a violation.
         """
         cluster = self.cluster
         for action in transient_endings(cluster):
             self.do(action)
+        if not self.meter.measuring(cluster.now):
+            return []
         interval = cluster.config.heartbeat_interval
-        limit = max(SETTLE_IDLE_TICKS, self.scenario.wait_seconds // interval + 5)
         deadline = max(cluster.now + cluster.config.settle_horizon, self.meter.window_end or 0)
-        idle = 0
-        while (
-            self.meter.measuring(cluster.now)
+        budget = self.max_settle_steps - len(self.settle_steps)
+
+        def observe(step: Step) -> bool:
+            self.settle_steps.append(step)
+            self.meter.observe(cluster, len(self.steps) + len(self.settle_steps))
+            return not self.meter.measuring(cluster.now)
+
+        cluster.settle(
+            max_steps=budget,
+            idle_ticks=max(SETTLE_IDLE_TICKS, self.scenario.wait_seconds // interval + 5),
+            horizon=deadline - cluster.now,
+            on_step=observe,
+        )
+        found = replacement_loop_found(cluster)
+        at_rest = (
+            not found
+            and self.meter.measuring(cluster.now)
             and cluster.now <= deadline
             and len(self.settle_steps) < self.max_settle_steps
-        ):
-            progressed = False
-            for action in cluster.components.enabled(cluster):
-                self._settle_step(action)
-                progressed = progressed or (
-                    self.settle_steps[-1].changed and not action.maintenance
-                )
-                if not self.meter.measuring(cluster.now):
-                    break
-            if progressed:
-                idle = 0
-                continue
-            if idle >= limit:
-                end = self.meter.window_end
-                if end is not None and cluster.now < end:
-                    self._settle_step(Tick(end - cluster.now))
-                break
-            idle += 1
-            self._settle_step(Tick(interval))
-        return []
-
-    def _settle_step(self, action: Action) -> None:
-        self.settle_steps.append(self.cluster.step(action))
-        self.meter.observe(self.cluster, len(self.steps) + len(self.settle_steps))
+        )
+        end = self.meter.window_end
+        if at_rest and end is not None and cluster.now < end:
+            observe(cluster.step(Tick(end - cluster.now)))
+        self.violations.extend(found)
+        return found
 
     @property
     def all_steps(self) -> list[Any]:

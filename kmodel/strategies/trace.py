@@ -30,6 +30,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from kmodel.cluster.replacement import LOOP_INVARIANT
 from kmodel.errors import InputError
 from kmodel.explore.trace import Trace, load_trace, settle_changes, trace_steps
 from kmodel.invariants import Violation
@@ -57,9 +58,15 @@ def format_value(value: Value) -> str:
     return str(value)
 
 
-def _message(strategy: str, failure: str, figure: str, value: Value) -> str:
+def _figure_violation(run: StrategyRun, strategy: str, failure: str, figure: str) -> Violation:
+    """A figure's worst value as a violation; naming the replacement loop the run stopped at."""
+    value = format_value(figure_values(run)[figure])
     release = "a good release" if failure == "none" else f"the {failure} release"
-    return f"{figure} reaches {format_value(value)} under {strategy} with {release}"
+    message = f"{figure} reaches {value} under {strategy} with {release}"
+    loop = next((v.message for v in run.violations if v.invariant == LOOP_INVARIANT), None)
+    if loop is not None:
+        message += f" (the run stopped at a replacement loop: {loop})"
+    return Violation(figure, message, {"strategy": strategy, "failure": failure, "value": value})
 
 
 @dataclass(frozen=True)
@@ -123,12 +130,7 @@ def make_strategy_trace(
     """
     if run is None:
         run = run_strategy(spec.scenario(strategy, failure), witness.actions)
-    value = figure_values(run)[witness.figure]
-    violation = Violation(
-        witness.figure,
-        _message(strategy, failure, witness.figure, value),
-        {"strategy": strategy, "failure": failure, "value": format_value(value)},
-    )
+    violation = _figure_violation(run, strategy, failure, witness.figure)
     meter = run.meter
     started = meter.started or (0, 0)
     measured = {
@@ -145,7 +147,7 @@ def make_strategy_trace(
         strategy,
         failure,
         witness.figure,
-        format_value(value),
+        violation.values["value"],
         measured,
     )
 
@@ -202,12 +204,6 @@ def replay_strategy_trace(
     values = figure_values(run)
     if trace.figure not in values:
         raise InputError(f"unknown figure {trace.figure!r}", path="strategy.figure")
-    value = values[trace.figure]
-    if format_value(value) != trace.value:
+    if format_value(values[trace.figure]) != trace.value:
         return run, None, True
-    violation = Violation(
-        trace.figure,
-        _message(trace.strategy, trace.failure, trace.figure, value),
-        {"strategy": trace.strategy, "failure": trace.failure, "value": format_value(value)},
-    )
-    return run, violation, True
+    return run, _figure_violation(run, trace.strategy, trace.failure, trace.figure), True
