@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from kmodel.cluster.actions import Action, register
+from kmodel.cluster.components.disruption import drain_pods
 from kmodel.cluster.components.hpa import hpa_key
 from kmodel.cluster.components.network import SendRequests
 from kmodel.cluster.components.ownership import delete_pod
@@ -189,14 +190,15 @@ class DrainNode(Action):
         return f"user drains node {self.node}"
 
     def apply(self, cluster: Cluster) -> None:
-        """Cordon and mark as draining."""
+        """Cordon, then list the pods to evict (see :func:`.disruption.drain_pods`)."""
         node = cluster.store.get(("Node", "", self.node))
         if node is None:
             return
         body = copy.deepcopy(dict(node))
         body.setdefault("spec", {})["unschedulable"] = True
         if cluster.update(body) is not None:
-            cluster.memory.setdefault("drain", {}).setdefault("nodes", set()).add(self.node)
+            listed = cluster.memory.setdefault("drain", {}).setdefault("listed", {})
+            listed[self.node] = listed.get(self.node, frozenset()) | drain_pods(cluster, self.node)
 
 
 @register

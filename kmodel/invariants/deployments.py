@@ -1056,14 +1056,15 @@ def _promised(service: Mapping[str, Any], pods: list[Mapping[str, Any]]) -> _End
 
 
 class DrainsComplete(Invariant):
-    """At a fixpoint, every node being drained has no pods left that drain would evict.
+    """At a fixpoint, every pod a drain listed is gone, or the drain gave up on it.
 
-    Drain leaves mirror pods and pods a DaemonSet controls be (``--ignore-daemonsets``).
-
-    A drain that can never finish (a PodDisruptionBudget that allows no disruption, a pod that
-    cannot be rescheduled) leaves the node cordoned with its pods forever; one the eviction API
-    refused other than with 429 (a pod covered by two budgets: ``kubectl drain`` fails, as
-    ``kubectl/pkg/drain/drain.go evictPods`` does not retry it) is named with the refusal.
+    ``kubectl drain`` lists the node's pods once (without mirror pods and, with
+    ``--ignore-daemonsets``, pods a DaemonSet controls), evicts each and waits until it is gone
+    (``kubectl/pkg/drain/drain.go evictPods``, ``waitForDelete``: not found, or found with
+    another UID). A drain that can never finish (a PodDisruptionBudget that allows no
+    disruption, a pod that cannot be rescheduled) leaves listed pods on the node forever; one
+    the eviction API refused other than with 429 (a pod covered by two budgets: ``evictPods``
+    does not retry it) is named with the refusal.
     """
 
     name = "drains_complete"
@@ -1072,33 +1073,22 @@ class DrainsComplete(Invariant):
     precondition = "a drain started"
 
     def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
-        """Look for live, non-mirror pods on draining nodes."""
+        """Look for listed pods still running on their drained node."""
         drain = cluster.memory.get("drain", {})
-        draining = sorted(drain.get("nodes", set()))
+        listed = drain.get("listed", {})
         failed = drain.get("failed", {})
-        if draining:
+        if listed:
             history.met.add(self.name)
+        pods = {
+            (p["metadata"]["namespace"], p["metadata"]["name"], p["metadata"].get("uid")): p
+            for p in _pods(cluster)
+        }
         violations = []
-        for node in draining:
-            left = [
-                p
-                for p in _pods(cluster)
-                if (p.get("spec") or {}).get("nodeName") == node
-                and _live(p)
-                and not (p["metadata"].get("annotations") or {}).get("kubernetes.io/config.mirror")
-                and (_controller_of(p) or {}).get("kind") != "DaemonSet"
-            ]
+        for node in sorted(listed):
+            left = sorted(k for k in listed[node] if k in pods and _live(pods[k]))
             if left:
-                stuck = [_name(p) for p in left]
-                keys = [
-                    (p["metadata"]["namespace"], p["metadata"]["name"], p["metadata"].get("uid"))
-                    for p in left
-                ]
-                refused = [
-                    f"{_name(p)} ({failed[k]})"
-                    for p, k in zip(left, keys, strict=True)
-                    if k in failed
-                ]
+                stuck = [_name(pods[k]) for k in left]
+                refused = [f"{_name(pods[k])} ({failed[k]})" for k in left if k in failed]
                 message = (
                     f"drain of node {node} never finishes: {', '.join(stuck)} cannot be evicted"
                 )

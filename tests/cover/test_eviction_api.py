@@ -359,6 +359,35 @@ def test_drain_evicts_a_pod_already_being_deleted_once() -> None:
     assert EvictPod(NS, "t1") not in c.enabled_actions()
 
 
+def test_drain_leaves_a_pod_that_came_to_the_node_after_it_listed() -> None:
+    # GetPodsForDeletion lists once: a pod pinned to the cordoned node later is not evicted,
+    # and the drain finishes once the pods it listed are gone.
+    c = setup("t1", ready=True)
+    c.step(DrainNode("n1"))
+    c.store.create(bare_pod("late"))
+    assert [a for a in c.enabled_actions() if isinstance(a, EvictPod)] == [EvictPod(NS, "t1")]
+    c.step(EvictPod(NS, "t1"))
+    assert [a for a in c.enabled_actions() if isinstance(a, EvictPod)] == []
+    monitor = Monitor([make_invariant("drains_complete")])
+    assert [v.message for v in monitor.at_fixpoint(c)] == [
+        "drain of node n1 never finishes: default/t1 cannot be evicted"
+    ]  # t1 is evicted but still terminating: the drain waits for it
+    c.delete(("Pod", NS, "t1"), grace_period_seconds=0)
+    assert c.store.get(("Pod", NS, "t1")) is None
+    assert monitor.at_fixpoint(c) == []
+    assert c.store.get(("Pod", NS, "late")) is not None
+
+
+def test_a_listed_pod_replaced_under_its_name_counts_as_gone() -> None:
+    # waitForDelete compares UIDs: a new pod under the listed name is another pod.
+    c = setup("t1", ready=True, budgets=foo(disruptionsAllowed=0))
+    c.step(DrainNode("n1"))
+    c.delete(("Pod", NS, "t1"), grace_period_seconds=0)
+    c.store.create(bare_pod("t1"))
+    assert EvictPod(NS, "t1") not in c.enabled_actions()
+    assert Monitor([make_invariant("drains_complete")]).at_fixpoint(c) == []
+
+
 def test_an_eviction_updates_a_disruption_target_condition_in_place() -> None:
     # UpdatePodCondition: same status, so the transition time stays; reason and message change.
     c = setup("t1", phase="Pending")

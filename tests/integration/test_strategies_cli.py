@@ -99,9 +99,7 @@ def test_a_surge_onto_a_pinned_full_node_is_reported_as_a_replacement_loop(tmp_p
     assert cases["recreate", "none"]["replacementLoop"] is None
     assert cases["recreate", "none"]["worst"]["outcome"]["value"] == "Succeeded"
 
-    _, violation, _ = replay_strategy_trace(
-        load_strategy_trace(surge["worst"]["outcome"]["trace"])
-    )
+    _, violation, _ = replay_strategy_trace(load_strategy_trace(surge["worst"]["outcome"]["trace"]))
     assert violation is not None
     assert "the run stopped at a replacement loop: 11 pods of ReplicaSet" in violation.message
 

@@ -40,10 +40,13 @@
 * ``kubectl drain --ignore-daemonsets``: cordon the node, then evict its pods but DaemonSet
   and mirror pods, retrying a 429 (``kubectl/pkg/drain/drain.go evictPods``: after 5 s) for
   ever; any other refusal (the 500 of a pod two PDBs cover) fails the drain for that pod,
-  which it does not evict again. A pod already being deleted is evicted too (the eviction
-  API only sets its ``DisruptionTarget`` condition), once: upstream's drain lists the pods
-  once, the model's keeps listing them, so a terminating pod that has the condition is left
-  be.
+  which it does not evict again. The pods are listed once, when the drain starts
+  (``GetPodsForDeletion``), and each is evicted until the eviction API admits it (a pod
+  already being deleted included: the API only sets its ``DisruptionTarget`` condition); a
+  pod that comes to the node later (pinned by ``nodeName``) is left be, as upstream's drain
+  does. A listed pod replaced under its name by a new one (another UID) counts as gone
+  (``waitForDelete`` compares UIDs); kubectl's re-read after a 429, which would evict the new
+  one by name, is not mirrored.
 """
 
 from __future__ import annotations
@@ -460,7 +463,8 @@ class EvictPod(Action):
     """``kubectl drain`` asks the eviction API to evict one pod from a draining node.
 
     Mirrors ``kubectl/pkg/drain/drain.go evictPods``'s loop for one pod: a 429 is retried
-    (offered again), a NotFound ends it, any other refusal fails the drain for the pod.
+    (offered again), a NotFound ends it, any other refusal fails the drain for the pod; once
+    admitted, the drain only waits for the pod to be gone.
     """
 
     name: ClassVar[str] = "evict"
@@ -481,13 +485,16 @@ class EvictPod(Action):
         ``kubectl/pkg/drain/drain.go evictPods`` returns it as the drain's error: the pod is
         remembered and not evicted again by this drain.
         """
-        refusal = evict(cluster, self.namespace, self.pod)
-        if refusal is None or refusal.startswith(_TOO_MANY_REQUESTS):
-            return  # evicted, gone (NotFound: drain is done with it) or retried after 5 s
         pod = cluster.store.get(("Pod", self.namespace, self.pod))
-        if pod is not None:
-            failed = cluster.memory.setdefault("drain", {}).setdefault("failed", {})
-            failed[(self.namespace, self.pod, pod["metadata"]["uid"])] = refusal
+        if pod is None:
+            return  # NotFound: drain is done with it
+        key = (self.namespace, self.pod, pod["metadata"]["uid"])
+        refusal = evict(cluster, self.namespace, self.pod)
+        drain = cluster.memory.setdefault("drain", {})
+        if refusal is None:
+            drain.setdefault("evicted", set()).add(key)  # drain now waits for its deletion
+        elif not refusal.startswith(_TOO_MANY_REQUESTS):  # a 429 is retried after 5 s
+            drain.setdefault("failed", {})[key] = refusal
 
 
 #: The reason a 429 refusal is recorded with; ``kubectl drain`` retries those after 5 s.
@@ -661,17 +668,21 @@ def _with_disruption_target(pod: Mapping[str, Any], now: int) -> dict[str, Any]:
     return {**pod, "status": status}
 
 
-def _evicted_while_terminating(pod: Mapping[str, Any]) -> bool:
-    """Whether a pod being deleted already carries the condition an eviction sets.
+def drain_pods(cluster: Cluster, node: str) -> set[tuple[str, str, str]]:
+    """The pods ``kubectl drain --ignore-daemonsets --force`` evicts from ``node``.
 
-    ``kubectl drain`` evicts every pod it lists once, those already being deleted included
-    (the eviction API then only sets ``DisruptionTarget``: ``canIgnorePDB``); the model's
-    drain lists continuously, so a terminating pod carrying that condition counts as evicted.
+    Mirrors ``kubectl/pkg/drain/drain.go GetPodsForDeletion``: one list of the pods bound to
+    the node (from the API, not a cache), without mirror pods (``mirrorPodFilter``) and pods a
+    DaemonSet controls (``daemonSetFilter``); finished pods are listed too. As
+    ``(namespace, name, uid)``.
     """
-    return pod["metadata"].get("deletionTimestamp") is not None and any(
-        all(c.get(k) == v for k, v in _EVICTION_CONDITION.items())
-        for c in list_at(pod, "status.conditions")
-    )
+    return {
+        (pod["metadata"]["namespace"], pod["metadata"]["name"], pod["metadata"]["uid"])
+        for pod in cluster.store.list_objects("Pod")
+        if str_at(pod, "spec.nodeName") == node
+        and not mapping_at(pod, "metadata.annotations").get("kubernetes.io/config.mirror")
+        and not is_daemon_pod(pod)
+    }
 
 
 #: The kinds a PDB sync reads from the controller's cache and, for the scale subresource,
@@ -683,8 +694,6 @@ def disruption_actions(cluster: Cluster) -> list[Action]:
     """PDB syncs that would change a status, and pending evictions of draining nodes."""
     view = cluster.view("disruption")
     drain = cluster.memory.setdefault("drain", {})
-    draining = frozenset(drain.get("nodes", set()))
-    failed = frozenset(drain.get("failed", {}))
     # A disruptedPods entry expires with time (buildDisruptedPodMap's recheck).
     timed = any(
         mapping_at(pdb, "status.disruptedPods") for pdb in view.list_objects("PodDisruptionBudget")
@@ -693,11 +702,17 @@ def disruption_actions(cluster: Cluster) -> list[Action]:
         "disruption",
         view.versions("PodDisruptionBudget", "Pod", *_CONTROLLER_KINDS),
         tuple(cluster.store.kind_revision.get(kind, 0) for kind in ("Pod", *_CONTROLLER_KINDS)),
-        draining,
-        failed,
+        frozenset(pending_evictions(drain)),
         cluster.now if timed else None,
     )
     return list(cluster.memo(key, lambda: _disruption_actions(cluster)))
+
+
+def pending_evictions(drain: Mapping[str, Any]) -> set[tuple[str, str, str]]:
+    """The pods the drains listed that are neither admitted for eviction nor given up on."""
+    listed: set[tuple[str, str, str]] = set().union(*drain.get("listed", {}).values())
+    done: set[tuple[str, str, str]] = drain.get("evicted", set()) | drain.get("failed", {}).keys()
+    return listed - done
 
 
 def _disruption_actions(cluster: Cluster) -> list[Action]:
@@ -707,18 +722,12 @@ def _disruption_actions(cluster: Cluster) -> list[Action]:
         for pdb in view.list_objects("PodDisruptionBudget")
         if pdb.get("status") != pdb_status(pdb, view, cluster.now, api=cluster.store)
     ]
-    drain = cluster.memory.setdefault("drain", {})
-    draining = drain.get("nodes", set())
-    failed = drain.get("failed", {})
+    pending = pending_evictions(cluster.memory.setdefault("drain", {}))
     actions.extend(
         EvictPod(pod["metadata"]["namespace"], pod["metadata"]["name"])
         for pod in cluster.store.list_objects("Pod")
-        if str_at(pod, "spec.nodeName") in draining
-        and not _evicted_while_terminating(pod)
-        and (pod["metadata"]["namespace"], pod["metadata"]["name"], pod["metadata"]["uid"])
-        not in failed
-        and not mapping_at(pod, "metadata.annotations").get("kubernetes.io/config.mirror")
-        and not is_daemon_pod(pod)
+        if (pod["metadata"]["namespace"], pod["metadata"]["name"], pod["metadata"]["uid"])
+        in pending
     )
     return actions
 
