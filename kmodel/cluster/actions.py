@@ -46,8 +46,13 @@ class Action:
         return False
 
     def as_json(self) -> dict[str, Any]:
-        """The JSON form: ``{"action": name, **fields}``."""
-        return {"action": self.name, **dataclasses.asdict(self)}
+        """The JSON form: ``{"action": name, **fields}`` (a field holding an action, its form)."""
+        data = {"action": self.name, **dataclasses.asdict(self)}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Action):
+                data[f.name] = value.as_json()
+        return data
 
 
 def register(cls: type[Action]) -> type[Action]:
@@ -65,9 +70,12 @@ def action_from_json(data: Mapping[str, Any]) -> Action:
     """
     fields = dict(data)
     cls = ACTIONS[str(fields.pop("action"))]
-    converted = {}
+    converted: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name in fields:
             value = fields[f.name]
-            converted[f.name] = tuple(value) if isinstance(value, list) else value
+            if isinstance(value, Mapping) and "action" in value:  # an action within an action
+                converted[f.name] = action_from_json(value)
+            else:
+                converted[f.name] = tuple(value) if isinstance(value, list) else value
     return cls(**converted)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, Final
 from kmodel.cluster.actions import Action, register
 from kmodel.cluster.components.kubelet import KubeletRestart, exit_running
 from kmodel.cluster.informer import Informer, kubelet_informer, kubelet_informer_name
+from kmodel.cluster.store import Written
 from kmodel.cluster.topology import ZONE_LABEL, cluster_graph, domains, zones
 
 if TYPE_CHECKING:
@@ -299,9 +300,63 @@ class ControllerRestart(Action):
 
     def apply(self, cluster: Cluster) -> None:
         """Forget memory; relist."""
-        cluster.memory[self.component] = {}
-        cluster.informers[self.component].relist(cluster.store)
+        _restart(cluster, self.component)
         _fault(cluster, self.name)
+
+
+def _restart(cluster: Cluster, component: str) -> None:
+    cluster.memory[component] = {}
+    cluster.informers[component].relist(cluster.store)
+
+
+@register
+@dataclass(frozen=True)
+class MidSyncCrash(Action):
+    """A component crashes part way through one of its steps, then restarts.
+
+    The step's first ``writes`` writes commit and the rest never happen: a reconcile that
+    writes several objects (a Deployment sync creating a ReplicaSet then writing its status, a
+    ReplicaSet creating a batch of pods, the node lifecycle controller marking pods and tainting
+    a node) leaves the intermediate state a process crash between two API calls leaves upstream
+    (the fault Sieve injects into real controllers). The component then restarts as after
+    ``controller-restart``.
+    """
+
+    name: ClassVar[str] = "mid-sync-crash"
+    category: ClassVar[str] = "fault"
+    component: str
+    step: Action
+    writes: int
+
+    def describe(self) -> str:
+        """In words."""
+        return (
+            f"{self.component} crashes after {self.writes} write(s) of "
+            f"'{self.step.describe()}', then restarts"
+        )
+
+    def apply(self, cluster: Cluster) -> None:
+        """The step, stopped after its first ``writes`` writes; then the restart."""
+        cluster.store.stop_after = self.writes
+        try:
+            self.step.apply(cluster)
+        except Written:
+            pass  # the crash: what the step would have written next is never written
+        finally:
+            cluster.store.stop_after = None
+        _restart(cluster, self.component)
+        _fault(cluster, self.name)
+
+
+def _mid_sync_crashes(cluster: Cluster) -> list[Action]:
+    """Each step of an informer-reading component that writes n >= 2 objects, cut after 1..n-1."""
+    crashes: list[Action] = []
+    for name in cluster.components.informer_names:
+        steps = cluster.components[name].steps
+        for step in steps(cluster) if steps is not None else ():
+            writes = cluster.writes_of(step, component=name)
+            crashes.extend(MidSyncCrash(name, step, k) for k in range(1, writes))
+    return crashes
 
 
 # Watch faults, one family for every informer: a control-plane component's (named by its
@@ -618,6 +673,14 @@ FAULTS: Final[tuple[Fault, ...]] = (
         ControllerRestart,
         lambda cluster: [ControllerRestart(c) for c in cluster.components.informer_names],
         "a component that reads through an informer restarts: memory lost, cache relisted",
+    ),
+    Fault(
+        "mid_sync_crash",
+        MidSyncCrash,
+        _mid_sync_crashes,
+        "a component that reads through an informer crashes between two writes of one step "
+        "(a reconcile writing several objects): the writes before land, the rest never "
+        "happen; it restarts as after `controller_restart`",
     ),
     Fault(
         "watch_delay",

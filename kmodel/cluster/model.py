@@ -766,12 +766,19 @@ class Cluster:
         The dry run stops at its first write: that is the answer, whatever it would do next.
         """
         probe = self.fork(components=components)
-        probe.store.stop_at_write = True
+        probe.store.stop_after = 1
         try:
             action.apply(probe)
         except Written:
             return True
         return False
+
+    def writes_of(self, action: Action, *, component: str) -> int:
+        """How many writes ``action``, a step of ``component``, would commit now (a dry run)."""
+        probe = self.fork(components=[component])
+        before = probe.store.revision
+        action.apply(probe)
+        return probe.store.revision - before
 
     def would_change_within(
         self, action: Action, *, components: Iterable[str] | None = None
@@ -788,7 +795,7 @@ class Cluster:
         if type(self.store.now) is not int:
             return None
         probe = self.fork(components=components)
-        probe.store.stop_at_write = True
+        probe.store.stop_after = 1
         window = ClockWindow()
         probe.store.now = _WatchedClock(window, self.store.now)  # type: ignore[assignment]
         try:

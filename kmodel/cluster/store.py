@@ -70,7 +70,7 @@ class Unavailable(APIError):  # noqa: N818  # Kubernetes StatusReason names
 
 
 class Written(BaseException):  # an outcome, not an error
-    """A dry run's store committed its first write (see :attr:`APIStore.stop_at_write`).
+    """The store committed the writes it was to stop after (see :attr:`APIStore.stop_after`).
 
     A BaseException, so that no ``except Exception`` in the code under the dry run swallows it.
     """
@@ -131,9 +131,10 @@ class APIStore:
     kind_revision: dict[str, int] = field(default_factory=dict)
     #: When each object was last written (logical seconds).
     modified_at: dict[ObjectKey, int] = field(default_factory=dict)
-    #: Raise :class:`Written` once a write commits: a dry run that asks only whether the
-    #: action writes anything has its answer then (the rest of the run cannot undo the write).
-    stop_at_write: bool = False
+    #: Raise :class:`Written` once this many more writes have committed (None: never). A dry
+    #: run that asks only whether the action writes anything stops after 1 (the rest of the
+    #: run cannot undo the write); a controller crash stops its step part way through.
+    stop_after: int | None = None
     _uids: int = 0
     _names: int = 0
     #: Keys of each kind in order, rebuilt only when a key of that kind comes or goes.
@@ -185,8 +186,10 @@ class APIStore:
             obj["metadata"]["resourceVersion"] = str(self.revision)
             self.objects[key] = obj
         self.log.append(WatchEvent(self.revision, kind, key, obj))
-        if self.stop_at_write:
-            raise Written
+        if self.stop_after is not None:
+            self.stop_after -= 1
+            if self.stop_after <= 0:
+                raise Written
 
     def create(self, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """Create an object; fills name (from ``generateName``), uid, revision and timestamps.
