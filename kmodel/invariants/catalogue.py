@@ -53,6 +53,7 @@ from kmodel.invariants.jobs import (
     JobNotFailed,
     JobOrphansReleased,
     JobParallelism,
+    JobSuccessesCounted,
 )
 from kmodel.invariants.pods import (
     ContainerExitRecorded,
@@ -126,6 +127,7 @@ CATALOGUE: dict[str, type[Invariant]] = {
         IndexedJobOnePodPerIndex,
         JobNotFailed,
         JobCompleteConsistent,
+        JobSuccessesCounted,
         FinishedJobsExpire,
         JobOrphansReleased,
         CronJobForbidNoOverlap,

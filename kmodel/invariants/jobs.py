@@ -229,6 +229,81 @@ class JobCompleteConsistent(Invariant):
         return self.judge_each(history, cluster.store.list_objects("Job"), judge, noun="job")
 
 
+_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
+
+
+def _index_set(text: str) -> set[int]:
+    """The indexes an interval list such as ``1,3-5`` names (``status.completedIndexes``)."""
+    indexes: set[int] = set()
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("-")
+        indexes.update(range(int(first), int(last or first) + 1))
+    return indexes
+
+
+class JobSuccessesCounted(Invariant):
+    """Every pod of a Job that succeeded and lost its tracking finalizer is counted.
+
+    Upstream's Job tracking (``job_controller.go trackJobStatusAndRemoveFinalizers``, KEP-2307)
+    counts each finished pod exactly once, however the controller crashes: it writes the pod's
+    UID into ``status.uncountedTerminatedPods`` before removing the pod's finalizer, and moves it
+    into the counters after. So at every moment a NonIndexed Job's ``status.succeeded`` plus the
+    UIDs listed as uncounted succeeded are at least its Succeeded pods without the finalizer,
+    and an Indexed Job's ``status.completedIndexes`` holds the index of each such pod. Stated
+    from the Job's status and its pods.
+    """
+
+    name = "job_successes_counted"
+    description = "each succeeded Job pod whose tracking finalizer came off is counted"
+    precondition = "a Job pod succeeded and its tracking finalizer came off"
+
+    def check(self, cluster: Cluster, step: Step | None, history: History) -> list[Violation]:
+        """Compare each Job's counts with its released Succeeded pods."""
+        if "Job" not in cluster.store.kind_revision:
+            return []
+        pods = _job_pods(cluster)
+
+        def judge(job: Mapping[str, Any]) -> tuple[list[Problem], bool]:
+            released = [
+                pod
+                for pod in pods.get(job["metadata"]["uid"], [])
+                if (pod.get("status") or {}).get("phase") == "Succeeded"
+                and _TRACKING_FINALIZER not in (pod["metadata"].get("finalizers") or [])
+            ]
+            status = job.get("status") or {}
+            spec = job.get("spec") or {}
+            problems: list[Problem] = []
+            if spec.get("completionMode") == "Indexed":
+                completed = _index_set(str(status.get("completedIndexes") or ""))
+                shown = status.get("completedIndexes") or "empty"
+                annotation = "batch.kubernetes.io/job-completion-index"
+                for pod in released:
+                    index = (pod["metadata"].get("annotations") or {}).get(annotation)
+                    if (
+                        index is not None
+                        and int(index) < int(spec.get("completions") or 0)
+                        and int(index) not in completed
+                    ):
+                        text = (
+                            f"pod {_name(pod)} of index {index} succeeded and was released, "
+                            f"but completedIndexes is {shown}"
+                        )
+                        problems.append((text, {"pod": _name(pod), "index": int(index)}))
+            else:
+                uncounted = (status.get("uncountedTerminatedPods") or {}).get("succeeded") or []
+                counted = int(status.get("succeeded") or 0) + len(uncounted)
+                if counted < len(released):
+                    text = (
+                        f"{len(released)} pods succeeded and were released (no tracking "
+                        f"finalizer), but status counts {counted} (succeeded "
+                        f"{status.get('succeeded') or 0}, {len(uncounted)} uncounted)"
+                    )
+                    problems.append((text, {"released": len(released), "counted": counted}))
+            return problems, bool(released)
+
+        return self.judge_each(history, cluster.store.list_objects("Job"), judge, noun="job")
+
+
 class CronJobForbidNoOverlap(Invariant):
     """A CronJob with ``concurrencyPolicy: Forbid`` never has two unfinished Jobs at once.
 

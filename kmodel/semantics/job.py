@@ -14,9 +14,12 @@ JobBackoffLimitPerIndex, JobSuccessPolicy and JobPodFailurePolicy on, so the ter
 conditions are delayed (``delayTerminalCondition``): a Job first gets ``FailureTarget`` or
 ``SuccessCriteriaMet`` and only once no pod of it is terminating ``Failed`` or ``Complete``.
 
-What the model does not carry: ``status.uncountedTerminatedPods`` (a finished pod is counted
-and its tracking finalizer removed in the same sync, which a sync that writes both leaves
-indistinguishable), ``managedBy`` (every Job is the built-in controller's), the API back-off
+Finished pods are counted through ``status.uncountedTerminatedPods``, as
+``trackJobStatusAndRemoveFinalizers`` does: their UIDs are written there first, then their
+tracking finalizers removed, then moved into ``succeeded`` / ``failed``; a controller that
+crashes between two of these writes loses no count (``getStatus`` counts the listed UIDs).
+What the model does not carry: ``MaxUncountedPods`` (500 UIDs per flush), ``managedBy``
+(every Job is the built-in controller's), the API back-off
 of failed syncs, and the delayed deletion of a failed pod until its index's replacement exists
 (the replacement's failure count is read from the failed pods of its index, which the model's
 pod garbage collector leaves in place).
@@ -93,6 +96,17 @@ def _phase(pod: Mapping[str, Any]) -> str:
 
 def _has_finalizer(pod: Mapping[str, Any]) -> bool:
     return TRACKING_FINALIZER in list_at(pod, "metadata.finalizers")
+
+
+def _uid(pod: Mapping[str, Any]) -> str:
+    return str(read_path(pod, "metadata.uid"))
+
+
+def uncounted_uids(status: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The UIDs a Job's ``status.uncountedTerminatedPods`` lists: (succeeded, failed)."""
+    listed = mapping_at(status, "uncountedTerminatedPods")
+    succeeded, failed = list_at(listed, "succeeded"), list_at(listed, "failed")
+    return [str(u) for u in succeeded], [str(u) for u in failed]
 
 
 def _deleting(pod: Mapping[str, Any]) -> bool:
@@ -363,7 +377,9 @@ class JobSync:
         failure_counts: for each created index, its (failure count, ignored count) annotations.
         delete: active pods to delete (scale-down, suspension, a finished Job).
         count: finished pods counted now: their tracking finalizer is removed.
-        status: the Job's new status.
+        flush: the status written before the finalizers are removed (``count``'s UIDs in
+            ``uncountedTerminatedPods``), or None when nothing is counted.
+        status: the Job's new status, once every finalizer of ``count`` is removed.
         backoff: the back-off record after this sync (controller memory).
         requeue_after: seconds until the Job needs another sync (back-off, deadline), if any.
     """
@@ -372,6 +388,7 @@ class JobSync:
     failure_counts: list[tuple[int, int]] = field(default_factory=list)
     delete: list[Mapping[str, Any]] = field(default_factory=list)
     count: list[Mapping[str, Any]] = field(default_factory=list)
+    flush: dict[str, Any] | None = None
     status: dict[str, Any] = field(default_factory=dict)
     backoff: BackoffRecord = field(default_factory=BackoffRecord)
     requeue_after: int | None = None
@@ -501,12 +518,17 @@ def sync_job(  # syncJob and manageJob are one long decision
     terminating = sum(1 for p in pods if _is_terminating(p))
     active = len(active_pods)
     uncounted = [p for p in pods if _has_finalizer(p)]
-    new_succeeded = [p for p in uncounted if _phase(p) == "Succeeded"]
-    new_failed = [p for p in uncounted if _phase(p) != "Succeeded" and is_pod_failed(p, job)]
+    held = uncounted_uids(old_status)
+    # getNewFinishedPods: tracked pods whose UID is not yet listed as uncounted.
+    listed = {*held[0], *held[1]}
+    fresh = [p for p in uncounted if _uid(p) not in listed]
+    new_succeeded = [p for p in fresh if _phase(p) == "Succeeded"]
+    new_failed = [p for p in fresh if _phase(p) != "Succeeded" and is_pod_failed(p, job)]
     policy = spec.get("podFailurePolicy")
     counted_failed = [p for p in new_failed if match_pod_failure_policy(policy, p)[1]]
-    succeeded = int(old_status.get("succeeded") or 0) + len(new_succeeded)
-    failed = int(old_status.get("failed") or 0) + len(counted_failed)
+    # getStatus: the counters, the listed UIDs and the newly finished tracked pods.
+    succeeded = int(old_status.get("succeeded") or 0) + len(held[0]) + len(new_succeeded)
+    failed = int(old_status.get("failed") or 0) + len(held[1]) + len(counted_failed)
 
     if status.get("startTime") is None and not suspended:
         status["startTime"] = now
@@ -622,26 +644,37 @@ def _track_status(
     active, ready, terminating, succeeded, failed = counts
     indexed = succeeded_indexes is not None
     policy = job["spec"].get("podFailurePolicy")
-    # trackJobStatusAndRemoveFinalizers: count every finished pod, once.
+    held_succeeded, held_failed = uncounted_uids(job.get("status") or {})
+    tracked = {_uid(p) for p in uncounted}
+    # trackJobStatusAndRemoveFinalizers: count every finished pod, once, listing its UID as
+    # uncounted before its finalizer goes.
     finishing_failed = finished is not None and finished["type"] != "SuccessCriteriaMet"
+    listed_succeeded = [u for u in held_succeeded if u in tracked]
+    listed_failed = [u for u in held_failed if u in tracked]
     for pod in uncounted:
-        if _phase(pod) == "Succeeded" or is_pod_failed(pod, job) or finished is not None:
-            result.count.append(pod)
-    if finishing_failed:
-        # Every non-terminated pod is considered failed once the Job is failing.
-        failed += sum(
-            1
-            for p in uncounted
-            if _phase(p) != "Succeeded"
-            and not is_pod_failed(p, job)
-            and (not indexed or (completion_index(p) is not None))
-            and match_pod_failure_policy(policy, p)[1]
-        )
+        if not (_phase(pod) == "Succeeded" or is_pod_failed(pod, job) or finished is not None):
+            continue
+        result.count.append(pod)
+        uid = _uid(pod)
+        if uid in held_succeeded or uid in held_failed:
+            continue
+        if _phase(pod) == "Succeeded":
+            if not indexed:  # an Indexed Job counts its completed indexes instead
+                listed_succeeded.append(uid)
+        elif (
+            (is_pod_failed(pod, job) or finishing_failed)
+            and (not indexed or completion_index(pod) is not None)
+            and match_pod_failure_policy(policy, pod)[1]
+        ):
+            listed_failed.append(uid)
+            # Every non-terminated pod is considered failed once the Job is failing.
+            failed += not is_pod_failed(pod, job)
     status["active"] = active
     status["ready"] = ready
     status["terminating"] = terminating
     status["succeeded"] = succeeded
     status["failed"] = failed
+    status["uncountedTerminatedPods"] = {}
     if succeeded_indexes is not None:
         status["completedIndexes"] = format_indexes(succeeded_indexes)
         if failed_indexes is not None:
@@ -654,11 +687,26 @@ def _track_status(
             if _find(conditions, "SuccessCriteriaMet") is None:
                 conditions.append(finished)
             finished = _condition("Complete", "True", finished["reason"], finished["message"], now)
-        # enactJobFinished: the terminal condition waits for terminating pods to be gone.
-        if terminating == 0 and not result.delete:
-            conditions.append(finished)
-            if finished["type"] == "Complete":
-                status["completionTime"] = now
+    if result.count:
+        # The first flush, before any finalizer goes: the UIDs listed, the counters holding
+        # only what left the list; the terminal condition comes with the last write.
+        result.flush = {
+            **status,
+            "succeeded": succeeded - len(listed_succeeded),
+            "failed": failed - len(listed_failed),
+            "uncountedTerminatedPods": {
+                key: uids
+                for key, uids in (("succeeded", listed_succeeded), ("failed", listed_failed))
+                if uids
+            },
+        }
+        if conditions:
+            result.flush["conditions"] = list(conditions)
+    # enactJobFinished: the terminal condition waits for terminating pods to be gone.
+    if finished is not None and terminating == 0 and not result.delete:
+        conditions.append(finished)
+        if finished["type"] == "Complete":
+            status["completionTime"] = now
     if conditions:
         status["conditions"] = conditions
     result.status = status

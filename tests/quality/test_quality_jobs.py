@@ -190,3 +190,52 @@ def test_job_controller_that_keeps_orphan_finalizers_is_caught(
     assert "pod default/import-7xk2p keeps the Job tracking finalizer" in (
         findings[0].violation.message
     )
+
+
+def test_job_controller_that_releases_pods_before_listing_them_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Removing finalizers before listing the UIDs as uncounted loses a count on a crash.
+
+    What upstream's ``uncountedTerminatedPods`` exists for (and what the model did before it
+    carried it): a Job controller that crashes after releasing a succeeded pod, before its
+    status counts it, forgets the success and runs a pod too many. ``mid_sync_crash`` cuts the
+    sync there; the faithful controller lists the UIDs first.
+    """
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "train", "namespace": "default"},
+        "spec": {
+            "completions": 3,
+            "parallelism": 3,
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "work", "image": "registry.example.com/train:1"}],
+                }
+            },
+        },
+    }
+    scenario = Scenario(
+        objects=[_node("n1"), job],
+        invariants=(make_invariant("job_successes_counted"),),
+        # The pods outlast the start's settling, so they finish while faults may strike.
+        config=ClusterConfig(programs={"registry.example.com/train:1": Program(run_for=1830)}),
+        faults={"mid_sync_crash": 1},
+        ticks=(10, 30),
+    )
+    assert explore(scenario, options=OPTIONS) == []
+    faithful = jobsem.sync_job
+
+    def releases_first(job: Any, pods: Any, **kwargs: Any) -> Any:
+        plan = faithful(job, pods, **kwargs)
+        return plan if plan is None else replace(plan, flush=None)
+
+    monkeypatch.setattr(jobsem, "sync_job", releases_first)
+    findings = explore(scenario, options=OPTIONS)
+    assert [f.invariant for f in findings] == ["job_successes_counted"]
+    assert "succeeded and were released (no tracking finalizer), but status counts" in (
+        findings[0].violation.message
+    )
+    assert findings[0].actions[-1].name == "mid-sync-crash"

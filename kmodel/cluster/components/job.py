@@ -139,8 +139,15 @@ class SyncJob(Action):
             record["adds"].append(created["metadata"]["name"])
         if record["adds"] or record["dels"]:
             memory[f"expect/{uid}"] = record
-        # Counting a pod and removing its finalizer go together (see kmodel.semantics.job):
-        # the status is written only when every finalizer came off.
+        # trackJobStatusAndRemoveFinalizers: the pods counted now are listed in the status's
+        # uncountedTerminatedPods before their finalizers go, and counted once they are gone
+        # (see kmodel.semantics.job): a crash in between loses no count.
+        if plan.flush is not None and plan.flush != mapping_at(cached, "status"):
+            fresh_job = cluster.store.get(("Job", self.namespace, self.job))
+            if fresh_job is None or fresh_job["metadata"]["uid"] != uid:
+                return
+            if cluster.update({**fresh_job, "status": plan.flush}) is None:
+                return
         all_removed = True
         for pod in plan.count:
             fresh = cluster.store.get(("Pod", self.namespace, pod["metadata"]["name"]))
