@@ -295,6 +295,38 @@ def test_stale_watch_and_catch_up():
     assert len(pods(c)) == 2
 
 
+def test_a_deployment_sync_whose_scaling_conflicts_writes_no_status():
+    # sync() returns the scaling error before syncDeploymentStatus: a stale ReplicaSet in the
+    # controller's cache (its watch stalled after a user scaled) ends the sync with no write.
+    c = build_cluster([node("n1"), deployment(replicas=2)])
+    c.settle()
+    c.step(ScaleDeployment("default", "web", 0))
+    c.view("deployment")  # the controller has seen the scale
+    c.step(WatchDelay("deployment"))
+    (rs,) = c.store.list_objects("ReplicaSet")
+    c.store.update({**rs, "metadata": {**rs["metadata"], "labels": {**rs["metadata"]["labels"]}}})
+    before = c.store.get(("Deployment", "default", "web"))
+    step = c.step(SyncDeployment("default", "web"))
+    assert step.changes == ()
+    assert step.errors[0].startswith("Conflict: ReplicaSet")
+    assert c.store.get(("Deployment", "default", "web")) == before
+    assert SyncDeployment("default", "web") not in c.enabled_actions()
+
+
+def test_a_deployment_status_write_from_a_stale_cache_conflicts():
+    # UpdateStatus carries the cached resourceVersion: a Deployment changed since refuses it.
+    c = build_cluster([node("n1"), deployment(replicas=2)])
+    c.settle()
+    c.step(WatchDelay("deployment"))
+    c.step(ScaleDeployment("default", "web", 3))
+    stale = c.view("deployment").get(("Deployment", "default", "web"))
+    assert stale["spec"]["replicas"] == 2
+    sync = SyncDeployment("default", "web")
+    sync._write_status(c, dict(stale), {**stale["status"], "replicas": 7})
+    assert c.store.get(("Deployment", "default", "web"))["status"]["replicas"] == 2
+    assert "Conflict: Deployment" in c.memory["_step"]["errors"][0]
+
+
 def test_pdb_blocks_a_drain_and_the_monitor_says_so():
     pdb = {
         "apiVersion": "policy/v1",

@@ -29,6 +29,7 @@ from kmodel.explore.trace import (
     replay,
     trace_steps,
 )
+from kmodel.invariants import Violation
 from tests.helpers.paths import ROOT
 
 DEPLOYMENT: dict[str, Any] = {
@@ -378,13 +379,45 @@ def test_repeated_changes_of_one_object_merge_into_one_entry() -> None:
     )
 
 
-def test_trace_steps_show_each_object_once(chosen: Trace, tmp_path: Path) -> None:
-    # The rollout's Deployment sync writes the Deployment twice (scale, then status).
-    trace = chosen
-    run = replay(trace).run
+def test_trace_steps_show_each_object_once(tmp_path: Path) -> None:
+    # A Job sync that counts finished pods writes the Job twice: the UIDs listed as uncounted,
+    # then the counts (trackJobStatusAndRemoveFinalizers).
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "train"},
+        "spec": {
+            "completions": 2,
+            "parallelism": 2,
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "work", "image": "registry.example.com/train:1"}],
+                }
+            },
+        },
+    }
+    path = tmp_path / "job.yaml"
+    body = {
+        "name": "job",
+        "cluster": {"nodes": [{"pool": "n", "count": 1, "cpu": "2"}]},
+        "workloads": [job],
+        "programs": {"registry.example.com/train:1": {"runFor": 1830}},
+        "invariants": ["job_complete_consistent"],
+        "explore": {"examples": 1, "maxSteps": 40, "seed": 0, "ticks": [10]},
+    }
+    path.write_text(yaml.safe_dump(body), encoding="utf-8")
+    spec = load_spec(path)
+    run = Run(spec.scenario)
+    while not any(s.action.name == "job-sync" and len(s.changes) > 2 for s in run.steps):
+        assert len(run.steps) < 40
+        run.do(run.choices()[0])
     assert any(
         len({(c.kind, c.namespace, c.name) for c in s.changes}) < len(s.changes) for s in run.steps
     )
+    violation = Violation("job_complete_consistent", "none: the steps are what the test reads")
+    actions = tuple(s.action for s in run.steps)
+    trace = make_trace(spec, Finding(violation.invariant, violation, actions, at_fixpoint=False))
     for step in trace.steps:
         objects = [(c.kind, c.namespace, c.name) for c in step.changes]
         assert len(objects) == len(set(objects)), step.description

@@ -327,9 +327,12 @@ class SyncDeployment(Action):
             if new_rs is None:
                 return
         all_rss = [*old_rss, new_rs]
+        # rolloutRolling: a write that fails ends the sync (the error is returned, the
+        # Deployment requeued), with no status update.
         new_scale = dep.reconcile_new_replica_set(all_rss, new_rs, d)
-        if new_scale is not None and _write_rs_scale(cluster, new_rs, new_scale):
-            self._rollout_status(cluster, d)
+        if new_scale is not None:
+            if _write_rs_scale(cluster, new_rs, new_scale):
+                self._rollout_status(cluster, d)
             return
         active_old = [r for r in old_rss if int_at(r, "spec.replicas") > 0]
         plan = self.scale_down_old(all_rss, active_old, new_rs, d)
@@ -337,7 +340,8 @@ class SyncDeployment(Action):
         scaled_down = plan.scaled_down
         by_name = {r["metadata"]["name"]: r for r in old_rss}
         for action in plan_actions:
-            _write_rs_scale(cluster, by_name[action.name], action)
+            if not _write_rs_scale(cluster, by_name[action.name], action):
+                return
         if scaled_down:
             self._rollout_status(cluster, d)
             return
@@ -422,10 +426,15 @@ class SyncDeployment(Action):
     def _sync(
         self, cluster: Cluster, d: dict[str, Any], new_rs: Manifest | None, old_rss: list[Manifest]
     ) -> None:
-        """``sync``: proportional scaling, then cleanup (paused deployments too)."""
+        """``sync``: proportional scaling, then cleanup (paused deployments too).
+
+        A scaling write that fails ends the sync with no status update, as upstream's ``sync``
+        returns the error (the Deployment is requeued).
+        """
         by_name = {r["metadata"]["name"]: r for r in [*old_rss, *([new_rs] if new_rs else [])]}
         for action in dep.scale(d, new_rs, old_rss):
-            _write_rs_scale(cluster, by_name[action.name], action)
+            if not _write_rs_scale(cluster, by_name[action.name], action):
+                return
         all_rss = [*old_rss, *([new_rs] if new_rs else [])]
         status = dep.calculate_status(d, all_rss, new_rs, cluster.now)
         if d["spec"].get("paused") or dep.deployment_complete(d, status):
@@ -512,13 +521,21 @@ class SyncDeployment(Action):
         self._write_status(cluster, d, status)
 
     def _write_status(self, cluster: Cluster, d: dict[str, Any], status: dict[str, Any]) -> None:
-        status = {**status, "observedGeneration": d["metadata"].get("generation", 1)}
+        """``UpdateStatus`` of the Deployment as the controller read it, with the new status.
+
+        The update carries the cached object's resourceVersion, as upstream's does: a
+        Deployment changed since (a user scaled it while the controller's watch lagged, or an
+        earlier write of this sync) refuses it with a conflict, and the next sync retries.
+        ``observedGeneration`` is the caller's: ``calculateStatus`` sets it, the condition-only
+        updates (``getNewReplicaSet``, ``checkPausedConditions``) leave it as read.
+        """
+        if mapping_at(d, "status") == status:
+            return
         current = cluster.store.get(("Deployment", self.namespace, self.deployment))
-        if current is None or current.get("status") == status:
+        if current is None or current["metadata"]["uid"] != d["metadata"]["uid"]:
             return
-        if current["metadata"]["uid"] != d["metadata"]["uid"]:
-            return
-        cluster.update({**current, "status": status})
+        metadata = {**current["metadata"], "resourceVersion": d["metadata"]["resourceVersion"]}
+        cluster.update({**current, "metadata": metadata, "status": status})
 
 
 def _pods_by_controller(
