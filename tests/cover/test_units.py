@@ -11,6 +11,7 @@ from typing import cast
 import pytest
 
 from kmodel.errors import InputError
+from kmodel.explore.run import LOOP_INVARIANT
 from kmodel.explore.search import ExploreOptions, SeedRange, first_findings, seed_ranges
 from kmodel.explore.trace import Trace
 from kmodel.report.check import SpecResult, UnitResult, combine_units
@@ -73,3 +74,14 @@ def test_a_combined_result_refuses_a_needed_range_that_is_missing() -> None:
             [_unit(0, ["a"], 5), _unit(2, ["b"], 5)],
             trace=lambda unit, name: cast("Trace", (unit.index, name)),
         )
+
+
+def test_the_replacement_loop_check_listed_after_the_invariants_is_no_search_goal() -> None:
+    # kmodel check lists no_replacement_loop after a spec's invariants; a finding of every
+    # invariant of the spec in range 1 ends the result there (ranges 2 and 3 never ran).
+    result = combine_units(
+        SpecResult("spec.yaml", "spec", "", None, ["a", LOOP_INVARIANT], 0),
+        [_unit(0, [], 5), _unit(1, ["a"], 4)],
+        trace=lambda unit, name: cast("Trace", (unit.index, name)),
+    )
+    assert (result.traces, result.examples) == ([(1, "a")], 9)
