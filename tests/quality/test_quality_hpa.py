@@ -41,9 +41,6 @@ def test_hpa_without_scale_down_stabilization_is_caught(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(hpa, "stabilize_recommendation_with_behaviors", unstabilized)
     findings = explore(_scenario(), options=OPTIONS)
-    # Before the Deployment controller's status updates carried its cached resourceVersion,
-    # this budget also showed the flapping scaling the Deployment below min_available
-    # mid-rollout; the flapping itself is what the test is about.
     assert _invariants(findings) == ["hpa_no_flapping"]
     assert "after scaling up" in findings[0].violation.message
 
