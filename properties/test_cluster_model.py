@@ -14,9 +14,8 @@ bare OnFailure and Never pods whose programs exit (and which users may force-del
 zonal PersistentVolume, relists (dropped watches), kubelets whose watches lag (or drop,
 with relists) and which restart, traffic (clients send requests to the Services through
 kube-proxy), a CronJob starting a Job (indexed or not) every minute whose pods run to
-completion, an HPA on the first Deployment whose load users raise and drop, and controllers
-that crash between two writes of one step (``job_not_failed`` is left out: failing is a
-Job's right, not a bug). Every safety
+completion, and an HPA on the first Deployment whose load users raise and drop
+(``job_not_failed`` is left out: failing is a Job's right, not a bug). Every safety
 invariant of the catalogue is checked after each step, and at the end faults stop, the
 components settle and the cluster must be eventually stable (except on tight nodes, where
 pods may rightly stay Pending). ``target()`` steers towards full nodes and unready pods.
@@ -65,7 +64,6 @@ FEATURES = (
     "traffic",
     "jobs",
     "autoscaled",
-    "mid_sync_crashes",
 )
 
 #: Examples run, each feature switched on, and each invariant's precondition met (by name).
@@ -378,8 +376,6 @@ def featured_scenarios(draw: st.DrawFn) -> tuple[Scenario, frozenset[str]]:
     }
     if "relists" in features:
         faults["watch_drop"] = 1
-    if "mid_sync_crashes" in features:
-        faults["mid_sync_crash"] = 1
     if "kubelet_watches" in features:
         faults["kubelet_watch_delay"] = 1
         faults["kubelet_restart"] = 1
