@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kmodel.errors import InputError
@@ -76,6 +76,7 @@ def test_branch_and_bound_is_optimal_and_bounds_hold(items, capacity):
     capacity=st.tuples(st.integers(1, 15), st.integers(1, 15)),
     worth_over=st.floats(0.0, 12.0, allow_nan=False),
 )
+@example(items=[(1e-9, (0, 0), 1)], capacity=(1, 1), worth_over=0.0)  # an optimum within 1e-9
 def test_a_search_for_more_than_a_value_finds_the_optimum_above_it_or_proves_none(
     items, capacity, worth_over
 ):
@@ -90,8 +91,8 @@ def test_a_search_for_more_than_a_value_finds_the_optimum_above_it_or_proves_non
     if optimum > worth_over + 1e-9:
         assert result.value == pytest.approx(optimum)
         assert result.upper_bound == pytest.approx(optimum)
-    else:
-        assert result.upper_bound == pytest.approx(worth_over)
+    else:  # nothing worth more (within the search's 1e-9): the bound proven is worth_over
+        assert result.upper_bound == pytest.approx(worth_over, abs=1e-9)
 
 
 @settings(max_examples=80, deadline=None)
