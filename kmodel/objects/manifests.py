@@ -35,7 +35,8 @@ the ways the Go YAML library kubectl uses is strict:
   alias bomb ("billion laughs") is refused with ``document contains excessive aliasing``
   before anything is expanded; an alias that contains itself is refused too;
 * a key repeated in one mapping is refused (``mapping key "x" already defined at line N``);
-* unquoted timestamps stay strings (the Go library does the same when decoding into JSON);
+* unquoted timestamps, base-60 numbers (``10:30``) and ``=`` stay strings, as the Go library
+  resolves them when decoding into JSON;
   values JSON cannot hold (``!!binary``, ``!!set``, explicit ``!!timestamp``) are refused;
   non-string keys are turned into strings as ``sigs.k8s.io/yaml`` does.
 
@@ -190,14 +191,30 @@ def _object_label(kind: str, namespace: str | None, name: str | None) -> str:
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+#: Implicit YAML 1.1 types that gopkg.in/yaml.v2's ``resolve`` (kubectl's decoder) leaves
+#: strings: timestamps when decoding into JSON, and ``=`` (``!!value``, which no safe
+#: constructor builds: kube-prometheus's CRDs list ``- =`` as an enum value).
+_GO_STRING_TAGS: Final = frozenset({"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"})
+
+
 class _Resolver(Resolver):
-    """The YAML 1.1 resolver without implicit timestamps (they stay strings, as in Go)."""
+    """The YAML 1.1 resolver narrowed to what gopkg.in/yaml.v2 ``resolve`` resolves.
+
+    Besides the tags above, the Go library has no base-60 numbers ("purposefully not
+    supported"): ``10:30`` and ``8080:80`` stay strings, where PyYAML reads 37800 and 484880.
+    """
 
     # PyYAML's resolver table is a class attribute by design; this copy is never mutated.
     yaml_implicit_resolvers = {  # noqa: RUF012
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in _GO_STRING_TAGS]
         for first, resolvers in Resolver.yaml_implicit_resolvers.items()
     }
+
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        # No type the Go library resolves has a colon in its plain form: only base 60 does.
+        if kind is ScalarNode and implicit[0] and ":" in value:
+            return str(self.DEFAULT_SCALAR_TAG)
+        return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
 
 
 class _GuardedComposer(Composer):

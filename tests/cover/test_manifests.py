@@ -123,6 +123,26 @@ def test_unquoted_timestamps_stay_strings() -> None:
     assert loaded.body["metadata"]["creationTimestamp"] == "2024-05-02T09:14:08Z"
 
 
+def test_scalars_go_yaml_keeps_as_strings_stay_strings() -> None:
+    # gopkg.in/yaml.v2 resolve has neither base-60 numbers nor YAML 1.1's "=" (!!value):
+    # kubectl reads these as strings (kube-prometheus's CRDs hold "- =" in an enum).
+    body = pod()
+    body["metadata"]["annotations"] = {"maintenance": "PLACEHOLDER_TIME"}
+    body["spec"]["containers"][0]["args"] = ["socat", "PLACEHOLDER_PORTS", "PLACEHOLDER_EQ"]
+    text = (
+        dump(body)
+        .replace("PLACEHOLDER_TIME", "10:30")
+        .replace("PLACEHOLDER_PORTS", "8080:80")
+        .replace("PLACEHOLDER_EQ", "=")
+    )
+    (loaded,) = load_text(text)
+    assert loaded.body["metadata"]["annotations"]["maintenance"] == "10:30"
+    assert loaded.body["spec"]["containers"][0]["args"] == ["socat", "8080:80", "="]
+    # What the Go library does resolve still resolves.
+    (loaded,) = load_text(dump(pod()).replace("name: app", "name: app\n    tty: yes"))
+    assert loaded.body["spec"]["containers"][0]["tty"] is True
+
+
 def test_list_items_are_loaded_and_unknown_kinds_warn() -> None:
     warnings: list[str] = []
     objects = load_manifests([MANIFESTS / "list.yaml"], on_warning=warnings.append)
