@@ -9,6 +9,7 @@ from typing import Any
 from kmodel.cluster.components import COMPONENTS
 from kmodel.cluster.model import Cluster, ClusterConfig, Machine
 from kmodel.cluster.store import APIStore
+from kmodel.objects.defaults import set_defaults_node
 
 __all__ = ["build_cluster"]
 
@@ -67,6 +68,7 @@ def build_cluster(
     for body in bodies:
         kind = body.get("kind")
         if kind == "Node":
+            body = set_defaults_node(body)  # noqa: PLW2901  # stored as the API server defaults it
             name = body["metadata"]["name"]
             cluster.machines[name] = Machine(name=name, index=len(cluster.machines) + 1)
             body.setdefault("status", {})["conditions"] = []

@@ -33,6 +33,7 @@ __all__ = [
     "set_defaults_deployment_in_place",
     "set_defaults_horizontal_pod_autoscaler",
     "set_defaults_job",
+    "set_defaults_node",
     "set_defaults_pod",
     "set_defaults_stateful_set",
 ]
@@ -55,6 +56,25 @@ def set_defaults_pod(pod: Manifest) -> dict[str, Any]:
     metadata = result.setdefault("metadata", {})
     if isinstance(metadata, dict) and not metadata.get("namespace"):
         metadata["namespace"] = "default"
+    return result
+
+
+def set_defaults_node(node: Manifest) -> dict[str, Any]:
+    """Return a copy of a Node whose ``status.allocatable`` defaults to its capacity.
+
+    Mirrors ``pkg/apis/core/v1/defaults.go SetDefaults_NodeStatus``: an allocatable list that
+    is absent (or null) while capacity is set becomes a copy of capacity. An empty list ``{}``
+    is set, so it stays empty (Go decodes it to a non-nil map). A hand-written Node with only
+    capacity so has room for what it lists, as it would once the API server stored it.
+    """
+    result: dict[str, Any] = copy.deepcopy(dict(node))
+    status = result.get("status")
+    if (
+        isinstance(status, dict)
+        and status.get("allocatable") is None
+        and status.get("capacity") is not None
+    ):
+        status["allocatable"] = copy.deepcopy(status["capacity"])
     return result
 
 
@@ -336,6 +356,7 @@ def set_defaults_horizontal_pod_autoscaler(hpa: Mapping[str, Any]) -> dict[str, 
 #: The defaulting function of each kind that has one (``scheme.Default``).
 _DEFAULTERS: Final[Mapping[str, Callable[[Manifest], dict[str, Any]]]] = {
     "Pod": set_defaults_pod,
+    "Node": set_defaults_node,
     "Deployment": set_defaults_deployment,
     "DaemonSet": set_defaults_daemon_set,
     "StatefulSet": set_defaults_stateful_set,

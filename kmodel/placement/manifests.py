@@ -26,8 +26,9 @@ with the reason, and are no failure to place.
 Dimensions are ``cpu`` (millicores), ``memory`` (bytes), ``pods`` (one per pod), then
 ``ephemeral-storage`` and each extended resource a placed pod requests. Demands are the
 Filter's requests (``PodRequests``, no scoring defaults); capacities are
-``status.allocatable``. The engine divides each dimension by its gcd, so coefficients stay small
-without rounding anything.
+``status.allocatable`` (capacity where a Node leaves it out, as the API server defaults it).
+The engine divides each dimension by its gcd, so coefficients stay small without rounding
+anything.
 
 Eligibility of a pod group for a node is what kube-scheduler's Filter plugins say about one pod
 of the group on that node with the bound pods around it
@@ -70,7 +71,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kmodel.errors import InputError
-from kmodel.objects.defaults import set_defaults_stateful_set
+from kmodel.objects.defaults import set_defaults_node, set_defaults_stateful_set
 from kmodel.objects.labels import LabelSelector, labels_of
 from kmodel.objects.manifests import LoadedObject
 from kmodel.objects.types import Manifest
@@ -702,7 +703,15 @@ def placement_input(
         raise InputError(
             f"unknown objective {objective!r}; expected nodes, cost or placed", path="--objective"
         ) from None
-    node_objs = sorted((o for o in objects if o.kind == "Node"), key=lambda o: o.name)
+    # Nodes as the API server stores them (allocatable defaulted from capacity).
+    node_objs = sorted(
+        (
+            dataclasses.replace(o, body=set_defaults_node(o.body))
+            for o in objects
+            if o.kind == "Node"
+        ),
+        key=lambda o: o.name,
+    )
     if not node_objs:
         raise InputError("no Node in the input: nothing to place pods on")
     names = [o.name for o in node_objs]

@@ -417,8 +417,10 @@ def node_allocatable(node: Manifest) -> dict[str, int]:
 
     Mirrors ``NodeInfo.SetNode`` (``NewResource(node.Status.Allocatable)``): the scheduler reads
     ``status.allocatable`` only, never ``status.capacity``; a node without allocatable has room
-    for nothing (not even one pod). Only the resources ``Resource.Add`` keeps are returned
-    (cpu, memory, ephemeral-storage, pods and scalar resources).
+    for nothing (not even one pod). The API server defaults an absent allocatable to capacity
+    when it stores the Node (``kmodel.objects.defaults.set_defaults_node``). Only the resources
+    ``Resource.Add`` keeps are returned (cpu, memory, ephemeral-storage, pods and scalar
+    resources).
 
     Raises:
         InputError: the node or its allocatable list is malformed.

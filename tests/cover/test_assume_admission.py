@@ -160,3 +160,12 @@ def test_a_rebooted_kubelet_never_runs_a_pod_that_already_succeeded():
     assert after["status"]["containerStatuses"] == before["status"]["containerStatuses"]
     assert not any(r.running() for r in c.machines["n1"].pods.values())
     assert Monitor([make_invariant("pod_phase_consistent")]).observe(c) == []
+
+
+def test_a_node_with_capacity_only_runs_pods_as_the_api_server_defaults_it():
+    bare = node("n1", cpu="1")
+    bare["status"] = {"capacity": bare["status"]["capacity"]}
+    c = build_cluster([bare, deployment(replicas=1)])
+    assert c.store.get(("Node", "", "n1"))["status"]["allocatable"]["cpu"] == "1"
+    c.settle()
+    assert [p["spec"].get("nodeName") for p in pods(c)] == ["n1"]

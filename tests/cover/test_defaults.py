@@ -46,3 +46,17 @@ def test_a_kind_without_defaults_is_copied_as_it_is():
     copied = set_defaults(service)
     assert copied == service
     assert copied["spec"] is not service["spec"]
+
+
+def test_node_allocatable_defaults_to_capacity_only_when_absent():
+    # SetDefaults_NodeStatus: a nil allocatable becomes capacity; a set one, even empty, stays.
+    capacity = {"cpu": "4", "memory": "16Gi", "pods": "110"}
+    bare = {"kind": "Node", "metadata": {"name": "n"}, "status": {"capacity": capacity}}
+    defaulted = set_defaults(bare)
+    assert defaulted["status"]["allocatable"] == capacity
+    assert "allocatable" not in bare["status"]
+    empty = {"kind": "Node", "status": {"capacity": capacity, "allocatable": {}}}
+    assert set_defaults(empty)["status"]["allocatable"] == {}
+    # Without capacity there is nothing to copy: the node has room for nothing.
+    no_status = {"kind": "Node", "metadata": {"name": "n"}}
+    assert set_defaults(no_status) == no_status

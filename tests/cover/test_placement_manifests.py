@@ -212,3 +212,11 @@ def test_nodes_of_one_shape_share_the_filter_verdict_only_where_nothing_tells_th
     assert eligible["pinned"] == {"a2"}
     assert "a1" not in eligible["web"]
     assert {"t0", "t1"} <= eligible["tolerant"]
+
+
+def test_a_node_with_capacity_only_has_its_capacity_as_allocatable():
+    # The API server stores such a Node with allocatable = capacity (SetDefaults_NodeStatus).
+    bare = node("n1")
+    bare["status"] = {"capacity": bare["status"]["allocatable"]}
+    inp = build(bare, make_pod("job", resources=requests(cpu="500m")))
+    assert inp.nodes[0].capacity[:3] == (4000, 10 * 2**30, 110)
