@@ -863,9 +863,13 @@ def _load_file_text(text: str, file: str, state: _Loading) -> None:
             state.error(exc)
         return
     if not _looks_like_manifest(documents):
+        summary.skipped_files += 1
         if any(document is not None for _, document in documents):
-            summary.skipped_files += 1
             state.warn(f"{file}: skipped: not a Kubernetes manifest (no document has a kind)")
+        else:
+            # Said, not silent: `helm template ... | kmodel pack nodes.yaml -` with a failing
+            # helm hands over nothing, and "0 pods, optimal" would read as a result.
+            state.warn(f"{file}: skipped: no objects (the file is empty)")
         return
     for index, document in documents:
         _load_document(document, file=file, index=index, state=state)
@@ -982,7 +986,7 @@ def load_inputs(
     A directory contributes its ``*.yaml``, ``*.yml`` and ``*.json`` files, recursively
     unless ``options.recursive`` is False, in sorted path order; ``-`` is standard input.
     Files are read in the order given. A file that is not a manifest (no document with
-    ``kind``, or an unrendered Helm template) is skipped with a warning.
+    ``kind``, an empty file, or an unrendered Helm template) is skipped with a warning.
     Every error of every file is collected; an object defined twice (same kind, namespace and
     name) is refused with both locations.
 

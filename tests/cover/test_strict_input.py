@@ -333,6 +333,17 @@ def test_stdin_is_read_for_dash(
     assert summary_of(err).startswith("2 files, 4 objects: 4 valid, 0 invalid")
 
 
+def test_empty_stdin_is_named_not_silent(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`helm template ... | kmodel pack nodes.yaml -` where helm printed nothing."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"# rendered nothing\n")))
+    code, _, err = run(capsys, "pack", str(STRICT / "nodes.yaml"), "-")
+    assert code == 0, err
+    assert "kmodel: warning: <stdin>: skipped: no objects (the file is empty)" in err
+    assert summary_of(err).startswith("2 files (1 skipped), 2 objects")
+
+
 def test_errors_from_stdin_name_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
