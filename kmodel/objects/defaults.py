@@ -201,8 +201,8 @@ def set_defaults_daemon_set(ds: Manifest) -> dict[str, Any]:
     ``revisionHistoryLimit`` 10. OnDelete gets no ``rollingUpdate``.
     """
     result: dict[str, Any] = copy.deepcopy(dict(ds))
-    spec = result.setdefault("spec", {})
-    strategy = spec.setdefault("updateStrategy", {})
+    spec = _defaultable_mapping(result, "spec", "spec")
+    strategy = _defaultable_mapping(spec, "updateStrategy", "spec.updateStrategy")
     if not strategy.get("type"):
         strategy["type"] = "RollingUpdate"
     if strategy["type"] == "RollingUpdate":
@@ -226,10 +226,11 @@ def set_defaults_stateful_set(sts: Manifest) -> dict[str, Any]:
     and ``persistentVolumeClaimRetentionPolicy`` ``Retain``/``Retain``.
     """
     body = copy.deepcopy(dict(sts))
-    spec = body.setdefault("spec", {})
+    spec = _defaultable_mapping(body, "spec", "spec")
     if not spec.get("podManagementPolicy"):
         spec["podManagementPolicy"] = "OrderedReady"
-    strategy = spec.setdefault("updateStrategy", {})
+    # A null strategy is Go's zero value, defaulted like an absent one.
+    strategy = _defaultable_mapping(spec, "updateStrategy", "spec.updateStrategy")
     if not strategy.get("type"):
         strategy["type"] = "RollingUpdate"
     if strategy["type"] == "RollingUpdate":

@@ -60,3 +60,12 @@ def test_node_allocatable_defaults_to_capacity_only_when_absent():
     # Without capacity there is nothing to copy: the node has room for nothing.
     no_status = {"kind": "Node", "metadata": {"name": "n"}}
     assert set_defaults(no_status) == no_status
+
+
+@pytest.mark.parametrize("kind", ["StatefulSet", "DaemonSet"])
+def test_a_null_update_strategy_is_defaulted_like_an_absent_one(kind):
+    # Go decodes null into the zero value, which SetDefaults_* then fills in.
+    absent = set_defaults(BODIES[kind])
+    null = set_defaults({**BODIES[kind], "spec": {"updateStrategy": None}})
+    assert null["spec"]["updateStrategy"] == absent["spec"]["updateStrategy"]
+    assert set_defaults({**BODIES[kind], "spec": None})["spec"] == absent["spec"]
