@@ -9,7 +9,7 @@ Mirrors ``pkg/apis/core/validation/validation.go`` (``ValidatePod``, ``ValidateP
 apimachinery helpers they call (``ValidateObjectMeta``, ``ValidateLabels``,
 ``ValidateLabelSelector``, ``IsDNS1123Label``, ``IsDNS1123Subdomain``, ``IsQualifiedName``...)
 for the fields the model uses. Rules upstream has but the model does not need (volumes,
-probe handlers, security contexts, env, affinity...) are not checked; a rule upstream does not
+probe handlers, security contexts, env...) are not checked; a rule upstream does not
 have is never added.
 
 Conventions, which the whole loader shares:
@@ -676,6 +676,196 @@ def _validate_tolerations(spec: Manifest, path: str) -> None:
         _validate_taint_effect(effect, join_path(item_path, "effect"), allow_empty=True)
 
 
+# ---------------------------------------------------------------- affinity and spreading
+
+_IS_NOT_POSITIVE = "must be greater than zero"  # upstream's isNotPositiveErrorMsg
+
+
+def _validate_node_selector_term(term: Manifest, path: str) -> None:
+    """Mirrors ``ValidateNodeSelectorTerm``: its expressions and field requirements."""
+    expressions_path = join_path(path, "matchExpressions")
+    for index, raw in enumerate(_list(term, "matchExpressions", path)):
+        item_path = f"{expressions_path}[{index}]"
+        requirement = _item_mapping(raw, item_path)
+        operator = _string(requirement, "operator", item_path)
+        values = _list(requirement, "values", item_path)
+        values_path = join_path(item_path, "values")
+        if operator in {"In", "NotIn"}:
+            if not values:
+                _required(values_path, "must be specified when `operator` is 'In' or 'NotIn'")
+        elif operator in {"Exists", "DoesNotExist"}:
+            if values:
+                _forbidden(
+                    values_path,
+                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                )
+        elif operator in {"Gt", "Lt"}:
+            if len(values) != 1:
+                _required(
+                    values_path, "must be specified single value when `operator` is 'Lt' or 'Gt'"
+                )
+        else:
+            _invalid(join_path(item_path, "operator"), operator, "not a valid selector operator")
+        key = _string(requirement, "key", item_path)
+        _check(join_path(item_path, "key"), key, is_qualified_name(key))
+    fields_path = join_path(path, "matchFields")
+    for index, raw in enumerate(_list(term, "matchFields", path)):
+        # ValidateNodeFieldSelectorRequirement: only metadata.name, with exactly one value.
+        item_path = f"{fields_path}[{index}]"
+        requirement = _item_mapping(raw, item_path)
+        operator = _string(requirement, "operator", item_path)
+        values = _list(requirement, "values", item_path)
+        if operator in {"In", "NotIn"}:
+            if len(values) != 1:
+                _required(
+                    join_path(item_path, "values"),
+                    "must be only one value when `operator` is 'In' or 'NotIn' for node field "
+                    "selector",
+                )
+        else:
+            _invalid(join_path(item_path, "operator"), operator, "not a valid selector operator")
+        key = _string(requirement, "key", item_path)
+        if key != "metadata.name":
+            _invalid(join_path(item_path, "key"), key, "not a valid field selector key")
+        for value_index, value in enumerate(values):
+            value_path = join_path(item_path, f"values[{value_index}]")
+            if not isinstance(value, str):
+                _type_error(value_path, "a string", value)
+            _check(value_path, value, is_dns1123_subdomain(value))
+
+
+def _validate_weight(term: Manifest, path: str) -> None:
+    weight = _optional_int(term, "weight", path) or 0
+    if not 1 <= weight <= 100:
+        _invalid(join_path(path, "weight"), weight, "must be in the range 1-100")
+
+
+def _validate_node_affinity(affinity: Manifest, path: str) -> None:
+    """Mirrors ``validateNodeAffinity`` (``ValidateNodeSelector``, preferred terms)."""
+    required = _optional_mapping(affinity, "requiredDuringSchedulingIgnoredDuringExecution", path)
+    if required is not None:
+        required_path = join_path(path, "requiredDuringSchedulingIgnoredDuringExecution")
+        terms_path = join_path(required_path, "nodeSelectorTerms")
+        terms = _list(required, "nodeSelectorTerms", required_path)
+        if not terms:
+            _required(terms_path, "must have at least one node selector term")
+        for index, raw in enumerate(terms):
+            term_path = f"{terms_path}[{index}]"
+            # A null term decodes to an empty one: valid, and it matches no node.
+            term = {} if raw is None else _item_mapping(raw, term_path)
+            _validate_node_selector_term(term, term_path)
+    preferred_path = join_path(path, "preferredDuringSchedulingIgnoredDuringExecution")
+    for index, raw in enumerate(
+        _list(affinity, "preferredDuringSchedulingIgnoredDuringExecution", path)
+    ):
+        term_path = f"{preferred_path}[{index}]"
+        term = _item_mapping(raw, term_path)
+        _validate_weight(term, term_path)
+        preference_path = join_path(term_path, "preference")
+        _validate_node_selector_term(_mapping(term, "preference", term_path), preference_path)
+
+
+def _validate_pod_affinity_term(term: Manifest, path: str) -> None:
+    """Mirrors ``validatePodAffinityTerm`` (selectors, namespaces, ``topologyKey``)."""
+    for selector_field in ("labelSelector", "namespaceSelector"):
+        selector = _optional_mapping(term, selector_field, path)
+        if selector is not None:
+            _validate_label_selector(selector, join_path(path, selector_field))
+    for index, name in enumerate(_list(term, "namespaces", path)):
+        if not isinstance(name, str):
+            _type_error(join_path(path, f"namespaces[{index}]"), "a string", name)
+        # Upstream names the field "namespace" here.
+        _check(join_path(path, "namespace"), name, is_dns1123_label(name))
+    topology_key = _string(term, "topologyKey", path)
+    if not topology_key:
+        _required(join_path(path, "topologyKey"), "can not be empty")
+    _check(join_path(path, "topologyKey"), topology_key, is_qualified_name(topology_key))
+
+
+def _validate_pod_affinity(affinity: Manifest, path: str) -> None:
+    """Mirrors ``validatePodAffinity`` and ``validatePodAntiAffinity`` (same rules)."""
+    required_path = join_path(path, "requiredDuringSchedulingIgnoredDuringExecution")
+    for index, raw in enumerate(
+        _list(affinity, "requiredDuringSchedulingIgnoredDuringExecution", path)
+    ):
+        term_path = f"{required_path}[{index}]"
+        _validate_pod_affinity_term(_item_mapping(raw, term_path), term_path)
+    preferred_path = join_path(path, "preferredDuringSchedulingIgnoredDuringExecution")
+    for index, raw in enumerate(
+        _list(affinity, "preferredDuringSchedulingIgnoredDuringExecution", path)
+    ):
+        term_path = f"{preferred_path}[{index}]"
+        term = _item_mapping(raw, term_path)
+        _validate_weight(term, term_path)
+        inner_path = join_path(term_path, "podAffinityTerm")
+        _validate_pod_affinity_term(_mapping(term, "podAffinityTerm", term_path), inner_path)
+
+
+def _validate_affinity(spec: Manifest, path: str) -> None:
+    """Mirrors ``validateAffinity``: node affinity, pod affinity and pod anti-affinity."""
+    affinity_path = join_path(path, "affinity")
+    affinity = _mapping(spec, "affinity", path)
+    node = _optional_mapping(affinity, "nodeAffinity", affinity_path)
+    if node is not None:
+        _validate_node_affinity(node, join_path(affinity_path, "nodeAffinity"))
+    for field in ("podAffinity", "podAntiAffinity"):
+        pod = _optional_mapping(affinity, field, affinity_path)
+        if pod is not None:
+            _validate_pod_affinity(pod, join_path(affinity_path, field))
+
+
+_WHEN_UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
+_NODE_INCLUSION_POLICIES = ("Honor", "Ignore")
+
+
+def _validate_topology_spread_constraints(spec: Manifest, path: str) -> None:
+    """Mirrors ``validateTopologySpreadConstraints`` (without ``matchLabelKeys``)."""
+    constraints_path = join_path(path, "topologySpreadConstraints")
+    constraints = [
+        _item_mapping(raw, f"{constraints_path}[{index}]")
+        for index, raw in enumerate(_list(spec, "topologySpreadConstraints", path))
+    ]
+    for index, constraint in enumerate(constraints):
+        item_path = f"{constraints_path}[{index}]"
+        max_skew = _optional_int(constraint, "maxSkew", item_path) or 0
+        if max_skew <= 0:
+            _invalid(join_path(item_path, "maxSkew"), max_skew, _IS_NOT_POSITIVE)
+        topology_key = _string(constraint, "topologyKey", item_path)
+        if not topology_key:
+            _required(join_path(item_path, "topologyKey"), "can not be empty")
+        action = _string(constraint, "whenUnsatisfiable", item_path)
+        if action not in _WHEN_UNSATISFIABLE:
+            _not_supported(join_path(item_path, "whenUnsatisfiable"), action, _WHEN_UNSATISFIABLE)
+        for later in constraints[index + 1 :]:
+            if (later.get("topologyKey") or "", later.get("whenUnsatisfiable") or "") == (
+                topology_key,
+                action,
+            ):
+                _duplicate(
+                    join_path(item_path, "{topologyKey, whenUnsatisfiable}"),
+                    f"{{{topology_key}, {action}}}",
+                )
+        min_domains = _optional_int(constraint, "minDomains", item_path)
+        if min_domains is not None:
+            if min_domains <= 0:
+                _invalid(join_path(item_path, "minDomains"), min_domains, _IS_NOT_POSITIVE)
+            if action != "DoNotSchedule":
+                _invalid(
+                    join_path(item_path, "minDomains"),
+                    min_domains,
+                    f"can only use minDomains if whenUnsatisfiable=DoNotSchedule, not {action}",
+                )
+        for policy_field in ("nodeAffinityPolicy", "nodeTaintsPolicy"):
+            if constraint.get(policy_field) is None:
+                continue
+            policy = _string(constraint, policy_field, item_path)
+            if policy not in _NODE_INCLUSION_POLICIES:
+                _not_supported(join_path(item_path, policy_field), policy, _NODE_INCLUSION_POLICIES)
+        selector = _optional_mapping(constraint, "labelSelector", item_path)
+        if selector is not None:
+            _validate_label_selector(selector, join_path(item_path, "labelSelector"))
+
+
 _RESTART_POLICIES = ("Always", "OnFailure", "Never")
 
 
@@ -698,6 +888,7 @@ def validate_pod_spec(spec: Manifest, path: str, *, template: bool = False) -> N
         # "" is defaulted to Always before validation, so only a wrong value is refused.
         _not_supported(join_path(path, "restartPolicy"), restart_policy, _RESTART_POLICIES)
     _validate_labels(_string_map(spec, "nodeSelector", path), join_path(path, "nodeSelector"))
+    _validate_affinity(spec, path)
     deadline = _optional_int(spec, "activeDeadlineSeconds", path, bits=64)
     if deadline is not None and not 1 <= deadline <= MAX_INT32:
         _invalid(
@@ -726,6 +917,7 @@ def validate_pod_spec(spec: Manifest, path: str, *, template: bool = False) -> N
         _check(
             join_path(gate_path, "conditionType"), condition_type, is_qualified_name(condition_type)
         )
+    _validate_topology_spread_constraints(spec, path)
 
 
 def _validate_pod_status(body: Manifest) -> None:

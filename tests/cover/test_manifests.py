@@ -653,6 +653,159 @@ BAD_OBJECTS = [
 ]
 
 
+ANTI = ("spec", "template", "spec", "affinity", "podAntiAffinity")
+REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
+ANTI_PATH = f"spec.template.spec.affinity.podAntiAffinity.{REQUIRED}[0]"
+TERM = {"labelSelector": {"matchLabels": {"app": "web"}}, "topologyKey": "zone"}
+NODE_AFFINITY = ("spec", "template", "spec", "affinity", "nodeAffinity")
+NODE_PATH = f"spec.template.spec.affinity.nodeAffinity.{REQUIRED}"
+SPREAD = {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"}
+
+
+def with_field(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    """The Deployment with ``value`` at ``path``, creating the mappings on the way."""
+    body = deployment()
+    target = body
+    for step in path[:-1]:
+        target = target.setdefault(step, {})
+    target[path[-1]] = value
+    return body
+
+
+# validateAffinity and validateTopologySpreadConstraints, as the API server refuses them.
+AFFINITY_AND_SPREAD = [
+    pytest.param(
+        with_field((*ANTI, REQUIRED), [{"labelSelector": TERM["labelSelector"]}]),
+        f"{ANTI_PATH}.topologyKey",
+        "Required value: can not be empty",
+        id="anti-affinity-without-topology-key",
+    ),
+    pytest.param(
+        with_field((*ANTI, REQUIRED), [None]),
+        ANTI_PATH,
+        "must be a mapping, not null",
+        id="null-anti-affinity-term",
+    ),
+    pytest.param(
+        with_field(
+            (*ANTI, "preferredDuringSchedulingIgnoredDuringExecution"),
+            [{"weight": 0, "podAffinityTerm": TERM}],
+        ),
+        "spec.template.spec.affinity.podAntiAffinity"
+        ".preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+        "Invalid value: 0: must be in the range 1-100",
+        id="preferred-term-weight-0",
+    ),
+    pytest.param(
+        with_field((*ANTI, REQUIRED), [{**TERM, "namespaces": ["Shop"]}]),
+        f"{ANTI_PATH}.namespace",
+        'Invalid value: "Shop"',
+        id="affinity-namespace-not-a-label",
+    ),
+    pytest.param(
+        with_field((*NODE_AFFINITY, REQUIRED), {"nodeSelectorTerms": []}),
+        f"{NODE_PATH}.nodeSelectorTerms",
+        "Required value: must have at least one node selector term",
+        id="no-node-selector-term",
+    ),
+    pytest.param(
+        with_field(
+            (*NODE_AFFINITY, REQUIRED),
+            {"nodeSelectorTerms": [{"matchExpressions": [{"key": "cpu", "operator": "Gt"}]}]},
+        ),
+        f"{NODE_PATH}.nodeSelectorTerms[0].matchExpressions[0].values",
+        "Required value: must be specified single value when `operator` is 'Lt' or 'Gt'",
+        id="gt-without-value",
+    ),
+    pytest.param(
+        with_field(
+            (*NODE_AFFINITY, REQUIRED),
+            {
+                "nodeSelectorTerms": [
+                    {"matchFields": [{"key": "metadata.labels", "operator": "In", "values": ["a"]}]}
+                ]
+            },
+        ),
+        f"{NODE_PATH}.nodeSelectorTerms[0].matchFields[0].key",
+        'Invalid value: "metadata.labels": not a valid field selector key',
+        id="match-field-not-name",
+    ),
+    pytest.param(
+        with_field(("spec", "template", "spec", "topologySpreadConstraints"), [None]),
+        "spec.template.spec.topologySpreadConstraints[0]",
+        "must be a mapping, not null",
+        id="null-spread-constraint",
+    ),
+    pytest.param(
+        with_field(
+            ("spec", "template", "spec", "topologySpreadConstraints"),
+            [{**SPREAD, "maxSkew": 0}],
+        ),
+        "spec.template.spec.topologySpreadConstraints[0].maxSkew",
+        "Invalid value: 0: must be greater than zero",
+        id="spread-max-skew-0",
+    ),
+    pytest.param(
+        with_field(
+            ("spec", "template", "spec", "topologySpreadConstraints"),
+            [{**SPREAD, "whenUnsatisfiable": "DoNotSchedul"}],
+        ),
+        "spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable",
+        'Unsupported value: "DoNotSchedul"',
+        id="spread-when-unsatisfiable-typo",
+    ),
+    pytest.param(
+        with_field(("spec", "template", "spec", "topologySpreadConstraints"), [SPREAD, SPREAD]),
+        "spec.template.spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}",
+        'Duplicate value: "{zone, DoNotSchedule}"',
+        id="spread-repeated",
+    ),
+    pytest.param(
+        with_field(
+            ("spec", "template", "spec", "topologySpreadConstraints"),
+            [{**SPREAD, "whenUnsatisfiable": "ScheduleAnyway", "minDomains": 2}],
+        ),
+        "spec.template.spec.topologySpreadConstraints[0].minDomains",
+        "can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway",
+        id="min-domains-with-schedule-anyway",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "path", "message"), AFFINITY_AND_SPREAD)
+def test_affinity_and_spread_are_validated_as_upstream(
+    body: dict[str, Any], path: str, message: str
+) -> None:
+    error = load_error(dump(body))
+    assert error.path == path
+    assert message in error.message
+
+
+def test_valid_affinity_and_spread_load() -> None:
+    # A null node selector term is an empty one (Go's zero value): valid, it matches nothing.
+    body = with_field(
+        (*NODE_AFFINITY, REQUIRED),
+        {
+            "nodeSelectorTerms": [
+                None,
+                {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]},
+            ]
+        },
+    )
+    body["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"] = {
+        REQUIRED: [TERM],
+        "preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 100, "podAffinityTerm": TERM}
+        ],
+    }
+    body["spec"]["template"]["spec"]["topologySpreadConstraints"] = [
+        {**SPREAD, "minDomains": 3, "nodeTaintsPolicy": "Honor"},
+        {**SPREAD, "whenUnsatisfiable": "ScheduleAnyway"},
+    ]
+    (loaded,) = load_text(dump(body))
+    assert loaded.kind == "Deployment"
+
+
 @pytest.mark.parametrize(("body", "obj", "path", "message"), BAD_OBJECTS)
 def test_bad_objects_name_file_document_object_and_path(
     body: dict[str, Any], obj: str | None, path: str, message: str
