@@ -8,9 +8,9 @@ Mirrors ``pkg/apis/core/validation/validation.go`` (``ValidatePod``, ``ValidateP
 ``pkg/apis/policy/validation/validation.go`` (``ValidatePodDisruptionBudget``) and the
 apimachinery helpers they call (``ValidateObjectMeta``, ``ValidateLabels``,
 ``ValidateLabelSelector``, ``IsDNS1123Label``, ``IsDNS1123Subdomain``, ``IsQualifiedName``...)
-for the fields the model uses. Rules upstream has but the model does not need (volumes,
-probe handlers, security contexts, env...) are not checked; a rule upstream does not
-have is never added.
+for the fields the model uses. Rules upstream has but the model does not need (what is inside
+a volume source, probe handlers, security contexts, env values...) are not checked; a rule
+upstream does not have is never added.
 
 Conventions, which the whole loader shares:
 
@@ -42,7 +42,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from kmodel.errors import InputError, join_path
 from kmodel.internal.gocompat import MAX_INT32
@@ -54,6 +54,7 @@ from kmodel.objects.defaults import (
     DEFAULT_PROGRESS_DEADLINE_SECONDS,
 )
 from kmodel.objects.field_check import map_entry_path
+from kmodel.objects.known_fields import STRUCTS
 from kmodel.objects.labels import selector_matches
 from kmodel.objects.names import (
     is_dns1035_label,
@@ -510,7 +511,67 @@ def _validate_resource_requirements(resources: Manifest, path: str) -> None:
 # ---------------------------------------------------------------- pods
 
 
-def _validate_container(container: Manifest, path: str, *, template: bool, init: bool) -> bool:
+#: The volume sources a Volume may name (its fields but ``name``), from ``k8s.io/api``.
+_VOLUME_SOURCES: Final = frozenset(STRUCTS["Volume"]) - {"name"}
+
+
+def _validate_volumes(spec: Manifest, path: str) -> set[str]:
+    """Mirrors ``ValidateVolumes`` for names and the need of a source; returns the names."""
+    volumes_path = join_path(path, "volumes")
+    names: set[str] = set()
+    for index, raw in enumerate(_list(spec, "volumes", path)):
+        item_path = f"{volumes_path}[{index}]"
+        volume = _item_mapping(raw, item_path)
+        if not any(volume.get(source) is not None for source in _VOLUME_SOURCES):
+            _required(item_path, "must specify a volume type")
+        name = _string(volume, "name", item_path)
+        name_path = join_path(item_path, "name")
+        if not name:
+            _required(name_path)
+        _check(name_path, name, is_dns1123_label(name))
+        if name in names:
+            _duplicate(name_path, name)
+        names.add(name)
+    return names
+
+
+def _validate_env(container: Manifest, path: str) -> None:
+    """Mirrors ``validateEnv`` (a name) and ``validateEnvFrom`` (exactly one source)."""
+    env_path = join_path(path, "env")
+    for index, raw in enumerate(_list(container, "env", path)):
+        item_path = f"{env_path}[{index}]"
+        if not _string(_item_mapping(raw, item_path), "name", item_path):
+            _required(join_path(item_path, "name"))
+    env_from_path = join_path(path, "envFrom")
+    for index, raw in enumerate(_list(container, "envFrom", path)):
+        item_path = f"{env_from_path}[{index}]"
+        source = _item_mapping(raw, item_path)
+        sources = [key for key in ("configMapRef", "secretRef") if source.get(key) is not None]
+        if not sources:
+            _invalid(item_path, "", "must specify one of: `configMapRef` or `secretRef`")
+        if len(sources) > 1:
+            _invalid(item_path, "", "may not have more than one field specified at a time")
+
+
+def _validate_volume_mounts(container: Manifest, path: str, volumes: set[str]) -> None:
+    """Mirrors ``ValidateVolumeMounts``: a name that is one of the pod's volumes, a path."""
+    mounts_path = join_path(path, "volumeMounts")
+    for index, raw in enumerate(_list(container, "volumeMounts", path)):
+        item_path = f"{mounts_path}[{index}]"
+        mount = _item_mapping(raw, item_path)
+        name = _string(mount, "name", item_path)
+        name_path = join_path(item_path, "name")
+        if not name:
+            _required(name_path)
+        if name not in volumes:
+            _fail(name_path, f"Not found: {go_value(name)}")
+        if not _string(mount, "mountPath", item_path):
+            _required(join_path(item_path, "mountPath"))
+
+
+def _validate_container(
+    container: Manifest, path: str, *, template: bool, init: bool, volumes: set[str]
+) -> bool:
     """Mirrors ``validateContainerCommon`` plus the init-container restartPolicy check.
 
     Returns whether this is a restartable (sidecar) init container (``validateInitContainers``).
@@ -539,6 +600,8 @@ def _validate_container(container: Manifest, path: str, *, template: bool, init:
             container_port,
             _is_valid_port_num(container_port),
         )
+    _validate_env(container, path)
+    _validate_volume_mounts(container, path, volumes)
     _optional_mapping(container, "lifecycle", path)
     for field in ("livenessProbe", "readinessProbe", "startupProbe"):
         probe = _optional_mapping(container, field, path)
@@ -586,7 +649,7 @@ def _validate_probe(probe: Manifest, kind: str, path: str) -> None:
         _invalid(join_path(path, "successThreshold"), success, "must be 1")
 
 
-def _validate_containers(spec: Manifest, path: str, *, template: bool) -> None:
+def _validate_containers(spec: Manifest, path: str, *, template: bool, volumes: set[str]) -> None:
     """Mirrors ``validateContainers`` then ``validateInitContainers`` (upstream's order)."""
     containers_path = join_path(path, "containers")
     containers = [
@@ -596,7 +659,9 @@ def _validate_containers(spec: Manifest, path: str, *, template: bool) -> None:
     names: set[str] = set()
     for index, container in enumerate(containers):
         container_path = f"{containers_path}[{index}]"
-        _validate_container(container, container_path, template=template, init=False)
+        _validate_container(
+            container, container_path, template=template, init=False, volumes=volumes
+        )
         name = _string(container, "name", container_path)
         if name in names:
             _duplicate(join_path(container_path, "name"), name)
@@ -607,7 +672,9 @@ def _validate_containers(spec: Manifest, path: str, *, template: bool) -> None:
     for index, raw in enumerate(_list(spec, "initContainers", path)):
         container_path = f"{init_path}[{index}]"
         container = _item_mapping(raw, container_path)
-        sidecar = _validate_container(container, container_path, template=template, init=True)
+        sidecar = _validate_container(
+            container, container_path, template=template, init=True, volumes=volumes
+        )
         name = _string(container, "name", container_path)
         # Names are unique across regular and init containers; upstream reports the clash here.
         if name in names:
@@ -869,20 +936,24 @@ def _validate_topology_spread_constraints(spec: Manifest, path: str) -> None:
 _RESTART_POLICIES = ("Always", "OnFailure", "Never")
 
 
-def validate_pod_spec(spec: Manifest, path: str, *, template: bool = False) -> None:
+def validate_pod_spec(
+    spec: Manifest, path: str, *, template: bool = False, claims: frozenset[str] = frozenset()
+) -> None:
     """Validate a pod spec; mirrors pkg/apis/core/validation/validation.go ``ValidatePodSpec``.
 
     Args:
         spec: the ``spec`` of a Pod, or ``spec.template.spec`` of a workload.
         path: the field path of ``spec`` (``"spec"`` or ``"spec.template.spec"``), used in errors.
         template: True inside a pod template, where upstream skips the Pod-only image check.
+        claims: a StatefulSet's claim template names, which its containers may mount.
 
     Raises:
         InputError: the first violation, with its full field path.
     """
     if not isinstance(spec, Mapping):
         _type_error(path, "a mapping", spec)
-    _validate_containers(spec, path, template=template)
+    volumes = _validate_volumes(spec, path) | claims
+    _validate_containers(spec, path, template=template, volumes=volumes)
     restart_policy = _string(spec, "restartPolicy", path)
     if restart_policy and restart_policy not in _RESTART_POLICIES:
         # "" is defaulted to Always before validation, so only a wrong value is refused.
@@ -1019,7 +1090,12 @@ def _validate_nonnegative(value: int | None, path: str) -> None:
 
 
 def _validate_template_for_replica_set(
-    spec: Manifest, selector: Manifest, path: str, *, kind: str = "ReplicaSet"
+    spec: Manifest,
+    selector: Manifest,
+    path: str,
+    *,
+    kind: str = "ReplicaSet",
+    claims: frozenset[str] = frozenset(),
 ) -> None:
     """Mirrors apps ``ValidatePodTemplateSpecForReplicaSet`` and ``ValidatePodTemplateSpec``.
 
@@ -1045,7 +1121,7 @@ def _validate_template_for_replica_set(
     )
     pod_spec_path = join_path(template_path, "spec")
     pod_spec = _mapping(template, "spec", template_path)
-    validate_pod_spec(pod_spec, pod_spec_path, template=True)
+    validate_pod_spec(pod_spec, pod_spec_path, template=True, claims=claims)
     restart_policy = _string(pod_spec, "restartPolicy", pod_spec_path) or "Always"
     if restart_policy != "Always":
         _not_supported(join_path(pod_spec_path, "restartPolicy"), restart_policy, ("Always",))
@@ -1192,7 +1268,16 @@ def _validate_stateful_set(body: Manifest) -> None:
     _validate_label_selector(selector, "spec.selector")
     if not selector.get("matchLabels") and not selector.get("matchExpressions"):
         _invalid("spec.selector", dict(selector), "empty selector is invalid for statefulset")
-    _validate_template_for_replica_set(spec, selector, "spec", kind="StatefulSet")
+    # Members mount their claims by template name, as volumes the template does not list.
+    # (Malformed claim templates are refused below, after the template as upstream orders it.)
+    claims = frozenset(
+        name
+        for claim in _list(spec, "volumeClaimTemplates", "spec")
+        if isinstance(claim, Mapping)
+        and isinstance(metadata := claim.get("metadata"), Mapping)
+        and isinstance(name := metadata.get("name"), str)
+    )
+    _validate_template_for_replica_set(spec, selector, "spec", kind="StatefulSet", claims=claims)
     for index, raw in enumerate(_list(spec, "volumeClaimTemplates", "spec")):
         path = f"spec.volumeClaimTemplates[{index}]"
         claim = _item_mapping(raw, path)

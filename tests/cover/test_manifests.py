@@ -667,7 +667,7 @@ def with_field(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
     body = deployment()
     target = body
     for step in path[:-1]:
-        target = target.setdefault(step, {})
+        target = target[step] if isinstance(target, list) else target.setdefault(step, {})
     target[path[-1]] = value
     return body
 
@@ -770,6 +770,86 @@ AFFINITY_AND_SPREAD = [
         id="min-domains-with-schedule-anyway",
     ),
 ]
+
+
+CONTAINER = ("spec", "template", "spec", "containers", 0)
+CONTAINER_PATH = "spec.template.spec.containers[0]"
+
+# ValidateVolumes, validateEnv, validateEnvFrom and ValidateVolumeMounts: what the kubelet
+# model reads (config references, mounts) is refused as the API server refuses it.
+VOLUMES_AND_ENV = [
+    pytest.param(
+        with_field((*CONTAINER, "env"), [None]),
+        f"{CONTAINER_PATH}.env[0]",
+        "must be a mapping, not null",
+        id="null-env",
+    ),
+    pytest.param(
+        with_field((*CONTAINER, "env"), [{"value": "x"}]),
+        f"{CONTAINER_PATH}.env[0].name",
+        "Required value",
+        id="env-without-name",
+    ),
+    pytest.param(
+        with_field((*CONTAINER, "envFrom"), [{"prefix": "A_"}]),
+        f"{CONTAINER_PATH}.envFrom[0]",
+        "must specify one of: `configMapRef` or `secretRef`",
+        id="env-from-without-source",
+    ),
+    pytest.param(
+        with_field((*CONTAINER, "volumeMounts"), [None]),
+        f"{CONTAINER_PATH}.volumeMounts[0]",
+        "must be a mapping, not null",
+        id="null-volume-mount",
+    ),
+    pytest.param(
+        with_field((*CONTAINER, "volumeMounts"), [{"name": "dta", "mountPath": "/data"}]),
+        f"{CONTAINER_PATH}.volumeMounts[0].name",
+        'Not found: "dta"',
+        id="mount-of-no-volume",
+    ),
+    pytest.param(
+        with_field(("spec", "template", "spec", "volumes"), [{"emptyDir": {}}]),
+        "spec.template.spec.volumes[0].name",
+        "Required value",
+        id="volume-without-name",
+    ),
+    pytest.param(
+        with_field(("spec", "template", "spec", "volumes"), [{"name": "data"}]),
+        "spec.template.spec.volumes[0]",
+        "Required value: must specify a volume type",
+        id="volume-without-source",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "path", "message"), VOLUMES_AND_ENV)
+def test_volumes_env_and_mounts_are_validated_as_upstream(
+    body: dict[str, Any], path: str, message: str
+) -> None:
+    error = load_error(dump(body))
+    assert error.path == path
+    assert message in error.message
+
+
+def test_a_stateful_set_mounts_its_claims_and_a_pod_its_volumes() -> None:
+    sts = deployment()
+    sts["kind"] = "StatefulSet"
+    sts["spec"]["volumeClaimTemplates"] = [
+        {
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        }
+    ]
+    container = sts["spec"]["template"]["spec"]["containers"][0]
+    container["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
+    container["envFrom"] = [{"configMapRef": {"name": "settings"}}]
+    with_volume = pod(volumes=[{"name": "scratch", "emptyDir": {}}])
+    with_volume["spec"]["containers"][0]["volumeMounts"] = [{"name": "scratch", "mountPath": "/s"}]
+    assert [o.kind for o in load_text(dump(sts, with_volume))] == ["StatefulSet", "Pod"]
 
 
 @pytest.mark.parametrize(("body", "path", "message"), AFFINITY_AND_SPREAD)
