@@ -151,19 +151,19 @@ class PlacementTarget(FormatModel):
 
 
 class StrategiesCluster(NodesCluster):
-    """The cluster of a strategies spec: Nodes and the control plane."""
+    """The cluster of a strategies spec: Nodes, inline or from files, and the control plane."""
 
     control_plane: ControlPlane = Field(
         default_factory=ControlPlane, alias="controlPlane", description="the control plane"
+    )
+    manifests: list[NonEmpty] = Field(
+        default=[], description="Node manifest files, relative to the spec"
     )
 
 
 class Cluster(StrategiesCluster):
     """The cluster of a check spec: Nodes, inline or from files, control plane, static pods."""
 
-    manifests: list[NonEmpty] = Field(
-        default=[], description="Node manifest files, relative to the spec"
-    )
     static_pods: dict[str, list[Manifest]] = Field(
         default={},
         alias="staticPods",

@@ -195,6 +195,21 @@ def test_replay_of_a_strategy_trace_whose_step_no_longer_applies_is_stale(spec, 
     assert "fixed" not in out
 
 
+def test_the_cluster_reads_node_files_as_a_check_spec_does(tmp_path):
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "gke-pool-1", "labels": {"kubernetes.io/hostname": "gke-pool-1"}},
+        "status": {"allocatable": {"cpu": "4", "memory": "16Gi", "pods": "110"}},
+    }
+    (tmp_path / "nodes.yaml").write_text(yaml.safe_dump(node), encoding="utf-8")
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(dict(SPEC, cluster={"manifests": ["nodes.yaml"]})))
+    loaded = load_strategies_spec(path)
+    nodes = [o["metadata"]["name"] for o in loaded.objects if o["kind"] == "Node"]
+    assert nodes == ["gke-pool-1"]
+
+
 # --------------------------------------------------------------------- spec errors
 
 
