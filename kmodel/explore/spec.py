@@ -393,6 +393,14 @@ def read_spec_file(
     # The manifests' hardened loader: size and depth limits, no alias bombs, no repeated key.
     text = read_text_file(source)
     documents = parse_yaml(text, file=file)
+    kinds = [str(d["kind"]) for _, d in documents if isinstance(d, Mapping) and "kind" in d]
+    if kinds:
+        # `kmodel check deploy.yaml`: say what the file is, not each field a spec lacks.
+        raise InputError(
+            f"holds Kubernetes manifests ({', '.join(dict.fromkeys(kinds))}), not a spec: "
+            "a spec names such files in its `workloads:` (Nodes in `cluster.manifests:`)",
+            file=file,
+        )
     if len(documents) > 1:
         raise InputError(f"a spec is one YAML document, found {len(documents)}", file=file)
     body = reader.mapping(documents[0][1] if documents else None, "")

@@ -232,6 +232,12 @@ def test_workload_file_relative_to_the_spec(tmp_path: Path) -> None:
         pytest.param(edited(faults={"disk_full": 1}), "faults.disk_full", id="fault-kind"),
         pytest.param(edited(invariants=["nope"]), "invariants[0]", id="unknown-invariant"),
         pytest.param(edited(workloads=["gone.yaml"]), "gone.yaml", id="missing-workload"),
+        pytest.param(
+            WEB_DEPLOYMENT,
+            "holds Kubernetes manifests (Deployment), not a spec: a spec names such files in "
+            "its `workloads:`",
+            id="a-manifest-for-a-spec",
+        ),
     ],
 )
 def test_cli_exits_2_with_one_line_and_no_traceback(
