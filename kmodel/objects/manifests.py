@@ -927,11 +927,21 @@ def _read_file(path: Path) -> str:
 
 
 def _decode(data: bytes, file: str) -> str:
+    """UTF-8, or UTF-16 with its byte order mark, as kubectl reads files and standard input.
+
+    Mirrors cli-runtime ``FileVisitor``'s ``unicode.BOMOverride(unicode.UTF8.NewDecoder())``:
+    a UTF-8 mark is dropped and a UTF-16 one (what Windows PowerShell's ``>`` writes) selects
+    UTF-16 in its byte order.
+    """
     _check_size(len(data), file)  # the file may have grown, or be a pipe
+    encoding = "utf-16" if data[:2] in {b"\xff\xfe", b"\xfe\xff"} else "utf-8-sig"
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text: invalid byte at offset {exc.start}", file=file) from None
+        name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise InputError(
+            f"not {name} text: invalid byte at offset {exc.start}", file=file
+        ) from None
 
 
 #: The name standard input gets in errors, warnings and sources.

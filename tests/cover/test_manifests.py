@@ -984,6 +984,25 @@ def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
     assert info.value.file == str(path)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark_is_read_as_kubectl_reads_it(
+    tmp_path: Path, encoding: str
+) -> None:
+    # `kubectl get pod web -o yaml > web.yaml` in Windows PowerShell writes UTF-16 with a BOM.
+    path = tmp_path / "web.yaml"
+    text = dump(pod())
+    data = text.encode(encoding)
+    if encoding != "utf-16":  # the codec without an order in its name writes the mark itself
+        data = "\ufeff".encode(encoding) + data
+    path.write_bytes(data)
+    (loaded,) = load_manifests(path)
+    assert loaded.label == "Pod/shop/web"
+    # Without the mark the bytes are not UTF-16 to anyone (kubectl assumes UTF-8).
+    path.write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(InputError):
+        load_manifests(path)
+
+
 # ---------------------------------------------------------------- limits and hostile input
 
 
