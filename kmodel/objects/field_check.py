@@ -129,7 +129,11 @@ def _check(type_name: str, value: object, path: str, problems: list[FieldProblem
         if field_type is None:
             message = f'unknown field "{key}"'
             suggestion = closest_field(str(key), fields)
-            if suggestion is not None:
+            if str(key).startswith("$"):
+                # $patch, $setElementOrder/...: a strategic merge patch's directives.
+                message += " (a patch directive: this is a patch, not an object; render it first:"
+                message += " kubectl kustomize DIR | kmodel ... -)"
+            elif suggestion is not None:
                 message += f' (did you mean "{suggestion}"?)'
             problems.append(FieldProblem(field_path, message, unknown=True))
             continue

@@ -840,6 +840,26 @@ _HELM_HINT = (
 )
 
 
+#: kustomize's own files (``kustomization.yaml``: ``Kustomization``, ``Component``) are no
+#: Kubernetes objects; they name the resources and patches ``kubectl kustomize`` combines.
+_KUSTOMIZE_GROUP = "kustomize.config.k8s.io/"
+_KUSTOMIZE_HINT = (
+    "skipped: a kustomize file ({kinds}); the files beside it are read as written, not as "
+    "kustomize combines them: render it first: kubectl kustomize DIR | kmodel ... -"
+)
+
+
+def _kustomize_kinds(documents: list[tuple[int, Any]]) -> list[str]:
+    """The kinds of a file whose every object is kustomize's own (else empty)."""
+    objects = [d for _, d in documents if d is not None]
+    if not objects or not all(
+        isinstance(d, dict) and str(d.get("apiVersion", "")).startswith(_KUSTOMIZE_GROUP)
+        for d in objects
+    ):
+        return []
+    return list(dict.fromkeys(str(d.get("kind")) for d in objects))
+
+
 def _looks_like_manifest(documents: list[tuple[int, Any]]) -> bool:
     """Whether any document is a mapping with a ``kind`` (``Chart.yaml`` has no ``kind``)."""
     return any(isinstance(document, dict) and "kind" in document for _, document in documents)
@@ -861,6 +881,10 @@ def _load_file_text(text: str, file: str, state: _Loading) -> None:
             state.warn(f"{file}: {_HELM_HINT} ({exc.message})")
         else:
             state.error(exc)
+        return
+    if kinds := _kustomize_kinds(documents):
+        summary.skipped_files += 1
+        state.warn(f"{file}: {_KUSTOMIZE_HINT.format(kinds=', '.join(kinds))}")
         return
     if not _looks_like_manifest(documents):
         summary.skipped_files += 1

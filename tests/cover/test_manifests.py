@@ -216,6 +216,26 @@ def test_directory_loads_manifest_files_recursively_in_sorted_order(tmp_path: Pa
     assert [Path(obj.source.file).name for obj in flat] == ["a.json", "b.yml"]
 
 
+def test_a_kustomize_folder_is_read_with_a_hint_to_render_it(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        dump({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"})
+    )
+    (tmp_path / "deployment.yaml").write_text(dump(deployment()))
+    warnings: list[str] = []
+    result = manifests.load_inputs(tmp_path, on_warning=warnings.append)
+    assert [o.kind for o in result.objects] == ["Deployment"]
+    assert (result.summary.skipped_files, result.summary.not_modelled) == (1, 0)
+    (warning,) = warnings
+    assert "kustomization.yaml: skipped: a kustomize file (Kustomization)" in warning
+    assert "kubectl kustomize DIR | kmodel ... -" in warning
+    # A strategic merge patch beside it names what it is.
+    patch = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}}
+    (tmp_path / "delete.patch.yaml").write_text(dump({**patch, "$patch": "delete"}))
+    error = manifests.load_inputs(tmp_path).errors[0]
+    assert error.path == "$patch"
+    assert "a patch directive: this is a patch, not an object" in error.message
+
+
 def test_empty_directory_warns(tmp_path: Path) -> None:
     warnings: list[str] = []
     assert load_manifests(tmp_path, on_warning=warnings.append) == []
