@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -52,16 +52,26 @@ def output_options(formats: Sequence[str], *, default: str = "text") -> Callable
     return decorate
 
 
-def parse_feature_gates(text: str | None) -> dict[str, bool]:
-    """Parse ``Name=true,Other=false`` as the kubelet's ``--feature-gates`` flag does."""
+def parse_feature_gates(text: str | None, known: Iterable[str]) -> dict[str, bool]:
+    """Parse ``Name=true,Other=false`` as the kubelet's ``--feature-gates`` flag does.
+
+    A gate not in ``known`` is refused, as the kubelet refuses an unrecognized one, whether
+    or not any pod would read it (a typo must not leave the gate silently off).
+    """
     gates: dict[str, bool] = {}
     if not text:
         return gates
+    names = sorted(known)
     for item in text.split(","):
         name, sep, value = item.strip().partition("=")
         if not sep or value.lower() not in {"true", "false"}:
             raise InputError(
                 f"invalid feature gate {item.strip()!r}: expected Name=true or Name=false",
+                path="--feature-gates",
+            )
+        if name not in names:
+            raise InputError(
+                f"unknown feature gate {name!r} (known: {', '.join(names)})",
                 path="--feature-gates",
             )
         gates[name] = value.lower() == "true"

@@ -15,7 +15,7 @@ from kmodel.objects.fields import mapping_at, read_path
 from kmodel.objects.manifests import LoadOptions
 from kmodel.report.output import write_output
 from kmodel.report.status import PodStatusReport, render_status
-from kmodel.semantics.pods import api_pod_phase, pod_conditions
+from kmodel.semantics.pods import FEATURE_GATES, api_pod_phase, pod_conditions
 from kmodel.semantics.printers import print_pod, unbound_pod_status
 
 
@@ -48,7 +48,7 @@ def status(
     server's and the scheduler's status (Pending; PodScheduled=False SchedulingGated for a Pod
     with scheduling gates). Other objects are named, one line each, as not covered.
     """
-    gates = parse_feature_gates(feature_gates)
+    gates = parse_feature_gates(feature_gates, FEATURE_GATES)
     not_covered: list[str] = []
 
     def skip(line: str) -> None:

@@ -580,3 +580,20 @@ def test_a_conformance_scenario_refuses_what_the_engine_would_not_run(
     assert (caught.value.file, caught.value.document, caught.value.path) == ("s.yaml", 2, "kind")
     assert (caught.value.obj or "").startswith(f"{kind}/")
     assert scenario_from_text(text, file="s.yaml").name == "exit-zero"
+
+
+def test_a_misspelt_feature_gate_is_refused_even_when_no_pod_reads_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An unbound pod never reaches the kubelet's rules: the gate must be checked anyway.
+    files = tmp_path / "pod.yaml"
+    files.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}",
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit) as done:
+        main(["status", str(files), "--feature-gates", "ContainerRestartRule=true"])
+    assert done.value.code == EXIT_INPUT
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--feature-gates: unknown feature gate 'ContainerRestartRule'" in captured.err
