@@ -56,7 +56,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -80,6 +80,7 @@ from kmodel.explore.spec_format import (
 )
 from kmodel.internal.formats import FormatModel, parse_format
 from kmodel.invariants import make_invariant
+from kmodel.objects.field_check import closest_field
 from kmodel.objects.manifests import (
     LoadedObject,
     LoadOptions,
@@ -101,6 +102,7 @@ __all__ = [
     "LeftOut",
     "Spec",
     "SpecReader",
+    "container_images",
     "fault_budgets",
     "inline_objects",
     "kubelet_node_labels",
@@ -112,6 +114,7 @@ __all__ = [
     "read_spec_file",
     "read_workloads",
     "refuse_unmodelled",
+    "refuse_unused_programs",
     "spec_paths",
 ]
 
@@ -551,6 +554,43 @@ def read_workloads(
     return objects
 
 
+def container_images(objects: Iterable[object]) -> set[str]:
+    """The images of every container (init ones too) in manifests, pod templates included."""
+    images: set[str] = set()
+    pending: list[object] = list(objects)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Mapping):
+            for key in ("containers", "initContainers", "ephemeralContainers"):
+                for container in value.get(key) or []:
+                    if isinstance(container, Mapping) and isinstance(container.get("image"), str):
+                        images.add(container["image"])
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return images
+
+
+def refuse_unused_programs(
+    reader: SpecReader, programs: Iterable[str], images: Iterable[str]
+) -> None:
+    """Refuse a program keyed by an image no container runs.
+
+    Programs apply by exact image: a typo (or another tag) would leave the behaviour the spec
+    describes unused, and the check would pass on containers that simply run.
+    """
+    known = sorted(set(images))
+    for image in programs:
+        if image not in known:
+            suggestion = closest_field(image, set(known))
+            hint = f'; did you mean "{suggestion}"?' if suggestion else ""
+            raise reader.error(
+                f"programs.{image}",
+                f"no container runs this image (the workloads and rollouts run: "
+                f"{', '.join(known) or 'none'}){hint}",
+            )
+
+
 def refuse_unmodelled(
     reader: SpecReader,
     left_out: Sequence[LeftOut],
@@ -651,6 +691,14 @@ def load_spec(
         _user_action(action, f"actions[{i}].{action.kind}", context)
         for i, action in enumerate(spec.actions)
     ]
+
+    rollout_images = [
+        str(image) for user in users if user.kind == "rollout" for image in user.params["images"]
+    ]
+    static_bodies = [pod for pods in static.values() for pod in pods]
+    refuse_unused_programs(
+        reader, programs, [*container_images([*objects, *static_bodies]), *rollout_images]
+    )
 
     invariants = []
     names: list[str] = []

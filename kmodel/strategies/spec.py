@@ -42,6 +42,7 @@ from kmodel.explore.search import ExploreOptions
 from kmodel.explore.spec import (
     LeftOut,
     SpecReader,
+    container_images,
     fault_budgets,
     parse_program,
     read_cluster,
@@ -49,6 +50,7 @@ from kmodel.explore.spec import (
     read_spec_file,
     read_workloads,
     refuse_unmodelled,
+    refuse_unused_programs,
 )
 from kmodel.objects.fields import read_path
 from kmodel.strategies.beanstalk import (
@@ -312,6 +314,8 @@ def load_strategies_spec(
     if "none" in failures:
         raise reader.error("failures.none", "`none` is the good release; pick another name")
     programs = {name: parse_program(program) for name, program in spec.programs.items()}
+    # The release image runs once a strategy rolls it out (its failures under their own names).
+    refuse_unused_programs(reader, programs, [*container_images(objects), image])
 
     strategies = tuple(
         _strategy(reader, entry, f"strategies[{i}]") for i, entry in enumerate(spec.strategies)

@@ -238,6 +238,12 @@ def test_workload_file_relative_to_the_spec(tmp_path: Path) -> None:
             "its `workloads:`",
             id="a-manifest-for-a-spec",
         ),
+        pytest.param(
+            edited(programs={"example/web:3": {"runFor": 5, "exitCode": 1}}),
+            "programs.example/web:3: no container runs this image (the workloads and rollouts "
+            'run: example/web:1, example/web:2); did you mean "example/web:2"?',
+            id="program-for-an-image-nothing-runs",
+        ),
     ],
 )
 def test_cli_exits_2_with_one_line_and_no_traceback(
@@ -292,6 +298,12 @@ def test_every_problem_of_a_spec_is_reported_with_its_path_and_closest_key(tmp_p
     assert problems["cluster.nodes[0].cpu"].endswith("not a list")
     assert problems["cluster.controlPlane.members"] == "must be odd (etcd quorum), not 2"
     assert problems["expect"] == 'must be pass or violation, not string "maybe"'
+
+
+def test_programs_apply_to_workload_and_rollout_images(tmp_path: Path) -> None:
+    programs = {"example/web:1": {"readyAfter": 5}, "example/web:2": {"runFor": 5}}
+    spec = load_spec(write_spec(tmp_path, edited(programs=programs)))
+    assert set(spec.scenario.config.programs) == set(programs)
 
 
 def test_spec_defaults_come_from_the_format(tmp_path: Path) -> None:

@@ -210,6 +210,16 @@ def test_the_cluster_reads_node_files_as_a_check_spec_does(tmp_path):
     assert nodes == ["gke-pool-1"]
 
 
+def test_a_program_for_an_image_nothing_runs_is_refused(tmp_path):
+    # The release image runs (SPEC programs it); another tag would be silently unused.
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(dict(SPEC, programs={f"{NEW}-typo": {"readyAfter": 5}})))
+    with pytest.raises(InputError) as error:
+        load_strategies_spec(path)
+    assert error.value.path == f"programs.{NEW}-typo"
+    assert "no container runs this image" in error.value.message
+
+
 # --------------------------------------------------------------------- spec errors
 
 
