@@ -627,8 +627,12 @@ def _resolve_drain(params: dict[str, Any], spec: SpecContext, where: str) -> Non
             raise spec.error(f"{where}.nodes[{j}]", f"no node {node!r} in the cluster")
 
 
-def _resolve_configmap(params: dict[str, Any], spec: SpecContext, where: str) -> None:  # noqa: ARG001  # the hook's signature
-    """The values are strings (a ConfigMap holds strings)."""
+def _resolve_configmap(params: dict[str, Any], spec: SpecContext, where: str) -> None:
+    """``name`` is a ConfigMap of the workloads; the values are strings.
+
+    The update of a missing ConfigMap never applies: the action would silently never happen.
+    """
+    params["name"] = spec.reference("ConfigMap", str(params["name"]), f"{where}.name")
     params["values"] = [str(v) for v in params["values"]]
 
 

@@ -22,6 +22,7 @@ from kmodel.cluster.faults import (
 from kmodel.cluster.model import ClusterConfig
 from kmodel.cluster.registry import Component, ComponentTable
 from kmodel.cluster.user_actions import USER_ACTIONS, SetDaemonSetImage
+from kmodel.errors import InputError
 from kmodel.explore import Scenario, UserAction
 from kmodel.explore.run import Run
 from kmodel.explore.spec import load_spec
@@ -149,6 +150,14 @@ invariants: [no_overcommit]
         "images": ["agent:2"],
         "container": "c",
     }
-    assert resolved["configmap"]["values"] == ["1"]
+    assert resolved["configmap"] == {"name": "default/settings", "key": "mode", "values": ["1"]}
     assert resolved["requests"] == {"service": "default/front"}
     assert all(k.resolve is not None for k in USER_ACTIONS if k.kind in resolved)
+    # A ConfigMap the workloads lack is named: its update could never apply.
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("{name: settings, key", "{name: setings, key"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="no ConfigMap 'setings' among the workloads") as error:
+        load_spec(spec)
+    assert error.value.path == "actions[2].configmap.name"
