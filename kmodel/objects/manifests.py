@@ -1000,7 +1000,9 @@ def _expand(path: Path, options: LoadOptions, warn: Warn) -> list[Path]:
             for name in names
             if Path(name).suffix.lower() in MANIFEST_SUFFIXES
             and not _ignored(relative / name, options.ignore)
-            and (here / name).is_file()
+            # A dangling symlink is kept, so that reading it fails as kubectl's does (a link
+            # to a folder is among os.walk's folders, not here).
+            and ((here / name).is_file() or (here / name).is_symlink())
         )
     files.sort()
     if not files:

@@ -1092,3 +1092,13 @@ def test_pure_python_parser_gives_the_same_results(monkeypatch: pytest.MonkeyPat
     assert [(obj.label, obj.source, obj.body) for obj in load_text(text)] == expected
     assert "excessive aliasing" in load_error("x: 1\n" + BILLION_LAUGHS).message
     assert "max depth" in load_error("[" * 5000).message
+
+
+def test_a_dangling_symlink_in_a_folder_is_an_error_not_a_silent_skip(tmp_path: Path) -> None:
+    (tmp_path / "web.yaml").write_text(dump(pod()))
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    result = manifests.load_inputs(tmp_path)
+    assert [o.label for o in result.objects] == ["Pod/shop/web"]
+    (error,) = result.errors
+    assert error.file == str(tmp_path / "gone.yaml")
+    assert "cannot read" in error.message
