@@ -26,7 +26,13 @@ from kmodel.errors import FindingError, IncompleteError, InputError
 from kmodel.explore.spec import read_cluster, read_spec_file, read_workloads
 from kmodel.explore.spec_format import PlacementTarget
 from kmodel.objects.fields import mapping_at
-from kmodel.objects.manifests import LoadedObject, SkippedObject, Source, load_manifests
+from kmodel.objects.manifests import (
+    LoadedObject,
+    SkippedObject,
+    Source,
+    load_manifests,
+    manifest_files,
+)
 from kmodel.objects.validate import MODELLED_KINDS
 from kmodel.report.output import write_output
 from kmodel.report.verify import TargetResult, outcome, plot_graph, render_verify
@@ -34,7 +40,6 @@ from kmodel.verify import Property, parse_property, verify
 from kmodel.verify.prove import VerifyResult
 
 _SPEC_KEYS: Final = frozenset({"name", "description", "expect", "cluster", "workloads", "verify"})
-_SUFFIXES: Final = frozenset({".yaml", ".yml", ".json"})
 
 
 @dataclass
@@ -62,15 +67,10 @@ def _is_verify_file(path: Path) -> bool:
 
 
 def _files(paths: Sequence[str]) -> list[Path]:
+    """The files of the arguments, folders read as every command reads them (recursively)."""
     found: list[Path] = []
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.suffix in _SUFFIXES))
-        elif path.exists() or raw == "-":
-            found.append(path)
-        else:
-            raise InputError("no such file or directory", file=raw)
+        found.extend([Path(raw)] if raw == "-" else manifest_files(raw))
     return found
 
 

@@ -84,6 +84,7 @@ __all__ = [
     "load_inputs",
     "load_manifests",
     "load_text",
+    "manifest_files",
     "parse_yaml",
     "read_json_file",
     "read_text_file",
@@ -1008,6 +1009,20 @@ def _expand(path: Path, options: LoadOptions, warn: Warn) -> list[Path]:
     if not files:
         warn(f"{path}: no {', '.join(MANIFEST_SUFFIXES)} files in this directory")
     return files
+
+
+def manifest_files(
+    path: str | os.PathLike[str], *, options: LoadOptions | None = None
+) -> list[Path]:
+    """The files a path argument contributes: itself, or a folder's manifest files.
+
+    As :func:`load_inputs` finds them (recursively unless told not to, sorted, ``--ignore``
+    applied), for a command that reads some files itself before loading the rest.
+
+    Raises:
+        InputError: the path does not exist.
+    """
+    return _expand(Path(path), options or LoadOptions(), _ignore)
 
 
 def load_inputs(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kmodel.cli.main import main
 from kmodel.cli.verify import _exit
 from kmodel.cluster.topology import cluster_graph, domains, pods_selected, volume_zones, zones
 from kmodel.errors import IncompleteError
@@ -260,3 +262,17 @@ def test_undecided_properties_exit_3_saying_what_was_proven():
     result = type(result)(result.inp, result.graph, (*result.results, undecided), result.pods)
     with pytest.raises(IncompleteError, match=r"1 property undecided .*proven: 1 of 2"):
         _exit([TargetResult("t", "t.yaml", None, result, {})], check_expectations=False)
+
+
+def test_a_folder_is_read_recursively_as_every_command_reads_it(tmp_path, capsys):
+    # A pod in a subfolder that fits no node: skipping the subfolder would prove "schedulable".
+    (tmp_path / "nodes.yaml").write_text(yaml.safe_dump(node("n1")), encoding="utf-8")
+    (tmp_path / "apps").mkdir()
+    big = deployment("big", 1, cpu="64")
+    (tmp_path / "apps" / "big.yaml").write_text(yaml.safe_dump(big), encoding="utf-8")
+    with pytest.raises(SystemExit) as done:
+        main(["verify", str(tmp_path), "-o", "json"])
+    assert done.value.code == 1
+    (target,) = json.loads(capsys.readouterr().out)["targets"]
+    assert target["pods"] == 1
+    assert target["properties"][0]["status"] == "disproved"
