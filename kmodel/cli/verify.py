@@ -66,11 +66,19 @@ def _is_verify_file(path: Path) -> bool:
     return isinstance(first, Mapping) and "verify" in first and "kind" not in first
 
 
-def _files(paths: Sequence[str]) -> list[Path]:
-    """The files of the arguments, folders read as every command reads them (recursively)."""
+def _files(paths: Sequence[str], counterexamples: Path) -> list[Path]:
+    """The files of the arguments, folders read as every command reads them (recursively).
+
+    A folder's files under ``counterexamples`` are left out: an earlier run's counterexample
+    placements would otherwise come back as bound pods (a file named itself is read).
+    """
     found: list[Path] = []
+    written = counterexamples.resolve()
     for raw in paths:
-        found.extend([Path(raw)] if raw == "-" else manifest_files(raw))
+        if raw == "-" or not Path(raw).is_dir():
+            found.extend([Path(raw)] if raw == "-" else manifest_files(raw))
+            continue
+        found.extend(f for f in manifest_files(raw) if not f.resolve().is_relative_to(written))
     return found
 
 
@@ -117,11 +125,11 @@ def _spec_target(path: Path) -> tuple[_Target | None, list[Property]]:
     return _Target(name, str(path), _loaded(bodies, str(path)), properties, expect), []
 
 
-def _targets(paths: Sequence[str], texts: Sequence[str]) -> list[_Target]:
+def _targets(paths: Sequence[str], texts: Sequence[str], counterexamples: Path) -> list[_Target]:
     targets: list[_Target] = []
     manifest_files: list[Path] = []
     extra: list[Property] = []
-    for file in _files(paths):
+    for file in _files(paths, counterexamples):
         if file.suffix in {".yaml", ".yml"} and _is_verify_file(file):
             target, properties = _spec_target(file)
             if target is not None:
@@ -231,7 +239,7 @@ def verify_command(
     """
     if not timeout > 0:
         raise InputError(f"must be a positive number of seconds, got {timeout}", path="--timeout")
-    targets = _targets(paths, properties)
+    targets = _targets(paths, properties, Path(counterexample_dir))
     done: list[TargetResult] = []
     with ProgressDisplay("verify", total=len(targets)) as display:
         for target in targets:

@@ -276,3 +276,21 @@ def test_a_folder_is_read_recursively_as_every_command_reads_it(tmp_path, capsys
     (target,) = json.loads(capsys.readouterr().out)["targets"]
     assert target["pods"] == 1
     assert target["properties"][0]["status"] == "disproved"
+
+
+def test_a_folder_leaves_out_the_counterexamples_an_earlier_run_wrote_into_it(tmp_path, capsys):
+    (tmp_path / "nodes.yaml").write_text(
+        yaml.safe_dump_all([node("n1"), node("n2")]), encoding="utf-8"
+    )
+    (tmp_path / "web.yaml").write_text(yaml.safe_dump(deployment("web", 2)), encoding="utf-8")
+    argv = ["verify", str(tmp_path), "-o", "json", "--counterexamples", str(tmp_path / "cx")]
+    argv += ["--property", "spread: {deployment: web, across: node, min: 2}"]
+    runs = []
+    for _ in range(2):
+        with pytest.raises(SystemExit):
+            main(argv)
+        runs.append(json.loads(capsys.readouterr().out)["targets"][0])
+    assert any((tmp_path / "cx").iterdir())  # the first run wrote its counterexample there
+    assert [(r["source"], r["properties"][0]["status"]) for r in runs] == [
+        (f"{tmp_path / 'nodes.yaml'}, {tmp_path / 'web.yaml'}", "disproved")
+    ] * 2
