@@ -295,11 +295,15 @@ def read_check_results(path: str) -> list[SpecResult]:
     """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        specs = list(data["specs"])
     except OSError as error:
         raise InputError(error.strerror or "cannot read", file=path) from None
-    except (ValueError, KeyError, TypeError) as error:
+    except ValueError as error:
         raise InputError(f"not a `kmodel check -o json` result: {error}", file=path) from None
+    if not isinstance(data, dict) or not isinstance(data.get("specs"), list):
+        raise InputError(
+            "not a `kmodel check -o json` result: no `specs` list in a JSON object", file=path
+        )
+    specs = data["specs"]
     results = []
     for index, entry in enumerate(specs):
         where = f"specs[{index}]"

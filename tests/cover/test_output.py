@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kmodel.errors import InputError
+from kmodel.report.check import read_check_results
 from kmodel.report.output import write_output
 
 
@@ -46,3 +48,15 @@ def test_a_replaced_file_keeps_its_mode(tmp_path: Path, umask: None) -> None:
     write_output("new", target)
     assert mode(target) == 0o664
     assert target.read_text(encoding="utf-8") == "new\n"
+
+
+@pytest.mark.parametrize("text", ["{}", "[1]", '{"specs": 3}'])
+def test_merge_input_without_a_specs_list_says_so(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "shard.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_check_results(str(path))
+    assert error.value.file == str(path)
+    assert error.value.message == (
+        "not a `kmodel check -o json` result: no `specs` list in a JSON object"
+    )
