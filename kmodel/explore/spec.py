@@ -350,6 +350,8 @@ def parse_program(program: ProgramFormat) -> Program:
 def _referenced_file(reader: SpecReader, base: Path, entry: str, path: str) -> Path:
     """A manifest file the spec names, relative to the spec's folder; it must exist."""
     target = base / entry
+    if target.is_dir():
+        raise reader.error(path, f"{target} is a folder: a spec names manifest files, one each")
     if not target.is_file():
         raise reader.error(path, f"no such file: {target}")
     return target

@@ -210,6 +210,18 @@ def test_missing_workload_file_names_that_file(tmp_path: Path) -> None:
     assert str(tmp_path / "deploy" / "web.yaml") in caught.value.message
 
 
+def test_a_folder_for_a_workload_file_is_named_as_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "k8s").mkdir()
+    target = write_spec(tmp_path, edited(workloads=["k8s"]))
+    with pytest.raises(InputError) as error:
+        load_spec(target)
+    assert error.value.path == "workloads[0]"
+    assert (
+        error.value.message
+        == f"{tmp_path / 'k8s'} is a folder: a spec names manifest files, one each"
+    )
+
+
 def test_missing_node_manifest_file_names_the_field(tmp_path: Path) -> None:
     cluster = {**BASE_SPEC["cluster"], "manifests": ["nodes.yaml"]}
     target = write_spec(tmp_path, edited(cluster=cluster))
