@@ -294,6 +294,7 @@ def _spec_result(spec: Spec, options: ExploreOptions) -> SpecResult:
         invariants=[*spec.invariant_names, LOOP_INVARIANT],
         seed=options.seed,
         not_modelled=[item.as_json() for item in spec.left_out],
+        warnings=list(spec.warnings),
     )
 
 

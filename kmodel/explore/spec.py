@@ -180,6 +180,9 @@ class Spec:
     invariant_names: tuple[str, ...] = field(default_factory=tuple)
     #: Workloads the spec names that the model does not run (allowed by ``ignoreUnmodelled``).
     left_out: tuple[LeftOut, ...] = ()
+    #: What loading its manifests warned of: input the check does not use (unknown fields
+    #: under ``--validate=warn``, files that are no manifests, empty files).
+    warnings: tuple[str, ...] = ()
 
 
 Format = TypeVar("Format", bound=FormatModel)
@@ -664,11 +667,18 @@ def load_spec(
     file = reader.file
     source = Path(path)
     left_out: list[LeftOut] = []
+    warned: list[str] = []
+
+    def warn(message: str) -> None:
+        warned.append(message)
+        if on_warning is not None:
+            on_warning(message)
+
     cluster = read_cluster(
         reader,
         spec.cluster,
         base,
-        on_warning=on_warning,
+        on_warning=warn,
         on_left_out=left_out.append,
         validate=validate,
     )
@@ -678,7 +688,7 @@ def load_spec(
         reader,
         spec.workloads,
         base,
-        on_warning=on_warning,
+        on_warning=warn,
         on_left_out=left_out.append,
         validate=validate,
     )
@@ -745,6 +755,7 @@ def load_spec(
         digest=_digest(raw_text, objects, static),
         invariant_names=tuple(names),
         left_out=tuple(left_out),
+        warnings=tuple(warned),
     )
 
 

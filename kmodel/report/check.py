@@ -7,6 +7,7 @@ JSON output is one object (documented in the README, "kmodel check")::
                 "examples": int, "steps": int, "seed": int,
                 "invariants": [{"name": str, "status": "pass"|"violation", "exercised": bool}],
                 "coverage": {…} (see the README), "not_modelled": [{…}],
+                "warnings": [str] (input the check did not use, as loading warned of it),
                 "findings": [{"invariant": str, "message": str, "values": {…},
                               "at_fixpoint": bool, "steps": int, "trace": path|null}]}],
      "summary": {"specs": int, "violations": int, "unexpected": int}}
@@ -65,6 +66,8 @@ class SpecResult:
     coverage: dict[str, Any] | None = None
     #: Workloads the spec names that were not run (``LeftOut.as_json``; ``ignoreUnmodelled``).
     not_modelled: list[dict[str, Any]] = field(default_factory=list)
+    #: What loading the spec's manifests warned of (``Spec.warnings``): input not used.
+    warnings: list[str] = field(default_factory=list)
     #: The seed ranges this result combines, written to JSON for ``kmodel merge`` (shards only).
     units: list[UnitResult] | None = None
 
@@ -133,6 +136,7 @@ class SpecResult:
             ],
             "coverage": self.coverage,
             "not_modelled": self.not_modelled,
+            "warnings": self.warnings,
             "findings": [
                 {
                     "invariant": t.invariant,
@@ -319,6 +323,7 @@ def read_check_results(path: str) -> list[SpecResult]:
                 steps=int(entry["steps"]),
                 coverage=entry["coverage"],
                 not_modelled=list(entry["not_modelled"]),
+                warnings=[str(w) for w in entry["warnings"]],
                 units=_read_units(entry, str(entry["spec"])),
             )
             findings = [
@@ -462,6 +467,7 @@ def _coverage_text(result: SpecResult) -> list[str]:
     lines = [
         f"  not modelled (ignoreUnmodelled): {_left_out_line(item)}" for item in result.not_modelled
     ]
+    lines += [f"  not used (warned on loading): {warning}" for warning in result.warnings]
     coverage = result.coverage
     if coverage is None:
         return lines
@@ -562,6 +568,10 @@ def _github(results: Sequence[SpecResult], *, check_expectations: bool) -> str:
             + escape(_left_out_line(item))
             for item in result.not_modelled
         )
+        lines.extend(
+            f"::warning file={file_property},title=kmodel input not used::" + escape(warning)
+            for warning in result.warnings
+        )
         if not result.as_expected and not result.traces:
             lines.append(
                 f"::{level} file={file_property},title=kmodel expected a violation::"
@@ -623,12 +633,15 @@ def _markdown(
 def _coverage_markdown(result: SpecResult) -> list[str]:
     """A spec's coverage section: what a pass (or the findings) rest on."""
     coverage = result.coverage
-    if coverage is None and not result.not_modelled:
+    if coverage is None and not result.not_modelled and not result.warnings:
         return []
     out = ["", f"## {result.name}: coverage", ""]
     out.extend(
         f"- **not modelled** (`ignoreUnmodelled`): {html.escape(_left_out_line(item))}"
         for item in result.not_modelled
+    )
+    out.extend(
+        f"- **not used** (warned on loading): {html.escape(warning)}" for warning in result.warnings
     )
     if coverage is None:
         return out

@@ -39,6 +39,7 @@ SPEC_KEYS = {
     "findings",
     "coverage",
     "not_modelled",
+    "warnings",
 }
 COVERAGE_KEYS = {
     "runs",
@@ -667,3 +668,25 @@ def test_user_invariant_module_function_end_to_end(
     assert line.startswith(
         f"::notice file={spec},title=kmodel kmodel_test_user_checks%3Aat_most_two_web_pods::3 web"
     )
+
+
+def test_a_pass_names_the_input_it_did_not_use(tmp_path: Path, capsys: Any) -> None:
+    # --validate=warn drops an unknown field with a warning on stderr; the result says so too,
+    # so a PASS does not rest silently on a container whose requests were never read.
+    body = json.loads(json.dumps(PASSING_SPEC))
+    container = body["workloads"][0]["spec"]["template"]["spec"]["containers"][0]
+    container["resource"] = container.pop("resources")
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(body), encoding="utf-8")
+    options = ("--validate", "warn", "--database", str(tmp_path / "db"))
+    assert cli("check", str(path), "-o", "json", *options) == EXIT_OK
+    (result,) = json.loads(capsys.readouterr().out)["specs"]
+    assert result["outcome"] == "pass"
+    (warning,) = result["warnings"]
+    assert 'containers[0].resource: unknown field "resource"' in warning
+    assert cli("check", str(path), *options) == EXIT_OK
+    assert "not used (warned on loading): " + warning in capsys.readouterr().out
+    assert cli("check", str(path), "-o", "github", *options) == EXIT_OK
+    assert "title=kmodel input not used::" in capsys.readouterr().out
+    # Strict (the default) refuses the field instead.
+    assert cli("check", str(path), "--database", str(tmp_path / "db2")) == EXIT_INPUT
