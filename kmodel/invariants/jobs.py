@@ -19,6 +19,12 @@ from kmodel.invariants.base import (
     _pods,
 )
 
+#: The finalizer the Job controller puts on each pod it creates and removes once the pod is
+#: counted in the Job's status.
+_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
+#: The annotation holding an Indexed Job pod's completion index.
+_COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
+
 
 def _job_pods(cluster: Cluster) -> dict[str, list[Mapping[str, Any]]]:
     """Job UID -> the pods it controls (by owner reference)."""
@@ -125,9 +131,7 @@ class IndexedJobOnePodPerIndex(Invariant):
             counts: Counter[str] = Counter()
             for pod in pods.get(job["metadata"]["uid"], []):
                 running = _live(pod) if replacement == "Failed" else _job_active(pod)
-                index = (pod["metadata"].get("annotations") or {}).get(
-                    "batch.kubernetes.io/job-completion-index"
-                )
+                index = (pod["metadata"].get("annotations") or {}).get(_COMPLETION_INDEX)
                 if running and index is not None:
                     counts[str(index)] += 1
             problems: list[Problem] = [
@@ -229,9 +233,6 @@ class JobCompleteConsistent(Invariant):
         return self.judge_each(history, cluster.store.list_objects("Job"), judge, noun="job")
 
 
-_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
-
-
 def _index_set(text: str) -> set[int]:
     """The indexes an interval list such as ``1,3-5`` names (``status.completedIndexes``)."""
     indexes: set[int] = set()
@@ -276,9 +277,8 @@ class JobSuccessesCounted(Invariant):
             if spec.get("completionMode") == "Indexed":
                 completed = _index_set(str(status.get("completedIndexes") or ""))
                 shown = status.get("completedIndexes") or "empty"
-                annotation = "batch.kubernetes.io/job-completion-index"
                 for pod in released:
-                    index = (pod["metadata"].get("annotations") or {}).get(annotation)
+                    index = (pod["metadata"].get("annotations") or {}).get(_COMPLETION_INDEX)
                     if (
                         index is not None
                         and int(index) < int(spec.get("completions") or 0)
@@ -393,11 +393,6 @@ class CronJobActiveRefs(Invariant):
         return self.judge_each(
             history, cluster.store.list_objects("CronJob"), judge, noun="cronjob"
         )
-
-
-#: The finalizer the Job controller puts on each pod it creates and removes once the pod is
-#: counted in the Job's status (``batch.kubernetes.io/job-tracking``).
-_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 
 
 class FinishedJobsExpire(Invariant):
