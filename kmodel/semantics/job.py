@@ -102,7 +102,7 @@ def _uid(pod: Mapping[str, Any]) -> str:
     return str(read_path(pod, "metadata.uid"))
 
 
-def uncounted_uids(status: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+def _uncounted_uids(status: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """The UIDs a Job's ``status.uncountedTerminatedPods`` lists: (succeeded, failed)."""
     listed = mapping_at(status, "uncountedTerminatedPods")
     succeeded, failed = list_at(listed, "succeeded"), list_at(listed, "failed")
@@ -518,7 +518,7 @@ def sync_job(  # syncJob and manageJob are one long decision
     terminating = sum(1 for p in pods if _is_terminating(p))
     active = len(active_pods)
     uncounted = [p for p in pods if _has_finalizer(p)]
-    held = uncounted_uids(old_status)
+    held = _uncounted_uids(old_status)
     # getNewFinishedPods: tracked pods whose UID is not yet listed as uncounted.
     listed = {*held[0], *held[1]}
     fresh = [p for p in uncounted if _uid(p) not in listed]
@@ -616,6 +616,7 @@ def sync_job(  # syncJob and manageJob are one long decision
         counts=(active, ready, terminating, succeeded, failed),
         succeeded_indexes=succeeded_indexes if indexed else None,
         failed_indexes=failed_indexes,
+        held=held,
         now=now,
     )
     return result
@@ -632,6 +633,7 @@ def _track_status(
     counts: tuple[int, int, int, int, int],
     succeeded_indexes: list[int] | None,
     failed_indexes: list[int] | None,
+    held: tuple[list[str], list[str]],
     now: int,
 ) -> None:
     """Count the finished pods and write the Job's new status into ``result``.
@@ -639,12 +641,13 @@ def _track_status(
     Mirrors job_controller.go ``trackJobStatusAndRemoveFinalizers`` (every finished pod counted
     once; a failing Job counts its unfinished pods as failed) and ``enactJobFinished`` (the
     terminal condition waits for terminating pods to be gone). ``counts`` is (active, ready,
-    terminating, succeeded, failed); ``succeeded_indexes`` is None for a NonIndexed Job.
+    terminating, succeeded, failed); ``succeeded_indexes`` is None for a NonIndexed Job;
+    ``held`` the UIDs the old status lists as uncounted (succeeded, failed).
     """
     active, ready, terminating, succeeded, failed = counts
     indexed = succeeded_indexes is not None
     policy = job["spec"].get("podFailurePolicy")
-    held_succeeded, held_failed = uncounted_uids(job.get("status") or {})
+    held_succeeded, held_failed = held
     tracked = {_uid(p) for p in uncounted}
     # trackJobStatusAndRemoveFinalizers: count every finished pod, once, listing its UID as
     # uncounted before its finalizer goes.
