@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, Phase, given, seed, settings, target
 from hypothesis import strategies as st
 
 from kmodel.cluster.actions import Action
-from kmodel.cluster.replacement import LOOP_INVARIANT
 from kmodel.explore.search import ExploreOptions
 from kmodel.strategies.run import StrategyRun, StrategyScenario, run_strategy
 from kmodel.strategies.spec import StrategiesSpec
@@ -138,9 +137,7 @@ class CaseResult:
         self.runs += 1
         outcome = run.meter.figures.outcome
         if self.replacement_loop is None:
-            self.replacement_loop = next(
-                (v.message for v in run.violations if v.invariant == LOOP_INVARIANT), None
-            )
+            self.replacement_loop = run.replacement_loop
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
         broken = self.failure != "none"
         for figure, value in values.items():

@@ -19,6 +19,7 @@ from kmodel.cluster.actions import Action
 from kmodel.cluster.clock import Tick
 from kmodel.cluster.faults import transient_endings
 from kmodel.cluster.model import SETTLE_IDLE_TICKS, Cluster, Step
+from kmodel.cluster.replacement import LOOP_INVARIANT
 from kmodel.explore.run import Run, Scenario, replacement_loop_found
 from kmodel.explore.search import StaleActionError
 from kmodel.invariants import Violation
@@ -141,6 +142,11 @@ class StrategyRun(Run):
             observe(cluster.step(Tick(end - cluster.now)))
         self.violations.extend(found)
         return found
+
+    @property
+    def replacement_loop(self) -> str | None:
+        """The replacement loop the run stopped at, described (None: it stopped at none)."""
+        return next((v.message for v in self.violations if v.invariant == LOOP_INVARIANT), None)
 
     @property
     def all_steps(self) -> list[Any]:

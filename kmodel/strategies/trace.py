@@ -30,7 +30,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from kmodel.cluster.replacement import LOOP_INVARIANT
 from kmodel.errors import InputError
 from kmodel.explore.trace import Trace, load_trace, settle_changes, trace_steps
 from kmodel.invariants import Violation
@@ -63,9 +62,8 @@ def _figure_violation(run: StrategyRun, strategy: str, failure: str, figure: str
     value = format_value(figure_values(run)[figure])
     release = "a good release" if failure == "none" else f"the {failure} release"
     message = f"{figure} reaches {value} under {strategy} with {release}"
-    loop = next((v.message for v in run.violations if v.invariant == LOOP_INVARIANT), None)
-    if loop is not None:
-        message += f" (the run stopped at a replacement loop: {loop})"
+    if run.replacement_loop is not None:
+        message += f" (the run stopped at a replacement loop: {run.replacement_loop})"
     return Violation(figure, message, {"strategy": strategy, "failure": failure, "value": value})
 
 
