@@ -801,10 +801,24 @@ def _validate_node_selector_term(term: Manifest, path: str) -> None:
             _check(value_path, value, is_dns1123_subdomain(value))
 
 
-def _validate_weight(term: Manifest, path: str) -> None:
-    weight = _optional_int(term, "weight", path) or 0
-    if not 1 <= weight <= 100:
-        _invalid(join_path(path, "weight"), weight, "must be in the range 1-100")
+def _validate_preferred_terms(
+    affinity: Manifest, path: str, inner: str, validate_inner: Callable[[Manifest, str], None]
+) -> None:
+    """The weighted terms of ``preferredDuringSchedulingIgnoredDuringExecution``.
+
+    Each has a ``weight`` in 1-100 and its term under ``inner`` (``preference`` of a node
+    affinity, ``podAffinityTerm`` of a pod affinity), checked by ``validate_inner``.
+    """
+    preferred_path = join_path(path, "preferredDuringSchedulingIgnoredDuringExecution")
+    for index, raw in enumerate(
+        _list(affinity, "preferredDuringSchedulingIgnoredDuringExecution", path)
+    ):
+        term_path = f"{preferred_path}[{index}]"
+        term = _item_mapping(raw, term_path)
+        weight = _optional_int(term, "weight", term_path) or 0
+        if not 1 <= weight <= 100:
+            _invalid(join_path(term_path, "weight"), weight, "must be in the range 1-100")
+        validate_inner(_mapping(term, inner, term_path), join_path(term_path, inner))
 
 
 def _validate_node_affinity(affinity: Manifest, path: str) -> None:
@@ -821,15 +835,7 @@ def _validate_node_affinity(affinity: Manifest, path: str) -> None:
             # A null term decodes to an empty one: valid, and it matches no node.
             term = {} if raw is None else _item_mapping(raw, term_path)
             _validate_node_selector_term(term, term_path)
-    preferred_path = join_path(path, "preferredDuringSchedulingIgnoredDuringExecution")
-    for index, raw in enumerate(
-        _list(affinity, "preferredDuringSchedulingIgnoredDuringExecution", path)
-    ):
-        term_path = f"{preferred_path}[{index}]"
-        term = _item_mapping(raw, term_path)
-        _validate_weight(term, term_path)
-        preference_path = join_path(term_path, "preference")
-        _validate_node_selector_term(_mapping(term, "preference", term_path), preference_path)
+    _validate_preferred_terms(affinity, path, "preference", _validate_node_selector_term)
 
 
 def _validate_pod_affinity_term(term: Manifest, path: str) -> None:
@@ -857,15 +863,7 @@ def _validate_pod_affinity(affinity: Manifest, path: str) -> None:
     ):
         term_path = f"{required_path}[{index}]"
         _validate_pod_affinity_term(_item_mapping(raw, term_path), term_path)
-    preferred_path = join_path(path, "preferredDuringSchedulingIgnoredDuringExecution")
-    for index, raw in enumerate(
-        _list(affinity, "preferredDuringSchedulingIgnoredDuringExecution", path)
-    ):
-        term_path = f"{preferred_path}[{index}]"
-        term = _item_mapping(raw, term_path)
-        _validate_weight(term, term_path)
-        inner_path = join_path(term_path, "podAffinityTerm")
-        _validate_pod_affinity_term(_mapping(term, "podAffinityTerm", term_path), inner_path)
+    _validate_preferred_terms(affinity, path, "podAffinityTerm", _validate_pod_affinity_term)
 
 
 def _validate_affinity(spec: Manifest, path: str) -> None:
