@@ -30,6 +30,7 @@ from kmodel.explore.trace import (
     trace_steps,
 )
 from kmodel.invariants import Violation
+from tests.helpers.cluster import job
 from tests.helpers.paths import ROOT
 
 DEPLOYMENT: dict[str, Any] = {
@@ -382,26 +383,11 @@ def test_repeated_changes_of_one_object_merge_into_one_entry() -> None:
 def test_trace_steps_show_each_object_once(tmp_path: Path) -> None:
     # A Job sync that counts finished pods writes the Job twice: the UIDs listed as uncounted,
     # then the counts (trackJobStatusAndRemoveFinalizers).
-    job = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": "train"},
-        "spec": {
-            "completions": 2,
-            "parallelism": 2,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [{"name": "work", "image": "registry.example.com/train:1"}],
-                }
-            },
-        },
-    }
     path = tmp_path / "job.yaml"
     body = {
         "name": "job",
         "cluster": {"nodes": [{"pool": "n", "count": 1, "cpu": "2"}]},
-        "workloads": [job],
+        "workloads": [job("train", "registry.example.com/train:1", completions=2, parallelism=2)],
         "programs": {"registry.example.com/train:1": {"runFor": 1830}},
         "invariants": ["job_complete_consistent"],
         "explore": {"examples": 1, "maxSteps": 40, "seed": 0, "ticks": [10]},

@@ -1,4 +1,4 @@
-"""Cluster-model objects for the component tests: zoned Nodes, Deployments, Services, DaemonSets."""
+"""Cluster-model objects for the component tests: zoned Nodes, Deployments, Services, Jobs..."""
 
 from __future__ import annotations
 
@@ -40,6 +40,20 @@ def bare_pod(name: str, image: str = "app:1") -> dict[str, Any]:
         "kind": "Pod",
         "metadata": {"name": name, "namespace": "default"},
         "spec": {"containers": [{"name": "app", "image": image}]},
+    }
+
+
+def job(name: str, image: str, **spec: Any) -> dict[str, Any]:
+    """A batch/v1 Job in ``default`` running one container of ``image`` that is never restarted.
+
+    ``spec`` adds Job spec fields (``completions``, ``parallelism``...).
+    """
+    template = {"restartPolicy": "Never", "containers": [{"name": "work", "image": image}]}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {**spec, "template": {"spec": template}},
     }
 
 

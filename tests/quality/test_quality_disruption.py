@@ -25,7 +25,7 @@ from kmodel.cluster.components import disruption
 from kmodel.cluster.model import ClusterConfig, Program
 from kmodel.explore import Scenario, UserAction, explore
 from kmodel.invariants import make_invariant
-from tests.helpers.cluster import CI_BUDGET, daemonset, deployment, node
+from tests.helpers.cluster import CI_BUDGET, daemonset, deployment, job, node
 
 
 def budget(selector: dict[str, str], **spec: Any) -> dict[str, Any]:
@@ -37,21 +37,7 @@ def budget(selector: dict[str, str], **spec: Any) -> dict[str, Any]:
     }
 
 
-JOB = {
-    "apiVersion": "batch/v1",
-    "kind": "Job",
-    "metadata": {"name": "batch", "namespace": "default"},
-    "spec": {
-        "completions": 2,
-        "parallelism": 2,
-        "template": {
-            "spec": {
-                "restartPolicy": "Never",
-                "containers": [{"name": "work", "image": "registry.example.com/batch:1"}],
-            }
-        },
-    },
-}
+JOB = job("batch", "registry.example.com/batch:1", completions=2, parallelism=2)
 
 
 def test_a_controller_that_drops_terminal_pods_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

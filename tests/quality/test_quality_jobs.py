@@ -21,6 +21,7 @@ from kmodel.explore.spec import load_spec
 from kmodel.invariants import make_invariant
 from kmodel.semantics import cronjob as cronsem
 from kmodel.semantics import job as jobsem
+from tests.helpers.cluster import job
 from tests.helpers.paths import ROOT
 
 SPECS = ROOT / "specs"
@@ -109,23 +110,11 @@ def test_cronjob_controller_that_ignores_forbid_is_caught(monkeypatch: pytest.Mo
 def test_job_controller_that_completes_one_pod_early_is_caught(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    job = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": "batch", "namespace": "default"},
-        "spec": {
-            "completions": 2,
-            "parallelism": 1,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [{"name": "work", "image": "registry.example.com/batch:1"}],
-                }
-            },
-        },
-    }
     scenario = Scenario(
-        objects=[_node("n1"), job],
+        objects=[
+            _node("n1"),
+            job("batch", "registry.example.com/batch:1", completions=2, parallelism=1),
+        ],
         invariants=(make_invariant("job_complete_consistent"),),
         config=ClusterConfig(programs={"registry.example.com/batch:1": Program(run_for=5)}),
         ticks=(10, 60),
@@ -202,23 +191,11 @@ def test_job_controller_that_releases_pods_before_listing_them_is_caught(
     status counts it, forgets the success and runs a pod too many. ``mid_sync_crash`` cuts the
     sync there; the faithful controller lists the UIDs first.
     """
-    job = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"name": "train", "namespace": "default"},
-        "spec": {
-            "completions": 3,
-            "parallelism": 3,
-            "template": {
-                "spec": {
-                    "restartPolicy": "Never",
-                    "containers": [{"name": "work", "image": "registry.example.com/train:1"}],
-                }
-            },
-        },
-    }
     scenario = Scenario(
-        objects=[_node("n1"), job],
+        objects=[
+            _node("n1"),
+            job("train", "registry.example.com/train:1", completions=3, parallelism=3),
+        ],
         invariants=(make_invariant("job_successes_counted"),),
         # The pods outlast the start's settling, so they finish while faults may strike.
         config=ClusterConfig(programs={"registry.example.com/train:1": Program(run_for=1830)}),
