@@ -75,10 +75,12 @@ def _files(paths: Sequence[str], counterexamples: Path) -> list[Path]:
     found: list[Path] = []
     written = counterexamples.resolve()
     for raw in paths:
-        if raw == "-" or not Path(raw).is_dir():
-            found.extend([Path(raw)] if raw == "-" else manifest_files(raw))
-            continue
-        found.extend(f for f in manifest_files(raw) if not f.resolve().is_relative_to(written))
+        if raw == "-":
+            found.append(Path(raw))
+        elif Path(raw).is_dir():
+            found.extend(f for f in manifest_files(raw) if not f.resolve().is_relative_to(written))
+        else:
+            found.extend(manifest_files(raw))
     return found
 
 

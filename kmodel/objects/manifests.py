@@ -1011,18 +1011,16 @@ def _expand(path: Path, options: LoadOptions, warn: Warn) -> list[Path]:
     return files
 
 
-def manifest_files(
-    path: str | os.PathLike[str], *, options: LoadOptions | None = None
-) -> list[Path]:
+def manifest_files(path: str | os.PathLike[str]) -> list[Path]:
     """The files a path argument contributes: itself, or a folder's manifest files.
 
-    As :func:`load_inputs` finds them (recursively unless told not to, sorted, ``--ignore``
-    applied), for a command that reads some files itself before loading the rest.
+    As :func:`load_inputs` finds them with its default options (recursively, sorted), for a
+    command that reads some files itself before loading the rest.
 
     Raises:
         InputError: the path does not exist.
     """
-    return _expand(Path(path), options or LoadOptions(), _ignore)
+    return _expand(Path(path), LoadOptions(), _ignore)
 
 
 def load_inputs(
